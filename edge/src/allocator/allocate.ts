@@ -1,0 +1,139 @@
+/**
+ * Port allocation on D1: the first free port of a server's range (from 8000 by default), on a
+ * given server or on the active server with the most free memory among those carrying the
+ * requested labels. Callers serialise calls (the Allocator Durable Object); the UNIQUE(server,
+ * port) index is the last guard, and a collision is retried.
+ */
+import type { Allocation, CreateAllocation } from "@codegen-orchestrator/shared";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { auditInsert } from "../api/audit.ts";
+import type { Db } from "../db/client.ts";
+import { portAllocations, servers } from "../db/schema.ts";
+import { iso, newId } from "../ids.ts";
+
+export type AllocationRequest = Omit<CreateAllocation, "labels"> & { labels: Record<string, string> };
+
+export type AllocationOutcome =
+  | { ok: true; allocation: Allocation }
+  | { ok: false; status: 404 | 409; code: "not_found" | "no_capacity"; message: string };
+
+type ServerRow = typeof servers.$inferSelect;
+interface ServerLoad {
+  server: ServerRow;
+  usedMemoryMb: number;
+  portsInUse: number;
+}
+
+const MAX_ATTEMPTS = 3;
+
+export async function allocatePort(
+  db: Db,
+  request: AllocationRequest,
+  actorId: string,
+): Promise<AllocationOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const target = await chooseServer(db, request);
+    if (!target.ok) return target;
+    const port = await firstFreePort(db, target.server);
+    if (port === null) return noCapacity(`Server ${target.server.name} has no free port in its range.`);
+    const allocation: Allocation = {
+      id: newId(),
+      serverId: target.server.id,
+      port,
+      projectId: request.projectId,
+      service: request.service,
+      memoryMb: request.memoryMb,
+      createdAt: iso(new Date()),
+    };
+    try {
+      await db.batch([
+        db.insert(portAllocations).values({ ...allocation, createdAt: new Date(allocation.createdAt) }),
+        auditInsert(db, actorId, {
+          action: "allocation.create",
+          targetType: "server",
+          targetId: allocation.serverId,
+          details: { port, projectId: request.projectId, service: request.service },
+        }),
+      ]);
+      return { ok: true, allocation };
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isUniqueViolation(err)) throw err;
+    }
+  }
+}
+
+async function chooseServer(
+  db: Db,
+  request: AllocationRequest,
+): Promise<{ ok: true; server: ServerRow } | Extract<AllocationOutcome, { ok: false }>> {
+  const loads = await serverLoads(db, request.serverId);
+  if (request.serverId) {
+    const [load] = loads;
+    if (!load) return { ok: false, status: 404, code: "not_found", message: "No server with this id." };
+    if (load.server.status !== "active")
+      return noCapacity(`Server ${load.server.name} is ${load.server.status}.`);
+    if (freeMemory(load) < request.memoryMb) {
+      return noCapacity(
+        `Server ${load.server.name} has ${freeMemory(load)} MB free; ${request.memoryMb} MB requested.`,
+      );
+    }
+    return { ok: true, server: load.server };
+  }
+  const candidates = loads
+    .filter(({ server }) => server.status === "active" && hasLabels(server, request.labels))
+    .filter((load) => freeMemory(load) >= request.memoryMb && load.portsInUse < rangeSize(load.server))
+    .sort((a, b) => freeMemory(b) - freeMemory(a) || a.server.name.localeCompare(b.server.name));
+  const best = candidates[0];
+  if (!best) return noCapacity("No active server with these labels has the memory and a free port.");
+  return { ok: true, server: best.server };
+}
+
+async function serverLoads(db: Db, serverId: string | undefined): Promise<ServerLoad[]> {
+  const rows = await db
+    .select({
+      server: servers,
+      usedMemoryMb: sql<number>`coalesce(sum(${portAllocations.memoryMb}), 0)`,
+      portsInUse: sql<number>`count(case when ${portAllocations.port} between ${servers.portRangeStart} and ${servers.portRangeEnd} then 1 end)`,
+    })
+    .from(servers)
+    .leftJoin(portAllocations, eq(portAllocations.serverId, servers.id))
+    .where(serverId ? eq(servers.id, serverId) : undefined)
+    .groupBy(servers.id);
+  return rows.map((row) => ({
+    ...row,
+    usedMemoryMb: Number(row.usedMemoryMb),
+    portsInUse: Number(row.portsInUse),
+  }));
+}
+
+async function firstFreePort(db: Db, server: ServerRow): Promise<number | null> {
+  const taken = await db
+    .select({ port: portAllocations.port })
+    .from(portAllocations)
+    .where(
+      and(
+        eq(portAllocations.serverId, server.id),
+        sql`${portAllocations.port} between ${server.portRangeStart} and ${server.portRangeEnd}`,
+      ),
+    )
+    .orderBy(asc(portAllocations.port));
+  let candidate = server.portRangeStart;
+  for (const { port } of taken) {
+    if (port > candidate) break;
+    candidate = port + 1;
+  }
+  return candidate <= server.portRangeEnd ? candidate : null;
+}
+
+const freeMemory = (load: ServerLoad) => load.server.memoryMb - load.usedMemoryMb;
+const rangeSize = (server: ServerRow) => server.portRangeEnd - server.portRangeStart + 1;
+const hasLabels = (server: ServerRow, wanted: Record<string, string>) =>
+  Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
+const noCapacity = (message: string) => ({ ok: false, status: 409, code: "no_capacity", message }) as const;
+
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes("UNIQUE constraint failed")) return true;
+  }
+  return false;
+}

@@ -1,0 +1,21 @@
+/**
+ * The Allocator Durable Object ("Zavhoz"): one instance serialises every port allocation, so
+ * concurrent requests never pick the same port. D1 stays the source of truth.
+ *
+ *   const outcome = await env.ALLOCATOR.getByName("global").allocate(request, actorId);
+ */
+import { DurableObject } from "cloudflare:workers";
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { type AllocationOutcome, type AllocationRequest, allocatePort } from "./allocate.ts";
+
+export class Allocator extends DurableObject<Env> {
+  /** The tail of the queue: each allocation starts when the previous one has settled. */
+  #tail: Promise<unknown> = Promise.resolve();
+
+  allocate(request: AllocationRequest, actorId: string): Promise<AllocationOutcome> {
+    const run = this.#tail.then(() => allocatePort(database(this.env.DB), request, actorId));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+}

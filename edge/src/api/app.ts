@@ -1,0 +1,67 @@
+/**
+ * The HTTP API, `/api/v1`: public health + OpenAPI document, then everything else behind a bearer
+ * key, a scope check and the JSON body guard. Every failure is the JSON error envelope.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { database } from "../db/client.ts";
+import type { AppEnv } from "./context.ts";
+import { errorBody, handleError } from "./errors.ts";
+import { authenticate, requireScope } from "./middleware/auth.ts";
+import { jsonBody } from "./middleware/json-body.ts";
+import { router } from "./openapi.ts";
+import { allocationsRoutes } from "./routes/allocations.ts";
+import { apiKeysRoutes } from "./routes/api-keys.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { projectsRoutes } from "./routes/projects.ts";
+import { secretsRoutes } from "./routes/secrets.ts";
+import { serversRoutes } from "./routes/servers.ts";
+import { usersRoutes } from "./routes/users.ts";
+
+export const API_PREFIX = "/api/v1";
+
+const withDatabase = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("db", database(c.env.DB));
+  await next();
+});
+
+function v1() {
+  const api = router();
+  api.use("*", withDatabase);
+  // Public routes come first: the middleware below only runs for routes registered after it.
+  api.route("/", healthRoutes);
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Codegen Orchestrator API",
+      version: "1.0.0",
+      description:
+        "Control plane of Codegen Orchestrator: projects, secrets, servers, ports, users and keys.",
+    },
+    servers: [{ url: API_PREFIX }],
+  });
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key from `POST /api-keys`, or the bootstrap `ADMIN_API_KEY`.",
+  });
+  api.use("*", authenticate(), requireScope(), jsonBody());
+  return api
+    .route("/", usersRoutes)
+    .route("/", apiKeysRoutes)
+    .route("/", projectsRoutes)
+    .route("/", secretsRoutes)
+    .route("/", serversRoutes)
+    .route("/", allocationsRoutes);
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(handleError);
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
+  );
+  app.get("/", (c) => c.redirect(`${API_PREFIX}/openapi.json`));
+  app.route(API_PREFIX, v1());
+  return app;
+}

@@ -1,0 +1,29 @@
+/** Audit rows for mutating calls: who did what to which target. Never holds secret values. */
+import type { Db } from "../db/client.ts";
+import { auditLog } from "../db/schema.ts";
+import { newId } from "../ids.ts";
+import type { AppContext } from "./context.ts";
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** The insert for one audit row; run it in the same `db.batch` as the change it records. */
+/** `actorId` null: the system itself (cron, sweeps). */
+export function auditInsert(db: Db, actorId: string | null, entry: AuditEntry) {
+  return db.insert(auditLog).values({
+    id: newId(),
+    actorId,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    details: entry.details ?? null,
+    createdAt: new Date(),
+  });
+}
+
+export const audit = (c: AppContext, entry: AuditEntry) =>
+  auditInsert(c.get("db"), c.get("principal").userId, entry);

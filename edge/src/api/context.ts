@@ -1,0 +1,20 @@
+import type { Role, Scope } from "@codegen-orchestrator/shared";
+import type { Context } from "hono";
+import type { Db } from "../db/client.ts";
+import type { Env } from "../env.ts";
+
+/** Who is calling: derived from the bearer key alone, never from anything else in the request. */
+export interface Principal {
+  userId: string;
+  role: Role;
+  /** null for the bootstrap admin key, which has no row. */
+  keyId: string | null;
+  scopes: readonly Scope[];
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { principal: Principal; db: Db };
+};
+
+export type AppContext = Context<AppEnv>;

@@ -1,0 +1,84 @@
+/**
+ * One typed exception for every API failure, and the single handler that turns it (or anything
+ * else thrown) into the JSON error envelope `{ error: { code, message, details } }`.
+ *
+ *   throw new ApiError(404, "not_found", "No project with this id.");
+ */
+import type { ErrorBody, ErrorCode } from "@codegen-orchestrator/shared";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, "not_found", `No ${what} with this id.`);
+export const forbidden = (message: string) => new ApiError(403, "forbidden", message);
+export const conflict = (message: string, details?: unknown) =>
+  new ApiError(409, "conflict", message, details);
+
+/** A zod failure as a 400 listing every failing field by its dotted path. */
+export function invalidRequest(error: z.ZodError, where: string): ApiError {
+  const issues = error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+  return new ApiError(400, "invalid_request", `Invalid ${where}: see details.issues.`, { issues });
+}
+
+export function errorBody(code: ErrorCode, message: string, details?: unknown): ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+const codeForStatus: Partial<Record<number, ErrorCode>> = {
+  400: "invalid_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) {
+    return c.json(errorBody(err.code, err.message, err.details), err.status);
+  }
+  if (err instanceof HTTPException) {
+    // Middleware such as bearerAuth attaches a finished (JSON envelope) response.
+    if (err.res) return err.getResponse();
+    const status = err.status as ContentfulStatusCode;
+    return c.json(errorBody(codeForStatus[status] ?? "internal", err.message), status);
+  }
+  const constraint = violatedConstraint(err);
+  if (constraint) {
+    // Another request got there first (the checks before the write passed for both).
+    return c.json(
+      errorBody("conflict", `Conflicts with existing data (${constraint}); reload and retry.`),
+      409,
+    );
+  }
+  // Unexpected: log the error for the operator, tell the caller nothing about internals.
+  console.error("unhandled error", err);
+  return c.json(errorBody("internal", "Internal error; it has been logged."), 500);
+}
+
+/** D1 reports constraint failures only in the message; drizzle wraps them as the `cause`. */
+function violatedConstraint(err: unknown): string | null {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const match = /(UNIQUE|FOREIGN KEY) constraint failed/.exec(e.message);
+    if (match)
+      return match[1] === "UNIQUE" ? "a unique value is taken" : "a referenced row is missing or still used";
+  }
+  return null;
+}

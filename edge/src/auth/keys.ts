@@ -1,0 +1,30 @@
+/**
+ * API keys: random bearer tokens, shown once, stored as SHA-256 hashes. The stored prefix
+ * (first characters) lets a person tell keys apart without being able to use one.
+ */
+const KEY_PREFIX = "co_";
+const DISPLAY_PREFIX_LENGTH = 11;
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export interface NewKey {
+  key: string;
+  prefix: string;
+  hash: string;
+}
+
+/** A new key with 256 bits of randomness. */
+export async function generateKey(): Promise<NewKey> {
+  const key = KEY_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return { key, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: await sha256Hex(key) };
+}

@@ -1,0 +1,250 @@
+/**
+ * The control plane's data model in D1. Migrations in `migrations/` are generated from this file
+ * with `npm run db:generate`; a test fails when the two disagree.
+ *
+ * Conventions: ids are ULIDs (text), times are integer milliseconds since the epoch, lists and
+ * maps are JSON text. Rows that users delete are soft-deleted (`deleted_at`) where history matters.
+ */
+import type { Scope } from "@codegen-orchestrator/shared";
+import { sql } from "drizzle-orm";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull();
+const updatedAt = () => integer("updated_at", { mode: "timestamp_ms" }).notNull();
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  telegramId: integer("telegram_id").unique(),
+  name: text("name").notNull(),
+  role: text("role", { enum: ["admin", "member"] })
+    .notNull()
+    .default("member"),
+  status: text("status", { enum: ["active", "pending", "blocked"] })
+    .notNull()
+    .default("active"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    name: text("name").notNull(),
+    /** The key's first characters, shown in listings so a person can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    /** SHA-256 of the whole key, hex. The key itself is shown once and never stored. */
+    hash: text("hash").notNull().unique(),
+    scopes: text("scopes", { mode: "json" }).$type<Scope[]>().notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("api_keys_user_idx").on(t.userId)],
+);
+
+export const projects = sqliteTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
+    slug: text("slug").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    templateSource: text("template_source"),
+    templateRef: text("template_ref"),
+    modules: text("modules", { mode: "json" }).$type<string[]>().notNull(),
+    repoUrl: text("repo_url"),
+    status: text("status").notNull().default("draft"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    // A slug is unique among an owner's live projects; a deleted project frees its slug.
+    uniqueIndex("projects_owner_slug_live_idx").on(t.ownerId, t.slug).where(sql`deleted_at IS NULL`),
+  ],
+);
+
+export const secrets = sqliteTable(
+  "secrets",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    name: text("name").notNull(),
+    /** AES-256-GCM ciphertext (with tag), base64. Additional data binds it to project + name. */
+    ciphertext: text("ciphertext").notNull(),
+    iv: text("iv").notNull(),
+    keyVersion: integer("key_version").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("secrets_project_name_idx").on(t.projectId, t.name)],
+);
+
+export const servers = sqliteTable("servers", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  host: text("host").notNull(),
+  sshPort: integer("ssh_port").notNull().default(22),
+  sshUser: text("ssh_user").notNull().default("root"),
+  labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  memoryMb: integer("memory_mb").notNull(),
+  cpuCores: real("cpu_cores").notNull(),
+  portRangeStart: integer("port_range_start").notNull().default(8000),
+  portRangeEnd: integer("port_range_end").notNull().default(8999),
+  status: text("status", { enum: ["active", "maintenance", "offline"] })
+    .notNull()
+    .default("active"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const portAllocations = sqliteTable(
+  "port_allocations",
+  {
+    id: text("id").primaryKey(),
+    serverId: text("server_id")
+      .notNull()
+      .references(() => servers.id),
+    port: integer("port").notNull(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    service: text("service").notNull(),
+    /** Memory reserved on the server for this service; the allocator's "free memory" subtracts it. */
+    memoryMb: integer("memory_mb").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The last guard against double allocation, behind the Allocator Durable Object's serialisation.
+    uniqueIndex("port_allocations_server_port_idx").on(t.serverId, t.port),
+    index("port_allocations_project_idx").on(t.projectId),
+  ],
+);
+
+export const executors = sqliteTable("executors", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  tokenPrefix: text("token_prefix").notNull(),
+  tokenHash: text("token_hash").notNull().unique(),
+  labels: text("labels", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  capabilities: text("capabilities", { mode: "json" }).$type<string[]>().notNull(),
+  capacity: integer("capacity").notNull().default(1),
+  status: text("status").notNull().default("offline"),
+  lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }),
+  createdAt: createdAt(),
+  revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+});
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    kind: text("kind", { enum: ["engineering", "devops"] }).notNull(),
+    status: text("status").notNull().default("queued"),
+    workflowInstanceId: text("workflow_instance_id"),
+    error: text("error"),
+    createdAt: createdAt(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("runs_project_idx").on(t.projectId)],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    runId: text("run_id").references(() => runs.id),
+    kind: text("kind").notNull(),
+    /** Same key, same job: a retried workflow step finds its job instead of submitting a twin. */
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    spec: text("spec", { mode: "json" }).notNull(),
+    status: text("status").notNull().default("queued"),
+    attempt: integer("attempt").notNull().default(1),
+    executorId: text("executor_id").references(() => executors.id),
+    leaseExpiresAt: integer("lease_expires_at", { mode: "timestamp_ms" }),
+    result: text("result", { mode: "json" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("jobs_run_idx").on(t.runId)],
+);
+
+export const deployments = sqliteTable(
+  "deployments",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    runId: text("run_id").references(() => runs.id),
+    serverId: text("server_id").references(() => servers.id),
+    commitSha: text("commit_sha"),
+    url: text("url"),
+    status: text("status").notNull().default("pending"),
+    createdAt: createdAt(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("deployments_project_idx").on(t.projectId)],
+);
+
+export const incidents = sqliteTable(
+  "incidents",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    deploymentId: text("deployment_id").references(() => deployments.id),
+    kind: text("kind").notNull(),
+    severity: text("severity", { enum: ["info", "warning", "critical"] }).notNull(),
+    message: text("message").notNull(),
+    openedAt: integer("opened_at", { mode: "timestamp_ms" }).notNull(),
+    resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("incidents_project_idx").on(t.projectId)],
+);
+
+export const costs = sqliteTable(
+  "costs",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").references(() => projects.id),
+    runId: text("run_id").references(() => runs.id),
+    jobId: text("job_id").references(() => jobs.id),
+    source: text("source").notNull(),
+    amountUsd: real("amount_usd").notNull(),
+    inputTokens: integer("input_tokens"),
+    outputTokens: integer("output_tokens"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("costs_project_idx").on(t.projectId)],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    /** Never holds a secret value: callers pass names and ids only. */
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_log_target_idx").on(t.targetType, t.targetId)],
+);

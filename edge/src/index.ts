@@ -1,0 +1,13 @@
+/** The control-plane Worker: HTTP API, Durable Objects and cron housekeeping. */
+import { createApp } from "./api/app.ts";
+import type { Env } from "./env.ts";
+import { scheduled } from "./scheduled.ts";
+
+export { Allocator } from "./allocator/allocator.ts";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  scheduled,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { Slug, Timestamp, Ulid } from "./common.ts";
+
+export const ProjectStatus = z.enum([
+  "draft",
+  "scaffolding",
+  "developing",
+  "testing",
+  "deploying",
+  "deployed",
+  "failed",
+  "archived",
+]);
+
+const Module = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a module name such as `postgres`");
+const Url = z.url().max(2048);
+
+export const Project = z
+  .object({
+    id: Ulid,
+    ownerId: Ulid,
+    slug: Slug,
+    name: z.string(),
+    description: z.string(),
+    templateSource: z.string().nullable(),
+    templateRef: z.string().nullable(),
+    modules: z.array(Module),
+    repoUrl: z.string().nullable(),
+    status: ProjectStatus,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: "Project" });
+export type Project = z.infer<typeof Project>;
+
+const editable = {
+  name: z.string().trim().min(1).max(100),
+  slug: Slug,
+  description: z.string().max(10_000),
+  templateSource: z.string().min(1).max(2048).nullable(),
+  templateRef: z.string().min(1).max(255).nullable(),
+  modules: z.array(Module).max(50),
+  repoUrl: Url.nullable(),
+};
+
+export const CreateProject = z
+  .strictObject({
+    ...editable,
+    slug: editable.slug.optional().describe("defaults to one made from the name"),
+    description: editable.description.default(""),
+    templateSource: editable.templateSource.optional(),
+    templateRef: editable.templateRef.optional(),
+    modules: editable.modules.default([]),
+    repoUrl: editable.repoUrl.optional(),
+    ownerId: Ulid.optional().describe("admins only: create the project for another user"),
+  })
+  .meta({ id: "CreateProject" });
+
+export const UpdateProject = z
+  .strictObject({ ...editable, status: ProjectStatus.describe("admins only") })
+  .partial()
+  .meta({ id: "UpdateProject" });
+
+/** Environment-variable style: `DATABASE_URL`. */
+export const SecretName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "upper-case letters, digits and _, not starting with a digit");
+
+export const PutSecret = z.strictObject({ value: z.string().min(1).max(32_768) }).meta({ id: "PutSecret" });
+
+/** What the API tells about a secret: never its value. */
+export const SecretInfo = z
+  .object({ name: SecretName, createdAt: Timestamp, updatedAt: Timestamp })
+  .meta({ id: "SecretInfo" });
+export type SecretInfo = z.infer<typeof SecretInfo>;
