@@ -19,6 +19,8 @@ export function jsonBody() {
     const isJson = contentType !== undefined && JSON_TYPE.test(contentType);
     if (c.req.raw.body === null) {
       if (contentType && !isJson) throw unsupported(contentType);
+      // An absent body validates like `{}`, so required fields are reported by name.
+      c.req.bodyCache.text = Promise.resolve("{}");
       return next();
     }
     if (!isJson) throw unsupported(contentType);
@@ -31,18 +33,35 @@ export function jsonBody() {
       },
     });
     return limit(c, async () => {
-      const text = await c.req.text();
-      if (text.length > 0) {
-        try {
-          // Hono's validators read the parsed body from this cache instead of the consumed stream.
-          c.req.bodyCache.json = JSON.parse(text);
-        } catch (err) {
-          throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${(err as Error).message}`);
-        }
-      }
+      // Hono's `c.req.json()` parses the cached text; cache the checked value in place of the stream.
+      c.req.bodyCache.text = Promise.resolve(JSON.stringify(parseJson(await c.req.text())));
       await next();
     });
   });
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!wellFormed(value)) {
+    throw new ApiError(400, "invalid_json", "The body holds a string that is not valid Unicode (a lone surrogate).");
+  }
+  return value;
+}
+
+/** JSON escapes can smuggle lone surrogates (`"\ud800"`) that no storage or client handles well. */
+function wellFormed(value: unknown): boolean {
+  if (typeof value === "string") return value.isWellFormed();
+  if (Array.isArray(value)) return value.every(wellFormed);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item));
+  }
+  return true;
 }
 
 const unsupported = (contentType: string | undefined) =>
