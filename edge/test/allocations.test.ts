@@ -122,7 +122,14 @@ describe("servers", () => {
     });
     expect(updated).toMatchObject({ status: "maintenance", memoryMb: 1024, labels: { region: "local" } });
     await expectStatus(400, "/servers", {
-      body: { name: unique("srv"), host: "h", memoryMb: 1, cpuCores: 1, portRangeStart: 9000, portRangeEnd: 8000 },
+      body: {
+        name: unique("srv"),
+        host: "h",
+        memoryMb: 1,
+        cpuCores: 1,
+        portRangeStart: 9000,
+        portRangeEnd: 8000,
+      },
     });
     await expectStatus(409, `/servers/${server.id}`, { method: "PATCH", body: { portRangeStart: 9999 } });
   });

@@ -61,7 +61,10 @@ describe("authentication", () => {
 
   it("will not let a key grant scopes its creator lacks", async () => {
     const member = await createUser("member", ["read", "write"]);
-    const readOnly = await expectStatus(201, "/api-keys", { key: member.key, body: { name: "ro", scopes: ["read"] } });
+    const readOnly = await expectStatus(201, "/api-keys", {
+      key: member.key,
+      body: { name: "ro", scopes: ["read"] },
+    });
     expect(readOnly.scopes).toEqual(["read"]);
   });
 });

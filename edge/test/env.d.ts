@@ -1,11 +1,15 @@
+// Types of the test runtime's `env` and `exports` (what `wrangler types` would generate).
 import type { D1Migration } from "cloudflare:test";
-import type { Env } from "../src/env.ts";
+import type { Env as WorkerEnv } from "../src/env.ts";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends import("../src/env.ts").Env {
+    interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+    }
+    interface GlobalProps {
+      mainModule: typeof import("../src/index.ts");
+      durableNamespaces: "Allocator";
     }
   }
 }
-export type { Env };

@@ -44,7 +44,10 @@ export interface Member {
 }
 
 /** A new user with a key of their own (created by the bootstrap admin). */
-export async function createUser(role: "admin" | "member" = "member", scopes = ["read", "write"]): Promise<Member> {
+export async function createUser(
+  role: "admin" | "member" = "member",
+  scopes = ["read", "write"],
+): Promise<Member> {
   const user = await expectStatus(201, "/users", { body: { name: unique("user"), role } });
   const created = await expectStatus(201, "/api-keys", { body: { name: "test", userId: user.id, scopes } });
   return { id: user.id, key: created.key };

@@ -10,8 +10,7 @@ describe("OpenAPI document", () => {
     const document = await response.json<any>();
     expect(document.openapi).toBe("3.1.0");
     const result = await validate(structuredClone(document));
-    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
-    expect(result.valid).toBe(true);
+    expect(result.valid, JSON.stringify(result)).toBe(true);
     // The validator is not a no-op: the same document with a broken path item fails.
     const broken = structuredClone(document);
     broken.paths["/projects"].get.responses = "none";

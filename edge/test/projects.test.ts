@@ -30,7 +30,10 @@ describe("projects", () => {
     const alice = await createUser();
     const bob = await createUser();
     const first = await createProject(alice.key, { slug: "shop" });
-    const taken = await expectStatus(409, "/projects", { key: alice.key, body: { name: "Shop", slug: "shop" } });
+    const taken = await expectStatus(409, "/projects", {
+      key: alice.key,
+      body: { name: "Shop", slug: "shop" },
+    });
     expect(taken.error.code).toBe("conflict");
     await createProject(bob.key, { slug: "shop" });
 
@@ -47,8 +50,15 @@ describe("projects", () => {
   it("let only admins set a status", async () => {
     const member = await createUser();
     const project = await createProject(member.key);
-    await expectStatus(403, `/projects/${project.id}`, { method: "PATCH", key: member.key, body: { status: "deployed" } });
-    const done = await expectStatus(200, `/projects/${project.id}`, { method: "PATCH", body: { status: "deployed" } });
+    await expectStatus(403, `/projects/${project.id}`, {
+      method: "PATCH",
+      key: member.key,
+      body: { status: "deployed" },
+    });
+    const done = await expectStatus(200, `/projects/${project.id}`, {
+      method: "PATCH",
+      body: { status: "deployed" },
+    });
     expect(done.status).toBe("deployed");
   });
 
@@ -57,8 +67,12 @@ describe("projects", () => {
     const created = [];
     for (let i = 0; i < 5; i++) created.push((await createProject(member.key)).id);
     const first = await expectStatus(200, "/projects?limit=2", { key: member.key });
-    const second = await expectStatus(200, `/projects?limit=2&cursor=${first.nextCursor}`, { key: member.key });
-    const third = await expectStatus(200, `/projects?limit=2&cursor=${second.nextCursor}`, { key: member.key });
+    const second = await expectStatus(200, `/projects?limit=2&cursor=${first.nextCursor}`, {
+      key: member.key,
+    });
+    const third = await expectStatus(200, `/projects?limit=2&cursor=${second.nextCursor}`, {
+      key: member.key,
+    });
     expect(third.nextCursor).toBeNull();
     expect([...first.items, ...second.items, ...third.items].map((p: any) => p.id)).toEqual(created);
   });
@@ -66,7 +80,11 @@ describe("projects", () => {
   it("write an audit row for every change, naming the actor", async () => {
     const member = await createUser();
     const project = await createProject(member.key);
-    await expectStatus(200, `/projects/${project.id}`, { method: "PATCH", key: member.key, body: { name: "New" } });
+    await expectStatus(200, `/projects/${project.id}`, {
+      method: "PATCH",
+      key: member.key,
+      body: { name: "New" },
+    });
     await expectStatus(204, `/projects/${project.id}`, { method: "DELETE", key: member.key });
     const rows = await env.DB.prepare(
       "select actor_id, action from audit_log where target_id = ? order by id",

@@ -56,7 +56,9 @@ describe("project secrets", () => {
 
     const keyring = await loadKeyring(env.SECRETS_KEY);
     const sealed = { ciphertext: row.ciphertext, iv: row.iv, keyVersion: row.key_version };
-    await expect(openSecret(keyring, { projectId: project.id, name: "DB_PASSWORD" }, sealed)).resolves.toBe(CANARY);
+    await expect(openSecret(keyring, { projectId: project.id, name: "DB_PASSWORD" }, sealed)).resolves.toBe(
+      CANARY,
+    );
 
     // Copy the ciphertext to another project (and to another name): it must not open there.
     await env.DB.prepare(
@@ -67,9 +69,15 @@ describe("project secrets", () => {
     const copied = await secretRow(other.id, "DB_PASSWORD");
     if (!copied) throw new Error("copied row missing");
     await expect(
-      openSecret(keyring, { projectId: other.id, name: "DB_PASSWORD" }, { ...sealed, ...copied, keyVersion: 2 }),
+      openSecret(
+        keyring,
+        { projectId: other.id, name: "DB_PASSWORD" },
+        { ...sealed, ...copied, keyVersion: 2 },
+      ),
     ).rejects.toThrow();
-    await expect(openSecret(keyring, { projectId: project.id, name: "OTHER_NAME" }, sealed)).rejects.toThrow();
+    await expect(
+      openSecret(keyring, { projectId: project.id, name: "OTHER_NAME" }, sealed),
+    ).rejects.toThrow();
   });
 
   it("replace on PUT, keep createdAt, and delete on DELETE", async () => {
@@ -97,7 +105,11 @@ describe("project secrets", () => {
       key: member.key,
       body: { value: "x" },
     });
-    await expectStatus(400, `/projects/${project.id}/secrets/OK`, { method: "PUT", key: member.key, body: { value: "" } });
+    await expectStatus(400, `/projects/${project.id}/secrets/OK`, {
+      method: "PUT",
+      key: member.key,
+      body: { value: "" },
+    });
   });
 
   it("are erased when their project is deleted", async () => {

@@ -36,13 +36,18 @@ describe("request validation", () => {
   });
 
   it("answers a missing body with 400 for the required fields", async () => {
-    const body = await expectRejected(400, "invalid_request", { headers: { "content-type": "application/json" } });
+    const body = await expectRejected(400, "invalid_request", {
+      headers: { "content-type": "application/json" },
+    });
     expect(body.error.details.issues.map((issue: any) => issue.path)).toContain("body.name");
   });
 
   it("answers an oversized body with 413, declared or chunked", async () => {
     const big = JSON.stringify({ name: "x", description: "y".repeat(20_000) });
-    await expectRejected(413, "payload_too_large", { rawBody: big, headers: { "content-type": "application/json" } });
+    await expectRejected(413, "payload_too_large", {
+      rawBody: big,
+      headers: { "content-type": "application/json" },
+    });
     const chunked = new ReadableStream({
       start(controller) {
         for (let i = 0; i < 5; i++) controller.enqueue(new TextEncoder().encode(" ".repeat(5000)));

@@ -5,6 +5,7 @@
  *
  *   app.use("/api/v1/*", jsonBody());
  */
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context.ts";
@@ -19,8 +20,8 @@ export function jsonBody() {
     const isJson = contentType !== undefined && JSON_TYPE.test(contentType);
     if (c.req.raw.body === null) {
       if (contentType && !isJson) throw unsupported(contentType);
-      // An absent body validates like `{}`, so required fields are reported by name.
-      c.req.bodyCache.text = Promise.resolve("{}");
+      // An absent JSON body validates like `{}`, so required fields are reported by name.
+      if (isJson && c.req.method !== "GET" && c.req.method !== "HEAD") replaceBody(c, {});
       return next();
     }
     if (!isJson) throw unsupported(contentType);
@@ -33,11 +34,16 @@ export function jsonBody() {
       },
     });
     return limit(c, async () => {
-      // Hono's `c.req.json()` parses the cached text; cache the checked value in place of the stream.
-      c.req.bodyCache.text = Promise.resolve(JSON.stringify(parseJson(await c.req.text())));
+      replaceBody(c, parseJson(await c.req.text()));
       await next();
     });
   });
+}
+
+/** Hands the validators the checked JSON (`{}` for an empty body) in place of the consumed stream. */
+function replaceBody(c: Context, value: unknown): void {
+  c.req.bodyCache = {};
+  c.req.raw = new Request(c.req.raw, { body: JSON.stringify(value) });
 }
 
 function parseJson(text: string): unknown {
@@ -49,7 +55,11 @@ function parseJson(text: string): unknown {
     throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${(err as Error).message}`);
   }
   if (!wellFormed(value)) {
-    throw new ApiError(400, "invalid_json", "The body holds a string that is not valid Unicode (a lone surrogate).");
+    throw new ApiError(
+      400,
+      "invalid_json",
+      "The body holds a string that is not valid Unicode (a lone surrogate).",
+    );
   }
   return value;
 }

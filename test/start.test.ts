@@ -1,0 +1,108 @@
+/**
+ * `npm start` as a person uses it: start the local stack from scratch, take the printed URL and
+ * admin key, and create a project, set a secret and allocate a port through the real HTTP API.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** Resolves with the banner's API URL and admin key once `npm start` says it is running. */
+function waitForBanner(child: ChildProcess, timeoutMs: number): Promise<{ api: string; key: string }> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(
+      () => reject(new Error(`no banner within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const api = /API:\s+(http:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(output)?.[1];
+      const key = /Admin key:\s+(\S+)/.exec(output)?.[1];
+      if (api && key) {
+        clearTimeout(timer);
+        resolve({ api, key });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+}
+
+describe("npm start", () => {
+  let child: ChildProcess;
+  let stateDir: string;
+  let banner: { api: string; key: string };
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), "co-start-"));
+    const env = {
+      ...process.env,
+      PORT: String(await freePort()),
+      INSPECTOR_PORT: String(await freePort()),
+      ORCHESTRATOR_STATE_DIR: stateDir,
+    };
+    child = spawn(process.execPath, [path.join(root, "scripts/start.ts")], {
+      cwd: root,
+      env,
+      detached: true,
+    });
+    banner = await waitForBanner(child, 100_000);
+  });
+
+  afterAll(async () => {
+    if (child?.pid && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+    }
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("serves the API with the printed key: project, secret and port, as in the README", async () => {
+    const headers = { authorization: `Bearer ${banner.key}`, "content-type": "application/json" };
+    const post = async (route: string, body: unknown, method = "POST") => {
+      const response = await fetch(`${banner.api}${route}`, { method, headers, body: JSON.stringify(body) });
+      const json = await response.json();
+      return { status: response.status, json: json as any };
+    };
+
+    const project = await post("/projects", { name: "Hello API", description: "Says hello" });
+    expect(project.status).toBe(201);
+    expect(project.json.slug).toBe("hello-api");
+
+    const secret = await post(
+      `/projects/${project.json.id}/secrets/GREETING_TOKEN`,
+      { value: "t0ps3cret" },
+      "PUT",
+    );
+    expect(secret.status).toBe(200);
+
+    const server = await post("/servers", { name: "local", host: "127.0.0.1", memoryMb: 2048, cpuCores: 2 });
+    expect(server.status).toBe(201);
+
+    const allocation = await post("/allocations", { projectId: project.json.id, service: "web" });
+    expect(allocation.status).toBe(201);
+    expect(allocation.json).toMatchObject({ serverId: server.json.id, port: 8000 });
+
+    const unauthenticated = await fetch(`${banner.api}/projects`);
+    expect(unauthenticated.status).toBe(401);
+  });
+});
