@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import { loadKeyring, openSecret } from "../src/secrets/crypto.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { loadKeyring, openSecret, sealSecret } from "../src/secrets/crypto.ts";
 import { call, createProject, createUser, expectStatus } from "./helpers.ts";
 
 const CANARY = "canary-Zx81-secret-value-that-must-never-leak";
@@ -12,6 +12,33 @@ async function secretRow(projectId: string, name: string) {
 }
 
 describe("project secrets", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("never reach logs or error messages, even when the request is rejected", async () => {
+    const logged: unknown[] = [];
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args) => logged.push(args));
+    }
+    const member = await createUser();
+    const project = await createProject(member.key);
+    const path = `/projects/${project.id}/secrets/TOKEN`;
+    const rejected = [{ value: CANARY, extra: true }, { value: CANARY.repeat(1000) }, { value: [CANARY] }];
+    for (const body of rejected) {
+      const text = await (await call(path, { method: "PUT", key: member.key, body })).text();
+      expect(text).toMatch(/invalid_request|payload_too_large/);
+      expect(text).not.toContain(CANARY);
+    }
+    const malformed = await call(path, {
+      method: "PUT",
+      key: member.key,
+      rawBody: `{"value": "${CANARY}"`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(await malformed.text()).not.toContain(CANARY);
+    await expectStatus(200, path, { method: "PUT", key: member.key, body: { value: CANARY } });
+    expect(JSON.stringify(logged)).not.toContain(CANARY);
+  });
+
   it("are write-only: no route returns the value, and the audit log never holds it", async () => {
     const member = await createUser();
     const project = await createProject(member.key);
@@ -95,6 +122,19 @@ describe("project secrets", () => {
     await expectStatus(404, path, { method: "DELETE", key: member.key });
     const listed = await expectStatus(200, `/projects/${project.id}/secrets`, { key: member.key });
     expect(listed.items).toEqual([]);
+  });
+
+  it("still open after a key rotation, and new writes use the new key", async () => {
+    const k1 = btoa(String.fromCharCode(...new Uint8Array(32).fill(7)));
+    const k2 = btoa(String.fromCharCode(...new Uint8Array(32).fill(8)));
+    const at = { projectId: "01ARZ3NDEKTSV4RRFFQ69G5FAV", name: "ROTATED" };
+    const old = await sealSecret(await loadKeyring(k1), at, CANARY);
+    expect(old.keyVersion).toBe(1);
+    const rotated = await loadKeyring(`2:${k2},1:${k1}`);
+    await expect(openSecret(rotated, at, old)).resolves.toBe(CANARY);
+    expect((await sealSecret(rotated, at, CANARY)).keyVersion).toBe(2);
+    await expect(openSecret(await loadKeyring(`2:${k2}`), at, old)).rejects.toThrow(/version 1/);
+    await expect(loadKeyring("2:AAAA")).rejects.toThrow(/32 bytes/);
   });
 
   it("validate names and values", async () => {

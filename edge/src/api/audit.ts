@@ -25,5 +25,10 @@ export function auditInsert(db: Db, actorId: string | null, entry: AuditEntry) {
   });
 }
 
-export const audit = (c: AppContext, entry: AuditEntry) =>
-  auditInsert(c.get("db"), c.get("principal").userId, entry);
+type Write = Parameters<Db["batch"]>[0][number];
+
+/** Runs the writes and the caller's audit row in one D1 batch: all land, or none. */
+export async function audited(c: AppContext, entry: AuditEntry, ...writes: Write[]): Promise<void> {
+  const db = c.get("db");
+  await db.batch([auditInsert(db, c.get("principal").userId, entry), ...writes]);
+}

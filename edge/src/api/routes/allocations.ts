@@ -6,7 +6,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { portAllocations, projects } from "../../db/schema.ts";
 import { iso } from "../../ids.ts";
 import { projectFor } from "../access.ts";
-import { audit } from "../audit.ts";
+import { audited } from "../audit.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { isAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, error, IdParam, json, jsonBody, router, security } from "../openapi.ts";
@@ -105,15 +105,16 @@ export const allocationsRoutes = router()
       await projectFor(c, row.projectId).catch(() => {
         throw notFound("allocation");
       });
-      await db.batch([
-        db.delete(portAllocations).where(eq(portAllocations.id, row.id)),
-        audit(c, {
+      await audited(
+        c,
+        {
           action: "allocation.release",
           targetType: "server",
           targetId: row.serverId,
           details: { port: row.port, projectId: row.projectId, service: row.service },
-        }),
-      ]);
+        },
+        db.delete(portAllocations).where(eq(portAllocations.id, row.id)),
+      );
       return c.body(null, 204);
     },
   );

@@ -6,7 +6,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { generateKey } from "../../auth/keys.ts";
 import { apiKeys, users } from "../../db/schema.ts";
 import { iso, isoOrNull, newId } from "../../ids.ts";
-import { audit } from "../audit.ts";
+import { audited } from "../audit.ts";
 import type { AppContext } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
 import { isAdmin } from "../middleware/auth.ts";
@@ -76,10 +76,11 @@ export const apiKeysRoutes = router()
         expiresAt: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * DAY_MS) : null,
         revokedAt: null,
       };
-      await db.batch([
+      await audited(
+        c,
+        { action: "api_key.create", targetType: "api_key", targetId: row.id, details: { userId } },
         db.insert(apiKeys).values(row),
-        audit(c, { action: "api_key.create", targetType: "api_key", targetId: row.id, details: { userId } }),
-      ]);
+      );
       return c.json({ ...toApiKey(row), key }, 201);
     },
   )
@@ -127,10 +128,11 @@ export const apiKeysRoutes = router()
       if (!row || (row.userId !== c.get("principal").userId && !isAdmin(c))) throw notFound("API key");
       if (row.revokedAt) return c.json(toApiKey(row), 200);
       const revoked = { ...row, revokedAt: new Date() };
-      await db.batch([
+      await audited(
+        c,
+        { action: "api_key.revoke", targetType: "api_key", targetId: id },
         db.update(apiKeys).set({ revokedAt: revoked.revokedAt }).where(eq(apiKeys.id, id)),
-        audit(c, { action: "api_key.revoke", targetType: "api_key", targetId: id }),
-      ]);
+      );
       return c.json(toApiKey(revoked), 200);
     },
   );

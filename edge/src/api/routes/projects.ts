@@ -14,7 +14,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { portAllocations, projects, secrets, users } from "../../db/schema.ts";
 import { iso, newId } from "../../ids.ts";
 import { type ProjectRow, projectFor } from "../access.ts";
-import { audit } from "../audit.ts";
+import { audited } from "../audit.ts";
 import type { AppContext } from "../context.ts";
 import { conflict, forbidden, notFound } from "../errors.ts";
 import { isAdmin } from "../middleware/auth.ts";
@@ -152,15 +152,16 @@ export const projectsRoutes = router()
         updatedAt: now,
         deletedAt: null,
       };
-      await db.batch([
-        db.insert(projects).values(row),
-        audit(c, {
+      await audited(
+        c,
+        {
           action: "project.create",
           targetType: "project",
           targetId: row.id,
           details: { ownerId, slug },
-        }),
-      ]);
+        },
+        db.insert(projects).values(row),
+      );
       return c.json(toProject(row), 201);
     },
   )
@@ -194,15 +195,16 @@ export const projectsRoutes = router()
       if (changes.slug !== undefined) await assertSlugFree(c, current.ownerId, changes.slug, current.id);
       const row: ProjectRow = { ...current, ...changes, updatedAt: new Date() };
       const db = c.get("db");
-      await db.batch([
-        db.update(projects).set(row).where(eq(projects.id, row.id)),
-        audit(c, {
+      await audited(
+        c,
+        {
           action: "project.update",
           targetType: "project",
           targetId: row.id,
           details: { fields: Object.keys(changes) },
-        }),
-      ]);
+        },
+        db.update(projects).set(row).where(eq(projects.id, row.id)),
+      );
       return c.json(toProject(row), 200);
     },
   )
@@ -220,20 +222,21 @@ export const projectsRoutes = router()
       const project = await projectFor(c, c.req.valid("param").id);
       const db = c.get("db");
       const now = new Date();
-      await db.batch([
+      await audited(
+        c,
+        {
+          action: "project.delete",
+          targetType: "project",
+          targetId: project.id,
+          details: { slug: project.slug },
+        },
         db
           .update(projects)
           .set({ deletedAt: now, updatedAt: now, status: "archived" })
           .where(eq(projects.id, project.id)),
         db.delete(secrets).where(eq(secrets.projectId, project.id)),
         db.delete(portAllocations).where(eq(portAllocations.projectId, project.id)),
-        audit(c, {
-          action: "project.delete",
-          targetType: "project",
-          targetId: project.id,
-          details: { slug: project.slug },
-        }),
-      ]);
+      );
       return c.body(null, 204);
     },
   );

@@ -11,7 +11,7 @@ import { secrets } from "../../db/schema.ts";
 import { iso, newId } from "../../ids.ts";
 import { type Keyring, KeyringError, loadKeyring, sealSecret } from "../../secrets/crypto.ts";
 import { projectFor } from "../access.ts";
-import { audit } from "../audit.ts";
+import { audited } from "../audit.ts";
 import type { AppContext } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { bodyErrors, commonErrors, error, json, jsonBody, router, security } from "../openapi.ts";
@@ -112,7 +112,9 @@ export const secretsRoutes = router()
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };
-      await db.batch([
+      await audited(
+        c,
+        { action: "secret.put", targetType: "project", targetId: project.id, details: { name } },
         db
           .insert(secrets)
           .values(row)
@@ -120,8 +122,7 @@ export const secretsRoutes = router()
             target: [secrets.projectId, secrets.name],
             set: { ...sealed, updatedAt: now },
           }),
-        audit(c, { action: "secret.put", targetType: "project", targetId: project.id, details: { name } }),
-      ]);
+      );
       return c.json(toSecretInfo(row), 200);
     },
   )
@@ -142,10 +143,11 @@ export const secretsRoutes = router()
       const where = and(eq(secrets.projectId, project.id), eq(secrets.name, name));
       const [existing] = await db.select({ id: secrets.id }).from(secrets).where(where);
       if (!existing) throw notFound("secret");
-      await db.batch([
+      await audited(
+        c,
+        { action: "secret.delete", targetType: "project", targetId: project.id, details: { name } },
         db.delete(secrets).where(where),
-        audit(c, { action: "secret.delete", targetType: "project", targetId: project.id, details: { name } }),
-      ]);
+      );
       return c.body(null, 204);
     },
   );

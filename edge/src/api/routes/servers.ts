@@ -12,7 +12,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import { portAllocations, servers } from "../../db/schema.ts";
 import { iso, newId } from "../../ids.ts";
-import { audit } from "../audit.ts";
+import { audited } from "../audit.ts";
 import type { AppContext } from "../context.ts";
 import { conflict, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
@@ -100,15 +100,16 @@ export const serversRoutes = router()
       const now = new Date();
       const row: ServerRow = { id: newId(), ...input, createdAt: now, updatedAt: now };
       const db = c.get("db");
-      await db.batch([
-        db.insert(servers).values(row),
-        audit(c, {
+      await audited(
+        c,
+        {
           action: "server.create",
           targetType: "server",
           targetId: row.id,
           details: { name: row.name },
-        }),
-      ]);
+        },
+        db.insert(servers).values(row),
+      );
       return c.json(toServer(row), 201);
     },
   )
@@ -147,15 +148,16 @@ export const serversRoutes = router()
       }
       if (changes.name !== undefined) await assertNameFree(c, changes.name, current.id);
       const db = c.get("db");
-      await db.batch([
-        db.update(servers).set(row).where(eq(servers.id, row.id)),
-        audit(c, {
+      await audited(
+        c,
+        {
           action: "server.update",
           targetType: "server",
           targetId: row.id,
           details: { fields: Object.keys(changes) },
-        }),
-      ]);
+        },
+        db.update(servers).set(row).where(eq(servers.id, row.id)),
+      );
       return c.json(toServer(row), 200);
     },
   )
@@ -179,15 +181,16 @@ export const serversRoutes = router()
           allocations,
         });
       }
-      await db.batch([
-        db.delete(servers).where(eq(servers.id, server.id)),
-        audit(c, {
+      await audited(
+        c,
+        {
           action: "server.delete",
           targetType: "server",
           targetId: server.id,
           details: { name: server.name },
-        }),
-      ]);
+        },
+        db.delete(servers).where(eq(servers.id, server.id)),
+      );
       return c.body(null, 204);
     },
   );

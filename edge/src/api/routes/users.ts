@@ -5,7 +5,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { users } from "../../db/schema.ts";
 import { iso, newId } from "../../ids.ts";
-import { audit } from "../audit.ts";
+import { audited } from "../audit.ts";
 import type { AppContext } from "../context.ts";
 import { conflict, forbidden, notFound } from "../errors.ts";
 import { assertAdmin, isAdmin } from "../middleware/auth.ts";
@@ -112,15 +112,16 @@ export const usersRoutes = router()
         updatedAt: now,
       };
       const db = c.get("db");
-      await db.batch([
-        db.insert(users).values(row),
-        audit(c, {
+      await audited(
+        c,
+        {
           action: "user.create",
           targetType: "user",
           targetId: row.id,
           details: { role: row.role },
-        }),
-      ]);
+        },
+        db.insert(users).values(row),
+      );
       return c.json(toUser(row), 201);
     },
   )
@@ -159,15 +160,16 @@ export const usersRoutes = router()
       await assertTelegramIdFree(c, changes.telegramId, id);
       const row: UserRow = { ...current, ...changes, updatedAt: new Date() };
       const db = c.get("db");
-      await db.batch([
-        db.update(users).set(row).where(eq(users.id, id)),
-        audit(c, {
+      await audited(
+        c,
+        {
           action: "user.update",
           targetType: "user",
           targetId: id,
           details: { fields: Object.keys(changes) },
-        }),
-      ]);
+        },
+        db.update(users).set(row).where(eq(users.id, id)),
+      );
       return c.json(toUser(row), 200);
     },
   );

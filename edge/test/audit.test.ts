@@ -1,0 +1,80 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../src/api/app.ts";
+import { call, createUser, unique } from "./helpers.ts";
+
+const auditRows = async () =>
+  (await env.DB.prepare("select count(*) as n from audit_log").first<{ n: number }>())?.n ?? 0;
+
+describe("audit log", () => {
+  it("gets exactly one row for each successful mutating call, on every mutating route", async () => {
+    const member = await createUser();
+    const covered = new Set<string>();
+    const ids: Record<string, string> = {};
+    const steps: [string, string, () => string, (() => unknown) | undefined, (body: any) => void][] = [
+      ["POST", "/users", () => "/users", () => ({ name: unique("u") }), (b) => (ids.user = b.id)],
+      ["PATCH", "/users/{id}", () => `/users/${ids.user}`, () => ({ name: "Renamed" }), () => {}],
+      [
+        "POST",
+        "/api-keys",
+        () => "/api-keys",
+        () => ({ name: "k", userId: ids.user }),
+        (b) => (ids.key = b.id),
+      ],
+      ["DELETE", "/api-keys/{id}", () => `/api-keys/${ids.key}`, undefined, () => {}],
+      [
+        "POST",
+        "/projects",
+        () => "/projects",
+        () => ({ name: unique("p"), ownerId: member.id }),
+        (b) => (ids.project = b.id),
+      ],
+      ["PATCH", "/projects/{id}", () => `/projects/${ids.project}`, () => ({ description: "d" }), () => {}],
+      [
+        "PUT",
+        "/projects/{id}/secrets/{name}",
+        () => `/projects/${ids.project}/secrets/A`,
+        () => ({ value: "v" }),
+        () => {},
+      ],
+      [
+        "DELETE",
+        "/projects/{id}/secrets/{name}",
+        () => `/projects/${ids.project}/secrets/A`,
+        undefined,
+        () => {},
+      ],
+      [
+        "POST",
+        "/servers",
+        () => "/servers",
+        () => ({ name: unique("s"), host: "h", memoryMb: 64, cpuCores: 1 }),
+        (b) => (ids.server = b.id),
+      ],
+      ["PATCH", "/servers/{id}", () => `/servers/${ids.server}`, () => ({ memoryMb: 128 }), () => {}],
+      [
+        "POST",
+        "/allocations",
+        () => "/allocations",
+        () => ({ projectId: ids.project, service: "web", serverId: ids.server }),
+        (b) => (ids.allocation = b.id),
+      ],
+      ["DELETE", "/allocations/{id}", () => `/allocations/${ids.allocation}`, undefined, () => {}],
+      ["DELETE", "/servers/{id}", () => `/servers/${ids.server}`, undefined, () => {}],
+      ["DELETE", "/projects/{id}", () => `/projects/${ids.project}`, undefined, () => {}],
+    ];
+    for (const [method, route, path, body, keep] of steps) {
+      const before = await auditRows();
+      const response = await call(path(), { method, body: body?.() });
+      expect(response.status, `${method} ${route}`).toBeLessThan(300);
+      keep(response.status === 204 ? undefined : await response.json());
+      expect(await auditRows(), `${method} ${route}`).toBe(before + 1);
+      covered.add(`${method} /api/v1${route}`);
+    }
+
+    const mutating = createApp()
+      .routes.filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method))
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    expect([...covered].sort()).toEqual([...new Set(mutating)].sort());
+  });
+});
