@@ -62,6 +62,23 @@ describe("audit log", () => {
       ["DELETE", "/allocations/{id}", () => `/allocations/${ids.allocation}`, undefined, () => {}],
       ["DELETE", "/servers/{id}", () => `/servers/${ids.server}`, undefined, () => {}],
       ["DELETE", "/projects/{id}", () => `/projects/${ids.project}`, undefined, () => {}],
+      [
+        "POST",
+        "/executors",
+        () => "/executors",
+        () => ({ name: unique("e") }),
+        (b) => (ids.executor = b.executor.id),
+      ],
+      ["POST", "/executors/{id}/drain", () => `/executors/${ids.executor}/drain`, undefined, () => {}],
+      ["DELETE", "/executors/{id}", () => `/executors/${ids.executor}`, undefined, () => {}],
+      [
+        "POST",
+        "/jobs",
+        () => "/jobs",
+        () => ({ kind: "exec", spec: { command: ["true"] } }),
+        (b) => (ids.job = b.id),
+      ],
+      ["POST", "/jobs/{id}/cancel", () => `/jobs/${ids.job}/cancel`, undefined, () => {}],
     ];
     for (const [method, route, path, body, keep] of steps) {
       const before = await auditRows();

@@ -23,7 +23,7 @@ describe("OpenAPI document", () => {
     for (const [path, operations] of Object.entries<Record<string, any>>(document.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         documented.add(`${method.toUpperCase()} /api/v1${path}`);
-        const isPublic = path === "/health";
+        const isPublic = path === "/health" || path === "/executors/connect";
         expect(operation.security ?? [], `${method} ${path}`).toEqual(isPublic ? [] : [{ bearer: [] }]);
         expect(operation.responses, `${method} ${path}`).toBeTypeOf("object");
       }

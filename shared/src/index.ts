@@ -4,3 +4,5 @@ export * from "./api/common.ts";
 export * from "./api/projects.ts";
 export * from "./api/servers.ts";
 export * from "./api/users.ts";
+export * from "./protocol/jobs.ts";
+export * from "./protocol/messages.ts";

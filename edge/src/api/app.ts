@@ -12,7 +12,9 @@ import { jsonBody } from "./middleware/json-body.ts";
 import { router } from "./openapi.ts";
 import { allocationsRoutes } from "./routes/allocations.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
+import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { jobsRoutes } from "./routes/jobs.ts";
 import { projectsRoutes } from "./routes/projects.ts";
 import { secretsRoutes } from "./routes/secrets.ts";
 import { serversRoutes } from "./routes/servers.ts";
@@ -30,6 +32,7 @@ function v1() {
   api.use("*", withDatabase);
   // Public routes come first: the middleware below only runs for routes registered after it.
   api.route("/", healthRoutes);
+  api.route("/", executorConnectRoutes);
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -52,7 +55,9 @@ function v1() {
     .route("/", projectsRoutes)
     .route("/", secretsRoutes)
     .route("/", serversRoutes)
-    .route("/", allocationsRoutes);
+    .route("/", allocationsRoutes)
+    .route("/", executorsRoutes)
+    .route("/", jobsRoutes);
 }
 
 export function createApp() {

@@ -2,7 +2,6 @@
  * API keys: random bearer tokens, shown once, stored as SHA-256 hashes. The stored prefix
  * (first characters) lets a person tell keys apart without being able to use one.
  */
-const KEY_PREFIX = "co_";
 const DISPLAY_PREFIX_LENGTH = 11;
 
 function base64url(bytes: Uint8Array): string {
@@ -23,8 +22,8 @@ export interface NewKey {
   hash: string;
 }
 
-/** A new key with 256 bits of randomness. */
-export async function generateKey(): Promise<NewKey> {
-  const key = KEY_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
+/** A new key with 256 bits of randomness: `co_…` for API keys, `coe_…` for executor tokens. */
+export async function generateKey(kind: "api" | "executor" = "api"): Promise<NewKey> {
+  const key = (kind === "api" ? "co_" : "coe_") + base64url(crypto.getRandomValues(new Uint8Array(32)));
   return { key, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: await sha256Hex(key) };
 }

@@ -1,0 +1,18 @@
+import type { Env } from "../env.ts";
+
+const positive = (value: string | undefined, fallback: number) => {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+/** Hub timings, configurable through vars (tests shorten them). */
+export function hubConfig(env: Env) {
+  const leaseMs = positive(env.HUB_LEASE_MS, 45_000);
+  return {
+    heartbeatMs: positive(env.HUB_HEARTBEAT_MS, 10_000),
+    leaseMs,
+    sweepMs: Math.max(250, Math.min(5_000, Math.floor(leaseMs / 3))),
+    maxAttempts: positive(env.JOB_MAX_ATTEMPTS, 3),
+    defaultTimeoutMs: positive(env.JOB_DEFAULT_TIMEOUT_MS, 30 * 60_000),
+  };
+}

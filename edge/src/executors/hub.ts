@@ -1,0 +1,396 @@
+/**
+ * The ExecutorHub Durable Object: one per pool. Executors dial in over WebSockets (hibernation
+ * API); the hub keeps a persisted job queue, assigns jobs to the least-loaded executor that has
+ * the capability and labels, holds leases renewed by heartbeats, requeues the jobs of silent
+ * executors, and accepts one result per (job, attempt).
+ *
+ *   const hub = env.EXECUTOR_HUB.getByName("default");
+ *   const job = await hub.submit({ kind: "exec", spec: { command: ["echo", "hi"] } });
+ */
+
+import { DurableObject } from "cloudflare:workers";
+import {
+  CloseCode,
+  decode,
+  ExecutorMessage,
+  encode,
+  type HubMessage,
+  jobKinds,
+  type Outgoing,
+  type RunningJob,
+} from "@codegen-orchestrator/shared";
+import type { Env } from "../env.ts";
+import { newId } from "../ids.ts";
+import { hubConfig } from "./config.ts";
+import { ACTIVE, type ExecutorProfile, type JobRow, JobStore } from "./job-store.ts";
+import type { JobRecord, SubmitJob } from "./views.ts";
+
+/** Per socket, survives hibernation. Kept small: the profile lives in storage. */
+interface Attachment {
+  executorId: string;
+  ready: boolean;
+  strikes: number;
+}
+
+const MAX_STRIKES = 20;
+const DISPATCH_BATCH = 500;
+
+export interface LiveExecutor extends ExecutorProfile {
+  connected: boolean;
+  running: number;
+}
+
+export class ExecutorHub extends DurableObject<Env> {
+  readonly #store: JobStore;
+  readonly #config: ReturnType<typeof hubConfig>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = new JobStore(ctx.storage.sql);
+    this.#config = hubConfig(env);
+  }
+
+  // ── WebSocket side ────────────────────────────────────────────────────────────────────────────
+
+  /** Only the Worker reaches this, after checking the executor's token; it names the executor. */
+  override async fetch(request: Request): Promise<Response> {
+    const executorId = request.headers.get("x-executor-id");
+    if (!executorId || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected an authenticated WebSocket upgrade", { status: 400 });
+    }
+    for (const old of this.ctx.getWebSockets(executorId)) {
+      old.close(CloseCode.replaced, "Replaced by a newer connection of the same executor.");
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [executorId]);
+    server.serializeAttachment({ executorId, ready: false, strikes: 0 } satisfies Attachment);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
+    const attachment = ws.deserializeAttachment() as Attachment;
+    const decoded = decode(ExecutorMessage, frame);
+    if (!decoded.ok) {
+      if (decoded.code === "unsupported_version")
+        return ws.close(CloseCode.unsupportedVersion, decoded.message);
+      return this.#strike(ws, attachment, decoded.code, decoded.message);
+    }
+    const message = decoded.message;
+    const now = Date.now();
+    if (message.type === "hello") return this.#hello(ws, attachment, message, now);
+    if (!attachment.ready) return this.#strike(ws, attachment, "out_of_order", "Send hello first.");
+    this.#store.seen(attachment.executorId, now);
+    switch (message.type) {
+      case "heartbeat":
+        this.#store.renewLeases(attachment.executorId, message.running, now, this.#config.leaseMs);
+        return;
+      case "accepted":
+        return this.#accepted(ws, attachment, message, now);
+      case "log": {
+        const job = this.#current(attachment.executorId, message);
+        if (job) this.#store.appendLog(job, message.attempt, message.seq, message.stream, message.chunk);
+        return;
+      }
+      case "progress": {
+        const job = this.#current(attachment.executorId, message);
+        if (job) this.#store.setProgress(job.id, message.message, now);
+        return;
+      }
+      case "result":
+        this.#result(attachment.executorId, message, now);
+        return this.#dispatch();
+      case "error":
+        console.warn(
+          JSON.stringify({ event: "executor_error", executorId: attachment.executorId, ...message }),
+        );
+        return;
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    const { executorId } = ws.deserializeAttachment() as Attachment;
+    console.log(JSON.stringify({ event: "executor_disconnected", executorId, code }));
+    // Its jobs keep their leases: a quick reconnect resumes them; the alarm requeues the rest.
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const job of this.#store.active()) {
+      if (job.lease_expires_at !== null && job.lease_expires_at < now) {
+        const status = this.#store.requeue(job, now, "executor silent past its lease");
+        this.#send(job.executor_id, {
+          type: "cancel",
+          jobId: job.id,
+          attempt: job.attempt,
+          reason: "lease expired",
+        });
+        console.warn(
+          JSON.stringify({ event: "lease_expired", jobId: job.id, attempt: job.attempt, now: status }),
+        );
+      } else if (job.deadline_at !== null && job.deadline_at + this.#config.leaseMs < now) {
+        // The executor should have stopped it at the deadline and reported; it did not.
+        this.#store.finish(job.id, "timed_out", null, "deadline passed without a result", now);
+        this.#send(job.executor_id, {
+          type: "cancel",
+          jobId: job.id,
+          attempt: job.attempt,
+          reason: "deadline",
+        });
+      }
+    }
+    this.#dispatch();
+  }
+
+  // ── RPC for the API ───────────────────────────────────────────────────────────────────────────
+
+  /** Idempotent: the same key returns the job submitted first. */
+  submit(input: SubmitJob): JobRecord {
+    const existing = this.#store.byIdempotencyKey(input.idempotencyKey);
+    if (existing) return { job: existing, log: [] };
+    const now = Date.now();
+    const id = newId();
+    this.#store.insert({
+      id,
+      idempotency_key: input.idempotencyKey,
+      kind: input.kind,
+      spec: JSON.stringify(input.spec),
+      labels: JSON.stringify(input.labels),
+      status: "queued",
+      attempt: 1,
+      max_attempts: input.maxAttempts ?? this.#config.maxAttempts,
+      executor_id: null,
+      lease_expires_at: null,
+      timeout_ms: input.timeoutMs ?? this.#config.defaultTimeoutMs,
+      deadline_at: null,
+      created_at: now,
+      updated_at: now,
+    });
+    this.#dispatch();
+    return { job: this.#mustGet(id), log: [] };
+  }
+
+  getJob(id: string, logAfter?: { attempt: number; seq: number }): JobRecord | null {
+    const job = this.#store.get(id);
+    if (!job) return null;
+    return { job, log: this.#store.logs(id, logAfter?.attempt, logAfter?.seq) };
+  }
+
+  /** Queued: cancelled at once. Running: the executor is told to kill it and reports `cancelled`. */
+  cancel(id: string): JobRecord | null {
+    const job = this.#store.get(id);
+    if (!job) return null;
+    const now = Date.now();
+    if (job.status === "queued")
+      this.#store.finish(id, "cancelled", null, "cancelled before it started", now);
+    else if (ACTIVE.includes(job.status)) {
+      this.#store.requestCancel(id, now);
+      this.#send(job.executor_id, {
+        type: "cancel",
+        jobId: id,
+        attempt: job.attempt,
+        reason: "cancelled by a user",
+      });
+    }
+    return { job: this.#mustGet(id), log: [] };
+  }
+
+  executors(): LiveExecutor[] {
+    const loads = this.#store.loads();
+    const connected = new Set(this.#readySockets().map(([, a]) => a.executorId));
+    return [...this.#store.profiles().values()].map((profile) => ({
+      ...profile,
+      connected: connected.has(profile.executorId),
+      running: loads.get(profile.executorId) ?? 0,
+    }));
+  }
+
+  /** Closes the executor's sockets (token revoked); its running jobs requeue when leases expire. */
+  disconnect(executorId: string, reason: string): number {
+    const sockets = this.ctx.getWebSockets(executorId);
+    for (const ws of sockets) ws.close(CloseCode.revoked, reason);
+    return sockets.length;
+  }
+
+  drain(executorId: string): void {
+    this.#store.setDraining(executorId);
+    this.#send(executorId, { type: "drain" });
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────────
+
+  #hello(
+    ws: WebSocket,
+    attachment: Attachment,
+    hello: Extract<ExecutorMessage, { type: "hello" }>,
+    now: number,
+  ) {
+    const { executorId } = attachment;
+    const profile = {
+      capabilities: hello.capabilities,
+      labels: hello.labels,
+      capacity: hello.capacity,
+      draining: false,
+    };
+    this.#store.saveProfile(executorId, profile, now);
+    ws.serializeAttachment({ ...attachment, ready: true } satisfies Attachment);
+    this.#reconcile(executorId, hello.running, now);
+    this.#sendTo(ws, {
+      type: "welcome",
+      executorId,
+      heartbeatIntervalMs: this.#config.heartbeatMs,
+      leaseMs: this.#config.leaseMs,
+    });
+    this.#dispatch();
+  }
+
+  /** After a (re)connect: keep what both sides agree on, requeue what the executor lost, cancel the rest. */
+  #reconcile(executorId: string, running: readonly RunningJob[], now: number): void {
+    const claimed = new Map(running.map((r) => [r.jobId, r.attempt]));
+    for (const job of this.#store.activeOf(executorId)) {
+      if (claimed.get(job.id) === job.attempt) this.#store.markRunning(job.id, now, this.#config.leaseMs);
+      else this.#store.requeue(job, now, "executor reconnected without it");
+    }
+    for (const { jobId, attempt } of running) {
+      const job = this.#store.get(jobId);
+      const ours =
+        job && job.executor_id === executorId && job.attempt === attempt && ACTIVE.includes(job.status);
+      if (!ours) this.#send(executorId, { type: "cancel", jobId, attempt, reason: "superseded" });
+    }
+  }
+
+  #accepted(ws: WebSocket, attachment: Attachment, message: RunningJob, now: number): void {
+    const job = this.#current(attachment.executorId, message);
+    if (!job) {
+      this.#sendTo(ws, { type: "cancel", ...message, reason: "not assigned to you" });
+      return;
+    }
+    this.#store.markRunning(job.id, now, this.#config.leaseMs);
+  }
+
+  #result(executorId: string, message: Extract<ExecutorMessage, { type: "result" }>, now: number): void {
+    const job = this.#current(executorId, message);
+    if (!job) {
+      console.warn(
+        JSON.stringify({
+          event: "late_result_ignored",
+          executorId,
+          jobId: message.jobId,
+          attempt: message.attempt,
+        }),
+      );
+      return;
+    }
+    let status: JobRow["status"] = message.status;
+    let error = message.error ?? null;
+    let output: string | null = null;
+    if (message.output !== undefined) {
+      const parsed = jobKinds[job.kind].result.safeParse(message.output);
+      if (parsed.success) output = JSON.stringify(parsed.data);
+      else {
+        status = "failed";
+        error = `The executor sent an invalid ${job.kind} result: ${parsed.error.issues[0]?.message}`;
+      }
+    }
+    this.#store.finish(job.id, status as "succeeded", output, error, now);
+  }
+
+  /** The job, if this executor holds it at this attempt and it is still active. */
+  #current(executorId: string, ref: RunningJob): JobRow | null {
+    const job = this.#store.get(ref.jobId);
+    if (
+      !job ||
+      job.executor_id !== executorId ||
+      job.attempt !== ref.attempt ||
+      !ACTIVE.includes(job.status)
+    ) {
+      return null;
+    }
+    return job;
+  }
+
+  /** Assigns queued jobs, oldest first, each to the least-loaded executor that fits it. */
+  #dispatch(): void {
+    const now = Date.now();
+    const profiles = this.#store.profiles();
+    const loads = this.#store.loads();
+    const live = this.#readySockets()
+      .map(([ws, a]) => ({ ws, profile: profiles.get(a.executorId) }))
+      .filter((e): e is { ws: WebSocket; profile: ExecutorProfile } => !!e.profile && !e.profile.draining);
+    if (live.length > 0) {
+      for (const job of this.#store.queued(DISPATCH_BATCH)) {
+        const capability = jobKinds[job.kind].capability;
+        const labels = JSON.parse(job.labels) as Record<string, string>;
+        let best: (typeof live)[number] | undefined;
+        let bestLoad = Number.POSITIVE_INFINITY;
+        for (const candidate of live) {
+          const { profile } = candidate;
+          const load = (loads.get(profile.executorId) ?? 0) / Math.max(profile.capacity, 1);
+          const fits =
+            profile.capabilities.includes(capability) &&
+            (loads.get(profile.executorId) ?? 0) < profile.capacity &&
+            Object.entries(labels).every(([k, v]) => profile.labels[k] === v);
+          if (fits && load < bestLoad) {
+            best = candidate;
+            bestLoad = load;
+          }
+        }
+        if (!best) continue;
+        this.#store.assign(job.id, best.profile.executorId, now, this.#config.leaseMs, job.timeout_ms);
+        loads.set(best.profile.executorId, (loads.get(best.profile.executorId) ?? 0) + 1);
+        this.#sendTo(best.ws, {
+          type: "assign",
+          jobId: job.id,
+          attempt: job.attempt,
+          kind: job.kind,
+          spec: JSON.parse(job.spec),
+          deadlineAt: now + job.timeout_ms,
+          secrets: {},
+        });
+      }
+    }
+    this.ctx.waitUntil(this.#armAlarm());
+  }
+
+  /** While any job is queued or active, sweep leases and deadlines a few times per lease. */
+  async #armAlarm(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) !== null) return;
+    const busy = this.#store.active().length > 0 || this.#store.queued(1).length > 0;
+    if (busy) await this.ctx.storage.setAlarm(Date.now() + this.#config.sweepMs);
+  }
+
+  #readySockets(): [WebSocket, Attachment][] {
+    return this.ctx
+      .getWebSockets()
+      .map((ws) => [ws, ws.deserializeAttachment() as Attachment] as [WebSocket, Attachment])
+      .filter(([, a]) => a.ready);
+  }
+
+  #strike(ws: WebSocket, attachment: Attachment, code: string, message: string): void {
+    const strikes = attachment.strikes + 1;
+    ws.serializeAttachment({ ...attachment, strikes } satisfies Attachment);
+    if (strikes > MAX_STRIKES) {
+      ws.close(CloseCode.policy, `Too many protocol errors; last: ${message}`);
+    } else {
+      this.#sendTo(ws, { type: "error", code, message });
+    }
+  }
+
+  #send(executorId: string | null, message: Outgoing<HubMessage>): void {
+    if (!executorId) return;
+    for (const ws of this.ctx.getWebSockets(executorId)) this.#sendTo(ws, message);
+  }
+
+  #sendTo(ws: WebSocket, message: Outgoing<HubMessage>): void {
+    try {
+      ws.send(encode(message));
+    } catch {
+      // The socket closed under us; leases and reconnects take care of the job.
+    }
+  }
+
+  #mustGet(id: string): JobRow {
+    const job = this.#store.get(id);
+    if (!job) throw new Error(`job ${id} vanished`);
+    return job;
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The hub's persisted job queue, in the Durable Object's own SQLite storage. All writes are
+ * synchronous `sql.exec` calls, so a message handler's changes land together before any await.
+ */
+import type { FinalStatus, JobKind, JobStatus, RunningJob } from "@codegen-orchestrator/shared";
+
+export interface JobRow {
+  id: string;
+  idempotency_key: string;
+  kind: JobKind;
+  spec: string;
+  labels: string;
+  status: JobStatus;
+  attempt: number;
+  max_attempts: number;
+  executor_id: string | null;
+  lease_expires_at: number | null;
+  timeout_ms: number;
+  deadline_at: number | null;
+  cancel_requested: number;
+  progress: string | null;
+  result: string | null;
+  error: string | null;
+  log_bytes: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface ExecutorProfile {
+  executorId: string;
+  capabilities: string[];
+  labels: Record<string, string>;
+  capacity: number;
+  draining: boolean;
+  lastSeenAt: number;
+}
+
+export interface LogRow {
+  attempt: number;
+  seq: number;
+  stream: string;
+  chunk: string;
+}
+
+export const ACTIVE: readonly JobStatus[] = ["assigned", "running"];
+/** Per job: log beyond this is dropped (with a marker) so one chatty job cannot fill storage. */
+export const MAX_LOG_BYTES = 1024 * 1024;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  executor_id TEXT,
+  lease_expires_at INTEGER,
+  timeout_ms INTEGER NOT NULL,
+  deadline_at INTEGER,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  progress TEXT,
+  result TEXT,
+  error TEXT,
+  log_bytes INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
+CREATE TABLE IF NOT EXISTS job_logs (
+  job_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  stream TEXT NOT NULL,
+  chunk TEXT NOT NULL,
+  PRIMARY KEY (job_id, attempt, seq)
+);
+CREATE TABLE IF NOT EXISTS executor_profiles (
+  executor_id TEXT PRIMARY KEY,
+  capabilities TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  capacity INTEGER NOT NULL,
+  draining INTEGER NOT NULL DEFAULT 0,
+  last_seen_at INTEGER NOT NULL
+);
+`;
+
+export class JobStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  insert(
+    job: Omit<JobRow, "log_bytes" | "progress" | "result" | "error" | "finished_at" | "cancel_requested">,
+  ): void {
+    this.sql.exec(
+      `INSERT INTO jobs (id, idempotency_key, kind, spec, labels, status, attempt, max_attempts, executor_id,
+         lease_expires_at, timeout_ms, deadline_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      job.id,
+      job.idempotency_key,
+      job.kind,
+      job.spec,
+      job.labels,
+      job.status,
+      job.attempt,
+      job.max_attempts,
+      job.executor_id,
+      job.lease_expires_at,
+      job.timeout_ms,
+      job.deadline_at,
+      job.created_at,
+      job.updated_at,
+    );
+  }
+
+  get(id: string): JobRow | null {
+    return (
+      this.sql
+        .exec<JobRow & Record<string, SqlStorageValue>>("SELECT * FROM jobs WHERE id = ?", id)
+        .toArray()[0] ?? null
+    );
+  }
+
+  byIdempotencyKey(key: string): JobRow | null {
+    return (
+      this.sql
+        .exec<JobRow & Record<string, SqlStorageValue>>("SELECT * FROM jobs WHERE idempotency_key = ?", key)
+        .toArray()[0] ?? null
+    );
+  }
+
+  queued(limit: number): JobRow[] {
+    return this.sql
+      .exec<JobRow & Record<string, SqlStorageValue>>(
+        "SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT ?",
+        limit,
+      )
+      .toArray();
+  }
+
+  active(): JobRow[] {
+    return this.sql
+      .exec<JobRow & Record<string, SqlStorageValue>>(
+        "SELECT * FROM jobs WHERE status IN ('assigned', 'running')",
+      )
+      .toArray();
+  }
+
+  activeOf(executorId: string): JobRow[] {
+    return this.sql
+      .exec<JobRow & Record<string, SqlStorageValue>>(
+        "SELECT * FROM jobs WHERE executor_id = ? AND status IN ('assigned', 'running')",
+        executorId,
+      )
+      .toArray();
+  }
+
+  /** Running-job counts per executor, for least-loaded scheduling. */
+  loads(): Map<string, number> {
+    const rows = this.sql.exec<{ executor_id: string; n: number }>(
+      "SELECT executor_id, count(*) AS n FROM jobs WHERE status IN ('assigned', 'running') GROUP BY executor_id",
+    );
+    return new Map(rows.toArray().map((row) => [row.executor_id, row.n]));
+  }
+
+  assign(id: string, executorId: string, now: number, leaseMs: number, timeoutMs: number): void {
+    this.sql.exec(
+      `UPDATE jobs SET status = 'assigned', executor_id = ?, lease_expires_at = ?, deadline_at = ?, updated_at = ?
+       WHERE id = ?`,
+      executorId,
+      now + leaseMs,
+      now + timeoutMs,
+      now,
+      id,
+    );
+  }
+
+  markRunning(id: string, now: number, leaseMs: number): void {
+    this.sql.exec(
+      "UPDATE jobs SET status = 'running', lease_expires_at = ?, updated_at = ? WHERE id = ?",
+      now + leaseMs,
+      now,
+      id,
+    );
+  }
+
+  /** Extends the leases of the listed jobs that this executor really holds at that attempt. */
+  renewLeases(executorId: string, running: readonly RunningJob[], now: number, leaseMs: number): void {
+    for (const { jobId, attempt } of running) {
+      this.sql.exec(
+        `UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND attempt = ? AND executor_id = ?
+         AND status IN ('assigned', 'running')`,
+        now + leaseMs,
+        jobId,
+        attempt,
+        executorId,
+      );
+    }
+  }
+
+  /** Back to the queue as the next attempt, or `lost` when attempts are used up. */
+  requeue(job: JobRow, now: number, reason: string): JobStatus {
+    if (job.cancel_requested) {
+      this.finish(job.id, "cancelled", null, `${reason}; the job had been cancelled`, now);
+      return "cancelled";
+    }
+    if (job.attempt >= job.max_attempts) {
+      this.finish(job.id, "lost", null, `${reason}; no attempts left (${job.max_attempts})`, now);
+      return "lost";
+    }
+    this.sql.exec(
+      `UPDATE jobs SET status = 'queued', attempt = attempt + 1, executor_id = NULL, lease_expires_at = NULL,
+       deadline_at = NULL, progress = NULL, updated_at = ? WHERE id = ?`,
+      now,
+      job.id,
+    );
+    return "queued";
+  }
+
+  finish(
+    id: string,
+    status: FinalStatus | "lost",
+    result: string | null,
+    error: string | null,
+    now: number,
+  ): void {
+    this.sql.exec(
+      `UPDATE jobs SET status = ?, result = ?, error = ?, lease_expires_at = NULL, finished_at = ?, updated_at = ?
+       WHERE id = ?`,
+      status,
+      result,
+      error,
+      now,
+      now,
+      id,
+    );
+  }
+
+  requestCancel(id: string, now: number): void {
+    this.sql.exec("UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?", now, id);
+  }
+
+  setProgress(id: string, progress: string, now: number): void {
+    this.sql.exec("UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?", progress, now, id);
+  }
+
+  /** Stores a chunk once per (attempt, seq); returns false when it was a duplicate or over budget. */
+  appendLog(job: JobRow, attempt: number, seq: number, stream: string, chunk: string): boolean {
+    const bytes = chunk.length;
+    if (job.log_bytes >= MAX_LOG_BYTES) return false;
+    const stored =
+      job.log_bytes + bytes > MAX_LOG_BYTES
+        ? `${chunk.slice(0, MAX_LOG_BYTES - job.log_bytes)}\n[log truncated]\n`
+        : chunk;
+    const cursor = this.sql.exec(
+      "INSERT OR IGNORE INTO job_logs (job_id, attempt, seq, stream, chunk) VALUES (?, ?, ?, ?, ?)",
+      job.id,
+      attempt,
+      seq,
+      stream,
+      stored,
+    );
+    if (cursor.rowsWritten === 0) return false;
+    this.sql.exec("UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?", stored.length, job.id);
+    job.log_bytes += stored.length;
+    return true;
+  }
+
+  logs(id: string, afterAttempt = 0, afterSeq = -1, limit = 1000): LogRow[] {
+    return this.sql
+      .exec<LogRow & Record<string, SqlStorageValue>>(
+        `SELECT attempt, seq, stream, chunk FROM job_logs WHERE job_id = ? AND (attempt > ? OR (attempt = ? AND seq > ?))
+         ORDER BY attempt, seq LIMIT ?`,
+        id,
+        afterAttempt,
+        afterAttempt,
+        afterSeq,
+        limit,
+      )
+      .toArray();
+  }
+
+  /** What an executor said in its hello; kept here, not in the socket, to survive hibernation. */
+  saveProfile(
+    executorId: string,
+    profile: Omit<ExecutorProfile, "executorId" | "lastSeenAt">,
+    now: number,
+  ): void {
+    this.sql.exec(
+      `INSERT INTO executor_profiles (executor_id, capabilities, labels, capacity, draining, last_seen_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (executor_id) DO UPDATE SET capabilities = excluded.capabilities, labels = excluded.labels,
+         capacity = excluded.capacity, draining = excluded.draining, last_seen_at = excluded.last_seen_at`,
+      executorId,
+      JSON.stringify(profile.capabilities),
+      JSON.stringify(profile.labels),
+      profile.capacity,
+      profile.draining ? 1 : 0,
+      now,
+    );
+  }
+
+  seen(executorId: string, now: number): void {
+    this.sql.exec("UPDATE executor_profiles SET last_seen_at = ? WHERE executor_id = ?", now, executorId);
+  }
+
+  setDraining(executorId: string): void {
+    this.sql.exec("UPDATE executor_profiles SET draining = 1 WHERE executor_id = ?", executorId);
+  }
+
+  profiles(): Map<string, ExecutorProfile> {
+    const rows = this.sql.exec<{
+      executor_id: string;
+      capabilities: string;
+      labels: string;
+      capacity: number;
+      draining: number;
+      last_seen_at: number;
+    }>("SELECT * FROM executor_profiles");
+    return new Map(
+      rows.toArray().map((row) => [
+        row.executor_id,
+        {
+          executorId: row.executor_id,
+          capabilities: JSON.parse(row.capabilities) as string[],
+          labels: JSON.parse(row.labels) as Record<string, string>,
+          capacity: row.capacity,
+          draining: row.draining === 1,
+          lastSeenAt: row.last_seen_at,
+        },
+      ]),
+    );
+  }
+}

@@ -1,0 +1,66 @@
+/** The API's view of a job, and what a submit carries. */
+import type { JobKind, JobStatus } from "@codegen-orchestrator/shared";
+import type { JobRow, LogRow } from "./job-store.ts";
+
+export interface SubmitJob {
+  kind: JobKind;
+  spec: unknown;
+  idempotencyKey: string;
+  labels: Record<string, string>;
+  timeoutMs?: number | undefined;
+  maxAttempts?: number | undefined;
+}
+
+export interface JobView {
+  id: string;
+  idempotencyKey: string;
+  kind: JobKind;
+  spec: unknown;
+  labels: Record<string, string>;
+  status: JobStatus;
+  attempt: number;
+  maxAttempts: number;
+  executorId: string | null;
+  timeoutMs: number;
+  deadlineAt: string | null;
+  cancelRequested: boolean;
+  progress: string | null;
+  output: unknown;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  log: LogRow[];
+}
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** What the hub returns over RPC: its storage row (plain values) and log chunks. */
+export interface JobRecord {
+  job: JobRow;
+  log: LogRow[];
+}
+
+export function toJobView({ job: row, log }: JobRecord): JobView {
+  return {
+    id: row.id,
+    idempotencyKey: row.idempotency_key,
+    kind: row.kind,
+    spec: JSON.parse(row.spec),
+    labels: JSON.parse(row.labels),
+    status: row.status,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    executorId: row.executor_id,
+    timeoutMs: row.timeout_ms,
+    deadlineAt: isoOrNull(row.deadline_at),
+    cancelRequested: row.cancel_requested === 1,
+    progress: row.progress,
+    output: row.result === null ? null : JSON.parse(row.result),
+    error: row.error,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    finishedAt: isoOrNull(row.finished_at),
+    log,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The registry of job kinds: each kind names the executor capability it needs and the schemas of
+ * its spec and its result. The hub validates specs on submit; executors validate them again on
+ * assign and validate their own results before sending them.
+ */
+import { z } from "zod";
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
+
+/** `exec`: one command (argv, no shell) in a fresh temp workdir, process isolation. */
+export const ExecSpec = z.strictObject({
+  command: z.array(z.string().min(1).max(4096)).min(1).max(256),
+  env: z.record(EnvName, z.string().max(32_768)).default({}),
+  stdin: z.string().max(1_048_576).optional(),
+});
+export type ExecSpec = z.infer<typeof ExecSpec>;
+
+export const ExecResult = z.strictObject({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  durationMs: z.number().nonnegative(),
+});
+export type ExecResult = z.infer<typeof ExecResult>;
+
+export const jobKinds = {
+  exec: { capability: "exec", spec: ExecSpec, result: ExecResult },
+} as const;
+
+export type JobKind = keyof typeof jobKinds;
+export const JobKind = z.enum(Object.keys(jobKinds) as [JobKind, ...JobKind[]]);
+
+export type JobSpec<K extends JobKind> = z.infer<(typeof jobKinds)[K]["spec"]>;
+export type JobOutput<K extends JobKind> = z.infer<(typeof jobKinds)[K]["result"]>;
