@@ -115,15 +115,11 @@ export class ExecutorHub extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
+    const silent = new Set<string>();
     for (const job of this.#store.active()) {
       if (job.lease_expires_at !== null && job.lease_expires_at < now) {
         const status = this.#store.requeue(job, now, "executor silent past its lease");
-        this.#send(job.executor_id, {
-          type: "cancel",
-          jobId: job.id,
-          attempt: job.attempt,
-          reason: "lease expired",
-        });
+        if (job.executor_id) silent.add(job.executor_id);
         console.warn(
           JSON.stringify({ event: "lease_expired", jobId: job.id, attempt: job.attempt, now: status }),
         );
@@ -137,6 +133,12 @@ export class ExecutorHub extends DurableObject<Env> {
           reason: "deadline",
         });
       }
+    }
+    // An executor silent past a lease is treated as gone: close its socket so that it reconnects
+    // and reconciles, rather than handing it more work it may never answer.
+    for (const executorId of silent) {
+      for (const ws of this.ctx.getWebSockets(executorId))
+        ws.close(CloseCode.silent, "Silent past the job lease.");
     }
     this.#dispatch();
   }
@@ -362,7 +364,7 @@ export class ExecutorHub extends DurableObject<Env> {
     return this.ctx
       .getWebSockets()
       .map((ws) => [ws, ws.deserializeAttachment() as Attachment] as [WebSocket, Attachment])
-      .filter(([, a]) => a.ready);
+      .filter(([ws, a]) => a.ready && ws.readyState === WebSocket.OPEN);
   }
 
   #strike(ws: WebSocket, attachment: Attachment, code: string, message: string): void {

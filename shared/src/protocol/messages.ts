@@ -24,6 +24,8 @@ export const CloseCode = {
   revoked: 4003,
   /** Another connection of the same executor replaced this one. */
   replaced: 4004,
+  /** The executor sent no heartbeat within a job's lease; reconnect and reconcile. */
+  silent: 4008,
 } as const;
 
 const v = z.literal(PROTOCOL_VERSION);
