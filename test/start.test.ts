@@ -104,5 +104,12 @@ describe("npm start", () => {
 
     const unauthenticated = await fetch(`${banner.api}/projects`);
     expect(unauthenticated.status).toBe(401);
+
+    // Over real HTTP, bodiless DELETEs carry no content type: they must work.
+    const release = await fetch(`${banner.api}/allocations/${allocation.json.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${banner.key}` },
+    });
+    expect(release.status).toBe(204);
   });
 });

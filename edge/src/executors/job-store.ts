@@ -90,7 +90,10 @@ CREATE TABLE IF NOT EXISTS executor_profiles (
 `;
 
 export class JobStore {
-  constructor(private readonly sql: SqlStorage) {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
     sql.exec(SCHEMA);
   }
 

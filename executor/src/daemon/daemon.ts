@@ -1,0 +1,289 @@
+/**
+ * The executor daemon: takes jobs from its hub, runs each in its own workdir with the kind's
+ * runner, streams logs, and reports each result once the hub can take it. Results survive
+ * disconnects (kept until sent, and the jobs are listed as running on reconnect so the hub keeps
+ * them). SIGTERM drains: no new work, running jobs get a grace period, the rest are handed back.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import {
+  type ExecutorMessage,
+  encode,
+  type HubMessage,
+  jobKinds,
+  MAX_LOG_CHUNK_CHARS,
+  type Outgoing,
+  type RunningJob,
+} from "@codegen-orchestrator/shared";
+import type { Logger } from "pino";
+import { capabilities, runners } from "../runners/index.ts";
+import type { RunOutcome } from "../runners/runner.ts";
+import { HubConnection } from "./connection.ts";
+
+export const AGENT = "orchestrator-executor/0.1.0";
+
+export interface DaemonOptions {
+  url: string;
+  token: string;
+  capacity: number;
+  labels: Record<string, string>;
+  dataDir: string;
+  log: Logger;
+  /** Called once when the hub refuses this executor for good. */
+  onFatal?: (reason: string) => void;
+}
+
+interface JobState {
+  jobId: string;
+  attempt: number;
+  controller: AbortController;
+  seq: number;
+  /** Log frames that could not be sent yet (disconnected), bounded by `MAX_PENDING_LOG_CHARS`. */
+  pendingLogs: string[];
+  pendingLogChars: number;
+  /** Set when the job ended: the result frame, kept until the hub has it. */
+  result: string | null;
+  /** Handed back on shutdown: its outcome is not reported, so the hub requeues it. */
+  handedBack: boolean;
+  done: Promise<void>;
+}
+
+type Assign = Extract<HubMessage, { type: "assign" }>;
+/** Per job, log kept while disconnected; the hub keeps at most 1 MiB per job anyway. */
+const MAX_PENDING_LOG_CHARS = 1024 * 1024;
+
+export class Daemon {
+  readonly #jobs = new Map<string, JobState>();
+  readonly #connection: HubConnection;
+  #welcomed = false;
+  #draining = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  private readonly options: DaemonOptions;
+
+  constructor(options: DaemonOptions) {
+    this.options = options;
+    this.#connection = new HubConnection({
+      url: options.url,
+      token: options.token,
+      log: options.log,
+      onOpen: () => this.#hello(),
+      onMessage: (message) => this.#onMessage(message),
+      onFatal: (reason) => {
+        options.log.error({ reason }, "hub refused this executor; stopping");
+        options.onFatal?.(reason);
+      },
+    });
+  }
+
+  get running(): RunningJob[] {
+    return [...this.#jobs.values()].map(({ jobId, attempt }) => ({ jobId, attempt }));
+  }
+
+  async start(): Promise<void> {
+    // Process groups and workdirs left by a crash belong to jobs the hub has requeued since.
+    await this.#killLeftovers();
+    await rm(this.#jobsDir, { recursive: true, force: true });
+    await mkdir(this.#jobsDir, { recursive: true });
+    this.#connection.start();
+  }
+
+  /** Drain: take no new jobs, give running ones `graceMs`, hand the rest back, disconnect. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.#draining = true;
+    this.#hello();
+    const finished = Promise.all([...this.#jobs.values()].map((job) => job.done));
+    const timedOut = await Promise.race([
+      finished.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
+    ]);
+    if (timedOut) {
+      const left = [...this.#jobs.values()].filter((job) => job.result === null);
+      this.options.log.warn({ jobs: left.map((j) => j.jobId) }, "grace period over: handing jobs back");
+      for (const job of left) {
+        job.handedBack = true;
+        job.controller.abort();
+      }
+      await Promise.all(left.map((job) => job.done));
+    }
+    this.#flush();
+    this.#hello(); // Without the handed-back jobs: the hub requeues them now.
+    clearInterval(this.#heartbeat);
+    await this.#connection.stop();
+  }
+
+  async #killLeftovers(): Promise<void> {
+    const entries = await readdir(this.#jobsDir).catch(() => [] as string[]);
+    for (const entry of entries.filter((name) => name.endsWith(".pid"))) {
+      const pid = Number(await readFile(path.join(this.#jobsDir, entry), "utf8"));
+      if (!Number.isInteger(pid) || pid <= 1) continue;
+      try {
+        process.kill(-pid, "SIGKILL");
+        this.options.log.warn({ pid }, "killed a job process group left by an earlier run");
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  get #jobsDir(): string {
+    return path.join(this.options.dataDir, "jobs");
+  }
+
+  #send(message: Outgoing<ExecutorMessage>): boolean {
+    return this.#welcomed && this.#connection.send(encode(message));
+  }
+
+  #hello(): void {
+    this.#welcomed = false;
+    this.#connection.send(
+      encode({
+        type: "hello",
+        agent: AGENT,
+        capabilities: capabilities(),
+        labels: this.options.labels,
+        capacity: this.#draining ? 0 : this.options.capacity,
+        running: [...this.#jobs.values()]
+          .filter((j) => !j.handedBack)
+          .map(({ jobId, attempt }) => ({ jobId, attempt })),
+      }),
+    );
+  }
+
+  #onMessage(message: HubMessage): void {
+    switch (message.type) {
+      case "welcome":
+        this.#welcomed = true;
+        clearInterval(this.#heartbeat);
+        this.#heartbeat = setInterval(
+          () => this.#send({ type: "heartbeat", running: this.running }),
+          message.heartbeatIntervalMs,
+        );
+        this.#heartbeat.unref();
+        this.#flush();
+        return;
+      case "assign":
+        void this.#run(message);
+        return;
+      case "cancel": {
+        const job = this.#jobs.get(message.jobId);
+        if (job && job.attempt === message.attempt) {
+          this.options.log.info({ jobId: job.jobId, reason: message.reason }, "cancelling job");
+          job.controller.abort();
+        }
+        return;
+      }
+      case "drain":
+        this.#draining = true;
+        this.options.log.info("hub asked to drain: taking no new jobs");
+        return;
+      case "error":
+        this.options.log.warn(
+          { code: message.code, reason: message.message },
+          "hub reported a protocol error",
+        );
+        return;
+    }
+  }
+
+  async #run(assign: Assign): Promise<void> {
+    const { jobId, attempt, kind } = assign;
+    if (this.#jobs.has(jobId)) return; // A duplicate assign of a job we already run.
+    let resolveDone: () => void = () => {};
+    const job: JobState = {
+      jobId,
+      attempt,
+      controller: new AbortController(),
+      seq: 0,
+      pendingLogs: [],
+      pendingLogChars: 0,
+      result: null,
+      handedBack: false,
+      done: new Promise((resolve) => {
+        resolveDone = resolve;
+      }),
+    };
+    this.#jobs.set(jobId, job);
+    this.#send({ type: "accepted", jobId, attempt });
+    const log = this.options.log.child({ jobId, attempt, kind });
+    log.info("job started");
+    let workdir: string | null = null;
+    let outcome: RunOutcome;
+    try {
+      const spec = jobKinds[kind].spec.safeParse(assign.spec);
+      if (!spec.success) {
+        outcome = {
+          status: "failed",
+          output: undefined,
+          error: `Invalid ${kind} spec: ${spec.error.issues[0]?.message}`,
+        };
+      } else {
+        workdir = await mkdtemp(path.join(this.#jobsDir, `${jobId}-${attempt}-`));
+        outcome = await runners[kind](spec.data as never, {
+          jobId,
+          attempt,
+          workdir,
+          deadlineAt: assign.deadlineAt,
+          secrets: assign.secrets,
+          signal: job.controller.signal,
+          log: (stream, chunk) => this.#log(job, stream, chunk),
+        });
+      }
+    } catch (err) {
+      outcome = { status: "failed", output: undefined, error: `Runner crashed: ${(err as Error).message}` };
+    }
+    if (workdir) {
+      await rm(workdir, { recursive: true, force: true });
+      await rm(`${workdir}.pid`, { force: true });
+    }
+    log.info({ status: outcome.status }, "job ended");
+    if (job.handedBack) {
+      this.#jobs.delete(jobId);
+    } else {
+      job.result = encode({
+        type: "result",
+        jobId,
+        attempt,
+        status: outcome.status,
+        output: outcome.output,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      });
+      this.#flush();
+    }
+    resolveDone();
+  }
+
+  #log(job: JobState, stream: "stdout" | "stderr" | "system", text: string): void {
+    for (let offset = 0; offset < text.length; offset += MAX_LOG_CHUNK_CHARS) {
+      const chunk = text.slice(offset, offset + MAX_LOG_CHUNK_CHARS);
+      const frame = encode({
+        type: "log",
+        jobId: job.jobId,
+        attempt: job.attempt,
+        seq: job.seq++,
+        stream,
+        chunk,
+      });
+      if (job.pendingLogs.length > 0 || !this.#welcomed || !this.#connection.send(frame)) {
+        if (job.pendingLogChars + chunk.length <= MAX_PENDING_LOG_CHARS) {
+          job.pendingLogs.push(frame);
+          job.pendingLogChars += chunk.length;
+        }
+      }
+    }
+  }
+
+  /** Sends what waited for a connection: logs, then results; a job leaves once its result is sent. */
+  #flush(): void {
+    if (!this.#welcomed) return;
+    for (const job of this.#jobs.values()) {
+      while (job.pendingLogs.length > 0 && this.#connection.send(job.pendingLogs[0] as string)) {
+        job.pendingLogs.shift();
+      }
+      if (job.pendingLogs.length === 0) job.pendingLogChars = 0;
+      if (job.result && job.pendingLogs.length === 0 && this.#connection.send(job.result)) {
+        this.#jobs.delete(job.jobId);
+      }
+    }
+  }
+}

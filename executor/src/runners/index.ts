@@ -1,0 +1,11 @@
+/** The runners this executor has, by job kind; its capabilities follow from them. */
+import { type JobKind, jobKinds } from "@codegen-orchestrator/shared";
+import { runExec } from "./exec.ts";
+import type { Runner } from "./runner.ts";
+
+export const runners: { [K in JobKind]: Runner<never> } = {
+  exec: runExec as Runner<never>,
+};
+
+export const capabilities = (): string[] =>
+  (Object.keys(runners) as JobKind[]).map((kind) => jobKinds[kind].capability);
