@@ -112,4 +112,27 @@ describe("npm start", () => {
     });
     expect(release.status).toBe(204);
   });
+
+  it("starts one local executor that runs jobs", async () => {
+    const headers = { authorization: `Bearer ${banner.key}`, "content-type": "application/json" };
+    const get = async (route: string) =>
+      (await (await fetch(`${banner.api}${route}`, { headers })).json()) as any;
+    await expect
+      .poll(async () => (await get("/executors")).items.filter((e: any) => e.connected).length, {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    const submitted = await fetch(`${banner.api}/jobs`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ kind: "exec", spec: { command: ["sh", "-c", "echo from-the-local-executor"] } }),
+    });
+    expect(submitted.status).toBe(201);
+    const job = (await submitted.json()) as any;
+    await expect
+      .poll(async () => (await get(`/jobs/${job.id}`)).status, { timeout: 20_000 })
+      .toBe("succeeded");
+    const done = await get(`/jobs/${job.id}`);
+    expect(done.log.map((l: any) => l.chunk).join("")).toBe("from-the-local-executor\n");
+  });
 });

@@ -110,6 +110,12 @@ export class ExecutorHub extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     const { executorId } = ws.deserializeAttachment() as Attachment;
     console.log(JSON.stringify({ event: "executor_disconnected", executorId, code }));
+    // Complete the closing handshake, or the executor waits for it until its own timeout.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "closed");
+    } catch {
+      // Already closed.
+    }
     // Its jobs keep their leases: a quick reconnect resumes them; the alarm requeues the rest.
   }
 

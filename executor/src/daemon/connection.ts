@@ -68,7 +68,11 @@ export class HubConnection {
     await new Promise<void>((resolve) => {
       socket.once("close", () => resolve());
       socket.close(1000, "executor stopping");
-      setTimeout(resolve, 2_000).unref();
+      // A hub that never completes the closing handshake must not hold the daemon up.
+      setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 2_000).unref();
     });
   }
 

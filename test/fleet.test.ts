@@ -1,0 +1,136 @@
+/**
+ * The executor fleet end to end: a real Worker under `wrangler dev`, real daemon processes, real
+ * child processes. Leases are short here (heartbeat 1 s, lease 15 s: long enough to ride out a Worker restart) so failures show quickly.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Fleet, finished } from "./support/fleet.ts";
+
+let fleet: Fleet;
+
+beforeAll(async () => {
+  fleet = await Fleet.start({ HUB_HEARTBEAT_MS: "1000", HUB_LEASE_MS: "15000" });
+});
+afterAll(() => fleet?.stop());
+
+const lane = () => ({ lane: randomUUID().slice(0, 8) });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("executor fleet", () => {
+  it("round trip: an exec job's log chunks and result", async () => {
+    const labels = lane();
+    await fleet.executor(2, labels);
+    const job = await fleet.submit(["sh", "-c", "echo hello; echo oops >&2; exit 3"], labels);
+    const done = await fleet.waitFor(job.id, finished);
+    expect(done).toMatchObject({ status: "failed", attempt: 1, output: { exitCode: 3, signal: null } });
+    expect(
+      done.log
+        .filter((l) => l.stream === "stdout")
+        .map((l) => l.chunk)
+        .join(""),
+    ).toBe("hello\n");
+    expect(
+      done.log
+        .filter((l) => l.stream === "stderr")
+        .map((l) => l.chunk)
+        .join(""),
+    ).toBe("oops\n");
+  });
+
+  it("3 executors × capacity 2 run 60 jobs, each exactly once", async () => {
+    const labels = lane();
+    const executors = await Promise.all([1, 2, 3].map(() => fleet.executor(2, labels)));
+    const ledger = path.join(fleet.dir, `ledger-${labels.lane}`);
+    const jobs = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        fleet.submit(["sh", "-c", `sleep 0.05; echo ${i} >> "${ledger}"`], labels),
+      ),
+    );
+    const done = await Promise.all(jobs.map((job) => fleet.waitFor(job.id, finished, 60_000)));
+    expect(done.every((job) => job.status === "succeeded" && job.attempt === 1)).toBe(true);
+    const lines = (await readFile(ledger, "utf8"))
+      .trim()
+      .split("\n")
+      .sort((a, b) => Number(a) - Number(b));
+    expect(lines).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
+    const used = new Set(done.map((job) => job.executorId));
+    expect(used.size).toBe(3);
+    expect([...used].every((id) => executors.some((e) => e.id === id))).toBe(true);
+  });
+
+  it("kill -9 of an executor mid-job: requeued after the lease, finished elsewhere as attempt 2", async () => {
+    const labels = lane();
+    const first = await fleet.executor(1, labels);
+    const job = await fleet.submit(["sh", "-c", "sleep 1; echo survived"], labels);
+    await fleet.waitFor(job.id, (j) => j.status === "running");
+    first.daemon.kill("SIGKILL");
+    await first.exited;
+    await fleet.executor(1, labels);
+    const done = await fleet.waitFor(job.id, finished, 40_000);
+    expect(done).toMatchObject({ status: "succeeded", attempt: 2 });
+    expect(done.executorId).not.toBe(first.id);
+    expect(
+      done.log
+        .filter((l) => l.attempt === 2)
+        .map((l) => l.chunk)
+        .join(""),
+    ).toBe("survived\n");
+  });
+
+  it("cancel kills the job's whole process tree", async () => {
+    const labels = lane();
+    await fleet.executor(1, labels);
+    const pidFile = path.join(fleet.dir, `grandchild-${labels.lane}`);
+    const job = await fleet.submit(["sh", "-c", 'sleep 300 & echo $! > "$PID_FILE"; wait'], labels, {
+      env: { PID_FILE: pidFile },
+    });
+    await fleet.waitFor(job.id, (j) => j.status === "running");
+    let grandchild = 0;
+    for (let i = 0; i < 100 && !grandchild; i++) {
+      grandchild = Number(await readFile(pidFile, "utf8").catch(() => "0"));
+      if (!grandchild) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(alive(grandchild)).toBe(true);
+    await fleet.call(`/jobs/${job.id}/cancel`, {});
+    const done = await fleet.waitFor(job.id, finished);
+    expect(done.status).toBe("cancelled");
+    for (let i = 0; i < 50 && alive(grandchild); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  it("a revoked token closes the live socket, and the daemon is refused and stops", async () => {
+    const labels = lane();
+    const executor = await fleet.executor(1, labels);
+    await expect
+      .poll(
+        async () => (await fleet.call("/executors")).items.find((e: any) => e.id === executor.id)?.connected,
+      )
+      .toBe(true);
+    await fleet.call(`/executors/${executor.id}`, undefined, "DELETE");
+    expect(await executor.exited).toBe(3);
+    const listed = (await fleet.call("/executors")).items.find((e: any) => e.id === executor.id);
+    expect(listed).toMatchObject({ connected: false, revokedAt: expect.any(String) });
+  });
+
+  it("a Worker restart mid-job: the daemon reconnects and the job's result is recorded", async () => {
+    const labels = lane();
+    await fleet.executor(1, labels);
+    const job = await fleet.submit(["sh", "-c", "sleep 3; echo after-restart"], labels);
+    await fleet.waitFor(job.id, (j) => j.status === "running");
+    await fleet.worker.stop("SIGKILL");
+    await fleet.startWorker();
+    const done = await fleet.waitFor(job.id, finished, 40_000);
+    expect(done).toMatchObject({ status: "succeeded", attempt: 1 });
+  });
+});

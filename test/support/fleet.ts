@@ -1,0 +1,113 @@
+/** A local Worker and executor daemons for end-to-end tests, all on 127.0.0.1, all cleaned up. */
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { adminCall, startExecutor, startWorker, stopGroup, type Worker } from "../../scripts/local-stack.ts";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+export interface Job {
+  id: string;
+  status: string;
+  attempt: number;
+  executorId: string | null;
+  output: { exitCode: number | null; signal: string | null } | null;
+  error: string | null;
+  log: { attempt: number; seq: number; stream: string; chunk: string }[];
+}
+
+export class Fleet {
+  worker!: Worker;
+  readonly dir: string;
+  readonly #port: number;
+  readonly #vars: Record<string, string>;
+  readonly #daemons: ChildProcess[] = [];
+  #counter = 0;
+
+  private constructor(dir: string, port: number, vars: Record<string, string>) {
+    this.dir = dir;
+    this.#port = port;
+    this.#vars = vars;
+  }
+
+  static async start(vars: Record<string, string> = {}): Promise<Fleet> {
+    const fleet = new Fleet(await mkdtemp(path.join(tmpdir(), "co-fleet-")), await freePort(), vars);
+    await fleet.startWorker();
+    return fleet;
+  }
+
+  /** (Re)starts the Worker on the same port and state. */
+  async startWorker(): Promise<void> {
+    this.worker = await startWorker({
+      port: this.#port,
+      stateDir: path.join(this.dir, "state"),
+      inspectorPort: await freePort(),
+      vars: this.#vars,
+      output: "ignore",
+    });
+  }
+
+  call<T = any>(route: string, body?: unknown, method?: string): Promise<T> {
+    return adminCall<T>(this.worker, route, body, method);
+  }
+
+  /** Registers an executor and starts its daemon; returns the daemon process and executor id. */
+  async executor(capacity: number, labels: Record<string, string>, graceMs?: number) {
+    const name = `e${this.#counter++}`;
+    const created = await this.call<{ executor: { id: string }; token: string }>("/executors", { name });
+    const daemon = startExecutor({
+      origin: this.worker.origin,
+      token: created.token,
+      capacity,
+      labels,
+      dataDir: path.join(this.dir, name),
+      graceMs,
+      output: "ignore",
+    });
+    this.#daemons.push(daemon);
+    const exited = new Promise<number | null>((resolve) => daemon.once("exit", (code) => resolve(code)));
+    return { id: created.executor.id, daemon, exited, token: created.token };
+  }
+
+  submit(
+    command: string[],
+    labels: Record<string, string>,
+    extra: Record<string, unknown> = {},
+  ): Promise<Job> {
+    return this.call<Job>("/jobs", { kind: "exec", spec: { command, ...extra }, labels });
+  }
+
+  job(id: string): Promise<Job> {
+    return this.call<Job>(`/jobs/${id}`);
+  }
+
+  /** Polls until the job satisfies `done`, for at most `timeoutMs`. */
+  async waitFor(id: string, done: (job: Job) => boolean, timeoutMs = 30_000): Promise<Job> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await this.job(id);
+      if (done(job)) return job;
+      if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#daemons.map((daemon) => stopGroup(daemon, "SIGKILL")));
+    await this.worker?.stop("SIGKILL");
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export const finished = (job: Job) => !["queued", "assigned", "running"].includes(job.status);
