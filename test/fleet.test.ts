@@ -123,6 +123,35 @@ describe("executor fleet", () => {
     expect(listed).toMatchObject({ connected: false, revokedAt: expect.any(String) });
   });
 
+  it("a job past its deadline is stopped and reported timed_out", async () => {
+    const labels = lane();
+    await fleet.executor(1, labels);
+    const job = await fleet.call("/jobs", {
+      kind: "exec",
+      spec: { command: ["sleep", "30"] },
+      labels,
+      timeoutMs: 500,
+    });
+    const done = await fleet.waitFor(job.id, finished);
+    expect(done).toMatchObject({ status: "timed_out", attempt: 1, output: { signal: "SIGTERM" } });
+  });
+
+  it("SIGTERM drains: running jobs get the grace period, the rest are handed back and rerun", async () => {
+    const labels = lane();
+    const draining = await fleet.executor(2, labels, 1_000);
+    const quick = await fleet.submit(["sh", "-c", "sleep 0.3; echo quick"], labels);
+    const slow = await fleet.submit(["sleep", "30"], labels);
+    await fleet.waitFor(quick.id, (j) => j.status === "running");
+    await fleet.waitFor(slow.id, (j) => j.status === "running");
+    draining.daemon.kill("SIGTERM");
+    expect(await draining.exited).toBe(0);
+    expect(await fleet.waitFor(quick.id, finished)).toMatchObject({ status: "succeeded", attempt: 1 });
+    expect(await fleet.job(slow.id)).toMatchObject({ status: "queued", attempt: 2 });
+    const other = await fleet.executor(1, labels);
+    expect((await fleet.waitFor(slow.id, (j) => j.status === "running")).executorId).toBe(other.id);
+    await fleet.call(`/jobs/${slow.id}/cancel`, {});
+  });
+
   it("a Worker restart mid-job: the daemon reconnects and the job's result is recorded", async () => {
     const labels = lane();
     await fleet.executor(1, labels);
