@@ -6,6 +6,8 @@ export interface Env {
   DB: D1Database;
   ALLOCATOR: DurableObjectNamespace<Allocator>;
   EXECUTOR_HUB: DurableObjectNamespace<ExecutorHub>;
+  /** Full job logs, archived in segments by the ExecutorHub. */
+  LOGS: R2Bucket;
   /** Bootstrap admin bearer key. Unset or shorter than 24 characters: no bootstrap key. */
   ADMIN_API_KEY?: string;
   /** Keyring for secrets at rest: "<base64>" or "2:<base64>,1:<base64>" (current first). */

@@ -14,6 +14,7 @@ import { allocationsRoutes } from "./routes/allocations.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { projectsRoutes } from "./routes/projects.ts";
 import { secretsRoutes } from "./routes/secrets.ts";
@@ -57,7 +58,8 @@ function v1() {
     .route("/", serversRoutes)
     .route("/", allocationsRoutes)
     .route("/", executorsRoutes)
-    .route("/", jobsRoutes);
+    .route("/", jobsRoutes)
+    .route("/", jobLogsRoutes);
 }
 
 export function createApp() {

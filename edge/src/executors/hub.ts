@@ -23,6 +23,8 @@ import type { Env } from "../env.ts";
 import { newId } from "../ids.ts";
 import { hubConfig } from "./config.ts";
 import { ACTIVE, type ExecutorProfile, type JobRow, JobStore } from "./job-store.ts";
+import { writeSegment } from "./log-archive.ts";
+import { type LogRow, LogStore, SEGMENT_BYTES } from "./log-store.ts";
 import type { JobRecord, SubmitJob } from "./views.ts";
 
 /** Per socket, survives hibernation. Kept small: the profile lives in storage. */
@@ -42,11 +44,15 @@ export interface LiveExecutor extends ExecutorProfile {
 
 export class ExecutorHub extends DurableObject<Env> {
   readonly #store: JobStore;
+  readonly #logs: LogStore;
+  /** Jobs whose log is being written to R2 right now (one writer per job). */
+  readonly #archiving = new Map<string, { everything: boolean }>();
   readonly #config: ReturnType<typeof hubConfig>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new JobStore(ctx.storage.sql);
+    this.#logs = new LogStore(ctx.storage.sql);
     this.#config = hubConfig(env);
   }
 
@@ -88,7 +94,10 @@ export class ExecutorHub extends DurableObject<Env> {
         return this.#accepted(ws, attachment, message, now);
       case "log": {
         const job = this.#current(attachment.executorId, message);
-        if (job) this.#store.appendLog(job, message.attempt, message.seq, message.stream, message.chunk);
+        if (!job || !this.#logs.append(job, message.attempt, message.seq, message.stream, message.chunk))
+          return;
+        if (this.#logs.unarchivedBytes(job.id) >= SEGMENT_BYTES)
+          this.ctx.waitUntil(this.#archive(job.id, false));
         return;
       }
       case "progress": {
@@ -98,6 +107,7 @@ export class ExecutorHub extends DurableObject<Env> {
       }
       case "result":
         this.#result(attachment.executorId, message, now);
+        this.ctx.waitUntil(this.#archive(message.jobId, true));
         return this.#dispatch();
       case "error":
         console.warn(
@@ -143,9 +153,12 @@ export class ExecutorHub extends DurableObject<Env> {
     // An executor silent past a lease is treated as gone: close its socket so that it reconnects
     // and reconciles, rather than handing it more work it may never answer.
     for (const executorId of silent) {
-      for (const ws of this.ctx.getWebSockets(executorId))
+      for (const ws of this.ctx.getWebSockets(executorId)) {
         ws.close(CloseCode.silent, "Silent past the job lease.");
+      }
     }
+    // Archive what is left of quiet or finished jobs' logs (and retry failed writes).
+    await Promise.all(this.#logs.jobsWithUnarchived().map((jobId) => this.#archive(jobId, true)));
     this.#dispatch();
   }
 
@@ -180,7 +193,12 @@ export class ExecutorHub extends DurableObject<Env> {
   getJob(id: string, logAfter?: { attempt: number; seq: number }): JobRecord | null {
     const job = this.#store.get(id);
     if (!job) return null;
-    return { job, log: this.#store.logs(id, logAfter?.attempt, logAfter?.seq) };
+    return { job, log: this.#logs.after(id, logAfter?.attempt, logAfter?.seq) };
+  }
+
+  /** The log chunks still in the hub after a position: the tail and what is not archived yet. */
+  logAfter(id: string, attempt: number, seq: number, limit: number): LogRow[] {
+    return this.#logs.after(id, attempt, seq, limit);
   }
 
   /** Queued: cancelled at once. Running: the executor is told to kill it and reports `cancelled`. */
@@ -359,10 +377,42 @@ export class ExecutorHub extends DurableObject<Env> {
     this.ctx.waitUntil(this.#armAlarm());
   }
 
-  /** While any job is queued or active, sweep leases and deadlines a few times per lease. */
+  /**
+   * Writes the job's unarchived log chunks to R2, a segment at a time: all of them (`everything`,
+   * when the job ended or on the alarm), or only while a full segment is waiting. One writer per
+   * job; a request arriving meanwhile is folded into the running one. Failures are retried by the
+   * alarm.
+   */
+  async #archive(jobId: string, everything: boolean): Promise<void> {
+    const running = this.#archiving.get(jobId);
+    if (running) {
+      running.everything ||= everything;
+      return;
+    }
+    const request = { everything };
+    this.#archiving.set(jobId, request);
+    try {
+      for (;;) {
+        const rows = this.#logs.unarchived(jobId);
+        const bytes = rows.reduce((sum, row) => sum + row.chunk.length, 0);
+        if (rows.length === 0 || (!request.everything && bytes < SEGMENT_BYTES)) break;
+        await writeSegment(this.env.LOGS, jobId, rows);
+        this.#logs.archived(jobId, rows);
+      }
+    } catch (err) {
+      console.error(JSON.stringify({ event: "log_archive_failed", jobId, error: (err as Error).message }));
+    } finally {
+      this.#archiving.delete(jobId);
+    }
+  }
+
+  /** While any job is queued or active, or logs await archiving, sweep a few times per lease. */
   async #armAlarm(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) !== null) return;
-    const busy = this.#store.active().length > 0 || this.#store.queued(1).length > 0;
+    const busy =
+      this.#store.active().length > 0 ||
+      this.#store.queued(1).length > 0 ||
+      this.#logs.jobsWithUnarchived().length > 0;
     if (busy) await this.ctx.storage.setAlarm(Date.now() + this.#config.sweepMs);
   }
 

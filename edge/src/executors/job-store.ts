@@ -36,16 +36,7 @@ export interface ExecutorProfile {
   lastSeenAt: number;
 }
 
-export interface LogRow {
-  attempt: number;
-  seq: number;
-  stream: string;
-  chunk: string;
-}
-
 export const ACTIVE: readonly JobStatus[] = ["assigned", "running"];
-/** Per job: log beyond this is dropped (with a marker) so one chatty job cannot fill storage. */
-export const MAX_LOG_BYTES = 1024 * 1024;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -71,14 +62,6 @@ CREATE TABLE IF NOT EXISTS jobs (
   finished_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
-CREATE TABLE IF NOT EXISTS job_logs (
-  job_id TEXT NOT NULL,
-  attempt INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  stream TEXT NOT NULL,
-  chunk TEXT NOT NULL,
-  PRIMARY KEY (job_id, attempt, seq)
-);
 CREATE TABLE IF NOT EXISTS executor_profiles (
   executor_id TEXT PRIMARY KEY,
   capabilities TEXT NOT NULL,
@@ -250,42 +233,6 @@ export class JobStore {
 
   setProgress(id: string, progress: string, now: number): void {
     this.sql.exec("UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?", progress, now, id);
-  }
-
-  /** Stores a chunk once per (attempt, seq); returns false when it was a duplicate or over budget. */
-  appendLog(job: JobRow, attempt: number, seq: number, stream: string, chunk: string): boolean {
-    const bytes = chunk.length;
-    if (job.log_bytes >= MAX_LOG_BYTES) return false;
-    const stored =
-      job.log_bytes + bytes > MAX_LOG_BYTES
-        ? `${chunk.slice(0, MAX_LOG_BYTES - job.log_bytes)}\n[log truncated]\n`
-        : chunk;
-    const cursor = this.sql.exec(
-      "INSERT OR IGNORE INTO job_logs (job_id, attempt, seq, stream, chunk) VALUES (?, ?, ?, ?, ?)",
-      job.id,
-      attempt,
-      seq,
-      stream,
-      stored,
-    );
-    if (cursor.rowsWritten === 0) return false;
-    this.sql.exec("UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?", stored.length, job.id);
-    job.log_bytes += stored.length;
-    return true;
-  }
-
-  logs(id: string, afterAttempt = 0, afterSeq = -1, limit = 1000): LogRow[] {
-    return this.sql
-      .exec<LogRow & Record<string, SqlStorageValue>>(
-        `SELECT attempt, seq, stream, chunk FROM job_logs WHERE job_id = ? AND (attempt > ? OR (attempt = ? AND seq > ?))
-         ORDER BY attempt, seq LIMIT ?`,
-        id,
-        afterAttempt,
-        afterAttempt,
-        afterSeq,
-        limit,
-      )
-      .toArray();
   }
 
   /** What an executor said in its hello; kept here, not in the socket, to survive hibernation. */

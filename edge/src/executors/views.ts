@@ -1,6 +1,7 @@
 /** The API's view of a job, and what a submit carries. */
 import type { JobKind, JobStatus } from "@codegen-orchestrator/shared";
-import type { JobRow, LogRow } from "./job-store.ts";
+import type { JobRow } from "./job-store.ts";
+import type { LogRow } from "./log-store.ts";
 
 export interface SubmitJob {
   kind: JobKind;
