@@ -7,10 +7,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
+import { buildExecutor } from "./build-executor.ts";
 
 export const root = path.resolve(import.meta.dirname, "..");
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
-const cli = path.join(root, "executor", "src", "cli.ts");
 const READY_TIMEOUT_MS = 90_000;
 // No telemetry or update checks: local runs need no network beyond loopback.
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false" };
@@ -143,9 +143,9 @@ export interface ExecutorOptions {
   output?: "inherit" | "ignore" | "pipe";
 }
 
-/** One executor daemon as a child process; the token goes through its environment only. */
+/** One executor daemon (the built bundle) as a child process; the token goes through its environment only. */
 export function startExecutor(options: ExecutorOptions): ChildProcess {
-  const args = [cli, "executor", "--url", options.origin, "--capacity", String(options.capacity)];
+  const args = [buildExecutor(), "executor", "--url", options.origin, "--capacity", String(options.capacity)];
   args.push("--data-dir", options.dataDir);
   const labels = Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`);
   if (labels.length > 0) args.push("--labels", labels.join(","));

@@ -45,6 +45,8 @@ export interface LiveExecutor extends ExecutorProfile {
 export class ExecutorHub extends DurableObject<Env> {
   readonly #store: JobStore;
   readonly #logs: LogStore;
+  /** Known to have an alarm set: spares a storage read on every dispatch. Reset when it fires. */
+  #alarmArmed = false;
   /** Jobs whose log is being written to R2 right now (one writer per job). */
   readonly #archiving = new Map<string, { everything: boolean }>();
   readonly #config: ReturnType<typeof hubConfig>;
@@ -84,6 +86,7 @@ export class ExecutorHub extends DurableObject<Env> {
     const message = decoded.message;
     const now = Date.now();
     if (message.type === "hello") return this.#hello(ws, attachment, message, now);
+    if (message.type === "ping") return this.#sendTo(ws, { type: "pong", id: message.id });
     if (!attachment.ready) return this.#strike(ws, attachment, "out_of_order", "Send hello first.");
     this.#store.seen(attachment.executorId, now);
     switch (message.type) {
@@ -130,6 +133,7 @@ export class ExecutorHub extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.#alarmArmed = false;
     const now = Date.now();
     const silent = new Set<string>();
     for (const job of this.#store.active()) {
@@ -342,7 +346,12 @@ export class ExecutorHub extends DurableObject<Env> {
     const live = this.#readySockets()
       .map(([ws, a]) => ({ ws, profile: profiles.get(a.executorId) }))
       .filter((e): e is { ws: WebSocket; profile: ExecutorProfile } => !!e.profile && !e.profile.draining);
-    if (live.length > 0) {
+    // Free slots across the fleet: nothing to scan when there are none, stop when they run out.
+    let free = live.reduce(
+      (sum, { profile }) => sum + Math.max(0, profile.capacity - (loads.get(profile.executorId) ?? 0)),
+      0,
+    );
+    if (free > 0) {
       for (const job of this.#store.queued(DISPATCH_BATCH)) {
         const capability = jobKinds[job.kind].capability;
         const labels = JSON.parse(job.labels) as Record<string, string>;
@@ -361,6 +370,7 @@ export class ExecutorHub extends DurableObject<Env> {
           }
         }
         if (!best) continue;
+        free--;
         this.#store.assign(job.id, best.profile.executorId, now, this.#config.leaseMs, job.timeout_ms);
         loads.set(best.profile.executorId, (loads.get(best.profile.executorId) ?? 0) + 1);
         this.#sendTo(best.ws, {
@@ -372,9 +382,10 @@ export class ExecutorHub extends DurableObject<Env> {
           deadlineAt: now + job.timeout_ms,
           secrets: {},
         });
+        if (free === 0) break;
       }
     }
-    this.ctx.waitUntil(this.#armAlarm());
+    if (!this.#alarmArmed) this.ctx.waitUntil(this.#armAlarm());
   }
 
   /**
@@ -408,12 +419,18 @@ export class ExecutorHub extends DurableObject<Env> {
 
   /** While any job is queued or active, or logs await archiving, sweep a few times per lease. */
   async #armAlarm(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) !== null) return;
+    if ((await this.ctx.storage.getAlarm()) !== null) {
+      this.#alarmArmed = true;
+      return;
+    }
     const busy =
       this.#store.active().length > 0 ||
       this.#store.queued(1).length > 0 ||
       this.#logs.jobsWithUnarchived().length > 0;
-    if (busy) await this.ctx.storage.setAlarm(Date.now() + this.#config.sweepMs);
+    if (busy) {
+      this.#alarmArmed = true;
+      await this.ctx.storage.setAlarm(Date.now() + this.#config.sweepMs);
+    }
   }
 
   #readySockets(): [WebSocket, Attachment][] {

@@ -177,6 +177,8 @@ export class Daemon {
         this.#draining = true;
         this.options.log.info("hub asked to drain: taking no new jobs");
         return;
+      case "pong":
+        return;
       case "error":
         this.options.log.warn(
           { code: message.code, reason: message.message },

@@ -2,8 +2,8 @@
  * The executor wire protocol, version 1: JSON text frames over a WebSocket that the executor
  * dials. Every frame carries `v`; a peer speaking another version is refused with a close reason.
  *
- * Executor → hub: hello, accepted, log, progress, result, heartbeat, error.
- * Hub → executor: welcome, assign, cancel, drain, error.
+ * Executor → hub: hello, accepted, log, progress, result, heartbeat, ping, error.
+ * Hub → executor: welcome, assign, cancel, drain, pong, error.
  */
 import { z } from "zod";
 import { Labels } from "../api/common.ts";
@@ -91,6 +91,9 @@ export const Heartbeat = z.strictObject({
   type: z.literal("heartbeat"),
   running: z.array(RunningJob).max(1024),
 });
+/** A round trip through the hub's code (latency checks); answered with `pong` carrying the same id. */
+export const Ping = z.strictObject({ v, type: z.literal("ping"), id: z.number().int() });
+export const Pong = z.strictObject({ v, type: z.literal("pong"), id: z.number().int() });
 export const PeerError = z.strictObject({
   v,
   type: z.literal("error"),
@@ -105,6 +108,7 @@ export const ExecutorMessage = z.discriminatedUnion("type", [
   Progress,
   Result,
   Heartbeat,
+  Ping,
   PeerError,
 ]);
 export type ExecutorMessage = z.infer<typeof ExecutorMessage>;
@@ -138,7 +142,7 @@ export const Cancel = z.strictObject({
 });
 export const Drain = z.strictObject({ v, type: z.literal("drain") });
 
-export const HubMessage = z.discriminatedUnion("type", [Welcome, Assign, Cancel, Drain, PeerError]);
+export const HubMessage = z.discriminatedUnion("type", [Welcome, Assign, Cancel, Drain, Pong, PeerError]);
 export type HubMessage = z.infer<typeof HubMessage>;
 
 type Unversioned<T> = T extends unknown ? Omit<T, "v"> : never;

@@ -69,7 +69,11 @@ async function principalFor(token: string, c: AppContext): Promise<Principal | n
   return { userId: row.key.userId, role: row.role, keyId: row.key.id, scopes: row.key.scopes };
 }
 
+/** Per isolate: the row exists once written, so later requests skip the write. */
+let bootstrapAdminEnsured = false;
+
 async function ensureBootstrapAdmin(c: AppContext): Promise<void> {
+  if (bootstrapAdminEnsured) return;
   const now = new Date();
   await c
     .get("db")
@@ -83,6 +87,7 @@ async function ensureBootstrapAdmin(c: AppContext): Promise<void> {
     })
     .onConflictDoNothing()
     .run();
+  bootstrapAdminEnsured = true;
 }
 
 /** GET and HEAD need the `read` scope; every other method needs `write`. */

@@ -1,0 +1,38 @@
+/**
+ * Bundles the executor daemon + CLI into one ESM file, `executor/dist/orchestrator.mjs`. Hosts run
+ * the bundle: no TypeScript stripping at start-up, fewer modules, less memory (see the README's
+ * benchmark figures).
+ *
+ *   npm run build:executor
+ */
+import path from "node:path";
+import { buildSync } from "esbuild";
+
+const root = path.resolve(import.meta.dirname, "..");
+export const executorBundle = path.join(root, "executor", "dist", "orchestrator.mjs");
+
+let built = false;
+
+/** Builds the bundle once per process (about 0.2 s). */
+export function buildExecutor(): string {
+  if (built) return executorBundle;
+  buildSync({
+    entryPoints: [path.join(root, "executor", "src", "cli.ts")],
+    outfile: executorBundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    minify: true,
+    sourcemap: "linked",
+    // Bundled CommonJS dependencies (pino, ws) still call require().
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    logLevel: "warning",
+  });
+  built = true;
+  return executorBundle;
+}
+
+if (import.meta.main) console.log(`built ${path.relative(root, buildExecutor())}`);
