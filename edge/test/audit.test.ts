@@ -78,6 +78,13 @@ describe("audit log", () => {
         () => ({ kind: "exec", spec: { command: ["true"] } }),
         (b) => (ids.job = b.id),
       ],
+      [
+        "POST",
+        "/jobs/batch",
+        () => "/jobs/batch",
+        () => ({ jobs: [{ kind: "exec", spec: { command: ["true"] }, labels: { lane: "none" } }] }),
+        () => {},
+      ],
       ["POST", "/jobs/{id}/cancel", () => `/jobs/${ids.job}/cancel`, undefined, () => {}],
     ];
     for (const [method, route, path, body, keep] of steps) {

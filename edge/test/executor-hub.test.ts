@@ -103,6 +103,28 @@ describe("job round trip", () => {
     await expectStatus(400, "/jobs", { body: { kind: "teleport", spec: {} } });
   });
 
+  it("takes a batch in one pass, validating every spec by its path", async () => {
+    const lane = unique("batch");
+    const jobs = Array.from({ length: 5 }, (_, i) => ({
+      kind: "exec",
+      spec: { command: ["echo", String(i)] },
+      labels: { lane },
+    }));
+    const bad = await expectStatus(400, "/jobs/batch", {
+      body: { jobs: [jobs[0], { kind: "exec", spec: { command: [] } }] },
+    });
+    expect(bad.error.details.issues[0].path).toBe("body.jobs.1.spec.command");
+    const { items } = await expectStatus(201, "/jobs/batch", { body: { jobs } });
+    expect(items.map((job: any) => job.spec.command[1])).toEqual(["0", "1", "2", "3", "4"]);
+    const executor = await createExecutor();
+    const socket = await connect(executor.token);
+    await hello(socket, { labels: { lane }, capacity: 5 });
+    const assigned = new Set<string>();
+    for (let i = 0; i < 5; i++) assigned.add((await socket.next("assign")).jobId);
+    expect(assigned).toEqual(new Set(items.map((job: any) => job.id)));
+    socket.ws.close();
+  });
+
   it("returns the first job for a repeated idempotency key", async () => {
     const key = unique("idem");
     const first = await submit({ command: ["true"] }, { idempotencyKey: key, labels: { lane: key } });

@@ -170,8 +170,22 @@ export class ExecutorHub extends DurableObject<Env> {
 
   /** Idempotent: the same key returns the job submitted first. */
   submit(input: SubmitJob): JobRecord {
+    const [record] = this.submitMany([input]);
+    if (!record) throw new Error("submitMany returned nothing");
+    return record;
+  }
+
+  /** Queues many jobs with one dispatch pass; each is idempotent by its key. */
+  submitMany(inputs: readonly SubmitJob[]): JobRecord[] {
+    const records = inputs.map((input) => ({ job: this.#queue(input), log: [] }));
+    this.#dispatch();
+    // Re-read: dispatch may have assigned some already.
+    return records.map(({ job }) => ({ job: this.#mustGet(job.id), log: [] }));
+  }
+
+  #queue(input: SubmitJob): JobRow {
     const existing = this.#store.byIdempotencyKey(input.idempotencyKey);
-    if (existing) return { job: existing, log: [] };
+    if (existing) return existing;
     const now = Date.now();
     const id = newId();
     this.#store.insert({
@@ -190,8 +204,7 @@ export class ExecutorHub extends DurableObject<Env> {
       created_at: now,
       updated_at: now,
     });
-    this.#dispatch();
-    return { job: this.#mustGet(id), log: [] };
+    return this.#mustGet(id);
   }
 
   getJob(id: string, logAfter?: { attempt: number; seq: number }): JobRecord | null {
@@ -425,7 +438,7 @@ export class ExecutorHub extends DurableObject<Env> {
     }
     const busy =
       this.#store.active().length > 0 ||
-      this.#store.queued(1).length > 0 ||
+      this.#store.hasQueued() ||
       this.#logs.jobsWithUnarchived().length > 0;
     if (busy) {
       this.#alarmArmed = true;

@@ -120,13 +120,33 @@ export class JobStore {
     );
   }
 
-  queued(limit: number): JobRow[] {
-    return this.sql
-      .exec<JobRow & Record<string, SqlStorageValue>>(
-        "SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT ?",
-        limit,
-      )
-      .toArray();
+  /**
+   * Queued jobs, oldest first, a page at a time: a caller that stops early reads no more pages,
+   * and rows it updates between pages cannot disturb the read.
+   */
+  *queued(limit: number, pageSize = 32): Generator<JobRow> {
+    let after: { created_at: number; id: string } | null = null;
+    for (let read = 0; read < limit; ) {
+      const page: JobRow[] = this.sql
+        .exec<JobRow & Record<string, SqlStorageValue>>(
+          `SELECT * FROM jobs WHERE status = 'queued' AND (created_at > ? OR (created_at = ? AND id > ?))
+           ORDER BY created_at, id LIMIT ?`,
+          after?.created_at ?? -1,
+          after?.created_at ?? -1,
+          after?.id ?? "",
+          Math.min(pageSize, limit - read),
+        )
+        .toArray();
+      yield* page;
+      read += page.length;
+      const last = page.at(-1);
+      if (!last || page.length < pageSize) return;
+      after = last;
+    }
+  }
+
+  hasQueued(): boolean {
+    return this.sql.exec("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").toArray().length > 0;
   }
 
   active(): JobRow[] {

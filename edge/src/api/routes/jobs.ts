@@ -58,6 +58,15 @@ const SubmitJob = z
   })
   .meta({ id: "SubmitJob" });
 
+const SubmitBatch = z.strictObject({ jobs: z.array(SubmitJob).min(1).max(500) }).meta({ id: "SubmitJobs" });
+
+/** Validates the spec against its kind's schema (400 naming the field) and fills in the key. */
+function checkedSubmit(input: z.infer<typeof SubmitJob>, where: string) {
+  const spec = jobKinds[input.kind].spec.safeParse(input.spec);
+  if (!spec.success) throw invalidRequest(spec.error, `${where}.spec`);
+  return { ...input, spec: spec.data, idempotencyKey: input.idempotencyKey ?? newId() };
+}
+
 const LogQuery = z.strictObject({
   afterAttempt: z.coerce.number().int().min(0).default(0),
   afterSeq: z.coerce.number().int().min(-1).default(-1),
@@ -83,14 +92,7 @@ export const jobsRoutes = router()
     }),
     async (c) => {
       assertAdmin(c);
-      const input = c.req.valid("json");
-      const spec = jobKinds[input.kind].spec.safeParse(input.spec);
-      if (!spec.success) throw invalidRequest(spec.error, "body.spec");
-      const record = await hub(c).submit({
-        ...input,
-        spec: spec.data,
-        idempotencyKey: input.idempotencyKey ?? newId(),
-      });
+      const record = await hub(c).submit(checkedSubmit(c.req.valid("json"), "body"));
       const job = found(record);
       await audited(c, {
         action: "job.submit",
@@ -99,6 +101,32 @@ export const jobsRoutes = router()
         details: { kind: job.kind },
       });
       return c.json(job, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/jobs/batch",
+      tags,
+      security,
+      summary: "Submit up to 500 jobs at once, dispatched in one pass (admins)",
+      request: { body: jsonBody(SubmitBatch) },
+      responses: {
+        201: json(z.object({ items: z.array(Job) }), "The jobs, in the order given"),
+        ...bodyErrors,
+      },
+    }),
+    async (c) => {
+      assertAdmin(c);
+      const inputs = c.req.valid("json").jobs.map((input, i) => checkedSubmit(input, `body.jobs.${i}`));
+      const items = (await hub(c).submitMany(inputs)).map((record) => toJobView(record));
+      await audited(c, {
+        action: "job.submit_batch",
+        targetType: "job",
+        targetId: items[0]?.id ?? null,
+        details: { count: items.length, kinds: [...new Set(items.map((job) => job.kind))] },
+      });
+      return c.json({ items }, 201);
     },
   )
   .openapi(
