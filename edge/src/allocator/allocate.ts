@@ -8,6 +8,7 @@ import type { Allocation, CreateAllocation } from "@codegen-orchestrator/shared"
 import { and, asc, eq, sql } from "drizzle-orm";
 import { auditInsert } from "../api/audit.ts";
 import type { Db } from "../db/client.ts";
+import { violatedConstraint } from "../db/constraints.ts";
 import { portAllocations, servers } from "../db/schema.ts";
 import { iso, newId } from "../ids.ts";
 
@@ -57,7 +58,7 @@ export async function allocatePort(
       ]);
       return { ok: true, allocation };
     } catch (err) {
-      if (attempt >= MAX_ATTEMPTS || !isUniqueViolation(err)) throw err;
+      if (attempt >= MAX_ATTEMPTS || violatedConstraint(err) !== "unique") throw err;
     }
   }
 }
@@ -130,10 +131,3 @@ const rangeSize = (server: ServerRow) => server.portRangeEnd - server.portRangeS
 const hasLabels = (server: ServerRow, wanted: Record<string, string>) =>
   Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
 const noCapacity = (message: string) => ({ ok: false, status: 409, code: "no_capacity", message }) as const;
-
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes("UNIQUE constraint failed")) return true;
-  }
-  return false;
-}

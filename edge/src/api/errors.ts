@@ -9,6 +9,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { violatedConstraint } from "../db/constraints.ts";
 
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
@@ -65,22 +66,11 @@ export function handleError(err: Error, c: Context): Response {
   const constraint = violatedConstraint(err);
   if (constraint) {
     // Another request got there first (the checks before the write passed for both).
-    return c.json(
-      errorBody("conflict", `Conflicts with existing data (${constraint}); reload and retry.`),
-      409,
-    );
+    const what =
+      constraint === "unique" ? "a unique value is taken" : "a referenced row is missing or still used";
+    return c.json(errorBody("conflict", `Conflicts with existing data (${what}); reload and retry.`), 409);
   }
   // Unexpected: log the error for the operator, tell the caller nothing about internals.
   console.error("unhandled error", err);
   return c.json(errorBody("internal", "Internal error; it has been logged."), 500);
-}
-
-/** D1 reports constraint failures only in the message; drizzle wraps them as the `cause`. */
-function violatedConstraint(err: unknown): string | null {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const match = /(UNIQUE|FOREIGN KEY) constraint failed/.exec(e.message);
-    if (match)
-      return match[1] === "UNIQUE" ? "a unique value is taken" : "a referenced row is missing or still used";
-  }
-  return null;
 }

@@ -4,8 +4,7 @@
  * the capability and labels, holds leases renewed by heartbeats, requeues the jobs of silent
  * executors, and accepts one result per (job, attempt).
  *
- *   const hub = env.EXECUTOR_HUB.getByName("default");
- *   const job = await hub.submit({ kind: "exec", spec: { command: ["echo", "hi"] } });
+ *   const job = await executorHub(env).submit({ kind: "exec", spec: { command: ["echo", "hi"] }, … });
  */
 
 import { DurableObject } from "cloudflare:workers";
@@ -26,6 +25,10 @@ import { ACTIVE, type ExecutorProfile, type JobRow, JobStore } from "./job-store
 import { writeSegment } from "./log-archive.ts";
 import { type LogRow, LogStore, SEGMENT_BYTES } from "./log-store.ts";
 import type { JobRecord, SubmitJob } from "./views.ts";
+
+/** One pool for now; more pools shard load (one hub each). */
+export const HUB_NAME = "default";
+export const executorHub = (env: Env) => env.EXECUTOR_HUB.getByName(HUB_NAME);
 
 /** Per socket, survives hibernation. Kept small: the profile lives in storage. */
 interface Attachment {

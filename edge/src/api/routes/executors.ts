@@ -3,12 +3,14 @@
  * once), list them with live state from the hub, drain or revoke them. Executors connect to
  * `/executors/connect` with their token; see `executorConnectRoutes`.
  */
+
 import { Labels, Slug, Timestamp, Ulid } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { generateKey, sha256Hex } from "../../auth/keys.ts";
 import { executors } from "../../db/schema.ts";
+import { executorHub } from "../../executors/hub.ts";
 import { iso, isoOrNull, newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
 import type { AppContext } from "../context.ts";
@@ -16,7 +18,6 @@ import { errorBody, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, error, IdParam, json, jsonBody, router, security } from "../openapi.ts";
 
-export const HUB_NAME = "default";
 type ExecutorRow = typeof executors.$inferSelect;
 
 const Executor = z
@@ -42,7 +43,7 @@ const CreatedExecutor = z
   .object({ executor: Executor, token: z.string().describe("shown only here: give it to the daemon") })
   .meta({ id: "CreatedExecutor" });
 
-const hub = (c: AppContext) => c.env.EXECUTOR_HUB.getByName(HUB_NAME);
+const hub = (c: AppContext) => executorHub(c.env);
 
 async function withLiveState(c: AppContext, rows: ExecutorRow[]): Promise<Executor[]> {
   const live = new Map((await hub(c).executors()).map((e) => [e.executorId, e]));

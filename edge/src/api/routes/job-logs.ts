@@ -4,21 +4,22 @@
  * pulled: the next chunks are fetched only once the reader has taken the previous ones, so a
  * slow reader holds at most one batch in memory.
  */
+
 import { createRoute } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import { executorHub } from "../../executors/hub.ts";
 import { mergeLogs, readArchived } from "../../executors/log-archive.ts";
 import type { LogRow } from "../../executors/log-store.ts";
 import type { AppContext } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { commonErrors, IdParam, router, security } from "../openapi.ts";
-import { HUB_NAME } from "./executors.ts";
 
 const PAGE = 2000;
 const POLL_MS = 250;
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
-const hub = (c: AppContext) => c.env.EXECUTOR_HUB.getByName(HUB_NAME);
+const hub = (c: AppContext) => executorHub(c.env);
 
 async function assertJob(c: AppContext, id: string): Promise<void> {
   if (!(await hub(c).getJob(id, { attempt: Number.MAX_SAFE_INTEGER, seq: 0 }))) throw notFound("job");

@@ -1,7 +1,9 @@
 /** `/jobs`: work for the executor fleet. Admins submit, read (with the log) and cancel jobs. */
+
 import { JobKind, JobStatus, jobKinds, Labels, Timestamp, Ulid } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { executorHub } from "../../executors/hub.ts";
 import { type JobRecord, type JobView, toJobView } from "../../executors/views.ts";
 import { newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
@@ -9,7 +11,6 @@ import type { AppContext } from "../context.ts";
 import { invalidRequest, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, IdParam, json, jsonBody, router, security } from "../openapi.ts";
-import { HUB_NAME } from "./executors.ts";
 
 const LogChunk = z.object({
   attempt: z.number().int(),
@@ -72,7 +73,7 @@ const LogQuery = z.strictObject({
   afterSeq: z.coerce.number().int().min(-1).default(-1),
 });
 
-const hub = (c: AppContext) => c.env.EXECUTOR_HUB.getByName(HUB_NAME);
+const hub = (c: AppContext) => executorHub(c.env);
 const found = (record: JobRecord | null): JobView => {
   if (!record) throw notFound("job");
   return toJobView(record);
