@@ -22,8 +22,10 @@ import type { Env } from "../env.ts";
 import { newId } from "../ids.ts";
 import { hubConfig } from "./config.ts";
 import { ACTIVE, type ExecutorProfile, type JobRow, JobStore } from "./job-store.ts";
-import { writeSegment } from "./log-archive.ts";
+import { reconcile, sweepLeases } from "./leases.ts";
+import { LogArchiver } from "./log-archiver.ts";
 import { type LogRow, LogStore, SEGMENT_BYTES } from "./log-store.ts";
+import { type Candidate, freeSlots, pickExecutor } from "./scheduling.ts";
 import type { JobRecord, SubmitJob } from "./views.ts";
 
 /** One pool for now; more pools shard load (one hub each). */
@@ -50,14 +52,14 @@ export class ExecutorHub extends DurableObject<Env> {
   readonly #logs: LogStore;
   /** Known to have an alarm set: spares a storage read on every dispatch. Reset when it fires. */
   #alarmArmed = false;
-  /** Jobs whose log is being written to R2 right now (one writer per job). */
-  readonly #archiving = new Map<string, { everything: boolean }>();
+  readonly #archiver: LogArchiver;
   readonly #config: ReturnType<typeof hubConfig>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new JobStore(ctx.storage.sql);
     this.#logs = new LogStore(ctx.storage.sql);
+    this.#archiver = new LogArchiver(this.#logs, env.LOGS);
     this.#config = hubConfig(env);
   }
 
@@ -103,7 +105,7 @@ export class ExecutorHub extends DurableObject<Env> {
         if (!job || !this.#logs.append(job, message.attempt, message.seq, message.stream, message.chunk))
           return;
         if (this.#logs.unarchivedBytes(job.id) >= SEGMENT_BYTES)
-          this.ctx.waitUntil(this.#archive(job.id, false));
+          this.ctx.waitUntil(this.#archiver.archive(job.id, false));
         return;
       }
       case "progress": {
@@ -113,7 +115,7 @@ export class ExecutorHub extends DurableObject<Env> {
       }
       case "result":
         this.#result(attachment.executorId, message, now);
-        this.ctx.waitUntil(this.#archive(message.jobId, true));
+        this.ctx.waitUntil(this.#archiver.archive(message.jobId, true));
         return this.#dispatch();
       case "error":
         console.warn(
@@ -137,26 +139,8 @@ export class ExecutorHub extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.#alarmArmed = false;
-    const now = Date.now();
-    const silent = new Set<string>();
-    for (const job of this.#store.active()) {
-      if (job.lease_expires_at !== null && job.lease_expires_at < now) {
-        const status = this.#store.requeue(job, now, "executor silent past its lease");
-        if (job.executor_id) silent.add(job.executor_id);
-        console.warn(
-          JSON.stringify({ event: "lease_expired", jobId: job.id, attempt: job.attempt, now: status }),
-        );
-      } else if (job.deadline_at !== null && job.deadline_at + this.#config.leaseMs < now) {
-        // The executor should have stopped it at the deadline and reported; it did not.
-        this.#store.finish(job.id, "timed_out", null, "deadline passed without a result", now);
-        this.#send(job.executor_id, {
-          type: "cancel",
-          jobId: job.id,
-          attempt: job.attempt,
-          reason: "deadline",
-        });
-      }
-    }
+    const { silent, cancels } = sweepLeases(this.#store, this.#config.leaseMs, Date.now());
+    for (const { executorId, ...cancel } of cancels) this.#send(executorId, { type: "cancel", ...cancel });
     // An executor silent past a lease is treated as gone: close its socket so that it reconnects
     // and reconciles, rather than handing it more work it may never answer.
     for (const executorId of silent) {
@@ -165,7 +149,7 @@ export class ExecutorHub extends DurableObject<Env> {
       }
     }
     // Archive what is left of quiet or finished jobs' logs (and retry failed writes).
-    await Promise.all(this.#logs.jobsWithUnarchived().map((jobId) => this.#archive(jobId, true)));
+    await Promise.all(this.#logs.jobsWithUnarchived().map((jobId) => this.#archiver.archive(jobId, true)));
     this.#dispatch();
   }
 
@@ -279,7 +263,15 @@ export class ExecutorHub extends DurableObject<Env> {
     };
     this.#store.saveProfile(executorId, profile, now);
     ws.serializeAttachment({ ...attachment, ready: true } satisfies Attachment);
-    this.#reconcile(executorId, hello.running, now);
+    for (const { executorId: to, ...cancel } of reconcile(
+      this.#store,
+      executorId,
+      hello.running,
+      this.#config.leaseMs,
+      now,
+    )) {
+      this.#send(to, { type: "cancel", ...cancel });
+    }
     this.#sendTo(ws, {
       type: "welcome",
       executorId,
@@ -287,21 +279,6 @@ export class ExecutorHub extends DurableObject<Env> {
       leaseMs: this.#config.leaseMs,
     });
     this.#dispatch();
-  }
-
-  /** After a (re)connect: keep what both sides agree on, requeue what the executor lost, cancel the rest. */
-  #reconcile(executorId: string, running: readonly RunningJob[], now: number): void {
-    const claimed = new Map(running.map((r) => [r.jobId, r.attempt]));
-    for (const job of this.#store.activeOf(executorId)) {
-      if (claimed.get(job.id) === job.attempt) this.#store.markRunning(job.id, now, this.#config.leaseMs);
-      else this.#store.requeue(job, now, "executor reconnected without it");
-    }
-    for (const { jobId, attempt } of running) {
-      const job = this.#store.get(jobId);
-      const ours =
-        job && job.executor_id === executorId && job.attempt === attempt && ACTIVE.includes(job.status);
-      if (!ours) this.#send(executorId, { type: "cancel", jobId, attempt, reason: "superseded" });
-    }
   }
 
   #accepted(ws: WebSocket, attachment: Attachment, message: RunningJob, now: number): void {
@@ -359,37 +336,21 @@ export class ExecutorHub extends DurableObject<Env> {
     const now = Date.now();
     const profiles = this.#store.profiles();
     const loads = this.#store.loads();
-    const live = this.#readySockets()
-      .map(([ws, a]) => ({ ws, profile: profiles.get(a.executorId) }))
-      .filter((e): e is { ws: WebSocket; profile: ExecutorProfile } => !!e.profile && !e.profile.draining);
-    // Free slots across the fleet: nothing to scan when there are none, stop when they run out.
-    let free = live.reduce(
-      (sum, { profile }) => sum + Math.max(0, profile.capacity - (loads.get(profile.executorId) ?? 0)),
-      0,
-    );
+    const candidates: Candidate<WebSocket>[] = [];
+    for (const [ws, attachment] of this.#readySockets()) {
+      const profile = profiles.get(attachment.executorId);
+      if (profile && !profile.draining) candidates.push({ profile, handle: ws });
+    }
+    // Nothing to scan when the fleet has no free slot; stop as soon as the slots run out.
+    let free = freeSlots(candidates, loads);
     if (free > 0) {
       for (const job of this.#store.queued(DISPATCH_BATCH)) {
-        const capability = jobKinds[job.kind].capability;
-        const labels = JSON.parse(job.labels) as Record<string, string>;
-        let best: (typeof live)[number] | undefined;
-        let bestLoad = Number.POSITIVE_INFINITY;
-        for (const candidate of live) {
-          const { profile } = candidate;
-          const load = (loads.get(profile.executorId) ?? 0) / Math.max(profile.capacity, 1);
-          const fits =
-            profile.capabilities.includes(capability) &&
-            (loads.get(profile.executorId) ?? 0) < profile.capacity &&
-            Object.entries(labels).every(([k, v]) => profile.labels[k] === v);
-          if (fits && load < bestLoad) {
-            best = candidate;
-            bestLoad = load;
-          }
-        }
+        const best = pickExecutor({ kind: job.kind, labels: JSON.parse(job.labels) }, candidates, loads);
         if (!best) continue;
-        free--;
-        this.#store.assign(job.id, best.profile.executorId, now, this.#config.leaseMs, job.timeout_ms);
-        loads.set(best.profile.executorId, (loads.get(best.profile.executorId) ?? 0) + 1);
-        this.#sendTo(best.ws, {
+        const { executorId } = best.profile;
+        this.#store.assign(job.id, executorId, now, this.#config.leaseMs, job.timeout_ms);
+        loads.set(executorId, (loads.get(executorId) ?? 0) + 1);
+        this.#sendTo(best.handle, {
           type: "assign",
           jobId: job.id,
           attempt: job.attempt,
@@ -398,39 +359,10 @@ export class ExecutorHub extends DurableObject<Env> {
           deadlineAt: now + job.timeout_ms,
           secrets: {},
         });
-        if (free === 0) break;
+        if (--free === 0) break;
       }
     }
     if (!this.#alarmArmed) this.ctx.waitUntil(this.#armAlarm());
-  }
-
-  /**
-   * Writes the job's unarchived log chunks to R2, a segment at a time: all of them (`everything`,
-   * when the job ended or on the alarm), or only while a full segment is waiting. One writer per
-   * job; a request arriving meanwhile is folded into the running one. Failures are retried by the
-   * alarm.
-   */
-  async #archive(jobId: string, everything: boolean): Promise<void> {
-    const running = this.#archiving.get(jobId);
-    if (running) {
-      running.everything ||= everything;
-      return;
-    }
-    const request = { everything };
-    this.#archiving.set(jobId, request);
-    try {
-      for (;;) {
-        const rows = this.#logs.unarchived(jobId);
-        const bytes = rows.reduce((sum, row) => sum + row.chunk.length, 0);
-        if (rows.length === 0 || (!request.everything && bytes < SEGMENT_BYTES)) break;
-        await writeSegment(this.env.LOGS, jobId, rows);
-        this.#logs.archived(jobId, rows);
-      }
-    } catch (err) {
-      console.error(JSON.stringify({ event: "log_archive_failed", jobId, error: (err as Error).message }));
-    } finally {
-      this.#archiving.delete(jobId);
-    }
   }
 
   /** While any job is queued or active, or logs await archiving, sweep a few times per lease. */

@@ -1,0 +1,45 @@
+/** Which executor gets a job: the least loaded (by share of capacity) that fits it. */
+import { type JobKind, jobKinds } from "@codegen-orchestrator/shared";
+import type { ExecutorProfile } from "./job-store.ts";
+
+export interface Candidate<Handle> {
+  profile: ExecutorProfile;
+  handle: Handle;
+}
+
+/** Running jobs per executor id. */
+export type Loads = Map<string, number>;
+
+const loadOf = (loads: Loads, profile: ExecutorProfile) => loads.get(profile.executorId) ?? 0;
+
+export function freeSlots(candidates: readonly Candidate<unknown>[], loads: Loads): number {
+  return candidates.reduce(
+    (sum, { profile }) => sum + Math.max(0, profile.capacity - loadOf(loads, profile)),
+    0,
+  );
+}
+
+/** The candidate with the job's capability, all its labels and a free slot, least loaded first. */
+export function pickExecutor<Handle>(
+  job: { kind: JobKind; labels: Readonly<Record<string, string>> },
+  candidates: readonly Candidate<Handle>[],
+  loads: Loads,
+): Candidate<Handle> | undefined {
+  const capability = jobKinds[job.kind].capability;
+  let best: Candidate<Handle> | undefined;
+  let bestShare = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const { profile } = candidate;
+    const load = loadOf(loads, profile);
+    const fits =
+      load < profile.capacity &&
+      profile.capabilities.includes(capability) &&
+      Object.entries(job.labels).every(([key, value]) => profile.labels[key] === value);
+    const share = load / Math.max(profile.capacity, 1);
+    if (fits && share < bestShare) {
+      best = candidate;
+      bestShare = share;
+    }
+  }
+  return best;
+}
