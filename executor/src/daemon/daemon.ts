@@ -41,8 +41,13 @@ interface JobState {
   /** Log frames that could not be sent yet (disconnected), bounded by `MAX_PENDING_LOG_CHARS`. */
   pendingLogs: string[];
   pendingLogChars: number;
-  /** Set when the job ended: the result frame, kept until the hub has it. */
+  /** Set when the job ended: the result frame, kept until the hub confirms it. */
   result: string | null;
+  /**
+   * The ping sent after the result: the hub handles a socket's frames in order, so its pong
+   * proves the result was processed. Null until sent on the current connection.
+   */
+  confirmedBy: number | null;
   /** Handed back on shutdown: its outcome is not reported, so the hub requeues it. */
   handedBack: boolean;
   done: Promise<void>;
@@ -51,11 +56,14 @@ interface JobState {
 type Assign = Extract<HubMessage, { type: "assign" }>;
 /** Per job, log kept while disconnected; the hub keeps at most 1 MiB per job anyway. */
 const MAX_PENDING_LOG_CHARS = 1024 * 1024;
+/** On shutdown, how long to wait for the hub to confirm the last results. */
+const CONFIRM_WAIT_MS = 3_000;
 
 export class Daemon {
   readonly #jobs = new Map<string, JobState>();
   readonly #connection: HubConnection;
   #welcomed = false;
+  #pings = 0;
   #draining = false;
   #heartbeat: NodeJS.Timeout | undefined;
 
@@ -107,6 +115,10 @@ export class Daemon {
       await Promise.all(left.map((job) => job.done));
     }
     this.#flush();
+    // Wait (a little) for the hub to confirm the last results, so none is left to a lease.
+    for (let waited = 0; this.#jobs.size > 0 && waited < CONFIRM_WAIT_MS; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     this.#hello(); // Without the handed-back jobs: the hub requeues them now.
     clearInterval(this.#heartbeat);
     await this.#connection.stop();
@@ -136,6 +148,8 @@ export class Daemon {
 
   #hello(): void {
     this.#welcomed = false;
+    // Results not confirmed on the old connection are sent again on this one.
+    for (const job of this.#jobs.values()) job.confirmedBy = null;
     this.#connection.send(
       encode({
         type: "hello",
@@ -178,6 +192,9 @@ export class Daemon {
         this.options.log.info("hub asked to drain: taking no new jobs");
         return;
       case "pong":
+        for (const job of this.#jobs.values()) {
+          if (job.confirmedBy !== null && job.confirmedBy <= message.id) this.#jobs.delete(job.jobId);
+        }
         return;
       case "error":
         this.options.log.warn(
@@ -200,6 +217,7 @@ export class Daemon {
       pendingLogs: [],
       pendingLogChars: 0,
       result: null,
+      confirmedBy: null,
       handedBack: false,
       done: new Promise((resolve) => {
         resolveDone = resolve;
@@ -275,17 +293,24 @@ export class Daemon {
     }
   }
 
-  /** Sends what waited for a connection: logs, then results; a job leaves once its result is sent. */
+  /**
+   * Sends what waited for a connection: logs, then results, then a ping; a job leaves the table
+   * when the pong confirms its result (until then, a reconnect lists it and resends the result).
+   */
   #flush(): void {
     if (!this.#welcomed) return;
+    const sent: JobState[] = [];
     for (const job of this.#jobs.values()) {
       while (job.pendingLogs.length > 0 && this.#connection.send(job.pendingLogs[0] as string)) {
         job.pendingLogs.shift();
       }
       if (job.pendingLogs.length === 0) job.pendingLogChars = 0;
-      if (job.result && job.pendingLogs.length === 0 && this.#connection.send(job.result)) {
-        this.#jobs.delete(job.jobId);
-      }
+      const ready = job.result && job.confirmedBy === null && job.pendingLogs.length === 0;
+      if (ready && this.#connection.send(job.result as string)) sent.push(job);
     }
+    if (sent.length === 0) return;
+    const id = ++this.#pings;
+    for (const job of sent) job.confirmedBy = id;
+    this.#send({ type: "ping", id });
   }
 }
