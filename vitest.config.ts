@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     projects: [
       "edge/vitest.config.ts",
-      { test: { name: "shared", root: "shared", include: ["test/**/*.test.ts"] } },
+      { test: { name: "executor", root: "executor", include: ["test/**/*.test.ts"] } },
       { test: { name: "repo", include: ["test/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },

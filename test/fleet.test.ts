@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, finished } from "./support/fleet.ts";
+import { isRunning } from "./support/processes.ts";
 
 let fleet: Fleet;
 
@@ -16,15 +17,6 @@ beforeAll(async () => {
 afterAll(() => fleet?.stop());
 
 const lane = () => ({ lane: randomUUID().slice(0, 8) });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("executor fleet", () => {
   it("round trip: an exec job's log chunks and result", async () => {
@@ -100,13 +92,13 @@ describe("executor fleet", () => {
       grandchild = Number(await readFile(pidFile, "utf8").catch(() => "0"));
       if (!grandchild) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(alive(grandchild)).toBe(true);
+    expect(isRunning(grandchild)).toBe(true);
     await fleet.call(`/jobs/${job.id}/cancel`, {});
     const done = await fleet.waitFor(job.id, finished);
     expect(done.status).toBe("cancelled");
-    for (let i = 0; i < 50 && alive(grandchild); i++)
+    for (let i = 0; i < 50 && isRunning(grandchild); i++)
       await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(alive(grandchild)).toBe(false);
+    expect(isRunning(grandchild)).toBe(false);
   });
 
   it("a revoked token closes the live socket, and the daemon is refused and stops", async () => {

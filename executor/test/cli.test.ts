@@ -1,0 +1,63 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseExecutorArgs, UsageError } from "../src/commands/executor.ts";
+import { backoffDelay } from "../src/daemon/backoff.ts";
+import { connectUrl } from "../src/daemon/connection.ts";
+
+const env = { ORCHESTRATOR_EXECUTOR_TOKEN: "coe_from_env" };
+
+describe("orchestrator executor arguments", () => {
+  it("refuses a token on the command line, in either form", async () => {
+    for (const args of [
+      ["--url", "http://x", "--token", "coe_x"],
+      ["--url", "http://x", "--token=coe_x"],
+    ]) {
+      await expect(parseExecutorArgs(args, {})).rejects.toThrow(/Never pass the token on the command line/);
+    }
+  });
+
+  it("takes the token from the environment or a file, and parses the rest", async () => {
+    const settings = await parseExecutorArgs(
+      ["--url", "http://127.0.0.1:8787", "--capacity", "4", "--labels", "zone=eu,gpu=no"],
+      env,
+    );
+    expect(settings).toMatchObject({ token: "coe_from_env", capacity: 4, labels: { zone: "eu", gpu: "no" } });
+    const file = path.join(await mkdtemp(path.join(tmpdir(), "co-cli-")), "token");
+    await writeFile(file, "coe_from_file\n", { mode: 0o600 });
+    const fromFile = await parseExecutorArgs(["--url", "http://x", "--token-file", file], env);
+    expect(fromFile).toMatchObject({ token: "coe_from_file" });
+  });
+
+  it.each([
+    [[], /--url is required/],
+    [["--url", "not a url"], /not a URL/],
+    [["--url", "http://x", "--capacity", "0"], /--capacity/],
+    [["--url", "http://x", "--labels", "novalue"], /--labels/],
+    [["--url", "http://x", "--labels", "bad key=v"], /--labels/],
+  ])("says what is wrong with %j", async (args, message) => {
+    await expect(parseExecutorArgs(args, env)).rejects.toThrow(message);
+    await expect(parseExecutorArgs(args, env)).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it("refuses to start without a token", async () => {
+    await expect(parseExecutorArgs(["--url", "http://x"], {})).rejects.toThrow(/No token/);
+  });
+});
+
+describe("connection", () => {
+  it("derives the connect URL from the Worker's base URL", () => {
+    expect(connectUrl("http://127.0.0.1:8787")).toBe("ws://127.0.0.1:8787/api/v1/executors/connect");
+    expect(connectUrl("https://o.example/")).toBe("wss://o.example/api/v1/executors/connect");
+    expect(connectUrl("wss://o.example/custom")).toBe("wss://o.example/custom");
+  });
+
+  it("backs off exponentially with jitter, capped at 30 s", () => {
+    expect(backoffDelay(0, 500, 30_000, () => 0)).toBe(250);
+    expect(backoffDelay(0, 500, 30_000, () => 1)).toBe(500);
+    expect(backoffDelay(3, 500, 30_000, () => 1)).toBe(4000);
+    expect(backoffDelay(20, 500, 30_000, () => 1)).toBe(30_000);
+    expect(backoffDelay(20, 500, 30_000, () => 0)).toBe(15_000);
+  });
+});
