@@ -69,7 +69,7 @@ describe("audit log", () => {
         () => ({ name: unique("e") }),
         (b) => (ids.executor = b.executor.id),
       ],
-      ["POST", "/executors/{id}/drain", () => `/executors/${ids.executor}/drain`, undefined, () => {}],
+      ["POST", "/executors/{id}/{action}", () => `/executors/${ids.executor}/drain`, undefined, () => {}],
       ["DELETE", "/executors/{id}", () => `/executors/${ids.executor}`, undefined, () => {}],
       [
         "POST",

@@ -274,6 +274,31 @@ describe("leases", () => {
   });
 });
 
+describe("drain", () => {
+  it("keeps a drained executor idle across reconnects until it is resumed", async () => {
+    const lane = unique("drain");
+    const executor = await createExecutor();
+    const first = await connect(executor.token);
+    await hello(first, { labels: { lane } });
+    const drained = await expectStatus(200, `/executors/${executor.id}/drain`, { method: "POST" });
+    expect(drained.draining).toBe(true);
+    expect(await first.next("drain")).toMatchObject({ type: "drain" });
+    first.ws.close();
+
+    const again = await connect(executor.token);
+    await hello(again, { labels: { lane } });
+    expect(await again.next("drain")).toMatchObject({ type: "drain" });
+    const job = await submit({ command: ["true"] }, { labels: { lane } });
+    expect((await expectStatus(200, `/jobs/${job.id}`)).status).toBe("queued");
+
+    const resumed = await expectStatus(200, `/executors/${executor.id}/resume`, { method: "POST" });
+    expect(resumed.draining).toBe(false);
+    expect((await again.next("assign")).jobId).toBe(job.id);
+    await expectStatus(400, `/executors/${executor.id}/reboot`, { method: "POST" });
+    again.ws.close();
+  });
+});
+
 describe("cancel", () => {
   it("cancels a queued job at once and asks the executor to kill a running one", async () => {
     const lane = unique("cancel");

@@ -242,8 +242,13 @@ export class ExecutorHub extends DurableObject<Env> {
   }
 
   drain(executorId: string): void {
-    this.#store.setDraining(executorId);
+    this.#store.setDraining(executorId, true);
     this.#send(executorId, { type: "drain" });
+  }
+
+  resume(executorId: string): void {
+    this.#store.setDraining(executorId, false);
+    this.#dispatch();
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────────
@@ -259,7 +264,6 @@ export class ExecutorHub extends DurableObject<Env> {
       capabilities: hello.capabilities,
       labels: hello.labels,
       capacity: hello.capacity,
-      draining: false,
     };
     this.#store.saveProfile(executorId, profile, now);
     ws.serializeAttachment({ ...attachment, ready: true } satisfies Attachment);
@@ -278,6 +282,8 @@ export class ExecutorHub extends DurableObject<Env> {
       heartbeatIntervalMs: this.#config.heartbeatMs,
       leaseMs: this.#config.leaseMs,
     });
+    // An admin's drain outlives reconnects: remind the executor.
+    if (this.#store.profiles().get(executorId)?.draining) this.#sendTo(ws, { type: "drain" });
     this.#dispatch();
   }
 

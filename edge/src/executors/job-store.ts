@@ -258,19 +258,19 @@ export class JobStore {
   /** What an executor said in its hello; kept here, not in the socket, to survive hibernation. */
   saveProfile(
     executorId: string,
-    profile: Omit<ExecutorProfile, "executorId" | "lastSeenAt">,
+    profile: Omit<ExecutorProfile, "executorId" | "lastSeenAt" | "draining">,
     now: number,
   ): void {
     this.sql.exec(
       `INSERT INTO executor_profiles (executor_id, capabilities, labels, capacity, draining, last_seen_at)
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (executor_id) DO UPDATE SET capabilities = excluded.capabilities, labels = excluded.labels,
-         capacity = excluded.capacity, draining = excluded.draining, last_seen_at = excluded.last_seen_at`,
+         capacity = excluded.capacity, last_seen_at = excluded.last_seen_at`,
       executorId,
       JSON.stringify(profile.capabilities),
       JSON.stringify(profile.labels),
       profile.capacity,
-      profile.draining ? 1 : 0,
+      0,
       now,
     );
   }
@@ -279,8 +279,13 @@ export class JobStore {
     this.sql.exec("UPDATE executor_profiles SET last_seen_at = ? WHERE executor_id = ?", now, executorId);
   }
 
-  setDraining(executorId: string): void {
-    this.sql.exec("UPDATE executor_profiles SET draining = 1 WHERE executor_id = ?", executorId);
+  /** Sticky across reconnects: a drained executor gets no work until it is resumed. */
+  setDraining(executorId: string, draining: boolean): void {
+    this.sql.exec(
+      "UPDATE executor_profiles SET draining = ? WHERE executor_id = ?",
+      draining ? 1 : 0,
+      executorId,
+    );
   }
 
   profiles(): Map<string, ExecutorProfile> {

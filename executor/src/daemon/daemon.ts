@@ -188,8 +188,8 @@ export class Daemon {
         return;
       }
       case "drain":
-        this.#draining = true;
-        this.options.log.info("hub asked to drain: taking no new jobs");
+        // The hub holds an admin's drain (and its resume); the daemon only reports it.
+        this.options.log.info("drained by the hub: it sends no new jobs until the executor is resumed");
         return;
       case "pong":
         for (const job of this.#jobs.values()) {

@@ -129,18 +129,20 @@ export const executorsRoutes = router()
   .openapi(
     createRoute({
       method: "post",
-      path: "/executors/{id}/drain",
+      path: "/executors/{id}/{action}",
       tags,
       security,
-      summary: "Drain an executor: it finishes its jobs and takes no new ones (admins)",
-      request: { params: IdParam },
+      summary:
+        "Drain an executor (it finishes its jobs and takes no new ones, across reconnects) or resume it (admins)",
+      request: { params: IdParam.extend({ action: z.enum(["drain", "resume"]) }) },
       responses: { 200: json(Executor, "The executor"), ...commonErrors },
     }),
     async (c) => {
       assertAdmin(c);
-      const row = await findExecutor(c, c.req.valid("param").id);
-      await hub(c).drain(row.id);
-      await audited(c, { action: "executor.drain", targetType: "executor", targetId: row.id });
+      const { id, action } = c.req.valid("param");
+      const row = await findExecutor(c, id);
+      await (action === "drain" ? hub(c).drain(row.id) : hub(c).resume(row.id));
+      await audited(c, { action: `executor.${action}`, targetType: "executor", targetId: row.id });
       const [executor] = await withLiveState(c, [row]);
       return c.json(executor as Executor, 200);
     },
