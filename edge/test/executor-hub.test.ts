@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ExecutorHub } from "../src/executors/hub.ts";
 import { connect, createExecutor, hello } from "./executor-socket.ts";
@@ -270,6 +270,36 @@ describe("leases", () => {
     });
     await runDurableObjectAlarm(hub());
     expect((await expectStatus(200, `/jobs/${job.id}`)).status).toBe("lost");
+    socket.ws.close();
+  });
+});
+
+describe("hibernation", () => {
+  it("keeps executors, their state and their running jobs across an eviction of the hub", async () => {
+    const lane = unique("hibernate");
+    const executor = await createExecutor();
+    const socket = await connect(executor.token);
+    await hello(socket, { labels: { lane }, capacity: 2 });
+    const running = await submit({ command: ["sleep", "1"] }, { labels: { lane } });
+    await socket.next("assign");
+    socket.send({ type: "accepted", jobId: running.id, attempt: 1 });
+    await expect.poll(async () => (await expectStatus(200, `/jobs/${running.id}`)).status).toBe("running");
+
+    await evictDurableObject(hub());
+
+    // The socket survived with its attachment (still past hello) and the profile in storage.
+    const next = await submit({ command: ["true"] }, { labels: { lane } });
+    expect((await socket.next("assign")).jobId).toBe(next.id);
+    const listed = (await expectStatus(200, "/executors")).items.find((e: any) => e.id === executor.id);
+    expect(listed).toMatchObject({ connected: true, capacity: 2, running: 2, labels: { lane } });
+    socket.send({
+      type: "result",
+      jobId: running.id,
+      attempt: 1,
+      status: "succeeded",
+      output: { exitCode: 0, signal: null, durationMs: 1 },
+    });
+    await expect.poll(async () => (await expectStatus(200, `/jobs/${running.id}`)).status).toBe("succeeded");
     socket.ws.close();
   });
 });
