@@ -50,6 +50,8 @@ export interface LiveExecutor extends ExecutorProfile {
 export class ExecutorHub extends DurableObject<Env> {
   readonly #store: JobStore;
   readonly #logs: LogStore;
+  /** When each executor's "last seen" was last written (in memory: a lost entry costs one write). */
+  readonly #seenWritten = new Map<string, number>();
   /** Known to have an alarm set: spares a storage read on every dispatch. Reset when it fires. */
   #alarmArmed = false;
   readonly #archiver: LogArchiver;
@@ -93,7 +95,11 @@ export class ExecutorHub extends DurableObject<Env> {
     if (message.type === "hello") return this.#hello(ws, attachment, message, now);
     if (message.type === "ping") return this.#sendTo(ws, { type: "pong", id: message.id });
     if (!attachment.ready) return this.#strike(ws, attachment, "out_of_order", "Send hello first.");
-    this.#store.seen(attachment.executorId, now);
+    // "Last seen" needs seconds, not every frame: at most one write a second per executor.
+    if (now - (this.#seenWritten.get(attachment.executorId) ?? 0) >= 1_000) {
+      this.#store.seen(attachment.executorId, now);
+      this.#seenWritten.set(attachment.executorId, now);
+    }
     switch (message.type) {
       case "heartbeat":
         this.#store.renewLeases(attachment.executorId, message.running, now, this.#config.leaseMs);
