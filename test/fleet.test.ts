@@ -3,6 +3,7 @@
  * child processes. Leases are short here (heartbeat 1 s, lease 15 s: long enough to ride out a Worker restart) so failures show quickly.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,6 +38,23 @@ describe("executor fleet", () => {
         .map((l) => l.chunk)
         .join(""),
     ).toBe("oops\n");
+  });
+
+  it("keeps the executor token out of argv, the daemon's logs and the jobs' environment", async () => {
+    const labels = lane();
+    const executor = await fleet.executor(1, labels);
+    const job = await fleet.submit(
+      ["sh", "-c", "env; cat /proc/$PPID/cmdline 2>/dev/null | tr '\\0' ' '"],
+      labels,
+    );
+    const done = await fleet.waitFor(job.id, finished);
+    expect(done.status).toBe("succeeded");
+    const jobOutput = done.log.map((l) => l.chunk).join("");
+    expect(jobOutput).toContain("PATH=");
+    expect(jobOutput).not.toContain(executor.token);
+    expect(readFileSync(`/proc/${executor.daemon.pid}/cmdline`, "utf8")).not.toContain(executor.token);
+    expect(executor.output()).toContain('"msg":"job ended"');
+    expect(executor.output()).not.toContain(executor.token);
   });
 
   it("3 executors × capacity 2 run 60 jobs, each exactly once", async () => {

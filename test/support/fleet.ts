@@ -73,11 +73,19 @@ export class Fleet {
       labels,
       dataDir: path.join(this.dir, name),
       graceMs,
-      output: "ignore",
+      output: "pipe",
     });
     this.#daemons.push(daemon);
+    // Everything the daemon prints (JSON log lines), for tests that check what it says.
+    let output = "";
+    daemon.stdout?.on("data", (chunk) => {
+      output += chunk;
+    });
+    daemon.stderr?.on("data", (chunk) => {
+      output += chunk;
+    });
     const exited = new Promise<number | null>((resolve) => daemon.once("exit", (code) => resolve(code)));
-    return { id: created.executor.id, daemon, exited, token: created.token };
+    return { id: created.executor.id, daemon, exited, token: created.token, output: () => output };
   }
 
   submit(
