@@ -83,6 +83,17 @@ export class ExecutorHub extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
+    try {
+      await this.#onFrame(ws, frame);
+    } catch (err) {
+      // A bug must cost one frame, not the hub: log it, tell the executor, keep serving.
+      console.error(JSON.stringify({ event: "frame_failed", error: (err as Error).message }));
+      this.#sendTo(ws, { type: "error", code: "internal", message: "The hub failed on this frame." });
+    }
+  }
+
+  /** Handles one frame; synchronous inside (no awaits), so its storage writes land together. */
+  async #onFrame(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
     const attachment = ws.deserializeAttachment() as Attachment;
     const decoded = decode(ExecutorMessage, frame);
     if (!decoded.ok) {
