@@ -118,7 +118,7 @@ export class ExecutorHub extends DurableObject<Env> {
       case "accepted":
         return this.#accepted(ws, attachment, message, now);
       case "log": {
-        const job = this.#current(attachment.executorId, message);
+        const job = this.#store.heldBy(attachment.executorId, message);
         if (!job || !this.#logs.append(job, message.attempt, message.seq, message.stream, message.chunk))
           return;
         if (this.#logs.unarchivedBytes(job.id) >= SEGMENT_BYTES)
@@ -126,7 +126,7 @@ export class ExecutorHub extends DurableObject<Env> {
         return;
       }
       case "progress": {
-        const job = this.#current(attachment.executorId, message);
+        const job = this.#store.heldBy(attachment.executorId, message);
         if (job) this.#store.setProgress(job.id, message.message, now);
         return;
       }
@@ -305,7 +305,7 @@ export class ExecutorHub extends DurableObject<Env> {
   }
 
   #accepted(ws: WebSocket, attachment: Attachment, message: RunningJob, now: number): void {
-    const job = this.#current(attachment.executorId, message);
+    const job = this.#store.heldBy(attachment.executorId, message);
     if (!job) {
       this.#sendTo(ws, { type: "cancel", ...message, reason: "not assigned to you" });
       return;
@@ -314,7 +314,7 @@ export class ExecutorHub extends DurableObject<Env> {
   }
 
   #result(executorId: string, message: Extract<ExecutorMessage, { type: "result" }>, now: number): void {
-    const job = this.#current(executorId, message);
+    const job = this.#store.heldBy(executorId, message);
     if (!job) {
       console.warn(
         JSON.stringify({
@@ -338,20 +338,6 @@ export class ExecutorHub extends DurableObject<Env> {
       }
     }
     this.#store.finish(job.id, status as "succeeded", output, error, now);
-  }
-
-  /** The job, if this executor holds it at this attempt and it is still active. */
-  #current(executorId: string, ref: RunningJob): JobRow | null {
-    const job = this.#store.get(ref.jobId);
-    if (
-      !job ||
-      job.executor_id !== executorId ||
-      job.attempt !== ref.attempt ||
-      !ACTIVE.includes(job.status)
-    ) {
-      return null;
-    }
-    return job;
   }
 
   /** Assigns queued jobs, oldest first, each to the least-loaded executor that fits it. */

@@ -112,6 +112,14 @@ export class JobStore {
     );
   }
 
+  /** The job, if this executor holds it at this attempt and it is still active; else null. */
+  heldBy(executorId: string, ref: RunningJob): JobRow | null {
+    const job = this.get(ref.jobId);
+    const held =
+      job && job.executor_id === executorId && job.attempt === ref.attempt && ACTIVE.includes(job.status);
+    return held ? job : null;
+  }
+
   byIdempotencyKey(key: string): JobRow | null {
     return (
       this.sql

@@ -4,7 +4,7 @@
  * frames the hub must send.
  */
 import type { RunningJob } from "@codegen-orchestrator/shared";
-import { ACTIVE, type JobStore } from "./job-store.ts";
+import type { JobStore } from "./job-store.ts";
 
 export interface CancelOrder {
   executorId: string;
@@ -50,14 +50,6 @@ export function reconcile(
     else store.requeue(job, now, "executor reconnected without it");
   }
   return running
-    .filter(({ jobId, attempt }) => {
-      const job = store.get(jobId);
-      return !(
-        job &&
-        job.executor_id === executorId &&
-        job.attempt === attempt &&
-        ACTIVE.includes(job.status)
-      );
-    })
+    .filter((ref) => !store.heldBy(executorId, ref))
     .map(({ jobId, attempt }) => ({ executorId, jobId, attempt, reason: "superseded" }));
 }
