@@ -121,8 +121,7 @@ export class ExecutorHub extends DurableObject<Env> {
         const job = this.#store.heldBy(attachment.executorId, message);
         if (!job || !this.#logs.append(job, message.attempt, message.seq, message.stream, message.chunk))
           return;
-        if (this.#logs.unarchivedBytes(job.id) >= SEGMENT_BYTES)
-          this.ctx.waitUntil(this.#archiver.archive(job.id, false));
+        if (job.log_unarchived >= SEGMENT_BYTES) this.ctx.waitUntil(this.#archiver.archive(job.id, false));
         return;
       }
       case "progress": {

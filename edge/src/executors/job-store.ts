@@ -22,6 +22,8 @@ export interface JobRow {
   result: string | null;
   error: string | null;
   log_bytes: number;
+  /** Log bytes not yet archived to R2: when it reaches a segment, the hub archives. */
+  log_unarchived: number;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -57,6 +59,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   result TEXT,
   error TEXT,
   log_bytes INTEGER NOT NULL DEFAULT 0,
+  log_unarchived INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
@@ -78,10 +81,18 @@ export class JobStore {
   constructor(sql: SqlStorage) {
     this.sql = sql;
     sql.exec(SCHEMA);
+    // Storage created before the column existed (local dev state) gains it in place.
+    const columns = sql.exec<{ name: string }>("PRAGMA table_info(jobs)").toArray();
+    if (!columns.some((column) => column.name === "log_unarchived")) {
+      sql.exec("ALTER TABLE jobs ADD COLUMN log_unarchived INTEGER NOT NULL DEFAULT 0");
+    }
   }
 
   insert(
-    job: Omit<JobRow, "log_bytes" | "progress" | "result" | "error" | "finished_at" | "cancel_requested">,
+    job: Omit<
+      JobRow,
+      "log_bytes" | "log_unarchived" | "progress" | "result" | "error" | "finished_at" | "cancel_requested"
+    >,
   ): void {
     this.sql.exec(
       `INSERT INTO jobs (id, idempotency_key, kind, spec, labels, status, attempt, max_attempts, executor_id,

@@ -57,8 +57,14 @@ export class LogStore {
       stored,
     );
     if (cursor.rowsWritten === 0) return false;
-    this.sql.exec("UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?", stored.length, job.id);
+    this.sql.exec(
+      "UPDATE jobs SET log_bytes = log_bytes + ?, log_unarchived = log_unarchived + ? WHERE id = ?",
+      stored.length,
+      stored.length,
+      job.id,
+    );
     job.log_bytes += stored.length;
+    job.log_unarchived += stored.length;
     return true;
   }
 
@@ -86,16 +92,6 @@ export class LogStore {
       .toArray();
   }
 
-  unarchivedBytes(jobId: string): number {
-    const row = this.sql
-      .exec<{ n: number | null }>(
-        "SELECT sum(length(chunk)) AS n FROM job_logs WHERE job_id = ? AND archived = 0",
-        jobId,
-      )
-      .one();
-    return row.n ?? 0;
-  }
-
   jobsWithUnarchived(): string[] {
     return this.sql
       .exec<{ job_id: string }>("SELECT DISTINCT job_id FROM job_logs WHERE archived = 0")
@@ -105,6 +101,8 @@ export class LogStore {
 
   /** Marks the written rows archived, then drops archived rows beyond the tail budget. */
   archived(jobId: string, rows: readonly LogRow[]): void {
+    const bytes = rows.reduce((sum, row) => sum + row.chunk.length, 0);
+    this.sql.exec("UPDATE jobs SET log_unarchived = max(0, log_unarchived - ?) WHERE id = ?", bytes, jobId);
     for (const row of rows) {
       this.sql.exec(
         "UPDATE job_logs SET archived = 1 WHERE job_id = ? AND attempt = ? AND seq = ?",
