@@ -22,7 +22,7 @@ import type { Env } from "../env.ts";
 import { newId } from "../ids.ts";
 import { hubConfig } from "./config.ts";
 import { ACTIVE, type ExecutorProfile, type JobRow, JobStore } from "./job-store.ts";
-import { reconcile, sweepLeases } from "./leases.ts";
+import { type CancelOrder, reconcile, sweepLeases } from "./leases.ts";
 import { LogArchiver } from "./log-archiver.ts";
 import { type LogRow, LogStore, SEGMENT_BYTES } from "./log-store.ts";
 import { type Candidate, freeSlots, pickExecutor } from "./scheduling.ts";
@@ -156,7 +156,7 @@ export class ExecutorHub extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#alarmArmed = false;
     const { silent, cancels } = sweepLeases(this.#store, this.#config.leaseMs, Date.now());
-    for (const { executorId, ...cancel } of cancels) this.#send(executorId, { type: "cancel", ...cancel });
+    this.#sendCancels(cancels);
     // An executor silent past a lease is treated as gone: close its socket so that it reconnects
     // and reconciles, rather than handing it more work it may never answer.
     for (const executorId of silent) {
@@ -283,15 +283,7 @@ export class ExecutorHub extends DurableObject<Env> {
     };
     this.#store.saveProfile(executorId, profile, now);
     ws.serializeAttachment({ ...attachment, ready: true } satisfies Attachment);
-    for (const { executorId: to, ...cancel } of reconcile(
-      this.#store,
-      executorId,
-      hello.running,
-      this.#config.leaseMs,
-      now,
-    )) {
-      this.#send(to, { type: "cancel", ...cancel });
-    }
+    this.#sendCancels(reconcile(this.#store, executorId, hello.running, this.#config.leaseMs, now));
     this.#sendTo(ws, {
       type: "welcome",
       executorId,
@@ -409,6 +401,10 @@ export class ExecutorHub extends DurableObject<Env> {
   #send(executorId: string | null, message: Outgoing<HubMessage>): void {
     if (!executorId) return;
     for (const ws of this.ctx.getWebSockets(executorId)) this.#sendTo(ws, message);
+  }
+
+  #sendCancels(cancels: readonly CancelOrder[]): void {
+    for (const { executorId, ...cancel } of cancels) this.#send(executorId, { type: "cancel", ...cancel });
   }
 
   #sendTo(ws: WebSocket, message: Outgoing<HubMessage>): void {

@@ -43,10 +43,8 @@ const CreatedExecutor = z
   .object({ executor: Executor, token: z.string().describe("shown only here: give it to the daemon") })
   .meta({ id: "CreatedExecutor" });
 
-const hub = (c: AppContext) => executorHub(c.env);
-
 async function withLiveState(c: AppContext, rows: ExecutorRow[]): Promise<Executor[]> {
-  const live = new Map((await hub(c).executors()).map((e) => [e.executorId, e]));
+  const live = new Map((await executorHub(c.env).executors()).map((e) => [e.executorId, e]));
   return rows.map((row) => {
     const state = live.get(row.id);
     return {
@@ -141,7 +139,7 @@ export const executorsRoutes = router()
       assertAdmin(c);
       const { id, action } = c.req.valid("param");
       const row = await findExecutor(c, id);
-      await (action === "drain" ? hub(c).drain(row.id) : hub(c).resume(row.id));
+      await (action === "drain" ? executorHub(c.env).drain(row.id) : executorHub(c.env).resume(row.id));
       await audited(c, { action: `executor.${action}`, targetType: "executor", targetId: row.id });
       const [executor] = await withLiveState(c, [row]);
       return c.json(executor as Executor, 200);
@@ -168,7 +166,7 @@ export const executorsRoutes = router()
           c.get("db").update(executors).set({ revokedAt: revoked.revokedAt }).where(eq(executors.id, row.id)),
         );
       }
-      await hub(c).disconnect(row.id, "This executor's token was revoked.");
+      await executorHub(c.env).disconnect(row.id, "This executor's token was revoked.");
       const [executor] = await withLiveState(c, [revoked]);
       return c.json(executor as Executor, 200);
     },
@@ -204,6 +202,6 @@ export const executorConnectRoutes = router().openapi(
     const headers = new Headers(c.req.raw.headers);
     headers.set("x-executor-id", row.id);
     headers.delete("authorization");
-    return hub(c).fetch(new Request(c.req.raw, { headers }));
+    return executorHub(c.env).fetch(new Request(c.req.raw, { headers }));
   },
 );

@@ -19,10 +19,10 @@ import { commonErrors, IdParam, router, security } from "../openapi.ts";
 const PAGE = 2000;
 const POLL_MS = 250;
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
-const hub = (c: AppContext) => executorHub(c.env);
 
 async function assertJob(c: AppContext, id: string): Promise<void> {
-  if (!(await hub(c).getJob(id, { attempt: Number.MAX_SAFE_INTEGER, seq: 0 }))) throw notFound("job");
+  if (!(await executorHub(c.env).getJob(id, { attempt: Number.MAX_SAFE_INTEGER, seq: 0 })))
+    throw notFound("job");
 }
 
 /** Everything the hub still holds for the job, page by page. */
@@ -30,7 +30,7 @@ async function recentLog(c: AppContext, id: string): Promise<LogRow[]> {
   const rows: LogRow[] = [];
   let position = { attempt: 0, seq: -1 };
   for (;;) {
-    const page = await hub(c).logAfter(id, position.attempt, position.seq, PAGE);
+    const page = await executorHub(c.env).logAfter(id, position.attempt, position.seq, PAGE);
     rows.push(...page);
     const last = page.at(-1);
     if (!last || page.length < PAGE) return rows;
@@ -106,7 +106,7 @@ export const jobLogsRoutes = router()
       let position = { attempt: query.afterAttempt, seq: query.afterSeq };
       return streamSSE(c, async (stream) => {
         while (!stream.aborted && !stream.closed) {
-          const record = await hub(c).getJob(id, position);
+          const record = await executorHub(c.env).getJob(id, position);
           if (!record) return;
           for (const row of record.log) {
             const contiguous =

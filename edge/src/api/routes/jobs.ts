@@ -7,7 +7,6 @@ import { executorHub } from "../../executors/hub.ts";
 import { type JobRecord, type JobView, toJobView } from "../../executors/views.ts";
 import { newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
-import type { AppContext } from "../context.ts";
 import { invalidRequest, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, IdParam, json, jsonBody, router, security } from "../openapi.ts";
@@ -73,7 +72,6 @@ const LogQuery = z.strictObject({
   afterSeq: z.coerce.number().int().min(-1).default(-1),
 });
 
-const hub = (c: AppContext) => executorHub(c.env);
 const found = (record: JobRecord | null): JobView => {
   if (!record) throw notFound("job");
   return toJobView(record);
@@ -93,7 +91,7 @@ export const jobsRoutes = router()
     }),
     async (c) => {
       assertAdmin(c);
-      const record = await hub(c).submit(checkedSubmit(c.req.valid("json"), "body"));
+      const record = await executorHub(c.env).submit(checkedSubmit(c.req.valid("json"), "body"));
       const job = found(record);
       await audited(c, {
         action: "job.submit",
@@ -120,7 +118,7 @@ export const jobsRoutes = router()
     async (c) => {
       assertAdmin(c);
       const inputs = c.req.valid("json").jobs.map((input, i) => checkedSubmit(input, `body.jobs.${i}`));
-      const items = (await hub(c).submitMany(inputs)).map((record) => toJobView(record));
+      const items = (await executorHub(c.env).submitMany(inputs)).map((record) => toJobView(record));
       await audited(c, {
         action: "job.submit_batch",
         targetType: "job",
@@ -143,7 +141,10 @@ export const jobsRoutes = router()
     async (c) => {
       assertAdmin(c);
       const { afterAttempt, afterSeq } = c.req.valid("query");
-      const record = await hub(c).getJob(c.req.valid("param").id, { attempt: afterAttempt, seq: afterSeq });
+      const record = await executorHub(c.env).getJob(c.req.valid("param").id, {
+        attempt: afterAttempt,
+        seq: afterSeq,
+      });
       return c.json(found(record), 200);
     },
   )
@@ -159,7 +160,7 @@ export const jobsRoutes = router()
     }),
     async (c) => {
       assertAdmin(c);
-      const job = found(await hub(c).cancel(c.req.valid("param").id));
+      const job = found(await executorHub(c.env).cancel(c.req.valid("param").id));
       await audited(c, { action: "job.cancel", targetType: "job", targetId: job.id });
       return c.json(job, 200);
     },
