@@ -216,6 +216,11 @@ export class ExecutorHub extends DurableObject<Env> {
     return { job, log: this.#logs.after(id, logAfter?.attempt, logAfter?.seq) };
   }
 
+  /** The job's status, or null when there is no such job. */
+  status(id: string): JobRow["status"] | null {
+    return this.#store.get(id)?.status ?? null;
+  }
+
   /** The log chunks still in the hub after a position: the tail and what is not archived yet. */
   logAfter(id: string, attempt: number, seq: number, limit: number): LogRow[] {
     return this.#logs.after(id, attempt, seq, limit);

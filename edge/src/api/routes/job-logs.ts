@@ -21,8 +21,7 @@ const POLL_MS = 250;
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
 
 async function assertJob(c: AppContext, id: string): Promise<void> {
-  if (!(await executorHub(c.env).getJob(id, { attempt: Number.MAX_SAFE_INTEGER, seq: 0 })))
-    throw notFound("job");
+  if ((await executorHub(c.env).status(id)) === null) throw notFound("job");
 }
 
 /** Everything the hub still holds for the job, page by page. */
