@@ -1,35 +1,13 @@
 /** The exec runner with real child processes. */
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isRunning } from "../../test/support/processes.ts";
 import { runExec } from "../src/runners/exec.ts";
 import type { RunContext } from "../src/runners/runner.ts";
+import { runContext } from "./support/run-context.ts";
 
-async function context(overrides: Partial<RunContext> = {}) {
-  const logs: { stream: string; chunk: string }[] = [];
-  const workdir = await mkdtemp(path.join(tmpdir(), "co-exec-"));
-  const ctx: RunContext = {
-    jobId: "job",
-    attempt: 1,
-    workdir,
-    deadlineAt: Date.now() + 30_000,
-    secrets: {},
-    signal: new AbortController().signal,
-    log: (stream, chunk) => logs.push({ stream, chunk }),
-    ...overrides,
-  };
-  return {
-    ctx,
-    logs,
-    text: (stream: string) =>
-      logs
-        .filter((l) => l.stream === stream)
-        .map((l) => l.chunk)
-        .join(""),
-  };
-}
+const context = (overrides: Partial<RunContext> = {}) => runContext(overrides, "co-exec-");
 
 describe("exec runner", () => {
   it("runs argv without a shell, in the workdir, with only PATH, HOME, the spec's env and the secrets", async () => {

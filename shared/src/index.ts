@@ -4,5 +4,7 @@ export * from "./api/common.ts";
 export * from "./api/projects.ts";
 export * from "./api/servers.ts";
 export * from "./api/users.ts";
+export * from "./protocol/copier.ts";
+export * from "./protocol/git.ts";
 export * from "./protocol/jobs.ts";
 export * from "./protocol/messages.ts";

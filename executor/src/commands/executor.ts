@@ -18,6 +18,7 @@ Options:
   --capacity N        jobs run at once (default 2)
   --labels k=v,...    labels jobs can require (default none)
   --data-dir DIR      where job workdirs live (default: <tmp>/orchestrator-executor)
+  --templates-dir DIR where relative template paths of copier jobs resolve (default: ./templates)
   --token-file PATH   file holding the executor token (else ORCHESTRATOR_EXECUTOR_TOKEN)
   --grace-ms MS       on SIGTERM, how long running jobs may finish before they are handed back (default 30000)
 `;
@@ -29,6 +30,7 @@ export interface ExecutorSettings {
   capacity: number;
   labels: Record<string, string>;
   dataDir: string;
+  templatesDir: string;
   graceMs: number;
   token: string;
 }
@@ -51,6 +53,7 @@ export async function parseExecutorArgs(
       labels: { type: "string", default: "" },
       "data-dir": { type: "string", default: path.join(tmpdir(), "orchestrator-executor") },
       "token-file": { type: "string" },
+      "templates-dir": { type: "string", default: "templates" },
       "grace-ms": { type: "string", default: "30000" },
       help: { type: "boolean", short: "h" },
     },
@@ -83,6 +86,7 @@ export async function parseExecutorArgs(
     capacity,
     labels: labels.data,
     dataDir: path.resolve(values["data-dir"]),
+    templatesDir: path.resolve(values["templates-dir"]),
     graceMs,
     token,
   };

@@ -28,6 +28,8 @@ export interface DaemonOptions {
   capacity: number;
   labels: Record<string, string>;
   dataDir: string;
+  /** Where relative template paths of `copier` jobs resolve. */
+  templatesDir: string;
   log: Logger;
   /** Called once when the hub refuses this executor for good. */
   onFatal?: (reason: string) => void;
@@ -244,6 +246,8 @@ export class Daemon {
           attempt,
           workdir,
           deadlineAt: assign.deadlineAt,
+          cacheDir: path.join(this.options.dataDir, "cache"),
+          templatesDir: this.options.templatesDir,
           secrets: assign.secrets,
           signal: job.controller.signal,
           log: (stream, chunk) => this.#log(job, stream, chunk),

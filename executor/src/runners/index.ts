@@ -1,10 +1,14 @@
 /** The runners this executor has, by job kind; its capabilities follow from them. */
 import { type JobKind, jobKinds } from "@codegen-orchestrator/shared";
+import { runCopier } from "./copier.ts";
 import { runExec } from "./exec.ts";
+import { runGit } from "./git.ts";
 import type { Runner } from "./runner.ts";
 
 export const runners: { [K in JobKind]: Runner<never> } = {
   exec: runExec as Runner<never>,
+  copier: runCopier as Runner<never>,
+  git: runGit as Runner<never>,
 };
 
 export const capabilities = (): string[] =>

@@ -8,6 +8,10 @@ export interface RunContext {
   workdir: string;
   /** Epoch ms: stop the job then and report `timed_out`. */
   deadlineAt: number;
+  /** Kept between jobs (e.g. git templates, per commit); the runner's own subdirectory. */
+  cacheDir: string;
+  /** Where relative template paths of `copier` jobs resolve. */
+  templatesDir: string;
   /** Values for the job's process only; never logged. */
   secrets: Readonly<Record<string, string>>;
   /** Aborted when the hub cancels the job or the daemon hands it back. */

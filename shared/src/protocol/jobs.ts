@@ -4,8 +4,9 @@
  * assign and validate their own results before sending them.
  */
 import { z } from "zod";
-
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
+import { CopierResult, CopierSpec } from "./copier.ts";
+import { GitResult, GitSpec } from "./git.ts";
+import { EnvName } from "./values.ts";
 
 /** `exec`: one command (argv, no shell) in a fresh temp workdir, process isolation. */
 export const ExecSpec = z.strictObject({
@@ -24,6 +25,8 @@ export type ExecResult = z.infer<typeof ExecResult>;
 
 export const jobKinds = {
   exec: { capability: "exec", spec: ExecSpec, result: ExecResult },
+  copier: { capability: "copier", spec: CopierSpec, result: CopierResult },
+  git: { capability: "git", spec: GitSpec, result: GitResult },
 } as const;
 
 export type JobKind = keyof typeof jobKinds;

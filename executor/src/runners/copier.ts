@@ -1,0 +1,85 @@
+/**
+ * `copier` jobs: render a template into `<workdir>/project` with the chosen engine and, when asked,
+ * publish it as the first commit of a git remote. Template credentials and the publish
+ * credentials come from the job's secrets, by name.
+ */
+import path from "node:path";
+import type { CopierResult, CopierSpec, GitCredentials } from "@codegen-orchestrator/shared";
+import { Git, GitError, type GitPassword } from "../git/git.ts";
+import { defaultPath } from "../process/run-process.ts";
+import { ScaffoldError } from "../scaffold/errors.ts";
+import { runScaffold } from "../scaffold/run.ts";
+import type { RunContext, Runner, RunOutcome } from "./runner.ts";
+
+function password(credentials: GitCredentials | undefined, context: RunContext): GitPassword | undefined {
+  if (!credentials) return undefined;
+  const secret = context.secrets[credentials.passwordSecret];
+  if (secret === undefined)
+    throw new ScaffoldError("invalid_template", `the job has no secret named ${credentials.passwordSecret}`);
+  return { username: credentials.username, password: secret };
+}
+
+export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunOutcome> => {
+  const destination = path.join(context.workdir, "project");
+  try {
+    const { template } = spec;
+    const source =
+      "path" in template
+        ? { path: path.resolve(context.templatesDir, template.path) }
+        : { url: template.url, ref: template.ref, credentials: password(template.credentials, context) };
+    const report = await runScaffold({
+      source,
+      destination,
+      data: spec.data,
+      defaults: spec.defaults,
+      trust: spec.trust,
+      engine: spec.engine,
+      cacheDir: path.join(context.cacheDir, "copier"),
+      env: { PATH: defaultPath(), HOME: context.workdir, LANG: "C.UTF-8" },
+      signal: context.signal,
+      deadlineAt: context.deadlineAt,
+      log: context.log,
+    });
+    let published: CopierResult["published"] = null;
+    if (spec.publish) {
+      const { publish } = spec;
+      const git = new Git({
+        cwd: context.workdir,
+        credentials: password(publish.credentials, context),
+        signal: context.signal,
+        deadlineAt: context.deadlineAt,
+        log: context.log,
+      });
+      await git.init("project", { branch: publish.branch, remote: publish.url });
+      const project = git.at("project");
+      const commit = await project.commitAll({
+        message: publish.message,
+        author: publish.author,
+        allowEmpty: true,
+      });
+      await project.push({ branch: publish.branch });
+      published = { url: publish.url, branch: publish.branch, commit: commit ?? "" };
+    }
+    const output: CopierResult = {
+      engine: report.engine,
+      files: report.files,
+      answers: report.answers,
+      templateCommit: report.templateCommit,
+      messages: report.messages,
+      published,
+    };
+    return { status: "succeeded", output };
+  } catch (error) {
+    if (context.signal.aborted) return { status: "cancelled", output: undefined };
+    if (Date.now() >= context.deadlineAt) return { status: "timed_out", output: undefined };
+    if (error instanceof ScaffoldError) {
+      context.log("system", `${error.code}: ${error.message}\n`);
+      return { status: "failed", output: undefined, error: `${error.code}: ${error.message}` };
+    }
+    if (error instanceof GitError) {
+      if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
+      return { status: "failed", output: undefined, error: `git: ${error.message}` };
+    }
+    throw error;
+  }
+};

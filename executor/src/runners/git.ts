@@ -1,0 +1,97 @@
+/**
+ * `git` jobs: the spec's steps, in order, on one checkout at `<workdir>/repo` (made by a clone or
+ * init step). The first failing step ends the job; the result lists the steps that completed and
+ * where HEAD is at the end. A password comes from the job's secrets and reaches git only through
+ * the askpass of the Git module.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { GitResult, GitSpec, GitStep } from "@codegen-orchestrator/shared";
+import { Git, GitError, type GitPassword } from "../git/git.ts";
+import type { Runner, RunOutcome } from "./runner.ts";
+
+/** The checkout's directory name inside the workdir. */
+export const CHECKOUT_DIR = "repo";
+
+export const runGit: Runner<GitSpec> = async (spec, context) => {
+  const steps: GitResult["steps"] = [];
+  let credentials: GitPassword | undefined;
+  if (spec.credentials) {
+    const { username, passwordSecret } = spec.credentials;
+    const password = context.secrets[passwordSecret];
+    if (!password) {
+      return {
+        status: "failed",
+        output: { steps, head: null, branch: null } satisfies GitResult,
+        error: `credentials.passwordSecret names the secret ${passwordSecret}, which this job was not given (or is empty)`,
+      };
+    }
+    credentials = { username, password };
+  }
+  const workdir = new Git({
+    cwd: context.workdir,
+    credentials,
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log: context.log,
+    pidFile: `${context.workdir}.pid`,
+  });
+  const repoDir = path.join(context.workdir, CHECKOUT_DIR);
+  const repo = workdir.at(repoDir);
+
+  for (const [index, step] of spec.steps.entries()) {
+    const started = performance.now();
+    try {
+      if (step.op !== "clone" && step.op !== "init" && !existsSync(repoDir))
+        throw new Error("there is no checkout yet: start with a clone or init step");
+      const commit = await runStep(step, workdir, repo);
+      steps.push({ op: step.op, durationMs: Math.round(performance.now() - started), commit });
+    } catch (err) {
+      return stepFailed(index, step, err, steps, repoDir, repo);
+    }
+  }
+  return { status: "succeeded", output: await result(steps, repoDir, repo) };
+};
+
+async function runStep(step: GitStep, workdir: Git, repo: Git): Promise<string | null> {
+  switch (step.op) {
+    case "clone":
+      return workdir.clone(step.url, CHECKOUT_DIR, { ref: step.ref, depth: step.depth });
+    case "init":
+      await workdir.init(CHECKOUT_DIR, { branch: step.branch, remote: step.remote });
+      return null;
+    case "checkout":
+      return repo.checkout(step.ref, { create: step.create });
+    case "commit":
+      return repo.commitAll({ message: step.message, author: step.author, allowEmpty: step.allowEmpty });
+    case "push":
+      return repo.push({ remote: step.remote, branch: step.branch, force: step.force });
+  }
+}
+
+async function stepFailed(
+  index: number,
+  step: GitStep,
+  err: unknown,
+  steps: GitResult["steps"],
+  repoDir: string,
+  repo: Git,
+): Promise<RunOutcome> {
+  const stoppedBy = err instanceof GitError ? err.stoppedBy : null;
+  // A Git error is masked already; anything else never saw the password.
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    status: stoppedBy ?? "failed",
+    // Once stopped, no more git runs: the summary stays empty.
+    output: stoppedBy ? { steps, head: null, branch: null } : await result(steps, repoDir, repo),
+    error: `steps[${index}] (${step.op}) ${stoppedBy ? "was stopped" : "failed"}: ${message}`,
+  };
+}
+
+async function result(steps: GitResult["steps"], repoDir: string, repo: Git): Promise<GitResult> {
+  if (!existsSync(path.join(repoDir, ".git"))) return { steps, head: null, branch: null };
+  // One after the other, so that their lines in the log do not interleave.
+  const head = await repo.head().catch(() => null);
+  const branch = await repo.currentBranch().catch(() => null);
+  return { steps, head, branch };
+}

@@ -1,0 +1,179 @@
+/**
+ * Answers for a template's questions, resolved without a prompt: from the caller's data, else
+ * (with `defaults`) from the rendered defaults. Every failing question is collected, so one
+ * error lists them all.
+ */
+import { parse as parseYaml } from "yaml";
+import { CastError, castAnswer, castToBool, inferType, QUESTION_TYPES, type QuestionType } from "./cast.ts";
+import type { QuestionSpec } from "./config.ts";
+import { type QuestionProblem, ScaffoldError } from "./errors.ts";
+import type { JinjaEnvironment } from "./jinja/environment.ts";
+import { pyDisplay } from "./jinja/python.ts";
+
+export interface AnswerOptions {
+  /** Answers given by the caller (CLI `--data` text or job-spec JSON). */
+  data: Record<string, unknown>;
+  /** Unanswered questions take their defaults; without it they are errors. */
+  defaults: boolean;
+}
+
+export interface ResolvedAnswers {
+  /** Every answer, for rendering (secret and hidden ones included). */
+  all: Record<string, unknown>;
+  /** What the answers file keeps: no secrets, no skipped questions, in question order. */
+  remembered: Record<string, unknown>;
+}
+
+interface Choice {
+  label: string;
+  value: unknown;
+  /** A non-empty reason disables the choice. */
+  disabledBecause: string;
+}
+
+const MISSING = Symbol("missing");
+
+export function resolveAnswers(
+  questions: QuestionSpec[],
+  env: JinjaEnvironment,
+  baseContext: Record<string, unknown>,
+  options: AnswerOptions,
+): ResolvedAnswers {
+  const all: Record<string, unknown> = {};
+  const remembered: Record<string, unknown> = {};
+  const problems: QuestionProblem[] = [];
+  const context = () => ({ ...baseContext, ...options.data, ...all });
+  const render = (template: string, question: string, extra: Record<string, unknown> = {}) =>
+    env.render(template, { ...context(), ...extra }, `copier.yml (question \`${question}\`)`);
+
+  for (const question of questions) {
+    const fail = (message: string) => problems.push({ question: question.name, message });
+    try {
+      const type = questionType(question, render);
+      const choices = question.choices === undefined ? null : parseChoices(question, type, render);
+      const visible =
+        question.when === undefined
+          ? true
+          : castToBool(
+              typeof question.when === "string" ? render(question.when, question.name) : question.when,
+            );
+      const given = Object.hasOwn(options.data, question.name);
+
+      let raw: unknown = MISSING;
+      if (given) raw = options.data[question.name];
+      else if ((options.defaults || !visible) && question.hasDefault)
+        raw = renderDefault(question.default, question.name, render);
+
+      if (raw === MISSING) {
+        if (visible)
+          fail(
+            options.defaults
+              ? "is required: it has no default"
+              : "needs an answer: pass it in the data, or use the defaults",
+          );
+        continue;
+      }
+      const value = parseAnswer(question, type, choices, raw);
+      all[question.name] = value;
+      // Copier validates what the caller gave and visible defaults; a secret's default is trusted.
+      const validate = given || (visible && !question.secret);
+      if (validate && question.validator) {
+        const message = render(question.validator, question.name, { [question.name]: value }).trim();
+        if (message) fail(message);
+      }
+      if (visible && !question.secret) remembered[question.name] = value;
+    } catch (error) {
+      if (error instanceof CastError) fail(error.message);
+      else if (error instanceof ScaffoldError && error.code === "template_error") fail(`${error.message}`);
+      else throw error;
+    }
+  }
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.question}: ${p.message}`).join("; ");
+    throw new ScaffoldError(
+      "invalid_answers",
+      `${problems.length} invalid answer${problems.length > 1 ? "s" : ""}: ${list}`,
+      {
+        questions: problems,
+      },
+    );
+  }
+  return { all, remembered };
+}
+
+function questionType(question: QuestionSpec, render: (t: string, q: string) => string): QuestionType {
+  const declared = question.type ? render(question.type, question.name).trim() : "";
+  const type = declared || inferType(question.default);
+  if (!QUESTION_TYPES.includes(type)) throw new CastError(`unsupported type "${type}"`);
+  return type as QuestionType;
+}
+
+/** A string default is a template; so is each string item of a list default. */
+function renderDefault(value: unknown, name: string, render: (t: string, q: string) => string): unknown {
+  if (typeof value === "string") return render(value, name);
+  if (Array.isArray(value))
+    return value.map((item) => (typeof item === "string" ? render(item, name) : item));
+  return value;
+}
+
+function parseChoices(
+  question: QuestionSpec,
+  type: QuestionType,
+  render: (t: string, q: string) => string,
+): Choice[] {
+  let raw = question.choices;
+  if (typeof raw === "string") raw = parseYaml(render(raw, question.name), { version: "1.1" });
+  const pairs: [unknown, unknown][] = Array.isArray(raw)
+    ? raw.map((item) => (Array.isArray(item) && item.length === 2 ? [item[0], item[1]] : [item, item]))
+    : Object.entries((raw ?? {}) as Record<string, unknown>).map(([label, value]) => [label, value ?? label]);
+  return pairs.map(([label, value]) => {
+    let disabledBecause = "";
+    let choiceValue = value;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const extended = value as { value?: unknown; validator?: unknown };
+      if (!("value" in extended)) throw new CastError(`a choice of \`${question.name}\` has no \`value\``);
+      choiceValue = extended.value;
+      if (typeof extended.validator === "string")
+        disabledBecause = render(extended.validator, question.name).trim();
+    }
+    if (typeof choiceValue === "string") choiceValue = render(choiceValue, question.name);
+    return {
+      label: typeof label === "string" ? render(label, question.name) : pyDisplay(label),
+      value: castAnswer(type, choiceValue),
+      disabledBecause,
+    };
+  });
+}
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function pickChoice(choices: Choice[], value: unknown): unknown {
+  const match = choices.find((choice) => sameValue(choice.value, value));
+  if (!match) {
+    throw new CastError(
+      `${JSON.stringify(value)} is not one of the choices (${choices.map((c) => JSON.stringify(c.value)).join(", ")})`,
+    );
+  }
+  if (match.disabledBecause) throw new CastError(`invalid choice: ${match.disabledBecause}`);
+  return match.value;
+}
+
+function parseAnswer(
+  question: QuestionSpec,
+  type: QuestionType,
+  choices: Choice[] | null,
+  raw: unknown,
+): unknown {
+  if (!question.multiselect) {
+    const value = castAnswer(type, raw);
+    return choices ? pickChoice(choices, value) : value;
+  }
+  const items = typeof raw === "string" ? parseYaml(raw, { version: "1.1" }) : raw;
+  if (!Array.isArray(items)) throw new CastError(`expected a list, got ${JSON.stringify(raw)}`);
+  const picked = items.map((item) => {
+    const value = castAnswer(type, item);
+    return choices ? pickChoice(choices, value) : value;
+  });
+  // Copier answers a multiselect in the order of its choices, without repeats.
+  return choices ? choices.map((c) => c.value).filter((v) => picked.some((p) => sameValue(p, v))) : picked;
+}

@@ -1,0 +1,84 @@
+/**
+ * One scaffold, from a template source to a destination, with the chosen engine. The CLI and the
+ * `copier` job kind both go through here.
+ */
+import path from "node:path";
+import type { TemplateEngine } from "@codegen-orchestrator/shared";
+import type { GitPassword } from "../git/git.ts";
+import { runCopierCli } from "./copier-cli.ts";
+import { ScaffoldError } from "./errors.ts";
+import { type ScaffoldReport, scaffold } from "./scaffold.ts";
+import { type FetchedTemplate, gitTemplate, localTemplate } from "./source.ts";
+
+export type ScaffoldSource = { path: string } | { url: string; ref?: string; credentials?: GitPassword };
+
+export interface RunScaffoldOptions {
+  source: ScaffoldSource;
+  destination: string;
+  data: Record<string, unknown>;
+  defaults: boolean;
+  trust: boolean;
+  engine: TemplateEngine;
+  overwrite?: boolean;
+  skipTasks?: boolean;
+  /** Where git templates are cached, per commit. */
+  cacheDir: string;
+  /** The environment of tasks and of the copier CLI. */
+  env: Record<string, string>;
+  signal?: AbortSignal;
+  deadlineAt?: number;
+  log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
+}
+
+export interface RunScaffoldReport extends ScaffoldReport {
+  engine: TemplateEngine;
+  templateCommit: string | null;
+}
+
+export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaffoldReport> {
+  const { source } = options;
+  const srcPath = "path" in source ? source.path : source.url;
+  if (options.engine === "copier") {
+    if ("url" in source && source.credentials) {
+      throw new ScaffoldError(
+        "engine_unavailable",
+        "the copier engine cannot use git credentials; use the builtin engine for private templates",
+      );
+    }
+    const report = await runCopierCli({
+      ...options,
+      source: "path" in source ? path.resolve(source.path) : source.url,
+      vcsRef: "url" in source ? source.ref : undefined,
+    });
+    return { ...report, engine: "copier", templateCommit: null };
+  }
+  let template: FetchedTemplate;
+  if ("path" in source) template = await localTemplate(source.path);
+  else {
+    options.log("system", `fetching template ${source.url}${source.ref ? ` at ${source.ref}` : ""}\n`);
+    template = await gitTemplate({
+      ...source,
+      cacheDir: options.cacheDir,
+      signal: options.signal,
+      deadlineAt: options.deadlineAt,
+      log: options.log,
+    });
+  }
+  const report = await scaffold({
+    templateRoot: template.root,
+    srcPath,
+    commit: template.describe,
+    vcsRef: "url" in source ? (source.ref ?? null) : null,
+    destination: options.destination,
+    data: options.data,
+    defaults: options.defaults,
+    trust: options.trust,
+    overwrite: options.overwrite,
+    skipTasks: options.skipTasks,
+    taskEnv: options.env,
+    signal: options.signal,
+    deadlineAt: options.deadlineAt,
+    log: options.log,
+  });
+  return { ...report, engine: "builtin", templateCommit: template.commit };
+}

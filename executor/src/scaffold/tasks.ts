@@ -1,0 +1,45 @@
+/** A template's `_tasks`, run after the files are in place, only for a trusted template. */
+import path from "node:path";
+import { failureOf, runProcess } from "../process/run-process.ts";
+import { castToBool } from "./cast.ts";
+import type { Task } from "./config.ts";
+import { ScaffoldError } from "./errors.ts";
+import type { JinjaEnvironment } from "./jinja/environment.ts";
+
+export interface TaskOptions {
+  destination: string;
+  env: JinjaEnvironment;
+  context: Record<string, unknown>;
+  /** The whole environment of each task; STAGE and COPIER_OPERATION are added. */
+  processEnv: Record<string, string>;
+  signal?: AbortSignal;
+  deadlineAt?: number;
+  log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
+}
+
+export async function runTasks(tasks: Task[], options: TaskOptions): Promise<void> {
+  const context = { ...options.context, _stage: "task", _copier_operation: "copy" };
+  const render = (text: string) => options.env.render(text, context, "copier.yml (_tasks)");
+  for (const [index, task] of tasks.entries()) {
+    const spec =
+      typeof task === "string" || Array.isArray(task)
+        ? { command: task, when: true, working_directory: "." }
+        : task;
+    if (!castToBool(typeof spec.when === "string" ? render(spec.when) : spec.when)) continue;
+    const argv =
+      typeof spec.command === "string" ? ["/bin/sh", "-c", render(spec.command)] : spec.command.map(render);
+    const shown = typeof spec.command === "string" ? (argv[2] ?? "") : argv.join(" ");
+    options.log("system", ` > Running task ${index + 1} of ${tasks.length}: ${shown}\n`);
+    const cwd = path.resolve(options.destination, render(spec.working_directory));
+    const [command = "", ...args] = argv;
+    const outcome = await runProcess(command, args, {
+      cwd,
+      env: { ...options.processEnv, STAGE: "task", COPIER_OPERATION: "copy" },
+      signal: options.signal,
+      deadlineAt: options.deadlineAt,
+      log: options.log,
+    });
+    const failure = failureOf(shown, outcome);
+    if (failure) throw new ScaffoldError("task_failed", `task ${index + 1} failed: ${failure}`);
+  }
+}

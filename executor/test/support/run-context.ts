@@ -1,0 +1,38 @@
+/** A RunContext for runner tests: a fresh workdir, logs kept for assertions. */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { RunContext } from "../../src/runners/runner.ts";
+
+export interface TestContext {
+  ctx: RunContext;
+  logs: { stream: string; chunk: string }[];
+  /** One stream's text, or every line as `stream: chunk` when no stream is named. */
+  text: (stream?: string) => string;
+}
+
+export async function runContext(
+  overrides: Partial<RunContext> = {},
+  prefix = "co-job-",
+): Promise<TestContext> {
+  const logs: { stream: string; chunk: string }[] = [];
+  const workdir = overrides.workdir ?? (await mkdtemp(path.join(tmpdir(), prefix)));
+  const ctx: RunContext = {
+    jobId: "job",
+    attempt: 1,
+    workdir,
+    cacheDir: path.join(workdir, "..", `${path.basename(workdir)}-cache`),
+    templatesDir: path.resolve(import.meta.dirname, "../../../templates"),
+    deadlineAt: Date.now() + 30_000,
+    secrets: {},
+    signal: new AbortController().signal,
+    log: (stream, chunk) => logs.push({ stream, chunk }),
+    ...overrides,
+  };
+  const text = (stream?: string) =>
+    logs
+      .filter((l) => stream === undefined || l.stream === stream)
+      .map((l) => (stream === undefined ? `${l.stream}: ${l.chunk}` : l.chunk))
+      .join("");
+  return { ctx, logs, text };
+}

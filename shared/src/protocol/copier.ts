@@ -1,0 +1,52 @@
+/**
+ * `copier` jobs: render a Copier template into the job's workdir with the built-in engine or the
+ * real `copier` CLI, and optionally publish the result as the first commit of a git remote.
+ */
+import { z } from "zod";
+import { GitAuthor, GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
+import { JsonValue } from "./values.ts";
+
+export const TemplateSource = z.union([
+  /** A directory on the executor host; relative paths resolve against its templates directory. */
+  z.strictObject({ path: z.string().min(1).max(4096) }),
+  /** A git repository, cloned at `ref` (default: its default branch) and cached per commit. */
+  z.strictObject({ url: GitRemoteUrl, ref: GitRef.optional(), credentials: GitCredentials.optional() }),
+]);
+export type TemplateSource = z.infer<typeof TemplateSource>;
+
+export const TemplateEngine = z.enum(["builtin", "copier"]);
+export type TemplateEngine = z.infer<typeof TemplateEngine>;
+
+export const CopierSpec = z.strictObject({
+  template: TemplateSource,
+  /** Answers by question name; the rest take their defaults. */
+  data: z.record(z.string().max(200), JsonValue).default({}),
+  /** Unattended: every unanswered question takes its default (as `copier copy --defaults`). */
+  defaults: z.boolean().default(true),
+  /** Run the template's `_tasks` (as `copier copy --trust`). */
+  trust: z.boolean().default(false),
+  engine: TemplateEngine.default("builtin"),
+  publish: z
+    .strictObject({
+      url: GitRemoteUrl,
+      branch: GitRef.default("main"),
+      message: z.string().min(1).max(65_536).default("Scaffold from template"),
+      author: GitAuthor,
+      credentials: GitCredentials.optional(),
+    })
+    .optional(),
+});
+export type CopierSpec = z.infer<typeof CopierSpec>;
+
+export const CopierResult = z.strictObject({
+  engine: TemplateEngine,
+  /** Every file written, relative to the project root, sorted. */
+  files: z.array(z.string()),
+  /** The answers as recorded in the answers file (secret answers left out). */
+  answers: z.record(z.string(), JsonValue),
+  /** The template's commit when it came from git. */
+  templateCommit: z.string().nullable(),
+  messages: z.array(z.string()),
+  published: z.strictObject({ url: z.string(), branch: z.string(), commit: z.string() }).nullable(),
+});
+export type CopierResult = z.infer<typeof CopierResult>;
