@@ -33,59 +33,104 @@ interface Choice {
 
 const MISSING = Symbol("missing");
 
-export function resolveAnswers(
+/** What an interactive caller shows for one question. */
+export interface Prompt {
+  name: string;
+  help?: string;
+  placeholder?: string;
+  secret: boolean;
+  type: QuestionType;
+  multiselect: boolean;
+  choices: { label: string; value: unknown; disabledBecause: string }[] | null;
+  /** The rendered default (undefined: none). */
+  default: unknown;
+}
+
+/** Asks for one answer; `problem` says why the previous one was refused. */
+export type Ask = (prompt: Prompt, problem: string | null) => Promise<string>;
+
+/** An interactive caller is asked again after a refused answer, this many times at most. */
+const MAX_ATTEMPTS = 5;
+
+export async function resolveAnswers(
   questions: QuestionSpec[],
   env: JinjaEnvironment,
   baseContext: Record<string, unknown>,
-  options: AnswerOptions,
-): ResolvedAnswers {
+  options: AnswerOptions & { ask?: Ask },
+): Promise<ResolvedAnswers> {
   const all: Record<string, unknown> = {};
   const remembered: Record<string, unknown> = {};
   const problems: QuestionProblem[] = [];
   const context = () => ({ ...baseContext, ...options.data, ...all });
   const render = (template: string, question: string, extra: Record<string, unknown> = {}) =>
     env.render(template, { ...context(), ...extra }, `copier.yml (question \`${question}\`)`);
+  const failureText = (error: unknown) => {
+    if (error instanceof CastError) return error.message;
+    if (error instanceof ScaffoldError && error.code === "template_error") return error.message;
+    throw error;
+  };
 
   for (const question of questions) {
     const fail = (message: string) => problems.push({ question: question.name, message });
     try {
       const type = questionType(question, render);
       const choices = question.choices === undefined ? null : parseChoices(question, type, render);
-      const visible =
-        question.when === undefined
-          ? true
-          : castToBool(
-              typeof question.when === "string" ? render(question.when, question.name) : question.when,
-            );
-      const given = Object.hasOwn(options.data, question.name);
+      const when = question.when ?? true;
+      const visible = castToBool(typeof when === "string" ? render(when, question.name) : when);
+      const fallback = () =>
+        question.hasDefault ? renderDefault(question.default, question.name, render) : MISSING;
+      /** The typed answer, or why it is refused. */
+      const check = (raw: unknown, validate: boolean): { value: unknown } | { problem: string } => {
+        try {
+          const value = parseAnswer(question, type, choices, raw);
+          const message =
+            validate && question.validator
+              ? render(question.validator, question.name, { [question.name]: value }).trim()
+              : "";
+          return message ? { problem: message } : { value };
+        } catch (error) {
+          return { problem: failureText(error) };
+        }
+      };
 
-      let raw: unknown = MISSING;
-      if (given) raw = options.data[question.name];
-      else if ((options.defaults || !visible) && question.hasDefault)
-        raw = renderDefault(question.default, question.name, render);
-
-      if (raw === MISSING) {
-        if (visible)
-          fail(
-            options.defaults
-              ? "is required: it has no default"
-              : "needs an answer: pass it in the data, or use the defaults",
-          );
+      let outcome: { value: unknown } | { problem: string } | null = null;
+      if (Object.hasOwn(options.data, question.name)) {
+        outcome = check(options.data[question.name], true);
+      } else if (!visible || options.defaults) {
+        const raw = fallback();
+        // Copier validates visible defaults; a skipped question's or a secret's default is trusted.
+        if (raw !== MISSING) outcome = check(raw, visible && !question.secret);
+        else if (visible) outcome = { problem: "is required: it has no default" };
+      } else if (options.ask) {
+        const raw = fallback();
+        const prompt: Prompt = {
+          name: question.name,
+          help: question.help,
+          placeholder: question.placeholder,
+          secret: question.secret,
+          type,
+          multiselect: question.multiselect,
+          choices,
+          default: raw === MISSING ? undefined : raw,
+        };
+        let problem: string | null = null;
+        for (let attempt = 0; attempt < MAX_ATTEMPTS && !(outcome && "value" in outcome); attempt++) {
+          const input = await options.ask(prompt, problem);
+          outcome = check(input === "" && raw !== MISSING ? raw : input, true);
+          problem = "problem" in outcome ? outcome.problem : null;
+        }
+      } else {
+        outcome = { problem: "needs an answer: pass it in the data, or use the defaults" };
+      }
+      if (outcome === null) continue;
+      if ("problem" in outcome) {
+        fail(outcome.problem);
         continue;
       }
-      const value = parseAnswer(question, type, choices, raw);
-      all[question.name] = value;
-      // Copier validates what the caller gave and visible defaults; a secret's default is trusted.
-      const validate = given || (visible && !question.secret);
-      if (validate && question.validator) {
-        const message = render(question.validator, question.name, { [question.name]: value }).trim();
-        if (message) fail(message);
-      }
-      if (visible && !question.secret) remembered[question.name] = value;
+      all[question.name] = outcome.value;
+      if (visible && !question.secret) remembered[question.name] = outcome.value;
     } catch (error) {
-      if (error instanceof CastError) fail(error.message);
-      else if (error instanceof ScaffoldError && error.code === "template_error") fail(`${error.message}`);
-      else throw error;
+      fail(failureText(error));
     }
   }
   if (problems.length > 0) {

@@ -7,6 +7,7 @@ import type { TemplateEngine } from "@codegen-orchestrator/shared";
 import type { GitPassword } from "../git/git.ts";
 import { runCopierCli } from "./copier-cli.ts";
 import { ScaffoldError } from "./errors.ts";
+import type { Ask } from "./questions.ts";
 import { type ScaffoldReport, scaffold } from "./scaffold.ts";
 import { type FetchedTemplate, gitTemplate, localTemplate } from "./source.ts";
 
@@ -28,6 +29,8 @@ export interface RunScaffoldOptions {
   signal?: AbortSignal;
   deadlineAt?: number;
   log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
+  /** Asks a person for answers the data does not give (builtin engine, without `defaults`). */
+  ask?: Ask;
 }
 
 export interface RunScaffoldReport extends ScaffoldReport {
@@ -79,6 +82,7 @@ export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaff
     signal: options.signal,
     deadlineAt: options.deadlineAt,
     log: options.log,
+    ask: options.ask,
   });
   return { ...report, engine: "builtin", templateCommit: template.commit };
 }

@@ -10,7 +10,7 @@ import { DEFAULT_EXCLUDE, loadTemplateConfig } from "./config.ts";
 import { ScaffoldError } from "./errors.ts";
 import { JinjaEnvironment } from "./jinja/environment.ts";
 import { pyYamlDump } from "./jinja/yaml-dump.ts";
-import { resolveAnswers } from "./questions.ts";
+import { type Ask, resolveAnswers } from "./questions.ts";
 import { runTasks } from "./tasks.ts";
 import { type RenderedEntry, renderTree } from "./tree.ts";
 
@@ -32,6 +32,8 @@ export interface ScaffoldOptions {
   taskEnv: Record<string, string>;
   signal?: AbortSignal;
   deadlineAt?: number;
+  /** Asks a person for answers the data does not give (without `defaults`). */
+  ask?: Ask;
   /** Status lines ("create x"), task output and messages. */
   log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
 }
@@ -98,7 +100,8 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
   };
   message(settings.message_before_copy, { ...baseContext, ...options.data });
 
-  const answers = resolveAnswers(config.questions, env, baseContext, {
+  const answers = await resolveAnswers(config.questions, env, baseContext, {
+    ask: options.ask,
     data: options.data,
     defaults: options.defaults,
   });

@@ -1,0 +1,195 @@
+/**
+ * `orchestrator scaffold`: renders a Copier template by hand, with `copier copy`'s flags, so that
+ * template authors can try a template without the rest of the system.
+ */
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline/promises";
+import { Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import { TemplateEngine } from "@codegen-orchestrator/shared";
+import { parse as parseYaml } from "yaml";
+import { describeLocation, ScaffoldError } from "../scaffold/errors.ts";
+import type { Ask } from "../scaffold/questions.ts";
+import { runScaffold, type ScaffoldSource } from "../scaffold/run.ts";
+import { expandGitUrl } from "../scaffold/source.ts";
+import { UsageError } from "./executor.ts";
+
+const HELP = `Usage: orchestrator scaffold <template> <destination> [options]
+
+Renders a Copier template (a directory or a git URL) into <destination>, as \`copier copy\` does.
+
+Options:
+  -d, --data KEY=VALUE   an answer (repeatable); the text is cast to the question's type
+      --data-file FILE   answers from a YAML file (--data wins)
+  -l, --defaults         take the default of every unanswered question instead of asking
+      --trust            allow the template's tasks
+  -w, --overwrite        replace existing files that differ
+  -T, --skip-tasks       do not run the template's tasks
+  -r, --vcs-ref REF      for a git template: the branch, tag or commit
+      --engine ENGINE    builtin (default) or copier (Python Copier on PATH)
+      --json             print the result, or the error, as JSON on stdout
+  -q, --quiet            no status lines
+  -h, --help             this help
+
+Exit status: 0 done, 1 failed, 2 bad usage, 4 the template needs --trust.
+`;
+
+export interface ScaffoldArgs {
+  source: ScaffoldSource;
+  destination: string;
+  data: Record<string, unknown>;
+  defaults: boolean;
+  trust: boolean;
+  overwrite: boolean;
+  skipTasks: boolean;
+  engine: TemplateEngine;
+  json: boolean;
+  quiet: boolean;
+}
+
+export async function parseScaffoldArgs(args: string[]): Promise<ScaffoldArgs | "help"> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      data: { type: "string", short: "d", multiple: true, default: [] },
+      "data-file": { type: "string" },
+      defaults: { type: "boolean", short: "l", default: false },
+      trust: { type: "boolean", default: false },
+      overwrite: { type: "boolean", short: "w", default: false },
+      "skip-tasks": { type: "boolean", short: "T", default: false },
+      "vcs-ref": { type: "string", short: "r" },
+      engine: { type: "string", default: "builtin" },
+      json: { type: "boolean", default: false },
+      quiet: { type: "boolean", short: "q", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return "help";
+  const [template, destination, ...extra] = positionals;
+  if (!template || !destination) throw new UsageError("a template and a destination are required.");
+  if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
+  const engine = TemplateEngine.safeParse(values.engine);
+  if (!engine.success) throw new UsageError(`--engine must be builtin or copier, not ${values.engine}.`);
+  const data: Record<string, unknown> = {};
+  if (values["data-file"]) {
+    const parsed = parseYaml(await readFile(values["data-file"], "utf8"));
+    if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
+      throw new UsageError("--data-file must hold a YAML mapping of answers.");
+    }
+    Object.assign(data, parsed);
+  }
+  for (const pair of values.data) {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new UsageError(`--data takes KEY=VALUE, not ${pair}`);
+    data[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const url = expandGitUrl(template);
+  const ref = values["vcs-ref"];
+  if (ref && !url) throw new UsageError("--vcs-ref needs a git template.");
+  return {
+    source: url ? { url, ...(ref ? { ref } : {}) } : { path: template },
+    destination,
+    data,
+    defaults: values.defaults,
+    trust: values.trust,
+    overwrite: values.overwrite,
+    skipTasks: values["skip-tasks"],
+    engine: engine.data,
+    json: values.json,
+    quiet: values.quiet,
+  };
+}
+
+const cacheDir = () =>
+  path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), ".cache"), "codegen-orchestrator");
+
+/** Terminal prompts; a secret's typing is not echoed. */
+function terminalAsk(): Ask {
+  return async (prompt, problem) => {
+    let muted = false;
+    const output = new Writable({
+      write(chunk, _encoding, done) {
+        if (!muted) process.stderr.write(chunk);
+        done();
+      },
+    });
+    const rl = createInterface({ input: process.stdin, output, terminal: true });
+    try {
+      if (problem) process.stderr.write(`  ✗ ${problem}\n`);
+      if (prompt.help) process.stderr.write(`  ${prompt.help}\n`);
+      if (prompt.choices) {
+        for (const choice of prompt.choices)
+          process.stderr.write(`    - ${choice.label} (${JSON.stringify(choice.value)})\n`);
+      }
+      const hint = prompt.multiselect ? " [a YAML list]" : "";
+      const shown =
+        prompt.default === undefined || prompt.secret ? "" : ` [${JSON.stringify(prompt.default)}]`;
+      const question = rl.question(`? ${prompt.name}${hint}${shown}: `);
+      muted = prompt.secret;
+      const answer = await question;
+      if (prompt.secret) process.stderr.write("\n");
+      return answer;
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+export async function runScaffoldCommand(args: string[]): Promise<number> {
+  let parsed: ScaffoldArgs | "help";
+  try {
+    parsed = await parseScaffoldArgs(args);
+  } catch (err) {
+    process.stderr.write(`orchestrator scaffold: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const settings = parsed;
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  try {
+    const report = await runScaffold({
+      ...settings,
+      cacheDir: cacheDir(),
+      env,
+      ask: !settings.defaults && process.stdin.isTTY ? terminalAsk() : undefined,
+      log: (stream, chunk) => {
+        if (stream === "stdout") process.stdout.write(settings.json ? "" : chunk);
+        else if (!settings.quiet || stream === "stderr") process.stderr.write(chunk);
+      },
+    });
+    if (settings.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (!settings.quiet) {
+      process.stderr.write(
+        `\nScaffolded ${report.files.length} files into ${settings.destination} (${report.engine} engine).\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ScaffoldError)) throw error;
+    if (settings.json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+    const questions = error.details.questions ?? [];
+    const headline =
+      questions.length > 0
+        ? `${questions.length} invalid answer${questions.length > 1 ? "s" : ""}:`
+        : error.message;
+    process.stderr.write(`orchestrator scaffold: ${describeLocation(error.details)}${headline}\n`);
+    for (const problem of questions) process.stderr.write(`  - ${problem.question}: ${problem.message}\n`);
+    if (error.code === "invalid_answers") {
+      process.stderr.write(
+        process.stdin.isTTY || settings.defaults
+          ? "Fix the answers (--data KEY=VALUE) and run it again.\n"
+          : "No terminal to ask on: answer with --data KEY=VALUE, or take the defaults with --defaults.\n",
+      );
+    }
+    return error.code === "unsafe_template" ? 4 : 1;
+  }
+}
