@@ -1,6 +1,7 @@
 /** Copier's answer types and how a raw value (CLI text, JSON, a rendered default) becomes one. */
-import { parse as parseYaml } from "yaml";
+
 import { pyDisplay } from "./jinja/python.ts";
+import { parsePyYaml } from "./pyyaml.ts";
 
 export type QuestionType = "str" | "int" | "float" | "bool" | "json" | "yaml" | "path";
 export const QUESTION_TYPES: readonly string[] = ["str", "int", "float", "bool", "json", "yaml", "path"];
@@ -69,7 +70,7 @@ export function castAnswer(type: QuestionType, value: unknown): unknown {
     case "yaml":
       if (typeof value !== "string") return value;
       try {
-        return parseYaml(value, { version: "1.1" }) ?? null;
+        return parsePyYaml(value);
       } catch (error) {
         throw new CastError(`invalid YAML: ${(error as Error).message.split("\n")[0]}`);
       }

@@ -7,6 +7,7 @@ import path from "node:path";
 import { type Document, parseAllDocuments, type ScalarTag } from "yaml";
 import { z } from "zod";
 import { ScaffoldError } from "./errors.ts";
+import { pyYamlOptions } from "./pyyaml.ts";
 
 export const DEFAULT_EXCLUDE = [
   "copier.yaml",
@@ -87,10 +88,7 @@ function loadDocuments(file: string, root: string, seen: Set<string>): unknown[]
   const relative = path.relative(root, file);
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(readFileSync(file, "utf8"), {
-      customTags: [includeTag],
-      version: "1.1",
-    }) as Document.Parsed[];
+    docs = parseAllDocuments(readFileSync(file, "utf8"), pyYamlOptions([includeTag])) as Document.Parsed[];
   } catch (error) {
     throw new ScaffoldError("invalid_template", `cannot read ${relative}: ${(error as Error).message}`, {
       file: relative,

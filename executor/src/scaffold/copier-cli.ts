@@ -5,10 +5,10 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { failureOf, runProcess } from "../process/run-process.ts";
 import { ScaffoldError } from "./errors.ts";
 import { pyYamlDump } from "./jinja/yaml-dump.ts";
+import { parsePyYaml } from "./pyyaml.ts";
 import type { ScaffoldReport } from "./scaffold.ts";
 
 export interface CopierCliOptions {
@@ -77,7 +77,7 @@ export async function runCopierCli(options: CopierCliOptions): Promise<ScaffoldR
     const answersText = await readFile(path.join(options.destination, ".copier-answers.yml"), "utf8").catch(
       () => "",
     );
-    const answers = (answersText ? parseYaml(answersText) : {}) as Record<string, unknown>;
+    const answers = (answersText ? parsePyYaml(answersText) : {}) as Record<string, unknown>;
     return { files, answers, messages: [] };
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -3,12 +3,13 @@
  * (with `defaults`) from the rendered defaults. Every failing question is collected, so one
  * error lists them all.
  */
-import { parse as parseYaml } from "yaml";
+
 import { CastError, castAnswer, castToBool, inferType, QUESTION_TYPES, type QuestionType } from "./cast.ts";
 import type { QuestionSpec } from "./config.ts";
 import { type QuestionProblem, ScaffoldError } from "./errors.ts";
 import type { JinjaEnvironment } from "./jinja/environment.ts";
 import { pyDisplay } from "./jinja/python.ts";
+import { parsePyYaml } from "./pyyaml.ts";
 
 export interface AnswerOptions {
   /** Answers given by the caller (CLI `--data` text or job-spec JSON). */
@@ -166,8 +167,10 @@ function parseChoices(
   type: QuestionType,
   render: (t: string, q: string) => string,
 ): Choice[] {
-  let raw = question.choices;
-  if (typeof raw === "string") raw = parseYaml(render(raw, question.name), { version: "1.1" });
+  const raw: unknown =
+    typeof question.choices === "string"
+      ? parsePyYaml(render(question.choices, question.name))
+      : question.choices;
   const pairs: [unknown, unknown][] = Array.isArray(raw)
     ? raw.map((item) => (Array.isArray(item) && item.length === 2 ? [item[0], item[1]] : [item, item]))
     : Object.entries((raw ?? {}) as Record<string, unknown>).map(([label, value]) => [label, value ?? label]);
@@ -213,7 +216,7 @@ function parseAnswer(
     const value = castAnswer(type, raw);
     return choices ? pickChoice(choices, value) : value;
   }
-  const items = typeof raw === "string" ? parseYaml(raw, { version: "1.1" }) : raw;
+  const items = typeof raw === "string" ? parsePyYaml(raw) : raw;
   if (!Array.isArray(items)) throw new CastError(`expected a list, got ${JSON.stringify(raw)}`);
   const picked = items.map((item) => {
     const value = castAnswer(type, item);

@@ -1,0 +1,82 @@
+/** Fixture templates written from a map of files, rendered with the built-in engine. */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type ScaffoldOptions, type ScaffoldReport, scaffold } from "../../src/scaffold/scaffold.ts";
+
+export type FileSpec = string | Buffer | { content: string | Buffer; mode: number };
+
+const made: string[] = [];
+
+export async function tempDir(prefix = "co-scaffold-"): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+export async function writeTree(root: string, files: Record<string, FileSpec>): Promise<string> {
+  for (const [name, spec] of Object.entries(files)) {
+    const file = path.join(root, name);
+    await mkdir(path.dirname(file), { recursive: true });
+    if (typeof spec === "string" || Buffer.isBuffer(spec)) await writeFile(file, spec);
+    else await writeFile(file, spec.content, { mode: spec.mode });
+  }
+  return root;
+}
+
+/** Every file under `root` (relative POSIX path → text), directories left out. */
+export async function readTree(root: string): Promise<Record<string, string>> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const out: Record<string, string> = {};
+  for (const entry of entries.filter((e) => !e.isDirectory())) {
+    const file = path.join(entry.parentPath, entry.name);
+    out[path.relative(root, file).split(path.sep).join("/")] = await readFile(file, "utf8");
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export interface Rendered {
+  destination: string;
+  report: ScaffoldReport;
+  tree: Record<string, string>;
+  log: string;
+}
+
+/** Writes `files` as a template and renders it into a fresh destination. */
+export async function render(
+  files: Record<string, FileSpec>,
+  options: Partial<ScaffoldOptions> = {},
+): Promise<Rendered> {
+  const templateRoot = options.templateRoot ?? (await writeTree(await tempDir("co-template-"), files));
+  const destination = options.destination ?? path.join(await tempDir("co-dest-"), "project");
+  let log = "";
+  const report = await scaffold({
+    templateRoot,
+    srcPath: templateRoot,
+    commit: null,
+    destination,
+    data: {},
+    defaults: true,
+    trust: false,
+    taskEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    log: (_stream, chunk) => {
+      log += chunk;
+    },
+    ...options,
+  });
+  return { destination, report, tree: await readTree(destination), log };
+}
+
+/** The error a render throws (fails the test when it does not throw). */
+export async function renderError(files: Record<string, FileSpec>, options: Partial<ScaffoldOptions> = {}) {
+  try {
+    await render(files, options);
+  } catch (error) {
+    return error as Error & { code?: string; details?: Record<string, unknown> };
+  }
+  throw new Error("expected the render to fail");
+}
