@@ -57,8 +57,8 @@ describe("errors", () => {
   it("a broken path segment, a path leaving the project and invalid YAML", async () => {
     const segment = await untouched({ "copier.yml": "n: 1\n", "{{ n | nope }}/x.txt": "" });
     expect(segment.message).toContain("unknown filter `nope`");
-    const escape = await untouched({ "copier.yml": "up: '..'\n", "{{ up }}/evil.txt": "" });
-    expect(escape.message).toContain("outside the project");
+    const outside = await untouched({ "copier.yml": "up: '..'\n", "{{ up }}/evil.txt": "" });
+    expect(outside.message).toContain("outside the project");
     const yaml = await untouched({ "copier.yml": "name: [unclosed\n" });
     expect(yaml).toMatchObject({ code: "invalid_template", details: { file: "copier.yml" } });
   });
@@ -72,7 +72,7 @@ describe("errors", () => {
       { age: "twelve", ratio: "x", kind: "c" },
     );
     expect(error.code).toBe("invalid_answers");
-    expect((error.details?.questions as { question: string }[]).map((q) => q.question)).toEqual([
+    expect(((error.details?.questions ?? []) as { question: string }[]).map((q) => q.question)).toEqual([
       "age",
       "ratio",
       "kind",

@@ -2,13 +2,11 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import { removeTempDirs, render, renderError } from "./support.ts";
 
 afterAll(removeTempDirs);
 
 const ANSWERS = ".copier-answers.yml";
-const answersOf = (tree: Record<string, string>) => parseYaml(tree[ANSWERS] ?? "") as Record<string, unknown>;
 
 describe("template files and paths", () => {
   it("renders files with the suffix and strips it; copies the rest byte for byte, modes kept", async () => {

@@ -1,22 +1,12 @@
+export { removeTempDirs, tempDir } from "../support/temp.ts";
+
 /** Fixture templates written from a map of files, rendered with the built-in engine. */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type ScaffoldOptions, type ScaffoldReport, scaffold } from "../../src/scaffold/scaffold.ts";
+import { tempDir } from "../support/temp.ts";
 
 export type FileSpec = string | Buffer | { content: string | Buffer; mode: number };
-
-const made: string[] = [];
-
-export async function tempDir(prefix = "co-scaffold-"): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-export async function removeTempDirs(): Promise<void> {
-  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
-}
 
 export async function writeTree(root: string, files: Record<string, FileSpec>): Promise<string> {
   for (const [name, spec] of Object.entries(files)) {

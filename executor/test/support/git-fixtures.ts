@@ -3,26 +3,12 @@
  * an isolated environment (no user or system config).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { removeTempDirs, tempDir } from "./temp.ts";
 
-const made: string[] = [];
-
-/** A temp dir, removed by `removeTempDirs` (with the `<dir>.pid` the git runner writes beside a workdir). */
-export async function tempDir(prefix = "co-git-test-"): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
-
-export async function removeTempDirs(): Promise<void> {
-  await Promise.all(
-    made
-      .splice(0)
-      .flatMap((dir) => [rm(dir, { recursive: true, force: true }), rm(`${dir}.pid`, { force: true })]),
-  );
-}
+export { removeTempDirs, tempDir };
 
 const fixtureEnv = () => ({
   PATH: process.env.PATH ?? "/usr/bin:/bin",
