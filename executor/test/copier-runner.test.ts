@@ -1,0 +1,133 @@
+/**
+ * The `copier` job kind: templates from the executor's templates directory or from git (cached
+ * per commit), publish to a remote, failures as job errors, cancel.
+ */
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { CopierResult, CopierSpec } from "@codegen-orchestrator/shared";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCopier } from "../src/runners/copier.ts";
+import type { RunContext } from "../src/runners/runner.ts";
+import { writeTree } from "./scaffold/support.ts";
+import { bareRepo, fixtureGit, removeTempDirs, revParse, tempDir } from "./support/git-fixtures.ts";
+import { runContext } from "./support/run-context.ts";
+
+afterAll(removeTempDirs);
+
+const author = { name: "Ada Lovelace", email: "ada@example.test" };
+
+async function run(spec: unknown, overrides: Partial<RunContext> = {}) {
+  const test = await runContext({ workdir: await tempDir("co-copier-job-"), ...overrides });
+  const outcome = await runCopier(CopierSpec.parse(spec), test.ctx);
+  const output = outcome.status === "succeeded" ? CopierResult.parse(outcome.output) : null;
+  return { ...outcome, output, text: test.text, ctx: test.ctx };
+}
+
+/** A bare repo holding a small Copier template, tagged v1. */
+async function templateRepo() {
+  const root = await tempDir("co-template-repo-");
+  const repo = await bareRepo(root, "tpl", 0);
+  const work = await writeTree(await tempDir("co-template-work-"), {
+    "copier.yml": 'name:\n  type: str\n  validator: "{% if not name %}required{% endif %}"\n',
+    "{{ name }}.txt.jinja": "hello {{ name }}\n",
+  });
+  fixtureGit(work, "init", "--quiet", "--initial-branch=main");
+  fixtureGit(work, "add", "--all");
+  fixtureGit(work, "commit", "--quiet", "-m", "template");
+  fixtureGit(work, "tag", "-a", "v1", "-m", "v1");
+  fixtureGit(work, "push", "--quiet", repo.path, "main", "v1");
+  return { ...repo, commit: fixtureGit(work, "rev-parse", "HEAD") };
+}
+
+describe("copier runner", () => {
+  it("renders a template named relative to the templates directory", async () => {
+    const result = await run({ template: { path: "node-service" }, data: { project_name: "job-api" } });
+    expect(result.status).toBe("succeeded");
+    expect(result.output?.engine).toBe("builtin");
+    expect(result.output?.files).toContain("src/server.js");
+    expect(result.output?.answers).toMatchObject({
+      project_name: "job-api",
+      _src_path: expect.stringContaining("node-service"),
+    });
+    expect(result.text("system")).toContain("create  src/server.js");
+  });
+
+  it("clones a git template at a tag once per commit, records _commit, and reuses the cache", async () => {
+    const repo = await templateRepo();
+    const cacheDir = await tempDir("co-cache-");
+    const first = await run({ template: { url: repo.url, ref: "v1" }, data: { name: "one" } }, { cacheDir });
+    expect(first.status).toBe("succeeded");
+    expect(first.output?.templateCommit).toBe(repo.commit);
+    expect(first.output?.answers).toEqual({ _commit: "v1", _src_path: repo.url, name: "one" });
+    expect(first.output?.files).toEqual([".copier-answers.yml", "one.txt"]);
+    expect(first.text("system")).toMatch(/git clone/);
+
+    const second = await run(
+      { template: { url: repo.url, ref: "main" }, data: { name: "two" } },
+      { cacheDir },
+    );
+    expect(second.status).toBe("succeeded");
+    expect(second.text("system")).not.toMatch(/git clone/);
+    expect(await readdir(path.join(cacheDir, "copier", "templates"))).toHaveLength(1);
+  });
+
+  it("publishes the scaffold as the first commit of a remote", async () => {
+    const remote = await bareRepo(await tempDir("co-remote-"), "project", 0);
+    const result = await run({
+      template: { path: "node-service" },
+      data: { project_name: "pub-api", modules: ["telegram"] },
+      publish: { url: remote.path, branch: "main", message: "Scaffold pub-api", author },
+    });
+    expect(result.status).toBe("succeeded");
+    expect(result.output?.published?.commit).toBe(revParse(remote.path, "main"));
+    expect(fixtureGit(remote.path, "log", "-1", "--format=%an <%ae>|%s", "main")).toBe(
+      `${author.name} <${author.email}>|Scaffold pub-api`,
+    );
+    expect(fixtureGit(remote.path, "ls-tree", "-r", "--name-only", "main").split("\n")).toContain(
+      "src/bot.js",
+    );
+  });
+
+  it("fails with every invalid answer named, and for an untrusted template with tasks", async () => {
+    const invalid = await run({
+      template: { path: "node-service" },
+      data: { project_name: "Bad Name", port: 1 },
+    });
+    expect(invalid.status).toBe("failed");
+    expect(invalid.error).toMatch(/^invalid_answers: 2 invalid answers: project_name: .*; port: /);
+
+    const templatesDir = await writeTree(await tempDir("co-templates-"), {
+      "tasks/copier.yml": "_tasks: ['touch x']\n",
+    });
+    const untrusted = await run({ template: { path: "tasks" } }, { templatesDir });
+    expect(untrusted.status).toBe("failed");
+    expect(untrusted.error).toMatch(/^unsafe_template:/);
+    const trusted = await run({ template: { path: "tasks" }, trust: true }, { templatesDir });
+    expect(trusted.status).toBe("succeeded");
+  });
+
+  it("a missing credentials secret, a missing template and the copier engine without copier fail clearly", async () => {
+    const noSecret = await run({
+      template: { url: "https://example.invalid/t.git", credentials: { passwordSecret: "GIT_TOKEN" } },
+    });
+    expect(noSecret.error).toContain("no secret named GIT_TOKEN");
+    const missing = await run({ template: { path: "no-such-template" } });
+    expect(missing.error).toMatch(/template directory not found/);
+    const engine = await run({ template: { path: "node-service" }, engine: "copier" }, {});
+    if (engine.status === "failed") expect(engine.error).toMatch(/^engine_unavailable: .*copier/);
+  });
+
+  it("cancel stops a running task and reports cancelled", async () => {
+    const templatesDir = await writeTree(await tempDir("co-templates-"), {
+      "slow/copier.yml": "_tasks: ['sleep 30']\n",
+    });
+    const controller = new AbortController();
+    const pending = run(
+      { template: { path: "slow" }, trust: true },
+      { templatesDir, signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 300);
+    const result = await pending;
+    expect(result.status).toBe("cancelled");
+  });
+});
