@@ -5,6 +5,8 @@
  *
  *   npm run build:executor
  */
+import { copyFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { buildSync } from "esbuild";
 
@@ -31,6 +33,9 @@ export function buildExecutor(): string {
     },
     logLevel: "warning",
   });
+  // The Jinja engine's WebAssembly module is loaded from beside the bundle.
+  const wasm = createRequire(import.meta.url).resolve("minijinja-js/dist/web/minijinja_js_bg.wasm");
+  copyFileSync(wasm, path.join(path.dirname(executorBundle), path.basename(wasm)));
   built = true;
   return executorBundle;
 }

@@ -138,6 +138,8 @@ export interface ExecutorOptions {
   capacity: number;
   labels?: Record<string, string>;
   dataDir: string;
+  /** Where relative template paths of copier jobs resolve (default: the repository's `templates`). */
+  templatesDir?: string;
   graceMs?: number;
   /** Where the daemon's JSON log lines go. */
   output?: "inherit" | "ignore" | "pipe";
@@ -147,6 +149,7 @@ export interface ExecutorOptions {
 export function startExecutor(options: ExecutorOptions): ChildProcess {
   const args = [buildExecutor(), "executor", "--url", options.origin, "--capacity", String(options.capacity)];
   args.push("--data-dir", options.dataDir);
+  args.push("--templates-dir", options.templatesDir ?? path.join(root, "templates"));
   const labels = Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`);
   if (labels.length > 0) args.push("--labels", labels.join(","));
   if (options.graceMs !== undefined) args.push("--grace-ms", String(options.graceMs));

@@ -100,6 +100,16 @@ export class Fleet {
     return this.call<Job>(`/jobs/${id}`);
   }
 
+  /** A job's whole log as text, all attempts (`GET /jobs/{id}/log`). */
+  async log(id: string): Promise<string> {
+    const response = await fetch(`${this.worker.api}/jobs/${id}/log`, {
+      headers: { authorization: `Bearer ${this.worker.adminKey}` },
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`GET /jobs/${id}/log → ${response.status}: ${text}`);
+    return text;
+  }
+
   /** Polls until the job satisfies `done`, for at most `timeoutMs`. */
   async waitFor(id: string, done: (job: Job) => boolean, timeoutMs = 30_000): Promise<Job> {
     const deadline = Date.now() + timeoutMs;

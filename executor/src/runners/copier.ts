@@ -29,6 +29,8 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
         : { url: template.url, ref: template.ref, credentials: password(template.credentials, context) };
     const report = await runScaffold({
       source,
+      // The template as the job named it, not this host's directory layout.
+      srcPath: "path" in template ? template.path : template.url,
       destination,
       data: spec.data,
       defaults: spec.defaults,

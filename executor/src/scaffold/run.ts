@@ -15,6 +15,8 @@ export type ScaffoldSource = { path: string } | { url: string; ref?: string; cre
 
 export interface RunScaffoldOptions {
   source: ScaffoldSource;
+  /** What the answers file records as `_src_path` (default: the source's path or URL as given). */
+  srcPath?: string;
   destination: string;
   data: Record<string, unknown>;
   defaults: boolean;
@@ -40,7 +42,7 @@ export interface RunScaffoldReport extends ScaffoldReport {
 
 export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaffoldReport> {
   const { source } = options;
-  const srcPath = "path" in source ? source.path : source.url;
+  const srcPath = options.srcPath ?? ("path" in source ? source.path : source.url);
   if (options.engine === "copier") {
     if ("url" in source && source.credentials) {
       throw new ScaffoldError(
