@@ -8,23 +8,15 @@ import path from "node:path";
 import { failureOf, runProcess } from "../process/run-process.ts";
 import { ScaffoldError } from "./errors.ts";
 import { pyYamlDump } from "./jinja/yaml-dump.ts";
+import type { CopyOptions } from "./options.ts";
 import { parsePyYaml } from "./pyyaml.ts";
 import type { ScaffoldReport } from "./scaffold.ts";
 
-export interface CopierCliOptions {
+export interface CopierCliOptions extends CopyOptions {
   /** A directory or a git URL, as `copier copy` takes it. */
   source: string;
   vcsRef?: string;
-  destination: string;
-  data: Record<string, unknown>;
-  defaults: boolean;
-  trust: boolean;
-  overwrite?: boolean;
-  skipTasks?: boolean;
   env: Record<string, string>;
-  signal?: AbortSignal;
-  deadlineAt?: number;
-  log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
 }
 
 /** The `copier` command's version, or null when it is not on PATH. */

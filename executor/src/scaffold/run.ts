@@ -7,30 +7,22 @@ import type { TemplateEngine } from "@codegen-orchestrator/shared";
 import type { GitPassword } from "../git/git.ts";
 import { runCopierCli } from "./copier-cli.ts";
 import { ScaffoldError } from "./errors.ts";
+import type { CopyOptions } from "./options.ts";
 import type { Ask } from "./questions.ts";
 import { type ScaffoldReport, scaffold } from "./scaffold.ts";
 import { type FetchedTemplate, gitTemplate, localTemplate } from "./source.ts";
 
 export type ScaffoldSource = { path: string } | { url: string; ref?: string; credentials?: GitPassword };
 
-export interface RunScaffoldOptions {
+export interface RunScaffoldOptions extends CopyOptions {
   source: ScaffoldSource;
   /** What the answers file records as `_src_path` (default: the source's path or URL as given). */
   srcPath?: string;
-  destination: string;
-  data: Record<string, unknown>;
-  defaults: boolean;
-  trust: boolean;
   engine: TemplateEngine;
-  overwrite?: boolean;
-  skipTasks?: boolean;
   /** Where git templates are cached, per commit. */
   cacheDir: string;
   /** The environment of tasks and of the copier CLI. */
   env: Record<string, string>;
-  signal?: AbortSignal;
-  deadlineAt?: number;
-  log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
   /** Asks a person for answers the data does not give (builtin engine, without `defaults`). */
   ask?: Ask;
 }

@@ -10,11 +10,12 @@ import { DEFAULT_EXCLUDE, loadTemplateConfig } from "./config.ts";
 import { ScaffoldError } from "./errors.ts";
 import { JinjaEnvironment } from "./jinja/environment.ts";
 import { pyYamlDump } from "./jinja/yaml-dump.ts";
+import type { CopyOptions } from "./options.ts";
 import { type Ask, resolveAnswers } from "./questions.ts";
 import { runTasks } from "./tasks.ts";
 import { type RenderedEntry, renderTree } from "./tree.ts";
 
-export interface ScaffoldOptions {
+export interface ScaffoldOptions extends CopyOptions {
   /** The template on disk (a git source is cloned first). */
   templateRoot: string;
   /** The source as the caller named it: recorded as `_src_path`. */
@@ -22,20 +23,10 @@ export interface ScaffoldOptions {
   /** The template's commit when it came from git: recorded as `_commit`. */
   commit: string | null;
   vcsRef?: string | null;
-  destination: string;
-  data: Record<string, unknown>;
-  defaults: boolean;
-  trust: boolean;
-  overwrite?: boolean;
-  skipTasks?: boolean;
   /** The environment tasks run with. */
   taskEnv: Record<string, string>;
-  signal?: AbortSignal;
-  deadlineAt?: number;
   /** Asks a person for answers the data does not give (without `defaults`). */
   ask?: Ask;
-  /** Status lines ("create x"), task output and messages. */
-  log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
 }
 
 export interface ScaffoldReport {

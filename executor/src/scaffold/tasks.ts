@@ -5,6 +5,7 @@ import { castToBool } from "./cast.ts";
 import type { Task } from "./config.ts";
 import { ScaffoldError } from "./errors.ts";
 import type { JinjaEnvironment } from "./jinja/environment.ts";
+import type { ScaffoldLog } from "./options.ts";
 
 export interface TaskOptions {
   destination: string;
@@ -14,7 +15,7 @@ export interface TaskOptions {
   processEnv: Record<string, string>;
   signal?: AbortSignal;
   deadlineAt?: number;
-  log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
+  log: ScaffoldLog;
 }
 
 export async function runTasks(tasks: Task[], options: TaskOptions): Promise<void> {

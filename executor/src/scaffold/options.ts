@@ -1,0 +1,19 @@
+/** What every engine is asked: `copier copy`'s own options. */
+
+export type ScaffoldLog = (stream: "stdout" | "stderr" | "system", chunk: string) => void;
+
+export interface CopyOptions {
+  destination: string;
+  /** Answers by question name. */
+  data: Record<string, unknown>;
+  /** Unanswered questions take their defaults (`--defaults`). */
+  defaults: boolean;
+  /** Run the template's tasks (`--trust`). */
+  trust: boolean;
+  overwrite?: boolean;
+  skipTasks?: boolean;
+  signal?: AbortSignal;
+  deadlineAt?: number;
+  /** Status lines ("create x"), task output and messages. */
+  log: ScaffoldLog;
+}
