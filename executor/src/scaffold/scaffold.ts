@@ -3,7 +3,7 @@
  * staging directory beside the destination, then moved in (a failure leaves the destination as it
  * was), the answers file written, tasks run for a trusted template, messages rendered.
  */
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import ignore from "ignore";
 import { DEFAULT_EXCLUDE, loadTemplateConfig } from "./config.ts";
@@ -182,6 +182,13 @@ interface MoveRules {
 
 /** Moves the staged tree into place; every conflict is found before anything moves. */
 async function moveInto(staging: string, destination: string, entries: RenderedEntry[], rules: MoveRules) {
+  // A new destination: the whole staged tree moves in one rename (mkdtemp made it 0700).
+  if (!(await stat(destination).catch(() => null))) {
+    await rename(staging, destination);
+    await chmod(destination, 0o777 & ~process.umask());
+    for (const entry of entries) rules.log("system", `${"create".padStart(10)}  ${entry.path}\n`);
+    return;
+  }
   const actions: { entry: RenderedEntry; action: "create" | "identical" | "skip" | "overwrite" }[] = [];
   const conflicts: string[] = [];
   for (const entry of entries) {

@@ -48,8 +48,9 @@ const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
 async function* walk(
   dir: string,
   relative: string,
-): AsyncGenerator<{ absolute: string; relative: string; isDirectory: boolean }> {
+): AsyncGenerator<{ absolute: string; relative: string; isDirectory: boolean; siblings: Set<string> }> {
   const entries = await readdir(dir, { withFileTypes: true });
+  const siblings = new Set(entries.map((e) => e.name));
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const absolute = path.join(dir, entry.name);
@@ -61,7 +62,7 @@ async function* walk(
           (s) => s.isDirectory(),
           () => false,
         )));
-    yield { absolute, relative: rel, isDirectory };
+    yield { absolute, relative: rel, isDirectory, siblings };
     if (isDirectory) yield* walk(absolute, rel);
   }
 }
@@ -77,13 +78,15 @@ export async function renderTree(outputRoot: string, options: TreeOptions): Prom
     path.relative(options.templateRoot, path.join(options.copyRoot, relative));
   const written: RenderedEntry[] = [];
   const seen = new Set<string>();
+  const made = new Set<string>([outputRoot]);
+  const umask = process.umask();
 
   for await (const entry of walk(options.copyRoot, "")) {
     options.signal?.throwIfAborted();
     const name = path.posix.basename(entry.relative);
     const isTemplate = suffix !== "" && name.endsWith(suffix);
     // A templated twin wins: README.md is ignored when README.md.jinja exists.
-    if (suffix !== "" && !isTemplate && (await exists(`${entry.absolute}${suffix}`))) continue;
+    if (suffix !== "" && !isTemplate && entry.siblings.has(`${name}${suffix}`)) continue;
     const stripped = isTemplate ? entry.relative.slice(0, -suffix.length) : entry.relative;
     const segments: string[] = [];
     for (const segment of stripped.split("/")) {
@@ -115,10 +118,15 @@ export async function renderTree(outputRoot: string, options: TreeOptions): Prom
     }
     if (entry.isDirectory) {
       await mkdir(destination, { recursive: true });
+      made.add(destination);
       written.push({ path: target, kind: "directory" });
       continue;
     }
-    await mkdir(path.dirname(destination), { recursive: true });
+    const parent = path.dirname(destination);
+    if (!made.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      made.add(parent);
+    }
     if (suffix !== "" && !isTemplate) {
       await copyFile(entry.absolute, destination);
     } else {
@@ -139,14 +147,11 @@ export async function renderTree(outputRoot: string, options: TreeOptions): Prom
         await writeFile(destination, options.keepTrailingNewline ? source : source.replace(/\n$/, ""));
       else await writeFile(destination, env.render(source, context, origin(entry.relative)));
     }
-    await chmod(destination, (await stat(entry.absolute)).mode & 0o7777);
+    // copyFile keeps the mode; a written file has 0o666 & ~umask.
+    // A followed symlink takes its target's mode.
+    const mode = (info.isSymbolicLink() ? await stat(entry.absolute) : info).mode & 0o7777;
+    if (!(suffix !== "" && !isTemplate) && mode !== (0o666 & ~umask)) await chmod(destination, mode);
     written.push({ path: target, kind: "file" });
   }
   return written;
 }
-
-const exists = (file: string) =>
-  lstat(file).then(
-    () => true,
-    () => false,
-  );
