@@ -107,36 +107,39 @@ export async function parseScaffoldArgs(args: string[]): Promise<ScaffoldArgs | 
 const cacheDir = () =>
   path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), ".cache"), "codegen-orchestrator");
 
-/** Terminal prompts; a secret's typing is not echoed. */
-function terminalAsk(): Ask {
-  return async (prompt, problem) => {
-    let muted = false;
-    const output = new Writable({
-      write(chunk, _encoding, done) {
-        if (!muted) process.stderr.write(chunk);
-        done();
-      },
-    });
-    const rl = createInterface({ input: process.stdin, output, terminal: true });
-    try {
-      if (problem) process.stderr.write(`  ✗ ${problem}\n`);
-      if (prompt.help) process.stderr.write(`  ${prompt.help}\n`);
-      if (prompt.choices) {
-        for (const choice of prompt.choices)
-          process.stderr.write(`    - ${choice.label} (${JSON.stringify(choice.value)})\n`);
-      }
-      const hint = prompt.multiselect ? " [a YAML list]" : "";
-      const shown =
-        prompt.default === undefined || prompt.secret ? "" : ` [${JSON.stringify(prompt.default)}]`;
-      const question = rl.question(`? ${prompt.name}${hint}${shown}: `);
-      muted = prompt.secret;
-      const answer = await question;
-      if (prompt.secret) process.stderr.write("\n");
-      return answer;
-    } finally {
-      rl.close();
+/**
+ * Terminal prompts over one readline for the whole run, so answers typed (or pasted) ahead are
+ * kept for the questions that follow; a secret's typing is not echoed.
+ */
+function terminalPrompter(): { ask: Ask; close: () => void } {
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, done) {
+      if (!muted) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  const lines = rl[Symbol.asyncIterator]();
+  const ask: Ask = async (prompt, problem) => {
+    if (problem) process.stderr.write(`  ✗ ${problem}\n`);
+    if (prompt.help) process.stderr.write(`  ${prompt.help}\n`);
+    for (const choice of prompt.choices ?? []) {
+      process.stderr.write(`    - ${choice.label} (${JSON.stringify(choice.value)})\n`);
     }
+    const hint = prompt.multiselect ? " [a YAML list]" : "";
+    const shown = prompt.default === undefined || prompt.secret ? "" : ` [${JSON.stringify(prompt.default)}]`;
+    rl.setPrompt(`? ${prompt.name}${hint}${shown}: `);
+    rl.prompt();
+    muted = prompt.secret;
+    const line = await lines.next();
+    if (muted) process.stderr.write("\n");
+    muted = false;
+    if (line.done)
+      throw new ScaffoldError("invalid_answers", "the terminal closed before every question was answered");
+    return line.value;
   };
+  return { ask, close: () => rl.close() };
 }
 
 export async function runScaffoldCommand(args: string[]): Promise<number> {
@@ -155,12 +158,13 @@ export async function runScaffoldCommand(args: string[]): Promise<number> {
   const env = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
   );
+  const prompter = !settings.defaults && process.stdin.isTTY ? terminalPrompter() : null;
   try {
     const report = await runScaffold({
       ...settings,
       cacheDir: cacheDir(),
       env,
-      ask: !settings.defaults && process.stdin.isTTY ? terminalAsk() : undefined,
+      ask: prompter?.ask,
       log: (stream, chunk) => {
         if (stream === "stdout") process.stdout.write(settings.json ? "" : chunk);
         else if (!settings.quiet || stream === "stderr") process.stderr.write(chunk);
@@ -191,5 +195,7 @@ export async function runScaffoldCommand(args: string[]): Promise<number> {
       );
     }
     return error.code === "unsafe_template" ? 4 : 1;
+  } finally {
+    prompter?.close();
   }
 }

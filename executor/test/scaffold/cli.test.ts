@@ -1,5 +1,6 @@
 /** `orchestrator scaffold` as a person runs it: a real child process, real files. */
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -108,4 +109,62 @@ describe("orchestrator scaffold", () => {
       "--engine must be builtin or copier",
     );
   });
+});
+
+describe("orchestrator scaffold on a terminal", () => {
+  /** Runs the CLI under a pseudo-terminal (`script`) and answers each prompt when it appears. */
+  async function converse(args: string[], answers: [prompt: string, reply: string][]) {
+    const { spawn } = await import("node:child_process");
+    const command = [process.execPath, cli, "scaffold", ...args].map((a) => `'${a}'`).join(" ");
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: await tempDir("co-home-"), TERM: "dumb" },
+    });
+    let transcript = "";
+    const pending = [...answers];
+    let answeredUpTo = 0;
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      transcript += chunk;
+      const next = pending[0];
+      if (next && transcript.indexOf(`? ${next[0]}`, answeredUpTo) !== -1) {
+        answeredUpTo = transcript.length;
+        pending.shift();
+        child.stdin.write(`${next[1]}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      child.once("close", (status) => {
+        clearTimeout(timer);
+        resolve(status);
+      });
+    });
+    return { code, transcript };
+  }
+
+  it.skipIf(!process.env.PATH?.split(":").some((dir) => existsSync(path.join(dir, "script"))))(
+    "asks each question, asks again after a refused answer, and does not echo a secret",
+    async () => {
+      const destination = path.join(await tempDir(), "svc");
+      const { code, transcript } = await converse(
+        [template, destination],
+        [
+          ["project_name", "Bad Name"],
+          ["project_name", "tty-api"],
+          ["description", ""],
+          ["author_name", ""],
+          ["node_version", "22"],
+          ["port", ""],
+          ["modules", "[telegram]"],
+          ["session_secret", "canary-tty-secret"],
+        ],
+      );
+      expect(code).toBe(0);
+      expect(transcript).toContain("✗ use 2 to 63 lowercase letters");
+      expect(transcript).not.toContain("canary-tty-secret");
+      const answers = (await readTree(destination))[".copier-answers.yml"] ?? "";
+      expect(answers).toContain("project_name: tty-api");
+      expect(answers).toContain("node_version: 22");
+      expect(answers).toContain("- telegram");
+    },
+  );
 });
