@@ -183,6 +183,9 @@ describe("scaffold jobs through the executor fleet", () => {
     expect(done.error).toMatch(/^invalid_answers: /);
     expect(done.error).toContain("project_name: ");
     expect(done.error).toContain("port: ");
-    expect(done.output).toBeNull();
+    // The structured failure reaches the API as the job's output.
+    expect(done.output).toMatchObject({
+      error: { code: "invalid_answers", questions: [{ question: "project_name" }, { question: "port" }] },
+    });
   });
 });

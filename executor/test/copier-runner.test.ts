@@ -4,7 +4,7 @@
  */
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { CopierResult, CopierSpec } from "@codegen-orchestrator/shared";
+import { CopierOutput, CopierResult, CopierSpec } from "@codegen-orchestrator/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCopier } from "../src/runners/copier.ts";
 import type { RunContext } from "../src/runners/runner.ts";
@@ -20,7 +20,7 @@ async function run(spec: unknown, overrides: Partial<RunContext> = {}) {
   const test = await runContext({ workdir: await tempDir("co-copier-job-"), ...overrides });
   const outcome = await runCopier(CopierSpec.parse(spec), test.ctx);
   const output = outcome.status === "succeeded" ? CopierResult.parse(outcome.output) : null;
-  return { ...outcome, output, text: test.text, ctx: test.ctx };
+  return { ...outcome, output, rawOutput: outcome.output, text: test.text, ctx: test.ctx };
 }
 
 /** A bare repo holding a small Copier template, tagged v1. */
@@ -95,6 +95,17 @@ describe("copier runner", () => {
     });
     expect(invalid.status).toBe("failed");
     expect(invalid.error).toMatch(/^invalid_answers: 2 invalid answers: project_name: .*; port: /);
+    // The structured failure travels as the job's output.
+    expect(CopierOutput.parse(invalid.rawOutput)).toEqual({
+      error: {
+        code: "invalid_answers",
+        message: expect.any(String),
+        questions: [
+          { question: "project_name", message: expect.stringContaining("lowercase") },
+          { question: "port", message: "use a port from 1024 to 65535" },
+        ],
+      },
+    });
 
     const templatesDir = await writeTree(await tempDir("co-templates-"), {
       "tasks/copier.yml": "_tasks: ['touch x']\n",

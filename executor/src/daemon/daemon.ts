@@ -252,6 +252,16 @@ export class Daemon {
           signal: job.controller.signal,
           log: (stream, chunk) => this.#log(job, stream, chunk),
         });
+        // A result the hub would refuse is this executor's bug: say so rather than send it.
+        const checked = outcome.output === undefined ? null : jobKinds[kind].result.safeParse(outcome.output);
+        if (checked && !checked.success) {
+          log.error({ issue: checked.error.issues[0] }, "runner produced an invalid result");
+          outcome = {
+            status: "failed",
+            output: undefined,
+            error: `The ${kind} runner produced an invalid result: ${checked.error.issues[0]?.message}`,
+          };
+        }
       }
     } catch (err) {
       outcome = { status: "failed", output: undefined, error: `Runner crashed: ${(err as Error).message}` };

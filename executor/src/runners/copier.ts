@@ -4,7 +4,7 @@
  * credentials come from the job's secrets, by name.
  */
 import path from "node:path";
-import type { CopierResult, CopierSpec, GitCredentials } from "@codegen-orchestrator/shared";
+import type { CopierResult, CopierSpec, GitCredentials, ScaffoldFailure } from "@codegen-orchestrator/shared";
 import { Git, GitError, type GitPassword } from "../git/git.ts";
 import { defaultPath } from "../process/run-process.ts";
 import { ScaffoldError } from "../scaffold/errors.ts";
@@ -76,7 +76,8 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
     if (Date.now() >= context.deadlineAt) return { status: "timed_out", output: undefined };
     if (error instanceof ScaffoldError) {
       context.log("system", `${error.code}: ${error.message}\n`);
-      return { status: "failed", output: undefined, error: `${error.code}: ${error.message}` };
+      const output: ScaffoldFailure = { error: error.toJSON() };
+      return { status: "failed", output, error: `${error.code}: ${error.message}` };
     }
     if (error instanceof GitError) {
       if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };

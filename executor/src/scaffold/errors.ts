@@ -1,18 +1,10 @@
 /** The one error type scaffolding raises: a code for machines, a message for people, and where. */
 
-export type ScaffoldErrorCode =
-  | "invalid_answers"
-  | "template_error"
-  | "invalid_template"
-  | "unsafe_template"
-  | "task_failed"
-  | "destination_error"
-  | "engine_unavailable";
+import type { ScaffoldFailure } from "@codegen-orchestrator/shared";
 
-export interface QuestionProblem {
-  question: string;
-  message: string;
-}
+export type ScaffoldErrorCode = ScaffoldFailure["error"]["code"];
+
+export type QuestionProblem = NonNullable<ScaffoldFailure["error"]["questions"]>[number];
 
 export interface ScaffoldErrorDetails {
   /** The template file (relative to the template root) the problem is in. */
@@ -32,8 +24,8 @@ export class ScaffoldError extends Error {
     this.details = details;
   }
 
-  toJSON() {
-    return { code: this.code, message: this.message, ...this.details };
+  toJSON(): ScaffoldFailure["error"] {
+    return { code: this.code, message: this.message.slice(0, 4000), ...this.details };
   }
 }
 

@@ -50,3 +50,28 @@ export const CopierResult = z.strictObject({
   published: z.strictObject({ url: z.string(), branch: z.string(), commit: z.string() }).nullable(),
 });
 export type CopierResult = z.infer<typeof CopierResult>;
+
+/** Why a scaffold failed, as the engine reports it: a code, a message, and where. */
+export const ScaffoldFailure = z.strictObject({
+  error: z.strictObject({
+    code: z.enum([
+      "invalid_answers",
+      "template_error",
+      "invalid_template",
+      "unsafe_template",
+      "task_failed",
+      "destination_error",
+      "engine_unavailable",
+    ]),
+    message: z.string().max(4000),
+    /** The template file (relative to the template root) and line, when known. */
+    file: z.string().optional(),
+    line: z.number().int().positive().optional(),
+    /** For `invalid_answers`: every question that failed. */
+    questions: z.array(z.strictObject({ question: z.string(), message: z.string() })).optional(),
+  }),
+});
+export type ScaffoldFailure = z.infer<typeof ScaffoldFailure>;
+
+/** A copier job's output: the result when it succeeded, the structured failure when it did not. */
+export const CopierOutput = z.union([CopierResult, ScaffoldFailure]);

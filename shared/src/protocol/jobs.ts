@@ -4,7 +4,7 @@
  * assign and validate their own results before sending them.
  */
 import { z } from "zod";
-import { CopierResult, CopierSpec } from "./copier.ts";
+import { CopierOutput, CopierSpec } from "./copier.ts";
 import { GitResult, GitSpec } from "./git.ts";
 import { EnvName } from "./values.ts";
 
@@ -25,7 +25,7 @@ export type ExecResult = z.infer<typeof ExecResult>;
 
 export const jobKinds = {
   exec: { capability: "exec", spec: ExecSpec, result: ExecResult },
-  copier: { capability: "copier", spec: CopierSpec, result: CopierResult },
+  copier: { capability: "copier", spec: CopierSpec, result: CopierOutput },
   git: { capability: "git", spec: GitSpec, result: GitResult },
 } as const;
 
