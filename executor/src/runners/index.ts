@@ -1,5 +1,6 @@
 /** The runners this executor has, by job kind; its capabilities follow from them. */
 import { type JobKind, jobKinds } from "@codegen-orchestrator/shared";
+import { runAgent } from "./agent.ts";
 import { runCopier } from "./copier.ts";
 import { runExec } from "./exec.ts";
 import { runGit } from "./git.ts";
@@ -9,6 +10,7 @@ export const runners: { [K in JobKind]: Runner<never> } = {
   exec: runExec as Runner<never>,
   copier: runCopier as Runner<never>,
   git: runGit as Runner<never>,
+  agent: runAgent as Runner<never>,
 };
 
 export const capabilities = (): string[] =>

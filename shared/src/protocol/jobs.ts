@@ -4,6 +4,7 @@
  * assign and validate their own results before sending them.
  */
 import { z } from "zod";
+import { AgentResult, AgentSpec } from "./agent.ts";
 import { CopierOutput, CopierSpec } from "./copier.ts";
 import { GitResult, GitSpec } from "./git.ts";
 import { EnvName } from "./values.ts";
@@ -27,6 +28,7 @@ export const jobKinds = {
   exec: { capability: "exec", spec: ExecSpec, result: ExecResult },
   copier: { capability: "copier", spec: CopierSpec, result: CopierOutput },
   git: { capability: "git", spec: GitSpec, result: GitResult },
+  agent: { capability: "agent", spec: AgentSpec, result: AgentResult },
 } as const;
 
 export type JobKind = keyof typeof jobKinds;

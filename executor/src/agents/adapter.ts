@@ -1,0 +1,109 @@
+/** One interface over headless coding agents: start (or resume) a session, get a parsed result. */
+import type { AgentSpec, AgentUsage } from "@codegen-orchestrator/shared";
+import { z } from "zod";
+import type { ProcessOutcome } from "../process/run-process.ts";
+
+export interface AgentInvocation {
+  spec: AgentSpec;
+  /** The checkout the agent works in. */
+  cwd: string;
+  /** The agent's HOME: kept per workspace, so its session files outlive the job. */
+  home: string;
+  /** A private directory for this run's files (a prompt file, say); removed afterwards. */
+  scratch: string;
+  /** The model API key, for the agent's process only. */
+  apiKey: string | undefined;
+  signal: AbortSignal;
+  deadlineAt: number;
+  log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;
+}
+
+/** What every adapter reports, whatever its CLI prints. */
+export interface AgentReport {
+  sessionId: string | null;
+  result: string;
+  isError: boolean;
+  costUsd: number | null;
+  usage: AgentUsage | null;
+  turns: number | null;
+}
+
+export interface AgentCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  stdin?: string;
+}
+
+export interface Adapter {
+  /** The command to run for this invocation. */
+  command(invocation: AgentInvocation): Promise<AgentCommand>;
+  /** The report, from what the command printed; throws with a clear message when it cannot. */
+  parse(outcome: ProcessOutcome): AgentReport;
+}
+
+/** The JSON result Claude Code (`--output-format json`) and Droid (`-o json`) print. */
+const CliResult = z.object({
+  session_id: z.string().optional(),
+  result: z.string().optional(),
+  is_error: z.boolean().optional(),
+  total_cost_usd: z.number().optional(),
+  num_turns: z.number().int().optional(),
+  subtype: z.string().optional(),
+  usage: z
+    .object({
+      input_tokens: z.number().optional(),
+      output_tokens: z.number().optional(),
+      cache_read_input_tokens: z.number().optional(),
+      cache_creation_input_tokens: z.number().optional(),
+    })
+    .optional(),
+});
+
+/** The last JSON object a CLI printed on stdout (some print progress lines before it). */
+export function lastJson(stdout: string): unknown {
+  const text = stdout.trim();
+  try {
+    return JSON.parse(text);
+  } catch {
+    const lines = text.split("\n").reverse();
+    for (const line of lines) {
+      try {
+        return JSON.parse(line);
+      } catch {
+        // Not this line.
+      }
+    }
+  }
+  throw new Error("the agent printed no JSON result");
+}
+
+export function parseCliResult(outcome: ProcessOutcome, name: string): AgentReport {
+  const parsed = CliResult.safeParse(lastJson(outcome.stdout));
+  if (!parsed.success)
+    throw new Error(`${name} printed a result we cannot read: ${parsed.error.issues[0]?.message}`);
+  const r = parsed.data;
+  return {
+    sessionId: r.session_id ?? null,
+    result: r.result ?? r.subtype ?? "",
+    isError: r.is_error ?? outcome.exitCode !== 0,
+    costUsd: r.total_cost_usd ?? null,
+    usage: r.usage
+      ? {
+          inputTokens: r.usage.input_tokens ?? 0,
+          outputTokens: r.usage.output_tokens ?? 0,
+          cacheReadInputTokens: r.usage.cache_read_input_tokens ?? 0,
+          cacheCreationInputTokens: r.usage.cache_creation_input_tokens ?? 0,
+        }
+      : null,
+    turns: r.num_turns ?? null,
+  };
+}
+
+/** What every agent process gets: PATH, its HOME, a UTF-8 locale, the spec's env. */
+export const baseEnv = (invocation: AgentInvocation, path: string): Record<string, string> => ({
+  PATH: path,
+  HOME: invocation.home,
+  LANG: "C.UTF-8",
+  ...invocation.spec.env,
+});

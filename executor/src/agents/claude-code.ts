@@ -1,0 +1,41 @@
+/**
+ * Claude Code, headless: `claude -p --output-format json`, the prompt on stdin, `--resume` to go on
+ * with a session. Unattended but not unbounded: `acceptEdits` plus an explicit tool list (as root,
+ * Claude Code refuses to skip permissions outside a sandbox, and it should).
+ */
+import { defaultPath } from "../process/run-process.ts";
+import { type Adapter, baseEnv, parseCliResult } from "./adapter.ts";
+
+export const CLAUDE_DEFAULT_TOOLS = ["Bash", "Edit", "MultiEdit", "Write", "Read", "Glob", "Grep", "LS"];
+
+export const claudeCode: Adapter = {
+  async command(invocation) {
+    const { spec } = invocation;
+    const args = [
+      "-p",
+      "--output-format",
+      "json",
+      "--permission-mode",
+      "acceptEdits",
+      "--allowedTools",
+      (spec.allowedTools ?? CLAUDE_DEFAULT_TOOLS).join(","),
+      ...(spec.resumeSession ? ["--resume", spec.resumeSession] : []),
+      ...(spec.model ? ["--model", spec.model] : []),
+      ...(spec.maxTurns ? ["--max-turns", String(spec.maxTurns)] : []),
+    ];
+    return {
+      command: process.env.ORCHESTRATOR_CLAUDE_BIN || "claude",
+      args,
+      stdin: spec.prompt,
+      env: {
+        ...baseEnv(invocation, defaultPath()),
+        // No auto-update, telemetry or other traffic beyond the model API.
+        DISABLE_AUTOUPDATER: "1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        ...(invocation.apiKey ? { ANTHROPIC_API_KEY: invocation.apiKey } : {}),
+        ...(spec.baseUrl ? { ANTHROPIC_BASE_URL: spec.baseUrl } : {}),
+      },
+    };
+  },
+  parse: (outcome) => parseCliResult(outcome, "Claude Code"),
+};

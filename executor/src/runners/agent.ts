@@ -1,0 +1,144 @@
+/**
+ * `agent` jobs: a headless coding agent works on a checkout in its workspace; the result says what
+ * it answered, what it cost, which session to resume and what it changed, and (when asked) the
+ * changes are committed and pushed. The API key reaches only the agent's process and is masked in
+ * every log line.
+ */
+import type { AgentAdapter, AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
+import type { Adapter } from "../agents/adapter.ts";
+import { claudeCode } from "../agents/claude-code.ts";
+import { customAgent } from "../agents/custom.ts";
+import { droid } from "../agents/droid.ts";
+import { changesSince, openWorkspace, prepareCheckout } from "../agents/workspace.ts";
+import { Git, GitError } from "../git/git.ts";
+import { maskSecret } from "../git/sandbox.ts";
+import { runProcess } from "../process/run-process.ts";
+import type { Runner, RunOutcome } from "./runner.ts";
+
+const adapters: Record<AgentAdapter, Adapter> = { "claude-code": claudeCode, droid, custom: customAgent };
+const INSTALL_HINT: Record<AgentAdapter, string> = {
+  "claude-code": "install Claude Code on the executor host (npm install -g @anthropic-ai/claude-code)",
+  droid: "install Factory Droid on the executor host",
+  custom: "check the job's `command`",
+};
+const RESULT_LIMIT = 65_536;
+
+export const runAgent: Runner<AgentSpec> = async (spec, context): Promise<RunOutcome> => {
+  const apiKey = spec.apiKeySecret === undefined ? undefined : context.secrets[spec.apiKeySecret];
+  if (spec.apiKeySecret !== undefined && apiKey === undefined) {
+    return { status: "failed", output: undefined, error: `the job has no secret named ${spec.apiKeySecret}` };
+  }
+  const credentialsSecret = spec.checkout?.credentials?.passwordSecret;
+  const password = credentialsSecret === undefined ? undefined : context.secrets[credentialsSecret];
+  if (credentialsSecret !== undefined && password === undefined) {
+    return { status: "failed", output: undefined, error: `the job has no secret named ${credentialsSecret}` };
+  }
+  const log: typeof context.log = (stream, chunk) => context.log(stream, maskSecret(chunk, apiKey));
+  const started = performance.now();
+  let workspace: Awaited<ReturnType<typeof openWorkspace>>;
+  try {
+    workspace = await openWorkspace(spec, context.workdir, context.cacheDir);
+  } catch (error) {
+    return { status: "failed", output: undefined, error: (error as Error).message };
+  }
+  try {
+    const git = new Git({
+      cwd: workspace.cwd,
+      credentials:
+        password === undefined
+          ? undefined
+          : { username: spec.checkout?.credentials?.username ?? "x-access-token", password },
+      signal: context.signal,
+      deadlineAt: context.deadlineAt,
+      log,
+    });
+    const baseline = await prepareCheckout(spec, workspace, git);
+    const adapter = adapters[spec.adapter];
+    const invocation = {
+      spec,
+      cwd: workspace.cwd,
+      home: workspace.home,
+      scratch: workspace.scratch,
+      apiKey,
+      signal: context.signal,
+      deadlineAt: context.deadlineAt,
+      log,
+    };
+    const command = await adapter.command(invocation);
+    log(
+      "system",
+      `${spec.adapter}: ${spec.resumeSession ? `resuming session ${spec.resumeSession}` : "new session"}\n`,
+    );
+    const outcome = await runProcess(command.command, command.args, {
+      cwd: workspace.cwd,
+      env: command.env,
+      stdin: command.stdin,
+      signal: context.signal,
+      deadlineAt: context.deadlineAt,
+      log,
+      captureBytes: 4 * 1024 * 1024,
+      pidFile: `${context.workdir}.pid`,
+    });
+    if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
+    if (outcome.spawnError) {
+      return {
+        status: "failed",
+        output: undefined,
+        error: `could not start ${command.command}: ${outcome.spawnError.message}; ${INSTALL_HINT[spec.adapter]}`,
+      };
+    }
+    let report: ReturnType<Adapter["parse"]>;
+    try {
+      report = adapter.parse(outcome);
+    } catch (error) {
+      const tail = maskSecret(outcome.stderr.trim().split("\n").slice(-3).join(" | "), apiKey);
+      return {
+        status: "failed",
+        output: undefined,
+        error: `${(error as Error).message} (exit ${outcome.exitCode}${tail ? `: ${tail}` : ""})`,
+      };
+    }
+    const { changes, truncated } = await changesSince(git, baseline);
+    let commit: string | null = null;
+    let pushed = false;
+    const push = spec.checkout?.push;
+    if (push && !report.isError && changes.length > 0) {
+      if ((await git.currentBranch()) !== push.branch) await git.checkout(push.branch, { create: true });
+      commit = await git.commitAll({ message: push.message, author: push.author });
+      if (commit) {
+        await git.push({ branch: push.branch });
+        pushed = true;
+      }
+    }
+    const output: AgentResult = {
+      adapter: spec.adapter,
+      sessionId: report.sessionId,
+      result: maskSecret(report.result, apiKey).slice(0, RESULT_LIMIT),
+      isError: report.isError,
+      costUsd: report.costUsd,
+      usage: report.usage,
+      turns: report.turns,
+      durationMs: Math.round(performance.now() - started),
+      filesChanged: changes,
+      filesChangedTruncated: truncated,
+      commit,
+      pushed,
+    };
+    if (report.isError) {
+      return {
+        status: "failed",
+        output,
+        error: `the agent reported an error: ${output.result.slice(0, 500)}`,
+      };
+    }
+    return { status: "succeeded", output };
+  } catch (error) {
+    if (error instanceof GitError) {
+      if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
+      return { status: "failed", output: undefined, error: `git: ${error.message}` };
+    }
+    throw error;
+  } finally {
+    await workspace.release();
+  }
+};

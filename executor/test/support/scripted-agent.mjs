@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// A small agent that speaks the custom adapter's JSON contract: it reads the request on stdin,
+// "works" (writes NOTES.md in the workdir, appending to it when resuming), and prints its result.
+// With AGENT_MODE=broken it breaks the contract; with AGENT_MODE=slow it sleeps.
+import { appendFileSync } from "node:fs";
+import path from "node:path";
+
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+const request = JSON.parse(input);
+const mode = process.env.AGENT_MODE ?? "";
+if (mode === "slow") await new Promise((resolve) => setTimeout(resolve, 60_000));
+if (mode === "broken") {
+  console.log(JSON.stringify({ answer: "no result field" }));
+  process.exit(0);
+}
+const sessionId = request.sessionId ?? `session-${process.pid}`;
+appendFileSync(path.join(request.workdir, "NOTES.md"), `${request.prompt}\n`);
+console.log("progress: wrote NOTES.md");
+console.log(
+  JSON.stringify({
+    result: `done: ${request.prompt} (api key given: ${process.env.AGENT_API_KEY ? "yes" : "no"})`,
+    sessionId,
+    costUsd: 0.01,
+    turns: 1,
+    usage: { inputTokens: 5, outputTokens: 7 },
+  }),
+);

@@ -1,0 +1,101 @@
+/**
+ * `agent` jobs: a headless CLI coding agent (Claude Code, Factory Droid, or a custom command) works
+ * on a project checkout. The API key is a job secret handed only to the agent's process; the result
+ * carries the session id (so the next iteration resumes it), the cost and the files changed.
+ */
+import { z } from "zod";
+import { GitAuthor, GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
+import { EnvName } from "./values.ts";
+
+export const AgentAdapter = z.enum(["claude-code", "droid", "custom"]);
+export type AgentAdapter = z.infer<typeof AgentAdapter>;
+
+const SessionId = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, "a session id");
+
+export const AgentSpec = z
+  .strictObject({
+    adapter: AgentAdapter.default("claude-code"),
+    prompt: z.string().min(1).max(200_000),
+    /**
+     * A stable name for where the agent works (e.g. the project's id): the same workspace keeps
+     * the agent's session files between jobs, which `resumeSession` needs.
+     */
+    workspace: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a workspace name (lowercase, digits, dashes)")
+      .optional(),
+    /** Continue this session (a previous iteration's `sessionId`) in the same workspace. */
+    resumeSession: SessionId.optional(),
+    model: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, "a model name")
+      .optional(),
+    maxTurns: z.number().int().min(1).max(500).optional(),
+    /** Tools the agent may use unattended (Claude Code's `--allowedTools` rules). */
+    allowedTools: z
+      .array(z.string().regex(/^[A-Za-z0-9_*:.,/() -]{1,200}$/))
+      .max(64)
+      .optional(),
+    /** The project to work on; without it the agent starts in an empty directory. */
+    checkout: z
+      .strictObject({
+        url: GitRemoteUrl,
+        ref: GitRef.optional(),
+        credentials: GitCredentials.optional(),
+        /** Commit what the agent changed and push it to this branch. */
+        push: z
+          .strictObject({ branch: GitRef, message: z.string().min(1).max(65_536), author: GitAuthor })
+          .optional(),
+      })
+      .optional(),
+    /** `process`: a plain child process in the workspace (containers come with the container kind). */
+    isolation: z.enum(["process"]).default("process"),
+    /** The job secret that holds the model API key, given to the agent as ANTHROPIC_API_KEY (or FACTORY_API_KEY). */
+    apiKeySecret: EnvName.optional(),
+    /** The model API's base URL (a proxy, or a loopback server in tests). */
+    baseUrl: z.url().optional(),
+    /** `custom` only: the agent's argv. It reads the request as JSON on stdin, answers JSON on stdout. */
+    command: z.array(z.string().min(1).max(4096)).min(1).max(64).optional(),
+    env: z.record(EnvName, z.string().max(32_768)).default({}),
+  })
+  .refine((spec) => (spec.adapter === "custom") === (spec.command !== undefined), {
+    message: "`command` is required for the custom adapter, and only for it",
+    path: ["command"],
+  })
+  .refine((spec) => spec.resumeSession === undefined || spec.workspace !== undefined, {
+    message: "resuming a session needs the workspace it ran in",
+    path: ["workspace"],
+  });
+export type AgentSpec = z.infer<typeof AgentSpec>;
+
+export const FileChange = z.strictObject({
+  path: z.string(),
+  change: z.enum(["added", "modified", "deleted", "renamed"]),
+});
+
+export const AgentUsage = z.strictObject({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadInputTokens: z.number().int().nonnegative(),
+  cacheCreationInputTokens: z.number().int().nonnegative(),
+});
+export type AgentUsage = z.infer<typeof AgentUsage>;
+
+export const AgentResult = z.strictObject({
+  adapter: AgentAdapter,
+  sessionId: SessionId.nullable(),
+  /** The agent's final answer (at most 64 KiB; the full transcript stays in the job's log). */
+  result: z.string().max(65_536),
+  isError: z.boolean(),
+  costUsd: z.number().nonnegative().nullable(),
+  usage: AgentUsage.nullable(),
+  turns: z.number().int().nonnegative().nullable(),
+  durationMs: z.number().nonnegative(),
+  /** What changed in the checkout, against where the agent started (at most 1,000 entries). */
+  filesChanged: z.array(FileChange).max(1000),
+  filesChangedTruncated: z.boolean(),
+  /** The commit made of the changes (when `checkout.push` was asked), and whether it was pushed. */
+  commit: z.string().nullable(),
+  pushed: z.boolean(),
+});
+export type AgentResult = z.infer<typeof AgentResult>;
