@@ -37,4 +37,25 @@ describe("OpenAPI document", () => {
     expect([...served].sort()).toEqual([...documented].sort());
     expect(served.size).toBeGreaterThanOrEqual(20);
   });
+
+  it("documents job secrets as references by environment name, never values", async () => {
+    const { components } = await (await call("/openapi.json", { key: null })).json<any>();
+    const refs = {
+      type: "object",
+      additionalProperties: { $ref: "#/components/schemas/SecretRef" },
+      propertyNames: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+    };
+    expect(components.schemas.SubmitJob.properties.secrets).toMatchObject({
+      ...refs,
+      default: {},
+      maxProperties: 32,
+    });
+    expect(components.schemas.SubmitJob.required).not.toContain("secrets");
+    expect(components.schemas.Job.properties.secrets).toMatchObject(refs);
+    expect(components.schemas.SecretRef).toMatchObject({
+      required: ["projectId", "name"],
+      additionalProperties: false,
+    });
+    expect(Object.keys(components.schemas.SecretRef.properties)).toEqual(["projectId", "name"]);
+  });
 });

@@ -36,6 +36,11 @@ export function invalidRequest(error: z.ZodError, where: string): ApiError {
     path: [where, ...issue.path.map(String)].join("."),
     message: issue.message,
   }));
+  return invalidFields(where, issues);
+}
+
+/** The same 400 for checks zod cannot make (e.g. against the database); paths are full: `body.x.y`. */
+export function invalidFields(where: string, issues: { path: string; message: string }[]): ApiError {
   return new ApiError(400, "invalid_request", `Invalid ${where}: see details.issues.`, { issues });
 }
 

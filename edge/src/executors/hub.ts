@@ -18,9 +18,12 @@ import {
   type Outgoing,
   type RunningJob,
 } from "@codegen-orchestrator/shared";
+import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { newId } from "../ids.ts";
+import type { SecretAddress } from "../secrets/crypto.ts";
 import { hubConfig } from "./config.ts";
+import { JobSecrets, type Opened, refKey } from "./job-secrets.ts";
 import { ACTIVE, type ExecutorProfile, type JobRow, JobStore } from "./job-store.ts";
 import { type CancelOrder, reconcile, sweepLeases } from "./leases.ts";
 import { LogArchiver } from "./log-archiver.ts";
@@ -42,6 +45,18 @@ interface Attachment {
 const MAX_STRIKES = 20;
 const DISPATCH_BATCH = 500;
 
+type AssignFrame = Outgoing<Extract<HubMessage, { type: "assign" }>>;
+
+/** A job assigned in the store whose `assign` frame waits for its secrets to be read and opened. */
+interface PendingAssign {
+  frame: AssignFrame;
+  refs: Record<string, SecretAddress>;
+  executorId: string;
+  handle: WebSocket;
+}
+
+const attemptKey = ({ jobId, attempt }: RunningJob) => `${jobId}#${attempt}`;
+
 export interface LiveExecutor extends ExecutorProfile {
   connected: boolean;
   running: number;
@@ -56,6 +71,9 @@ export class ExecutorHub extends DurableObject<Env> {
   #alarmArmed = false;
   readonly #archiver: LogArchiver;
   readonly #config: ReturnType<typeof hubConfig>;
+  readonly #secrets: JobSecrets;
+  /** Jobs (by id and attempt) assigned in the store whose `assign` waits for secrets. In memory. */
+  readonly #awaitingSecrets = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -63,6 +81,7 @@ export class ExecutorHub extends DurableObject<Env> {
     this.#logs = new LogStore(ctx.storage.sql);
     this.#archiver = new LogArchiver(this.#logs, env.LOGS);
     this.#config = hubConfig(env);
+    this.#secrets = new JobSecrets(database(env.DB), env.SECRETS_KEY);
   }
 
   // ── WebSocket side ────────────────────────────────────────────────────────────────────────────
@@ -197,6 +216,7 @@ export class ExecutorHub extends DurableObject<Env> {
       kind: input.kind,
       spec: JSON.stringify(input.spec),
       labels: JSON.stringify(input.labels),
+      secret_refs: JSON.stringify(input.secrets ?? {}),
       status: "queued",
       attempt: 1,
       max_attempts: input.maxAttempts ?? this.#config.maxAttempts,
@@ -233,7 +253,11 @@ export class ExecutorHub extends DurableObject<Env> {
     const now = Date.now();
     if (job.status === "queued")
       this.#store.finish(id, "cancelled", null, "cancelled before it started", now);
-    else if (ACTIVE.includes(job.status)) {
+    else if (this.#awaitingSecrets.has(attemptKey({ jobId: id, attempt: job.attempt }))) {
+      // Assigned, but its executor has not been sent it yet: nothing to kill, and its slot frees.
+      this.#store.finish(id, "cancelled", null, "cancelled before it started", now);
+      this.#dispatch();
+    } else if (ACTIVE.includes(job.status)) {
       this.#store.requestCancel(id, now);
       this.#send(job.executor_id, {
         type: "cancel",
@@ -336,7 +360,11 @@ export class ExecutorHub extends DurableObject<Env> {
     this.#store.finish(job.id, status as "succeeded", output, error, now);
   }
 
-  /** Assigns queued jobs, oldest first, each to the least-loaded executor that fits it. */
+  /**
+   * Assigns queued jobs, oldest first, each to the least-loaded executor that fits it. A job with
+   * secret references is assigned in the store now (so that no pass assigns it twice) and sent
+   * once its secrets are read and opened; see #sendWithSecrets.
+   */
   #dispatch(): void {
     const now = Date.now();
     const profiles = this.#store.profiles();
@@ -348,6 +376,7 @@ export class ExecutorHub extends DurableObject<Env> {
     }
     // Nothing to scan when the fleet has no free slot; stop as soon as the slots run out.
     let free = freeSlots(candidates, loads);
+    const pending: PendingAssign[] = [];
     if (free > 0) {
       for (const job of this.#store.queued(DISPATCH_BATCH)) {
         const best = pickExecutor({ kind: job.kind, labels: JSON.parse(job.labels) }, candidates, loads);
@@ -355,7 +384,7 @@ export class ExecutorHub extends DurableObject<Env> {
         const { executorId } = best.profile;
         this.#store.assign(job.id, executorId, now, this.#config.leaseMs, job.timeout_ms);
         loads.set(executorId, (loads.get(executorId) ?? 0) + 1);
-        this.#sendTo(best.handle, {
+        const frame: AssignFrame = {
           type: "assign",
           jobId: job.id,
           attempt: job.attempt,
@@ -363,11 +392,81 @@ export class ExecutorHub extends DurableObject<Env> {
           spec: JSON.parse(job.spec),
           deadlineAt: now + job.timeout_ms,
           secrets: {},
-        });
+        };
+        if (job.secret_refs === "{}") this.#sendTo(best.handle, frame);
+        else {
+          const refs = JSON.parse(job.secret_refs) as Record<string, SecretAddress>;
+          pending.push({ frame, refs, executorId, handle: best.handle });
+          this.#awaitingSecrets.add(attemptKey(frame));
+        }
         if (--free === 0) break;
       }
     }
+    if (pending.length > 0) this.ctx.waitUntil(this.#sendWithSecrets(pending));
     if (!this.#alarmArmed) this.ctx.waitUntil(this.#armAlarm());
+  }
+
+  /**
+   * Reads and opens the secrets of jobs just assigned, then sends each its `assign` frame. Other
+   * messages run while this awaits D1, so after the await nothing is taken for granted: a job is
+   * sent only if the same executor still holds it at the same attempt, still `assigned`, and its
+   * socket is still open. A job requeued meanwhile (reconnect, lease) was or will be assigned again
+   * as a new attempt, with its own pending send; a job cancelled meanwhile was finished by
+   * `cancel`; a closed socket is left to the lease and reconcile paths, as a failed send is. The
+   * checks and the send (or the finish) run with no await between them.
+   */
+  async #sendWithSecrets(pending: readonly PendingAssign[]): Promise<void> {
+    try {
+      const unique = new Map<string, SecretAddress>();
+      for (const { refs } of pending) for (const ref of Object.values(refs)) unique.set(refKey(ref), ref);
+      let opened: Map<string, Opened>;
+      try {
+        opened = await this.#secrets.open([...unique.values()]);
+      } catch (err) {
+        // D1 failed (not the job's fault): back to the queue, an attempt spent; the alarm retries.
+        console.error(JSON.stringify({ event: "job_secrets_unreadable", error: (err as Error).message }));
+        const now = Date.now();
+        for (const { frame, executorId } of pending) {
+          const job = this.#store.heldBy(executorId, frame);
+          if (job?.status === "assigned") this.#store.requeue(job, now, "the hub could not read its secrets");
+        }
+        return;
+      }
+      const now = Date.now();
+      let freed = false;
+      for (const { frame, refs, executorId, handle } of pending) {
+        this.#awaitingSecrets.delete(attemptKey(frame));
+        const job = this.#store.heldBy(executorId, frame);
+        if (job?.status !== "assigned") continue;
+        if (job.cancel_requested) {
+          this.#store.finish(job.id, "cancelled", null, "cancelled before it started", now);
+          freed = true;
+          continue;
+        }
+        const values: Record<string, string> = {};
+        let failure: string | null = null;
+        for (const [envName, ref] of Object.entries(refs)) {
+          const secret = opened.get(refKey(ref));
+          if (!secret?.ok) {
+            const why = secret?.why ?? "was not read";
+            failure = `Secret ${ref.name} of project ${ref.projectId} (for ${envName}) ${why}.`;
+            break;
+          }
+          values[envName] = secret.value;
+        }
+        if (failure !== null) {
+          console.warn(JSON.stringify({ event: "job_secrets_failed", jobId: job.id, error: failure }));
+          this.#store.finish(job.id, "failed", null, failure, now);
+          freed = true;
+          continue;
+        }
+        if (handle.readyState !== WebSocket.OPEN) continue;
+        this.#sendTo(handle, { ...frame, secrets: values });
+      }
+      if (freed) this.#dispatch();
+    } finally {
+      for (const { frame } of pending) this.#awaitingSecrets.delete(attemptKey(frame));
+    }
   }
 
   /** While any job is queued or active, or logs await archiving, sweep a few times per lease. */

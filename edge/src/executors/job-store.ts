@@ -24,6 +24,8 @@ export interface JobRow {
   log_bytes: number;
   /** Log bytes not yet archived to R2: when it reaches a segment, the hub archives. */
   log_unarchived: number;
+  /** JSON: environment name → `{ projectId, name }` of a project secret. References, never values. */
+  secret_refs: string;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   error TEXT,
   log_bytes INTEGER NOT NULL DEFAULT 0,
   log_unarchived INTEGER NOT NULL DEFAULT 0,
+  secret_refs TEXT NOT NULL DEFAULT '{}',
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
@@ -81,10 +84,13 @@ export class JobStore {
   constructor(sql: SqlStorage) {
     this.sql = sql;
     sql.exec(SCHEMA);
-    // Storage created before the column existed (local dev state) gains it in place.
+    // Storage created before a column existed (local dev state) gains it in place.
     const columns = sql.exec<{ name: string }>("PRAGMA table_info(jobs)").toArray();
     if (!columns.some((column) => column.name === "log_unarchived")) {
       sql.exec("ALTER TABLE jobs ADD COLUMN log_unarchived INTEGER NOT NULL DEFAULT 0");
+    }
+    if (!columns.some((column) => column.name === "secret_refs")) {
+      sql.exec("ALTER TABLE jobs ADD COLUMN secret_refs TEXT NOT NULL DEFAULT '{}'");
     }
   }
 
@@ -96,8 +102,8 @@ export class JobStore {
   ): void {
     this.sql.exec(
       `INSERT INTO jobs (id, idempotency_key, kind, spec, labels, status, attempt, max_attempts, executor_id,
-         lease_expires_at, timeout_ms, deadline_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         lease_expires_at, timeout_ms, deadline_at, secret_refs, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       job.id,
       job.idempotency_key,
       job.kind,
@@ -110,6 +116,7 @@ export class JobStore {
       job.lease_expires_at,
       job.timeout_ms,
       job.deadline_at,
+      job.secret_refs,
       job.created_at,
       job.updated_at,
     );

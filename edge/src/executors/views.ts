@@ -1,5 +1,6 @@
 /** The API's view of a job, and what a submit carries. */
 import type { JobKind, JobStatus } from "@codegen-orchestrator/shared";
+import type { SecretAddress } from "../secrets/crypto.ts";
 import type { JobRow } from "./job-store.ts";
 import type { LogRow } from "./log-store.ts";
 
@@ -10,6 +11,8 @@ export interface SubmitJob {
   labels: Record<string, string>;
   timeoutMs?: number | undefined;
   maxAttempts?: number | undefined;
+  /** Environment name → the project secret whose value the executor gets under it. */
+  secrets?: Record<string, SecretAddress> | undefined;
 }
 
 export interface JobView {
@@ -18,6 +21,8 @@ export interface JobView {
   kind: JobKind;
   spec: unknown;
   labels: Record<string, string>;
+  /** The references only: a value never leaves the hub except in the `assign` frame. */
+  secrets: Record<string, SecretAddress>;
   status: JobStatus;
   attempt: number;
   maxAttempts: number;
@@ -49,6 +54,7 @@ export function toJobView({ job: row, log }: JobRecord): JobView {
     kind: row.kind,
     spec: JSON.parse(row.spec),
     labels: JSON.parse(row.labels),
+    secrets: JSON.parse(row.secret_refs),
     status: row.status,
     attempt: row.attempt,
     maxAttempts: row.max_attempts,

@@ -1,13 +1,25 @@
 /** `/jobs`: work for the executor fleet. Admins submit, read (with the log) and cancel jobs. */
 
-import { JobKind, JobStatus, jobKinds, Labels, Timestamp, Ulid } from "@codegen-orchestrator/shared";
+import {
+  EnvName,
+  JobKind,
+  JobStatus,
+  jobKinds,
+  Labels,
+  SecretName,
+  Timestamp,
+  Ulid,
+} from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
+import { and, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { projects, secrets } from "../../db/schema.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { type JobRecord, type JobView, toJobView } from "../../executors/views.ts";
 import { newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
-import { invalidRequest, notFound } from "../errors.ts";
+import { invalidFields, invalidRequest, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, IdParam, json, jsonBody, router, security } from "../openapi.ts";
 
@@ -18,6 +30,18 @@ const LogChunk = z.object({
   chunk: z.string(),
 });
 
+const MAX_JOB_SECRETS = 32;
+
+const SecretRef = z
+  .strictObject({ projectId: Ulid, name: SecretName })
+  .describe("a project secret, by name: the hub resolves its value when it assigns the job")
+  .meta({ id: "SecretRef" });
+
+/** Environment name → secret reference. Only references cross the API; values never do. */
+const SecretRefs = z.record(EnvName, SecretRef);
+/** The generator drops a record's key schema: state the names' pattern in the document. */
+const secretRefsDoc = { propertyNames: { type: "string", pattern: z.toJSONSchema(EnvName).pattern } };
+
 const Job = z
   .object({
     id: Ulid,
@@ -25,6 +49,9 @@ const Job = z
     kind: JobKind,
     spec: z.unknown(),
     labels: Labels,
+    secrets: SecretRefs.describe(
+      "the secrets the job gets, by environment name: references, never values",
+    ).meta(secretRefsDoc),
     status: JobStatus,
     attempt: z.number().int(),
     maxAttempts: z.number().int(),
@@ -55,6 +82,15 @@ const SubmitJob = z
       .max(24 * 3_600_000)
       .optional(),
     maxAttempts: z.number().int().min(1).max(10).optional(),
+    secrets: SecretRefs.refine((refs) => Object.keys(refs).length <= MAX_JOB_SECRETS, {
+      message: `at most ${MAX_JOB_SECRETS} secrets`,
+    })
+      .default({})
+      .describe(
+        "project secrets the executor gets under these names (the exec child's environment; " +
+          "`credentials.passwordSecret` of git and copier specs). The value is read when the job is assigned.",
+      )
+      .meta({ ...secretRefsDoc, maxProperties: MAX_JOB_SECRETS }),
   })
   .meta({ id: "SubmitJob" });
 
@@ -65,6 +101,48 @@ function checkedSubmit(input: z.infer<typeof SubmitJob>, where: string) {
   const spec = jobKinds[input.kind].spec.safeParse(input.spec);
   if (!spec.success) throw invalidRequest(spec.error, `${where}.spec`);
   return { ...input, spec: spec.data, idempotencyKey: input.idempotencyKey ?? newId() };
+}
+
+/** D1 binds at most 100 parameters per statement. */
+const PROJECTS_PER_QUERY = 90;
+
+/**
+ * Every secret reference must name a live project that holds that secret; otherwise a 400 whose
+ * issues name each failing entry (`body.jobs.2.secrets.GIT_PASSWORD.name`). Reads names only.
+ */
+async function checkSecretRefs(db: Db, jobs: { where: string; secrets: z.infer<typeof SecretRefs> }[]) {
+  const refs = jobs.flatMap(({ where, secrets: refs }) =>
+    Object.entries(refs).map(([envName, ref]) => ({ path: `${where}.secrets.${envName}`, ref })),
+  );
+  if (refs.length === 0) return;
+  const projectIds = [...new Set(refs.map(({ ref }) => ref.projectId))];
+  const live = new Set<string>();
+  const held = new Set<string>();
+  for (let i = 0; i < projectIds.length; i += PROJECTS_PER_QUERY) {
+    const ids = projectIds.slice(i, i + PROJECTS_PER_QUERY);
+    const [liveRows, secretRows] = await db.batch([
+      db
+        .select({ id: projects.id })
+        .from(projects)
+        .where(and(inArray(projects.id, ids), isNull(projects.deletedAt))),
+      db
+        .select({ projectId: secrets.projectId, name: secrets.name })
+        .from(secrets)
+        .where(inArray(secrets.projectId, ids)),
+    ]);
+    for (const row of liveRows) live.add(row.id);
+    for (const row of secretRows) held.add(`${row.projectId}/${row.name}`);
+  }
+  const issues = refs.flatMap(({ path, ref }) => {
+    if (!live.has(ref.projectId)) return [{ path: `${path}.projectId`, message: "no project with this id" }];
+    if (!held.has(`${ref.projectId}/${ref.name}`)) {
+      return [
+        { path: `${path}.name`, message: `project ${ref.projectId} holds no secret named ${ref.name}` },
+      ];
+    }
+    return [];
+  });
+  if (issues.length > 0) throw invalidFields("body", issues);
 }
 
 const LogQuery = z.strictObject({
@@ -91,7 +169,9 @@ export const jobsRoutes = router()
     }),
     async (c) => {
       assertAdmin(c);
-      const record = await executorHub(c.env).submit(checkedSubmit(c.req.valid("json"), "body"));
+      const input = checkedSubmit(c.req.valid("json"), "body");
+      await checkSecretRefs(c.get("db"), [{ where: "body", secrets: input.secrets }]);
+      const record = await executorHub(c.env).submit(input);
       const job = found(record);
       await audited(c, {
         action: "job.submit",
@@ -118,6 +198,10 @@ export const jobsRoutes = router()
     async (c) => {
       assertAdmin(c);
       const inputs = c.req.valid("json").jobs.map((input, i) => checkedSubmit(input, `body.jobs.${i}`));
+      await checkSecretRefs(
+        c.get("db"),
+        inputs.map((input, i) => ({ where: `body.jobs.${i}`, secrets: input.secrets })),
+      );
       const items = (await executorHub(c.env).submitMany(inputs)).map((record) => toJobView(record));
       await audited(c, {
         action: "job.submit_batch",

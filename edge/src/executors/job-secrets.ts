@@ -1,0 +1,100 @@
+/**
+ * The values of the project secrets jobs reference, read from D1 and opened with the keyring when
+ * the hub sends a job to its executor. Why a secret could not be had is a fixed phrase: never a
+ * value, never key material.
+ */
+import { and, eq, isNull, or } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { projects, secrets } from "../db/schema.ts";
+import {
+  type Keyring,
+  KeyringError,
+  loadKeyring,
+  openSecret,
+  type SecretAddress,
+} from "../secrets/crypto.ts";
+
+/** D1 binds at most 100 parameters per statement; each secret reference takes two. */
+const REFS_PER_QUERY = 45;
+
+export type Opened = { ok: true; value: string } | { ok: false; why: string };
+
+export const refKey = ({ projectId, name }: SecretAddress) => `${projectId}/${name}`;
+
+export class JobSecrets {
+  readonly #db: Db;
+  readonly #keySpec: string | undefined;
+  /** Loaded on first use, once per instance (the configuration cannot change under it). */
+  #keyring: Promise<Keyring> | null = null;
+
+  constructor(db: Db, keySpec: string | undefined) {
+    this.#db = db;
+    this.#keySpec = keySpec;
+  }
+
+  /** The values of these secrets (each read and opened once), or why each could not be had. */
+  async open(refs: readonly SecretAddress[]): Promise<Map<string, Opened>> {
+    const chunks: SecretAddress[][] = [];
+    for (let i = 0; i < refs.length; i += REFS_PER_QUERY) chunks.push(refs.slice(i, i + REFS_PER_QUERY));
+    const read = chunks.map((chunk) =>
+      this.#db
+        .select({
+          projectId: secrets.projectId,
+          name: secrets.name,
+          ciphertext: secrets.ciphertext,
+          iv: secrets.iv,
+          keyVersion: secrets.keyVersion,
+        })
+        .from(secrets)
+        .innerJoin(projects, eq(projects.id, secrets.projectId))
+        .where(
+          and(
+            isNull(projects.deletedAt),
+            or(...chunk.map((ref) => and(eq(secrets.projectId, ref.projectId), eq(secrets.name, ref.name)))),
+          ),
+        ),
+    );
+    const rows = (await Promise.all(read)).flat();
+    const opened = new Map<string, Opened>();
+    for (const ref of refs) {
+      opened.set(refKey(ref), { ok: false, why: "no longer exists (deleted after the job was submitted)" });
+    }
+    if (rows.length === 0) return opened;
+    let keyring: Keyring;
+    try {
+      keyring = await this.#loadKeyring();
+    } catch {
+      for (const row of rows) {
+        opened.set(refKey(row), {
+          ok: false,
+          why: "could not be opened: the server's SECRETS_KEY is unusable",
+        });
+      }
+      return opened;
+    }
+    for (const row of rows) {
+      const at = { projectId: row.projectId, name: row.name };
+      try {
+        opened.set(refKey(at), { ok: true, value: await openSecret(keyring, at, row) });
+      } catch (err) {
+        // KeyringError messages name a key version at most; a failed decryption says nothing useful.
+        const why =
+          err instanceof KeyringError
+            ? `could not be opened: ${err.message}`
+            : "could not be opened: decryption failed (wrong key or damaged ciphertext)";
+        opened.set(refKey(at), { ok: false, why });
+      }
+    }
+    return opened;
+  }
+
+  #loadKeyring(): Promise<Keyring> {
+    this.#keyring ??= loadKeyring(this.#keySpec).catch((err: unknown) => {
+      // The operator's mistake: say what to fix, once; KeyringError messages never echo key material.
+      const message = err instanceof KeyringError ? err.message : "unexpected error";
+      console.error(`secrets keyring unusable: ${message}`);
+      throw err;
+    });
+    return this.#keyring;
+  }
+}
