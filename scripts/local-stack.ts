@@ -150,6 +150,7 @@ export function startExecutor(options: ExecutorOptions): ChildProcess {
   const args = [buildExecutor(), "executor", "--url", options.origin, "--capacity", String(options.capacity)];
   args.push("--data-dir", options.dataDir);
   args.push("--templates-dir", options.templatesDir ?? path.join(root, "templates"));
+  args.push("--ansible-dir", path.join(root, "ansible"));
   const labels = Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`);
   if (labels.length > 0) args.push("--labels", labels.join(","));
   if (options.graceMs !== undefined) args.push("--grace-ms", String(options.graceMs));

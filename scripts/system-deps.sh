@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, when missing: python3-jinja2 and python3-yaml are the
-# references the Jinja and YAML output is compared with (those tests skip, saying so, without them).
+# references the Jinja and YAML output is compared with (those tests skip, saying so, without them);
+# docker.io is the engine the container runner's tests start (they fail, saying so, without it) and
+# busybox-static the one binary their test image is made of; ansible-core and openssh-server run
+# the playbooks of ansible/ against an sshd on 127.0.0.1 (those tests fail, saying so, without them).
 # Needs root and apt-get; elsewhere it says what is missing and carries on.
 set -euo pipefail
 
-packages=(python3-jinja2 python3-yaml)
+packages=(python3-jinja2 python3-yaml busybox-static ansible-core openssh-server)
+# A host with another Docker build (docker-ce, moby-engine) keeps it: docker.io would conflict.
+command -v dockerd >/dev/null || packages+=(docker.io)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -12,10 +17,12 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-  echo "system-deps: not installing ${missing[*]} (needs root and apt-get); the tests that compare with them will skip" >&2
+  echo "system-deps: not installing ${missing[*]} (needs root and apt-get); the tests that compare with them will skip, the Docker and Ansible ones fail" >&2
   exit 0
 fi
 echo "system-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
-  { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+# Another apt run (an unattended upgrade, a second test run) may hold the lock: wait for it.
+apt_get() { apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+  { apt_get update -qq >/dev/null && apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }

@@ -38,7 +38,7 @@ const claude = claudeBinary();
 if (!claude)
   console.warn("agent-runner.test.ts: the Claude Code binary is not installed: its tests are skipped");
 
-describe.skipIf(!claude)("Claude Code (the real CLI)", () => {
+describe.skipIf(!claude)("Claude Code (the real CLI)", { timeout: 60_000 }, () => {
   beforeAll(() => {
     process.env.ORCHESTRATOR_CLAUDE_BIN = claude ?? "";
   });
@@ -145,7 +145,7 @@ describe.skipIf(!claude)("Claude Code (the real CLI)", () => {
   });
 });
 
-describe("custom adapter", () => {
+describe("custom adapter", { timeout: 60_000 }, () => {
   it("speaks the JSON contract: request on stdin, result on stdout, session resumed", async () => {
     const first = await run(
       {
@@ -234,7 +234,7 @@ describe("custom adapter", () => {
   });
 });
 
-describe("Droid adapter", () => {
+describe("Droid adapter", { timeout: 60_000 }, () => {
   it("runs `droid exec -o json --auto high` with the prompt in a private file, the key in FACTORY_API_KEY", async () => {
     // Factory's CLI cannot be installed here; a stand-in on PATH records how it is called and
     // answers in Droid's JSON result format.

@@ -5,6 +5,8 @@ export * from "./api/projects.ts";
 export * from "./api/servers.ts";
 export * from "./api/users.ts";
 export * from "./protocol/agent.ts";
+export * from "./protocol/ansible.ts";
+export * from "./protocol/container.ts";
 export * from "./protocol/copier.ts";
 export * from "./protocol/git.ts";
 export * from "./protocol/jobs.ts";

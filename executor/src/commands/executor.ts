@@ -19,6 +19,7 @@ Options:
   --labels k=v,...    labels jobs can require (default none)
   --data-dir DIR      where job workdirs live (default: <tmp>/orchestrator-executor)
   --templates-dir DIR where relative template paths of copier jobs resolve (default: ./templates)
+  --ansible-dir DIR   the playbooks ansible jobs run (default: ./ansible)
   --token-file PATH   file holding the executor token (else ORCHESTRATOR_EXECUTOR_TOKEN)
   --grace-ms MS       on SIGTERM, how long running jobs may finish before they are handed back (default 30000)
 `;
@@ -31,6 +32,7 @@ export interface ExecutorSettings {
   labels: Record<string, string>;
   dataDir: string;
   templatesDir: string;
+  ansibleDir: string;
   graceMs: number;
   token: string;
 }
@@ -54,6 +56,7 @@ export async function parseExecutorArgs(
       "data-dir": { type: "string", default: path.join(tmpdir(), "orchestrator-executor") },
       "token-file": { type: "string" },
       "templates-dir": { type: "string", default: "templates" },
+      "ansible-dir": { type: "string", default: "ansible" },
       "grace-ms": { type: "string", default: "30000" },
       help: { type: "boolean", short: "h" },
     },
@@ -87,6 +90,7 @@ export async function parseExecutorArgs(
     labels: labels.data,
     dataDir: path.resolve(values["data-dir"]),
     templatesDir: path.resolve(values["templates-dir"]),
+    ansibleDir: path.resolve(values["ansible-dir"]),
     graceMs,
     token,
   };

@@ -16,6 +16,7 @@ import {
   type RunningJob,
 } from "@codegen-orchestrator/shared";
 import type { Logger } from "pino";
+import { sweepOrphanContainers } from "../containers/sweep.ts";
 import { capabilities, runners } from "../runners/index.ts";
 import type { RunOutcome } from "../runners/runner.ts";
 import { HubConnection } from "./connection.ts";
@@ -30,6 +31,8 @@ export interface DaemonOptions {
   dataDir: string;
   /** Where relative template paths of `copier` jobs resolve. */
   templatesDir: string;
+  /** The playbooks `ansible` jobs run. */
+  ansibleDir: string;
   log: Logger;
   /** Called once when the hub refuses this executor for good. */
   onFatal?: (reason: string) => void;
@@ -95,6 +98,11 @@ export class Daemon {
     await this.#killLeftovers();
     await rm(this.#jobsDir, { recursive: true, force: true });
     await mkdir(this.#jobsDir, { recursive: true });
+    // Containers of jobs lost to a crash, once expired. In the background: the engine may be slow
+    // or absent, and it is no reason to delay (or fail) the connection. Never fatal.
+    void sweepOrphanContainers({ log: this.options.log }).catch((error: Error) =>
+      this.options.log.warn({ error: error.message }, "container sweep failed"),
+    );
     this.#connection.start();
   }
 
@@ -248,6 +256,7 @@ export class Daemon {
           deadlineAt: assign.deadlineAt,
           cacheDir: path.join(this.options.dataDir, "cache"),
           templatesDir: this.options.templatesDir,
+          ansibleDir: this.options.ansibleDir,
           secrets: assign.secrets,
           signal: job.controller.signal,
           log: (stream, chunk) => this.#log(job, stream, chunk),
@@ -267,8 +276,11 @@ export class Daemon {
       outcome = { status: "failed", output: undefined, error: `Runner crashed: ${(err as Error).message}` };
     }
     if (workdir) {
-      await rm(workdir, { recursive: true, force: true });
-      await rm(`${workdir}.pid`, { force: true });
+      // A container may leave files the daemon's user cannot delete: say so, never crash on it.
+      await rm(workdir, { recursive: true, force: true }).catch((err: Error) =>
+        log.warn({ err: err.message, workdir }, "could not remove the job's workdir"),
+      );
+      await rm(`${workdir}.pid`, { force: true }).catch(() => {});
     }
     log.info({ status: outcome.status }, "job ended");
     if (job.handedBack) {

@@ -1,6 +1,8 @@
 /** The runners this executor has, by job kind; its capabilities follow from them. */
 import { type JobKind, jobKinds } from "@codegen-orchestrator/shared";
 import { runAgent } from "./agent.ts";
+import { runAnsible } from "./ansible.ts";
+import { runContainer } from "./container.ts";
 import { runCopier } from "./copier.ts";
 import { runExec } from "./exec.ts";
 import { runGit } from "./git.ts";
@@ -11,6 +13,8 @@ export const runners: { [K in JobKind]: Runner<never> } = {
   copier: runCopier as Runner<never>,
   git: runGit as Runner<never>,
   agent: runAgent as Runner<never>,
+  container: runContainer as Runner<never>,
+  ansible: runAnsible as Runner<never>,
 };
 
 export const capabilities = (): string[] =>

@@ -12,6 +12,8 @@ export interface RunContext {
   cacheDir: string;
   /** Where relative template paths of `copier` jobs resolve. */
   templatesDir: string;
+  /** The playbooks `ansible` jobs run (the repository's `ansible/` folder). */
+  ansibleDir: string;
   /** Values for the job's process only; never logged. */
   secrets: Readonly<Record<string, string>>;
   /** Aborted when the hub cancels the job or the daemon hands it back. */

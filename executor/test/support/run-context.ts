@@ -23,6 +23,7 @@ export async function runContext(
     workdir,
     cacheDir: path.join(workdir, "..", `${path.basename(workdir)}-cache`),
     templatesDir: path.resolve(import.meta.dirname, "../../../templates"),
+    ansibleDir: path.resolve(import.meta.dirname, "../../../ansible"),
     deadlineAt: Date.now() + 30_000,
     secrets: {},
     signal: new AbortController().signal,

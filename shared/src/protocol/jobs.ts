@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { AgentResult, AgentSpec } from "./agent.ts";
+import { AnsibleResult, AnsibleSpec } from "./ansible.ts";
+import { ContainerResult, ContainerSpec } from "./container.ts";
 import { CopierOutput, CopierSpec } from "./copier.ts";
 import { GitResult, GitSpec } from "./git.ts";
 import { EnvName } from "./values.ts";
@@ -29,6 +31,8 @@ export const jobKinds = {
   copier: { capability: "copier", spec: CopierSpec, result: CopierOutput },
   git: { capability: "git", spec: GitSpec, result: GitResult },
   agent: { capability: "agent", spec: AgentSpec, result: AgentResult },
+  container: { capability: "container", spec: ContainerSpec, result: ContainerResult },
+  ansible: { capability: "ansible", spec: AnsibleSpec, result: AnsibleResult },
 } as const;
 
 export type JobKind = keyof typeof jobKinds;

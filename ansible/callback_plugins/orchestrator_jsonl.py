@@ -1,0 +1,106 @@
+# The stdout callback of the orchestrator's ansible runner: one JSON object per line, nothing else.
+# Results reach callbacks already cleaned (TaskResult.clean_copy): a no_log result holds only the
+# "censored" placeholder, and this plugin never prints result data beyond a failure's message.
+from __future__ import annotations
+
+DOCUMENTATION = """
+    name: orchestrator_jsonl
+    type: stdout
+    short_description: one JSON object per line for Codegen Orchestrator's ansible runner
+    description:
+      - Prints playbook_start, play_start, task_start, task_result and stats events, one JSON
+        object per line on stdout, and nothing else there. Warnings go to stderr.
+      - task_result carries host, task, status (ok, changed, failed, ignored, unreachable, skipped)
+        and, for failed/ignored/unreachable, msg. A no_log result's msg is the censored placeholder.
+    requirements:
+      - set as the stdout callback (ansible.cfg stdout_callback = orchestrator_jsonl)
+"""
+
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+# What TaskResult.clean_copy puts in place of a no_log result.
+CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+MAX_MESSAGE = 8000
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "stdout"
+    CALLBACK_NAME = "orchestrator_jsonl"
+
+    def _emit(self, event, **fields):
+        line = json.dumps(dict(event=event, **fields), ensure_ascii=False, default=str)
+        self._display.display(line, screen_only=True)
+
+    # -- playbook, plays, tasks ---------------------------------------------------------------
+
+    def v2_playbook_on_start(self, playbook):
+        self._emit("playbook_start", playbook=os.path.basename(playbook._file_name))
+
+    def v2_playbook_on_play_start(self, play):
+        self._emit("play_start", name=play.get_name().strip())
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self._emit("task_start", name=task.get_name().strip(), path=task.get_path())
+
+    def v2_playbook_on_handler_task_start(self, task):
+        self._emit("task_start", name=task.get_name().strip(), path=task.get_path())
+
+    # -- per-host results ---------------------------------------------------------------------
+
+    def _result(self, result, status, with_message=False):
+        fields = dict(host=result._host.get_name(), task=result._task.get_name().strip(), status=status)
+        if with_message:
+            fields["msg"] = _message(result)
+        self._handle_warnings(result._result)  # to stderr, like every other display warning
+        self._emit("task_result", **fields)
+
+    def v2_runner_on_ok(self, result):
+        self._result(result, "changed" if result._result.get("changed", False) else "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._result(result, "ignored" if ignore_errors else "failed", with_message=True)
+
+    def v2_runner_on_unreachable(self, result):
+        self._result(result, "unreachable", with_message=True)
+
+    def v2_runner_on_skipped(self, result):
+        self._result(result, "skipped")
+
+    # -- the recap ----------------------------------------------------------------------------
+
+    def v2_playbook_on_stats(self, stats):
+        hosts = {}
+        for host in sorted(stats.processed.keys()):
+            summary = stats.summarize(host)
+            hosts[host] = dict(
+                ok=summary["ok"],
+                changed=summary["changed"],
+                failed=summary["failures"],
+                unreachable=summary["unreachable"],
+                skipped=summary["skipped"],
+                rescued=summary["rescued"],
+                ignored=summary["ignored"],
+            )
+        self._emit("stats", hosts=hosts)
+
+
+def _message(result):
+    """A failure's message: the module's msg (plus stderr when it adds something), never no_log data."""
+    res = result._result
+    if res.get("censored") or res.get("_ansible_no_log") or result._task.no_log is True:
+        return CENSORED
+    parts = []
+    for key in ("msg", "reason", "stderr", "module_stderr"):
+        value = res.get(key)
+        if isinstance(value, str) and value.strip() and not any(value.strip() in part for part in parts):
+            parts.append(value.strip())
+    if not parts and res.get("exception"):
+        parts.append(str(res["exception"]).strip().splitlines()[-1])
+    message = "\n".join(parts) or "failed"
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "\u2026"
+    return message

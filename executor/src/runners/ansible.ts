@@ -1,0 +1,154 @@
+/**
+ * `ansible` jobs: one playbook of the repository's `ansible/` folder against one host. The key and
+ * the secret variables go to 0600 files passed by path (never argv, never an environment), every
+ * line of output is masked, the play is streamed task by task, and the result is the play recap
+ * with the first failing task.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
+import { PlayTracker } from "../ansible/events.ts";
+import { INVENTORY_HOST, writeRunFiles } from "../ansible/private-files.ts";
+import { Git, GitError } from "../git/git.ts";
+import { defaultPath, runProcess } from "../process/run-process.ts";
+import type { RunContext, Runner, RunOutcome } from "./runner.ts";
+
+/** Every job secret the spec names, or the first one missing. */
+function secretValues(spec: AnsibleSpec, secrets: RunContext["secrets"]) {
+  const named = (name: string) => {
+    const value = secrets[name];
+    if (value === undefined) throw new Error(`the job has no secret named ${name}`);
+    return value;
+  };
+  const pick = (map: Record<string, string>) =>
+    Object.fromEntries(Object.entries(map).map(([key, name]) => [key, named(name)]));
+  const source = spec.source?.credentials;
+  return {
+    privateKey: named(spec.sshKeySecret),
+    vars: pick(spec.secretVars),
+    env: pick(spec.secretEnv),
+    sourcePassword: source
+      ? { username: source.username, password: named(source.passwordSecret) }
+      : undefined,
+  };
+}
+
+/** Replaces every secret value (and each line of a multi-line one, like a key) with ***. */
+function masker(values: string[]) {
+  const needles = values
+    .flatMap((value) => [value, ...value.split("\n").map((line) => line.trim())])
+    .filter((needle) => needle.length >= 4)
+    .sort((a, b) => b.length - a.length);
+  return (text: string) => needles.reduce((out, needle) => out.split(needle).join("***"), text);
+}
+
+export const runAnsible: Runner<AnsibleSpec> = async (spec, context): Promise<RunOutcome> => {
+  const started = performance.now();
+  const playbook = path.join(context.ansibleDir, `${spec.playbook}.yml`);
+  if (!existsSync(playbook))
+    return {
+      status: "failed",
+      output: undefined,
+      error: `no playbook ${spec.playbook}.yml in ${context.ansibleDir}`,
+    };
+  let secrets: ReturnType<typeof secretValues>;
+  try {
+    secrets = secretValues(spec, context.secrets);
+  } catch (error) {
+    return { status: "failed", output: undefined, error: (error as Error).message };
+  }
+  const mask = masker([
+    secrets.privateKey,
+    ...Object.values(secrets.vars),
+    ...Object.values(secrets.env),
+    secrets.sourcePassword?.password ?? "",
+  ]);
+  const log: RunContext["log"] = (stream, chunk) => context.log(stream, mask(chunk));
+  const files = await writeRunFiles(spec, secrets);
+  try {
+    const extraVars: string[] = [];
+    if (spec.source) {
+      const git = new Git({
+        cwd: files.dir,
+        credentials: secrets.sourcePassword,
+        signal: context.signal,
+        deadlineAt: context.deadlineAt,
+        log,
+      });
+      const commit = await git.clone(spec.source.url, "source", { ref: spec.source.ref });
+      await git.at("source").run(["archive", "--format=tar.gz", `--output=${files.sourceArchive}`, "HEAD"]);
+      extraVars.push(JSON.stringify({ source_archive: files.sourceArchive, source_commit: commit }));
+      log("system", `source ${spec.source.url} at ${commit}\n`);
+    }
+    if (spec.target.acceptNewHostKey)
+      log(
+        "system",
+        `accepting a new host key for ${spec.target.host}:${spec.target.port} (first provisioning)\n`,
+      );
+    const tracker = new PlayTracker(
+      (line) => log("system", `${line}\n`),
+      (text) => log("stdout", text),
+    );
+    const args = [
+      "-i",
+      files.inventory,
+      "--limit",
+      INVENTORY_HOST,
+      "-e",
+      `@${files.plainVars}`,
+      "-e",
+      `@${files.secretVars}`,
+    ];
+    for (const vars of extraVars) args.push("-e", vars);
+    args.push(playbook);
+    const outcome = await runProcess("ansible-playbook", args, {
+      cwd: files.dir,
+      env: {
+        PATH: defaultPath(),
+        HOME: files.dir,
+        ANSIBLE_CONFIG: path.join(context.ansibleDir, "ansible.cfg"),
+        ANSIBLE_CALLBACK_PLUGINS: path.join(context.ansibleDir, "callback_plugins"),
+        ANSIBLE_STDOUT_CALLBACK: "orchestrator_jsonl",
+        ANSIBLE_LOCAL_TEMP: path.join(files.dir, "tmp"),
+        ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(files.dir, "cp"),
+        ANSIBLE_NOCOLOR: "1",
+        PYTHONUNBUFFERED: "1",
+        PYTHONDONTWRITEBYTECODE: "1",
+      },
+      signal: context.signal,
+      deadlineAt: context.deadlineAt,
+      log: (stream, chunk) => (stream === "stdout" ? tracker.push(mask(chunk)) : log(stream, chunk)),
+      captureBytes: 65_536,
+    });
+    tracker.end();
+    if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
+    if (outcome.spawnError) {
+      return {
+        status: "failed",
+        output: undefined,
+        error: `could not start ansible-playbook: ${outcome.spawnError.message}; install ansible-core on the executor host`,
+      };
+    }
+    const { record } = tracker;
+    const output: AnsibleResult = {
+      playbook: spec.playbook,
+      hosts: record.hosts,
+      failure: record.failure,
+      acceptedHostKey: spec.target.acceptNewHostKey ? (await files.readKnownHosts()) || null : null,
+      durationMs: Math.round(performance.now() - started),
+    };
+    if (outcome.exitCode === 0) return { status: "succeeded", output };
+    const reason = record.failure
+      ? `task "${record.failure.task}" failed on ${record.failure.host}: ${record.failure.message}`
+      : `ansible-playbook exited with ${outcome.exitCode}: ${mask(outcome.stderr.trim().split("\n").slice(-3).join(" | "))}`;
+    return { status: "failed", output, error: reason.slice(0, 4_000) };
+  } catch (error) {
+    if (error instanceof GitError) {
+      if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
+      return { status: "failed", output: undefined, error: `source: ${mask(error.message)}` };
+    }
+    throw error;
+  } finally {
+    await files.remove();
+  }
+};
