@@ -1,10 +1,12 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseExecutorArgs, UsageError } from "../src/commands/executor.ts";
 import { backoffDelay } from "../src/daemon/backoff.ts";
 import { connectUrl } from "../src/daemon/connection.ts";
+import { removeTempDirs, tempDir } from "./support/temp.ts";
+
+afterAll(removeTempDirs);
 
 const env = { ORCHESTRATOR_EXECUTOR_TOKEN: "coe_from_env" };
 
@@ -24,7 +26,7 @@ describe("orchestrator executor arguments", () => {
       env,
     );
     expect(settings).toMatchObject({ token: "coe_from_env", capacity: 4, labels: { zone: "eu", gpu: "no" } });
-    const file = path.join(await mkdtemp(path.join(tmpdir(), "co-cli-")), "token");
+    const file = path.join(await tempDir("co-cli-"), "token");
     await writeFile(file, "coe_from_file\n", { mode: 0o600 });
     const fromFile = await parseExecutorArgs(["--url", "http://x", "--token-file", file], env);
     expect(fromFile).toMatchObject({ token: "coe_from_file" });

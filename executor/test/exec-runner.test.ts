@@ -1,11 +1,14 @@
 /** The exec runner with real child processes. */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../test/support/processes.ts";
 import { runExec } from "../src/runners/exec.ts";
 import type { RunContext } from "../src/runners/runner.ts";
 import { runContext } from "./support/run-context.ts";
+import { removeTempDirs } from "./support/temp.ts";
+
+afterAll(removeTempDirs);
 
 const context = (overrides: Partial<RunContext> = {}) => runContext(overrides, "co-exec-");
 

@@ -1,8 +1,7 @@
-/** A RunContext for runner tests: a fresh workdir, logs kept for assertions. */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+/** A RunContext for runner tests: a fresh workdir (removed by `removeTempDirs`), logs kept for assertions. */
 import path from "node:path";
 import type { RunContext } from "../../src/runners/runner.ts";
+import { tempDir } from "./temp.ts";
 
 export interface TestContext {
   ctx: RunContext;
@@ -16,7 +15,7 @@ export async function runContext(
   prefix = "co-job-",
 ): Promise<TestContext> {
   const logs: { stream: string; chunk: string }[] = [];
-  const workdir = overrides.workdir ?? (await mkdtemp(path.join(tmpdir(), prefix)));
+  const workdir = overrides.workdir ?? (await tempDir(prefix));
   const ctx: RunContext = {
     jobId: "job",
     attempt: 1,
