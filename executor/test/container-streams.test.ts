@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { Demuxer } from "../src/containers/demux.ts";
 import { containerName, expiresOf, jobLabels } from "../src/containers/labels.ts";
-import { MASK, SecretMasker } from "../src/containers/mask.ts";
+import { MASK, SecretMasker } from "../src/process/mask.ts";
 
 const frame = (stream: 1 | 2, text: string | Buffer) => {
   const payload = typeof text === "string" ? Buffer.from(text) : text;

@@ -3,8 +3,10 @@
  * a clean environment with a private throwaway HOME (sandbox.ts), no credential helper, no hooks.
  * Everything it logs or reports has the password masked.
  */
+
+import { maskSecret } from "../process/mask.ts";
 import { defaultPath, runProcess } from "../process/run-process.ts";
-import { type GitPassword, maskSecret, openSandbox } from "./sandbox.ts";
+import { type GitPassword, openSandbox } from "./sandbox.ts";
 
 export type GitLog = (stream: "stdout" | "stderr" | "system", chunk: string) => void;
 

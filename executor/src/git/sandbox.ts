@@ -59,12 +59,3 @@ export async function openSandbox(credentials?: GitPassword, parent: string = tm
     throw err;
   }
 }
-
-/** Replaces every occurrence of the secret (raw or URL-encoded) in text. */
-export function maskSecret(text: string, secret: string | undefined): string {
-  if (!secret) return text;
-  let masked = text.split(secret).join("***");
-  const encoded = encodeURIComponent(secret);
-  if (encoded !== secret) masked = masked.split(encoded).join("***");
-  return masked;
-}

@@ -11,7 +11,7 @@ import { customAgent } from "../agents/custom.ts";
 import { droid } from "../agents/droid.ts";
 import { changesSince, openWorkspace, prepareCheckout } from "../agents/workspace.ts";
 import { Git, GitError } from "../git/git.ts";
-import { maskSecret } from "../git/sandbox.ts";
+import { maskSecret } from "../process/mask.ts";
 import { runProcess } from "../process/run-process.ts";
 import type { Runner, RunOutcome } from "./runner.ts";
 

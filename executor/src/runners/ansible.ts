@@ -10,6 +10,7 @@ import type { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { PlayTracker } from "../ansible/events.ts";
 import { INVENTORY_HOST, writeRunFiles } from "../ansible/private-files.ts";
 import { Git, GitError } from "../git/git.ts";
+import { mask } from "../process/mask.ts";
 import { defaultPath, runProcess } from "../process/run-process.ts";
 import type { RunContext, Runner, RunOutcome } from "./runner.ts";
 
@@ -33,13 +34,13 @@ function secretValues(spec: AnsibleSpec, secrets: RunContext["secrets"]) {
   };
 }
 
-/** Replaces every secret value (and each line of a multi-line one, like a key) with ***. */
+/** Masks every secret value, and each line of a multi-line one (a key prints line by line). */
 function masker(values: string[]) {
   const needles = values
     .flatMap((value) => [value, ...value.split("\n").map((line) => line.trim())])
     .filter((needle) => needle.length >= 4)
     .sort((a, b) => b.length - a.length);
-  return (text: string) => needles.reduce((out, needle) => out.split(needle).join("***"), text);
+  return (text: string) => mask(text, needles);
 }
 
 export const runAnsible: Runner<AnsibleSpec> = async (spec, context): Promise<RunOutcome> => {

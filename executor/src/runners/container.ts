@@ -24,7 +24,7 @@ import {
 } from "../containers/engine.ts";
 import { containerName, jobLabels, LABEL_ATTEMPT, LABEL_JOB } from "../containers/labels.ts";
 import { removeContainer, stopContainer } from "../containers/lifecycle.ts";
-import { mask, SecretMasker } from "../containers/mask.ts";
+import { mask, SecretMasker } from "../process/mask.ts";
 import { KILL_GRACE_MS } from "../process/run-process.ts";
 import type { RunContext, Runner, RunOutcome } from "./runner.ts";
 

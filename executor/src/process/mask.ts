@@ -1,5 +1,8 @@
 /**
- * Masks secret values in streamed output. A value split across chunks is still caught: the end of
+ * Masking secret values in text every runner logs or returns: `mask` for whole texts, `maskSecret`
+ * for one secret as it may also appear URL-encoded, `SecretMasker` for streamed output.
+ *
+ * `SecretMasker` masks secret values in streamed output. A value split across chunks is still caught: the end of
  * the text that could be the start of a secret is held back until the next chunk (or `flush`)
  * shows whether it is one, so output without a secret in it is passed on as it comes.
  */
@@ -58,4 +61,10 @@ export function mask(text: string, secrets: readonly string[]): string {
   let masked = text;
   for (const secret of secrets) if (secret) masked = masked.replaceAll(secret, MASK);
   return masked;
+}
+
+/** One secret (raw or URL-encoded) replaced by `***`; no secret, no change. */
+export function maskSecret(text: string, secret: string | undefined): string {
+  if (!secret) return text;
+  return mask(text, [secret, encodeURIComponent(secret)]);
 }
