@@ -21,8 +21,10 @@ export interface StackOptions {
   inspectorPort?: number | undefined;
   /** Worker vars for this run (e.g. shorter leases in tests). */
   vars?: Record<string, string>;
-  /** Where wrangler's output goes: the terminal, or nowhere (tests). */
-  output?: "inherit" | "ignore";
+  /** Worker secrets for this run: written to a 0600 env file in the state dir, never on argv. */
+  secrets?: Record<string, string>;
+  /** Where wrangler's output goes: the terminal, nowhere, or kept for `Worker.output()` (tests). */
+  output?: "inherit" | "ignore" | "pipe";
 }
 
 export interface Worker {
@@ -33,6 +35,8 @@ export interface Worker {
   /** SIGTERM, then SIGKILL after a grace period; or SIGKILL at once. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   exited: Promise<number | null>;
+  /** Everything wrangler printed (the Worker's logs included), when started with `output: "pipe"`. */
+  output(): string;
 }
 
 /** The dev secrets file: the repository's `.dev.vars`, or one generated once in the state dir. */
@@ -97,16 +101,23 @@ async function waitUntilHealthy(url: string, child: ChildProcess): Promise<void>
 
 export async function startWorker(options: StackOptions): Promise<Worker> {
   const output = options.output ?? "inherit";
+  const setupOutput = output === "pipe" ? "ignore" : output;
   const persistTo = path.join(options.stateDir, "wrangler");
   const vars = devVarsFile(options.stateDir);
   const adminKey = parseEnv(readFileSync(vars.file, "utf8")).ADMIN_API_KEY;
   if (!adminKey) throw new Error(`${vars.file} has no ADMIN_API_KEY; see .dev.vars.example`);
 
-  await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], output);
+  await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], setupOutput);
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", persistTo];
   args.push("--show-interactive-dev-session=false");
   if (options.inspectorPort) args.push("--inspector-port", String(options.inspectorPort));
   if (vars.generated) args.push("--env-file", vars.file);
+  if (options.secrets) {
+    const file = path.join(options.stateDir, "secrets.env");
+    const lines = Object.entries(options.secrets).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+    writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
+    args.push("--env-file", file);
+  }
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
   const child = spawn(wrangler, args, {
     cwd: root,
@@ -115,6 +126,13 @@ export async function startWorker(options: StackOptions): Promise<Worker> {
     detached: true,
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let printed = "";
+  child.stdout?.on("data", (chunk) => {
+    printed += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    printed += chunk;
+  });
   const origin = `http://127.0.0.1:${options.port}`;
   try {
     await waitUntilHealthy(`${origin}/api/v1/health`, child);
@@ -129,6 +147,7 @@ export async function startWorker(options: StackOptions): Promise<Worker> {
     devVarsFile: vars.file,
     stop: (signal = "SIGTERM") => stopGroup(child, signal),
     exited,
+    output: () => printed,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Allocator } from "./allocator/allocator.ts";
+import type { ChatSession } from "./chat/session.ts";
 import type { ExecutorHub } from "./executors/hub.ts";
 
 /** The Worker's bindings (see wrangler.toml) and secrets (see .dev.vars.example). */
@@ -6,6 +7,8 @@ export interface Env {
   DB: D1Database;
   ALLOCATOR: DurableObjectNamespace<Allocator>;
   EXECUTOR_HUB: DurableObjectNamespace<ExecutorHub>;
+  /** One per Telegram chat: its conversation with the Product-Owner agent. */
+  CHAT_SESSION: DurableObjectNamespace<ChatSession>;
   /** Full job logs, archived in segments by the ExecutorHub. */
   LOGS: R2Bucket;
   /** Bootstrap admin bearer key. Unset or shorter than 24 characters: no bootstrap key. */
@@ -18,4 +21,39 @@ export interface Env {
   HUB_LEASE_MS?: string;
   JOB_MAX_ATTEMPTS?: string;
   JOB_DEFAULT_TIMEOUT_MS?: string;
+
+  /** The bot's token from @BotFather. Unset: the Telegram webhook answers 404. */
+  TELEGRAM_BOT_TOKEN?: string;
+  /** Telegram sends it in X-Telegram-Bot-Api-Secret-Token; set with `npm run telegram:webhook`. */
+  TELEGRAM_WEBHOOK_SECRET?: string;
+  /** The Bot API origin (default Telegram's); tests and local fakes point it elsewhere. */
+  TELEGRAM_API_ROOT?: string;
+  /** Telegram user ids (comma-separated) who administer the bot: they approve new users. */
+  ADMIN_TELEGRAM_IDS?: string;
+
+  /** The Product-Owner agent's model API key and (optional) base URL, e.g. a proxy. */
+  ANTHROPIC_API_KEY?: string;
+  ANTHROPIC_BASE_URL?: string;
+  /** PO model and limits (see chat/po/config.ts for defaults). */
+  PO_MODEL?: string;
+  PO_MAX_TOKENS?: string;
+  PO_MAX_RETRIES?: string;
+  PO_MAX_TOOL_ROUNDS?: string;
+  PO_HISTORY_MAX_CHARS?: string;
+  /** USD per million input / output tokens, when the model is not in the built-in price list. */
+  PO_PRICE_INPUT_PER_MTOK?: string;
+  PO_PRICE_OUTPUT_PER_MTOK?: string;
+  /** A question or secret request is recalled after this many seconds, and expires after that many. */
+  CHAT_REMIND_AFTER_S?: string;
+  CHAT_EXPIRE_AFTER_S?: string;
+  /** The least time between two edits of a run's status message, in ms. */
+  STATUS_EDIT_INTERVAL_MS?: string;
 }
+
+declare global {
+  namespace Cloudflare {
+    /** The same bindings, where libraries (the `agents` SDK) read them from the global type. */
+    interface Env extends WorkerEnv {}
+  }
+}
+type WorkerEnv = Env;

@@ -4,6 +4,7 @@ import type { Env } from "./env.ts";
 import { scheduled } from "./scheduled.ts";
 
 export { Allocator } from "./allocator/allocator.ts";
+export { ChatSession } from "./chat/session.ts";
 export { ExecutorHub } from "./executors/hub.ts";
 
 const app = createApp();

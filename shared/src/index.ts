@@ -2,6 +2,7 @@
 export * from "./api/api-keys.ts";
 export * from "./api/common.ts";
 export * from "./api/projects.ts";
+export * from "./api/runs.ts";
 export * from "./api/servers.ts";
 export * from "./api/users.ts";
 export * from "./protocol/agent.ts";

@@ -5,6 +5,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { database } from "../db/client.ts";
+import { telegramRoutes } from "../telegram/webhook.ts";
 import type { AppEnv } from "./context.ts";
 import { errorBody, handleError } from "./errors.ts";
 import { authenticate, requireScope } from "./middleware/auth.ts";
@@ -17,6 +18,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { projectsRoutes } from "./routes/projects.ts";
+import { runsRoutes } from "./routes/runs.ts";
 import { secretsRoutes } from "./routes/secrets.ts";
 import { serversRoutes } from "./routes/servers.ts";
 import { usersRoutes } from "./routes/users.ts";
@@ -54,6 +56,7 @@ function v1() {
     .route("/", usersRoutes)
     .route("/", apiKeysRoutes)
     .route("/", projectsRoutes)
+    .route("/", runsRoutes)
     .route("/", secretsRoutes)
     .route("/", serversRoutes)
     .route("/", allocationsRoutes)
@@ -70,5 +73,6 @@ export function createApp() {
   );
   app.get("/", (c) => c.redirect(`${API_PREFIX}/openapi.json`));
   app.route(API_PREFIX, v1());
+  app.route("/", telegramRoutes);
   return app;
 }

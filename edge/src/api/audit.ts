@@ -1,34 +1,13 @@
-/** Audit rows for mutating calls: who did what to which target. Never holds secret values. */
+/** The API's audit helper: the caller's principal is the actor. See `domain/audit.ts`. */
 import type { Db } from "../db/client.ts";
-import { auditLog } from "../db/schema.ts";
-import { newId } from "../ids.ts";
+import { type AuditEntry, auditedBy } from "../domain/audit.ts";
 import type { AppContext } from "./context.ts";
 
-export interface AuditEntry {
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  details?: Record<string, unknown>;
-}
-
-/** The insert for one audit row; run it in the same `db.batch` as the change it records. */
-/** `actorId` null: the system itself (cron, sweeps). */
-export function auditInsert(db: Db, actorId: string | null, entry: AuditEntry) {
-  return db.insert(auditLog).values({
-    id: newId(),
-    actorId,
-    action: entry.action,
-    targetType: entry.targetType,
-    targetId: entry.targetId,
-    details: entry.details ?? null,
-    createdAt: new Date(),
-  });
-}
+export { type AuditEntry, auditInsert } from "../domain/audit.ts";
 
 type Write = Parameters<Db["batch"]>[0][number];
 
 /** Runs the writes and the caller's audit row in one D1 batch: all land, or none. */
 export async function audited(c: AppContext, entry: AuditEntry, ...writes: Write[]): Promise<void> {
-  const db = c.get("db");
-  await db.batch([auditInsert(db, c.get("principal").userId, entry), ...writes]);
+  await auditedBy(c.get("db"), c.get("principal").userId, entry, ...writes);
 }

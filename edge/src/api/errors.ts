@@ -10,25 +10,9 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { violatedConstraint } from "../db/constraints.ts";
+import { ApiError } from "../domain/errors.ts";
 
-export class ApiError extends Error {
-  readonly status: ContentfulStatusCode;
-  readonly code: ErrorCode;
-  readonly details: unknown;
-
-  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: unknown) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
-
-export const notFound = (what: string) => new ApiError(404, "not_found", `No ${what} with this id.`);
-export const forbidden = (message: string) => new ApiError(403, "forbidden", message);
-export const conflict = (message: string, details?: unknown) =>
-  new ApiError(409, "conflict", message, details);
+export { ApiError, conflict, forbidden, notFound } from "../domain/errors.ts";
 
 /** A zod failure as a 400 listing every failing field by its dotted path. */
 export function invalidRequest(error: z.ZodError, where: string): ApiError {

@@ -155,6 +155,8 @@ export const runs = sqliteTable(
     kind: text("kind", { enum: ["engineering", "devops"] }).notNull(),
     status: text("status").notNull().default("queued"),
     workflowInstanceId: text("workflow_instance_id"),
+    /** The Telegram chat that started the run, which gets its progress; null when started through the API. */
+    chatId: integer("chat_id"),
     error: text("error"),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),
@@ -225,13 +227,15 @@ export const costs = sqliteTable(
     projectId: text("project_id").references(() => projects.id),
     runId: text("run_id").references(() => runs.id),
     jobId: text("job_id").references(() => jobs.id),
+    /** The chat whose Product-Owner conversation spent it, for per-chat totals. */
+    chatId: integer("chat_id"),
     source: text("source").notNull(),
     amountUsd: real("amount_usd").notNull(),
     inputTokens: integer("input_tokens"),
     outputTokens: integer("output_tokens"),
     createdAt: createdAt(),
   },
-  (t) => [index("costs_project_idx").on(t.projectId)],
+  (t) => [index("costs_project_idx").on(t.projectId), index("costs_chat_idx").on(t.chatId)],
 );
 
 export const auditLog = sqliteTable(

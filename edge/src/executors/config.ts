@@ -1,9 +1,5 @@
 import type { Env } from "../env.ts";
-
-const positive = (value: string | undefined, fallback: number) => {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
+import { positiveNumber as positive } from "../vars.ts";
 
 /** Hub timings, configurable through vars (tests shorten them). */
 export function hubConfig(env: Env) {

@@ -2,6 +2,7 @@
  * A loopback server speaking the Anthropic Messages API (streaming SSE and plain JSON), scripted
  * per test: each request with tools gets the next step (a tool call or a final text); requests
  * without tools (Claude Code's side requests, e.g. titles) get a short text. Records every request.
+ * A test may instead answer every request itself (`respond`), e.g. from the conversation so far.
  */
 import { existsSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
@@ -9,11 +10,24 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
+type Block = { tool: { name: string; input: Record<string, unknown> } } | { text: string };
+
 export type Step =
-  | { tool: { name: string; input: Record<string, unknown> } }
-  | { text: string }
-  /** An API error answer (a 4xx is not retried by clients). */
-  | { error: { status: number; type: string; message: string } };
+  | Block
+  /** Several blocks in one answer (plain JSON answers only). */
+  | { blocks: Block[] }
+  /** An API error answer (a 4xx is not retried by clients; headers such as `retry-after-ms`). */
+  | { error: { status: number; type: string; message: string; headers?: Record<string, string> } };
+
+/** The parsed request body, for tests that answer from it. */
+export type MessagesRequest = {
+  model?: string;
+  stream?: boolean;
+  system?: unknown;
+  tools?: unknown[];
+  messages: { role: string; content: string | { type: string; [key: string]: any }[] }[];
+};
+export type Responder = (request: MessagesRequest) => Step | Promise<Step>;
 
 export interface RecordedRequest {
   method: string;
@@ -27,17 +41,14 @@ export interface FakeAnthropic {
   requests: RecordedRequest[];
   /** The steps still to be served. */
   script: Step[];
+  /** When set, answers every request (the script is not used). */
+  respond: Responder | null;
   close(): Promise<void>;
 }
 
 const USAGE = { input_tokens: 100, output_tokens: 20 };
 
-function events(
-  step: Exclude<Step, { error: unknown }>,
-  model: string,
-  id: string,
-  toolId: string,
-): [string, unknown][] {
+function events(step: Block, model: string, id: string, toolId: string): [string, unknown][] {
   const block =
     "tool" in step
       ? { type: "tool_use", id: toolId, name: step.tool.name, input: {} }
@@ -78,10 +89,16 @@ function events(
   ];
 }
 
-export async function startFakeAnthropic(script: Step[]): Promise<FakeAnthropic> {
+export async function startFakeAnthropic(script: Step[] | Responder): Promise<FakeAnthropic> {
   const requests: RecordedRequest[] = [];
   let counter = 0;
-  const fake: FakeAnthropic = { baseUrl: "", requests, script: [...script], close: async () => {} };
+  const fake: FakeAnthropic = {
+    baseUrl: "",
+    requests,
+    script: typeof script === "function" ? [] : [...script],
+    respond: typeof script === "function" ? script : null,
+    close: async () => {},
+  };
   const server = createServer(async (req, res) => {
     let body = "";
     for await (const chunk of req) body += chunk;
@@ -92,31 +109,40 @@ export async function startFakeAnthropic(script: Step[]): Promise<FakeAnthropic>
       res.end(JSON.stringify({ input_tokens: 10 }));
       return;
     }
-    const request = JSON.parse(body || "{}") as { model?: string; stream?: boolean; tools?: unknown[] };
-    const step: Step =
-      (request.tools ?? []).length === 0
+    const request = JSON.parse(body || "{}") as MessagesRequest;
+    const step: Step = fake.respond
+      ? await fake.respond(request)
+      : (request.tools ?? []).length === 0
         ? { text: "Scaffolded work" }
         : (fake.script.shift() ?? { text: "(no more scripted steps)" });
     const id = `msg_${++counter}`;
     const model = request.model ?? "claude-test";
     if ("error" in step) {
-      res.writeHead(step.error.status, { "content-type": "application/json" });
+      res.writeHead(step.error.status, { "content-type": "application/json", ...step.error.headers });
       res.end(
         JSON.stringify({ type: "error", error: { type: step.error.type, message: step.error.message } }),
       );
       return;
     }
-    if (request.stream) {
+    if (request.stream && !("blocks" in step)) {
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       for (const [event, data] of events(step, model, id, `toolu_${counter}`))
         res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       res.end();
       return;
     }
-    const content =
-      "tool" in step
-        ? [{ type: "tool_use", id: `toolu_${counter}`, name: step.tool.name, input: step.tool.input }]
-        : [{ type: "text", text: step.text }];
+    const blocks = "blocks" in step ? step.blocks : [step];
+    const content = blocks.map((block, index) =>
+      "tool" in block
+        ? {
+            type: "tool_use",
+            id: `toolu_${counter}_${index}`,
+            name: block.tool.name,
+            input: block.tool.input,
+          }
+        : { type: "text", text: block.text },
+    );
+    const usesTool = blocks.some((block) => "tool" in block);
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
       JSON.stringify({
@@ -125,7 +151,7 @@ export async function startFakeAnthropic(script: Step[]): Promise<FakeAnthropic>
         role: "assistant",
         model,
         content,
-        stop_reason: "tool" in step ? "tool_use" : "end_turn",
+        stop_reason: usesTool ? "tool_use" : "end_turn",
         stop_sequence: null,
         usage: USAGE,
       }),

@@ -10,13 +10,19 @@ import {
   UpdateProject,
 } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, eq, isNull } from "drizzle-orm";
-import { portAllocations, projects, secrets, users } from "../../db/schema.ts";
-import { iso, newId } from "../../ids.ts";
-import { type ProjectRow, projectFor } from "../access.ts";
+import { eq } from "drizzle-orm";
+import { projects } from "../../db/schema.ts";
+import {
+  assertSlugFree,
+  createProject,
+  deleteProject,
+  listProjects,
+  type ProjectRow,
+  toProject,
+} from "../../domain/projects.ts";
+import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
-import type { AppContext } from "../context.ts";
-import { conflict, forbidden, notFound } from "../errors.ts";
+import { forbidden } from "../errors.ts";
 import { isAdmin } from "../middleware/auth.ts";
 import {
   bodyErrors,
@@ -28,48 +34,9 @@ import {
   router,
   security,
 } from "../openapi.ts";
-import { afterCursor, toPage } from "../pagination.ts";
+import { toPage } from "../pagination.ts";
 
-export const toProject = (row: ProjectRow): Project => ({
-  id: row.id,
-  ownerId: row.ownerId,
-  slug: row.slug,
-  name: row.name,
-  description: row.description,
-  templateSource: row.templateSource,
-  templateRef: row.templateRef,
-  modules: row.modules,
-  repoUrl: row.repoUrl,
-  status: row.status as Project["status"],
-  createdAt: iso(row.createdAt),
-  updatedAt: iso(row.updatedAt),
-});
-
-/** "My Shop API!" → "my-shop-api". */
-export function slugify(name: string): string {
-  const slug = name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .slice(0, 63)
-    .replace(/^-+|-+$/g, "");
-  return slug || "project";
-}
-
-async function assertSlugFree(c: AppContext, ownerId: string, slug: string, self?: string) {
-  const [other] = await c
-    .get("db")
-    .select({ id: projects.id })
-    .from(projects)
-    .where(and(eq(projects.ownerId, ownerId), eq(projects.slug, slug), isNull(projects.deletedAt)));
-  if (other && other.id !== self) {
-    throw conflict(`The owner already has a project with slug \`${slug}\`.`, {
-      field: "slug",
-      projectId: other.id,
-    });
-  }
-}
+export { slugify, toProject } from "../../domain/projects.ts";
 
 const tags = ["projects"];
 
@@ -91,24 +58,12 @@ export const projectsRoutes = router()
     }),
     async (c) => {
       const { ownerId, status, ...page } = c.req.valid("query");
-      const self = c.get("principal").userId;
-      if (ownerId && ownerId !== self && !isAdmin(c))
-        throw forbidden("Only admins may list other users' projects.");
-      const owner = isAdmin(c) ? ownerId : self;
-      const rows = await c
-        .get("db")
-        .select()
-        .from(projects)
-        .where(
-          and(
-            isNull(projects.deletedAt),
-            owner ? eq(projects.ownerId, owner) : undefined,
-            status ? eq(projects.status, status) : undefined,
-            afterCursor(projects.id, page),
-          ),
-        )
-        .orderBy(asc(projects.id))
-        .limit(page.limit + 1);
+      const rows = await listProjects(c.get("db"), c.get("principal"), {
+        ownerId,
+        status,
+        after: page.cursor,
+        limit: page.limit + 1,
+      });
       return c.json(toPage(rows, page, toProject), 200);
     },
   )
@@ -123,45 +78,7 @@ export const projectsRoutes = router()
       responses: { 201: json(Project, "The new project"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      const input = c.req.valid("json");
-      const self = c.get("principal").userId;
-      if (input.ownerId && input.ownerId !== self && !isAdmin(c)) {
-        throw forbidden("Only admins may create projects for other users.");
-      }
-      const ownerId = input.ownerId ?? self;
-      const db = c.get("db");
-      if (ownerId !== self) {
-        const [owner] = await db.select({ id: users.id }).from(users).where(eq(users.id, ownerId));
-        if (!owner) throw notFound("user");
-      }
-      const slug = input.slug ?? slugify(input.name);
-      await assertSlugFree(c, ownerId, slug);
-      const now = new Date();
-      const row: ProjectRow = {
-        id: newId(),
-        ownerId,
-        slug,
-        name: input.name,
-        description: input.description,
-        templateSource: input.templateSource ?? null,
-        templateRef: input.templateRef ?? null,
-        modules: input.modules,
-        repoUrl: input.repoUrl ?? null,
-        status: "draft",
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-      };
-      await audited(
-        c,
-        {
-          action: "project.create",
-          targetType: "project",
-          targetId: row.id,
-          details: { ownerId, slug },
-        },
-        db.insert(projects).values(row),
-      );
+      const row = await createProject(c.get("db"), c.get("principal"), c.req.valid("json"));
       return c.json(toProject(row), 201);
     },
   )
@@ -192,7 +109,8 @@ export const projectsRoutes = router()
       const changes = c.req.valid("json");
       if (changes.status !== undefined && !isAdmin(c))
         throw forbidden("Only admins may set a project's status.");
-      if (changes.slug !== undefined) await assertSlugFree(c, current.ownerId, changes.slug, current.id);
+      if (changes.slug !== undefined)
+        await assertSlugFree(c.get("db"), current.ownerId, changes.slug, current.id);
       const row: ProjectRow = { ...current, ...changes, updatedAt: new Date() };
       const db = c.get("db");
       await audited(
@@ -220,23 +138,7 @@ export const projectsRoutes = router()
     }),
     async (c) => {
       const project = await projectFor(c, c.req.valid("param").id);
-      const db = c.get("db");
-      const now = new Date();
-      await audited(
-        c,
-        {
-          action: "project.delete",
-          targetType: "project",
-          targetId: project.id,
-          details: { slug: project.slug },
-        },
-        db
-          .update(projects)
-          .set({ deletedAt: now, updatedAt: now, status: "archived" })
-          .where(eq(projects.id, project.id)),
-        db.delete(secrets).where(eq(secrets.projectId, project.id)),
-        db.delete(portAllocations).where(eq(portAllocations.projectId, project.id)),
-      );
+      await deleteProject(c.get("db"), c.get("principal"), project);
       return c.body(null, 204);
     },
   );

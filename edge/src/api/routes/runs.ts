@@ -1,0 +1,87 @@
+/** `/projects/{id}/runs`, `/runs/{id}`: start, list, inspect and cancel pipeline runs. */
+import { Run, StartRun, Ulid } from "@codegen-orchestrator/shared";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
+import {
+  bodyErrors,
+  commonErrors,
+  conflictError,
+  IdParam,
+  json,
+  jsonBody,
+  router,
+  security,
+} from "../openapi.ts";
+
+const tags = ["runs"];
+
+export const runsRoutes = router()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/projects/{id}/runs",
+      tags,
+      security,
+      summary: "Start a run of the project's engineering or DevOps pipeline",
+      request: { params: IdParam, body: jsonBody(StartRun) },
+      responses: { 201: json(Run, "The run, queued"), ...bodyErrors, ...conflictError },
+    }),
+    async (c) => {
+      const run = await startRun(
+        c.get("db"),
+        c.get("principal"),
+        c.req.valid("param").id,
+        c.req.valid("json").kind,
+      );
+      return c.json(toRun(run), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/projects/{id}/runs",
+      tags,
+      security,
+      summary: "A project's runs, newest first (at most 100)",
+      request: {
+        params: IdParam,
+        query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+      },
+      responses: { 200: json(z.object({ items: z.array(Run) }), "The runs"), ...commonErrors },
+    }),
+    async (c) => {
+      const rows = await listRuns(
+        c.get("db"),
+        c.get("principal"),
+        c.req.valid("param").id,
+        c.req.valid("query").limit,
+      );
+      return c.json({ items: rows.map(toRun) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/runs/{id}",
+      tags,
+      security,
+      summary: "Get a run",
+      request: { params: z.object({ id: Ulid }) },
+      responses: { 200: json(Run, "The run"), ...commonErrors },
+    }),
+    async (c) => c.json(toRun(await findRun(c.get("db"), c.get("principal"), c.req.valid("param").id)), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/runs/{id}/cancel",
+      tags,
+      security,
+      summary: "Cancel a run in progress",
+      request: { params: z.object({ id: Ulid }) },
+      responses: { 200: json(Run, "The cancelled run"), ...commonErrors, ...conflictError },
+    }),
+    async (c) =>
+      c.json(toRun(await cancelRun(c.get("db"), c.get("principal"), c.req.valid("param").id)), 200),
+  );

@@ -1,0 +1,170 @@
+/**
+ * Button presses (Telegram callback queries). Data is `<action>:<argument>`, at most 64 bytes:
+ *
+ *   prjs:<after|0>  a page of projects      prj:<id>   a project's card
+ *   dep:<id>        deploy                  logs:<id>  the last run and its jobs
+ *   sec:<id>        the secrets' names      del:<id>   ask to delete · del!:<id> delete
+ *   run:x:<id>      cancel a run            acc:ok|no:<telegram id>  an admin's access decision
+ *   ans:<n>         the n-th option of the open question (handled by the session as an answer)
+ */
+import { and, desc, eq, isNotNull } from "drizzle-orm";
+import { deployments, jobs } from "../db/schema.ts";
+import { ApiError } from "../domain/errors.ts";
+import { deleteProject, findProject, listProjects } from "../domain/projects.ts";
+import { cancelRun, listRuns, startRun } from "../domain/runs.ts";
+import { listSecrets } from "../domain/secrets.ts";
+import { bold, code, escapeHtml } from "../telegram/format.ts";
+import { decideAccess } from "./access.ts";
+import { type ChatContext, isAdminChat } from "./context.ts";
+import { icon, PROJECTS_PER_PAGE, projectCard, projectList, runLine } from "./views.ts";
+
+/** Where the pressed button's message is, so screens replace it instead of piling up. */
+export interface Press {
+  messageId: number | null;
+  data: string;
+}
+
+export async function showProjects(ctx: ChatContext, after: string | null, press?: Press): Promise<void> {
+  const rows = await listProjects(ctx.db, ctx.actor, {
+    after: after ?? undefined,
+    limit: PROJECTS_PER_PAGE + 1,
+  });
+  const view = projectList(rows.slice(0, PROJECTS_PER_PAGE), rows.length > PROJECTS_PER_PAGE);
+  await show(ctx, view.html, view.keyboard, press);
+}
+
+async function show(
+  ctx: ChatContext,
+  html: string,
+  keyboard: { text: string; data: string }[][],
+  press?: Press,
+) {
+  if (press?.messageId) await ctx.channel.edit(ctx.chatId, press.messageId, html, keyboard);
+  else await ctx.channel.send(ctx.chatId, html, keyboard);
+}
+
+async function card(ctx: ChatContext, projectId: string, press: Press) {
+  const project = await findProject(ctx.db, ctx.actor, projectId);
+  const [lastRun] = await listRuns(ctx.db, ctx.actor, project.id, 1);
+  const [deployment] = await ctx.db
+    .select({ url: deployments.url })
+    .from(deployments)
+    .where(and(eq(deployments.projectId, project.id), isNotNull(deployments.url)))
+    .orderBy(desc(deployments.id))
+    .limit(1);
+  const view = projectCard(project, { url: deployment?.url ?? null, lastRun: lastRun ?? null });
+  await show(ctx, view.html, view.keyboard, press);
+}
+
+type Action = (ctx: ChatContext, argument: string, press: Press) => Promise<string | undefined>;
+
+const ACTIONS: Record<string, Action> = {
+  prjs: async (ctx, after, press) => {
+    await showProjects(ctx, after === "0" ? null : after, press);
+    return undefined;
+  },
+  prj: async (ctx, id, press) => {
+    await card(ctx, id, press);
+    return undefined;
+  },
+  dep: async (ctx, id) => {
+    const run = await startRun(ctx.db, ctx.actor, id, "devops", ctx.chatId);
+    await ctx.session.runStatus(run.id, runLine(run));
+    return "Deploy started";
+  },
+  logs: async (ctx, id) => {
+    const [run] = await listRuns(ctx.db, ctx.actor, id, 1);
+    if (!run) return "No runs yet";
+    const steps = await ctx.db
+      .select({ id: jobs.id, kind: jobs.kind, status: jobs.status, attempt: jobs.attempt })
+      .from(jobs)
+      .where(eq(jobs.runId, run.id))
+      .orderBy(jobs.id);
+    const lines = [
+      runLine(run),
+      ...steps.map(
+        (job) =>
+          `  ${icon(job.status)} ${escapeHtml(job.kind)} ${code(job.id)} ${escapeHtml(job.status)}${job.attempt > 1 ? ` (attempt ${job.attempt})` : ""}`,
+      ),
+    ];
+    if (steps.length) lines.push("", "Full logs: GET /api/v1/jobs/&lt;id&gt;/log");
+    await ctx.channel.send(ctx.chatId, lines.join("\n"));
+    return undefined;
+  },
+  sec: async (ctx, id) => {
+    const project = await findProject(ctx.db, ctx.actor, id);
+    const names = await listSecrets(ctx.db, ctx.actor, project.id);
+    const list = names.length ? names.map((s) => `🔑 ${code(s.name)}`).join("\n") : "No secrets yet.";
+    await ctx.channel.send(
+      ctx.chatId,
+      `${bold(`Secrets of ${project.slug}`)}\n${list}\n\nSet one with /secret ${escapeHtml(project.slug)} NAME (values are never shown).`,
+    );
+    return undefined;
+  },
+  del: async (ctx, id, press) => {
+    const project = await findProject(ctx.db, ctx.actor, id);
+    await show(
+      ctx,
+      `Delete ${bold(project.name)}? Its secrets are erased and its ports released; its history stays.`,
+      [
+        [
+          { text: "🗑 Yes, delete", data: `del!:${project.id}` },
+          { text: "« Keep it", data: `prj:${project.id}` },
+        ],
+      ],
+      press,
+    );
+    return undefined;
+  },
+  "del!": async (ctx, id, press) => {
+    const project = await findProject(ctx.db, ctx.actor, id);
+    await deleteProject(ctx.db, ctx.actor, project);
+    await show(ctx, `🗑 ${bold(project.name)} is deleted.`, [[{ text: "« Projects", data: "prjs:0" }]], press);
+    return "Deleted";
+  },
+  run: async (ctx, argument) => {
+    const runId = argument.replace(/^x:/, "");
+    const run = await cancelRun(ctx.db, ctx.actor, runId);
+    await ctx.session.runStatus(run.id, runLine(run));
+    return "Run cancelled";
+  },
+  acc: async (ctx, argument, press) => {
+    if (!isAdminChat(ctx)) return "Only admins decide access";
+    const [decision, id] = argument.split(":");
+    const telegramId = Number(id);
+    const approve = decision === "ok";
+    const user = await decideAccess(ctx.db, ctx.actor, telegramId, approve);
+    if (!user) return "No such user";
+    if (user.role === "admin") return "Admins need no approval";
+    const verdict = approve ? "✅ approved" : "⛔ denied";
+    if (press.messageId)
+      await ctx.channel.edit(
+        ctx.chatId,
+        press.messageId,
+        `${escapeHtml(user.name)}: ${verdict} by ${escapeHtml(ctx.user.name)}.`,
+      );
+    await ctx.channel
+      .send(
+        telegramId,
+        approve
+          ? "✅ You have access now. Describe the service you need, or /help."
+          : "Sorry, an admin has not given you access to this bot.",
+      )
+      .catch(() => 0);
+    return approve ? "Approved" : "Denied";
+  },
+};
+
+/** Runs a button's action; refusals (not found, conflicts) come back as a toast. */
+export async function runCallback(ctx: ChatContext, press: Press, callbackId: string): Promise<void> {
+  const at = press.data.indexOf(":");
+  const action = ACTIONS[at < 0 ? press.data : press.data.slice(0, at)];
+  let toast: string | undefined = "This button is no longer valid.";
+  try {
+    if (action) toast = await action(ctx, press.data.slice(at + 1), press);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    toast = err.message;
+  }
+  await ctx.channel.answerCallback(callbackId, toast);
+}

@@ -1,0 +1,31 @@
+/** What a command, button or message handler gets: the chat, who wrote, and the session's controls. */
+import type { Db } from "../db/client.ts";
+import type { Actor } from "../domain/actor.ts";
+import type { UserRow } from "./access.ts";
+import type { ChatChannel } from "./channel.ts";
+import type { Pending } from "./po/conversation.ts";
+
+export interface SessionControls {
+  pending(): Pending | null;
+  /** Ends the paused turn with this as the pausing tool's result, without calling the model. */
+  closePending(result: string): void;
+  /** Waits for a secret the user asked to set (`/secret`), outside any model turn. */
+  awaitSecret(projectId: string, projectSlug: string, name: string): Promise<void>;
+  /** Forgets the conversation (history, pending question, current project). */
+  newConversation(): void;
+  /** Shows a run's status in its one status message. */
+  runStatus(runId: string, html: string): Promise<void>;
+}
+
+export interface ChatContext {
+  env: Cloudflare.Env;
+  db: Db;
+  channel: ChatChannel;
+  chatId: number;
+  actor: Actor;
+  user: UserRow;
+  admins: number[];
+  session: SessionControls;
+}
+
+export const isAdminChat = (ctx: ChatContext) => ctx.actor.role === "admin";

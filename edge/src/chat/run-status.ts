@@ -1,0 +1,87 @@
+/**
+ * One status message per run, edited in place as the run advances. Edits are throttled: within
+ * the interval the newest text waits and goes out in one edit when the interval is over (the
+ * caller schedules `flush`). A Telegram 429 is waited out by the channel (`retry_after`).
+ */
+import type { ChatChannel } from "./channel.ts";
+
+interface Row extends Record<string, SqlStorageValue> {
+  run_id: string;
+  message_id: number;
+  shown: string;
+  latest: string;
+  edited_at: number;
+}
+
+export type StatusUpdate = { sent: "now" } | { sent: "later"; inMs: number } | { sent: "unchanged" };
+
+export class RunStatusMessages {
+  readonly #sql: SqlStorage;
+  readonly #intervalMs: number;
+
+  constructor(sql: SqlStorage, intervalMs: number) {
+    this.#sql = sql;
+    this.#intervalMs = intervalMs;
+    sql.exec(`CREATE TABLE IF NOT EXISTS run_status (
+      run_id TEXT PRIMARY KEY,
+      message_id INTEGER NOT NULL,
+      shown TEXT NOT NULL,
+      latest TEXT NOT NULL,
+      edited_at INTEGER NOT NULL
+    )`);
+  }
+
+  /** Shows `html` as the run's status: a new message the first time, else an edit (now or later). */
+  async update(channel: ChatChannel, chatId: number, runId: string, html: string): Promise<StatusUpdate> {
+    const row = this.#row(runId);
+    const now = Date.now();
+    if (!row) {
+      const messageId = await channel.send(chatId, html);
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO run_status (run_id, message_id, shown, latest, edited_at) VALUES (?, ?, ?, ?, ?)",
+        runId,
+        messageId,
+        html,
+        html,
+        now,
+      );
+      return { sent: "now" };
+    }
+    if (row.shown === html) {
+      this.#sql.exec("UPDATE run_status SET latest = ? WHERE run_id = ?", html, runId);
+      return { sent: "unchanged" };
+    }
+    const wait = row.edited_at + this.#intervalMs - now;
+    if (wait > 0) {
+      this.#sql.exec("UPDATE run_status SET latest = ? WHERE run_id = ?", html, runId);
+      return { sent: "later", inMs: wait };
+    }
+    await this.#edit(channel, chatId, row, html);
+    return { sent: "now" };
+  }
+
+  /** Sends the newest waiting text, if any. */
+  async flush(channel: ChatChannel, chatId: number, runId: string): Promise<void> {
+    const row = this.#row(runId);
+    if (row && row.latest !== row.shown) await this.#edit(channel, chatId, row, row.latest);
+  }
+
+  messageId(runId: string): number | null {
+    return this.#row(runId)?.message_id ?? null;
+  }
+
+  async #edit(channel: ChatChannel, chatId: number, row: Row, html: string): Promise<void> {
+    await channel.edit(chatId, row.message_id, html);
+    this.#sql.exec(
+      "UPDATE run_status SET shown = ?, latest = ?, edited_at = ? WHERE run_id = ?",
+      html,
+      html,
+      Date.now(),
+      row.run_id,
+    );
+  }
+
+  #row(runId: string): Row | undefined {
+    return this.#sql.exec<Row>("SELECT * FROM run_status WHERE run_id = ?", runId).toArray()[0];
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * `ChatSession`: one Durable Object per Telegram chat (an `agents` SDK `Agent`), holding the chat's
+ * conversation with the Product-Owner agent.
+ *
+ * The webhook hands each update to `receive`, which de-duplicates it by `update_id` and puts it
+ * on the agent's durable queue, then returns: the work happens after Telegram has its 200. The
+ * queue runs one update at a time in arrival order, so messages that arrive while the agent works
+ * wait their turn; none is dropped or interleaved. The state (`IDLE`, `PROCESSING`,
+ * `AWAITING_USER`, `AWAITING_SECRET`) says what the next message means: an answer to the open
+ * question, or a secret, which is sealed and stored, and its message deleted.
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import { Agent } from "agents";
+import { database } from "../db/client.ts";
+import { costs } from "../db/schema.ts";
+import type { RunRow } from "../domain/runs.ts";
+import { newId } from "../ids.ts";
+import { telegramChannel } from "../telegram/channel.ts";
+import { code, escapeHtml } from "../telegram/format.ts";
+import { classify, type TelegramUpdate } from "../telegram/update.ts";
+import { positiveNumber } from "../vars.ts";
+import { accessOf, adminIds, REFUSALS, requestAccess } from "./access.ts";
+import { runCallback } from "./callbacks.ts";
+import type { ChatChannel } from "./channel.ts";
+import { runCommand } from "./commands.ts";
+import type { ChatContext, SessionControls } from "./context.ts";
+import { failureMessage } from "./failures.ts";
+import { inboxKeyring, openInbound, type Queued, sealInbound } from "./inbox.ts";
+import { poConfig } from "./po/config.ts";
+import { type ConversationDeps, closingContent, converse, type Pending, resume } from "./po/conversation.ts";
+import { History } from "./po/history.ts";
+import { costUsd } from "./po/pricing.ts";
+import { RunStatusMessages } from "./run-status.ts";
+import { captureSecret, secretPrompt } from "./secret-capture.ts";
+import { runLine } from "./views.ts";
+
+export type ChatMode = "IDLE" | "PROCESSING" | "AWAITING_USER" | "AWAITING_SECRET";
+
+export interface ChatState {
+  mode: ChatMode;
+  /** The paused turn: what the next message answers. Never holds a secret value. */
+  pending: Pending | null;
+  /** The project the conversation is about (costs are booked to it). */
+  projectId: string | null;
+}
+
+export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
+
+const SEEN_UPDATES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+
+export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
+  override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null };
+  #history: History | undefined;
+  #runStatus: RunStatusMessages | undefined;
+
+  /** Called by the webhook: remembers the update and queues it; the work happens after this returns. */
+  async receive(update: TelegramUpdate): Promise<ReceiveOutcome> {
+    const sql = this.ctx.storage.sql;
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS seen_updates (update_id INTEGER PRIMARY KEY, seen_at INTEGER NOT NULL)",
+    );
+    const now = Date.now();
+    const fresh =
+      sql.exec("INSERT OR IGNORE INTO seen_updates VALUES (?, ?)", update.update_id, now).rowsWritten > 0;
+    if (!fresh) return "duplicate";
+    if (update.update_id % 100 === 0)
+      sql.exec("DELETE FROM seen_updates WHERE seen_at < ?", now - SEEN_UPDATES_KEPT_MS);
+    const inbound = classify(update);
+    if (inbound.kind === "ignored") {
+      console.log(
+        JSON.stringify({ event: "telegram.ignored", updateId: inbound.updateId, reason: inbound.reason }),
+      );
+      return "ignored";
+    }
+    const queued = await sealInbound(await inboxKeyring(this.env.SECRETS_KEY), inbound);
+    // One attempt: a handler never throws (failures are told to the user), and a replay could repeat effects.
+    await this.queue("handle", queued, { retry: { maxAttempts: 1 } });
+    return "queued";
+  }
+
+  /** The queue's worker: one update at a time, in arrival order. */
+  async handle(queued: Queued): Promise<void> {
+    const channel = this.#channel();
+    try {
+      const inbound = await openInbound(await inboxKeyring(this.env.SECRETS_KEY), queued);
+      const db = database(this.env.DB);
+      const admins = adminIds(this.env.ADMIN_TELEGRAM_IDS);
+      const access = await accessOf(db, admins, inbound.from);
+      if (!access.allowed) {
+        if (inbound.kind === "callback")
+          return await channel.answerCallback(inbound.callbackId, "No access yet");
+        if (access.status === "new") await requestAccess(db, channel, admins, inbound.from);
+        await channel.send(inbound.chatId, REFUSALS[access.status]);
+        return;
+      }
+      this.#setMode("PROCESSING");
+      const ctx: ChatContext = {
+        env: this.env,
+        db,
+        channel,
+        chatId: inbound.chatId,
+        ...access,
+        admins,
+        session: this.#controls(channel),
+      };
+      if (inbound.kind === "command") return await runCommand(ctx, inbound.command, inbound.args);
+      if (inbound.kind === "text") return await this.#onText(ctx, inbound.text, inbound.messageId);
+      const option = /^ans:(\d+)$/.exec(inbound.data);
+      if (!option)
+        return await runCallback(
+          ctx,
+          { messageId: inbound.messageId, data: inbound.data },
+          inbound.callbackId,
+        );
+      await channel.answerCallback(inbound.callbackId);
+      const pending = this.state.pending;
+      const answer = pending?.kind === "question" ? pending.options[Number(option[1])] : undefined;
+      if (answer === undefined)
+        return await channel.send(inbound.chatId, "That question is closed already.").then(() => {});
+      await channel.send(inbound.chatId, `➡️ ${escapeHtml(answer)}`);
+      await this.#onText(ctx, answer, null);
+    } catch (err) {
+      await this.#tell(channel, queued.chatId, failureMessage(err, poConfig(this.env).maxRetries));
+    } finally {
+      this.#setMode(null);
+    }
+  }
+
+  /** Shows a run's progress in the chat's one status message for it (throttled edits). */
+  async runStatus(runId: string, html: string): Promise<void> {
+    const outcome = await this.#statusMessages().update(this.#channel(), this.#chatId(), runId, html);
+    if (outcome.sent === "later")
+      await this.schedule(Math.ceil(outcome.inMs / 1000), "flushRunStatus", { runId });
+  }
+
+  async flushRunStatus(payload: { runId: string }): Promise<void> {
+    await this.#statusMessages().flush(this.#channel(), this.#chatId(), payload.runId);
+  }
+
+  /** Scheduled when a question or secret request opens: reminds once, if it is still open. */
+  async remindPending(payload: { askedAt: number }): Promise<void> {
+    const pending = this.state.pending;
+    if (!pending || pending.askedAt !== payload.askedAt || pending.reminded) return;
+    this.#setPending({ ...pending, reminded: true }, false);
+    const what =
+      pending.kind === "secret"
+        ? `the value of ${code(pending.name)} for ${code(pending.projectSlug)}`
+        : `your answer to: ${escapeHtml(pending.question)}`;
+    await this.#tell(
+      this.#channel(),
+      this.#chatId(),
+      `⏰ I am still waiting for ${what}\nReply here, or /cancel.`,
+    );
+  }
+
+  /** Scheduled with the reminder: closes the request if nobody answered. */
+  async expirePending(payload: { askedAt: number }): Promise<void> {
+    const pending = this.state.pending;
+    if (!pending || pending.askedAt !== payload.askedAt) return;
+    this.#closePending(
+      pending,
+      "The user did not answer in time; the request expired. Do not repeat it unless they bring it up.",
+    );
+    const what = pending.kind === "secret" ? `for ${code(pending.name)}` : "for your answer";
+    await this.#tell(
+      this.#channel(),
+      this.#chatId(),
+      `⌛ I stopped waiting ${what}. Write to me when you are ready to go on.`,
+    );
+  }
+
+  async #onText(ctx: ChatContext, text: string, messageId: number | null): Promise<void> {
+    const pending = this.state.pending;
+    if (pending?.kind === "secret" && messageId !== null) {
+      this.#setPending(null);
+      // Until the value is stored, the request stays open (a failure leaves it for another try).
+      const stored = await captureSecret(ctx, pending, text, messageId).catch((err: unknown) => {
+        this.#setPending(pending, false);
+        throw err;
+      });
+      if (!stored) return this.#setPending(pending, false);
+      if (pending.toolUseId === null) return;
+      return this.#turn(ctx, (deps) =>
+        resume(
+          deps,
+          pending,
+          `The user sent ${pending.name}; it is stored encrypted for project ${pending.projectSlug}. You cannot see its value.`,
+        ),
+      );
+    }
+    this.#setPending(null);
+    if (pending?.toolUseId) return this.#turn(ctx, (deps) => resume(deps, pending, text));
+    await this.#turn(ctx, (deps) => converse(deps, text));
+  }
+
+  /** Runs a model turn and keeps what it paused on. */
+  async #turn(ctx: ChatContext, step: (deps: ConversationDeps) => Promise<Pending | null>): Promise<void> {
+    const apiKey = this.env.ANTHROPIC_API_KEY;
+    if (!apiKey) {
+      await ctx.channel.send(
+        ctx.chatId,
+        "The Product-Owner agent is not configured here (no ANTHROPIC_API_KEY). Commands still work: /help.",
+      );
+      return;
+    }
+    const config = poConfig(this.env);
+    const client = new Anthropic({
+      apiKey,
+      baseURL: this.env.ANTHROPIC_BASE_URL || null,
+      maxRetries: config.maxRetries,
+      timeout: 120_000,
+    });
+    const project = { current: this.state.projectId };
+    await ctx.channel.typing(ctx.chatId).catch(() => {});
+    const deps: ConversationDeps = {
+      client,
+      config,
+      history: this.#conversation(),
+      tools: { db: ctx.db, actor: ctx.actor, chatId: ctx.chatId, runChanged: (run) => this.#showRun(run) },
+      say: async (text) => {
+        await ctx.channel.sendText(ctx.chatId, text);
+      },
+      ask: (pending) => this.#ask(ctx.channel, pending),
+      recordUsage: async (usage, projectId) => {
+        await ctx.db.insert(costs).values({
+          id: newId(),
+          projectId,
+          chatId: ctx.chatId,
+          source: "po-agent",
+          amountUsd: costUsd(usage, config.price),
+          inputTokens: usage.input_tokens,
+          outputTokens: usage.output_tokens,
+          createdAt: new Date(),
+        });
+      },
+      project,
+    };
+    try {
+      const pending = await step(deps);
+      if (pending) this.#setPending(pending);
+    } finally {
+      if (project.current !== this.state.projectId)
+        this.setState({ ...this.state, projectId: project.current });
+    }
+  }
+
+  async #ask(channel: ChatChannel, pending: Pending): Promise<void> {
+    if (pending.kind === "secret") {
+      await channel.send(this.#chatId(), secretPrompt(pending));
+      return;
+    }
+    const keyboard = pending.options.map((text, index) => [{ text, data: `ans:${index}` }]);
+    await channel.sendText(this.#chatId(), pending.question, keyboard);
+  }
+
+  #showRun(run: RunRow): Promise<void> {
+    return this.runStatus(run.id, runLine(run));
+  }
+
+  #controls(channel: ChatChannel): SessionControls {
+    return {
+      pending: () => this.state.pending,
+      closePending: (result) => {
+        const pending = this.state.pending;
+        if (pending) this.#closePending(pending, result);
+      },
+      awaitSecret: async (projectId, projectSlug, name) => {
+        const pending: Pending = {
+          kind: "secret",
+          projectId,
+          projectSlug,
+          name,
+          description: "",
+          toolUseId: null,
+          results: [],
+          askedAt: Date.now(),
+          reminded: false,
+        };
+        await this.#ask(channel, pending);
+        this.#setPending(pending);
+      },
+      newConversation: () => {
+        this.#conversation().clear();
+        this.setState({ ...this.state, pending: null, projectId: null });
+      },
+      runStatus: (runId, html) => this.runStatus(runId, html),
+    };
+  }
+
+  /** Ends a paused turn without the model: the pausing call gets `result`, so the history stays valid. */
+  #closePending(pending: Pending, result: string): void {
+    const content = closingContent(pending, result);
+    if (content.length > 0) this.#conversation().append({ role: "user", content });
+    this.#setPending(null);
+  }
+
+  /** Sets (or clears) the open request; a new one gets its reminder and expiry scheduled. */
+  #setPending(pending: Pending | null, schedule = true): void {
+    this.setState({ ...this.state, pending, mode: modeOf(this.state.mode, pending) });
+    if (pending && schedule) {
+      const config = poConfig(this.env);
+      void this.schedule(config.remindAfterS, "remindPending", { askedAt: pending.askedAt });
+      void this.schedule(config.expireAfterS, "expirePending", { askedAt: pending.askedAt });
+    }
+  }
+
+  /** PROCESSING while a handler runs; otherwise what the open request says. */
+  #setMode(mode: "PROCESSING" | null): void {
+    const next = mode ?? modeOf("IDLE", this.state.pending);
+    if (next !== this.state.mode) this.setState({ ...this.state, mode: next });
+  }
+
+  async #tell(channel: ChatChannel, chatId: number, html: string): Promise<void> {
+    try {
+      await channel.send(chatId, html);
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          event: "chat.reply_failed",
+          chatId,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+    }
+  }
+
+  #channel(): ChatChannel {
+    const token = this.env.TELEGRAM_BOT_TOKEN;
+    if (!token) throw new Error("TELEGRAM_BOT_TOKEN is not set");
+    return telegramChannel({ token, apiRoot: this.env.TELEGRAM_API_ROOT });
+  }
+
+  /** The agent's name is the chat id (see the webhook). */
+  #chatId(): number {
+    return Number(this.name);
+  }
+
+  #conversation(): History {
+    this.#history ??= new History(this.ctx.storage.sql);
+    return this.#history;
+  }
+
+  #statusMessages(): RunStatusMessages {
+    this.#runStatus ??= new RunStatusMessages(
+      this.ctx.storage.sql,
+      positiveNumber(this.env.STATUS_EDIT_INTERVAL_MS, 3000),
+    );
+    return this.#runStatus;
+  }
+}
+
+function modeOf(current: ChatMode, pending: Pending | null): ChatMode {
+  if (pending) return pending.kind === "secret" ? "AWAITING_SECRET" : "AWAITING_USER";
+  return current === "PROCESSING" ? "PROCESSING" : "IDLE";
+}

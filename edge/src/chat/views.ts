@@ -1,0 +1,90 @@
+/**
+ * The bot's screens as HTML + buttons: the project list and card, a run's line, the help text.
+ * Kept apart from the handlers so the web chat can render the same data its own way later.
+ */
+import type { ProjectRow } from "../domain/projects.ts";
+import type { RunRow } from "../domain/runs.ts";
+import { bold, code, escapeHtml } from "../telegram/format.ts";
+import type { Keyboard } from "./channel.ts";
+
+export const PROJECTS_PER_PAGE = 8;
+
+export const HELP = [
+  "Describe the service you need in your own words, and I will take it from there:",
+  "clarify it with you, build it, test it, deploy it and send you its URL.",
+  "",
+  "/projects: your projects (deploy, logs, secrets, delete)",
+  "/status: what I am doing and your runs in progress",
+  "/cancel: cancel my open question, or a run",
+  "/cost: what the conversation and your projects have cost",
+  "/secret &lt;project&gt; &lt;NAME&gt;: set a project secret (your message is deleted)",
+  "/new: start a new conversation",
+].join("\n");
+
+export const ADMIN_HELP = "\n\nAdmins: /servers, /executors, /users";
+
+const STATUS_ICONS: Record<string, string> = {
+  draft: "📝",
+  scaffolding: "🏗",
+  developing: "👩‍💻",
+  testing: "🧪",
+  deploying: "🚚",
+  deployed: "✅",
+  failed: "❌",
+  archived: "🗄",
+  queued: "⏳",
+  running: "⚙️",
+  waiting: "⏸",
+  succeeded: "✅",
+  cancelled: "🚫",
+};
+export const icon = (status: string) => STATUS_ICONS[status] ?? "•";
+
+const when = (date: Date | null) => (date ? date.toISOString().slice(0, 16).replace("T", " ") : "—");
+
+export function runLine(run: RunRow): string {
+  return `${icon(run.status)} ${escapeHtml(run.kind)} run ${code(run.id)}: ${escapeHtml(run.status)} (${when(run.createdAt)} UTC)${run.error ? `\n   ${escapeHtml(run.error.slice(0, 300))}` : ""}`;
+}
+
+export function projectList(rows: ProjectRow[], hasMore: boolean): { html: string; keyboard: Keyboard } {
+  if (rows.length === 0) {
+    return { html: "You have no projects yet. Describe a service and I will create one.", keyboard: [] };
+  }
+  const keyboard: Keyboard = rows.map((row) => [
+    { text: `${icon(row.status)} ${row.name}`.slice(0, 60), data: `prj:${row.id}` },
+  ]);
+  const last = rows.at(-1);
+  if (hasMore && last) keyboard.push([{ text: "More »", data: `prjs:${last.id}` }]);
+  return { html: bold("Your projects"), keyboard };
+}
+
+export interface CardFacts {
+  url: string | null;
+  lastRun: RunRow | null;
+}
+
+export function projectCard(row: ProjectRow, facts: CardFacts): { html: string; keyboard: Keyboard } {
+  const description = row.description.length > 400 ? `${row.description.slice(0, 400)}…` : row.description;
+  const lines = [
+    `${icon(row.status)} ${bold(row.name)} ${code(row.slug)}`,
+    `Status: ${escapeHtml(row.status)}`,
+    `Repository: ${row.repoUrl ? escapeHtml(row.repoUrl) : "—"}`,
+    `URL: ${facts.url ? escapeHtml(facts.url) : "—"}`,
+    `Last run: ${facts.lastRun ? runLine(facts.lastRun) : "—"}`,
+  ];
+  if (description) lines.push("", escapeHtml(description));
+  return {
+    html: lines.join("\n"),
+    keyboard: [
+      [
+        { text: "🚀 Deploy", data: `dep:${row.id}` },
+        { text: "📜 Logs", data: `logs:${row.id}` },
+      ],
+      [
+        { text: "🔑 Secrets", data: `sec:${row.id}` },
+        { text: "🗑 Delete", data: `del:${row.id}` },
+      ],
+      [{ text: "« Projects", data: "prjs:0" }],
+    ],
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Projects as operations on D1, shared by the HTTP API and the chat's Product-Owner agent, so both
+ * reach the same checks, rows and audit entries.
+ *
+ *   const project = await createProject(db, actor, { name: "Shop API", modules: [] });
+ */
+import type { CreateProject, Project, ProjectStatus } from "@codegen-orchestrator/shared";
+import { and, asc, eq, gt, isNull, type SQL } from "drizzle-orm";
+import type { z } from "zod";
+import type { Db } from "../db/client.ts";
+import { portAllocations, projects, secrets, users } from "../db/schema.ts";
+import { iso, newId } from "../ids.ts";
+import { type Actor, isAdminActor } from "./actor.ts";
+import { auditedBy } from "./audit.ts";
+import { conflict, forbidden, notFound } from "./errors.ts";
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type CreateProjectInput = z.input<typeof CreateProject>;
+
+export const toProject = (row: ProjectRow): Project => ({
+  id: row.id,
+  ownerId: row.ownerId,
+  slug: row.slug,
+  name: row.name,
+  description: row.description,
+  templateSource: row.templateSource,
+  templateRef: row.templateRef,
+  modules: row.modules,
+  repoUrl: row.repoUrl,
+  status: row.status as Project["status"],
+  createdAt: iso(row.createdAt),
+  updatedAt: iso(row.updatedAt),
+});
+
+/** "My Shop API!" → "my-shop-api". */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, "");
+  return slug || "project";
+}
+
+/**
+ * The live project with this id, if the actor may act on it. Another member's project is
+ * "not found", exactly like a missing one, so ids reveal nothing.
+ */
+export async function findProject(db: Db, actor: Actor, id: string): Promise<ProjectRow> {
+  const [row] = await db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.id, id), isNull(projects.deletedAt)))
+    .limit(1);
+  if (!row || (row.ownerId !== actor.userId && !isAdminActor(actor))) throw notFound("project");
+  return row;
+}
+
+export async function assertSlugFree(db: Db, ownerId: string, slug: string, self?: string) {
+  const [other] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.ownerId, ownerId), eq(projects.slug, slug), isNull(projects.deletedAt)));
+  if (other && other.id !== self) {
+    throw conflict(`The owner already has a project with slug \`${slug}\`.`, {
+      field: "slug",
+      projectId: other.id,
+    });
+  }
+}
+
+export interface ProjectQuery {
+  ownerId?: string | undefined;
+  status?: z.infer<typeof ProjectStatus> | undefined;
+  /** Rows after this id, in id order. */
+  after?: string | undefined;
+  limit: number;
+}
+
+/** Live projects: the actor's own, or (admins) everyone's or one owner's. */
+export async function listProjects(db: Db, actor: Actor, query: ProjectQuery): Promise<ProjectRow[]> {
+  if (query.ownerId && query.ownerId !== actor.userId && !isAdminActor(actor))
+    throw forbidden("Only admins may list other users' projects.");
+  const owner = isAdminActor(actor) ? query.ownerId : actor.userId;
+  const where: (SQL | undefined)[] = [
+    isNull(projects.deletedAt),
+    owner ? eq(projects.ownerId, owner) : undefined,
+    query.status ? eq(projects.status, query.status) : undefined,
+    query.after ? gt(projects.id, query.after) : undefined,
+  ];
+  return db
+    .select()
+    .from(projects)
+    .where(and(...where))
+    .orderBy(asc(projects.id))
+    .limit(query.limit);
+}
+
+export async function createProject(
+  db: Db,
+  actor: Actor,
+  input: z.output<typeof CreateProject>,
+): Promise<ProjectRow> {
+  if (input.ownerId && input.ownerId !== actor.userId && !isAdminActor(actor)) {
+    throw forbidden("Only admins may create projects for other users.");
+  }
+  const ownerId = input.ownerId ?? actor.userId;
+  if (ownerId !== actor.userId) {
+    const [owner] = await db.select({ id: users.id }).from(users).where(eq(users.id, ownerId));
+    if (!owner) throw notFound("user");
+  }
+  const slug = input.slug ?? slugify(input.name);
+  await assertSlugFree(db, ownerId, slug);
+  const now = new Date();
+  const row: ProjectRow = {
+    id: newId(),
+    ownerId,
+    slug,
+    name: input.name,
+    description: input.description,
+    templateSource: input.templateSource ?? null,
+    templateRef: input.templateRef ?? null,
+    modules: input.modules,
+    repoUrl: input.repoUrl ?? null,
+    status: "draft",
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
+  await auditedBy(
+    db,
+    actor.userId,
+    { action: "project.create", targetType: "project", targetId: row.id, details: { ownerId, slug } },
+    db.insert(projects).values(row),
+  );
+  return row;
+}
+
+/** Soft-deletes: the row stays for history; its secrets are erased and its ports released. */
+export async function deleteProject(db: Db, actor: Actor, project: ProjectRow): Promise<void> {
+  const now = new Date();
+  await auditedBy(
+    db,
+    actor.userId,
+    {
+      action: "project.delete",
+      targetType: "project",
+      targetId: project.id,
+      details: { slug: project.slug },
+    },
+    db
+      .update(projects)
+      .set({ deletedAt: now, updatedAt: now, status: "archived" })
+      .where(eq(projects.id, project.id)),
+    db.delete(secrets).where(eq(secrets.projectId, project.id)),
+    db.delete(portAllocations).where(eq(portAllocations.projectId, project.id)),
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * Runs as operations on D1, shared by the HTTP API and the chat. A run starts `queued`; the
+ * pipelines (Cloudflare Workflows) pick it up from there.
+ *
+ *   const run = await startRun(db, actor, projectId, "engineering");
+ */
+import { ACTIVE_RUN_STATUSES, type Run, type RunKind } from "@codegen-orchestrator/shared";
+import { and, desc, eq, inArray } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { runs } from "../db/schema.ts";
+import { iso, isoOrNull, newId } from "../ids.ts";
+import type { Actor } from "./actor.ts";
+import { auditedBy } from "./audit.ts";
+import { conflict, notFound } from "./errors.ts";
+import { findProject } from "./projects.ts";
+
+export type RunRow = typeof runs.$inferSelect;
+
+export const toRun = (row: RunRow): Run => ({
+  id: row.id,
+  projectId: row.projectId,
+  kind: row.kind,
+  status: row.status as Run["status"],
+  error: row.error,
+  createdAt: iso(row.createdAt),
+  startedAt: isoOrNull(row.startedAt),
+  finishedAt: isoOrNull(row.finishedAt),
+});
+
+const isActive = (status: string) => (ACTIVE_RUN_STATUSES as readonly string[]).includes(status);
+
+/**
+ * Starts a run; one active run per project and kind (the running one is named in the conflict).
+ * `chatId`: the chat that asked, which gets the run's progress.
+ */
+export async function startRun(
+  db: Db,
+  actor: Actor,
+  projectId: string,
+  kind: RunKind,
+  chatId: number | null = null,
+): Promise<RunRow> {
+  const project = await findProject(db, actor, projectId);
+  const [active] = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.projectId, project.id),
+        eq(runs.kind, kind),
+        inArray(runs.status, [...ACTIVE_RUN_STATUSES]),
+      ),
+    )
+    .limit(1);
+  if (active)
+    throw conflict(`Project ${project.slug} already has a ${kind} run in progress.`, { runId: active.id });
+  const row: RunRow = {
+    id: newId(),
+    projectId: project.id,
+    kind,
+    status: "queued",
+    workflowInstanceId: null,
+    chatId,
+    error: null,
+    createdAt: new Date(),
+    startedAt: null,
+    finishedAt: null,
+  };
+  await auditedBy(
+    db,
+    actor.userId,
+    { action: "run.start", targetType: "run", targetId: row.id, details: { projectId: project.id, kind } },
+    db.insert(runs).values(row),
+  );
+  return row;
+}
+
+/** The run, if the actor may see its project. */
+export async function findRun(db: Db, actor: Actor, runId: string): Promise<RunRow> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, runId)).limit(1);
+  if (!row) throw notFound("run");
+  await findProject(db, actor, row.projectId);
+  return row;
+}
+
+/** A project's runs, newest first. */
+export async function listRuns(db: Db, actor: Actor, projectId: string, limit = 20): Promise<RunRow[]> {
+  const project = await findProject(db, actor, projectId);
+  return db.select().from(runs).where(eq(runs.projectId, project.id)).orderBy(desc(runs.id)).limit(limit);
+}
+
+export async function cancelRun(db: Db, actor: Actor, runId: string): Promise<RunRow> {
+  const run = await findRun(db, actor, runId);
+  if (!isActive(run.status)) throw conflict(`Run ${run.id} is already ${run.status}.`);
+  const now = new Date();
+  const cancelled: RunRow = { ...run, status: "cancelled", finishedAt: now };
+  await auditedBy(
+    db,
+    actor.userId,
+    { action: "run.cancel", targetType: "run", targetId: run.id, details: { projectId: run.projectId } },
+    db
+      .update(runs)
+      .set({ status: "cancelled", finishedAt: now })
+      .where(and(eq(runs.id, run.id), inArray(runs.status, [...ACTIVE_RUN_STATUSES]))),
+  );
+  return cancelled;
+}

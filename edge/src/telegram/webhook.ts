@@ -1,0 +1,53 @@
+/**
+ * `POST /telegram/webhook`: Telegram's calls. The secret token header is checked first (401, and
+ * nothing read or stored, when it is missing or wrong); the update is validated, handed to its
+ * chat's `ChatSession`, which only records and queues it, and the 200 goes back at once: a slow
+ * model never makes Telegram retry.
+ *
+ *   app.route("/", telegramRoutes);
+ */
+import { getAgentByName } from "agents";
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../api/context.ts";
+import { errorBody, invalidRequest } from "../api/errors.ts";
+import { jsonBody } from "../api/middleware/json-body.ts";
+import { sha256Hex } from "../auth/keys.ts";
+import { chatIdOf, TelegramUpdate } from "./update.ts";
+
+export const WEBHOOK_PATH = "/telegram/webhook";
+export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+
+/** Equal-time comparison: both sides hashed first, so neither length nor prefix leaks. */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const encoder = new TextEncoder();
+  const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(expected)]);
+  return crypto.subtle.timingSafeEqual(encoder.encode(a), encoder.encode(b));
+}
+
+const verifySecretToken = createMiddleware<AppEnv>(async (c, next) => {
+  const expected = c.env.TELEGRAM_WEBHOOK_SECRET;
+  if (!c.env.TELEGRAM_BOT_TOKEN || !expected) {
+    return c.json(errorBody("not_found", "The Telegram bot is not configured on this server."), 404);
+  }
+  const given = c.req.header(SECRET_HEADER);
+  if (!given || !(await sameSecret(given, expected))) {
+    return c.json(errorBody("unauthorized", "Missing or wrong X-Telegram-Bot-Api-Secret-Token."), 401);
+  }
+  await next();
+});
+
+export const telegramRoutes = new Hono<AppEnv>().post(
+  WEBHOOK_PATH,
+  verifySecretToken,
+  jsonBody(),
+  async (c) => {
+    const parsed = TelegramUpdate.safeParse(await c.req.json());
+    if (!parsed.success) throw invalidRequest(parsed.error, "body");
+    const chatId = chatIdOf(parsed.data);
+    if (chatId === null) return c.json({ ok: true, outcome: "ignored" }, 200);
+    const session = await getAgentByName(c.env.CHAT_SESSION, String(chatId));
+    const outcome = await session.receive(parsed.data);
+    return c.json({ ok: true, outcome }, 200);
+  },
+);

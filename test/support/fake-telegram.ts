@@ -1,0 +1,126 @@
+/**
+ * A loopback server speaking the Telegram Bot API (`POST /bot<token>/<method>`, JSON in and out)
+ * for grammY's `apiRoot`: it answers the methods the bot uses, records every call, can be told to
+ * answer the next calls of a method with an error (e.g. 429 with `retry_after`), and queues
+ * updates for `getUpdates` (the local polling bridge).
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface BotCall {
+  method: string;
+  payload: Record<string, any>;
+  at: number;
+  /** The error this call was answered with, if it was scripted to fail. */
+  failed?: number;
+}
+
+export interface BotError {
+  error_code: number;
+  description: string;
+  parameters?: { retry_after?: number };
+}
+
+export class FakeTelegram {
+  readonly calls: BotCall[] = [];
+  apiRoot = "";
+  readonly #token: string;
+  readonly #failures = new Map<string, BotError[]>();
+  readonly #updates: Record<string, unknown>[] = [];
+  #messageId = 1000;
+  #close: () => Promise<void> = async () => {};
+
+  private constructor(token: string) {
+    this.#token = token;
+  }
+
+  static async start(token: string): Promise<FakeTelegram> {
+    const fake = new FakeTelegram(token);
+    const server = createServer(async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? "");
+      const reply = (status: number, value: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(value));
+      };
+      if (!match || match[1] !== fake.#token)
+        return reply(401, { ok: false, error_code: 401, description: "Unauthorized" });
+      const method = match[2] as string;
+      const payload = body ? (JSON.parse(body) as Record<string, any>) : {};
+      const call: BotCall = { method, payload, at: Date.now() };
+      fake.calls.push(call);
+      const failure = fake.#failures.get(method)?.shift();
+      if (failure) {
+        call.failed = failure.error_code;
+        return reply(failure.error_code, { ok: false, ...failure });
+      }
+      reply(200, { ok: true, result: fake.#answer(method, payload) });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    fake.apiRoot = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    fake.#close = () => new Promise((resolve) => server.close(() => resolve()));
+    return fake;
+  }
+
+  /** The next `count` calls of `method` answer `error`. */
+  failNext(method: string, error: BotError, count = 1): void {
+    const list = this.#failures.get(method) ?? [];
+    for (let i = 0; i < count; i++) list.push(error);
+    this.#failures.set(method, list);
+  }
+
+  /** An update for the next `getUpdates` call. */
+  pushUpdate(update: Record<string, unknown>): void {
+    this.#updates.push(update);
+  }
+
+  /** Successful calls to `method` for `chatId` (all chats when omitted). */
+  sent(method: string, chatId?: number): BotCall[] {
+    return this.calls.filter(
+      (call) =>
+        call.method === method && !call.failed && (chatId === undefined || call.payload.chat_id === chatId),
+    );
+  }
+
+  /** The texts this chat was sent, in order. */
+  texts(chatId: number): string[] {
+    return this.sent("sendMessage", chatId).map((call) => String(call.payload.text));
+  }
+
+  close(): Promise<void> {
+    return this.#close();
+  }
+
+  #answer(method: string, payload: Record<string, any>): unknown {
+    const date = Math.floor(Date.now() / 1000);
+    switch (method) {
+      case "sendMessage":
+        return {
+          message_id: ++this.#messageId,
+          date,
+          chat: { id: payload.chat_id, type: "private" },
+          text: payload.text,
+        };
+      case "editMessageText":
+        return {
+          message_id: payload.message_id,
+          date,
+          chat: { id: payload.chat_id, type: "private" },
+          text: payload.text,
+        };
+      case "getMe":
+        return { id: 42, is_bot: true, first_name: "Orchestrator", username: "orchestrator_test_bot" };
+      case "getUpdates": {
+        const offset = Number(payload.offset ?? 0);
+        const ready = this.#updates.filter((update) => Number(update.update_id) >= offset);
+        this.#updates.splice(0, this.#updates.length, ...ready);
+        return ready.slice(0, Number(payload.limit ?? 100));
+      }
+      case "getWebhookInfo":
+        return { url: "", has_custom_certificate: false, pending_update_count: 0 };
+      default:
+        return true;
+    }
+  }
+}
