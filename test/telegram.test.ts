@@ -4,10 +4,23 @@
  * (the SDK's baseURL), both scripted per test. Each test talks in its own chat.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_ID, ChatHarness, eventually, lastUserText } from "./support/chat.ts";
+import { ChatHarness, eventually, lastUserText } from "./support/chat.ts";
 
 let chat: ChatHarness;
-const admin = { id: ADMIN_ID, first_name: "Ada", username: "ada" };
+let nextChat = 2000;
+
+/** A member with an active user row (created through the API), in a chat of their own. */
+async function member(name = "Member") {
+  const id = nextChat++;
+  await chat.api("/users", { name, telegramId: id });
+  return { id, first_name: name };
+}
+
+const repliesTo = (id: number, count: number) =>
+  eventually(
+    () => chat.telegram.texts(id).length >= count && chat.telegram.texts(id),
+    `${count} replies to ${id}`,
+  );
 
 beforeAll(async () => {
   chat = await ChatHarness.start();
@@ -18,13 +31,150 @@ afterAll(async () => {
 });
 
 describe("webhook", () => {
-  it("answers a plain message from an admin through the PO agent", async () => {
-    chat.respond((request) => ({ text: `You said: ${lastUserText(request)}` }));
-    await chat.say(admin, "hello there");
-    const texts = await eventually(
-      () => chat.telegram.texts(ADMIN_ID).length > 0 && chat.telegram.texts(ADMIN_ID),
-      "a reply",
+  it("refuses a missing or wrong secret token with 401 and does nothing", async () => {
+    const stranger = { id: nextChat++, first_name: "Mallory" };
+    chat.respond(() => ({ text: "should never be asked" }));
+    const requestsBefore = chat.model.requests.length;
+    const missing = await chat.post(chat.message(stranger, "hi"), null);
+    const wrong = await chat.post(chat.message(stranger, "hi"), "not-the-secret");
+    expect([missing.status, wrong.status]).toEqual([401, 401]);
+    expect(((await wrong.json()) as any).error.code).toBe("unauthorized");
+    // A later, authentic update from another chat is answered; the refused ones left no trace.
+    const probe = await member();
+    await chat.say(probe, "ping");
+    await repliesTo(probe.id, 1);
+    expect(chat.telegram.calls.filter((call) => call.payload.chat_id === stranger.id)).toEqual([]);
+    const users = await chat.api<{ items: { telegramId: number | null }[] }>("/users?limit=200");
+    expect(users.items.some((user) => user.telegramId === stranger.id)).toBe(false);
+    expect(chat.model.requests.length).toBe(requestsBefore + 1);
+  });
+
+  it("handles a repeated update_id once", async () => {
+    const user = await member();
+    chat.respond((request) => ({ text: `Echo: ${lastUserText(request)}` }));
+    const update = chat.message(user, "only once");
+    const first = await chat.post(update);
+    const second = await chat.post(update);
+    expect((await first.json()) as object).toMatchObject({ ok: true, outcome: "queued" });
+    expect((await second.json()) as object).toMatchObject({ ok: true, outcome: "duplicate" });
+    await repliesTo(user.id, 1);
+    await chat.say(user, "and then this");
+    expect(await repliesTo(user.id, 2)).toEqual(["Echo: only once", "Echo: and then this"]);
+  });
+
+  it("ignores updates it does not handle: stickers, photos, edited messages, member updates", async () => {
+    const user = await member();
+    const requests = chat.model.requests.length;
+    const base = { date: 0, chat: { id: user.id, type: "private" }, from: { ...user, is_bot: false } };
+    const updates = [
+      { message: { ...base, message_id: 1, sticker: { file_id: "s", width: 1, height: 1 } } },
+      { message: { ...base, message_id: 2, photo: [{ file_id: "p", width: 1, height: 1 }] } },
+      { edited_message: { ...base, message_id: 3, text: "edited" } },
+      {
+        my_chat_member: {
+          chat: base.chat,
+          from: base.from,
+          date: 0,
+          old_chat_member: { status: "member", user: base.from },
+          new_chat_member: { status: "kicked", user: base.from },
+        },
+      },
+      { inline_query: { id: "q", from: base.from, query: "x", offset: "" } },
+    ];
+    for (const update of updates) {
+      const response = await chat.post({ update_id: chat.nextUpdateId(), ...update });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as any).outcome).toBe("ignored");
+    }
+    chat.respond(() => ({ text: "still here" }));
+    await chat.say(user, "are you alive?");
+    expect(await repliesTo(user.id, 1)).toEqual(["still here"]);
+    expect(chat.model.requests.length).toBe(requests + 1);
+  });
+
+  it("answers a malformed update with 400 and a JSON error", async () => {
+    const response = await chat.post({ update_id: "seven" });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error.code).toBe("invalid_request");
+  });
+});
+
+describe("conversation", () => {
+  it("answers 20 messages that arrive while the agent works: all, in order, none lost", async () => {
+    const user = await member();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    chat.respond(async (request) => {
+      if (calls++ === 0) await held;
+      return { text: `answer to ${lastUserText(request)}` };
+    });
+    const sent = ["message 0"];
+    await chat.say(user, "message 0");
+    await eventually(() => calls > 0, "the first model call");
+    for (let i = 1; i <= 20; i++) {
+      sent.push(`message ${i}`);
+      await chat.say(user, `message ${i}`);
+    }
+    release();
+    const replies = await repliesTo(user.id, 21);
+    expect(replies).toEqual(sent.map((text) => `answer to ${text}`));
+  });
+
+  it("splits a 5,000-character answer into messages under 4,096 characters", async () => {
+    const user = await member();
+    const paragraph = "All work and no play makes a long answer. ".repeat(20).trim();
+    const answer = Array.from({ length: 6 }, () => paragraph)
+      .join("\n\n")
+      .slice(0, 5000);
+    chat.respond(() => ({ text: answer }));
+    await chat.say(user, "tell me everything");
+    const parts = await repliesTo(user.id, 2);
+    expect(parts.length).toBe(2);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
+    expect(parts.join("").replace(/\s/g, "")).toBe(answer.replace(/\s/g, ""));
+  });
+
+  it("waits out a 429 from Telegram and delivers the reply", async () => {
+    const user = await member();
+    chat.respond(() => ({ text: "worth the wait" }));
+    chat.telegram.failNext("sendMessage", {
+      error_code: 429,
+      description: "Too Many Requests: retry after 1",
+      parameters: { retry_after: 1 },
+    });
+    await chat.say(user, "hello");
+    expect(await repliesTo(user.id, 1)).toEqual(["worth the wait"]);
+    const attempts = chat.telegram.calls.filter(
+      (c) => c.method === "sendMessage" && c.payload.chat_id === user.id,
     );
-    expect(texts).toEqual(["You said: hello there"]);
+    expect(attempts.map((c) => c.failed ?? 200)).toEqual([429, 200]);
+    expect((attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
+  it("retries an overloaded model, then tells the user plainly, and goes on afterwards", async () => {
+    const user = await member();
+    let calls = 0;
+    chat.respond(() => {
+      calls++;
+      return {
+        error: {
+          status: 529,
+          type: "overloaded_error",
+          message: "Overloaded",
+          headers: { "retry-after-ms": "10" },
+        },
+      };
+    });
+    await chat.say(user, "build me a thing");
+    const [told] = await repliesTo(user.id, 1);
+    expect(told).toContain("overloaded");
+    expect(told).toContain("write to me again");
+    expect(calls).toBe(3); // PO_MAX_RETRIES=2: the first try and two retries
+    chat.respond(() => ({ text: "Back again." }));
+    await chat.say(user, "hello?");
+    expect((await repliesTo(user.id, 2))[1]).toBe("Back again.");
   });
 });

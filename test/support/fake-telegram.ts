@@ -13,6 +13,8 @@ export interface BotCall {
   at: number;
   /** The error this call was answered with, if it was scripted to fail. */
   failed?: number;
+  /** What it answered (e.g. the sent message, with its `message_id`). */
+  result?: any;
 }
 
 export interface BotError {
@@ -55,7 +57,8 @@ export class FakeTelegram {
         call.failed = failure.error_code;
         return reply(failure.error_code, { ok: false, ...failure });
       }
-      reply(200, { ok: true, result: fake.#answer(method, payload) });
+      call.result = fake.#answer(method, payload);
+      reply(200, { ok: true, result: call.result });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     fake.apiRoot = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

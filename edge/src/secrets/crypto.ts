@@ -19,9 +19,12 @@ export interface SealedSecret {
   keyVersion: number;
 }
 
+/** WebCrypto's key type, spelled so that both the Workers and the Node type libraries accept it. */
+type CryptoKeyOf = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
 export interface Keyring {
   current: number;
-  keys: ReadonlyMap<number, CryptoKey>;
+  keys: ReadonlyMap<number, CryptoKeyOf>;
 }
 
 export class KeyringError extends Error {
@@ -49,7 +52,7 @@ export function loadKeyring(spec: string | undefined): Promise<Keyring> {
 }
 
 async function importKeyring(spec: string): Promise<Keyring> {
-  const keys = new Map<number, CryptoKey>();
+  const keys = new Map<number, CryptoKeyOf>();
   let current = 0;
   for (const [index, entry] of spec.split(",").entries()) {
     const match = /^\s*(?:(\d+):)?([A-Za-z0-9+/]+={0,2})\s*$/.exec(entry);

@@ -6,8 +6,8 @@
  *   const channel = telegramChannel({ token, apiRoot });
  */
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Api, GrammyError } from "grammy/web";
 import type { InlineKeyboardMarkup } from "grammy/types";
+import { Api, GrammyError } from "grammy/web";
 import type { ChatChannel, Keyboard } from "../chat/channel.ts";
 import { escapeHtml, htmlToText, MESSAGE_LIMIT, splitText } from "./format.ts";
 

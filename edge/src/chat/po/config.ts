@@ -18,7 +18,7 @@ export interface PoConfig {
   expireAfterS: number;
 }
 
-export const DEFAULT_PO_MODEL = "claude-sonnet-4-5";
+export const DEFAULT_PO_MODEL = "claude-sonnet-5-5";
 
 export function poConfig(env: Env): PoConfig {
   const model = env.PO_MODEL?.trim() || DEFAULT_PO_MODEL;

@@ -1,0 +1,182 @@
+/**
+ * The bot's flows end to end (real Worker under wrangler dev; loopback Telegram and Anthropic):
+ * access requests decided by an admin, the secret flow, the PO agent's tool calls creating a
+ * project and starting a run through the domain operations the API uses, the project screens,
+ * and reminders and expiry of an open question.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { parseEnv } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadKeyring, openSecret } from "../edge/src/secrets/crypto.ts";
+import { ADMIN_ID, ChatHarness, eventually, lastUserText } from "./support/chat.ts";
+
+let chat: ChatHarness;
+const admin = { id: ADMIN_ID, first_name: "Ada", username: "ada" };
+let nextChat = 3000;
+const CANARY = "sk_live_CANARY_7f3a9c2e1b";
+
+async function member(name = "Member") {
+  const id = nextChat++;
+  const user = await chat.api<{ id: string }>("/users", { name, telegramId: id });
+  return { id, first_name: name, userId: user.id };
+}
+
+const texts = (id: number) => chat.telegram.texts(id);
+const waitText = (id: number, pattern: RegExp | string, what = String(pattern)) =>
+  eventually(
+    () =>
+      texts(id).find((text) => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text))),
+    what,
+  );
+
+/** Every file under `dir`, recursively. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+beforeAll(async () => {
+  chat = await ChatHarness.start({ CHAT_REMIND_AFTER_S: "2", CHAT_EXPIRE_AFTER_S: "4" });
+}, 120_000);
+
+afterAll(async () => {
+  await chat?.stop();
+});
+
+describe("access", () => {
+  it("refuses an unknown user politely, asks the admins once, and lets them in when approved", async () => {
+    const stranger = { id: nextChat++, first_name: "Grace", username: "grace" };
+    chat.respond(() => ({ text: "Welcome aboard." }));
+    await chat.say(stranger, "hello?");
+    await waitText(stranger.id, "asked its admins");
+    const request = await waitText(ADMIN_ID, `<code>${stranger.id}</code>`, "the admin's access request");
+    expect(request).toContain("Grace (@grace)");
+    const asked = chat.telegram.sent("sendMessage", ADMIN_ID).find((call) => call.payload.text === request);
+    expect(
+      asked?.payload.reply_markup.inline_keyboard[0].map((b: { callback_data: string }) => b.callback_data),
+    ).toEqual([`acc:ok:${stranger.id}`, `acc:no:${stranger.id}`]);
+
+    await chat.say(stranger, "anyone?");
+    await waitText(stranger.id, "still waiting for an admin");
+    const requests = () => texts(ADMIN_ID).filter((text) => text.includes(`<code>${stranger.id}</code>`));
+    expect(requests()).toHaveLength(1);
+
+    await chat.press(admin, `acc:ok:${stranger.id}`, asked?.result.message_id);
+    await waitText(stranger.id, "You have access now");
+    const edit = await eventually(
+      () =>
+        chat.telegram
+          .sent("editMessageText", ADMIN_ID)
+          .find((call) => call.payload.text.includes("approved")),
+      "the admin's message edited",
+    );
+    expect(edit.payload.text).toBe("Grace: ✅ approved by Ada.");
+    await chat.say(stranger, "let me build something");
+    await waitText(stranger.id, "Welcome aboard.");
+  });
+
+  it("keeps a denied user out", async () => {
+    const stranger = { id: nextChat++, first_name: "Eve" };
+    await chat.say(stranger, "let me in");
+    await waitText(ADMIN_ID, `<code>${stranger.id}</code>`);
+    await chat.press(admin, `acc:no:${stranger.id}`);
+    await waitText(stranger.id, "has not given you access");
+    const before = chat.model.requests.length;
+    await chat.say(stranger, "please?");
+    await eventually(() => texts(stranger.id).length >= 3 && true, "the second refusal");
+    expect(texts(stranger.id).at(-1)).toContain("has not given you access");
+    expect(chat.model.requests.length).toBe(before);
+  });
+});
+
+describe("secrets", () => {
+  it("stores the reply to a secret request encrypted, deletes it, and shows it to nobody", async () => {
+    const user = await member("Sam");
+    chat.respond((request) => {
+      const last = lastUserText(request);
+      if (last.startsWith("I need a shop")) {
+        return {
+          blocks: [
+            { text: "Let me set that up." },
+            {
+              tool: {
+                name: "create_project",
+                input: { name: "Shop", description: "A shop backend with Stripe payments." },
+              },
+            },
+          ],
+        };
+      }
+      if (last.includes('"slug":"shop"') && !last.includes("STRIPE_API_KEY")) {
+        return {
+          tool: {
+            name: "request_secret",
+            input: {
+              project: "shop",
+              name: "STRIPE_API_KEY",
+              description: "Your Stripe secret key (Dashboard → Developers).",
+            },
+          },
+        };
+      }
+      return { text: `Noted: ${last}` };
+    });
+    await chat.say(user, "I need a shop backend that takes Stripe payments");
+    await waitText(user.id, "Please send the value of <code>STRIPE_API_KEY</code>");
+    const { messageId } = await chat.say(user, CANARY);
+    await waitText(
+      user.id,
+      "🔒 Stored <code>STRIPE_API_KEY</code> for <code>shop</code>, encrypted. I deleted your message.",
+    );
+    await waitText(user.id, /^Noted: The user sent STRIPE_API_KEY; it is stored encrypted/);
+    expect(chat.telegram.sent("deleteMessage", user.id).map((call) => call.payload.message_id)).toEqual([
+      messageId,
+    ]);
+
+    const projects = await chat.api<{ items: { id: string; slug: string }[] }>(
+      `/projects?ownerId=${user.userId}`,
+    );
+    const shop = projects.items.find((project) => project.slug === "shop");
+    expect(shop).toBeDefined();
+    const listed = await chat.api<{ items: { name: string }[] }>(`/projects/${shop?.id}/secrets`);
+    expect(listed.items.map((secret) => secret.name)).toEqual(["STRIPE_API_KEY"]);
+
+    // Stored sealed: the row decrypts to the value with the server's key, and holds no plaintext.
+    const d1 = (await filesUnder(chat.dir)).find(
+      (file) => file.includes("D1DatabaseObject") && file.endsWith(".sqlite"),
+    );
+    expect(d1).toBeDefined();
+    const db = new DatabaseSync(d1 as string, { readOnly: true });
+    const row = db
+      .prepare("SELECT ciphertext, iv, key_version FROM secrets WHERE project_id = ?")
+      .get(shop?.id ?? "") as {
+      ciphertext: string;
+      iv: string;
+      key_version: number;
+    };
+    db.close();
+    const keySpec = parseEnv(await readFile(chat.worker.devVarsFile, "utf8")).SECRETS_KEY;
+    const value = await openSecret(
+      await loadKeyring(keySpec),
+      { projectId: shop?.id ?? "", name: "STRIPE_API_KEY" },
+      {
+        ciphertext: row.ciphertext,
+        iv: row.iv,
+        keyVersion: row.key_version,
+      },
+    );
+    expect(value).toBe(CANARY);
+
+    // Nowhere else: not in any model request, outbound Telegram call, log line or state file.
+    expect(chat.model.requests.filter((request) => request.body.includes(CANARY))).toEqual([]);
+    expect(chat.telegram.calls.filter((call) => JSON.stringify(call.payload).includes(CANARY))).toEqual([]);
+    expect(chat.worker.output()).not.toContain(CANARY);
+    const leaks: string[] = [];
+    for (const file of await filesUnder(chat.dir)) {
+      if ((await readFile(file)).includes(CANARY)) leaks.push(path.relative(chat.dir, file));
+    }
+    expect(leaks).toEqual([]);
+  });
+});
