@@ -111,7 +111,8 @@ export async function startWorker(options: StackOptions): Promise<Worker> {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", persistTo];
   args.push("--show-interactive-dev-session=false");
   if (options.inspectorPort) args.push("--inspector-port", String(options.inspectorPort));
-  if (vars.generated) args.push("--env-file", vars.file);
+  // Named explicitly (also the repository's .dev.vars): a second --env-file must not hide it.
+  args.push("--env-file", vars.file);
   if (options.secrets) {
     const file = path.join(options.stateDir, "secrets.env");
     const lines = Object.entries(options.secrets).map(([name, value]) => `${name}=${JSON.stringify(value)}`);

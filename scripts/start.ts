@@ -7,10 +7,26 @@
  * generated dev secrets, the local executor's token and log), INSPECTOR_PORT, LOCAL_EXECUTOR=0 to
  * run without the executor. A `.dev.vars` file in the repository, if present, is used instead of
  * the generated secrets.
+ *
+ * The bot: with TELEGRAM_BOT_TOKEN (environment or .dev.vars) the Worker gets it and a polling
+ * bridge feeds the bot's updates to the local webhook, so a real bot works without a public URL.
+ * ADMIN_TELEGRAM_IDS names who may approve users; ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL)
+ * make the Product-Owner agent real; TELEGRAM_API_ROOT points at another Bot API server.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { adminCall, root, startExecutor, startWorker, stopGroup, type Worker } from "./local-stack.ts";
+import { parseEnv } from "node:util";
+import {
+  adminCall,
+  devVarsFile,
+  root,
+  startExecutor,
+  startWorker,
+  stopGroup,
+  type Worker,
+} from "./local-stack.ts";
+import { type Bridge, startPollingBridge } from "./telegram-bridge.ts";
 
 const stateDir = path.resolve(root, process.env.ORCHESTRATOR_STATE_DIR ?? ".local");
 const port = Number(process.env.PORT ?? 8787);
@@ -24,12 +40,36 @@ async function localExecutorToken(worker: Worker): Promise<string> {
   return created.token;
 }
 
+/** The bot's settings from the environment (or the dev vars file); null without a bot token. */
+function telegramSettings() {
+  const devVars = parseEnv(readFileSync(devVarsFile(stateDir).file, "utf8"));
+  const token = process.env.TELEGRAM_BOT_TOKEN || devVars.TELEGRAM_BOT_TOKEN;
+  if (!token) return null;
+  const pick = (names: string[]) =>
+    Object.fromEntries(
+      names.flatMap((name) => (process.env[name] ? [[name, process.env[name] as string]] : [])),
+    );
+  return {
+    token,
+    apiRoot: process.env.TELEGRAM_API_ROOT || devVars.TELEGRAM_API_ROOT,
+    // A fresh webhook secret per run: only the bridge below calls the local webhook.
+    secrets: {
+      TELEGRAM_BOT_TOKEN: token,
+      TELEGRAM_WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
+      ...pick(["ANTHROPIC_API_KEY"]),
+    },
+    vars: pick(["TELEGRAM_API_ROOT", "ANTHROPIC_BASE_URL", "ADMIN_TELEGRAM_IDS", "PO_MODEL"]),
+  };
+}
+
 async function main(): Promise<void> {
   console.log("→ applying D1 migrations and starting the Worker (wrangler dev)");
+  const telegram = telegramSettings();
   const worker = await startWorker({
     port,
     stateDir,
     inspectorPort: process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : undefined,
+    ...(telegram ? { secrets: telegram.secrets, vars: telegram.vars } : {}),
   });
   const shown = (file: string) => (file.startsWith(root) ? path.relative(root, file) : file);
   const lines = [
@@ -63,6 +103,20 @@ async function main(): Promise<void> {
     lines.push(`  Executor:   1 local daemon, capacity 2 (log: ${shown(logFile)})`);
   }
 
+  let bridge: Bridge | null = null;
+  if (telegram) {
+    bridge = startPollingBridge({
+      token: telegram.token,
+      apiRoot: telegram.apiRoot,
+      webhookUrl: `${worker.origin}/telegram/webhook`,
+      secret: telegram.secrets.TELEGRAM_WEBHOOK_SECRET,
+      log: (line) => console.error(line),
+    });
+    lines.push("  Telegram:   polling bridge → local webhook (write to your bot)");
+  } else {
+    lines.push("  Telegram:   off (set TELEGRAM_BOT_TOKEN to talk to your bot locally)");
+  }
+
   lines.push(
     "",
     "Try:",
@@ -75,6 +129,7 @@ async function main(): Promise<void> {
   console.log(lines.join("\n"));
 
   const shutdown = async () => {
+    await bridge?.stop();
     if (executor) await stopGroup(executor, "SIGTERM");
     await worker.stop();
     process.exit(0);

@@ -3,8 +3,15 @@
  * Object), a loopback Telegram Bot API (grammY's apiRoot) and a loopback Anthropic Messages API
  * (the SDK's baseURL), both scripted per test. Each test talks in its own chat.
  */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatHarness, eventually, lastUserText } from "./support/chat.ts";
+import { startPollingBridge } from "../scripts/telegram-bridge.ts";
+import { BOT_TOKEN, ChatHarness, eventually, lastUserText, WEBHOOK_SECRET } from "./support/chat.ts";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "..");
 
 let chat: ChatHarness;
 let nextChat = 2000;
@@ -176,5 +183,57 @@ describe("conversation", () => {
     chat.respond(() => ({ text: "Back again." }));
     await chat.say(user, "hello?");
     expect((await repliesTo(user.id, 2))[1]).toBe("Back again.");
+  });
+});
+
+describe("local and production wiring", () => {
+  it("feeds polled updates to the local webhook (npm start's bridge) and confirms them only after", async () => {
+    const user = await member();
+    chat.respond((request) => ({ text: `Polled: ${lastUserText(request)}` }));
+    const update = chat.message(user, "via the bridge");
+    chat.telegram.pushUpdate(update);
+    const bridge = startPollingBridge({
+      token: BOT_TOKEN,
+      apiRoot: chat.telegram.apiRoot,
+      webhookUrl: `${chat.worker.origin}/telegram/webhook`,
+      secret: WEBHOOK_SECRET,
+      pollSeconds: 1,
+      log: () => {},
+    });
+    try {
+      expect(await repliesTo(user.id, 1)).toEqual(["Polled: via the bridge"]);
+      await eventually(
+        () => chat.telegram.sent("getUpdates").some((call) => call.payload.offset === update.update_id + 1),
+        "the offset moved past the update",
+      );
+      expect(bridge.forwarded()).toBe(1);
+      expect(chat.telegram.sent("deleteWebhook")).toHaveLength(1);
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it("registers the webhook with its secret (npm run telegram:webhook), and explains what is missing", async () => {
+    const env = {
+      PATH: process.env.PATH ?? "",
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_API_ROOT: chat.telegram.apiRoot,
+      PUBLIC_URL: "https://orchestrator.example.test",
+    };
+    const script = path.join(root, "scripts", "telegram-webhook.ts");
+    const missing = await run(process.execPath, [script], { env }).catch((err) => err);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("set TELEGRAM_WEBHOOK_SECRET");
+    const done = await run(process.execPath, [script], {
+      env: { ...env, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    });
+    expect(done.stdout).toContain("Webhook set: https://orchestrator.example.test/telegram/webhook");
+    expect(done.stdout).not.toContain(WEBHOOK_SECRET);
+    const [set] = chat.telegram.sent("setWebhook");
+    expect(set?.payload).toMatchObject({
+      url: "https://orchestrator.example.test/telegram/webhook",
+      secret_token: WEBHOOK_SECRET,
+      allowed_updates: ["message", "callback_query"],
+    });
   });
 });

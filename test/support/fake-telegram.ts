@@ -58,6 +58,10 @@ export class FakeTelegram {
         return reply(failure.error_code, { ok: false, ...failure });
       }
       call.result = fake.#answer(method, payload);
+      // Like Telegram's long poll, briefly: an empty getUpdates answers after a pause, not at once.
+      if (method === "getUpdates" && Array.isArray(call.result) && call.result.length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       reply(200, { ok: true, result: call.result });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
