@@ -1,8 +1,6 @@
 /**
  * The bot's flows end to end (real Worker under wrangler dev; loopback Telegram and Anthropic):
- * access requests decided by an admin, the secret flow, the PO agent's tool calls creating a
- * project and starting a run through the domain operations the API uses, the project screens,
- * and reminders and expiry of an open question.
+ * access requests decided by an admin, the secret flow, and a long conversation compacted.
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -38,7 +36,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  chat = await ChatHarness.start({ CHAT_REMIND_AFTER_S: "2", CHAT_EXPIRE_AFTER_S: "4" });
+  chat = await ChatHarness.start({ PO_HISTORY_MAX_CHARS: "6000" });
 }, 120_000);
 
 afterAll(async () => {
@@ -178,5 +176,33 @@ describe("secrets", () => {
       if ((await readFile(file)).includes(CANARY)) leaks.push(path.relative(chat.dir, file));
     }
     expect(leaks).toEqual([]);
+  });
+});
+
+describe("history", () => {
+  it("summarises the older part of a long conversation and goes on from the summary", async () => {
+    const user = await member("Lena");
+    const summaries: string[] = [];
+    chat.respond((request) => {
+      if ((request.tools ?? []).length === 0) {
+        summaries.push(lastUserText(request));
+        return { text: "SUMMARY: Lena wants a long-text service." };
+      }
+      return { text: `ack ${lastUserText(request).slice(0, 12)}` };
+    });
+    // Each turn adds ~1,550 characters; past 6,000 the older half is summarised.
+    for (let i = 0; i < 5; i++) {
+      await chat.say(user, `part ${i} ${"x".repeat(1500)}`);
+      await eventually(() => chat.telegram.texts(user.id).length > i && true, `reply ${i}`);
+    }
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toContain("User: part 0");
+    const last = JSON.parse(chat.model.requests.at(-1)?.body ?? "{}");
+    expect(last.messages[0].content).toBe(
+      "(Summary of the earlier conversation)\nSUMMARY: Lena wants a long-text service.",
+    );
+    expect(JSON.stringify(last.messages)).not.toContain("part 0 ");
+    expect(lastUserText(last)).toContain("part 4");
+    expect(last.system).toContain("Product Owner");
   });
 });

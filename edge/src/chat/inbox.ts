@@ -3,6 +3,8 @@
  * a secret request, when an earlier message is still being worked on), so it is encrypted with the
  * secrets keyring before it enters the Durable Object's queue, and opened when its turn comes.
  * Without a keyring (SECRETS_KEY unset) texts queue as they are, and secrets cannot be stored at all.
+ *
+ * Also here: the record of updates already seen, so Telegram's retries are handled once.
  */
 import { type Keyring, loadKeyring, openSecret, type SealedSecret, sealSecret } from "../secrets/crypto.ts";
 import type { Inbound } from "../telegram/update.ts";
@@ -36,4 +38,29 @@ export async function openInbound(keyring: Keyring | null, queued: Queued): Prom
   if (!keyring) throw new Error("a sealed message and no SECRETS_KEY to open it");
   const { sealed, ...rest } = queued;
   return { ...rest, text: await openSecret(keyring, addressOf(rest), sealed) };
+}
+
+const SEEN_UPDATES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** `update_id`s already received, kept a week (Telegram gives up on an update long before). */
+export class SeenUpdates {
+  readonly #sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    sql.exec(
+      "CREATE TABLE IF NOT EXISTS seen_updates (update_id INTEGER PRIMARY KEY, seen_at INTEGER NOT NULL)",
+    );
+  }
+
+  /** True the first time an update id is offered; false for every repeat. */
+  firstTime(updateId: number): boolean {
+    const now = Date.now();
+    const fresh =
+      this.#sql.exec("INSERT OR IGNORE INTO seen_updates VALUES (?, ?)", updateId, now).rowsWritten > 0;
+    if (fresh && updateId % 100 === 0) {
+      this.#sql.exec("DELETE FROM seen_updates WHERE seen_at < ?", now - SEEN_UPDATES_KEPT_MS);
+    }
+    return fresh;
+  }
 }

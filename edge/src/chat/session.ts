@@ -9,14 +9,11 @@
  * `AWAITING_USER`, `AWAITING_SECRET`) says what the next message means: an answer to the open
  * question, or a secret, which is sealed and stored, and its message deleted.
  */
-import Anthropic from "@anthropic-ai/sdk";
 import { Agent } from "agents";
 import { database } from "../db/client.ts";
-import { costs } from "../db/schema.ts";
 import type { RunRow } from "../domain/runs.ts";
-import { newId } from "../ids.ts";
 import { telegramChannel } from "../telegram/channel.ts";
-import { code, escapeHtml } from "../telegram/format.ts";
+import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
 import { positiveNumber } from "../vars.ts";
 import { accessOf, adminIds, REFUSALS, requestAccess } from "./access.ts";
@@ -25,16 +22,15 @@ import type { ChatChannel } from "./channel.ts";
 import { runCommand } from "./commands.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
-import { inboxKeyring, openInbound, type Queued, sealInbound } from "./inbox.ts";
+import { inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
+import { type ChatMode, EXPIRED_RESULT, expiryText, modeOf, reminderText } from "./pending.ts";
 import { poConfig } from "./po/config.ts";
 import { type ConversationDeps, closingContent, converse, type Pending, resume } from "./po/conversation.ts";
 import { History } from "./po/history.ts";
-import { costUsd } from "./po/pricing.ts";
+import { modelClient, usageRecorder } from "./po/setup.ts";
 import { RunStatusMessages } from "./run-status.ts";
 import { captureSecret, secretPrompt } from "./secret-capture.ts";
 import { runLine } from "./views.ts";
-
-export type ChatMode = "IDLE" | "PROCESSING" | "AWAITING_USER" | "AWAITING_SECRET";
 
 export interface ChatState {
   mode: ChatMode;
@@ -46,8 +42,6 @@ export interface ChatState {
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
 
-const SEEN_UPDATES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
-
 export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null };
   #history: History | undefined;
@@ -55,16 +49,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
 
   /** Called by the webhook: remembers the update and queues it; the work happens after this returns. */
   async receive(update: TelegramUpdate): Promise<ReceiveOutcome> {
-    const sql = this.ctx.storage.sql;
-    sql.exec(
-      "CREATE TABLE IF NOT EXISTS seen_updates (update_id INTEGER PRIMARY KEY, seen_at INTEGER NOT NULL)",
-    );
-    const now = Date.now();
-    const fresh =
-      sql.exec("INSERT OR IGNORE INTO seen_updates VALUES (?, ?)", update.update_id, now).rowsWritten > 0;
-    if (!fresh) return "duplicate";
-    if (update.update_id % 100 === 0)
-      sql.exec("DELETE FROM seen_updates WHERE seen_at < ?", now - SEEN_UPDATES_KEPT_MS);
+    if (!new SeenUpdates(this.ctx.storage.sql).firstTime(update.update_id)) return "duplicate";
     const inbound = classify(update);
     if (inbound.kind === "ignored") {
       console.log(
@@ -142,31 +127,15 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     const pending = this.state.pending;
     if (!pending || pending.askedAt !== payload.askedAt || pending.reminded) return;
     this.#setPending({ ...pending, reminded: true }, false);
-    const what =
-      pending.kind === "secret"
-        ? `the value of ${code(pending.name)} for ${code(pending.projectSlug)}`
-        : `your answer to: ${escapeHtml(pending.question)}`;
-    await this.#tell(
-      this.#channel(),
-      this.#chatId(),
-      `⏰ I am still waiting for ${what}\nReply here, or /cancel.`,
-    );
+    await this.#tell(this.#channel(), this.#chatId(), reminderText(pending));
   }
 
   /** Scheduled with the reminder: closes the request if nobody answered. */
   async expirePending(payload: { askedAt: number }): Promise<void> {
     const pending = this.state.pending;
     if (!pending || pending.askedAt !== payload.askedAt) return;
-    this.#closePending(
-      pending,
-      "The user did not answer in time; the request expired. Do not repeat it unless they bring it up.",
-    );
-    const what = pending.kind === "secret" ? `for ${code(pending.name)}` : "for your answer";
-    await this.#tell(
-      this.#channel(),
-      this.#chatId(),
-      `⌛ I stopped waiting ${what}. Write to me when you are ready to go on.`,
-    );
+    this.#closePending(pending, EXPIRED_RESULT);
+    await this.#tell(this.#channel(), this.#chatId(), expiryText(pending));
   }
 
   async #onText(ctx: ChatContext, text: string, messageId: number | null): Promise<void> {
@@ -195,21 +164,15 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
 
   /** Runs a model turn and keeps what it paused on. */
   async #turn(ctx: ChatContext, step: (deps: ConversationDeps) => Promise<Pending | null>): Promise<void> {
-    const apiKey = this.env.ANTHROPIC_API_KEY;
-    if (!apiKey) {
+    const config = poConfig(this.env);
+    const client = modelClient(this.env, config);
+    if (!client) {
       await ctx.channel.send(
         ctx.chatId,
         "The Product-Owner agent is not configured here (no ANTHROPIC_API_KEY). Commands still work: /help.",
       );
       return;
     }
-    const config = poConfig(this.env);
-    const client = new Anthropic({
-      apiKey,
-      baseURL: this.env.ANTHROPIC_BASE_URL || null,
-      maxRetries: config.maxRetries,
-      timeout: 120_000,
-    });
     const project = { current: this.state.projectId };
     await ctx.channel.typing(ctx.chatId).catch(() => {});
     const deps: ConversationDeps = {
@@ -221,18 +184,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
         await ctx.channel.sendText(ctx.chatId, text);
       },
       ask: (pending) => this.#ask(ctx.channel, pending),
-      recordUsage: async (usage, projectId) => {
-        await ctx.db.insert(costs).values({
-          id: newId(),
-          projectId,
-          chatId: ctx.chatId,
-          source: "po-agent",
-          amountUsd: costUsd(usage, config.price),
-          inputTokens: usage.input_tokens,
-          outputTokens: usage.output_tokens,
-          createdAt: new Date(),
-        });
-      },
+      recordUsage: usageRecorder(ctx.db, ctx.chatId, config),
       project,
     };
     try {
@@ -299,8 +251,11 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     this.setState({ ...this.state, pending, mode: modeOf(this.state.mode, pending) });
     if (pending && schedule) {
       const config = poConfig(this.env);
-      void this.schedule(config.remindAfterS, "remindPending", { askedAt: pending.askedAt });
-      void this.schedule(config.expireAfterS, "expirePending", { askedAt: pending.askedAt });
+      // Scheduling writes the agent's own SQLite; a failure only costs the reminder, so it is logged.
+      const logFailure = (err: unknown) =>
+        console.error(JSON.stringify({ event: "chat.schedule_failed", error: String(err) }));
+      this.schedule(config.remindAfterS, "remindPending", { askedAt: pending.askedAt }).catch(logFailure);
+      this.schedule(config.expireAfterS, "expirePending", { askedAt: pending.askedAt }).catch(logFailure);
     }
   }
 
@@ -347,9 +302,4 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     );
     return this.#runStatus;
   }
-}
-
-function modeOf(current: ChatMode, pending: Pending | null): ChatMode {
-  if (pending) return pending.kind === "secret" ? "AWAITING_SECRET" : "AWAITING_USER";
-  return current === "PROCESSING" ? "PROCESSING" : "IDLE";
 }

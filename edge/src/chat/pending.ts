@@ -1,0 +1,28 @@
+/** The chat's modes, and what it says while a question or secret request stays open. */
+import { code, escapeHtml } from "../telegram/format.ts";
+import type { Pending } from "./po/conversation.ts";
+
+export type ChatMode = "IDLE" | "PROCESSING" | "AWAITING_USER" | "AWAITING_SECRET";
+
+/** PROCESSING while a handler runs; otherwise what the open request says. */
+export function modeOf(current: ChatMode, pending: Pending | null): ChatMode {
+  if (pending) return pending.kind === "secret" ? "AWAITING_SECRET" : "AWAITING_USER";
+  return current === "PROCESSING" ? "PROCESSING" : "IDLE";
+}
+
+export function reminderText(pending: Pending): string {
+  const what =
+    pending.kind === "secret"
+      ? `the value of ${code(pending.name)} for ${code(pending.projectSlug)}`
+      : `your answer to: ${escapeHtml(pending.question)}`;
+  return `⏰ I am still waiting for ${what}\nReply here, or /cancel.`;
+}
+
+export function expiryText(pending: Pending): string {
+  const what = pending.kind === "secret" ? `for ${code(pending.name)}` : "for your answer";
+  return `⌛ I stopped waiting ${what}. Write to me when you are ready to go on.`;
+}
+
+/** The paused tool call's result when nobody answered: the model should not simply ask again. */
+export const EXPIRED_RESULT =
+  "The user did not answer in time; the request expired. Do not repeat it unless they bring it up.";
