@@ -19,6 +19,7 @@ import { containerName, jobLabels } from "../src/containers/labels.ts";
 import { sweepOrphanContainers } from "../src/containers/sweep.ts";
 import { containerRunner, runContainer } from "../src/runners/container.ts";
 import type { RunContext, Runner } from "../src/runners/runner.ts";
+import { inspectContainer, WAIT_MS, waitFor, waitRunning as waitRunningOn } from "./support/containers.ts";
 import { ensureTestImage, type TestEngine, useDockerEngine } from "./support/docker-engine.ts";
 import { runContext } from "./support/run-context.ts";
 import { removeTempDirs, tempDir } from "./support/temp.ts";
@@ -28,8 +29,6 @@ const RUN = `ct${randomUUID().slice(0, 8)}`;
 let jobs = 0;
 const newJobId = () => `${RUN}-${++jobs}`;
 const CANARY = `canary-${randomUUID()}`;
-/** Bounded waits: how long a container may take to show up, or a run to end after a stop. */
-const WAIT_MS = 15_000;
 
 let engine: TestEngine;
 let docker: DockerEngine;
@@ -68,31 +67,8 @@ async function removeOurContainers(on: DockerEngine): Promise<void> {
   for (const c of await ourContainers(on)) await on.getContainer(c.Id).remove({ force: true });
 }
 
-async function inspectByName(name: string, on = docker): Promise<Docker.ContainerInspectInfo | null> {
-  return on
-    .getContainer(name)
-    .inspect()
-    .catch((error: { statusCode?: number }) => {
-      if (error.statusCode === 404) return null;
-      throw error;
-    });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const waitRunning = (name: string, on = docker) =>
-  waitFor(`${name} to run`, async () => {
-    const found = await inspectByName(name, on);
-    return found?.State.Running ? found : null;
-  });
+const inspectByName = (name: string, on = docker) => inspectContainer(on, name);
+const waitRunning = (name: string, on = docker) => waitRunningOn(on, name);
 
 /** Starts a job; `outcome` settles when the runner returns. */
 async function start(

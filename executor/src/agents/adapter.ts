@@ -1,7 +1,7 @@
 /** One interface over headless coding agents: start (or resume) a session, get a parsed result. */
 import type { AgentSpec, AgentUsage } from "@codegen-orchestrator/shared";
 import { z } from "zod";
-import type { ProcessOutcome } from "../process/run-process.ts";
+import { defaultPath, type ProcessOutcome } from "../process/run-process.ts";
 
 export interface AgentInvocation {
   spec: AgentSpec;
@@ -100,10 +100,20 @@ export function parseCliResult(outcome: ProcessOutcome, name: string): AgentRepo
   };
 }
 
-/** What every agent process gets: PATH, its HOME, a UTF-8 locale, the spec's env. */
-export const baseEnv = (invocation: AgentInvocation, path: string): Record<string, string> => ({
-  PATH: path,
+/**
+ * What every agent process gets: its HOME, a UTF-8 locale, the spec's env, and on the host the
+ * executor's PATH (in a container the image's own PATH applies).
+ */
+export const baseEnv = (invocation: AgentInvocation): Record<string, string> => ({
+  ...(invocation.spec.isolation === "process" ? { PATH: defaultPath() } : {}),
   HOME: invocation.home,
   LANG: "C.UTF-8",
   ...invocation.spec.env,
 });
+
+/**
+ * The agent's executable: on the host, the one `override` (an environment variable of the
+ * executor) names, else `name` on PATH; in a container always `name` on the image's PATH.
+ */
+export const agentBinary = (invocation: AgentInvocation, name: string, override: string): string =>
+  (invocation.spec.isolation === "process" && process.env[override]) || name;

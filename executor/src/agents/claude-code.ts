@@ -3,8 +3,7 @@
  * with a session. Unattended but not unbounded: `acceptEdits` plus an explicit tool list (as root,
  * Claude Code refuses to skip permissions outside a sandbox, and it should).
  */
-import { defaultPath } from "../process/run-process.ts";
-import { type Adapter, baseEnv, parseCliResult } from "./adapter.ts";
+import { type Adapter, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
 
 export const CLAUDE_DEFAULT_TOOLS = ["Bash", "Edit", "MultiEdit", "Write", "Read", "Glob", "Grep", "LS"];
 
@@ -24,11 +23,11 @@ export const claudeCode: Adapter = {
       ...(spec.maxTurns ? ["--max-turns", String(spec.maxTurns)] : []),
     ];
     return {
-      command: process.env.ORCHESTRATOR_CLAUDE_BIN || "claude",
+      command: agentBinary(invocation, "claude", "ORCHESTRATOR_CLAUDE_BIN"),
       args,
       stdin: spec.prompt,
       env: {
-        ...baseEnv(invocation, defaultPath()),
+        ...baseEnv(invocation),
         // No auto-update, telemetry or other traffic beyond the model API.
         DISABLE_AUTOUPDATER: "1",
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",

@@ -11,7 +11,6 @@
  * The model API key, when the job names one, is in AGENT_API_KEY. A non-zero exit is a failure.
  */
 import { z } from "zod";
-import { defaultPath } from "../process/run-process.ts";
 import { type Adapter, baseEnv, lastJson } from "./adapter.ts";
 
 const CustomResult = z.object({
@@ -45,7 +44,7 @@ export const customAgent: Adapter = {
         maxTurns: spec.maxTurns ?? null,
       }),
       env: {
-        ...baseEnv(invocation, defaultPath()),
+        ...baseEnv(invocation),
         ...(invocation.apiKey ? { AGENT_API_KEY: invocation.apiKey } : {}),
       },
     };

@@ -4,8 +4,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { defaultPath } from "../process/run-process.ts";
-import { type Adapter, baseEnv, parseCliResult } from "./adapter.ts";
+import { type Adapter, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
 
 export const droid: Adapter = {
   async command(invocation) {
@@ -13,7 +12,7 @@ export const droid: Adapter = {
     const promptFile = path.join(invocation.scratch, "prompt.md");
     await writeFile(promptFile, spec.prompt, { mode: 0o600 });
     return {
-      command: process.env.ORCHESTRATOR_DROID_BIN || "droid",
+      command: agentBinary(invocation, "droid", "ORCHESTRATOR_DROID_BIN"),
       args: [
         "exec",
         "-o",
@@ -28,7 +27,7 @@ export const droid: Adapter = {
         ...(spec.model ? ["-m", spec.model] : []),
       ],
       env: {
-        ...baseEnv(invocation, defaultPath()),
+        ...baseEnv(invocation),
         ...(invocation.apiKey ? { FACTORY_API_KEY: invocation.apiKey } : {}),
       },
     };

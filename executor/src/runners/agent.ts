@@ -3,17 +3,24 @@
  * it answered, what it cost, which session to resume and what it changed, and (when asked) the
  * changes are committed and pushed. The API key reaches only the agent's process and is masked in
  * every log line.
+ *
+ * The agent runs where the spec's isolation says: a child process of the executor (`process`), or
+ * the job's container on the executor's Docker engine (`docker`, `sysbox`: see agents/container.ts).
+ * Git (the checkout, the changes, the commit and push) stays on the host either way.
  */
-import type { AgentAdapter, AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
+import type { AgentAdapter, AgentContainer, AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
 import type { Adapter } from "../agents/adapter.ts";
 import { claudeCode } from "../agents/claude-code.ts";
+import { type AgentEngine, openAgentEngine, runAgentContainer } from "../agents/container.ts";
 import { customAgent } from "../agents/custom.ts";
 import { droid } from "../agents/droid.ts";
 import { changesSince, openWorkspace, prepareCheckout } from "../agents/workspace.ts";
+import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
+import { JobFailure } from "../containers/job-container.ts";
 import { Git, GitError } from "../git/git.ts";
 import { maskSecret } from "../process/mask.ts";
 import { runProcess } from "../process/run-process.ts";
-import type { Runner, RunOutcome } from "./runner.ts";
+import type { RunContext, Runner, RunOutcome } from "./runner.ts";
 
 const adapters: Record<AgentAdapter, Adapter> = { "claude-code": claudeCode, droid, custom: customAgent };
 const INSTALL_HINT: Record<AgentAdapter, string> = {
@@ -21,9 +28,33 @@ const INSTALL_HINT: Record<AgentAdapter, string> = {
   droid: "install Factory Droid on the executor host",
   custom: "check the job's `command`",
 };
+const installHint = (spec: AgentSpec, command: string) =>
+  spec.container === undefined
+    ? INSTALL_HINT[spec.adapter]
+    : `the image ${spec.container.image} must have ${command} (on its PATH)`;
 const RESULT_LIMIT = 65_536;
 
-export const runAgent: Runner<AgentSpec> = async (spec, context): Promise<RunOutcome> => {
+export interface AgentRunnerOptions {
+  /** The engine for `docker` and `sysbox` isolation; default: `DOCKER_HOST`, else the default socket. */
+  engine?: () => Promise<DockerEngine>;
+  /** In a container, between the stop signal and SIGKILL; default the runners' common grace (3 s). */
+  graceMs?: number;
+}
+
+export function agentRunner(options: AgentRunnerOptions = {}): Runner<AgentSpec> {
+  const engine = options.engine ?? (() => dockerEngine());
+  return (spec, context) => runAgentJob(spec, context, engine, options.graceMs);
+}
+
+/** The runner with the default engine: what the daemon registers. */
+export const runAgent: Runner<AgentSpec> = agentRunner();
+
+async function runAgentJob(
+  spec: AgentSpec,
+  context: RunContext,
+  engine: () => Promise<DockerEngine>,
+  graceMs: number | undefined,
+): Promise<RunOutcome> {
   const apiKey = spec.apiKeySecret === undefined ? undefined : context.secrets[spec.apiKeySecret];
   if (spec.apiKeySecret !== undefined && apiKey === undefined) {
     return { status: "failed", output: undefined, error: `the job has no secret named ${spec.apiKeySecret}` };
@@ -34,12 +65,30 @@ export const runAgent: Runner<AgentSpec> = async (spec, context): Promise<RunOut
     return { status: "failed", output: undefined, error: `the job has no secret named ${credentialsSecret}` };
   }
   const log: typeof context.log = (stream, chunk) => context.log(stream, maskSecret(chunk, apiKey));
+  const failed = (error: string): RunOutcome => ({
+    status: "failed",
+    output: undefined,
+    error: maskSecret(error, apiKey),
+  });
   const started = performance.now();
+  // In a container: an engine that cannot run the job fails it before the checkout is made.
+  let inContainer: { engine: AgentEngine; container: AgentContainer } | undefined;
+  if (spec.container) {
+    try {
+      inContainer = {
+        engine: await openAgentEngine({ ...spec, container: spec.container }, engine, log),
+        container: spec.container,
+      };
+    } catch (error) {
+      if (error instanceof JobFailure) return failed(error.message);
+      throw error;
+    }
+  }
   let workspace: Awaited<ReturnType<typeof openWorkspace>>;
   try {
     workspace = await openWorkspace(spec, context.workdir, context.cacheDir);
   } catch (error) {
-    return { status: "failed", output: undefined, error: (error as Error).message };
+    return failed((error as Error).message);
   }
   try {
     const git = new Git({
@@ -69,34 +118,42 @@ export const runAgent: Runner<AgentSpec> = async (spec, context): Promise<RunOut
       "system",
       `${spec.adapter}: ${spec.resumeSession ? `resuming session ${spec.resumeSession}` : "new session"}\n`,
     );
-    const outcome = await runProcess(command.command, command.args, {
-      cwd: workspace.cwd,
-      env: command.env,
-      stdin: command.stdin,
-      signal: context.signal,
-      deadlineAt: context.deadlineAt,
-      log,
-      captureBytes: 4 * 1024 * 1024,
-      pidFile: `${context.workdir}.pid`,
-    });
+    const outcome = inContainer
+      ? await runAgentContainer({
+          ...inContainer,
+          command,
+          workspace,
+          context,
+          log,
+          secrets: apiKey ? [apiKey, encodeURIComponent(apiKey)] : [],
+          graceMs,
+        })
+      : await runProcess(command.command, command.args, {
+          cwd: workspace.cwd,
+          env: command.env,
+          stdin: command.stdin,
+          signal: context.signal,
+          deadlineAt: context.deadlineAt,
+          log,
+          captureBytes: 4 * 1024 * 1024,
+          pidFile: `${context.workdir}.pid`,
+        });
     if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
     if (outcome.spawnError) {
-      return {
-        status: "failed",
-        output: undefined,
-        error: `could not start ${command.command}: ${outcome.spawnError.message}; ${INSTALL_HINT[spec.adapter]}`,
-      };
+      return failed(
+        `could not start ${command.command}: ${outcome.spawnError.message}; ${installHint(spec, command.command)}`,
+      );
     }
     let report: ReturnType<Adapter["parse"]>;
     try {
       report = adapter.parse(outcome);
     } catch (error) {
-      const tail = maskSecret(outcome.stderr.trim().split("\n").slice(-3).join(" | "), apiKey);
-      return {
-        status: "failed",
-        output: undefined,
-        error: `${(error as Error).message} (exit ${outcome.exitCode}${tail ? `: ${tail}` : ""})`,
-      };
+      const tail = outcome.stderr.trim().split("\n").slice(-3).join(" | ");
+      const oom =
+        "oomKilled" in outcome && outcome.oomKilled
+          ? `, out of memory at ${spec.container?.memoryMb} MB`
+          : "";
+      return failed(`${(error as Error).message} (exit ${outcome.exitCode}${oom}${tail ? `: ${tail}` : ""})`);
     }
     const { changes, truncated } = await changesSince(git, baseline);
     let commit: string | null = null;
@@ -135,10 +192,11 @@ export const runAgent: Runner<AgentSpec> = async (spec, context): Promise<RunOut
   } catch (error) {
     if (error instanceof GitError) {
       if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
-      return { status: "failed", output: undefined, error: `git: ${error.message}` };
+      return failed(`git: ${error.message}`);
     }
+    if (error instanceof JobFailure) return failed(error.message);
     throw error;
   } finally {
     await workspace.release();
   }
-};
+}

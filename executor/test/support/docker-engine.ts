@@ -17,7 +17,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, openSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { isRunning } from "../../../test/support/processes.ts";
@@ -216,44 +216,61 @@ function mountsUnder(dir: string): string[] {
 
 /** Imports `co-test/busybox:1` into the engine unless it has it. */
 export async function ensureTestImage(docker: DockerEngine): Promise<string> {
-  const present = await docker
-    .getImage(TEST_IMAGE)
+  if (await hasImage(docker, TEST_IMAGE)) return TEST_IMAGE;
+  const rootfs = await busyboxRootfs();
+  try {
+    await importRootfs(docker, rootfs, TEST_IMAGE, ["ENV PATH=/bin"]);
+    return TEST_IMAGE;
+  } finally {
+    await rm(rootfs, { recursive: true, force: true });
+  }
+}
+
+export const hasImage = (docker: DockerEngine, image: string): Promise<boolean> =>
+  docker
+    .getImage(image)
     .inspect()
     .then(
       () => true,
       () => false,
     );
-  if (present) return TEST_IMAGE;
+
+/**
+ * A temporary rootfs directory (the caller removes it) with a static busybox as `/bin/busybox`, a
+ * symlink per applet (sh, echo, sleep, cat…) and `/tmp`.
+ */
+export async function busyboxRootfs(): Promise<string> {
   const busybox = ["/bin/busybox", "/usr/bin/busybox"].find(
     (candidate) => existsSync(candidate) && isStatic(candidate),
   );
   if (!busybox)
-    throw new Error(
-      `No static busybox to build ${TEST_IMAGE} from (Debian: busybox-static). ${HOW_TO_GET_ONE}`,
-    );
+    throw new Error(`No static busybox to build an image from (Debian: busybox-static). ${HOW_TO_GET_ONE}`);
   const rootfs = await mkdtemp(path.join(tmpdir(), "co-rootfs-"));
-  try {
-    await mkdir(path.join(rootfs, "bin"));
-    await mkdir(path.join(rootfs, "tmp"), { mode: 0o1777 });
-    spawnSync("cp", [busybox, path.join(rootfs, "bin", "busybox")]);
-    const applets = spawnSync(busybox, ["--list"], { encoding: "utf8" })
-      .stdout.split("\n")
-      .filter((name) => /^[\w.[-]+$/.test(name) && name !== "busybox");
-    for (const applet of applets) await symlink("busybox", path.join(rootfs, "bin", applet));
-    const tar = spawn("tar", ["-C", rootfs, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
-    const stream = await docker.importImage(tar.stdout, {
-      repo: TEST_IMAGE.split(":")[0],
-      tag: TEST_IMAGE.split(":")[1],
-      changes: ["ENV PATH=/bin"],
-    } as object);
-    await new Promise<void>((resolve, reject) =>
-      docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())),
-    );
-    await docker.getImage(TEST_IMAGE).inspect();
-    return TEST_IMAGE;
-  } finally {
-    await rm(rootfs, { recursive: true, force: true });
-  }
+  await mkdir(path.join(rootfs, "bin"));
+  await mkdir(path.join(rootfs, "tmp"));
+  await chmod(path.join(rootfs, "tmp"), 0o1777); // mkdir's mode is cut by the umask
+  spawnSync("cp", [busybox, path.join(rootfs, "bin", "busybox")]);
+  const applets = spawnSync(busybox, ["--list"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((name) => /^[\w.[-]+$/.test(name) && name !== "busybox");
+  for (const applet of applets) await symlink("busybox", path.join(rootfs, "bin", applet));
+  return rootfs;
+}
+
+/** `docker import` of a rootfs directory as `image` (`repo:tag`), with Dockerfile `changes`. */
+export async function importRootfs(
+  docker: DockerEngine,
+  rootfs: string,
+  image: string,
+  changes: string[],
+): Promise<void> {
+  const [repo, tag] = image.split(":");
+  const tar = spawn("tar", ["-C", rootfs, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
+  const stream = await docker.importImage(tar.stdout, { repo, tag, changes } as object);
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve())),
+  );
+  await docker.getImage(image).inspect();
 }
 
 /** A 64-bit little-endian ELF without a PT_INTERP program header: statically linked. */

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // A small agent that speaks the custom adapter's JSON contract: it reads the request on stdin,
 // "works" (writes NOTES.md in the workdir, appending to it when resuming), and prints its result.
-// With AGENT_MODE=broken it breaks the contract; with AGENT_MODE=slow it sleeps.
-import { appendFileSync } from "node:fs";
+// With AGENT_MODE=broken it breaks the contract; with AGENT_MODE=slow it sleeps. With
+// AGENT_MODE=hold it says where and as whom it runs (and, on stderr, the key it was given), then
+// waits for a file named `release` in its HOME before it answers.
+import { appendFileSync, existsSync } from "node:fs";
 import path from "node:path";
 
 let input = "";
@@ -17,6 +19,12 @@ if (mode === "broken") {
 const sessionId = request.sessionId ?? `session-${process.pid}`;
 appendFileSync(path.join(request.workdir, "NOTES.md"), `${request.prompt}\n`);
 console.log("progress: wrote NOTES.md");
+if (mode === "hold") {
+  console.log(`holding in ${process.cwd()} as ${process.getuid()}:${process.getgid()}`);
+  console.error(`given key ${process.env.AGENT_API_KEY}`);
+  while (!existsSync(path.join(process.env.HOME, "release")))
+    await new Promise((resolve) => setTimeout(resolve, 50));
+}
 console.log(
   JSON.stringify({
     result: `done: ${request.prompt} (api key given: ${process.env.AGENT_API_KEY ? "yes" : "no"})`,

@@ -2,13 +2,42 @@
  * `agent` jobs: a headless CLI coding agent (Claude Code, Factory Droid, or a custom command) works
  * on a project checkout. The API key is a job secret handed only to the agent's process; the result
  * carries the session id (so the next iteration resumes it), the cost and the files changed.
+ *
+ * Isolation: `process` runs the agent as a child process of the executor (development machines);
+ * `docker` and `sysbox` run it in a container on the executor's Docker engine, `sysbox` with the
+ * `sysbox-runc` runtime (production). The checkout, the agent's HOME and its scratch directory are
+ * mounted at the same paths inside the container, so session files match across jobs.
  */
 import { z } from "zod";
+import { ContainerSpec, CpuLimit, MemoryLimitMb, NetworkMode } from "./container.ts";
 import { GitAuthor, GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
 import { EnvName } from "./values.ts";
 
 export const AgentAdapter = z.enum(["claude-code", "droid", "custom"]);
 export type AgentAdapter = z.infer<typeof AgentAdapter>;
+
+export const AgentIsolation = z.enum(["process", "docker", "sysbox"]);
+export type AgentIsolation = z.infer<typeof AgentIsolation>;
+
+/**
+ * The container an agent runs in (`docker` and `sysbox` isolation). The image is never pulled: it
+ * must be on the executor's engine and have the agent's CLI on its PATH (`claude`, `droid`, or the
+ * custom command). Limits and the image reference are the `container` kind's; the defaults suit an
+ * agent that builds and tests code. `network` defaults to `bridge`, the engine's NAT network: the
+ * agent reaches the model API (and package registries) but not the host's loopback. `host` shares
+ * the host's network (a model API proxy on 127.0.0.1); `none` leaves it no network at all, so only
+ * an agent that needs no model API over the network can work there.
+ */
+export const AgentContainer = ContainerSpec.pick({
+  image: true,
+  project: true,
+  allowPlainDocker: true,
+}).extend({
+  cpus: CpuLimit.default(2),
+  memoryMb: MemoryLimitMb.default(4096),
+  network: NetworkMode.default("bridge"),
+});
+export type AgentContainer = z.infer<typeof AgentContainer>;
 
 const SessionId = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, "a session id");
 
@@ -48,8 +77,13 @@ export const AgentSpec = z
           .optional(),
       })
       .optional(),
-    /** `process`: a plain child process in the workspace (containers come with the container kind). */
-    isolation: z.enum(["process"]).default("process"),
+    /** Where the agent runs: `process` (default), or a container (`docker`, `sysbox`). */
+    isolation: AgentIsolation.default("process"),
+    /**
+     * The container, for `docker` and `sysbox` isolation (and only for them). `allowPlainDocker`
+     * (sysbox only) runs the job with the engine's default runtime when it has no Sysbox.
+     */
+    container: AgentContainer.optional(),
     /** The job secret that holds the model API key, given to the agent as ANTHROPIC_API_KEY (or FACTORY_API_KEY). */
     apiKeySecret: EnvName.optional(),
     /** The model API's base URL (a proxy, or a loopback server in tests). */
@@ -61,6 +95,14 @@ export const AgentSpec = z
   .refine((spec) => (spec.adapter === "custom") === (spec.command !== undefined), {
     message: "`command` is required for the custom adapter, and only for it",
     path: ["command"],
+  })
+  .refine((spec) => (spec.isolation === "process") === (spec.container === undefined), {
+    message: "`container` is required for docker and sysbox isolation, and only for them",
+    path: ["container"],
+  })
+  .refine((spec) => spec.isolation === "sysbox" || !spec.container?.allowPlainDocker, {
+    message: "`allowPlainDocker` only applies to sysbox isolation",
+    path: ["container", "allowPlainDocker"],
   })
   .refine((spec) => spec.resumeSession === undefined || spec.workspace !== undefined, {
     message: "resuming a session needs the workspace it ran in",

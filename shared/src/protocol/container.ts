@@ -15,6 +15,16 @@ export const ImageRef = z
     "an image reference",
   );
 
+/** A CPU limit, in CPUs. */
+export const CpuLimit = z.number().min(0.05).max(64);
+/** A memory limit in MB (swap is not allowed beyond it). */
+export const MemoryLimitMb = z.number().int().min(16).max(262_144);
+/**
+ * The Docker network modes a job may ask for. `bridge` (the engine's NAT network) only where a
+ * kind allows it: container jobs are kept to `none` and `host`.
+ */
+export const NetworkMode = z.enum(["none", "host", "bridge"]);
+
 export const ContainerSpec = z.strictObject({
   image: ImageRef,
   /** argv; the image's default command when absent. */
@@ -36,10 +46,10 @@ export const ContainerSpec = z.strictObject({
   dockerInside: z.boolean().default(false),
   /** Without Sysbox on the host, run a `dockerInside` job with the plain runtime instead of refusing it. */
   allowPlainDocker: z.boolean().default(false),
-  cpus: z.number().min(0.05).max(64).default(1),
-  memoryMb: z.number().int().min(16).max(262_144).default(512),
+  cpus: CpuLimit.default(1),
+  memoryMb: MemoryLimitMb.default(512),
   /** `none` (default) or `host`: never a bridge network. */
-  network: z.enum(["none", "host"]).default("none"),
+  network: NetworkMode.exclude(["bridge"]).default("none"),
   /** After this long the container counts as an orphan and the daemon's sweep removes it. */
   ttlSeconds: z
     .number()

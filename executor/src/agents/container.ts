@@ -1,0 +1,181 @@
+/**
+ * An agent in a container (`docker` and `sysbox` isolation): the command its adapter built runs in
+ * the job's container on the executor's Docker engine, with the checkout, the agent's HOME and the
+ * scratch directory bind-mounted at their host paths (so paths in session files, prompts and
+ * answers mean the same inside and out), the checkout as working directory, the executor's
+ * uid:gid as user (files stay the executor's), and the adapter's environment (the API key only
+ * there: never in argv or a log). The prompt goes to its stdin; what it prints comes back in the
+ * shape `runProcess` gives, so adapters parse it unchanged. An init process reaps what the agent's
+ * tools leave behind and passes the stop signal on.
+ *
+ * The engine and runtime are settled before any work (`openAgentEngine`), so a job the engine
+ * cannot run fails before its checkout is made.
+ */
+import type { AgentContainer, AgentSpec } from "@codegen-orchestrator/shared";
+import { type DockerEngine, engineMessage } from "../containers/engine.ts";
+import {
+  createJobContainer,
+  engineFailure,
+  JobFailure,
+  resourceLimits,
+  sysboxRuntime,
+} from "../containers/job-container.ts";
+import { jobLabels } from "../containers/labels.ts";
+import { maskedLog, runJobContainer } from "../containers/run-container.ts";
+import type { ProcessOutcome } from "../process/run-process.ts";
+import type { RunContext } from "../runners/runner.ts";
+import type { AgentCommand } from "./adapter.ts";
+import type { Workspace } from "./workspace.ts";
+
+/** Per stream, what is kept for the adapter's parse (as `runProcess`'s `captureBytes`). */
+const CAPTURE_BYTES = 4 * 1024 * 1024;
+/** After the job's deadline, how long before its container counts as an orphan. */
+const ORPHAN_AFTER_DEADLINE_S = 600;
+
+export interface AgentEngine {
+  docker: DockerEngine;
+  /** `sysbox-runc`, or undefined for the engine's default runtime. */
+  runtime: string | undefined;
+}
+
+/** What a container run of an agent reports: `runProcess`'s outcome, and whether memory ran out. */
+export type ContainerAgentOutcome = ProcessOutcome & { oomKilled: boolean };
+
+/** The engine, answering, and the runtime the isolation asks for; a `JobFailure` when it cannot. */
+export async function openAgentEngine(
+  spec: AgentSpec & { container: AgentContainer },
+  engine: () => Promise<DockerEngine>,
+  log: RunContext["log"],
+): Promise<AgentEngine> {
+  let docker: DockerEngine;
+  try {
+    docker = await engine();
+  } catch (error) {
+    throw new JobFailure(`Cannot use the Docker engine: ${engineMessage(error)}`);
+  }
+  try {
+    if (spec.isolation !== "sysbox") {
+      await docker.ping();
+      return { docker, runtime: undefined };
+    }
+    const runtime = await sysboxRuntime(
+      docker,
+      {
+        reason: 'isolation "sysbox"',
+        fallbackSetting: "container.allowPlainDocker (or ask for docker isolation)",
+        allowPlainDocker: spec.container.allowPlainDocker,
+      },
+      log,
+    );
+    return { docker, runtime };
+  } catch (error) {
+    throw new JobFailure(engineFailure(docker, error));
+  }
+}
+
+export interface ContainerAgentRun {
+  engine: AgentEngine;
+  container: AgentContainer;
+  command: AgentCommand;
+  workspace: Pick<Workspace, "cwd" | "home" | "scratch">;
+  context: Pick<RunContext, "jobId" | "attempt" | "signal" | "deadlineAt">;
+  /** The job log (secrets already masked per chunk). */
+  log: RunContext["log"];
+  /** Values to mask in the output even when split between chunks. */
+  secrets: readonly string[];
+  graceMs?: number | undefined;
+}
+
+/** Runs the agent's command in the job's container; a `JobFailure` when the engine refuses. */
+export async function runAgentContainer(run: ContainerAgentRun): Promise<ContainerAgentOutcome> {
+  const { engine, container: spec, command, workspace, context, log } = run;
+  const started = performance.now();
+  const user = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
+  const ttlSeconds = Math.max(
+    60,
+    Math.ceil((context.deadlineAt - Date.now()) / 1000) + ORPHAN_AFTER_DEADLINE_S,
+  );
+  const captured = { stdout: "", stderr: "" };
+  const shown = maskedLog(log, run.secrets);
+  try {
+    const { name, container } = await createJobContainer(
+      engine.docker,
+      { jobId: context.jobId, log },
+      {
+        Image: spec.image,
+        Cmd: [command.command, ...command.args],
+        Env: Object.entries(command.env).map(([variable, value]) => `${variable}=${value}`),
+        WorkingDir: workspace.cwd,
+        User: user,
+        Labels: jobLabels({
+          jobId: context.jobId,
+          attempt: context.attempt,
+          project: spec.project,
+          ttlSeconds,
+        }),
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        OpenStdin: true,
+        StdinOnce: true,
+        Tty: false,
+        HostConfig: {
+          ...resourceLimits(spec),
+          NetworkMode: spec.network,
+          Init: true,
+          Mounts: [workspace.cwd, workspace.home, workspace.scratch].map((dir) => ({
+            Type: "bind" as const,
+            Source: dir,
+            Target: dir,
+          })),
+          ...(engine.runtime ? { Runtime: engine.runtime } : {}),
+        },
+      },
+    );
+    log(
+      "system",
+      `container ${name} (${container.id.slice(0, 12)}): ${spec.image}, runtime ${engine.runtime ?? "default"}, ` +
+        `${spec.cpus} CPU, ${spec.memoryMb} MB, network ${spec.network}, user ${user}; the checkout, HOME ` +
+        "and scratch directory mounted at their host paths\n",
+    );
+    const ended = await runJobContainer(container, {
+      context: { signal: context.signal, deadlineAt: context.deadlineAt, log },
+      graceMs: run.graceMs,
+      stdin: command.stdin ?? "",
+      output: {
+        write(stream, text) {
+          if (captured[stream].length < CAPTURE_BYTES)
+            captured[stream] += text.slice(0, CAPTURE_BYTES - captured[stream].length);
+          shown.write(stream, text);
+        },
+        end: () => shown.end(),
+      },
+    });
+    // With an init in front, a command that cannot be executed still starts the container: a
+    // failed start is the engine's or the runtime's, not the agent's.
+    if (ended.startError !== null)
+      throw new JobFailure(`The agent's container did not start: ${ended.startError}`);
+    if (ended.oomKilled) log("system", `the container ran out of memory (its limit: ${spec.memoryMb} MB)\n`);
+    const startError = initExecFailure(ended.exitCode, captured.stderr);
+    return {
+      exitCode: ended.exitCode,
+      signal: null,
+      stoppedBy: ended.stoppedBy,
+      spawnError: startError === null ? null : new Error(startError),
+      durationMs: Math.round(performance.now() - started),
+      oomKilled: ended.oomKilled,
+      ...captured,
+    };
+  } catch (error) {
+    throw new JobFailure(engineFailure(engine.docker, error));
+  }
+}
+
+/**
+ * Why the agent's command could not be executed, when it could not: Docker's init (tini) then
+ * exits with 127 and says `exec <command> failed: <reason>` on stderr.
+ */
+function initExecFailure(exitCode: number | null, stderr: string): string | null {
+  if (exitCode !== 127) return null;
+  return /^\[FATAL tini \(\d+\)\] (exec .* failed: .*)$/m.exec(stderr)?.[1] ?? null;
+}
