@@ -87,6 +87,27 @@ describe("access", () => {
     expect(texts(stranger.id).at(-1)).toContain("has not given you access");
     expect(chat.model.requests.length).toBe(before);
   });
+  it("gives admins their lists: users (pending ones with approve buttons), servers and executors", async () => {
+    const waiting = { id: nextChat++, first_name: "Walt" };
+    await chat.say(waiting, "hi");
+    await waitText(waiting.id, "asked its admins");
+    await chat.api("/servers", { name: "edge-1", host: "127.0.0.1", memoryMb: 2048, cpuCores: 2 });
+    await chat.api("/executors", { name: "builder-1" });
+    for (const command of ["/users", "/servers", "/executors"]) await chat.say(admin, command);
+    const users = await eventually(
+      () =>
+        chat.telegram
+          .sent("sendMessage", ADMIN_ID)
+          .find((call) => String(call.payload.text).includes("⏳ Walt")),
+      "the user list",
+    );
+    const approve = (users.payload.reply_markup?.inline_keyboard ?? [])
+      .flat()
+      .map((b: { callback_data: string }) => b.callback_data);
+    expect(approve).toContain(`acc:ok:${waiting.id}`);
+    expect(await waitText(ADMIN_ID, "<b>edge-1</b>")).toContain("2048 of 2048 MB free, 0 ports in use");
+    expect(await waitText(ADMIN_ID, "<b>builder-1</b>")).toContain("offline");
+  });
 });
 
 describe("secrets", () => {
