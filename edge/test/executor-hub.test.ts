@@ -52,6 +52,37 @@ describe("executor connection", () => {
   });
 });
 
+describe("job routing by what the job needs", () => {
+  it("sends a container-isolated agent job only to an executor with a Docker engine", async () => {
+    const lane = unique("needs");
+    const plain = await createExecutor();
+    const plainSocket = await connect(plain.token);
+    await hello(plainSocket, { capabilities: ["agent"], labels: { lane } });
+    const job = await expectStatus(201, "/jobs", {
+      body: {
+        kind: "agent",
+        spec: {
+          adapter: "custom",
+          command: ["agent"],
+          prompt: "p",
+          isolation: "docker",
+          container: { image: "a:1" },
+        },
+        labels: { lane },
+      },
+    });
+    // The only executor in the lane cannot run it: the job waits.
+    expect((await expectStatus(200, `/jobs/${job.id}`)).status).toBe("queued");
+    const withDocker = await createExecutor();
+    const dockerSocket = await connect(withDocker.token);
+    await hello(dockerSocket, { capabilities: ["agent", "container", "docker"], labels: { lane } });
+    expect(await dockerSocket.next("assign")).toMatchObject({ jobId: job.id, kind: "agent" });
+    expect((await expectStatus(200, `/jobs/${job.id}`)).executorId).toBe(withDocker.id);
+    plainSocket.ws.close();
+    dockerSocket.ws.close();
+  });
+});
+
 describe("job round trip", () => {
   it("assigns a job, takes its log and its result, once", async () => {
     const executor = await createExecutor();

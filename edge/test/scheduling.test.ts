@@ -1,3 +1,4 @@
+import { AgentSpec, ContainerSpec, requiredCapabilities } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
 import type { ExecutorProfile } from "../src/executors/job-store.ts";
 import { freeSlots, pickExecutor } from "../src/executors/scheduling.ts";
@@ -18,7 +19,7 @@ const candidates = [profile("a", 2), profile("b", 8, { zone: "eu" }), profile("c
   profile: p,
   handle: p.executorId,
 }));
-const job = (labels: Record<string, string> = {}) => ({ kind: "exec" as const, labels });
+const job = (labels: Record<string, string> = {}, needs = ["exec"]) => ({ needs, labels });
 
 describe("scheduling", () => {
   it("picks the least loaded by share of capacity", () => {
@@ -37,5 +38,45 @@ describe("scheduling", () => {
     expect(pickExecutor(job({ zone: "eu" }), candidates, new Map())?.handle).toBe("b");
     const noExec = [{ profile: { ...profile("d", 9), capabilities: ["ansible"] }, handle: "d" }];
     expect(pickExecutor(job(), noExec, new Map())).toBeUndefined();
+  });
+
+  it("requires every capability the job's spec adds: a Docker engine, or Sysbox", () => {
+    const fleet = [
+      { profile: { ...profile("plain", 4), capabilities: ["agent"] }, handle: "plain" },
+      {
+        profile: { ...profile("docker", 4), capabilities: ["agent", "container", "docker"] },
+        handle: "docker",
+      },
+      {
+        profile: { ...profile("sysbox", 4), capabilities: ["agent", "container", "docker", "sysbox"] },
+        handle: "sysbox",
+      },
+    ];
+    const agent = (isolation: string, container?: Record<string, unknown>) =>
+      requiredCapabilities("agent", AgentSpec.parse({ prompt: "p", isolation, container }));
+    const image = { image: "agents:1" };
+    expect(agent("process")).toEqual(["agent"]);
+    expect(agent("docker", image)).toEqual(["agent", "docker"]);
+    expect(agent("sysbox", image)).toEqual(["agent", "sysbox"]);
+    expect(agent("sysbox", { ...image, allowPlainDocker: true })).toEqual(["agent", "docker"]);
+    const pick = (needs: string[]) =>
+      pickExecutor(
+        job({}, needs),
+        fleet,
+        new Map([
+          ["plain", 0],
+          ["docker", 1],
+          ["sysbox", 2],
+        ]),
+      )?.handle;
+    expect(pick(agent("process"))).toBe("plain");
+    expect(pick(agent("docker", image))).toBe("docker");
+    expect(pick(agent("sysbox", image))).toBe("sysbox");
+    const inside = requiredCapabilities(
+      "container",
+      ContainerSpec.parse({ image: "x:1", command: ["true"], dockerInside: true }),
+    );
+    expect(inside).toEqual(["container", "sysbox"]);
+    expect(pick(inside)).toBe("sysbox");
   });
 });

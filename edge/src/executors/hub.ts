@@ -17,6 +17,7 @@ import {
   jobKinds,
   type Outgoing,
   type RunningJob,
+  requiredCapabilities,
 } from "@codegen-orchestrator/shared";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
@@ -217,6 +218,7 @@ export class ExecutorHub extends DurableObject<Env> {
       spec: JSON.stringify(input.spec),
       labels: JSON.stringify(input.labels),
       secret_refs: JSON.stringify(input.secrets ?? {}),
+      needs: JSON.stringify(requiredCapabilities(input.kind, input.spec)),
       status: "queued",
       attempt: 1,
       max_attempts: input.maxAttempts ?? this.#config.maxAttempts,
@@ -379,7 +381,10 @@ export class ExecutorHub extends DurableObject<Env> {
     const pending: PendingAssign[] = [];
     if (free > 0) {
       for (const job of this.#store.queued(DISPATCH_BATCH)) {
-        const best = pickExecutor({ kind: job.kind, labels: JSON.parse(job.labels) }, candidates, loads);
+        const needs = JSON.parse(job.needs) as string[];
+        // Rows queued before `needs` was stored carry "[]": their kind's capability still applies.
+        if (needs.length === 0) needs.push(jobKinds[job.kind].capability);
+        const best = pickExecutor({ needs, labels: JSON.parse(job.labels) }, candidates, loads);
         if (!best) continue;
         const { executorId } = best.profile;
         this.#store.assign(job.id, executorId, now, this.#config.leaseMs, job.timeout_ms);

@@ -26,6 +26,8 @@ export interface JobRow {
   log_unarchived: number;
   /** JSON: environment name → `{ projectId, name }` of a project secret. References, never values. */
   secret_refs: string;
+  /** JSON: every capability the job needs from its executor (its kind's and its spec's). */
+  needs: string;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -63,6 +65,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   log_bytes INTEGER NOT NULL DEFAULT 0,
   log_unarchived INTEGER NOT NULL DEFAULT 0,
   secret_refs TEXT NOT NULL DEFAULT '{}',
+  needs TEXT NOT NULL DEFAULT '[]',
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
@@ -92,6 +95,9 @@ export class JobStore {
     if (!columns.some((column) => column.name === "secret_refs")) {
       sql.exec("ALTER TABLE jobs ADD COLUMN secret_refs TEXT NOT NULL DEFAULT '{}'");
     }
+    if (!columns.some((column) => column.name === "needs")) {
+      sql.exec("ALTER TABLE jobs ADD COLUMN needs TEXT NOT NULL DEFAULT '[]'");
+    }
   }
 
   insert(
@@ -102,8 +108,8 @@ export class JobStore {
   ): void {
     this.sql.exec(
       `INSERT INTO jobs (id, idempotency_key, kind, spec, labels, status, attempt, max_attempts, executor_id,
-         lease_expires_at, timeout_ms, deadline_at, secret_refs, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         lease_expires_at, timeout_ms, deadline_at, secret_refs, needs, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       job.id,
       job.idempotency_key,
       job.kind,
@@ -117,6 +123,7 @@ export class JobStore {
       job.timeout_ms,
       job.deadline_at,
       job.secret_refs,
+      job.needs,
       job.created_at,
       job.updated_at,
     );

@@ -1,5 +1,4 @@
 /** Which executor gets a job: the least loaded (by share of capacity) that fits it. */
-import { type JobKind, jobKinds } from "@codegen-orchestrator/shared";
 import type { ExecutorProfile } from "./job-store.ts";
 
 export interface Candidate<Handle> {
@@ -19,13 +18,12 @@ export function freeSlots(candidates: readonly Candidate<unknown>[], loads: Load
   );
 }
 
-/** The candidate with the job's capability, all its labels and a free slot, least loaded first. */
+/** The candidate with every capability the job needs, all its labels and a free slot, least loaded first. */
 export function pickExecutor<Handle>(
-  job: { kind: JobKind; labels: Readonly<Record<string, string>> },
+  job: { needs: readonly string[]; labels: Readonly<Record<string, string>> },
   candidates: readonly Candidate<Handle>[],
   loads: Loads,
 ): Candidate<Handle> | undefined {
-  const capability = jobKinds[job.kind].capability;
   let best: Candidate<Handle> | undefined;
   let bestShare = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
@@ -33,7 +31,7 @@ export function pickExecutor<Handle>(
     const load = loadOf(loads, profile);
     const fits =
       load < profile.capacity &&
-      profile.capabilities.includes(capability) &&
+      job.needs.every((capability) => profile.capabilities.includes(capability)) &&
       Object.entries(job.labels).every(([key, value]) => profile.labels[key] === value);
     const share = load / Math.max(profile.capacity, 1);
     if (fits && share < bestShare) {

@@ -17,8 +17,9 @@ import {
 } from "@codegen-orchestrator/shared";
 import type { Logger } from "pino";
 import { sweepOrphanContainers } from "../containers/sweep.ts";
-import { capabilities, runners } from "../runners/index.ts";
+import { runners } from "../runners/index.ts";
 import type { RunOutcome } from "../runners/runner.ts";
+import { detectCapabilities } from "./capabilities.ts";
 import { HubConnection } from "./connection.ts";
 
 export const AGENT = "orchestrator-executor/0.1.0";
@@ -63,6 +64,8 @@ type Assign = Extract<HubMessage, { type: "assign" }>;
 const MAX_PENDING_LOG_CHARS = 1024 * 1024;
 /** On shutdown, how long to wait for the hub to confirm the last results. */
 const CONFIRM_WAIT_MS = 3_000;
+/** How often the host is looked at again: expired containers swept, capabilities re-detected. */
+const HOUSEKEEPING_MS = 10 * 60_000;
 
 export class Daemon {
   readonly #jobs = new Map<string, JobState>();
@@ -71,6 +74,9 @@ export class Daemon {
   #pings = 0;
   #draining = false;
   #heartbeat: NodeJS.Timeout | undefined;
+  #housekeeping: NodeJS.Timeout | undefined;
+  /** What this host can run; re-detected periodically (an engine may come or go). */
+  #capabilities: string[] = [];
 
   private readonly options: DaemonOptions;
 
@@ -98,16 +104,36 @@ export class Daemon {
     await this.#killLeftovers();
     await rm(this.#jobsDir, { recursive: true, force: true });
     await mkdir(this.#jobsDir, { recursive: true });
-    // Containers of jobs lost to a crash, once expired. In the background: the engine may be slow
-    // or absent, and it is no reason to delay (or fail) the connection. Never fatal.
+    this.#capabilities = await detectCapabilities();
+    this.options.log.info({ capabilities: this.#capabilities }, "capabilities detected");
+    this.#sweep();
+    this.#housekeeping = setInterval(() => void this.#housekeep(), HOUSEKEEPING_MS);
+    this.#housekeeping.unref();
+    this.#connection.start();
+  }
+
+  /**
+   * Containers of jobs lost to a crash (or left by a killed daemon elsewhere on the engine), once
+   * expired. In the background: the engine may be slow or absent, which is never fatal.
+   */
+  #sweep(): void {
     void sweepOrphanContainers({ log: this.options.log }).catch((error: Error) =>
       this.options.log.warn({ error: error.message }, "container sweep failed"),
     );
-    this.#connection.start();
+  }
+
+  async #housekeep(): Promise<void> {
+    this.#sweep();
+    const now = await detectCapabilities();
+    if (now.join(",") === this.#capabilities.join(",")) return;
+    this.options.log.info({ before: this.#capabilities, now }, "capabilities changed");
+    this.#capabilities = now;
+    if (this.#welcomed) this.#hello();
   }
 
   /** Drain: take no new jobs, give running ones `graceMs`, hand the rest back, disconnect. */
   async shutdown(graceMs: number): Promise<void> {
+    clearInterval(this.#housekeeping);
     this.#draining = true;
     this.#hello();
     const finished = Promise.all([...this.#jobs.values()].map((job) => job.done));
@@ -164,7 +190,7 @@ export class Daemon {
       encode({
         type: "hello",
         agent: AGENT,
-        capabilities: capabilities(),
+        capabilities: this.#capabilities,
         labels: this.options.labels,
         capacity: this.#draining ? 0 : this.options.capacity,
         running: [...this.#jobs.values()]

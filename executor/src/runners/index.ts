@@ -1,5 +1,5 @@
-/** The runners this executor has, by job kind; its capabilities follow from them. */
-import { type JobKind, jobKinds } from "@codegen-orchestrator/shared";
+/** The runners this executor has, by job kind (what the host can run: daemon/capabilities.ts). */
+import type { JobKind } from "@codegen-orchestrator/shared";
 import { runAgent } from "./agent.ts";
 import { runAnsible } from "./ansible.ts";
 import { runContainer } from "./container.ts";
@@ -16,6 +16,3 @@ export const runners: { [K in JobKind]: Runner<never> } = {
   container: runContainer as Runner<never>,
   ansible: runAnsible as Runner<never>,
 };
-
-export const capabilities = (): string[] =>
-  (Object.keys(runners) as JobKind[]).map((kind) => jobKinds[kind].capability);

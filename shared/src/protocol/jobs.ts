@@ -40,3 +40,27 @@ export const JobKind = z.enum(Object.keys(jobKinds) as [JobKind, ...JobKind[]]);
 
 export type JobSpec<K extends JobKind> = z.infer<(typeof jobKinds)[K]["spec"]>;
 export type JobOutput<K extends JobKind> = z.infer<(typeof jobKinds)[K]["result"]>;
+
+/** Capabilities an executor advertises beyond its kinds': a Docker engine, and Sysbox on it. */
+export const DOCKER_CAPABILITY = "docker";
+export const SYSBOX_CAPABILITY = "sysbox";
+
+/**
+ * Every capability a job needs: its kind's, and what its spec adds (a container-isolated agent
+ * needs a Docker engine; Docker inside a container needs Sysbox, unless plain Docker is allowed).
+ * `spec` is the validated spec of that kind.
+ */
+export function requiredCapabilities(kind: JobKind, spec: unknown): string[] {
+  const needs: string[] = [jobKinds[kind].capability];
+  if (kind === "agent") {
+    const agent = spec as AgentSpec;
+    if (agent.isolation === "docker" || (agent.isolation === "sysbox" && agent.container?.allowPlainDocker)) {
+      needs.push(DOCKER_CAPABILITY);
+    } else if (agent.isolation === "sysbox") needs.push(SYSBOX_CAPABILITY);
+  }
+  if (kind === "container") {
+    const container = spec as ContainerSpec;
+    if (container.dockerInside && !container.allowPlainDocker) needs.push(SYSBOX_CAPABILITY);
+  }
+  return needs;
+}
