@@ -12,10 +12,13 @@
  * bridge feeds the bot's updates to the local webhook, so a real bot works without a public URL.
  * ADMIN_TELEGRAM_IDS names who may approve users; ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL)
  * make the Product-Owner agent real; TELEGRAM_API_ROOT points at another Bot API server.
+ * Project repositories are bare repositories under the state dir (`repos/`) unless REPO_BASE_URL
+ * names another place.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseEnv } from "node:util";
 import {
   adminCall,
@@ -69,7 +72,12 @@ async function main(): Promise<void> {
     port,
     stateDir,
     inspectorPort: process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : undefined,
-    ...(telegram ? { secrets: telegram.secrets, vars: telegram.vars } : {}),
+    // Project repositories: bare repositories in the state dir unless REPO_BASE_URL names a host.
+    vars: {
+      REPO_BASE_URL: process.env.REPO_BASE_URL || pathToFileURL(path.join(stateDir, "repos")).href,
+      ...telegram?.vars,
+    },
+    ...(telegram ? { secrets: telegram.secrets } : {}),
   });
   const shown = (file: string) => (file.startsWith(root) ? path.relative(root, file) : file);
   const lines = [

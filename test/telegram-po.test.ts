@@ -79,9 +79,19 @@ describe("Product-Owner agent", () => {
     const project = projects.items[0];
     expect(project).toMatchObject({ slug: "url-shortener", modules: ["database"], status: "draft" });
     const runs = await chat.api<{ items: any[] }>(`/projects/${project.id}/runs`);
-    expect(runs.items).toMatchObject([{ kind: "engineering", status: "queued" }]);
+    expect(runs.items).toMatchObject([{ kind: "engineering" }]);
     const status = await waitText(user.id, runs.items[0].id);
     expect(status.payload.text).toContain("engineering run");
+    // The run's workflow started from this chat; with no repository host configured here it stops
+    // at once, and its progress edits the same status message.
+    const ended = await waitCall(
+      "editMessageText",
+      user.id,
+      (p) => String(p.text).includes("REPO_BASE_URL"),
+      "the run's end",
+    );
+    expect(ended.payload.message_id).toBe(status.result.message_id);
+    expect((await chat.api(`/runs/${runs.items[0].id}`)).status).toBe("failed");
 
     // Four model calls at 100 input + 20 output tokens each, priced as a Sonnet: $0.0006 each; the
     // project is booked the two made once it existed (the call that created it came before it).

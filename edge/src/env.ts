@@ -7,6 +7,14 @@ export interface Env {
   DB: D1Database;
   ALLOCATOR: DurableObjectNamespace<Allocator>;
   EXECUTOR_HUB: DurableObjectNamespace<ExecutorHub>;
+  /** Pipelines: one Cloudflare Workflows instance per run (see edge/src/pipelines/). */
+  ENGINEERING_WORKFLOW: Workflow;
+  DEVOPS_WORKFLOW?: Workflow;
+  /** Where project repositories are created: `<base>/<slug>.git` (a `file://` base: bare repos on the executor host). */
+  REPO_BASE_URL?: string;
+  /** The author of the commits the pipelines make. */
+  GIT_AUTHOR_NAME?: string;
+  GIT_AUTHOR_EMAIL?: string;
   /** One per Telegram chat: its conversation with the Product-Owner agent. */
   CHAT_SESSION: DurableObjectNamespace<ChatSession>;
   /** Full job logs, archived in segments by the ExecutorHub. */

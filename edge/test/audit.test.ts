@@ -65,7 +65,8 @@ describe("audit log", () => {
         "POST",
         "/projects/{id}/runs",
         () => `/projects/${ids.project}/runs`,
-        () => ({ kind: "engineering" }),
+        // DevOps: its pipeline is not built yet, so the run stays queued and can be cancelled.
+        () => ({ kind: "devops" }),
         (b) => (ids.run = b.id),
       ],
       ["POST", "/runs/{id}/cancel", () => `/runs/${ids.run}/cancel`, undefined, () => {}],

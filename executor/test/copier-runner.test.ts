@@ -4,6 +4,7 @@
  */
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { CopierOutput, CopierResult, CopierSpec } from "@codegen-orchestrator/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCopier } from "../src/runners/copier.ts";
@@ -86,6 +87,26 @@ describe("copier runner", () => {
     expect(fixtureGit(remote.path, "ls-tree", "-r", "--name-only", "main").split("\n")).toContain(
       "src/bot.js",
     );
+  });
+
+  it("creates a local bare remote that is not there yet, when asked", async () => {
+    const where = path.join(await tempDir("co-remotes-"), "team", "new-api.git");
+    const url = pathToFileURL(where).href;
+    const publish = { url, branch: "main", message: "Scaffold new-api", author };
+    const refused = await run({
+      template: { path: "node-service" },
+      data: { project_name: "new-api" },
+      publish,
+    });
+    expect(refused.status).toBe("failed");
+    const created = await run({
+      template: { path: "node-service" },
+      data: { project_name: "new-api" },
+      publish: { ...publish, create: true },
+    });
+    expect(created.status).toBe("succeeded");
+    expect(created.output?.published?.commit).toBe(revParse(where, "main"));
+    expect(fixtureGit(where, "rev-parse", "--is-bare-repository")).toBe("true");
   });
 
   it("fails with every invalid answer named, and for an untrusted template with tasks", async () => {

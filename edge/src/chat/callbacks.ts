@@ -69,7 +69,7 @@ const ACTIONS: Record<string, Action> = {
   },
   dep: async (ctx, id) => {
     const run = await startRun(ctx.db, ctx.actor, id, "devops", ctx.chatId);
-    await ctx.session.runStatus(run.id, runLine(run));
+    await ctx.session.runChanged(run);
     return "Deploy started";
   },
   logs: async (ctx, id) => {
@@ -125,7 +125,7 @@ const ACTIONS: Record<string, Action> = {
   run: async (ctx, argument) => {
     const runId = argument.replace(/^x:/, "");
     const run = await cancelRun(ctx.db, ctx.actor, runId);
-    await ctx.session.runStatus(run.id, runLine(run));
+    await ctx.session.runChanged(run);
     return "Run cancelled";
   },
   acc: async (ctx, argument, press) => {

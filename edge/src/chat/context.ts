@@ -1,6 +1,7 @@
 /** What a command, button or message handler gets: the chat, who wrote, and the session's controls. */
 import type { Db } from "../db/client.ts";
 import type { Actor } from "../domain/actor.ts";
+import type { RunRow } from "../domain/runs.ts";
 import type { UserRow } from "./access.ts";
 import type { ChatChannel } from "./channel.ts";
 import type { Pending } from "./po/conversation.ts";
@@ -13,8 +14,8 @@ export interface SessionControls {
   awaitSecret(projectId: string, projectSlug: string, name: string): Promise<void>;
   /** Forgets the conversation (history, pending question, current project). */
   newConversation(): void;
-  /** Shows a run's status in its one status message. */
-  runStatus(runId: string, html: string): Promise<void>;
+  /** A run was started or cancelled: its workflow launched or stopped, its status message shown. */
+  runChanged(run: RunRow): Promise<void>;
 }
 
 export interface ChatContext {

@@ -18,6 +18,8 @@ export type StatusUpdate = { sent: "now" } | { sent: "later"; inMs: number } | {
 export class RunStatusMessages {
   readonly #sql: SqlStorage;
   readonly #intervalMs: number;
+  /** Per run, the update in progress: updates of one run run one after another (no twin messages). */
+  readonly #busy = new Map<string, Promise<unknown>>();
 
   constructor(sql: SqlStorage, intervalMs: number) {
     this.#sql = sql;
@@ -32,7 +34,22 @@ export class RunStatusMessages {
   }
 
   /** Shows `html` as the run's status: a new message the first time, else an edit (now or later). */
-  async update(channel: ChatChannel, chatId: number, runId: string, html: string): Promise<StatusUpdate> {
+  update(channel: ChatChannel, chatId: number, runId: string, html: string): Promise<StatusUpdate> {
+    return this.#serial(runId, () => this.#update(channel, chatId, runId, html));
+  }
+
+  #serial<T>(runId: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.#busy.get(runId) ?? Promise.resolve()).catch(() => {}).then(work);
+    this.#busy.set(runId, next);
+    void next
+      .finally(() => {
+        if (this.#busy.get(runId) === next) this.#busy.delete(runId);
+      })
+      .catch(() => {});
+    return next;
+  }
+
+  async #update(channel: ChatChannel, chatId: number, runId: string, html: string): Promise<StatusUpdate> {
     const row = this.#row(runId);
     const now = Date.now();
     if (!row) {
@@ -61,9 +78,11 @@ export class RunStatusMessages {
   }
 
   /** Sends the newest waiting text, if any. */
-  async flush(channel: ChatChannel, chatId: number, runId: string): Promise<void> {
-    const row = this.#row(runId);
-    if (row && row.latest !== row.shown) await this.#edit(channel, chatId, row, row.latest);
+  flush(channel: ChatChannel, chatId: number, runId: string): Promise<void> {
+    return this.#serial(runId, async () => {
+      const row = this.#row(runId);
+      if (row && row.latest !== row.shown) await this.#edit(channel, chatId, row, row.latest);
+    });
   }
 
   messageId(runId: string): number | null {

@@ -12,6 +12,9 @@
 import { Agent } from "agents";
 import { database } from "../db/client.ts";
 import type { RunRow } from "../domain/runs.ts";
+import type { WorkflowBinding } from "../executors/job-events.ts";
+import { launchRun, stopRun } from "../pipelines/launch.ts";
+import type { RunParams, RunProgress } from "../pipelines/params.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
@@ -179,7 +182,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
       client,
       config,
       history: this.#conversation(),
-      tools: { db: ctx.db, actor: ctx.actor, chatId: ctx.chatId, runChanged: (run) => this.#showRun(run) },
+      tools: { db: ctx.db, actor: ctx.actor, chatId: ctx.chatId, runChanged: (run) => this.#runChanged(run) },
       say: async (text) => {
         await ctx.channel.sendText(ctx.chatId, text);
       },
@@ -205,8 +208,28 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     await channel.sendText(this.#chatId(), pending.question, keyboard);
   }
 
-  #showRun(run: RunRow): Promise<void> {
-    return this.runStatus(run.id, runLine(run));
+  /** Launches a new run's workflow (or stops a cancelled one's) and shows the run's status. */
+  async #runChanged(run: RunRow): Promise<void> {
+    // The status message first: the workflow's progress edits it from its first step on.
+    await this.runStatus(run.id, runLine(run));
+    if (run.status === "queued") await launchRun(this.env, database(this.env.DB), run, this);
+    if (run.status === "cancelled") await stopRun(this.env, run);
+  }
+
+  /** Starts a run's workflow with this chat as its agent; a second call for the same run is a no-op. */
+  async launchRun(workflow: WorkflowBinding, runId: string, params: RunParams): Promise<void> {
+    try {
+      await this.runWorkflow(workflow, params, { id: runId });
+    } catch (err) {
+      if (!/already/i.test(String(err))) throw err;
+    }
+  }
+
+  /** A pipeline's progress (`reportProgress`): the run's status message, where there is a chat. */
+  override async onWorkflowProgress(_workflow: string, _id: string, progress: unknown): Promise<void> {
+    const { runId, text } = progress as RunProgress;
+    if (!Number.isSafeInteger(this.#chatId()) || !runId || !text) return;
+    await this.runStatus(runId, `Run <code>${escapeHtml(runId)}</code>\n${escapeHtml(text)}`);
   }
 
   #controls(channel: ChatChannel): SessionControls {
@@ -235,7 +258,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
         this.#conversation().clear();
         this.setState({ ...this.state, pending: null, projectId: null });
       },
-      runStatus: (runId, html) => this.runStatus(runId, html),
+      runChanged: (run) => this.#runChanged(run),
     };
   }
 

@@ -165,6 +165,27 @@ export const runs = sqliteTable(
   (t) => [index("runs_project_idx").on(t.projectId)],
 );
 
+/** A run's timeline: one row per pipeline step, written by the step itself (idempotently). */
+export const runSteps = sqliteTable(
+  "run_steps",
+  {
+    id: text("id").primaryKey(),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["running", "succeeded", "failed", "skipped"] }).notNull(),
+    /** The executor job the step ran, if any (its log: `GET /jobs/{id}/log`). */
+    jobId: text("job_id"),
+    /** A small summary (a commit, a URL, counts); large outputs live in R2 and the job log. */
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+    costUsd: real("cost_usd").notNull().default(0),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("run_steps_run_name_idx").on(t.runId, t.name)],
+);
+
 export const jobs = sqliteTable(
   "jobs",
   {

@@ -24,6 +24,7 @@ import type { Env } from "../env.ts";
 import { newId } from "../ids.ts";
 import type { SecretAddress } from "../secrets/crypto.ts";
 import { hubConfig } from "./config.ts";
+import { JobEvents } from "./job-events.ts";
 import { JobSecrets, type Opened, refKey } from "./job-secrets.ts";
 import { ACTIVE, type ExecutorProfile, type JobRow, JobStore } from "./job-store.ts";
 import { type CancelOrder, reconcile, sweepLeases } from "./leases.ts";
@@ -65,6 +66,7 @@ export interface LiveExecutor extends ExecutorProfile {
 
 export class ExecutorHub extends DurableObject<Env> {
   readonly #store: JobStore;
+  readonly #events: JobEvents;
   readonly #logs: LogStore;
   /** When each executor's "last seen" was last written (in memory: a lost entry costs one write). */
   readonly #seenWritten = new Map<string, number>();
@@ -79,6 +81,7 @@ export class ExecutorHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new JobStore(ctx.storage.sql);
+    this.#events = new JobEvents(ctx.storage.sql, env);
     this.#logs = new LogStore(ctx.storage.sql);
     this.#archiver = new LogArchiver(this.#logs, env.LOGS);
     this.#config = hubConfig(env);
@@ -152,6 +155,7 @@ export class ExecutorHub extends DurableObject<Env> {
       case "result":
         this.#result(attachment.executorId, message, now);
         this.ctx.waitUntil(this.#archiver.archive(message.jobId, true));
+        this.ctx.waitUntil(this.#events.deliver(now));
         return this.#dispatch();
       case "error":
         console.warn(
@@ -186,6 +190,8 @@ export class ExecutorHub extends DurableObject<Env> {
     }
     // Archive what is left of quiet or finished jobs' logs (and retry failed writes).
     await Promise.all(this.#logs.jobsWithUnarchived().map((jobId) => this.#archiver.archive(jobId, true)));
+    // Tell waiting workflows about jobs finished by the sweep, and retry refused deliveries.
+    await this.#events.deliver(Date.now());
     this.#dispatch();
   }
 
@@ -219,6 +225,7 @@ export class ExecutorHub extends DurableObject<Env> {
       labels: JSON.stringify(input.labels),
       secret_refs: JSON.stringify(input.secrets ?? {}),
       needs: JSON.stringify(requiredCapabilities(input.kind, input.spec)),
+      notify: input.notify ? JSON.stringify(input.notify) : null,
       status: "queued",
       attempt: 1,
       max_attempts: input.maxAttempts ?? this.#config.maxAttempts,
@@ -236,6 +243,12 @@ export class ExecutorHub extends DurableObject<Env> {
     const job = this.#store.get(id);
     if (!job) return null;
     return { job, log: this.#logs.after(id, logAfter?.attempt, logAfter?.seq) };
+  }
+
+  /** A finished job's outcome without its log (for pipeline steps): status, result JSON, error. */
+  outcome(id: string): Pick<JobRow, "status" | "result" | "error"> | null {
+    const job = this.#store.get(id);
+    return job ? { status: job.status, result: job.result, error: job.error } : null;
   }
 
   /** The job's status, or null when there is no such job. */
@@ -268,6 +281,7 @@ export class ExecutorHub extends DurableObject<Env> {
         reason: "cancelled by a user",
       });
     }
+    this.ctx.waitUntil(this.#events.deliver(now));
     return { job: this.#mustGet(id), log: [] };
   }
 
@@ -483,7 +497,8 @@ export class ExecutorHub extends DurableObject<Env> {
     const busy =
       this.#store.active().length > 0 ||
       this.#store.hasQueued() ||
-      this.#logs.jobsWithUnarchived().length > 0;
+      this.#logs.jobsWithUnarchived().length > 0 ||
+      this.#events.nextDue() !== null;
     if (busy) {
       this.#alarmArmed = true;
       await this.ctx.storage.setAlarm(Date.now() + this.#config.sweepMs);

@@ -28,6 +28,8 @@ export interface JobRow {
   secret_refs: string;
   /** JSON: every capability the job needs from its executor (its kind's and its spec's). */
   needs: string;
+  /** JSON `JobNotify`: the workflow instance told when the job finishes; null for none. */
+  notify: string | null;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -66,6 +68,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   log_unarchived INTEGER NOT NULL DEFAULT 0,
   secret_refs TEXT NOT NULL DEFAULT '{}',
   needs TEXT NOT NULL DEFAULT '[]',
+  notify TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
@@ -98,6 +101,8 @@ export class JobStore {
     if (!columns.some((column) => column.name === "needs")) {
       sql.exec("ALTER TABLE jobs ADD COLUMN needs TEXT NOT NULL DEFAULT '[]'");
     }
+    if (!columns.some((column) => column.name === "notify"))
+      sql.exec("ALTER TABLE jobs ADD COLUMN notify TEXT");
   }
 
   insert(
@@ -108,8 +113,8 @@ export class JobStore {
   ): void {
     this.sql.exec(
       `INSERT INTO jobs (id, idempotency_key, kind, spec, labels, status, attempt, max_attempts, executor_id,
-         lease_expires_at, timeout_ms, deadline_at, secret_refs, needs, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         lease_expires_at, timeout_ms, deadline_at, secret_refs, needs, notify, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       job.id,
       job.idempotency_key,
       job.kind,
@@ -124,6 +129,7 @@ export class JobStore {
       job.deadline_at,
       job.secret_refs,
       job.needs,
+      job.notify,
       job.created_at,
       job.updated_at,
     );

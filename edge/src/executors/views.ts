@@ -1,6 +1,7 @@
 /** The API's view of a job, and what a submit carries. */
 import type { JobKind, JobStatus } from "@codegen-orchestrator/shared";
 import type { SecretAddress } from "../secrets/crypto.ts";
+import type { JobNotify } from "./job-events.ts";
 import type { JobRow } from "./job-store.ts";
 import type { LogRow } from "./log-store.ts";
 
@@ -13,6 +14,8 @@ export interface SubmitJob {
   maxAttempts?: number | undefined;
   /** Environment name → the project secret whose value the executor gets under it. */
   secrets?: Record<string, SecretAddress> | undefined;
+  /** The workflow instance waiting for the result (pipeline steps): it gets a `job-<id>` event. */
+  notify?: JobNotify | undefined;
 }
 
 export interface JobView {

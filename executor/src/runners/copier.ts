@@ -3,7 +3,10 @@
  * publish it as the first commit of a git remote. Template credentials and the publish
  * credentials come from the job's secrets, by name.
  */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { CopierResult, CopierSpec, GitCredentials, ScaffoldFailure } from "@codegen-orchestrator/shared";
 import { Git, GitError, type GitPassword } from "../git/git.ts";
 import { defaultPath } from "../process/run-process.ts";
@@ -52,6 +55,7 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
         deadlineAt: context.deadlineAt,
         log: context.log,
       });
+      if (publish.create) await createLocalRemote(git, publish.url, publish.branch);
       await git.init("project", { branch: publish.branch, remote: publish.url });
       const project = git.at("project");
       const commit = await project.commitAll({
@@ -86,3 +90,12 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
     throw error;
   }
 };
+
+/** A `file://` remote that does not exist yet becomes an empty bare repository; others are left. */
+async function createLocalRemote(git: Git, url: string, branch: string): Promise<void> {
+  if (!url.startsWith("file://")) return;
+  const target = fileURLToPath(url);
+  if (existsSync(target)) return;
+  await mkdir(path.dirname(target), { recursive: true });
+  await git.run(["init", "--quiet", "--bare", `--initial-branch=${branch}`, "--", target]);
+}

@@ -26,3 +26,18 @@ export const Run = z
 export type Run = z.infer<typeof Run>;
 
 export const StartRun = z.strictObject({ kind: RunKind }).meta({ id: "StartRun" });
+
+/** One step of a run's timeline. */
+export const RunStep = z
+  .object({
+    name: z.string(),
+    status: z.enum(["running", "succeeded", "failed", "skipped"]),
+    jobId: z.string().nullable().describe("the executor job it ran: GET /jobs/{id}/log"),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+    costUsd: z.number(),
+    startedAt: Timestamp,
+    finishedAt: Timestamp.nullable(),
+    durationMs: z.number().nullable(),
+  })
+  .meta({ id: "RunStep" });
+export type RunStep = z.infer<typeof RunStep>;

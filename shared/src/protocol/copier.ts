@@ -33,6 +33,11 @@ export const CopierSpec = z.strictObject({
       message: z.string().min(1).max(65_536).default("Scaffold from template"),
       author: GitAuthor,
       credentials: GitCredentials.optional(),
+      /**
+       * Create the remote first when it is a local bare repository (`file://`) not there yet; other
+       * remotes must exist (a hosting provider creates them).
+       */
+      create: z.boolean().default(false),
     })
     .optional(),
 });

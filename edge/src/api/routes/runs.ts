@@ -1,8 +1,11 @@
 /** `/projects/{id}/runs`, `/runs/{id}`: start, list, inspect and cancel pipeline runs. */
-import { Run, StartRun, Ulid } from "@codegen-orchestrator/shared";
+import { Run, RunStep, StartRun, Ulid } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
+import { iso, isoOrNull } from "../../ids.ts";
+import { launchRun, stopRun } from "../../pipelines/launch.ts";
+import { listSteps, type StepRow } from "../../pipelines/timeline.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -16,6 +19,17 @@ import {
 
 const tags = ["runs"];
 
+const toRunStep = (row: StepRow): RunStep => ({
+  name: row.name,
+  status: row.status,
+  jobId: row.jobId,
+  detail: row.detail,
+  costUsd: row.costUsd,
+  startedAt: iso(row.startedAt),
+  finishedAt: isoOrNull(row.finishedAt),
+  durationMs: row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null,
+});
+
 export const runsRoutes = router()
   .openapi(
     createRoute({
@@ -28,13 +42,15 @@ export const runsRoutes = router()
       responses: { 201: json(Run, "The run, queued"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      const run = await startRun(
-        c.get("db"),
-        c.get("principal"),
-        c.req.valid("param").id,
-        c.req.valid("json").kind,
-      );
-      return c.json(toRun(run), 201);
+      const db = c.get("db");
+      const run = await startRun(db, c.get("principal"), c.req.valid("param").id, c.req.valid("json").kind);
+      try {
+        await launchRun(c.env, db, run);
+      } catch (err) {
+        // The run is recorded; it stays queued (and says so) rather than failing the request.
+        console.error(JSON.stringify({ event: "run.launch_failed", runId: run.id, error: String(err) }));
+      }
+      return c.json(toRun(await findRun(db, c.get("principal"), run.id)), 201);
     },
   )
   .openapi(
@@ -74,6 +90,22 @@ export const runsRoutes = router()
   )
   .openapi(
     createRoute({
+      method: "get",
+      path: "/runs/{id}/steps",
+      tags,
+      security,
+      summary: "A run's timeline: its steps with their jobs, times and outcomes",
+      request: { params: z.object({ id: Ulid }) },
+      responses: { 200: json(z.object({ items: z.array(RunStep) }), "The steps, in order"), ...commonErrors },
+    }),
+    async (c) => {
+      const db = c.get("db");
+      const run = await findRun(db, c.get("principal"), c.req.valid("param").id);
+      return c.json({ items: (await listSteps(db, run.id)).map(toRunStep) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
       method: "post",
       path: "/runs/{id}/cancel",
       tags,
@@ -82,6 +114,9 @@ export const runsRoutes = router()
       request: { params: z.object({ id: Ulid }) },
       responses: { 200: json(Run, "The cancelled run"), ...commonErrors, ...conflictError },
     }),
-    async (c) =>
-      c.json(toRun(await cancelRun(c.get("db"), c.get("principal"), c.req.valid("param").id)), 200),
+    async (c) => {
+      const run = await cancelRun(c.get("db"), c.get("principal"), c.req.valid("param").id);
+      await stopRun(c.env, run);
+      return c.json(toRun(run), 200);
+    },
   );

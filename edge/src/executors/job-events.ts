@@ -1,0 +1,116 @@
+/**
+ * Job results as Workflow events. A job submitted by a pipeline step names the workflow instance
+ * waiting for it (`notify`); when the job finishes, whatever finished it (a result, a cancel, a
+ * lost lease), a trigger in the hub's SQLite writes an outbox row in the same write, and the hub
+ * delivers it with `instance.sendEvent({ type: "job-<id>" })`, retrying with backoff until the
+ * engine takes it. An event sent before the step waits is buffered by Workflows.
+ *
+ *   const events = new JobEvents(ctx.storage.sql, env);  …  await events.deliver(Date.now());
+ */
+import type { Env } from "../env.ts";
+
+export const WORKFLOW_BINDINGS = ["ENGINEERING_WORKFLOW", "DEVOPS_WORKFLOW"] as const;
+export type WorkflowBinding = (typeof WORKFLOW_BINDINGS)[number];
+
+/** Who waits for a job's result. */
+export interface JobNotify {
+  workflow: WorkflowBinding;
+  instanceId: string;
+}
+
+/** The event type a step waits for. */
+export const jobEventType = (jobId: string) => `job-${jobId}`;
+
+/** What the event carries: enough to decide; the step reads the job itself for its output. */
+export interface JobEventPayload {
+  jobId: string;
+  status: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS job_events (
+  job_id TEXT PRIMARY KEY,
+  notify TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS job_finished_event AFTER UPDATE OF status ON jobs
+WHEN NEW.notify IS NOT NULL AND NEW.finished_at IS NOT NULL AND OLD.finished_at IS NULL
+BEGIN
+  INSERT OR IGNORE INTO job_events (job_id, notify, status, next_at) VALUES (NEW.id, NEW.notify, NEW.status, 0);
+END;
+`;
+
+interface Row extends Record<string, SqlStorageValue> {
+  job_id: string;
+  notify: string;
+  status: string;
+  attempts: number;
+}
+
+const BATCH = 25;
+const MAX_BACKOFF_MS = 60_000;
+/** After this many refusals (about an hour), the row is dropped: the step's own status check takes over. */
+const MAX_ATTEMPTS = 60;
+
+export class JobEvents {
+  readonly #sql: SqlStorage;
+  readonly #env: Env;
+
+  /** Needs the jobs table (with its `notify` column) to exist first. */
+  constructor(sql: SqlStorage, env: Env) {
+    this.#sql = sql;
+    this.#env = env;
+    sql.exec(SCHEMA);
+  }
+
+  /** When the next undelivered event is due, or null when none waits. */
+  nextDue(): number | null {
+    const [row] = this.#sql
+      .exec<{ due: number | null }>("SELECT MIN(next_at) AS due FROM job_events")
+      .toArray();
+    return row?.due ?? null;
+  }
+
+  /** Sends the events that are due; failures are retried later with backoff. */
+  async deliver(now: number): Promise<void> {
+    const rows = this.#sql
+      .exec<Row>(
+        "SELECT job_id, notify, status, attempts FROM job_events WHERE next_at <= ? LIMIT ?",
+        now,
+        BATCH,
+      )
+      .toArray();
+    await Promise.all(rows.map((row) => this.#send(row, now)));
+  }
+
+  async #send(row: Row, now: number): Promise<void> {
+    const notify = JSON.parse(row.notify) as JobNotify;
+    try {
+      const binding = this.#env[notify.workflow];
+      if (!binding) throw new Error(`no workflow binding ${notify.workflow}`);
+      const instance = await binding.get(notify.instanceId);
+      const payload: JobEventPayload = { jobId: row.job_id, status: row.status };
+      await instance.sendEvent({ type: jobEventType(row.job_id), payload });
+      this.#sql.exec("DELETE FROM job_events WHERE job_id = ?", row.job_id);
+    } catch (err) {
+      const attempts = row.attempts + 1;
+      const message = err instanceof Error ? err.message : String(err);
+      if (attempts >= MAX_ATTEMPTS) {
+        console.error(
+          JSON.stringify({ event: "job_event_dropped", jobId: row.job_id, attempts, error: message }),
+        );
+        this.#sql.exec("DELETE FROM job_events WHERE job_id = ?", row.job_id);
+        return;
+      }
+      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** row.attempts);
+      this.#sql.exec(
+        "UPDATE job_events SET attempts = ?, next_at = ? WHERE job_id = ?",
+        attempts,
+        now + delay,
+        row.job_id,
+      );
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * One executor job as workflow steps: submit it (idempotency key = instance id + step name, so a
+ * replayed or retried step finds its job instead of starting a twin), wait for the hub's
+ * `job-<id>` event, read the outcome. The wait is bounded and followed by a status check, so a
+ * lost event costs time, never the run. Steps return small values: the job's output stays in the
+ * hub, its log in R2.
+ *
+ *   const scaffold = await jobStep(pipeline, "prepare", { kind: "copier", spec });
+ */
+
+import type { WorkflowStep } from "cloudflare:workers";
+import type { JobKind, JobOutput, JobSpec } from "@codegen-orchestrator/shared";
+import { database } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { executorHub } from "../executors/hub.ts";
+import { jobEventType, type WorkflowBinding } from "../executors/job-events.ts";
+import { beginStep, endStep } from "./timeline.ts";
+
+export interface Pipeline {
+  env: Env;
+  step: WorkflowStep;
+  instanceId: string;
+  workflow: WorkflowBinding;
+  runId: string;
+}
+
+export interface JobRequest<K extends JobKind> {
+  kind: K;
+  spec: JobSpec<K>;
+  labels?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface JobOutcome<K extends JobKind> {
+  jobId: string;
+  status: string;
+  output: JobOutput<K> | null;
+  error: string | null;
+}
+
+const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
+/** How long one wait lasts before the step looks at the job itself. */
+const WAIT = "10 minutes";
+
+export async function jobStep<K extends JobKind>(
+  pipeline: Pipeline,
+  name: string,
+  request: JobRequest<K>,
+): Promise<JobOutcome<K>> {
+  const { env, step, instanceId, workflow, runId } = pipeline;
+  const submitted = await step.do(`${name}: submit`, async () => {
+    const record = await executorHub(env).submit({
+      kind: request.kind,
+      spec: request.spec,
+      labels: request.labels ?? {},
+      timeoutMs: request.timeoutMs,
+      idempotencyKey: `${instanceId}:${name}`,
+      notify: { workflow, instanceId },
+    });
+    await beginStep(database(env.DB), runId, name, record.job.id);
+    return { jobId: record.job.id, status: record.job.status as string };
+  });
+  let status = submitted.status;
+  for (let round = 0; !FINAL.has(status); round++) {
+    try {
+      await step.waitForEvent(`${name}: result ${round}`, {
+        type: jobEventType(submitted.jobId),
+        timeout: WAIT,
+      });
+    } catch {
+      // Timed out: the status check below decides whether to wait again.
+    }
+    status = await step.do(
+      `${name}: status ${round}`,
+      async () => (await executorHub(env).status(submitted.jobId)) ?? "lost",
+    );
+  }
+  // The step returns the output as JSON text (plain and serialisable); it is parsed after, the
+  // same way on every replay.
+  const outcome = await step.do(`${name}: outcome`, async () => {
+    const job = await executorHub(env).outcome(submitted.jobId);
+    const status = job?.status ?? "lost";
+    const error = job?.error ?? null;
+    await endStep(database(env.DB), runId, name, status === "succeeded" ? "succeeded" : "failed", {
+      jobStatus: status,
+      ...(error ? { error: error.slice(0, 500) } : {}),
+    });
+    return { status: status as string, result: job?.result ?? null, error };
+  });
+  return {
+    jobId: submitted.jobId,
+    status: outcome.status,
+    output: outcome.result ? (JSON.parse(outcome.result) as JobOutput<K>) : null,
+    error: outcome.error,
+  };
+}

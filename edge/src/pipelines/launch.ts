@@ -1,0 +1,56 @@
+/**
+ * Starting and stopping a run's workflow. A run is launched through a chat agent (`runWorkflow`),
+ * so that its progress reaches a chat: the chat that started it, else its owner's Telegram chat,
+ * else an agent of the owner's with no chat. The workflow instance's id is the run's id, so a
+ * second launch of the same run finds the first.
+ */
+import { getAgentByName } from "agents";
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { projects, runs, users } from "../db/schema.ts";
+import type { RunRow } from "../domain/runs.ts";
+import type { Env } from "../env.ts";
+import type { WorkflowBinding } from "../executors/job-events.ts";
+import type { RunParams } from "./params.ts";
+
+/** What launches a workflow: the ChatSession agent (`launchRun`). */
+export interface Launcher {
+  launchRun(workflow: WorkflowBinding, runId: string, params: RunParams): Promise<void>;
+}
+
+/** The workflow that carries out a run of this kind; null while that pipeline is not built. */
+export const workflowOf = (run: Pick<RunRow, "kind">): WorkflowBinding | null =>
+  run.kind === "engineering" ? "ENGINEERING_WORKFLOW" : null;
+
+async function sessionNameFor(db: Db, run: RunRow): Promise<string> {
+  if (run.chatId !== null) return String(run.chatId);
+  const [owner] = await db
+    .select({ id: users.id, telegramId: users.telegramId })
+    .from(projects)
+    .innerJoin(users, eq(users.id, projects.ownerId))
+    .where(eq(projects.id, run.projectId));
+  if (owner?.telegramId) return String(owner.telegramId);
+  return `user-${owner?.id ?? "unknown"}`;
+}
+
+/** Starts the run's workflow (idempotent); a kind without a pipeline yet stays queued. */
+export async function launchRun(env: Env, db: Db, run: RunRow, launcher?: Launcher): Promise<void> {
+  const workflow = workflowOf(run);
+  if (!workflow) return;
+  const agent = launcher ?? (await getAgentByName(env.CHAT_SESSION, await sessionNameFor(db, run)));
+  await agent.launchRun(workflow, run.id, { runId: run.id, projectId: run.projectId });
+  await db.update(runs).set({ workflowInstanceId: run.id }).where(eq(runs.id, run.id));
+}
+
+/** Terminates a cancelled run's workflow, if it has one still running. */
+export async function stopRun(env: Env, run: RunRow): Promise<void> {
+  const workflow = workflowOf(run);
+  if (!workflow || run.workflowInstanceId === null) return;
+  try {
+    const binding = env[workflow];
+    if (binding) await (await binding.get(run.workflowInstanceId)).terminate();
+  } catch (err) {
+    // Already finished or terminated: nothing to stop.
+    console.warn(JSON.stringify({ event: "run.stop", runId: run.id, error: String(err) }));
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * A run's state and timeline in D1, written by its workflow's steps. Every write is idempotent
+ * (a replayed step writes the same row again), so the timeline never shows a step twice.
+ */
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { runSteps, runs } from "../db/schema.ts";
+import { newId } from "../ids.ts";
+
+export type StepRow = typeof runSteps.$inferSelect;
+export type StepStatus = StepRow["status"];
+
+export async function beginStep(
+  db: Db,
+  runId: string,
+  name: string,
+  jobId: string | null = null,
+): Promise<void> {
+  const now = new Date();
+  await db
+    .insert(runSteps)
+    .values({ id: newId(), runId, name, status: "running", jobId, startedAt: now })
+    .onConflictDoUpdate({ target: [runSteps.runId, runSteps.name], set: { jobId } });
+}
+
+export async function endStep(
+  db: Db,
+  runId: string,
+  name: string,
+  status: Exclude<StepStatus, "running">,
+  detail: Record<string, unknown> | null = null,
+): Promise<void> {
+  await db
+    .update(runSteps)
+    .set({ status, detail, finishedAt: new Date() })
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.name, name)));
+}
+
+export function listSteps(db: Db, runId: string): Promise<StepRow[]> {
+  return db
+    .select()
+    .from(runSteps)
+    .where(eq(runSteps.runId, runId))
+    .orderBy(asc(runSteps.startedAt), asc(runSteps.id));
+}
+
+/** The run is under way (first time only: a replay keeps the first start time). */
+export async function markRunning(db: Db, runId: string): Promise<void> {
+  const [row] = await db.select({ startedAt: runs.startedAt }).from(runs).where(eq(runs.id, runId));
+  await db
+    .update(runs)
+    .set({ status: "running", startedAt: row?.startedAt ?? new Date() })
+    .where(eq(runs.id, runId));
+}
+
+export async function markFinished(
+  db: Db,
+  runId: string,
+  status: "succeeded" | "failed",
+  error: string | null = null,
+): Promise<void> {
+  await db.update(runs).set({ status, error, finishedAt: new Date() }).where(eq(runs.id, runId));
+}
