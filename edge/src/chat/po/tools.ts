@@ -7,7 +7,7 @@
  */
 
 import type Anthropic from "@anthropic-ai/sdk";
-import { CreateProject, SecretName, Slug, Ulid } from "@codegen-orchestrator/shared";
+import { CreateProject, type RunKind, SecretName, Slug, Ulid } from "@codegen-orchestrator/shared";
 import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
@@ -75,6 +75,17 @@ interface ToolDefinition<S extends z.ZodType> {
 
 const tool = <S extends z.ZodType>(definition: ToolDefinition<S>) => definition;
 
+/** The two tools that start a run: the same operation, another pipeline. */
+const startTool = (kind: RunKind, description: string) =>
+  tool({
+    description,
+    input: z.strictObject({ project: ProjectRef }),
+    run: async (ctx, input) => {
+      const row = await resolveProject(ctx, input.project);
+      return started(ctx, await startRun(ctx.db, ctx.actor, row.id, kind, ctx.chatId));
+    },
+  });
+
 export const TOOLS = {
   create_project: tool({
     description:
@@ -110,23 +121,14 @@ export const TOOLS = {
       return result({ ...toProject(row), runs: runs.map(toRun) }, row.id);
     },
   }),
-  start_engineering: tool({
-    description:
-      "Start the engineering pipeline (scaffold, develop, test) for a project. Only after the user agreed to the plan.",
-    input: z.strictObject({ project: ProjectRef }),
-    run: async (ctx, input) => {
-      const row = await resolveProject(ctx, input.project);
-      return started(ctx, await startRun(ctx.db, ctx.actor, row.id, "engineering", ctx.chatId));
-    },
-  }),
-  start_deploy: tool({
-    description: "Start the DevOps pipeline (allocate, configure, deploy, health-check) for a project.",
-    input: z.strictObject({ project: ProjectRef }),
-    run: async (ctx, input) => {
-      const row = await resolveProject(ctx, input.project);
-      return started(ctx, await startRun(ctx.db, ctx.actor, row.id, "devops", ctx.chatId));
-    },
-  }),
+  start_engineering: startTool(
+    "engineering",
+    "Start the engineering pipeline (scaffold, develop, test) for a project. Only after the user agreed to the plan.",
+  ),
+  start_deploy: startTool(
+    "devops",
+    "Start the DevOps pipeline (allocate, configure, deploy, health-check) for a project.",
+  ),
   run_status: tool({
     description: "The status of a run (by id), or of a project's latest runs.",
     input: z.strictObject({ run_id: Ulid.optional(), project: ProjectRef.optional() }),
