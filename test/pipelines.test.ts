@@ -12,10 +12,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeAnthropic, startFakeAnthropic } from "../executor/test/support/fake-anthropic.ts";
 import { Fleet } from "./support/fleet.ts";
 
 let fleet: Fleet;
 let repos: string;
+let model: FakeAnthropic;
 
 const git = (dir: string, ...args: string[]) =>
   execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
@@ -32,22 +34,38 @@ async function finishedRun(id: string, timeoutMs = 90_000) {
 
 beforeAll(async () => {
   repos = await mkdtemp(path.join(tmpdir(), "co-repos-"));
-  fleet = await Fleet.start({ REPO_BASE_URL: pathToFileURL(repos).href });
+  model = await startFakeAnthropic((request) => {
+    const text = JSON.stringify(request.messages);
+    // The Architect's forced tool call: a spec from the project it was given.
+    const name = /Project: ([^\\]+)\\n/.exec(text)?.[1] ?? "Service";
+    return {
+      tool: {
+        name: "submit_spec",
+        input: {
+          name,
+          description: `${name}: shortens links; GET /health answers 200.`,
+          modules: name === "Link Shortener" ? ["database"] : [],
+          acceptance_criteria: ["GET /health answers 200", "POST /links returns a short code"],
+        },
+      },
+    };
+  });
+  fleet = await Fleet.start(
+    { REPO_BASE_URL: pathToFileURL(repos).href, ANTHROPIC_BASE_URL: model.baseUrl },
+    { ANTHROPIC_API_KEY: "sk-ant-pipeline-test" },
+  );
 }, 120_000);
 
 afterAll(async () => {
   await fleet?.stop();
+  await model?.close();
   await rm(repos, { recursive: true, force: true });
 });
 
 describe("engineering pipeline", { timeout: 180_000 }, () => {
   it("scaffolds the project into a new repository through a workflow, with a timeline", async () => {
     const executor = await fleet.executor(2, {});
-    const project = await fleet.call("/projects", {
-      name: "Link Shortener",
-      description: "Shortens links.\nGET /health answers 200.",
-      modules: ["database", "metrics"],
-    });
+    const project = await fleet.call("/projects", { name: "Link Shortener", description: "Shortens links." });
     const started = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
     const run = await finishedRun(started.id);
     expect(run.status).toBe("failed");
@@ -55,16 +73,27 @@ describe("engineering pipeline", { timeout: 180_000 }, () => {
 
     const { items: steps } = await fleet.call(`/runs/${run.id}/steps`);
     expect(steps.map((step: { name: string; status: string }) => [step.name, step.status])).toEqual([
+      ["architect", "succeeded"],
       ["prepare", "succeeded"],
     ]);
-    const job = await fleet.job(steps[0].jobId);
+    // The Architect's spec is on the project, its modules chosen among the template's, its cost booked.
+    const architect = steps[0];
+    expect(architect.detail).toEqual({ modules: ["database"], criteria: 2 });
+    expect(architect.costUsd).toBeCloseTo(0.0006, 6);
+    const specified = await fleet.call(`/projects/${project.id}`);
+    expect(specified.spec).toMatchObject({
+      modules: ["database"],
+      acceptanceCriteria: ["GET /health answers 200", "POST /links returns a short code"],
+    });
+    expect(specified.modules).toEqual(["database"]);
+    const job = await fleet.job(steps[1].jobId);
     expect(job).toMatchObject({ status: "succeeded", executorId: executor.id });
 
     const bare = path.join(repos, "link-shortener.git");
     expect(git(bare, "rev-parse", "--is-bare-repository")).toBe("true");
     const files = git(bare, "ls-tree", "-r", "--name-only", "main").split("\n");
     expect(files).toEqual(expect.arrayContaining(["package.json", "src/db.js"]));
-    expect(files).not.toContain("src/bot.js"); // "metrics" is not a module of the template: left out
+    expect(files).not.toContain("src/bot.js"); // the telegram module was not chosen
     expect(git(bare, "log", "--format=%s", "main")).toBe("Scaffold link-shortener from node-service");
     expect((await fleet.call(`/projects/${project.id}`)).repoUrl).toBe(
       `${pathToFileURL(repos).href}/link-shortener.git`,
@@ -78,12 +107,13 @@ describe("engineering pipeline", { timeout: 180_000 }, () => {
     // No executor yet: the job waits in the queue and the workflow waits for its event.
     const started = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
     let steps: { name: string; jobId: string }[] = [];
-    for (let i = 0; i < 100 && steps.length === 0; i++) {
+    for (let i = 0; i < 100 && steps.length < 2; i++) {
       steps = (await fleet.call(`/runs/${started.id}/steps`)).items;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(steps.map((step) => step.name)).toEqual(["prepare"]);
-    const jobId = steps[0]?.jobId as string;
+    expect(steps.map((step) => step.name)).toEqual(["architect", "prepare"]);
+    const jobId = steps[1]?.jobId as string;
+    const modelCalls = model.requests.length;
     expect((await fleet.job(jobId)).status).toBe("queued");
 
     await fleet.worker.stop("SIGKILL");
@@ -93,12 +123,17 @@ describe("engineering pipeline", { timeout: 180_000 }, () => {
     expect(run.error).toContain("not available yet");
     const after = (await fleet.call(`/runs/${started.id}/steps`)).items;
     expect(
-      after.map((step: { name: string; jobId: string; status: string }) => [
+      after.map((step: { name: string; jobId: string | null; status: string }) => [
         step.name,
         step.jobId,
         step.status,
       ]),
-    ).toEqual([["prepare", jobId, "succeeded"]]);
+    ).toEqual([
+      ["architect", null, "succeeded"],
+      ["prepare", jobId, "succeeded"],
+    ]);
+    // The Architect's step was not done again after the restart.
+    expect(model.requests.length).toBe(modelCalls);
     const job = await fleet.job(jobId);
     expect(job).toMatchObject({ status: "succeeded", attempt: 1 });
     expect(existsSync(path.join(repos, "survivor.git"))).toBe(true);

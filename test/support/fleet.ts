@@ -32,6 +32,7 @@ export class Fleet {
   readonly dir: string;
   readonly #port: number;
   readonly #vars: Record<string, string>;
+  #secrets: Record<string, string> | undefined;
   readonly #daemons: ChildProcess[] = [];
   #counter = 0;
 
@@ -41,8 +42,9 @@ export class Fleet {
     this.#vars = vars;
   }
 
-  static async start(vars: Record<string, string> = {}): Promise<Fleet> {
+  static async start(vars: Record<string, string> = {}, secrets?: Record<string, string>): Promise<Fleet> {
     const fleet = new Fleet(await mkdtemp(path.join(tmpdir(), "co-fleet-")), await freePort(), vars);
+    fleet.#secrets = secrets;
     await fleet.startWorker();
     return fleet;
   }
@@ -54,6 +56,7 @@ export class Fleet {
       stateDir: path.join(this.dir, "state"),
       inspectorPort: await freePort(),
       vars: this.#vars,
+      ...(this.#secrets ? { secrets: this.#secrets } : {}),
       output: "ignore",
     });
   }

@@ -28,7 +28,14 @@ import { failureMessage } from "./failures.ts";
 import { inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
 import { type ChatMode, EXPIRED_RESULT, expiryText, modeOf, reminderText } from "./pending.ts";
 import { poConfig } from "./po/config.ts";
-import { type ConversationDeps, closingContent, converse, type Pending, resume } from "./po/conversation.ts";
+import {
+  type ConversationDeps,
+  closingContent,
+  converse,
+  type Pending,
+  resume,
+  transcript,
+} from "./po/conversation.ts";
 import { History } from "./po/history.ts";
 import { modelClient, usageRecorder } from "./po/setup.ts";
 import { RunStatusMessages } from "./run-status.ts";
@@ -223,6 +230,11 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     } catch (err) {
       if (!/already/i.test(String(err))) throw err;
     }
+  }
+
+  /** The conversation as plain text for the Architect (the last 20,000 characters; never a secret). */
+  async conversationBrief(): Promise<string> {
+    return transcript(this.#conversation().messages()).slice(-20_000);
   }
 
   /** A pipeline's progress (`reportProgress`): the run's status message, where there is a chat. */

@@ -5,7 +5,7 @@
  * Conventions: ids are ULIDs (text), times are integer milliseconds since the epoch, lists and
  * maps are JSON text. Rows that users delete are soft-deleted (`deleted_at`) where history matters.
  */
-import type { Scope } from "@codegen-orchestrator/shared";
+import type { ProjectSpec, Scope } from "@codegen-orchestrator/shared";
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -60,6 +60,8 @@ export const projects = sqliteTable(
     templateSource: text("template_source"),
     templateRef: text("template_ref"),
     modules: text("modules", { mode: "json" }).$type<string[]>().notNull(),
+    /** The Architect's spec (name, description, modules, acceptance criteria), once a run made one. */
+    spec: text("spec", { mode: "json" }).$type<ProjectSpec>(),
     repoUrl: text("repo_url"),
     status: text("status").notNull().default("draft"),
     createdAt: createdAt(),

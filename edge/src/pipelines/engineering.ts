@@ -3,15 +3,17 @@
  * run's id), started through the run's chat agent (`runWorkflow`) so that progress reaches the
  * chat. Every side effect is a step; a restart resumes after the last completed one.
  *
- * Stages built so far: Preparer (scaffold the template, create the repository, push the first
- * commit). The Developer and Tester stages come next; until then the run ends after the Preparer,
- * failed, saying so.
+ * Stages built so far: Architect (the model writes the spec from the conversation, stored on the
+ * project) and Preparer (scaffold the template, create the repository, push the first commit).
+ * The Developer and Tester stages come next; until then the run ends after the Preparer, failed,
+ * saying so.
  */
 import { AgentWorkflow, type AgentWorkflowEvent, type AgentWorkflowStep } from "agents/workflows";
 import { eq } from "drizzle-orm";
 import type { ChatSession } from "../chat/session.ts";
 import { database } from "../db/client.ts";
 import { projects } from "../db/schema.ts";
+import { architectStep } from "./architect-step.ts";
 import { jobStep, type Pipeline } from "./job-step.ts";
 import type { RunParams, RunProgress } from "./params.ts";
 import { repositoryUrl, scaffoldSpec } from "./prepare.ts";
@@ -34,7 +36,7 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
       const db = database(this.env.DB);
       await markRunning(db, runId);
       const [row] = await db
-        .select({ slug: projects.slug, description: projects.description, modules: projects.modules })
+        .select({ slug: projects.slug, name: projects.name, description: projects.description })
         .from(projects)
         .where(eq(projects.id, projectId));
       return row ?? null;
@@ -48,6 +50,15 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
     const url = repositoryUrl(this.env, project.slug);
     if (!url) return this.#end(runId, await fail("No repository host is configured (REPO_BASE_URL)."));
 
+    await this.reportProgress({ runId, stage: "architect", text: "📐 Writing the spec…" });
+    const architect = await architectStep(this.env, step, {
+      runId,
+      projectId,
+      project,
+      brief: () => this.agent.conversationBrief(),
+    });
+    if (!architect.spec) return this.#end(runId, await fail(`The Architect failed: ${architect.error}`));
+
     await this.reportProgress({
       runId,
       stage: "prepare",
@@ -55,7 +66,7 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
     });
     const prepared = await jobStep(pipeline, "prepare", {
       kind: "copier",
-      spec: scaffoldSpec(this.env, project, url),
+      spec: scaffoldSpec(this.env, { slug: project.slug, ...architect.spec }, url),
     });
     if (prepared.status !== "succeeded") {
       return this.#end(

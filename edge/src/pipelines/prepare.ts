@@ -5,6 +5,7 @@
  */
 import type { CopierSpec } from "@codegen-orchestrator/shared";
 import type { Env } from "../env.ts";
+import { TEMPLATE_MODULES } from "./architect.ts";
 
 export interface PreparedProject {
   slug: string;
@@ -13,7 +14,7 @@ export interface PreparedProject {
 }
 
 /** The default template's own module choices; others a project may name are not passed to it. */
-const TEMPLATE_MODULES = new Set(["database", "telegram"]);
+const templateModules = new Set<string>(TEMPLATE_MODULES);
 const DEFAULT_TEMPLATE = "node-service";
 
 /** The template's `project_name` rule: a letter first. */
@@ -31,7 +32,7 @@ export function scaffoldSpec(env: Env, project: PreparedProject, url: string): C
     data: {
       project_name: projectName(project.slug),
       description: project.description.split("\n")[0]?.slice(0, 200) || project.slug,
-      modules: project.modules.filter((module) => TEMPLATE_MODULES.has(module)),
+      modules: project.modules.filter((module) => templateModules.has(module)),
     },
     defaults: true,
     trust: false,

@@ -29,10 +29,11 @@ export async function endStep(
   name: string,
   status: Exclude<StepStatus, "running">,
   detail: Record<string, unknown> | null = null,
+  costUsd = 0,
 ): Promise<void> {
   await db
     .update(runSteps)
-    .set({ status, detail, finishedAt: new Date() })
+    .set({ status, detail, costUsd, finishedAt: new Date() })
     .where(and(eq(runSteps.runId, runId), eq(runSteps.name, name)));
 }
 

@@ -15,6 +15,18 @@ export const ProjectStatus = z.enum([
 const Module = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a module name such as `postgres`");
 const Url = z.url().max(2048);
 
+/** What the Architect makes of the conversation: what the Developer builds and the Tester checks. */
+export const ProjectSpec = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    description: z.string().min(1).max(10_000),
+    /** Chosen among the template's own module choices. */
+    modules: z.array(Module).max(20),
+    acceptanceCriteria: z.array(z.string().min(1).max(500)).min(1).max(20),
+  })
+  .meta({ id: "ProjectSpec" });
+export type ProjectSpec = z.infer<typeof ProjectSpec>;
+
 export const Project = z
   .object({
     id: Ulid,
@@ -26,6 +38,7 @@ export const Project = z
     templateRef: z.string().nullable(),
     modules: z.array(Module),
     repoUrl: z.string().nullable(),
+    spec: ProjectSpec.nullable().describe("the Architect's spec, once a run made one"),
     status: ProjectStatus,
     createdAt: Timestamp,
     updatedAt: Timestamp,

@@ -165,7 +165,7 @@ async function compactIfLong(deps: ConversationDeps): Promise<void> {
 const clip = (text: string, max = 600) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /** The messages as plain text for the summariser: no tool pairing rules to honour there. */
-function transcript(messages: Anthropic.MessageParam[]): string {
+export function transcript(messages: Anthropic.MessageParam[]): string {
   const lines: string[] = [];
   for (const message of messages) {
     const who = message.role === "user" ? "User" : "Product Owner";
