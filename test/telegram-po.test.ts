@@ -25,6 +25,13 @@ const waitCall = (
 ) => eventually(() => chat.telegram.sent(method, chatId).find((call) => match(call.payload)), what);
 const waitText = (chatId: number, part: string) =>
   waitCall("sendMessage", chatId, (payload) => String(payload.text).includes(part), part);
+const waitEdit = (chatId: number, part: string) =>
+  waitCall(
+    "editMessageText",
+    chatId,
+    (payload) => String(payload.text).includes(part),
+    `an edit with ${part}`,
+  );
 const buttons = (payload: Record<string, any>): string[] =>
   (payload.reply_markup?.inline_keyboard ?? [])
     .flat()
@@ -84,12 +91,7 @@ describe("Product-Owner agent", () => {
     expect(status.payload.text).toContain("engineering run");
     // The run's workflow started from this chat; with no repository host configured here it stops
     // at once, and its progress edits the same status message.
-    const ended = await waitCall(
-      "editMessageText",
-      user.id,
-      (p) => String(p.text).includes("REPO_BASE_URL"),
-      "the run's end",
-    );
+    const ended = await waitEdit(user.id, "REPO_BASE_URL");
     expect(ended.payload.message_id).toBe(status.result.message_id);
     expect((await chat.api(`/runs/${runs.items[0].id}`)).status).toBe("failed");
 
@@ -147,12 +149,7 @@ describe("Product-Owner agent", () => {
     expect(buttons(pick.payload)).toEqual([`run:x:${runs.items[0].id}`]);
     await chat.press(user, `run:x:${runs.items[0].id}`);
     const statusMessage = await waitText(user.id, runs.items[0].id);
-    const edited = await waitCall(
-      "editMessageText",
-      user.id,
-      (p) => String(p.text).includes("cancelled"),
-      "the status edit",
-    );
+    const edited = await waitEdit(user.id, "cancelled");
     expect(edited.payload.message_id).toBe(statusMessage.result.message_id);
 
     await chat.press(user, `del:${project.id}`, list.result.message_id);
