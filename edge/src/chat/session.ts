@@ -240,8 +240,13 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
   /** A pipeline's progress (`reportProgress`): the run's status message, where there is a chat. */
   override async onWorkflowProgress(_workflow: string, _id: string, progress: unknown): Promise<void> {
     const { runId, text } = progress as RunProgress;
-    if (!Number.isSafeInteger(this.#chatId()) || !runId || !text) return;
-    await this.runStatus(runId, `Run <code>${escapeHtml(runId)}</code>\n${escapeHtml(text)}`);
+    if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN || !runId || !text) return;
+    try {
+      await this.runStatus(runId, `Run <code>${escapeHtml(runId)}</code>\n${escapeHtml(text)}`);
+    } catch (err) {
+      // Showing progress must never fail the run that reports it.
+      console.error(JSON.stringify({ event: "run.progress_not_shown", runId, error: String(err) }));
+    }
   }
 
   #controls(channel: ChatChannel): SessionControls {
