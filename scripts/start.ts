@@ -20,6 +20,7 @@ import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseEnv } from "node:util";
+import { TELEGRAM_WEBHOOK_PATH } from "@codegen-orchestrator/shared";
 import {
   adminCall,
   devVarsFile,
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     bridge = startPollingBridge({
       token: telegram.token,
       apiRoot: telegram.apiRoot,
-      webhookUrl: `${worker.origin}/telegram/webhook`,
+      webhookUrl: `${worker.origin}${TELEGRAM_WEBHOOK_PATH}`,
       secret: telegram.secrets.TELEGRAM_WEBHOOK_SECRET,
       log: (line) => console.error(line),
     });

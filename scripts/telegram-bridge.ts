@@ -6,6 +6,7 @@
  *
  *   const bridge = startPollingBridge({ token, webhookUrl, secret });  …  await bridge.stop();
  */
+import { TELEGRAM_SECRET_HEADER } from "@codegen-orchestrator/shared";
 import { Api, GrammyError } from "grammy";
 
 export interface BridgeOptions {
@@ -47,7 +48,7 @@ export function startPollingBridge(options: BridgeOptions): Bridge {
       try {
         const response = await fetch(options.webhookUrl, {
           method: "POST",
-          headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": options.secret },
+          headers: { "content-type": "application/json", [TELEGRAM_SECRET_HEADER]: options.secret },
           body: JSON.stringify(update),
         });
         if (response.ok) {

@@ -5,9 +5,9 @@
  * `wrangler secret put TELEGRAM_WEBHOOK_SECRET`), PUBLIC_URL (the Worker's origin, https), and
  * optionally TELEGRAM_API_ROOT. `--delete` removes the webhook instead (for polling).
  */
+import { TELEGRAM_WEBHOOK_PATH } from "@codegen-orchestrator/shared";
 import { Api, GrammyError } from "grammy";
 
-const WEBHOOK_PATH = "/telegram/webhook";
 /** What Telegram accepts as a secret token. */
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{16,256}$/;
 
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
   let url: URL;
   try {
-    url = new URL(WEBHOOK_PATH, process.env.PUBLIC_URL);
+    url = new URL(TELEGRAM_WEBHOOK_PATH, process.env.PUBLIC_URL);
   } catch {
     fail("set PUBLIC_URL to the Worker's public origin, e.g. https://orchestrator.example.workers.dev");
   }

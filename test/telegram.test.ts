@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
+import { TELEGRAM_WEBHOOK_PATH } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPollingBridge } from "../scripts/telegram-bridge.ts";
 import { BOT_TOKEN, ChatHarness, eventually, lastUserText, WEBHOOK_SECRET } from "./support/chat.ts";
@@ -195,7 +196,7 @@ describe("local and production wiring", () => {
     const bridge = startPollingBridge({
       token: BOT_TOKEN,
       apiRoot: chat.telegram.apiRoot,
-      webhookUrl: `${chat.worker.origin}/telegram/webhook`,
+      webhookUrl: `${chat.worker.origin}${TELEGRAM_WEBHOOK_PATH}`,
       secret: WEBHOOK_SECRET,
       pollSeconds: 1,
       log: () => {},

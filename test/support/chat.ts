@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PATH } from "@codegen-orchestrator/shared";
 import {
   type FakeAnthropic,
   type Responder,
@@ -77,8 +78,8 @@ export class ChatHarness {
   /** Posts a raw update to the webhook (with the right secret unless told otherwise). */
   post(update: Record<string, unknown>, secret: string | null = WEBHOOK_SECRET): Promise<Response> {
     const headers: Record<string, string> = { "content-type": "application/json" };
-    if (secret !== null) headers["x-telegram-bot-api-secret-token"] = secret;
-    return fetch(`${this.worker.origin}/telegram/webhook`, {
+    if (secret !== null) headers[TELEGRAM_SECRET_HEADER] = secret;
+    return fetch(`${this.worker.origin}${TELEGRAM_WEBHOOK_PATH}`, {
       method: "POST",
       headers,
       body: JSON.stringify(update),

@@ -56,7 +56,7 @@ export async function accessOf(db: Db, admins: number[], from: Sender): Promise<
   return { allowed: false, status: row.status };
 }
 
-/** Records a stranger as pending and asks the admins; false when they already asked. */
+/** Records a stranger as pending and asks the admins, once: a stranger already recorded is left as is. */
 export async function requestAccess(
   db: Db,
   channel: ChatChannel,

@@ -85,10 +85,6 @@ export class RunStatusMessages {
     });
   }
 
-  messageId(runId: string): number | null {
-    return this.#row(runId)?.message_id ?? null;
-  }
-
   async #edit(channel: ChatChannel, chatId: number, row: Row, html: string): Promise<void> {
     await channel.edit(chatId, row.message_id, html);
     this.#sql.exec(

@@ -4,9 +4,9 @@ import type { WorkflowStep } from "cloudflare:workers";
 import type { ProjectSpec } from "@codegen-orchestrator/shared";
 import { eq } from "drizzle-orm";
 import { database } from "../db/client.ts";
-import { costs, projects } from "../db/schema.ts";
+import { projects } from "../db/schema.ts";
+import { costInsert } from "../domain/costs.ts";
 import type { Env } from "../env.ts";
-import { newId } from "../ids.ts";
 import { writeSpec } from "./architect.ts";
 import { beginStep, endStep } from "./timeline.ts";
 
@@ -36,16 +36,7 @@ export function architectStep(
           .update(projects)
           .set({ spec, modules: spec.modules, updatedAt: now })
           .where(eq(projects.id, projectId)),
-        db.insert(costs).values({
-          id: newId(),
-          projectId,
-          runId,
-          source: "architect",
-          amountUsd: costUsd,
-          inputTokens: usage.input_tokens,
-          outputTokens: usage.output_tokens,
-          createdAt: now,
-        }),
+        costInsert(db, { source: "architect", amountUsd: costUsd, usage, projectId, runId }),
       ]);
       const detail = { modules: spec.modules, criteria: spec.acceptanceCriteria.length };
       await endStep(db, runId, "architect", "succeeded", detail, costUsd);

@@ -19,7 +19,7 @@ import type { RunParams, RunProgress } from "./params.ts";
 import { repositoryUrl, scaffoldSpec } from "./prepare.ts";
 import { markFinished, markRunning } from "./timeline.ts";
 
-export const NOT_YET =
+const NOT_YET =
   "The Developer and Tester stages are not available yet: the project was scaffolded and pushed.";
 
 export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, RunProgress> {

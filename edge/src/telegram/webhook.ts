@@ -6,6 +6,7 @@
  *
  *   app.route("/", telegramRoutes);
  */
+import { TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PATH } from "@codegen-orchestrator/shared";
 import { getAgentByName } from "agents";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -14,9 +15,6 @@ import { errorBody, invalidRequest } from "../api/errors.ts";
 import { jsonBody } from "../api/middleware/json-body.ts";
 import { sha256Hex } from "../auth/keys.ts";
 import { chatIdOf, TelegramUpdate } from "./update.ts";
-
-export const WEBHOOK_PATH = "/telegram/webhook";
-export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
 /** Equal-time comparison: both sides hashed first, so neither length nor prefix leaks. */
 async function sameSecret(given: string, expected: string): Promise<boolean> {
@@ -30,7 +28,7 @@ const verifySecretToken = createMiddleware<AppEnv>(async (c, next) => {
   if (!c.env.TELEGRAM_BOT_TOKEN || !expected) {
     return c.json(errorBody("not_found", "The Telegram bot is not configured on this server."), 404);
   }
-  const given = c.req.header(SECRET_HEADER);
+  const given = c.req.header(TELEGRAM_SECRET_HEADER);
   if (!given || !(await sameSecret(given, expected))) {
     return c.json(errorBody("unauthorized", "Missing or wrong X-Telegram-Bot-Api-Secret-Token."), 401);
   }
@@ -38,7 +36,7 @@ const verifySecretToken = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export const telegramRoutes = new Hono<AppEnv>().post(
-  WEBHOOK_PATH,
+  TELEGRAM_WEBHOOK_PATH,
   verifySecretToken,
   jsonBody(),
   async (c) => {

@@ -1,5 +1,5 @@
 /** `/projects/{id}/runs`, `/runs/{id}`: start, list, inspect and cancel pipeline runs. */
-import { Run, RunStep, StartRun, Ulid } from "@codegen-orchestrator/shared";
+import { Run, RunStep, StartRun } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
@@ -50,7 +50,7 @@ export const runsRoutes = router()
         // The run is recorded; it stays queued (and says so) rather than failing the request.
         console.error(JSON.stringify({ event: "run.launch_failed", runId: run.id, error: String(err) }));
       }
-      return c.json(toRun(await findRun(db, c.get("principal"), run.id)), 201);
+      return c.json(toRun(run), 201);
     },
   )
   .openapi(
@@ -83,7 +83,7 @@ export const runsRoutes = router()
       tags,
       security,
       summary: "Get a run",
-      request: { params: z.object({ id: Ulid }) },
+      request: { params: IdParam },
       responses: { 200: json(Run, "The run"), ...commonErrors },
     }),
     async (c) => c.json(toRun(await findRun(c.get("db"), c.get("principal"), c.req.valid("param").id)), 200),
@@ -95,7 +95,7 @@ export const runsRoutes = router()
       tags,
       security,
       summary: "A run's timeline: its steps with their jobs, times and outcomes",
-      request: { params: z.object({ id: Ulid }) },
+      request: { params: IdParam },
       responses: { 200: json(z.object({ items: z.array(RunStep) }), "The steps, in order"), ...commonErrors },
     }),
     async (c) => {
@@ -111,7 +111,7 @@ export const runsRoutes = router()
       tags,
       security,
       summary: "Cancel a run in progress",
-      request: { params: z.object({ id: Ulid }) },
+      request: { params: IdParam },
       responses: { 200: json(Run, "The cancelled run"), ...commonErrors, ...conflictError },
     }),
     async (c) => {

@@ -5,9 +5,8 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import type { Db } from "../../db/client.ts";
-import { costs } from "../../db/schema.ts";
+import { costInsert } from "../../domain/costs.ts";
 import type { Env } from "../../env.ts";
-import { newId } from "../../ids.ts";
 import type { PoConfig } from "./config.ts";
 import type { ConversationDeps } from "./conversation.ts";
 import { costUsd } from "./pricing.ts";
@@ -26,15 +25,7 @@ export function modelClient(env: Env, config: PoConfig): Anthropic | null {
 
 export function usageRecorder(db: Db, chatId: number, config: PoConfig): ConversationDeps["recordUsage"] {
   return async (usage, projectId) => {
-    await db.insert(costs).values({
-      id: newId(),
-      projectId,
-      chatId,
-      source: "po-agent",
-      amountUsd: costUsd(usage, config.price),
-      inputTokens: usage.input_tokens,
-      outputTokens: usage.output_tokens,
-      createdAt: new Date(),
-    });
+    const amountUsd = costUsd(usage, config.price);
+    await costInsert(db, { source: "po-agent", amountUsd, usage, projectId, chatId });
   };
 }

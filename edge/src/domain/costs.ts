@@ -1,0 +1,28 @@
+/** What model calls cost, booked in D1 `costs` against a project, a run and/or a chat. */
+import type { Db } from "../db/client.ts";
+import { costs } from "../db/schema.ts";
+import { newId } from "../ids.ts";
+
+export interface CostEntry {
+  source: string;
+  amountUsd: number;
+  usage: { input_tokens: number; output_tokens: number };
+  projectId: string | null;
+  runId?: string;
+  chatId?: number;
+}
+
+/** The insert for one cost row: await it, or run it in a `db.batch` with the change it pays for. */
+export function costInsert(db: Db, entry: CostEntry) {
+  return db.insert(costs).values({
+    id: newId(),
+    projectId: entry.projectId,
+    runId: entry.runId ?? null,
+    chatId: entry.chatId ?? null,
+    source: entry.source,
+    amountUsd: entry.amountUsd,
+    inputTokens: entry.usage.input_tokens,
+    outputTokens: entry.usage.output_tokens,
+    createdAt: new Date(),
+  });
+}
