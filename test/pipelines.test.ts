@@ -1,9 +1,11 @@
 /**
  * Pipelines end to end: a run started through the API launches its Cloudflare Workflows instance
  * (wrangler dev), whose steps submit executor jobs with idempotency keys and wait for the hub's
- * result events; a real executor daemon runs them; the repository is a local bare repo. A second
- * run survives `kill -9` of the dev server while it waits, and completes after the restart without
- * doing a step twice.
+ * result events; a real executor daemon runs them: the scaffold, the real Claude Code CLI (its
+ * model scripted on a loopback Messages API) and the project's own tests; the repository is a
+ * local bare repo. Runs that keep failing their tests wait for the user's decision. A run survives
+ * `kill -9` of the dev server while it waits, and completes after the restart without doing a
+ * step twice.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -12,9 +14,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeAnthropic, startFakeAnthropic } from "../executor/test/support/fake-anthropic.ts";
+import {
+  claudeBinary,
+  type FakeAnthropic,
+  startFakeAnthropic,
+} from "../executor/test/support/fake-anthropic.ts";
+import { queryD1 } from "./support/d1.ts";
 import { Fleet } from "./support/fleet.ts";
+import { pipelineModel, writeFile } from "./support/pipeline-model.ts";
 
+const MODEL_KEY = "sk-ant-pipeline-canary-71c4";
 let fleet: Fleet;
 let repos: string;
 let model: FakeAnthropic;
@@ -22,37 +31,55 @@ let model: FakeAnthropic;
 const git = (dir: string, ...args: string[]) =>
   execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
 
-async function finishedRun(id: string, timeoutMs = 90_000) {
+type Step = { name: string; status: string; jobId: string | null; detail: Record<string, any> | null };
+
+async function runUntil(id: string, statuses: string[], timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await fleet.call(`/runs/${id}`);
-    if (["succeeded", "failed", "cancelled"].includes(run.status)) return run;
+    if (statuses.includes(run.status)) return run;
     if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+const finishedRun = (id: string) => runUntil(id, ["succeeded", "failed", "cancelled"]);
+const steps = async (id: string): Promise<Step[]> => (await fleet.call(`/runs/${id}/steps`)).items;
+
+const LINKS_TEST = `import assert from "node:assert/strict";
+import { test } from "node:test";
+import { shorten } from "../src/links.js";
+
+test("shorten gives a 6-character code", () => {
+  assert.equal(shorten("https://example.com", new Map()).length, 6);
+});`;
+const linksModule = (code: string) =>
+  `import { randomBytes } from "node:crypto";\n\nexport function shorten(url, store) {\n  const code = ${code};\n  store.set(code, url);\n  return code;\n}`;
+const BUGGY = linksModule("String(store.size)");
+const FIXED = linksModule('randomBytes(3).toString("hex")');
+
+/** The Developer's scripts: a shortener that fails its test once; one that needs the user's guidance. */
+const scripts = {
+  "Link Shortener": (iteration: number) =>
+    iteration === 1
+      ? [writeFile("src/links.js", BUGGY), writeFile("test/links.test.js", LINKS_TEST)]
+      : [writeFile("src/links.js", FIXED)],
+  Stubborn: (iteration: number, prompt: string) =>
+    iteration === 1
+      ? [writeFile("src/links.js", BUGGY), writeFile("test/links.test.js", LINKS_TEST)]
+      : prompt.includes("Guidance from the user: use six hex characters")
+        ? [writeFile("src/links.js", FIXED)]
+        : [`echo "// attempt ${iteration}" >> src/links.js`],
+};
+
+const claude = claudeBinary();
 
 beforeAll(async () => {
+  process.env.ORCHESTRATOR_CLAUDE_BIN = claude ?? "";
   repos = await mkdtemp(path.join(tmpdir(), "co-repos-"));
-  model = await startFakeAnthropic((request) => {
-    const text = JSON.stringify(request.messages);
-    // The Architect's forced tool call: a spec from the project it was given.
-    const name = /Project: ([^\\]+)\\n/.exec(text)?.[1] ?? "Service";
-    return {
-      tool: {
-        name: "submit_spec",
-        input: {
-          name,
-          description: `${name}: shortens links; GET /health answers 200.`,
-          modules: name === "Link Shortener" ? ["database"] : [],
-          acceptance_criteria: ["GET /health answers 200", "POST /links returns a short code"],
-        },
-      },
-    };
-  });
+  model = await startFakeAnthropic(pipelineModel(scripts));
   fleet = await Fleet.start(
-    { REPO_BASE_URL: pathToFileURL(repos).href, ANTHROPIC_BASE_URL: model.baseUrl },
-    { ANTHROPIC_API_KEY: "sk-ant-pipeline-test" },
+    { REPO_BASE_URL: pathToFileURL(repos).href, ANTHROPIC_BASE_URL: model.baseUrl, MAX_FIX_ITERATIONS: "2" },
+    { ANTHROPIC_API_KEY: MODEL_KEY },
   );
 }, 120_000);
 
@@ -62,42 +89,148 @@ afterAll(async () => {
   await rm(repos, { recursive: true, force: true });
 });
 
-describe("engineering pipeline", { timeout: 180_000 }, () => {
-  it("scaffolds the project into a new repository through a workflow, with a timeline", async () => {
+describe.skipIf(!claude)("engineering pipeline", { timeout: 240_000 }, () => {
+  it("specifies, scaffolds, develops and tests until the tests pass, with a timeline", async () => {
     const executor = await fleet.executor(2, {});
     const project = await fleet.call("/projects", { name: "Link Shortener", description: "Shortens links." });
     const started = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
     const run = await finishedRun(started.id);
-    expect(run.status).toBe("failed");
-    expect(run.error).toContain("Developer and Tester stages are not available yet");
+    expect(run, run.error).toMatchObject({ status: "succeeded", error: null });
 
-    const { items: steps } = await fleet.call(`/runs/${run.id}/steps`);
-    expect(steps.map((step: { name: string; status: string }) => [step.name, step.status])).toEqual([
+    const timeline = await steps(run.id);
+    expect(timeline.map((step) => [step.name, step.status])).toEqual([
       ["architect", "succeeded"],
       ["prepare", "succeeded"],
+      ["develop 1", "succeeded"],
+      ["test 1", "succeeded"],
+      ["develop 2", "succeeded"],
+      ["test 2", "succeeded"],
     ]);
+    const [architect, prepare, develop1, test1, develop2, test2] = timeline as [
+      Step,
+      Step,
+      Step,
+      Step,
+      Step,
+      Step,
+    ];
     // The Architect's spec is on the project, its modules chosen among the template's, its cost booked.
-    const architect = steps[0];
     expect(architect.detail).toEqual({ modules: ["database"], criteria: 2 });
-    expect(architect.costUsd).toBeCloseTo(0.0006, 6);
     const specified = await fleet.call(`/projects/${project.id}`);
-    expect(specified.spec).toMatchObject({
-      modules: ["database"],
-      acceptanceCriteria: ["GET /health answers 200", "POST /links returns a short code"],
+    expect(specified.spec).toMatchObject({ modules: ["database"] });
+    expect(specified.repoUrl).toBe(`${pathToFileURL(repos).href}/link-shortener.git`);
+    expect(await fleet.job(prepare.jobId as string)).toMatchObject({
+      status: "succeeded",
+      executorId: executor.id,
     });
-    expect(specified.modules).toEqual(["database"]);
-    const job = await fleet.job(steps[1].jobId);
-    expect(job).toMatchObject({ status: "succeeded", executorId: executor.id });
+
+    // Iteration 1's tests fail (the new test), iteration 2's pass; each tests the Developer's commit.
+    expect(test1.detail).toMatchObject({
+      passed: false,
+      commit: develop1.detail?.commit,
+      failures: ["shorten gives a 6-character code"],
+    });
+    expect(test1.detail?.counts).toMatchObject({ failed: 1 });
+    expect(test2.detail).toMatchObject({ passed: true, commit: develop2.detail?.commit });
+    expect(test2.detail?.counts).toMatchObject({ failed: 0 });
 
     const bare = path.join(repos, "link-shortener.git");
-    expect(git(bare, "rev-parse", "--is-bare-repository")).toBe("true");
-    const files = git(bare, "ls-tree", "-r", "--name-only", "main").split("\n");
-    expect(files).toEqual(expect.arrayContaining(["package.json", "src/db.js"]));
-    expect(files).not.toContain("src/bot.js"); // the telegram module was not chosen
-    expect(git(bare, "log", "--format=%s", "main")).toBe("Scaffold link-shortener from node-service");
-    expect((await fleet.call(`/projects/${project.id}`)).repoUrl).toBe(
-      `${pathToFileURL(repos).href}/link-shortener.git`,
+    expect(git(bare, "log", "--format=%s", "main").split("\n")).toEqual([
+      "Link Shortener: iteration 2",
+      "Link Shortener: iteration 1",
+      "Scaffold link-shortener from node-service",
+    ]);
+    expect(git(bare, "rev-parse", "main")).toBe(develop2.detail?.commit);
+    expect(git(bare, "show", "main:src/links.js")).toContain("randomBytes(3)");
+
+    // The second iteration resumed the first one's session, and was told what failed.
+    expect(develop2.detail?.session).toBe(develop1.detail?.session);
+    const developerCalls = model.requests.filter(
+      (request) => request.body.includes("Iteration") || request.body.includes('"Bash"'),
     );
+    const resumed = developerCalls.at(-1)?.body ?? "";
+    expect(resumed).toContain("The project's tests failed after iteration 1");
+    expect(resumed).toContain("shorten gives a 6-character code");
+    expect(resumed).toContain("Implement this spec"); // iteration 1's prompt, in the resumed session
+
+    // The model key is the system's own: it reached the agent, and no job spec or step shows it.
+    expect(model.requests.some((request) => request.headers["x-api-key"] === MODEL_KEY)).toBe(true);
+    const agentJob = await fleet.job(develop1.jobId as string);
+    expect(agentJob.secrets).toEqual({ ANTHROPIC_API_KEY: { system: "ANTHROPIC_API_KEY" } });
+    expect(JSON.stringify([agentJob, timeline, await fleet.log(develop1.jobId as string)])).not.toContain(
+      MODEL_KEY,
+    );
+    executor.daemon.kill("SIGKILL");
+    await executor.exited;
+  });
+
+  it("asks the user after the last iteration, retries with their guidance, and stops when told", async () => {
+    const executor = await fleet.executor(2, {});
+    const project = await fleet.call("/projects", { name: "Stubborn", description: "Shortens links." });
+    const started = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
+    // Two failing iterations (MAX_FIX_ITERATIONS=2), then the run waits for a decision.
+    const waiting = await runUntil(started.id, ["waiting", "failed"]);
+    expect(waiting.status, waiting.error).toBe("waiting");
+    expect((await steps(started.id)).map((step) => [step.name, step.status]).slice(-3)).toEqual([
+      ["develop 2", "succeeded"],
+      ["test 2", "succeeded"],
+      ["decision 1", "running"],
+    ]);
+    const bad = await fetch(`${fleet.worker.api}/runs/${started.id}/decision`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${fleet.worker.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ choice: "maybe" }),
+    });
+    expect(bad.status).toBe(400);
+    await fleet.call(`/runs/${started.id}/decision`, { choice: "retry", guidance: "use six hex characters" });
+    // Guidance was followed: iteration 3 passes.
+    const run = await finishedRun(started.id);
+    expect(run.status).toBe("succeeded");
+    const timeline = await steps(run.id);
+    expect(timeline.map((step) => step.name).slice(-4)).toEqual([
+      "test 2",
+      "decision 1",
+      "develop 3",
+      "test 3",
+    ]);
+    expect(timeline.find((step) => step.name === "decision 1")?.detail).toMatchObject({
+      choice: "retry",
+      guidance: true,
+    });
+    expect(timeline.at(-1)?.detail).toMatchObject({ passed: true });
+    // Decided once: a second answer is refused.
+    const again = await fetch(`${fleet.worker.api}/runs/${started.id}/decision`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${fleet.worker.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ choice: "deploy" }),
+    });
+    expect(again.status).toBe(409);
+    // The decision is audited once, by who made it, without the guidance's text.
+    const audits = await queryD1<{ details: string }>(
+      fleet.dir,
+      "SELECT details FROM audit_log WHERE action = 'run.decide' AND target_id = ?",
+      run.id,
+    );
+    expect(audits.map((row) => JSON.parse(row.details))).toEqual([{ choice: "retry", guidance: true }]);
+
+    // Another run of the same project fails again without guidance, and is stopped at the question.
+    const second = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
+    const asking = await runUntil(second.id, ["waiting", "failed"]);
+    expect(asking.status, asking.error).toBe("waiting");
+    await fleet.call(`/runs/${second.id}/decision`, { choice: "stop" });
+    const stopped = await finishedRun(second.id);
+    expect(stopped).toMatchObject({
+      status: "cancelled",
+      error: expect.stringContaining("Stopped by the user"),
+    });
+    const stoppedSteps = await steps(second.id);
+    // The repository existed: the second run went on from it rather than scaffolding again.
+    expect(stoppedSteps[1]).toMatchObject({ name: "prepare", status: "skipped", jobId: null });
+    expect(stoppedSteps.at(-1)).toMatchObject({
+      name: "decision 1",
+      status: "succeeded",
+      detail: { choice: "stop" },
+    });
     executor.daemon.kill("SIGKILL");
     await executor.exited;
   });
@@ -106,13 +239,13 @@ describe("engineering pipeline", { timeout: 180_000 }, () => {
     const project = await fleet.call("/projects", { name: "Survivor", description: "Keeps going." });
     // No executor yet: the job waits in the queue and the workflow waits for its event.
     const started = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
-    let steps: { name: string; jobId: string }[] = [];
-    for (let i = 0; i < 100 && steps.length < 2; i++) {
-      steps = (await fleet.call(`/runs/${started.id}/steps`)).items;
+    let before: Step[] = [];
+    for (let i = 0; i < 100 && before.length < 2; i++) {
+      before = await steps(started.id);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(steps.map((step) => step.name)).toEqual(["architect", "prepare"]);
-    const jobId = steps[1]?.jobId as string;
+    expect(before.map((step) => step.name)).toEqual(["architect", "prepare"]);
+    const jobId = before[1]?.jobId as string;
     const modelCalls = model.requests.length;
     expect((await fleet.job(jobId)).status).toBe("queued");
 
@@ -120,23 +253,24 @@ describe("engineering pipeline", { timeout: 180_000 }, () => {
     await fleet.startWorker();
     await fleet.executor(1, {});
     const run = await finishedRun(started.id);
-    expect(run.error).toContain("not available yet");
-    const after = (await fleet.call(`/runs/${started.id}/steps`)).items;
-    expect(
-      after.map((step: { name: string; jobId: string | null; status: string }) => [
-        step.name,
-        step.jobId,
-        step.status,
-      ]),
-    ).toEqual([
-      ["architect", null, "succeeded"],
-      ["prepare", jobId, "succeeded"],
+    expect(run.status, run.error).toBe("succeeded");
+    const after = await steps(started.id);
+    expect(after.map((step) => [step.name, step.status])).toEqual([
+      ["architect", "succeeded"],
+      ["prepare", "succeeded"],
+      ["develop 1", "succeeded"],
+      ["test 1", "succeeded"],
     ]);
-    // The Architect's step was not done again after the restart.
-    expect(model.requests.length).toBe(modelCalls);
-    const job = await fleet.job(jobId);
-    expect(job).toMatchObject({ status: "succeeded", attempt: 1 });
+    expect(after[1]?.jobId).toBe(jobId);
+    // The Architect's step was not done again after the restart (the model saw only the Developer).
+    const architectCalls = model.requests
+      .slice(modelCalls)
+      .filter((request) => request.body.includes("submit_spec"));
+    expect(architectCalls).toEqual([]);
+    expect(await fleet.job(jobId)).toMatchObject({ status: "succeeded", attempt: 1 });
+    // The Developer changed nothing, so the scaffold's commit was tested and is the only one.
     expect(existsSync(path.join(repos, "survivor.git"))).toBe(true);
     expect(git(path.join(repos, "survivor.git"), "rev-list", "--count", "main")).toBe("1");
+    expect(after[3]?.detail).toMatchObject({ passed: true });
   });
 });

@@ -4,11 +4,11 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKeyring, openSecret } from "../edge/src/secrets/crypto.ts";
 import { ADMIN_ID, ChatHarness, eventually, lastUserText } from "./support/chat.ts";
+import { filesUnder, queryD1 } from "./support/d1.ts";
 
 let chat: ChatHarness;
 const admin = { id: ADMIN_ID, first_name: "Ada", username: "ada" };
@@ -30,11 +30,6 @@ const waitText = (id: number, pattern: RegExp | string, what = String(pattern)) 
   );
 
 /** Every file under `dir`, recursively. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
-}
-
 beforeAll(async () => {
   chat = await ChatHarness.start({ PO_HISTORY_MAX_CHARS: "6000" });
 }, 120_000);
@@ -163,19 +158,12 @@ describe("secrets", () => {
     expect(listed.items.map((secret) => secret.name)).toEqual(["STRIPE_API_KEY"]);
 
     // Stored sealed: the row decrypts to the value with the server's key, and holds no plaintext.
-    const d1 = (await filesUnder(chat.dir)).find(
-      (file) => file.includes("D1DatabaseObject") && file.endsWith(".sqlite"),
+    const [sealed] = await queryD1<{ ciphertext: string; iv: string; key_version: number }>(
+      chat.dir,
+      "SELECT ciphertext, iv, key_version FROM secrets WHERE project_id = ?",
+      shop?.id ?? "",
     );
-    expect(d1).toBeDefined();
-    const db = new DatabaseSync(d1 as string, { readOnly: true });
-    const row = db
-      .prepare("SELECT ciphertext, iv, key_version FROM secrets WHERE project_id = ?")
-      .get(shop?.id ?? "") as {
-      ciphertext: string;
-      iv: string;
-      key_version: number;
-    };
-    db.close();
+    const row = sealed as NonNullable<typeof sealed>;
     const keySpec = parseEnv(await readFile(chat.worker.devVarsFile, "utf8")).SECRETS_KEY;
     const value = await openSecret(
       await loadKeyring(keySpec),

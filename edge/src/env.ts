@@ -12,6 +12,19 @@ export interface Env {
   DEVOPS_WORKFLOW?: Workflow;
   /** Where project repositories are created: `<base>/<slug>.git` (a `file://` base: bare repos on the executor host). */
   REPO_BASE_URL?: string;
+  /**
+   * The Developer's agent: `claude-code` (default) or `droid`; where it runs: `process` (default),
+   * `docker` or `sysbox` (with DEVELOPER_IMAGE, an image holding the agent's CLI); its model, turn
+   * limit and model API base URL (default ANTHROPIC_BASE_URL). Its key is ANTHROPIC_API_KEY.
+   */
+  DEVELOPER_AGENT?: string;
+  DEVELOPER_ISOLATION?: string;
+  DEVELOPER_IMAGE?: string;
+  DEVELOPER_MODEL?: string;
+  DEVELOPER_MAX_TURNS?: string;
+  DEVELOPER_BASE_URL?: string;
+  /** Developer and Tester rounds before the user is asked what to do (default 3). */
+  MAX_FIX_ITERATIONS?: string;
   /** The author of the commits the pipelines make. */
   GIT_AUTHOR_NAME?: string;
   GIT_AUTHOR_EMAIL?: string;
@@ -42,6 +55,11 @@ export interface Env {
   /** The Product-Owner agent's model API key and (optional) base URL, e.g. a proxy. */
   ANTHROPIC_API_KEY?: string;
   ANTHROPIC_BASE_URL?: string;
+  /**
+   * The private key executors use to reach managed servers over SSH (deploys, health checks), given
+   * to `ansible` jobs as a system secret; its public half is in each server's authorized_keys.
+   */
+  DEPLOY_SSH_KEY?: string;
   /** PO model and limits (see chat/po/config.ts for defaults). */
   PO_MODEL?: string;
   PO_MAX_TOKENS?: string;

@@ -105,6 +105,9 @@ describe("audit log", () => {
       covered.add(`${method} /api/v1${route}`);
     }
 
+    // Answering a run needs one waiting in a live workflow: test/pipelines.test.ts decides one and
+    // checks its single audit row.
+    covered.add("POST /api/v1/runs/{id}/decision");
     const mutating = createApp()
       .routes.filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method))
       // The Telegram webhook is not an API route: the chat's own operations are audited instead.

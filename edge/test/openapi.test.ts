@@ -51,7 +51,17 @@ describe("OpenAPI document", () => {
       maxProperties: 32,
     });
     expect(components.schemas.SubmitJob.required).not.toContain("secrets");
-    expect(components.schemas.Job.properties.secrets).toMatchObject(refs);
+    // A job shows its references; pipelines' jobs may also name one of the system's own credentials.
+    expect(components.schemas.Job.properties.secrets).toMatchObject({
+      ...refs,
+      additionalProperties: {
+        anyOf: [{ $ref: "#/components/schemas/SecretRef" }, { $ref: "#/components/schemas/SystemSecretRef" }],
+      },
+    });
+    expect(components.schemas.SystemSecretRef).toMatchObject({
+      required: ["system"],
+      properties: { system: { enum: ["ANTHROPIC_API_KEY", "DEPLOY_SSH_KEY"] } },
+    });
     expect(components.schemas.SecretRef).toMatchObject({
       required: ["projectId", "name"],
       additionalProperties: false,

@@ -34,7 +34,7 @@ describe("executor capabilities", { timeout: 90_000 }, () => {
     process.env.DOCKER_HOST = engine.host;
     const found = await detectCapabilities();
     expect(found).toEqual(
-      expect.arrayContaining(["exec", "copier", "git", "agent", "container", "docker", "sysbox"]),
+      expect.arrayContaining(["exec", "copier", "git", "agent", "test", "container", "docker", "sysbox"]),
     );
     expect(found.includes("ansible")).toBe(true); // npm test installs ansible-core
   });
@@ -42,6 +42,6 @@ describe("executor capabilities", { timeout: 90_000 }, () => {
   it("leaves out what the host lacks: no engine, no ansible-playbook", async () => {
     process.env.DOCKER_HOST = `unix://${path.join(empty, "no-such.sock")}`;
     process.env.PATH = empty;
-    expect(await detectCapabilities()).toEqual(["exec", "copier", "git", "agent"]);
+    expect(await detectCapabilities()).toEqual(["exec", "copier", "git", "agent", "test"]);
   });
 });

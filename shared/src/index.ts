@@ -13,4 +13,5 @@ export * from "./protocol/copier.ts";
 export * from "./protocol/git.ts";
 export * from "./protocol/jobs.ts";
 export * from "./protocol/messages.ts";
+export * from "./protocol/project-test.ts";
 export * from "./protocol/values.ts";

@@ -22,6 +22,7 @@ export interface Job {
   status: string;
   attempt: number;
   executorId: string | null;
+  secrets: Record<string, unknown>;
   output: { exitCode: number | null; signal: string | null } | null;
   error: string | null;
   log: { attempt: number; seq: number; stream: string; chunk: string }[];

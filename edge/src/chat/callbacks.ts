@@ -5,14 +5,17 @@
  *   dep:<id>        deploy                  logs:<id>  the last run and its jobs
  *   sec:<id>        the secrets' names      del:<id>   ask to delete · del!:<id> delete
  *   run:x:<id>      cancel a run            acc:ok|no:<telegram id>  an admin's access decision
+ *   dec:r|d|s:<run id>  a waiting run: retry with guidance, deploy anyway, stop
  *   ans:<n>         the n-th option of the open question (handled by the session as an answer)
  */
+import type { RunDecision } from "@codegen-orchestrator/shared";
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { deployments, jobs } from "../db/schema.ts";
 import { ApiError } from "../domain/errors.ts";
 import { deleteProject, findProject, listProjects } from "../domain/projects.ts";
-import { cancelRun, listRuns, startRun } from "../domain/runs.ts";
+import { cancelRun, findRun, listRuns, startRun } from "../domain/runs.ts";
 import { listSecrets } from "../domain/secrets.ts";
+import { decideRun } from "../pipelines/decision.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { decideAccess } from "./access.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
@@ -57,6 +60,8 @@ async function card(ctx: ChatContext, projectId: string, press: Press) {
 }
 
 type Action = (ctx: ChatContext, argument: string, press: Press) => Promise<string | undefined>;
+
+const DECISIONS: Record<string, RunDecision["choice"]> = { r: "retry", d: "deploy", s: "stop" };
 
 const ACTIONS: Record<string, Action> = {
   prjs: async (ctx, after, press) => {
@@ -127,6 +132,22 @@ const ACTIONS: Record<string, Action> = {
     const run = await cancelRun(ctx.db, ctx.actor, runId);
     await ctx.session.runChanged(run);
     return "Run cancelled";
+  },
+  dec: async (ctx, argument, press) => {
+    const [letter = "", runId = ""] = argument.split(":");
+    const choice = DECISIONS[letter];
+    if (!choice) return "This button is no longer valid.";
+    if (choice === "retry") {
+      const run = await findRun(ctx.db, ctx.actor, runId);
+      if (run.status !== "waiting") return `The run is ${run.status}, not waiting`;
+      await ctx.session.awaitGuidance(run.id);
+      return undefined;
+    }
+    await decideRun(ctx.env, ctx.db, ctx.actor, runId, { choice });
+    const verdict = choice === "deploy" ? "🚀 Deploying anyway." : "⏹ Stopped.";
+    if (press.messageId)
+      await ctx.channel.edit(ctx.chatId, press.messageId, `Run ${code(runId)}: ${verdict}`);
+    return choice === "deploy" ? "Deploying anyway" : "Run stopped";
   },
   acc: async (ctx, argument, press) => {
     if (!isAdminChat(ctx)) return "Only admins decide access";

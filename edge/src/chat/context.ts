@@ -12,6 +12,8 @@ export interface SessionControls {
   closePending(result: string): void;
   /** Waits for a secret the user asked to set (`/secret`), outside any model turn. */
   awaitSecret(projectId: string, projectSlug: string, name: string): Promise<void>;
+  /** Asks for guidance for a waiting run's next fix iteration; the next message is the answer. */
+  awaitGuidance(runId: string): Promise<void>;
   /** Forgets the conversation (history, pending question, current project). */
   newConversation(): void;
   /** A run was started or cancelled: its workflow launched or stopped, its status message shown. */

@@ -11,8 +11,10 @@
  */
 import { Agent } from "agents";
 import { database } from "../db/client.ts";
+import { ApiError } from "../domain/errors.ts";
 import type { RunRow } from "../domain/runs.ts";
 import type { WorkflowBinding } from "../executors/job-events.ts";
+import { decideRun } from "../pipelines/decision.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type { RunParams, RunProgress } from "../pipelines/params.ts";
 import { telegramChannel } from "../telegram/channel.ts";
@@ -40,7 +42,7 @@ import { History } from "./po/history.ts";
 import { modelClient, usageRecorder } from "./po/setup.ts";
 import { RunStatusMessages } from "./run-status.ts";
 import { captureSecret, secretPrompt } from "./secret-capture.ts";
-import { runLine } from "./views.ts";
+import { decisionPrompt, GUIDANCE_QUESTION, runLine } from "./views.ts";
 
 export interface ChatState {
   mode: ChatMode;
@@ -168,8 +170,25 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
       );
     }
     this.#setPending(null);
+    if (pending?.kind === "guidance") return this.#giveGuidance(ctx, pending.runId, text);
     if (pending?.toolUseId) return this.#turn(ctx, (deps) => resume(deps, pending, text));
     await this.#turn(ctx, (deps) => converse(deps, text));
+  }
+
+  /** The user's guidance goes to the waiting run as a "retry" decision. */
+  async #giveGuidance(ctx: ChatContext, runId: string, text: string): Promise<void> {
+    const guidance = /^(none|no|-)$/i.test(text.trim()) ? undefined : text.trim().slice(0, 2000);
+    try {
+      await decideRun(this.env, ctx.db, ctx.actor, runId, {
+        choice: "retry",
+        ...(guidance ? { guidance } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      await ctx.channel.send(ctx.chatId, escapeHtml(err.message));
+      return;
+    }
+    await ctx.channel.send(ctx.chatId, guidance ? "🔁 Retrying with your guidance." : "🔁 Retrying.");
   }
 
   /** Runs a model turn and keeps what it paused on. */
@@ -211,6 +230,10 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
       await channel.send(this.#chatId(), secretPrompt(pending));
       return;
     }
+    if (pending.kind === "guidance") {
+      await channel.sendText(this.#chatId(), pending.question);
+      return;
+    }
     const keyboard = pending.options.map((text, index) => [{ text, data: `ans:${index}` }]);
     await channel.sendText(this.#chatId(), pending.question, keyboard);
   }
@@ -229,6 +252,20 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
       await this.runWorkflow(workflow, params, { id: runId });
     } catch (err) {
       if (!/already/i.test(String(err))) throw err;
+    }
+  }
+
+  /**
+   * A run asks its user what to do (its tests still fail after the last fix iteration): a message
+   * with three buttons (see the `dec` callback). Where there is no chat, the API decides. Never throws.
+   */
+  async askRunDecision(runId: string, situation: string): Promise<void> {
+    if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN) return;
+    const prompt = decisionPrompt(runId, situation);
+    try {
+      await this.#channel().send(this.#chatId(), prompt.html, prompt.keyboard);
+    } catch (err) {
+      console.error(JSON.stringify({ event: "run.decision_not_asked", runId, error: String(err) }));
     }
   }
 
@@ -263,6 +300,19 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
           projectSlug,
           name,
           description: "",
+          toolUseId: null,
+          results: [],
+          askedAt: Date.now(),
+          reminded: false,
+        };
+        await this.#ask(channel, pending);
+        this.#setPending(pending);
+      },
+      awaitGuidance: async (runId) => {
+        const pending: Pending = {
+          kind: "guidance",
+          runId,
+          question: GUIDANCE_QUESTION,
           toolUseId: null,
           results: [],
           askedAt: Date.now(),

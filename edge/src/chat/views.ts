@@ -88,3 +88,20 @@ export function projectCard(row: ProjectRow, facts: CardFacts): { html: string; 
     ],
   };
 }
+
+/** The question a run asks when its tests still fail after the last fix iteration. */
+export function decisionPrompt(runId: string, situation: string): { html: string; keyboard: Keyboard } {
+  return {
+    html: `🧪 ${bold("The tests still fail.")}\n${escapeHtml(situation)}\n\nRun ${code(runId)}: what should I do?`,
+    keyboard: [
+      [{ text: "🔁 Retry with guidance", data: `dec:r:${runId}` }],
+      [
+        { text: "🚀 Deploy anyway", data: `dec:d:${runId}` },
+        { text: "⏹ Stop", data: `dec:s:${runId}` },
+      ],
+    ],
+  };
+}
+
+export const GUIDANCE_QUESTION =
+  "What should the developer do differently? Reply in one message (or “none” to just try again).";

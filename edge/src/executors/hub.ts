@@ -22,10 +22,9 @@ import {
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { newId } from "../ids.ts";
-import type { SecretAddress } from "../secrets/crypto.ts";
 import { hubConfig } from "./config.ts";
 import { JobEvents } from "./job-events.ts";
-import { JobSecrets, type Opened, refKey } from "./job-secrets.ts";
+import { describeRef, type JobSecretRef, JobSecrets, type Opened, refKey } from "./job-secrets.ts";
 import { ACTIVE, type ExecutorProfile, type JobRow, JobStore } from "./job-store.ts";
 import { type CancelOrder, reconcile, sweepLeases } from "./leases.ts";
 import { LogArchiver } from "./log-archiver.ts";
@@ -52,7 +51,7 @@ type AssignFrame = Outgoing<Extract<HubMessage, { type: "assign" }>>;
 /** A job assigned in the store whose `assign` frame waits for its secrets to be read and opened. */
 interface PendingAssign {
   frame: AssignFrame;
-  refs: Record<string, SecretAddress>;
+  refs: Record<string, JobSecretRef>;
   executorId: string;
   handle: WebSocket;
 }
@@ -85,7 +84,10 @@ export class ExecutorHub extends DurableObject<Env> {
     this.#logs = new LogStore(ctx.storage.sql);
     this.#archiver = new LogArchiver(this.#logs, env.LOGS);
     this.#config = hubConfig(env);
-    this.#secrets = new JobSecrets(database(env.DB), env.SECRETS_KEY);
+    this.#secrets = new JobSecrets(database(env.DB), env.SECRETS_KEY, {
+      ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY,
+      DEPLOY_SSH_KEY: env.DEPLOY_SSH_KEY,
+    });
   }
 
   // ── WebSocket side ────────────────────────────────────────────────────────────────────────────
@@ -414,7 +416,7 @@ export class ExecutorHub extends DurableObject<Env> {
         };
         if (job.secret_refs === "{}") this.#sendTo(best.handle, frame);
         else {
-          const refs = JSON.parse(job.secret_refs) as Record<string, SecretAddress>;
+          const refs = JSON.parse(job.secret_refs) as Record<string, JobSecretRef>;
           pending.push({ frame, refs, executorId, handle: best.handle });
           this.#awaitingSecrets.add(attemptKey(frame));
         }
@@ -436,7 +438,7 @@ export class ExecutorHub extends DurableObject<Env> {
    */
   async #sendWithSecrets(pending: readonly PendingAssign[]): Promise<void> {
     try {
-      const unique = new Map<string, SecretAddress>();
+      const unique = new Map<string, JobSecretRef>();
       for (const { refs } of pending) for (const ref of Object.values(refs)) unique.set(refKey(ref), ref);
       let opened: Map<string, Opened>;
       try {
@@ -468,7 +470,7 @@ export class ExecutorHub extends DurableObject<Env> {
           const secret = opened.get(refKey(ref));
           if (!secret?.ok) {
             const why = secret?.why ?? "was not read";
-            failure = `Secret ${ref.name} of project ${ref.projectId} (for ${envName}) ${why}.`;
+            failure = `${describeRef(ref)} (for ${envName}) ${why}.`;
             break;
           }
           values[envName] = secret.value;

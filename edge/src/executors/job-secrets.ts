@@ -1,7 +1,9 @@
 /**
- * The values of the project secrets jobs reference, read from D1 and opened with the keyring when
- * the hub sends a job to its executor. Why a secret could not be had is a fixed phrase: never a
- * value, never key material.
+ * The values of the secrets jobs reference, resolved when the hub sends a job to its executor:
+ * project secrets are read from D1 and opened with the keyring; system secrets (the system's own
+ * credentials, which pipeline jobs need: the agents' model key, the deploy key) come from the
+ * Worker's own secrets. Why a secret could not be had is a fixed phrase: never a value, never key
+ * material.
  */
 import { and, eq, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
@@ -19,21 +21,51 @@ const REFS_PER_QUERY = 45;
 
 export type Opened = { ok: true; value: string } | { ok: false; why: string };
 
-export const refKey = ({ projectId, name }: SecretAddress) => `${projectId}/${name}`;
+/** The Worker secrets a job may be given by name (only pipelines submit such references). */
+export const SYSTEM_SECRETS = ["ANTHROPIC_API_KEY", "DEPLOY_SSH_KEY"] as const;
+export type SystemSecret = (typeof SYSTEM_SECRETS)[number];
+export type SystemSecrets = Partial<Record<SystemSecret, string | undefined>>;
+
+/** What a job's secret environment variable refers to: a project secret or a system secret. */
+export type JobSecretRef = SecretAddress | { system: SystemSecret };
+
+export const refKey = (ref: JobSecretRef) =>
+  "system" in ref ? `system/${ref.system}` : `${ref.projectId}/${ref.name}`;
+
+/** For error messages: which secret, never its value. */
+export const describeRef = (ref: JobSecretRef) =>
+  "system" in ref ? `System secret ${ref.system}` : `Secret ${ref.name} of project ${ref.projectId}`;
 
 export class JobSecrets {
   readonly #db: Db;
   readonly #keySpec: string | undefined;
+  readonly #system: SystemSecrets;
   /** Loaded on first use, once per instance (the configuration cannot change under it). */
   #keyring: Promise<Keyring> | null = null;
 
-  constructor(db: Db, keySpec: string | undefined) {
+  constructor(db: Db, keySpec: string | undefined, system: SystemSecrets = {}) {
     this.#db = db;
     this.#keySpec = keySpec;
+    this.#system = system;
   }
 
   /** The values of these secrets (each read and opened once), or why each could not be had. */
-  async open(refs: readonly SecretAddress[]): Promise<Map<string, Opened>> {
+  async open(all: readonly JobSecretRef[]): Promise<Map<string, Opened>> {
+    const opened = new Map<string, Opened>();
+    const refs: SecretAddress[] = [];
+    for (const ref of all) {
+      if (!("system" in ref)) refs.push(ref);
+      else {
+        const value = this.#system[ref.system];
+        opened.set(
+          refKey(ref),
+          value
+            ? { ok: true, value }
+            : { ok: false, why: `is not configured (set the Worker secret ${ref.system})` },
+        );
+      }
+    }
+    if (refs.length === 0) return opened;
     const chunks: SecretAddress[][] = [];
     for (let i = 0; i < refs.length; i += REFS_PER_QUERY) chunks.push(refs.slice(i, i + REFS_PER_QUERY));
     const read = chunks.map((chunk) =>
@@ -55,7 +87,6 @@ export class JobSecrets {
         ),
     );
     const rows = (await Promise.all(read)).flat();
-    const opened = new Map<string, Opened>();
     for (const ref of refs) {
       opened.set(refKey(ref), { ok: false, why: "no longer exists (deleted after the job was submitted)" });
     }

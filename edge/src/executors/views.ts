@@ -1,7 +1,7 @@
 /** The API's view of a job, and what a submit carries. */
 import type { JobKind, JobStatus } from "@codegen-orchestrator/shared";
-import type { SecretAddress } from "../secrets/crypto.ts";
 import type { JobNotify } from "./job-events.ts";
+import type { JobSecretRef } from "./job-secrets.ts";
 import type { JobRow } from "./job-store.ts";
 import type { LogRow } from "./log-store.ts";
 
@@ -12,8 +12,8 @@ export interface SubmitJob {
   labels: Record<string, string>;
   timeoutMs?: number | undefined;
   maxAttempts?: number | undefined;
-  /** Environment name → the project secret whose value the executor gets under it. */
-  secrets?: Record<string, SecretAddress> | undefined;
+  /** Environment name → the secret whose value the executor gets under it. */
+  secrets?: Record<string, JobSecretRef> | undefined;
   /** The workflow instance waiting for the result (pipeline steps): it gets a `job-<id>` event. */
   notify?: JobNotify | undefined;
 }
@@ -25,7 +25,7 @@ export interface JobView {
   spec: unknown;
   labels: Record<string, string>;
   /** The references only: a value never leaves the hub except in the `assign` frame. */
-  secrets: Record<string, SecretAddress>;
+  secrets: Record<string, JobSecretRef>;
   status: JobStatus;
   attempt: number;
   maxAttempts: number;

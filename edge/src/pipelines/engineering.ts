@@ -3,24 +3,44 @@
  * run's id), started through the run's chat agent (`runWorkflow`) so that progress reaches the
  * chat. Every side effect is a step; a restart resumes after the last completed one.
  *
- * Stages built so far: Architect (the model writes the spec from the conversation, stored on the
- * project) and Preparer (scaffold the template, create the repository, push the first commit).
- * The Developer and Tester stages come next; until then the run ends after the Preparer, failed,
- * saying so.
+ * Architect (the spec, from the conversation) → Preparer (scaffold, repository, first commit) →
+ * Developer and Tester in turns until the project's tests pass; after the last fix iteration the
+ * user decides (`waitForApproval`): retry with guidance, deploy anyway, or stop.
  */
+
+import { type ProjectSpec, RunDecision } from "@codegen-orchestrator/shared";
 import { AgentWorkflow, type AgentWorkflowEvent, type AgentWorkflowStep } from "agents/workflows";
 import { eq } from "drizzle-orm";
 import type { ChatSession } from "../chat/session.ts";
 import { database } from "../db/client.ts";
 import { projects } from "../db/schema.ts";
+import { positiveNumber } from "../vars.ts";
 import { architectStep } from "./architect-step.ts";
+import { decisionEvent, decisionStep } from "./decision.ts";
+import { developJob, summarizeDevelop, type TestFeedback } from "./develop.ts";
 import { jobStep, type Pipeline } from "./job-step.ts";
 import type { RunParams, RunProgress } from "./params.ts";
 import { repositoryUrl, scaffoldSpec } from "./prepare.ts";
-import { markFinished, markRunning } from "./timeline.ts";
+import { feedbackOf, summarizeTest, testLine, testSpec } from "./tester.ts";
+import { beginStep, endStep, markFinished, markRunning, markWaiting } from "./timeline.ts";
 
-const NOT_YET =
-  "The Developer and Tester stages are not available yet: the project was scaffolded and pushed.";
+const DEVELOP_TIMEOUT_MS = 30 * 60_000;
+const TEST_TIMEOUT_MS = 15 * 60_000;
+/** How long a question to the user stays open before the run stops. */
+const DECISION_TIMEOUT = "7 days";
+
+interface Built {
+  projectId: string;
+  spec: ProjectSpec;
+  repoUrl: string;
+  /** What the first test run tests if the Developer changes nothing: the scaffold's commit, or `main`. */
+  commit: string;
+}
+
+type Developed =
+  | { outcome: "tested" | "untested"; commit: string; iterations: number; summary: string }
+  | { outcome: "stopped"; error: string }
+  | { outcome: "failed"; error: string };
 
 export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, RunProgress> {
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
@@ -36,62 +56,192 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
       const db = database(this.env.DB);
       await markRunning(db, runId);
       const [row] = await db
-        .select({ slug: projects.slug, name: projects.name, description: projects.description })
+        .select({
+          slug: projects.slug,
+          name: projects.name,
+          description: projects.description,
+          repoUrl: projects.repoUrl,
+        })
         .from(projects)
         .where(eq(projects.id, projectId));
       return row ?? null;
     });
-    const fail = (error: string) =>
-      step.do("finish", async () => {
-        await markFinished(database(this.env.DB), runId, "failed", error);
-        return error;
-      });
-    if (!project) return this.#end(runId, await fail("The project no longer exists."));
+    const fail = (error: string) => this.#finish(step, runId, "failed", error);
+    if (!project) return fail("The project no longer exists.");
     const url = repositoryUrl(this.env, project.slug);
-    if (!url) return this.#end(runId, await fail("No repository host is configured (REPO_BASE_URL)."));
+    if (!url) return fail("No repository host is configured (REPO_BASE_URL).");
 
-    await this.reportProgress({ runId, stage: "architect", text: "📐 Writing the spec…" });
+    await this.#progress(runId, "architect", "📐 Writing the spec…");
     const architect = await architectStep(this.env, step, {
       runId,
       projectId,
       project,
       brief: () => this.agent.conversationBrief(),
     });
-    if (!architect.spec) return this.#end(runId, await fail(`The Architect failed: ${architect.error}`));
+    if (!architect.spec) return fail(`The Architect failed: ${architect.error}`);
 
-    await this.reportProgress({
-      runId,
-      stage: "prepare",
-      text: "🏗 Scaffolding the project and creating its repository…",
-    });
-    const prepared = await jobStep(pipeline, "prepare", {
-      kind: "copier",
-      spec: scaffoldSpec(this.env, { slug: project.slug, ...architect.spec }, url),
-    });
-    if (prepared.status !== "succeeded") {
-      return this.#end(
-        runId,
-        await fail(`Scaffolding failed (${prepared.status}): ${prepared.error ?? "see the job log"}`),
-      );
+    let start: string;
+    if (project.repoUrl) {
+      // Built before: the Developer goes on from the repository as it is.
+      start = "main";
+      await step.do("prepare: skipped", async () => {
+        const db = database(this.env.DB);
+        await beginStep(db, runId, "prepare");
+        await endStep(db, runId, "prepare", "skipped", { repository: "exists" });
+      });
+    } else {
+      await this.#progress(runId, "prepare", "🏗 Scaffolding the project and creating its repository…");
+      const prepared = await jobStep(pipeline, "prepare", {
+        kind: "copier",
+        spec: scaffoldSpec(this.env, { slug: project.slug, ...architect.spec }, url),
+      });
+      const scaffold =
+        prepared.output && "published" in prepared.output ? prepared.output.published?.commit : null;
+      if (prepared.status !== "succeeded" || !scaffold)
+        return fail(`Scaffolding failed (${prepared.status}): ${prepared.error ?? "see the job log"}`);
+      await step.do("record repository", async () => {
+        await database(this.env.DB)
+          .update(projects)
+          .set({ repoUrl: url, updatedAt: new Date() })
+          .where(eq(projects.id, projectId));
+      });
+      await this.#progress(runId, "prepare", `📦 Repository ready: ${url} (${scaffold.slice(0, 12)})`);
+      start = scaffold;
     }
-    const commit =
-      prepared.output && "published" in prepared.output ? prepared.output.published?.commit : null;
-    await step.do("record repository", async () => {
-      await database(this.env.DB)
-        .update(projects)
-        .set({ repoUrl: url, updatedAt: new Date() })
-        .where(eq(projects.id, projectId));
-    });
-    await this.reportProgress({
-      runId,
-      stage: "prepare",
-      text: `📦 Repository ready: ${url} (${commit?.slice(0, 12) ?? "?"})`,
-    });
-    return this.#end(runId, await fail(NOT_YET));
+
+    const built: Built = { projectId, spec: architect.spec, repoUrl: project.repoUrl ?? url, commit: start };
+    const developed = await this.#developAndTest(pipeline, step, built);
+    if (developed.outcome === "failed") return fail(developed.error);
+    if (developed.outcome === "stopped") return this.#finish(step, runId, "cancelled", developed.error);
+    return this.#finish(step, runId, "succeeded", null, developed.summary);
   }
 
-  async #end(runId: string, error: string | null): Promise<{ runId: string; error: string | null }> {
-    await this.reportProgress({ runId, stage: "end", text: error ? `❌ ${error}` : "✅ Done." });
-    return { runId, error };
+  /** Developer and Tester in turns until the tests pass or the user decides otherwise. */
+  async #developAndTest(pipeline: Pipeline, step: AgentWorkflowStep, built: Built): Promise<Developed> {
+    const { env, runId } = pipeline;
+    let budget = positiveNumber(env.MAX_FIX_ITERATIONS, 3);
+    let session: string | null = null;
+    let feedback: TestFeedback | null = null;
+    let guidance: string | null = null;
+    let commit = built.commit;
+    let questions = 0;
+    for (let iteration = 1; ; iteration++) {
+      const doing = feedback ? `fixing what failed` : "implementing the spec";
+      await this.#progress(runId, "develop", `🧑‍💻 Developer, iteration ${iteration}: ${doing}…`);
+      const job = developJob(env, { ...built, iteration, session, feedback, guidance });
+      const develop = await jobStep(pipeline, `develop ${iteration}`, {
+        kind: "agent",
+        ...job,
+        timeoutMs: DEVELOP_TIMEOUT_MS,
+        summarize: summarizeDevelop,
+      });
+      if (develop.status !== "succeeded" || !develop.output)
+        return {
+          outcome: "failed",
+          error: `The Developer failed (${develop.status}): ${develop.error ?? "see the job log"}`,
+        };
+      session = develop.output.sessionId ?? session;
+      commit = develop.output.commit ?? commit;
+
+      await this.#progress(runId, "test", `🧪 Testing iteration ${iteration} (${commit.slice(0, 12)})…`);
+      const tested = await jobStep(pipeline, `test ${iteration}`, {
+        kind: "test",
+        spec: testSpec(built.repoUrl, commit),
+        timeoutMs: TEST_TIMEOUT_MS,
+        summarize: summarizeTest,
+      });
+      if (tested.status !== "succeeded" || !tested.output)
+        return {
+          outcome: "failed",
+          error: `The tests could not run (${tested.status}): ${tested.error ?? "see the job log"}`,
+        };
+      const line = testLine(tested.output);
+      if (tested.output.passed)
+        return {
+          outcome: "tested",
+          commit,
+          iterations: iteration,
+          summary: `Tests pass after ${iteration} iteration(s): ${line}; commit ${commit.slice(0, 12)}.`,
+        };
+      feedback = feedbackOf(iteration, tested.output);
+      guidance = null;
+      if (--budget > 0) {
+        await this.#progress(runId, "test", `❌ Iteration ${iteration}: ${line}. Fixing…`);
+        continue;
+      }
+      const decision = await this.#decide(step, runId, ++questions, `Iteration ${iteration}: ${line}.`);
+      if (decision.choice === "stop")
+        return {
+          outcome: "stopped",
+          error: `Stopped by the user after ${iteration} iteration(s); the tests still fail.`,
+        };
+      if (decision.choice === "deploy")
+        return {
+          outcome: "untested",
+          commit,
+          iterations: iteration,
+          summary: `Deploying anyway, as asked: ${line}; commit ${commit.slice(0, 12)}.`,
+        };
+      guidance = decision.guidance ?? null;
+      budget = 1;
+    }
+  }
+
+  /** Asks the run's user what to do and waits for the answer (a rejection or no answer: stop). */
+  async #decide(step: AgentWorkflowStep, runId: string, n: number, situation: string): Promise<RunDecision> {
+    const env = this.env;
+    const name = decisionStep(n);
+    await step.do(`${name}: ask`, async () => {
+      const db = database(env.DB);
+      await beginStep(db, runId, name);
+      await markWaiting(db, runId, true);
+      await this.agent.askRunDecision(runId, situation);
+    });
+    await this.#progress(runId, "decision", `✋ ${situation} Waiting for your decision…`);
+    let decision: RunDecision = { choice: "stop" };
+    let how = "answered";
+    try {
+      const answer = await this.waitForApproval<unknown>(step, {
+        stepName: `${name}: wait`,
+        eventType: decisionEvent(n),
+        timeout: DECISION_TIMEOUT,
+      });
+      const parsed = RunDecision.safeParse(answer);
+      if (parsed.success) decision = parsed.data;
+      else how = "unreadable answer";
+    } catch (err) {
+      // Rejected ("stop"), or nobody answered in time.
+      if ((err as Error).name !== "WorkflowRejectedError") how = "no answer in time";
+    }
+    await step.do(`${name}: record`, async () => {
+      const db = database(env.DB);
+      await markWaiting(db, runId, false);
+      await endStep(db, runId, name, "succeeded", {
+        choice: decision.choice,
+        how,
+        guidance: Boolean(decision.guidance),
+      });
+    });
+    return decision;
+  }
+
+  async #finish(
+    step: AgentWorkflowStep,
+    runId: string,
+    status: "succeeded" | "failed" | "cancelled",
+    error: string | null,
+    summary?: string,
+  ): Promise<{ runId: string; status: string; error: string | null }> {
+    await step.do("finish", async () => {
+      await markFinished(database(this.env.DB), runId, status, error);
+    });
+    const text =
+      status === "succeeded" ? `✅ ${summary ?? "Done."}` : `${status === "cancelled" ? "⏹" : "❌"} ${error}`;
+    await this.#progress(runId, "end", text);
+    return { runId, status, error };
+  }
+
+  #progress(runId: string, stage: string, text: string): Promise<void> {
+    return this.reportProgress({ runId, stage, text });
   }
 }

@@ -14,6 +14,7 @@ import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import { jobEventType, type WorkflowBinding } from "../executors/job-events.ts";
+import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { beginStep, endStep } from "./timeline.ts";
 
 export interface Pipeline {
@@ -29,6 +30,10 @@ export interface JobRequest<K extends JobKind> {
   spec: JobSpec<K>;
   labels?: Record<string, string>;
   timeoutMs?: number;
+  /** The job's secret environment: references, resolved by the hub when it sends the job. */
+  secrets?: Record<string, JobSecretRef>;
+  /** What the timeline shows of a finished job (and its cost), from its output. */
+  summarize?: (output: JobOutput<K>) => { detail: Record<string, unknown>; costUsd?: number };
 }
 
 export interface JobOutcome<K extends JobKind> {
@@ -54,6 +59,7 @@ export async function jobStep<K extends JobKind>(
       spec: request.spec,
       labels: request.labels ?? {},
       timeoutMs: request.timeoutMs,
+      secrets: request.secrets,
       idempotencyKey: `${instanceId}:${name}`,
       notify: { workflow, instanceId },
     });
@@ -81,16 +87,25 @@ export async function jobStep<K extends JobKind>(
     const job = await executorHub(env).outcome(submitted.jobId);
     const status = job?.status ?? "lost";
     const error = job?.error ?? null;
-    await endStep(database(env.DB), runId, name, status === "succeeded" ? "succeeded" : "failed", {
-      jobStatus: status,
-      ...(error ? { error: error.slice(0, 500) } : {}),
-    });
-    return { status: status as string, result: job?.result ?? null, error };
+    const result = job?.result ?? null;
+    const summary = result && request.summarize ? request.summarize(parseOutput<K>(result)) : null;
+    await endStep(
+      database(env.DB),
+      runId,
+      name,
+      status === "succeeded" ? "succeeded" : "failed",
+      { jobStatus: status, ...summary?.detail, ...(error ? { error: error.slice(0, 500) } : {}) },
+      summary?.costUsd ?? 0,
+    );
+    return { status: status as string, result, error };
   });
   return {
     jobId: submitted.jobId,
     status: outcome.status,
-    output: outcome.result ? (JSON.parse(outcome.result) as JobOutput<K>) : null,
+    output: outcome.result ? parseOutput<K>(outcome.result) : null,
     error: outcome.error,
   };
 }
+
+// The hub validated the output against its kind's schema when the executor sent it.
+const parseOutput = <K extends JobKind>(text: string) => JSON.parse(text) as JobOutput<K>;

@@ -5,11 +5,13 @@
  * second launch of the same run finds the first.
  */
 import { getAgentByName } from "agents";
-import { eq } from "drizzle-orm";
+import { and, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { projects, runs, users } from "../db/schema.ts";
+import { database } from "../db/client.ts";
+import { projects, runSteps, runs, users } from "../db/schema.ts";
 import type { RunRow } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
+import { executorHub } from "../executors/hub.ts";
 import type { WorkflowBinding } from "../executors/job-events.ts";
 import type { RunParams } from "./params.ts";
 
@@ -42,7 +44,7 @@ export async function launchRun(env: Env, db: Db, run: RunRow, launcher?: Launch
   await db.update(runs).set({ workflowInstanceId: run.id }).where(eq(runs.id, run.id));
 }
 
-/** Terminates a cancelled run's workflow, if it has one still running. */
+/** Terminates a cancelled run's workflow, if it has one still running, and cancels its jobs. */
 export async function stopRun(env: Env, run: RunRow): Promise<void> {
   const workflow = workflowOf(run);
   if (!workflow || run.workflowInstanceId === null) return;
@@ -53,4 +55,16 @@ export async function stopRun(env: Env, run: RunRow): Promise<void> {
     // Already finished or terminated: nothing to stop.
     console.warn(JSON.stringify({ event: "run.stop", runId: run.id, error: String(err) }));
   }
+  const db = database(env.DB);
+  const open = await db
+    .select({ jobId: runSteps.jobId })
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, run.id), eq(runSteps.status, "running"), isNotNull(runSteps.jobId)));
+  const hub = executorHub(env);
+  for (const { jobId } of open) if (jobId) await hub.cancel(jobId);
+  if (open.length > 0)
+    await db
+      .update(runSteps)
+      .set({ status: "failed", detail: { jobStatus: "cancelled" }, finishedAt: new Date() })
+      .where(and(eq(runSteps.runId, run.id), eq(runSteps.status, "running")));
 }

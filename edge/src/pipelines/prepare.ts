@@ -26,6 +26,12 @@ export function repositoryUrl(env: Env, slug: string): string | null {
   return base ? `${base}/${slug}.git` : null;
 }
 
+/** Who the pipelines' commits are by. */
+export const commitAuthor = (env: Env) => ({
+  name: env.GIT_AUTHOR_NAME?.trim() || "Codegen Orchestrator",
+  email: env.GIT_AUTHOR_EMAIL?.trim() || "orchestrator@localhost",
+});
+
 export function scaffoldSpec(env: Env, project: PreparedProject, url: string): CopierSpec {
   return {
     template: { path: DEFAULT_TEMPLATE },
@@ -41,10 +47,7 @@ export function scaffoldSpec(env: Env, project: PreparedProject, url: string): C
       url,
       branch: "main",
       message: `Scaffold ${project.slug} from ${DEFAULT_TEMPLATE}`,
-      author: {
-        name: env.GIT_AUTHOR_NAME?.trim() || "Codegen Orchestrator",
-        email: env.GIT_AUTHOR_EMAIL?.trim() || "orchestrator@localhost",
-      },
+      author: commitAuthor(env),
       create: url.startsWith("file://"),
     },
   };

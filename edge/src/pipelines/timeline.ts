@@ -2,7 +2,7 @@
  * A run's state and timeline in D1, written by its workflow's steps. Every write is idempotent
  * (a replayed step writes the same row again), so the timeline never shows a step twice.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { runSteps, runs } from "../db/schema.ts";
 import { newId } from "../ids.ts";
@@ -57,8 +57,17 @@ export async function markRunning(db: Db, runId: string): Promise<void> {
 export async function markFinished(
   db: Db,
   runId: string,
-  status: "succeeded" | "failed",
+  status: "succeeded" | "failed" | "cancelled",
   error: string | null = null,
 ): Promise<void> {
   await db.update(runs).set({ status, error, finishedAt: new Date() }).where(eq(runs.id, runId));
+}
+
+/** The run waits for its user (a decision, a secret), or goes on after the wait. */
+export async function markWaiting(db: Db, runId: string, waiting: boolean): Promise<void> {
+  await db
+    .update(runs)
+    .set({ status: waiting ? "waiting" : "running" })
+    // Never revives a run that was cancelled meanwhile.
+    .where(and(eq(runs.id, runId), inArray(runs.status, ["running", "waiting"])));
 }

@@ -1,8 +1,9 @@
 /**
  * What this executor can run, as it tells the hub in `hello`: the kinds every host runs (exec,
- * copier, git, agent in process isolation), `ansible` when `ansible-playbook` is on PATH, and with
- * an answering Docker engine `container` and `docker` (container-isolated agents), plus `sysbox`
- * when the engine has the `sysbox-runc` runtime. The hub sends a job only where all it needs is.
+ * copier, git, agent in process isolation, and test: a project's own tests, run like exec),
+ * `ansible` when `ansible-playbook` is on PATH, and with an answering Docker engine `container` and
+ * `docker` (container-isolated agents), plus `sysbox` when the engine has the `sysbox-runc` runtime.
+ * The hub sends a job only where all it needs is.
  */
 import { access, constants } from "node:fs/promises";
 import path from "node:path";
@@ -10,7 +11,7 @@ import { DOCKER_CAPABILITY, SYSBOX_CAPABILITY } from "@codegen-orchestrator/shar
 import { dockerEngine, enginePossiblyPresent } from "../containers/engine.ts";
 import { SYSBOX_RUNTIME } from "../containers/job-container.ts";
 
-const ALWAYS = ["exec", "copier", "git", "agent"];
+const ALWAYS = ["exec", "copier", "git", "agent", "test"];
 const ENGINE_TIMEOUT_MS = 3_000;
 
 async function onPath(command: string, pathVariable = process.env.PATH ?? ""): Promise<boolean> {

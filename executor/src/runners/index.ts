@@ -7,6 +7,7 @@ import { runCopier } from "./copier.ts";
 import { runExec } from "./exec.ts";
 import { runGit } from "./git.ts";
 import type { Runner } from "./runner.ts";
+import { runTest } from "./test.ts";
 
 export const runners: { [K in JobKind]: Runner<never> } = {
   exec: runExec as Runner<never>,
@@ -15,4 +16,5 @@ export const runners: { [K in JobKind]: Runner<never> } = {
   agent: runAgent as Runner<never>,
   container: runContainer as Runner<never>,
   ansible: runAnsible as Runner<never>,
+  test: runTest as Runner<never>,
 };

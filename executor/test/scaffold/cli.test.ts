@@ -39,7 +39,7 @@ describe("orchestrator scaffold", () => {
     );
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("create  src/db.js");
-    expect(result.stderr).toContain(`Scaffolded 15 files into ${destination}`);
+    expect(result.stderr).toContain(`Scaffolded 16 files into ${destination}`);
     expect(Object.keys(await readTree(destination))).toContain("src/db.js");
   });
 

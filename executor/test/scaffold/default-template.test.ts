@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { ProjectManifest } from "@codegen-orchestrator/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { removeTempDirs, render } from "./support.ts";
@@ -17,6 +18,7 @@ const CORE = [
   "Dockerfile",
   "README.md",
   "compose.yaml",
+  "orchestrator.json",
   "package.json",
   "public/icon.png",
   "scripts/healthcheck.sh",
@@ -66,6 +68,10 @@ describe("default template", () => {
       expect(JSON.parse(tree["package.json"] ?? "{}")).toMatchObject({
         name: "hello-api",
         engines: { node: ">=24" },
+      });
+      expect(ProjectManifest.parse(JSON.parse(tree["orchestrator.json"] ?? "{}"))).toEqual({
+        test: { command: ["npm", "test"] },
+        service: { healthPath: "/health" },
       });
     },
   );

@@ -41,3 +41,15 @@ export const RunStep = z
   })
   .meta({ id: "RunStep" });
 export type RunStep = z.infer<typeof RunStep>;
+
+/**
+ * The user's answer when a run stops to ask (the tests still fail after the last fix iteration):
+ * retry (with guidance for the Developer), deploy what there is anyway, or stop the run.
+ */
+export const RunDecision = z
+  .strictObject({
+    choice: z.enum(["retry", "deploy", "stop"]),
+    guidance: z.string().trim().min(1).max(2000).optional(),
+  })
+  .meta({ id: "RunDecision" });
+export type RunDecision = z.infer<typeof RunDecision>;

@@ -9,6 +9,7 @@ import { AnsibleResult, AnsibleSpec } from "./ansible.ts";
 import { ContainerResult, ContainerSpec } from "./container.ts";
 import { CopierOutput, CopierSpec } from "./copier.ts";
 import { GitResult, GitSpec } from "./git.ts";
+import { TestResult, TestSpec } from "./project-test.ts";
 import { EnvName } from "./values.ts";
 
 /** `exec`: one command (argv, no shell) in a fresh temp workdir, process isolation. */
@@ -33,6 +34,7 @@ export const jobKinds = {
   agent: { capability: "agent", spec: AgentSpec, result: AgentResult },
   container: { capability: "container", spec: ContainerSpec, result: ContainerResult },
   ansible: { capability: "ansible", spec: AnsibleSpec, result: AnsibleResult },
+  test: { capability: "test", spec: TestSpec, result: TestResult },
 } as const;
 
 export type JobKind = keyof typeof jobKinds;

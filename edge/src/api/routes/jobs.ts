@@ -16,6 +16,7 @@ import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { projects, secrets } from "../../db/schema.ts";
 import { executorHub } from "../../executors/hub.ts";
+import { SYSTEM_SECRETS } from "../../executors/job-secrets.ts";
 import { type JobRecord, type JobView, toJobView } from "../../executors/views.ts";
 import { newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
@@ -37,6 +38,11 @@ const SecretRef = z
   .describe("a project secret, by name: the hub resolves its value when it assigns the job")
   .meta({ id: "SecretRef" });
 
+const SystemSecretRef = z
+  .strictObject({ system: z.enum(SYSTEM_SECRETS) })
+  .describe("one of the system's own credentials (a Worker secret); only pipelines submit these")
+  .meta({ id: "SystemSecretRef" });
+
 /** Environment name → secret reference. Only references cross the API; values never do. */
 const SecretRefs = z.record(EnvName, SecretRef);
 /** The generator drops a record's key schema: state the names' pattern in the document. */
@@ -49,9 +55,10 @@ const Job = z
     kind: JobKind,
     spec: z.unknown(),
     labels: Labels,
-    secrets: SecretRefs.describe(
-      "the secrets the job gets, by environment name: references, never values",
-    ).meta(secretRefsDoc),
+    secrets: z
+      .record(EnvName, z.union([SecretRef, SystemSecretRef]))
+      .describe("the secrets the job gets, by environment name: references, never values")
+      .meta(secretRefsDoc),
     status: JobStatus,
     attempt: z.number().int(),
     maxAttempts: z.number().int(),

@@ -1,9 +1,10 @@
 /** `/projects/{id}/runs`, `/runs/{id}`: start, list, inspect and cancel pipeline runs. */
-import { Run, RunStep, StartRun } from "@codegen-orchestrator/shared";
+import { Run, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
 import { iso, isoOrNull } from "../../ids.ts";
+import { decideRun } from "../../pipelines/decision.ts";
 import { launchRun, stopRun } from "../../pipelines/launch.ts";
 import { listSteps, type StepRow } from "../../pipelines/timeline.ts";
 import {
@@ -117,6 +118,29 @@ export const runsRoutes = router()
     async (c) => {
       const run = await cancelRun(c.get("db"), c.get("principal"), c.req.valid("param").id);
       await stopRun(c.env, run);
+      return c.json(toRun(run), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/runs/{id}/decision",
+      tags,
+      security,
+      summary: "Answer a run waiting for its user: retry (with guidance), deploy anyway, or stop",
+      description:
+        "A run asks when its tests still fail after the last fix iteration (its timeline shows a running `decision <n>` step). 409 when it is not waiting.",
+      request: { params: IdParam, body: jsonBody(RunDecision) },
+      responses: { 200: json(Run, "The run, going on"), ...bodyErrors, ...conflictError },
+    }),
+    async (c) => {
+      const run = await decideRun(
+        c.env,
+        c.get("db"),
+        c.get("principal"),
+        c.req.valid("param").id,
+        c.req.valid("json"),
+      );
       return c.json(toRun(run), 200);
     },
   );

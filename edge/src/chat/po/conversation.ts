@@ -17,7 +17,9 @@ type ToolResult = Anthropic.ToolResultBlockParam;
 /** What a paused turn waits for. */
 export type Awaited =
   | { kind: "question"; question: string; options: string[] }
-  | { kind: "secret"; projectId: string; projectSlug: string; name: string; description: string };
+  | { kind: "secret"; projectId: string; projectSlug: string; name: string; description: string }
+  /** The user's guidance for a run's next fix iteration (asked by the run, not the model). */
+  | { kind: "guidance"; runId: string; question: string };
 
 /** A turn paused for the user; kept in the chat's state (it never holds a secret value). */
 export type Pending = Awaited & {

@@ -1,0 +1,41 @@
+/**
+ * Tester: a `test` job runs the project's own tests (the command its manifest, `orchestrator.json`,
+ * declares) on the commit the Developer pushed. Failing tests are the job's result, not its
+ * failure: what failed, and the end of the output, go back to the Developer.
+ */
+import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
+import type { TestFeedback } from "./develop.ts";
+
+export const testSpec = (repoUrl: string, commit: string): TestSpec => ({
+  checkout: { url: repoUrl, ref: commit },
+  env: {},
+  outputLimit: 8192,
+});
+
+export const feedbackOf = (iteration: number, result: TestResult): TestFeedback => ({
+  iteration,
+  failures: result.failures,
+  output: result.output,
+});
+
+/** The timeline's line of a test run. */
+export function summarizeTest(result: TestResult) {
+  return {
+    detail: {
+      commit: result.commit,
+      passed: result.passed,
+      ...(result.counts ? { counts: result.counts } : {}),
+      ...(result.failures.length ? { failures: result.failures.slice(0, 10) } : {}),
+    },
+  };
+}
+
+/** One line for the chat: "3/4 tests passed; failing: …". */
+export function testLine(result: TestResult): string {
+  const counts = result.counts ? `${result.counts.passed}/${result.counts.total} tests passed` : "";
+  if (result.passed) return counts || "the tests passed";
+  const failing = result.failures.length ? `failing: ${result.failures.slice(0, 3).join(", ")}` : "";
+  return [counts || `the tests failed (exit ${result.exitCode ?? result.signal})`, failing]
+    .filter(Boolean)
+    .join("; ");
+}

@@ -1,0 +1,156 @@
+/**
+ * `test` jobs (the Tester): the project is cloned at the spec's ref into `<workdir>/repo`, its
+ * manifest (`orchestrator.json`) says how to run its tests (the spec's command overrides that),
+ * the setup step runs if there is one, then the tests, like an exec job: own process group, no
+ * daemon environment (PATH, a HOME in the workdir, CI=true, NODE_ENV=test, the spec's env and the
+ * job's secrets). The result has the counts and failing tests the output names (testing/summary.ts)
+ * and its end, with the secrets masked. Failing tests are a result (the job succeeds with
+ * `passed: false`); the job fails when the tests could not run.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
+import { maskedLog } from "../containers/run-container.ts";
+import { Git, GitError, type GitPassword } from "../git/git.ts";
+import { mask } from "../process/mask.ts";
+import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../process/run-process.ts";
+import { ManifestError, MISSING_MANIFEST, readManifest } from "../testing/manifest.ts";
+import { lastChars, OutputTail } from "../testing/output-tail.ts";
+import { summarise } from "../testing/summary.ts";
+import { CHECKOUT_DIR } from "./git.ts";
+import type { RunContext, Runner, RunOutcome } from "./runner.ts";
+
+/** How much of the tests' output end is kept to find the summary and failing tests in. */
+const PARSED_CHARS = 1024 * 1024;
+/** How much of a failed setup's output end its error quotes. */
+const SETUP_ERROR_CHARS = 2000;
+
+export const runTest: Runner<TestSpec> = async (spec, context) => {
+  const secrets = Object.values(context.secrets);
+  const failed = (error: string): RunOutcome => ({
+    status: "failed",
+    output: undefined,
+    error: mask(error, secrets),
+  });
+
+  let credentials: GitPassword | undefined;
+  if (spec.checkout.credentials) {
+    const { username, passwordSecret } = spec.checkout.credentials;
+    const password = context.secrets[passwordSecret];
+    if (!password)
+      return failed(
+        `checkout.credentials.passwordSecret names the secret ${passwordSecret}, which this job was not given (or is empty)`,
+      );
+    credentials = { username, password };
+  }
+  const git = new Git({
+    cwd: context.workdir,
+    credentials,
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log: context.log,
+    pidFile: `${context.workdir}.pid`,
+  });
+  let commit: string | null;
+  try {
+    commit = await git.clone(spec.checkout.url, CHECKOUT_DIR, { ref: spec.checkout.ref });
+  } catch (error) {
+    if (error instanceof GitError && error.stoppedBy) return { status: error.stoppedBy, output: undefined };
+    return failed(`could not check out ${spec.checkout.url}: ${(error as Error).message}`);
+  }
+  if (commit === null) return failed(`${spec.checkout.url} has no commits to test`);
+  context.log("system", `testing commit ${commit}\n`);
+
+  const checkout = path.join(context.workdir, CHECKOUT_DIR);
+  let manifest: Awaited<ReturnType<typeof readManifest>>;
+  try {
+    manifest = await readManifest(checkout);
+  } catch (error) {
+    if (error instanceof ManifestError) return failed(error.message);
+    throw error;
+  }
+  const command = spec.command ?? manifest?.test.command;
+  if (command === undefined) return failed(MISSING_MANIFEST);
+
+  const home = path.join(context.workdir, "home");
+  await mkdir(home, { mode: 0o700 });
+  const env = {
+    PATH: defaultPath(),
+    HOME: home,
+    CI: "true",
+    NODE_ENV: "test",
+    ...spec.env,
+    ...context.secrets,
+  };
+  const run = (argv: readonly string[], tail: OutputTail) =>
+    runInCheckout(argv, { checkout, env, context, secrets, tail });
+
+  const setup = manifest?.test.setup;
+  if (setup) {
+    const tail = new OutputTail(SETUP_ERROR_CHARS, secrets);
+    const outcome = await run(setup, tail);
+    if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
+    const failure = failureOf(setup.join(" "), outcome);
+    if (failure) {
+      const end = tail.end().text.trim();
+      return failed(`the setup step failed: ${failure}${end ? `; its output ended with:\n${end}` : ""}`);
+    }
+  }
+
+  const tail = new OutputTail(PARSED_CHARS, secrets);
+  const outcome = await run(command, tail);
+  if (outcome.spawnError)
+    return failed(`${failureOf(command.join(" "), outcome)} (is it installed, on the executor's PATH?)`);
+  const kept = tail.end();
+  const { counts, failures } = summarise(kept.text);
+  const output = lastChars(kept.text, spec.outputLimit);
+  const result: TestResult = {
+    commit,
+    command,
+    passed: outcome.exitCode === 0 && outcome.stoppedBy === null,
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    durationMs: outcome.durationMs,
+    counts,
+    failures,
+    output,
+    outputTruncated: kept.truncated || output.length < kept.text.length,
+  };
+  // Stopped, the result still says how far the tests got (e.g. which one hung).
+  if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: result };
+  const tally = counts ? ` (${counts.passed} passed, ${counts.failed} failed of ${counts.total})` : "";
+  context.log("system", `tests ${result.passed ? "passed" : "failed"}${tally}\n`);
+  return { status: "succeeded", output: result };
+};
+
+/** One command in the checkout, its output streamed to the job's log and kept in `tail`, both masked. */
+async function runInCheckout(
+  argv: readonly string[],
+  options: {
+    checkout: string;
+    env: Record<string, string>;
+    context: RunContext;
+    secrets: readonly string[];
+    tail: OutputTail;
+  },
+): Promise<ProcessOutcome> {
+  const { context, secrets, tail } = options;
+  const [command = "", ...args] = argv;
+  context.log("system", mask(`$ ${argv.join(" ")}\n`, secrets));
+  const sink = maskedLog(context.log, secrets);
+  const outcome = await runProcess(command, args, {
+    cwd: options.checkout,
+    env: options.env,
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log: (stream, chunk) => {
+      if (stream === "system") return context.log(stream, chunk);
+      sink.write(stream, chunk);
+      tail.write(chunk);
+    },
+    // The group id, beside the workdir: a daemon restarted after a crash kills leftover groups.
+    pidFile: `${context.workdir}.pid`,
+  });
+  sink.end();
+  return outcome;
+}

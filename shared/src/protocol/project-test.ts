@@ -1,0 +1,76 @@
+/**
+ * `test` jobs: the Tester's job. The project's repository is cloned at a ref and its own tests run
+ * the way the project declares them in its manifest (`orchestrator.json`, rendered by the
+ * template); the result says whether they passed, the counts and failing tests where the output
+ * names them, and the end of the output (bounded), which the Developer gets on the next iteration.
+ * Failing tests are a result, not a job failure: the job fails only when the tests could not run
+ * (no checkout, no manifest, a command that does not start).
+ */
+import { z } from "zod";
+import { GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
+import { EnvName } from "./values.ts";
+
+/** The manifest's file name, at the root of a project's repository. */
+export const PROJECT_MANIFEST = "orchestrator.json";
+
+const Argv = z.array(z.string().min(1).max(4096)).min(1).max(64);
+
+/** What a project declares about itself for the pipelines. Unknown keys are ignored (newer manifests). */
+export const ProjectManifest = z.object({
+  test: z.object({
+    /** Run first, once (e.g. installing dependencies); its failure fails the job. */
+    setup: Argv.optional(),
+    /** Runs the tests: exit 0 means they passed. */
+    command: Argv,
+  }),
+  service: z
+    .object({
+      /** The path HealthCheck asks for once the service is deployed: 200 means healthy. */
+      healthPath: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~/-]*$/, "a URL path")
+        .default("/health"),
+    })
+    .default({ healthPath: "/health" }),
+});
+export type ProjectManifest = z.infer<typeof ProjectManifest>;
+
+export const TestSpec = z.strictObject({
+  checkout: z.strictObject({
+    url: GitRemoteUrl,
+    ref: GitRef.optional(),
+    credentials: GitCredentials.optional(),
+  }),
+  /** Runs instead of the manifest's test command (the manifest is then not needed). */
+  command: Argv.optional(),
+  env: z.record(EnvName, z.string().max(32_768)).default({}),
+  /** How much of the output's end the result keeps, in characters. */
+  outputLimit: z.number().int().min(1024).max(65_536).default(8192),
+});
+export type TestSpec = z.infer<typeof TestSpec>;
+
+export const TestCounts = z.strictObject({
+  total: z.number().int().nonnegative(),
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+export type TestCounts = z.infer<typeof TestCounts>;
+
+export const TestResult = z.strictObject({
+  /** The commit tested. */
+  commit: z.string(),
+  command: Argv,
+  passed: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  durationMs: z.number().nonnegative(),
+  /** Parsed from the runner's summary (TAP / node --test, Jest, Vitest), when it printed one. */
+  counts: TestCounts.nullable(),
+  /** The failing tests' names, where the output names them (at most 50). */
+  failures: z.array(z.string().max(300)).max(50),
+  /** The end of the combined output (stdout and stderr, as they came), at most `outputLimit`. */
+  output: z.string().max(65_536),
+  outputTruncated: z.boolean(),
+});
+export type TestResult = z.infer<typeof TestResult>;

@@ -1,0 +1,56 @@
+/**
+ * The model side of pipeline tests, on the loopback Messages API: the Architect's forced
+ * `submit_spec` call, and a scripted Developer for the real Claude Code CLI. The Developer's script
+ * is chosen by the project's name (in the prompt) and the iteration (how many prompts the resumed
+ * session holds); each step is one tool call, and after the last one the agent is done.
+ */
+import type { MessagesRequest, Step } from "../../executor/test/support/fake-anthropic.ts";
+
+/** Per project name: the shell commands of each iteration (an empty list: change nothing). */
+export type DeveloperScripts = Record<string, (iteration: number, prompt: string) => string[]>;
+
+type Block = { type: string; text?: string };
+const blocks = (content: MessagesRequest["messages"][number]["content"]): Block[] =>
+  typeof content === "string" ? [{ type: "text", text: content }] : content;
+
+/** A new instruction (not a tool result, which Claude Code may also send with text beside it). */
+const isPrompt = (message: MessagesRequest["messages"][number]) =>
+  message.role === "user" &&
+  blocks(message.content).some((block) => block.type === "text") &&
+  !blocks(message.content).some((block) => block.type === "tool_result");
+
+export function pipelineModel(scripts: DeveloperScripts) {
+  return (request: MessagesRequest): Step => {
+    const tools = (request.tools ?? []) as { name: string }[];
+    const text = JSON.stringify(request.messages);
+    if (tools.some((tool) => tool.name === "submit_spec")) {
+      const name = /Project: ([^\\]+)\\n/.exec(text)?.[1] ?? "Service";
+      return {
+        tool: {
+          name: "submit_spec",
+          input: {
+            name,
+            description: `${name}: shortens links; GET /health answers 200.`,
+            modules: name === "Link Shortener" ? ["database"] : [],
+            acceptance_criteria: ["GET /health answers 200", "POST /links returns a short code"],
+          },
+        },
+      };
+    }
+    if (!tools.some((tool) => tool.name === "Bash")) return { text: "ok" };
+    const prompts = request.messages.filter(isPrompt);
+    const last = request.messages.lastIndexOf(prompts.at(-1) as (typeof request.messages)[number]);
+    const done = request.messages.slice(last + 1).filter((message) => message.role === "user").length;
+    const prompt = blocks(prompts.at(-1)?.content ?? "")
+      .map((block) => block.text ?? "")
+      .join("\n");
+    const project = Object.keys(scripts).find((name) => text.includes(name));
+    const commands = project ? (scripts[project]?.(prompts.length, prompt) ?? []) : [];
+    const command = commands[done];
+    if (command === undefined) return { text: `Iteration ${prompts.length} done.` };
+    return { tool: { name: "Bash", input: { command, description: `step ${done + 1}` } } };
+  };
+}
+
+/** Writes a file from the shell (a heredoc that keeps the content as it is). */
+export const writeFile = (file: string, content: string) => `cat > ${file} <<'EOF'\n${content}\nEOF`;
