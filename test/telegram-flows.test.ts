@@ -2,7 +2,7 @@
  * The bot's flows end to end (real Worker under wrangler dev; loopback Telegram and Anthropic):
  * access requests decided by an admin, the secret flow, and a long conversation compacted.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
