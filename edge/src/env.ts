@@ -9,7 +9,7 @@ export interface Env {
   EXECUTOR_HUB: DurableObjectNamespace<ExecutorHub>;
   /** Pipelines: one Cloudflare Workflows instance per run (see edge/src/pipelines/). */
   ENGINEERING_WORKFLOW: Workflow;
-  DEVOPS_WORKFLOW?: Workflow;
+  DEVOPS_WORKFLOW: Workflow;
   /** Where project repositories are created: `<base>/<slug>.git` (a `file://` base: bare repos on the executor host). */
   REPO_BASE_URL?: string;
   /**

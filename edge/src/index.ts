@@ -6,6 +6,7 @@ import { scheduled } from "./scheduled.ts";
 export { Allocator } from "./allocator/allocator.ts";
 export { ChatSession } from "./chat/session.ts";
 export { ExecutorHub } from "./executors/hub.ts";
+export { DevOpsWorkflow } from "./pipelines/devops.ts";
 export { EngineeringWorkflow } from "./pipelines/engineering.ts";
 
 const app = createApp();

@@ -26,7 +26,7 @@ describe("audit log", () => {
         "POST",
         "/projects",
         () => "/projects",
-        () => ({ name: unique("p"), ownerId: member.id }),
+        () => ({ name: unique("p"), ownerId: member.id, repoUrl: "https://git.example.test/audit.git" }),
         (b) => (ids.project = b.id),
       ],
       ["PATCH", "/projects/{id}", () => `/projects/${ids.project}`, () => ({ description: "d" }), () => {}],
@@ -65,7 +65,7 @@ describe("audit log", () => {
         "POST",
         "/projects/{id}/runs",
         () => `/projects/${ids.project}/runs`,
-        // DevOps: its pipeline is not built yet, so the run stays queued and can be cancelled.
+        // DevOps: with no executor here it waits at its first job, so it can be cancelled.
         () => ({ kind: "devops" }),
         (b) => (ids.run = b.id),
       ],

@@ -4,10 +4,10 @@ import { createProject, createUser, expectStatus } from "./helpers.ts";
 describe("runs", () => {
   it("start queued, one active run per project and kind, listed newest first, cancelled once", async () => {
     const member = await createUser();
-    const project = await createProject(member.key);
+    // With a repository, a DevOps run waits at its first job (no executor here): the rules are seen on it.
+    const project = await createProject(member.key, { repoUrl: "https://git.example.test/runs.git" });
     const start = (kind: string, status = 201) =>
       expectStatus(status, `/projects/${project.id}/runs`, { key: member.key, body: { kind } });
-    // DevOps runs wait queued (their pipeline is not built yet): the rules are seen on them.
     const first = await start("devops");
     expect(first).toMatchObject({
       projectId: project.id,

@@ -4,12 +4,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { GitResult, GitSpec } from "@codegen-orchestrator/shared";
+import { GIT_READ_TOTAL_BYTES, GitResult, GitSpec } from "@codegen-orchestrator/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { ASKPASS_PASSWORD_VAR } from "../src/git/sandbox.ts";
 import { runGit } from "../src/runners/git.ts";
+import { READ_RESULT_BYTES } from "../src/runners/git-read.ts";
 import type { RunContext } from "../src/runners/runner.ts";
 import { bareRepo, fixtureGit, removeTempDirs, revParse, tempDir } from "./support/git-fixtures.ts";
 import { startGitHttpServer } from "./support/git-http-server.ts";
@@ -181,6 +182,313 @@ describe("git runner", () => {
     expect(noCheckout.status).toBe("failed");
     expect(noCheckout.error).toBe(
       "steps[0] (checkout) failed: there is no checkout yet: start with a clone or init step",
+    );
+  });
+});
+
+/** A bare repo `<root>/<name>.git` whose main has one commit of `files` (a Buffer as is; `{ link }`: a symlink). */
+async function repoWith(
+  root: string,
+  name: string,
+  files: Record<string, string | Buffer | { link: string }>,
+) {
+  const bare = path.join(root, `${name}.git`);
+  fixtureGit(root, "init", "--quiet", "--bare", "--initial-branch=main", bare);
+  const work = await tempDir("co-git-seed-");
+  fixtureGit(work, "init", "--quiet", "--initial-branch=main");
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(work, file)), { recursive: true });
+    if (typeof content === "object" && "link" in content) await symlink(content.link, path.join(work, file));
+    else await writeFile(path.join(work, file), content);
+  }
+  fixtureGit(work, "add", "--all");
+  fixtureGit(work, "commit", "--quiet", "-m", "files");
+  fixtureGit(work, "push", "--quiet", bare, "main");
+  return { path: bare, url: `file://${bare}`, commit: revParse(bare, "main") };
+}
+
+describe("git runner: read steps", () => {
+  const manifest = '{ "test": { "command": ["npm", "test"] } }\n';
+  const envExample = "PORT=8080\nDATABASE_URL=\n# «comment» ✓\n";
+
+  it("reads files at the cloned commit: text, null for no file or a directory, symlinks within the checkout", async () => {
+    const root = await tempDir();
+    const remote = await repoWith(root, "app", {
+      ".env.example": envExample,
+      "orchestrator.json": `\uFEFF${manifest}`,
+      "config/app.json": "{}",
+      "docs/manifest-link.json": { link: "../orchestrator.json" },
+      "linked-config": { link: "config" },
+      dangling: { link: "nowhere" },
+    });
+    const { ctx, text } = await context();
+    const outcome = await run(
+      {
+        steps: [
+          { op: "clone", url: remote.url, ref: "main" },
+          {
+            op: "read",
+            paths: [
+              ".env.example",
+              "orchestrator.json",
+              "missing.txt",
+              "config",
+              "orchestrator.json/x",
+              "dangling",
+            ],
+            maxBytes: 4096,
+          },
+          {
+            op: "read",
+            paths: ["docs/manifest-link.json", "linked-config/app.json", "./config//app.json"],
+            maxBytes: 4096,
+          },
+        ],
+      },
+      ctx,
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.status).toBe("succeeded");
+    expect(outcome.output).toEqual({
+      steps: [
+        { op: "clone", durationMs: expect.any(Number), commit: remote.commit },
+        {
+          op: "read",
+          durationMs: expect.any(Number),
+          commit: null,
+          files: {
+            ".env.example": envExample,
+            // The BOM is dropped, so that the text parses as JSON.
+            "orchestrator.json": manifest,
+            "missing.txt": null,
+            config: null,
+            "orchestrator.json/x": null,
+            dangling: null,
+          },
+        },
+        {
+          op: "read",
+          durationMs: expect.any(Number),
+          commit: null,
+          files: {
+            "docs/manifest-link.json": manifest,
+            "linked-config/app.json": "{}",
+            "./config//app.json": "{}",
+          },
+        },
+      ],
+      head: remote.commit,
+      branch: "main",
+    });
+    expect(JSON.parse(outcome.output.steps[1]?.files?.["orchestrator.json"] ?? "")).toEqual({
+      test: { command: ["npm", "test"] },
+    });
+    expect(text()).toContain(`system: read .env.example: ${Buffer.byteLength(envExample)} bytes\n`);
+    expect(text()).toContain("system: read missing.txt: no file\n");
+  });
+
+  it("fails on a file over maxBytes (never truncates it), binary content and text that is not UTF-8", async () => {
+    const root = await tempDir();
+    const remote = await repoWith(root, "app", {
+      "exact.txt": "x".repeat(100),
+      "big.txt": "x".repeat(101),
+      "image.png": Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x0d]),
+      "latin1.txt": Buffer.from("caf\xe9\n", "latin1"),
+    });
+    const readIn = async (paths: string[]) => {
+      const { ctx } = await context();
+      return run(
+        {
+          steps: [
+            { op: "clone", url: remote.path },
+            { op: "read", paths, maxBytes: 100 },
+          ],
+        },
+        ctx,
+      );
+    };
+
+    const exact = await readIn(["exact.txt"]);
+    expect(exact.status).toBe("succeeded");
+    expect(exact.output.steps[1]?.files).toEqual({ "exact.txt": "x".repeat(100) });
+
+    const big = await readIn(["exact.txt", "big.txt"]);
+    expect(big.status).toBe("failed");
+    expect(big.error).toBe(
+      "steps[1] (read) failed: big.txt is larger than the read limit of 100 bytes (maxBytes); it was not read",
+    );
+    // The failed step is not listed; HEAD still is.
+    expect(big.output).toEqual({
+      steps: [{ op: "clone", durationMs: expect.any(Number), commit: remote.commit }],
+      head: remote.commit,
+      branch: "main",
+    });
+
+    const binary = await readIn(["image.png"]);
+    expect(binary.status).toBe("failed");
+    expect(binary.error).toBe(
+      "steps[1] (read) failed: image.png is binary (it contains a NUL byte), not text",
+    );
+
+    const latin1 = await readIn(["latin1.txt"]);
+    expect(latin1.status).toBe("failed");
+    expect(latin1.error).toBe("steps[1] (read) failed: latin1.txt is not UTF-8 text");
+  });
+
+  it("refuses a symlink, or a path through one, that leads outside the checkout", async () => {
+    const root = await tempDir();
+    const secrets = await tempDir("co-git-outside-");
+    await writeFile(path.join(secrets, "token"), "canary-outside\n");
+    const remote = await repoWith(root, "app", {
+      ".env.example": { link: path.join(secrets, "token") },
+      "up.txt": { link: "../outside.txt" },
+      "outside-dir": { link: secrets },
+      "root-link": { link: "." },
+    });
+    for (const [file, message] of [
+      [".env.example", ".env.example is a symlink, or goes through one, that leads outside the checkout"],
+      ["up.txt", "up.txt is a symlink, or goes through one, that leads outside the checkout"],
+      [
+        "outside-dir/token",
+        "outside-dir/token is a symlink, or goes through one, that leads outside the checkout",
+      ],
+    ] as const) {
+      const { ctx, text } = await context();
+      // What `../outside.txt` from the checkout's root leads to: the job's workdir.
+      await writeFile(path.join(ctx.workdir, "outside.txt"), "canary-outside\n");
+      const outcome = await run(
+        {
+          steps: [
+            { op: "clone", url: remote.path },
+            { op: "read", paths: [file] },
+          ],
+        },
+        ctx,
+      );
+      expect(outcome.status).toBe("failed");
+      expect(outcome.error).toBe(`steps[1] (read) failed: ${message}`);
+      expect(JSON.stringify(outcome)).not.toContain("canary-outside");
+      expect(text()).not.toContain("canary-outside");
+    }
+
+    // A symlink to the checkout's root itself stays inside it.
+    const inside = await run(
+      {
+        steps: [
+          { op: "clone", url: remote.path },
+          { op: "read", paths: ["root-link", "root-link/root-link"] },
+        ],
+      },
+      (await context()).ctx,
+    );
+    expect(inside.status).toBe("succeeded");
+    expect(inside.output.steps[1]?.files).toEqual({ "root-link": null, "root-link/root-link": null });
+  });
+
+  it("fails a read with no checkout before it, and reads an init's working tree", async () => {
+    const noCheckout = await run(
+      { steps: [{ op: "read", paths: ["orchestrator.json"] }] },
+      (await context()).ctx,
+    );
+    expect(noCheckout.status).toBe("failed");
+    expect(noCheckout.error).toBe(
+      "steps[0] (read) failed: there is no checkout yet: start with a clone or init step",
+    );
+    expect(noCheckout.output).toEqual({ steps: [], head: null, branch: null });
+
+    const { ctx } = await context();
+    await mkdir(path.join(ctx.workdir, "repo"), { recursive: true });
+    await writeFile(path.join(ctx.workdir, "repo", "orchestrator.json"), manifest);
+    const afterInit = await run(
+      {
+        steps: [
+          { op: "init", branch: "main" },
+          { op: "read", paths: ["orchestrator.json"] },
+        ],
+      },
+      ctx,
+    );
+    expect(afterInit.status).toBe("succeeded");
+    expect(afterInit.output.steps[1]?.files).toEqual({ "orchestrator.json": manifest });
+  });
+
+  it("keeps the result inside the frame limit when escaping makes the text grow", async () => {
+    const root = await tempDir();
+    // 50 000 bytes of text, 300 000 as JSON (\u0001 each).
+    const remote = await repoWith(root, "app", { "controls.txt": "\u0001".repeat(50_000) });
+    const outcome = await run(
+      {
+        steps: [
+          { op: "clone", url: remote.path },
+          { op: "read", paths: ["controls.txt"] },
+        ],
+      },
+      (await context()).ctx,
+    );
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error).toBe(
+      `steps[1] (read) failed: reading controls.txt takes the files read by this job over ${READ_RESULT_BYTES} bytes of result (as JSON): read fewer or smaller files`,
+    );
+  });
+
+  it("validates read steps: relative paths inside the checkout, 1 to 20 of them, a limit per file and per job", () => {
+    const issue = (step: unknown) => {
+      const parsed = GitSpec.safeParse({ steps: [step] });
+      return parsed.success ? null : parsed.error.issues[0]?.message;
+    };
+    expect(issue({ op: "read", paths: ["../x"] })).toBe("must not contain a '..' segment");
+    expect(issue({ op: "read", paths: ["a/../../x"] })).toBe("must not contain a '..' segment");
+    expect(issue({ op: "read", paths: ["a/.."] })).toBe("must not contain a '..' segment");
+    expect(issue({ op: "read", paths: ["/etc/passwd"] })).toBe(
+      "must be relative to the checkout's root (no leading '/')",
+    );
+    expect(issue({ op: "read", paths: ["a\u0000b"] })).toBe(
+      "must not contain NUL or other control characters",
+    );
+    expect(issue({ op: "read", paths: ["a\nb"] })).toBe("must not contain NUL or other control characters");
+    expect(issue({ op: "read", paths: ["x".repeat(501)] })).toMatch(/500/);
+    expect(issue({ op: "read", paths: [""] })).not.toBeNull();
+    expect(issue({ op: "read", paths: [] })).not.toBeNull();
+    const paths = (n: number) => Array.from({ length: n }, (_, i) => `f${i}`);
+    expect(issue({ op: "read", paths: paths(21), maxBytes: 1024 })).toMatch(/20/);
+    expect(issue({ op: "read", paths: ["a"], maxBytes: 262_145 })).not.toBeNull();
+    expect(issue({ op: "read", paths: ["a"], maxBytes: 0 })).not.toBeNull();
+    expect(issue({ op: "read", paths: ["a"], extra: true })).not.toBeNull();
+
+    expect(issue({ op: "read", paths: paths(20), maxBytes: 9830 })).toBeNull();
+    expect(
+      issue({ op: "read", paths: ["..x", "a/..b", "x..", ".env.example", "a/./b"], maxBytes: 1024 }),
+    ).toBeNull();
+    expect(GitSpec.parse({ steps: [{ op: "read", paths: ["a"] }] }).steps[0]).toEqual({
+      op: "read",
+      paths: ["a"],
+      maxBytes: 65_536,
+    });
+
+    // The job's budget: paths × maxBytes, summed over its read steps.
+    const budget = `read steps may return at most ${GIT_READ_TOTAL_BYTES} bytes in all (paths × maxBytes, summed over them): read fewer files or lower maxBytes`;
+    expect(issue({ op: "read", paths: paths(4) })).toBe(budget);
+    expect(issue({ op: "read", paths: paths(3) })).toBeNull();
+    const twoSteps = (maxBytes: number) =>
+      GitSpec.safeParse({
+        steps: [
+          { op: "read", paths: paths(2), maxBytes },
+          { op: "read", paths: ["a"], maxBytes },
+        ],
+      });
+    expect(twoSteps(65_536).success).toBe(true);
+    expect(twoSteps(65_537).error?.issues).toEqual([
+      expect.objectContaining({ message: budget, path: ["steps"] }),
+    ]);
+
+    // `files` belongs to read steps' results, and only to them.
+    const step = { op: "clone", durationMs: 1, commit: null };
+    expect(GitResult.safeParse({ steps: [step], head: null, branch: null }).success).toBe(true);
+    expect(GitResult.safeParse({ steps: [{ ...step, files: {} }], head: null, branch: null }).success).toBe(
+      false,
+    );
+    expect(GitResult.safeParse({ steps: [{ ...step, op: "read" }], head: null, branch: null }).success).toBe(
+      false,
     );
   });
 });

@@ -19,10 +19,18 @@ const isPrompt = (message: MessagesRequest["messages"][number]) =>
   blocks(message.content).some((block) => block.type === "text") &&
   !blocks(message.content).some((block) => block.type === "tool_result");
 
-export function pipelineModel(scripts: DeveloperScripts) {
+/** The EnvAnalyzer's answers: variable name → its classification (unlisted: `user`). */
+export type EnvClasses = Record<string, { kind: "computed" | "generated" | "user"; value?: string }>;
+
+export function pipelineModel(scripts: DeveloperScripts, envClasses: EnvClasses = {}) {
   return (request: MessagesRequest): Step => {
     const tools = (request.tools ?? []) as { name: string }[];
     const text = JSON.stringify(request.messages);
+    if (tools.some((tool) => tool.name === "classify_env")) {
+      const names = [...text.matchAll(/- ([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1] as string);
+      const variables = names.map((name) => ({ name, ...(envClasses[name] ?? { kind: "user" }) }));
+      return { tool: { name: "classify_env", input: { variables } } };
+    }
     if (tools.some((tool) => tool.name === "submit_spec")) {
       const name = /Project: ([^\\]+)\\n/.exec(text)?.[1] ?? "Service";
       return {

@@ -17,6 +17,7 @@ import type { WorkflowBinding } from "../executors/job-events.ts";
 import { decideRun } from "../pipelines/decision.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type { RunParams, RunProgress } from "../pipelines/params.ts";
+import { secretStored } from "../pipelines/secret-wait.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
@@ -160,6 +161,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
         throw err;
       });
       if (!stored) return this.#setPending(pending, false);
+      await secretStored(this.env, ctx.db, pending.projectId, pending.name);
       if (pending.toolUseId === null) return;
       return this.#turn(ctx, (deps) =>
         resume(
@@ -269,6 +271,42 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     }
   }
 
+  /**
+   * A DevOps run needs a value only the user has: the chat's secret flow asks for it (the next
+   * message is deleted and sealed into D1), and storing it tells the run. Where there is no chat,
+   * the user sets it through the API. Never throws.
+   */
+  async requestRunSecret(
+    runId: string,
+    projectId: string,
+    projectSlug: string,
+    name: string,
+    description: string,
+  ): Promise<void> {
+    if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN) return;
+    try {
+      await this.#requestSecret(this.#channel(), { projectId, projectSlug, name, description });
+    } catch (err) {
+      console.error(JSON.stringify({ event: "run.secret_not_asked", runId, name, error: String(err) }));
+    }
+  }
+
+  async #requestSecret(
+    channel: ChatChannel,
+    secret: { projectId: string; projectSlug: string; name: string; description: string },
+  ): Promise<void> {
+    const pending: Pending = {
+      kind: "secret",
+      ...secret,
+      toolUseId: null,
+      results: [],
+      askedAt: Date.now(),
+      reminded: false,
+    };
+    await this.#ask(channel, pending);
+    this.#setPending(pending);
+  }
+
   /** The conversation as plain text for the Architect (the last 20,000 characters; never a secret). */
   async conversationBrief(): Promise<string> {
     return transcript(this.#conversation().messages()).slice(-20_000);
@@ -293,21 +331,8 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
         const pending = this.state.pending;
         if (pending) this.#closePending(pending, result);
       },
-      awaitSecret: async (projectId, projectSlug, name) => {
-        const pending: Pending = {
-          kind: "secret",
-          projectId,
-          projectSlug,
-          name,
-          description: "",
-          toolUseId: null,
-          results: [],
-          askedAt: Date.now(),
-          reminded: false,
-        };
-        await this.#ask(channel, pending);
-        this.#setPending(pending);
-      },
+      awaitSecret: (projectId, projectSlug, name) =>
+        this.#requestSecret(channel, { projectId, projectSlug, name, description: "" }),
       awaitGuidance: async (runId) => {
         const pending: Pending = {
           kind: "guidance",

@@ -103,6 +103,13 @@ export const servers = sqliteTable("servers", {
   cpuCores: real("cpu_cores").notNull(),
   portRangeStart: integer("port_range_start").notNull().default(8000),
   portRangeEnd: integer("port_range_end").notNull().default(8999),
+  /** The host keys accepted for it (known_hosts lines); recorded on first contact when empty. */
+  knownHosts: text("known_hosts"),
+  /** Where deploy_project puts projects, and how it runs them (ansible/README.md#deploy_project). */
+  deployRoot: text("deploy_root").notNull().default("/srv/apps"),
+  serviceManager: text("service_manager", { enum: ["auto", "compose", "systemd", "process"] })
+    .notNull()
+    .default("auto"),
   status: text("status", { enum: ["active", "maintenance", "offline"] })
     .notNull()
     .default("active"),

@@ -52,7 +52,7 @@ export async function putSecret(
   projectId: string,
   name: string,
   value: string,
-): Promise<SecretMeta> {
+): Promise<SecretMeta & Pick<SecretRow, "projectId">> {
   const project = await findProject(db, actor, projectId);
   const sealed = await sealSecret(keyring, { projectId: project.id, name }, value);
   const [existing] = await db

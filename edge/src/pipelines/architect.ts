@@ -6,10 +6,8 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ProjectSpec } from "@codegen-orchestrator/shared";
 import { z } from "zod";
-import { poConfig } from "../chat/po/config.ts";
-import { costUsd } from "../chat/po/pricing.ts";
-import { modelClient } from "../chat/po/setup.ts";
 import type { Env } from "../env.ts";
+import { forcedToolCall } from "./model-call.ts";
 
 /** The default template's module choices (templates/node-service/copier.yml). */
 export const TEMPLATE_MODULES = ["database", "telegram"] as const;
@@ -35,49 +33,21 @@ export interface ArchitectResult {
   usage: Anthropic.Usage;
 }
 
-export class ArchitectError extends Error {
-  override name = "ArchitectError";
-}
-
 export async function writeSpec(
   env: Env,
   project: { name: string; description: string },
   conversation: string,
 ): Promise<ArchitectResult> {
-  const config = poConfig(env);
-  const client = modelClient(env, config);
-  if (!client) throw new ArchitectError("The Architect needs a model: set ANTHROPIC_API_KEY.");
-  const { $schema: _, ...schema } = z.toJSONSchema(SpecInput) as Record<string, unknown>;
-  const response = await client.messages.create({
-    model: config.model,
-    max_tokens: config.maxTokens,
+  const answer = await forcedToolCall(env, {
+    role: "The Architect",
     system: PROMPT,
-    tools: [
-      {
-        name: "submit_spec",
-        description: "The project's spec.",
-        input_schema: { ...schema, type: "object" } as Anthropic.Tool.InputSchema,
-      },
-    ],
-    tool_choice: { type: "tool", name: "submit_spec" },
-    messages: [
-      {
-        role: "user",
-        content: `Project: ${project.name}\nDescription: ${project.description}\n\nConversation:\n${conversation || "(none: the project was created through the API)"}`,
-      },
-    ],
+    prompt: `Project: ${project.name}\nDescription: ${project.description}\n\nConversation:\n${conversation || "(none: the project was created through the API)"}`,
+    tool: { name: "submit_spec", description: "The project's spec.", input: SpecInput },
   });
-  const call = response.content.find((block) => block.type === "tool_use" && block.name === "submit_spec");
-  const parsed = SpecInput.safeParse(call?.type === "tool_use" ? call.input : undefined);
-  if (!parsed.success) {
-    throw new ArchitectError(
-      `The Architect's spec is not usable: ${z.prettifyError(parsed.error).slice(0, 300)}`,
-    );
-  }
-  const { acceptance_criteria, ...rest } = parsed.data;
+  const { acceptance_criteria, ...rest } = answer.input;
   return {
     spec: { ...rest, acceptanceCriteria: acceptance_criteria },
-    costUsd: costUsd(response.usage, config.price),
-    usage: response.usage,
+    costUsd: answer.costUsd,
+    usage: answer.usage,
   };
 }

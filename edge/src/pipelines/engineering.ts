@@ -19,6 +19,7 @@ import { architectStep } from "./architect-step.ts";
 import { decisionEvent, decisionStep } from "./decision.ts";
 import { developJob, summarizeDevelop, type TestFeedback } from "./develop.ts";
 import { jobStep, type Pipeline } from "./job-step.ts";
+import { startDeploy } from "./launch.ts";
 import type { RunParams, RunProgress } from "./params.ts";
 import { repositoryUrl, scaffoldSpec } from "./prepare.ts";
 import { feedbackOf, summarizeTest, testLine, testSpec } from "./tester.ts";
@@ -113,7 +114,9 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
     const developed = await this.#developAndTest(pipeline, step, built);
     if (developed.outcome === "failed") return fail(developed.error);
     if (developed.outcome === "stopped") return this.#finish(step, runId, "cancelled", developed.error);
-    return this.#finish(step, runId, "succeeded", null, developed.summary);
+    const deploy = await step.do("deploy: start", () => startDeploy(this.env, runId, projectId));
+    const next = deploy.runId ? " Deploying it next." : ` It was not deployed: ${deploy.error}`;
+    return this.#finish(step, runId, "succeeded", null, `${developed.summary}${next}`);
   }
 
   /** Developer and Tester in turns until the tests pass or the user decides otherwise. */

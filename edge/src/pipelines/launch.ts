@@ -4,12 +4,14 @@
  * else an agent of the owner's with no chat. The workflow instance's id is the run's id, so a
  * second launch of the same run finds the first.
  */
+
+import { ACTIVE_RUN_STATUSES } from "@codegen-orchestrator/shared";
 import { getAgentByName } from "agents";
-import { and, eq, isNotNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { database } from "../db/client.ts";
 import { projects, runSteps, runs, users } from "../db/schema.ts";
-import type { RunRow } from "../domain/runs.ts";
+import { type RunRow, startRun } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import type { WorkflowBinding } from "../executors/job-events.ts";
@@ -20,9 +22,9 @@ export interface Launcher {
   launchRun(workflow: WorkflowBinding, runId: string, params: RunParams): Promise<void>;
 }
 
-/** The workflow that carries out a run of this kind; null while that pipeline is not built. */
-export const workflowOf = (run: Pick<RunRow, "kind">): WorkflowBinding | null =>
-  run.kind === "engineering" ? "ENGINEERING_WORKFLOW" : null;
+/** The workflow that carries out a run of this kind. */
+export const workflowOf = (run: Pick<RunRow, "kind">): WorkflowBinding =>
+  run.kind === "engineering" ? "ENGINEERING_WORKFLOW" : "DEVOPS_WORKFLOW";
 
 async function sessionNameFor(db: Db, run: RunRow): Promise<string> {
   if (run.chatId !== null) return String(run.chatId);
@@ -67,4 +69,47 @@ export async function stopRun(env: Env, run: RunRow): Promise<void> {
       .update(runSteps)
       .set({ status: "failed", detail: { jobStatus: "cancelled" }, finishedAt: new Date() })
       .where(and(eq(runSteps.runId, run.id), eq(runSteps.status, "running")));
+}
+
+/**
+ * After a successful engineering run: the project's DevOps run, started as its owner would, in the
+ * same chat. Idempotent: a DevOps run already in progress is the one (launching it again is a no-op).
+ */
+export async function startDeploy(
+  env: Env,
+  engineeringRunId: string,
+  projectId: string,
+): Promise<{ runId: string; error: null } | { runId: null; error: string }> {
+  const db = database(env.DB);
+  const [active] = await db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        eq(runs.projectId, projectId),
+        eq(runs.kind, "devops"),
+        inArray(runs.status, [...ACTIVE_RUN_STATUSES]),
+      ),
+    )
+    .limit(1);
+  let run = active;
+  if (!run) {
+    const [owner] = await db
+      .select({ userId: users.id, role: users.role, chatId: runs.chatId })
+      .from(runs)
+      .innerJoin(projects, eq(projects.id, runs.projectId))
+      .innerJoin(users, eq(users.id, projects.ownerId))
+      .where(eq(runs.id, engineeringRunId));
+    if (!owner) return { runId: null, error: "the project's owner is gone" };
+    run = await startRun(db, { userId: owner.userId, role: owner.role }, projectId, "devops", owner.chatId);
+  }
+  try {
+    await launchRun(env, db, run);
+  } catch (err) {
+    return {
+      runId: null,
+      error: `the deploy could not start (${String(err).slice(0, 200)}); use Deploy on the project's card`,
+    };
+  }
+  return { runId: run.id, error: null };
 }

@@ -18,7 +18,7 @@ const templateModules = new Set<string>(TEMPLATE_MODULES);
 const DEFAULT_TEMPLATE = "node-service";
 
 /** The template's `project_name` rule: a letter first. */
-const projectName = (slug: string) =>
+export const projectName = (slug: string) =>
   /^[a-z][a-z0-9-]{1,62}$/.test(slug) ? slug : `svc-${slug}`.slice(0, 63);
 
 export function repositoryUrl(env: Env, slug: string): string | null {

@@ -2,12 +2,13 @@
  * `git` jobs: the spec's steps, in order, on one checkout at `<workdir>/repo` (made by a clone or
  * init step). The first failing step ends the job; the result lists the steps that completed and
  * where HEAD is at the end. A password comes from the job's secrets and reaches git only through
- * the askpass of the Git module.
+ * the askpass of the Git module. A read step reads files of the working tree itself (git-read.ts).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { GitResult, GitSpec, GitStep } from "@codegen-orchestrator/shared";
 import { Git, GitError, type GitPassword } from "../git/git.ts";
+import { type ReadBudget, readCheckoutFiles } from "./git-read.ts";
 import type { Runner, RunOutcome } from "./runner.ts";
 
 /** The checkout's directory name inside the workdir. */
@@ -38,12 +39,19 @@ export const runGit: Runner<GitSpec> = async (spec, context) => {
   });
   const repoDir = path.join(context.workdir, CHECKOUT_DIR);
   const repo = workdir.at(repoDir);
+  const reads: ReadBudget = { used: 0 };
+  const logLine = (line: string) => context.log("system", line);
 
   for (const [index, step] of spec.steps.entries()) {
     const started = performance.now();
     try {
       if (step.op !== "clone" && step.op !== "init" && !existsSync(repoDir))
         throw new Error("there is no checkout yet: start with a clone or init step");
+      if (step.op === "read") {
+        const files = await readCheckoutFiles(repoDir, step, reads, logLine);
+        steps.push({ op: step.op, durationMs: Math.round(performance.now() - started), commit: null, files });
+        continue;
+      }
       const commit = await runStep(step, workdir, repo);
       steps.push({ op: step.op, durationMs: Math.round(performance.now() - started), commit });
     } catch (err) {
@@ -53,7 +61,11 @@ export const runGit: Runner<GitSpec> = async (spec, context) => {
   return { status: "succeeded", output: await result(steps, repoDir, repo) };
 };
 
-async function runStep(step: GitStep, workdir: Git, repo: Git): Promise<string | null> {
+async function runStep(
+  step: Exclude<GitStep, { op: "read" }>,
+  workdir: Git,
+  repo: Git,
+): Promise<string | null> {
   switch (step.op) {
     case "clone":
       return workdir.clone(step.url, CHECKOUT_DIR, { ref: step.ref, depth: step.depth });

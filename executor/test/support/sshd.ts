@@ -44,7 +44,12 @@ export function sshdAvailable(): boolean {
 const BANNER_TIMEOUT_MS = 10_000;
 const START_ATTEMPTS = 3;
 
-export async function startSshd(): Promise<Sshd> {
+export interface SshdOptions {
+  /** PATH for sessions (a server provisioned with a newer runtime than the system's). */
+  sessionPath?: string;
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const dir = await mkdtemp(path.join(tmpdir(), "co-sshd-"));
   try {
     const keygen = (file: string, comment: string) =>
@@ -64,7 +69,7 @@ export async function startSshd(): Promise<Sshd> {
     for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
       const port = await freePort();
       const config = path.join(dir, "sshd_config");
-      await writeFile(config, sshdConfig(dir, port, hostKey, user));
+      await writeFile(config, sshdConfig(dir, port, hostKey, user, options.sessionPath));
       const logFile = path.join(dir, "sshd.log");
       const child = spawn(SSHD_BINARY, ["-D", "-f", config, "-E", logFile], { stdio: "ignore" });
       try {
@@ -99,7 +104,7 @@ export async function startSshd(): Promise<Sshd> {
   }
 }
 
-function sshdConfig(dir: string, port: number, hostKey: string, user: string): string {
+function sshdConfig(dir: string, port: number, hostKey: string, user: string, sessionPath?: string): string {
   return [
     `Port ${port}`,
     "ListenAddress 127.0.0.1",
@@ -117,7 +122,7 @@ function sshdConfig(dir: string, port: number, hostKey: string, user: string): s
     // bash sources ~/.bashrc for commands run by sshd when it is a top-level shell; a developer's
     // root .bashrc may run costly set-up (pyenv init: seconds per Ansible task). SHLVL=1 makes
     // the session's shell a second-level one, so it skips that, as on a clean server.
-    "SetEnv SHLVL=1",
+    `SetEnv SHLVL=1${sessionPath ? ` PATH=${sessionPath}` : ""}`,
     "Subsystem sftp internal-sftp",
     "LogLevel VERBOSE",
     "",

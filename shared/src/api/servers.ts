@@ -2,6 +2,8 @@ import { z } from "zod";
 import { Labels, Slug, Timestamp, Ulid } from "./common.ts";
 
 export const ServerStatus = z.enum(["active", "maintenance", "offline"]);
+/** How deploy_project runs a project's service: `auto` picks compose, systemd or a supervised process. */
+export const ServiceManager = z.enum(["auto", "compose", "systemd", "process"]);
 
 const Host = z
   .string()
@@ -22,6 +24,9 @@ export const Server = z
     cpuCores: z.number(),
     portRangeStart: Port,
     portRangeEnd: Port,
+    knownHosts: z.string().nullable().describe("the host keys accepted (known_hosts lines)"),
+    deployRoot: z.string(),
+    serviceManager: ServiceManager,
     status: ServerStatus,
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -39,6 +44,17 @@ const serverFields = {
   cpuCores: z.number().positive().max(4096),
   portRangeStart: Port,
   portRangeEnd: Port,
+  knownHosts: z
+    .string()
+    .max(16_384)
+    .regex(/^[^\0]*$/)
+    .nullable()
+    .describe("known_hosts lines for the host; null: the first deploy accepts and records its key"),
+  deployRoot: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/-]{0,250}$/, "an absolute path")
+    .describe("where projects are deployed on it"),
+  serviceManager: ServiceManager,
   status: ServerStatus,
 };
 
@@ -54,6 +70,9 @@ export const CreateServer = z
     labels: serverFields.labels.default({}),
     portRangeStart: serverFields.portRangeStart.default(8000),
     portRangeEnd: serverFields.portRangeEnd.default(8999),
+    knownHosts: serverFields.knownHosts.default(null),
+    deployRoot: serverFields.deployRoot.default("/srv/apps"),
+    serviceManager: serverFields.serviceManager.default("auto"),
     status: serverFields.status.default("active"),
   })
   .refine(portRangeInOrder, portRangeIssue)

@@ -1,7 +1,8 @@
 /**
  * `git` jobs: a short sequence of git operations on one checkout in the job's workdir. Credentials
  * are never part of the spec: `credentials` names a job secret, which reaches git only through
- * `GIT_ASKPASS`, never a URL, the remote config, argv or a log line.
+ * `GIT_ASKPASS`, never a URL, the remote config, argv or a log line. A `read` step returns the
+ * text of a few files of the checkout, so that the hub can look into a repository it cannot reach.
  */
 import { z } from "zod";
 import { EnvName } from "./values.ts";
@@ -42,6 +43,25 @@ export const GitCredentials = z.strictObject({
 });
 export type GitCredentials = z.infer<typeof GitCredentials>;
 
+/** A `read` step's default limit on each file, in bytes. */
+export const GIT_READ_DEFAULT_BYTES = 65_536;
+/** The highest `maxBytes` a `read` step may ask for. */
+export const GIT_READ_MAX_BYTES = 262_144;
+/**
+ * The most a job's `read` steps may return in all (the sum of `paths.length × maxBytes` over them),
+ * so that the result stays well inside the protocol's frame limit (`MAX_FRAME_BYTES`, 256 KiB).
+ */
+export const GIT_READ_TOTAL_BYTES = 196_608;
+
+/** A path inside the checkout, relative to its root, that cannot climb out of it lexically. */
+export const GitCheckoutPath = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((p) => !/\p{Cc}/u.test(p), "must not contain NUL or other control characters")
+  .refine((p) => !p.startsWith("/"), "must be relative to the checkout's root (no leading '/')")
+  .refine((p) => !p.split("/").includes(".."), "must not contain a '..' segment");
+
 export const GitStep = z.discriminatedUnion("op", [
   /** Clone `url` into the checkout directory, optionally at `ref`. */
   z.strictObject({
@@ -71,21 +91,53 @@ export const GitStep = z.discriminatedUnion("op", [
     branch: GitRef.optional(),
     force: z.boolean().default(false),
   }),
+  /**
+   * Read files of the checkout's working tree (as an earlier step left it) as UTF-8 text (a BOM is
+   * dropped). A path with no regular file (missing, a directory, a symlink to nothing) reads as
+   * null. The step fails, naming the path, for a file over `maxBytes` (never truncated), binary
+   * content (a NUL byte), text that is not UTF-8, and a symlink, or a path through one, that
+   * leads outside the checkout (symlinks within it are followed).
+   */
+  z.strictObject({
+    op: z.literal("read"),
+    paths: z.array(GitCheckoutPath).min(1).max(20),
+    /** The limit on each file, in bytes. */
+    maxBytes: z.number().int().min(1).max(GIT_READ_MAX_BYTES).default(GIT_READ_DEFAULT_BYTES),
+  }),
 ]);
 export type GitStep = z.infer<typeof GitStep>;
 
-export const GitSpec = z.strictObject({
-  steps: z.array(GitStep).min(1).max(32),
-  credentials: GitCredentials.optional(),
-});
+/** The most the read steps of these steps may return: `paths.length × maxBytes`, summed. */
+export function gitReadBudget(steps: readonly GitStep[]): number {
+  let total = 0;
+  for (const step of steps) if (step.op === "read") total += step.paths.length * step.maxBytes;
+  return total;
+}
+
+export const GitSpec = z
+  .strictObject({
+    steps: z.array(GitStep).min(1).max(32),
+    credentials: GitCredentials.optional(),
+  })
+  .refine((spec) => gitReadBudget(spec.steps) <= GIT_READ_TOTAL_BYTES, {
+    message: `read steps may return at most ${GIT_READ_TOTAL_BYTES} bytes in all (paths × maxBytes, summed over them): read fewer files or lower maxBytes`,
+    path: ["steps"],
+  });
 export type GitSpec = z.infer<typeof GitSpec>;
 
-export const GitStepResult = z.strictObject({
-  op: z.enum(["clone", "init", "checkout", "commit", "push"]),
-  durationMs: z.number().nonnegative(),
-  /** The commit the step made or checked out, when there is one. */
-  commit: z.string().nullable(),
-});
+export const GitStepResult = z
+  .strictObject({
+    op: z.enum(["clone", "init", "checkout", "commit", "push", "read"]),
+    durationMs: z.number().nonnegative(),
+    /** The commit the step made or checked out, when there is one. */
+    commit: z.string().nullable(),
+    /** Read steps only: each path's text, or null when there is no regular file at it. */
+    files: z.record(z.string(), z.string().nullable()).optional(),
+  })
+  .refine((step) => (step.op === "read") === (step.files !== undefined), {
+    message: "`files` is there for read steps, and only for them",
+    path: ["files"],
+  });
 
 export const GitResult = z.strictObject({
   steps: z.array(GitStepResult),

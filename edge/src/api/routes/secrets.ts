@@ -10,6 +10,7 @@ import { z } from "zod";
 import { secrets } from "../../db/schema.ts";
 import { listSecrets, putSecret, type SecretMeta, secretsKeyring } from "../../domain/secrets.ts";
 import { iso } from "../../ids.ts";
+import { secretStored } from "../../pipelines/secret-wait.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
 import { notFound } from "../errors.ts";
@@ -70,6 +71,8 @@ export const secretsRoutes = router()
         name,
         c.req.valid("json").value,
       );
+      // A DevOps run of the project may be waiting for this value.
+      await secretStored(c.env, c.get("db"), meta.projectId, name);
       return c.json(toSecretInfo(meta), 200);
     },
   )

@@ -1,0 +1,170 @@
+/**
+ * The DevOps graph's placement and jobs: where a project's service runs (its allocation, reused
+ * by every later deploy), the `ansible` deploy and rollback jobs, and the health check from an
+ * executor. Secrets reach the jobs by reference only: the deploy key is a system secret, the
+ * service's own secrets are project secrets.
+ */
+import type { AnsibleSpec, ExecSpec } from "@codegen-orchestrator/shared";
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { portAllocations, servers } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import type { JobSecretRef } from "../executors/job-secrets.ts";
+import { projectName } from "./prepare.ts";
+
+export const SERVICE = "web";
+/** Memory reserved for a service on its server (the allocator's "free memory" subtracts it). */
+const SERVICE_MEMORY_MB = 256;
+const HEALTH_TIMEOUT_S = 60;
+
+export interface Placement {
+  serverId: string;
+  serverName: string;
+  port: number;
+  host: string;
+  sshPort: number;
+  sshUser: string;
+  knownHosts: string | null;
+  deployRoot: string;
+  serviceManager: "auto" | "compose" | "systemd" | "process";
+  url: string;
+}
+
+/** The project's allocation (made once, then reused) and its server; or why there is none. */
+export async function place(
+  env: Env,
+  db: Db,
+  projectId: string,
+  actorId: string,
+): Promise<{ placement: Placement } | { error: string }> {
+  let [allocation] = await db
+    .select({ serverId: portAllocations.serverId, port: portAllocations.port })
+    .from(portAllocations)
+    .where(and(eq(portAllocations.projectId, projectId), eq(portAllocations.service, SERVICE)));
+  if (!allocation) {
+    const outcome = await env.ALLOCATOR.getByName("global").allocate(
+      { projectId, service: SERVICE, labels: {}, memoryMb: SERVICE_MEMORY_MB },
+      actorId,
+    );
+    if (!outcome.ok) return { error: `No server for it: ${outcome.message}` };
+    allocation = outcome.allocation;
+  }
+  const [server] = await db.select().from(servers).where(eq(servers.id, allocation.serverId));
+  if (!server) return { error: "Its server no longer exists." };
+  const host = server.host.includes(":") ? `[${server.host}]` : server.host;
+  return {
+    placement: {
+      serverId: server.id,
+      serverName: server.name,
+      port: allocation.port,
+      host: server.host,
+      sshPort: server.sshPort,
+      sshUser: server.sshUser,
+      knownHosts: server.knownHosts,
+      deployRoot: server.deployRoot,
+      serviceManager: server.serviceManager,
+      url: `http://${host}:${allocation.port}`,
+    },
+  };
+}
+
+/** How a project secret is named inside a deploy job (never clashing with the deploy key's). */
+const jobSecretName = (name: string) => `APP_${name}`;
+const DEPLOY_KEY = "DEPLOY_SSH_KEY";
+
+function target(placement: Placement): AnsibleSpec["target"] {
+  return {
+    host: placement.host,
+    port: placement.sshPort,
+    user: placement.sshUser,
+    // The first contact records the host's key on the server row; later ones require it.
+    ...(placement.knownHosts
+      ? { knownHosts: placement.knownHosts, acceptNewHostKey: false }
+      : { acceptNewHostKey: true }),
+  };
+}
+
+const appVars = (slug: string, placement: Placement, healthPath: string) => ({
+  project: projectName(slug),
+  port: placement.port,
+  deploy_root: placement.deployRoot,
+  service_manager: placement.serviceManager,
+  health_path: healthPath,
+});
+
+export interface DeployInput {
+  projectId: string;
+  slug: string;
+  repoUrl: string;
+  commit: string;
+  placement: Placement;
+  healthPath: string;
+  /** Plain variables (infra and computed). */
+  plain: Record<string, string>;
+  /** Project secrets the service gets under their own names. */
+  secretNames: string[];
+}
+
+export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
+  const secrets: Record<string, JobSecretRef> = { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } };
+  for (const name of input.secretNames) secrets[jobSecretName(name)] = { projectId: input.projectId, name };
+  return {
+    spec: {
+      playbook: "deploy_project",
+      target: target(input.placement),
+      sshKeySecret: DEPLOY_KEY,
+      vars: { ...appVars(input.slug, input.placement, input.healthPath), app_env: input.plain },
+      secretVars: {},
+      secretEnv: Object.fromEntries(input.secretNames.map((name) => [name, jobSecretName(name)])),
+      source: { url: input.repoUrl, ref: input.commit },
+    },
+    secrets,
+  };
+}
+
+export function rollbackJob(
+  slug: string,
+  placement: Placement,
+  healthPath: string,
+): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
+  return {
+    spec: {
+      playbook: "rollback_project",
+      target: target(placement),
+      sshKeySecret: DEPLOY_KEY,
+      vars: appVars(slug, placement, healthPath),
+      secretVars: {},
+      secretEnv: {},
+    },
+    secrets: { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } },
+  };
+}
+
+/** GETs the URL from the executor until it answers 200 or the deadline passes (exit 0 / 1). */
+const HEALTH_SCRIPT = `
+const [url, seconds] = process.argv.slice(1);
+const deadline = Date.now() + Number(seconds) * 1000;
+let last = "no answer";
+for (;;) {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    last = "HTTP " + response.status;
+    if (response.status === 200) { console.log(url + " answered 200"); process.exit(0); }
+  } catch (error) { last = String(error?.cause?.code ?? error?.message ?? error); }
+  if (Date.now() > deadline) { console.error(url + ": " + last); process.exit(1); }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}`;
+
+export function healthJob(url: string, healthPath: string): ExecSpec {
+  return {
+    command: [
+      "node",
+      "--input-type=module",
+      "-e",
+      HEALTH_SCRIPT,
+      `${url}${healthPath}`,
+      String(HEALTH_TIMEOUT_S),
+    ],
+    env: {},
+  };
+}

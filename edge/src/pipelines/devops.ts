@@ -1,0 +1,258 @@
+/**
+ * `DevOpsWorkflow`: one instance per DevOps run (its id is the run's id). Inspect (the commit to
+ * deploy, its `.env.example` and manifest, read by a `git` job) → Allocate (server and port,
+ * reused by later deploys) → EnvAnalyzer (rules, then the model) → SecretResolver (generated
+ * secrets made once; the user asked for each missing value, waiting as long as it takes) →
+ * Deployer (`ansible` deploy_project) → HealthCheck (from an executor) → the deployment recorded
+ * and the URL sent; on failure the previous release is restored and an incident opened.
+ */
+import type { WorkflowStep } from "cloudflare:workers";
+import { PROJECT_MANIFEST, ProjectManifest } from "@codegen-orchestrator/shared";
+import { AgentWorkflow, type AgentWorkflowEvent, type AgentWorkflowStep } from "agents/workflows";
+import { eq } from "drizzle-orm";
+import type { ChatSession } from "../chat/session.ts";
+import { database } from "../db/client.ts";
+import { projects, servers, users } from "../db/schema.ts";
+import { costInsert } from "../domain/costs.ts";
+import { deployJob, healthJob, type Placement, place, rollbackJob } from "./deploy.ts";
+import { type Deployment, finishDeployment, runCost, startDeployment } from "./deployments.ts";
+import { analyzeEnv, type EnvDecision, infraValue, parseEnvExample } from "./env-analyzer.ts";
+import { jobStep, type Pipeline } from "./job-step.ts";
+import type { RunParams, RunProgress } from "./params.ts";
+import { resolveSecrets } from "./secret-resolver.ts";
+import { beginStep, endStep, markFinished, markRunning } from "./timeline.ts";
+
+const ENV_EXAMPLE = ".env.example";
+
+interface Project {
+  slug: string;
+  name: string;
+  repoUrl: string | null;
+  ownerId: string;
+  ownerRole: "admin" | "member";
+}
+
+export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunProgress> {
+  override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
+    const { runId, projectId } = event.payload;
+    const env = this.env;
+    const pipeline: Pipeline = {
+      env,
+      step,
+      instanceId: event.instanceId,
+      workflow: "DEVOPS_WORKFLOW",
+      runId,
+    };
+    const fail = (error: string) => this.#finish(step, runId, "failed", error);
+
+    const project: Project | null = await step.do("start", async () => {
+      const db = database(env.DB);
+      await markRunning(db, runId);
+      const [row] = await db
+        .select({
+          slug: projects.slug,
+          name: projects.name,
+          repoUrl: projects.repoUrl,
+          ownerId: projects.ownerId,
+          ownerRole: users.role,
+        })
+        .from(projects)
+        .innerJoin(users, eq(users.id, projects.ownerId))
+        .where(eq(projects.id, projectId));
+      return row ? { ...row, ownerRole: row.ownerRole === "admin" ? "admin" : "member" } : null;
+    });
+    if (!project) return fail("The project no longer exists.");
+    if (!project.repoUrl)
+      return fail("The project has no repository yet: build it first (an engineering run).");
+    const actor = { userId: project.ownerId, role: project.ownerRole };
+
+    // Inspect: the commit to deploy, and what it says about itself.
+    await this.#progress(runId, "inspect", "🔍 Reading the project's environment and manifest…");
+    const inspected = await jobStep(pipeline, "inspect", {
+      kind: "git",
+      spec: {
+        steps: [
+          { op: "clone", url: project.repoUrl, ref: "main", depth: 1 },
+          { op: "read", paths: [ENV_EXAMPLE, PROJECT_MANIFEST], maxBytes: 65_536 },
+        ],
+      },
+    });
+    const files = inspected.output?.steps.find((item) => item.op === "read")?.files ?? {};
+    const commit = inspected.output?.head;
+    if (inspected.status !== "succeeded" || !commit)
+      return fail(
+        `Could not read the repository (${inspected.status}): ${inspected.error ?? "see the job log"}`,
+      );
+    const manifest = ProjectManifest.safeParse(JSON.parse(files[PROJECT_MANIFEST] ?? "null") ?? {});
+    const healthPath = manifest.success ? manifest.data.service.healthPath : "/health";
+
+    // Allocate: the service's server and port.
+    const placed = await step.do("allocate", async () => {
+      const db = database(env.DB);
+      await beginStep(db, runId, "allocate");
+      const outcome = await place(env, db, projectId, project.ownerId);
+      if ("error" in outcome) await endStep(db, runId, "allocate", "failed", { error: outcome.error });
+      else {
+        const { serverName, port, url } = outcome.placement;
+        await endStep(db, runId, "allocate", "succeeded", { server: serverName, port, url });
+      }
+      return outcome;
+    });
+    if ("error" in placed) return fail(`Allocation failed: ${placed.error}`);
+    const placement = placed.placement;
+    await this.#progress(runId, "allocate", `📍 ${placement.serverName}, port ${placement.port}`);
+
+    // EnvAnalyzer: a source for every variable; the decisions are recorded, never the values.
+    const entries = parseEnvExample(files[ENV_EXAMPLE] ?? "");
+    const decisions: EnvDecision[] = await step.do("analyze env", async () => {
+      const db = database(env.DB);
+      await beginStep(db, runId, "analyze env");
+      const analysis = await analyzeEnv(env, project.name, entries);
+      if (analysis.costUsd > 0 || analysis.usage.input_tokens > 0)
+        await costInsert(db, {
+          source: "env-analyzer",
+          amountUsd: analysis.costUsd,
+          usage: analysis.usage,
+          projectId,
+          runId,
+        });
+      const detail = Object.fromEntries(analysis.decisions.map((d) => [d.name, `${d.kind} (${d.by})`]));
+      await endStep(db, runId, "analyze env", "succeeded", detail, analysis.costUsd);
+      return analysis.decisions;
+    });
+    const plain: Record<string, string> = {};
+    for (const decision of decisions) {
+      if (decision.kind === "infra") plain[decision.name] = infraValue(decision.name, placement) ?? "";
+      if (decision.kind === "computed") plain[decision.name] = decision.value ?? "";
+    }
+    const secretNames = decisions
+      .filter((d) => d.kind === "generated" || d.kind === "user")
+      .map((d) => d.name);
+
+    // SecretResolver and Readiness.
+    const resolved = await resolveSecrets(env, step, {
+      runId,
+      projectId,
+      slug: project.slug,
+      actor,
+      decisions,
+      entries,
+      ask: (name, description) =>
+        this.agent.requestRunSecret(runId, projectId, project.slug, name, description),
+      progress: (text) => this.#progress(runId, "secrets", text),
+    });
+    if (resolved.error) return fail(resolved.error);
+
+    // Deployer.
+    const deployment: Deployment = await step.do("deploy: record", () =>
+      startDeployment(database(env.DB), {
+        projectId,
+        runId,
+        serverId: placement.serverId,
+        commit,
+        url: placement.url,
+      }),
+    );
+    await this.#progress(runId, "deploy", `🚚 Deploying ${commit.slice(0, 12)} to ${placement.serverName}…`);
+    const deployed = await jobStep(pipeline, "deploy", {
+      kind: "ansible",
+      ...deployJob({
+        projectId,
+        slug: project.slug,
+        repoUrl: project.repoUrl,
+        commit,
+        placement,
+        healthPath,
+        plain,
+        secretNames,
+      }),
+      summarize: (output) => ({
+        detail: { failure: output.failure?.task ?? null, hostKeyRecorded: output.acceptedHostKey !== null },
+      }),
+    });
+    const hostKey = deployed.output?.acceptedHostKey;
+    if (hostKey && !placement.knownHosts)
+      await step.do("deploy: record host key", async () => {
+        await database(env.DB)
+          .update(servers)
+          .set({ knownHosts: hostKey, updatedAt: new Date() })
+          .where(eq(servers.id, placement.serverId));
+      });
+    let failure: { kind: string; message: string } | null = null;
+    if (deployed.status !== "succeeded") {
+      const why = deployed.output?.failure
+        ? `${deployed.output.failure.task}: ${deployed.output.failure.message}`
+        : (deployed.error ?? deployed.status);
+      failure = { kind: "deploy_failed", message: `The deploy failed at ${why.slice(0, 500)}` };
+    } else {
+      // HealthCheck: from an executor, as a user would reach it.
+      await this.#progress(runId, "health", `🩺 Checking ${placement.url}${healthPath}…`);
+      const health = await jobStep(pipeline, "health", {
+        kind: "exec",
+        spec: healthJob(placement.url, healthPath),
+      });
+      if (health.status !== "succeeded")
+        failure = {
+          kind: "health_failed",
+          message: `${placement.url}${healthPath} did not answer 200: ${health.error ?? health.status}`,
+        };
+    }
+    if (failure) return this.#recover(pipeline, { deployment, project, placement, healthPath, failure });
+
+    const cost = await step.do("deploy: done", async () => {
+      const db = database(env.DB);
+      await finishDeployment(db, deployment, "deployed");
+      await markFinished(db, runId, "succeeded");
+      return runCost(db, projectId, runId);
+    });
+    const text = `🚀 ${project.name} is live: ${placement.url}\nCommit ${commit.slice(0, 12)} · this deploy cost $${cost.run.toFixed(4)} (the project so far: $${cost.project.toFixed(4)})`;
+    await this.#progress(runId, "end", text);
+    return { runId, status: "succeeded", url: placement.url, commit };
+  }
+
+  /** A failed deploy: the previous release restored (if there is one), an incident opened, the user told. */
+  async #recover(
+    pipeline: Pipeline,
+    failed: {
+      deployment: Deployment;
+      project: Project;
+      placement: Placement;
+      healthPath: string;
+      failure: { kind: string; message: string };
+    },
+  ) {
+    const { step, runId, env } = pipeline;
+    const { deployment, project, placement, healthPath, failure } = failed;
+    let restored = false;
+    if (deployment.previousId) {
+      await this.#progress(runId, "rollback", "↩️ Restoring the previous release…");
+      const rollback = await jobStep(pipeline, "rollback", {
+        kind: "ansible",
+        ...rollbackJob(project.slug, placement, healthPath),
+      });
+      restored = rollback.status === "succeeded";
+    }
+    const message = `${failure.message}${deployment.previousId ? (restored ? " The previous release was restored." : " Restoring the previous release failed too.") : ""}`;
+    await step.do("deploy: failed", async () => {
+      await finishDeployment(database(env.DB), deployment, "failed", { kind: failure.kind, message });
+    });
+    return this.#finish(
+      step,
+      runId,
+      "failed",
+      `${message} Look at the job logs (/projects → Logs), fix, and deploy again.`,
+    );
+  }
+
+  async #finish(step: WorkflowStep, runId: string, status: "failed", error: string) {
+    await step.do("finish", async () => {
+      await markFinished(database(this.env.DB), runId, status, error);
+    });
+    await this.#progress(runId, "end", `❌ ${error}`);
+    return { runId, status, error };
+  }
+
+  #progress(runId: string, stage: string, text: string): Promise<void> {
+    return this.reportProgress({ runId, stage, text });
+  }
+}

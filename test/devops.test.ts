@@ -1,0 +1,194 @@
+/**
+ * The DevOps graph end to end (wrangler dev, a real executor, real Claude Code against a scripted
+ * loopback model, real ansible-playbook against an sshd on 127.0.0.1 registered as the server):
+ * an engineering run that passes its tests starts the deploy; the EnvAnalyzer sorts the
+ * variables (rules, then the model); the run waits for the one value only the user has; once it
+ * is set, Ansible deploys the tested commit, a health check from the executor passes, the
+ * deployment is recorded and `GET <url>/health` answers 200.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  claudeBinary,
+  type FakeAnthropic,
+  startFakeAnthropic,
+} from "../executor/test/support/fake-anthropic.ts";
+import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
+import { queryD1 } from "./support/d1.ts";
+import { Fleet, freePort } from "./support/fleet.ts";
+import { pipelineModel } from "./support/pipeline-model.ts";
+
+const TOKEN = "tok-user-provided-5d2e";
+const claude = claudeBinary();
+const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
+let fleet: Fleet;
+let sshd: Sshd;
+let repos: string;
+let deployRoot: string;
+let model: FakeAnthropic;
+
+type Step = { name: string; status: string; jobId: string | null; detail: Record<string, any> | null };
+const steps = async (id: string): Promise<Step[]> => (await fleet.call(`/runs/${id}/steps`)).items;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 150_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+const ENV_EXAMPLE_ADDITIONS = `
+# user: the token API clients send in the Authorization header
+SHORTENER_API_TOKEN=
+LINK_TTL_DAYS=`;
+
+beforeAll(async () => {
+  if (!claude || !ansible || !sshdAvailable()) return;
+  process.env.ORCHESTRATOR_CLAUDE_BIN = claude;
+  // The server runs services with this Node (as provisioning would install it), not the system's.
+  sshd = await startSshd({
+    sessionPath: `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+  });
+  repos = await mkdtemp(path.join(tmpdir(), "co-repos-"));
+  deployRoot = await mkdtemp(path.join(tmpdir(), "co-deploy-"));
+  model = await startFakeAnthropic(
+    pipelineModel(
+      { "Link Keeper": () => [`cat >> .env.example <<'EOF'${ENV_EXAMPLE_ADDITIONS}\nEOF`] },
+      { LINK_TTL_DAYS: { kind: "computed", value: "30" } },
+    ),
+  );
+  fleet = await Fleet.start(
+    { REPO_BASE_URL: pathToFileURL(repos).href, ANTHROPIC_BASE_URL: model.baseUrl },
+    { ANTHROPIC_API_KEY: "sk-ant-devops-test", DEPLOY_SSH_KEY: sshd.privateKey },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await fleet?.stop();
+  await model?.close();
+  await sshd?.stop();
+  for (const dir of [repos, deployRoot]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { timeout: 300_000 }, () => {
+  it("deploys the tested commit after asking for the one value only the user has", async () => {
+    const portStart = await freePort();
+    const server = await fleet.call("/servers", {
+      name: "local",
+      host: sshd.host,
+      sshPort: sshd.port,
+      sshUser: sshd.user,
+      memoryMb: 4096,
+      cpuCores: 2,
+      portRangeStart: portStart,
+      portRangeEnd: portStart + 20,
+      deployRoot,
+      serviceManager: "process",
+    });
+    expect(server.knownHosts).toBeNull();
+    await fleet.executor(2, {});
+    const project = await fleet.call("/projects", { name: "Link Keeper", description: "Keeps links." });
+    const engineering = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
+
+    // The engineering run passes and starts the deploy, which waits for the user's value.
+    const devops = await until("the deploy to wait", async () => {
+      const { items } = await fleet.call(`/projects/${project.id}/runs`);
+      const run = items.find((item: { kind: string }) => item.kind === "devops");
+      return run?.status === "waiting" ? run : undefined;
+    });
+    expect(await fleet.call(`/runs/${engineering.id}`)).toMatchObject({ status: "succeeded" });
+    const waiting = await steps(devops.id);
+    expect(waiting.map((step) => [step.name, step.status])).toEqual([
+      ["inspect", "succeeded"],
+      ["allocate", "succeeded"],
+      ["analyze env", "succeeded"],
+      ["secrets", "succeeded"],
+      ["secret SHORTENER_API_TOKEN", "running"],
+    ]);
+    const [, allocate, analyze, secrets] = waiting as [Step, Step, Step, Step];
+    expect(allocate.detail).toEqual({
+      server: "local",
+      port: portStart,
+      url: `http://127.0.0.1:${portStart}`,
+    });
+    // Rules first (the template's comments, well-known names), the model for what is left.
+    expect(analyze.detail).toEqual({
+      PORT: "infra (comment)",
+      PUBLIC_URL: "infra (comment)",
+      SESSION_SECRET: "generated (comment)",
+      SHORTENER_API_TOKEN: "user (comment)",
+      LINK_TTL_DAYS: "computed (model)",
+    });
+    expect(secrets.detail).toEqual({ generated: ["SESSION_SECRET"], asked: ["SHORTENER_API_TOKEN"] });
+    const classify = model.requests.filter((request) => request.body.includes("classify_env"));
+    expect(classify).toHaveLength(1);
+    expect(classify[0]?.body).toContain("LINK_TTL_DAYS");
+    expect(classify[0]?.body).not.toContain("SHORTENER_API_TOKEN");
+
+    // The user sets it; the run goes on by itself.
+    await fleet.call(`/projects/${project.id}/secrets/SHORTENER_API_TOKEN`, { value: TOKEN }, "PUT");
+    const run = await until("the deploy to finish", async () => {
+      const current = await fleet.call(`/runs/${devops.id}`);
+      return ["succeeded", "failed", "cancelled"].includes(current.status) ? current : undefined;
+    });
+    expect(run, run.error).toMatchObject({ status: "succeeded", error: null });
+    const timeline = await steps(devops.id);
+    expect(timeline.map((step) => [step.name, step.status]).slice(4)).toEqual([
+      ["secret SHORTENER_API_TOKEN", "succeeded"],
+      ["deploy", "succeeded"],
+      ["health", "succeeded"],
+    ]);
+
+    // The service answers, from the tested commit, with its environment.
+    const url = `http://127.0.0.1:${portStart}`;
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const [deployment] = await queryD1<{ status: string; url: string; commit_sha: string }>(
+      fleet.dir,
+      "SELECT status, url, commit_sha FROM deployments WHERE project_id = ?",
+      project.id,
+    );
+    const testedCommit = (await steps(engineering.id)).find((step) => step.name === "test 1")?.detail?.commit;
+    expect(deployment).toEqual({ status: "deployed", url, commit_sha: testedCommit });
+    expect(await fleet.call(`/projects/${project.id}`)).toMatchObject({ status: "deployed" });
+    const dotenv = await readFile(path.join(deployRoot, "link-keeper", "current", ".env"), "utf8");
+    expect(dotenv).toContain(`PORT='${portStart}'`);
+    expect(dotenv).toContain(`PUBLIC_URL='${url}'`);
+    expect(dotenv).toContain("LINK_TTL_DAYS='30'");
+    expect(dotenv).toContain(`SHORTENER_API_TOKEN='${TOKEN}'`);
+    expect(dotenv).toMatch(/SESSION_SECRET='[\w-]{43}'/);
+    // The server's host key was recorded on first contact (a hashed known_hosts line).
+    expect((await fleet.call(`/servers/${server.id}`)).knownHosts).toMatch(/^\|1\|\S+ ssh-ed25519 AAAA/);
+
+    // A redeploy asks nothing, keeps the port, pins the recorded host key, and supersedes the first.
+    const again = await fleet.call(`/projects/${project.id}/runs`, { kind: "devops" });
+    const second = await until("the redeploy", async () => {
+      const current = await fleet.call(`/runs/${again.id}`);
+      return ["succeeded", "failed", "cancelled"].includes(current.status) ? current : undefined;
+    });
+    expect(second, second.error).toMatchObject({ status: "succeeded" });
+    const redeploy = await steps(again.id);
+    expect(redeploy.find((step) => step.name === "secrets")?.detail).toEqual({ generated: [], asked: [] });
+    const deployJob = await fleet.job(redeploy.find((step) => step.name === "deploy")?.jobId as string);
+    expect((deployJob as unknown as { spec: { target: object } }).spec.target).toMatchObject({
+      acceptNewHostKey: false,
+    });
+    expect(
+      await queryD1<{ status: string }>(
+        fleet.dir,
+        "SELECT status FROM deployments WHERE project_id = ? ORDER BY created_at",
+        project.id,
+      ),
+    ).toEqual([{ status: "superseded" }, { status: "deployed" }]);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    // The generated secret was kept: the service got the same one again.
+    const redeployed = await readFile(path.join(deployRoot, "link-keeper", "current", ".env"), "utf8");
+    expect(redeployed.match(/SESSION_SECRET=.*/)?.[0]).toBe(dotenv.match(/SESSION_SECRET=.*/)?.[0]);
+  });
+});
