@@ -20,7 +20,7 @@ import {
 import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
 import { queryD1 } from "./support/d1.ts";
 import { Fleet, freePort } from "./support/fleet.ts";
-import { pipelineModel } from "./support/pipeline-model.ts";
+import { appendFile, pipelineModel } from "./support/pipeline-model.ts";
 
 const TOKEN = "tok-user-provided-5d2e";
 const claude = claudeBinary();
@@ -60,7 +60,7 @@ beforeAll(async () => {
   deployRoot = await mkdtemp(path.join(tmpdir(), "co-deploy-"));
   model = await startFakeAnthropic(
     pipelineModel(
-      { "Link Keeper": () => [`cat >> .env.example <<'EOF'${ENV_EXAMPLE_ADDITIONS}\nEOF`] },
+      { "Link Keeper": () => [appendFile(".env.example", ENV_EXAMPLE_ADDITIONS)] },
       { LINK_TTL_DAYS: { kind: "computed", value: "30" } },
     ),
   );

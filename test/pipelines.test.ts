@@ -21,7 +21,7 @@ import {
 } from "../executor/test/support/fake-anthropic.ts";
 import { queryD1 } from "./support/d1.ts";
 import { Fleet } from "./support/fleet.ts";
-import { pipelineModel, writeFile } from "./support/pipeline-model.ts";
+import { BUGGY_LINKS, FIXED_LINKS, LINKS_TEST, pipelineModel, writeFile } from "./support/pipeline-model.ts";
 
 const MODEL_KEY = "sk-ant-pipeline-canary-71c4";
 let fleet: Fleet;
@@ -45,29 +45,17 @@ async function runUntil(id: string, statuses: string[], timeoutMs = 120_000) {
 const finishedRun = (id: string) => runUntil(id, ["succeeded", "failed", "cancelled"]);
 const steps = async (id: string): Promise<Step[]> => (await fleet.call(`/runs/${id}/steps`)).items;
 
-const LINKS_TEST = `import assert from "node:assert/strict";
-import { test } from "node:test";
-import { shorten } from "../src/links.js";
-
-test("shorten gives a 6-character code", () => {
-  assert.equal(shorten("https://example.com", new Map()).length, 6);
-});`;
-const linksModule = (code: string) =>
-  `import { randomBytes } from "node:crypto";\n\nexport function shorten(url, store) {\n  const code = ${code};\n  store.set(code, url);\n  return code;\n}`;
-const BUGGY = linksModule("String(store.size)");
-const FIXED = linksModule('randomBytes(3).toString("hex")');
-
 /** The Developer's scripts: a shortener that fails its test once; one that needs the user's guidance. */
 const scripts = {
   "Link Shortener": (iteration: number) =>
     iteration === 1
-      ? [writeFile("src/links.js", BUGGY), writeFile("test/links.test.js", LINKS_TEST)]
-      : [writeFile("src/links.js", FIXED)],
+      ? [writeFile("src/links.js", BUGGY_LINKS), writeFile("test/links.test.js", LINKS_TEST)]
+      : [writeFile("src/links.js", FIXED_LINKS)],
   Stubborn: (iteration: number, prompt: string) =>
     iteration === 1
-      ? [writeFile("src/links.js", BUGGY), writeFile("test/links.test.js", LINKS_TEST)]
+      ? [writeFile("src/links.js", BUGGY_LINKS), writeFile("test/links.test.js", LINKS_TEST)]
       : prompt.includes("Guidance from the user: use six hex characters")
-        ? [writeFile("src/links.js", FIXED)]
+        ? [writeFile("src/links.js", FIXED_LINKS)]
         : [`echo "// attempt ${iteration}" >> src/links.js`],
 };
 

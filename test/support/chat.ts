@@ -2,18 +2,15 @@
  * A Worker under `wrangler dev` wired to a fake Telegram Bot API and a fake Anthropic Messages API,
  * both on 127.0.0.1, with helpers to send updates through the real webhook and wait for replies.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PATH } from "@codegen-orchestrator/shared";
 import {
   type FakeAnthropic,
   type Responder,
   startFakeAnthropic,
 } from "../../executor/test/support/fake-anthropic.ts";
-import { adminCall, startWorker, type Worker } from "../../scripts/local-stack.ts";
+import { adminCall, type Worker } from "../../scripts/local-stack.ts";
 import { FakeTelegram } from "./fake-telegram.ts";
-import { freePort } from "./fleet.ts";
+import { Fleet } from "./fleet.ts";
 
 export const BOT_TOKEN = "4242:test-bot-token";
 export const WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789";
@@ -28,28 +25,35 @@ export interface Sender {
 export class ChatHarness {
   readonly telegram: FakeTelegram;
   readonly model: FakeAnthropic;
-  readonly worker: Worker;
-  readonly dir: string;
+  /** The Worker (and executors, for tests that run pipelines). */
+  readonly fleet: Fleet;
   #updateId = 1;
   #messageId = 1;
 
-  private constructor(telegram: FakeTelegram, model: FakeAnthropic, worker: Worker, dir: string) {
+  private constructor(telegram: FakeTelegram, model: FakeAnthropic, fleet: Fleet) {
     this.telegram = telegram;
     this.model = model;
-    this.worker = worker;
-    this.dir = dir;
+    this.fleet = fleet;
   }
 
-  static async start(vars: Record<string, string> = {}): Promise<ChatHarness> {
-    const dir = await mkdtemp(path.join(tmpdir(), "co-chat-"));
+  /** The Worker as it runs now (a restart replaces it). */
+  get worker(): Worker {
+    return this.fleet.worker;
+  }
+
+  /** The Worker's state directory and the executors' data. */
+  get dir(): string {
+    return this.fleet.dir;
+  }
+
+  static async start(
+    vars: Record<string, string> = {},
+    secrets: Record<string, string> = {},
+  ): Promise<ChatHarness> {
     const telegram = await FakeTelegram.start(BOT_TOKEN);
     const model = await startFakeAnthropic(() => ({ text: "(no responder set)" }));
-    const worker = await startWorker({
-      port: await freePort(),
-      stateDir: path.join(dir, "state"),
-      inspectorPort: await freePort(),
-      output: "pipe",
-      vars: {
+    const fleet = await Fleet.start(
+      {
         TELEGRAM_API_ROOT: telegram.apiRoot,
         ANTHROPIC_BASE_URL: model.baseUrl,
         ADMIN_TELEGRAM_IDS: String(ADMIN_ID),
@@ -57,13 +61,15 @@ export class ChatHarness {
         STATUS_EDIT_INTERVAL_MS: "500",
         ...vars,
       },
-      secrets: {
+      {
         TELEGRAM_BOT_TOKEN: BOT_TOKEN,
         TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
         ANTHROPIC_API_KEY: "sk-ant-test-key",
+        ...secrets,
       },
-    });
-    return new ChatHarness(telegram, model, worker, dir);
+      "pipe",
+    );
+    return new ChatHarness(telegram, model, fleet);
   }
 
   /** How the model answers from now on. */
@@ -133,9 +139,8 @@ export class ChatHarness {
   }
 
   async stop(): Promise<void> {
-    await this.worker.stop("SIGKILL");
+    await this.fleet.stop();
     await Promise.all([this.telegram.close(), this.model.close()]);
-    await rm(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -34,6 +34,7 @@ export class Fleet {
   readonly #port: number;
   readonly #vars: Record<string, string>;
   #secrets: Record<string, string> | undefined;
+  #output: "ignore" | "pipe" = "ignore";
   readonly #daemons: ChildProcess[] = [];
   #counter = 0;
 
@@ -43,9 +44,15 @@ export class Fleet {
     this.#vars = vars;
   }
 
-  static async start(vars: Record<string, string> = {}, secrets?: Record<string, string>): Promise<Fleet> {
+  /** `output: "pipe"` keeps the Worker's output for `worker.output()`. */
+  static async start(
+    vars: Record<string, string> = {},
+    secrets?: Record<string, string>,
+    output: "ignore" | "pipe" = "ignore",
+  ): Promise<Fleet> {
     const fleet = new Fleet(await mkdtemp(path.join(tmpdir(), "co-fleet-")), await freePort(), vars);
     fleet.#secrets = secrets;
+    fleet.#output = output;
     await fleet.startWorker();
     return fleet;
   }
@@ -58,7 +65,7 @@ export class Fleet {
       inspectorPort: await freePort(),
       vars: this.#vars,
       ...(this.#secrets ? { secrets: this.#secrets } : {}),
-      output: "ignore",
+      output: this.#output,
     });
   }
 
@@ -70,9 +77,31 @@ export class Fleet {
   async executor(capacity: number, labels: Record<string, string>, graceMs?: number) {
     const name = `e${this.#counter++}`;
     const created = await this.call<{ executor: { id: string }; token: string }>("/executors", { name });
+    return this.#daemon(name, created.executor.id, created.token, capacity, labels, graceMs);
+  }
+
+  /** Starts an executor's daemon again (same id, token and data), e.g. after it was killed. */
+  restart(executor: {
+    name: string;
+    id: string;
+    token: string;
+    capacity: number;
+    labels: Record<string, string>;
+  }) {
+    return this.#daemon(executor.name, executor.id, executor.token, executor.capacity, executor.labels);
+  }
+
+  #daemon(
+    name: string,
+    id: string,
+    token: string,
+    capacity: number,
+    labels: Record<string, string>,
+    graceMs?: number,
+  ) {
     const daemon = startExecutor({
       origin: this.worker.origin,
-      token: created.token,
+      token,
       capacity,
       labels,
       dataDir: path.join(this.dir, name),
@@ -89,7 +118,7 @@ export class Fleet {
       output += chunk;
     });
     const exited = new Promise<number | null>((resolve) => daemon.once("exit", (code) => resolve(code)));
-    return { id: created.executor.id, daemon, exited, token: created.token, output: () => output };
+    return { name, id, capacity, labels, daemon, exited, token, output: () => output };
   }
 
   submit(

@@ -39,7 +39,7 @@ export function pipelineModel(scripts: DeveloperScripts, envClasses: EnvClasses 
           input: {
             name,
             description: `${name}: shortens links; GET /health answers 200.`,
-            modules: name === "Link Shortener" ? ["database"] : [],
+            modules: name.includes("Shortener") ? ["database"] : [],
             acceptance_criteria: ["GET /health answers 200", "POST /links returns a short code"],
           },
         },
@@ -60,5 +60,19 @@ export function pipelineModel(scripts: DeveloperScripts, envClasses: EnvClasses 
   };
 }
 
-/** Writes a file from the shell (a heredoc that keeps the content as it is). */
+/** Writes (or appends to) a file from the shell: a heredoc keeps the content as it is. */
 export const writeFile = (file: string, content: string) => `cat > ${file} <<'EOF'\n${content}\nEOF`;
+export const appendFile = (file: string, content: string) => `cat >> ${file} <<'EOF'\n${content}\nEOF`;
+
+// A link shortener's module and its test: the buggy code fails the test, the fixed one passes.
+export const LINKS_TEST = `import assert from "node:assert/strict";
+import { test } from "node:test";
+import { shorten } from "../src/links.js";
+
+test("shorten gives a 6-character code", () => {
+  assert.equal(shorten("https://example.com", new Map()).length, 6);
+});`;
+const linksModule = (code: string) =>
+  `import { randomBytes } from "node:crypto";\n\nexport function shorten(url, store) {\n  const code = ${code};\n  store.set(code, url);\n  return code;\n}`;
+export const BUGGY_LINKS = linksModule("String(store.size)");
+export const FIXED_LINKS = linksModule('randomBytes(3).toString("hex")');

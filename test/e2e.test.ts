@@ -1,0 +1,331 @@
+/**
+ * The product's acceptance test, on one machine: loopback servers speak the Telegram Bot API and
+ * the Anthropic Messages API (the PO agent, the Architect, the EnvAnalyzer and the real Claude
+ * Code CLI all talk to it); a local executor runs every job with process isolation; an sshd on
+ * 127.0.0.1 is the registered server; the default template.
+ *
+ * "I need a URL shortener with a health endpoint" → one clarifying question → the answer →
+ * project → scaffold pushed to a local bare repo → the agent changes the code → the tests fail on
+ * iteration 1 and pass on iteration 2 → allocation → one user-provided variable asked for → sent
+ * (and deleted from the chat) → Ansible deploy → health 200 → the URL in the chat, and
+ * `GET <url>/health` answers 200. A second variant kills the executor during the Developer step
+ * and restarts the Worker during the deploy: the run still ends deployed, no step done twice.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claudeBinary, type MessagesRequest } from "../executor/test/support/fake-anthropic.ts";
+import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
+import { stopGroup } from "../scripts/local-stack.ts";
+import { ChatHarness, eventually, lastUserText } from "./support/chat.ts";
+import { queryD1 } from "./support/d1.ts";
+import { freePort } from "./support/fleet.ts";
+import {
+  appendFile,
+  BUGGY_LINKS,
+  FIXED_LINKS,
+  LINKS_TEST,
+  pipelineModel,
+  writeFile,
+} from "./support/pipeline-model.ts";
+
+const claude = claudeBinary();
+const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
+const ready = Boolean(claude) && ansible && sshdAvailable();
+
+let chat: ChatHarness;
+let sshd: Sshd;
+let repos: string;
+let deployRoot: string;
+let nextUser = 7000;
+
+type Step = { name: string; status: string; jobId: string | null; detail: Record<string, any> | null };
+
+const USER_VARIABLE = `
+# user: the token API clients send in the Authorization header
+SHORTENER_API_TOKEN=`;
+
+/** The PO agent: one question, then the project and its engineering run; the pipeline's model otherwise. */
+function scriptedModel(): (request: MessagesRequest) => ReturnType<ReturnType<typeof pipelineModel>> {
+  const shortener = (iteration: number) =>
+    iteration === 1
+      ? [
+          writeFile("src/links.js", BUGGY_LINKS),
+          writeFile("test/links.test.js", LINKS_TEST),
+          appendFile(".env.example", USER_VARIABLE),
+        ]
+      : [writeFile("src/links.js", FIXED_LINKS)];
+  const pipeline = pipelineModel({
+    // Bob's agent takes a few seconds more on iteration 1: the test kills its executor meanwhile.
+    "Bob Shortener": (iteration) => (iteration === 1 ? ["sleep 5", ...shortener(1)] : shortener(iteration)),
+    Shortener: shortener,
+  });
+  return (request) => {
+    const tools = (request.tools ?? []) as { name: string }[];
+    if (!tools.some((tool) => tool.name === "ask_user")) return pipeline(request);
+    const last = lastUserText(request);
+    if (last.includes("I need a URL shortener"))
+      return {
+        tool: {
+          name: "ask_user",
+          input: { question: "Should short links expire?", options: ["Never", "After 30 days"] },
+        },
+      };
+    const created = last.includes('"status":"draft"') ? /"slug":"([a-z0-9-]*shortener)"/.exec(last) : null;
+    if (last === "After 30 days") {
+      const name = /my name is (\w+)/i.exec(JSON.stringify(request.messages))?.[1] ?? "URL";
+      return {
+        tool: {
+          name: "create_project",
+          input: {
+            name: `${name} Shortener`,
+            description: "Shortens URLs; links expire after 30 days; GET /health answers 200.",
+            modules: ["database"],
+          },
+        },
+      };
+    }
+    if (created) return { tool: { name: "start_engineering", input: { project: created[1] } } };
+    if (last.includes('"kind":"engineering"'))
+      return { text: "Building it now; I will keep you posted here." };
+    return { text: "OK." };
+  };
+}
+
+beforeAll(async () => {
+  if (!ready) return;
+  process.env.ORCHESTRATOR_CLAUDE_BIN = claude ?? "";
+  sshd = await startSshd({
+    sessionPath: `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+  });
+  repos = await mkdtemp(path.join(tmpdir(), "co-e2e-repos-"));
+  deployRoot = await mkdtemp(path.join(tmpdir(), "co-e2e-deploy-"));
+  chat = await ChatHarness.start(
+    { REPO_BASE_URL: pathToFileURL(repos).href, STATUS_EDIT_INTERVAL_MS: "200" },
+    { DEPLOY_SSH_KEY: sshd.privateKey },
+  );
+  chat.respond(scriptedModel());
+  const portStart = await freePort();
+  await chat.api("/servers", {
+    name: "local",
+    host: sshd.host,
+    sshPort: sshd.port,
+    sshUser: sshd.user,
+    memoryMb: 4096,
+    cpuCores: 2,
+    portRangeStart: portStart,
+    portRangeEnd: portStart + 20,
+    deployRoot,
+    serviceManager: "process",
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await chat?.stop();
+  await sshd?.stop();
+  for (const dir of [repos, deployRoot]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function member(name: string) {
+  const id = nextUser++;
+  const user = await chat.api<{ id: string }>("/users", { name, telegramId: id });
+  return { id, first_name: name, userId: user.id };
+}
+
+const texts = (chatId: number) =>
+  chat.telegram.calls
+    .filter(
+      (call) => call.payload.chat_id === chatId && ["sendMessage", "editMessageText"].includes(call.method),
+    )
+    .map((call) => String(call.payload.text));
+const waitFor = (chatId: number, part: string, timeoutMs = 240_000) =>
+  eventually(() => texts(chatId).find((text) => text.includes(part)), part, timeoutMs);
+
+async function runsOf(projectId: string): Promise<{ id: string; kind: string; status: string }[]> {
+  return (await chat.api(`/projects/${projectId}/runs`)).items;
+}
+const steps = async (runId: string): Promise<Step[]> => (await chat.api(`/runs/${runId}/steps`)).items;
+
+/** Polls (bounded) until `probe` gives a value. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The conversation up to the secret request: returns the user, the project and both runs' ids. */
+async function converse(name: string) {
+  const user = await member(name);
+  await chat.say(user, `Hi, my name is ${name}. I need a URL shortener with a health endpoint`);
+  await waitFor(user.id, "Should short links expire?", 30_000);
+  const question = chat.telegram
+    .sent("sendMessage", user.id)
+    .find((call) => String(call.payload.text).includes("expire"));
+  await chat.press(user, "ans:1", question?.result.message_id);
+  await waitFor(user.id, "Building it now", 30_000);
+  const projects = (await chat.api(`/projects?ownerId=${user.userId}`)).items;
+  expect(projects).toHaveLength(1);
+  return { user, project: projects[0] as { id: string; slug: string } };
+}
+
+async function sendSecret(user: { id: number; first_name: string }, value: string) {
+  await waitFor(user.id, "Please send the value of <code>SHORTENER_API_TOKEN</code>");
+  const sent = await chat.say(user, value);
+  // The value's message is deleted from the chat, and the bot confirms by name.
+  await eventually(
+    () =>
+      chat.telegram.sent("deleteMessage", user.id).some((call) => call.payload.message_id === sent.messageId),
+    "the secret's message deleted",
+  );
+}
+
+const names = (timeline: Step[]) => timeline.map((step) => step.name);
+
+describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeout: 600_000 }, () => {
+  it("builds, tests (failing once), deploys with the user's value, and sends the URL", async () => {
+    const executor = await chat.fleet.executor(2, {});
+    const { user, project } = await converse("Ada");
+    const token = "tok-e2e-canary-1f9b27";
+    await sendSecret(user, token);
+    const live = await waitFor(user.id, "is live: ");
+    const url = /is live: (http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] as string;
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+
+    // The runs, their timelines, the deployment, from the database.
+    const [devops, engineering] = await runsOf(project.id);
+    expect([engineering?.kind, engineering?.status, devops?.kind, devops?.status]).toEqual([
+      "engineering",
+      "succeeded",
+      "devops",
+      "succeeded",
+    ]);
+    const built = await steps(engineering?.id as string);
+    expect(built.map((step) => [step.name, step.status])).toEqual([
+      ["architect", "succeeded"],
+      ["prepare", "succeeded"],
+      ["develop 1", "succeeded"],
+      ["test 1", "succeeded"],
+      ["develop 2", "succeeded"],
+      ["test 2", "succeeded"],
+    ]);
+    expect(built.map((step) => step.detail?.passed)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      false,
+      undefined,
+      true,
+    ]);
+    const deployed = await steps(devops?.id as string);
+    expect(names(deployed)).toEqual([
+      "inspect",
+      "allocate",
+      "analyze env",
+      "secrets",
+      "secret SHORTENER_API_TOKEN",
+      "deploy",
+      "health",
+    ]);
+    const tested = built[5]?.detail?.commit;
+    const [deployment] = await queryD1<{ status: string; url: string; commit_sha: string }>(
+      chat.dir,
+      "SELECT status, url, commit_sha FROM deployments WHERE project_id = ?",
+      project.id,
+    );
+    expect(deployment).toEqual({ status: "deployed", url, commit_sha: tested });
+    expect(live).toContain(`Commit ${String(tested).slice(0, 12)}`);
+
+    // The transcript: the question, both runs' status messages (edited in place), the secret flow.
+    const transcript = texts(user.id);
+    const order = [
+      "Should short links expire?",
+      "Building it now",
+      "Tests pass after 2 iteration(s)",
+      "Please send the value of <code>SHORTENER_API_TOKEN</code>",
+      "is live: ",
+    ].map((part) => transcript.findIndex((text) => text.includes(part)));
+    expect(order.every((index, i) => index >= 0 && (i === 0 || index > (order[i - 1] as number)))).toBe(true);
+    // The value went nowhere but D1 (sealed) and the service: not to the model, not back to the chat.
+    expect(chat.model.requests.some((request) => request.body.includes(token))).toBe(false);
+    expect(
+      chat.telegram.calls
+        .filter((call) => call.method !== "getUpdates")
+        .some((call) =>
+          call.method !== "sendMessage" || call.payload.chat_id !== user.id
+            ? false
+            : String(call.payload.text).includes(token),
+        ),
+    ).toBe(false);
+    expect(chat.worker.output()).not.toContain(token);
+    await stopGroup(executor.daemon, "SIGKILL");
+  });
+
+  it("survives the executor killed during the Developer step and the Worker restarted during the deploy", async () => {
+    const first = await chat.fleet.executor(2, {});
+    const { user, project } = await converse("Bob");
+    const engineeringId = (await runsOf(project.id))[0]?.id as string;
+
+    // Kill the executor while the agent works on iteration 1, then start it again (same id and data).
+    const developing = await until("develop 1 to run", async () => {
+      const step = (await steps(engineeringId)).find((item) => item.name === "develop 1");
+      if (!step?.jobId) return undefined;
+      const job = await chat.fleet.job(step.jobId);
+      return job.status === "running" ? job : undefined;
+    });
+    await stopGroup(first.daemon, "SIGKILL");
+    const second = await chat.fleet.restart(first);
+
+    await sendSecret(user, "tok-e2e-second-55aa");
+    // Restart the Worker while the deploy job runs.
+    const devopsId = await until("the deploy to run", async () => {
+      const devops = (await runsOf(project.id)).find((run) => run.kind === "devops");
+      const step = devops && (await steps(devops.id)).find((item) => item.name === "deploy");
+      return step?.status === "running" ? devops?.id : undefined;
+    });
+    await chat.worker.stop("SIGKILL");
+    await chat.fleet.startWorker();
+
+    const live = await waitFor(user.id, "is live: ");
+    const url = /is live: (http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] as string;
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect(await chat.api(`/runs/${devopsId}`)).toMatchObject({ status: "succeeded" });
+
+    // No step twice: one row per step, the develop job retried as attempt 2 (not a twin), the
+    // deploy job once, three commits (scaffold, two iterations).
+    const built = await steps(engineeringId);
+    expect(names(built)).toEqual(["architect", "prepare", "develop 1", "test 1", "develop 2", "test 2"]);
+    expect(built[2]?.jobId).toBe(developing.id);
+    expect(await chat.fleet.job(developing.id)).toMatchObject({ status: "succeeded", attempt: 2 });
+    const deployedSteps = await steps(devopsId);
+    expect(names(deployedSteps)).toEqual([
+      "inspect",
+      "allocate",
+      "analyze env",
+      "secrets",
+      "secret SHORTENER_API_TOKEN",
+      "deploy",
+      "health",
+    ]);
+    const deployJob = await chat.fleet.job(deployedSteps[5]?.jobId as string);
+    expect(deployJob).toMatchObject({ status: "succeeded", attempt: 1 });
+    const bare = path.join(repos, `${project.slug}.git`);
+    const log = spawnSync("git", ["-C", bare, "log", "--format=%s", "main"], {
+      encoding: "utf8",
+    }).stdout.trim();
+    expect(log.split("\n")).toHaveLength(3);
+    const deployments = await queryD1<{ status: string }>(
+      chat.dir,
+      "SELECT status FROM deployments WHERE project_id = ?",
+      project.id,
+    );
+    expect(deployments).toEqual([{ status: "deployed" }]);
+    await stopGroup(second.daemon, "SIGKILL");
+  });
+});
