@@ -17,20 +17,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claudeBinary, type MessagesRequest } from "../executor/test/support/fake-anthropic.ts";
+import { claudeBinary } from "../executor/test/support/fake-anthropic.ts";
 import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
 import { stopGroup } from "../scripts/local-stack.ts";
-import { ChatHarness, eventually, lastUserText } from "./support/chat.ts";
+import { ChatHarness, eventually } from "./support/chat.ts";
 import { queryD1 } from "./support/d1.ts";
+import { stopDeployedServices } from "./support/deployed.ts";
 import { freePort } from "./support/fleet.ts";
-import {
-  appendFile,
-  BUGGY_LINKS,
-  FIXED_LINKS,
-  LINKS_TEST,
-  pipelineModel,
-  writeFile,
-} from "./support/pipeline-model.ts";
+import { SERVER_PATH, shortenerScenario } from "./support/scenario.ts";
 
 const claude = claudeBinary();
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
@@ -44,70 +38,17 @@ let nextUser = 7000;
 
 type Step = { name: string; status: string; jobId: string | null; detail: Record<string, any> | null };
 
-const USER_VARIABLE = `
-# user: the token API clients send in the Authorization header
-SHORTENER_API_TOKEN=`;
-
-/** The PO agent: one question, then the project and its engineering run; the pipeline's model otherwise. */
-function scriptedModel(): (request: MessagesRequest) => ReturnType<ReturnType<typeof pipelineModel>> {
-  const shortener = (iteration: number) =>
-    iteration === 1
-      ? [
-          writeFile("src/links.js", BUGGY_LINKS),
-          writeFile("test/links.test.js", LINKS_TEST),
-          appendFile(".env.example", USER_VARIABLE),
-        ]
-      : [writeFile("src/links.js", FIXED_LINKS)];
-  const pipeline = pipelineModel({
-    // Bob's agent takes a few seconds more on iteration 1: the test kills its executor meanwhile.
-    "Bob Shortener": (iteration) => (iteration === 1 ? ["sleep 5", ...shortener(1)] : shortener(iteration)),
-    Shortener: shortener,
-  });
-  return (request) => {
-    const tools = (request.tools ?? []) as { name: string }[];
-    if (!tools.some((tool) => tool.name === "ask_user")) return pipeline(request);
-    const last = lastUserText(request);
-    if (last.includes("I need a URL shortener"))
-      return {
-        tool: {
-          name: "ask_user",
-          input: { question: "Should short links expire?", options: ["Never", "After 30 days"] },
-        },
-      };
-    const created = last.includes('"status":"draft"') ? /"slug":"([a-z0-9-]*shortener)"/.exec(last) : null;
-    if (last === "After 30 days") {
-      const name = /my name is (\w+)/i.exec(JSON.stringify(request.messages))?.[1] ?? "URL";
-      return {
-        tool: {
-          name: "create_project",
-          input: {
-            name: `${name} Shortener`,
-            description: "Shortens URLs; links expire after 30 days; GET /health answers 200.",
-            modules: ["database"],
-          },
-        },
-      };
-    }
-    if (created) return { tool: { name: "start_engineering", input: { project: created[1] } } };
-    if (last.includes('"kind":"engineering"'))
-      return { text: "Building it now; I will keep you posted here." };
-    return { text: "OK." };
-  };
-}
-
 beforeAll(async () => {
   if (!ready) return;
   process.env.ORCHESTRATOR_CLAUDE_BIN = claude ?? "";
-  sshd = await startSshd({
-    sessionPath: `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-  });
+  sshd = await startSshd({ sessionPath: SERVER_PATH });
   repos = await mkdtemp(path.join(tmpdir(), "co-e2e-repos-"));
   deployRoot = await mkdtemp(path.join(tmpdir(), "co-e2e-deploy-"));
   chat = await ChatHarness.start(
     { REPO_BASE_URL: pathToFileURL(repos).href, STATUS_EDIT_INTERVAL_MS: "200" },
     { DEPLOY_SSH_KEY: sshd.privateKey },
   );
-  chat.respond(scriptedModel());
+  chat.respond(shortenerScenario());
   const portStart = await freePort();
   await chat.api("/servers", {
     name: "local",
@@ -124,6 +65,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  if (deployRoot) stopDeployedServices(deployRoot);
   await chat?.stop();
   await sshd?.stop();
   for (const dir of [repos, deployRoot]) if (dir) await rm(dir, { recursive: true, force: true });

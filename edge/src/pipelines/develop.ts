@@ -147,6 +147,9 @@ export function summarizeDevelop(output: AgentResult) {
       turns: output.turns,
       session: output.sessionId,
     },
-    costUsd: output.costUsd ?? 0,
+    cost: {
+      usd: output.costUsd ?? 0,
+      usage: { input_tokens: output.usage?.inputTokens ?? 0, output_tokens: output.usage?.outputTokens ?? 0 },
+    },
   };
 }

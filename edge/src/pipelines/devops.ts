@@ -42,6 +42,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
       instanceId: event.instanceId,
       workflow: "DEVOPS_WORKFLOW",
       runId,
+      projectId,
     };
     const fail = (error: string) => this.#finish(step, runId, "failed", error);
 
@@ -205,7 +206,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
       await markFinished(db, runId, "succeeded");
       return runCost(db, projectId, runId);
     });
-    const text = `🚀 ${project.name} is live: ${placement.url}\nCommit ${commit.slice(0, 12)} · this deploy cost $${cost.run.toFixed(4)} (the project so far: $${cost.project.toFixed(4)})`;
+    const text = `🚀 ${project.name} is live: ${placement.url}\nCommit ${commit.slice(0, 12)} · model and agent costs so far $${cost.project.toFixed(4)} (this deploy $${cost.run.toFixed(4)})`;
     await this.#progress(runId, "end", text);
     return { runId, status: "succeeded", url: placement.url, commit };
   }

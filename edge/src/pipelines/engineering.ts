@@ -52,6 +52,7 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
       instanceId: event.instanceId,
       workflow: "ENGINEERING_WORKFLOW",
       runId,
+      projectId,
     };
     const project = await step.do("start", async () => {
       const db = database(this.env.DB);

@@ -11,6 +11,7 @@
 import type { WorkflowStep } from "cloudflare:workers";
 import type { JobKind, JobOutput, JobSpec } from "@codegen-orchestrator/shared";
 import { database } from "../db/client.ts";
+import { costInsert } from "../domain/costs.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import { jobEventType, type WorkflowBinding } from "../executors/job-events.ts";
@@ -23,6 +24,8 @@ export interface Pipeline {
   instanceId: string;
   workflow: WorkflowBinding;
   runId: string;
+  /** The run's project: what a job's own cost (an agent's) is booked to. */
+  projectId: string;
 }
 
 export interface JobRequest<K extends JobKind> {
@@ -32,8 +35,11 @@ export interface JobRequest<K extends JobKind> {
   timeoutMs?: number;
   /** The job's secret environment: references, resolved by the hub when it sends the job. */
   secrets?: Record<string, JobSecretRef>;
-  /** What the timeline shows of a finished job (and its cost), from its output. */
-  summarize?: (output: JobOutput<K>) => { detail: Record<string, unknown>; costUsd?: number };
+  /** What the timeline shows of a finished job, and what it cost (an agent's model use), from its output. */
+  summarize?: (output: JobOutput<K>) => {
+    detail: Record<string, unknown>;
+    cost?: { usd: number; usage: { input_tokens: number; output_tokens: number } };
+  };
 }
 
 export interface JobOutcome<K extends JobKind> {
@@ -89,13 +95,23 @@ export async function jobStep<K extends JobKind>(
     const error = job?.error ?? null;
     const result = job?.result ?? null;
     const summary = result && request.summarize ? request.summarize(parseOutput<K>(result)) : null;
+    const db = database(env.DB);
+    const cost = summary?.cost;
+    if (cost && cost.usd > 0)
+      await costInsert(db, {
+        source: name,
+        amountUsd: cost.usd,
+        usage: cost.usage,
+        projectId: pipeline.projectId,
+        runId,
+      });
     await endStep(
-      database(env.DB),
+      db,
       runId,
       name,
       status === "succeeded" ? "succeeded" : "failed",
       { jobStatus: status, ...summary?.detail, ...(error ? { error: error.slice(0, 500) } : {}) },
-      summary?.costUsd ?? 0,
+      cost?.usd ?? 0,
     );
     return { status: status as string, result, error };
   });

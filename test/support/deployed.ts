@@ -1,0 +1,12 @@
+/** The services deploy_project started under a deploy root (process manager): stopped after a test. */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+
+export function stopDeployedServices(deployRoot: string): void {
+  if (!existsSync(deployRoot)) return;
+  for (const project of readdirSync(deployRoot)) {
+    const control = path.join(deployRoot, project, "bin", "co-app-ctl");
+    if (existsSync(control)) spawnSync("/bin/sh", [control, "stop"], { stdio: "ignore", timeout: 30_000 });
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The acceptance scenario's simulated model (shared by the end-to-end test and `npm run demo`):
+ * the Product-Owner agent asks one question, then creates "<name> Shortener" and starts its
+ * engineering run; the Architect, the EnvAnalyzer and the Developer (the real Claude Code CLI,
+ * scripted through its Bash tool) answer as in test/support/pipeline-model.ts. The shortener's
+ * iteration 1 fails its new test and adds one user-provided variable; iteration 2 passes.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { claudeBinary, type Responder } from "../../executor/test/support/fake-anthropic.ts";
+import { sshdAvailable, startSshd } from "../../executor/test/support/sshd.ts";
+import { ChatHarness, lastUserText } from "./chat.ts";
+import { stopDeployedServices } from "./deployed.ts";
+import { freePort } from "./fleet.ts";
+import {
+  appendFile,
+  BUGGY_LINKS,
+  FIXED_LINKS,
+  LINKS_TEST,
+  pipelineModel,
+  writeFile,
+} from "./pipeline-model.ts";
+
+/** PATH on the test server: this Node (as provisioning would install one) and the system's tools. */
+export const SERVER_PATH = `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+
+export const USER_VARIABLE = `
+# user: the token API clients send in the Authorization header
+SHORTENER_API_TOKEN=`;
+
+/** The PO agent: one question, then the project and its engineering run; the pipeline's model otherwise. */
+export function shortenerScenario(): Responder {
+  const shortener = (iteration: number) =>
+    iteration === 1
+      ? [
+          writeFile("src/links.js", BUGGY_LINKS),
+          writeFile("test/links.test.js", LINKS_TEST),
+          appendFile(".env.example", USER_VARIABLE),
+        ]
+      : [writeFile("src/links.js", FIXED_LINKS)];
+  const pipeline = pipelineModel({
+    // Bob's agent takes a few seconds more on iteration 1: the test kills its executor meanwhile.
+    "Bob Shortener": (iteration) => (iteration === 1 ? ["sleep 5", ...shortener(1)] : shortener(iteration)),
+    Shortener: shortener,
+  });
+  return (request) => {
+    const tools = (request.tools ?? []) as { name: string }[];
+    if (!tools.some((tool) => tool.name === "ask_user")) return pipeline(request);
+    const last = lastUserText(request);
+    if (last.includes("I need a URL shortener"))
+      return {
+        tool: {
+          name: "ask_user",
+          input: { question: "Should short links expire?", options: ["Never", "After 30 days"] },
+        },
+      };
+    const created = last.includes('"status":"draft"') ? /"slug":"([a-z0-9-]*shortener)"/.exec(last) : null;
+    if (last === "After 30 days") {
+      const name = /my name is (\w+)/i.exec(JSON.stringify(request.messages))?.[1] ?? "URL";
+      return {
+        tool: {
+          name: "create_project",
+          input: {
+            name: `${name} Shortener`,
+            description: "Shortens URLs; links expire after 30 days; GET /health answers 200.",
+            modules: ["database"],
+          },
+        },
+      };
+    }
+    if (created) return { tool: { name: "start_engineering", input: { project: created[1] } } };
+    if (last.includes('"kind":"engineering"'))
+      return { text: "Building it now; I will keep you posted here." };
+    return { text: "OK." };
+  };
+}
+
+/** Everything the scenario runs on: the Worker with its simulated Telegram and model, an sshd registered as a server, an executor. */
+export interface ScenarioStack {
+  chat: ChatHarness;
+  executor: Awaited<ReturnType<ChatHarness["fleet"]["executor"]>>;
+  repos: string;
+  stop(): Promise<void>;
+}
+
+export async function startScenarioStack(vars: Record<string, string> = {}): Promise<ScenarioStack> {
+  process.env.ORCHESTRATOR_CLAUDE_BIN ??= claudeBinary() ?? "";
+  const sshd = await startSshd({ sessionPath: SERVER_PATH });
+  const repos = await mkdtemp(path.join(tmpdir(), "co-scenario-repos-"));
+  const deployRoot = await mkdtemp(path.join(tmpdir(), "co-scenario-deploy-"));
+  const chat = await ChatHarness.start(
+    { REPO_BASE_URL: pathToFileURL(repos).href, STATUS_EDIT_INTERVAL_MS: "300", ...vars },
+    { DEPLOY_SSH_KEY: sshd.privateKey },
+  );
+  chat.respond(shortenerScenario());
+  const portStart = await freePort();
+  await chat.api("/servers", {
+    name: "local",
+    host: sshd.host,
+    sshPort: sshd.port,
+    sshUser: sshd.user,
+    memoryMb: 4096,
+    cpuCores: 2,
+    portRangeStart: portStart,
+    portRangeEnd: portStart + 20,
+    deployRoot,
+    serviceManager: "process",
+  });
+  const executor = await chat.fleet.executor(2, {});
+  return {
+    chat,
+    executor,
+    repos,
+    stop: async () => {
+      stopDeployedServices(deployRoot);
+      await chat.stop();
+      await sshd.stop();
+      await rm(repos, { recursive: true, force: true });
+      await rm(deployRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the scenario needs on this machine that npm does not install; empty when all is there. */
+export function missingTools(): string[] {
+  const missing: string[] = [];
+  if (!claudeBinary()) missing.push("the Claude Code CLI (npm ci installs it)");
+  if (spawnSync("ansible-playbook", ["--version"]).status !== 0)
+    missing.push("ansible-playbook (apt-get install ansible-core)");
+  if (!sshdAvailable()) missing.push("sshd (apt-get install openssh-server)");
+  return missing;
+}
