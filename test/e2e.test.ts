@@ -24,7 +24,7 @@ import { ChatHarness, eventually } from "./support/chat.ts";
 import { queryD1 } from "./support/d1.ts";
 import { stopDeployedServices } from "./support/deployed.ts";
 import { freePort } from "./support/fleet.ts";
-import { SERVER_PATH, shortenerScenario } from "./support/scenario.ts";
+import { CY_GUIDANCE, SERVER_PATH, shortenerScenario } from "./support/scenario.ts";
 
 const claude = claudeBinary();
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
@@ -206,6 +206,62 @@ describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeou
         ),
     ).toBe(false);
     expect(chat.worker.output()).not.toContain(token);
+    await stopGroup(executor.daemon, "SIGKILL");
+  });
+
+  it("asks after three failing iterations, with buttons, and goes on with the user's guidance", async () => {
+    const executor = await chat.fleet.executor(2, {});
+    const { user, project } = await converse("Cy");
+    const engineeringId = (await runsOf(project.id))[0]?.id as string;
+    // Three failing iterations (the default limit), then the question with its three buttons.
+    await waitFor(user.id, "The tests still fail.");
+    const asked = chat.telegram
+      .sent("sendMessage", user.id)
+      .find((call) => String(call.payload.text).includes("The tests still fail."));
+    const keyboard = (asked?.payload.reply_markup?.inline_keyboard ?? []).flat();
+    expect(keyboard.map((button: { text: string; callback_data: string }) => button.callback_data)).toEqual([
+      `dec:r:${engineeringId}`,
+      `dec:d:${engineeringId}`,
+      `dec:s:${engineeringId}`,
+    ]);
+    expect(await chat.api(`/runs/${engineeringId}`)).toMatchObject({ status: "waiting" });
+    await chat.press(user, `dec:r:${engineeringId}`, asked?.result.message_id);
+    await waitFor(user.id, "What should the developer do differently?");
+    await chat.say(user, CY_GUIDANCE);
+    await waitFor(user.id, "Retrying with your guidance.");
+    // A second press on the old question is refused: it was answered.
+    await chat.press(user, `dec:d:${engineeringId}`, asked?.result.message_id);
+    await eventually(
+      () =>
+        chat.telegram
+          .sent("answerCallbackQuery")
+          .some((call) => String(call.payload.text).includes("not waiting")),
+      "the refusal",
+    );
+
+    await sendSecret(user, "tok-e2e-third-77cd");
+    const live = await waitFor(user.id, "is live: ");
+    const url = /is live: (http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] as string;
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const built = await steps(engineeringId);
+    expect(names(built)).toEqual([
+      "architect",
+      "prepare",
+      "develop 1",
+      "test 1",
+      "develop 2",
+      "test 2",
+      "develop 3",
+      "test 3",
+      "decision 1",
+      "develop 4",
+      "test 4",
+    ]);
+    expect(built.find((step) => step.name === "decision 1")?.detail).toMatchObject({
+      choice: "retry",
+      guidance: true,
+    });
+    expect(built.at(-1)?.detail).toMatchObject({ passed: true });
     await stopGroup(executor.daemon, "SIGKILL");
   });
 

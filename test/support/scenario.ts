@@ -27,6 +27,9 @@ import {
 /** PATH on the test server: this Node (as provisioning would install one) and the system's tools. */
 export const SERVER_PATH = `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 
+/** What Cy tells the Developer after three failing iterations. */
+export const CY_GUIDANCE = "codes are six hex characters from randomBytes(3)";
+
 export const USER_VARIABLE = `
 # user: the token API clients send in the Authorization header
 SHORTENER_API_TOKEN=`;
@@ -44,6 +47,13 @@ export function shortenerScenario(): Responder {
   const pipeline = pipelineModel({
     // Bob's agent takes a few seconds more on iteration 1: the test kills its executor meanwhile.
     "Bob Shortener": (iteration) => (iteration === 1 ? ["sleep 5", ...shortener(1)] : shortener(iteration)),
+    // Cy's agent cannot fix it alone: it does, once the user says how.
+    "Cy Shortener": (iteration, prompt) =>
+      iteration === 1
+        ? shortener(1)
+        : prompt.includes(`Guidance from the user: ${CY_GUIDANCE}`)
+          ? shortener(2)
+          : [`echo "// attempt ${iteration}" >> src/links.js`],
     Shortener: shortener,
   });
   return (request) => {
