@@ -1,9 +1,10 @@
 /** Cron housekeeping (see `[triggers]` in wrangler.toml). Each task is idempotent. */
-import { and, isNotNull, isNull, lte } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, lte } from "drizzle-orm";
 import { auditInsert } from "./api/audit.ts";
 import { database } from "./db/client.ts";
-import { apiKeys } from "./db/schema.ts";
+import { apiKeys, runs } from "./db/schema.ts";
 import type { Env } from "./env.ts";
+import { launchRun } from "./pipelines/launch.ts";
 
 /** Marks keys past their expiry as revoked, so listings and the audit log say so plainly. */
 export async function revokeExpiredKeys(env: Env, now = new Date()): Promise<number> {
@@ -23,7 +24,38 @@ export async function revokeExpiredKeys(env: Env, now = new Date()): Promise<num
   return expired.length;
 }
 
+/** A run recorded but never launched (its launch failed) is launched again once it is this old. */
+const LAUNCH_GRACE_MS = 60_000;
+
+/** Launches runs left `queued` without a workflow instance (a failed launch); each launch is idempotent. */
+export async function relaunchQueuedRuns(env: Env, now = new Date()): Promise<number> {
+  const db = database(env.DB);
+  const stranded = await db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        eq(runs.status, "queued"),
+        isNull(runs.workflowInstanceId),
+        lte(runs.createdAt, new Date(now.getTime() - LAUNCH_GRACE_MS)),
+      ),
+    )
+    .limit(50);
+  let launched = 0;
+  for (const run of stranded) {
+    try {
+      await launchRun(env, db, run);
+      launched++;
+    } catch (err) {
+      console.error(JSON.stringify({ task: "relaunchQueuedRuns", runId: run.id, error: String(err) }));
+    }
+  }
+  return launched;
+}
+
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   const revoked = await revokeExpiredKeys(env);
   if (revoked > 0) console.log(JSON.stringify({ task: "revokeExpiredKeys", revoked }));
+  const relaunched = await relaunchQueuedRuns(env);
+  if (relaunched > 0) console.log(JSON.stringify({ task: "relaunchQueuedRuns", relaunched }));
 }

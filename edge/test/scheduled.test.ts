@@ -1,7 +1,8 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { newId } from "../src/ids.ts";
 import worker from "../src/index.ts";
-import { createUser, expectStatus } from "./helpers.ts";
+import { createProject, createUser, expectStatus } from "./helpers.ts";
 
 describe("cron housekeeping", () => {
   it("revokes keys past their expiry and records it in the audit log", async () => {
@@ -27,5 +28,38 @@ describe("cron housekeeping", () => {
       .bind(created.id)
       .all();
     expect(audit.results).toContainEqual({ actor_id: null, action: "api_key.expire" });
+  });
+
+  it("launches a run whose launch failed (left queued without a workflow), once it is a minute old", async () => {
+    const member = await createUser();
+    const project = await createProject(member.key, { repoUrl: "https://git.example.test/stranded.git" });
+    // As if its launch had failed: recorded, still queued, no instance, older than the grace period.
+    const stranded = (id: string, projectId: string, createdAt: number) =>
+      env.DB.prepare(
+        "insert into runs (id, project_id, kind, status, created_at) values (?, ?, 'devops', 'queued', ?)",
+      )
+        .bind(id, projectId, createdAt)
+        .run();
+    const run = { id: newId() };
+    await stranded(run.id, project.id, Date.now() - 120_000);
+    const other = await createProject(member.key, { repoUrl: "https://git.example.test/fresh.git" });
+    const fresh = { id: newId() };
+    await stranded(fresh.id, other.id, Date.now());
+
+    await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env);
+
+    const instance = async (id: string) =>
+      (
+        await env.DB.prepare("select workflow_instance_id as w from runs where id = ?")
+          .bind(id)
+          .first<{ w: string | null }>()
+      )?.w;
+    expect(await instance(run.id)).toBe(run.id);
+    // Launched again, it goes on: its workflow starts and waits for its first job (no executor here).
+    await expect
+      .poll(async () => (await expectStatus(200, `/runs/${run.id}`, { key: member.key })).status)
+      .toBe("running");
+    // A run just created is left to its own launch.
+    expect(await instance(fresh.id)).toBeNull();
   });
 });

@@ -12,3 +12,5 @@ export function hubConfig(env: Env) {
     defaultTimeoutMs: positive(env.JOB_DEFAULT_TIMEOUT_MS, 30 * 60_000),
   };
 }
+
+export type HubConfig = ReturnType<typeof hubConfig>;
