@@ -3,7 +3,26 @@
  * with a session. Unattended but not unbounded: `acceptEdits` plus an explicit tool list (as root,
  * Claude Code refuses to skip permissions outside a sandbox, and it should).
  */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
 import { type Adapter, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
+
+/**
+ * The Claude Code binary npm installed with this project (its platform package; the wrapper
+ * package's postinstall is not run), or null. A host's own `claude` is used when this is absent.
+ */
+export function bundledClaudeBinary(): string | null {
+  try {
+    const manifest = createRequire(import.meta.url).resolve(
+      `@anthropic-ai/claude-code-${process.platform}-${process.arch}/package.json`,
+    );
+    const binary = path.join(path.dirname(manifest), "claude");
+    return existsSync(binary) ? binary : null;
+  } catch {
+    return null;
+  }
+}
 
 export const CLAUDE_DEFAULT_TOOLS = ["Bash", "Edit", "MultiEdit", "Write", "Read", "Glob", "Grep", "LS"];
 
@@ -23,7 +42,11 @@ export const claudeCode: Adapter = {
       ...(spec.maxTurns ? ["--max-turns", String(spec.maxTurns)] : []),
     ];
     return {
-      command: agentBinary(invocation, "claude", "ORCHESTRATOR_CLAUDE_BIN"),
+      command: agentBinary(
+        invocation,
+        invocation.spec.isolation === "process" ? (bundledClaudeBinary() ?? "claude") : "claude",
+        "ORCHESTRATOR_CLAUDE_BIN",
+      ),
       args,
       stdin: spec.prompt,
       env: {

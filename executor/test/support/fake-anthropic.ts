@@ -4,11 +4,10 @@
  * without tools (Claude Code's side requests, e.g. titles) get a short text. Records every request.
  * A test may instead answer every request itself (`respond`), e.g. from the conversation so far.
  */
-import { existsSync } from "node:fs";
+
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
+import { bundledClaudeBinary } from "../../src/agents/claude-code.ts";
 
 type Block = { tool: { name: string; input: Record<string, unknown> } } | { text: string };
 
@@ -164,14 +163,4 @@ export async function startFakeAnthropic(script: Step[] | Responder): Promise<Fa
 }
 
 /** This platform's Claude Code binary from node_modules (its package's postinstall is not run). */
-export function claudeBinary(): string | null {
-  try {
-    const manifest = createRequire(import.meta.url).resolve(
-      `@anthropic-ai/claude-code-${process.platform}-${process.arch}/package.json`,
-    );
-    const binary = path.join(path.dirname(manifest), "claude");
-    return existsSync(binary) ? binary : null;
-  } catch {
-    return null;
-  }
-}
+export const claudeBinary = bundledClaudeBinary;
