@@ -1,5 +1,6 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createProject, createUser, expectStatus } from "./helpers.ts";
+import { ADMIN_KEY, createProject, createUser, expectStatus, unique } from "./helpers.ts";
 
 describe("runs", () => {
   it("start queued, one active run per project and kind, listed newest first, cancelled once", async () => {
@@ -28,9 +29,27 @@ describe("runs", () => {
     const listed = await expectStatus(200, `/projects/${project.id}/runs`, { key: member.key });
     expect(listed.items.map((run: { id: string }) => run.id)).toEqual([engineering.id, first.id]);
 
+    // A port handed out for the deploy (the project has nothing deployed) is given back on cancel.
+    const admin = { key: ADMIN_KEY };
+    const server = await expectStatus(201, "/servers", {
+      ...admin,
+      body: { name: unique("runs"), host: "10.0.0.9", memoryMb: 1024, cpuCores: 1 },
+    });
+    await expectStatus(201, "/allocations", {
+      ...admin,
+      body: { projectId: project.id, service: "web", serverId: server.id },
+    });
+    const allocated = async () =>
+      (
+        await env.DB.prepare("select count(*) as n from port_allocations where project_id = ?")
+          .bind(project.id)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await allocated()).toBe(1);
     const cancel = (status: number) =>
       expectStatus(status, `/runs/${first.id}/cancel`, { method: "POST", key: member.key });
     const cancelled = await cancel(200);
+    expect(await allocated()).toBe(0);
     expect(cancelled.status).toBe("cancelled");
     expect(cancelled.finishedAt).not.toBeNull();
     await cancel(409);

@@ -32,6 +32,7 @@ import { inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from
 import { type ChatMode, EXPIRED_RESULT, expiryText, modeOf, reminderText } from "./pending.ts";
 import { poConfig } from "./po/config.ts";
 import {
+  type Awaited,
   type ConversationDeps,
   closingContent,
   converse,
@@ -295,9 +296,13 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     channel: ChatChannel,
     secret: { projectId: string; projectSlug: string; name: string; description: string },
   ): Promise<void> {
+    await this.#openRequest(channel, { kind: "secret", ...secret });
+  }
+
+  /** Asks the user for something outside a model turn (no tool call waits for it). */
+  async #openRequest(channel: ChatChannel, awaited: Awaited): Promise<void> {
     const pending: Pending = {
-      kind: "secret",
-      ...secret,
+      ...awaited,
       toolUseId: null,
       results: [],
       askedAt: Date.now(),
@@ -333,19 +338,8 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
       },
       awaitSecret: (projectId, projectSlug, name) =>
         this.#requestSecret(channel, { projectId, projectSlug, name, description: "" }),
-      awaitGuidance: async (runId) => {
-        const pending: Pending = {
-          kind: "guidance",
-          runId,
-          question: GUIDANCE_QUESTION,
-          toolUseId: null,
-          results: [],
-          askedAt: Date.now(),
-          reminded: false,
-        };
-        await this.#ask(channel, pending);
-        this.#setPending(pending);
-      },
+      awaitGuidance: (runId) =>
+        this.#openRequest(channel, { kind: "guidance", runId, question: GUIDANCE_QUESTION }),
       newConversation: () => {
         this.#conversation().clear();
         this.setState({ ...this.state, pending: null, projectId: null });

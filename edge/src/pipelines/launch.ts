@@ -10,7 +10,7 @@ import { getAgentByName } from "agents";
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { database } from "../db/client.ts";
-import { projects, runSteps, runs, users } from "../db/schema.ts";
+import { deployments, portAllocations, projects, runSteps, runs, users } from "../db/schema.ts";
 import { type RunRow, startRun } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
@@ -69,6 +69,20 @@ export async function stopRun(env: Env, run: RunRow): Promise<void> {
       .update(runSteps)
       .set({ status: "failed", detail: { jobStatus: "cancelled" }, finishedAt: new Date() })
       .where(and(eq(runSteps.runId, run.id), eq(runSteps.status, "running")));
+  if (run.kind === "devops") await releaseUnusedPorts(db, run.projectId);
+}
+
+/**
+ * A cancelled deploy of a project that has nothing deployed gives its ports back; a deployed
+ * project keeps them (its service still runs on them, and the next deploy reuses them).
+ */
+async function releaseUnusedPorts(db: Db, projectId: string): Promise<void> {
+  const [live] = await db
+    .select({ id: deployments.id })
+    .from(deployments)
+    .where(and(eq(deployments.projectId, projectId), eq(deployments.status, "deployed")))
+    .limit(1);
+  if (!live) await db.delete(portAllocations).where(eq(portAllocations.projectId, projectId));
 }
 
 /**

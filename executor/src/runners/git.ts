@@ -6,37 +6,53 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { GitResult, GitSpec, GitStep } from "@codegen-orchestrator/shared";
+import type { GitCredentials, GitResult, GitSpec, GitStep } from "@codegen-orchestrator/shared";
 import { Git, GitError, type GitPassword } from "../git/git.ts";
 import { type ReadBudget, readCheckoutFiles } from "./git-read.ts";
-import type { Runner, RunOutcome } from "./runner.ts";
+import type { RunContext, Runner, RunOutcome } from "./runner.ts";
 
 /** The checkout's directory name inside the workdir. */
 export const CHECKOUT_DIR = "repo";
 
-export const runGit: Runner<GitSpec> = async (spec, context) => {
-  const steps: GitResult["steps"] = [];
-  let credentials: GitPassword | undefined;
-  if (spec.credentials) {
-    const { username, passwordSecret } = spec.credentials;
-    const password = context.secrets[passwordSecret];
-    if (!password) {
+/**
+ * Git for a job, in its workdir, with the password its credentials name (from the job's secrets):
+ * or why there is none. Shared by the kinds that clone (`git`, `test`).
+ */
+export function jobGit(
+  credentials: GitCredentials | undefined,
+  context: RunContext,
+): { git: Git; error: null } | { git: null; error: string } {
+  let password: GitPassword | undefined;
+  if (credentials) {
+    const value = context.secrets[credentials.passwordSecret];
+    if (!value)
       return {
-        status: "failed",
-        output: { steps, head: null, branch: null } satisfies GitResult,
-        error: `credentials.passwordSecret names the secret ${passwordSecret}, which this job was not given (or is empty)`,
+        git: null,
+        error: `credentials.passwordSecret names the secret ${credentials.passwordSecret}, which this job was not given (or is empty)`,
       };
-    }
-    credentials = { username, password };
+    password = { username: credentials.username, password: value };
   }
-  const workdir = new Git({
+  const git = new Git({
     cwd: context.workdir,
-    credentials,
+    credentials: password,
     signal: context.signal,
     deadlineAt: context.deadlineAt,
     log: context.log,
     pidFile: `${context.workdir}.pid`,
   });
+  return { git, error: null };
+}
+
+export const runGit: Runner<GitSpec> = async (spec, context) => {
+  const steps: GitResult["steps"] = [];
+  const opened = jobGit(spec.credentials, context);
+  if (!opened.git)
+    return {
+      status: "failed",
+      output: { steps, head: null, branch: null } satisfies GitResult,
+      error: opened.error,
+    };
+  const workdir = opened.git;
   const repoDir = path.join(context.workdir, CHECKOUT_DIR);
   const repo = workdir.at(repoDir);
   const reads: ReadBudget = { used: 0 };

@@ -11,13 +11,13 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
 import { maskedLog } from "../containers/run-container.ts";
-import { Git, GitError, type GitPassword } from "../git/git.ts";
+import { GitError } from "../git/git.ts";
 import { mask } from "../process/mask.ts";
 import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../process/run-process.ts";
 import { ManifestError, MISSING_MANIFEST, readManifest } from "../testing/manifest.ts";
 import { lastChars, OutputTail } from "../testing/output-tail.ts";
 import { summarise } from "../testing/summary.ts";
-import { CHECKOUT_DIR } from "./git.ts";
+import { CHECKOUT_DIR, jobGit } from "./git.ts";
 import type { RunContext, Runner, RunOutcome } from "./runner.ts";
 
 /** How much of the tests' output end is kept to find the summary and failing tests in. */
@@ -33,24 +33,9 @@ export const runTest: Runner<TestSpec> = async (spec, context) => {
     error: mask(error, secrets),
   });
 
-  let credentials: GitPassword | undefined;
-  if (spec.checkout.credentials) {
-    const { username, passwordSecret } = spec.checkout.credentials;
-    const password = context.secrets[passwordSecret];
-    if (!password)
-      return failed(
-        `checkout.credentials.passwordSecret names the secret ${passwordSecret}, which this job was not given (or is empty)`,
-      );
-    credentials = { username, password };
-  }
-  const git = new Git({
-    cwd: context.workdir,
-    credentials,
-    signal: context.signal,
-    deadlineAt: context.deadlineAt,
-    log: context.log,
-    pidFile: `${context.workdir}.pid`,
-  });
+  const opened = jobGit(spec.checkout.credentials, context);
+  if (!opened.git) return failed(`checkout.${opened.error}`);
+  const git = opened.git;
   let commit: string | null;
   try {
     commit = await git.clone(spec.checkout.url, CHECKOUT_DIR, { ref: spec.checkout.ref });
