@@ -89,6 +89,26 @@ describe("copier runner", () => {
     );
   });
 
+  it("publishing again (a retried job) finds its commit; a branch with other content is refused", async () => {
+    const remote = await bareRepo(await tempDir("co-remote-"), "again", 0);
+    const spec = {
+      template: { path: "node-service" },
+      data: { project_name: "again-api" },
+      publish: { url: remote.path, branch: "main", message: "Scaffold again-api", author },
+    };
+    const first = await run(spec);
+    expect(first.status).toBe("succeeded");
+    const retried = await run(spec);
+    expect(retried.status, retried.error).toBe("succeeded");
+    expect(retried.output?.published?.commit).toBe(first.output?.published?.commit);
+    expect(fixtureGit(remote.path, "rev-list", "--count", "main")).toBe("1");
+
+    const other = await run({ ...spec, data: { project_name: "other-api" } });
+    expect(other.status).toBe("failed");
+    expect(other.error).toContain("already has a main branch with other content");
+    expect(revParse(remote.path, "main")).toBe(first.output?.published?.commit);
+  });
+
   it("creates a local bare remote that is not there yet, when asked", async () => {
     const where = path.join(await tempDir("co-remotes-"), "team", "new-api.git");
     const url = pathToFileURL(where).href;

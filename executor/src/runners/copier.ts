@@ -63,8 +63,11 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
         author: publish.author,
         allowEmpty: true,
       });
-      await project.push({ branch: publish.branch });
-      published = { url: publish.url, branch: publish.branch, commit: commit ?? "" };
+      published = {
+        url: publish.url,
+        branch: publish.branch,
+        commit: await pushFirst(project, publish, commit),
+      };
     }
     const output: CopierResult = {
       engine: report.engine,
@@ -92,6 +95,33 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
 };
 
 /** A `file://` remote that does not exist yet becomes an empty bare repository; others are left. */
+/**
+ * Pushes the scaffold as the branch's first commit. Idempotent: when the branch already holds the
+ * same files (an earlier attempt of this job pushed them), that commit is the result; other
+ * content there is an error, never overwritten.
+ */
+async function pushFirst(
+  project: Git,
+  publish: { url: string; branch: string },
+  commit: string | null,
+): Promise<string> {
+  const existing = await project.lsRemote(publish.url, publish.branch);
+  if (existing === null) {
+    await project.push({ branch: publish.branch });
+    return commit ?? "";
+  }
+  await project.run(["fetch", "--quiet", "--no-tags", "--", "origin", `refs/heads/${publish.branch}`]);
+  const [theirs, ours] = await Promise.all([
+    project.resolve("FETCH_HEAD^{tree}"),
+    project.resolve("HEAD^{tree}"),
+  ]);
+  if (theirs !== null && theirs === ours) return existing;
+  throw new GitError(
+    `${publish.url} already has a ${publish.branch} branch with other content: publishing only makes a repository's first commit`,
+    { args: ["push", "--", "origin", publish.branch] },
+  );
+}
+
 async function createLocalRemote(git: Git, url: string, branch: string): Promise<void> {
   if (!url.startsWith("file://")) return;
   const target = fileURLToPath(url);
