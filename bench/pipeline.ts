@@ -87,7 +87,7 @@ try {
       id: string;
       kind: string;
     }[];
-    const times = jobTimes(stack.executor.output());
+    const times = jobTimes(stack.executor?.output() ?? "");
     console.log(`\nround ${round}: ${project.slug}`);
     console.log(
       `  ${"stage".padEnd(30)} ${"step".padStart(9)} ${"job's own".padStart(10)} ${"ours".padStart(9)}`,

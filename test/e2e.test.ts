@@ -12,63 +12,29 @@
  * and restarts the Worker during the deploy: the run still ends deployed, no step done twice.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claudeBinary } from "../executor/test/support/fake-anthropic.ts";
-import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
 import { stopGroup } from "../scripts/local-stack.ts";
-import { ChatHarness, eventually } from "./support/chat.ts";
+import { type ChatHarness, eventually } from "./support/chat.ts";
 import { queryD1 } from "./support/d1.ts";
-import { stopDeployedServices } from "./support/deployed.ts";
-import { freePort } from "./support/fleet.ts";
-import { CY_GUIDANCE, SERVER_PATH, shortenerScenario } from "./support/scenario.ts";
+import { CY_GUIDANCE, missingTools, type ScenarioStack, startScenarioStack } from "./support/scenario.ts";
 
-const claude = claudeBinary();
-const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
-const ready = Boolean(claude) && ansible && sshdAvailable();
+const ready = missingTools().length === 0;
 
+let stack: ScenarioStack;
 let chat: ChatHarness;
-let sshd: Sshd;
-let repos: string;
-let deployRoot: string;
 let nextUser = 7000;
 
 type Step = { name: string; status: string; jobId: string | null; detail: Record<string, any> | null };
 
 beforeAll(async () => {
   if (!ready) return;
-  process.env.ORCHESTRATOR_CLAUDE_BIN = claude ?? "";
-  sshd = await startSshd({ sessionPath: SERVER_PATH });
-  repos = await mkdtemp(path.join(tmpdir(), "co-e2e-repos-"));
-  deployRoot = await mkdtemp(path.join(tmpdir(), "co-e2e-deploy-"));
-  chat = await ChatHarness.start(
-    { REPO_BASE_URL: pathToFileURL(repos).href, STATUS_EDIT_INTERVAL_MS: "200" },
-    { DEPLOY_SSH_KEY: sshd.privateKey },
-  );
-  chat.respond(shortenerScenario());
-  const portStart = await freePort();
-  await chat.api("/servers", {
-    name: "local",
-    host: sshd.host,
-    sshPort: sshd.port,
-    sshUser: sshd.user,
-    memoryMb: 4096,
-    cpuCores: 2,
-    portRangeStart: portStart,
-    portRangeEnd: portStart + 20,
-    deployRoot,
-    serviceManager: "process",
-  });
+  stack = await startScenarioStack({ STATUS_EDIT_INTERVAL_MS: "200" }, { executor: false });
+  chat = stack.chat;
 }, 180_000);
 
 afterAll(async () => {
-  if (deployRoot) stopDeployedServices(deployRoot);
-  await chat?.stop();
-  await sshd?.stop();
-  for (const dir of [repos, deployRoot]) if (dir) await rm(dir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 async function member(name: string) {
@@ -128,6 +94,16 @@ async function sendSecret(user: { id: number; first_name: string }, value: strin
   );
 }
 
+/** The DevOps timeline of a first deploy that needs one value from the user. */
+const DEPLOY_STEPS = [
+  "inspect",
+  "allocate",
+  "analyze env",
+  "secrets",
+  "secret SHORTENER_API_TOKEN",
+  "deploy",
+  "health",
+];
 const names = (timeline: Step[]) => timeline.map((step) => step.name);
 
 describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeout: 600_000 }, () => {
@@ -166,15 +142,7 @@ describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeou
       true,
     ]);
     const deployed = await steps(devops?.id as string);
-    expect(names(deployed)).toEqual([
-      "inspect",
-      "allocate",
-      "analyze env",
-      "secrets",
-      "secret SHORTENER_API_TOKEN",
-      "deploy",
-      "health",
-    ]);
+    expect(names(deployed)).toEqual(DEPLOY_STEPS);
     const tested = built[5]?.detail?.commit;
     const [deployment] = await queryD1<{ status: string; url: string; commit_sha: string }>(
       chat.dir,
@@ -302,18 +270,10 @@ describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeou
     expect(built[2]?.jobId).toBe(developing.id);
     expect(await chat.fleet.job(developing.id)).toMatchObject({ status: "succeeded", attempt: 2 });
     const deployedSteps = await steps(devopsId);
-    expect(names(deployedSteps)).toEqual([
-      "inspect",
-      "allocate",
-      "analyze env",
-      "secrets",
-      "secret SHORTENER_API_TOKEN",
-      "deploy",
-      "health",
-    ]);
+    expect(names(deployedSteps)).toEqual(DEPLOY_STEPS);
     const deployJob = await chat.fleet.job(deployedSteps[5]?.jobId as string);
     expect(deployJob).toMatchObject({ status: "succeeded", attempt: 1 });
-    const bare = path.join(repos, `${project.slug}.git`);
+    const bare = path.join(stack.repos, `${project.slug}.git`);
     const log = spawnSync("git", ["-C", bare, "log", "--format=%s", "main"], {
       encoding: "utf8",
     }).stdout.trim();

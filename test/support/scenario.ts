@@ -91,12 +91,16 @@ export function shortenerScenario(): Responder {
 /** Everything the scenario runs on: the Worker with its simulated Telegram and model, an sshd registered as a server, an executor. */
 export interface ScenarioStack {
   chat: ChatHarness;
-  executor: Awaited<ReturnType<ChatHarness["fleet"]["executor"]>>;
+  /** The executor it started (unless asked not to: tests that kill and restart their own). */
+  executor: Awaited<ReturnType<ChatHarness["fleet"]["executor"]>> | null;
   repos: string;
   stop(): Promise<void>;
 }
 
-export async function startScenarioStack(vars: Record<string, string> = {}): Promise<ScenarioStack> {
+export async function startScenarioStack(
+  vars: Record<string, string> = {},
+  options: { executor?: boolean } = {},
+): Promise<ScenarioStack> {
   process.env.ORCHESTRATOR_CLAUDE_BIN ??= claudeBinary() ?? "";
   const sshd = await startSshd({ sessionPath: SERVER_PATH });
   const repos = await mkdtemp(path.join(tmpdir(), "co-scenario-repos-"));
@@ -119,7 +123,7 @@ export async function startScenarioStack(vars: Record<string, string> = {}): Pro
     deployRoot,
     serviceManager: "process",
   });
-  const executor = await chat.fleet.executor(2, {});
+  const executor = options.executor === false ? null : await chat.fleet.executor(2, {});
   return {
     chat,
     executor,
