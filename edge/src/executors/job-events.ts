@@ -57,6 +57,8 @@ const MAX_ATTEMPTS = 60;
 export class JobEvents {
   readonly #sql: SqlStorage;
   readonly #env: Env;
+  /** Events being sent now: a second delivery pass started meanwhile leaves them alone. */
+  readonly #sending = new Set<string>();
 
   /** Needs the jobs table (with its `notify` column) to exist first. */
   constructor(sql: SqlStorage, env: Env) {
@@ -82,7 +84,13 @@ export class JobEvents {
         BATCH,
       )
       .toArray();
-    await Promise.all(rows.map((row) => this.#send(row, now)));
+    const mine = rows.filter((row) => !this.#sending.has(row.job_id));
+    for (const row of mine) this.#sending.add(row.job_id);
+    try {
+      await Promise.all(mine.map((row) => this.#send(row, now)));
+    } finally {
+      for (const row of mine) this.#sending.delete(row.job_id);
+    }
   }
 
   async #send(row: Row, now: number): Promise<void> {
