@@ -174,6 +174,12 @@ describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeou
         ),
     ).toBe(false);
     expect(chat.worker.output()).not.toContain(token);
+
+    // The project card's Logs button shows the last run's timeline, with durations and jobs.
+    await chat.press(user, `logs:${project.id}`);
+    const timeline = await waitFor(user.id, "A job's full log");
+    expect(timeline).toContain("devops run");
+    expect(timeline).toMatch(/✅ deploy \d+\.\d s · job <code>\w+<\/code>/);
     await stopGroup(executor.daemon, "SIGKILL");
   });
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { claudeBinary, type Responder } from "../../executor/test/support/fake-anthropic.ts";
-import { sshdAvailable, startSshd } from "../../executor/test/support/sshd.ts";
+import { type Sshd, sshdAvailable, startSshd } from "../../executor/test/support/sshd.ts";
 import { ChatHarness, lastUserText } from "./chat.ts";
 import { stopDeployedServices } from "./deployed.ts";
 import { freePort } from "./fleet.ts";
@@ -88,6 +88,31 @@ export function shortenerScenario(): Responder {
   };
 }
 
+/**
+ * Registers the sshd on 127.0.0.1 as the server "local": services run as supervised processes
+ * under `deployRoot`, on ports from a free one up. Returns the server and its first port.
+ */
+export async function registerServer(
+  api: <T = any>(route: string, body?: unknown) => Promise<T>,
+  sshd: Sshd,
+  deployRoot: string,
+): Promise<{ server: { id: string; knownHosts: string | null }; portStart: number }> {
+  const portStart = await freePort();
+  const server = await api<{ id: string; knownHosts: string | null }>("/servers", {
+    name: "local",
+    host: sshd.host,
+    sshPort: sshd.port,
+    sshUser: sshd.user,
+    memoryMb: 4096,
+    cpuCores: 2,
+    portRangeStart: portStart,
+    portRangeEnd: portStart + 20,
+    deployRoot,
+    serviceManager: "process",
+  });
+  return { server, portStart };
+}
+
 /** Everything the scenario runs on: the Worker with its simulated Telegram and model, an sshd registered as a server, an executor. */
 export interface ScenarioStack {
   chat: ChatHarness;
@@ -110,19 +135,7 @@ export async function startScenarioStack(
     { DEPLOY_SSH_KEY: sshd.privateKey },
   );
   chat.respond(shortenerScenario());
-  const portStart = await freePort();
-  await chat.api("/servers", {
-    name: "local",
-    host: sshd.host,
-    sshPort: sshd.port,
-    sshUser: sshd.user,
-    memoryMb: 4096,
-    cpuCores: 2,
-    portRangeStart: portStart,
-    portRangeEnd: portStart + 20,
-    deployRoot,
-    serviceManager: "process",
-  });
+  await registerServer(chat.api.bind(chat), sshd, deployRoot);
   const executor = options.executor === false ? null : await chat.fleet.executor(2, {});
   return {
     chat,

@@ -10,16 +10,17 @@
  */
 import type { RunDecision } from "@codegen-orchestrator/shared";
 import { and, desc, eq, isNotNull } from "drizzle-orm";
-import { deployments, jobs } from "../db/schema.ts";
+import { deployments } from "../db/schema.ts";
 import { ApiError } from "../domain/errors.ts";
 import { deleteProject, findProject, listProjects } from "../domain/projects.ts";
 import { cancelRun, findRun, listRuns, startRun } from "../domain/runs.ts";
 import { listSecrets } from "../domain/secrets.ts";
 import { decideRun } from "../pipelines/decision.ts";
+import { listSteps } from "../pipelines/timeline.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { decideAccess } from "./access.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
-import { icon, PROJECTS_PER_PAGE, projectCard, projectList, runLine } from "./views.ts";
+import { PROJECTS_PER_PAGE, projectCard, projectList, timelineView } from "./views.ts";
 
 /** Where the pressed button's message is, so screens replace it instead of piling up. */
 export interface Press {
@@ -80,20 +81,7 @@ const ACTIONS: Record<string, Action> = {
   logs: async (ctx, id) => {
     const [run] = await listRuns(ctx.db, ctx.actor, id, 1);
     if (!run) return "No runs yet";
-    const steps = await ctx.db
-      .select({ id: jobs.id, kind: jobs.kind, status: jobs.status, attempt: jobs.attempt })
-      .from(jobs)
-      .where(eq(jobs.runId, run.id))
-      .orderBy(jobs.id);
-    const lines = [
-      runLine(run),
-      ...steps.map(
-        (job) =>
-          `  ${icon(job.status)} ${escapeHtml(job.kind)} ${code(job.id)} ${escapeHtml(job.status)}${job.attempt > 1 ? ` (attempt ${job.attempt})` : ""}`,
-      ),
-    ];
-    if (steps.length) lines.push("", "Full logs: GET /api/v1/jobs/&lt;id&gt;/log");
-    await ctx.channel.send(ctx.chatId, lines.join("\n"));
+    await ctx.channel.send(ctx.chatId, timelineView(run, await listSteps(ctx.db, run.id)));
     return undefined;
   },
   sec: async (ctx, id) => {

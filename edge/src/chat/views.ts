@@ -34,6 +34,7 @@ const STATUS_ICONS: Record<string, string> = {
   archived: "🗄",
   queued: "⏳",
   running: "⚙️",
+  skipped: "⏭",
   waiting: "⏸",
   succeeded: "✅",
   cancelled: "🚫",
@@ -105,3 +106,33 @@ export function decisionPrompt(runId: string, situation: string): { html: string
 
 export const GUIDANCE_QUESTION =
   "What should the developer do differently? Reply in one message (or “none” to just try again).";
+
+/** A run's timeline: each step with its status, duration and cost, and where its job's log is. */
+export function timelineView(
+  run: RunRow,
+  steps: {
+    name: string;
+    status: string;
+    jobId: string | null;
+    costUsd: number;
+    startedAt: Date;
+    finishedAt: Date | null;
+  }[],
+): string {
+  const lines = steps.map((step) => {
+    const seconds = step.finishedAt
+      ? ` ${((step.finishedAt.getTime() - step.startedAt.getTime()) / 1000).toFixed(1)} s`
+      : "";
+    const cost = step.costUsd > 0 ? ` $${step.costUsd.toFixed(4)}` : "";
+    const job = step.jobId ? ` · job ${code(step.jobId)}` : "";
+    return `${icon(step.status)} ${escapeHtml(step.name)}${seconds}${cost}${job}`;
+  });
+  const total = steps.reduce((sum, step) => sum + step.costUsd, 0);
+  return [
+    runLine(run),
+    "",
+    ...(lines.length ? lines : ["No steps yet."]),
+    ...(total > 0 ? ["", `Cost: $${total.toFixed(4)}`] : []),
+    ...(steps.some((step) => step.jobId) ? ["", "A job's full log: GET /api/v1/jobs/&lt;id&gt;/log"] : []),
+  ].join("\n");
+}
