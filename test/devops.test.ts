@@ -4,10 +4,13 @@
  * an engineering run that passes its tests starts the deploy; the EnvAnalyzer sorts the
  * variables (rules, then the model); the run waits for the one value only the user has; once it
  * is set, Ansible deploys the tested commit, a health check from the executor passes, the
- * deployment is recorded and `GET <url>/health` answers 200.
+ * deployment is recorded and `GET <url>/health` answers 200. Then a commit that breaks the
+ * service (its /health answers 500 once deployed) passes its tests and is deployed: the deploy
+ * fails, the previous release is restored and answers again, and an incident is opened.
  */
+
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -19,8 +22,10 @@ import {
 } from "../executor/test/support/fake-anthropic.ts";
 import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
 import { queryD1 } from "./support/d1.ts";
-import { Fleet, freePort } from "./support/fleet.ts";
+import { stopDeployedServices } from "./support/deployed.ts";
+import { Fleet } from "./support/fleet.ts";
 import { appendFile, pipelineModel } from "./support/pipeline-model.ts";
+import { registerServer, SERVER_PATH } from "./support/scenario.ts";
 
 const TOKEN = "tok-user-provided-5d2e";
 const claude = claudeBinary();
@@ -30,6 +35,10 @@ let sshd: Sshd;
 let repos: string;
 let deployRoot: string;
 let model: FakeAnthropic;
+/** The first test's project, deployed (the second one breaks it). */
+let deployed: { projectId: string; url: string; commit: string } | undefined;
+/** The Developer's next engineering run breaks the service instead. */
+let breakHealth = false;
 
 type Step = { name: string; status: string; jobId: string | null; detail: Record<string, any> | null };
 const steps = async (id: string): Promise<Step[]> => (await fleet.call(`/runs/${id}/steps`)).items;
@@ -48,29 +57,50 @@ const ENV_EXAMPLE_ADDITIONS = `
 # user: the token API clients send in the Authorization header
 SHORTENER_API_TOKEN=
 LINK_TTL_DAYS=`;
+// /health answers 500 where PUBLIC_URL is set (the deployed .env), so `npm test` still passes.
+const BREAK_HEALTH = `sed -i 's/json(res, 200, { status: "ok"/json(res, process.env.PUBLIC_URL ? 500 : 200, { status: "ok"/' src/server.js && grep -q 'PUBLIC_URL ? 500' src/server.js`;
+
+const FINAL = ["succeeded", "failed", "cancelled"];
+/** A run, once it ended (a failed deploy and its rollback take two Ansible runs). */
+const finished = (id: string, what: string) =>
+  until(
+    what,
+    async () => {
+      const current = await fleet.call(`/runs/${id}`);
+      return FINAL.includes(current.status) ? current : undefined;
+    },
+    240_000,
+  );
 
 beforeAll(async () => {
   if (!claude || !ansible || !sshdAvailable()) return;
   process.env.ORCHESTRATOR_CLAUDE_BIN = claude;
   // The server runs services with this Node (as provisioning would install it), not the system's.
-  sshd = await startSshd({
-    sessionPath: `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-  });
+  sshd = await startSshd({ sessionPath: SERVER_PATH });
   repos = await mkdtemp(path.join(tmpdir(), "co-repos-"));
   deployRoot = await mkdtemp(path.join(tmpdir(), "co-deploy-"));
   model = await startFakeAnthropic(
     pipelineModel(
-      { "Link Keeper": () => [appendFile(".env.example", ENV_EXAMPLE_ADDITIONS)] },
+      {
+        "Link Keeper": () =>
+          breakHealth ? [BREAK_HEALTH] : [appendFile(".env.example", ENV_EXAMPLE_ADDITIONS)],
+      },
       { LINK_TTL_DAYS: { kind: "computed", value: "30" } },
     ),
   );
   fleet = await Fleet.start(
-    { REPO_BASE_URL: pathToFileURL(repos).href, ANTHROPIC_BASE_URL: model.baseUrl },
+    // Five tries at the service's health before a deploy (or rollback) gives up, not thirty.
+    {
+      REPO_BASE_URL: pathToFileURL(repos).href,
+      ANTHROPIC_BASE_URL: model.baseUrl,
+      DEPLOY_HEALTH_RETRIES: "5",
+    },
     { ANTHROPIC_API_KEY: "sk-ant-devops-test", DEPLOY_SSH_KEY: sshd.privateKey },
   );
 }, 120_000);
 
 afterAll(async () => {
+  if (deployRoot) stopDeployedServices(deployRoot);
   await fleet?.stop();
   await model?.close();
   await sshd?.stop();
@@ -79,19 +109,7 @@ afterAll(async () => {
 
 describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { timeout: 300_000 }, () => {
   it("deploys the tested commit after asking for the one value only the user has", async () => {
-    const portStart = await freePort();
-    const server = await fleet.call("/servers", {
-      name: "local",
-      host: sshd.host,
-      sshPort: sshd.port,
-      sshUser: sshd.user,
-      memoryMb: 4096,
-      cpuCores: 2,
-      portRangeStart: portStart,
-      portRangeEnd: portStart + 20,
-      deployRoot,
-      serviceManager: "process",
-    });
+    const { server, portStart } = await registerServer(fleet.call.bind(fleet), sshd, deployRoot);
     expect(server.knownHosts).toBeNull();
     await fleet.executor(2, {});
     const project = await fleet.call("/projects", { name: "Link Keeper", description: "Keeps links." });
@@ -134,10 +152,7 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
 
     // The user sets it; the run goes on by itself.
     await fleet.call(`/projects/${project.id}/secrets/SHORTENER_API_TOKEN`, { value: TOKEN }, "PUT");
-    const run = await until("the deploy to finish", async () => {
-      const current = await fleet.call(`/runs/${devops.id}`);
-      return ["succeeded", "failed", "cancelled"].includes(current.status) ? current : undefined;
-    });
+    const run = await finished(devops.id, "the deploy to finish");
     expect(run, run.error).toMatchObject({ status: "succeeded", error: null });
     const timeline = await steps(devops.id);
     expect(timeline.map((step) => [step.name, step.status]).slice(4)).toEqual([
@@ -168,10 +183,7 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
 
     // A redeploy asks nothing, keeps the port, pins the recorded host key, and supersedes the first.
     const again = await fleet.call(`/projects/${project.id}/runs`, { kind: "devops" });
-    const second = await until("the redeploy", async () => {
-      const current = await fleet.call(`/runs/${again.id}`);
-      return ["succeeded", "failed", "cancelled"].includes(current.status) ? current : undefined;
-    });
+    const second = await finished(again.id, "the redeploy");
     expect(second, second.error).toMatchObject({ status: "succeeded" });
     const redeploy = await steps(again.id);
     expect(redeploy.find((step) => step.name === "secrets")?.detail).toEqual({ generated: [], asked: [] });
@@ -190,5 +202,86 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
     // The generated secret was kept: the service got the same one again.
     const redeployed = await readFile(path.join(deployRoot, "link-keeper", "current", ".env"), "utf8");
     expect(redeployed.match(/SESSION_SECRET=.*/)?.[0]).toBe(dotenv.match(/SESSION_SECRET=.*/)?.[0]);
+    deployed = { projectId: project.id, url, commit: testedCommit };
+  });
+
+  it("restores the previous release when the new one never becomes healthy", async () => {
+    if (!deployed) throw new Error("needs the first test's deployment");
+    const { projectId, url, commit: goodCommit } = deployed;
+    const runsOf = async (kind: string): Promise<{ id: string; kind: string; status: string }[]> =>
+      (await fleet.call(`/projects/${projectId}/runs`)).items.filter(
+        (item: { kind: string }) => item.kind === kind,
+      );
+    const earlier = new Set((await runsOf("devops")).map((run) => run.id));
+
+    // A second engineering run goes on from main; its change passes the tests and is deployed.
+    breakHealth = true;
+    const engineering = await fleet.call(`/projects/${projectId}/runs`, { kind: "engineering" });
+    expect(await finished(engineering.id, "the engineering run")).toMatchObject({ status: "succeeded" });
+    const built = await steps(engineering.id);
+    expect(built.find((step) => step.name === "prepare")?.status).toBe("skipped");
+    const brokenCommit = built.find((step) => step.name === "test 1")?.detail?.commit;
+    expect(brokenCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(brokenCommit).not.toBe(goodCommit);
+    const devops = await until("the deploy it started", async () =>
+      (await runsOf("devops")).find((run) => !earlier.has(run.id)),
+    );
+
+    // The deploy waits for /health on the host, which never answers 200: the run fails, says
+    // what failed and what to do, and the previous release is back.
+    const run = await finished(devops.id, "the failed deploy");
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/^The deploy failed at app : Fail unless the service is healthy: /);
+    expect(run.error).toContain(
+      `http://127.0.0.1:${new URL(url).port}/health answered 500 instead of 200 after 5 tries`,
+    );
+    expect(run.error).toContain("The previous release was restored.");
+    expect(run.error).toMatch(/Look at the job logs .*fix, and deploy again\.$/);
+    const timeline = await steps(devops.id);
+    expect(timeline.map((step) => [step.name, step.status]).slice(-2)).toEqual([
+      ["deploy", "failed"],
+      ["rollback", "succeeded"],
+    ]);
+    expect(timeline.find((step) => step.name === "deploy")?.detail).toMatchObject({
+      failure: "app : Fail unless the service is healthy",
+    });
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok" });
+    expect(await readlink(path.join(deployRoot, "link-keeper", "current"))).toMatch(
+      new RegExp(`${goodCommit}$`),
+    );
+
+    // D1: the new deployment failed, the earlier one is still the live one, an incident is open.
+    const rows = await queryD1<{ id: string; status: string; commit_sha: string }>(
+      fleet.dir,
+      "SELECT id, status, commit_sha FROM deployments WHERE project_id = ? ORDER BY created_at",
+      projectId,
+    );
+    expect(rows.map(({ status, commit_sha }) => ({ status, commit_sha }))).toEqual([
+      { status: "superseded", commit_sha: goodCommit },
+      { status: "deployed", commit_sha: goodCommit },
+      { status: "failed", commit_sha: brokenCommit },
+    ]);
+    const incidents = await queryD1<{
+      deployment_id: string;
+      kind: string;
+      severity: string;
+      message: string;
+    }>(
+      fleet.dir,
+      "SELECT deployment_id, kind, severity, message FROM incidents WHERE project_id = ?",
+      projectId,
+    );
+    expect(incidents).toEqual([
+      {
+        deployment_id: rows[2]?.id,
+        kind: "deploy_failed",
+        severity: "critical",
+        message: expect.any(String),
+      },
+    ]);
+    expect(incidents[0]?.message).toContain("The previous release was restored.");
+    expect(await fleet.call(`/projects/${projectId}`)).toMatchObject({ status: "deployed" });
   });
 });

@@ -60,6 +60,8 @@ export interface Env {
    * to `ansible` jobs as a system secret; its public half is in each server's authorized_keys.
    */
   DEPLOY_SSH_KEY?: string;
+  /** How many times a deploy or rollback asks the service's health path (2 s apart) before failing; default 30. */
+  DEPLOY_HEALTH_RETRIES?: string;
   /** PO model and limits (see chat/po/config.ts for defaults). */
   PO_MODEL?: string;
   PO_MAX_TOKENS?: string;

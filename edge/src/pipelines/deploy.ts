@@ -10,6 +10,7 @@ import type { Db } from "../db/client.ts";
 import { portAllocations, servers } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
+import { positiveNumber } from "../vars.ts";
 import { projectName } from "./prepare.ts";
 
 export const SERVICE = "web";
@@ -84,12 +85,23 @@ function target(placement: Placement): AnsibleSpec["target"] {
   };
 }
 
-const appVars = (slug: string, placement: Placement, healthPath: string) => ({
+/**
+ * How many times deploy_project and rollback_project GET the health path (2 s apart) before they
+ * fail: the Worker var DEPLOY_HEALTH_RETRIES; unset, the playbooks' default (30, a minute or more).
+ * Tests set it low, so a release that never becomes healthy fails in seconds.
+ */
+export function healthRetries(env: Env): number | undefined {
+  const value = env.DEPLOY_HEALTH_RETRIES;
+  return value === undefined ? undefined : Math.ceil(positiveNumber(value, 30));
+}
+
+const appVars = (slug: string, placement: Placement, healthPath: string, retries: number | undefined) => ({
   project: projectName(slug),
   port: placement.port,
   deploy_root: placement.deployRoot,
   service_manager: placement.serviceManager,
   health_path: healthPath,
+  ...(retries === undefined ? {} : { health_retries: retries }),
 });
 
 export interface DeployInput {
@@ -99,6 +111,8 @@ export interface DeployInput {
   commit: string;
   placement: Placement;
   healthPath: string;
+  /** `health_retries` (see healthRetries); unset, the playbook's default. */
+  healthRetries?: number | undefined;
   /** Plain variables (infra and computed). */
   plain: Record<string, string>;
   /** Project secrets the service gets under their own names. */
@@ -113,7 +127,10 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
       playbook: "deploy_project",
       target: target(input.placement),
       sshKeySecret: DEPLOY_KEY,
-      vars: { ...appVars(input.slug, input.placement, input.healthPath), app_env: input.plain },
+      vars: {
+        ...appVars(input.slug, input.placement, input.healthPath, input.healthRetries),
+        app_env: input.plain,
+      },
       secretVars: {},
       secretEnv: Object.fromEntries(input.secretNames.map((name) => [name, jobSecretName(name)])),
       source: { url: input.repoUrl, ref: input.commit },
@@ -126,13 +143,14 @@ export function rollbackJob(
   slug: string,
   placement: Placement,
   healthPath: string,
+  retries?: number,
 ): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
   return {
     spec: {
       playbook: "rollback_project",
       target: target(placement),
       sshKeySecret: DEPLOY_KEY,
-      vars: appVars(slug, placement, healthPath),
+      vars: appVars(slug, placement, healthPath, retries),
       secretVars: {},
       secretEnv: {},
     },

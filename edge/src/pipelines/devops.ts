@@ -14,7 +14,7 @@ import type { ChatSession } from "../chat/session.ts";
 import { database } from "../db/client.ts";
 import { projects, servers, users } from "../db/schema.ts";
 import { costInsert } from "../domain/costs.ts";
-import { deployJob, healthJob, type Placement, place, rollbackJob } from "./deploy.ts";
+import { deployJob, healthJob, healthRetries, type Placement, place, rollbackJob } from "./deploy.ts";
 import { type Deployment, finishDeployment, runCost, startDeployment } from "./deployments.ts";
 import { analyzeEnv, type EnvDecision, infraValue, parseEnvExample } from "./env-analyzer.ts";
 import { jobStep, type Pipeline } from "./job-step.ts";
@@ -164,6 +164,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
         commit,
         placement,
         healthPath,
+        healthRetries: healthRetries(env),
         plain,
         secretNames,
       }),
@@ -229,7 +230,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
       await this.#progress(runId, "rollback", "↩️ Restoring the previous release…");
       const rollback = await jobStep(pipeline, "rollback", {
         kind: "ansible",
-        ...rollbackJob(project.slug, placement, healthPath),
+        ...rollbackJob(project.slug, placement, healthPath, healthRetries(env)),
       });
       restored = rollback.status === "succeeded";
     }
