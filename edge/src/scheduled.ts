@@ -1,10 +1,10 @@
 /** Cron housekeeping (see `[triggers]` in wrangler.toml). Each task is idempotent. */
-import { and, eq, isNotNull, isNull, lte } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte } from "drizzle-orm";
 import { auditInsert } from "./api/audit.ts";
 import { database } from "./db/client.ts";
 import { apiKeys, runs } from "./db/schema.ts";
 import type { Env } from "./env.ts";
-import { launchRun } from "./pipelines/launch.ts";
+import { launchRun, workflowOf } from "./pipelines/launch.ts";
 
 /** Marks keys past their expiry as revoked, so listings and the audit log say so plainly. */
 export async function revokeExpiredKeys(env: Env, now = new Date()): Promise<number> {
@@ -53,9 +53,48 @@ export async function relaunchQueuedRuns(env: Env, now = new Date()): Promise<nu
   return launched;
 }
 
+/**
+ * Marks failed the runs whose workflow ended without finishing them (an error the pipeline did not
+ * handle, a terminated instance): the engine's status is the truth, the run row follows it.
+ */
+export async function settleEndedRuns(env: Env): Promise<number> {
+  const db = database(env.DB);
+  const active = await db
+    .select()
+    .from(runs)
+    .where(and(inArray(runs.status, ["running", "waiting"]), isNotNull(runs.workflowInstanceId)))
+    .limit(50);
+  let settled = 0;
+  for (const run of active) {
+    try {
+      const binding = env[workflowOf(run)];
+      const instance = await binding.get(run.workflowInstanceId as string);
+      const state = await instance.status();
+      if (!["errored", "terminated", "complete"].includes(state.status)) continue;
+      const why = state.error?.message ? `: ${state.error.message.slice(0, 300)}` : "";
+      // Conditional: a run its workflow finished meanwhile keeps its own outcome.
+      const marked = await db
+        .update(runs)
+        .set({
+          status: "failed",
+          error: `The pipeline ended without finishing the run (${state.status}${why}). Start it again.`,
+          finishedAt: new Date(),
+        })
+        .where(and(eq(runs.id, run.id), inArray(runs.status, ["running", "waiting"])))
+        .returning({ id: runs.id });
+      settled += marked.length;
+    } catch (err) {
+      console.error(JSON.stringify({ task: "settleEndedRuns", runId: run.id, error: String(err) }));
+    }
+  }
+  return settled;
+}
+
 export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
   const revoked = await revokeExpiredKeys(env);
   if (revoked > 0) console.log(JSON.stringify({ task: "revokeExpiredKeys", revoked }));
   const relaunched = await relaunchQueuedRuns(env);
   if (relaunched > 0) console.log(JSON.stringify({ task: "relaunchQueuedRuns", relaunched }));
+  const settled = await settleEndedRuns(env);
+  if (settled > 0) console.log(JSON.stringify({ task: "settleEndedRuns", settled }));
 }

@@ -62,4 +62,29 @@ describe("cron housekeeping", () => {
     // A run just created is left to its own launch.
     expect(await instance(fresh.id)).toBeNull();
   });
+
+  it("marks failed a run whose workflow ended without finishing it", async () => {
+    const member = await createUser();
+    const project = await createProject(member.key);
+    // Without a repository host configured here, an engineering run's workflow ends at once.
+    const run = await expectStatus(201, `/projects/${project.id}/runs`, {
+      key: member.key,
+      body: { kind: "engineering" },
+    });
+    await expect
+      .poll(async () => (await expectStatus(200, `/runs/${run.id}`, { key: member.key })).status)
+      .toBe("failed");
+    // As if the workflow had ended without writing the run's outcome.
+    await env.DB.prepare("update runs set status = 'running', error = null, finished_at = null where id = ?")
+      .bind(run.id)
+      .run();
+
+    await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env);
+
+    const settled = await expectStatus(200, `/runs/${run.id}`, { key: member.key });
+    expect(settled).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("ended without finishing the run (complete)"),
+    });
+  });
 });

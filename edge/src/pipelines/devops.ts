@@ -32,6 +32,17 @@ interface Project {
   ownerRole: "admin" | "member";
 }
 
+/** The project's manifest, or null when it has none or an unreadable one (the defaults apply then). */
+function manifestOf(text: string | null | undefined): ProjectManifest | null {
+  if (!text) return null;
+  try {
+    const parsed = ProjectManifest.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunProgress> {
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
     const { runId, projectId } = event.payload;
@@ -84,8 +95,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
       return fail(
         `Could not read the repository (${inspected.status}): ${inspected.error ?? "see the job log"}`,
       );
-    const manifest = ProjectManifest.safeParse(JSON.parse(files[PROJECT_MANIFEST] ?? "null") ?? {});
-    const healthPath = manifest.success ? manifest.data.service.healthPath : "/health";
+    const healthPath = manifestOf(files[PROJECT_MANIFEST])?.service.healthPath ?? "/health";
 
     // Allocate: the service's server and port.
     const placed = await step.do("allocate", async () => {

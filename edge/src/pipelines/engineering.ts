@@ -132,7 +132,13 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
     for (let iteration = 1; ; iteration++) {
       const doing = feedback ? `fixing what failed` : "implementing the spec";
       await this.#progress(runId, "develop", `🧑‍💻 Developer, iteration ${iteration}: ${doing}…`);
-      const job = developJob(env, { ...built, iteration, session, feedback, guidance });
+      let job: ReturnType<typeof developJob>;
+      try {
+        job = developJob(env, { ...built, iteration, session, feedback, guidance });
+      } catch (err) {
+        // The server's Developer settings are wrong: the run says which, rather than crash.
+        return { outcome: "failed", error: (err as Error).message };
+      }
       const develop = await jobStep(pipeline, `develop ${iteration}`, {
         kind: "agent",
         ...job,
