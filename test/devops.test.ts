@@ -25,6 +25,7 @@ import { queryD1 } from "./support/d1.ts";
 import { stopDeployedServices } from "./support/deployed.ts";
 import { Fleet } from "./support/fleet.ts";
 import { appendFile, pipelineModel } from "./support/pipeline-model.ts";
+import { type TimelineStep, until } from "./support/poll.ts";
 import { registerServer, SERVER_PATH } from "./support/scenario.ts";
 
 const TOKEN = "tok-user-provided-5d2e";
@@ -40,18 +41,8 @@ let deployed: { projectId: string; url: string; commit: string } | undefined;
 /** The Developer's next engineering run breaks the service instead. */
 let breakHealth = false;
 
-type Step = { name: string; status: string; jobId: string | null; detail: Record<string, any> | null };
+type Step = TimelineStep;
 const steps = async (id: string): Promise<Step[]> => (await fleet.call(`/runs/${id}/steps`)).items;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 150_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
 
 const ENV_EXAMPLE_ADDITIONS = `
 # user: the token API clients send in the Authorization header

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopGroup } from "../scripts/local-stack.ts";
 import { type ChatHarness, eventually } from "./support/chat.ts";
 import { queryD1 } from "./support/d1.ts";
+import { type TimelineStep, until } from "./support/poll.ts";
 import { CY_GUIDANCE, missingTools, type ScenarioStack, startScenarioStack } from "./support/scenario.ts";
 
 const ready = missingTools().length === 0;
@@ -25,7 +26,7 @@ let stack: ScenarioStack;
 let chat: ChatHarness;
 let nextUser = 7000;
 
-type Step = { name: string; status: string; jobId: string | null; detail: Record<string, any> | null };
+type Step = TimelineStep;
 
 beforeAll(async () => {
   if (!ready) return;
@@ -56,17 +57,6 @@ async function runsOf(projectId: string): Promise<{ id: string; kind: string; st
   return (await chat.api(`/projects/${projectId}/runs`)).items;
 }
 const steps = async (runId: string): Promise<Step[]> => (await chat.api(`/runs/${runId}/steps`)).items;
-
-/** Polls (bounded) until `probe` gives a value. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The conversation up to the secret request: returns the user, the project and both runs' ids. */
 async function converse(name: string) {
