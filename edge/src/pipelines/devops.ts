@@ -1,16 +1,6 @@
-/**
- * `DevOpsWorkflow`: one instance per DevOps run (its id is the run's id). Inspect (the commit to
- * deploy, its `.env.example` and manifest, read by a `git` job) → Allocate (server and port,
- * reused by later deploys) → EnvAnalyzer (rules, then the model) → SecretResolver (generated
- * secrets made once; the user asked for each missing value, waiting as long as it takes) →
- * Deployer (`ansible` deploy_project) → HealthCheck (from an executor) → the deployment recorded
- * and the URL sent; on failure the previous release is restored and an incident opened.
- */
-import type { WorkflowStep } from "cloudflare:workers";
 import { PROJECT_MANIFEST, ProjectManifest } from "@codegen-orchestrator/shared";
-import { AgentWorkflow, type AgentWorkflowEvent, type AgentWorkflowStep } from "agents/workflows";
+import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
 import { eq } from "drizzle-orm";
-import type { ChatSession } from "../chat/session.ts";
 import { database } from "../db/client.ts";
 import { projects, servers, users } from "../db/schema.ts";
 import { costInsert } from "../domain/costs.ts";
@@ -18,7 +8,8 @@ import { deployJob, healthJob, healthRetries, type Placement, place, rollbackJob
 import { type Deployment, finishDeployment, runCost, startDeployment } from "./deployments.ts";
 import { analyzeEnv, type EnvDecision, infraValue, parseEnvExample } from "./env-analyzer.ts";
 import { jobStep, type Pipeline } from "./job-step.ts";
-import type { RunParams, RunProgress } from "./params.ts";
+import type { RunParams } from "./params.ts";
+import { PipelineWorkflow } from "./pipeline-workflow.ts";
 import { resolveSecrets } from "./secret-resolver.ts";
 import { beginStep, endStep, markFinished, markRunning } from "./timeline.ts";
 
@@ -43,7 +34,7 @@ function manifestOf(text: string | null | undefined): ProjectManifest | null {
   }
 }
 
-export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunProgress> {
+export class DevOpsWorkflow extends PipelineWorkflow {
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
     const { runId, projectId } = event.payload;
     const env = this.env;
@@ -55,7 +46,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
       runId,
       projectId,
     };
-    const fail = (error: string) => this.#finish(step, runId, "failed", error);
+    const fail = (error: string) => this.finish(step, runId, "failed", error);
 
     const project: Project | null = await step.do("start", async () => {
       const db = database(env.DB);
@@ -79,7 +70,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
     const actor = { userId: project.ownerId, role: project.ownerRole };
 
     // Inspect: the commit to deploy, and what it says about itself.
-    await this.#progress(runId, "inspect", "🔍 Reading the project's environment and manifest…");
+    await this.progress(runId, "inspect", "🔍 Reading the project's environment and manifest…");
     const inspected = await jobStep(pipeline, "inspect", {
       kind: "git",
       spec: {
@@ -111,7 +102,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
     });
     if ("error" in placed) return fail(`Allocation failed: ${placed.error}`);
     const placement = placed.placement;
-    await this.#progress(runId, "allocate", `📍 ${placement.serverName}, port ${placement.port}`);
+    await this.progress(runId, "allocate", `📍 ${placement.serverName}, port ${placement.port}`);
 
     // EnvAnalyzer: a source for every variable; the decisions are recorded, never the values.
     const entries = parseEnvExample(files[ENV_EXAMPLE] ?? "");
@@ -150,7 +141,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
       entries,
       ask: (name, description) =>
         this.agent.requestRunSecret(runId, projectId, project.slug, name, description),
-      progress: (text) => this.#progress(runId, "secrets", text),
+      progress: (text) => this.progress(runId, "secrets", text),
     });
     if (resolved.error) return fail(resolved.error);
 
@@ -164,7 +155,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
         url: placement.url,
       }),
     );
-    await this.#progress(runId, "deploy", `🚚 Deploying ${commit.slice(0, 12)} to ${placement.serverName}…`);
+    await this.progress(runId, "deploy", `🚚 Deploying ${commit.slice(0, 12)} to ${placement.serverName}…`);
     const deployed = await jobStep(pipeline, "deploy", {
       kind: "ansible",
       ...deployJob({
@@ -198,7 +189,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
       failure = { kind: "deploy_failed", message: `The deploy failed at ${why.slice(0, 500)}` };
     } else {
       // HealthCheck: from an executor, as a user would reach it.
-      await this.#progress(runId, "health", `🩺 Checking ${placement.url}${healthPath}…`);
+      await this.progress(runId, "health", `🩺 Checking ${placement.url}${healthPath}…`);
       const health = await jobStep(pipeline, "health", {
         kind: "exec",
         spec: healthJob(placement.url, healthPath),
@@ -218,7 +209,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
       return runCost(db, projectId, runId);
     });
     const text = `🚀 ${project.name} is live: ${placement.url}\nCommit ${commit.slice(0, 12)} · model and agent costs so far $${cost.project.toFixed(4)} (this deploy $${cost.run.toFixed(4)})`;
-    await this.#progress(runId, "end", text);
+    await this.progress(runId, "end", text);
     return { runId, status: "succeeded", url: placement.url, commit };
   }
 
@@ -237,7 +228,7 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
     const { deployment, project, placement, healthPath, failure } = failed;
     let restored = false;
     if (deployment.previousId) {
-      await this.#progress(runId, "rollback", "↩️ Restoring the previous release…");
+      await this.progress(runId, "rollback", "↩️ Restoring the previous release…");
       const rollback = await jobStep(pipeline, "rollback", {
         kind: "ansible",
         ...rollbackJob(project.slug, placement, healthPath, healthRetries(env)),
@@ -248,23 +239,11 @@ export class DevOpsWorkflow extends AgentWorkflow<ChatSession, RunParams, RunPro
     await step.do("deploy: failed", async () => {
       await finishDeployment(database(env.DB), deployment, "failed", { kind: failure.kind, message });
     });
-    return this.#finish(
+    return this.finish(
       step,
       runId,
       "failed",
       `${message} Look at the job logs (/projects → Logs), fix, and deploy again.`,
     );
-  }
-
-  async #finish(step: WorkflowStep, runId: string, status: "failed", error: string) {
-    await step.do("finish", async () => {
-      await markFinished(database(this.env.DB), runId, status, error);
-    });
-    await this.#progress(runId, "end", `❌ ${error}`);
-    return { runId, status, error };
-  }
-
-  #progress(runId: string, stage: string, text: string): Promise<void> {
-    return this.reportProgress({ runId, stage, text });
   }
 }

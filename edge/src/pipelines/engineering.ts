@@ -9,9 +9,8 @@
  */
 
 import { type ProjectSpec, RunDecision } from "@codegen-orchestrator/shared";
-import { AgentWorkflow, type AgentWorkflowEvent, type AgentWorkflowStep } from "agents/workflows";
+import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
 import { eq } from "drizzle-orm";
-import type { ChatSession } from "../chat/session.ts";
 import { database } from "../db/client.ts";
 import { projects } from "../db/schema.ts";
 import { positiveNumber } from "../vars.ts";
@@ -20,10 +19,11 @@ import { decisionEvent, decisionStep } from "./decision.ts";
 import { developJob, summarizeDevelop, type TestFeedback } from "./develop.ts";
 import { jobStep, type Pipeline } from "./job-step.ts";
 import { startDeploy } from "./launch.ts";
-import type { RunParams, RunProgress } from "./params.ts";
+import type { RunParams } from "./params.ts";
+import { PipelineWorkflow } from "./pipeline-workflow.ts";
 import { repositoryUrl, scaffoldSpec } from "./prepare.ts";
 import { feedbackOf, summarizeTest, testLine, testSpec } from "./tester.ts";
-import { beginStep, endStep, markFinished, markRunning, markWaiting } from "./timeline.ts";
+import { beginStep, endStep, markRunning, markWaiting } from "./timeline.ts";
 
 const DEVELOP_TIMEOUT_MS = 30 * 60_000;
 const TEST_TIMEOUT_MS = 15 * 60_000;
@@ -43,7 +43,7 @@ type Developed =
   | { outcome: "stopped"; error: string }
   | { outcome: "failed"; error: string };
 
-export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, RunProgress> {
+export class EngineeringWorkflow extends PipelineWorkflow {
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
     const { runId, projectId } = event.payload;
     const pipeline: Pipeline = {
@@ -68,12 +68,12 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
         .where(eq(projects.id, projectId));
       return row ?? null;
     });
-    const fail = (error: string) => this.#finish(step, runId, "failed", error);
+    const fail = (error: string) => this.finish(step, runId, "failed", error);
     if (!project) return fail("The project no longer exists.");
     const url = repositoryUrl(this.env, project.slug);
     if (!url) return fail("No repository host is configured (REPO_BASE_URL).");
 
-    await this.#progress(runId, "architect", "📐 Writing the spec…");
+    await this.progress(runId, "architect", "📐 Writing the spec…");
     const architect = await architectStep(this.env, step, {
       runId,
       projectId,
@@ -92,7 +92,7 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
         await endStep(db, runId, "prepare", "skipped", { repository: "exists" });
       });
     } else {
-      await this.#progress(runId, "prepare", "🏗 Scaffolding the project and creating its repository…");
+      await this.progress(runId, "prepare", "🏗 Scaffolding the project and creating its repository…");
       const prepared = await jobStep(pipeline, "prepare", {
         kind: "copier",
         spec: scaffoldSpec(this.env, { slug: project.slug, ...architect.spec }, url),
@@ -107,17 +107,17 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
           .set({ repoUrl: url, updatedAt: new Date() })
           .where(eq(projects.id, projectId));
       });
-      await this.#progress(runId, "prepare", `📦 Repository ready: ${url} (${scaffold.slice(0, 12)})`);
+      await this.progress(runId, "prepare", `📦 Repository ready: ${url} (${scaffold.slice(0, 12)})`);
       start = scaffold;
     }
 
     const built: Built = { projectId, spec: architect.spec, repoUrl: project.repoUrl ?? url, commit: start };
     const developed = await this.#developAndTest(pipeline, step, built);
     if (developed.outcome === "failed") return fail(developed.error);
-    if (developed.outcome === "stopped") return this.#finish(step, runId, "cancelled", developed.error);
+    if (developed.outcome === "stopped") return this.finish(step, runId, "cancelled", developed.error);
     const deploy = await step.do("deploy: start", () => startDeploy(this.env, runId, projectId));
     const next = deploy.runId ? " Deploying it next." : ` It was not deployed: ${deploy.error}`;
-    return this.#finish(step, runId, "succeeded", null, `${developed.summary}${next}`);
+    return this.finish(step, runId, "succeeded", null, `${developed.summary}${next}`);
   }
 
   /** Developer and Tester in turns until the tests pass or the user decides otherwise. */
@@ -131,7 +131,7 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
     let questions = 0;
     for (let iteration = 1; ; iteration++) {
       const doing = feedback ? `fixing what failed` : "implementing the spec";
-      await this.#progress(runId, "develop", `🧑‍💻 Developer, iteration ${iteration}: ${doing}…`);
+      await this.progress(runId, "develop", `🧑‍💻 Developer, iteration ${iteration}: ${doing}…`);
       let job: ReturnType<typeof developJob>;
       try {
         job = developJob(env, { ...built, iteration, session, feedback, guidance });
@@ -153,7 +153,7 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
       session = develop.output.sessionId ?? session;
       commit = develop.output.commit ?? commit;
 
-      await this.#progress(runId, "test", `🧪 Testing iteration ${iteration} (${commit.slice(0, 12)})…`);
+      await this.progress(runId, "test", `🧪 Testing iteration ${iteration} (${commit.slice(0, 12)})…`);
       const tested = await jobStep(pipeline, `test ${iteration}`, {
         kind: "test",
         spec: testSpec(built.repoUrl, commit),
@@ -176,7 +176,7 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
       feedback = feedbackOf(iteration, tested.output);
       guidance = null;
       if (--budget > 0) {
-        await this.#progress(runId, "test", `❌ Iteration ${iteration}: ${line}. Fixing…`);
+        await this.progress(runId, "test", `❌ Iteration ${iteration}: ${line}. Fixing…`);
         continue;
       }
       const decision = await this.#decide(step, runId, ++questions, `Iteration ${iteration}: ${line}.`);
@@ -207,7 +207,7 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
       await markWaiting(db, runId, true);
       await this.agent.askRunDecision(runId, situation);
     });
-    await this.#progress(runId, "decision", `✋ ${situation} Waiting for your decision…`);
+    await this.progress(runId, "decision", `✋ ${situation} Waiting for your decision…`);
     let decision: RunDecision = { choice: "stop" };
     let how = "answered";
     try {
@@ -233,25 +233,5 @@ export class EngineeringWorkflow extends AgentWorkflow<ChatSession, RunParams, R
       });
     });
     return decision;
-  }
-
-  async #finish(
-    step: AgentWorkflowStep,
-    runId: string,
-    status: "succeeded" | "failed" | "cancelled",
-    error: string | null,
-    summary?: string,
-  ): Promise<{ runId: string; status: string; error: string | null }> {
-    await step.do("finish", async () => {
-      await markFinished(database(this.env.DB), runId, status, error);
-    });
-    const text =
-      status === "succeeded" ? `✅ ${summary ?? "Done."}` : `${status === "cancelled" ? "⏹" : "❌"} ${error}`;
-    await this.#progress(runId, "end", text);
-    return { runId, status, error };
-  }
-
-  #progress(runId: string, stage: string, text: string): Promise<void> {
-    return this.reportProgress({ runId, stage, text });
   }
 }
