@@ -13,6 +13,19 @@ export interface Env {
   /** Where project repositories are created: `<base>/<slug>.git` (a `file://` base: bare repos on the executor host). */
   REPO_BASE_URL?: string;
   /**
+   * A GitHub App for project repositories (see edge/src/github/config.ts): its id, its private key
+   * (a Worker secret; PKCS#1 as downloaded, or PKCS#8) and the organization it creates repositories
+   * in turn it on, in place of REPO_BASE_URL. Optional: the installation id (else looked up), the
+   * API and git URLs (GitHub Enterprise Server), the repositories' visibility (default private).
+   */
+  GITHUB_APP_ID?: string;
+  GITHUB_APP_PRIVATE_KEY?: string;
+  GITHUB_OWNER?: string;
+  GITHUB_APP_INSTALLATION_ID?: string;
+  GITHUB_API_URL?: string;
+  GITHUB_GIT_URL?: string;
+  GITHUB_REPO_VISIBILITY?: string;
+  /**
    * The Developer's agent: `claude-code` (default) or `droid`; where it runs: `process` (default),
    * `docker` or `sysbox` (with DEVELOPER_IMAGE, an image holding the agent's CLI); its model, turn
    * limit and model API base URL (default ANTHROPIC_BASE_URL). Its key is ANTHROPIC_API_KEY.

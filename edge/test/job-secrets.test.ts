@@ -1,6 +1,10 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { database } from "../src/db/client.ts";
+import type { Env } from "../src/env.ts";
 import type { ExecutorHub } from "../src/executors/hub.ts";
+import { describeRef, type JobSecretRef, JobSecrets } from "../src/executors/job-secrets.ts";
+import { GitHubError, githubTokens } from "../src/github/app.ts";
 import { newId } from "../src/ids.ts";
 import { connect, createExecutor, hello } from "./executor-socket.ts";
 import { call, createProject, createUser, expectStatus, rowCount, unique } from "./helpers.ts";
@@ -250,5 +254,75 @@ describe("job secrets", () => {
     expect(assigns.get(items[1].id)).toEqual({ GIT_PASSWORD: `${CANARY}-2`, TOKEN: CANARY });
     expect(assigns.get(items[2].id)).toEqual({});
     socket.ws.close();
+  });
+});
+
+describe("job secrets from the GitHub App", () => {
+  const NO_APP = "is not available: no GitHub App is configured (GITHUB_APP_ID)";
+  /** The hub's JobSecrets, with this token minter (as `githubTokens(env)` gives it). */
+  const jobSecrets = (github?: ((repository: string) => Promise<string>) | null) =>
+    new JobSecrets(database(env.DB), env.SECRETS_KEY, { ANTHROPIC_API_KEY: `${CANARY}-model` }, github);
+
+  it("are minted once per repository, in the same call as project and system secrets", async () => {
+    const { project } = await projectWith({ DEPLOY_TOKEN: CANARY });
+    const mint = vi.fn(async (repository: string) => `ghs_token-for-${repository}`);
+    const secrets = jobSecrets(mint);
+    const refs: JobSecretRef[] = [
+      { github: "shop" },
+      { projectId: project.id, name: "DEPLOY_TOKEN" },
+      { system: "ANTHROPIC_API_KEY" },
+      { github: "blog" },
+    ];
+    const opened = await secrets.open(refs);
+    expect(Object.fromEntries(opened)).toEqual({
+      "github/shop": { ok: true, value: "ghs_token-for-shop" },
+      "github/blog": { ok: true, value: "ghs_token-for-blog" },
+      [`${project.id}/DEPLOY_TOKEN`]: { ok: true, value: CANARY },
+      "system/ANTHROPIC_API_KEY": { ok: true, value: `${CANARY}-model` },
+    });
+    expect(mint.mock.calls.map(([repository]) => repository).sort()).toEqual(["blog", "shop"]);
+
+    // Nothing is kept between calls: each open() asks again (the App keeps its own tokens).
+    const again = await secrets.open([{ github: "shop" }]);
+    expect(Object.fromEntries(again)).toEqual({ "github/shop": { ok: true, value: "ghs_token-for-shop" } });
+    expect(mint).toHaveBeenCalledTimes(3);
+    expect(mint).toHaveBeenLastCalledWith("shop");
+  });
+
+  it("say why a token could not be minted, and the other secrets still open", async () => {
+    const { project } = await projectWith({ DEPLOY_TOKEN: CANARY });
+    const answer = "GitHub answered 404 to a token for acme/gone: Not Found";
+    const mint = vi.fn(async (repository: string) => {
+      if (repository === "gone") throw new GitHubError(answer, 404);
+      return `ghs_token-for-${repository}`;
+    });
+    const opened = await jobSecrets(mint).open([
+      { github: "gone" },
+      { github: "shop" },
+      { projectId: project.id, name: "DEPLOY_TOKEN" },
+    ]);
+    const failed = opened.get("github/gone");
+    expect(failed).toEqual({ ok: false, why: `could not be minted: ${answer}` });
+    expect(failed?.ok === false && failed.why).toMatch(/^could not be minted: /);
+    expect(opened.get("github/shop")).toEqual({ ok: true, value: "ghs_token-for-shop" });
+    expect(opened.get(`${project.id}/DEPLOY_TOKEN`)).toEqual({ ok: true, value: CANARY });
+    expect(describeRef({ github: "gone" })).toBe("The GitHub token for repository gone");
+
+    // The hub's minter with a half-configured App fails each token with what to set, no key.
+    const partial = { ...env, GITHUB_APP_ID: "123456", GITHUB_APP_PRIVATE_KEY: CANARY } as Env;
+    const misconfigured = await jobSecrets(githubTokens(partial)).open([{ github: "shop" }]);
+    const why = (misconfigured.get("github/shop") as { ok: false; why: string }).why;
+    expect(why).toMatch(/^could not be minted: The GitHub App is configured wrongly: .*GITHUB_OWNER/);
+    expect(why).not.toContain(CANARY);
+  });
+
+  it("are not available without a GitHub App, while the other secrets are", async () => {
+    const { project } = await projectWith({ DEPLOY_TOKEN: CANARY });
+    const refs: JobSecretRef[] = [{ github: "shop" }, { projectId: project.id, name: "DEPLOY_TOKEN" }];
+    for (const secrets of [jobSecrets(), jobSecrets(null), jobSecrets(githubTokens(env))]) {
+      const opened = await secrets.open(refs);
+      expect(opened.get("github/shop")).toEqual({ ok: false, why: NO_APP });
+      expect(opened.get(`${project.id}/DEPLOY_TOKEN`)).toEqual({ ok: true, value: CANARY });
+    }
   });
 });

@@ -51,12 +51,21 @@ describe("OpenAPI document", () => {
       maxProperties: 32,
     });
     expect(components.schemas.SubmitJob.required).not.toContain("secrets");
-    // A job shows its references; pipelines' jobs may also name one of the system's own credentials.
+    // A job shows its references; pipelines' jobs may also name one of the system's own
+    // credentials, or a GitHub App token for one repository.
     expect(components.schemas.Job.properties.secrets).toMatchObject({
       ...refs,
       additionalProperties: {
-        anyOf: [{ $ref: "#/components/schemas/SecretRef" }, { $ref: "#/components/schemas/SystemSecretRef" }],
+        anyOf: [
+          { $ref: "#/components/schemas/SecretRef" },
+          { $ref: "#/components/schemas/SystemSecretRef" },
+          { $ref: "#/components/schemas/GitHubTokenRef" },
+        ],
       },
+    });
+    expect(components.schemas.GitHubTokenRef).toMatchObject({
+      required: ["github"],
+      additionalProperties: false,
     });
     expect(components.schemas.SystemSecretRef).toMatchObject({
       required: ["system"],

@@ -19,13 +19,13 @@ describe("runs", () => {
     const twin = await start("devops", 409);
     expect(twin.error.details).toEqual({ runId: first.id });
 
-    // An engineering run launches its workflow; without a repository host it ends at once, saying why.
+    // An engineering run launches its workflow; without a model for its Architect it ends, saying why.
     const engineering = await start("engineering");
     await expect
       .poll(async () => (await expectStatus(200, `/runs/${engineering.id}`, { key: member.key })).error, {
-        timeout: 10_000,
+        timeout: 20_000,
       })
-      .toContain("REPO_BASE_URL");
+      .toContain("set ANTHROPIC_API_KEY");
     const listed = await expectStatus(200, `/projects/${project.id}/runs`, { key: member.key });
     expect(listed.items.map((run: { id: string }) => run.id)).toEqual([engineering.id, first.id]);
 
@@ -56,7 +56,22 @@ describe("runs", () => {
     expect(await expectStatus(200, `/runs/${first.id}`, { key: member.key })).toEqual(cancelled);
     // Cancelled, it no longer blocks a new run.
     await start("devops");
-  });
+  }, 30_000);
+
+  it("end an engineering run at once, saying why, when there is nowhere to put the repository", async () => {
+    const member = await createUser();
+    const project = await createProject(member.key);
+    const run = await expectStatus(201, `/projects/${project.id}/runs`, {
+      key: member.key,
+      body: { kind: "engineering" },
+    });
+    await expect
+      .poll(async () => await expectStatus(200, `/runs/${run.id}`, { key: member.key }), { timeout: 10_000 })
+      .toMatchObject({
+        status: "failed",
+        error: "No repository host is configured (GITHUB_APP_ID or REPO_BASE_URL).",
+      });
+  }, 20_000);
 
   it("are invisible to other members and refuse unknown kinds", async () => {
     const owner = await createUser();

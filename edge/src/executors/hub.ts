@@ -14,6 +14,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
+import { githubTokens } from "../github/app.ts";
 import { HubAlarm } from "./alarm.ts";
 import { hubConfig } from "./config.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -59,10 +60,12 @@ export class ExecutorHub extends DurableObject<Env> {
       config: hubConfig(env),
       waitUntil: (promise) => ctx.waitUntil(promise),
     };
-    const secrets = new JobSecrets(database(env.DB), env.SECRETS_KEY, {
-      ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY,
-      DEPLOY_SSH_KEY: env.DEPLOY_SSH_KEY,
-    });
+    const secrets = new JobSecrets(
+      database(env.DB),
+      env.SECRETS_KEY,
+      { ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY, DEPLOY_SSH_KEY: env.DEPLOY_SSH_KEY },
+      githubTokens(env),
+    );
     this.#alarm = new HubAlarm(ctx.storage, parts);
     this.#dispatcher = new Dispatcher(parts, secrets, () => this.#alarm.armIfNeeded());
     this.#frames = new ExecutorFrames(parts, this.#dispatcher);

@@ -26,35 +26,59 @@ export const SYSTEM_SECRETS = ["ANTHROPIC_API_KEY", "DEPLOY_SSH_KEY"] as const;
 export type SystemSecret = (typeof SYSTEM_SECRETS)[number];
 export type SystemSecrets = Partial<Record<SystemSecret, string | undefined>>;
 
-/** What a job's secret environment variable refers to: a project secret or a system secret. */
-export type JobSecretRef = SecretAddress | { system: SystemSecret };
+/**
+ * What a job's secret environment variable refers to: a project secret, a system secret, or a
+ * token for one repository of the GitHub App's organization (minted when the job is sent).
+ */
+export type JobSecretRef = SecretAddress | { system: SystemSecret } | { github: string };
+
+/** Mints a short-lived token for one of the GitHub App's repositories; throws with a reason. */
+export type GitHubTokens = (repository: string) => Promise<string>;
 
 export const refKey = (ref: JobSecretRef) =>
-  "system" in ref ? `system/${ref.system}` : `${ref.projectId}/${ref.name}`;
+  "system" in ref
+    ? `system/${ref.system}`
+    : "github" in ref
+      ? `github/${ref.github}`
+      : `${ref.projectId}/${ref.name}`;
 
 /** For error messages: which secret, never its value. */
 export const describeRef = (ref: JobSecretRef) =>
-  "system" in ref ? `System secret ${ref.system}` : `Secret ${ref.name} of project ${ref.projectId}`;
+  "system" in ref
+    ? `System secret ${ref.system}`
+    : "github" in ref
+      ? `The GitHub token for repository ${ref.github}`
+      : `Secret ${ref.name} of project ${ref.projectId}`;
 
 export class JobSecrets {
   readonly #db: Db;
   readonly #keySpec: string | undefined;
   readonly #system: SystemSecrets;
+  readonly #github: GitHubTokens | null;
   /** Loaded on first use, once per instance (the configuration cannot change under it). */
   #keyring: Promise<Keyring> | null = null;
 
-  constructor(db: Db, keySpec: string | undefined, system: SystemSecrets = {}) {
+  constructor(
+    db: Db,
+    keySpec: string | undefined,
+    system: SystemSecrets = {},
+    github: GitHubTokens | null = null,
+  ) {
     this.#db = db;
     this.#keySpec = keySpec;
     this.#system = system;
+    this.#github = github;
   }
 
   /** The values of these secrets (each read and opened once), or why each could not be had. */
   async open(all: readonly JobSecretRef[]): Promise<Map<string, Opened>> {
     const opened = new Map<string, Opened>();
     const refs: SecretAddress[] = [];
+    const tokens: Promise<void>[] = [];
     for (const ref of all) {
-      if (!("system" in ref)) refs.push(ref);
+      if ("github" in ref)
+        tokens.push(this.#mint(ref.github).then((result) => void opened.set(refKey(ref), result)));
+      else if (!("system" in ref)) refs.push(ref);
       else {
         const value = this.#system[ref.system];
         opened.set(
@@ -65,6 +89,7 @@ export class JobSecrets {
         );
       }
     }
+    await Promise.all(tokens);
     if (refs.length === 0) return opened;
     const chunks: SecretAddress[][] = [];
     for (let i = 0; i < refs.length; i += REFS_PER_QUERY) chunks.push(refs.slice(i, i + REFS_PER_QUERY));
@@ -117,6 +142,17 @@ export class JobSecrets {
       }
     }
     return opened;
+  }
+
+  async #mint(repository: string): Promise<Opened> {
+    if (!this.#github)
+      return { ok: false, why: "is not available: no GitHub App is configured (GITHUB_APP_ID)" };
+    try {
+      return { ok: true, value: await this.#github(repository) };
+    } catch (err) {
+      // GitHubError and GitHubConfigError messages say what GitHub answered or what to set, no token.
+      return { ok: false, why: `could not be minted: ${err instanceof Error ? err.message : String(err)}` };
+    }
   }
 
   #loadKeyring(): Promise<Keyring> {

@@ -12,6 +12,7 @@ import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { positiveNumber } from "../vars.ts";
 import { projectName } from "./prepare.ts";
+import type { RepoAccess } from "./repository.ts";
 
 export const SERVICE = "web";
 /** Memory reserved for a service on its server (the allocator's "free memory" subtracts it). */
@@ -117,10 +118,16 @@ export interface DeployInput {
   plain: Record<string, string>;
   /** Project secrets the service gets under their own names. */
   secretNames: string[];
+  /** How the executor gets into the repository. */
+  access: RepoAccess;
 }
 
 export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
-  const secrets: Record<string, JobSecretRef> = { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } };
+  const { credentials, secrets: repoSecrets } = input.access;
+  const secrets: Record<string, JobSecretRef> = {
+    ...repoSecrets,
+    [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" },
+  };
   for (const name of input.secretNames) secrets[jobSecretName(name)] = { projectId: input.projectId, name };
   return {
     spec: {
@@ -133,7 +140,7 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
       },
       secretVars: {},
       secretEnv: Object.fromEntries(input.secretNames.map((name) => [name, jobSecretName(name)])),
-      source: { url: input.repoUrl, ref: input.commit },
+      source: { url: input.repoUrl, ref: input.commit, ...(credentials ? { credentials } : {}) },
     },
     secrets,
   };

@@ -20,6 +20,7 @@ import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { positiveNumber } from "../vars.ts";
 import { commitAuthor } from "./prepare.ts";
+import { repoAccess } from "./repository.ts";
 
 /** What the Developer is told of a failed test run (the Tester's output, bounded). */
 export interface TestFeedback {
@@ -79,6 +80,7 @@ export function developJob(
   input: DevelopInput,
 ): { spec: AgentSpec; secrets: Record<string, JobSecretRef> } {
   const config = developerConfig(env);
+  const access = repoAccess(env, input.repoUrl);
   const spec: AgentSpec = {
     adapter: config.adapter,
     prompt: developPrompt(input),
@@ -95,6 +97,7 @@ export function developJob(
         message: `${input.spec.name}: iteration ${input.iteration}`,
         author: commitAuthor(env),
       },
+      ...(access.credentials ? { credentials: access.credentials } : {}),
     },
     isolation: config.isolation,
     ...(config.isolation === "process"
@@ -112,7 +115,7 @@ export function developJob(
     apiKeySecret: API_KEY_ENV,
     env: {},
   };
-  return { spec, secrets: { [API_KEY_ENV]: { system: "ANTHROPIC_API_KEY" } } };
+  return { spec, secrets: { ...access.secrets, [API_KEY_ENV]: { system: "ANTHROPIC_API_KEY" } } };
 }
 
 function developPrompt(input: DevelopInput): string {

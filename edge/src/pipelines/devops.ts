@@ -10,6 +10,7 @@ import { analyzeEnv, type EnvDecision, infraValue, parseEnvExample } from "./env
 import { jobStep, type Pipeline } from "./job-step.ts";
 import type { RunParams } from "./params.ts";
 import { PipelineWorkflow } from "./pipeline-workflow.ts";
+import { repoAccess } from "./repository.ts";
 import { resolveSecrets } from "./secret-resolver.ts";
 import { beginStep, endStep, markFinished, markRunning } from "./timeline.ts";
 
@@ -71,6 +72,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
 
     // Inspect: the commit to deploy, and what it says about itself.
     await this.progress(runId, "inspect", "🔍 Reading the project's environment and manifest…");
+    const access = repoAccess(env, project.repoUrl);
     const inspected = await jobStep(pipeline, "inspect", {
       kind: "git",
       spec: {
@@ -78,7 +80,9 @@ export class DevOpsWorkflow extends PipelineWorkflow {
           { op: "clone", url: project.repoUrl, ref: "main", depth: 1 },
           { op: "read", paths: [ENV_EXAMPLE, PROJECT_MANIFEST], maxBytes: 65_536 },
         ],
+        ...(access.credentials ? { credentials: access.credentials } : {}),
       },
+      secrets: access.secrets,
     });
     const files = inspected.output?.steps.find((item) => item.op === "read")?.files ?? {};
     const commit = inspected.output?.head;
@@ -168,6 +172,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
         healthRetries: healthRetries(env),
         plain,
         secretNames,
+        access,
       }),
       summarize: (output) => ({
         detail: { failure: output.failure?.task ?? null, hostKeyRecorded: output.acceptedHostKey !== null },

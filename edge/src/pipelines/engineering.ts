@@ -21,8 +21,9 @@ import { jobStep, type Pipeline } from "./job-step.ts";
 import { startDeploy } from "./launch.ts";
 import type { RunParams } from "./params.ts";
 import { PipelineWorkflow } from "./pipeline-workflow.ts";
-import { repositoryUrl, scaffoldSpec } from "./prepare.ts";
-import { feedbackOf, summarizeTest, testLine, testSpec } from "./tester.ts";
+import { prepareStep } from "./prepare-step.ts";
+import { repositoryUrl } from "./repository.ts";
+import { feedbackOf, summarizeTest, testJob, testLine } from "./tester.ts";
 import { beginStep, endStep, markRunning, markWaiting } from "./timeline.ts";
 
 const DEVELOP_TIMEOUT_MS = 30 * 60_000;
@@ -70,8 +71,13 @@ export class EngineeringWorkflow extends PipelineWorkflow {
     });
     const fail = (error: string) => this.finish(step, runId, "failed", error);
     if (!project) return fail("The project no longer exists.");
-    const url = repositoryUrl(this.env, project.slug);
-    if (!url) return fail("No repository host is configured (REPO_BASE_URL).");
+    let url = project.repoUrl;
+    try {
+      url ??= repositoryUrl(this.env, project.slug);
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+    if (!url) return fail("No repository host is configured (GITHUB_APP_ID or REPO_BASE_URL).");
 
     await this.progress(runId, "architect", "📐 Writing the spec…");
     const architect = await architectStep(this.env, step, {
@@ -92,26 +98,14 @@ export class EngineeringWorkflow extends PipelineWorkflow {
         await endStep(db, runId, "prepare", "skipped", { repository: "exists" });
       });
     } else {
-      await this.progress(runId, "prepare", "🏗 Scaffolding the project and creating its repository…");
-      const prepared = await jobStep(pipeline, "prepare", {
-        kind: "copier",
-        spec: scaffoldSpec(this.env, { slug: project.slug, ...architect.spec }, url),
-      });
-      const scaffold =
-        prepared.output && "published" in prepared.output ? prepared.output.published?.commit : null;
-      if (prepared.status !== "succeeded" || !scaffold)
-        return fail(`Scaffolding failed (${prepared.status}): ${prepared.error ?? "see the job log"}`);
-      await step.do("record repository", async () => {
-        await database(this.env.DB)
-          .update(projects)
-          .set({ repoUrl: url, updatedAt: new Date() })
-          .where(eq(projects.id, projectId));
-      });
-      await this.progress(runId, "prepare", `📦 Repository ready: ${url} (${scaffold.slice(0, 12)})`);
-      start = scaffold;
+      await this.progress(runId, "prepare", "🏗 Creating the repository and scaffolding the project…");
+      const prepared = await prepareStep(pipeline, { slug: project.slug, ...architect.spec }, url);
+      if ("error" in prepared) return fail(prepared.error);
+      await this.progress(runId, "prepare", `📦 Repository ready: ${url} (${prepared.commit.slice(0, 12)})`);
+      start = prepared.commit;
     }
 
-    const built: Built = { projectId, spec: architect.spec, repoUrl: project.repoUrl ?? url, commit: start };
+    const built: Built = { projectId, spec: architect.spec, repoUrl: url, commit: start };
     const developed = await this.#developAndTest(pipeline, step, built);
     if (developed.outcome === "failed") return fail(developed.error);
     if (developed.outcome === "stopped") return this.finish(step, runId, "cancelled", developed.error);
@@ -156,7 +150,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
       await this.progress(runId, "test", `🧪 Testing iteration ${iteration} (${commit.slice(0, 12)})…`);
       const tested = await jobStep(pipeline, `test ${iteration}`, {
         kind: "test",
-        spec: testSpec(built.repoUrl, commit),
+        ...testJob(env, built.repoUrl, commit),
         timeoutMs: TEST_TIMEOUT_MS,
         summarize: summarizeTest,
       });

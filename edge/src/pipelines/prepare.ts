@@ -1,11 +1,12 @@
 /**
- * Preparer: the project's repository, scaffolded from its template and pushed as the first commit.
- * Repositories live under `REPO_BASE_URL` (`<base>/<slug>.git`); a `file://` base is a directory
- * of bare repositories on the executor host, created when missing (local runs and tests).
+ * Preparer: the project's repository (see repository.ts), scaffolded from its template and pushed
+ * as the first commit.
  */
 import type { CopierSpec } from "@codegen-orchestrator/shared";
 import type { Env } from "../env.ts";
+import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { TEMPLATE_MODULES } from "./architect.ts";
+import { repoAccess } from "./repository.ts";
 
 export interface PreparedProject {
   slug: string;
@@ -21,19 +22,19 @@ const DEFAULT_TEMPLATE = "node-service";
 export const projectName = (slug: string) =>
   /^[a-z][a-z0-9-]{1,62}$/.test(slug) ? slug : `svc-${slug}`.slice(0, 63);
 
-export function repositoryUrl(env: Env, slug: string): string | null {
-  const base = env.REPO_BASE_URL?.trim().replace(/\/+$/, "");
-  return base ? `${base}/${slug}.git` : null;
-}
-
 /** Who the pipelines' commits are by. */
 export const commitAuthor = (env: Env) => ({
   name: env.GIT_AUTHOR_NAME?.trim() || "Codegen Orchestrator",
   email: env.GIT_AUTHOR_EMAIL?.trim() || "orchestrator@localhost",
 });
 
-export function scaffoldSpec(env: Env, project: PreparedProject, url: string): CopierSpec {
-  return {
+export function scaffoldJob(
+  env: Env,
+  project: PreparedProject,
+  url: string,
+): { spec: CopierSpec; secrets: Record<string, JobSecretRef> } {
+  const access = repoAccess(env, url);
+  const spec: CopierSpec = {
     template: { path: DEFAULT_TEMPLATE },
     data: {
       project_name: projectName(project.slug),
@@ -49,6 +50,8 @@ export function scaffoldSpec(env: Env, project: PreparedProject, url: string): C
       message: `Scaffold ${project.slug} from ${DEFAULT_TEMPLATE}`,
       author: commitAuthor(env),
       create: url.startsWith("file://"),
+      ...(access.credentials ? { credentials: access.credentials } : {}),
     },
   };
+  return { spec, secrets: access.secrets };
 }

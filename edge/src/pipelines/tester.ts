@@ -4,13 +4,23 @@
  * failure: what failed, and the end of the output, go back to the Developer.
  */
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
+import type { Env } from "../env.ts";
+import type { JobSecretRef } from "../executors/job-secrets.ts";
 import type { TestFeedback } from "./develop.ts";
+import { repoAccess } from "./repository.ts";
 
-export const testSpec = (repoUrl: string, commit: string): TestSpec => ({
-  checkout: { url: repoUrl, ref: commit },
-  env: {},
-  outputLimit: 8192,
-});
+export function testJob(
+  env: Env,
+  repoUrl: string,
+  commit: string,
+): { spec: TestSpec; secrets: Record<string, JobSecretRef> } {
+  const access = repoAccess(env, repoUrl);
+  const credentials = access.credentials ? { credentials: access.credentials } : {};
+  return {
+    spec: { checkout: { url: repoUrl, ref: commit, ...credentials }, env: {}, outputLimit: 8192 },
+    secrets: access.secrets,
+  };
+}
 
 export const feedbackOf = (iteration: number, result: TestResult): TestFeedback => ({
   iteration,

@@ -1,8 +1,9 @@
 /**
  * A git smart-HTTP server on 127.0.0.1 for tests: HTTP Basic auth in front of git's own CGI,
  * `git http-backend`, serving the bare repositories under `root`. Authenticated users may push
- * (http-backend enables receive-pack when REMOTE_USER is set). With `stall`, it accepts requests
- * and never answers, to test cancels and deadlines.
+ * (http-backend enables receive-pack when REMOTE_USER is set). Credentials are one fixed user and
+ * password, or decided per request by `authorize` (a fake GitHub checks its tokens' scopes). With
+ * `stall`, it accepts requests and never answers, to test cancels and deadlines.
  */
 import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -12,7 +13,9 @@ export interface GitHttpServerOptions {
   /** The directory holding the bare repositories (`<root>/<name>.git`). */
   root: string;
   username: string;
-  password: string;
+  password?: string;
+  /** Decides instead of `password`: may this password read (or, with `push`, write) the repository at `path`? */
+  authorize?: (password: string, request: { path: string; push: boolean }) => boolean;
   /** Hold every request open without answering. */
   stall?: boolean;
 }
@@ -36,7 +39,20 @@ export interface GitHttpServer {
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   // Captured now: a test may put a git shim first on PATH later; the server uses the real git.
   const serverPath = process.env.PATH ?? "/usr/bin:/bin";
-  const expected = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`;
+  const authorized = (req: IncomingMessage): boolean => {
+    const header = req.headers.authorization ?? "";
+    if (!header.startsWith("Basic ")) return false;
+    const decoded = Buffer.from(header.slice("Basic ".length), "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    const [username, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+    if (colon < 0 || username !== options.username) return false;
+    if (!options.authorize) return password === options.password;
+    const target = new URL(req.url ?? "/", "http://127.0.0.1");
+    const push =
+      target.pathname.endsWith("/git-receive-pack") ||
+      target.searchParams.get("service") === "git-receive-pack";
+    return options.authorize(password, { path: decodeURIComponent(target.pathname), push });
+  };
   const requests: GitHttpRequest[] = [];
   let sawRequest = () => {};
   const firstRequest = new Promise<void>((resolve) => {
@@ -44,11 +60,11 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   });
 
   const server = createServer((req, res) => {
-    const authorized = req.headers.authorization === expected;
-    requests.push({ method: req.method ?? "", url: req.url ?? "", authorized });
+    const allowed = authorized(req);
+    requests.push({ method: req.method ?? "", url: req.url ?? "", authorized: allowed });
     sawRequest();
     if (options.stall) return; // Never answered; close() drops the connection.
-    if (!authorized) {
+    if (!allowed) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"', "Content-Type": "text/plain" });
       res.end("authentication required\n");
       return;

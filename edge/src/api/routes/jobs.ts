@@ -43,6 +43,13 @@ const SystemSecretRef = z
   .describe("one of the system's own credentials (a Worker secret); only pipelines submit these")
   .meta({ id: "SystemSecretRef" });
 
+const GitHubTokenRef = z
+  .strictObject({ github: z.string() })
+  .describe(
+    "a short-lived token for one repository of the GitHub App's organization, minted when the job is sent; only pipelines submit these",
+  )
+  .meta({ id: "GitHubTokenRef" });
+
 /** Environment name → secret reference. Only references cross the API; values never do. */
 const SecretRefs = z.record(EnvName, SecretRef);
 /** The generator drops a record's key schema: state the names' pattern in the document. */
@@ -56,7 +63,7 @@ const Job = z
     spec: z.unknown(),
     labels: Labels,
     secrets: z
-      .record(EnvName, z.union([SecretRef, SystemSecretRef]))
+      .record(EnvName, z.union([SecretRef, SystemSecretRef, GitHubTokenRef]))
       .describe("the secrets the job gets, by environment name: references, never values")
       .meta(secretRefsDoc),
     status: JobStatus,

@@ -1,0 +1,64 @@
+/**
+ * Where a project's repository lives, and how its jobs get in. With a GitHub App configured, the
+ * repository is `<GITHUB_GIT_URL>/<GITHUB_OWNER>/<slug>.git`, created through the App, and every
+ * job that clones or pushes it gets a token for that one repository, minted by the hub when it
+ * sends the job (a `{ github }` secret reference: no token is ever in a spec, a step or a log).
+ * Otherwise repositories live under `REPO_BASE_URL` (`<base>/<slug>.git`); a `file://` base is a
+ * directory of bare repositories on the executor host, created when missing (local runs, tests).
+ */
+import type { GitCredentials } from "@codegen-orchestrator/shared";
+import type { Env } from "../env.ts";
+import type { JobSecretRef } from "../executors/job-secrets.ts";
+import { GitHubApp, type Repository } from "../github/app.ts";
+import { GitHubConfigError, githubAppConfig, githubRepoName, githubRepoUrl } from "../github/config.ts";
+
+/** The job secret a repository token is given under. */
+const GIT_TOKEN = "GIT_TOKEN";
+
+/** What a job needs to reach a repository: credentials naming a job secret, and that secret. */
+export interface RepoAccess {
+  credentials?: GitCredentials;
+  secrets: Record<string, JobSecretRef>;
+}
+
+/** The project's repository URL, or null when no repository host is configured. Throws GitHubConfigError. */
+export function repositoryUrl(env: Env, slug: string): string | null {
+  const github = githubAppConfig(env);
+  if (github) return githubRepoUrl(github, slug);
+  const base = env.REPO_BASE_URL?.trim().replace(/\/+$/, "");
+  return base ? `${base}/${slug}.git` : null;
+}
+
+/** The GitHub App's repository name for this URL, when it is one of its repositories. */
+function githubName(env: Env, url: string): string | null {
+  try {
+    const github = githubAppConfig(env);
+    return github ? githubRepoName(github, url) : null;
+  } catch {
+    // A broken configuration: the job goes without a token, and the run that made the URL said why.
+    return null;
+  }
+}
+
+/** Whether the GitHub App hosts this repository (then it creates it, and mints its tokens). */
+export const onGitHub = (env: Env, url: string) => githubName(env, url) !== null;
+
+export function repoAccess(env: Env, url: string): RepoAccess {
+  const name = githubName(env, url);
+  if (!name) return { secrets: {} };
+  return {
+    credentials: { username: "x-access-token", passwordSecret: GIT_TOKEN },
+    secrets: { [GIT_TOKEN]: { github: name } },
+  };
+}
+
+/**
+ * Creates the project's repository through the GitHub App (an empty one: the Preparer pushes the
+ * first commit), or finds it. Throws GitHubError or GitHubConfigError.
+ */
+export async function createRepository(env: Env, url: string, description: string): Promise<Repository> {
+  const config = githubAppConfig(env);
+  const name = config ? githubRepoName(config, url) : null;
+  if (!config || !name) throw new GitHubConfigError(`${url} is not a repository of the GitHub App.`);
+  return new GitHubApp(config).createRepository(name, description);
+}
