@@ -133,6 +133,15 @@ describe.skipIf(!claude)("engineering pipeline", { timeout: 240_000 }, () => {
 
     // The second iteration resumed the first one's session, and was told what failed.
     expect(develop2.detail?.session).toBe(develop1.detail?.session);
+    // It was sent where the session's workspace is: the executor of iteration 1.
+    expect(await fleet.job(develop1.jobId as string)).toMatchObject({
+      executorId: executor.id,
+      preferExecutor: null,
+    });
+    expect(await fleet.job(develop2.jobId as string)).toMatchObject({
+      executorId: executor.id,
+      preferExecutor: executor.id,
+    });
     const developerCalls = model.requests.filter(
       (request) => request.body.includes("Iteration") || request.body.includes('"Bash"'),
     );

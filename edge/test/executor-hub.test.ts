@@ -117,6 +117,43 @@ describe("job round trip", () => {
     socket.ws.close();
   });
 
+  it("sends a job to the executor it prefers while that one is connected, else to any", async () => {
+    const lane = unique("affinity");
+    const [a, b] = [await createExecutor(), await createExecutor()];
+    const sockets = { [a.id]: await connect(a.token), [b.id]: await connect(b.token) };
+    for (const socket of Object.values(sockets)) await hello(socket, { labels: { lane } });
+    // A first job makes one executor (x) busier than the other (y).
+    const first = await submit({ command: ["sleep", "60"] }, { labels: { lane } });
+    const x = (await expectStatus(200, `/jobs/${first.id}`)).executorId as string;
+    const y = x === a.id ? b.id : a.id;
+    const preferring = (name: string) =>
+      hub().submit({
+        kind: "exec",
+        spec: { command: ["echo", name] },
+        idempotencyKey: unique(name),
+        labels: { lane },
+        preferExecutor: x,
+      });
+    // The least loaded would be y; the job goes to x, where it belongs.
+    const second = (await preferring("second")).job;
+    expect(second).toMatchObject({ executor_id: x, prefer_executor: x });
+    // x is full now: the next one waits for it rather than go to y…
+    const third = (await preferring("third")).job;
+    expect(third.status).toBe("queued");
+    // …and gets x's slot when one frees.
+    sockets[x]?.send({ type: "accepted", jobId: second.id, attempt: 1 });
+    const output = { exitCode: 0, signal: null, durationMs: 1 };
+    sockets[x]?.send({ type: "result", jobId: second.id, attempt: 1, status: "succeeded", output });
+    await expect.poll(async () => (await expectStatus(200, `/jobs/${third.id}`)).executorId).toBe(x);
+    expect((await expectStatus(200, `/jobs/${third.id}`)).preferExecutor).toBe(x);
+    // With x gone, a job that prefers it is not held back: y takes it.
+    sockets[x]?.ws.close();
+    await sockets[x]?.closed;
+    const fourth = (await preferring("fourth")).job;
+    await expect.poll(async () => (await expectStatus(200, `/jobs/${fourth.id}`)).executorId).toBe(y);
+    sockets[y]?.ws.close();
+  });
+
   it("waits for a fitting executor, then starts at once", async () => {
     const lane = unique("late");
     const job = await submit({ command: ["true"] }, { labels: { lane } });

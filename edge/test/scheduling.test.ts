@@ -32,6 +32,18 @@ describe("scheduling", () => {
     expect(freeSlots(candidates, loads)).toBe(1 + 6 + 2);
   });
 
+  it("sends a job to the executor it prefers, or keeps it queued while that one is full", () => {
+    const prefers = (prefer: string, labels: Record<string, string> = {}) => ({ ...job(labels), prefer });
+    // "c" is not the least loaded, but the job's workspace is there.
+    expect(pickExecutor(prefers("c"), candidates, new Map([["c", 3]]))?.handle).toBe("c");
+    // Full: the job waits for it rather than go elsewhere.
+    expect(pickExecutor(prefers("c"), candidates, new Map([["c", 4]]))).toBeUndefined();
+    // Gone (not a candidate), or no longer suited (labels): any executor that fits.
+    expect(pickExecutor(prefers("gone"), candidates, new Map())?.handle).toBe("a");
+    expect(pickExecutor(prefers("a", { zone: "eu" }), candidates, new Map())?.handle).toBe("b");
+    expect(pickExecutor({ ...job(), prefer: null }, candidates, new Map([["a", 1]]))?.handle).toBe("b");
+  });
+
   it("requires every label, a free slot and the capability", () => {
     const loads = new Map([["b", 8]]);
     expect(pickExecutor(job({ zone: "eu" }), candidates, loads)).toBeUndefined();

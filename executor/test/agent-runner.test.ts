@@ -131,6 +131,28 @@ describe.skipIf(!claude)("Claude Code (the real CLI)", { timeout: 60_000 }, () =
     expect(second.text("system")).toContain(`resuming session ${sessionId}`);
   });
 
+  it("a session that is not in this workspace (another executor ran it) goes on as a new session", async () => {
+    fake = await startFakeAnthropic([{ text: "started afresh" }]);
+    const gone = "4b9f7c1e-0d55-4c1a-9a57-2f0e8c3b6d21";
+    const result = await run(
+      {
+        prompt: "Fix the failing test",
+        workspace: "proj-elsewhere",
+        resumeSession: gone,
+        baseUrl: fake.baseUrl,
+        apiKeySecret: "ANTHROPIC_API_KEY",
+      },
+      { secrets: { ANTHROPIC_API_KEY: CANARY_KEY } },
+    );
+    expect(result.status, result.error).toBe("succeeded");
+    expect(result.output?.result).toBe("started afresh");
+    expect(result.output?.sessionId).not.toBe(gone);
+    expect(result.text("system")).toContain(
+      `session ${gone} is not in this workspace; starting a new session`,
+    );
+    expect(result.text("system")).toContain("claude-code: new session");
+  });
+
   it("a model API error ends the job failed, with the agent's message", async () => {
     fake = await startFakeAnthropic([
       { error: { status: 403, type: "permission_error", message: "this key may not use the model" } },

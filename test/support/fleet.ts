@@ -22,6 +22,7 @@ export interface Job {
   status: string;
   attempt: number;
   executorId: string | null;
+  preferExecutor: string | null;
   secrets: Record<string, unknown>;
   output: { exitCode: number | null; signal: string | null } | null;
   error: string | null;

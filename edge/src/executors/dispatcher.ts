@@ -100,7 +100,12 @@ export class Dispatcher {
     const pending: PendingAssign[] = [];
     if (free > 0) {
       for (const job of this.#parts.store.queued(DISPATCH_BATCH)) {
-        const best = pickExecutor({ needs: needsOf(job), labels: JSON.parse(job.labels) }, candidates, loads);
+        const placeable = {
+          needs: needsOf(job),
+          labels: JSON.parse(job.labels),
+          prefer: job.prefer_executor,
+        };
+        const best = pickExecutor(placeable, candidates, loads);
         if (!best) continue;
         const waiting = this.#assign(job, best, loads, now);
         if (waiting) pending.push(waiting);

@@ -22,7 +22,7 @@ import { ExecutorAdmin, type LiveExecutor } from "./executor-admin.ts";
 import { ExecutorFrames } from "./frames.ts";
 import type { HubParts } from "./hub-parts.ts";
 import { JobEvents } from "./job-events.ts";
-import { JobRequests } from "./job-requests.ts";
+import { type JobOutcomeRow, JobRequests } from "./job-requests.ts";
 import { JobSecrets } from "./job-secrets.ts";
 import { type JobRow, JobStore } from "./job-store.ts";
 import { LogArchiver } from "./log-archiver.ts";
@@ -130,7 +130,7 @@ export class ExecutorHub extends DurableObject<Env> {
   }
 
   /** A finished job's outcome without its log (for pipeline steps): status, result JSON, error. */
-  outcome(id: string): Pick<JobRow, "status" | "result" | "error"> | null {
+  outcome(id: string): JobOutcomeRow | null {
     return this.#jobs.outcome(id);
   }
 

@@ -8,6 +8,9 @@ import { ACTIVE, type JobRow } from "./job-store.ts";
 import type { LogRow } from "./log-store.ts";
 import type { JobRecord, SubmitJob } from "./views.ts";
 
+/** A job's end as a pipeline step reads it. */
+export type JobOutcomeRow = Pick<JobRow, "status" | "result" | "error"> & { executorId: string | null };
+
 type JobRequestParts = Pick<HubParts, "store" | "logs" | "events" | "sockets" | "config" | "waitUntil">;
 
 /** A new queued job's row, first attempt, with the pool's defaults where the input has none. */
@@ -21,6 +24,7 @@ function queuedRow(id: string, input: SubmitJob, config: HubConfig, now: number)
     secret_refs: JSON.stringify(input.secrets ?? {}),
     needs: JSON.stringify(requiredCapabilities(input.kind, input.spec)),
     notify: input.notify ? JSON.stringify(input.notify) : null,
+    prefer_executor: input.preferExecutor ?? null,
     status: "queued" as const,
     attempt: 1,
     max_attempts: input.maxAttempts ?? config.maxAttempts,
@@ -64,9 +68,11 @@ export class JobRequests {
     return { job, log: this.#parts.logs.after(id, logAfter?.attempt, logAfter?.seq) };
   }
 
-  outcome(id: string): Pick<JobRow, "status" | "result" | "error"> | null {
+  outcome(id: string): JobOutcomeRow | null {
     const job = this.#parts.store.get(id);
-    return job ? { status: job.status, result: job.result, error: job.error } : null;
+    return job
+      ? { status: job.status, result: job.result, error: job.error, executorId: job.executor_id }
+      : null;
   }
 
   status(id: string): JobRow["status"] | null {

@@ -30,6 +30,11 @@ export interface JobRow {
   needs: string;
   /** JSON `JobNotify`: the workflow instance told when the job finishes; null for none. */
   notify: string | null;
+  /**
+   * The executor this job belongs on (an agent session's workspace is there): while it is
+   * connected the job waits for a slot on it; when it is gone, any executor that fits takes it.
+   */
+  prefer_executor: string | null;
   created_at: number;
   updated_at: number;
   finished_at: number | null;
@@ -69,6 +74,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   secret_refs TEXT NOT NULL DEFAULT '{}',
   needs TEXT NOT NULL DEFAULT '[]',
   notify TEXT,
+  prefer_executor TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   finished_at INTEGER
@@ -103,6 +109,8 @@ export class JobStore {
     }
     if (!columns.some((column) => column.name === "notify"))
       sql.exec("ALTER TABLE jobs ADD COLUMN notify TEXT");
+    if (!columns.some((column) => column.name === "prefer_executor"))
+      sql.exec("ALTER TABLE jobs ADD COLUMN prefer_executor TEXT");
   }
 
   insert(
@@ -113,8 +121,9 @@ export class JobStore {
   ): void {
     this.sql.exec(
       `INSERT INTO jobs (id, idempotency_key, kind, spec, labels, status, attempt, max_attempts, executor_id,
-         lease_expires_at, timeout_ms, deadline_at, secret_refs, needs, notify, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         lease_expires_at, timeout_ms, deadline_at, secret_refs, needs, notify, prefer_executor, created_at,
+         updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       job.id,
       job.idempotency_key,
       job.kind,
@@ -130,6 +139,7 @@ export class JobStore {
       job.secret_refs,
       job.needs,
       job.notify,
+      job.prefer_executor,
       job.created_at,
       job.updated_at,
     );

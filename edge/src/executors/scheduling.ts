@@ -18,21 +18,37 @@ export function freeSlots(candidates: readonly Candidate<unknown>[], loads: Load
   );
 }
 
-/** The candidate with every capability the job needs, all its labels and a free slot, least loaded first. */
+export interface Placeable {
+  needs: readonly string[];
+  labels: Readonly<Record<string, string>>;
+  /** The executor the job belongs on while it is a candidate that fits it (null: none). */
+  prefer?: string | null;
+}
+
+const suits = (job: Placeable, profile: ExecutorProfile) =>
+  job.needs.every((capability) => profile.capabilities.includes(capability)) &&
+  Object.entries(job.labels).every(([key, value]) => profile.labels[key] === value);
+
+/**
+ * The candidate with every capability the job needs, all its labels and a free slot, least loaded
+ * first. A job that prefers an executor which is a candidate and suits it goes there or, while that
+ * one has no free slot, nowhere yet (undefined: it stays queued).
+ */
 export function pickExecutor<Handle>(
-  job: { needs: readonly string[]; labels: Readonly<Record<string, string>> },
+  job: Placeable,
   candidates: readonly Candidate<Handle>[],
   loads: Loads,
 ): Candidate<Handle> | undefined {
+  const preferred = job.prefer
+    ? candidates.find(({ profile }) => profile.executorId === job.prefer && suits(job, profile))
+    : undefined;
+  if (preferred) return loadOf(loads, preferred.profile) < preferred.profile.capacity ? preferred : undefined;
   let best: Candidate<Handle> | undefined;
   let bestShare = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const { profile } = candidate;
     const load = loadOf(loads, profile);
-    const fits =
-      load < profile.capacity &&
-      job.needs.every((capability) => profile.capabilities.includes(capability)) &&
-      Object.entries(job.labels).every(([key, value]) => profile.labels[key] === value);
+    const fits = load < profile.capacity && suits(job, profile);
     const share = load / Math.max(profile.capacity, 1);
     if (fits && share < bestShare) {
       best = candidate;

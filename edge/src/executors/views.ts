@@ -16,6 +16,8 @@ export interface SubmitJob {
   secrets?: Record<string, JobSecretRef> | undefined;
   /** The workflow instance waiting for the result (pipeline steps): it gets a `job-<id>` event. */
   notify?: JobNotify | undefined;
+  /** The executor the job belongs on while it is connected (see JobRow.prefer_executor). */
+  preferExecutor?: string | null | undefined;
 }
 
 export interface JobView {
@@ -30,6 +32,7 @@ export interface JobView {
   attempt: number;
   maxAttempts: number;
   executorId: string | null;
+  preferExecutor: string | null;
   timeoutMs: number;
   deadlineAt: string | null;
   cancelRequested: boolean;
@@ -62,6 +65,7 @@ export function toJobView({ job: row, log }: JobRecord): JobView {
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     executorId: row.executor_id,
+    preferExecutor: row.prefer_executor,
     timeoutMs: row.timeout_ms,
     deadlineAt: isoOrNull(row.deadline_at),
     cancelRequested: row.cancel_requested === 1,

@@ -135,6 +135,8 @@ function developPrompt(input: DevelopInput): string {
     parts.push(
       `The project's tests failed after iteration ${feedback.iteration}. ${failures}The end of their output:\n${feedback.output.slice(-FEEDBACK_CHARS)}`,
       "Fix the code (or a test that contradicts the spec) so that the tests pass, then run them again.",
+      // Restated for an agent that could not resume the session (it ran on another executor).
+      `The spec, for reference: ${spec.name}: ${spec.description}\nAcceptance criteria: ${spec.acceptanceCriteria.join("; ")}`,
     );
   }
   if (guidance) parts.push(`Guidance from the user: ${guidance}`);

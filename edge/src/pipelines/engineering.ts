@@ -17,7 +17,7 @@ import { positiveNumber } from "../vars.ts";
 import { architectStep } from "./architect-step.ts";
 import { decisionEvent, decisionStep } from "./decision.ts";
 import { developJob, summarizeDevelop, type TestFeedback } from "./develop.ts";
-import { jobStep, type Pipeline } from "./job-step.ts";
+import { type JobOutcome, jobStep, type Pipeline } from "./job-step.ts";
 import { startDeploy } from "./launch.ts";
 import type { RunParams } from "./params.ts";
 import { PipelineWorkflow } from "./pipeline-workflow.ts";
@@ -119,6 +119,8 @@ export class EngineeringWorkflow extends PipelineWorkflow {
     const { env, runId } = pipeline;
     let budget = positiveNumber(env.MAX_FIX_ITERATIONS, 3);
     let session: string | null = null;
+    // The executor whose workspace holds the session: later iterations go there while it is connected.
+    let developer: string | null = null;
     let feedback: TestFeedback | null = null;
     let guidance: string | null = null;
     let commit = built.commit;
@@ -133,11 +135,12 @@ export class EngineeringWorkflow extends PipelineWorkflow {
         // The server's Developer settings are wrong: the run says which, rather than crash.
         return { outcome: "failed", error: (err as Error).message };
       }
-      const develop = await jobStep(pipeline, `develop ${iteration}`, {
+      const develop: JobOutcome<"agent"> = await jobStep(pipeline, `develop ${iteration}`, {
         kind: "agent",
         ...job,
         timeoutMs: DEVELOP_TIMEOUT_MS,
         summarize: summarizeDevelop,
+        preferExecutor: developer,
       });
       if (develop.status !== "succeeded" || !develop.output)
         return {
@@ -145,6 +148,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
           error: `The Developer failed (${develop.status}): ${develop.error ?? "see the job log"}`,
         };
       session = develop.output.sessionId ?? session;
+      developer = develop.executorId ?? developer;
       commit = develop.output.commit ?? commit;
 
       await this.progress(runId, "test", `🧪 Testing iteration ${iteration} (${commit.slice(0, 12)})…`);

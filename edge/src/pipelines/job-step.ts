@@ -35,6 +35,8 @@ export interface JobRequest<K extends JobKind> {
   timeoutMs?: number;
   /** The job's secret environment: references, resolved by the hub when it sends the job. */
   secrets?: Record<string, JobSecretRef>;
+  /** The executor it belongs on while that one is connected (an earlier job's workspace is there). */
+  preferExecutor?: string | null;
   /** What the timeline shows of a finished job, and what it cost (an agent's model use), from its output. */
   summarize?: (output: JobOutput<K>) => {
     detail: Record<string, unknown>;
@@ -44,6 +46,8 @@ export interface JobRequest<K extends JobKind> {
 
 export interface JobOutcome<K extends JobKind> {
   jobId: string;
+  /** Who ran its last attempt. */
+  executorId: string | null;
   status: string;
   output: JobOutput<K> | null;
   error: string | null;
@@ -66,6 +70,7 @@ export async function jobStep<K extends JobKind>(
       labels: request.labels ?? {},
       timeoutMs: request.timeoutMs,
       secrets: request.secrets,
+      preferExecutor: request.preferExecutor ?? null,
       idempotencyKey: `${instanceId}:${name}`,
       notify: { workflow, instanceId },
     });
@@ -113,10 +118,12 @@ export async function jobStep<K extends JobKind>(
       { jobStatus: status, ...summary?.detail, ...(error ? { error: error.slice(0, 500) } : {}) },
       cost?.usd ?? 0,
     );
-    return { status: status as string, result, error };
+    return { status: status as string, result, error, executorId: job?.executorId ?? null };
   });
   return {
     jobId: submitted.jobId,
+    // Null for outcomes recorded before the field existed (a replayed older run).
+    executorId: outcome.executorId ?? null,
     status: outcome.status,
     output: outcome.result ? parseOutput<K>(outcome.result) : null,
     error: outcome.error,

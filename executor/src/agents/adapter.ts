@@ -40,6 +40,11 @@ export interface Adapter {
   command(invocation: AgentInvocation): Promise<AgentCommand>;
   /** The report, from what the command printed; throws with a clear message when it cannot. */
   parse(outcome: ProcessOutcome): AgentReport;
+  /**
+   * Whether the session's files are in this agent HOME, so that it can be resumed here. Adapters
+   * that cannot tell leave it out (a resume is then attempted as asked).
+   */
+  hasSession?(home: string, sessionId: string): Promise<boolean>;
 }
 
 /** The JSON result Claude Code (`--output-format json`) and Droid (`-o json`) print. */

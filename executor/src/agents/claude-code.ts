@@ -4,6 +4,7 @@
  * Claude Code refuses to skip permissions outside a sandbox, and it should).
  */
 import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { type Adapter, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
@@ -60,4 +61,10 @@ export const claudeCode: Adapter = {
     };
   },
   parse: (outcome) => parseCliResult(outcome, "Claude Code"),
+  // Claude Code keeps each session as <HOME>/.claude/projects/<its cwd, mangled>/<session id>.jsonl.
+  async hasSession(home, sessionId) {
+    const projects = path.join(home, ".claude", "projects");
+    const dirs = await readdir(projects).catch(() => [] as string[]);
+    return dirs.some((dir) => existsSync(path.join(projects, dir, `${sessionId}.jsonl`)));
+  },
 };

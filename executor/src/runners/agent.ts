@@ -103,8 +103,15 @@ async function runAgentJob(
     });
     const baseline = await prepareCheckout(spec, workspace, git);
     const adapter = adapters[spec.adapter];
+    const resume = spec.resumeSession;
+    let asked = spec;
+    if (resume && adapter.hasSession && !(await adapter.hasSession(workspace.home, resume))) {
+      // Another executor ran it, or this workspace was cleared: the prompt goes to a new session.
+      log("system", `${spec.adapter}: session ${resume} is not in this workspace; starting a new session\n`);
+      asked = { ...spec, resumeSession: undefined };
+    }
     const invocation = {
-      spec,
+      spec: asked,
       cwd: workspace.cwd,
       home: workspace.home,
       scratch: workspace.scratch,
@@ -116,7 +123,7 @@ async function runAgentJob(
     const command = await adapter.command(invocation);
     log(
       "system",
-      `${spec.adapter}: ${spec.resumeSession ? `resuming session ${spec.resumeSession}` : "new session"}\n`,
+      `${spec.adapter}: ${asked.resumeSession ? `resuming session ${asked.resumeSession}` : "new session"}\n`,
     );
     const outcome = inContainer
       ? await runAgentContainer({

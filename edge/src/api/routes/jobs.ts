@@ -70,6 +70,12 @@ const Job = z
     attempt: z.number().int(),
     maxAttempts: z.number().int(),
     executorId: z.string().nullable(),
+    preferExecutor: z
+      .string()
+      .nullable()
+      .describe(
+        "the executor the job waits for while it is connected (an agent session's workspace is there)",
+      ),
     timeoutMs: z.number().int(),
     deadlineAt: Timestamp.nullable(),
     cancelRequested: z.boolean(),
