@@ -236,6 +236,9 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
     expect(timeline.find((step) => step.name === "deploy")?.detail).toMatchObject({
       failure: "app : Fail unless the service is healthy",
     });
+    // The rollback names the commit that was live, not whatever the host calls `previous`.
+    const rollback = await fleet.call(`/jobs/${timeline.at(-1)?.jobId}`);
+    expect(rollback.spec).toMatchObject({ playbook: "rollback_project", vars: { rollback_to: goodCommit } });
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok" });

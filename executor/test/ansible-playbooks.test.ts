@@ -271,7 +271,8 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
 
   describe("deploy_project, rollback_project and health_check (service_manager: process)", () => {
     const canary = `CANARY-${randomBytes(8).toString("hex")}`;
-    const commits = [randomBytes(20).toString("hex"), randomBytes(20).toString("hex")] as const;
+    const commitId = () => randomBytes(20).toString("hex");
+    const commits = [commitId(), commitId(), commitId()] as const;
     let deployRoot: string;
     let port: number;
     let archives: string[];
@@ -343,7 +344,7 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
       deployRoot = path.join(await tempDir("co-ansible-deploy-"), "srv");
       await mkdir(deployRoot);
       port = await freePort();
-      archives = [await sourceArchive(0), await sourceArchive(1)];
+      archives = [await sourceArchive(0), await sourceArchive(1), await sourceArchive(2)];
     });
 
     afterAll(async () => {
@@ -437,6 +438,40 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
         expect((await health()).body).toMatchObject({ commit: commits[0] });
       },
       3 * PLAY_TIMEOUT_MS,
+    );
+
+    it(
+      "after a deploy that failed before switching, rollback_project to the live commit keeps it",
+      async () => {
+        const live = await play("deploy_project", 1);
+        expect(live.code, explain(live)).toBe(0);
+        expect((await health()).body).toMatchObject({ commit: commits[1] });
+        // The next release's build fails: `current` never moves, `previous` is one release back.
+        const broken = await play("deploy_project", 2, { build_command: "exit 3" });
+        expect(broken.code, explain(broken)).toBe(2);
+        expect(results(broken, "Build the release")).toMatchObject([{ status: "failed" }]);
+        const release = (index: 0 | 1 | 2) => path.join(projectDir(), "releases", commits[index]);
+        expect(await readlink(path.join(projectDir(), "current"))).toBe(release(1));
+        expect(await readlink(path.join(projectDir(), "previous"))).toBe(release(0));
+
+        const rollback = await play("rollback_project", 1, { rollback_to: commits[1] });
+        expect(rollback.code, explain(rollback)).toBe(0);
+        expect(results(rollback, "Point current at the release")).toMatchObject([{ status: "ok" }]);
+        expect(await readlink(path.join(projectDir(), "current"))).toBe(release(1));
+        expect((await health()).body).toMatchObject({ commit: commits[1] });
+
+        // A release that is not on the host, or a malformed commit, is refused before anything moves.
+        const missing = await play("rollback_project", 1, { rollback_to: "abcdef1" });
+        expect(missing.code).toBe(2);
+        expect(results(missing, "Fail when the release is gone")).toMatchObject([
+          { status: "failed", msg: expect.stringContaining("releases/abcdef1) is missing or incomplete") },
+        ]);
+        const malformed = await play("rollback_project", 1, { rollback_to: "../../etc" });
+        expect(malformed.code).toBe(2);
+        expect(results(malformed, "Check rollback_to")).toMatchObject([{ status: "failed" }]);
+        expect(await readlink(path.join(projectDir(), "current"))).toBe(release(1));
+      },
+      5 * PLAY_TIMEOUT_MS,
     );
 
     it(

@@ -146,10 +146,15 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
   };
 }
 
+/**
+ * Restores the release of `commit` (the deployment that was live) on the placement's server; with
+ * no commit (a deployment recorded before they were kept), the host's `previous` release.
+ */
 export function rollbackJob(
   slug: string,
   placement: Placement,
   healthPath: string,
+  commit: string | null,
   retries?: number,
 ): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
   return {
@@ -157,7 +162,7 @@ export function rollbackJob(
       playbook: "rollback_project",
       target: target(placement),
       sshKeySecret: DEPLOY_KEY,
-      vars: appVars(slug, placement, healthPath, retries),
+      vars: { ...appVars(slug, placement, healthPath, retries), ...(commit ? { rollback_to: commit } : {}) },
       secretVars: {},
       secretEnv: {},
     },

@@ -9,6 +9,9 @@ export interface Deployment {
   projectId: string;
   /** The deployment it replaces (what a rollback restores), if the project was deployed before. */
   previousId: string | null;
+  /** That deployment's commit and server: a rollback restores that commit's release there. */
+  previousCommit?: string | null;
+  previousServerId?: string | null;
 }
 
 export async function startDeployment(
@@ -16,7 +19,7 @@ export async function startDeployment(
   input: { projectId: string; runId: string; serverId: string; commit: string; url: string },
 ): Promise<Deployment> {
   const [previous] = await db
-    .select({ id: deployments.id })
+    .select({ id: deployments.id, commit: deployments.commitSha, serverId: deployments.serverId })
     .from(deployments)
     .where(and(eq(deployments.projectId, input.projectId), eq(deployments.status, "deployed")))
     .orderBy(sql`${deployments.createdAt} DESC`)
@@ -36,7 +39,13 @@ export async function startDeployment(
     }),
     db.update(projects).set({ status: "deploying", updatedAt: now }).where(eq(projects.id, input.projectId)),
   ]);
-  return { id, projectId: input.projectId, previousId: previous?.id ?? null };
+  return {
+    id,
+    projectId: input.projectId,
+    previousId: previous?.id ?? null,
+    previousCommit: previous?.commit ?? null,
+    previousServerId: previous?.serverId ?? null,
+  };
 }
 
 /** Deployed: the one before is superseded. Failed: an incident, and the project keeps its last good release. */

@@ -231,16 +231,29 @@ export class DevOpsWorkflow extends PipelineWorkflow {
   ) {
     const { step, runId, env } = pipeline;
     const { deployment, project, placement, healthPath, failure } = failed;
-    let restored = false;
-    if (deployment.previousId) {
+    let outcome = "";
+    // A previous deployment on another server was never touched by this one: nothing to restore.
+    const elsewhere = deployment.previousServerId && deployment.previousServerId !== placement.serverId;
+    if (deployment.previousId && elsewhere)
+      outcome = " The previous deployment, on another server, is untouched.";
+    else if (deployment.previousId) {
       await this.progress(runId, "rollback", "↩️ Restoring the previous release…");
       const rollback = await jobStep(pipeline, "rollback", {
         kind: "ansible",
-        ...rollbackJob(project.slug, placement, healthPath, healthRetries(env)),
+        ...rollbackJob(
+          project.slug,
+          placement,
+          healthPath,
+          deployment.previousCommit ?? null,
+          healthRetries(env),
+        ),
       });
-      restored = rollback.status === "succeeded";
+      outcome =
+        rollback.status === "succeeded"
+          ? " The previous release was restored."
+          : " Restoring the previous release failed too.";
     }
-    const message = `${failure.message}${deployment.previousId ? (restored ? " The previous release was restored." : " Restoring the previous release failed too.") : ""}`;
+    const message = `${failure.message}${outcome}`;
     await step.do("deploy: failed", async () => {
       await finishDeployment(database(env.DB), deployment, "failed", { kind: failure.kind, message });
     });
