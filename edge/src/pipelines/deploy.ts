@@ -86,12 +86,17 @@ function target(placement: Placement): AnsibleSpec["target"] {
   };
 }
 
+/** The playbooks' pause between two health checks, in seconds (`health_delay`). */
+const HEALTH_DELAY_S = 2;
+
 /**
  * How many times deploy_project and rollback_project GET the health path (2 s apart) before they
- * fail: the Worker var DEPLOY_HEALTH_RETRIES; unset, the playbooks' default (30, a minute or more).
- * Tests set it low, so a release that never becomes healthy fails in seconds.
+ * fail: what the project's manifest says it needs to start (`service.startupSeconds`), else the
+ * Worker var DEPLOY_HEALTH_RETRIES; neither, the playbooks' default (30, a minute or more). Tests
+ * set the var low, so a release that never becomes healthy fails in seconds.
  */
-export function healthRetries(env: Env): number | undefined {
+export function healthRetries(env: Env, startupSeconds?: number): number | undefined {
+  if (startupSeconds) return Math.ceil(startupSeconds / HEALTH_DELAY_S);
   const value = env.DEPLOY_HEALTH_RETRIES;
   return value === undefined ? undefined : Math.ceil(positiveNumber(value, 30));
 }

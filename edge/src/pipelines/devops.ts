@@ -90,7 +90,9 @@ export class DevOpsWorkflow extends PipelineWorkflow {
       return fail(
         `Could not read the repository (${inspected.status}): ${inspected.error ?? "see the job log"}`,
       );
-    const healthPath = manifestOf(files[PROJECT_MANIFEST])?.service.healthPath ?? "/health";
+    const service = manifestOf(files[PROJECT_MANIFEST])?.service;
+    const healthPath = service?.healthPath ?? "/health";
+    const retries = healthRetries(env, service?.startupSeconds);
 
     // Allocate: the service's server and port.
     const placed = await step.do("allocate", async () => {
@@ -169,7 +171,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
         commit,
         placement,
         healthPath,
-        healthRetries: healthRetries(env),
+        healthRetries: retries,
         plain,
         secretNames,
         access,
@@ -205,7 +207,8 @@ export class DevOpsWorkflow extends PipelineWorkflow {
           message: `${placement.url}${healthPath} did not answer 200: ${health.error ?? health.status}`,
         };
     }
-    if (failure) return this.#recover(pipeline, { deployment, project, placement, healthPath, failure });
+    if (failure)
+      return this.#recover(pipeline, { deployment, project, placement, healthPath, retries, failure });
 
     const cost = await step.do("deploy: done", async () => {
       const db = database(env.DB);
@@ -226,11 +229,12 @@ export class DevOpsWorkflow extends PipelineWorkflow {
       project: Project;
       placement: Placement;
       healthPath: string;
+      retries: number | undefined;
       failure: { kind: string; message: string };
     },
   ) {
     const { step, runId, env } = pipeline;
-    const { deployment, project, placement, healthPath, failure } = failed;
+    const { deployment, project, placement, healthPath, retries, failure } = failed;
     let outcome = "";
     // A previous deployment on another server was never touched by this one: nothing to restore.
     const elsewhere = deployment.previousServerId && deployment.previousServerId !== placement.serverId;
@@ -240,13 +244,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
       await this.progress(runId, "rollback", "↩️ Restoring the previous release…");
       const rollback = await jobStep(pipeline, "rollback", {
         kind: "ansible",
-        ...rollbackJob(
-          project.slug,
-          placement,
-          healthPath,
-          deployment.previousCommit ?? null,
-          healthRetries(env),
-        ),
+        ...rollbackJob(project.slug, placement, healthPath, deployment.previousCommit ?? null, retries),
       });
       outcome =
         rollback.status === "succeeded"

@@ -30,6 +30,11 @@ export const ProjectManifest = z.object({
         .string()
         .regex(/^\/[A-Za-z0-9._~/-]*$/, "a URL path")
         .default("/health"),
+      /**
+       * How long the service may take to answer its health path after a (re)start, in seconds
+       * (migrations, warm-up); unset, the deployment's default.
+       */
+      startupSeconds: z.number().int().min(1).max(900).optional(),
     })
     .default({ healthPath: "/health" }),
 });

@@ -1,0 +1,76 @@
+import { ProjectManifest } from "@codegen-orchestrator/shared";
+import { describe, expect, it } from "vitest";
+import type { Env } from "../src/env.ts";
+import { deployJob, healthRetries, type Placement, rollbackJob } from "../src/pipelines/deploy.ts";
+import { repoAccess } from "../src/pipelines/repository.ts";
+
+const envWith = (vars: Partial<Env>) => vars as Env;
+const placement: Placement = {
+  serverId: "srv",
+  serverName: "local",
+  port: 8001,
+  host: "127.0.0.1",
+  sshPort: 22,
+  sshUser: "deploy",
+  knownHosts: "[127.0.0.1]:22 ssh-ed25519 AAAA",
+  deployRoot: "/srv/apps",
+  serviceManager: "process",
+  url: "http://127.0.0.1:8001",
+};
+const LIVE = "0123456789abcdef0123456789abcdef01234567";
+
+describe("deploy jobs", () => {
+  it("waits for health as long as the manifest says the service needs to start, else the Worker's setting", () => {
+    expect(healthRetries(envWith({ DEPLOY_HEALTH_RETRIES: "5" }), 120)).toBe(60);
+    expect(healthRetries(envWith({ DEPLOY_HEALTH_RETRIES: "5" }), 7)).toBe(4);
+    expect(healthRetries(envWith({ DEPLOY_HEALTH_RETRIES: "5" }))).toBe(5);
+    expect(healthRetries(envWith({}))).toBeUndefined();
+    const manifest = ProjectManifest.parse({
+      test: { command: ["npm", "test"] },
+      service: { startupSeconds: 90 },
+    });
+    expect(manifest.service).toEqual({ healthPath: "/health", startupSeconds: 90 });
+    expect(
+      ProjectManifest.safeParse({ test: { command: ["x"] }, service: { startupSeconds: 0 } }).success,
+    ).toBe(false);
+  });
+
+  it("rolls back to the commit that was live, or to the host's previous release without one", () => {
+    const named = rollbackJob("shop", placement, "/health", LIVE, 4);
+    expect(named.spec).toMatchObject({
+      playbook: "rollback_project",
+      vars: { project: "shop", port: 8001, rollback_to: LIVE, health_retries: 4 },
+    });
+    expect(named.secrets).toEqual({ DEPLOY_SSH_KEY: { system: "DEPLOY_SSH_KEY" } });
+    expect(rollbackJob("shop", placement, "/health", null).spec.vars).not.toHaveProperty("rollback_to");
+  });
+
+  it("gives the deploy's source clone the repository token when the GitHub App hosts it", () => {
+    const env = envWith({ GITHUB_APP_ID: "1", GITHUB_APP_PRIVATE_KEY: "key", GITHUB_OWNER: "acme" });
+    const input = {
+      projectId: "p1",
+      slug: "shop",
+      commit: LIVE,
+      placement,
+      healthPath: "/health",
+      plain: { PORT: "8001" },
+      secretNames: ["API_TOKEN"],
+    };
+    const url = "https://github.com/acme/shop.git";
+    const onGitHub = deployJob({ ...input, repoUrl: url, access: repoAccess(env, url) });
+    expect(onGitHub.spec.source).toEqual({
+      url,
+      ref: LIVE,
+      credentials: { username: "x-access-token", passwordSecret: "GIT_TOKEN" },
+    });
+    expect(onGitHub.secrets).toEqual({
+      GIT_TOKEN: { github: "shop" },
+      DEPLOY_SSH_KEY: { system: "DEPLOY_SSH_KEY" },
+      APP_API_TOKEN: { projectId: "p1", name: "API_TOKEN" },
+    });
+    const local = "file:///srv/repos/shop.git";
+    const elsewhere = deployJob({ ...input, repoUrl: local, access: repoAccess(env, local) });
+    expect(elsewhere.spec.source).toEqual({ url: local, ref: LIVE });
+    expect(elsewhere.secrets).not.toHaveProperty("GIT_TOKEN");
+  });
+});
