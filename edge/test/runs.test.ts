@@ -58,21 +58,6 @@ describe("runs", () => {
     await start("devops");
   }, 30_000);
 
-  it("end an engineering run at once, saying why, when there is nowhere to put the repository", async () => {
-    const member = await createUser();
-    const project = await createProject(member.key);
-    const run = await expectStatus(201, `/projects/${project.id}/runs`, {
-      key: member.key,
-      body: { kind: "engineering" },
-    });
-    await expect
-      .poll(async () => await expectStatus(200, `/runs/${run.id}`, { key: member.key }), { timeout: 10_000 })
-      .toMatchObject({
-        status: "failed",
-        error: "No repository host is configured (GITHUB_APP_ID or REPO_BASE_URL).",
-      });
-  }, 20_000);
-
   it("are invisible to other members and refuse unknown kinds", async () => {
     const owner = await createUser();
     const stranger = await createUser();

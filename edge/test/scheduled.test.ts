@@ -66,14 +66,17 @@ describe("cron housekeeping", () => {
   it("marks failed a run whose workflow ended without finishing it", async () => {
     const member = await createUser();
     const project = await createProject(member.key);
-    // Without a repository host configured here, an engineering run's workflow ends at once.
+    // Without a repository host configured here, an engineering run's workflow ends at once, saying why.
     const run = await expectStatus(201, `/projects/${project.id}/runs`, {
       key: member.key,
       body: { kind: "engineering" },
     });
     await expect
-      .poll(async () => (await expectStatus(200, `/runs/${run.id}`, { key: member.key })).status)
-      .toBe("failed");
+      .poll(async () => await expectStatus(200, `/runs/${run.id}`, { key: member.key }))
+      .toMatchObject({
+        status: "failed",
+        error: "No repository host is configured (GITHUB_APP_ID or REPO_BASE_URL).",
+      });
     // As if the workflow had ended without writing the run's outcome.
     await env.DB.prepare("update runs set status = 'running', error = null, finished_at = null where id = ?")
       .bind(run.id)
