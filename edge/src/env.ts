@@ -36,6 +36,11 @@ export interface Env {
   DEVELOPER_MODEL?: string;
   DEVELOPER_MAX_TURNS?: string;
   DEVELOPER_BASE_URL?: string;
+  /**
+   * The Tester's image: set, the project's setup step and tests run in a container of it (on an
+   * executor with Docker; the image must be there, with the project's toolchain), not on the host.
+   */
+  TESTER_IMAGE?: string;
   /** Developer and Tester rounds before the user is asked what to do (default 3). */
   MAX_FIX_ITERATIONS?: string;
   /** The author of the commits the pipelines make. */

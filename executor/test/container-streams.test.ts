@@ -80,6 +80,9 @@ describe("names and labels", () => {
     expect(containerName("01JD8X9ZK7")).toBe("co-job-01JD8X9ZK7");
     expect(containerName("a/b")).toMatch(/^co-job-a_b-[0-9a-f]{12}$/);
     expect(containerName("a/b")).not.toBe(containerName("a:b"));
+    // A job running several containers one after the other (the Tester's setup and tests).
+    expect(containerName("01JD8X9ZK7", "setup")).toBe("co-job-01JD8X9ZK7-setup");
+    expect(containerName("a/b", "tests")).toMatch(/^co-job-a_b-[0-9a-f]{12}-tests$/);
   });
 
   it("labels job, attempt, project and expiry (epoch seconds)", () => {

@@ -73,7 +73,7 @@ function developerConfig(env: Env): DeveloperConfig {
 }
 
 /** The agent's workspace: one per project, so that a session resumes where it was left. */
-const workspaceOf = (projectId: string) => `p-${projectId.toLowerCase()}`.slice(0, 63);
+export const workspaceOf = (projectId: string) => `p-${projectId.toLowerCase()}`.slice(0, 63);
 
 export function developJob(
   env: Env,

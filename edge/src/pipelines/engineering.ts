@@ -154,7 +154,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
       await this.progress(runId, "test", `🧪 Testing iteration ${iteration} (${commit.slice(0, 12)})…`);
       const tested = await jobStep(pipeline, `test ${iteration}`, {
         kind: "test",
-        ...testJob(env, built.repoUrl, commit),
+        ...testJob(env, { projectId: built.projectId, repoUrl: built.repoUrl, commit }),
         timeoutMs: TEST_TIMEOUT_MS,
         summarize: summarizeTest,
       });

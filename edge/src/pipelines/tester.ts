@@ -6,20 +6,37 @@
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
 import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
-import type { TestFeedback } from "./develop.ts";
+import { type TestFeedback, workspaceOf } from "./develop.ts";
 import { repoAccess } from "./repository.ts";
 
+/**
+ * The Tester's job for a commit. With TESTER_IMAGE set, the project's code (its setup step and its
+ * tests) runs in a container of that image on a Docker-capable executor, not on the executor host.
+ */
 export function testJob(
   env: Env,
-  repoUrl: string,
-  commit: string,
+  input: { projectId: string; repoUrl: string; commit: string },
 ): { spec: TestSpec; secrets: Record<string, JobSecretRef> } {
-  const access = repoAccess(env, repoUrl);
+  const access = repoAccess(env, input.repoUrl);
   const credentials = access.credentials ? { credentials: access.credentials } : {};
-  return {
-    spec: { checkout: { url: repoUrl, ref: commit, ...credentials }, env: {}, outputLimit: 8192 },
-    secrets: access.secrets,
+  const image = env.TESTER_IMAGE?.trim();
+  const spec: TestSpec = {
+    checkout: { url: input.repoUrl, ref: input.commit, ...credentials },
+    env: {},
+    outputLimit: 8192,
+    ...(image
+      ? {
+          container: {
+            image,
+            cpus: 2,
+            memoryMb: 2048,
+            network: "bridge",
+            project: workspaceOf(input.projectId),
+          },
+        }
+      : {}),
   };
+  return { spec, secrets: access.secrets };
 }
 
 export const feedbackOf = (iteration: number, result: TestResult): TestFeedback => ({

@@ -21,7 +21,7 @@ import {
   sysboxRuntime,
 } from "../containers/job-container.ts";
 import { jobLabels } from "../containers/labels.ts";
-import { maskedLog, runJobContainer } from "../containers/run-container.ts";
+import { initExecFailure, maskedLog, runJobContainer } from "../containers/run-container.ts";
 import type { ProcessOutcome } from "../process/run-process.ts";
 import type { RunContext } from "../runners/runner.ts";
 import type { AgentCommand } from "./adapter.ts";
@@ -169,13 +169,4 @@ export async function runAgentContainer(run: ContainerAgentRun): Promise<Contain
   } catch (error) {
     throw new JobFailure(engineFailure(engine.docker, error));
   }
-}
-
-/**
- * Why the agent's command could not be executed, when it could not: Docker's init (tini) then
- * exits with 127 and says `exec <command> failed: <reason>` on stderr.
- */
-function initExecFailure(exitCode: number | null, stderr: string): string | null {
-  if (exitCode !== 127) return null;
-  return /^\[FATAL tini \(\d+\)\] (exec .* failed: .*)$/m.exec(stderr)?.[1] ?? null;
 }

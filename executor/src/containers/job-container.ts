@@ -1,9 +1,11 @@
 /**
- * Making a job's container, for every runner that runs one (`container` jobs, agents in `docker` or
- * `sysbox` isolation): the runtime (Sysbox when asked, refused clearly when the engine has none),
- * the creation under the job's name, and engine errors told as the job's failure.
+ * Making a job's container, for every runner that runs one (`container` jobs, `test` jobs with a
+ * `container`, agents in `docker` or `sysbox` isolation): the runtime (Sysbox when asked, refused
+ * clearly when the engine has none), the creation under the job's name, and engine errors told as
+ * the job's failure.
  *
- * The container is named after the job (`co-job-<jobId>`), so a retried attempt meets what an
+ * The container is named after the job (`co-job-<jobId>`; a job that runs several one after the
+ * other adds each one's role: `co-job-<jobId>-setup`), so a retried attempt meets what an
  * earlier attempt left running. It removes that container (killed at once: the hub has given that
  * attempt up) and creates its own rather than adopting it: the old one has the earlier attempt's
  * workdir mounted (the daemon gave this attempt a fresh one and removes the old), its environment
@@ -58,26 +60,24 @@ export async function sysboxRuntime(
 }
 
 /**
- * Creates the job's container, named after the job. When one of that name exists (an earlier
- * attempt of the job), it is removed first, never run beside: see the module comment.
+ * Creates the job's container, named after the job (and `role`, for a job that runs several one
+ * after the other: `co-job-<jobId>-<role>`). When one of that name exists (an earlier attempt of
+ * the job), it is removed first, never run beside: see the module comment.
  */
 export async function createJobContainer(
   docker: DockerEngine,
   context: Pick<RunContext, "jobId" | "log">,
   options: Omit<Docker.ContainerCreateOptions, "name">,
+  role?: string,
 ): Promise<{ name: string; container: Docker.Container }> {
-  const name = containerName(context.jobId);
+  const name = containerName(context.jobId, role);
   for (let tries = 0; ; tries++) {
     try {
       return { name, container: await docker.createContainer({ ...options, name }) };
     } catch (error) {
       const status = engineStatus(error);
-      if (status === 404 && /no such image/i.test(engineMessage(error))) {
-        throw new JobFailure(
-          `image ${options.Image} is not on this executor's engine; build or pull it first ` +
-            `(${engineMessage(error)})`,
-        );
-      }
+      if (status === 404 && /no such image/i.test(engineMessage(error)))
+        throw new JobFailure(missingImage(options.Image, error));
       if (status !== 409 || tries > 0) throw error;
     }
     const existing = docker.getContainer(name);
@@ -101,6 +101,10 @@ export async function createJobContainer(
     if (error) throw new JobFailure(`Could not remove the earlier attempt's container ${name}: ${error}`);
   }
 }
+
+/** Why a job fails when its image is not on the engine (it is never pulled). */
+export const missingImage = (image: string | undefined, error: unknown): string =>
+  `image ${image} is not on this executor's engine; build or pull it first (${engineMessage(error)})`;
 
 /** The CPU and memory limits, as the engine takes them; no swap beyond the memory limit. */
 export const resourceLimits = (limits: { cpus: number; memoryMb: number }) => ({

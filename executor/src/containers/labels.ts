@@ -12,13 +12,16 @@ export const LABEL_PROJECT = "orchestrator.project";
 export const LABEL_EXPIRES = "orchestrator.expires";
 
 /**
- * `co-job-<jobId>`. Docker names allow `[a-zA-Z0-9][a-zA-Z0-9_.-]*`: a job id with anything else
- * gets those characters replaced and a hash of the id appended, so distinct ids stay distinct.
+ * `co-job-<jobId>`, or `co-job-<jobId>-<role>` for a job that runs several containers one after
+ * the other (the Tester's `setup` and `tests`). Docker names allow `[a-zA-Z0-9][a-zA-Z0-9_.-]*`: a
+ * job id with anything else gets those characters replaced and a hash of the id appended, so
+ * distinct ids stay distinct.
  */
-export function containerName(jobId: string): string {
-  if (/^[a-zA-Z0-9_.-]+$/.test(jobId)) return `co-job-${jobId}`;
+export function containerName(jobId: string, role?: string): string {
+  const suffix = role ? `-${role}` : "";
+  if (/^[a-zA-Z0-9_.-]+$/.test(jobId)) return `co-job-${jobId}${suffix}`;
   const hash = createHash("sha256").update(jobId).digest("hex").slice(0, 12);
-  return `co-job-${jobId.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${hash}`;
+  return `co-job-${jobId.replace(/[^a-zA-Z0-9_.-]/g, "_")}-${hash}${suffix}`;
 }
 
 export interface JobLabelsInput {

@@ -133,6 +133,16 @@ export async function runJobContainer(
   }
 }
 
+/**
+ * Why a container's command could not be executed, when it could not: with an init in front
+ * (`HostConfig.Init`), the container starts anyway, and Docker's init (tini) exits with 127 saying
+ * `exec <command> failed: <reason>` on stderr.
+ */
+export function initExecFailure(exitCode: number | null, stderr: string): string | null {
+  if (exitCode !== 127) return null;
+  return /^\[FATAL tini \(\d+\)\] (exec .* failed: .*)$/m.exec(stderr)?.[1] ?? null;
+}
+
 /** Demuxes the attach stream into the sink; resolves when it ends. */
 function pipeOutput(stream: NodeJS.ReadableStream, sink: OutputSink): Promise<void> {
   const demuxer = new Demuxer((name, text) => sink.write(name, text));

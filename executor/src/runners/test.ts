@@ -3,17 +3,22 @@
  * manifest (`orchestrator.json`) says how to run its tests (the spec's command overrides that),
  * the setup step runs if there is one, then the tests, like an exec job: own process group, no
  * daemon environment (PATH, a HOME in the workdir, CI=true, NODE_ENV=test, the spec's env and the
- * job's secrets). The result has the counts and failing tests the output names (testing/summary.ts)
- * and its end, with the secrets masked. Failing tests are a result (the job succeeds with
- * `passed: false`); the job fails when the tests could not run.
+ * job's secrets but the checkout's password: the project's code never gets the repository token). With `container`, the setup step and the tests run in containers on the
+ * executor's Docker engine instead, the workdir mounted (testing/in-container.ts); the clone and
+ * the manifest stay on the host. The result has the counts and failing tests the output names
+ * (testing/summary.ts) and its end, with the secrets masked. Failing tests are a result (the job
+ * succeeds with `passed: false`); the job fails when the tests could not run.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
+import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
+import { JobFailure } from "../containers/job-container.ts";
 import { maskedLog } from "../containers/run-container.ts";
 import { GitError } from "../git/git.ts";
 import { mask } from "../process/mask.ts";
 import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../process/run-process.ts";
+import { openTestEngine, runInContainer, WORKSPACE } from "../testing/in-container.ts";
 import { ManifestError, MISSING_MANIFEST, readManifest } from "../testing/manifest.ts";
 import { lastChars, OutputTail } from "../testing/output-tail.ts";
 import { summarise } from "../testing/summary.ts";
@@ -25,7 +30,38 @@ const PARSED_CHARS = 1024 * 1024;
 /** How much of a failed setup's output end its error quotes. */
 const SETUP_ERROR_CHARS = 2000;
 
-export const runTest: Runner<TestSpec> = async (spec, context) => {
+export interface TestRunnerOptions {
+  /** The engine for `container` specs; default: `DOCKER_HOST`, else the default socket. */
+  engine?: () => Promise<DockerEngine>;
+  /** In a container, between the stop signal and SIGKILL; default the runners' common grace (3 s). */
+  graceMs?: number;
+}
+
+export function testRunner(options: TestRunnerOptions = {}): Runner<TestSpec> {
+  const engine = options.engine ?? (() => dockerEngine());
+  return async (spec, context) => {
+    try {
+      return await testProject(spec, context, { engine, graceMs: options.graceMs });
+    } catch (error) {
+      if (!(error instanceof JobFailure)) throw error;
+      return {
+        status: "failed",
+        output: undefined,
+        error: mask(error.message, Object.values(context.secrets)),
+      };
+    }
+  };
+}
+
+/** The runner with the default engine: what the daemon registers. */
+export const runTest: Runner<TestSpec> = testRunner();
+
+/** The job; a `JobFailure` when the engine of a `container` spec refuses or its container does not start. */
+async function testProject(
+  spec: TestSpec,
+  context: RunContext,
+  options: { engine: () => Promise<DockerEngine>; graceMs: number | undefined },
+): Promise<RunOutcome> {
   const secrets = Object.values(context.secrets);
   const failed = (error: string): RunOutcome => ({
     status: "failed",
@@ -33,6 +69,11 @@ export const runTest: Runner<TestSpec> = async (spec, context) => {
     error: mask(error, secrets),
   });
 
+  // The engine and the image first: a job the engine cannot run fails before its checkout is made.
+  const inImage = spec.container && {
+    container: spec.container,
+    docker: await openTestEngine(spec.container, options.engine),
+  };
   const opened = jobGit(spec.checkout.credentials, context);
   if (!opened.git) return failed(`checkout.${opened.error}`);
   const git = opened.git;
@@ -59,33 +100,55 @@ export const runTest: Runner<TestSpec> = async (spec, context) => {
 
   const home = path.join(context.workdir, "home");
   await mkdir(home, { mode: 0o700 });
-  const env = {
-    PATH: defaultPath(),
-    HOME: home,
-    CI: "true",
-    NODE_ENV: "test",
-    ...spec.env,
-    ...context.secrets,
+  const jobEnv = { CI: "true", NODE_ENV: "test", ...spec.env, ...projectSecrets(spec, context.secrets) };
+  const run = (
+    argv: readonly string[],
+    tail: OutputTail,
+    role: "setup" | "tests",
+  ): Promise<ProcessOutcome & { oomKilled?: boolean }> => {
+    context.log("system", mask(`$ ${argv.join(" ")}\n`, secrets));
+    if (!inImage) {
+      const env = { PATH: defaultPath(), HOME: home, ...jobEnv };
+      return runInCheckout(argv, { checkout, env, context, secrets, tail });
+    }
+    // The image's PATH applies; HOME is the same directory, as the container sees it.
+    const env = { HOME: `${WORKSPACE}/home`, ...jobEnv };
+    return runInContainer({
+      ...inImage,
+      role,
+      argv,
+      env,
+      checkoutDir: CHECKOUT_DIR,
+      context,
+      secrets,
+      tail,
+      graceMs: options.graceMs,
+    });
   };
-  const run = (argv: readonly string[], tail: OutputTail) =>
-    runInCheckout(argv, { checkout, env, context, secrets, tail });
+  const where = inImage
+    ? `is it installed in the image ${inImage.container.image}, on its PATH?`
+    : "is it installed, on the executor's PATH?";
 
   const setup = manifest?.test.setup;
   if (setup) {
     const tail = new OutputTail(SETUP_ERROR_CHARS, secrets);
-    const outcome = await run(setup, tail);
+    const outcome = await run(setup, tail, "setup");
     if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
     const failure = failureOf(setup.join(" "), outcome);
     if (failure) {
+      const oom = outcome.oomKilled
+        ? ` (out of memory: killed at the ${spec.container?.memoryMb} MB limit)`
+        : "";
       const end = tail.end().text.trim();
-      return failed(`the setup step failed: ${failure}${end ? `; its output ended with:\n${end}` : ""}`);
+      return failed(
+        `the setup step failed: ${failure}${oom}${end ? `; its output ended with:\n${end}` : ""}`,
+      );
     }
   }
 
   const tail = new OutputTail(PARSED_CHARS, secrets);
-  const outcome = await run(command, tail);
-  if (outcome.spawnError)
-    return failed(`${failureOf(command.join(" "), outcome)} (is it installed, on the executor's PATH?)`);
+  const outcome = await run(command, tail, "tests");
+  if (outcome.spawnError) return failed(`${failureOf(command.join(" "), outcome)} (${where})`);
   const kept = tail.end();
   const { counts, failures } = summarise(kept.text);
   const output = lastChars(kept.text, spec.outputLimit);
@@ -106,7 +169,13 @@ export const runTest: Runner<TestSpec> = async (spec, context) => {
   const tally = counts ? ` (${counts.passed} passed, ${counts.failed} failed of ${counts.total})` : "";
   context.log("system", `tests ${result.passed ? "passed" : "failed"}${tally}\n`);
   return { status: "succeeded", output: result };
-};
+}
+
+/** The job's secrets the tests may see: all but the one the checkout authenticates with. */
+function projectSecrets(spec: TestSpec, secrets: Record<string, string>): Record<string, string> {
+  const password = spec.checkout.credentials?.passwordSecret;
+  return Object.fromEntries(Object.entries(secrets).filter(([name]) => name !== password));
+}
 
 /** One command in the checkout, its output streamed to the job's log and kept in `tail`, both masked. */
 async function runInCheckout(
@@ -121,7 +190,6 @@ async function runInCheckout(
 ): Promise<ProcessOutcome> {
   const { context, secrets, tail } = options;
   const [command = "", ...args] = argv;
-  context.log("system", mask(`$ ${argv.join(" ")}\n`, secrets));
   const sink = maskedLog(context.log, secrets);
   const outcome = await runProcess(command, args, {
     cwd: options.checkout,

@@ -60,6 +60,7 @@ export function requiredCapabilities(kind: JobKind, spec: unknown): string[] {
       needs.push(DOCKER_CAPABILITY);
     } else if (agent.isolation === "sysbox") needs.push(SYSBOX_CAPABILITY);
   }
+  if (kind === "test" && (spec as TestSpec).container) needs.push(DOCKER_CAPABILITY);
   if (kind === "container") {
     const container = spec as ContainerSpec;
     if (container.dockerInside && !container.allowPlainDocker) needs.push(SYSBOX_CAPABILITY);

@@ -7,6 +7,7 @@
  * (no checkout, no manifest, a command that does not start).
  */
 import { z } from "zod";
+import { CpuLimit, ImageRef, MemoryLimitMb, NetworkMode } from "./container.ts";
 import { GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
 import { EnvName } from "./values.ts";
 
@@ -40,6 +41,25 @@ export const ProjectManifest = z.object({
 });
 export type ProjectManifest = z.infer<typeof ProjectManifest>;
 
+/**
+ * Where the project's code runs: in a container on the executor's Docker engine (the image must be
+ * there, with the project's toolchain: node and npm for the default template), the checkout
+ * mounted, limited in CPU and memory. Without it, a process on the executor host.
+ */
+export const TestContainer = z.strictObject({
+  image: ImageRef,
+  cpus: CpuLimit.default(2),
+  memoryMb: MemoryLimitMb.default(2048),
+  /** `bridge` (default): the setup step usually fetches dependencies; `none` for a project that vendors them. */
+  network: NetworkMode.exclude(["host"]).default("bridge"),
+  /** The project the container works for: the `orchestrator.project` label. */
+  project: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .optional(),
+});
+export type TestContainer = z.infer<typeof TestContainer>;
+
 export const TestSpec = z.strictObject({
   checkout: z.strictObject({
     url: GitRemoteUrl,
@@ -51,6 +71,8 @@ export const TestSpec = z.strictObject({
   env: z.record(EnvName, z.string().max(32_768)).default({}),
   /** How much of the output's end the result keeps, in characters. */
   outputLimit: z.number().int().min(1024).max(65_536).default(8192),
+  /** Run the setup step and the tests in a container (the executor then needs Docker). */
+  container: TestContainer.optional(),
 });
 export type TestSpec = z.infer<typeof TestSpec>;
 

@@ -1,8 +1,9 @@
-import { ProjectManifest } from "@codegen-orchestrator/shared";
+import { ProjectManifest, requiredCapabilities, TestSpec } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../src/env.ts";
 import { deployJob, healthRetries, type Placement, rollbackJob } from "../src/pipelines/deploy.ts";
 import { repoAccess } from "../src/pipelines/repository.ts";
+import { testJob } from "../src/pipelines/tester.ts";
 
 const envWith = (vars: Partial<Env>) => vars as Env;
 const placement: Placement = {
@@ -19,7 +20,7 @@ const placement: Placement = {
 };
 const LIVE = "0123456789abcdef0123456789abcdef01234567";
 
-describe("deploy jobs", () => {
+describe("pipeline jobs", () => {
   it("waits for health as long as the manifest says the service needs to start, else the Worker's setting", () => {
     expect(healthRetries(envWith({ DEPLOY_HEALTH_RETRIES: "5" }), 120)).toBe(60);
     expect(healthRetries(envWith({ DEPLOY_HEALTH_RETRIES: "5" }), 7)).toBe(4);
@@ -72,5 +73,27 @@ describe("deploy jobs", () => {
     const elsewhere = deployJob({ ...input, repoUrl: local, access: repoAccess(env, local) });
     expect(elsewhere.spec.source).toEqual({ url: local, ref: LIVE });
     expect(elsewhere.secrets).not.toHaveProperty("GIT_TOKEN");
+  });
+
+  it("runs the project's tests in a container of TESTER_IMAGE when set, on the host otherwise", () => {
+    const input = { projectId: "01JABCDEF", repoUrl: "file:///srv/repos/shop.git", commit: LIVE };
+    const contained = testJob(envWith({ TESTER_IMAGE: " registry.example/node-tests:24 " }), input);
+    expect(contained.spec).toEqual({
+      checkout: { url: input.repoUrl, ref: LIVE },
+      env: {},
+      outputLimit: 8192,
+      container: {
+        image: "registry.example/node-tests:24",
+        cpus: 2,
+        memoryMb: 2048,
+        network: "bridge",
+        project: "p-01jabcdef",
+      },
+    });
+    expect(TestSpec.parse(contained.spec).container?.image).toBe("registry.example/node-tests:24");
+    expect(requiredCapabilities("test", contained.spec)).toEqual(["test", "docker"]);
+    const hosted = testJob(envWith({}), input);
+    expect(hosted.spec).not.toHaveProperty("container");
+    expect(requiredCapabilities("test", hosted.spec)).toEqual(["test"]);
   });
 });

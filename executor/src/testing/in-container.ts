@@ -1,0 +1,158 @@
+/**
+ * The Tester's commands in a container (`test` jobs with `container`): the setup step and the
+ * tests each run in a container of their own on the executor's Docker engine (never pulled: the
+ * image must be there), one after the other, named after the job and the step
+ * (`co-job-<jobId>-setup`, `co-job-<jobId>-tests`: containers/labels.ts), so the two never meet and
+ * a retried attempt replaces what an earlier one left of either (containers/job-container.ts).
+ *
+ * The job's workdir (the checkout in `repo/`, HOME in `home/`) is bind-mounted at `/workspace`,
+ * the checkout is the working directory, the executor's uid:gid the user (what the tests write
+ * stays the executor's, for it to remove), an init in front (it passes the stop signal on and
+ * reaps what the tests leave). The environment is the job's (CI, NODE_ENV, HOME, the spec's env,
+ * the secrets), never the executor's PATH: the image's own applies. Limited in CPU and memory, on
+ * the spec's network. Cancel and the deadline stop the container; it is removed whatever happens.
+ */
+import type { TestContainer } from "@codegen-orchestrator/shared";
+import { type DockerEngine, engineMessage, engineStatus } from "../containers/engine.ts";
+import {
+  createJobContainer,
+  engineFailure,
+  JobFailure,
+  missingImage,
+  resourceLimits,
+} from "../containers/job-container.ts";
+import { jobLabels } from "../containers/labels.ts";
+import { initExecFailure, maskedLog, runJobContainer } from "../containers/run-container.ts";
+import type { ProcessOutcome } from "../process/run-process.ts";
+import type { RunContext } from "../runners/runner.ts";
+import type { OutputTail } from "./output-tail.ts";
+
+/** Where the job's workdir is in the container. */
+export const WORKSPACE = "/workspace";
+/** After the job's deadline, how long before its container counts as an orphan (as agents'). */
+const ORPHAN_AFTER_DEADLINE_S = 600;
+/** How much of the start of stderr is kept to find the init's "could not execute" in. */
+const STDERR_HEAD_CHARS = 4096;
+
+/** The engine, answering and having the image; a `JobFailure` saying why not (before any work). */
+export async function openTestEngine(
+  container: TestContainer,
+  engine: () => Promise<DockerEngine>,
+): Promise<DockerEngine> {
+  let docker: DockerEngine;
+  try {
+    docker = await engine();
+  } catch (error) {
+    throw new JobFailure(`Cannot use the Docker engine: ${engineMessage(error)}`);
+  }
+  try {
+    await docker.ping();
+    await docker.getImage(container.image).inspect();
+    return docker;
+  } catch (error) {
+    if (engineStatus(error) === 404) throw new JobFailure(missingImage(container.image, error));
+    throw new JobFailure(engineFailure(docker, error));
+  }
+}
+
+export interface ContainerStep {
+  docker: DockerEngine;
+  container: TestContainer;
+  /** The container's name suffix: `setup` or `tests`. */
+  role: "setup" | "tests";
+  argv: readonly string[];
+  /** The whole environment given (the image's own is kept for what this does not set). */
+  env: Record<string, string>;
+  /** Where the checkout is, inside `workdir`: the working directory is `WORKSPACE/<checkoutDir>`. */
+  checkoutDir: string;
+  context: RunContext;
+  secrets: readonly string[];
+  tail: OutputTail;
+  graceMs?: number | undefined;
+}
+
+/** What a step in a container reports: `runProcess`'s outcome, and whether memory ran out. */
+export type ContainerStepOutcome = ProcessOutcome & { oomKilled: boolean };
+
+/**
+ * Runs one step in its container, its output streamed to the job's log and kept in `tail`, both
+ * masked. A `JobFailure` when the engine refuses or the container does not start; a command the
+ * image cannot execute is the outcome's `spawnError`, as for a process.
+ */
+export async function runInContainer(step: ContainerStep): Promise<ContainerStepOutcome> {
+  const { docker, container: spec, context, tail } = step;
+  const started = performance.now();
+  const user = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
+  const ttlSeconds = Math.max(
+    60,
+    Math.ceil((context.deadlineAt - Date.now()) / 1000) + ORPHAN_AFTER_DEADLINE_S,
+  );
+  let stderrHead = "";
+  const shown = maskedLog(context.log, step.secrets);
+  try {
+    const { name, container } = await createJobContainer(
+      docker,
+      context,
+      {
+        Image: spec.image,
+        Cmd: [...step.argv],
+        Env: Object.entries(step.env).map(([variable, value]) => `${variable}=${value}`),
+        WorkingDir: `${WORKSPACE}/${step.checkoutDir}`,
+        User: user,
+        Labels: jobLabels({
+          jobId: context.jobId,
+          attempt: context.attempt,
+          project: spec.project,
+          ttlSeconds,
+        }),
+        AttachStdin: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        OpenStdin: false,
+        Tty: false,
+        HostConfig: {
+          ...resourceLimits(spec),
+          NetworkMode: spec.network,
+          Init: true,
+          Mounts: [{ Type: "bind", Source: context.workdir, Target: WORKSPACE }],
+        },
+      },
+      step.role,
+    );
+    context.log(
+      "system",
+      `container ${name} (${container.id.slice(0, 12)}): ${spec.image}, ${spec.cpus} CPU, ` +
+        `${spec.memoryMb} MB, network ${spec.network}, user ${user}; the job's workdir at ${WORKSPACE}\n`,
+    );
+    const ended = await runJobContainer(container, {
+      context,
+      graceMs: step.graceMs,
+      output: {
+        write(stream, text) {
+          if (stream === "stderr" && stderrHead.length < STDERR_HEAD_CHARS)
+            stderrHead += text.slice(0, STDERR_HEAD_CHARS - stderrHead.length);
+          shown.write(stream, text);
+          tail.write(text);
+        },
+        end: () => shown.end(),
+      },
+    });
+    if (ended.startError !== null)
+      throw new JobFailure(`The container for \`${step.argv.join(" ")}\` did not start: ${ended.startError}`);
+    if (ended.oomKilled)
+      context.log("system", `the container ran out of memory (its limit: ${spec.memoryMb} MB)\n`);
+    const execFailure = initExecFailure(ended.exitCode, stderrHead);
+    return {
+      exitCode: ended.exitCode,
+      signal: null,
+      stoppedBy: ended.stoppedBy,
+      spawnError: execFailure === null ? null : new Error(execFailure),
+      durationMs: Math.round(performance.now() - started),
+      stdout: "",
+      stderr: "",
+      oomKilled: ended.oomKilled,
+    };
+  } catch (error) {
+    throw new JobFailure(engineFailure(docker, error));
+  }
+}
