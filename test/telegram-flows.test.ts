@@ -2,8 +2,12 @@
  * The bot's flows end to end (real Worker under wrangler dev; loopback Telegram and Anthropic):
  * access requests decided by an admin, the secret flow, and a long conversation compacted.
  */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKeyring, openSecret } from "../edge/src/secrets/crypto.ts";
@@ -28,6 +32,22 @@ const waitText = (id: number, pattern: RegExp | string, what = String(pattern)) 
       texts(id).find((text) => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text))),
     what,
   );
+
+/** A bare repository (file://) whose main holds `files`. */
+function bareRepoWith(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(tmpdir(), "co-flows-repo-"));
+  const work = path.join(root, "work");
+  mkdirSync(work);
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(work, name), content);
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync("git", ["-C", cwd, ...args], { stdio: "ignore" });
+  git(root, "init", "--quiet", "--bare", "--initial-branch=main", "repo.git");
+  git(work, "init", "--quiet", "--initial-branch=main");
+  git(work, "add", "--all");
+  git(work, "-c", "user.name=Rui", "-c", "user.email=rui@example.com", "commit", "--quiet", "-m", "start");
+  git(work, "push", "--quiet", path.join(root, "repo.git"), "main");
+  return pathToFileURL(path.join(root, "repo.git")).href;
+}
 
 /** Every file under `dir`, recursively. */
 beforeAll(async () => {
@@ -185,6 +205,77 @@ describe("secrets", () => {
       if ((await readFile(file)).includes(CANARY)) leaks.push(path.relative(chat.dir, file));
     }
     expect(leaks).toEqual([]);
+  });
+
+  it("asks for a run's secret after the question that was open, which keeps its answer", async () => {
+    const user = await member("Rui");
+    const { key } = await chat.api<{ key: string }>("/api-keys", { name: "rui", userId: user.userId });
+    const asRui = async (route: string, body: unknown): Promise<any> => {
+      const response = await fetch(`${chat.worker.api}${route}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+      return response.json();
+    };
+    // Rui's project: its repository's .env.example needs one value only Rui has.
+    const repo = bareRepoWith({
+      ".env.example": "# user: the token API clients send\nRUI_TOKEN=\n",
+      "orchestrator.json": JSON.stringify({ test: { command: ["true"] } }),
+    });
+    const project = await asRui("/projects", { name: "Rui API", description: "An API.", repoUrl: repo });
+    await chat.api("/servers", { name: "rui-host", host: "10.0.0.9", memoryMb: 1024, cpuCores: 1 });
+    await chat.fleet.executor(1, {});
+
+    // The Product-Owner agent's question is open when the run needs the value.
+    chat.respond((request) => {
+      const last = lastUserText(request);
+      if (last === "add a rate limit")
+        return {
+          tool: {
+            name: "ask_user",
+            input: { question: "How many requests a minute?", options: ["60", "600"] },
+          },
+        };
+      return { text: `Noted: ${last}` };
+    });
+    await chat.say(user, "add a rate limit");
+    await waitText(user.id, "How many requests a minute?");
+    const run = await asRui(`/projects/${project.id}/runs`, { kind: "devops" });
+    await waitText(user.id, "I will also need");
+    expect(texts(user.id).filter((text) => text.includes("RUI_TOKEN"))).toHaveLength(1);
+
+    // Answering the question goes to the model as its tool's result; then the run's request comes.
+    await chat.press(user, "ans:1");
+    await waitText(user.id, "Noted: 600");
+    const answered = JSON.parse(chat.model.requests.at(-1)?.body ?? "{}")
+      .messages.flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
+      .filter((b: any) => b.type === "tool_result");
+    expect(answered.at(-1)?.content).toBe("600");
+    await waitText(user.id, /Please send the value of .*RUI_TOKEN/, "the secret request");
+    await chat.say(user, "rui-token-5f1e");
+    await waitText(user.id, "I deleted your message.");
+    await eventually(async () => {
+      const steps = (await chat.api(`/runs/${run.id}/steps`)).items as { name: string; status: string }[];
+      return steps.some((step) => step.name === "secrets" && step.status === "succeeded") || undefined;
+    }, "the run to go on with the value");
+    await chat.api(`/runs/${run.id}/cancel`, {});
+
+    // A request the user makes (/secret) while a question is open replaces it: the question's tool
+    // call is answered as set aside, so the conversation stays valid for the model.
+    await chat.say(user, "add a rate limit");
+    await waitText(user.id, "How many requests a minute?");
+    await chat.say(user, `/secret ${project.slug} RUI_OTHER`);
+    await waitText(user.id, /Please send the value of .*RUI_OTHER/, "the /secret request");
+    await chat.say(user, "other-value-77");
+    await waitText(user.id, "<code>RUI_OTHER</code>");
+    await chat.say(user, "what next?");
+    await waitText(user.id, "Noted: what next?");
+    const setAside = JSON.parse(chat.model.requests.at(-1)?.body ?? "{}")
+      .messages.flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
+      .filter((b: any) => b.type === "tool_result");
+    expect(setAside.at(-1)?.content).toContain("turned to something else before answering");
   });
 });
 

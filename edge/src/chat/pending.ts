@@ -1,6 +1,6 @@
 /** The chat's modes, and what it says while a question or secret request stays open. */
 import { code, escapeHtml } from "../telegram/format.ts";
-import type { Pending } from "./po/conversation.ts";
+import type { Awaited, Pending } from "./po/conversation.ts";
 
 export type ChatMode = "IDLE" | "PROCESSING" | "AWAITING_USER" | "AWAITING_SECRET";
 
@@ -21,6 +21,26 @@ export function reminderText(pending: Pending): string {
 export function expiryText(pending: Pending): string {
   const what = pending.kind === "secret" ? `for ${code(pending.name)}` : "for your answer";
   return `⌛ I stopped waiting ${what}. Write to me when you are ready to go on.`;
+}
+
+/** The paused tool call's result when the user asked for something else before answering it. */
+export const SUPERSEDED_RESULT =
+  "The user turned to something else before answering; do not ask again unless they bring it up.";
+
+/** Whether two requests ask for the same thing (a run asking twice is one request). */
+export function sameRequest(a: Awaited, b: Awaited): boolean {
+  if (a.kind === "secret" && b.kind === "secret") return a.projectId === b.projectId && a.name === b.name;
+  if (a.kind === "guidance" && b.kind === "guidance") return a.runId === b.runId;
+  return false;
+}
+
+/** What a run's request says while another one is open: it is asked next, not instead. */
+export function deferredText(awaited: Awaited): string {
+  const what =
+    awaited.kind === "secret"
+      ? `the value of ${code(awaited.name)} for ${code(awaited.projectSlug)}`
+      : "your guidance for a run";
+  return `📝 I will also need ${what}; I will ask for it once you have answered the request above.`;
 }
 
 /** The paused tool call's result when nobody answered: the model should not simply ask again. */

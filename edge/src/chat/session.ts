@@ -17,7 +17,7 @@ import type { WorkflowBinding } from "../executors/job-events.ts";
 import { decideRun } from "../pipelines/decision.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type { RunParams, RunProgress } from "../pipelines/params.ts";
-import { secretStored } from "../pipelines/secret-wait.ts";
+import { missingSecrets, secretStored } from "../pipelines/secret-wait.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
@@ -29,7 +29,16 @@ import { runCommand } from "./commands.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
 import { inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
-import { type ChatMode, EXPIRED_RESULT, expiryText, modeOf, reminderText } from "./pending.ts";
+import {
+  type ChatMode,
+  deferredText,
+  EXPIRED_RESULT,
+  expiryText,
+  modeOf,
+  reminderText,
+  SUPERSEDED_RESULT,
+  sameRequest,
+} from "./pending.ts";
 import { poConfig } from "./po/config.ts";
 import {
   type Awaited,
@@ -50,6 +59,8 @@ export interface ChatState {
   mode: ChatMode;
   /** The paused turn: what the next message answers. Never holds a secret value. */
   pending: Pending | null;
+  /** Runs' requests made while another was open, asked in turn once it closes (older state: absent). */
+  deferred?: Awaited[];
   /** The project the conversation is about (costs are booked to it). */
   projectId: string | null;
 }
@@ -57,7 +68,7 @@ export interface ChatState {
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
 
 export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
-  override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null };
+  override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #runStatus: RunStatusMessages | undefined;
 
@@ -122,6 +133,8 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
       await this.#tell(channel, queued.chatId, failureMessage(err, poConfig(this.env).maxRetries));
     } finally {
       this.#setMode(null);
+      // A run's request that waited for the one this update closed (never throws).
+      await this.#askDeferred(channel);
     }
   }
 
@@ -150,6 +163,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     if (!pending || pending.askedAt !== payload.askedAt) return;
     this.#closePending(pending, EXPIRED_RESULT);
     await this.#tell(this.#channel(), this.#chatId(), expiryText(pending));
+    await this.#askDeferred(this.#channel());
   }
 
   async #onText(ctx: ChatContext, text: string, messageId: number | null): Promise<void> {
@@ -285,22 +299,46 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     description: string,
   ): Promise<void> {
     if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN) return;
+    const request: Awaited = { kind: "secret", projectId, projectSlug, name, description };
     try {
-      await this.#requestSecret(this.#channel(), { projectId, projectSlug, name, description });
+      const channel = this.#channel();
+      const open = this.state.pending;
+      if (!open) return await this.#openRequest(channel, request);
+      // One request at a time, and the open one is not dropped: this one is asked when it closes.
+      if (sameRequest(open, request)) return;
+      const deferred = this.state.deferred ?? [];
+      if (deferred.some((waiting) => sameRequest(waiting, request))) return;
+      this.setState({ ...this.state, deferred: [...deferred, request] });
+      await this.#tell(channel, this.#chatId(), deferredText(request));
     } catch (err) {
       console.error(JSON.stringify({ event: "run.secret_not_asked", runId, name, error: String(err) }));
     }
   }
 
-  async #requestSecret(
-    channel: ChatChannel,
-    secret: { projectId: string; projectSlug: string; name: string; description: string },
-  ): Promise<void> {
-    await this.#openRequest(channel, { kind: "secret", ...secret });
+  /** The next deferred request, once none is open; one no longer needed (the value was set meanwhile) is dropped. */
+  async #askDeferred(channel: ChatChannel): Promise<void> {
+    try {
+      for (;;) {
+        const [next, ...rest] = this.state.deferred ?? [];
+        if (!next || this.state.pending) return;
+        this.setState({ ...this.state, deferred: rest });
+        const needed =
+          next.kind !== "secret" ||
+          (await missingSecrets(database(this.env.DB), next.projectId, [next.name])).length > 0;
+        if (needed) return await this.#openRequest(channel, next);
+      }
+    } catch (err) {
+      console.error(JSON.stringify({ event: "chat.deferred_not_asked", error: String(err) }));
+    }
   }
 
-  /** Asks the user for something outside a model turn (no tool call waits for it). */
+  /**
+   * Asks the user for something outside a model turn (no tool call waits for it). The user asked
+   * for it (a command, a button): an open request is closed first, its tool call answered.
+   */
   async #openRequest(channel: ChatChannel, awaited: Awaited): Promise<void> {
+    const open = this.state.pending;
+    if (open) this.#closePending(open, SUPERSEDED_RESULT);
     const pending: Pending = {
       ...awaited,
       toolUseId: null,
@@ -337,7 +375,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
         if (pending) this.#closePending(pending, result);
       },
       awaitSecret: (projectId, projectSlug, name) =>
-        this.#requestSecret(channel, { projectId, projectSlug, name, description: "" }),
+        this.#openRequest(channel, { kind: "secret", projectId, projectSlug, name, description: "" }),
       awaitGuidance: (runId) =>
         this.#openRequest(channel, { kind: "guidance", runId, question: GUIDANCE_QUESTION }),
       newConversation: () => {
