@@ -157,6 +157,16 @@ describe.skipIf(!claude)("engineering pipeline", { timeout: 240_000 }, () => {
     expect(JSON.stringify([agentJob, timeline, await fleet.log(develop1.jobId as string)])).not.toContain(
       MODEL_KEY,
     );
+    // The agents' costs are booked to the run, each with the job that spent it.
+    const booked = await queryD1<{ source: string; job_id: string | null }>(
+      path.join(fleet.dir, "state"),
+      "SELECT source, job_id FROM costs WHERE run_id = ? AND source LIKE 'develop %' ORDER BY source",
+      run.id,
+    );
+    expect(booked).toEqual([
+      { source: "develop 1", job_id: develop1.jobId },
+      { source: "develop 2", job_id: develop2.jobId },
+    ]);
     executor.daemon.kill("SIGKILL");
     await executor.exited;
   });

@@ -195,26 +195,6 @@ export const runSteps = sqliteTable(
   (t) => [uniqueIndex("run_steps_run_name_idx").on(t.runId, t.name)],
 );
 
-export const jobs = sqliteTable(
-  "jobs",
-  {
-    id: text("id").primaryKey(),
-    runId: text("run_id").references(() => runs.id),
-    kind: text("kind").notNull(),
-    /** Same key, same job: a retried workflow step finds its job instead of submitting a twin. */
-    idempotencyKey: text("idempotency_key").notNull().unique(),
-    spec: text("spec", { mode: "json" }).notNull(),
-    status: text("status").notNull().default("queued"),
-    attempt: integer("attempt").notNull().default(1),
-    executorId: text("executor_id").references(() => executors.id),
-    leaseExpiresAt: integer("lease_expires_at", { mode: "timestamp_ms" }),
-    result: text("result", { mode: "json" }),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [index("jobs_run_idx").on(t.runId)],
-);
-
 export const deployments = sqliteTable(
   "deployments",
   {
@@ -256,7 +236,8 @@ export const costs = sqliteTable(
     id: text("id").primaryKey(),
     projectId: text("project_id").references(() => projects.id),
     runId: text("run_id").references(() => runs.id),
-    jobId: text("job_id").references(() => jobs.id),
+    /** The executor job it paid for (jobs live in the ExecutorHub's storage, not here). */
+    jobId: text("job_id"),
     /** The chat whose Product-Owner conversation spent it, for per-chat totals. */
     chatId: integer("chat_id"),
     source: text("source").notNull(),

@@ -10,6 +10,8 @@ export interface CostEntry {
   projectId: string | null;
   runId?: string;
   chatId?: number;
+  /** The executor job whose work cost it (an agent's model use). */
+  jobId?: string;
 }
 
 /** The insert for one cost row: await it, or run it in a `db.batch` with the change it pays for. */
@@ -19,6 +21,7 @@ export function costInsert(db: Db, entry: CostEntry) {
     projectId: entry.projectId,
     runId: entry.runId ?? null,
     chatId: entry.chatId ?? null,
+    jobId: entry.jobId ?? null,
     source: entry.source,
     amountUsd: entry.amountUsd,
     inputTokens: entry.usage.input_tokens,

@@ -109,6 +109,7 @@ export async function jobStep<K extends JobKind>(
         usage: cost.usage,
         projectId: pipeline.projectId,
         runId,
+        jobId: submitted.jobId,
       });
     await endStep(
       db,
