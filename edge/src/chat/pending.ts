@@ -1,8 +1,19 @@
-/** The chat's modes, and what it says while a question or secret request stays open. */
+/** The chat's state and modes, and what it says while a question or secret request stays open. */
 import { code, escapeHtml } from "../telegram/format.ts";
 import type { Awaited, Pending } from "./po/conversation.ts";
 
 export type ChatMode = "IDLE" | "PROCESSING" | "AWAITING_USER" | "AWAITING_SECRET";
+
+/** The `ChatSession` agent's state. */
+export interface ChatState {
+  mode: ChatMode;
+  /** The paused turn: what the next message answers. Never holds a secret value. */
+  pending: Pending | null;
+  /** Runs' requests made while another was open, asked in turn once it closes (older state: absent). */
+  deferred?: Awaited[];
+  /** The project the conversation is about (costs are booked to it). */
+  projectId: string | null;
+}
 
 /** PROCESSING while a handler runs; otherwise what the open request says. */
 export function modeOf(current: ChatMode, pending: Pending | null): ChatMode {

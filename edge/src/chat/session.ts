@@ -11,13 +11,10 @@
  */
 import { Agent } from "agents";
 import { database } from "../db/client.ts";
-import { ApiError } from "../domain/errors.ts";
 import type { RunRow } from "../domain/runs.ts";
 import type { WorkflowBinding } from "../executors/job-events.ts";
-import { decideRun } from "../pipelines/decision.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type { RunParams, RunProgress } from "../pipelines/params.ts";
-import { missingSecrets, secretStored } from "../pipelines/secret-wait.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
@@ -29,41 +26,14 @@ import { runCommand } from "./commands.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
 import { inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
-import {
-  type ChatMode,
-  deferredText,
-  EXPIRED_RESULT,
-  expiryText,
-  modeOf,
-  reminderText,
-  SUPERSEDED_RESULT,
-  sameRequest,
-} from "./pending.ts";
+import type { ChatState } from "./pending.ts";
 import { poConfig } from "./po/config.ts";
-import {
-  type Awaited,
-  type ConversationDeps,
-  closingContent,
-  converse,
-  type Pending,
-  resume,
-  transcript,
-} from "./po/conversation.ts";
+import { type ConversationDeps, converse, type Pending, resume, transcript } from "./po/conversation.ts";
 import { History } from "./po/history.ts";
 import { modelClient, usageRecorder } from "./po/setup.ts";
+import { ChatRequests } from "./requests.ts";
 import { RunStatusMessages } from "./run-status.ts";
-import { captureSecret, secretPrompt } from "./secret-capture.ts";
-import { decisionPrompt, GUIDANCE_QUESTION, runLine } from "./views.ts";
-
-export interface ChatState {
-  mode: ChatMode;
-  /** The paused turn: what the next message answers. Never holds a secret value. */
-  pending: Pending | null;
-  /** Runs' requests made while another was open, asked in turn once it closes (older state: absent). */
-  deferred?: Awaited[];
-  /** The project the conversation is about (costs are booked to it). */
-  projectId: string | null;
-}
+import { decisionPrompt, runLine } from "./views.ts";
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
 
@@ -71,6 +41,17 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #runStatus: RunStatusMessages | undefined;
+  /** The open request (what the next message answers) and the runs' requests waiting for it. */
+  readonly #requests = new ChatRequests({
+    env: this.env,
+    state: () => this.state,
+    setState: (state) => this.setState(state),
+    history: () => this.#conversation(),
+    schedule: (delayS, method, payload) => this.schedule(delayS, method, payload),
+    chatId: () => this.#chatId(),
+    channel: () => this.#channel(),
+    tell: (channel, html) => this.#tell(channel, this.#chatId(), html),
+  });
 
   /** Called by the webhook: remembers the update and queues it; the work happens after this returns. */
   async receive(update: TelegramUpdate): Promise<ReceiveOutcome> {
@@ -103,7 +84,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
         await channel.send(inbound.chatId, REFUSALS[access.status]);
         return;
       }
-      this.#setMode("PROCESSING");
+      this.#requests.setMode("PROCESSING");
       const ctx: ChatContext = {
         env: this.env,
         db,
@@ -123,8 +104,7 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
           inbound.callbackId,
         );
       await channel.answerCallback(inbound.callbackId);
-      const pending = this.state.pending;
-      const answer = pending?.kind === "question" ? pending.options[Number(option[1])] : undefined;
+      const answer = this.#requests.optionAnswer(Number(option[1]));
       if (answer === undefined)
         return await channel.send(inbound.chatId, "That question is closed already.").then(() => {});
       await channel.send(inbound.chatId, `➡️ ${escapeHtml(answer)}`);
@@ -132,9 +112,9 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     } catch (err) {
       await this.#tell(channel, queued.chatId, failureMessage(err, poConfig(this.env).maxRetries));
     } finally {
-      this.#setMode(null);
+      this.#requests.setMode(null);
       // A run's request that waited for the one this update closed (never throws).
-      await this.#askDeferred(channel);
+      await this.#requests.askDeferred(channel);
     }
   }
 
@@ -151,32 +131,18 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
 
   /** Scheduled when a question or secret request opens: reminds once, if it is still open. */
   async remindPending(payload: { askedAt: number }): Promise<void> {
-    const pending = this.state.pending;
-    if (!pending || pending.askedAt !== payload.askedAt || pending.reminded) return;
-    this.#setPending({ ...pending, reminded: true }, false);
-    await this.#tell(this.#channel(), this.#chatId(), reminderText(pending));
+    await this.#requests.remind(payload);
   }
 
   /** Scheduled with the reminder: closes the request if nobody answered. */
   async expirePending(payload: { askedAt: number }): Promise<void> {
-    const pending = this.state.pending;
-    if (!pending || pending.askedAt !== payload.askedAt) return;
-    this.#closePending(pending, EXPIRED_RESULT);
-    await this.#tell(this.#channel(), this.#chatId(), expiryText(pending));
-    await this.#askDeferred(this.#channel());
+    await this.#requests.expire(payload);
   }
 
   async #onText(ctx: ChatContext, text: string, messageId: number | null): Promise<void> {
     const pending = this.state.pending;
     if (pending?.kind === "secret" && messageId !== null) {
-      this.#setPending(null);
-      // Until the value is stored, the request stays open (a failure leaves it for another try).
-      const stored = await captureSecret(ctx, pending, text, messageId).catch((err: unknown) => {
-        this.#setPending(pending, false);
-        throw err;
-      });
-      if (!stored) return this.#setPending(pending, false);
-      await secretStored(this.env, ctx.db, pending.projectId, pending.name);
+      if (!(await this.#requests.storeSecret(ctx, pending, text, messageId))) return;
       if (pending.toolUseId === null) return;
       return this.#turn(ctx, (deps) =>
         resume(
@@ -186,26 +152,10 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
         ),
       );
     }
-    this.#setPending(null);
-    if (pending?.kind === "guidance") return this.#giveGuidance(ctx, pending.runId, text);
+    this.#requests.setPending(null);
+    if (pending?.kind === "guidance") return this.#requests.giveGuidance(ctx, pending.runId, text);
     if (pending?.toolUseId) return this.#turn(ctx, (deps) => resume(deps, pending, text));
     await this.#turn(ctx, (deps) => converse(deps, text));
-  }
-
-  /** The user's guidance goes to the waiting run as a "retry" decision. */
-  async #giveGuidance(ctx: ChatContext, runId: string, text: string): Promise<void> {
-    const guidance = /^(none|no|-)$/i.test(text.trim()) ? undefined : text.trim().slice(0, 2000);
-    try {
-      await decideRun(this.env, ctx.db, ctx.actor, runId, {
-        choice: "retry",
-        ...(guidance ? { guidance } : {}),
-      });
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      await ctx.channel.send(ctx.chatId, escapeHtml(err.message));
-      return;
-    }
-    await ctx.channel.send(ctx.chatId, guidance ? "🔁 Retrying with your guidance." : "🔁 Retrying.");
   }
 
   /** Runs a model turn and keeps what it paused on. */
@@ -229,30 +179,17 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
       say: async (text) => {
         await ctx.channel.sendText(ctx.chatId, text);
       },
-      ask: (pending) => this.#ask(ctx.channel, pending),
+      ask: (pending) => this.#requests.ask(ctx.channel, pending),
       recordUsage: usageRecorder(ctx.db, ctx.chatId, config),
       project,
     };
     try {
       const pending = await step(deps);
-      if (pending) this.#setPending(pending);
+      if (pending) this.#requests.setPending(pending);
     } finally {
       if (project.current !== this.state.projectId)
         this.setState({ ...this.state, projectId: project.current });
     }
-  }
-
-  async #ask(channel: ChatChannel, pending: Pending): Promise<void> {
-    if (pending.kind === "secret") {
-      await channel.send(this.#chatId(), secretPrompt(pending));
-      return;
-    }
-    if (pending.kind === "guidance") {
-      await channel.sendText(this.#chatId(), pending.question);
-      return;
-    }
-    const keyboard = pending.options.map((text, index) => [{ text, data: `ans:${index}` }]);
-    await channel.sendText(this.#chatId(), pending.question, keyboard);
   }
 
   /** Launches a new run's workflow (or stops a cancelled one's) and shows the run's status. */
@@ -299,55 +236,12 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
     description: string,
   ): Promise<void> {
     if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN) return;
-    const request: Awaited = { kind: "secret", projectId, projectSlug, name, description };
     try {
-      const channel = this.#channel();
-      const open = this.state.pending;
-      if (!open) return await this.#openRequest(channel, request);
-      // One request at a time, and the open one is not dropped: this one is asked when it closes.
-      if (sameRequest(open, request)) return;
-      const deferred = this.state.deferred ?? [];
-      if (deferred.some((waiting) => sameRequest(waiting, request))) return;
-      this.setState({ ...this.state, deferred: [...deferred, request] });
-      await this.#tell(channel, this.#chatId(), deferredText(request));
+      const request = { kind: "secret", projectId, projectSlug, name, description } as const;
+      await this.#requests.askOrDefer(this.#channel(), request);
     } catch (err) {
       console.error(JSON.stringify({ event: "run.secret_not_asked", runId, name, error: String(err) }));
     }
-  }
-
-  /** The next deferred request, once none is open; one no longer needed (the value was set meanwhile) is dropped. */
-  async #askDeferred(channel: ChatChannel): Promise<void> {
-    try {
-      for (;;) {
-        const [next, ...rest] = this.state.deferred ?? [];
-        if (!next || this.state.pending) return;
-        this.setState({ ...this.state, deferred: rest });
-        const needed =
-          next.kind !== "secret" ||
-          (await missingSecrets(database(this.env.DB), next.projectId, [next.name])).length > 0;
-        if (needed) return await this.#openRequest(channel, next);
-      }
-    } catch (err) {
-      console.error(JSON.stringify({ event: "chat.deferred_not_asked", error: String(err) }));
-    }
-  }
-
-  /**
-   * Asks the user for something outside a model turn (no tool call waits for it). The user asked
-   * for it (a command, a button): an open request is closed first, its tool call answered.
-   */
-  async #openRequest(channel: ChatChannel, awaited: Awaited): Promise<void> {
-    const open = this.state.pending;
-    if (open) this.#closePending(open, SUPERSEDED_RESULT);
-    const pending: Pending = {
-      ...awaited,
-      toolUseId: null,
-      results: [],
-      askedAt: Date.now(),
-      reminded: false,
-    };
-    await this.#ask(channel, pending);
-    this.#setPending(pending);
   }
 
   /** The conversation as plain text for the Architect (the last 20,000 characters; never a secret). */
@@ -369,47 +263,13 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
 
   #controls(channel: ChatChannel): SessionControls {
     return {
-      pending: () => this.state.pending,
-      closePending: (result) => {
-        const pending = this.state.pending;
-        if (pending) this.#closePending(pending, result);
-      },
-      awaitSecret: (projectId, projectSlug, name) =>
-        this.#openRequest(channel, { kind: "secret", projectId, projectSlug, name, description: "" }),
-      awaitGuidance: (runId) =>
-        this.#openRequest(channel, { kind: "guidance", runId, question: GUIDANCE_QUESTION }),
+      ...this.#requests.controls(channel),
       newConversation: () => {
         this.#conversation().clear();
         this.setState({ ...this.state, pending: null, projectId: null });
       },
       runChanged: (run) => this.#runChanged(run),
     };
-  }
-
-  /** Ends a paused turn without the model: the pausing call gets `result`, so the history stays valid. */
-  #closePending(pending: Pending, result: string): void {
-    const content = closingContent(pending, result);
-    if (content.length > 0) this.#conversation().append({ role: "user", content });
-    this.#setPending(null);
-  }
-
-  /** Sets (or clears) the open request; a new one gets its reminder and expiry scheduled. */
-  #setPending(pending: Pending | null, schedule = true): void {
-    this.setState({ ...this.state, pending, mode: modeOf(this.state.mode, pending) });
-    if (pending && schedule) {
-      const config = poConfig(this.env);
-      // Scheduling writes the agent's own SQLite; a failure only costs the reminder, so it is logged.
-      const logFailure = (err: unknown) =>
-        console.error(JSON.stringify({ event: "chat.schedule_failed", error: String(err) }));
-      this.schedule(config.remindAfterS, "remindPending", { askedAt: pending.askedAt }).catch(logFailure);
-      this.schedule(config.expireAfterS, "expirePending", { askedAt: pending.askedAt }).catch(logFailure);
-    }
-  }
-
-  /** PROCESSING while a handler runs; otherwise what the open request says. */
-  #setMode(mode: "PROCESSING" | null): void {
-    const next = mode ?? modeOf("IDLE", this.state.pending);
-    if (next !== this.state.mode) this.setState({ ...this.state, mode: next });
   }
 
   async #tell(channel: ChatChannel, chatId: number, html: string): Promise<void> {
