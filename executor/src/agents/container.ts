@@ -12,11 +12,12 @@
  * cannot run fails before its checkout is made.
  */
 import type { AgentContainer, AgentSpec } from "@codegen-orchestrator/shared";
-import { type DockerEngine, engineMessage } from "../containers/engine.ts";
+import type { DockerEngine } from "../containers/engine.ts";
 import {
   createJobContainer,
   engineFailure,
   JobFailure,
+  jobEngine,
   resourceLimits,
   sysboxRuntime,
 } from "../containers/job-container.ts";
@@ -47,12 +48,7 @@ export async function openAgentEngine(
   engine: () => Promise<DockerEngine>,
   log: RunContext["log"],
 ): Promise<AgentEngine> {
-  let docker: DockerEngine;
-  try {
-    docker = await engine();
-  } catch (error) {
-    throw new JobFailure(`Cannot use the Docker engine: ${engineMessage(error)}`);
-  }
+  const docker = await jobEngine(engine);
   try {
     if (spec.isolation !== "sysbox") {
       await docker.ping();

@@ -102,6 +102,24 @@ export async function createJobContainer(
   }
 }
 
+/** The engine a job's container is made on; a `JobFailure` saying why when there is none to use. */
+export async function jobEngine(engine: () => Promise<DockerEngine>): Promise<DockerEngine> {
+  try {
+    return await engine();
+  } catch (error) {
+    throw new JobFailure(`Cannot use the Docker engine: ${engineMessage(error)}`);
+  }
+}
+
+/** A container whose output the job streams, with no input: attached to stdout and stderr only. */
+export const OUTPUT_ONLY = {
+  AttachStdin: false,
+  AttachStdout: true,
+  AttachStderr: true,
+  OpenStdin: false,
+  Tty: false,
+} as const;
+
 /** Why a job fails when its image is not on the engine (it is never pulled). */
 export const missingImage = (image: string | undefined, error: unknown): string =>
   `image ${image} is not on this executor's engine; build or pull it first (${engineMessage(error)})`;

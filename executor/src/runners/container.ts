@@ -8,10 +8,12 @@
  * containers/job-container.ts).
  */
 import type { ContainerResult, ContainerSpec } from "@codegen-orchestrator/shared";
-import { type DockerEngine, dockerEngine, engineMessage } from "../containers/engine.ts";
+import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
 import {
   createJobContainer,
   engineFailure,
+  jobEngine,
+  OUTPUT_ONLY,
   resourceLimits,
   sysboxRuntime,
 } from "../containers/job-container.ts";
@@ -50,9 +52,9 @@ export function containerRunner(options: ContainerRunnerOptions = {}): Runner<Co
 
     let docker: DockerEngine;
     try {
-      docker = await engine();
+      docker = await jobEngine(engine);
     } catch (error) {
-      return fail(`Cannot use the Docker engine: ${engineMessage(error)}`);
+      return fail((error as Error).message);
     }
     try {
       const runtime = spec.dockerInside
@@ -77,11 +79,7 @@ export function containerRunner(options: ContainerRunnerOptions = {}): Runner<Co
           project: spec.project,
           ttlSeconds: spec.ttlSeconds,
         }),
-        AttachStdin: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        OpenStdin: false,
-        Tty: false,
+        ...OUTPUT_ONLY,
         HostConfig: {
           ...resourceLimits(spec),
           NetworkMode: spec.network,

@@ -13,12 +13,14 @@
  * the spec's network. Cancel and the deadline stop the container; it is removed whatever happens.
  */
 import type { TestContainer } from "@codegen-orchestrator/shared";
-import { type DockerEngine, engineMessage, engineStatus } from "../containers/engine.ts";
+import { type DockerEngine, engineStatus } from "../containers/engine.ts";
 import {
   createJobContainer,
   engineFailure,
   JobFailure,
+  jobEngine,
   missingImage,
+  OUTPUT_ONLY,
   resourceLimits,
 } from "../containers/job-container.ts";
 import { jobLabels } from "../containers/labels.ts";
@@ -39,12 +41,7 @@ export async function openTestEngine(
   container: TestContainer,
   engine: () => Promise<DockerEngine>,
 ): Promise<DockerEngine> {
-  let docker: DockerEngine;
-  try {
-    docker = await engine();
-  } catch (error) {
-    throw new JobFailure(`Cannot use the Docker engine: ${engineMessage(error)}`);
-  }
+  const docker = await jobEngine(engine);
   try {
     await docker.ping();
     await docker.getImage(container.image).inspect();
@@ -105,11 +102,7 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
           project: spec.project,
           ttlSeconds,
         }),
-        AttachStdin: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        OpenStdin: false,
-        Tty: false,
+        ...OUTPUT_ONLY,
         HostConfig: {
           ...resourceLimits(spec),
           NetworkMode: spec.network,
