@@ -59,6 +59,8 @@ export interface Env {
   HUB_HEARTBEAT_MS?: string;
   HUB_LEASE_MS?: string;
   JOB_MAX_ATTEMPTS?: string;
+  /** How long a job waits for the executor it prefers, while that one is busy (default 600 000 ms). */
+  HUB_PREFER_WAIT_MS?: string;
   JOB_DEFAULT_TIMEOUT_MS?: string;
 
   /** The bot's token from @BotFather. Unset: the Telegram webhook answers 404. */

@@ -1,7 +1,7 @@
 import { AgentSpec, ContainerSpec, requiredCapabilities } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
 import type { ExecutorProfile } from "../src/executors/job-store.ts";
-import { freeSlots, pickExecutor } from "../src/executors/scheduling.ts";
+import { freeSlots, pickExecutor, preferenceOf } from "../src/executors/scheduling.ts";
 
 const profile = (
   executorId: string,
@@ -42,6 +42,17 @@ describe("scheduling", () => {
     expect(pickExecutor(prefers("gone"), candidates, new Map())?.handle).toBe("a");
     expect(pickExecutor(prefers("a", { zone: "eu" }), candidates, new Map())?.handle).toBe("b");
     expect(pickExecutor({ ...job(), prefer: null }, candidates, new Map([["a", 1]]))?.handle).toBe("b");
+  });
+
+  it("keeps a job's preference for a while after it was queued, then lets any executor take it", () => {
+    const queued = { prefer_executor: "c", created_at: 1_000 };
+    expect(preferenceOf(queued, 1_000 + 599_999, 600_000)).toBe("c");
+    expect(preferenceOf(queued, 1_000 + 600_000, 600_000)).toBeNull();
+    expect(preferenceOf({ prefer_executor: null, created_at: 1_000 }, 1_001, 600_000)).toBeNull();
+    // Past it, a full preferred executor no longer holds the job back.
+    const full = new Map([["c", 4]]);
+    const prefer = preferenceOf(queued, 1_000 + 600_000, 600_000);
+    expect(pickExecutor({ ...job(), prefer }, candidates, full)?.handle).toBe("a");
   });
 
   it("requires every label, a free slot and the capability", () => {

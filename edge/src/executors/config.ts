@@ -10,6 +10,8 @@ export function hubConfig(env: Env) {
     sweepMs: Math.max(250, Math.min(5_000, Math.floor(leaseMs / 3))),
     maxAttempts: positive(env.JOB_MAX_ATTEMPTS, 3),
     defaultTimeoutMs: positive(env.JOB_DEFAULT_TIMEOUT_MS, 30 * 60_000),
+    /** How long a job waits for the executor it prefers (while that one is busy) before any will do. */
+    preferWaitMs: positive(env.HUB_PREFER_WAIT_MS, 10 * 60_000),
   };
 }
 

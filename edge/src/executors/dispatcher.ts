@@ -8,7 +8,7 @@ import { type HubMessage, jobKinds, type Outgoing, type RunningJob } from "@code
 import type { HubParts } from "./hub-parts.ts";
 import { describeRef, type JobSecretRef, type JobSecrets, type Opened, refKey } from "./job-secrets.ts";
 import type { JobRow } from "./job-store.ts";
-import { type Candidate, freeSlots, type Loads, pickExecutor } from "./scheduling.ts";
+import { type Candidate, freeSlots, type Loads, pickExecutor, preferenceOf } from "./scheduling.ts";
 import { sendTo } from "./sockets.ts";
 
 const DISPATCH_BATCH = 500;
@@ -103,7 +103,7 @@ export class Dispatcher {
         const placeable = {
           needs: needsOf(job),
           labels: JSON.parse(job.labels),
-          prefer: job.prefer_executor,
+          prefer: preferenceOf(job, now, this.#parts.config.preferWaitMs),
         };
         const best = pickExecutor(placeable, candidates, loads);
         if (!best) continue;

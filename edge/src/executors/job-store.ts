@@ -32,7 +32,8 @@ export interface JobRow {
   notify: string | null;
   /**
    * The executor this job belongs on (an agent session's workspace is there): while it is
-   * connected the job waits for a slot on it; when it is gone, any executor that fits takes it.
+   * connected the job waits for a slot on it (for the hub's `preferWaitMs` at most); when it is
+   * gone, any executor that fits takes it.
    */
   prefer_executor: string | null;
   created_at: number;

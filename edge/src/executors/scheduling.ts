@@ -25,6 +25,18 @@ export interface Placeable {
   prefer?: string | null;
 }
 
+/**
+ * The executor a queued job still prefers: its own preference for `waitMs` after it was queued,
+ * then none (a busy preferred executor must not hold it forever).
+ */
+export function preferenceOf(
+  job: { prefer_executor: string | null; created_at: number },
+  now: number,
+  waitMs: number,
+): string | null {
+  return job.prefer_executor !== null && now - job.created_at < waitMs ? job.prefer_executor : null;
+}
+
 const suits = (job: Placeable, profile: ExecutorProfile) =>
   job.needs.every((capability) => profile.capabilities.includes(capability)) &&
   Object.entries(job.labels).every(([key, value]) => profile.labels[key] === value);
