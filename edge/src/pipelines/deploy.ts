@@ -145,7 +145,7 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
       },
       secretVars: {},
       secretEnv: Object.fromEntries(input.secretNames.map((name) => [name, jobSecretName(name)])),
-      source: { url: input.repoUrl, ref: input.commit, ...(credentials ? { credentials } : {}) },
+      source: { url: input.repoUrl, ref: input.commit, credentials },
     },
     secrets,
   };

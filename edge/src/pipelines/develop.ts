@@ -97,7 +97,7 @@ export function developJob(
         message: `${input.spec.name}: iteration ${input.iteration}`,
         author: commitAuthor(env),
       },
-      ...(access.credentials ? { credentials: access.credentials } : {}),
+      credentials: access.credentials,
     },
     isolation: config.isolation,
     ...(config.isolation === "process"

@@ -80,7 +80,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
           { op: "clone", url: project.repoUrl, ref: "main", depth: 1 },
           { op: "read", paths: [ENV_EXAMPLE, PROJECT_MANIFEST], maxBytes: 65_536 },
         ],
-        ...(access.credentials ? { credentials: access.credentials } : {}),
+        credentials: access.credentials,
       },
       secrets: access.secrets,
     });

@@ -50,7 +50,7 @@ export function scaffoldJob(
       message: `Scaffold ${project.slug} from ${DEFAULT_TEMPLATE}`,
       author: commitAuthor(env),
       create: url.startsWith("file://"),
-      ...(access.credentials ? { credentials: access.credentials } : {}),
+      credentials: access.credentials,
     },
   };
   return { spec, secrets: access.secrets };

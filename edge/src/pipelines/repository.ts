@@ -15,7 +15,10 @@ import { GitHubConfigError, githubAppConfig, githubRepoName, githubRepoUrl } fro
 /** The job secret a repository token is given under. */
 const GIT_TOKEN = "GIT_TOKEN";
 
-/** What a job needs to reach a repository: credentials naming a job secret, and that secret. */
+/**
+ * What a job needs to reach a repository: credentials naming a job secret (undefined for a host
+ * that needs none: a spec's JSON then has no such field), and that secret.
+ */
 export interface RepoAccess {
   credentials?: GitCredentials;
   secrets: Record<string, JobSecretRef>;

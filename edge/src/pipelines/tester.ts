@@ -18,10 +18,9 @@ export function testJob(
   input: { projectId: string; repoUrl: string; commit: string },
 ): { spec: TestSpec; secrets: Record<string, JobSecretRef> } {
   const access = repoAccess(env, input.repoUrl);
-  const credentials = access.credentials ? { credentials: access.credentials } : {};
   const image = env.TESTER_IMAGE?.trim();
   const spec: TestSpec = {
-    checkout: { url: input.repoUrl, ref: input.commit, ...credentials },
+    checkout: { url: input.repoUrl, ref: input.commit, credentials: access.credentials },
     env: {},
     outputLimit: 8192,
     ...(image
