@@ -9,7 +9,13 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
+import {
+  ensurePrivilegeSeparationDir,
+  freePort,
+  type Sshd,
+  sshdAvailable,
+  startSshd,
+} from "./support/sshd.ts";
 import { removeTempDirs, tempDir } from "./support/temp.ts";
 
 const ANSIBLE_DIR = path.resolve(import.meta.dirname, "../../ansible");
@@ -154,6 +160,7 @@ describe("ansible playbooks", () => {
       const run = await ansiblePlaybook(["-i", "localhost,", playbook], work);
       expect(run.code, explain(run)).toBe(0);
 
+      await ensurePrivilegeSeparationDir();
       const sshd = spawnSync(
         "/usr/sbin/sshd",
         ["-t", "-f", path.join(work, "sshd.conf"), "-o", `HostKey=${hostKey}`],

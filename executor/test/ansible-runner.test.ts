@@ -4,6 +4,7 @@
  * needless changes, failing with a structured failure, rolling back, and keeping a canary secret
  * out of everything but the target's `.env`.
  */
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -200,5 +201,31 @@ describe("ansible runner", { timeout: 300_000 }, () => {
     expect(result.status, result.error).toBe("succeeded");
     expect((await get("/")).body).toEqual({ message: "Release after a broken one" });
     expect((await get("/health")).status).toBe(200);
+  });
+
+  it("template syntax in env values and secrets is data: it arrives byte for byte, nothing runs", async () => {
+    const marker = path.join(await tempDir("co-rce-canary-"), "ran");
+    const payloads = {
+      LOOKUP: `{{ lookup('pipe', 'touch ${marker}-env') }}`,
+      LOOKUP_DQ: `{{ lookup("pipe", "touch ${marker}-dq") }}`,
+      STATEMENT: `{% set x = lookup("pipe", "touch ${marker}-stmt") %}x`,
+      COMMENT: "{# a comment #}kept",
+      ESCAPES: "tab\there \u0085 é 😀",
+    };
+    const secret = `{{ lookup('pipe', 'touch ${marker}-secret') }}`;
+    const result = await run(spec("deploy_project", { app_env: payloads }), {
+      secrets: { SSH_KEY: sshd.privateKey, SESSION: secret },
+    });
+    expect(result.status, result.error).toBe("succeeded");
+    const env = await readFile(path.join(deployRoot, "hello-api/current/.env"), "utf8");
+    // env.j2 single-quotes a value, or double-quotes it when it holds a single quote.
+    expect(env).toContain(`LOOKUP="${payloads.LOOKUP}"\n`);
+    expect(env).toContain(`LOOKUP_DQ='${payloads.LOOKUP_DQ}'\n`);
+    expect(env).toContain(`STATEMENT='${payloads.STATEMENT}'\n`);
+    expect(env).toContain(`COMMENT='${payloads.COMMENT}'\n`);
+    expect(env).toContain(`ESCAPES='${payloads.ESCAPES}'\n`);
+    expect(env).toContain(`SESSION_SECRET="${secret}"\n`);
+    for (const suffix of ["env", "dq", "stmt", "secret"])
+      expect(existsSync(`${marker}-${suffix}`)).toBe(false);
   });
 });

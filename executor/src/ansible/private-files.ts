@@ -1,12 +1,13 @@
 /**
  * The files one ansible-playbook run needs, in a private 0700 directory removed afterwards: the
  * SSH key and the secret variables (0600, passed by path, never on argv or in an environment),
- * the inventory, the pinned known_hosts, and the plain variables.
+ * the inventory, the pinned known_hosts, and the plain variables; every variable marked `!unsafe`.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { AnsibleSpec } from "@codegen-orchestrator/shared";
+import { unsafeVarsYaml } from "./unsafe-vars.ts";
 
 export interface RunFiles {
   dir: string;
@@ -38,8 +39,8 @@ export async function writeRunFiles(
     inventory: file("inventory.ini"),
     knownHosts: file("known_hosts"),
     privateKey: file("id_key"),
-    plainVars: file("vars.json"),
-    secretVars: file("secret-vars.json"),
+    plainVars: file("vars.yml"),
+    secretVars: file("secret-vars.yml"),
     sourceArchive: file("source.tar.gz"),
     readKnownHosts: async () => (await readFile(file("known_hosts"), "utf8")).trim(),
     remove: () => rm(dir, { recursive: true, force: true }),
@@ -51,10 +52,11 @@ export async function writeRunFiles(
     await writeFile(files.knownHosts, target.knownHosts ? `${target.knownHosts.trim()}\n` : "", {
       mode: 0o600,
     });
-    await writeFile(files.secretVars, JSON.stringify({ ...secrets.vars, secret_env: secrets.env }), {
+    // Every value is data: a job's variables come from repositories, members and models.
+    await writeFile(files.secretVars, unsafeVarsYaml({ ...secrets.vars, secret_env: secrets.env }), {
       mode: 0o600,
     });
-    await writeFile(files.plainVars, JSON.stringify(spec.vars), { mode: 0o600 });
+    await writeFile(files.plainVars, unsafeVarsYaml(spec.vars), { mode: 0o600 });
     const ssh = [
       `-o UserKnownHostsFile=${files.knownHosts}`,
       `-o StrictHostKeyChecking=${target.acceptNewHostKey ? "accept-new" : "yes"}`,

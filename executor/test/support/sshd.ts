@@ -41,6 +41,14 @@ export function sshdAvailable(): boolean {
   return existsSync(SSHD_BINARY) && existsSync("/usr/bin/ssh-keygen");
 }
 
+/**
+ * The privilege-separation directory sshd insists on when started as root, also for `sshd -t`:
+ * a new machine has none until the ssh service first starts.
+ */
+export async function ensurePrivilegeSeparationDir(): Promise<void> {
+  await mkdir("/run/sshd", { recursive: true, mode: 0o755 }).catch(() => {});
+}
+
 const BANNER_TIMEOUT_MS = 10_000;
 const START_ATTEMPTS = 3;
 
@@ -61,8 +69,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     keygen(hostKey, "co-test-host");
     keygen(clientKey, "co-test-client");
     await writeFile(path.join(dir, "authorized_keys"), await readFile(`${clientKey}.pub`), { mode: 0o600 });
-    // The privilege-separation directory sshd insists on when started as root.
-    await mkdir("/run/sshd", { recursive: true, mode: 0o755 }).catch(() => {});
+    await ensurePrivilegeSeparationDir();
 
     const user = userInfo().username;
     let lastError: Error | undefined;
