@@ -15,6 +15,8 @@ export default defineConfig(async () => ({
           // 32 bytes of 0x01, then of 0x02: version 2 is current, version 1 still opens old rows.
           SECRETS_KEY: `2:${Buffer.alloc(32, 2).toString("base64")},1:${Buffer.alloc(32, 1).toString("base64")}`,
           MAX_BODY_BYTES: "16384",
+          // Repositories the tests' projects may import (edge/src/domain/repo-urls.ts).
+          REPO_ALLOWED_HOSTS: "example.invalid, *.example.test",
         },
       },
     }),

@@ -76,6 +76,8 @@ async function main(): Promise<void> {
     // Project repositories: bare repositories in the state dir unless REPO_BASE_URL names a host.
     vars: {
       REPO_BASE_URL: process.env.REPO_BASE_URL || pathToFileURL(path.join(stateDir, "repos")).href,
+      // One machine, its owner's: projects may import local repositories too.
+      REPO_ALLOW_LOCAL: process.env.REPO_ALLOW_LOCAL || "true",
       ...telegram?.vars,
     },
     ...(telegram ? { secrets: telegram.secrets } : {}),

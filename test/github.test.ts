@@ -69,6 +69,8 @@ beforeAll(async () => {
       GITHUB_OWNER: OWNER,
       GITHUB_API_URL: github.apiUrl,
       GITHUB_GIT_URL: github.gitUrl,
+      // GitHub on loopback: the ghost project names its repository there.
+      REPO_ALLOW_LOCAL: "true",
       ANTHROPIC_BASE_URL: model.baseUrl,
       DEPLOY_HEALTH_RETRIES: "5",
     },

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -58,5 +59,36 @@ describe("D1 migrations", () => {
     await writeFile(schema, drifted);
     const { newFiles } = await generate(schema);
     expect(newFiles.filter((file) => file.endsWith(".sql"))).toHaveLength(1);
+  });
+
+  it("0006 names existing projects' resources by their slug, the older project first", async () => {
+    const db = new DatabaseSync(":memory:");
+    const files = (await readdir(path.join(root, "migrations")))
+      .filter((file) => file.endsWith(".sql"))
+      .sort();
+    const apply = async (file: string) =>
+      db.exec(
+        await readFile(path.join(root, "migrations", file), "utf8").then((sql) =>
+          sql.replaceAll("--> statement-breakpoint", ""),
+        ),
+      );
+    const resourceNames = files.indexOf("0006_project_resource_name.sql");
+    for (const file of files.slice(0, resourceNames)) await apply(file);
+    db.exec(
+      "INSERT INTO users (id, name, created_at, updated_at) VALUES ('u1', 'A', 0, 0), ('u2', 'B', 0, 0)",
+    );
+    const project = db.prepare(
+      "INSERT INTO projects (id, owner_id, slug, name, modules, created_at, updated_at) VALUES (?, ?, ?, 'p', '[]', 0, 0)",
+    );
+    project.run("01J0000000000000000000AAAA", "u1", "shop-api");
+    project.run("01J0000000000000000000BBBB", "u2", "shop-api");
+    project.run("01J0000000000000000000CCCC", "u2", "1st");
+    for (const file of files.slice(resourceNames)) await apply(file);
+    expect(db.prepare("SELECT id, resource_name AS name FROM projects ORDER BY id").all()).toEqual([
+      { id: "01J0000000000000000000AAAA", name: "shop-api" },
+      { id: "01J0000000000000000000BBBB", name: "shop-api-00bbbb" },
+      { id: "01J0000000000000000000CCCC", name: "svc-1st" },
+    ]);
+    db.close();
   });
 });

@@ -13,6 +13,13 @@ export interface Env {
   /** Where project repositories are created: `<base>/<slug>.git` (a `file://` base: bare repos on the executor host). */
   REPO_BASE_URL?: string;
   /**
+   * Hosts a project may import an existing repository from (https; `github.com`, `*.example.com`),
+   * comma-separated; unset, none. REPO_ALLOW_LOCAL=true also allows file://, http:// and local
+   * addresses (npm start and tests only: see edge/src/domain/repo-urls.ts).
+   */
+  REPO_ALLOWED_HOSTS?: string;
+  REPO_ALLOW_LOCAL?: string;
+  /**
    * A GitHub App for project repositories (see edge/src/github/config.ts): its id, its private key
    * (a Worker secret; PKCS#1 as downloaded, or PKCS#8) and the organization it creates repositories
    * in turn it on, in place of REPO_BASE_URL. Optional: the installation id (else looked up), the

@@ -371,9 +371,22 @@ describe("repoAccess", () => {
     const url = "https://github.com/acme-labs/shop.git";
     expect(repositoryUrl(app, "shop")).toBe(url);
     expect(onGitHub(app, url)).toBe(true);
-    expect(repoAccess(app, url)).toStrictEqual({
+    expect(repoAccess(app, { url, resourceName: "shop" })).toStrictEqual({
       credentials: { username: "x-access-token", passwordSecret: "GIT_TOKEN" },
       secrets: { GIT_TOKEN: { github: "shop" } },
+    });
+  });
+
+  it("mints no token for an App repository that is not the project's own", () => {
+    const app = envWith(APP);
+    // Another project's repository in the same organization (a URL a member could name).
+    const url = "https://github.com/acme-labs/billing.git";
+    expect(onGitHub(app, url)).toBe(true);
+    expect(repoAccess(app, { url, resourceName: "shop" })).toStrictEqual({ secrets: {} });
+    expect(
+      repoAccess(app, { url: "https://github.com/acme-labs/Shop.git", resourceName: "shop" }).secrets,
+    ).toEqual({
+      GIT_TOKEN: { github: "Shop" },
     });
   });
 
@@ -382,16 +395,18 @@ describe("repoAccess", () => {
     const url = "file:///srv/repos/shop.git";
     expect(repositoryUrl(local, "shop")).toBe(url);
     expect(onGitHub(local, url)).toBe(false);
-    expect(repoAccess(local, url)).toStrictEqual({ secrets: {} });
+    expect(repoAccess(local, { url, resourceName: "shop" })).toStrictEqual({ secrets: {} });
     // With an App, a repository elsewhere gets no token either.
     const app = envWith(APP);
     for (const other of [url, "https://github.com/someone-else/shop.git"]) {
       expect(onGitHub(app, other)).toBe(false);
-      expect(repoAccess(app, other)).toStrictEqual({ secrets: {} });
+      expect(repoAccess(app, { url: other, resourceName: "shop" })).toStrictEqual({ secrets: {} });
     }
     // A broken App configuration: no token (the run that made the URL reported why).
     const broken = envWith({ ...APP, GITHUB_OWNER: "acme/labs" });
     expect(onGitHub(broken, "https://github.com/acme-labs/shop.git")).toBe(false);
-    expect(repoAccess(broken, "https://github.com/acme-labs/shop.git")).toStrictEqual({ secrets: {} });
+    expect(
+      repoAccess(broken, { url: "https://github.com/acme-labs/shop.git", resourceName: "shop" }),
+    ).toStrictEqual({ secrets: {} });
   });
 });

@@ -50,7 +50,7 @@ describe("pipeline jobs", () => {
     const env = envWith({ GITHUB_APP_ID: "1", GITHUB_APP_PRIVATE_KEY: "key", GITHUB_OWNER: "acme" });
     const input = {
       projectId: "p1",
-      slug: "shop",
+      resourceName: "shop",
       commit: LIVE,
       placement,
       healthPath: "/health",
@@ -58,7 +58,11 @@ describe("pipeline jobs", () => {
       secretNames: ["API_TOKEN"],
     };
     const url = "https://github.com/acme/shop.git";
-    const onGitHub = deployJob({ ...input, repoUrl: url, access: repoAccess(env, url) });
+    const onGitHub = deployJob({
+      ...input,
+      repoUrl: url,
+      access: repoAccess(env, { url, resourceName: "shop" }),
+    });
     expect(onGitHub.spec.source).toEqual({
       url,
       ref: LIVE,
@@ -70,13 +74,22 @@ describe("pipeline jobs", () => {
       APP_API_TOKEN: { projectId: "p1", name: "API_TOKEN" },
     });
     const local = "file:///srv/repos/shop.git";
-    const elsewhere = deployJob({ ...input, repoUrl: local, access: repoAccess(env, local) });
+    const elsewhere = deployJob({
+      ...input,
+      repoUrl: local,
+      access: repoAccess(env, { url: local, resourceName: "shop" }),
+    });
     expect(elsewhere.spec.source).toEqual({ url: local, ref: LIVE });
     expect(elsewhere.secrets).not.toHaveProperty("GIT_TOKEN");
   });
 
   it("runs the project's tests in a container of TESTER_IMAGE when set, on the host otherwise", () => {
-    const input = { projectId: "01JABCDEF", repoUrl: "file:///srv/repos/shop.git", commit: LIVE };
+    const input = {
+      projectId: "01JABCDEF",
+      repoUrl: "file:///srv/repos/shop.git",
+      resourceName: "shop",
+      commit: LIVE,
+    };
     const contained = testJob(envWith({ TESTER_IMAGE: " registry.example/node-tests:24 " }), input);
     expect(contained.spec).toEqual({
       checkout: { url: input.repoUrl, ref: LIVE },

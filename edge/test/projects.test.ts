@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createProject, createUser, expectStatus } from "./helpers.ts";
+import { call, createProject, createUser, expectStatus, unique } from "./helpers.ts";
 
 describe("projects", () => {
   it("are created with a slug from the name, read, updated and listed", async () => {
@@ -24,6 +24,61 @@ describe("projects", () => {
     });
     expect(updated).toMatchObject({ description: "Takes orders", slug: "cafe-orders-api" });
     expect(await expectStatus(200, `/projects/${project.id}`, { key: member.key })).toEqual(updated);
+  });
+
+  it("import repositories only from the operator's hosts, over https, one project each", async () => {
+    const member = await createUser();
+    const create = (repoUrl: string) =>
+      call("/projects", { key: member.key, body: { name: unique("imported"), repoUrl } });
+    for (const repoUrl of [
+      "file:///srv/repos/shop-api.git",
+      "http://git.example.test/acme/shop.git",
+      "https://127.0.0.1/acme/shop.git",
+      "https://localhost:8443/acme/shop.git",
+      "https://10.0.0.7/acme/shop.git",
+      "https://[::1]/acme/shop.git",
+      "https://github.example.org/acme/shop.git",
+      "https://user:pass@git.example.test/acme/shop.git",
+      "ssh://git@git.example.test/acme/shop.git",
+    ]) {
+      const response = await create(repoUrl);
+      expect(response.status, repoUrl).toBe(400);
+      const body = (await response.json()) as { error: { code: string; details: unknown } };
+      expect(body.error, repoUrl).toMatchObject({ code: "invalid_request", details: { field: "repoUrl" } });
+    }
+    const url = `https://git.example.test/acme/${unique("shop")}.git`;
+    const first = await create(url);
+    expect(first.status).toBe(201);
+    // Another project (even the same member's) cannot name a repository a live project records.
+    const again = await create(url);
+    expect(again.status).toBe(409);
+    const other = await createProject(member.key);
+    await expectStatus(400, `/projects/${other.id}`, {
+      method: "PATCH",
+      key: member.key,
+      body: { repoUrl: "file:///srv/repos/shop-api.git" },
+    });
+    await expectStatus(409, `/projects/${other.id}`, {
+      method: "PATCH",
+      key: member.key,
+      body: { repoUrl: url },
+    });
+  });
+
+  it("name their resources uniquely across owners, for good", async () => {
+    const alice = await createUser();
+    const bob = await createUser();
+    const slug = unique("shop");
+    const first = await createProject(alice.key, { slug });
+    expect(first.resourceName).toBe(slug);
+    const bobs = await createProject(bob.key, { slug });
+    expect(bobs.resourceName).toBe(`${slug}-${bobs.id.slice(-6).toLowerCase()}`);
+    // A deleted project keeps its name: its repository and directory are never handed on.
+    await expectStatus(204, `/projects/${first.id}`, { method: "DELETE", key: alice.key });
+    const again = await createProject(alice.key, { slug });
+    expect(again.resourceName).toBe(`${slug}-${again.id.slice(-6).toLowerCase()}`);
+    // A slug that starts with a digit gets the template's prefix.
+    expect((await createProject(alice.key, { slug: `1${slug}` })).resourceName).toBe(`svc-1${slug}`);
   });
 
   it("keep slugs unique per owner, and free a slug on delete", async () => {

@@ -55,6 +55,11 @@ export const projects = sqliteTable(
       .notNull()
       .references(() => users.id),
     slug: text("slug").notNull(),
+    /**
+     * What the project's resources outside D1 are named by (its repository, its directory, unit
+     * and compose project on a server): unique across owners, set once, never reused.
+     */
+    resourceName: text("resource_name").notNull(),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     templateSource: text("template_source"),
@@ -71,6 +76,8 @@ export const projects = sqliteTable(
   (t) => [
     // A slug is unique among an owner's live projects; a deleted project frees its slug.
     uniqueIndex("projects_owner_slug_live_idx").on(t.ownerId, t.slug).where(sql`deleted_at IS NULL`),
+    // Deleted projects keep theirs: a new project never takes over an old one's repository or directory.
+    uniqueIndex("projects_resource_name_idx").on(t.resourceName),
   ],
 );
 

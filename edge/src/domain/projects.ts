@@ -13,6 +13,8 @@ import { iso, newId } from "../ids.ts";
 import { type Actor, isAdminActor } from "./actor.ts";
 import { auditedBy } from "./audit.ts";
 import { conflict, forbidden, notFound } from "./errors.ts";
+import { assertRepoUrlAllowed, type RepoUrlPolicy } from "./repo-urls.ts";
+import { resourceNameFor } from "./resource-names.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type CreateProjectInput = z.input<typeof CreateProject>;
@@ -21,6 +23,7 @@ export const toProject = (row: ProjectRow): Project => ({
   id: row.id,
   ownerId: row.ownerId,
   slug: row.slug,
+  resourceName: row.resourceName,
   name: row.name,
   description: row.description,
   templateSource: row.templateSource,
@@ -99,10 +102,12 @@ export async function listProjects(db: Db, actor: Actor, query: ProjectQuery): P
     .limit(query.limit);
 }
 
+/** Creates a project; a repository URL it names must be one `repoUrls` allows. */
 export async function createProject(
   db: Db,
   actor: Actor,
   input: z.output<typeof CreateProject>,
+  repoUrls: RepoUrlPolicy,
 ): Promise<ProjectRow> {
   if (input.ownerId && input.ownerId !== actor.userId && !isAdminActor(actor)) {
     throw forbidden("Only admins may create projects for other users.");
@@ -114,11 +119,14 @@ export async function createProject(
   }
   const slug = input.slug ?? slugify(input.name);
   await assertSlugFree(db, ownerId, slug);
+  if (input.repoUrl) await assertRepoUrlAllowed(db, repoUrls, input.repoUrl);
   const now = new Date();
+  const id = newId();
   const row: ProjectRow = {
-    id: newId(),
+    id,
     ownerId,
     slug,
+    resourceName: await resourceNameFor(db, slug, id),
     name: input.name,
     description: input.description,
     templateSource: input.templateSource ?? null,

@@ -11,7 +11,6 @@ import { portAllocations, servers } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { positiveNumber } from "../vars.ts";
-import { projectName } from "./prepare.ts";
 import type { RepoAccess } from "./repository.ts";
 
 export const SERVICE = "web";
@@ -101,8 +100,13 @@ export function healthRetries(env: Env, startupSeconds?: number): number | undef
   return value === undefined ? undefined : Math.ceil(positiveNumber(value, 30));
 }
 
-const appVars = (slug: string, placement: Placement, healthPath: string, retries: number | undefined) => ({
-  project: projectName(slug),
+const appVars = (
+  resourceName: string,
+  placement: Placement,
+  healthPath: string,
+  retries: number | undefined,
+) => ({
+  project: resourceName,
   port: placement.port,
   deploy_root: placement.deployRoot,
   service_manager: placement.serviceManager,
@@ -112,7 +116,8 @@ const appVars = (slug: string, placement: Placement, healthPath: string, retries
 
 export interface DeployInput {
   projectId: string;
-  slug: string;
+  /** What the project is named by on its server (its directory, its unit). */
+  resourceName: string;
   repoUrl: string;
   commit: string;
   placement: Placement;
@@ -140,7 +145,7 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
       target: target(input.placement),
       sshKeySecret: DEPLOY_KEY,
       vars: {
-        ...appVars(input.slug, input.placement, input.healthPath, input.healthRetries),
+        ...appVars(input.resourceName, input.placement, input.healthPath, input.healthRetries),
         app_env: input.plain,
       },
       secretVars: {},
@@ -156,7 +161,7 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
  * no commit (a deployment recorded before they were kept), the host's `previous` release.
  */
 export function rollbackJob(
-  slug: string,
+  resourceName: string,
   placement: Placement,
   healthPath: string,
   commit: string | null,
@@ -167,7 +172,10 @@ export function rollbackJob(
       playbook: "rollback_project",
       target: target(placement),
       sshKeySecret: DEPLOY_KEY,
-      vars: { ...appVars(slug, placement, healthPath, retries), ...(commit ? { rollback_to: commit } : {}) },
+      vars: {
+        ...appVars(resourceName, placement, healthPath, retries),
+        ...(commit ? { rollback_to: commit } : {}),
+      },
       secretVars: {},
       secretEnv: {},
     },

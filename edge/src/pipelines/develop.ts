@@ -33,6 +33,7 @@ export interface DevelopInput {
   projectId: string;
   spec: ProjectSpec;
   repoUrl: string;
+  resourceName: string;
   iteration: number;
   /** The previous iteration's session, to resume. */
   session: string | null;
@@ -80,7 +81,7 @@ export function developJob(
   input: DevelopInput,
 ): { spec: AgentSpec; secrets: Record<string, JobSecretRef> } {
   const config = developerConfig(env);
-  const access = repoAccess(env, input.repoUrl);
+  const access = repoAccess(env, { url: input.repoUrl, resourceName: input.resourceName });
   const spec: AgentSpec = {
     adapter: config.adapter,
     prompt: developPrompt(input),

@@ -18,6 +18,7 @@ const ENV_EXAMPLE = ".env.example";
 
 interface Project {
   slug: string;
+  resourceName: string;
   name: string;
   repoUrl: string | null;
   ownerId: string;
@@ -55,6 +56,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
       const [row] = await db
         .select({
           slug: projects.slug,
+          resourceName: projects.resourceName,
           name: projects.name,
           repoUrl: projects.repoUrl,
           ownerId: projects.ownerId,
@@ -72,7 +74,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
 
     // Inspect: the commit to deploy, and what it says about itself.
     await this.progress(runId, "inspect", "🔍 Reading the project's environment and manifest…");
-    const access = repoAccess(env, project.repoUrl);
+    const access = repoAccess(env, { url: project.repoUrl, resourceName: project.resourceName });
     const inspected = await jobStep(pipeline, "inspect", {
       kind: "git",
       spec: {
@@ -166,7 +168,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
       kind: "ansible",
       ...deployJob({
         projectId,
-        slug: project.slug,
+        resourceName: project.resourceName,
         repoUrl: project.repoUrl,
         commit,
         placement,
@@ -244,7 +246,13 @@ export class DevOpsWorkflow extends PipelineWorkflow {
       await this.progress(runId, "rollback", "↩️ Restoring the previous release…");
       const rollback = await jobStep(pipeline, "rollback", {
         kind: "ansible",
-        ...rollbackJob(project.slug, placement, healthPath, deployment.previousCommit ?? null, retries),
+        ...rollbackJob(
+          project.resourceName,
+          placement,
+          healthPath,
+          deployment.previousCommit ?? null,
+          retries,
+        ),
       });
       outcome =
         rollback.status === "succeeded"

@@ -35,6 +35,7 @@ interface Built {
   projectId: string;
   spec: ProjectSpec;
   repoUrl: string;
+  resourceName: string;
   /** What the first test run tests if the Developer changes nothing: the scaffold's commit, or `main`. */
   commit: string;
 }
@@ -61,6 +62,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
       const [row] = await db
         .select({
           slug: projects.slug,
+          resourceName: projects.resourceName,
           name: projects.name,
           description: projects.description,
           repoUrl: projects.repoUrl,
@@ -73,7 +75,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
     if (!project) return fail("The project no longer exists.");
     let url = project.repoUrl;
     try {
-      url ??= repositoryUrl(this.env, project.slug);
+      url ??= repositoryUrl(this.env, project.resourceName);
     } catch (err) {
       return fail((err as Error).message);
     }
@@ -99,13 +101,23 @@ export class EngineeringWorkflow extends PipelineWorkflow {
       });
     } else {
       await this.progress(runId, "prepare", "🏗 Creating the repository and scaffolding the project…");
-      const prepared = await prepareStep(pipeline, { slug: project.slug, ...architect.spec }, url);
+      const prepared = await prepareStep(
+        pipeline,
+        { slug: project.slug, ...architect.spec },
+        { url, resourceName: project.resourceName },
+      );
       if ("error" in prepared) return fail(prepared.error);
       await this.progress(runId, "prepare", `📦 Repository ready: ${url} (${prepared.commit.slice(0, 12)})`);
       start = prepared.commit;
     }
 
-    const built: Built = { projectId, spec: architect.spec, repoUrl: url, commit: start };
+    const built: Built = {
+      projectId,
+      spec: architect.spec,
+      repoUrl: url,
+      resourceName: project.resourceName,
+      commit: start,
+    };
     const developed = await this.#developAndTest(pipeline, step, built);
     if (developed.outcome === "failed") return fail(developed.error);
     if (developed.outcome === "stopped") return this.finish(step, runId, "cancelled", developed.error);
@@ -154,7 +166,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
       await this.progress(runId, "test", `🧪 Testing iteration ${iteration} (${commit.slice(0, 12)})…`);
       const tested = await jobStep(pipeline, `test ${iteration}`, {
         kind: "test",
-        ...testJob(env, { projectId: built.projectId, repoUrl: built.repoUrl, commit }),
+        ...testJob(env, { ...built, commit }),
         timeoutMs: TEST_TIMEOUT_MS,
         summarize: summarizeTest,
       });

@@ -9,7 +9,7 @@ import { projects } from "../db/schema.ts";
 import { GitHubError } from "../github/app.ts";
 import { jobStep, type Pipeline } from "./job-step.ts";
 import { type PreparedProject, scaffoldJob } from "./prepare.ts";
-import { createRepository, onGitHub } from "./repository.ts";
+import { createRepository, onGitHub, type ProjectRepository } from "./repository.ts";
 import { beginStep, endStep } from "./timeline.ts";
 
 /** GitHub's own failures are tried again (the step's retries); a refusal ends the run with its reason. */
@@ -20,14 +20,15 @@ const REPOSITORY_RETRIES = {
 export async function prepareStep(
   pipeline: Pipeline,
   project: PreparedProject,
-  url: string,
+  repo: ProjectRepository,
 ): Promise<{ commit: string } | { error: string }> {
   const { env } = pipeline;
+  const { url } = repo;
   if (onGitHub(env, url)) {
     const error = await createOnGitHub(pipeline, url, project.description);
     if (error) return { error: `The repository could not be created: ${error}` };
   }
-  const prepared = await jobStep(pipeline, "prepare", { kind: "copier", ...scaffoldJob(env, project, url) });
+  const prepared = await jobStep(pipeline, "prepare", { kind: "copier", ...scaffoldJob(env, project, repo) });
   const commit = prepared.output && "published" in prepared.output ? prepared.output.published?.commit : null;
   if (prepared.status !== "succeeded" || !commit)
     return { error: `Scaffolding failed (${prepared.status}): ${prepared.error ?? "see the job log"}` };

@@ -3,10 +3,11 @@
  * as the first commit.
  */
 import type { CopierSpec } from "@codegen-orchestrator/shared";
+import { baseName } from "../domain/resource-names.ts";
 import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { TEMPLATE_MODULES } from "./architect.ts";
-import { repoAccess } from "./repository.ts";
+import { type ProjectRepository, repoAccess } from "./repository.ts";
 
 export interface PreparedProject {
   slug: string;
@@ -18,10 +19,6 @@ export interface PreparedProject {
 const templateModules = new Set<string>(TEMPLATE_MODULES);
 const DEFAULT_TEMPLATE = "node-service";
 
-/** The template's `project_name` rule: a letter first. */
-export const projectName = (slug: string) =>
-  /^[a-z][a-z0-9-]{1,62}$/.test(slug) ? slug : `svc-${slug}`.slice(0, 63);
-
 /** Who the pipelines' commits are by. */
 export const commitAuthor = (env: Env) => ({
   name: env.GIT_AUTHOR_NAME?.trim() || "Codegen Orchestrator",
@@ -31,13 +28,14 @@ export const commitAuthor = (env: Env) => ({
 export function scaffoldJob(
   env: Env,
   project: PreparedProject,
-  url: string,
+  repo: ProjectRepository,
 ): { spec: CopierSpec; secrets: Record<string, JobSecretRef> } {
-  const access = repoAccess(env, url);
+  const { url } = repo;
+  const access = repoAccess(env, repo);
   const spec: CopierSpec = {
     template: { path: DEFAULT_TEMPLATE },
     data: {
-      project_name: projectName(project.slug),
+      project_name: baseName(project.slug),
       description: project.description.split("\n")[0]?.slice(0, 200) || project.slug,
       modules: project.modules.filter((module) => templateModules.has(module)),
     },

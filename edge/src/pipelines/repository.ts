@@ -1,10 +1,12 @@
 /**
  * Where a project's repository lives, and how its jobs get in. With a GitHub App configured, the
- * repository is `<GITHUB_GIT_URL>/<GITHUB_OWNER>/<slug>.git`, created through the App, and every
+ * repository is `<GITHUB_GIT_URL>/<GITHUB_OWNER>/<name>.git`, created through the App, and every
  * job that clones or pushes it gets a token for that one repository, minted by the hub when it
  * sends the job (a `{ github }` secret reference: no token is ever in a spec, a step or a log).
- * Otherwise repositories live under `REPO_BASE_URL` (`<base>/<slug>.git`); a `file://` base is a
+ * Otherwise repositories live under `REPO_BASE_URL` (`<base>/<name>.git`); a `file://` base is a
  * directory of bare repositories on the executor host, created when missing (local runs, tests).
+ * `<name>` is the project's resource name (unique across owners), and a token is minted only for
+ * the repository of that name: a project whose URL names another repository of the App gets none.
  */
 import type { GitCredentials } from "@codegen-orchestrator/shared";
 import type { Env } from "../env.ts";
@@ -24,12 +26,18 @@ export interface RepoAccess {
   secrets: Record<string, JobSecretRef>;
 }
 
+/** A project's repository as its jobs reach it: the URL recorded, and the project's resource name. */
+export interface ProjectRepository {
+  url: string;
+  resourceName: string;
+}
+
 /** The project's repository URL, or null when no repository host is configured. Throws GitHubConfigError. */
-export function repositoryUrl(env: Env, slug: string): string | null {
+export function repositoryUrl(env: Env, resourceName: string): string | null {
   const github = githubAppConfig(env);
-  if (github) return githubRepoUrl(github, slug);
+  if (github) return githubRepoUrl(github, resourceName);
   const base = env.REPO_BASE_URL?.trim().replace(/\/+$/, "");
-  return base ? `${base}/${slug}.git` : null;
+  return base ? `${base}/${resourceName}.git` : null;
 }
 
 /** The GitHub App's repository name for this URL, when it is one of its repositories. */
@@ -46,9 +54,10 @@ function githubName(env: Env, url: string): string | null {
 /** Whether the GitHub App hosts this repository (then it creates it, and mints its tokens). */
 export const onGitHub = (env: Env, url: string) => githubName(env, url) !== null;
 
-export function repoAccess(env: Env, url: string): RepoAccess {
-  const name = githubName(env, url);
-  if (!name) return { secrets: {} };
+export function repoAccess(env: Env, repo: ProjectRepository): RepoAccess {
+  const name = githubName(env, repo.url);
+  // GitHub's names are case-insensitive; resource names are lower case.
+  if (!name || name.toLowerCase() !== repo.resourceName) return { secrets: {} };
   return {
     credentials: { username: "x-access-token", passwordSecret: GIT_TOKEN },
     secrets: { [GIT_TOKEN]: { github: name } },

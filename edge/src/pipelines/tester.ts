@@ -15,9 +15,9 @@ import { repoAccess } from "./repository.ts";
  */
 export function testJob(
   env: Env,
-  input: { projectId: string; repoUrl: string; commit: string },
+  input: { projectId: string; repoUrl: string; resourceName: string; commit: string },
 ): { spec: TestSpec; secrets: Record<string, JobSecretRef> } {
-  const access = repoAccess(env, input.repoUrl);
+  const access = repoAccess(env, { url: input.repoUrl, resourceName: input.resourceName });
   const image = env.TESTER_IMAGE?.trim();
   const spec: TestSpec = {
     checkout: { url: input.repoUrl, ref: input.commit, credentials: access.credentials },

@@ -32,6 +32,11 @@ export const Project = z
     id: Ulid,
     ownerId: Ulid,
     slug: Slug,
+    resourceName: z
+      .string()
+      .describe(
+        "what the project's repository and its service on a server are named by: unique across owners, fixed",
+      ),
     name: z.string(),
     description: z.string(),
     templateSource: z.string().nullable(),

@@ -20,6 +20,7 @@ import {
   type ProjectRow,
   toProject,
 } from "../../domain/projects.ts";
+import { assertRepoUrlAllowed, repoUrlPolicy } from "../../domain/repo-urls.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
 import { forbidden } from "../errors.ts";
@@ -78,7 +79,12 @@ export const projectsRoutes = router()
       responses: { 201: json(Project, "The new project"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      const row = await createProject(c.get("db"), c.get("principal"), c.req.valid("json"));
+      const row = await createProject(
+        c.get("db"),
+        c.get("principal"),
+        c.req.valid("json"),
+        repoUrlPolicy(c.env),
+      );
       return c.json(toProject(row), 201);
     },
   )
@@ -111,6 +117,8 @@ export const projectsRoutes = router()
         throw forbidden("Only admins may set a project's status.");
       if (changes.slug !== undefined)
         await assertSlugFree(c.get("db"), current.ownerId, changes.slug, current.id);
+      if (changes.repoUrl)
+        await assertRepoUrlAllowed(c.get("db"), repoUrlPolicy(c.env), changes.repoUrl, current.id);
       const row: ProjectRow = { ...current, ...changes, updatedAt: new Date() };
       const db = c.get("db");
       await audited(

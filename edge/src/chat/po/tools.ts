@@ -21,7 +21,11 @@ import {
   type ProjectRow,
   toProject,
 } from "../../domain/projects.ts";
+import { repoUrlPolicy } from "../../domain/repo-urls.ts";
 import { cancelRun, findRun, listRuns, type RunRow, startRun, toRun } from "../../domain/runs.ts";
+
+/** No import: whatever an agent's tool input says, it names no repository. */
+const NO_REPO_IMPORTS = repoUrlPolicy({});
 
 export interface ToolContext {
   db: Db;
@@ -100,7 +104,8 @@ export const TOOLS = {
         .describe("database: SQLite storage; telegram: a Telegram bot module"),
     }),
     run: async (ctx, input) => {
-      const row = await createProject(ctx.db, ctx.actor, CreateProject.parse(input));
+      // The agent's projects name no repository: the server makes one when it builds them.
+      const row = await createProject(ctx.db, ctx.actor, CreateProject.parse(input), NO_REPO_IMPORTS);
       return result(toProject(row), row.id);
     },
   }),

@@ -1,0 +1,29 @@
+/**
+ * A project's resource name: what its repository, its server directory, its unit and its compose
+ * project are named by. Slugs are unique per owner only, so two members' `shop-api` would share
+ * (and overwrite) each other's release; the resource name is unique across owners, set once at
+ * creation and kept after deletion, so no project ever takes over another's resources.
+ *
+ *   await resourceNameFor(db, "shop-api", id)  // "shop-api", or "shop-api-7k3m9q" when taken
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { projects } from "../db/schema.ts";
+
+/** The playbooks' and the template's rule for a name: a letter first, at most 63 characters. */
+export const baseName = (slug: string) =>
+  /^[a-z][a-z0-9-]{1,62}$/.test(slug) ? slug : `svc-${slug}`.slice(0, 63);
+
+/** The base name with the last 6 characters of the project's id (a ULID's random part). */
+const suffixed = (slug: string, id: string) => `${baseName(slug).slice(0, 56)}-${id.slice(-6).toLowerCase()}`;
+
+/** The base name when no project (live or deleted) holds it, else the suffixed one. */
+export async function resourceNameFor(db: Db, slug: string, id: string): Promise<string> {
+  const base = baseName(slug);
+  const [holder] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(eq(projects.resourceName, base))
+    .limit(1);
+  return holder ? suffixed(slug, id) : base;
+}
