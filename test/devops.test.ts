@@ -10,6 +10,7 @@
  */
 
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,7 +29,12 @@ import { appendFile, pipelineModel } from "./support/pipeline-model.ts";
 import { type TimelineStep, until } from "./support/poll.ts";
 import { registerServer, SERVER_PATH } from "./support/scenario.ts";
 
-const TOKEN = "tok-user-provided-5d2e";
+/**
+ * Where template syntax would leave its mark if anything evaluated it: a member's repository and
+ * secret values are data all the way to the deployed .env (the RCE of cf1dabc ran these as root).
+ */
+const CANARY = path.join(tmpdir(), `co-rce-canary-${process.pid}`);
+const TOKEN = `tok-{{ lookup("pipe", "touch ${CANARY}-secret") }}`;
 const claude = claudeBinary();
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 let fleet: Fleet;
@@ -47,7 +53,11 @@ const steps = async (id: string): Promise<Step[]> => (await fleet.call(`/runs/${
 const ENV_EXAMPLE_ADDITIONS = `
 # user: the token API clients send in the Authorization header
 SHORTENER_API_TOKEN=
-LINK_TTL_DAYS=`;
+LINK_TTL_DAYS=
+# computed: a greeting
+GREETING={{ lookup('pipe', 'touch ${CANARY}-env') }}
+# computed: a motto
+MOTTO={% if true %}{# a comment #}kept{% endif %}`;
 // /health answers 500 where PUBLIC_URL is set (the deployed .env), so `npm test` still passes.
 const BREAK_HEALTH = `sed -i 's/json(res, 200, { status: "ok"/json(res, process.env.PUBLIC_URL ? 500 : 200, { status: "ok"/' src/server.js && grep -q 'PUBLIC_URL ? 500' src/server.js`;
 
@@ -134,6 +144,8 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
       SESSION_SECRET: "generated (comment)",
       SHORTENER_API_TOKEN: "user (comment)",
       LINK_TTL_DAYS: "computed (model)",
+      GREETING: "computed (comment)",
+      MOTTO: "computed (comment)",
     });
     expect(secrets.detail).toEqual({ generated: ["SESSION_SECRET"], asked: ["SHORTENER_API_TOKEN"] });
     const classify = model.requests.filter((request) => request.body.includes("classify_env"));
@@ -169,6 +181,11 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
     expect(dotenv).toContain("LINK_TTL_DAYS='30'");
     expect(dotenv).toContain(`SHORTENER_API_TOKEN='${TOKEN}'`);
     expect(dotenv).toMatch(/SESSION_SECRET='[\w-]{43}'/);
+    // Byte for byte, and nothing ran (env.j2 double-quotes a value holding a single quote).
+    expect(dotenv).toContain(`GREETING="{{ lookup('pipe', 'touch ${CANARY}-env') }}"\n`);
+    expect(dotenv).toContain("MOTTO='{% if true %}{# a comment #}kept{% endif %}'\n");
+    expect(existsSync(`${CANARY}-env`)).toBe(false);
+    expect(existsSync(`${CANARY}-secret`)).toBe(false);
     // The server's host key was recorded on first contact (a hashed known_hosts line).
     expect((await fleet.call(`/servers/${server.id}`)).knownHosts).toMatch(/^\|1\|\S+ ssh-ed25519 AAAA/);
 
