@@ -62,6 +62,14 @@ export interface Env {
   /** Keyring for secrets at rest: "<base64>" or "2:<base64>,1:<base64>" (current first). */
   SECRETS_KEY?: string;
   MAX_BODY_BYTES?: string;
+  /**
+   * Per-member quotas (admins are exempt; see domain/quotas.ts): live projects (default 20), runs
+   * queued, running or waiting (5), memory reserved by port allocations in MB (8192), ports (20).
+   */
+  MEMBER_MAX_PROJECTS?: string;
+  MEMBER_MAX_ACTIVE_RUNS?: string;
+  MEMBER_MAX_MEMORY_MB?: string;
+  MEMBER_MAX_PORTS?: string;
   /** Executor heartbeat interval and job lease, in ms (defaults 10 000 and 45 000). */
   HUB_HEARTBEAT_MS?: string;
   HUB_LEASE_MS?: string;

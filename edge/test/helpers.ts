@@ -57,6 +57,13 @@ export async function createProject(key: string, fields: Record<string, unknown>
   return expectStatus(201, "/projects", { key, body: { name: unique("Project"), ...fields } });
 }
 
+/** A server (by the bootstrap admin): 4 GB, ports 8000–8999 unless `fields` say otherwise. */
+export async function createServer(fields: Record<string, unknown> = {}) {
+  return expectStatus(201, "/servers", {
+    body: { name: unique("srv"), host: "127.0.0.1", memoryMb: 4096, cpuCores: 2, ...fields },
+  });
+}
+
 export async function rowCount(table: string): Promise<number> {
   const row = await env.DB.prepare(`select count(*) as n from ${table}`).first<{ n: number }>();
   return row?.n ?? 0;

@@ -1,8 +1,11 @@
 /**
  * Port allocation on D1: the first free port of a server's range (from 8000 by default), on a
  * given server or on the active server with the most free memory among those carrying the
- * requested labels. Callers serialise calls (the Allocator Durable Object); the UNIQUE(server,
- * port) index is the last guard, and a collision is retried.
+ * requested labels, within the member's quotas. Callers serialise calls (the Allocator Durable
+ * Object); the UNIQUE(server, port) index is the last guard, and a collision is retried.
+ *
+ * A refusal's message reaches members (the API, and through deploys the chat and run timelines):
+ * it never names a server or its free capacity. That detail is `serverDetail`, for admins and logs.
  */
 import type { Allocation, CreateAllocation } from "@codegen-orchestrator/shared";
 import { and, asc, eq, sql } from "drizzle-orm";
@@ -10,13 +13,23 @@ import { auditInsert } from "../api/audit.ts";
 import type { Db } from "../db/client.ts";
 import { violatedConstraint } from "../db/constraints.ts";
 import { portAllocations, servers } from "../db/schema.ts";
+import { allocationQuotaError, type MemberQuotas, type QuotaBreach } from "../domain/quotas.ts";
 import { iso, newId } from "../ids.ts";
 
 export type AllocationRequest = Omit<CreateAllocation, "labels"> & { labels: Record<string, string> };
 
-export type AllocationOutcome =
-  | { ok: true; allocation: Allocation }
-  | { ok: false; status: 404 | 409; code: "not_found" | "no_capacity"; message: string };
+export interface AllocationRefusal {
+  ok: false;
+  status: 404 | 409;
+  code: "not_found" | "no_capacity" | "quota_exceeded";
+  /** Safe for the member who asked. */
+  message: string;
+  details?: QuotaBreach["details"];
+  /** The server and what it lacks: for admins and logs only. */
+  serverDetail?: string;
+}
+
+export type AllocationOutcome = { ok: true; allocation: Allocation } | AllocationRefusal;
 
 type ServerRow = typeof servers.$inferSelect;
 interface ServerLoad {
@@ -31,12 +44,15 @@ export async function allocatePort(
   db: Db,
   request: AllocationRequest,
   actorId: string,
+  quotas: MemberQuotas,
 ): Promise<AllocationOutcome> {
+  const overQuota = await allocationQuotaError(db, quotas, actorId, request.projectId, request.memoryMb);
+  if (overQuota) return { ok: false, status: 409, code: "quota_exceeded", ...overQuota };
   for (let attempt = 1; ; attempt++) {
     const target = await chooseServer(db, request);
     if (!target.ok) return target;
     const port = await firstFreePort(db, target.server);
-    if (port === null) return noCapacity(`Server ${target.server.name} has no free port in its range.`);
+    if (port === null) return serverFull(`Server ${target.server.name} has no free port in its range.`);
     const allocation: Allocation = {
       id: newId(),
       serverId: target.server.id,
@@ -66,15 +82,15 @@ export async function allocatePort(
 async function chooseServer(
   db: Db,
   request: AllocationRequest,
-): Promise<{ ok: true; server: ServerRow } | Extract<AllocationOutcome, { ok: false }>> {
+): Promise<{ ok: true; server: ServerRow } | AllocationRefusal> {
   const loads = await serverLoads(db, request.serverId);
   if (request.serverId) {
     const [load] = loads;
     if (!load) return { ok: false, status: 404, code: "not_found", message: "No server with this id." };
     if (load.server.status !== "active")
-      return noCapacity(`Server ${load.server.name} is ${load.server.status}.`);
+      return serverFull(`Server ${load.server.name} is ${load.server.status}.`);
     if (freeMemory(load) < request.memoryMb) {
-      return noCapacity(
+      return serverFull(
         `Server ${load.server.name} has ${freeMemory(load)} MB free; ${request.memoryMb} MB requested.`,
       );
     }
@@ -130,4 +146,15 @@ const freeMemory = (load: ServerLoad) => load.server.memoryMb - load.usedMemoryM
 const rangeSize = (server: ServerRow) => server.portRangeEnd - server.portRangeStart + 1;
 const hasLabels = (server: ServerRow, wanted: Record<string, string>) =>
   Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
-const noCapacity = (message: string) => ({ ok: false, status: 409, code: "no_capacity", message }) as const;
+const noCapacity = (message: string): AllocationRefusal => ({
+  ok: false,
+  status: 409,
+  code: "no_capacity",
+  message,
+});
+const serverFull = (serverDetail: string): AllocationRefusal => ({
+  ...noCapacity(
+    "The server cannot take this allocation: it is not active, or lacks the memory or a free port.",
+  ),
+  serverDetail,
+});

@@ -6,6 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { database } from "../db/client.ts";
+import { memberQuotas } from "../domain/quotas.ts";
 import type { Env } from "../env.ts";
 import { type AllocationOutcome, type AllocationRequest, allocatePort } from "./allocate.ts";
 
@@ -14,7 +15,17 @@ export class Allocator extends DurableObject<Env> {
   #tail: Promise<unknown> = Promise.resolve();
 
   allocate(request: AllocationRequest, actorId: string): Promise<AllocationOutcome> {
-    const run = this.#tail.then(() => allocatePort(database(this.env.DB), request, actorId));
+    const run = this.#tail.then(async () => {
+      const outcome = await allocatePort(database(this.env.DB), request, actorId, memberQuotas(this.env));
+      // Members read only the outcome's message; the operator gets what the server lacks here.
+      if (!outcome.ok && outcome.serverDetail) {
+        const { projectId } = request;
+        console.warn(
+          JSON.stringify({ event: "allocation.refused", actorId, projectId, detail: outcome.serverDetail }),
+        );
+      }
+      return outcome;
+    });
     this.#tail = run.catch(() => undefined);
     return run;
   }

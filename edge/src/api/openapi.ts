@@ -46,6 +46,11 @@ export const bodyErrors = {
 
 export const conflictError = { 409: error("Conflicts with existing state") } as const;
 
+/** For routes that create what a member's quota counts (see domain/quotas.ts). */
+export const quotaError = {
+  409: error("Conflicts with existing state, or the caller's quota is reached (`quota_exceeded`)"),
+} as const;
+
 export const IdParam = z.object({ id: Ulid });
 
 export const security = [{ bearer: [] }];

@@ -13,6 +13,7 @@ import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { deployments } from "../db/schema.ts";
 import { ApiError } from "../domain/errors.ts";
 import { deleteProject, findProject, listProjects } from "../domain/projects.ts";
+import { assertRunQuota } from "../domain/quotas.ts";
 import { cancelRun, findRun, listRuns, startRun } from "../domain/runs.ts";
 import { listSecrets } from "../domain/secrets.ts";
 import { decideRun } from "../pipelines/decision.ts";
@@ -74,6 +75,7 @@ const ACTIONS: Record<string, Action> = {
     return undefined;
   },
   dep: async (ctx, id) => {
+    await assertRunQuota(ctx.env, ctx.db, ctx.actor);
     const run = await startRun(ctx.db, ctx.actor, id, "devops", ctx.chatId);
     await ctx.session.runChanged(run);
     return "Deploy started";

@@ -175,7 +175,13 @@ export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
       client,
       config,
       history: this.#conversation(),
-      tools: { db: ctx.db, actor: ctx.actor, chatId: ctx.chatId, runChanged: (run) => this.#runChanged(run) },
+      tools: {
+        env: ctx.env,
+        db: ctx.db,
+        actor: ctx.actor,
+        chatId: ctx.chatId,
+        runChanged: (run) => this.#runChanged(run),
+      },
       say: async (text) => {
         await ctx.channel.sendText(ctx.chatId, text);
       },

@@ -13,6 +13,7 @@ import type { Actor } from "./actor.ts";
 import { auditedBy } from "./audit.ts";
 import { conflict, notFound } from "./errors.ts";
 import { findProject } from "./projects.ts";
+import { projectVisible } from "./visibility.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 
@@ -75,11 +76,10 @@ export async function startRun(
   return row;
 }
 
-/** The run, if the actor may see its project. */
+/** The run, if the actor may see its project; another member's run is "not found" like a missing one. */
 export async function findRun(db: Db, actor: Actor, runId: string): Promise<RunRow> {
   const [row] = await db.select().from(runs).where(eq(runs.id, runId)).limit(1);
-  if (!row) throw notFound("run");
-  await findProject(db, actor, row.projectId);
+  if (!row || !(await projectVisible(db, actor, row.projectId))) throw notFound("run");
   return row;
 }
 

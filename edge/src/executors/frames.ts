@@ -16,7 +16,7 @@ import type { HubParts } from "./hub-parts.ts";
 import type { JobRow } from "./job-store.ts";
 import { reconcile } from "./leases.ts";
 import { SEGMENT_BYTES } from "./log-store.ts";
-import { type Attachment, attachmentOf, sendTo } from "./sockets.ts";
+import { type Attachment, attachmentOf, closeReason, sendTo } from "./sockets.ts";
 
 type Message<Type extends ExecutorMessage["type"]> = Extract<ExecutorMessage, { type: Type }>;
 
@@ -51,7 +51,8 @@ export class ExecutorFrames {
     const attachment = attachmentOf(ws);
     const decoded = decode(ExecutorMessage, frame);
     if (decoded.ok) this.#route(ws, attachment, decoded.message, Date.now());
-    else if (decoded.code === "unsupported_version") ws.close(CloseCode.unsupportedVersion, decoded.message);
+    else if (decoded.code === "unsupported_version")
+      ws.close(CloseCode.unsupportedVersion, closeReason(decoded.message));
     else this.#parts.sockets.strike(ws, attachment, decoded.code, decoded.message);
   }
 

@@ -27,7 +27,7 @@ import { JobSecrets } from "./job-secrets.ts";
 import { type JobRow, JobStore } from "./job-store.ts";
 import { LogArchiver } from "./log-archiver.ts";
 import { type LogRow, LogStore } from "./log-store.ts";
-import { attachmentOf, ExecutorSockets, sendTo } from "./sockets.ts";
+import { attachmentOf, closeReason, ExecutorSockets, sendTo } from "./sockets.ts";
 import type { JobRecord, SubmitJob } from "./views.ts";
 
 export type { LiveExecutor };
@@ -99,7 +99,7 @@ export class ExecutorHub extends DurableObject<Env> {
     console.log(JSON.stringify({ event: "executor_disconnected", executorId, code }));
     // Complete the closing handshake, or the executor waits for it until its own timeout.
     try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, "closed");
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, closeReason("closed"));
     } catch {
       // Already closed.
     }

@@ -15,6 +15,21 @@ export interface Attachment {
 /** Protocol errors a socket may make before it is closed. */
 const MAX_STRIKES = 20;
 
+/** A close frame's payload is at most 125 bytes, 2 of them the code; `ws.close` throws past that. */
+const MAX_CLOSE_REASON_BYTES = 123;
+const ELLIPSIS = "…";
+
+/**
+ * The reason as a close frame can carry it: at most 123 UTF-8 bytes, cut between characters
+ * (`encodeInto` writes whole characters only) and ending in "…" when cut.
+ */
+export function closeReason(reason: string): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(reason).length <= MAX_CLOSE_REASON_BYTES) return reason;
+  const room = new Uint8Array(MAX_CLOSE_REASON_BYTES - encoder.encode(ELLIPSIS).length);
+  return reason.slice(0, encoder.encodeInto(reason, room).read) + ELLIPSIS;
+}
+
 export const attachmentOf = (ws: WebSocket) => ws.deserializeAttachment() as Attachment;
 
 export function sendTo(ws: WebSocket, message: Outgoing<HubMessage>): void {
@@ -56,7 +71,7 @@ export class ExecutorSockets {
   /** Closes the executor's sockets; returns how many there were. */
   close(executorId: string, code: number, reason: string): number {
     const sockets = this.#ctx.getWebSockets(executorId);
-    for (const ws of sockets) ws.close(code, reason);
+    for (const ws of sockets) ws.close(code, closeReason(reason));
     return sockets.length;
   }
 
@@ -74,7 +89,7 @@ export class ExecutorSockets {
     const strikes = attachment.strikes + 1;
     ws.serializeAttachment({ ...attachment, strikes } satisfies Attachment);
     if (strikes > MAX_STRIKES) {
-      ws.close(CloseCode.policy, `Too many protocol errors; last: ${message}`);
+      ws.close(CloseCode.policy, closeReason(`Too many protocol errors; last: ${message}`));
     } else {
       sendTo(ws, { type: "error", code, message });
     }

@@ -41,6 +41,7 @@ export const ErrorCode = z.enum([
   "payload_too_large",
   "unsupported_media_type",
   "no_capacity",
+  "quota_exceeded",
   "service_unavailable",
   "internal",
 ]);

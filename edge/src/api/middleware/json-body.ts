@@ -1,7 +1,7 @@
 /**
  * Guards request bodies before any route sees them: at most `MAX_BODY_BYTES` (413, through Hono's
- * `bodyLimit`), JSON only (415), and well-formed (400 `invalid_json`). Routes then validate the
- * parsed value with zod.
+ * `bodyLimit`), JSON only (415), and well-formed: valid Unicode, nested at most `MAX_JSON_DEPTH`
+ * levels (400 `invalid_json`). Routes then validate the parsed value with zod.
  *
  *   app.use("/api/v1/*", jsonBody());
  */
@@ -11,6 +11,11 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 
+/**
+ * Arrays and objects, one inside the other, a body may hold. Deeper bodies are refused before
+ * anything recursive (zod, JSON.stringify) walks them: a 10 KB body can nest 5,000 levels.
+ */
+export const MAX_JSON_DEPTH = 64;
 const DEFAULT_MAX_BYTES = 64 * 1024;
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -56,25 +61,32 @@ function parseJson(text: string): unknown {
   } catch (err) {
     throw new ApiError(400, "invalid_json", `The body is not valid JSON: ${(err as Error).message}`);
   }
-  if (!wellFormed(value)) {
-    throw new ApiError(
-      400,
-      "invalid_json",
-      "The body holds a string that is not valid Unicode (a lone surrogate).",
-    );
-  }
+  const problem = malformation(value);
+  if (problem) throw new ApiError(400, "invalid_json", problem);
   return value;
 }
 
-/** JSON escapes can smuggle lone surrogates (`"\ud800"`) that no storage or client handles well. */
-function wellFormed(value: unknown): boolean {
-  if (typeof value === "string") return value.isWellFormed();
-  if (Array.isArray(value)) return value.every(wellFormed);
-  if (value !== null && typeof value === "object") {
-    return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item));
+/**
+ * Why a parsed body is unusable, or null. JSON escapes can smuggle lone surrogates (`"\ud800"`)
+ * that no storage or client handles well. Iterative, with its own stack: any depth is safe here.
+ */
+function malformation(root: unknown): string | null {
+  const pending: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, depth } = next;
+    if (typeof value === "string") {
+      if (!value.isWellFormed()) return LONE_SURROGATE;
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) return `The body is nested more than ${MAX_JSON_DEPTH} levels deep.`;
+    const items = Array.isArray(value) ? value : Object.entries(value).flat();
+    for (const item of items) pending.push({ value: item, depth: depth + 1 });
   }
-  return true;
+  return null;
 }
+
+const LONE_SURROGATE = "The body holds a string that is not valid Unicode (a lone surrogate).";
 
 const unsupported = (contentType: string | undefined) =>
   new ApiError(

@@ -4,6 +4,7 @@ import { Allocation, CreateAllocation, PageQuery, pageOf, Ulid } from "@codegen-
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { portAllocations, projects } from "../../db/schema.ts";
+import { projectVisible } from "../../domain/visibility.ts";
 import { iso } from "../../ids.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
@@ -71,7 +72,9 @@ export const allocationsRoutes = router()
       responses: {
         201: json(Allocation, "The allocation"),
         ...bodyErrors,
-        409: error("No server has the capacity, or the given one is full"),
+        409: error(
+          "No server has the capacity, the given one is full (`no_capacity`), or the caller's ports or memory quota is reached (`quota_exceeded`)",
+        ),
       },
     }),
     async (c) => {
@@ -81,7 +84,12 @@ export const allocationsRoutes = router()
         input,
         c.get("principal").userId,
       );
-      if (!outcome.ok) throw new ApiError(outcome.status, outcome.code, outcome.message);
+      if (!outcome.ok) {
+        // Which server lacks what is for admins: a member learns nothing of the fleet's capacity.
+        const { status, code, message, details, serverDetail } = outcome;
+        const shown = serverDetail && isAdmin(c) ? { server: serverDetail } : details;
+        throw new ApiError(status, code, message, shown);
+      }
       return c.json(outcome.allocation, 201);
     },
   )
@@ -101,10 +109,9 @@ export const allocationsRoutes = router()
         .select()
         .from(portAllocations)
         .where(eq(portAllocations.id, c.req.valid("param").id));
-      if (!row) throw notFound("allocation");
-      await projectFor(c, row.projectId).catch(() => {
+      if (!row || !(await projectVisible(db, c.get("principal"), row.projectId))) {
         throw notFound("allocation");
-      });
+      }
       await audited(
         c,
         {

@@ -20,6 +20,7 @@ import {
   type ProjectRow,
   toProject,
 } from "../../domain/projects.ts";
+import { assertProjectQuota } from "../../domain/quotas.ts";
 import { assertRepoUrlAllowed, repoUrlPolicy } from "../../domain/repo-urls.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
@@ -32,6 +33,7 @@ import {
   IdParam,
   json,
   jsonBody,
+  quotaError,
   router,
   security,
 } from "../openapi.ts";
@@ -76,9 +78,10 @@ export const projectsRoutes = router()
       security,
       summary: "Create a project",
       request: { body: jsonBody(CreateProject) },
-      responses: { 201: json(Project, "The new project"), ...bodyErrors, ...conflictError },
+      responses: { 201: json(Project, "The new project"), ...bodyErrors, ...quotaError },
     }),
     async (c) => {
+      await assertProjectQuota(c.env, c.get("db"), c.get("principal"));
       const row = await createProject(
         c.get("db"),
         c.get("principal"),

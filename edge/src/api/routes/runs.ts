@@ -2,6 +2,7 @@
 import { Run, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { assertRunQuota } from "../../domain/quotas.ts";
 import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
 import { iso, isoOrNull } from "../../ids.ts";
 import { decideRun } from "../../pipelines/decision.ts";
@@ -14,6 +15,7 @@ import {
   IdParam,
   json,
   jsonBody,
+  quotaError,
   router,
   security,
 } from "../openapi.ts";
@@ -40,10 +42,11 @@ export const runsRoutes = router()
       security,
       summary: "Start a run of the project's engineering or DevOps pipeline",
       request: { params: IdParam, body: jsonBody(StartRun) },
-      responses: { 201: json(Run, "The run, queued"), ...bodyErrors, ...conflictError },
+      responses: { 201: json(Run, "The run, queued"), ...bodyErrors, ...quotaError },
     }),
     async (c) => {
       const db = c.get("db");
+      await assertRunQuota(c.env, db, c.get("principal"));
       const run = await startRun(db, c.get("principal"), c.req.valid("param").id, c.req.valid("json").kind);
       try {
         await launchRun(c.env, db, run);

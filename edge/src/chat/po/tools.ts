@@ -21,6 +21,7 @@ import {
   type ProjectRow,
   toProject,
 } from "../../domain/projects.ts";
+import { assertProjectQuota, assertRunQuota, type QuotaVars } from "../../domain/quotas.ts";
 import { repoUrlPolicy } from "../../domain/repo-urls.ts";
 import { cancelRun, findRun, listRuns, type RunRow, startRun, toRun } from "../../domain/runs.ts";
 
@@ -28,6 +29,8 @@ import { cancelRun, findRun, listRuns, type RunRow, startRun, toRun } from "../.
 const NO_REPO_IMPORTS = repoUrlPolicy({});
 
 export interface ToolContext {
+  /** For the member quotas (domain/quotas.ts) of what the tools create. */
+  env: QuotaVars;
   db: Db;
   actor: Actor;
   chatId: number;
@@ -86,6 +89,7 @@ const startTool = (kind: RunKind, description: string) =>
     input: z.strictObject({ project: ProjectRef }),
     run: async (ctx, input) => {
       const row = await resolveProject(ctx, input.project);
+      await assertRunQuota(ctx.env, ctx.db, ctx.actor);
       return started(ctx, await startRun(ctx.db, ctx.actor, row.id, kind, ctx.chatId));
     },
   });
@@ -104,6 +108,7 @@ export const TOOLS = {
         .describe("database: SQLite storage; telegram: a Telegram bot module"),
     }),
     run: async (ctx, input) => {
+      await assertProjectQuota(ctx.env, ctx.db, ctx.actor);
       // The agent's projects name no repository: the server makes one when it builds them.
       const row = await createProject(ctx.db, ctx.actor, CreateProject.parse(input), NO_REPO_IMPORTS);
       return result(toProject(row), row.id);
