@@ -18,6 +18,7 @@ import type { AgentSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DockerEngine, dockerEngine } from "../src/containers/engine.ts";
 import { containerName } from "../src/containers/labels.ts";
+import { SECRETS_MOUNT, WRAPPER_MOUNT } from "../src/containers/secret-files.ts";
 import { agentRunner } from "../src/runners/agent.ts";
 import type { Runner } from "../src/runners/runner.ts";
 import { type AgentImage, ensureAgentImage, SCRIPTED_AGENT_IN_IMAGE } from "./support/agent-image.ts";
@@ -110,20 +111,27 @@ describe("the custom agent in docker isolation", { timeout: 60_000 }, () => {
     });
     // Not an orphan before its job's deadline has passed.
     expect(Number(running.Config.Labels["orchestrator.expires"])).toBeGreaterThan(job.ctx.deadlineAt / 1000);
-    expect(running.Config.Env).toEqual(
-      expect.arrayContaining([`AGENT_API_KEY=${CANARY}`, `HOME=${home}`, "PATH=/usr/local/bin:/bin"]),
-    );
+    expect(running.Config.Env).toEqual(expect.arrayContaining([`HOME=${home}`, "PATH=/usr/local/bin:/bin"]));
     expect(running.HostConfig).toMatchObject({
       NanoCpus: 500_000_000,
       Memory: 256 * 1024 * 1024,
       NetworkMode: "none",
       Init: true,
     });
-    const mounts = running.Mounts.map((m) => [m.Type, m.Source, m.Destination, m.RW]);
-    expect(mounts.sort()).toEqual([cwd, home, scratch].map((dir) => ["bind", dir, dir, true]).sort());
-    // The key is in the container's environment, never on its command line.
-    const argv = [running.Path, running.Args, running.Config.Cmd, running.Config.Entrypoint];
-    expect(JSON.stringify(argv)).not.toContain(CANARY);
+    const mounts = running.Mounts.map((m) => [m.Type, m.Destination, m.RW]);
+    expect(mounts).toHaveLength(5);
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        ...[cwd, home, scratch].map((dir) => ["bind", dir, true]),
+        ["bind", SECRETS_MOUNT, false],
+        ["bind", WRAPPER_MOUNT, false],
+      ]),
+    );
+    for (const dir of [cwd, home, scratch])
+      expect(running.Mounts.find((m) => m.Destination === dir)?.Source).toBe(dir);
+    // The key is a file its wrapper exports: nowhere in what the engine shows (Env, argv, mounts…).
+    expect(running.Config.Entrypoint).toEqual(["/bin/sh", WRAPPER_MOUNT]);
+    expect(JSON.stringify(running)).not.toContain(CANARY);
 
     // From inside: the checkout as working directory, the executor's uid:gid; HOME is the host's.
     await waitFor("the agent to hold", async () => job.text("stdout").includes("holding in"));
@@ -285,10 +293,9 @@ describe.skipIf(!claude)("Claude Code in docker isolation", { timeout: 120_000 }
       ],
     });
     expect(await readFile(path.join(cwd, "where.txt"), "utf8")).toBe("image\n");
-    // The key is in the container's environment, never on its command line.
+    // The key is a file its wrapper exports, nowhere in what the engine shows (it reached the API).
     expect(running?.Config.Cmd.slice(0, 4)).toEqual(["claude", "-p", "--output-format", "json"]);
-    expect(running?.Config.Env).toContain(`ANTHROPIC_API_KEY=${CANARY}`);
-    expect(JSON.stringify([running?.Path, running?.Args, running?.Config.Cmd])).not.toContain(CANARY);
+    expect(JSON.stringify(running)).not.toContain(CANARY);
     expect((await jobContainerEvents(docker, first.ctx.jobId, since)).map((event) => event.Action)).toContain(
       "destroy",
     );

@@ -8,7 +8,7 @@ import path from "node:path";
 import { AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAgent } from "../src/runners/agent.ts";
-import type { RunContext } from "../src/runners/runner.ts";
+import { maskingSecrets, type RunContext } from "../src/runners/runner.ts";
 import { claudeBinary, type FakeAnthropic, startFakeAnthropic } from "./support/fake-anthropic.ts";
 import { bareRepo, fixtureGit, removeTempDirs, revParse, tempDir } from "./support/git-fixtures.ts";
 import { runContext } from "./support/run-context.ts";
@@ -29,7 +29,7 @@ afterAll(async () => {
 
 async function run(spec: unknown, overrides: Partial<RunContext> = {}) {
   const test = await runContext({ workdir: await tempDir("co-agent-job-"), cacheDir, ...overrides });
-  const outcome = await runAgent(AgentSpec.parse(spec), test.ctx);
+  const outcome = await maskingSecrets(runAgent)(AgentSpec.parse(spec), test.ctx);
   const output = outcome.output === undefined ? null : AgentResult.parse(outcome.output);
   return { ...outcome, output, text: test.text };
 }

@@ -32,6 +32,21 @@ describe("orchestrator executor arguments", () => {
     expect(fromFile).toMatchObject({ token: "coe_from_file" });
   });
 
+  it("takes systemd's executor-token credential after --token-file and before the variable", async () => {
+    const credentials = await tempDir("co-credentials-");
+    const withCredentials = { ...env, CREDENTIALS_DIRECTORY: credentials };
+    // A credentials directory without it (other credentials): the variable.
+    const fromEnv = await parseExecutorArgs(["--url", "http://x"], withCredentials);
+    expect(fromEnv).toMatchObject({ token: "coe_from_env" });
+    await writeFile(path.join(credentials, "executor-token"), "coe_from_credential\n", { mode: 0o400 });
+    const fromCredential = await parseExecutorArgs(["--url", "http://x"], withCredentials);
+    expect(fromCredential).toMatchObject({ token: "coe_from_credential" });
+    const file = path.join(credentials, "file");
+    await writeFile(file, "coe_from_file\n", { mode: 0o600 });
+    const fromFile = await parseExecutorArgs(["--url", "http://x", "--token-file", file], withCredentials);
+    expect(fromFile).toMatchObject({ token: "coe_from_file" });
+  });
+
   it.each([
     [[], /--url is required/],
     [["--url", "not a url"], /not a URL/],

@@ -9,15 +9,19 @@
  * `HostConfig.Runtime`, and the refusal by a second engine started without that runtime.
  */
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
 import { ContainerResult, ContainerSpec } from "@codegen-orchestrator/shared";
 import type Docker from "dockerode";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../test/support/processes.ts";
 import { type DockerEngine, dockerEngine } from "../src/containers/engine.ts";
 import { containerName, jobLabels } from "../src/containers/labels.ts";
+import { SECRETS_MOUNT, WRAPPER_MOUNT } from "../src/containers/secret-files.ts";
 import { sweepOrphanContainers } from "../src/containers/sweep.ts";
-import { containerRunner, runContainer } from "../src/runners/container.ts";
+import { containerRunner } from "../src/runners/container.ts";
+import { runners } from "../src/runners/index.ts";
 import type { RunContext, Runner } from "../src/runners/runner.ts";
 import { inspectContainer, WAIT_MS, waitFor, waitRunning as waitRunningOn } from "./support/containers.ts";
 import { ensureTestImage, type TestEngine, useDockerEngine } from "./support/docker-engine.ts";
@@ -70,11 +74,11 @@ async function removeOurContainers(on: DockerEngine): Promise<void> {
 const inspectByName = (name: string, on = docker) => inspectContainer(on, name);
 const waitRunning = (name: string, on = docker) => waitRunningOn(on, name);
 
-/** Starts a job; `outcome` settles when the runner returns. */
+/** Starts a job (with the registered runner unless told); `outcome` settles when the runner returns. */
 async function start(
   spec: unknown,
   overrides: Partial<RunContext> = {},
-  runner: Runner<ContainerSpec> = runContainer,
+  runner = runners.container as Runner<ContainerSpec>,
 ) {
   const controller = new AbortController();
   const test = await runContext({
@@ -247,6 +251,51 @@ describe("container runner", { timeout: 60_000 }, () => {
     expect(job.text("stderr")).toBe("stderr has ***\n");
     expect(job.text()).not.toContain(CANARY);
     expect(JSON.stringify(job.result)).not.toContain(CANARY);
+  });
+
+  it("gives secrets as read-only files the command sees as variables, never in what the engine shows", async () => {
+    const key = `-----BEGIN TEST KEY-----\n${CANARY}-key\n-----END TEST KEY-----\n`;
+    const command = waitForStop(
+      'printf %s "$TOKEN" > token.txt; printf %s "$KEY" > key.txt; echo "$PLAIN" > plain.txt;',
+    );
+    const job = await start(
+      {
+        command,
+        env: { PLAIN: "visible" },
+        secretEnv: { TOKEN: "DEPLOY_TOKEN", KEY: "SSH_KEY" },
+      },
+      { secrets: { DEPLOY_TOKEN: CANARY, SSH_KEY: key } },
+    );
+    const running = await waitRunning(job.name);
+    // Everything the engine API tells of it: Env, Cmd, Entrypoint, Labels, Mounts, Args…
+    expect(JSON.stringify(running)).not.toContain(CANARY);
+    expect(running.Config.Env).toContain("PLAIN=visible");
+    expect(running.Config.Env.some((entry) => /^(TOKEN|KEY)=/.test(entry))).toBe(false);
+    expect(running.Config.Entrypoint).toEqual(["/bin/sh", WRAPPER_MOUNT]);
+    expect(running.Config.Cmd).toEqual(command);
+    const secrets = running.Mounts.find((m) => m.Destination === SECRETS_MOUNT);
+    const wrapper = running.Mounts.find((m) => m.Destination === WRAPPER_MOUNT);
+    expect(secrets).toMatchObject({ Type: "bind", RW: false });
+    expect(wrapper).toMatchObject({ Type: "bind", RW: false });
+    // On the host: a private directory beside the workdir (not in it: that is mounted), 0400 files.
+    const dir = path.dirname(secrets?.Source ?? "");
+    expect(path.dirname(dir)).toBe(path.dirname(job.ctx.workdir));
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(secrets?.Source ?? "")).mode & 0o777).toBe(0o700);
+    expect((await readdir(secrets?.Source ?? "")).sort()).toEqual(["KEY", "TOKEN"]);
+    expect((await stat(path.join(secrets?.Source ?? "", "TOKEN"))).mode & 0o777).toBe(0o400);
+    expect(await readFile(wrapper?.Source ?? "", "utf8")).not.toContain(CANARY);
+
+    // The command saw both, byte for byte (the key's trailing newline too).
+    const seen = (file: string) => readFile(path.join(job.ctx.workdir, file), "utf8").catch(() => null);
+    await waitFor("the command to write what it saw", async () => (await seen("plain.txt")) !== null);
+    expect(await seen("token.txt")).toBe(CANARY);
+    expect(await seen("key.txt")).toBe(key);
+    expect(await seen("plain.txt")).toBe("visible\n");
+    job.controller.abort();
+    expect((await job.outcome).status).toBe("cancelled");
+    expect(await inspectByName(job.name)).toBeNull();
+    expect(existsSync(dir)).toBe(false);
   });
 
   it("fails a job whose secret is missing before creating anything", async () => {

@@ -1,10 +1,13 @@
 /** The exec runner with real child processes. */
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { ExecSpec } from "@codegen-orchestrator/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../test/support/processes.ts";
 import { runExec } from "../src/runners/exec.ts";
-import type { RunContext } from "../src/runners/runner.ts";
+import { runners } from "../src/runners/index.ts";
+import type { RunContext, Runner } from "../src/runners/runner.ts";
 import { runContext } from "./support/run-context.ts";
 import { removeTempDirs } from "./support/temp.ts";
 
@@ -32,6 +35,34 @@ describe("exec runner", () => {
     expect(out).toContain("$(not expanded)");
     expect(out).not.toContain("must-not-leak");
     expect(out).not.toContain("ORCHESTRATOR_EXECUTOR_TOKEN");
+  });
+
+  it("as registered, never shows a secret value in its log or error: whole, split between writes, line by line", async () => {
+    const token = `tok-${randomUUID()}`;
+    const key = `-----BEGIN TEST KEY-----\nline-one-${randomUUID()}\nline-two-${randomUUID()}\n-----END TEST KEY-----\n`;
+    const { ctx, logs, text } = await context({ secrets: { API_TOKEN: token, KEY: key, SHORT: "abc" } });
+    const registered = runners.exec as Runner<ExecSpec>;
+    const printing = [
+      'echo "token $API_TOKEN"; echo "stderr $API_TOKEN" >&2',
+      // The token in two writes, far enough apart to arrive as two chunks.
+      'printf "split %s" "$(echo "$API_TOKEN" | cut -c1-10)"; sleep 0.3; echo "$API_TOKEN" | cut -c11-',
+      'printf "key %s|" "$KEY"; echo "line $(printf "%s\n" "$KEY" | sed -n 3p)"',
+      'echo "short $SHORT"; exit 3',
+    ];
+    const outcome = await registered({ command: ["sh", "-c", printing.join("\n")], env: {} }, ctx);
+    expect(outcome).toMatchObject({ status: "failed", error: "Exited with 3" });
+    // What came before the token's first half was passed on; the half was held back for the rest.
+    const stdout = logs.filter((l) => l.stream === "stdout").map((l) => l.chunk);
+    expect(stdout.some((chunk) => chunk.endsWith("split "))).toBe(true);
+    expect(text("stdout")).toBe("token ***\nsplit ***\nkey ***|line ***\nshort abc\n");
+    expect(text("stderr")).toBe("stderr ***\n");
+    for (const secret of [token, token.slice(0, 10), token.slice(10), ...key.split("\n").slice(1, 3)])
+      expect(text()).not.toContain(secret);
+
+    // A spawn error quotes the command.
+    const failed = await registered({ command: [`/no/such/dir/${token}`], env: {} }, ctx);
+    expect(failed.error).toMatch(/^Could not start `\/no\/such\/dir\/\*\*\*`/);
+    expect(failed.error).not.toContain(token);
   });
 
   it("passes stdin, separates stderr, and reports a failing exit code", async () => {

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -19,7 +19,8 @@ import { TestResult, TestSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DockerEngine, dockerEngine } from "../src/containers/engine.ts";
 import { containerName } from "../src/containers/labels.ts";
-import type { RunContext, Runner } from "../src/runners/runner.ts";
+import { SECRETS_MOUNT, WRAPPER_MOUNT } from "../src/containers/secret-files.ts";
+import { maskingSecrets, type RunContext, type Runner } from "../src/runners/runner.ts";
 import { runTest, testRunner } from "../src/runners/test.ts";
 import { render, writeTree } from "./scaffold/support.ts";
 import { ensureAgentImage } from "./support/agent-image.ts";
@@ -44,10 +45,11 @@ async function project(files: Record<string, string>, dir?: string) {
   return { url: repo.url, commit: fixtureGit(work, "rev-parse", "HEAD") };
 }
 
+/** A job of the runner, as registered (the job's secrets masked in its log and error). */
 async function run(
   spec: Record<string, unknown>,
   overrides: Partial<RunContext> = {},
-  runner: Runner<TestSpec> = runTest,
+  runner: Runner<TestSpec> = maskingSecrets(runTest),
 ) {
   const test = await runContext({ ...overrides }, "co-test-job-");
   const outcome = await runner(TestSpec.parse(spec), test.ctx);
@@ -286,7 +288,7 @@ describe("test runner in a container", { timeout: 60_000 }, () => {
     engine = await useDockerEngine({});
     docker = engine.docker;
     image = (await ensureAgentImage(docker)).image;
-    inContainer = testRunner({ engine: () => dockerEngine(engine.host) });
+    inContainer = maskingSecrets(testRunner({ engine: () => dockerEngine(engine.host) }));
   }, 180_000);
 
   afterAll(async () => {
@@ -415,12 +417,19 @@ describe("test runner in a container", { timeout: 60_000 }, () => {
     expect(setup.left).toEqual([]);
 
     const bare = await project({ "README.md": "no manifest\n" });
-    const missing = await runIn({ checkout: { url: bare.url }, command: ["no-such-test-runner"] });
-    expect(missing.status).toBe("failed");
-    expect(missing.error).toMatch(
-      /^Could not start `no-such-test-runner`: exec no-such-test-runner failed: .*\(is it installed in the image co-test\/agent:\w+, on its PATH\?\)$/,
-    );
-    expect(missing.left).toEqual([]);
+    // Said by Docker's init, or, with secrets, by their wrapper (which the init starts).
+    const withAndWithoutSecrets: Record<string, string>[] = [{}, { API_TOKEN: `tok-${randomUUID()}` }];
+    for (const secrets of withAndWithoutSecrets) {
+      const missing = await runIn(
+        { checkout: { url: bare.url }, command: ["no-such-test-runner"] },
+        { secrets },
+      );
+      expect(missing.status).toBe("failed");
+      expect(missing.error).toMatch(
+        /^Could not start `no-such-test-runner`: exec no-such-test-runner failed: .*\(is it installed in the image co-test\/agent:\w+, on its PATH\?\)$/,
+      );
+      expect(missing.left).toEqual([]);
+    }
   });
 
   it("fails before the checkout when the image is not on the engine, or no engine answers", async () => {
@@ -487,6 +496,7 @@ describe("test runner in a container", { timeout: 60_000 }, () => {
           await assert.rejects(
             fetch("http://127.0.0.1:" + process.env.HOST_PORT + "/", { signal: AbortSignal.timeout(3000) }),
           );
+          writeFileSync("seen-token", process.env.API_TOKEN ?? "");
           writeFileSync("holding", "");
           for (let i = 0; i < 400 && !existsSync("release"); i++) await new Promise((r) => setTimeout(r, 50));
           assert.ok(existsSync("release"), "released");
@@ -495,13 +505,14 @@ describe("test runner in a container", { timeout: 60_000 }, () => {
     });
     const workdir = await tempDir("co-test-job-");
     const jobId = newJobId();
+    const token = `tok-${randomUUID()}`;
     const pending = runIn(
       {
         checkout: { url: repo.url },
         env: { HOST_PORT: String(port) },
         container: { network: "none", cpus: 0.5, memoryMb: 256, project: "demo" },
       },
-      { jobId, workdir, secrets: { API_TOKEN: "in-env" } },
+      { jobId, workdir, secrets: { API_TOKEN: token } },
     );
     const checkout = path.join(workdir, "repo");
     await waitFor("the tests to hold", async () => existsSync(path.join(checkout, "holding")));
@@ -521,13 +532,24 @@ describe("test runner in a container", { timeout: 60_000 }, () => {
       Labels: { "orchestrator.job": jobId, "orchestrator.attempt": "1", "orchestrator.project": "demo" },
     });
     expect(running?.Config.Env).toEqual(
-      expect.arrayContaining(["CI=true", "NODE_ENV=test", "HOME=/workspace/home", "API_TOKEN=in-env"]),
+      expect.arrayContaining(["CI=true", "NODE_ENV=test", "HOME=/workspace/home"]),
     );
     expect(running?.Config.Env).not.toContain(`PATH=${process.env.PATH}`);
-    expect(running?.Mounts.map((m) => [m.Type, m.Source, m.Destination, m.RW])).toEqual([
-      ["bind", workdir, "/workspace", true],
-    ]);
+    // The secret is a read-only file the wrapper exports: nowhere in what the engine shows.
+    expect(JSON.stringify(running)).not.toContain(token);
+    expect(running?.Config.Entrypoint).toEqual(["/bin/sh", WRAPPER_MOUNT]);
+    const mounts = running?.Mounts.map((m) => [m.Type, m.Destination, m.RW]);
+    expect(mounts).toHaveLength(3);
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        ["bind", "/workspace", true],
+        ["bind", SECRETS_MOUNT, false],
+        ["bind", WRAPPER_MOUNT, false],
+      ]),
+    );
+    expect(running?.Mounts.find((m) => m.Destination === "/workspace")?.Source).toBe(workdir);
     const result = await pending;
+    expect(await readFile(path.join(checkout, "seen-token"), "utf8")).toBe(token);
     expect(result.error).toBeUndefined();
     expect(result.output).toMatchObject({ passed: true, counts: { passed: 1, failed: 0 } });
     expect(result.text("system")).toContain("0.5 CPU, 256 MB, network none");

@@ -3,10 +3,12 @@
  * the job's container on the executor's Docker engine, with the checkout, the agent's HOME and the
  * scratch directory bind-mounted at their host paths (so paths in session files, prompts and
  * answers mean the same inside and out), the checkout as working directory, the executor's
- * uid:gid as user (files stay the executor's), and the adapter's environment (the API key only
- * there: never in argv or a log). The prompt goes to its stdin; what it prints comes back in the
- * shape `runProcess` gives, so adapters parse it unchanged. An init process reaps what the agent's
- * tools leave behind and passes the stop signal on.
+ * uid:gid as user (files stay the executor's), and the adapter's environment, but for its secret
+ * values (the API key): those reach the agent as files its wrapper exports, never in the
+ * container's configuration, argv or a log (containers/secret-files.ts). The prompt goes to its
+ * stdin; what it prints comes back in the shape `runProcess` gives, so adapters parse it
+ * unchanged. An init process reaps what the agent's tools leave behind and passes the stop signal
+ * on.
  *
  * The engine and runtime are settled before any work (`openAgentEngine`), so a job the engine
  * cannot run fails before its checkout is made.
@@ -22,7 +24,7 @@ import {
   sysboxRuntime,
 } from "../containers/job-container.ts";
 import { jobLabels } from "../containers/labels.ts";
-import { initExecFailure, maskedLog, runJobContainer } from "../containers/run-container.ts";
+import { initExecFailure, runJobContainer } from "../containers/run-container.ts";
 import type { ProcessOutcome } from "../process/run-process.ts";
 import type { RunContext } from "../runners/runner.ts";
 import type { AgentCommand } from "./adapter.ts";
@@ -74,11 +76,10 @@ export interface ContainerAgentRun {
   container: AgentContainer;
   command: AgentCommand;
   workspace: Pick<Workspace, "cwd" | "home" | "scratch">;
-  context: Pick<RunContext, "jobId" | "attempt" | "signal" | "deadlineAt">;
-  /** The job log (secrets already masked per chunk). */
+  context: Pick<RunContext, "jobId" | "attempt" | "workdir" | "signal" | "deadlineAt">;
   log: RunContext["log"];
-  /** Values to mask in the output even when split between chunks. */
-  secrets: readonly string[];
+  /** The job's secret values: a variable of the command's environment holding one is a file. */
+  secretValues: readonly string[];
   graceMs?: number | undefined;
 }
 
@@ -92,15 +93,21 @@ export async function runAgentContainer(run: ContainerAgentRun): Promise<Contain
     Math.ceil((context.deadlineAt - Date.now()) / 1000) + ORPHAN_AFTER_DEADLINE_S,
   );
   const captured = { stdout: "", stderr: "" };
-  const shown = maskedLog(log, run.secrets);
+  const secrets = new Set(run.secretValues);
+  const env: string[] = [];
+  const secretEnv: Record<string, string> = {};
+  for (const [variable, value] of Object.entries(command.env)) {
+    if (secrets.has(value)) secretEnv[variable] = value;
+    else env.push(`${variable}=${value}`);
+  }
   try {
-    const { name, container } = await createJobContainer(
+    const job = await createJobContainer(
       engine.docker,
-      { jobId: context.jobId, log },
+      { jobId: context.jobId, workdir: context.workdir, log },
       {
         Image: spec.image,
         Cmd: [command.command, ...command.args],
-        Env: Object.entries(command.env).map(([variable, value]) => `${variable}=${value}`),
+        Env: env,
         WorkingDir: workspace.cwd,
         User: user,
         Labels: jobLabels({
@@ -127,14 +134,16 @@ export async function runAgentContainer(run: ContainerAgentRun): Promise<Contain
           ...(engine.runtime ? { Runtime: engine.runtime } : {}),
         },
       },
+      { secretEnv },
     );
+    const { name, container } = job;
     log(
       "system",
       `container ${name} (${container.id.slice(0, 12)}): ${spec.image}, runtime ${engine.runtime ?? "default"}, ` +
         `${spec.cpus} CPU, ${spec.memoryMb} MB, network ${spec.network}, user ${user}; the checkout, HOME ` +
         "and scratch directory mounted at their host paths\n",
     );
-    const ended = await runJobContainer(container, {
+    const ended = await runJobContainer(job, {
       context: { signal: context.signal, deadlineAt: context.deadlineAt, log },
       graceMs: run.graceMs,
       stdin: command.stdin ?? "",
@@ -142,9 +151,8 @@ export async function runAgentContainer(run: ContainerAgentRun): Promise<Contain
         write(stream, text) {
           if (captured[stream].length < CAPTURE_BYTES)
             captured[stream] += text.slice(0, CAPTURE_BYTES - captured[stream].length);
-          shown.write(stream, text);
+          log(stream, text);
         },
-        end: () => shown.end(),
       },
     });
     // With an init in front, a command that cannot be executed still starts the container: a

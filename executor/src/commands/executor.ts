@@ -1,15 +1,17 @@
 /**
  * `orchestrator executor`: runs the daemon until SIGTERM/SIGINT, which drain it. The token comes
- * from ORCHESTRATOR_EXECUTOR_TOKEN or --token-file, never from argv (argv is visible to every
- * user of the host).
+ * from --token-file, systemd's `executor-token` credential or ORCHESTRATOR_EXECUTOR_TOKEN, never
+ * from argv (argv is visible to every user of the host). Given in the environment, it would stay
+ * readable in /proc/<pid>/environ however it is deleted: the daemon then re-executes itself (same
+ * pid) without it, handing the token over in a private file it deletes (executor-token.ts).
  */
-import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Labels } from "@codegen-orchestrator/shared";
 import pino from "pino";
 import { Daemon } from "../daemon/daemon.ts";
+import { dropTokenFromEnvironment, readToken } from "./executor-token.ts";
 
 const HELP = `Usage: orchestrator executor --url URL [options]
 
@@ -20,8 +22,14 @@ Options:
   --data-dir DIR      where job workdirs live (default: <tmp>/orchestrator-executor)
   --templates-dir DIR where relative template paths of copier jobs resolve (default: ./templates)
   --ansible-dir DIR   the playbooks ansible jobs run (default: ./ansible)
-  --token-file PATH   file holding the executor token (else ORCHESTRATOR_EXECUTOR_TOKEN)
+  --token-file PATH   file holding the executor token
   --grace-ms MS       on SIGTERM, how long running jobs may finish before they are handed back (default 30000)
+
+The token, never on the command line: --token-file, else systemd's credential executor-token
+($CREDENTIALS_DIRECTORY/executor-token, from LoadCredential=executor-token:PATH), else the
+variable ORCHESTRATOR_EXECUTOR_TOKEN. Given in the environment, the daemon restarts itself at once
+(same pid) without it, so that no process can read it in /proc/<pid>/environ: the token is handed
+over in a 0600 file in a private directory, deleted as it is read.
 `;
 
 export class UsageError extends Error {}
@@ -43,7 +51,7 @@ export async function parseExecutorArgs(
 ): Promise<ExecutorSettings | "help"> {
   if (args.some((arg) => arg === "--token" || arg.startsWith("--token="))) {
     throw new UsageError(
-      "Never pass the token on the command line: use ORCHESTRATOR_EXECUTOR_TOKEN or --token-file.",
+      "Never pass the token on the command line: use --token-file, the executor-token credential or ORCHESTRATOR_EXECUTOR_TOKEN.",
     );
   }
   const { values } = parseArgs({
@@ -80,10 +88,11 @@ export async function parseExecutorArgs(
   if (pairs.some((pair) => pair.length !== 2)) throw new UsageError("--labels must be k=v,k=v.");
   const labels = Labels.safeParse(Object.fromEntries(pairs));
   if (!labels.success) throw new UsageError(`--labels: ${labels.error.issues[0]?.message}`);
-  const token = values["token-file"]
-    ? (await readFile(values["token-file"], "utf8")).trim()
-    : (env.ORCHESTRATOR_EXECUTOR_TOKEN ?? "").trim();
-  if (!token) throw new UsageError("No token: set ORCHESTRATOR_EXECUTOR_TOKEN or pass --token-file.");
+  const token = await readToken(values["token-file"], env);
+  if (!token)
+    throw new UsageError(
+      "No token: pass --token-file, load the executor-token credential or set ORCHESTRATOR_EXECUTOR_TOKEN.",
+    );
   return {
     url: values.url,
     capacity,
@@ -108,8 +117,12 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  // Children never inherit the daemon's environment, but leave nothing to chance.
-  delete process.env.ORCHESTRATOR_EXECUTOR_TOKEN;
+  try {
+    await dropTokenFromEnvironment(settings.token);
+  } catch (err) {
+    process.stderr.write(`orchestrator executor: ${(err as Error).message}\n`);
+    return 1;
+  }
   const log = pino({ base: { service: "orchestrator-executor" } });
   const { promise: stopped, resolve: stop } = Promise.withResolvers<number>();
   const daemon = new Daemon({

@@ -11,17 +11,20 @@
  * workdir mounted (the daemon gave this attempt a fresh one and removes the old), its environment
  * and secrets may be stale, and its output so far went to the earlier attempt's log. A container
  * of that name that is not this job's is left alone, and the job fails.
+ *
+ * A job's secrets reach its container as files, never as its environment (secret-files.ts).
  */
 import type Docker from "dockerode";
 import type { RunContext } from "../runners/runner.ts";
 import { type DockerEngine, describeEngine, engineMessage, engineStatus } from "./engine.ts";
+import { JobFailure } from "./job-failure.ts";
 import { containerName, LABEL_ATTEMPT, LABEL_JOB } from "./labels.ts";
 import { removeContainer } from "./lifecycle.ts";
+import { type SecretFiles, writeSecretFiles } from "./secret-files.ts";
+
+export { JobFailure };
 
 export const SYSBOX_RUNTIME = "sysbox-runc";
-
-/** A failure of the job told in its own words (the runner reports the message as it is). */
-export class JobFailure extends Error {}
 
 export interface RuntimeWish {
   /** What asks for Sysbox, for the refusal: `dockerInside`, `isolation "sysbox"`. */
@@ -59,21 +62,50 @@ export async function sysboxRuntime(
   return undefined;
 }
 
+export interface JobContainer {
+  name: string;
+  container: Docker.Container;
+  /** The files of its secrets, to remove once the container is gone (`runJobContainer` does). */
+  secretFiles: SecretFiles | null;
+}
+
+export interface JobContainerExtras {
+  /** For a job that runs several containers one after the other: `co-job-<jobId>-<role>`. */
+  role?: string;
+  /** Variables (name → value) the command gets from the job's secrets, as files (secret-files.ts). */
+  secretEnv?: Readonly<Record<string, string>>;
+}
+
 /**
- * Creates the job's container, named after the job (and `role`, for a job that runs several one
- * after the other: `co-job-<jobId>-<role>`). When one of that name exists (an earlier attempt of
- * the job), it is removed first, never run beside: see the module comment.
+ * Creates the job's container, named after the job (and its role). When one of that name exists
+ * (an earlier attempt of the job), it is removed first, never run beside: see the module comment.
  */
 export async function createJobContainer(
   docker: DockerEngine,
-  context: Pick<RunContext, "jobId" | "log">,
+  context: Pick<RunContext, "jobId" | "workdir" | "log">,
   options: Omit<Docker.ContainerCreateOptions, "name">,
-  role?: string,
-): Promise<{ name: string; container: Docker.Container }> {
-  const name = containerName(context.jobId, role);
+  extras: JobContainerExtras = {},
+): Promise<JobContainer> {
+  const name = containerName(context.jobId, extras.role);
+  const secretFiles = await writeSecretFiles(context.workdir, extras.secretEnv ?? {});
+  try {
+    const create = secretFiles ? await wrappedForSecrets(docker, options, secretFiles) : options;
+    return { name, container: await createNamed(docker, context, name, create), secretFiles };
+  } catch (error) {
+    await secretFiles?.remove();
+    throw error;
+  }
+}
+
+async function createNamed(
+  docker: DockerEngine,
+  context: Pick<RunContext, "jobId" | "log">,
+  name: string,
+  options: Omit<Docker.ContainerCreateOptions, "name">,
+): Promise<Docker.Container> {
   for (let tries = 0; ; tries++) {
     try {
-      return { name, container: await docker.createContainer({ ...options, name }) };
+      return await docker.createContainer({ ...options, name });
     } catch (error) {
       const status = engineStatus(error);
       if (status === 404 && /no such image/i.test(engineMessage(error)))
@@ -100,6 +132,40 @@ export async function createJobContainer(
     const error = await removeContainer(existing);
     if (error) throw new JobFailure(`Could not remove the earlier attempt's container ${name}: ${error}`);
   }
+}
+
+/**
+ * The options with the secrets' wrapper as entrypoint, running what the container would have run
+ * (the image's entrypoint and the given command, else the image's), and the secrets mounted.
+ */
+async function wrappedForSecrets(
+  docker: DockerEngine,
+  options: Omit<Docker.ContainerCreateOptions, "name">,
+  files: SecretFiles,
+): Promise<Omit<Docker.ContainerCreateOptions, "name">> {
+  const image = await docker
+    .getImage(options.Image ?? "")
+    .inspect()
+    .catch((error) => {
+      throw engineStatus(error) === 404 ? new JobFailure(missingImage(options.Image, error)) : error;
+    });
+  const argv = (value: string | string[] | null | undefined) =>
+    typeof value === "string" ? [value] : (value ?? []);
+  const command =
+    options.Entrypoint !== undefined
+      ? [...argv(options.Entrypoint), ...argv(options.Cmd)]
+      : [...argv(image.Config.Entrypoint), ...argv(options.Cmd ?? image.Config.Cmd)];
+  if (command.length === 0)
+    throw new JobFailure(`neither the job nor the image ${options.Image} says what command to run`);
+  return {
+    ...options,
+    Entrypoint: files.entrypoint,
+    Cmd: command,
+    HostConfig: {
+      ...options.HostConfig,
+      Mounts: [...(options.HostConfig?.Mounts ?? []), ...files.mounts],
+    },
+  };
 }
 
 /** The engine a job's container is made on; a `JobFailure` saying why when there is none to use. */

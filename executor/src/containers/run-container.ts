@@ -1,23 +1,23 @@
 /**
  * Running a created job container to its end: attach, start, write its stdin (when it has one),
  * stream its output as it comes, wait; cancel and the deadline stop it (the stop signal, then
- * SIGKILL after a grace); its end state is read, and whatever happens it is removed at the end.
+ * SIGKILL after a grace); its end state is read, and whatever happens it is removed at the end,
+ * then the files of its secrets.
  */
-import type Docker from "dockerode";
-import { SecretMasker } from "../process/mask.ts";
 import { KILL_GRACE_MS } from "../process/run-process.ts";
 import type { RunContext } from "../runners/runner.ts";
 import { Demuxer, type OutputStream } from "./demux.ts";
 import { engineMessage } from "./engine.ts";
+import type { JobContainer } from "./job-container.ts";
 import { removeContainer, stopContainer } from "./lifecycle.ts";
+import { WRAPPER_NAME } from "./secret-files.ts";
 
 /** After the container exits, how long its output stream may take to end. */
 const DRAIN_WAIT_MS = 5_000;
 
-/** Where a container's output goes, stream by stream, and the end of it. */
+/** Where a container's output goes, stream by stream. */
 export interface OutputSink {
   write(stream: OutputStream, text: string): void;
-  end(): void;
 }
 
 export interface ContainerRunOptions {
@@ -40,28 +40,15 @@ export interface ContainerRun {
   startError: string | null;
 }
 
-/** The job log, with the secrets masked even when a value is split between chunks. */
-export function maskedLog(log: RunContext["log"], secrets: readonly string[]): OutputSink {
-  const maskers = { stdout: new SecretMasker(secrets), stderr: new SecretMasker(secrets) };
-  return {
-    write(stream, text) {
-      const visible = maskers[stream].write(text);
-      if (visible) log(stream, visible);
-    },
-    end() {
-      for (const stream of ["stdout", "stderr"] as const) {
-        const rest = maskers[stream].flush();
-        if (rest) log(stream, rest);
-      }
-    },
-  };
-}
-
-/** Attaches, starts, waits (or stops it at cancel/deadline), reads its end state, removes it. */
+/**
+ * Attaches, starts, waits (or stops it at cancel/deadline), reads its end state, removes it and
+ * the files of its secrets.
+ */
 export async function runJobContainer(
-  container: Docker.Container,
+  job: JobContainer,
   options: ContainerRunOptions,
 ): Promise<ContainerRun> {
+  const { container } = job;
   const { context } = options;
   const graceSeconds = Math.max(0, Math.ceil((options.graceMs ?? KILL_GRACE_MS) / 1000));
   let stoppedBy: ContainerRun["stoppedBy"] = null;
@@ -130,17 +117,21 @@ export async function runJobContainer(
     context.signal.removeEventListener("abort", onAbort);
     const error = await removeContainer(container);
     if (error) context.log("system", `removing the container: ${error}\n`);
+    // Even when the container could not be removed: a secret is not left on disk for it.
+    await job.secretFiles?.remove();
   }
 }
 
 /**
  * Why a container's command could not be executed, when it could not: with an init in front
- * (`HostConfig.Init`), the container starts anyway, and Docker's init (tini) exits with 127 saying
- * `exec <command> failed: <reason>` on stderr.
+ * (`HostConfig.Init`) or the secrets' wrapper (secret-files.ts), the container starts anyway, and
+ * Docker's init (tini) or the wrapper exits with 127 saying `exec <command> failed: <reason>` on
+ * stderr.
  */
 export function initExecFailure(exitCode: number | null, stderr: string): string | null {
   if (exitCode !== 127) return null;
-  return /^\[FATAL tini \(\d+\)\] (exec .* failed: .*)$/m.exec(stderr)?.[1] ?? null;
+  const said = new RegExp(`^(?:\\[FATAL tini \\(\\d+\\)\\]|${WRAPPER_NAME}:) (exec .* failed: .*)$`, "m");
+  return said.exec(stderr)?.[1] ?? null;
 }
 
 /** Demuxes the attach stream into the sink; resolves when it ends. */
@@ -152,7 +143,6 @@ function pipeOutput(stream: NodeJS.ReadableStream, sink: OutputSink): Promise<vo
       if (ended) return;
       ended = true;
       demuxer.end();
-      sink.end();
       resolve();
     };
     stream.on("data", (chunk: Buffer) => demuxer.push(chunk));

@@ -1,8 +1,9 @@
 /**
  * `agent` jobs: a headless coding agent works on a checkout in its workspace; the result says what
  * it answered, what it cost, which session to resume and what it changed, and (when asked) the
- * changes are committed and pushed. The API key reaches only the agent's process and is masked in
- * every log line.
+ * changes are committed and pushed. The API key reaches only the agent's process (in a container,
+ * as a file: containers/secret-files.ts) and is masked in the result; in the log and the error,
+ * the job's secrets are masked where every runner is registered (runner.ts).
  *
  * The agent runs where the spec's isolation says: a child process of the executor (`process`), or
  * the job's container on the executor's Docker engine (`docker`, `sysbox`: see agents/container.ts).
@@ -64,12 +65,8 @@ async function runAgentJob(
   if (credentialsSecret !== undefined && password === undefined) {
     return { status: "failed", output: undefined, error: `the job has no secret named ${credentialsSecret}` };
   }
-  const log: typeof context.log = (stream, chunk) => context.log(stream, maskSecret(chunk, apiKey));
-  const failed = (error: string): RunOutcome => ({
-    status: "failed",
-    output: undefined,
-    error: maskSecret(error, apiKey),
-  });
+  const { log } = context;
+  const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
   const started = performance.now();
   // In a container: an engine that cannot run the job fails it before the checkout is made.
   let inContainer: { engine: AgentEngine; container: AgentContainer } | undefined;
@@ -132,7 +129,7 @@ async function runAgentJob(
           workspace,
           context,
           log,
-          secrets: apiKey ? [apiKey, encodeURIComponent(apiKey)] : [],
+          secretValues: apiKey === undefined ? [] : [apiKey],
           graceMs,
         })
       : await runProcess(command.command, command.args, {

@@ -1,8 +1,10 @@
 /**
  * `container` jobs: one command in a container on the executor's Docker engine (never pulled: the
  * image must be there), the job's workdir bind-mounted as its working directory, limited in CPU and
- * memory, on network `none` or `host`. Output is streamed to the job log as it comes, with the
- * job's secret values masked. Cancel and the deadline stop the container (the stop signal, then
+ * memory, on network `none` or `host`. The `secretEnv` variables reach the command as files
+ * exported by a wrapper, never in the container's configuration (containers/secret-files.ts).
+ * Output is streamed to the job log as it comes (where the job's secret values are masked:
+ * runner.ts). Cancel and the deadline stop the container (the stop signal, then
  * SIGKILL after a grace); whatever happens, the container is removed at the end. The container is
  * named after the job, so a retried attempt replaces what an earlier one left (see
  * containers/job-container.ts).
@@ -18,8 +20,7 @@ import {
   sysboxRuntime,
 } from "../containers/job-container.ts";
 import { jobLabels } from "../containers/labels.ts";
-import { maskedLog, runJobContainer } from "../containers/run-container.ts";
-import { mask } from "../process/mask.ts";
+import { runJobContainer } from "../containers/run-container.ts";
 import type { Runner, RunOutcome } from "./runner.ts";
 
 export interface ContainerRunnerOptions {
@@ -33,21 +34,19 @@ export function containerRunner(options: ContainerRunnerOptions = {}): Runner<Co
   const engine = options.engine ?? (() => dockerEngine());
   return async (spec, context) => {
     const started = performance.now();
-    const secretValues = Object.values(context.secrets);
-    const hide = (text: string) => mask(text, secretValues);
     const fail = (error: string, output?: ContainerResult): RunOutcome => ({
       status: "failed",
       output,
-      error: hide(error),
+      error,
     });
 
     if (context.signal.aborted) return { status: "cancelled", output: undefined };
     // Secrets first: a job that cannot get them creates nothing.
-    const env = Object.entries(spec.env).map(([name, value]) => `${name}=${value}`);
+    const secretEnv: Record<string, string> = {};
     for (const [variable, secret] of Object.entries(spec.secretEnv)) {
       const value = context.secrets[secret];
       if (value === undefined) return fail(`the job has no secret named ${secret} (for ${variable})`);
-      env.push(`${variable}=${value}`);
+      secretEnv[variable] = value;
     }
 
     let docker: DockerEngine;
@@ -68,34 +67,40 @@ export function containerRunner(options: ContainerRunnerOptions = {}): Runner<Co
             context.log,
           )
         : undefined;
-      const { name, container } = await createJobContainer(docker, context, {
-        Image: spec.image,
-        ...(spec.command ? { Cmd: spec.command } : {}),
-        Env: env,
-        WorkingDir: spec.mountPath,
-        Labels: jobLabels({
-          jobId: context.jobId,
-          attempt: context.attempt,
-          project: spec.project,
-          ttlSeconds: spec.ttlSeconds,
-        }),
-        ...OUTPUT_ONLY,
-        HostConfig: {
-          ...resourceLimits(spec),
-          NetworkMode: spec.network,
-          Mounts: [{ Type: "bind", Source: context.workdir, Target: spec.mountPath }],
-          ...(runtime ? { Runtime: runtime } : {}),
+      const job = await createJobContainer(
+        docker,
+        context,
+        {
+          Image: spec.image,
+          ...(spec.command ? { Cmd: spec.command } : {}),
+          Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
+          WorkingDir: spec.mountPath,
+          Labels: jobLabels({
+            jobId: context.jobId,
+            attempt: context.attempt,
+            project: spec.project,
+            ttlSeconds: spec.ttlSeconds,
+          }),
+          ...OUTPUT_ONLY,
+          HostConfig: {
+            ...resourceLimits(spec),
+            NetworkMode: spec.network,
+            Mounts: [{ Type: "bind", Source: context.workdir, Target: spec.mountPath }],
+            ...(runtime ? { Runtime: runtime } : {}),
+          },
         },
-      });
+        { secretEnv },
+      );
+      const { name, container } = job;
       context.log(
         "system",
         `container ${name} (${container.id.slice(0, 12)}): ${spec.image}, runtime ${runtime ?? "default"}, ` +
           `${spec.cpus} CPU, ${spec.memoryMb} MB, network ${spec.network}, workdir at ${spec.mountPath}\n`,
       );
-      const run = await runJobContainer(container, {
+      const run = await runJobContainer(job, {
         context,
         graceMs: options.graceMs,
-        output: maskedLog(context.log, secretValues),
+        output: { write: (stream, text) => context.log(stream, text) },
       });
       const output: ContainerResult = {
         containerName: name,

@@ -1,7 +1,8 @@
 /**
  * `exec` jobs: one command (argv, no shell) in the job's workdir, as its own process group so
  * that cancel and timeouts kill the whole tree. The daemon's environment is not inherited: the
- * child sees PATH, a HOME inside the workdir, the spec's env and the job's secrets.
+ * child sees PATH, a HOME inside the workdir, the spec's env and the job's secrets (masked in
+ * its log and error where every runner is registered: runner.ts).
  */
 import type { ExecResult, ExecSpec } from "@codegen-orchestrator/shared";
 import { defaultPath, runProcess } from "../process/run-process.ts";

@@ -1,5 +1,9 @@
-/** What every job runner gets and returns, whatever the job kind. */
+/**
+ * What every job runner gets and returns, whatever the job kind; and `maskingSecrets`, which every
+ * registered runner is wrapped in (index.ts).
+ */
 import type { FinalStatus } from "@codegen-orchestrator/shared";
+import { maskedJobLog } from "../process/mask.ts";
 
 export interface RunContext {
   jobId: string;
@@ -14,7 +18,7 @@ export interface RunContext {
   templatesDir: string;
   /** The playbooks `ansible` jobs run (the repository's `ansible/` folder). */
   ansibleDir: string;
-  /** Values for the job's process only; never logged. */
+  /** Values for the job's process only; masked in the log and the error (`maskingSecrets`). */
   secrets: Readonly<Record<string, string>>;
   /** Aborted when the hub cancels the job or the daemon hands it back. */
   signal: AbortSignal;
@@ -28,3 +32,24 @@ export interface RunOutcome {
 }
 
 export type Runner<Spec> = (spec: Spec, context: RunContext) => Promise<RunOutcome>;
+
+/**
+ * `runner` with the job's secret values masked in everything it logs (also split between chunks,
+ * and each line of a multi-line value) and in its error, thrown or returned: one place for every
+ * job kind, so that no runner leaks a secret by forgetting to mask it. Results are the runners'
+ * own to mask (their text is data: masking it here could break it).
+ */
+export function maskingSecrets<Spec>(runner: Runner<Spec>): Runner<Spec> {
+  return async (spec, context) => {
+    const masked = maskedJobLog(context.log, Object.values(context.secrets));
+    try {
+      const outcome = await runner(spec, { ...context, log: masked.log });
+      return outcome.error === undefined ? outcome : { ...outcome, error: masked.hide(outcome.error) };
+    } catch (error) {
+      if (error instanceof Error) error.message = masked.hide(error.message);
+      throw error;
+    } finally {
+      masked.end();
+    }
+  };
+}

@@ -3,20 +3,21 @@
  * manifest (`orchestrator.json`) says how to run its tests (the spec's command overrides that),
  * the setup step runs if there is one, then the tests, like an exec job: own process group, no
  * daemon environment (PATH, a HOME in the workdir, CI=true, NODE_ENV=test, the spec's env and the
- * job's secrets but the checkout's password: the project's code never gets the repository token). With `container`, the setup step and the tests run in containers on the
- * executor's Docker engine instead, the workdir mounted (testing/in-container.ts); the clone and
- * the manifest stay on the host. The result has the counts and failing tests the output names
- * (testing/summary.ts) and its end, with the secrets masked. Failing tests are a result (the job
- * succeeds with `passed: false`); the job fails when the tests could not run.
+ * job's secrets but the checkout's password: the project's code never gets the repository token).
+ * With `container`, the setup step and the tests run in containers on the executor's Docker
+ * engine instead, the workdir mounted and the secrets as files (testing/in-container.ts); the
+ * clone and the manifest stay on the host. The result has the counts and failing tests the output
+ * names (testing/summary.ts) and its end, with the secrets masked (as in the log and the error,
+ * where every runner is registered: runner.ts). Failing tests are a result (the job succeeds with
+ * `passed: false`); the job fails when the tests could not run.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
 import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
 import { JobFailure } from "../containers/job-container.ts";
-import { maskedLog } from "../containers/run-container.ts";
 import { GitError } from "../git/git.ts";
-import { mask } from "../process/mask.ts";
+import { secretNeedles } from "../process/mask.ts";
 import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../process/run-process.ts";
 import { openTestEngine, runInContainer, WORKSPACE } from "../testing/in-container.ts";
 import { ManifestError, MISSING_MANIFEST, readManifest } from "../testing/manifest.ts";
@@ -44,11 +45,7 @@ export function testRunner(options: TestRunnerOptions = {}): Runner<TestSpec> {
       return await testProject(spec, context, { engine, graceMs: options.graceMs });
     } catch (error) {
       if (!(error instanceof JobFailure)) throw error;
-      return {
-        status: "failed",
-        output: undefined,
-        error: mask(error.message, Object.values(context.secrets)),
-      };
+      return { status: "failed", output: undefined, error: error.message };
     }
   };
 }
@@ -62,12 +59,9 @@ async function testProject(
   context: RunContext,
   options: { engine: () => Promise<DockerEngine>; graceMs: number | undefined },
 ): Promise<RunOutcome> {
-  const secrets = Object.values(context.secrets);
-  const failed = (error: string): RunOutcome => ({
-    status: "failed",
-    output: undefined,
-    error: mask(error, secrets),
-  });
+  // What the result keeps of the output is masked as the log is.
+  const secrets = secretNeedles(Object.values(context.secrets));
+  const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
 
   // The engine and the image first: a job the engine cannot run fails before its checkout is made.
   const inImage = spec.container && {
@@ -100,27 +94,28 @@ async function testProject(
 
   const home = path.join(context.workdir, "home");
   await mkdir(home, { mode: 0o700 });
-  const jobEnv = { CI: "true", NODE_ENV: "test", ...spec.env, ...projectSecrets(spec, context.secrets) };
+  const plainEnv = { CI: "true", NODE_ENV: "test", ...spec.env };
+  const secretEnv = projectSecrets(spec, context.secrets);
   const run = (
     argv: readonly string[],
     tail: OutputTail,
     role: "setup" | "tests",
   ): Promise<ProcessOutcome & { oomKilled?: boolean }> => {
-    context.log("system", mask(`$ ${argv.join(" ")}\n`, secrets));
+    context.log("system", `$ ${argv.join(" ")}\n`);
     if (!inImage) {
-      const env = { PATH: defaultPath(), HOME: home, ...jobEnv };
-      return runInCheckout(argv, { checkout, env, context, secrets, tail });
+      const env = { PATH: defaultPath(), HOME: home, ...plainEnv, ...secretEnv };
+      return runInCheckout(argv, { checkout, env, context, tail });
     }
     // The image's PATH applies; HOME is the same directory, as the container sees it.
-    const env = { HOME: `${WORKSPACE}/home`, ...jobEnv };
+    const env = { HOME: `${WORKSPACE}/home`, ...plainEnv };
     return runInContainer({
       ...inImage,
       role,
       argv,
       env,
+      secretEnv,
       checkoutDir: CHECKOUT_DIR,
       context,
-      secrets,
       tail,
       graceMs: options.graceMs,
     });
@@ -177,33 +172,23 @@ function projectSecrets(spec: TestSpec, secrets: Record<string, string>): Record
   return Object.fromEntries(Object.entries(secrets).filter(([name]) => name !== password));
 }
 
-/** One command in the checkout, its output streamed to the job's log and kept in `tail`, both masked. */
-async function runInCheckout(
+/** One command in the checkout, its output streamed to the job's log and kept in `tail` (masked). */
+function runInCheckout(
   argv: readonly string[],
-  options: {
-    checkout: string;
-    env: Record<string, string>;
-    context: RunContext;
-    secrets: readonly string[];
-    tail: OutputTail;
-  },
+  options: { checkout: string; env: Record<string, string>; context: RunContext; tail: OutputTail },
 ): Promise<ProcessOutcome> {
-  const { context, secrets, tail } = options;
+  const { context, tail } = options;
   const [command = "", ...args] = argv;
-  const sink = maskedLog(context.log, secrets);
-  const outcome = await runProcess(command, args, {
+  return runProcess(command, args, {
     cwd: options.checkout,
     env: options.env,
     signal: context.signal,
     deadlineAt: context.deadlineAt,
     log: (stream, chunk) => {
-      if (stream === "system") return context.log(stream, chunk);
-      sink.write(stream, chunk);
-      tail.write(chunk);
+      context.log(stream, chunk);
+      if (stream !== "system") tail.write(chunk);
     },
     // The group id, beside the workdir: a daemon restarted after a crash kills leftover groups.
     pidFile: `${context.workdir}.pid`,
   });
-  sink.end();
-  return outcome;
 }

@@ -9,8 +9,9 @@
  * the checkout is the working directory, the executor's uid:gid the user (what the tests write
  * stays the executor's, for it to remove), an init in front (it passes the stop signal on and
  * reaps what the tests leave). The environment is the job's (CI, NODE_ENV, HOME, the spec's env,
- * the secrets), never the executor's PATH: the image's own applies. Limited in CPU and memory, on
- * the spec's network. Cancel and the deadline stop the container; it is removed whatever happens.
+ * the secrets: those as files a wrapper exports, never in the container's configuration, see
+ * containers/secret-files.ts), never the executor's PATH: the image's own applies. Limited in CPU
+ * and memory, on the spec's network. Cancel and the deadline stop the container; it is removed whatever happens.
  */
 import type { TestContainer } from "@codegen-orchestrator/shared";
 import { type DockerEngine, engineStatus } from "../containers/engine.ts";
@@ -24,7 +25,7 @@ import {
   resourceLimits,
 } from "../containers/job-container.ts";
 import { jobLabels } from "../containers/labels.ts";
-import { initExecFailure, maskedLog, runJobContainer } from "../containers/run-container.ts";
+import { initExecFailure, runJobContainer } from "../containers/run-container.ts";
 import type { ProcessOutcome } from "../process/run-process.ts";
 import type { RunContext } from "../runners/runner.ts";
 import type { OutputTail } from "./output-tail.ts";
@@ -58,12 +59,13 @@ export interface ContainerStep {
   /** The container's name suffix: `setup` or `tests`. */
   role: "setup" | "tests";
   argv: readonly string[];
-  /** The whole environment given (the image's own is kept for what this does not set). */
+  /** The environment given but for the secrets (the image's own is kept for what this does not set). */
   env: Record<string, string>;
+  /** Variables from the job's secrets (set over `env`). */
+  secretEnv: Record<string, string>;
   /** Where the checkout is, inside `workdir`: the working directory is `WORKSPACE/<checkoutDir>`. */
   checkoutDir: string;
   context: RunContext;
-  secrets: readonly string[];
   tail: OutputTail;
   graceMs?: number | undefined;
 }
@@ -72,8 +74,8 @@ export interface ContainerStep {
 export type ContainerStepOutcome = ProcessOutcome & { oomKilled: boolean };
 
 /**
- * Runs one step in its container, its output streamed to the job's log and kept in `tail`, both
- * masked. A `JobFailure` when the engine refuses or the container does not start; a command the
+ * Runs one step in its container, its output streamed to the job's log and kept in `tail`
+ * (masked). A `JobFailure` when the engine refuses or the container does not start; a command the
  * image cannot execute is the outcome's `spawnError`, as for a process.
  */
 export async function runInContainer(step: ContainerStep): Promise<ContainerStepOutcome> {
@@ -85,9 +87,8 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
     Math.ceil((context.deadlineAt - Date.now()) / 1000) + ORPHAN_AFTER_DEADLINE_S,
   );
   let stderrHead = "";
-  const shown = maskedLog(context.log, step.secrets);
   try {
-    const { name, container } = await createJobContainer(
+    const job = await createJobContainer(
       docker,
       context,
       {
@@ -110,24 +111,24 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
           Mounts: [{ Type: "bind", Source: context.workdir, Target: WORKSPACE }],
         },
       },
-      step.role,
+      { role: step.role, secretEnv: step.secretEnv },
     );
+    const { name, container } = job;
     context.log(
       "system",
       `container ${name} (${container.id.slice(0, 12)}): ${spec.image}, ${spec.cpus} CPU, ` +
         `${spec.memoryMb} MB, network ${spec.network}, user ${user}; the job's workdir at ${WORKSPACE}\n`,
     );
-    const ended = await runJobContainer(container, {
+    const ended = await runJobContainer(job, {
       context,
       graceMs: step.graceMs,
       output: {
         write(stream, text) {
           if (stream === "stderr" && stderrHead.length < STDERR_HEAD_CHARS)
             stderrHead += text.slice(0, STDERR_HEAD_CHARS - stderrHead.length);
-          shown.write(stream, text);
+          context.log(stream, text);
           tail.write(text);
         },
-        end: () => shown.end(),
       },
     });
     if (ended.startError !== null)

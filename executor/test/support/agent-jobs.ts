@@ -2,17 +2,22 @@
 import { AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
 import { containerName } from "../../src/containers/labels.ts";
 import { runAgent } from "../../src/runners/agent.ts";
-import type { RunContext, Runner } from "../../src/runners/runner.ts";
+import { maskingSecrets, type RunContext, type Runner } from "../../src/runners/runner.ts";
 import { runContext } from "./run-context.ts";
 import { tempDir } from "./temp.ts";
 
 /**
  * A starter of agent jobs whose ids begin with `prefix` and whose workspaces share `cacheDir`.
- * A started job's `outcome` settles when the runner returns, its output parsed as `AgentResult`.
+ * A started job's `outcome` settles when the runner returns (as registered, unless another is
+ * given: the job's secrets masked in its log and error), its output parsed as `AgentResult`.
  */
 export function agentJobs(prefix: string, cacheDir: () => string) {
   let count = 0;
-  return async (spec: object, overrides: Partial<RunContext> = {}, runner: Runner<AgentSpec> = runAgent) => {
+  return async (
+    spec: object,
+    overrides: Partial<RunContext> = {},
+    runner: Runner<AgentSpec> = maskingSecrets(runAgent),
+  ) => {
     const controller = new AbortController();
     const test = await runContext({
       jobId: `${prefix}-${++count}`,
