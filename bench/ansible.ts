@@ -9,12 +9,13 @@
  *   npm run bench:ansible
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AnsibleSpec } from "@codegen-orchestrator/shared";
 import { runAnsible } from "../executor/src/runners/ansible.ts";
 import type { RunContext } from "../executor/src/runners/runner.ts";
+import { anyUserNode } from "../executor/test/support/any-user-node.ts";
 import { fixtureGit } from "../executor/test/support/git-fixtures.ts";
 import { freePort, startSshd } from "../executor/test/support/sshd.ts";
 
@@ -27,6 +28,8 @@ const median = (values: number[]) =>
 
 const sshd = await startSshd();
 const scratch = await mkdtemp(path.join(tmpdir(), "co-bench-ansible-"));
+// The service runs as its project's user, who must reach the deploy root (as under /srv).
+await chmod(scratch, 0o755);
 const port = await freePort();
 try {
   // A tiny service in a git repository; each round commits a new release of it.
@@ -51,7 +54,7 @@ try {
     port,
     deploy_root: path.join(scratch, "srv"),
     service_manager: "process",
-    start_command: `${process.execPath} server.js`,
+    start_command: `${anyUserNode()} server.js`,
     health_delay: 1,
   };
   const target = { host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine };

@@ -6,9 +6,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { anyUserNode } from "./support/any-user-node.ts";
 import {
   ensurePrivilegeSeparationDir,
   freePort,
@@ -302,6 +303,7 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
           "        commit: process.env.COMMIT,",
           '        tokenLength: (process.env.API_TOKEN ?? "").length,',
           "        cwd: process.cwd(),",
+          "        uid: process.getuid(),",
           "      }),",
           "    );",
           "  })",
@@ -328,7 +330,7 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
           source_commit: commits[index],
           app_env: { COMMIT: commits[index], GREETING: 'it\'s "quoted" $HOME `x`' },
           service_manager: "process",
-          start_command: `${process.execPath} server.js`,
+          start_command: `${anyUserNode()} server.js`,
           health_delay: 1,
           ...extra,
         }),
@@ -345,10 +347,18 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
     }
 
     const health = () => getJson(`http://127.0.0.1:${port}/health`);
-    const projectDir = () => path.join(deployRoot, "hello");
+    const projectDir = (project = "hello") => path.join(deployRoot, project);
+    /** Runs a command as this uid (and its group), without root's supplementary groups. */
+    const runAs = (uid: number, gid: number, command: string[]) =>
+      spawnSync("setpriv", [`--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--", ...command], {
+        encoding: "utf8",
+      });
 
     beforeAll(async () => {
-      deployRoot = path.join(await tempDir("co-ansible-deploy-"), "srv");
+      const parent = await tempDir("co-ansible-deploy-");
+      // Services run as their project's user, who must reach the deploy root (as under /srv).
+      await chmod(parent, 0o755);
+      deployRoot = path.join(parent, "srv");
       await mkdir(deployRoot);
       port = await freePort();
       archives = [await sourceArchive(0), await sourceArchive(1), await sourceArchive(2)];
@@ -357,14 +367,17 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
     afterAll(async () => {
       // The service runs in a process group of its own: its control script ends all of it, and
       // if that failed, the group whose id is in the pidfile is killed.
-      const ctl = path.join(projectDir(), "bin", "co-app-ctl");
-      if (existsSync(ctl)) spawnSync(ctl, ["stop"], { timeout: 20_000 });
-      const pid = Number(await readFile(path.join(projectDir(), "run", "app.pid"), "utf8").catch(() => ""));
-      if (Number.isInteger(pid) && pid > 1) {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // Already gone.
+      for (const project of ["hello", "other"]) {
+        const ctl = path.join(projectDir(project), "bin", "co-app-ctl");
+        if (existsSync(ctl)) spawnSync(ctl, ["stop"], { timeout: 20_000 });
+        const pidfile = path.join(projectDir(project), "run", "app.pid");
+        const pid = Number(await readFile(pidfile, "utf8").catch(() => ""));
+        if (Number.isInteger(pid) && pid > 1) {
+          try {
+            process.kill(-pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
         }
       }
     });
@@ -385,8 +398,13 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
         expect(await readlink(path.join(projectDir(), "current"))).toBe(release);
         expect(body.cwd).toBe(release);
 
+        // The service runs as the project's own user, who owns its .env.
+        const user = spawnSync("id", ["-nu", String(body.uid)], { encoding: "utf8" }).stdout.trim();
+        expect(user).toMatch(/^co-hello-[0-9a-f]{6}$/);
+        expect(body.uid).not.toBe(0);
         const env = path.join(release, ".env");
         expect((await stat(env)).mode & 0o777).toBe(0o600);
+        expect((await stat(env)).uid).toBe(body.uid);
         const text = await readFile(env, "utf8");
         expect(text).toContain(`API_TOKEN='${canary}'`);
         expect(text).toContain(`PORT='${port}'`);
@@ -499,6 +517,34 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
         ]);
       },
       2 * PLAY_TIMEOUT_MS,
+    );
+
+    it(
+      "each project runs as its own user, who cannot read another project's .env or data",
+      async () => {
+        const otherPort = await freePort();
+        const other = await play("deploy_project", 0, { project: "other", port: otherPort });
+        expect(other.code, explain(other)).toBe(0);
+        const mine = (await health()).body;
+        const theirs = (await getJson(`http://127.0.0.1:${otherPort}/health`)).body;
+        expect(theirs.uid).not.toBe(mine.uid);
+        const gid = async (project: string) =>
+          (await stat(path.join(projectDir(project), "shared", "data"))).gid;
+        const envOf = (project: string) => path.join(projectDir(project), "current", ".env");
+
+        const ownEnv = runAs(mine.uid, await gid("hello"), ["cat", envOf("hello")]);
+        expect(ownEnv.status, ownEnv.stderr).toBe(0);
+        expect(ownEnv.stdout).toContain("API_TOKEN=");
+        for (const file of [envOf("other"), path.join(projectDir("other"), "shared", "data")]) {
+          const denied = runAs(mine.uid, await gid("hello"), ["ls", "-la", file]);
+          expect(denied.status, file).not.toBe(0);
+          expect(denied.stderr).toContain("Permission denied");
+        }
+        const back = runAs(theirs.uid, await gid("other"), ["cat", envOf("hello")]);
+        expect(back.status).not.toBe(0);
+        expect(back.stderr).toContain("Permission denied");
+      },
+      PLAY_TIMEOUT_MS,
     );
 
     it("never printed the secret", () => {

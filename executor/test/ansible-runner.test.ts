@@ -5,7 +5,7 @@
  * out of everything but the target's `.env`.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { chmod, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAnsible } from "../src/runners/ansible.ts";
 import type { RunContext } from "../src/runners/runner.ts";
 import { scaffold } from "../src/scaffold/scaffold.ts";
+import { anyUserNode } from "./support/any-user-node.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
 import { runContext } from "./support/run-context.ts";
 import { freePort, type Sshd, startSshd } from "./support/sshd.ts";
@@ -57,7 +58,7 @@ function spec(playbook: string, vars: Record<string, unknown> = {}, target: Reco
       port,
       deploy_root: deployRoot,
       service_manager: "process",
-      start_command: `${process.execPath} src/server.js`,
+      start_command: `${anyUserNode()} src/server.js`,
       health_retries: 30,
       health_delay: 0.5,
       ...vars,
@@ -98,6 +99,8 @@ const privateDirs = async () =>
 beforeAll(async () => {
   sshd = await startSshd();
   deployRoot = await tempDir("co-deploy-root-");
+  // The service runs as its project's user, who must reach the deploy root (as under /srv).
+  await chmod(deployRoot, 0o755);
   repo = await bareRepo(await tempDir("co-service-repo-"), "hello-api", 0);
   port = await freePort();
   await commitService("First release");
