@@ -226,7 +226,13 @@ describe("secrets", () => {
       "orchestrator.json": JSON.stringify({ test: { command: ["true"] } }),
     });
     const project = await asRui("/projects", { name: "Rui API", description: "An API.", repoUrl: repo });
-    await chat.api("/servers", { name: "rui-host", host: "10.0.0.9", memoryMb: 1024, cpuCores: 1 });
+    await chat.api("/servers", {
+      name: "rui-host",
+      host: "10.0.0.9",
+      memoryMb: 1024,
+      cpuCores: 1,
+      trustFirstHostKey: true,
+    });
     await chat.fleet.executor(1, {});
 
     // The Product-Owner agent's question is open when the run needs the value.

@@ -13,8 +13,11 @@ export interface ScriptedExecutor {
   next(type: string, timeoutMs?: number): Promise<any>;
 }
 
-export async function createExecutor(): Promise<{ id: string; token: string }> {
-  const created = await expectStatus(201, "/executors", { body: { name: unique("exec") } });
+/** A new executor (by the bootstrap admin); `policy`: its pool and allowed capabilities. */
+export async function createExecutor(
+  policy: { pool?: string; capabilities?: string[] } = {},
+): Promise<{ id: string; token: string }> {
+  const created = await expectStatus(201, "/executors", { body: { name: unique("exec"), ...policy } });
   return { id: created.executor.id, token: created.token };
 }
 

@@ -277,7 +277,8 @@ describe("job secrets from the GitHub App", () => {
     expect(Object.fromEntries(opened)).toEqual({
       "github/shop": { ok: true, value: "ghs_token-for-shop" },
       "github/blog": { ok: true, value: "ghs_token-for-blog" },
-      [`${project.id}/DEPLOY_TOKEN`]: { ok: true, value: CANARY },
+      // A project secret goes with its project's pool, which the hub compares with the executor's.
+      [`${project.id}/DEPLOY_TOKEN`]: { ok: true, value: CANARY, pool: "default" },
       "system/ANTHROPIC_API_KEY": { ok: true, value: `${CANARY}-model` },
     });
     expect(mint.mock.calls.map(([repository]) => repository).sort()).toEqual(["blog", "shop"]);
@@ -305,7 +306,7 @@ describe("job secrets from the GitHub App", () => {
     expect(failed).toEqual({ ok: false, why: `could not be minted: ${answer}` });
     expect(failed?.ok === false && failed.why).toMatch(/^could not be minted: /);
     expect(opened.get("github/shop")).toEqual({ ok: true, value: "ghs_token-for-shop" });
-    expect(opened.get(`${project.id}/DEPLOY_TOKEN`)).toEqual({ ok: true, value: CANARY });
+    expect(opened.get(`${project.id}/DEPLOY_TOKEN`)).toEqual({ ok: true, value: CANARY, pool: "default" });
     expect(describeRef({ github: "gone" })).toBe("The GitHub token for repository gone");
 
     // The hub's minter with a half-configured App fails each token with what to set, no key.
@@ -322,7 +323,7 @@ describe("job secrets from the GitHub App", () => {
     for (const secrets of [jobSecrets(), jobSecrets(null), jobSecrets(githubTokens(env))]) {
       const opened = await secrets.open(refs);
       expect(opened.get("github/shop")).toEqual({ ok: false, why: NO_APP });
-      expect(opened.get(`${project.id}/DEPLOY_TOKEN`)).toEqual({ ok: true, value: CANARY });
+      expect(opened.get(`${project.id}/DEPLOY_TOKEN`)).toEqual({ ok: true, value: CANARY, pool: "default" });
     }
   });
 });

@@ -6,10 +6,11 @@
  * iteration 1 fails its new test and adds one user-provided variable; iteration 2 passes.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { anyUserNode } from "../../executor/test/support/any-user-node.ts";
 import { claudeBinary, type Responder } from "../../executor/test/support/fake-anthropic.ts";
 import { type Sshd, sshdAvailable, startSshd } from "../../executor/test/support/sshd.ts";
 import { ChatHarness, lastUserText } from "./chat.ts";
@@ -25,7 +26,7 @@ import {
 } from "./pipeline-model.ts";
 
 /** PATH on the test server: this Node (as provisioning would install one) and the system's tools. */
-export const SERVER_PATH = `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+export const SERVER_PATH = `${path.dirname(anyUserNode())}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 
 /** What Cy tells the Developer after three failing iterations. */
 export const CY_GUIDANCE = "codes are six hex characters from randomBytes(3)";
@@ -90,13 +91,15 @@ export function shortenerScenario(): Responder {
 
 /**
  * Registers the sshd on 127.0.0.1 as the server "local": services run as supervised processes
- * under `deployRoot`, on ports from a free one up. Returns the server and its first port.
+ * under `deployRoot` (opened to the projects' own users, as /srv is), on ports from a free one up.
+ * Returns the server and its first port.
  */
 export async function registerServer(
   api: <T = any>(route: string, body?: unknown) => Promise<T>,
   sshd: Sshd,
   deployRoot: string,
 ): Promise<{ server: { id: string; knownHosts: string | null }; portStart: number }> {
+  await chmod(deployRoot, 0o755);
   const portStart = await freePort();
   const server = await api<{ id: string; knownHosts: string | null }>("/servers", {
     name: "local",
@@ -109,6 +112,8 @@ export async function registerServer(
     portRangeEnd: portStart + 20,
     deployRoot,
     serviceManager: "process",
+    // The first deploy records the key the sshd presents (the admin allows it here, on loopback).
+    trustFirstHostKey: true,
   });
   return { server, portStart };
 }

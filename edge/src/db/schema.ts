@@ -65,6 +65,8 @@ export const projects = sqliteTable(
     templateSource: text("template_source"),
     templateRef: text("template_ref"),
     modules: text("modules", { mode: "json" }).$type<string[]>().notNull(),
+    /** The executor pool its jobs run in (and its secrets go to); admins set it. */
+    pool: text("pool").notNull().default("default"),
     /** The Architect's spec (name, description, modules, acceptance criteria), once a run made one. */
     spec: text("spec", { mode: "json" }).$type<ProjectSpec>(),
     repoUrl: text("repo_url"),
@@ -110,8 +112,13 @@ export const servers = sqliteTable("servers", {
   cpuCores: real("cpu_cores").notNull(),
   portRangeStart: integer("port_range_start").notNull().default(8000),
   portRangeEnd: integer("port_range_end").notNull().default(8999),
-  /** The host keys accepted for it (known_hosts lines); recorded on first contact when empty. */
+  /** The host keys accepted for it (known_hosts lines). */
   knownHosts: text("known_hosts"),
+  /**
+   * The admin allows the key the server presents at first contact to be recorded (once, audited):
+   * without it and without `knownHosts`, nothing deploys there.
+   */
+  trustFirstHostKey: integer("trust_first_host_key", { mode: "boolean" }).notNull().default(false),
   /** Where deploy_project puts projects, and how it runs them (ansible/README.md#deploy_project). */
   deployRoot: text("deploy_root").notNull().default("/srv/apps"),
   serviceManager: text("service_manager", { enum: ["auto", "compose", "systemd", "process"] })

@@ -4,7 +4,12 @@
  *
  *   const project = await createProject(db, actor, { name: "Shop API", modules: [] });
  */
-import type { CreateProject, Project, ProjectStatus } from "@codegen-orchestrator/shared";
+import {
+  type CreateProject,
+  DEFAULT_POOL,
+  type Project,
+  type ProjectStatus,
+} from "@codegen-orchestrator/shared";
 import { and, asc, eq, gt, isNull, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { Db } from "../db/client.ts";
@@ -29,6 +34,7 @@ export const toProject = (row: ProjectRow): Project => ({
   templateSource: row.templateSource,
   templateRef: row.templateRef,
   modules: row.modules,
+  pool: row.pool,
   repoUrl: row.repoUrl,
   spec: row.spec,
   status: row.status as Project["status"],
@@ -132,6 +138,7 @@ export async function createProject(
     templateSource: input.templateSource ?? null,
     templateRef: input.templateRef ?? null,
     modules: input.modules,
+    pool: DEFAULT_POOL,
     repoUrl: input.repoUrl ?? null,
     spec: null,
     status: "draft",

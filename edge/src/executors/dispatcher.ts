@@ -4,7 +4,13 @@
  * that no pass assigns it twice) and sent once its secrets are read and opened; until then it is
  * "awaiting secrets" (in memory), which `cancel` needs to know: there is nothing to kill yet.
  */
-import { type HubMessage, jobKinds, type Outgoing, type RunningJob } from "@codegen-orchestrator/shared";
+import {
+  type HubMessage,
+  jobKinds,
+  type Outgoing,
+  POOL_LABEL,
+  type RunningJob,
+} from "@codegen-orchestrator/shared";
 import type { HubParts } from "./hub-parts.ts";
 import { describeRef, type JobSecretRef, type JobSecrets, type Opened, refKey } from "./job-secrets.ts";
 import type { JobRow } from "./job-store.ts";
@@ -54,8 +60,15 @@ function uniqueRefs(pending: readonly PendingAssign[]): JobSecretRef[] {
   return [...unique.values()];
 }
 
-/** The job's environment values, or why the first of its secrets could not be had. */
-function resolveSecrets(refs: Record<string, JobSecretRef>, opened: Map<string, Opened>): ResolvedSecrets {
+/**
+ * The job's environment values, or why the first of its secrets could not be had. A project's
+ * secret goes to its project's pool only, whatever the job's labels say.
+ */
+function resolveSecrets(
+  refs: Record<string, JobSecretRef>,
+  opened: Map<string, Opened>,
+  executorPool: string | undefined,
+): ResolvedSecrets {
   const values: Record<string, string> = {};
   for (const [envName, ref] of Object.entries(refs)) {
     const secret = opened.get(refKey(ref));
@@ -63,6 +76,11 @@ function resolveSecrets(refs: Record<string, JobSecretRef>, opened: Map<string, 
       const why = secret?.why ?? "was not read";
       return { ok: false, failure: `${describeRef(ref)} (for ${envName}) ${why}.` };
     }
+    if (secret.pool !== undefined && secret.pool !== executorPool)
+      return {
+        ok: false,
+        failure: `${describeRef(ref)} (for ${envName}) is not given to executors of pool ${executorPool ?? "(none)"}.`,
+      };
     values[envName] = secret.value;
   }
   return { ok: true, values };
@@ -194,7 +212,7 @@ export class Dispatcher {
       store.finish(job.id, "cancelled", null, "cancelled before it started", now);
       return true;
     }
-    const secrets = resolveSecrets(refs, opened);
+    const secrets = resolveSecrets(refs, opened, store.profiles().get(executorId)?.labels[POOL_LABEL]);
     if (!secrets.ok) {
       console.warn(JSON.stringify({ event: "job_secrets_failed", jobId: job.id, error: secrets.failure }));
       store.finish(job.id, "failed", null, secrets.failure, now);

@@ -16,6 +16,7 @@ import type { HubParts } from "./hub-parts.ts";
 import type { JobRow } from "./job-store.ts";
 import { reconcile } from "./leases.ts";
 import { SEGMENT_BYTES } from "./log-store.ts";
+import { clampProfile } from "./policy.ts";
 import { type Attachment, attachmentOf, closeReason, sendTo } from "./sockets.ts";
 
 type Message<Type extends ExecutorMessage["type"]> = Extract<ExecutorMessage, { type: Type }>;
@@ -91,7 +92,10 @@ export class ExecutorFrames {
   #hello(ws: WebSocket, attachment: Attachment, hello: Message<"hello">, now: number): void {
     const { store, sockets, config } = this.#parts;
     const { executorId } = attachment;
-    const profile = { capabilities: hello.capabilities, labels: hello.labels, capacity: hello.capacity };
+    const { profile, refused } = clampProfile(attachment.policy, hello);
+    if (refused.length > 0)
+      // A stolen token, or a misconfigured host: the admin's policy wins; the log says what was cut.
+      console.warn(JSON.stringify({ event: "executor_claim_refused", executorId, refused }));
     store.saveProfile(executorId, profile, now);
     sockets.markReady(ws, attachment);
     sockets.sendCancels(reconcile(store, executorId, hello.running, config.leaseMs, now));

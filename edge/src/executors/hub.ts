@@ -27,6 +27,7 @@ import { JobSecrets } from "./job-secrets.ts";
 import { type JobRow, JobStore } from "./job-store.ts";
 import { LogArchiver } from "./log-archiver.ts";
 import { type LogRow, LogStore } from "./log-store.ts";
+import { POLICY_HEADER, parsePolicy } from "./policy.ts";
 import { attachmentOf, closeReason, ExecutorSockets, sendTo } from "./sockets.ts";
 import type { JobRecord, SubmitJob } from "./views.ts";
 
@@ -75,13 +76,17 @@ export class ExecutorHub extends DurableObject<Env> {
 
   // ── WebSocket side ────────────────────────────────────────────────────────────────────────────
 
-  /** Only the Worker reaches this, after checking the executor's token; it names the executor. */
+  /**
+   * Only the Worker reaches this, after checking the executor's token; it names the executor and
+   * what its admin allows it (see policy.ts).
+   */
   override async fetch(request: Request): Promise<Response> {
     const executorId = request.headers.get("x-executor-id");
-    if (!executorId || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    const policy = parsePolicy(request.headers.get(POLICY_HEADER));
+    if (!executorId || !policy || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected an authenticated WebSocket upgrade", { status: 400 });
     }
-    return new Response(null, { status: 101, webSocket: this.#sockets.accept(executorId) });
+    return new Response(null, { status: 101, webSocket: this.#sockets.accept(executorId, policy) });
   }
 
   override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {

@@ -1,5 +1,5 @@
 /** What the API asks of the hub about jobs (through its RPC methods): submit, read, cancel. */
-import { requiredCapabilities } from "@codegen-orchestrator/shared";
+import { DEFAULT_POOL, POOL_LABEL, requiredCapabilities } from "@codegen-orchestrator/shared";
 import { newId } from "../ids.ts";
 import type { HubConfig } from "./config.ts";
 import type { Dispatcher } from "./dispatcher.ts";
@@ -13,14 +13,17 @@ export type JobOutcomeRow = Pick<JobRow, "status" | "result" | "error"> & { exec
 
 type JobRequestParts = Pick<HubParts, "store" | "logs" | "events" | "sockets" | "config" | "waitUntil">;
 
-/** A new queued job's row, first attempt, with the pool's defaults where the input has none. */
+/**
+ * A new queued job's row, first attempt, with the hub's defaults where the input has none. Every
+ * job runs in a pool (the default one unless it names one): only that pool's executors take it.
+ */
 function queuedRow(id: string, input: SubmitJob, config: HubConfig, now: number) {
   return {
     id,
     idempotency_key: input.idempotencyKey,
     kind: input.kind,
     spec: JSON.stringify(input.spec),
-    labels: JSON.stringify(input.labels),
+    labels: JSON.stringify({ [POOL_LABEL]: DEFAULT_POOL, ...input.labels }),
     secret_refs: JSON.stringify(input.secrets ?? {}),
     needs: JSON.stringify(requiredCapabilities(input.kind, input.spec)),
     notify: input.notify ? JSON.stringify(input.notify) : null,

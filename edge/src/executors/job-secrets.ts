@@ -19,7 +19,8 @@ import {
 /** D1 binds at most 100 parameters per statement; each secret reference takes two. */
 const REFS_PER_QUERY = 45;
 
-export type Opened = { ok: true; value: string } | { ok: false; why: string };
+/** A secret's value (a project secret's with its project's pool: it goes to that pool only), or why not. */
+export type Opened = { ok: true; value: string; pool?: string } | { ok: false; why: string };
 
 /** The Worker secrets a job may be given by name (only pipelines submit such references). */
 export const SYSTEM_SECRETS = ["ANTHROPIC_API_KEY", "DEPLOY_SSH_KEY"] as const;
@@ -101,6 +102,7 @@ export class JobSecrets {
           ciphertext: secrets.ciphertext,
           iv: secrets.iv,
           keyVersion: secrets.keyVersion,
+          pool: projects.pool,
         })
         .from(secrets)
         .innerJoin(projects, eq(projects.id, secrets.projectId))
@@ -131,7 +133,7 @@ export class JobSecrets {
     for (const row of rows) {
       const at = { projectId: row.projectId, name: row.name };
       try {
-        opened.set(refKey(at), { ok: true, value: await openSecret(keyring, at, row) });
+        opened.set(refKey(at), { ok: true, value: await openSecret(keyring, at, row), pool: row.pool });
       } catch (err) {
         // KeyringError messages name a key version at most; a failed decryption says nothing useful.
         const why =

@@ -4,10 +4,13 @@
  */
 import { CloseCode, encode, type HubMessage, type Outgoing } from "@codegen-orchestrator/shared";
 import type { CancelOrder } from "./leases.ts";
+import type { ExecutorPolicy } from "./policy.ts";
 
 /** Per socket, survives hibernation. Kept small: the profile lives in storage. */
 export interface Attachment {
   executorId: string;
+  /** What the admin allows it (its pool, its capabilities), as the Worker read it at connect. */
+  policy: ExecutorPolicy;
   ready: boolean;
   strikes: number;
 }
@@ -48,11 +51,11 @@ export class ExecutorSockets {
   }
 
   /** Accepts a new socket for the executor, replacing any older one; returns the client end. */
-  accept(executorId: string): WebSocket {
+  accept(executorId: string, policy: ExecutorPolicy): WebSocket {
     this.close(executorId, CloseCode.replaced, "Replaced by a newer connection of the same executor.");
     const { 0: client, 1: server } = new WebSocketPair();
     this.#ctx.acceptWebSocket(server, [executorId]);
-    server.serializeAttachment({ executorId, ready: false, strikes: 0 } satisfies Attachment);
+    server.serializeAttachment({ executorId, policy, ready: false, strikes: 0 } satisfies Attachment);
     return client;
   }
 

@@ -5,9 +5,10 @@
  * service's own secrets are project secrets.
  */
 import type { AnsibleSpec, ExecSpec } from "@codegen-orchestrator/shared";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { portAllocations, servers } from "../db/schema.ts";
+import { auditedBy } from "../domain/audit.ts";
 import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { positiveNumber } from "../vars.ts";
@@ -52,6 +53,12 @@ export async function place(
   }
   const [server] = await db.select().from(servers).where(eq(servers.id, allocation.serverId));
   if (!server) return { error: "Its server no longer exists." };
+  // A host key is pinned, or the admin allowed the first one to be recorded: never whatever answers.
+  if (!server.knownHosts && !server.trustFirstHostKey)
+    return {
+      error:
+        "Its server has no pinned host key yet: an admin sets the server's knownHosts (or allows its first key with trustFirstHostKey), then deploy again.",
+    };
   const host = server.host.includes(":") ? `[${server.host}]` : server.host;
   return {
     placement: {
@@ -67,6 +74,25 @@ export async function place(
       url: `http://${host}:${allocation.port}`,
     },
   };
+}
+
+/**
+ * Pins the key a server presented at its first contact, if the admin allowed that and no key is
+ * pinned yet (never replacing one), turning the allowance off; the audit log shows the admin the key.
+ */
+export async function recordFirstHostKey(db: Db, serverId: string, hostKey: string, runId: string) {
+  const recorded = await db
+    .update(servers)
+    .set({ knownHosts: hostKey, trustFirstHostKey: false, updatedAt: new Date() })
+    .where(and(eq(servers.id, serverId), isNull(servers.knownHosts), eq(servers.trustFirstHostKey, true)))
+    .returning({ id: servers.id });
+  if (recorded.length > 0)
+    await auditedBy(db, null, {
+      action: "server.host_key_recorded",
+      targetType: "server",
+      targetId: serverId,
+      details: { knownHosts: hostKey, runId },
+    });
 }
 
 /** How a project secret is named inside a deploy job (never clashing with the deploy key's). */

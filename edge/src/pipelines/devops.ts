@@ -1,10 +1,18 @@
-import { PROJECT_MANIFEST, ProjectManifest } from "@codegen-orchestrator/shared";
+import { DEFAULT_POOL, PROJECT_MANIFEST, ProjectManifest } from "@codegen-orchestrator/shared";
 import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
 import { eq } from "drizzle-orm";
 import { database } from "../db/client.ts";
-import { projects, servers, users } from "../db/schema.ts";
+import { projects, users } from "../db/schema.ts";
 import { costInsert } from "../domain/costs.ts";
-import { deployJob, healthJob, healthRetries, type Placement, place, rollbackJob } from "./deploy.ts";
+import {
+  deployJob,
+  healthJob,
+  healthRetries,
+  type Placement,
+  place,
+  recordFirstHostKey,
+  rollbackJob,
+} from "./deploy.ts";
 import { type Deployment, finishDeployment, runCost, startDeployment } from "./deployments.ts";
 import { analyzeEnv, type EnvDecision, infraValue, parseEnvExample } from "./env-analyzer.ts";
 import { jobStep, type Pipeline } from "./job-step.ts";
@@ -18,6 +26,7 @@ const ENV_EXAMPLE = ".env.example";
 
 interface Project {
   slug: string;
+  pool: string;
   resourceName: string;
   name: string;
   repoUrl: string | null;
@@ -40,14 +49,6 @@ export class DevOpsWorkflow extends PipelineWorkflow {
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
     const { runId, projectId } = event.payload;
     const env = this.env;
-    const pipeline: Pipeline = {
-      env,
-      step,
-      instanceId: event.instanceId,
-      workflow: "DEVOPS_WORKFLOW",
-      runId,
-      projectId,
-    };
     const fail = (error: string) => this.finish(step, runId, "failed", error);
 
     const project: Project | null = await step.do("start", async () => {
@@ -59,6 +60,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
           resourceName: projects.resourceName,
           name: projects.name,
           repoUrl: projects.repoUrl,
+          pool: projects.pool,
           ownerId: projects.ownerId,
           ownerRole: users.role,
         })
@@ -68,6 +70,16 @@ export class DevOpsWorkflow extends PipelineWorkflow {
       return row ? { ...row, ownerRole: row.ownerRole === "admin" ? "admin" : "member" } : null;
     });
     if (!project) return fail("The project no longer exists.");
+    const pipeline: Pipeline = {
+      env,
+      step,
+      instanceId: event.instanceId,
+      workflow: "DEVOPS_WORKFLOW",
+      runId,
+      projectId,
+      // A run started before pools kept no pool in its first step: the default one.
+      pool: project.pool || DEFAULT_POOL,
+    };
     if (!project.repoUrl)
       return fail("The project has no repository yet: build it first (an engineering run).");
     const actor = { userId: project.ownerId, role: project.ownerRole };
@@ -184,12 +196,9 @@ export class DevOpsWorkflow extends PipelineWorkflow {
     });
     const hostKey = deployed.output?.acceptedHostKey;
     if (hostKey && !placement.knownHosts)
-      await step.do("deploy: record host key", async () => {
-        await database(env.DB)
-          .update(servers)
-          .set({ knownHosts: hostKey, updatedAt: new Date() })
-          .where(eq(servers.id, placement.serverId));
-      });
+      await step.do("deploy: record host key", () =>
+        recordFirstHostKey(database(env.DB), placement.serverId, hostKey, runId),
+      );
     let failure: { kind: string; message: string } | null = null;
     if (deployed.status !== "succeeded") {
       const why = deployed.output?.failure

@@ -8,7 +8,7 @@
  * user decides (`waitForApproval`): retry with guidance, deploy anyway, or stop.
  */
 
-import { type ProjectSpec, RunDecision } from "@codegen-orchestrator/shared";
+import { DEFAULT_POOL, type ProjectSpec, RunDecision } from "@codegen-orchestrator/shared";
 import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
 import { eq } from "drizzle-orm";
 import { database } from "../db/client.ts";
@@ -48,14 +48,6 @@ type Developed =
 export class EngineeringWorkflow extends PipelineWorkflow {
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
     const { runId, projectId } = event.payload;
-    const pipeline: Pipeline = {
-      env: this.env,
-      step,
-      instanceId: event.instanceId,
-      workflow: "ENGINEERING_WORKFLOW",
-      runId,
-      projectId,
-    };
     const project = await step.do("start", async () => {
       const db = database(this.env.DB);
       await markRunning(db, runId);
@@ -66,6 +58,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
           name: projects.name,
           description: projects.description,
           repoUrl: projects.repoUrl,
+          pool: projects.pool,
         })
         .from(projects)
         .where(eq(projects.id, projectId));
@@ -73,6 +66,16 @@ export class EngineeringWorkflow extends PipelineWorkflow {
     });
     const fail = (error: string) => this.finish(step, runId, "failed", error);
     if (!project) return fail("The project no longer exists.");
+    const pipeline: Pipeline = {
+      env: this.env,
+      step,
+      instanceId: event.instanceId,
+      workflow: "ENGINEERING_WORKFLOW",
+      runId,
+      projectId,
+      // A run started before pools kept no pool in its first step: the default one.
+      pool: project.pool || DEFAULT_POOL,
+    };
     let url = project.repoUrl;
     try {
       url ??= repositoryUrl(this.env, project.resourceName);

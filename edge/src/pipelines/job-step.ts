@@ -9,7 +9,7 @@
  */
 
 import type { WorkflowStep } from "cloudflare:workers";
-import type { JobKind, JobOutput, JobSpec } from "@codegen-orchestrator/shared";
+import { type JobKind, type JobOutput, type JobSpec, POOL_LABEL } from "@codegen-orchestrator/shared";
 import { database } from "../db/client.ts";
 import { costInsert } from "../domain/costs.ts";
 import type { Env } from "../env.ts";
@@ -26,6 +26,8 @@ export interface Pipeline {
   runId: string;
   /** The run's project: what a job's own cost (an agent's) is booked to. */
   projectId: string;
+  /** The project's executor pool: its jobs run there only (and its secrets go nowhere else). */
+  pool: string;
 }
 
 export interface JobRequest<K extends JobKind> {
@@ -67,7 +69,7 @@ export async function jobStep<K extends JobKind>(
     const record = await executorHub(env).submit({
       kind: request.kind,
       spec: request.spec,
-      labels: request.labels ?? {},
+      labels: { ...request.labels, [POOL_LABEL]: pipeline.pool },
       timeoutMs: request.timeoutMs,
       secrets: request.secrets,
       preferExecutor: request.preferExecutor ?? null,

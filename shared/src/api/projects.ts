@@ -42,6 +42,7 @@ export const Project = z
     templateSource: z.string().nullable(),
     templateRef: z.string().nullable(),
     modules: z.array(Module),
+    pool: z.string().describe("the executor pool its jobs run in, and its secrets go to"),
     repoUrl: z.string().nullable(),
     spec: ProjectSpec.nullable().describe("the Architect's spec, once a run made one"),
     status: ProjectStatus,
@@ -75,7 +76,11 @@ export const CreateProject = z
   .meta({ id: "CreateProject" });
 
 export const UpdateProject = z
-  .strictObject({ ...editable, status: ProjectStatus.describe("admins only") })
+  .strictObject({
+    ...editable,
+    status: ProjectStatus.describe("admins only"),
+    pool: Slug.describe("admins only: the executor pool its jobs run in"),
+  })
   .partial()
   .meta({ id: "UpdateProject" });
 

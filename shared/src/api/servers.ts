@@ -25,6 +25,11 @@ export const Server = z
     portRangeStart: Port,
     portRangeEnd: Port,
     knownHosts: z.string().nullable().describe("the host keys accepted (known_hosts lines)"),
+    trustFirstHostKey: z
+      .boolean()
+      .describe(
+        "the key the host presents at the next first contact will be recorded (then this turns false)",
+      ),
     deployRoot: z.string(),
     serviceManager: ServiceManager,
     status: ServerStatus,
@@ -49,7 +54,12 @@ const serverFields = {
     .max(16_384)
     .regex(/^[^\0]*$/)
     .nullable()
-    .describe("known_hosts lines for the host; null: the first deploy accepts and records its key"),
+    .describe("known_hosts lines for the host (the only keys accepted); null: see trustFirstHostKey"),
+  trustFirstHostKey: z
+    .boolean()
+    .describe(
+      "without knownHosts: record the key the host presents at the first deploy (audited); false: nothing deploys there until knownHosts is set",
+    ),
   deployRoot: z
     .string()
     .regex(/^\/[A-Za-z0-9._/-]{0,250}$/, "an absolute path")
@@ -71,6 +81,7 @@ export const CreateServer = z
     portRangeStart: serverFields.portRangeStart.default(8000),
     portRangeEnd: serverFields.portRangeEnd.default(8999),
     knownHosts: serverFields.knownHosts.default(null),
+    trustFirstHostKey: serverFields.trustFirstHostKey.default(false),
     deployRoot: serverFields.deployRoot.default("/srv/apps"),
     serviceManager: serverFields.serviceManager.default("auto"),
     status: serverFields.status.default("active"),

@@ -47,6 +47,20 @@ export type JobOutput<K extends JobKind> = z.infer<(typeof jobKinds)[K]["result"
 export const DOCKER_CAPABILITY = "docker";
 export const SYSBOX_CAPABILITY = "sysbox";
 
+/** Every capability there is: what an admin may allow an executor (by default, all of them). */
+export const ALL_CAPABILITIES: readonly string[] = [
+  ...new Set(Object.values(jobKinds).map((kind) => kind.capability as string)),
+  DOCKER_CAPABILITY,
+  SYSBOX_CAPABILITY,
+];
+
+/**
+ * The label that names an executor's pool. The admin sets it when creating the executor (the
+ * executor cannot claim another), and every job carries the pool it may run in: its project's.
+ */
+export const POOL_LABEL = "pool";
+export const DEFAULT_POOL = "default";
+
 /**
  * Every capability a job needs: its kind's, and what its spec adds (a container-isolated agent
  * needs a Docker engine; Docker inside a container needs Sysbox, unless plain Docker is allowed).

@@ -4,13 +4,22 @@
  * `/executors/connect` with their token; see `executorConnectRoutes`.
  */
 
-import { Labels, Slug, Timestamp, Ulid } from "@codegen-orchestrator/shared";
+import {
+  ALL_CAPABILITIES,
+  DEFAULT_POOL,
+  Labels,
+  POOL_LABEL,
+  Slug,
+  Timestamp,
+  Ulid,
+} from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { generateKey, sha256Hex } from "../../auth/keys.ts";
 import { executors } from "../../db/schema.ts";
 import { executorHub } from "../../executors/hub.ts";
+import { POLICY_HEADER, policyOf } from "../../executors/policy.ts";
 import { iso, isoOrNull, newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
 import type { AppContext } from "../context.ts";
@@ -29,7 +38,9 @@ const Executor = z
     revokedAt: Timestamp.nullable(),
     connected: z.boolean(),
     draining: z.boolean(),
-    capabilities: z.array(z.string()),
+    pool: z.string().describe("the pool the admin put it in: it runs that pool's jobs only"),
+    allowedCapabilities: z.array(z.string()).describe("what the admin allows it to advertise"),
+    capabilities: z.array(z.string()).describe("what it advertises, within the allowed ones"),
     labels: Labels,
     capacity: z.number().int(),
     running: z.number().int(),
@@ -38,7 +49,17 @@ const Executor = z
   .meta({ id: "Executor" });
 type Executor = z.infer<typeof Executor>;
 
-const CreateExecutor = z.strictObject({ name: Slug }).meta({ id: "CreateExecutor" });
+const CreateExecutor = z
+  .strictObject({
+    name: Slug,
+    pool: Slug.default(DEFAULT_POOL).describe("the pool whose jobs (and their secrets) it may take"),
+    capabilities: z
+      .array(z.enum(ALL_CAPABILITIES as [string, ...string[]]))
+      .min(1)
+      .optional()
+      .describe("the capabilities it may advertise (default: all)"),
+  })
+  .meta({ id: "CreateExecutor" });
 const CreatedExecutor = z
   .object({ executor: Executor, token: z.string().describe("shown only here: give it to the daemon") })
   .meta({ id: "CreatedExecutor" });
@@ -51,6 +72,8 @@ async function withLiveState(c: AppContext, rows: ExecutorRow[]): Promise<Execut
       id: row.id,
       name: row.name,
       tokenPrefix: row.tokenPrefix,
+      pool: policyOf(row).pool,
+      allowedCapabilities: row.capabilities,
       createdAt: iso(row.createdAt),
       revokedAt: isoOrNull(row.revokedAt),
       connected: state?.connected ?? false,
@@ -85,15 +108,15 @@ export const executorsRoutes = router()
     }),
     async (c) => {
       assertAdmin(c);
-      const { name } = c.req.valid("json");
+      const { name, pool, capabilities } = c.req.valid("json");
       const { key, prefix, hash } = await generateKey("executor");
       const row: ExecutorRow = {
         id: newId(),
         name,
         tokenPrefix: prefix,
         tokenHash: hash,
-        labels: {},
-        capabilities: [],
+        labels: { [POOL_LABEL]: pool },
+        capabilities: [...new Set(capabilities ?? ALL_CAPABILITIES)],
         capacity: 0,
         status: "offline",
         lastSeenAt: null,
@@ -102,7 +125,12 @@ export const executorsRoutes = router()
       };
       await audited(
         c,
-        { action: "executor.create", targetType: "executor", targetId: row.id, details: { name } },
+        {
+          action: "executor.create",
+          targetType: "executor",
+          targetId: row.id,
+          details: { name, pool, capabilities: row.capabilities },
+        },
         c.get("db").insert(executors).values(row),
       );
       const [executor] = await withLiveState(c, [row]);
@@ -194,13 +222,14 @@ export const executorConnectRoutes = router().openapi(
     const [row] = token
       ? await c
           .get("db")
-          .select({ id: executors.id })
+          .select({ id: executors.id, labels: executors.labels, capabilities: executors.capabilities })
           .from(executors)
           .where(and(eq(executors.tokenHash, await sha256Hex(token)), isNull(executors.revokedAt)))
       : [];
     if (!row) return c.json(errorBody("unauthorized", "Unknown or revoked executor token."), 401);
     const headers = new Headers(c.req.raw.headers);
     headers.set("x-executor-id", row.id);
+    headers.set(POLICY_HEADER, JSON.stringify(policyOf(row)));
     headers.delete("authorization");
     return executorHub(c.env).fetch(new Request(c.req.raw, { headers }));
   },

@@ -118,6 +118,8 @@ export const projectsRoutes = router()
       const changes = c.req.valid("json");
       if (changes.status !== undefined && !isAdmin(c))
         throw forbidden("Only admins may set a project's status.");
+      if (changes.pool !== undefined && !isAdmin(c))
+        throw forbidden("Only admins may choose a project's executor pool.");
       if (changes.slug !== undefined)
         await assertSlugFree(c.get("db"), current.ownerId, changes.slug, current.id);
       if (changes.repoUrl)

@@ -42,6 +42,7 @@ const toServer = (row: ServerRow): Server => ({
   portRangeStart: row.portRangeStart,
   portRangeEnd: row.portRangeEnd,
   knownHosts: row.knownHosts,
+  trustFirstHostKey: row.trustFirstHostKey,
   deployRoot: row.deployRoot,
   serviceManager: row.serviceManager,
   status: row.status,
