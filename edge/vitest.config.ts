@@ -17,6 +17,8 @@ export default defineConfig(async () => ({
           MAX_BODY_BYTES: "16384",
           // Repositories the tests' projects may import (edge/src/domain/repo-urls.ts).
           REPO_ALLOWED_HOSTS: "example.invalid, *.example.test",
+          // No agent or toolchain image here: project code may run on the (test) executor host.
+          RUN_PROJECT_CODE_ON_HOST: "true",
         },
       },
     }),

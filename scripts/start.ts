@@ -78,6 +78,8 @@ async function main(): Promise<void> {
       REPO_BASE_URL: process.env.REPO_BASE_URL || pathToFileURL(path.join(stateDir, "repos")).href,
       // One machine, its owner's: projects may import local repositories too.
       REPO_ALLOW_LOCAL: process.env.REPO_ALLOW_LOCAL || "true",
+      // Nor is there an agent's image: the Developer and the tests run as processes on this host.
+      RUN_PROJECT_CODE_ON_HOST: process.env.RUN_PROJECT_CODE_ON_HOST || "true",
       ...telegram?.vars,
     },
     ...(telegram ? { secrets: telegram.secrets } : {}),

@@ -48,6 +48,11 @@ export interface Env {
    * executor with Docker; the image must be there, with the project's toolchain), not on the host.
    */
   TESTER_IMAGE?: string;
+  /**
+   * "true": the Developer's agent and the project's tests may run on the executor host, outside
+   * any container (development machines, npm start, tests). Unset: containers only.
+   */
+  RUN_PROJECT_CODE_ON_HOST?: string;
   /** Developer and Tester rounds before the user is asked what to do (default 3). */
   MAX_FIX_ITERATIONS?: string;
   /** The author of the commits the pipelines make. */

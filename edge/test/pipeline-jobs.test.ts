@@ -2,6 +2,8 @@ import { ProjectManifest, requiredCapabilities, TestSpec } from "@codegen-orches
 import { describe, expect, it } from "vitest";
 import type { Env } from "../src/env.ts";
 import { deployJob, healthRetries, type Placement, rollbackJob } from "../src/pipelines/deploy.ts";
+import { developerConfig } from "../src/pipelines/develop.ts";
+import { testerSettingsError } from "../src/pipelines/project-code.ts";
 import { repoAccess } from "../src/pipelines/repository.ts";
 import { testJob } from "../src/pipelines/tester.ts";
 
@@ -83,7 +85,22 @@ describe("pipeline jobs", () => {
     expect(elsewhere.secrets).not.toHaveProperty("GIT_TOKEN");
   });
 
-  it("runs the project's tests in a container of TESTER_IMAGE when set, on the host otherwise", () => {
+  it("runs project code in containers unless the operator allows the host, saying what to set", () => {
+    expect(() => developerConfig(envWith({}))).toThrow(/DEVELOPER_ISOLATION=docker needs DEVELOPER_IMAGE/);
+    expect(() => developerConfig(envWith({ DEVELOPER_ISOLATION: "process" }))).toThrow(
+      /runs model-written commands on the executor host: set RUN_PROJECT_CODE_ON_HOST=true/,
+    );
+    expect(developerConfig(envWith({ DEVELOPER_IMAGE: "agents:1" }))).toMatchObject({ isolation: "docker" });
+    expect(developerConfig(envWith({ RUN_PROJECT_CODE_ON_HOST: "true" }))).toMatchObject({
+      isolation: "process",
+    });
+    expect(testerSettingsError(envWith({}))).toMatch(
+      /set TESTER_IMAGE .*, or set RUN_PROJECT_CODE_ON_HOST=true/,
+    );
+    expect(testerSettingsError(envWith({ TESTER_IMAGE: "node-tests:24" }))).toBeNull();
+  });
+
+  it("runs the project's tests in a container of TESTER_IMAGE when set, on the host where allowed", () => {
     const input = {
       projectId: "01JABCDEF",
       repoUrl: "file:///srv/repos/shop.git",
@@ -105,7 +122,8 @@ describe("pipeline jobs", () => {
     });
     expect(TestSpec.parse(contained.spec).container?.image).toBe("registry.example/node-tests:24");
     expect(requiredCapabilities("test", contained.spec)).toEqual(["test", "docker"]);
-    const hosted = testJob(envWith({}), input);
+    expect(() => testJob(envWith({}), input)).toThrow(/TESTER_IMAGE/);
+    const hosted = testJob(envWith({ RUN_PROJECT_CODE_ON_HOST: "true" }), input);
     expect(hosted.spec).not.toHaveProperty("container");
     expect(requiredCapabilities("test", hosted.spec)).toEqual(["test"]);
   });

@@ -51,7 +51,9 @@ export class Fleet {
     secrets?: Record<string, string>,
     output: "ignore" | "pipe" = "ignore",
   ): Promise<Fleet> {
-    const fleet = new Fleet(await mkdtemp(path.join(tmpdir(), "co-fleet-")), await freePort(), vars);
+    // No Docker image of an agent or a toolchain here: the operator's opt-in to project code on the host.
+    const withDefaults = { RUN_PROJECT_CODE_ON_HOST: "true", ...vars };
+    const fleet = new Fleet(await mkdtemp(path.join(tmpdir(), "co-fleet-")), await freePort(), withDefaults);
     fleet.#secrets = secrets;
     fleet.#output = output;
     await fleet.startWorker();

@@ -20,6 +20,7 @@ import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { positiveNumber } from "../vars.ts";
 import { commitAuthor } from "./prepare.ts";
+import { HOST_OPT_IN, projectCodeOnHost } from "./project-code.ts";
 import { repoAccess } from "./repository.ts";
 
 /** What the Developer is told of a failed test run (the Tester's output, bounded). */
@@ -53,15 +54,24 @@ interface DeveloperConfig {
   baseUrl: string | undefined;
 }
 
-/** The agent the Developer runs, from the Worker's vars (defaults: Claude Code as a process). */
-function developerConfig(env: Env): DeveloperConfig {
+/**
+ * The agent the Developer runs, from the Worker's vars (defaults: Claude Code in a docker
+ * container; as a process on the host only with RUN_PROJECT_CODE_ON_HOST, see project-code.ts).
+ * Throws, saying what to set, when the settings cannot run it.
+ */
+export function developerConfig(env: Env): DeveloperConfig {
+  const onHost = projectCodeOnHost(env);
   const adapter = AdapterSchema.exclude(["custom"]).safeParse(env.DEVELOPER_AGENT || "claude-code");
-  const isolation = IsolationSchema.safeParse(env.DEVELOPER_ISOLATION || "process");
+  const isolation = IsolationSchema.safeParse(env.DEVELOPER_ISOLATION || (onHost ? "process" : "docker"));
   if (!adapter.success) throw new Error("DEVELOPER_AGENT must be claude-code or droid.");
   if (!isolation.success) throw new Error("DEVELOPER_ISOLATION must be process, docker or sysbox.");
+  if (isolation.data === "process" && !onHost)
+    throw new Error(
+      `DEVELOPER_ISOLATION=process runs model-written commands on the executor host: ${HOST_OPT_IN}.`,
+    );
   if (isolation.data !== "process" && !env.DEVELOPER_IMAGE)
     throw new Error(
-      `DEVELOPER_ISOLATION=${isolation.data} needs DEVELOPER_IMAGE (an image with the agent's CLI).`,
+      `DEVELOPER_ISOLATION=${isolation.data} needs DEVELOPER_IMAGE (an image with the agent's CLI), or ${HOST_OPT_IN}.`,
     );
   return {
     adapter: adapter.data,

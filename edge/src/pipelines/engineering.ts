@@ -16,13 +16,14 @@ import { projects } from "../db/schema.ts";
 import { positiveNumber } from "../vars.ts";
 import { architectStep } from "./architect-step.ts";
 import { decisionEvent, decisionStep } from "./decision.ts";
-import { developJob, summarizeDevelop, type TestFeedback } from "./develop.ts";
+import { developerConfig, developJob, summarizeDevelop, type TestFeedback } from "./develop.ts";
 import { type JobOutcome, jobStep, type Pipeline } from "./job-step.ts";
 import { startDeploy } from "./launch.ts";
 import type { RunParams } from "./params.ts";
 import { PipelineWorkflow } from "./pipeline-workflow.ts";
 import { prepareStep } from "./prepare-step.ts";
 import { repositoryUrl } from "./repository.ts";
+import { testerSettingsError } from "./project-code.ts";
 import { feedbackOf, summarizeTest, testJob, testLine } from "./tester.ts";
 import { beginStep, endStep, markRunning, markWaiting } from "./timeline.ts";
 
@@ -79,9 +80,13 @@ export class EngineeringWorkflow extends PipelineWorkflow {
     let url = project.repoUrl;
     try {
       url ??= repositoryUrl(this.env, project.resourceName);
+      // Where the project's code would run: said before any work, not at the first Developer step.
+      developerConfig(this.env);
     } catch (err) {
       return fail((err as Error).message);
     }
+    const tester = testerSettingsError(this.env);
+    if (tester) return fail(tester);
     if (!url) return fail("No repository host is configured (GITHUB_APP_ID or REPO_BASE_URL).");
 
     await this.progress(runId, "architect", "📐 Writing the spec…");

@@ -7,16 +7,20 @@ import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
 import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
 import { type TestFeedback, workspaceOf } from "./develop.ts";
+import { testerSettingsError } from "./project-code.ts";
 import { repoAccess } from "./repository.ts";
 
 /**
  * The Tester's job for a commit. With TESTER_IMAGE set, the project's code (its setup step and its
- * tests) runs in a container of that image on a Docker-capable executor, not on the executor host.
+ * tests) runs in a container of that image on a Docker-capable executor; on the executor host only
+ * with RUN_PROJECT_CODE_ON_HOST (see project-code.ts). Throws, saying what to set, otherwise.
  */
 export function testJob(
   env: Env,
   input: { projectId: string; repoUrl: string; resourceName: string; commit: string },
 ): { spec: TestSpec; secrets: Record<string, JobSecretRef> } {
+  const refused = testerSettingsError(env);
+  if (refused) throw new Error(refused);
   const access = repoAccess(env, { url: input.repoUrl, resourceName: input.resourceName });
   const image = env.TESTER_IMAGE?.trim();
   const spec: TestSpec = {
