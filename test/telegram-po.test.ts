@@ -38,7 +38,12 @@ const buttons = (payload: Record<string, any>): string[] =>
     .map((button: { callback_data: string }) => button.callback_data);
 
 beforeAll(async () => {
-  chat = await ChatHarness.start({ CHAT_REMIND_AFTER_S: "2", CHAT_EXPIRE_AFTER_S: "4" });
+  chat = await ChatHarness.start({
+    CHAT_REMIND_AFTER_S: "2",
+    CHAT_EXPIRE_AFTER_S: "4",
+    // Pia's project imports a repository from this host.
+    REPO_ALLOWED_HOSTS: "git.example.test",
+  });
 }, 120_000);
 
 afterAll(async () => {
