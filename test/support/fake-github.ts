@@ -1,8 +1,9 @@
 /**
  * GitHub on loopback, for the pipelines' GitHub App: the REST endpoints the App uses, speaking
  * GitHub's protocol (RS256 App JWTs verified against the App's public key, installation tokens
- * with repository and permission scopes, GitHub's status codes and error bodies), and a git
- * smart-HTTP server for its repositories that lets a token read or push only what it was scoped to.
+ * with repository and permission scopes, GitHub's status codes and error bodies; archiving), and a
+ * git smart-HTTP server for its repositories that lets a token read or push only what it was scoped
+ * to (and nobody push to an archived one).
  * Repositories are bare repos under `<root>/<owner>/<name>.git`.
  */
 import { execFileSync } from "node:child_process";
@@ -38,6 +39,8 @@ export interface FakeGitHub {
   installationId: number;
   tokens: MintedToken[];
   created: CreatedRepository[];
+  /** `owner/name` of the repositories archived now (PATCH /repos/{owner}/{repo} {archived: true}). */
+  archived: Set<string>;
   /** Every API request: method, path, and how it authenticated. */
   requests: { method: string; path: string; auth: "jwt" | "token" | "none" | "invalid" }[];
   git: GitHttpServer;
@@ -62,6 +65,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
   const publicKey = createPublicKey(keys.publicKey);
   const tokens: MintedToken[] = [];
   const created: CreatedRepository[] = [];
+  const archived = new Set<string>();
   const requests: FakeGitHub["requests"] = [];
   const repoDir = (name: string) => path.join(root, owner, `${name}.git`);
 
@@ -92,6 +96,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
       const match = /^\/([^/]+)\/([^/]+)\.git\//.exec(request.path);
       if (!match || match[1] !== owner) return false;
       if (token.repositories && !token.repositories.includes(match[2] as string)) return false;
+      if (request.push && archived.has(`${owner}/${match[2]}`)) return false;
       const contents = token.permissions.contents;
       return request.push ? contents === "write" : contents === "read" || contents === "write";
     },
@@ -186,6 +191,18 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
       if (getRepo[1] !== owner || !existsSync(repoDir(name))) return [404, notFound];
       return [200, repositoryJson(name)];
     }
+    const updateRepo = at("PATCH", /^\/repos\/([^/]+)\/([^/]+)$/);
+    if (updateRepo) {
+      if (auth !== "token" || !token) return [401, badToken];
+      const name = updateRepo[2] as string;
+      if (updateRepo[1] !== owner || !existsSync(repoDir(name))) return [404, notFound];
+      if (token.repositories && !token.repositories.includes(name)) return [404, notFound];
+      if (token.permissions.administration !== "write")
+        return [403, { message: "Resource not accessible by integration" }];
+      if (body.archived === true) archived.add(`${owner}/${name}`);
+      if (body.archived === false) archived.delete(`${owner}/${name}`);
+      return [200, repositoryJson(name)];
+    }
     return [404, { ...notFound, documentation_url: "https://docs.github.com/rest" }];
   }
 
@@ -255,6 +272,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
     clone_url: `${git.url}/${owner}/${name}.git`,
     html_url: `${git.url}/${owner}/${name}`,
     default_branch: "main",
+    archived: archived.has(`${owner}/${name}`),
   });
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -267,6 +285,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
     installationId,
     tokens,
     created,
+    archived,
     requests,
     git,
     suspended: false,

@@ -12,11 +12,12 @@ import type { RunDecision } from "@codegen-orchestrator/shared";
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { deployments } from "../db/schema.ts";
 import { ApiError } from "../domain/errors.ts";
-import { deleteProject, findProject, listProjects } from "../domain/projects.ts";
+import { findProject, listProjects } from "../domain/projects.ts";
 import { assertRunQuota } from "../domain/quotas.ts";
 import { cancelRun, findRun, listRuns, startRun } from "../domain/runs.ts";
 import { listSecrets } from "../domain/secrets.ts";
 import { decideRun } from "../pipelines/decision.ts";
+import { removeProject } from "../pipelines/teardown.ts";
 import { listSteps } from "../pipelines/timeline.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { decideAccess } from "./access.ts";
@@ -100,7 +101,7 @@ const ACTIONS: Record<string, Action> = {
     const project = await findProject(ctx.db, ctx.actor, id);
     await show(
       ctx,
-      `Delete ${bold(project.name)}? Its secrets are erased and its ports released; its history stays.`,
+      `Delete ${bold(project.name)}? Its runs are cancelled, its service is removed from its server and its secrets erased; its history stays.`,
       [
         [
           { text: "🗑 Yes, delete", data: `del!:${project.id}` },
@@ -113,7 +114,10 @@ const ACTIONS: Record<string, Action> = {
   },
   "del!": async (ctx, id, press) => {
     const project = await findProject(ctx.db, ctx.actor, id);
-    await deleteProject(ctx.db, ctx.actor, project);
+    const deletion = await removeProject(ctx.env, ctx.db, ctx.actor, project, ctx.chatId);
+    // As the cancel button does: the runs' workflows and jobs stopped; the undeploy reports here.
+    for (const run of deletion.cancelled) await ctx.session.runChanged(run);
+    if (deletion.undeploy) await ctx.session.runChanged(deletion.undeploy);
     await show(ctx, `🗑 ${bold(project.name)} is deleted.`, [[{ text: "« Projects", data: "prjs:0" }]], press);
     return "Deleted";
   },

@@ -175,7 +175,8 @@ export const runs = sqliteTable(
     projectId: text("project_id")
       .notNull()
       .references(() => projects.id),
-    kind: text("kind", { enum: ["engineering", "devops"] }).notNull(),
+    /** `undeploy`: a deleted project's teardown (the DevOps workflow carries it out). */
+    kind: text("kind", { enum: ["engineering", "devops", "undeploy"] }).notNull(),
     status: text("status").notNull().default("queued"),
     workflowInstanceId: text("workflow_instance_id"),
     /** The Telegram chat that started the run, which gets its progress; null when started through the API. */

@@ -13,7 +13,7 @@ import {
 import { and, asc, eq, gt, isNull, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import type { Db } from "../db/client.ts";
-import { portAllocations, projects, secrets, users } from "../db/schema.ts";
+import { projects, users } from "../db/schema.ts";
 import { iso, newId } from "../ids.ts";
 import { type Actor, isAdminActor } from "./actor.ts";
 import { auditedBy } from "./audit.ts";
@@ -59,11 +59,18 @@ export function slugify(name: string): string {
  * "not found", exactly like a missing one, so ids reveal nothing.
  */
 export async function findProject(db: Db, actor: Actor, id: string): Promise<ProjectRow> {
-  const [row] = await db
-    .select()
-    .from(projects)
-    .where(and(eq(projects.id, id), isNull(projects.deletedAt)))
-    .limit(1);
+  const row = await findProjectHistory(db, actor, id);
+  if (row.deletedAt) throw notFound("project");
+  return row;
+}
+
+/**
+ * The project with this id, deleted or not, if the actor is its owner or an admin: for what
+ * outlives a deleted project (its runs, its undeploy, ports still held). Nothing else may act on
+ * a deleted project (`findProject`).
+ */
+export async function findProjectHistory(db: Db, actor: Actor, id: string): Promise<ProjectRow> {
+  const [row] = await db.select().from(projects).where(eq(projects.id, id)).limit(1);
   if (!row || (row.ownerId !== actor.userId && !isAdminActor(actor))) throw notFound("project");
   return row;
 }
@@ -153,25 +160,4 @@ export async function createProject(
     db.insert(projects).values(row),
   );
   return row;
-}
-
-/** Soft-deletes: the row stays for history; its secrets are erased and its ports released. */
-export async function deleteProject(db: Db, actor: Actor, project: ProjectRow): Promise<void> {
-  const now = new Date();
-  await auditedBy(
-    db,
-    actor.userId,
-    {
-      action: "project.delete",
-      targetType: "project",
-      targetId: project.id,
-      details: { slug: project.slug },
-    },
-    db
-      .update(projects)
-      .set({ deletedAt: now, updatedAt: now, status: "archived" })
-      .where(eq(projects.id, project.id)),
-    db.delete(secrets).where(eq(secrets.projectId, project.id)),
-    db.delete(portAllocations).where(eq(portAllocations.projectId, project.id)),
-  );
 }

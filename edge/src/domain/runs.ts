@@ -4,7 +4,7 @@
  *
  *   const run = await startRun(db, actor, projectId, "engineering");
  */
-import { ACTIVE_RUN_STATUSES, type Run, type RunKind } from "@codegen-orchestrator/shared";
+import { ACTIVE_RUN_STATUSES, type Run, type StartableRunKind } from "@codegen-orchestrator/shared";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { runs } from "../db/schema.ts";
@@ -12,7 +12,7 @@ import { iso, isoOrNull, newId } from "../ids.ts";
 import type { Actor } from "./actor.ts";
 import { auditedBy } from "./audit.ts";
 import { conflict, notFound } from "./errors.ts";
-import { findProject } from "./projects.ts";
+import { findProject, findProjectHistory } from "./projects.ts";
 import { projectVisible } from "./visibility.ts";
 
 export type RunRow = typeof runs.$inferSelect;
@@ -38,7 +38,7 @@ export async function startRun(
   db: Db,
   actor: Actor,
   projectId: string,
-  kind: RunKind,
+  kind: StartableRunKind,
   chatId: number | null = null,
 ): Promise<RunRow> {
   const project = await findProject(db, actor, projectId);
@@ -76,16 +76,19 @@ export async function startRun(
   return row;
 }
 
-/** The run, if the actor may see its project; another member's run is "not found" like a missing one. */
+/**
+ * The run, if the actor may see its project (a deleted one's included: `projectVisible`); another
+ * member's run is "not found" like a missing one.
+ */
 export async function findRun(db: Db, actor: Actor, runId: string): Promise<RunRow> {
   const [row] = await db.select().from(runs).where(eq(runs.id, runId)).limit(1);
   if (!row || !(await projectVisible(db, actor, row.projectId))) throw notFound("run");
   return row;
 }
 
-/** A project's runs, newest first. */
+/** A project's runs, newest first; a deleted project's too (its owner and admins). */
 export async function listRuns(db: Db, actor: Actor, projectId: string, limit = 20): Promise<RunRow[]> {
-  const project = await findProject(db, actor, projectId);
+  const project = await findProjectHistory(db, actor, projectId);
   return db.select().from(runs).where(eq(runs.projectId, project.id)).orderBy(desc(runs.id)).limit(limit);
 }
 

@@ -1,9 +1,10 @@
 /**
- * The pipelines' GitHub App: it creates project repositories in its organization and mints the
- * short-lived installation tokens jobs clone and push with, each scoped to one repository and to
- * `contents: write`. `@octokit/auth-app` signs the App's JWT (WebCrypto) and talks to the token
- * endpoint; tokens are kept while they have most of their hour left, so a job that starts with one
- * can work for half an hour and still push. Errors say what GitHub answered, never a token or key.
+ * The pipelines' GitHub App: it creates project repositories in its organization, archives a
+ * deleted project's, and mints the short-lived installation tokens jobs clone and push with, each
+ * scoped to one repository and to `contents: write`. `@octokit/auth-app` signs the App's JWT
+ * (WebCrypto) and talks to the token endpoint; tokens are kept while they have most of their hour
+ * left, so a job that starts with one can work for half an hour and still push. Errors say what
+ * GitHub answered, never a token or key.
  */
 import { createAppAuth } from "@octokit/auth-app";
 import { request } from "@octokit/request";
@@ -35,6 +36,13 @@ export interface Repository {
   fullName: string;
   /** False when the repository existed already (a retried step, or a name taken before). */
   created: boolean;
+}
+
+export interface ArchivedRepository {
+  /** `owner/name`. */
+  fullName: string;
+  /** False when there was no such repository any more (nothing to archive). */
+  archived: boolean;
 }
 
 type Api = typeof request;
@@ -108,6 +116,32 @@ export class GitHubApp {
       const { data } = await this.#api("GET /repos/{owner}/{repo}", { owner, repo: name, headers });
       return { fullName: data.full_name, created: false };
     } catch (err) {
+      throw failure(doing, err);
+    }
+  }
+
+  /**
+   * Archives the repository (read-only, kept for history) with a token scoped to it and to
+   * `administration: write`. Archiving again is a no-op on GitHub; a repository gone is reported.
+   */
+  async archiveRepository(name: string): Promise<ArchivedRepository> {
+    const { owner } = this.config;
+    const doing = `archiving the repository ${owner}/${name}`;
+    const { token } = await this.#installationToken(doing, {
+      repositoryNames: [name],
+      permissions: { administration: "write" },
+    });
+    try {
+      const { data } = await this.#api("PATCH /repos/{owner}/{repo}", {
+        owner,
+        repo: name,
+        archived: true,
+        headers: { authorization: `token ${token}` },
+      });
+      return { fullName: data.full_name, archived: data.archived };
+    } catch (err) {
+      if (err instanceof RequestError && err.status === 404)
+        return { fullName: `${owner}/${name}`, archived: false };
       throw failure(doing, err);
     }
   }

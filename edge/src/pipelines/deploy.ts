@@ -99,7 +99,10 @@ export async function recordFirstHostKey(db: Db, serverId: string, hostKey: stri
 const jobSecretName = (name: string) => `APP_${name}`;
 const DEPLOY_KEY = "DEPLOY_SSH_KEY";
 
-function target(placement: Placement): AnsibleSpec["target"] {
+/** How a job reaches a server over SSH. */
+export type ServerAccess = Pick<Placement, "host" | "sshPort" | "sshUser" | "knownHosts">;
+
+function target(placement: ServerAccess): AnsibleSpec["target"] {
   return {
     host: placement.host,
     port: placement.sshPort,
@@ -201,6 +204,31 @@ export function rollbackJob(
       vars: {
         ...appVars(resourceName, placement, healthPath, retries),
         ...(commit ? { rollback_to: commit } : {}),
+      },
+      secretVars: {},
+      secretEnv: {},
+    },
+    secrets: { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } },
+  };
+}
+
+/**
+ * Stops and removes the project's service, its directory and its Unix user on a server (a deleted
+ * project's: `undeploy_project`, whichever service manager ran it there).
+ */
+export function undeployJob(
+  resourceName: string,
+  server: ServerAccess & Pick<Placement, "deployRoot" | "serviceManager">,
+): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
+  return {
+    spec: {
+      playbook: "undeploy_project",
+      target: target(server),
+      sshKeySecret: DEPLOY_KEY,
+      vars: {
+        project: resourceName,
+        deploy_root: server.deployRoot,
+        service_manager: server.serviceManager,
       },
       secretVars: {},
       secretEnv: {},

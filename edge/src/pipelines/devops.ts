@@ -1,6 +1,6 @@
 import { DEFAULT_POOL, PROJECT_MANIFEST, ProjectManifest } from "@codegen-orchestrator/shared";
 import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { database } from "../db/client.ts";
 import { projects, users } from "../db/schema.ts";
 import { costInsert } from "../domain/costs.ts";
@@ -21,6 +21,7 @@ import { PipelineWorkflow } from "./pipeline-workflow.ts";
 import { repoAccess } from "./repository.ts";
 import { resolveSecrets } from "./secret-resolver.ts";
 import { beginStep, endStep, markFinished, markRunning } from "./timeline.ts";
+import { undeployProject } from "./undeploy.ts";
 
 const ENV_EXAMPLE = ".env.example";
 
@@ -49,6 +50,14 @@ export class DevOpsWorkflow extends PipelineWorkflow {
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
     const { runId, projectId } = event.payload;
     const env = this.env;
+    if (event.payload.kind === "undeploy")
+      return undeployProject(
+        { env, step, instanceId: event.instanceId, workflow: "DEVOPS_WORKFLOW", runId, projectId },
+        {
+          progress: (stage, text) => this.progress(runId, stage, text),
+          finish: (status, error, summary) => this.finish(step, runId, status, error, summary),
+        },
+      );
     const fail = (error: string) => this.finish(step, runId, "failed", error);
 
     const project: Project | null = await step.do("start", async () => {
@@ -66,7 +75,8 @@ export class DevOpsWorkflow extends PipelineWorkflow {
         })
         .from(projects)
         .innerJoin(users, eq(users.id, projects.ownerId))
-        .where(eq(projects.id, projectId));
+        // A deleted project is never deployed again (a run that slipped past its deletion).
+        .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)));
       return row ? { ...row, ownerRole: row.ownerRole === "admin" ? "admin" : "member" } : null;
     });
     if (!project) return fail("The project no longer exists.");

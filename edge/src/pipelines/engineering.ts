@@ -10,7 +10,7 @@
 
 import { DEFAULT_POOL, type ProjectSpec, RunDecision } from "@codegen-orchestrator/shared";
 import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { database } from "../db/client.ts";
 import { projects } from "../db/schema.ts";
 import { positiveNumber } from "../vars.ts";
@@ -22,8 +22,8 @@ import { startDeploy } from "./launch.ts";
 import type { RunParams } from "./params.ts";
 import { PipelineWorkflow } from "./pipeline-workflow.ts";
 import { prepareStep } from "./prepare-step.ts";
-import { repositoryUrl } from "./repository.ts";
 import { testerSettingsError } from "./project-code.ts";
+import { repositoryUrl } from "./repository.ts";
 import { feedbackOf, summarizeTest, testJob, testLine } from "./tester.ts";
 import { beginStep, endStep, markRunning, markWaiting } from "./timeline.ts";
 
@@ -62,7 +62,8 @@ export class EngineeringWorkflow extends PipelineWorkflow {
           pool: projects.pool,
         })
         .from(projects)
-        .where(eq(projects.id, projectId));
+        // A deleted project is never built again (a run that slipped past its deletion).
+        .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)));
       return row ?? null;
     });
     const fail = (error: string) => this.finish(step, runId, "failed", error);

@@ -11,6 +11,7 @@ import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { database } from "../db/client.ts";
 import { deployments, portAllocations, projects, runSteps, runs, users } from "../db/schema.ts";
+import type { Deletion } from "../domain/project-deletion.ts";
 import { type RunRow, startRun } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
@@ -22,7 +23,7 @@ export interface Launcher {
   launchRun(workflow: WorkflowBinding, runId: string, params: RunParams): Promise<void>;
 }
 
-/** The workflow that carries out a run of this kind. */
+/** The workflow that carries out a run of this kind (the DevOps one deploys and undeploys). */
 export const workflowOf = (run: Pick<RunRow, "kind">): WorkflowBinding =>
   run.kind === "engineering" ? "ENGINEERING_WORKFLOW" : "DEVOPS_WORKFLOW";
 
@@ -42,7 +43,7 @@ export async function launchRun(env: Env, db: Db, run: RunRow, launcher?: Launch
   const workflow = workflowOf(run);
   if (!workflow) return;
   const agent = launcher ?? (await getAgentByName(env.CHAT_SESSION, await sessionNameFor(db, run)));
-  await agent.launchRun(workflow, run.id, { runId: run.id, projectId: run.projectId });
+  await agent.launchRun(workflow, run.id, { runId: run.id, projectId: run.projectId, kind: run.kind });
   await db.update(runs).set({ workflowInstanceId: run.id }).where(eq(runs.id, run.id));
 }
 
@@ -74,15 +75,38 @@ export async function stopRun(env: Env, run: RunRow): Promise<void> {
 
 /**
  * A cancelled deploy of a project that has nothing deployed gives its ports back; a deployed
- * project keeps them (its service still runs on them, and the next deploy reuses them).
+ * project keeps them (its service still runs on them, and the next deploy reuses them). A deleted
+ * project's ports are its deletion's or its undeploy run's to release, once its service is gone.
  */
 async function releaseUnusedPorts(db: Db, projectId: string): Promise<void> {
+  const [project] = await db
+    .select({ deletedAt: projects.deletedAt })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  if (!project || project.deletedAt) return;
   const [live] = await db
     .select({ id: deployments.id })
     .from(deployments)
     .where(and(eq(deployments.projectId, projectId), eq(deployments.status, "deployed")))
     .limit(1);
   if (!live) await db.delete(portAllocations).where(eq(portAllocations.projectId, projectId));
+}
+
+/**
+ * After `deleteProject`, outside a chat (the API): the cancelled runs' workflows terminated and
+ * their jobs cancelled, and the undeploy launched. A launch that fails leaves the run queued; the
+ * cron launches it again.
+ */
+export async function settleDeletion(env: Env, db: Db, deletion: Deletion): Promise<void> {
+  for (const run of deletion.cancelled) await stopRun(env, run);
+  if (!deletion.undeploy) return;
+  try {
+    await launchRun(env, db, deletion.undeploy);
+  } catch (err) {
+    console.error(
+      JSON.stringify({ event: "run.launch_failed", runId: deletion.undeploy.id, error: String(err) }),
+    );
+  }
 }
 
 /**

@@ -11,7 +11,7 @@
 import type { GitCredentials } from "@codegen-orchestrator/shared";
 import type { Env } from "../env.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
-import { GitHubApp, type Repository } from "../github/app.ts";
+import { type ArchivedRepository, GitHubApp, type Repository } from "../github/app.ts";
 import { GitHubConfigError, githubAppConfig, githubRepoName, githubRepoUrl } from "../github/config.ts";
 
 /** The job secret a repository token is given under. */
@@ -54,10 +54,19 @@ function githubName(env: Env, url: string): string | null {
 /** Whether the GitHub App hosts this repository (then it creates it, and mints its tokens). */
 export const onGitHub = (env: Env, url: string) => githubName(env, url) !== null;
 
-export function repoAccess(env: Env, repo: ProjectRepository): RepoAccess {
+/**
+ * The GitHub App's name of the project's own repository (the one named by its resource name), or
+ * null: the only repository the App mints tokens for, and archives, on the project's behalf.
+ */
+export function ownGitHubRepository(env: Env, repo: ProjectRepository): string | null {
   const name = githubName(env, repo.url);
   // GitHub's names are case-insensitive; resource names are lower case.
-  if (!name || name.toLowerCase() !== repo.resourceName) return { secrets: {} };
+  return name && name.toLowerCase() === repo.resourceName ? name : null;
+}
+
+export function repoAccess(env: Env, repo: ProjectRepository): RepoAccess {
+  const name = ownGitHubRepository(env, repo);
+  if (!name) return { secrets: {} };
   return {
     credentials: { username: "x-access-token", passwordSecret: GIT_TOKEN },
     secrets: { [GIT_TOKEN]: { github: name } },
@@ -73,4 +82,11 @@ export async function createRepository(env: Env, url: string, description: strin
   const name = config ? githubRepoName(config, url) : null;
   if (!config || !name) throw new GitHubConfigError(`${url} is not a repository of the GitHub App.`);
   return new GitHubApp(config).createRepository(name, description);
+}
+
+/** Archives the App's repository `name` (a deleted project's). Throws GitHubError or GitHubConfigError. */
+export async function archiveRepository(env: Env, name: string): Promise<ArchivedRepository> {
+  const config = githubAppConfig(env);
+  if (!config) throw new GitHubConfigError("No GitHub App is configured.");
+  return new GitHubApp(config).archiveRepository(name);
 }

@@ -1,9 +1,17 @@
-/** Runs: one pass of a project's engineering or DevOps pipeline. */
+/** Runs: one pass of a project's engineering or DevOps pipeline, or the undeploy of a deleted project. */
 import { z } from "zod";
 import { Timestamp, Ulid } from "./common.ts";
 
-export const RunKind = z.enum(["engineering", "devops"]);
+/**
+ * `undeploy`: started by deleting a project that left something outside D1 (a service on a
+ * server, a repository of the GitHub App); carried out by the DevOps workflow. Never started by hand.
+ */
+export const RunKind = z.enum(["engineering", "devops", "undeploy"]);
 export type RunKind = z.infer<typeof RunKind>;
+
+/** What `POST /projects/{id}/runs` starts. */
+export const StartableRunKind = RunKind.exclude(["undeploy"]);
+export type StartableRunKind = z.infer<typeof StartableRunKind>;
 
 export const RunStatus = z.enum(["queued", "running", "waiting", "succeeded", "failed", "cancelled"]);
 export type RunStatus = z.infer<typeof RunStatus>;
@@ -25,7 +33,7 @@ export const Run = z
   .meta({ id: "Run" });
 export type Run = z.infer<typeof Run>;
 
-export const StartRun = z.strictObject({ kind: RunKind }).meta({ id: "StartRun" });
+export const StartRun = z.strictObject({ kind: StartableRunKind }).meta({ id: "StartRun" });
 
 /** One step of a run's timeline. */
 export const RunStep = z

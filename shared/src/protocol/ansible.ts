@@ -11,6 +11,7 @@ export const Playbook = z.enum([
   "deploy_project",
   "rollback_project",
   "health_check",
+  "undeploy_project",
   "provision_server",
   "provision_executor",
 ]);

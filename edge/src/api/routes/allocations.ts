@@ -2,7 +2,7 @@
 
 import { Allocation, CreateAllocation, PageQuery, pageOf, Ulid } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { portAllocations, projects } from "../../db/schema.ts";
 import { projectVisible } from "../../domain/visibility.ts";
 import { iso } from "../../ids.ts";
@@ -38,7 +38,8 @@ export const allocationsRoutes = router()
         .get("db")
         .select({ allocation: portAllocations })
         .from(portAllocations)
-        .innerJoin(projects, and(eq(projects.id, portAllocations.projectId), isNull(projects.deletedAt)))
+        // A deleted project's ports are listed while it holds them (until its undeploy releases them).
+        .innerJoin(projects, eq(projects.id, portAllocations.projectId))
         .where(
           and(
             ownerOnly,

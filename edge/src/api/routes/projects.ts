@@ -1,4 +1,4 @@
-/** `/projects`: a member's services, from description to deployment. Soft-deleted on DELETE. */
+/** `/projects`: a member's services, from description to deployment; DELETE soft-deletes, then undeploys. */
 
 import {
   CreateProject,
@@ -15,13 +15,14 @@ import { projects } from "../../db/schema.ts";
 import {
   assertSlugFree,
   createProject,
-  deleteProject,
   listProjects,
   type ProjectRow,
   toProject,
 } from "../../domain/projects.ts";
 import { assertProjectQuota } from "../../domain/quotas.ts";
 import { assertRepoUrlAllowed, repoUrlPolicy } from "../../domain/repo-urls.ts";
+import { settleDeletion } from "../../pipelines/launch.ts";
+import { removeProject } from "../../pipelines/teardown.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
 import { forbidden } from "../errors.ts";
@@ -145,13 +146,17 @@ export const projectsRoutes = router()
       path: "/projects/{id}",
       tags,
       security,
-      summary: "Delete a project: kept for history, its secrets erased and its ports released",
+      summary: "Delete a project: kept for history, its runs cancelled, its service undeployed",
+      description:
+        "The project is deleted at once (its slug frees), its secrets are erased and its runs in progress cancelled. When it left a service on a server or a repository of the GitHub App, an `undeploy` run (listed with its runs, which stay readable by its owner and admins) removes the service, then releases its ports, then archives the repository; otherwise its ports are released at once.",
       request: { params: IdParam },
       responses: { 204: { description: "Deleted" }, ...commonErrors },
     }),
     async (c) => {
       const project = await projectFor(c, c.req.valid("param").id);
-      await deleteProject(c.get("db"), c.get("principal"), project);
+      const db = c.get("db");
+      const deletion = await removeProject(c.env, db, c.get("principal"), project);
+      await settleDeletion(c.env, db, deletion);
       return c.body(null, 204);
     },
   );

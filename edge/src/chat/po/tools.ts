@@ -7,7 +7,7 @@
  */
 
 import type Anthropic from "@anthropic-ai/sdk";
-import { CreateProject, type RunKind, SecretName, Slug, Ulid } from "@codegen-orchestrator/shared";
+import { CreateProject, SecretName, Slug, type StartableRunKind, Ulid } from "@codegen-orchestrator/shared";
 import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
@@ -83,7 +83,7 @@ interface ToolDefinition<S extends z.ZodType> {
 const tool = <S extends z.ZodType>(definition: ToolDefinition<S>) => definition;
 
 /** The two tools that start a run: the same operation, another pipeline. */
-const startTool = (kind: RunKind, description: string) =>
+const startTool = (kind: StartableRunKind, description: string) =>
   tool({
     description,
     input: z.strictObject({ project: ProjectRef }),

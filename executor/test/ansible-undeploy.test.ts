@@ -1,0 +1,186 @@
+/**
+ * undeploy_project through the `ansible` job kind (real ansible-playbook against an sshd on
+ * 127.0.0.1, support/sshd.ts): a project deployed as a supervised process is stopped and removed
+ * (its processes, its port, its directory, its Unix user), a project beside it keeps running, and a
+ * second run, or a run for a project never deployed there, changes nothing.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
+import path from "node:path";
+import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runAnsible } from "../src/runners/ansible.ts";
+import { anyUserNode } from "./support/any-user-node.ts";
+import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
+import { runContext } from "./support/run-context.ts";
+import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
+
+const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
+let sshd: Sshd;
+let deployRoot: string;
+let repoUrl: string;
+const ports: Record<string, number> = {};
+
+/** The project's Unix user, as the role's defaults name it. */
+const userOf = (project: string) =>
+  `co-${project.slice(0, 20).replace(/-+$/, "")}-${createHash("sha1").update(project).digest("hex").slice(0, 6)}`;
+
+function spec(playbook: "deploy_project" | "undeploy_project", project: string) {
+  return AnsibleSpec.parse({
+    playbook,
+    target: { host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine },
+    sshKeySecret: "SSH_KEY",
+    vars: {
+      project,
+      deploy_root: deployRoot,
+      service_manager: "process",
+      ...(playbook === "deploy_project"
+        ? { port: ports[project], start_command: `${anyUserNode()} server.js`, health_delay: 0.5 }
+        : {}),
+    },
+    ...(playbook === "deploy_project" ? { source: { url: repoUrl, ref: "main" } } : {}),
+  });
+}
+
+async function run(parsed: AnsibleSpec) {
+  const test = await runContext({
+    workdir: await tempDir("co-ansible-job-"),
+    secrets: { SSH_KEY: sshd.privateKey },
+    deadlineAt: Date.now() + 120_000,
+  });
+  const outcome = await runAnsible(parsed, test.ctx);
+  const output = outcome.output === undefined ? null : AnsibleResult.parse(outcome.output);
+  return { ...outcome, output, explain: () => `${outcome.error}\n${test.text()}` };
+}
+
+const health = async (project: string) => {
+  const response = await fetch(`http://127.0.0.1:${ports[project]}/health`);
+  return (await response.json()) as { status: string; uid: number };
+};
+
+/** Whether anything accepts connections on the port. */
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+/** The ids of the live processes running as this uid (zombies are dead: a container's init may reap them late). */
+async function processesOf(uid: number): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+    const live = !/^State:\s+Z/m.test(status);
+    if (live && new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) found.push(pid);
+  }
+  return found;
+}
+
+const getent = (database: string, name: string) => spawnSync("getent", [database, name]).status;
+
+beforeAll(async () => {
+  if (!ansible || !sshdAvailable()) return;
+  sshd = await startSshd();
+  deployRoot = await tempDir("co-undeploy-root-");
+  // Services run as their project's user, who must reach the deploy root (as under /srv).
+  await chmod(deployRoot, 0o755);
+  const repo = await bareRepo(await tempDir("co-undeploy-repo-"), "service", 0);
+  repoUrl = repo.url;
+  const work = await tempDir("co-undeploy-src-");
+  await writeFile(
+    path.join(work, "server.js"),
+    `require("node:http").createServer((req, res) => {
+  res.writeHead(req.url === "/health" ? 200 : 404, { "content-type": "application/json" });
+  res.end(JSON.stringify({ status: "ok", uid: process.getuid() }));
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`,
+  );
+  fixtureGit(work, "init", "--quiet", "--initial-branch=main");
+  fixtureGit(work, "add", "--all");
+  fixtureGit(work, "commit", "--quiet", "-m", "service");
+  fixtureGit(work, "push", "--quiet", repo.path, "main");
+  for (const project of ["gone-soon", "stays"]) ports[project] = await freePort();
+}, 60_000);
+
+afterAll(async () => {
+  // What an undeploy left running (if the test failed), and the project beside it.
+  for (const project of ["gone-soon", "stays"]) {
+    const ctl = path.join(deployRoot ?? "", project, "bin", "co-app-ctl");
+    if (existsSync(ctl)) spawnSync(ctl, ["stop"], { timeout: 20_000 });
+    spawnSync("userdel", [userOf(project)]);
+  }
+  await sshd?.stop();
+  await removeTempDirs();
+}, 60_000);
+
+describe.skipIf(!ansible || !sshdAvailable())("undeploy_project", { timeout: 300_000 }, () => {
+  it("passes --syntax-check", () => {
+    const check = spawnSync(
+      "ansible-playbook",
+      [
+        "-i",
+        "localhost,",
+        "--syntax-check",
+        path.resolve(import.meta.dirname, "../../ansible/undeploy_project.yml"),
+      ],
+      {
+        env: {
+          ...process.env,
+          ANSIBLE_CONFIG: path.resolve(import.meta.dirname, "../../ansible/ansible.cfg"),
+        },
+      },
+    );
+    expect(check.status, String(check.stderr)).toBe(0);
+  });
+
+  it("stops and removes the service, its directory and its user; the project beside it runs on", async () => {
+    for (const project of ["gone-soon", "stays"]) {
+      const deployed = await run(spec("deploy_project", project));
+      expect(deployed.status, deployed.explain()).toBe("succeeded");
+    }
+    const { uid } = await health("gone-soon");
+    expect(getent("passwd", userOf("gone-soon"))).toBe(0);
+    expect(await processesOf(uid)).not.toEqual([]);
+
+    const undeployed = await run(spec("undeploy_project", "gone-soon"));
+    expect(undeployed.status, undeployed.explain()).toBe("succeeded");
+    expect(undeployed.output?.hosts.target).toMatchObject({ failed: 0, unreachable: 0 });
+    expect(undeployed.output?.hosts.target?.changed).toBeGreaterThan(0);
+
+    // The supervisor and the service are gone, and nothing answers on the port.
+    expect(await processesOf(uid)).toEqual([]);
+    expect(await listening(ports["gone-soon"] as number)).toBe(false);
+    expect(existsSync(path.join(deployRoot, "gone-soon"))).toBe(false);
+    expect(getent("passwd", userOf("gone-soon"))).toBe(2);
+    expect(getent("group", userOf("gone-soon"))).toBe(2);
+
+    // Only that project: the one beside it is untouched.
+    expect((await health("stays")).status).toBe("ok");
+    expect(existsSync(path.join(deployRoot, "stays", "current"))).toBe(true);
+    expect(getent("passwd", userOf("stays"))).toBe(0);
+  });
+
+  it("a second run, or a project never deployed here, changes nothing", async () => {
+    for (const project of ["gone-soon", "never-here"]) {
+      const again = await run(spec("undeploy_project", project));
+      expect(again.status, again.explain()).toBe("succeeded");
+      expect(again.output?.hosts.target).toMatchObject({ changed: 0, failed: 0 });
+    }
+    expect((await health("stays")).status).toBe("ok");
+  });
+
+  it("refuses a project name that is not a slug before touching anything", async () => {
+    const parsed = spec("undeploy_project", "stays");
+    const refused = await run({ ...parsed, vars: { ...parsed.vars, project: "../stays" } });
+    expect(refused.status).toBe("failed");
+    expect(refused.output?.failure?.task).toBe("app : Check the variables");
+    expect((await health("stays")).status).toBe("ok");
+  });
+});
