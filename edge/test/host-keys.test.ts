@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client.ts";
-import { place, recordFirstHostKey } from "../src/pipelines/deploy.ts";
+import { hostKeyProblem, place, recordFirstHostKey } from "../src/pipelines/deploy.ts";
 import { createProject, createServer, createUser, expectStatus } from "./helpers.ts";
 
 const KEY = "|1|abc=|def= ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -27,10 +27,12 @@ describe("server host keys", () => {
       body: { projectId: project.id, service: "web", serverId: server.id },
     });
     const placed = await place(env, database(env.DB), project.id, member.id);
-    expect(placed).toEqual({
-      error:
-        "Its server has no pinned host key yet: an admin sets the server's knownHosts (or allows its first key with trustFirstHostKey), then deploy again.",
-    });
+    if (!("placement" in placed)) throw new Error(placed.error);
+    expect(hostKeyProblem(placed.placement)).toBe(
+      "Its server has no pinned host key yet: an admin sets the server's knownHosts (or allows its first key with trustFirstHostKey), then deploy again.",
+    );
+    expect(hostKeyProblem({ ...placed.placement, trustFirstHostKey: true })).toBeNull();
+    expect(hostKeyProblem({ ...placed.placement, knownHosts: KEY })).toBeNull();
   });
 
   it("records the first key once where the admin allowed it, audited, and never replaces it", async () => {

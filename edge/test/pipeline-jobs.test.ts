@@ -16,6 +16,7 @@ const placement: Placement = {
   sshPort: 22,
   sshUser: "deploy",
   knownHosts: "[127.0.0.1]:22 ssh-ed25519 AAAA",
+  trustFirstHostKey: false,
   deployRoot: "/srv/apps",
   serviceManager: "process",
   url: "http://127.0.0.1:8001",

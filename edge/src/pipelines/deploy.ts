@@ -27,6 +27,8 @@ export interface Placement {
   sshPort: number;
   sshUser: string;
   knownHosts: string | null;
+  /** No key pinned yet: the admin allowed the first one presented to be recorded. */
+  trustFirstHostKey: boolean;
   deployRoot: string;
   serviceManager: "auto" | "compose" | "systemd" | "process";
   url: string;
@@ -53,12 +55,6 @@ export async function place(
   }
   const [server] = await db.select().from(servers).where(eq(servers.id, allocation.serverId));
   if (!server) return { error: "Its server no longer exists." };
-  // A host key is pinned, or the admin allowed the first one to be recorded: never whatever answers.
-  if (!server.knownHosts && !server.trustFirstHostKey)
-    return {
-      error:
-        "Its server has no pinned host key yet: an admin sets the server's knownHosts (or allows its first key with trustFirstHostKey), then deploy again.",
-    };
   const host = server.host.includes(":") ? `[${server.host}]` : server.host;
   return {
     placement: {
@@ -69,12 +65,22 @@ export async function place(
       sshPort: server.sshPort,
       sshUser: server.sshUser,
       knownHosts: server.knownHosts,
+      trustFirstHostKey: server.trustFirstHostKey,
       deployRoot: server.deployRoot,
       serviceManager: server.serviceManager,
       url: `http://${host}:${allocation.port}`,
     },
   };
 }
+
+/**
+ * Why nothing may connect to the placement's server yet, or null: a host key is pinned, or the
+ * admin allowed the first one presented to be recorded; never whatever answers.
+ */
+export const hostKeyProblem = (placement: Placement): string | null =>
+  placement.knownHosts || placement.trustFirstHostKey
+    ? null
+    : "Its server has no pinned host key yet: an admin sets the server's knownHosts (or allows its first key with trustFirstHostKey), then deploy again.";
 
 /**
  * Pins the key a server presented at its first contact, if the admin allowed that and no key is

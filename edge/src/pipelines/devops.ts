@@ -8,6 +8,7 @@ import {
   deployJob,
   healthJob,
   healthRetries,
+  hostKeyProblem,
   type Placement,
   place,
   recordFirstHostKey,
@@ -185,6 +186,8 @@ export class DevOpsWorkflow extends PipelineWorkflow {
         url: placement.url,
       }),
     );
+    const hostKey = hostKeyProblem(placement);
+    if (hostKey) return fail(hostKey);
     await this.progress(runId, "deploy", `🚚 Deploying ${commit.slice(0, 12)} to ${placement.serverName}…`);
     const deployed = await jobStep(pipeline, "deploy", {
       kind: "ansible",
@@ -204,10 +207,10 @@ export class DevOpsWorkflow extends PipelineWorkflow {
         detail: { failure: output.failure?.task ?? null, hostKeyRecorded: output.acceptedHostKey !== null },
       }),
     });
-    const hostKey = deployed.output?.acceptedHostKey;
-    if (hostKey && !placement.knownHosts)
+    const presented = deployed.output?.acceptedHostKey;
+    if (presented && !placement.knownHosts)
       await step.do("deploy: record host key", () =>
-        recordFirstHostKey(database(env.DB), placement.serverId, hostKey, runId),
+        recordFirstHostKey(database(env.DB), placement.serverId, presented, runId),
       );
     let failure: { kind: string; message: string } | null = null;
     if (deployed.status !== "succeeded") {
