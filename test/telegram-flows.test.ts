@@ -107,7 +107,14 @@ describe("access", () => {
     const waiting = { id: nextChat++, first_name: "Walt" };
     await chat.say(waiting, "hi");
     await waitText(waiting.id, "asked its admins");
-    await chat.api("/servers", { name: "edge-1", host: "127.0.0.1", memoryMb: 2048, cpuCores: 2 });
+    // Open for first-use host keys, like rui-host below: a run placed here goes on to its deploy.
+    await chat.api("/servers", {
+      name: "edge-1",
+      host: "127.0.0.1",
+      memoryMb: 2048,
+      cpuCores: 2,
+      trustFirstHostKey: true,
+    });
     await chat.api("/executors", { name: "builder-1" });
     for (const command of ["/users", "/servers", "/executors"]) await chat.say(admin, command);
     const users = await eventually(
