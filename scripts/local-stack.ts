@@ -175,9 +175,12 @@ export function startExecutor(options: ExecutorOptions): ChildProcess {
   if (labels.length > 0) args.push("--labels", labels.join(","));
   if (options.graceMs !== undefined) args.push("--grace-ms", String(options.graceMs));
   const output = options.output ?? "inherit";
+  // A local stack runs as the developer: without root there are no job users, and its jobs run
+  // as the developer (whose files they could read anyway), which the executor must be told.
+  const sharedUid = process.getuid?.() === 0 ? {} : { ORCHESTRATOR_ALLOW_SHARED_UID_JOBS: "1" };
   return spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, ORCHESTRATOR_EXECUTOR_TOKEN: options.token },
+    env: { ...sharedUid, ...process.env, ORCHESTRATOR_EXECUTOR_TOKEN: options.token },
     stdio: ["ignore", output, output],
     detached: true,
   });

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, finished } from "./support/fleet.ts";
@@ -18,6 +18,14 @@ beforeAll(async () => {
 afterAll(() => fleet?.stop());
 
 const lane = () => ({ lane: randomUUID().slice(0, 8) });
+
+/** A directory the jobs of a lane may all write in: each runs as a user of its own (the daemons are root here). */
+async function sharedDir(name: string): Promise<string> {
+  const dir = path.join(fleet.dir, `shared-${name}`);
+  await mkdir(dir);
+  await chmod(dir, 0o777);
+  return dir;
+}
 
 describe("executor fleet", () => {
   it("round trip: an exec job's log chunks and result", async () => {
@@ -60,7 +68,10 @@ describe("executor fleet", () => {
   it("3 executors × capacity 2 run 60 jobs, each exactly once", async () => {
     const labels = lane();
     const executors = await Promise.all([1, 2, 3].map(() => fleet.executor(2, labels)));
-    const ledger = path.join(fleet.dir, `ledger-${labels.lane}`);
+    const ledger = path.join(await sharedDir(labels.lane), "ledger");
+    // Each job runs as a user of its own: the file they all append to is open to all.
+    await writeFile(ledger, "");
+    await chmod(ledger, 0o666);
     const jobs = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
         fleet.submit(["sh", "-c", `sleep 0.05; echo ${i} >> "${ledger}"`], labels),
@@ -100,7 +111,7 @@ describe("executor fleet", () => {
   it("cancel kills the job's whole process tree", async () => {
     const labels = lane();
     await fleet.executor(1, labels);
-    const pidFile = path.join(fleet.dir, `grandchild-${labels.lane}`);
+    const pidFile = path.join(await sharedDir(labels.lane), "grandchild");
     const job = await fleet.submit(["sh", "-c", 'sleep 300 & echo $! > "$PID_FILE"; wait'], labels, {
       env: { PID_FILE: pidFile },
     });

@@ -3,7 +3,7 @@
  * admin key, and create a project, set a secret and allocate a port through the real HTTP API.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +41,8 @@ describe("npm start", () => {
 
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), "co-start-"));
+    // The executor (root here) runs jobs as users of their own, who must reach their workdirs in it.
+    await chmod(stateDir, 0o711);
     const env = {
       ...process.env,
       PORT: String(await freePort()),

@@ -58,6 +58,38 @@ describe("orchestrator executor arguments", () => {
     await expect(parseExecutorArgs(args, env)).rejects.toBeInstanceOf(UsageError);
   });
 
+  it("takes the job uid range and the shared-uid opt-in from flags or the environment, and checks them", async () => {
+    const defaults = await parseExecutorArgs(["--url", "http://x"], env);
+    expect(defaults).toMatchObject({
+      jobUids: { first: 1_900_000_000, last: 1_900_000_999 },
+      allowSharedUidJobs: false,
+    });
+    const flags = ["--url", "http://x", "--job-uid-range", "300000-300009", "--allow-shared-uid-jobs"];
+    expect(await parseExecutorArgs(flags, env)).toMatchObject({
+      jobUids: { first: 300_000, last: 300_009 },
+      allowSharedUidJobs: true,
+    });
+    const fromEnv = {
+      ...env,
+      ORCHESTRATOR_JOB_UIDS: "400000-400099",
+      ORCHESTRATOR_ALLOW_SHARED_UID_JOBS: "1",
+    };
+    expect(await parseExecutorArgs(["--url", "http://x"], fromEnv)).toMatchObject({
+      jobUids: { first: 400_000, last: 400_099 },
+      allowSharedUidJobs: true,
+    });
+    for (const [args, message] of [
+      [["--job-uid-range", "0-999"], /--job-uid-range: a job uid range is FIRST-LAST/],
+      [["--job-uid-range", "300010-300000"], /--job-uid-range/],
+      [["--job-uid-range", "300000-300001", "--capacity", "4"], /at least --capacity uids/],
+    ] as const) {
+      await expect(parseExecutorArgs(["--url", "http://x", ...args], env)).rejects.toThrow(message);
+    }
+    await expect(
+      parseExecutorArgs(["--url", "http://x"], { ...env, ORCHESTRATOR_ALLOW_SHARED_UID_JOBS: "yes" }),
+    ).rejects.toThrow(/ORCHESTRATOR_ALLOW_SHARED_UID_JOBS/);
+  });
+
   it("refuses to start without a token", async () => {
     await expect(parseExecutorArgs(["--url", "http://x"], {})).rejects.toThrow(/No token/);
   });

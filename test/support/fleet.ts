@@ -1,6 +1,6 @@
 /** A local Worker and executor daemons for end-to-end tests, all on 127.0.0.1, all cleaned up. */
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -53,7 +53,10 @@ export class Fleet {
   ): Promise<Fleet> {
     // No Docker image of an agent or a toolchain here: the operator's opt-in to project code on the host.
     const withDefaults = { RUN_PROJECT_CODE_ON_HOST: "true", ...vars };
-    const fleet = new Fleet(await mkdtemp(path.join(tmpdir(), "co-fleet-")), await freePort(), withDefaults);
+    const dir = await mkdtemp(path.join(tmpdir(), "co-fleet-"));
+    // The daemons (root here) run jobs as users of their own, who must reach their workdirs in it.
+    await chmod(dir, 0o711);
+    const fleet = new Fleet(dir, await freePort(), withDefaults);
     fleet.#secrets = secrets;
     fleet.#output = output;
     await fleet.startWorker();

@@ -2,17 +2,31 @@
  * Where an agent works: a checkout, and a HOME that keeps the agent's session files. A named
  * workspace lives under the executor's cache and is reused by later jobs (so `--resume` finds its
  * session at the same path); its checkout is fresh each time. One job at a time per workspace.
+ *
+ * The agent may rewrite the checkout's `.git` (its config can name commands git runs, a remote to
+ * send the push and its password to), so the daemon reads, commits and pushes what it changed
+ * through a copy of the git directory made before the agent ran, kept where only the daemon goes.
+ * With a job user, the workspace is that user's while the job runs, and the daemon's (closed to
+ * every job user) between jobs: its processes must be stopped before `release`.
  */
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { chmod, chown, cp, lstat, mkdir, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AgentSpec, GitAuthor } from "@codegen-orchestrator/shared";
 import type { Git } from "../git/git.ts";
+import { assertNoSymlinkBetween, giveTree } from "../process/job-files.ts";
+import type { ProcessUser } from "../process/run-process.ts";
 
 export interface Workspace {
   /** The checkout the agent works in. */
   cwd: string;
   home: string;
   scratch: string;
+  /** The daemon's copy of the checkout's git directory, taken before the agent runs. */
+  gitDir: string;
+  /** Gives the checkout, HOME and scratch directory to the job's user, before the agent runs. */
+  handTo(user: ProcessUser): Promise<void>;
+  /** Throws a JobFailure when the checkout is not where it was; call it once the agent is stopped. */
+  assertInPlace(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -61,25 +75,47 @@ async function lockFile(file: string): Promise<void> {
 }
 
 export async function openWorkspace(spec: AgentSpec, workdir: string, cacheDir: string): Promise<Workspace> {
-  const root = spec.workspace
-    ? path.join(cacheDir, "agent-workspaces", spec.workspace)
-    : path.join(workdir, "agent");
+  const workspaces = path.join(cacheDir, "agent-workspaces");
+  // The nearest directory no job user ever owns: the checkout is checked against it.
+  const base = spec.workspace ? workspaces : path.dirname(workdir);
+  const root = spec.workspace ? path.join(workspaces, spec.workspace) : path.join(workdir, "agent");
   await mkdir(root, { recursive: true, mode: 0o700 });
-  const lockFile = path.join(root, "lock");
+  // Beside the workspace, not in it: the job's user owns the workspace while it runs.
+  const lockFile = `${root}.lock`;
   if (spec.workspace) await lock(lockFile);
+  let handed = false;
   const workspace: Workspace = {
     cwd: path.join(root, "checkout"),
     home: path.join(root, "home"),
     scratch: path.join(workdir, "agent-scratch"),
+    gitDir: await mkdtemp(`${workdir}.git-`),
+    handTo: async (user) => {
+      handed = true;
+      if (spec.workspace) for (const dir of [cacheDir, workspaces]) await chmod(dir, 0o711);
+      // With whatever earlier jobs' users left in HOME.
+      await giveTree(root, user);
+      await giveTree(workspace.scratch, user);
+    },
+    assertInPlace: () => assertNoSymlinkBetween(base, workspace.cwd),
     release: async () => {
       await rm(workspace.scratch, { recursive: true, force: true });
-      if (spec.workspace) {
-        await rm(lockFile, { force: true });
-        held.delete(lockFile);
+      await rm(workspace.gitDir, { recursive: true, force: true });
+      if (!spec.workspace) return;
+      if (handed) {
+        // Between jobs, no job user may enter it (the uid goes to other projects' jobs next), and
+        // HOME is the daemon's again, as a container running as the daemon's uid expects. The
+        // checkout is replaced by the next job.
+        const daemon = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+        await giveTree(workspace.home, daemon);
+        await chown(root, daemon.uid, daemon.gid);
       }
+      await rm(lockFile, { force: true });
+      held.delete(lockFile);
     },
   };
   await rm(workspace.cwd, { recursive: true, force: true });
+  // An earlier job's user may have left something else than a directory there (a symlink).
+  if ((await lstat(workspace.home).catch(() => null))?.isDirectory() === false) await rm(workspace.home);
   await mkdir(workspace.home, { recursive: true, mode: 0o700 });
   await mkdir(workspace.scratch, { recursive: true, mode: 0o700 });
   return workspace;
@@ -94,13 +130,19 @@ export async function prepareCheckout(spec: AgentSpec, workspace: Workspace, git
   const name = path.basename(workspace.cwd);
   if (spec.checkout) {
     const head = await parent.clone(spec.checkout.url, name, { ref: spec.checkout.ref });
-    if (head) return head;
+    if (head) return keepGitDir(workspace, head);
   } else {
     await parent.init(name, { branch: "main" });
   }
   const baseline = await git.commitAll({ message: "baseline", author: BASELINE_AUTHOR, allowEmpty: true });
   if (!baseline) throw new Error("could not record the checkout's baseline");
-  return baseline;
+  return keepGitDir(workspace, baseline);
+}
+
+/** Copies the fresh checkout's git directory to the daemon's own, and returns `head`. */
+async function keepGitDir(workspace: Workspace, head: string): Promise<string> {
+  await cp(path.join(workspace.cwd, ".git"), workspace.gitDir, { recursive: true, verbatimSymlinks: true });
+  return head;
 }
 
 const CHANGE: Record<string, "added" | "modified" | "deleted" | "renamed"> = {
@@ -114,7 +156,10 @@ const CHANGE: Record<string, "added" | "modified" | "deleted" | "renamed"> = {
 
 export const MAX_CHANGES = 1000;
 
-/** Every path that differs from the baseline, commits the agent made included. */
+/**
+ * Every path of the work tree that differs from the baseline, whatever the agent committed in its
+ * own `.git`; `git` works through the daemon's git directory (`Workspace.gitDir`).
+ */
 export async function changesSince(git: Git, baseline: string) {
   await git.run(["add", "--all"]);
   const diff = await git.run(["diff", "--cached", "--name-status", "-M", "-z", baseline, "--"]);

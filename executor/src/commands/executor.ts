@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { Labels } from "@codegen-orchestrator/shared";
 import pino from "pino";
 import { Daemon } from "../daemon/daemon.ts";
+import { DEFAULT_JOB_UIDS, JobUsers, parseUidRange, type UidRange } from "../process/job-users.ts";
 import { dropTokenFromEnvironment, readToken } from "./executor-token.ts";
 
 const HELP = `Usage: orchestrator executor --url URL [options]
@@ -24,6 +25,14 @@ Options:
   --ansible-dir DIR   the playbooks ansible jobs run (default: ./ansible)
   --token-file PATH   file holding the executor token
   --grace-ms MS       on SIGTERM, how long running jobs may finish before they are handed back (default 30000)
+  --job-uid-range FIRST-LAST
+                      the uids (and gids) jobs that run code on this host run as, one per running job;
+                      none may belong to anyone else (default ${DEFAULT_JOB_UIDS.first}-${DEFAULT_JOB_UIDS.last},
+                      or ORCHESTRATOR_JOB_UIDS); daemons of one host may share a range
+  --allow-shared-uid-jobs
+                      where the executor cannot switch users (not root): run such jobs as its own user,
+                      where they can read its token file and other jobs' files (or
+                      ORCHESTRATOR_ALLOW_SHARED_UID_JOBS=1); without it they are refused
 
 The token, never on the command line: --token-file, else systemd's credential executor-token
 ($CREDENTIALS_DIRECTORY/executor-token, from LoadCredential=executor-token:PATH), else the
@@ -42,6 +51,8 @@ export interface ExecutorSettings {
   templatesDir: string;
   ansibleDir: string;
   graceMs: number;
+  jobUids: UidRange;
+  allowSharedUidJobs: boolean;
   token: string;
 }
 
@@ -66,6 +77,8 @@ export async function parseExecutorArgs(
       "templates-dir": { type: "string", default: "templates" },
       "ansible-dir": { type: "string", default: "ansible" },
       "grace-ms": { type: "string", default: "30000" },
+      "job-uid-range": { type: "string" },
+      "allow-shared-uid-jobs": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -88,6 +101,18 @@ export async function parseExecutorArgs(
   if (pairs.some((pair) => pair.length !== 2)) throw new UsageError("--labels must be k=v,k=v.");
   const labels = Labels.safeParse(Object.fromEntries(pairs));
   if (!labels.success) throw new UsageError(`--labels: ${labels.error.issues[0]?.message}`);
+  const uidsText = values["job-uid-range"] ?? env.ORCHESTRATOR_JOB_UIDS;
+  let jobUids = DEFAULT_JOB_UIDS;
+  try {
+    if (uidsText) jobUids = parseUidRange(uidsText);
+  } catch (error) {
+    throw new UsageError(`--job-uid-range: ${(error as Error).message}`);
+  }
+  if (jobUids.last - jobUids.first + 1 < capacity)
+    throw new UsageError("--job-uid-range must hold at least --capacity uids (one per running job).");
+  const allowShared = env.ORCHESTRATOR_ALLOW_SHARED_UID_JOBS;
+  if (allowShared !== undefined && !["0", "1", "true", "false", ""].includes(allowShared))
+    throw new UsageError("ORCHESTRATOR_ALLOW_SHARED_UID_JOBS must be 1 or 0.");
   const token = await readToken(values["token-file"], env);
   if (!token)
     throw new UsageError(
@@ -101,6 +126,8 @@ export async function parseExecutorArgs(
     templatesDir: path.resolve(values["templates-dir"]),
     ansibleDir: path.resolve(values["ansible-dir"]),
     graceMs,
+    jobUids,
+    allowSharedUidJobs: values["allow-shared-uid-jobs"] || allowShared === "1" || allowShared === "true",
     token,
   };
 }
@@ -125,8 +152,10 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
   }
   const log = pino({ base: { service: "orchestrator-executor" } });
   const { promise: stopped, resolve: stop } = Promise.withResolvers<number>();
+  const jobUsers = new JobUsers({ range: settings.jobUids, allowShared: settings.allowSharedUidJobs });
   const daemon = new Daemon({
     ...settings,
+    jobUsers,
     log,
     // Refused for good (revoked token, wrong version): stop the jobs, then exit non-zero.
     onFatal: () =>
@@ -148,7 +177,14 @@ export async function runExecutorCommand(args: string[]): Promise<number> {
     });
   }
   log.info({ url: settings.url, capacity: settings.capacity, labels: settings.labels }, "executor starting");
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (err) {
+    log.error({ err: (err as Error).message }, "the executor could not start");
+    process.stderr.write(`orchestrator executor: ${(err as Error).message}\n`);
+    log.flush();
+    return 1;
+  }
   const code = await stopped;
   log.flush();
   return code;

@@ -1,8 +1,10 @@
 /**
  * What this executor can run, as it tells the hub in `hello`: the kinds every host runs (exec,
- * copier, git, agent in process isolation, and test: a project's own tests, run like exec),
- * `ansible` when `ansible-playbook` is on PATH, and with an answering Docker engine `container` and
- * `docker` (container-isolated agents), plus `sysbox` when the engine has the `sysbox-runc` runtime.
+ * copier, git, agent in process isolation, and test: a project's own tests, run like exec), but
+ * exec where job processes may not run on the host at all (no job users, no shared uid allowed:
+ * process/job-users.ts); `ansible` when `ansible-playbook` is on PATH; and with an answering
+ * Docker engine `container` and `docker` (container-isolated agents), plus `sysbox` when the
+ * engine has the `sysbox-runc` runtime.
  * The hub sends a job only where all it needs is.
  */
 import { access, constants } from "node:fs/promises";
@@ -48,7 +50,8 @@ async function engineCapabilities(): Promise<string[]> {
   }
 }
 
-export async function detectCapabilities(): Promise<string[]> {
+export async function detectCapabilities(options: { hostProcesses?: boolean } = {}): Promise<string[]> {
   const [ansible, engine] = await Promise.all([onPath("ansible-playbook"), engineCapabilities()]);
-  return [...ALWAYS, ...(ansible ? ["ansible"] : []), ...engine];
+  const kinds = options.hostProcesses === false ? ALWAYS.filter((kind) => kind !== "exec") : ALWAYS;
+  return [...kinds, ...(ansible ? ["ansible"] : []), ...engine];
 }

@@ -3,8 +3,10 @@
  * runner, streams logs, and reports each result once the hub can take it. Results survive
  * disconnects (kept until sent, and the jobs are listed as running on reconnect so the hub keeps
  * them). SIGTERM drains: no new work, running jobs get a grace period, the rest are handed back.
+ * A job that runs code on this host runs as a user of its own, who owns its workdir; when it
+ * ends, that user's processes are killed, and the user goes back to the pool (job-users.ts).
  */
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import {
   type ExecutorMessage,
@@ -17,10 +19,13 @@ import {
 } from "@codegen-orchestrator/shared";
 import type { Logger } from "pino";
 import { sweepOrphanContainers } from "../containers/sweep.ts";
+import { type JobUser, type JobUsers, JobUserUnavailable } from "../process/job-users.ts";
+import { runsCodeOnHost } from "../runners/host-code.ts";
 import { runners } from "../runners/index.ts";
 import type { RunOutcome } from "../runners/runner.ts";
 import { detectCapabilities } from "./capabilities.ts";
 import { HubConnection } from "./connection.ts";
+import { prepareDataDir } from "./data-dir.ts";
 
 export const AGENT = "orchestrator-executor/0.1.0";
 
@@ -34,6 +39,8 @@ export interface DaemonOptions {
   templatesDir: string;
   /** The playbooks `ansible` jobs run. */
   ansibleDir: string;
+  /** The users jobs that run code on this host run as. */
+  jobUsers: JobUsers;
   log: Logger;
   /** Called once when the hub refuses this executor for good. */
   onFatal?: (reason: string) => void;
@@ -100,12 +107,20 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    // Process groups and workdirs left by a crash belong to jobs the hub has requeued since.
-    await this.#killLeftovers();
-    await rm(this.#jobsDir, { recursive: true, force: true });
-    await mkdir(this.#jobsDir, { recursive: true });
-    this.#capabilities = await detectCapabilities();
-    this.options.log.info({ capabilities: this.#capabilities }, "capabilities detected");
+    const { jobUsers, log } = this.options;
+    await jobUsers.prepare();
+    await prepareDataDir(this.options.dataDir, {
+      forJobUsers: jobUsers.switchable,
+      onLeftover: (pid) => log.warn({ pid }, "killed a job process group left by an earlier run"),
+    });
+    if (!jobUsers.switchable)
+      log.warn(
+        jobUsers.allowShared
+          ? "jobs run as the executor's own user (--allow-shared-uid-jobs): they can read its token file and each other's files"
+          : "this executor cannot switch users: jobs that run code on this host are refused (exec is not advertised); run it as root, or allow them with --allow-shared-uid-jobs",
+      );
+    this.#capabilities = await this.#detectCapabilities();
+    log.info({ capabilities: this.#capabilities }, "capabilities detected");
     this.#sweep();
     this.#housekeeping = setInterval(() => void this.#housekeep(), HOUSEKEEPING_MS);
     this.#housekeeping.unref();
@@ -124,11 +139,16 @@ export class Daemon {
 
   async #housekeep(): Promise<void> {
     this.#sweep();
-    const now = await detectCapabilities();
+    const now = await this.#detectCapabilities();
     if (now.join(",") === this.#capabilities.join(",")) return;
     this.options.log.info({ before: this.#capabilities, now }, "capabilities changed");
     this.#capabilities = now;
     if (this.#welcomed) this.#hello();
+  }
+
+  /** What this host can run; `exec` only where its processes can run at all (job-users.ts). */
+  #detectCapabilities(): Promise<string[]> {
+    return detectCapabilities({ hostProcesses: this.options.jobUsers.hostJobs });
   }
 
   /** Drain: take no new jobs, give running ones `graceMs`, hand the rest back, disconnect. */
@@ -158,20 +178,6 @@ export class Daemon {
     this.#hello(); // Without the handed-back jobs: the hub requeues them now.
     clearInterval(this.#heartbeat);
     await this.#connection.stop();
-  }
-
-  async #killLeftovers(): Promise<void> {
-    const entries = await readdir(this.#jobsDir).catch(() => [] as string[]);
-    for (const entry of entries.filter((name) => name.endsWith(".pid"))) {
-      const pid = Number(await readFile(path.join(this.#jobsDir, entry), "utf8"));
-      if (!Number.isInteger(pid) || pid <= 1) continue;
-      try {
-        process.kill(-pid, "SIGKILL");
-        this.options.log.warn({ pid }, "killed a job process group left by an earlier run");
-      } catch {
-        // Already gone.
-      }
-    }
   }
 
   get #jobsDir(): string {
@@ -264,6 +270,7 @@ export class Daemon {
     const log = this.options.log.child({ jobId, attempt, kind });
     log.info("job started");
     let workdir: string | null = null;
+    let user: JobUser | null = null;
     let outcome: RunOutcome;
     try {
       const spec = jobKinds[kind].spec.safeParse(assign.spec);
@@ -274,11 +281,15 @@ export class Daemon {
           error: `Invalid ${kind} spec: ${spec.error.issues[0]?.message}`,
         };
       } else {
+        if (runsCodeOnHost(kind, spec.data)) user = await this.options.jobUsers.acquire();
         workdir = await mkdtemp(path.join(this.#jobsDir, `${jobId}-${attempt}-`));
+        // mkdtemp made it 0700: only the job's user enters it.
+        if (user) await chown(workdir, user.uid, user.gid);
         outcome = await runners[kind](spec.data as never, {
           jobId,
           attempt,
           workdir,
+          ...(user ? { user } : {}),
           deadlineAt: assign.deadlineAt,
           cacheDir: path.join(this.options.dataDir, "cache"),
           templatesDir: this.options.templatesDir,
@@ -299,15 +310,14 @@ export class Daemon {
         }
       }
     } catch (err) {
-      outcome = { status: "failed", output: undefined, error: `Runner crashed: ${(err as Error).message}` };
+      const message = (err as Error).message;
+      outcome = {
+        status: "failed",
+        output: undefined,
+        error: err instanceof JobUserUnavailable ? message : `Runner crashed: ${message}`,
+      };
     }
-    if (workdir) {
-      // A container may leave files the daemon's user cannot delete: say so, never crash on it.
-      await rm(workdir, { recursive: true, force: true }).catch((err: Error) =>
-        log.warn({ err: err.message, workdir }, "could not remove the job's workdir"),
-      );
-      await rm(`${workdir}.pid`, { force: true }).catch(() => {});
-    }
+    await this.#cleanUp(log, workdir, user);
     log.info({ status: outcome.status }, "job ended");
     if (job.handedBack) {
       this.#jobs.delete(jobId);
@@ -323,6 +333,25 @@ export class Daemon {
       this.#flush();
     }
     resolveDone();
+  }
+
+  /**
+   * After a job: every process of its user killed (whatever left its process group), its workdir
+   * removed, and only then its user free for another job. Never throws.
+   */
+  async #cleanUp(log: Logger, workdir: string | null, user: JobUser | null): Promise<void> {
+    if (user) await user.stopProcesses().catch(() => false);
+    if (workdir) {
+      // A container may leave files the daemon's user cannot delete: say so, never crash on it.
+      await rm(workdir, { recursive: true, force: true }).catch((err: Error) =>
+        log.warn({ err: err.message, workdir }, "could not remove the job's workdir"),
+      );
+      await rm(`${workdir}.pid`, { force: true }).catch(() => {});
+    }
+    if (!user) return;
+    const released = await this.options.jobUsers.release(user).catch(() => false);
+    if (!released)
+      log.error({ uid: user.uid }, "processes of the job's user would not die: its uid stays out of use");
   }
 
   #log(job: JobState, stream: "stdout" | "stderr" | "system", text: string): void {

@@ -22,6 +22,11 @@ export interface GitOptions {
   pidFile?: string;
   /** Where the per-command private directories go; the system temp dir by default. */
   scratchDir?: string;
+  /**
+   * The repository's git directory, when it is kept apart from its work tree (`cwd`): git then
+   * reads no config, hooks or objects from the work tree, which a job may have written.
+   */
+  gitDir?: string;
 }
 
 export interface GitRunOptions {
@@ -93,7 +98,8 @@ export async function runGitCommand(
   maskedLog("system", `$ git ${maskedArgs.join(" ")}\n`);
   const sandbox = await openSandbox(git.credentials, git.scratchDir);
   try {
-    const outcome = await runProcess("git", [...BASE_CONFIG, ...args], {
+    const location = git.gitDir === undefined ? [] : [`--git-dir=${git.gitDir}`, `--work-tree=${git.cwd}`];
+    const outcome = await runProcess("git", [...BASE_CONFIG, ...location, ...args], {
       cwd: git.cwd,
       env: { PATH: defaultPath(), LANG: "C.UTF-8", ...options.env, ...sandbox.env },
       stdin: options.stdin,

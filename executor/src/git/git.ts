@@ -36,6 +36,14 @@ export class Git {
   }
 
   /**
+   * The same settings, on the repository whose git directory is `gitDir` and whose work tree is
+   * this cwd: for work trees a job could write in (its `.git` is then never read).
+   */
+  withGitDir(gitDir: string): Git {
+    return new Git({ ...this.#options, gitDir });
+  }
+
+  /**
    * Clones `url` into `dir`, at `ref` when given: a branch or tag, or a commit (a full id is
    * fetched if the clone did not bring it; an abbreviated one must be within `depth`). Returns
    * HEAD, null for an empty repository.

@@ -1,13 +1,20 @@
 /**
  * One child process, run the way every runner needs it: its own process group (so cancel and
  * deadlines kill the whole tree), a clean environment (nothing of the daemon's leaks in), output
- * streamed to a log callback, and a clear account of why it ended.
+ * streamed to a log callback, a clear account of why it ended and, for a job's code, the job's own
+ * user (process/job-users.ts).
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 
 /** After SIGTERM, the tree gets this long to exit before SIGKILL. */
 export const KILL_GRACE_MS = 3_000;
+
+/** A uid and gid to run as (the gid is also the only group: see `user`). */
+export interface ProcessUser {
+  uid: number;
+  gid: number;
+}
 
 export interface ProcessOptions {
   cwd: string;
@@ -22,6 +29,12 @@ export interface ProcessOptions {
   pidFile?: string;
   /** Keep the output (bounded) for the caller, besides streaming it. */
   captureBytes?: number;
+  /**
+   * Run as this user rather than the daemon's (which takes root: process/job-users.ts).
+   * Node (libuv) then also calls setgroups(0, NULL): the child keeps none of the daemon's
+   * supplementary groups.
+   */
+  user?: ProcessUser;
 }
 
 export interface ProcessOutcome {
@@ -53,6 +66,7 @@ export function runProcess(
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],
       env: { PATH: defaultPath(), LANG: "C.UTF-8", ...options.env },
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     });
     if (child.pid !== undefined && options.pidFile) writeFileSync(options.pidFile, String(child.pid));
     let stoppedBy: ProcessOutcome["stoppedBy"] = null;

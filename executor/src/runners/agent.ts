@@ -5,9 +5,12 @@
  * as a file: containers/secret-files.ts) and is masked in the result; in the log and the error,
  * the job's secrets are masked where every runner is registered (runner.ts).
  *
- * The agent runs where the spec's isolation says: a child process of the executor (`process`), or
- * the job's container on the executor's Docker engine (`docker`, `sysbox`: see agents/container.ts).
- * Git (the checkout, the changes, the commit and push) stays on the host either way.
+ * The agent runs where the spec's isolation says: a child process of the executor (`process`), as
+ * the job's user when there is one, or the job's container on the executor's Docker engine
+ * (`docker`, `sysbox`: see agents/container.ts). Git (the checkout, the changes, the commit and
+ * push, with the repository's password) stays on the host, the daemon's, either way: the changes
+ * are read through the daemon's own copy of the git directory (agents/workspace.ts) once every
+ * process of the agent is stopped.
  */
 import type { AgentAdapter, AgentContainer, AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
 import type { Adapter } from "../agents/adapter.ts";
@@ -81,6 +84,8 @@ async function runAgentJob(
       throw error;
     }
   }
+  // In a container, the agent runs as the container's user: the job user is the host's.
+  const user = inContainer ? undefined : context.user;
   let workspace: Awaited<ReturnType<typeof openWorkspace>>;
   try {
     workspace = await openWorkspace(spec, context.workdir, context.cacheDir);
@@ -118,6 +123,7 @@ async function runAgentJob(
       log,
     };
     const command = await adapter.command(invocation);
+    if (user) await workspace.handTo(user);
     log(
       "system",
       `${spec.adapter}: ${asked.resumeSession ? `resuming session ${asked.resumeSession}` : "new session"}\n`,
@@ -141,7 +147,11 @@ async function runAgentJob(
           log,
           captureBytes: 4 * 1024 * 1024,
           pidFile: `${context.workdir}.pid`,
+          user,
         });
+    // Nothing of the agent's may change the checkout while the daemon reads and pushes it.
+    if (user && !(await user.stopProcesses()))
+      return failed("processes the agent started would not stop: its changes are not used");
     if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
     if (outcome.spawnError) {
       return failed(
@@ -159,15 +169,18 @@ async function runAgentJob(
           : "";
       return failed(`${(error as Error).message} (exit ${outcome.exitCode}${oom}${tail ? `: ${tail}` : ""})`);
     }
-    const { changes, truncated } = await changesSince(git, baseline);
+    await workspace.assertInPlace();
+    const daemonGit = git.withGitDir(workspace.gitDir);
+    const { changes, truncated } = await changesSince(daemonGit, baseline);
     let commit: string | null = null;
     let pushed = false;
     const push = spec.checkout?.push;
     if (push && !report.isError && changes.length > 0) {
-      if ((await git.currentBranch()) !== push.branch) await git.checkout(push.branch, { create: true });
-      commit = await git.commitAll({ message: push.message, author: push.author });
+      if ((await daemonGit.currentBranch()) !== push.branch)
+        await daemonGit.checkout(push.branch, { create: true });
+      commit = await daemonGit.commitAll({ message: push.message, author: push.author });
       if (commit) {
-        await git.push({ branch: push.branch });
+        await daemonGit.push({ branch: push.branch });
         pushed = true;
       }
     }
@@ -201,6 +214,8 @@ async function runAgentJob(
     if (error instanceof JobFailure) return failed(error.message);
     throw error;
   } finally {
+    // The workspace is taken back from the job's user: nothing of theirs may run meanwhile.
+    await user?.stopProcesses();
     await workspace.release();
   }
 }

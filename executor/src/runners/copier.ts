@@ -1,14 +1,18 @@
 /**
  * `copier` jobs: render a template into `<workdir>/project` with the chosen engine and, when asked,
  * publish it as the first commit of a git remote. Template credentials and the publish
- * credentials come from the job's secrets, by name.
+ * credentials come from the job's secrets, by name. A template's tasks and the copier CLI run as
+ * the job's user; the daemon publishes the project through a git directory of its own, beside the
+ * workdir, so that nothing they wrote in the project (a `.git`) is read by git.
  */
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CopierResult, CopierSpec, GitCredentials, ScaffoldFailure } from "@codegen-orchestrator/shared";
+import { JobFailure } from "../containers/job-failure.ts";
 import { Git, GitError, type GitPassword } from "../git/git.ts";
+import { assertNoSymlinkBetween } from "../process/job-files.ts";
 import { defaultPath } from "../process/run-process.ts";
 import { ScaffoldError } from "../scaffold/errors.ts";
 import { runScaffold } from "../scaffold/run.ts";
@@ -44,10 +48,13 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
       signal: context.signal,
       deadlineAt: context.deadlineAt,
       log: context.log,
+      user: context.user,
     });
     let published: CopierResult["published"] = null;
     if (spec.publish) {
       const { publish } = spec;
+      // The job's user owns the workdir: the project must still be the one rendered.
+      await assertNoSymlinkBetween(path.dirname(context.workdir), destination);
       const git = new Git({
         cwd: context.workdir,
         credentials: password(publish.credentials, context),
@@ -56,18 +63,23 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
         log: context.log,
       });
       if (publish.create) await createLocalRemote(git, publish.url, publish.branch);
-      await git.init("project", { branch: publish.branch, remote: publish.url });
-      const project = git.at("project");
-      const commit = await project.commitAll({
-        message: publish.message,
-        author: publish.author,
-        allowEmpty: true,
-      });
-      published = {
-        url: publish.url,
-        branch: publish.branch,
-        commit: await pushFirst(project, publish, commit),
-      };
+      const gitDir = await mkdtemp(`${context.workdir}.git-`);
+      try {
+        const project = git.at(destination).withGitDir(gitDir);
+        await project.init(".", { branch: publish.branch, remote: publish.url });
+        const commit = await project.commitAll({
+          message: publish.message,
+          author: publish.author,
+          allowEmpty: true,
+        });
+        published = {
+          url: publish.url,
+          branch: publish.branch,
+          commit: await pushFirst(project, publish, commit),
+        };
+      } finally {
+        await rm(gitDir, { recursive: true, force: true });
+      }
     }
     const output: CopierResult = {
       engine: report.engine,
@@ -90,6 +102,7 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
       if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
       return { status: "failed", output: undefined, error: `git: ${error.message}` };
     }
+    if (error instanceof JobFailure) return { status: "failed", output: undefined, error: error.message };
     throw error;
   }
 };

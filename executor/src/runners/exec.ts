@@ -1,8 +1,8 @@
 /**
- * `exec` jobs: one command (argv, no shell) in the job's workdir, as its own process group so
- * that cancel and timeouts kill the whole tree. The daemon's environment is not inherited: the
- * child sees PATH, a HOME inside the workdir, the spec's env and the job's secrets (masked in
- * its log and error where every runner is registered: runner.ts).
+ * `exec` jobs: one command (argv, no shell) in the job's workdir, as the job's user and its own
+ * process group so that cancel and timeouts kill the whole tree. The daemon's environment is not
+ * inherited: the child sees PATH, HOME (the workdir), the spec's env and the job's secrets (masked
+ * in its log and error where every runner is registered: runner.ts).
  */
 import type { ExecResult, ExecSpec } from "@codegen-orchestrator/shared";
 import { defaultPath, runProcess } from "../process/run-process.ts";
@@ -17,6 +17,7 @@ export const runExec: Runner<ExecSpec> = async (spec, context) => {
     signal: context.signal,
     deadlineAt: context.deadlineAt,
     log: context.log,
+    user: context.user,
     // The group id, beside the workdir: a daemon restarted after a crash kills leftover groups.
     pidFile: `${context.workdir}.pid`,
   });

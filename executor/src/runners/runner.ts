@@ -3,13 +3,20 @@
  * registered runner is wrapped in (index.ts).
  */
 import type { FinalStatus } from "@codegen-orchestrator/shared";
+import type { JobUser } from "../process/job-users.ts";
 import { maskedJobLog } from "../process/mask.ts";
 
 export interface RunContext {
   jobId: string;
   attempt: number;
-  /** A fresh, empty directory for this attempt; removed when the job ends. */
+  /** A fresh, empty directory for this attempt (the job user's, when there is one); removed when the job ends. */
   workdir: string;
+  /**
+   * For a job that runs code on this host (host-code.ts), the user its processes run as, who owns
+   * the workdir; absent when they run as the daemon (a job that runs none; or no way to switch
+   * users, where allowed). Processes of the daemon's own (git with credentials) never take it.
+   */
+  user?: JobUser;
   /** Epoch ms: stop the job then and report `timed_out`. */
   deadlineAt: number;
   /** Kept between jobs (e.g. git templates, per commit); the runner's own subdirectory. */

@@ -1,9 +1,10 @@
 /**
  * `test` jobs (the Tester): the project is cloned at the spec's ref into `<workdir>/repo`, its
  * manifest (`orchestrator.json`) says how to run its tests (the spec's command overrides that),
- * the setup step runs if there is one, then the tests, like an exec job: own process group, no
- * daemon environment (PATH, a HOME in the workdir, CI=true, NODE_ENV=test, the spec's env and the
- * job's secrets but the checkout's password: the project's code never gets the repository token).
+ * the setup step runs if there is one, then the tests, like an exec job: the job's user (who is
+ * given the checkout, cloned by the daemon), own process group, no daemon environment (PATH, a HOME
+ * in the workdir, CI=true, NODE_ENV=test, the spec's env and the job's secrets but the checkout's
+ * password: the project's code never gets the repository token).
  * With `container`, the setup step and the tests run in containers on the executor's Docker
  * engine instead, the workdir mounted and the secrets as files (testing/in-container.ts); the
  * clone and the manifest stay on the host. The result has the counts and failing tests the output
@@ -17,6 +18,7 @@ import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
 import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
 import { JobFailure } from "../containers/job-container.ts";
 import { GitError } from "../git/git.ts";
+import { giveTree } from "../process/job-files.ts";
 import { secretNeedles } from "../process/mask.ts";
 import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../process/run-process.ts";
 import { openTestEngine, runInContainer, WORKSPACE } from "../testing/in-container.ts";
@@ -94,6 +96,10 @@ async function testProject(
 
   const home = path.join(context.workdir, "home");
   await mkdir(home, { mode: 0o700 });
+  if (context.user && !inImage) {
+    await giveTree(checkout, context.user);
+    await giveTree(home, context.user);
+  }
   const plainEnv = { CI: "true", NODE_ENV: "test", ...spec.env };
   const secretEnv = projectSecrets(spec, context.secrets);
   const run = (
@@ -188,6 +194,7 @@ function runInCheckout(
       context.log(stream, chunk);
       if (stream !== "system") tail.write(chunk);
     },
+    user: context.user,
     // The group id, beside the workdir: a daemon restarted after a crash kills leftover groups.
     pidFile: `${context.workdir}.pid`,
   });

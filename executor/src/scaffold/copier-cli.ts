@@ -1,10 +1,13 @@
 /**
  * The `copier` engine: Python Copier's own CLI, when the host has it. Answers go in a 0600 data
- * file, never on argv (an answer may be a secret).
+ * file, never on argv (an answer may be a secret). For a job, the CLI runs as the job's user (who
+ * is given the data file), and what it wrote is read without following symlinks.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, mkdtemp, open, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { giveTree } from "../process/job-files.ts";
 import { failureOf, runProcess } from "../process/run-process.ts";
 import { ScaffoldError } from "./errors.ts";
 import { pyYamlDump } from "./jinja/yaml-dump.ts";
@@ -37,6 +40,8 @@ export async function runCopierCli(options: CopierCliOptions): Promise<ScaffoldR
   try {
     const dataFile = path.join(scratch, "data.yml");
     await writeFile(dataFile, pyYamlDump(options.data, { indent: 2, flowLeaves: false }), { mode: 0o600 });
+    const { user } = options;
+    if (user) await giveTree(scratch, user);
     const args = [
       "copy",
       "--data-file",
@@ -58,17 +63,20 @@ export async function runCopierCli(options: CopierCliOptions): Promise<ScaffoldR
       deadlineAt: options.deadlineAt,
       log: options.log,
       captureBytes: 16_384,
+      user,
     });
+    if (user && !(await user.stopProcesses()))
+      throw new ScaffoldError("task_failed", "processes copier started would not stop");
     const failure = failureOf("copier", outcome);
     if (failure) {
       const code = outcome.exitCode === 4 ? "unsafe_template" : "template_error";
       const last = outcome.stderr.trim().split("\n").at(-1) ?? "";
       throw new ScaffoldError(code, `${failure}${last ? `: ${last}` : ""}`);
     }
+    if ((await lstat(options.destination).catch(() => null))?.isSymbolicLink())
+      throw new ScaffoldError("destination_error", "the destination was replaced by a symlink");
     const files = await listFiles(options.destination);
-    const answersText = await readFile(path.join(options.destination, ".copier-answers.yml"), "utf8").catch(
-      () => "",
-    );
+    const answersText = await readNoFollow(path.join(options.destination, ".copier-answers.yml"));
     const answers = (answersText ? parsePyYaml(answersText) : {}) as Record<string, unknown>;
     return { files, answers, messages: [] };
   } finally {
@@ -76,7 +84,20 @@ export async function runCopierCli(options: CopierCliOptions): Promise<ScaffoldR
   }
 }
 
-/** Every file under `root`, relative, sorted. */
+/** A file's text, "" when it is missing or a symlink (which could lead anywhere on the host). */
+async function readNoFollow(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    () => null,
+  );
+  if (handle === null) return "";
+  try {
+    return (await handle.stat()).isFile() ? await handle.readFile("utf8") : "";
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Every file under `root`, relative, sorted (symlinks listed, not followed). */
 export async function listFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries

@@ -1,4 +1,5 @@
 /** What every engine is asked: `copier copy`'s own options. */
+import type { JobUser } from "../process/job-users.ts";
 
 export type ScaffoldLog = (stream: "stdout" | "stderr" | "system", chunk: string) => void;
 
@@ -16,4 +17,9 @@ export interface CopyOptions {
   deadlineAt?: number;
   /** Status lines ("create x"), task output and messages. */
   log: ScaffoldLog;
+  /**
+   * For a job: the user tasks and the copier CLI run as, given the destination; once they are
+   * done, every process of theirs is stopped before the destination is read again.
+   */
+  user?: JobUser;
 }

@@ -77,6 +77,7 @@ export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaff
     deadlineAt: options.deadlineAt,
     log: options.log,
     ask: options.ask,
+    user: options.user,
   });
   return { ...report, engine: "builtin", templateCommit: template.commit };
 }

@@ -165,6 +165,7 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
         signal: options.signal,
         deadlineAt: options.deadlineAt,
         log: options.log,
+        user: options.user,
       });
     }
     message(settings.message_after_copy, context);

@@ -1,5 +1,10 @@
-/** A template's `_tasks`, run after the files are in place, only for a trusted template. */
+/**
+ * A template's `_tasks`, run after the files are in place, only for a trusted template: for a job,
+ * as its user, who is given the destination first.
+ */
 import path from "node:path";
+import { giveTree } from "../process/job-files.ts";
+import type { JobUser } from "../process/job-users.ts";
 import { failureOf, runProcess } from "../process/run-process.ts";
 import { castToBool } from "./cast.ts";
 import type { Task } from "./config.ts";
@@ -16,11 +21,14 @@ export interface TaskOptions {
   signal?: AbortSignal;
   deadlineAt?: number;
   log: ScaffoldLog;
+  user?: JobUser;
 }
 
 export async function runTasks(tasks: Task[], options: TaskOptions): Promise<void> {
   const context = { ...options.context, _stage: "task", _copier_operation: "copy" };
   const render = (text: string) => options.env.render(text, context, "copier.yml (_tasks)");
+  const { user } = options;
+  if (user) await giveTree(options.destination, user);
   for (const [index, task] of tasks.entries()) {
     const spec =
       typeof task === "string" || Array.isArray(task)
@@ -39,8 +47,11 @@ export async function runTasks(tasks: Task[], options: TaskOptions): Promise<voi
       signal: options.signal,
       deadlineAt: options.deadlineAt,
       log: options.log,
+      user,
     });
     const failure = failureOf(shown, outcome);
     if (failure) throw new ScaffoldError("task_failed", `task ${index + 1} failed: ${failure}`);
   }
+  if (user && !(await user.stopProcesses()))
+    throw new ScaffoldError("task_failed", "processes the template's tasks started would not stop");
 }
