@@ -22,6 +22,7 @@ import {
   startFakeAnthropic,
 } from "../executor/test/support/fake-anthropic.ts";
 import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
+import { adminCall } from "../scripts/local-stack.ts";
 import { queryD1 } from "./support/d1.ts";
 import { stopDeployedServices } from "./support/deployed.ts";
 import { Fleet } from "./support/fleet.ts";
@@ -93,6 +94,8 @@ beforeAll(async () => {
     // Five tries at the service's health before a deploy (or rollback) gives up, not thirty.
     {
       REPO_BASE_URL: pathToFileURL(repos).href,
+      // The last test imports a local repository (allowed in local set-ups only).
+      REPO_ALLOW_LOCAL: "true",
       ANTHROPIC_BASE_URL: model.baseUrl,
       DEPLOY_HEALTH_RETRIES: "5",
     },
@@ -294,5 +297,32 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
     ]);
     expect(incidents[0]?.message).toContain("The previous release was restored.");
     expect(await fleet.call(`/projects/${projectId}`)).toMatchObject({ status: "deployed" });
+  });
+
+  it("tells the project's owner that git could not reach its repository, and only admins git's words", async () => {
+    const member = await fleet.call("/users", { name: "Probe", role: "member" });
+    const { key } = await fleet.call("/api-keys", {
+      name: "probe",
+      userId: member.id,
+      scopes: ["read", "write"],
+    });
+    const missing = path.join(repos, "no-such-repository.git");
+    const asMember = (route: string, body?: unknown) =>
+      adminCall<any>({ ...fleet.worker, adminKey: key }, route, body);
+    const project = await asMember("/projects", { name: "Probe", repoUrl: pathToFileURL(missing).href });
+    const run = await asMember(`/projects/${project.id}/runs`, { kind: "devops" });
+    const ended = await until("the probe's run to end", async () => {
+      const current = await asMember(`/runs/${run.id}`);
+      return FINAL.includes(current.status) ? current : undefined;
+    });
+    expect(ended.error).toBe(
+      "Could not read the repository (failed): steps[0] (clone) failed: `git clone` could not reach or read the repository (an admin finds git's own words in the job's log)",
+    );
+    const inspect = (await asMember(`/runs/${run.id}/steps`)).items.find(
+      (step: Step) => step.name === "inspect",
+    );
+    expect(JSON.stringify(inspect)).not.toContain("does not exist");
+    // The admin reads git's own words on the job.
+    expect((await fleet.job(inspect.jobId)).error).toContain("does not exist");
   });
 });

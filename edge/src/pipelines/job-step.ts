@@ -16,6 +16,7 @@ import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import { jobEventType, type WorkflowBinding } from "../executors/job-events.ts";
 import type { JobSecretRef } from "../executors/job-secrets.ts";
+import { memberSafeError } from "./member-errors.ts";
 import { beginStep, endStep } from "./timeline.ts";
 
 export interface Pipeline {
@@ -99,7 +100,8 @@ export async function jobStep<K extends JobKind>(
   const outcome = await step.do(`${name}: outcome`, async () => {
     const job = await executorHub(env).outcome(submitted.jobId);
     const status = job?.status ?? "lost";
-    const error = job?.error ?? null;
+    // The run and its timeline are the members'; the job keeps git's own words for admins.
+    const error = job?.error ? memberSafeError(job.error) : null;
     const result = job?.result ?? null;
     const summary = result && request.summarize ? request.summarize(parseOutput<K>(result)) : null;
     const db = database(env.DB);
