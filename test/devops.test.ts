@@ -306,6 +306,7 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
       userId: member.id,
       scopes: ["read", "write"],
     });
+    await fleet.executor(1, {});
     const missing = path.join(repos, "no-such-repository.git");
     const asMember = (route: string, body?: unknown) =>
       adminCall<any>({ ...fleet.worker, adminKey: key }, route, body);
@@ -321,8 +322,8 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
     const inspect = (await asMember(`/runs/${run.id}/steps`)).items.find(
       (step: Step) => step.name === "inspect",
     );
-    expect(JSON.stringify(inspect)).not.toContain("does not exist");
+    expect(JSON.stringify(inspect)).not.toContain("fatal:");
     // The admin reads git's own words on the job.
-    expect((await fleet.job(inspect.jobId)).error).toContain("does not exist");
+    expect((await fleet.job(inspect.jobId)).error).toMatch(/`git clone` exited with 128: fatal: /);
   });
 });
