@@ -9,11 +9,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listening, processesOf } from "../executor/test/support/host-probes.ts";
 import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
 import { queryD1 } from "./support/d1.ts";
 import { stopDeployedServices } from "./support/deployed.ts";
@@ -85,27 +85,6 @@ async function publishService(name: string): Promise<void> {
   git("commit", "-qm", "service");
   git("push", "-q", bare, "main");
   await rm(work, { recursive: true, force: true });
-}
-
-/** Whether anything accepts connections on the port. */
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-
-/** The live processes running as this uid (zombies excluded: a container's init may reap late). */
-async function processesOf(uid: number): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
-    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-    if (!/^State:\s+Z/m.test(status) && new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) found.push(pid);
-  }
-  return found;
 }
 
 beforeAll(async () => {

@@ -7,14 +7,14 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
+import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAnsible } from "../src/runners/ansible.ts";
 import { anyUserNode } from "./support/any-user-node.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
+import { listening, processesOf } from "./support/host-probes.ts";
 import { runContext } from "./support/run-context.ts";
 import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
 
@@ -60,28 +60,6 @@ const health = async (project: string) => {
   const response = await fetch(`http://127.0.0.1:${ports[project]}/health`);
   return (await response.json()) as { status: string; uid: number };
 };
-
-/** Whether anything accepts connections on the port. */
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-
-/** The ids of the live processes running as this uid (zombies are dead: a container's init may reap them late). */
-async function processesOf(uid: number): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
-    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-    const live = !/^State:\s+Z/m.test(status);
-    if (live && new RegExp(`^Uid:\\s+${uid}\\s`, "m").test(status)) found.push(pid);
-  }
-  return found;
-}
 
 const getent = (database: string, name: string) => spawnSync("getent", [database, name]).status;
 
