@@ -58,6 +58,24 @@ async function runsOf(projectId: string): Promise<{ id: string; kind: string; st
 }
 const steps = async (runId: string): Promise<Step[]> => (await chat.api(`/runs/${runId}/steps`)).items;
 
+/**
+ * The chat's "is live" message; when it does not come, a failure that says where each run stopped
+ * (its status and error, its last steps and their jobs' errors), not only that it timed out.
+ */
+async function waitLive(chatId: number, projectId: string): Promise<string> {
+  try {
+    return await waitFor(chatId, "is live: ");
+  } catch (error) {
+    const runs = await Promise.all(
+      (await runsOf(projectId)).map(async (run) => {
+        const last = (await steps(run.id)).slice(-3);
+        return { run: await chat.api(`/runs/${run.id}`), last };
+      }),
+    );
+    throw new Error(`${(error as Error).message}; the runs: ${JSON.stringify(runs)}`);
+  }
+}
+
 /** The conversation up to the secret request: returns the user, the project and both runs' ids. */
 async function converse(name: string) {
   const user = await member(name);
@@ -102,7 +120,7 @@ describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeou
     const { user, project } = await converse("Ada");
     const token = "tok-e2e-canary-1f9b27";
     await sendSecret(user, token);
-    const live = await waitFor(user.id, "is live: ");
+    const live = await waitLive(user.id, project.id);
     const url = /is live: (http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] as string;
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
@@ -204,7 +222,7 @@ describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeou
     );
 
     await sendSecret(user, "tok-e2e-third-77cd");
-    const live = await waitFor(user.id, "is live: ");
+    const live = await waitLive(user.id, project.id);
     const url = /is live: (http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] as string;
     expect((await fetch(`${url}/health`)).status).toBe(200);
     const built = await steps(engineeringId);
@@ -254,7 +272,7 @@ describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeou
     await chat.worker.stop("SIGKILL");
     await chat.fleet.startWorker();
 
-    const live = await waitFor(user.id, "is live: ");
+    const live = await waitLive(user.id, project.id);
     const url = /is live: (http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] as string;
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect(await chat.api(`/runs/${devopsId}`)).toMatchObject({ status: "succeeded" });
