@@ -10,7 +10,7 @@ import type { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { PlayTracker } from "../ansible/events.ts";
 import { INVENTORY_HOST, writeRunFiles } from "../ansible/private-files.ts";
 import { Git, GitError } from "../git/git.ts";
-import { mask } from "../process/mask.ts";
+import { mask, secretNeedles } from "../process/mask.ts";
 import { defaultPath, runProcess } from "../process/run-process.ts";
 import type { RunContext, Runner, RunOutcome } from "./runner.ts";
 
@@ -34,12 +34,9 @@ function secretValues(spec: AnsibleSpec, secrets: RunContext["secrets"]) {
   };
 }
 
-/** Masks every secret value, and each line of a multi-line one (a key prints line by line). */
+/** Masks every secret value as every runner does (`secretNeedles`): the result is built from the play's output. */
 function masker(values: string[]) {
-  const needles = values
-    .flatMap((value) => [value, ...value.split("\n").map((line) => line.trim())])
-    .filter((needle) => needle.length >= 4)
-    .sort((a, b) => b.length - a.length);
+  const needles = secretNeedles(values);
   return (text: string) => mask(text, needles);
 }
 
