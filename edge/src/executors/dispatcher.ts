@@ -26,6 +26,8 @@ interface PendingAssign {
   frame: AssignFrame;
   refs: Record<string, JobSecretRef>;
   executorId: string;
+  /** The pool the executor was assigned in (its admin's): a project's secrets go to its pool only. */
+  pool: string | undefined;
   handle: WebSocket;
 }
 
@@ -157,7 +159,13 @@ export class Dispatcher {
       return null;
     }
     this.#awaitingSecrets.add(attemptKey(frame));
-    return { frame, refs: JSON.parse(job.secret_refs), executorId, handle: to.handle };
+    return {
+      frame,
+      refs: JSON.parse(job.secret_refs),
+      executorId,
+      pool: to.profile.labels[POOL_LABEL],
+      handle: to.handle,
+    };
   }
 
   /**
@@ -204,7 +212,11 @@ export class Dispatcher {
    * Sends the job its frame with its secrets if it is still due, or ends it (cancelled meanwhile,
    * or a secret could not be had). True when it ended: its slot is free again.
    */
-  #sendOrEnd({ frame, refs, executorId, handle }: PendingAssign, opened: Map<string, Opened>, now: number) {
+  #sendOrEnd(
+    { frame, refs, executorId, pool, handle }: PendingAssign,
+    opened: Map<string, Opened>,
+    now: number,
+  ) {
     const { store } = this.#parts;
     const job = store.heldBy(executorId, frame);
     if (job?.status !== "assigned") return false;
@@ -212,7 +224,7 @@ export class Dispatcher {
       store.finish(job.id, "cancelled", null, "cancelled before it started", now);
       return true;
     }
-    const secrets = resolveSecrets(refs, opened, store.profiles().get(executorId)?.labels[POOL_LABEL]);
+    const secrets = resolveSecrets(refs, opened, pool);
     if (!secrets.ok) {
       console.warn(JSON.stringify({ event: "job_secrets_failed", jobId: job.id, error: secrets.failure }));
       store.finish(job.id, "failed", null, secrets.failure, now);
