@@ -1,15 +1,13 @@
-import type { Allocator } from "./allocator/allocator.ts";
-import type { ChatSession } from "./chat/session.ts";
-import type { ExecutorHub } from "./executors/hub.ts";
-
-/** The Worker's bindings (see wrangler.toml) and secrets (see .dev.vars.example). */
-export interface Env {
-  DB: D1Database;
-  ALLOCATOR: DurableObjectNamespace<Allocator>;
-  EXECUTOR_HUB: DurableObjectNamespace<ExecutorHub>;
-  /** Pipelines: one Cloudflare Workflows instance per run (see edge/src/pipelines/). */
-  ENGINEERING_WORKFLOW: Workflow;
-  DEVOPS_WORKFLOW: Workflow;
+/**
+ * The Worker's environment: its bindings, generated from wrangler.toml by `wrangler types` into
+ * edge/worker-configuration.d.ts (checked by `npm test`, so it cannot drift), and its settings.
+ * Nothing here imports a module of the Worker: every module may import this one.
+ */
+/**
+ * The Worker's optional settings: vars and secrets (see .dev.vars.example). The vars wrangler.toml
+ * sets are in the generated bindings.
+ */
+export interface EnvVars {
   /** Where project repositories are created: `<base>/<slug>.git` (a `file://` base: bare repos on the executor host). */
   REPO_BASE_URL?: string;
   /**
@@ -58,23 +56,10 @@ export interface Env {
   /** The author of the commits the pipelines make. */
   GIT_AUTHOR_NAME?: string;
   GIT_AUTHOR_EMAIL?: string;
-  /** One per Telegram chat: its conversation with the Product-Owner agent. */
-  CHAT_SESSION: DurableObjectNamespace<ChatSession>;
-  /** Full job logs, archived in segments by the ExecutorHub. */
-  LOGS: R2Bucket;
   /** Bootstrap admin bearer key. Unset or shorter than 24 characters: no bootstrap key. */
   ADMIN_API_KEY?: string;
   /** Keyring for secrets at rest: "<base64>" or "2:<base64>,1:<base64>" (current first). */
   SECRETS_KEY?: string;
-  MAX_BODY_BYTES?: string;
-  /**
-   * Per-member quotas (admins are exempt; see domain/quotas.ts): live projects (default 20), runs
-   * queued, running or waiting (5), memory reserved by port allocations in MB (8192), ports (20).
-   */
-  MEMBER_MAX_PROJECTS?: string;
-  MEMBER_MAX_ACTIVE_RUNS?: string;
-  MEMBER_MAX_MEMORY_MB?: string;
-  MEMBER_MAX_PORTS?: string;
   /** Executor heartbeat interval and job lease, in ms (defaults 10 000 and 45 000). */
   HUB_HEARTBEAT_MS?: string;
   HUB_LEASE_MS?: string;
@@ -102,8 +87,7 @@ export interface Env {
   DEPLOY_SSH_KEY?: string;
   /** How many times a deploy or rollback asks the service's health path (2 s apart) before failing; default 30. */
   DEPLOY_HEALTH_RETRIES?: string;
-  /** PO model and limits (see chat/po/config.ts for defaults). */
-  PO_MODEL?: string;
+  /** PO limits (see chat/po/config.ts for defaults); its model is a var in wrangler.toml. */
   PO_MAX_TOKENS?: string;
   PO_MAX_RETRIES?: string;
   PO_MAX_TOOL_ROUNDS?: string;
@@ -120,8 +104,10 @@ export interface Env {
 
 declare global {
   namespace Cloudflare {
-    /** The same bindings, where libraries (the `agents` SDK) read them from the global type. */
-    interface Env extends WorkerEnv {}
+    // The settings join the generated bindings in the one global type, which the `agents` SDK and
+    // the test runtime read too.
+    interface Env extends EnvVars {}
   }
 }
-type WorkerEnv = Env;
+
+export type Env = Cloudflare.Env;

@@ -1,15 +1,11 @@
-// Types of the test runtime's `env` and `exports` (what `wrangler types` would generate).
+// The test runtime's `env`: the Worker's (edge/worker-configuration.d.ts) plus the migrations the
+// vitest config reads from migrations/.
 import type { D1Migration } from "cloudflare:test";
-import type { Env as WorkerEnv } from "../src/env.ts";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends WorkerEnv {
+    interface Env {
       TEST_MIGRATIONS: D1Migration[];
-    }
-    interface GlobalProps {
-      mainModule: typeof import("../src/index.ts");
-      durableNamespaces: "Allocator";
     }
   }
 }

@@ -1,7 +1,9 @@
 /** What a command, button or message handler gets: the chat, who wrote, and the session's controls. */
+
 import type { Db } from "../db/client.ts";
 import type { Actor } from "../domain/actor.ts";
 import type { RunRow } from "../domain/runs.ts";
+import type { Env } from "../env.ts";
 import type { UserRow } from "./access.ts";
 import type { ChatChannel } from "./channel.ts";
 import type { Pending } from "./po/conversation.ts";
@@ -21,7 +23,7 @@ export interface SessionControls {
 }
 
 export interface ChatContext {
-  env: Cloudflare.Env;
+  env: Env;
   db: Db;
   channel: ChatChannel;
   chatId: number;

@@ -8,8 +8,10 @@
  * expires and closes requests, and takes the answers that need no model (a secret's value, a run's
  * guidance). It works on the session's own state and history, through accessors the session lends.
  */
+
 import { database } from "../db/client.ts";
 import { ApiError } from "../domain/errors.ts";
+import type { Env } from "../env.ts";
 import { decideRun } from "../pipelines/decision.ts";
 import { missingSecrets, secretStored } from "../pipelines/secret-wait.ts";
 import { escapeHtml } from "../telegram/format.ts";
@@ -38,7 +40,7 @@ export type RequestTimer = "remindPending" | "expirePending";
 
 /** What the session lends: accessors to its state (never a copy), its history, scheduler and chat. */
 export interface RequestHost {
-  env: Cloudflare.Env;
+  env: Env;
   state(): ChatState;
   setState(state: ChatState): void;
   history(): History;

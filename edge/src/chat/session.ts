@@ -12,6 +12,7 @@
 import { Agent } from "agents";
 import { database } from "../db/client.ts";
 import type { RunRow } from "../domain/runs.ts";
+import type { Env } from "../env.ts";
 import type { WorkflowBinding } from "../executors/job-events.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type { RunParams, RunProgress } from "../pipelines/params.ts";
@@ -37,7 +38,7 @@ import { decisionPrompt, runLine } from "./views.ts";
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
 
-export class ChatSession extends Agent<Cloudflare.Env, ChatState> {
+export class ChatSession extends Agent<Env, ChatState> {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #runStatus: RunStatusMessages | undefined;
