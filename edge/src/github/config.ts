@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { Env } from "../env.ts";
+import { githubSettings } from "../settings/github.ts";
 
 export class GitHubConfigError extends Error {
   override name = "GitHubConfigError";
@@ -44,19 +45,10 @@ const Settings = z.object({
   GITHUB_REPO_VISIBILITY: z.enum(["private", "public"]).optional(),
 });
 
-const blankToUndefined = (value: string | undefined) => (value?.trim() ? value : undefined);
-
 /** The App's settings, null when no App is configured; throws GitHubConfigError when they are wrong. */
 export function githubAppConfig(env: Env): GitHubAppConfig | null {
-  const raw = {
-    GITHUB_APP_ID: blankToUndefined(env.GITHUB_APP_ID),
-    GITHUB_APP_PRIVATE_KEY: blankToUndefined(env.GITHUB_APP_PRIVATE_KEY),
-    GITHUB_OWNER: blankToUndefined(env.GITHUB_OWNER),
-    GITHUB_APP_INSTALLATION_ID: blankToUndefined(env.GITHUB_APP_INSTALLATION_ID),
-    GITHUB_API_URL: blankToUndefined(env.GITHUB_API_URL),
-    GITHUB_GIT_URL: blankToUndefined(env.GITHUB_GIT_URL),
-    GITHUB_REPO_VISIBILITY: blankToUndefined(env.GITHUB_REPO_VISIBILITY),
-  };
+  // Blank settings read as unset; the rules below are the ones that need all of them together.
+  const raw = githubSettings.read(env);
   if (!raw.GITHUB_APP_ID && !raw.GITHUB_APP_PRIVATE_KEY && !raw.GITHUB_OWNER) return null;
   const parsed = Settings.safeParse(raw);
   if (!parsed.success) {

@@ -1,0 +1,25 @@
+/** The chat's timings and the Product-Owner conversation's limits (the model's are in models.ts). */
+import { defineSettings, positiveInt, setting } from "./define.ts";
+
+export const chatSettings = defineSettings("Chat", {
+  CHAT_REMIND_AFTER_S: setting(positiveInt, {
+    default: 15 * 60,
+    doc: "Seconds before an unanswered question or secret request is asked again.",
+  }),
+  CHAT_EXPIRE_AFTER_S: setting(positiveInt, {
+    default: 24 * 60 * 60,
+    doc: "Seconds before an unanswered question or secret request expires (at least the reminder's).",
+  }),
+  STATUS_EDIT_INTERVAL_MS: setting(positiveInt, {
+    default: 3000,
+    doc: "The least time between two edits of a run's status message, in ms (Telegram rate limits).",
+  }),
+  PO_MAX_TOOL_ROUNDS: setting(positiveInt, {
+    default: 8,
+    doc: "Model calls in one turn of the Product-Owner before it stops and says so.",
+  }),
+  PO_HISTORY_MAX_CHARS: setting(positiveInt, {
+    default: 60_000,
+    doc: "Size of the conversation history (characters of JSON) past which older turns are summarised.",
+  }),
+});

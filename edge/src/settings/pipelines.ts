@@ -1,0 +1,41 @@
+/** The engineering and DevOps pipelines: the Developer, the Tester, fix rounds and deploys. */
+import { z } from "zod";
+import { defineSettings, flag, httpOrigin, positiveInt, setting, text } from "./define.ts";
+
+export const pipelineSettings = defineSettings("Pipelines", {
+  DEVELOPER_AGENT: setting(z.enum(["claude-code", "droid"]), {
+    default: "claude-code",
+    doc: "The Developer's coding agent: `claude-code` or `droid`.",
+  }),
+  DEVELOPER_ISOLATION: setting(z.enum(["process", "docker", "sysbox"]), {
+    doc: "Where the Developer's agent runs: `docker` (default) or `sysbox` with DEVELOPER_IMAGE, or `process` on the executor host (needs RUN_PROJECT_CODE_ON_HOST=true, which also makes it the default).",
+  }),
+  DEVELOPER_IMAGE: setting(text, {
+    doc: "The image the Developer's agent runs in (it holds the agent's CLI).",
+  }),
+  DEVELOPER_MODEL: setting(text, { doc: "The Developer agent's model; default the agent's own." }),
+  DEVELOPER_MAX_TURNS: setting(positiveInt, {
+    doc: "Turns of the Developer's agent per iteration; default the agent's own.",
+  }),
+  DEVELOPER_BASE_URL: setting(httpOrigin, {
+    doc: "The Developer agent's model API base URL; default ANTHROPIC_BASE_URL.",
+  }),
+  TESTER_IMAGE: setting(text, {
+    doc: "The image the project's setup step and tests run in (it holds the projects' toolchain). Needed unless RUN_PROJECT_CODE_ON_HOST=true.",
+  }),
+  RUN_PROJECT_CODE_ON_HOST: setting(flag, {
+    default: false,
+    doc: "`true`: the Developer's agent and the project's tests may run on the executor host, outside any container (development machines, npm start, tests).",
+  }),
+  MAX_FIX_ITERATIONS: setting(positiveInt, {
+    default: 3,
+    doc: "Developer and Tester rounds before the user is asked what to do.",
+  }),
+  DEPLOY_SSH_KEY: setting(text, {
+    secret: true,
+    doc: "The private key executors use to reach managed servers over SSH (deploys, health checks); its public half is in each server's authorized_keys.",
+  }),
+  DEPLOY_HEALTH_RETRIES: setting(positiveInt, {
+    doc: "How many times a deploy or rollback asks the service's health path (2 s apart) before failing; default the playbook's (30).",
+  }),
+});
