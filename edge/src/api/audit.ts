@@ -1,7 +1,7 @@
 /** The API's audit helper: the caller's principal is the actor. See `domain/audit.ts`. */
 import type { Db } from "../db/client.ts";
 import { type AuditEntry, auditedBy } from "../domain/audit.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../http/context.ts";
 
 export { type AuditEntry, auditInsert } from "../domain/audit.ts";
 

@@ -9,8 +9,8 @@ import { bearerAuth } from "hono/bearer-auth";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../../auth/keys.ts";
 import { apiKeys, users } from "../../db/schema.ts";
-import type { AppContext, AppEnv, Principal } from "../context.ts";
-import { errorBody, forbidden } from "../errors.ts";
+import type { AppContext, AppEnv, Principal } from "../../http/context.ts";
+import { errorBody, forbidden } from "../../http/errors.ts";
 
 /** The user row the bootstrap key acts as, so every action has an actor in the audit log. */
 export const BOOTSTRAP_ADMIN_ID = "00000000000000000000000000";

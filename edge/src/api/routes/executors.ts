@@ -20,10 +20,10 @@ import { generateKey, sha256Hex } from "../../auth/keys.ts";
 import { executors } from "../../db/schema.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { POLICY_HEADER, policyOf } from "../../executors/policy.ts";
+import type { AppContext } from "../../http/context.ts";
+import { errorBody, notFound } from "../../http/errors.ts";
 import { iso, isoOrNull, newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
-import type { AppContext } from "../context.ts";
-import { errorBody, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, error, IdParam, json, jsonBody, router, security } from "../openapi.ts";
 

@@ -11,8 +11,8 @@ import { z } from "zod";
 import { executorHub } from "../../executors/hub.ts";
 import { mergeLogs, readArchived } from "../../executors/log-archive.ts";
 import type { LogRow } from "../../executors/log-store.ts";
-import type { AppContext } from "../context.ts";
-import { notFound } from "../errors.ts";
+import type { AppContext } from "../../http/context.ts";
+import { notFound } from "../../http/errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { commonErrors, IdParam, router, security } from "../openapi.ts";
 

@@ -18,9 +18,9 @@ import { projects, secrets } from "../../db/schema.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { SYSTEM_SECRETS } from "../../executors/job-secrets.ts";
 import { type JobRecord, type JobView, toJobView } from "../../executors/views.ts";
+import { invalidFields, invalidRequest, notFound } from "../../http/errors.ts";
 import { newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
-import { invalidFields, invalidRequest, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, IdParam, json, jsonBody, router, security } from "../openapi.ts";
 

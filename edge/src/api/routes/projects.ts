@@ -21,11 +21,11 @@ import {
 } from "../../domain/projects.ts";
 import { assertProjectQuota } from "../../domain/quotas.ts";
 import { assertRepoUrlAllowed, repoUrlPolicy } from "../../domain/repo-urls.ts";
+import { forbidden } from "../../http/errors.ts";
 import { settleDeletion } from "../../pipelines/launch.ts";
 import { removeProject } from "../../pipelines/teardown.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
-import { forbidden } from "../errors.ts";
 import { isAdmin } from "../middleware/auth.ts";
 import {
   bodyErrors,

@@ -9,11 +9,11 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { secrets } from "../../db/schema.ts";
 import { listSecrets, putSecret, type SecretMeta, secretsKeyring } from "../../domain/secrets.ts";
+import { notFound } from "../../http/errors.ts";
 import { iso } from "../../ids.ts";
 import { secretStored } from "../../pipelines/secret-wait.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
-import { notFound } from "../errors.ts";
 import { bodyErrors, commonErrors, error, json, jsonBody, router, security } from "../openapi.ts";
 
 const toSecretInfo = (row: SecretMeta): SecretInfo => ({

@@ -11,10 +11,10 @@ import {
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import { portAllocations, servers } from "../../db/schema.ts";
+import type { AppContext } from "../../http/context.ts";
+import { conflict, notFound } from "../../http/errors.ts";
 import { iso, newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
-import type { AppContext } from "../context.ts";
-import { conflict, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import {
   bodyErrors,

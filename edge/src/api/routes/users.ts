@@ -4,10 +4,10 @@ import { CreateUser, PageQuery, pageOf, UpdateUser, User } from "@codegen-orches
 import { createRoute } from "@hono/zod-openapi";
 import { asc, eq } from "drizzle-orm";
 import { users } from "../../db/schema.ts";
+import type { AppContext } from "../../http/context.ts";
+import { conflict, forbidden, notFound } from "../../http/errors.ts";
 import { iso, newId } from "../../ids.ts";
 import { audited } from "../audit.ts";
-import type { AppContext } from "../context.ts";
-import { conflict, forbidden, notFound } from "../errors.ts";
 import { assertAdmin, isAdmin } from "../middleware/auth.ts";
 import {
   bodyErrors,

@@ -1,6 +1,7 @@
 /**
- * One typed exception for every API failure, and the single handler that turns it (or anything
- * else thrown) into the JSON error envelope `{ error: { code, message, details } }`.
+ * One typed exception for every HTTP failure (the API's and the Telegram webhook's), and the single
+ * handler that turns it (or anything else thrown) into the JSON error envelope
+ * `{ error: { code, message, details } }`.
  *
  *   throw new ApiError(404, "not_found", "No project with this id.");
  */

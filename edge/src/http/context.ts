@@ -1,3 +1,4 @@
+/** The Hono context the HTTP API and the Telegram webhook share: the Worker's bindings, request variables. */
 import type { Role, Scope } from "@codegen-orchestrator/shared";
 import type { Context } from "hono";
 import type { Db } from "../db/client.ts";
