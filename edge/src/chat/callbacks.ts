@@ -11,6 +11,7 @@
 import type { RunDecision } from "@codegen-orchestrator/shared";
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { deployments } from "../db/schema.ts";
+import { decideAccess } from "../domain/approvals.ts";
 import { ApiError } from "../domain/errors.ts";
 import { findProject, listProjects } from "../domain/projects.ts";
 import { assertRunQuota } from "../domain/quotas.ts";
@@ -20,7 +21,6 @@ import { decideRun } from "../pipelines/decision.ts";
 import { removeProject } from "../pipelines/teardown.ts";
 import { listSteps } from "../pipelines/timeline.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
-import { decideAccess } from "./access.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
 import { PROJECTS_PER_PAGE, projectCard, projectList, timelineView } from "./views.ts";
 
