@@ -28,54 +28,6 @@ type AllocationRow = typeof portAllocations.$inferSelect;
 
 export const toAllocation = (row: AllocationRow): Allocation => ({ ...row, createdAt: iso(row.createdAt) });
 
-export interface AllocationQuery extends Keyset {
-  serverId?: string | undefined;
-  projectId?: string | undefined;
-}
-
-/**
- * Allocations in id order: of the actor's projects, or (admins) all. A deleted project's are
- * listed while it holds them (until its undeploy releases them).
- */
-export async function listAllocations(
-  db: Db,
-  actor: Actor,
-  query: AllocationQuery,
-): Promise<AllocationRow[]> {
-  const rows = await db
-    .select({ allocation: portAllocations })
-    .from(portAllocations)
-    .innerJoin(projects, eq(projects.id, portAllocations.projectId))
-    .where(
-      and(
-        isAdminActor(actor) ? undefined : eq(projects.ownerId, actor.userId),
-        query.serverId ? eq(portAllocations.serverId, query.serverId) : undefined,
-        query.projectId ? eq(portAllocations.projectId, query.projectId) : undefined,
-        afterId(portAllocations.id, query),
-      ),
-    )
-    .orderBy(asc(portAllocations.id))
-    .limit(query.limit);
-  return rows.map((row) => row.allocation);
-}
-
-/** Releases an allocation of a project the actor may see (a deleted one's too). */
-export async function releaseAllocation(db: Db, actor: Actor, id: string): Promise<void> {
-  const [row] = await db.select().from(portAllocations).where(eq(portAllocations.id, id));
-  if (!row || !(await projectVisible(db, actor, row.projectId))) throw notFound("allocation");
-  await auditedBy(
-    db,
-    actor.userId,
-    {
-      action: "allocation.release",
-      targetType: "server",
-      targetId: row.serverId,
-      details: { port: row.port, projectId: row.projectId, service: row.service },
-    },
-    db.delete(portAllocations).where(eq(portAllocations.id, row.id)),
-  );
-}
-
 export type AllocationRequest = Omit<CreateAllocation, "labels"> & { labels: Record<string, string> };
 
 export interface AllocationRefusal {
@@ -217,3 +169,51 @@ const serverFull = (serverDetail: string): AllocationRefusal => ({
   ),
   serverDetail,
 });
+
+export interface AllocationQuery extends Keyset {
+  serverId?: string | undefined;
+  projectId?: string | undefined;
+}
+
+/**
+ * Allocations in id order: of the actor's projects, or (admins) all. A deleted project's are
+ * listed while it holds them (until its undeploy releases them).
+ */
+export async function listAllocations(
+  db: Db,
+  actor: Actor,
+  query: AllocationQuery,
+): Promise<AllocationRow[]> {
+  const rows = await db
+    .select({ allocation: portAllocations })
+    .from(portAllocations)
+    .innerJoin(projects, eq(projects.id, portAllocations.projectId))
+    .where(
+      and(
+        isAdminActor(actor) ? undefined : eq(projects.ownerId, actor.userId),
+        query.serverId ? eq(portAllocations.serverId, query.serverId) : undefined,
+        query.projectId ? eq(portAllocations.projectId, query.projectId) : undefined,
+        afterId(portAllocations.id, query),
+      ),
+    )
+    .orderBy(asc(portAllocations.id))
+    .limit(query.limit);
+  return rows.map((row) => row.allocation);
+}
+
+/** Releases an allocation of a project the actor may see (a deleted one's too). */
+export async function releaseAllocation(db: Db, actor: Actor, id: string): Promise<void> {
+  const [row] = await db.select().from(portAllocations).where(eq(portAllocations.id, id));
+  if (!row || !(await projectVisible(db, actor, row.projectId))) throw notFound("allocation");
+  await auditedBy(
+    db,
+    actor.userId,
+    {
+      action: "allocation.release",
+      targetType: "server",
+      targetId: row.serverId,
+      details: { port: row.port, projectId: row.projectId, service: row.service },
+    },
+    db.delete(portAllocations).where(eq(portAllocations.id, row.id)),
+  );
+}
