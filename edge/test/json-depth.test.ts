@@ -2,8 +2,8 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PATH } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.ts";
-import { MAX_JSON_DEPTH } from "../src/api/middleware/json-body.ts";
 import type { Env } from "../src/env.ts";
+import { MAX_JSON_DEPTH } from "../src/http/json-body.ts";
 import { ADMIN_KEY } from "./helpers.ts";
 
 const WEBHOOK_SECRET = "webhook-secret-for-depth-tests";

@@ -1,14 +1,15 @@
 /**
  * The Allocator Durable Object ("Zavhoz"): one instance serialises every port allocation, so
- * concurrent requests never pick the same port. D1 stays the source of truth.
+ * concurrent requests never pick the same port. D1 stays the source of truth; the allocation
+ * itself is the domain's (`domain/allocations.ts`).
  *
  *   const outcome = await env.ALLOCATOR.getByName("global").allocate(request, actorId);
  */
 import { DurableObject } from "cloudflare:workers";
 import { database } from "../db/client.ts";
+import { type AllocationOutcome, type AllocationRequest, allocatePort } from "../domain/allocations.ts";
 import { memberQuotas } from "../domain/quotas.ts";
 import type { Env } from "../env.ts";
-import { type AllocationOutcome, type AllocationRequest, allocatePort } from "./allocate.ts";
 
 export class Allocator extends DurableObject<Env> {
   /** The tail of the queue: each allocation starts when the previous one has settled. */

@@ -1,6 +1,6 @@
 /** Ownership checks for API routes: the bearer key's principal is the actor (see `domain/projects.ts`). */
 import { findProject, type ProjectRow } from "../domain/projects.ts";
-import type { AppContext } from "./context.ts";
+import type { AppContext } from "../http/context.ts";
 
 export type { ProjectRow } from "../domain/projects.ts";
 

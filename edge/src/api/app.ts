@@ -5,11 +5,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { database } from "../db/client.ts";
+import type { AppEnv } from "../http/context.ts";
+import { errorBody, handleError } from "../http/errors.ts";
+import { jsonBody } from "../http/json-body.ts";
 import { telegramRoutes } from "../telegram/webhook.ts";
-import type { AppEnv } from "./context.ts";
-import { errorBody, handleError } from "./errors.ts";
 import { authenticate, requireScope } from "./middleware/auth.ts";
-import { jsonBody } from "./middleware/json-body.ts";
 import { router } from "./openapi.ts";
 import { allocationsRoutes } from "./routes/allocations.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";

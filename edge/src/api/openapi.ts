@@ -3,8 +3,8 @@
 import { ErrorBody, Ulid } from "@codegen-orchestrator/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import type { AppEnv } from "./context.ts";
-import { invalidRequest } from "./errors.ts";
+import type { AppEnv } from "../http/context.ts";
+import { invalidRequest } from "../http/errors.ts";
 
 const targetNames: Record<string, string> = { json: "body", param: "path", query: "query" };
 

@@ -1,14 +1,11 @@
-/** Keyset pagination by ULID: stable under inserts, cheap on D1. */
-import { gt, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-
+/**
+ * Pages of API listings: the domain reads keyset pages by ULID (`domain/keyset.ts`) one row longer
+ * than the page, and `toPage` turns them into `{ items, nextCursor }`.
+ */
 export interface PageRequest {
   limit: number;
   cursor?: string | undefined;
 }
-
-export const afterCursor = (idColumn: SQLiteColumn, page: PageRequest): SQL | undefined =>
-  page.cursor ? gt(idColumn, page.cursor) : undefined;
 
 /** Rows were fetched with `limit + 1`; the extra row only tells that another page exists. */
 export function toPage<Row extends { id: string }, Item>(

@@ -9,8 +9,8 @@
  *   ans:<n>         the n-th option of the open question (handled by the session as an answer)
  */
 import type { RunDecision } from "@codegen-orchestrator/shared";
-import { and, desc, eq, isNotNull } from "drizzle-orm";
-import { deployments } from "../db/schema.ts";
+import { decideAccess } from "../domain/approvals.ts";
+import { latestDeploymentUrl } from "../domain/deployments.ts";
 import { ApiError } from "../domain/errors.ts";
 import { findProject, listProjects } from "../domain/projects.ts";
 import { assertRunQuota } from "../domain/quotas.ts";
@@ -20,7 +20,6 @@ import { decideRun } from "../pipelines/decision.ts";
 import { removeProject } from "../pipelines/teardown.ts";
 import { listSteps } from "../pipelines/timeline.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
-import { decideAccess } from "./access.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
 import { PROJECTS_PER_PAGE, projectCard, projectList, timelineView } from "./views.ts";
 
@@ -52,13 +51,8 @@ async function show(
 async function card(ctx: ChatContext, projectId: string, press: Press) {
   const project = await findProject(ctx.db, ctx.actor, projectId);
   const [lastRun] = await listRuns(ctx.db, ctx.actor, project.id, 1);
-  const [deployment] = await ctx.db
-    .select({ url: deployments.url })
-    .from(deployments)
-    .where(and(eq(deployments.projectId, project.id), isNotNull(deployments.url)))
-    .orderBy(desc(deployments.id))
-    .limit(1);
-  const view = projectCard(project, { url: deployment?.url ?? null, lastRun: lastRun ?? null });
+  const url = await latestDeploymentUrl(ctx.db, project.id);
+  const view = projectCard(project, { url, lastRun: lastRun ?? null });
   await show(ctx, view.html, view.keyboard, press);
 }
 

@@ -2,9 +2,13 @@
  * Slash commands. Each is a small function of the chat context and its arguments; `/projects`
  * and the admin lists answer with buttons handled in `callbacks.ts`.
  */
-import { ACTIVE_RUN_STATUSES, SecretName } from "@codegen-orchestrator/shared";
-import { and, desc, eq, inArray, isNull, sql, sum } from "drizzle-orm";
-import { costs, executors, portAllocations, projects, runs, servers, users } from "../db/schema.ts";
+import { SecretName } from "@codegen-orchestrator/shared";
+import { chatCost, projectCosts } from "../domain/costs.ts";
+import { activeExecutors } from "../domain/executors.ts";
+import { findOwnProjectBySlug } from "../domain/projects.ts";
+import { activeRunsOf } from "../domain/runs.ts";
+import { serverUsage } from "../domain/servers.ts";
+import { latestUsers } from "../domain/users.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { showProjects } from "./callbacks.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
@@ -12,7 +16,7 @@ import { ADMIN_HELP, HELP, runLine } from "./views.ts";
 
 type Command = (ctx: ChatContext, args: string) => Promise<void>;
 
-const usd = (amount: number | string | null) => `$${Number(amount ?? 0).toFixed(4)}`;
+const usd = (amount: number) => `$${amount.toFixed(4)}`;
 
 const say = (ctx: ChatContext, html: string) => ctx.channel.send(ctx.chatId, html).then(() => undefined);
 
@@ -23,21 +27,7 @@ const adminOnly =
   (ctx, args) =>
     isAdminChat(ctx) ? command(ctx, args) : say(ctx, "Only admins may use this command.");
 
-async function activeRuns(ctx: ChatContext) {
-  return ctx.db
-    .select({ run: runs, slug: projects.slug })
-    .from(runs)
-    .innerJoin(projects, eq(projects.id, runs.projectId))
-    .where(
-      and(
-        eq(projects.ownerId, ctx.actor.userId),
-        isNull(projects.deletedAt),
-        inArray(runs.status, [...ACTIVE_RUN_STATUSES]),
-      ),
-    )
-    .orderBy(desc(runs.id))
-    .limit(10);
-}
+const activeRuns = (ctx: ChatContext) => activeRunsOf(ctx.db, ctx.actor, 10);
 
 const COMMANDS: Record<string, Command> = {
   start: (ctx) => say(ctx, `👋 Hello ${escapeHtml(ctx.user.name)}!\n\n${HELP}`),
@@ -78,20 +68,11 @@ const COMMANDS: Record<string, Command> = {
     );
   },
   cost: async (ctx) => {
-    const [chat] = await ctx.db
-      .select({ total: sum(costs.amountUsd) })
-      .from(costs)
-      .where(eq(costs.chatId, ctx.chatId));
-    const perProject = await ctx.db
-      .select({ slug: projects.slug, total: sum(costs.amountUsd) })
-      .from(costs)
-      .innerJoin(projects, eq(projects.id, costs.projectId))
-      .where(and(eq(projects.ownerId, ctx.actor.userId), isNull(projects.deletedAt)))
-      .groupBy(projects.slug)
-      .orderBy(projects.slug);
-    const lines = [`💰 This conversation: ${usd(chat?.total ?? 0)}`];
+    const total = await chatCost(ctx.db, ctx.chatId);
+    const perProject = await projectCosts(ctx.db, ctx.actor);
+    const lines = [`💰 This conversation: ${usd(total)}`];
     if (perProject.length)
-      lines.push("", bold("Per project"), ...perProject.map((p) => `${code(p.slug)} ${usd(p.total)}`));
+      lines.push("", bold("Per project"), ...perProject.map((p) => `${code(p.slug)} ${usd(p.totalUsd)}`));
     await say(ctx, lines.join("\n"));
   },
   secret: async (ctx, args) => {
@@ -99,30 +80,12 @@ const COMMANDS: Record<string, Command> = {
     if (!slug || !name || !SecretName.safeParse(name).success) {
       return say(ctx, "Usage: /secret &lt;project&gt; &lt;NAME&gt;, e.g. /secret shop STRIPE_API_KEY");
     }
-    const [project] = await ctx.db
-      .select({ id: projects.id, slug: projects.slug })
-      .from(projects)
-      .where(
-        and(
-          eq(projects.ownerId, ctx.actor.userId),
-          eq(projects.slug, slug.toLowerCase()),
-          isNull(projects.deletedAt),
-        ),
-      );
+    const project = await findOwnProjectBySlug(ctx.db, ctx.actor, slug.toLowerCase());
     if (!project) return say(ctx, `You have no project ${code(slug)}. /projects lists them.`);
     await ctx.session.awaitSecret(project.id, project.slug, name);
   },
   servers: adminOnly(async (ctx) => {
-    const rows = await ctx.db
-      .select({
-        server: servers,
-        reserved: sql<number>`COALESCE(SUM(${portAllocations.memoryMb}), 0)`,
-        ports: sql<number>`COUNT(${portAllocations.id})`,
-      })
-      .from(servers)
-      .leftJoin(portAllocations, eq(portAllocations.serverId, servers.id))
-      .groupBy(servers.id)
-      .orderBy(servers.name);
+    const rows = await serverUsage(ctx.db, ctx.actor);
     if (rows.length === 0) return say(ctx, "No servers registered (POST /api/v1/servers).");
     const lines = rows.map(
       ({ server, reserved, ports }) =>
@@ -131,11 +94,7 @@ const COMMANDS: Record<string, Command> = {
     await say(ctx, lines.join("\n"));
   }),
   executors: adminOnly(async (ctx) => {
-    const rows = await ctx.db
-      .select()
-      .from(executors)
-      .where(isNull(executors.revokedAt))
-      .orderBy(executors.name);
+    const rows = await activeExecutors(ctx.db, ctx.actor);
     if (rows.length === 0) return say(ctx, "No executors registered (POST /api/v1/executors).");
     const lines = rows.map(
       (row) =>
@@ -144,7 +103,7 @@ const COMMANDS: Record<string, Command> = {
     await say(ctx, lines.join("\n"));
   }),
   users: adminOnly(async (ctx) => {
-    const rows = await ctx.db.select().from(users).orderBy(desc(users.createdAt)).limit(30);
+    const rows = await latestUsers(ctx.db, ctx.actor, 30);
     const lines = rows.map(
       (row) =>
         `${row.status === "active" ? "🟢" : row.status === "pending" ? "⏳" : "⛔"} ${escapeHtml(row.name)} ${escapeHtml(row.role)}${row.telegramId ? ` ${code(String(row.telegramId))}` : ""}`,

@@ -3,8 +3,8 @@
 import type { Db } from "../db/client.ts";
 import type { Actor } from "../domain/actor.ts";
 import type { RunRow } from "../domain/runs.ts";
+import type { UserRow } from "../domain/users.ts";
 import type { Env } from "../env.ts";
-import type { UserRow } from "./access.ts";
 import type { ChatChannel } from "./channel.ts";
 import type { Pending } from "./po/conversation.ts";
 

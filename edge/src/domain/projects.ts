@@ -9,6 +9,7 @@ import {
   DEFAULT_POOL,
   type Project,
   type ProjectStatus,
+  type UpdateProject,
 } from "@codegen-orchestrator/shared";
 import { and, asc, eq, gt, isNull, type SQL } from "drizzle-orm";
 import type { z } from "zod";
@@ -73,6 +74,16 @@ export async function findProjectHistory(db: Db, actor: Actor, id: string): Prom
   const [row] = await db.select().from(projects).where(eq(projects.id, id)).limit(1);
   if (!row || (row.ownerId !== actor.userId && !isAdminActor(actor))) throw notFound("project");
   return row;
+}
+
+/** The actor's own live project with this slug, or null. */
+export async function findOwnProjectBySlug(db: Db, actor: Actor, slug: string): Promise<ProjectRow | null> {
+  const [row] = await db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.ownerId, actor.userId), eq(projects.slug, slug), isNull(projects.deletedAt)))
+    .limit(1);
+  return row ?? null;
 }
 
 export async function assertSlugFree(db: Db, ownerId: string, slug: string, self?: string) {
@@ -158,6 +169,36 @@ export async function createProject(
     actor.userId,
     { action: "project.create", targetType: "project", targetId: row.id, details: { ownerId, slug } },
     db.insert(projects).values(row),
+  );
+  return row;
+}
+
+/** Changes a project; its status and executor pool only admins set. */
+export async function updateProject(
+  db: Db,
+  actor: Actor,
+  id: string,
+  changes: z.output<typeof UpdateProject>,
+  repoUrls: RepoUrlPolicy,
+): Promise<ProjectRow> {
+  const current = await findProject(db, actor, id);
+  if (changes.status !== undefined && !isAdminActor(actor))
+    throw forbidden("Only admins may set a project's status.");
+  if (changes.pool !== undefined && !isAdminActor(actor))
+    throw forbidden("Only admins may choose a project's executor pool.");
+  if (changes.slug !== undefined) await assertSlugFree(db, current.ownerId, changes.slug, current.id);
+  if (changes.repoUrl) await assertRepoUrlAllowed(db, repoUrls, changes.repoUrl, current.id);
+  const row: ProjectRow = { ...current, ...changes, updatedAt: new Date() };
+  await auditedBy(
+    db,
+    actor.userId,
+    {
+      action: "project.update",
+      targetType: "project",
+      targetId: row.id,
+      details: { fields: Object.keys(changes) },
+    },
+    db.update(projects).set(row).where(eq(projects.id, row.id)),
   );
   return row;
 }

@@ -5,9 +5,9 @@
  *   const run = await startRun(db, actor, projectId, "engineering");
  */
 import { ACTIVE_RUN_STATUSES, type Run, type StartableRunKind } from "@codegen-orchestrator/shared";
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lte } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { runs } from "../db/schema.ts";
+import { projects, runs } from "../db/schema.ts";
 import { iso, isoOrNull, newId } from "../ids.ts";
 import type { Actor } from "./actor.ts";
 import { auditedBy } from "./audit.ts";
@@ -107,4 +107,56 @@ export async function cancelRun(db: Db, actor: Actor, runId: string): Promise<Ru
       .where(and(eq(runs.id, run.id), inArray(runs.status, [...ACTIVE_RUN_STATUSES]))),
   );
   return cancelled;
+}
+
+/** The actor's own runs in progress (of live projects), newest first, with their project's slug. */
+export async function activeRunsOf(
+  db: Db,
+  actor: Actor,
+  limit: number,
+): Promise<{ run: RunRow; slug: string }[]> {
+  return db
+    .select({ run: runs, slug: projects.slug })
+    .from(runs)
+    .innerJoin(projects, eq(projects.id, runs.projectId))
+    .where(
+      and(
+        eq(projects.ownerId, actor.userId),
+        isNull(projects.deletedAt),
+        inArray(runs.status, [...ACTIVE_RUN_STATUSES]),
+      ),
+    )
+    .orderBy(desc(runs.id))
+    .limit(limit);
+}
+
+/** Runs recorded before `before` but never launched (still `queued`, without a workflow instance). */
+export function strandedRuns(db: Db, before: Date, limit: number): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.status, "queued"), isNull(runs.workflowInstanceId), lte(runs.createdAt, before)))
+    .limit(limit);
+}
+
+/** Runs in progress (running or waiting) whose workflow was launched. */
+export function launchedRuns(db: Db, limit: number): Promise<RunRow[]> {
+  return db
+    .select()
+    .from(runs)
+    .where(and(inArray(runs.status, ["running", "waiting"]), isNotNull(runs.workflowInstanceId)))
+    .limit(limit);
+}
+
+/**
+ * Marks a running or waiting run failed with this error; whether it was (a run that ended
+ * meanwhile keeps its own outcome).
+ */
+export async function failRun(db: Db, runId: string, error: string): Promise<boolean> {
+  const marked = await db
+    .update(runs)
+    .set({ status: "failed", error, finishedAt: new Date() })
+    .where(and(eq(runs.id, runId), inArray(runs.status, ["running", "waiting"])))
+    .returning({ id: runs.id });
+  return marked.length > 0;
 }

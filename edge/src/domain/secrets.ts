@@ -1,18 +1,26 @@
 /**
  * Project secrets as operations on D1, shared by the HTTP API and the chat's secret capture:
  * values are sealed (AES-256-GCM, bound to project + name) before they reach the database, and
- * nothing here returns a value.
+ * nothing here returns a value. Jobs get values by reference: `sealedSecrets` reads what the hub
+ * opens when it sends a job, `secretHolders` what a submitted job's references may name.
  *
  *   await putSecret(db, await secretsKeyring(env.SECRETS_KEY), actor, projectId, "API_TOKEN", value);
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { secrets } from "../db/schema.ts";
+import { projects, secrets } from "../db/schema.ts";
 import { newId } from "../ids.ts";
-import { type Keyring, KeyringError, loadKeyring, sealSecret } from "../secrets/crypto.ts";
+import {
+  type Keyring,
+  KeyringError,
+  loadKeyring,
+  type SealedSecret,
+  type SecretAddress,
+  sealSecret,
+} from "../secrets/crypto.ts";
 import type { Actor } from "./actor.ts";
 import { auditedBy } from "./audit.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, notFound } from "./errors.ts";
 import { findProject } from "./projects.ts";
 
 export type SecretRow = typeof secrets.$inferSelect;
@@ -84,4 +92,82 @@ export async function putSecret(
       .onConflictDoUpdate({ target: [secrets.projectId, secrets.name], set: { ...sealed, updatedAt: now } }),
   );
   return row;
+}
+
+/** Deletes a secret of a project the actor may act on. */
+export async function deleteSecret(db: Db, actor: Actor, projectId: string, name: string): Promise<void> {
+  const project = await findProject(db, actor, projectId);
+  const where = and(eq(secrets.projectId, project.id), eq(secrets.name, name));
+  const [existing] = await db.select({ id: secrets.id }).from(secrets).where(where);
+  if (!existing) throw notFound("secret");
+  await auditedBy(
+    db,
+    actor.userId,
+    { action: "secret.delete", targetType: "project", targetId: project.id, details: { name } },
+    db.delete(secrets).where(where),
+  );
+}
+
+/** A sealed secret of a live project, with the project's pool (its value goes to that pool only). */
+export type PooledSecret = SecretAddress & SealedSecret & { pool: string };
+
+/** D1 binds at most 100 parameters per statement; each secret address takes two. */
+const ADDRESSES_PER_QUERY = 45;
+
+/** The sealed secrets at these addresses that still exist, in live projects (for the system, no actor). */
+export async function sealedSecrets(db: Db, addresses: readonly SecretAddress[]): Promise<PooledSecret[]> {
+  const chunks: SecretAddress[][] = [];
+  for (let i = 0; i < addresses.length; i += ADDRESSES_PER_QUERY)
+    chunks.push(addresses.slice(i, i + ADDRESSES_PER_QUERY));
+  const read = chunks.map((chunk) =>
+    db
+      .select({
+        projectId: secrets.projectId,
+        name: secrets.name,
+        ciphertext: secrets.ciphertext,
+        iv: secrets.iv,
+        keyVersion: secrets.keyVersion,
+        pool: projects.pool,
+      })
+      .from(secrets)
+      .innerJoin(projects, eq(projects.id, secrets.projectId))
+      .where(
+        and(
+          isNull(projects.deletedAt),
+          or(...chunk.map((at) => and(eq(secrets.projectId, at.projectId), eq(secrets.name, at.name)))),
+        ),
+      ),
+  );
+  return (await Promise.all(read)).flat();
+}
+
+/** D1 binds at most 100 parameters per statement. */
+const PROJECTS_PER_QUERY = 90;
+
+/**
+ * Of these projects, the live ones (`live`: ids) and the secrets they hold (`held`:
+ * `projectId/name`). Reads names only.
+ */
+export async function secretHolders(
+  db: Db,
+  projectIds: readonly string[],
+): Promise<{ live: Set<string>; held: Set<string> }> {
+  const live = new Set<string>();
+  const held = new Set<string>();
+  for (let i = 0; i < projectIds.length; i += PROJECTS_PER_QUERY) {
+    const ids = projectIds.slice(i, i + PROJECTS_PER_QUERY);
+    const [liveRows, secretRows] = await db.batch([
+      db
+        .select({ id: projects.id })
+        .from(projects)
+        .where(and(inArray(projects.id, ids), isNull(projects.deletedAt))),
+      db
+        .select({ projectId: secrets.projectId, name: secrets.name })
+        .from(secrets)
+        .where(inArray(secrets.projectId, ids)),
+    ]);
+    for (const row of liveRows) live.add(row.id);
+    for (const row of secretRows) held.add(`${row.projectId}/${row.name}`);
+  }
+  return { live, held };
 }

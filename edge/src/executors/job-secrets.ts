@@ -5,9 +5,8 @@
  * Worker's own secrets. Why a secret could not be had is a fixed phrase: never a value, never key
  * material.
  */
-import { and, eq, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { projects, secrets } from "../db/schema.ts";
+import { sealedSecrets } from "../domain/secrets.ts";
 import {
   type Keyring,
   KeyringError,
@@ -15,9 +14,6 @@ import {
   openSecret,
   type SecretAddress,
 } from "../secrets/crypto.ts";
-
-/** D1 binds at most 100 parameters per statement; each secret reference takes two. */
-const REFS_PER_QUERY = 45;
 
 /** A secret's value (a project secret's with its project's pool: it goes to that pool only), or why not. */
 export type Opened = { ok: true; value: string; pool?: string } | { ok: false; why: string };
@@ -92,28 +88,7 @@ export class JobSecrets {
     }
     await Promise.all(tokens);
     if (refs.length === 0) return opened;
-    const chunks: SecretAddress[][] = [];
-    for (let i = 0; i < refs.length; i += REFS_PER_QUERY) chunks.push(refs.slice(i, i + REFS_PER_QUERY));
-    const read = chunks.map((chunk) =>
-      this.#db
-        .select({
-          projectId: secrets.projectId,
-          name: secrets.name,
-          ciphertext: secrets.ciphertext,
-          iv: secrets.iv,
-          keyVersion: secrets.keyVersion,
-          pool: projects.pool,
-        })
-        .from(secrets)
-        .innerJoin(projects, eq(projects.id, secrets.projectId))
-        .where(
-          and(
-            isNull(projects.deletedAt),
-            or(...chunk.map((ref) => and(eq(secrets.projectId, ref.projectId), eq(secrets.name, ref.name)))),
-          ),
-        ),
-    );
-    const rows = (await Promise.all(read)).flat();
+    const rows = await sealedSecrets(this.#db, refs);
     for (const ref of refs) {
       opened.set(refKey(ref), { ok: false, why: "no longer exists (deleted after the job was submitted)" });
     }

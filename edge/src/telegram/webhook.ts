@@ -10,10 +10,10 @@ import { TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PATH } from "@codegen-orchestr
 import { getAgentByName } from "agents";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../api/context.ts";
-import { errorBody, invalidRequest } from "../api/errors.ts";
-import { jsonBody } from "../api/middleware/json-body.ts";
 import { sha256Hex } from "../auth/keys.ts";
+import type { AppEnv } from "../http/context.ts";
+import { errorBody, invalidRequest } from "../http/errors.ts";
+import { jsonBody } from "../http/json-body.ts";
 import { chatIdOf, TelegramUpdate } from "./update.ts";
 
 /** Equal-time comparison: both sides hashed first, so neither length nor prefix leaks. */

@@ -4,18 +4,17 @@
  *
  *   app.use("/api/v1/*", authenticate());
  */
-import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { bearerAuth } from "hono/bearer-auth";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../../auth/keys.ts";
-import { apiKeys, users } from "../../db/schema.ts";
-import type { AppContext, AppEnv, Principal } from "../context.ts";
-import { errorBody, forbidden } from "../errors.ts";
+import { assertAdminActor, isAdminActor } from "../../domain/actor.ts";
+import { keyHolder } from "../../domain/api-keys.ts";
+import { forbidden } from "../../domain/errors.ts";
+import { BOOTSTRAP_ADMIN_ID, ensureBootstrapAdmin } from "../../domain/users.ts";
+import type { AppContext, AppEnv, Principal } from "../../http/context.ts";
+import { errorBody } from "../../http/errors.ts";
 
-/** The user row the bootstrap key acts as, so every action has an actor in the audit log. */
-export const BOOTSTRAP_ADMIN_ID = "00000000000000000000000000";
 const MIN_ADMIN_KEY_LENGTH = 24;
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 const unauthorized = (message: string) => errorBody("unauthorized", message);
 
@@ -41,53 +40,10 @@ async function principalFor(token: string, c: AppContext): Promise<Principal | n
   const hash = await sha256Hex(token);
   const adminKey = c.env.ADMIN_API_KEY;
   if (adminKey && adminKey.length >= MIN_ADMIN_KEY_LENGTH && hash === (await sha256Hex(adminKey))) {
-    await ensureBootstrapAdmin(c);
+    await ensureBootstrapAdmin(c.get("db"));
     return { userId: BOOTSTRAP_ADMIN_ID, role: "admin", keyId: null, scopes: ["read", "write"] };
   }
-  const db = c.get("db");
-  const now = new Date();
-  const [row] = await db
-    .select({ key: apiKeys, role: users.role })
-    .from(apiKeys)
-    .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(
-      and(
-        eq(apiKeys.hash, hash),
-        isNull(apiKeys.revokedAt),
-        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
-        eq(users.status, "active"),
-      ),
-    )
-    .limit(1);
-  if (!row) return null;
-  const lastUsed = row.key.lastUsedAt?.getTime() ?? 0;
-  if (now.getTime() - lastUsed > LAST_USED_RESOLUTION_MS) {
-    c.executionCtx.waitUntil(
-      db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id)).run(),
-    );
-  }
-  return { userId: row.key.userId, role: row.role, keyId: row.key.id, scopes: row.key.scopes };
-}
-
-/** Per isolate: the row exists once written, so later requests skip the write. */
-let bootstrapAdminEnsured = false;
-
-async function ensureBootstrapAdmin(c: AppContext): Promise<void> {
-  if (bootstrapAdminEnsured) return;
-  const now = new Date();
-  await c
-    .get("db")
-    .insert(users)
-    .values({
-      id: BOOTSTRAP_ADMIN_ID,
-      name: "Bootstrap admin",
-      role: "admin",
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing()
-    .run();
-  bootstrapAdminEnsured = true;
+  return keyHolder(c.get("db"), hash, (write) => c.executionCtx.waitUntil(write));
 }
 
 /** GET and HEAD need the `read` scope; every other method needs `write`. */
@@ -102,9 +58,9 @@ export function requireScope() {
 }
 
 export function isAdmin(c: AppContext): boolean {
-  return c.get("principal").role === "admin";
+  return isAdminActor(c.get("principal"));
 }
 
 export function assertAdmin(c: AppContext): void {
-  if (!isAdmin(c)) throw forbidden("Only admins may do this.");
+  assertAdminActor(c.get("principal"));
 }

@@ -2,20 +2,12 @@
 
 import { Allocation, CreateAllocation, PageQuery, pageOf, Ulid } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, eq } from "drizzle-orm";
-import { portAllocations, projects } from "../../db/schema.ts";
-import { projectVisible } from "../../domain/visibility.ts";
-import { iso } from "../../ids.ts";
+import { listAllocations, releaseAllocation, toAllocation } from "../../domain/allocations.ts";
+import { ApiError } from "../../domain/errors.ts";
 import { projectFor } from "../access.ts";
-import { audited } from "../audit.ts";
-import { ApiError, notFound } from "../errors.ts";
 import { isAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, error, IdParam, json, jsonBody, router, security } from "../openapi.ts";
-import { afterCursor, toPage } from "../pagination.ts";
-
-type AllocationRow = typeof portAllocations.$inferSelect;
-
-const toAllocation = (row: AllocationRow): Allocation => ({ ...row, createdAt: iso(row.createdAt) });
+import { toPage } from "../pagination.ts";
 
 const tags = ["allocations"];
 const ALLOCATOR_NAME = "global";
@@ -33,31 +25,13 @@ export const allocationsRoutes = router()
     }),
     async (c) => {
       const { serverId, projectId, ...page } = c.req.valid("query");
-      const ownerOnly = isAdmin(c) ? undefined : eq(projects.ownerId, c.get("principal").userId);
-      const rows = await c
-        .get("db")
-        .select({ allocation: portAllocations })
-        .from(portAllocations)
-        // A deleted project's ports are listed while it holds them (until its undeploy releases them).
-        .innerJoin(projects, eq(projects.id, portAllocations.projectId))
-        .where(
-          and(
-            ownerOnly,
-            serverId ? eq(portAllocations.serverId, serverId) : undefined,
-            projectId ? eq(portAllocations.projectId, projectId) : undefined,
-            afterCursor(portAllocations.id, page),
-          ),
-        )
-        .orderBy(asc(portAllocations.id))
-        .limit(page.limit + 1);
-      return c.json(
-        toPage(
-          rows.map((row) => row.allocation),
-          page,
-          toAllocation,
-        ),
-        200,
-      );
+      const rows = await listAllocations(c.get("db"), c.get("principal"), {
+        serverId,
+        projectId,
+        after: page.cursor,
+        limit: page.limit + 1,
+      });
+      return c.json(toPage(rows, page, toAllocation), 200);
     },
   )
   .openapi(
@@ -105,24 +79,7 @@ export const allocationsRoutes = router()
       responses: { 204: { description: "Released" }, ...commonErrors },
     }),
     async (c) => {
-      const db = c.get("db");
-      const [row] = await db
-        .select()
-        .from(portAllocations)
-        .where(eq(portAllocations.id, c.req.valid("param").id));
-      if (!row || !(await projectVisible(db, c.get("principal"), row.projectId))) {
-        throw notFound("allocation");
-      }
-      await audited(
-        c,
-        {
-          action: "allocation.release",
-          targetType: "server",
-          targetId: row.serverId,
-          details: { port: row.port, projectId: row.projectId, service: row.service },
-        },
-        db.delete(portAllocations).where(eq(portAllocations.id, row.id)),
-      );
+      await releaseAllocation(c.get("db"), c.get("principal"), c.req.valid("param").id);
       return c.body(null, 204);
     },
   );

@@ -4,30 +4,24 @@
  * `/executors/connect` with their token; see `executorConnectRoutes`.
  */
 
-import {
-  ALL_CAPABILITIES,
-  DEFAULT_POOL,
-  Labels,
-  POOL_LABEL,
-  Slug,
-  Timestamp,
-  Ulid,
-} from "@codegen-orchestrator/shared";
+import { ALL_CAPABILITIES, DEFAULT_POOL, Labels, Slug, Timestamp, Ulid } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
-import { generateKey, sha256Hex } from "../../auth/keys.ts";
-import { executors } from "../../db/schema.ts";
+import {
+  type ExecutorRow,
+  executorForToken,
+  findExecutor,
+  listExecutors,
+  recordExecutorAction,
+  registerExecutor,
+  revokeExecutor,
+} from "../../domain/executors.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { POLICY_HEADER, policyOf } from "../../executors/policy.ts";
-import { iso, isoOrNull, newId } from "../../ids.ts";
-import { audited } from "../audit.ts";
-import type { AppContext } from "../context.ts";
-import { errorBody, notFound } from "../errors.ts";
-import { assertAdmin } from "../middleware/auth.ts";
+import type { AppContext } from "../../http/context.ts";
+import { errorBody } from "../../http/errors.ts";
+import { iso, isoOrNull } from "../../ids.ts";
 import { bodyErrors, commonErrors, error, IdParam, json, jsonBody, router, security } from "../openapi.ts";
-
-type ExecutorRow = typeof executors.$inferSelect;
 
 const Executor = z
   .object({
@@ -87,12 +81,6 @@ async function withLiveState(c: AppContext, rows: ExecutorRow[]): Promise<Execut
   });
 }
 
-async function findExecutor(c: AppContext, id: string): Promise<ExecutorRow> {
-  const [row] = await c.get("db").select().from(executors).where(eq(executors.id, id));
-  if (!row) throw notFound("executor");
-  return row;
-}
-
 const tags = ["executors"];
 
 export const executorsRoutes = router()
@@ -107,34 +95,9 @@ export const executorsRoutes = router()
       responses: { 201: json(CreatedExecutor, "The executor and its token"), ...bodyErrors },
     }),
     async (c) => {
-      assertAdmin(c);
-      const { name, pool, capabilities } = c.req.valid("json");
-      const { key, prefix, hash } = await generateKey("executor");
-      const row: ExecutorRow = {
-        id: newId(),
-        name,
-        tokenPrefix: prefix,
-        tokenHash: hash,
-        labels: { [POOL_LABEL]: pool },
-        capabilities: [...new Set(capabilities ?? ALL_CAPABILITIES)],
-        capacity: 0,
-        status: "offline",
-        lastSeenAt: null,
-        createdAt: new Date(),
-        revokedAt: null,
-      };
-      await audited(
-        c,
-        {
-          action: "executor.create",
-          targetType: "executor",
-          targetId: row.id,
-          details: { name, pool, capabilities: row.capabilities },
-        },
-        c.get("db").insert(executors).values(row),
-      );
+      const { row, token } = await registerExecutor(c.get("db"), c.get("principal"), c.req.valid("json"));
       const [executor] = await withLiveState(c, [row]);
-      return c.json({ executor: executor as Executor, token: key }, 201);
+      return c.json({ executor: executor as Executor, token }, 201);
     },
   )
   .openapi(
@@ -147,8 +110,7 @@ export const executorsRoutes = router()
       responses: { 200: json(z.object({ items: z.array(Executor) }), "The executors"), ...commonErrors },
     }),
     async (c) => {
-      assertAdmin(c);
-      const rows = await c.get("db").select().from(executors).orderBy(asc(executors.id));
+      const rows = await listExecutors(c.get("db"), c.get("principal"));
       return c.json({ items: await withLiveState(c, rows) }, 200);
     },
   )
@@ -164,11 +126,10 @@ export const executorsRoutes = router()
       responses: { 200: json(Executor, "The executor"), ...commonErrors },
     }),
     async (c) => {
-      assertAdmin(c);
       const { id, action } = c.req.valid("param");
-      const row = await findExecutor(c, id);
+      const row = await findExecutor(c.get("db"), c.get("principal"), id);
       await (action === "drain" ? executorHub(c.env).drain(row.id) : executorHub(c.env).resume(row.id));
-      await audited(c, { action: `executor.${action}`, targetType: "executor", targetId: row.id });
+      await recordExecutorAction(c.get("db"), c.get("principal"), row, action);
       const [executor] = await withLiveState(c, [row]);
       return c.json(executor as Executor, 200);
     },
@@ -184,17 +145,8 @@ export const executorsRoutes = router()
       responses: { 200: json(Executor, "The revoked executor"), ...commonErrors },
     }),
     async (c) => {
-      assertAdmin(c);
-      const row = await findExecutor(c, c.req.valid("param").id);
-      const revoked = { ...row, revokedAt: row.revokedAt ?? new Date() };
-      if (!row.revokedAt) {
-        await audited(
-          c,
-          { action: "executor.revoke", targetType: "executor", targetId: row.id },
-          c.get("db").update(executors).set({ revokedAt: revoked.revokedAt }).where(eq(executors.id, row.id)),
-        );
-      }
-      await executorHub(c.env).disconnect(row.id, "This executor's token was revoked.");
+      const revoked = await revokeExecutor(c.get("db"), c.get("principal"), c.req.valid("param").id);
+      await executorHub(c.env).disconnect(revoked.id, "This executor's token was revoked.");
       const [executor] = await withLiveState(c, [revoked]);
       return c.json(executor as Executor, 200);
     },
@@ -219,13 +171,7 @@ export const executorConnectRoutes = router().openapi(
       return c.json(errorBody("invalid_request", "Connect with a WebSocket upgrade."), 426);
     }
     const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(c.req.header("authorization") ?? "")?.[1];
-    const [row] = token
-      ? await c
-          .get("db")
-          .select({ id: executors.id, labels: executors.labels, capabilities: executors.capabilities })
-          .from(executors)
-          .where(and(eq(executors.tokenHash, await sha256Hex(token)), isNull(executors.revokedAt)))
-      : [];
+    const row = token ? await executorForToken(c.get("db"), token) : null;
     if (!row) return c.json(errorBody("unauthorized", "Unknown or revoked executor token."), 401);
     const headers = new Headers(c.req.raw.headers);
     headers.set("x-executor-id", row.id);

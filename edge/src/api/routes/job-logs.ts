@@ -8,11 +8,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import { notFound } from "../../domain/errors.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { mergeLogs, readArchived } from "../../executors/log-archive.ts";
 import type { LogRow } from "../../executors/log-store.ts";
-import type { AppContext } from "../context.ts";
-import { notFound } from "../errors.ts";
+import type { AppContext } from "../../http/context.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { commonErrors, IdParam, router, security } from "../openapi.ts";
 

@@ -11,16 +11,16 @@ import {
   Ulid,
 } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { and, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
-import { projects, secrets } from "../../db/schema.ts";
+import { auditedBy } from "../../domain/audit.ts";
+import { notFound } from "../../domain/errors.ts";
+import { secretHolders } from "../../domain/secrets.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { SYSTEM_SECRETS } from "../../executors/job-secrets.ts";
 import { type JobRecord, type JobView, toJobView } from "../../executors/views.ts";
+import { invalidFields, invalidRequest } from "../../http/errors.ts";
 import { newId } from "../../ids.ts";
-import { audited } from "../audit.ts";
-import { invalidFields, invalidRequest, notFound } from "../errors.ts";
 import { assertAdmin } from "../middleware/auth.ts";
 import { bodyErrors, commonErrors, IdParam, json, jsonBody, router, security } from "../openapi.ts";
 
@@ -123,9 +123,6 @@ function checkedSubmit(input: z.infer<typeof SubmitJob>, where: string) {
   return { ...input, spec: spec.data, idempotencyKey: input.idempotencyKey ?? newId() };
 }
 
-/** D1 binds at most 100 parameters per statement. */
-const PROJECTS_PER_QUERY = 90;
-
 /**
  * Every secret reference must name a live project that holds that secret; otherwise a 400 whose
  * issues name each failing entry (`body.jobs.2.secrets.GIT_PASSWORD.name`). Reads names only.
@@ -135,24 +132,7 @@ async function checkSecretRefs(db: Db, jobs: { where: string; secrets: z.infer<t
     Object.entries(refs).map(([envName, ref]) => ({ path: `${where}.secrets.${envName}`, ref })),
   );
   if (refs.length === 0) return;
-  const projectIds = [...new Set(refs.map(({ ref }) => ref.projectId))];
-  const live = new Set<string>();
-  const held = new Set<string>();
-  for (let i = 0; i < projectIds.length; i += PROJECTS_PER_QUERY) {
-    const ids = projectIds.slice(i, i + PROJECTS_PER_QUERY);
-    const [liveRows, secretRows] = await db.batch([
-      db
-        .select({ id: projects.id })
-        .from(projects)
-        .where(and(inArray(projects.id, ids), isNull(projects.deletedAt))),
-      db
-        .select({ projectId: secrets.projectId, name: secrets.name })
-        .from(secrets)
-        .where(inArray(secrets.projectId, ids)),
-    ]);
-    for (const row of liveRows) live.add(row.id);
-    for (const row of secretRows) held.add(`${row.projectId}/${row.name}`);
-  }
+  const { live, held } = await secretHolders(db, [...new Set(refs.map(({ ref }) => ref.projectId))]);
   const issues = refs.flatMap(({ path, ref }) => {
     if (!live.has(ref.projectId)) return [{ path: `${path}.projectId`, message: "no project with this id" }];
     if (!held.has(`${ref.projectId}/${ref.name}`)) {
@@ -193,7 +173,7 @@ export const jobsRoutes = router()
       await checkSecretRefs(c.get("db"), [{ where: "body", secrets: input.secrets }]);
       const record = await executorHub(c.env).submit(input);
       const job = found(record);
-      await audited(c, {
+      await auditedBy(c.get("db"), c.get("principal").userId, {
         action: "job.submit",
         targetType: "job",
         targetId: job.id,
@@ -223,7 +203,7 @@ export const jobsRoutes = router()
         inputs.map((input, i) => ({ where: `body.jobs.${i}`, secrets: input.secrets })),
       );
       const items = (await executorHub(c.env).submitMany(inputs)).map((record) => toJobView(record));
-      await audited(c, {
+      await auditedBy(c.get("db"), c.get("principal").userId, {
         action: "job.submit_batch",
         targetType: "job",
         targetId: items[0]?.id ?? null,
@@ -265,7 +245,11 @@ export const jobsRoutes = router()
     async (c) => {
       assertAdmin(c);
       const job = found(await executorHub(c.env).cancel(c.req.valid("param").id));
-      await audited(c, { action: "job.cancel", targetType: "job", targetId: job.id });
+      await auditedBy(c.get("db"), c.get("principal").userId, {
+        action: "job.cancel",
+        targetType: "job",
+        targetId: job.id,
+      });
       return c.json(job, 200);
     },
   );

@@ -10,23 +10,12 @@ import {
   UpdateProject,
 } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { projects } from "../../db/schema.ts";
-import {
-  assertSlugFree,
-  createProject,
-  listProjects,
-  type ProjectRow,
-  toProject,
-} from "../../domain/projects.ts";
+import { createProject, listProjects, toProject, updateProject } from "../../domain/projects.ts";
 import { assertProjectQuota } from "../../domain/quotas.ts";
-import { assertRepoUrlAllowed, repoUrlPolicy } from "../../domain/repo-urls.ts";
+import { repoUrlPolicy } from "../../domain/repo-urls.ts";
 import { settleDeletion } from "../../pipelines/launch.ts";
 import { removeProject } from "../../pipelines/teardown.ts";
 import { projectFor } from "../access.ts";
-import { audited } from "../audit.ts";
-import { forbidden } from "../errors.ts";
-import { isAdmin } from "../middleware/auth.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -39,8 +28,6 @@ import {
   security,
 } from "../openapi.ts";
 import { toPage } from "../pagination.ts";
-
-export { slugify, toProject } from "../../domain/projects.ts";
 
 const tags = ["projects"];
 
@@ -115,27 +102,12 @@ export const projectsRoutes = router()
       responses: { 200: json(Project, "The updated project"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      const current = await projectFor(c, c.req.valid("param").id);
-      const changes = c.req.valid("json");
-      if (changes.status !== undefined && !isAdmin(c))
-        throw forbidden("Only admins may set a project's status.");
-      if (changes.pool !== undefined && !isAdmin(c))
-        throw forbidden("Only admins may choose a project's executor pool.");
-      if (changes.slug !== undefined)
-        await assertSlugFree(c.get("db"), current.ownerId, changes.slug, current.id);
-      if (changes.repoUrl)
-        await assertRepoUrlAllowed(c.get("db"), repoUrlPolicy(c.env), changes.repoUrl, current.id);
-      const row: ProjectRow = { ...current, ...changes, updatedAt: new Date() };
-      const db = c.get("db");
-      await audited(
-        c,
-        {
-          action: "project.update",
-          targetType: "project",
-          targetId: row.id,
-          details: { fields: Object.keys(changes) },
-        },
-        db.update(projects).set(row).where(eq(projects.id, row.id)),
+      const row = await updateProject(
+        c.get("db"),
+        c.get("principal"),
+        c.req.valid("param").id,
+        c.req.valid("json"),
+        repoUrlPolicy(c.env),
       );
       return c.json(toProject(row), 200);
     },

@@ -5,15 +5,16 @@
 
 import { PutSecret, SecretInfo, SecretName, Ulid } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { secrets } from "../../db/schema.ts";
-import { listSecrets, putSecret, type SecretMeta, secretsKeyring } from "../../domain/secrets.ts";
+import {
+  deleteSecret,
+  listSecrets,
+  putSecret,
+  type SecretMeta,
+  secretsKeyring,
+} from "../../domain/secrets.ts";
 import { iso } from "../../ids.ts";
 import { secretStored } from "../../pipelines/secret-wait.ts";
-import { projectFor } from "../access.ts";
-import { audited } from "../audit.ts";
-import { notFound } from "../errors.ts";
 import { bodyErrors, commonErrors, error, json, jsonBody, router, security } from "../openapi.ts";
 
 const toSecretInfo = (row: SecretMeta): SecretInfo => ({
@@ -88,16 +89,7 @@ export const secretsRoutes = router()
     }),
     async (c) => {
       const { id, name } = c.req.valid("param");
-      const project = await projectFor(c, id);
-      const db = c.get("db");
-      const where = and(eq(secrets.projectId, project.id), eq(secrets.name, name));
-      const [existing] = await db.select({ id: secrets.id }).from(secrets).where(where);
-      if (!existing) throw notFound("secret");
-      await audited(
-        c,
-        { action: "secret.delete", targetType: "project", targetId: project.id, details: { name } },
-        db.delete(secrets).where(where),
-      );
+      await deleteSecret(c.get("db"), c.get("principal"), id, name);
       return c.body(null, 204);
     },
   );

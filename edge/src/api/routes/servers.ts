@@ -9,13 +9,14 @@ import {
   UpdateServer,
 } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, eq } from "drizzle-orm";
-import { portAllocations, servers } from "../../db/schema.ts";
-import { iso, newId } from "../../ids.ts";
-import { audited } from "../audit.ts";
-import type { AppContext } from "../context.ts";
-import { conflict, notFound } from "../errors.ts";
-import { assertAdmin } from "../middleware/auth.ts";
+import {
+  createServer,
+  deleteServer,
+  findServer,
+  listServers,
+  toServer,
+  updateServer,
+} from "../../domain/servers.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -26,40 +27,7 @@ import {
   router,
   security,
 } from "../openapi.ts";
-import { afterCursor, toPage } from "../pagination.ts";
-
-type ServerRow = typeof servers.$inferSelect;
-
-const toServer = (row: ServerRow): Server => ({
-  id: row.id,
-  name: row.name,
-  host: row.host,
-  sshPort: row.sshPort,
-  sshUser: row.sshUser,
-  labels: row.labels,
-  memoryMb: row.memoryMb,
-  cpuCores: row.cpuCores,
-  portRangeStart: row.portRangeStart,
-  portRangeEnd: row.portRangeEnd,
-  knownHosts: row.knownHosts,
-  trustFirstHostKey: row.trustFirstHostKey,
-  deployRoot: row.deployRoot,
-  serviceManager: row.serviceManager,
-  status: row.status,
-  createdAt: iso(row.createdAt),
-  updatedAt: iso(row.updatedAt),
-});
-
-async function findServer(c: AppContext, id: string): Promise<ServerRow> {
-  const [row] = await c.get("db").select().from(servers).where(eq(servers.id, id));
-  if (!row) throw notFound("server");
-  return row;
-}
-
-async function assertNameFree(c: AppContext, name: string, self?: string) {
-  const [other] = await c.get("db").select({ id: servers.id }).from(servers).where(eq(servers.name, name));
-  if (other && other.id !== self) throw conflict(`A server named \`${name}\` exists.`, { field: "name" });
-}
+import { toPage } from "../pagination.ts";
 
 const tags = ["servers"];
 
@@ -75,15 +43,12 @@ export const serversRoutes = router()
       responses: { 200: json(pageOf(Server), "A page of servers"), ...commonErrors },
     }),
     async (c) => {
-      assertAdmin(c);
       const { status, ...page } = c.req.valid("query");
-      const rows = await c
-        .get("db")
-        .select()
-        .from(servers)
-        .where(and(status ? eq(servers.status, status) : undefined, afterCursor(servers.id, page)))
-        .orderBy(asc(servers.id))
-        .limit(page.limit + 1);
+      const rows = await listServers(c.get("db"), c.get("principal"), {
+        status,
+        after: page.cursor,
+        limit: page.limit + 1,
+      });
       return c.json(toPage(rows, page, toServer), 200);
     },
   )
@@ -98,22 +63,7 @@ export const serversRoutes = router()
       responses: { 201: json(Server, "The new server"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      assertAdmin(c);
-      const input = c.req.valid("json");
-      await assertNameFree(c, input.name);
-      const now = new Date();
-      const row: ServerRow = { id: newId(), ...input, createdAt: now, updatedAt: now };
-      const db = c.get("db");
-      await audited(
-        c,
-        {
-          action: "server.create",
-          targetType: "server",
-          targetId: row.id,
-          details: { name: row.name },
-        },
-        db.insert(servers).values(row),
-      );
+      const row = await createServer(c.get("db"), c.get("principal"), c.req.valid("json"));
       return c.json(toServer(row), 201);
     },
   )
@@ -127,10 +77,8 @@ export const serversRoutes = router()
       request: { params: IdParam },
       responses: { 200: json(Server, "The server"), ...commonErrors },
     }),
-    async (c) => {
-      assertAdmin(c);
-      return c.json(toServer(await findServer(c, c.req.valid("param").id)), 200);
-    },
+    async (c) =>
+      c.json(toServer(await findServer(c.get("db"), c.get("principal"), c.req.valid("param").id)), 200),
   )
   .openapi(
     createRoute({
@@ -143,25 +91,8 @@ export const serversRoutes = router()
       responses: { 200: json(Server, "The updated server"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      assertAdmin(c);
-      const current = await findServer(c, c.req.valid("param").id);
-      const changes = c.req.valid("json");
-      const row: ServerRow = { ...current, ...changes, updatedAt: new Date() };
-      if (row.portRangeStart > row.portRangeEnd) {
-        throw conflict("portRangeStart must not exceed portRangeEnd.", { field: "portRangeEnd" });
-      }
-      if (changes.name !== undefined) await assertNameFree(c, changes.name, current.id);
-      const db = c.get("db");
-      await audited(
-        c,
-        {
-          action: "server.update",
-          targetType: "server",
-          targetId: row.id,
-          details: { fields: Object.keys(changes) },
-        },
-        db.update(servers).set(row).where(eq(servers.id, row.id)),
-      );
+      const { id } = c.req.valid("param");
+      const row = await updateServer(c.get("db"), c.get("principal"), id, c.req.valid("json"));
       return c.json(toServer(row), 200);
     },
   )
@@ -176,25 +107,7 @@ export const serversRoutes = router()
       responses: { 204: { description: "Removed" }, ...commonErrors, ...conflictError },
     }),
     async (c) => {
-      assertAdmin(c);
-      const server = await findServer(c, c.req.valid("param").id);
-      const db = c.get("db");
-      const allocations = await db.$count(portAllocations, eq(portAllocations.serverId, server.id));
-      if (allocations > 0) {
-        throw conflict(`Server ${server.name} holds ${allocations} allocations; release them first.`, {
-          allocations,
-        });
-      }
-      await audited(
-        c,
-        {
-          action: "server.delete",
-          targetType: "server",
-          targetId: server.id,
-          details: { name: server.name },
-        },
-        db.delete(servers).where(eq(servers.id, server.id)),
-      );
+      await deleteServer(c.get("db"), c.get("principal"), c.req.valid("param").id);
       return c.body(null, 204);
     },
   );

@@ -2,13 +2,7 @@
 
 import { CreateUser, PageQuery, pageOf, UpdateUser, User } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { asc, eq } from "drizzle-orm";
-import { users } from "../../db/schema.ts";
-import { iso, newId } from "../../ids.ts";
-import { audited } from "../audit.ts";
-import type { AppContext } from "../context.ts";
-import { conflict, forbidden, notFound } from "../errors.ts";
-import { assertAdmin, isAdmin } from "../middleware/auth.ts";
+import { createUser, findUser, listUsers, readUser, toUser, updateUser } from "../../domain/users.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -19,36 +13,7 @@ import {
   router,
   security,
 } from "../openapi.ts";
-import { afterCursor, toPage } from "../pagination.ts";
-
-type UserRow = typeof users.$inferSelect;
-
-export const toUser = (row: UserRow): User => ({
-  id: row.id,
-  telegramId: row.telegramId,
-  name: row.name,
-  role: row.role,
-  status: row.status,
-  createdAt: iso(row.createdAt),
-  updatedAt: iso(row.updatedAt),
-});
-
-async function findUser(c: AppContext, id: string): Promise<UserRow> {
-  const [row] = await c.get("db").select().from(users).where(eq(users.id, id)).limit(1);
-  if (!row) throw notFound("user");
-  return row;
-}
-
-async function assertTelegramIdFree(c: AppContext, telegramId: number | null | undefined, self?: string) {
-  if (telegramId == null) return;
-  const [other] = await c
-    .get("db")
-    .select({ id: users.id })
-    .from(users)
-    .where(eq(users.telegramId, telegramId));
-  if (other && other.id !== self)
-    throw conflict("Another user has this Telegram id.", { field: "telegramId" });
-}
+import { toPage } from "../pagination.ts";
 
 const tags = ["users"];
 
@@ -62,7 +27,7 @@ export const usersRoutes = router()
       summary: "The caller's own user",
       responses: { 200: json(User, "The caller"), ...commonErrors },
     }),
-    async (c) => c.json(toUser(await findUser(c, c.get("principal").userId)), 200),
+    async (c) => c.json(toUser(await findUser(c.get("db"), c.get("principal").userId)), 200),
   )
   .openapi(
     createRoute({
@@ -75,15 +40,11 @@ export const usersRoutes = router()
       responses: { 200: json(pageOf(User), "A page of users"), ...commonErrors },
     }),
     async (c) => {
-      assertAdmin(c);
       const page = c.req.valid("query");
-      const rows = await c
-        .get("db")
-        .select()
-        .from(users)
-        .where(afterCursor(users.id, page))
-        .orderBy(asc(users.id))
-        .limit(page.limit + 1);
+      const rows = await listUsers(c.get("db"), c.get("principal"), {
+        after: page.cursor,
+        limit: page.limit + 1,
+      });
       return c.json(toPage(rows, page, toUser), 200);
     },
   )
@@ -98,30 +59,7 @@ export const usersRoutes = router()
       responses: { 201: json(User, "The new user"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      assertAdmin(c);
-      const input = c.req.valid("json");
-      await assertTelegramIdFree(c, input.telegramId);
-      const now = new Date();
-      const row: UserRow = {
-        id: newId(),
-        telegramId: input.telegramId ?? null,
-        name: input.name,
-        role: input.role,
-        status: input.status,
-        createdAt: now,
-        updatedAt: now,
-      };
-      const db = c.get("db");
-      await audited(
-        c,
-        {
-          action: "user.create",
-          targetType: "user",
-          targetId: row.id,
-          details: { role: row.role },
-        },
-        db.insert(users).values(row),
-      );
+      const row = await createUser(c.get("db"), c.get("principal"), c.req.valid("json"));
       return c.json(toUser(row), 201);
     },
   )
@@ -135,12 +73,8 @@ export const usersRoutes = router()
       request: { params: IdParam },
       responses: { 200: json(User, "The user"), ...commonErrors },
     }),
-    async (c) => {
-      const { id } = c.req.valid("param");
-      if (!isAdmin(c) && id !== c.get("principal").userId)
-        throw forbidden("Only admins may read other users.");
-      return c.json(toUser(await findUser(c, id)), 200);
-    },
+    async (c) =>
+      c.json(toUser(await readUser(c.get("db"), c.get("principal"), c.req.valid("param").id)), 200),
   )
   .openapi(
     createRoute({
@@ -153,23 +87,8 @@ export const usersRoutes = router()
       responses: { 200: json(User, "The updated user"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      assertAdmin(c);
       const { id } = c.req.valid("param");
-      const changes = c.req.valid("json");
-      const current = await findUser(c, id);
-      await assertTelegramIdFree(c, changes.telegramId, id);
-      const row: UserRow = { ...current, ...changes, updatedAt: new Date() };
-      const db = c.get("db");
-      await audited(
-        c,
-        {
-          action: "user.update",
-          targetType: "user",
-          targetId: id,
-          details: { fields: Object.keys(changes) },
-        },
-        db.update(users).set(row).where(eq(users.id, id)),
-      );
+      const row = await updateUser(c.get("db"), c.get("principal"), id, c.req.valid("json"));
       return c.json(toUser(row), 200);
     },
   );

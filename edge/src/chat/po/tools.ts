@@ -8,14 +8,13 @@
 
 import type Anthropic from "@anthropic-ai/sdk";
 import { CreateProject, SecretName, Slug, type StartableRunKind, Ulid } from "@codegen-orchestrator/shared";
-import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
-import { projects } from "../../db/schema.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { ApiError, notFound } from "../../domain/errors.ts";
 import {
   createProject,
+  findOwnProjectBySlug,
   findProject,
   listProjects,
   type ProjectRow,
@@ -51,13 +50,7 @@ async function resolveProject(ctx: ToolContext, ref: string): Promise<ProjectRow
   if (Ulid.safeParse(ref).success) return findProject(ctx.db, ctx.actor, ref);
   const slug = Slug.safeParse(ref.toLowerCase());
   if (!slug.success) throw notFound("project");
-  const [row] = await ctx.db
-    .select()
-    .from(projects)
-    .where(
-      and(eq(projects.ownerId, ctx.actor.userId), eq(projects.slug, slug.data), isNull(projects.deletedAt)),
-    )
-    .limit(1);
+  const row = await findOwnProjectBySlug(ctx.db, ctx.actor, slug.data);
   if (!row) throw new ApiError(404, "not_found", `No project with slug ${slug.data}.`);
   return row;
 }

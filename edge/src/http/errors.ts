@@ -1,8 +1,9 @@
 /**
- * One typed exception for every API failure, and the single handler that turns it (or anything
- * else thrown) into the JSON error envelope `{ error: { code, message, details } }`.
+ * The JSON error envelope `{ error: { code, message, details } }` of every HTTP failure (the API's
+ * and the Telegram webhook's): the 400s of request validation, and the single handler that turns
+ * the domain's `ApiError` (or anything else thrown) into the envelope.
  *
- *   throw new ApiError(404, "not_found", "No project with this id.");
+ *   throw invalidRequest(parsed.error, "body");
  */
 import type { ErrorBody, ErrorCode } from "@codegen-orchestrator/shared";
 import type { Context } from "hono";
@@ -11,8 +12,6 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { violatedConstraint } from "../db/constraints.ts";
 import { ApiError } from "../domain/errors.ts";
-
-export { ApiError, conflict, forbidden, notFound } from "../domain/errors.ts";
 
 /** A zod failure as a 400 listing every failing field by its dotted path. */
 export function invalidRequest(error: z.ZodError, where: string): ApiError {

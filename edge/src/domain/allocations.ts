@@ -1,20 +1,32 @@
 /**
- * Port allocation on D1: the first free port of a server's range (from 8000 by default), on a
- * given server or on the active server with the most free memory among those carrying the
- * requested labels, within the member's quotas. Callers serialise calls (the Allocator Durable
- * Object); the UNIQUE(server, port) index is the last guard, and a collision is retried.
+ * Port allocations on D1. Allocating takes the first free port of a server's range (from 8000 by
+ * default), on a given server or on the active server with the most free memory among those
+ * carrying the requested labels, within the member's quotas. Callers serialise allocations (the
+ * Allocator Durable Object); the UNIQUE(server, port) index is the last guard, and a collision is
+ * retried. Listing and releasing follow the allocations' projects' visibility.
  *
  * A refusal's message reaches members (the API, and through deploys the chat and run timelines):
  * it never names a server or its free capacity. That detail is `serverDetail`, for admins and logs.
+ *
+ *   const outcome = await allocatePort(db, request, actorId, memberQuotas(env));  // serialised
  */
 import type { Allocation, CreateAllocation } from "@codegen-orchestrator/shared";
 import { and, asc, eq, sql } from "drizzle-orm";
-import { auditInsert } from "../api/audit.ts";
 import type { Db } from "../db/client.ts";
 import { violatedConstraint } from "../db/constraints.ts";
-import { portAllocations, servers } from "../db/schema.ts";
-import { allocationQuotaError, type MemberQuotas, type QuotaBreach } from "../domain/quotas.ts";
+import { portAllocations, projects, servers } from "../db/schema.ts";
 import { iso, newId } from "../ids.ts";
+import { type Actor, isAdminActor } from "./actor.ts";
+import { auditedBy, auditInsert } from "./audit.ts";
+import { notFound } from "./errors.ts";
+import { afterId, type Keyset } from "./keyset.ts";
+import { allocationQuotaError, type MemberQuotas, type QuotaBreach } from "./quotas.ts";
+import type { ServerRow } from "./servers.ts";
+import { projectVisible } from "./visibility.ts";
+
+type AllocationRow = typeof portAllocations.$inferSelect;
+
+export const toAllocation = (row: AllocationRow): Allocation => ({ ...row, createdAt: iso(row.createdAt) });
 
 export type AllocationRequest = Omit<CreateAllocation, "labels"> & { labels: Record<string, string> };
 
@@ -31,7 +43,6 @@ export interface AllocationRefusal {
 
 export type AllocationOutcome = { ok: true; allocation: Allocation } | AllocationRefusal;
 
-type ServerRow = typeof servers.$inferSelect;
 interface ServerLoad {
   server: ServerRow;
   usedMemoryMb: number;
@@ -158,3 +169,51 @@ const serverFull = (serverDetail: string): AllocationRefusal => ({
   ),
   serverDetail,
 });
+
+export interface AllocationQuery extends Keyset {
+  serverId?: string | undefined;
+  projectId?: string | undefined;
+}
+
+/**
+ * Allocations in id order: of the actor's projects, or (admins) all. A deleted project's are
+ * listed while it holds them (until its undeploy releases them).
+ */
+export async function listAllocations(
+  db: Db,
+  actor: Actor,
+  query: AllocationQuery,
+): Promise<AllocationRow[]> {
+  const rows = await db
+    .select({ allocation: portAllocations })
+    .from(portAllocations)
+    .innerJoin(projects, eq(projects.id, portAllocations.projectId))
+    .where(
+      and(
+        isAdminActor(actor) ? undefined : eq(projects.ownerId, actor.userId),
+        query.serverId ? eq(portAllocations.serverId, query.serverId) : undefined,
+        query.projectId ? eq(portAllocations.projectId, query.projectId) : undefined,
+        afterId(portAllocations.id, query),
+      ),
+    )
+    .orderBy(asc(portAllocations.id))
+    .limit(query.limit);
+  return rows.map((row) => row.allocation);
+}
+
+/** Releases an allocation of a project the actor may see (a deleted one's too). */
+export async function releaseAllocation(db: Db, actor: Actor, id: string): Promise<void> {
+  const [row] = await db.select().from(portAllocations).where(eq(portAllocations.id, id));
+  if (!row || !(await projectVisible(db, actor, row.projectId))) throw notFound("allocation");
+  await auditedBy(
+    db,
+    actor.userId,
+    {
+      action: "allocation.release",
+      targetType: "server",
+      targetId: row.serverId,
+      details: { port: row.port, projectId: row.projectId, service: row.service },
+    },
+    db.delete(portAllocations).where(eq(portAllocations.id, row.id)),
+  );
+}

@@ -1,16 +1,11 @@
-import type { Role, Scope } from "@codegen-orchestrator/shared";
+/** The Hono context the HTTP API and the Telegram webhook share: the Worker's bindings, request variables. */
 import type { Context } from "hono";
 import type { Db } from "../db/client.ts";
+import type { KeyHolder } from "../domain/api-keys.ts";
 import type { Env } from "../env.ts";
 
 /** Who is calling: derived from the bearer key alone, never from anything else in the request. */
-export interface Principal {
-  userId: string;
-  role: Role;
-  /** null for the bootstrap admin key, which has no row. */
-  keyId: string | null;
-  scopes: readonly Scope[];
-}
+export type Principal = KeyHolder;
 
 export type AppEnv = {
   Bindings: Env;

@@ -8,8 +8,8 @@
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../context.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError } from "../domain/errors.ts";
+import type { AppEnv } from "./context.ts";
 
 /**
  * Arrays and objects, one inside the other, a body may hold. Deeper bodies are refused before
