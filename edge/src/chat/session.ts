@@ -14,6 +14,9 @@ import { database } from "../db/client.ts";
 import type { RunRow } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
 import type { WorkflowBinding } from "../executors/job-events.ts";
+import { modelClient } from "../models/client.ts";
+import { usageRecorder } from "../models/costs.ts";
+import { modelSettings } from "../models/settings.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type { RunParams, RunProgress } from "../pipelines/params.ts";
 import { telegramChannel } from "../telegram/channel.ts";
@@ -24,14 +27,13 @@ import { accessOf, adminIds, REFUSALS, requestAccess } from "./access.ts";
 import { runCallback } from "./callbacks.ts";
 import type { ChatChannel } from "./channel.ts";
 import { runCommand } from "./commands.ts";
+import { chatConfig } from "./config.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
 import { inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
 import type { ChatState } from "./pending.ts";
-import { poConfig } from "./po/config.ts";
 import { type ConversationDeps, converse, type Pending, resume, transcript } from "./po/conversation.ts";
 import { History } from "./po/history.ts";
-import { modelClient, usageRecorder } from "./po/setup.ts";
 import { ChatRequests } from "./requests.ts";
 import { RunStatusMessages } from "./run-status.ts";
 import { decisionPrompt, runLine } from "./views.ts";
@@ -111,7 +113,7 @@ export class ChatSession extends Agent<Env, ChatState> {
       await channel.send(inbound.chatId, `➡️ ${escapeHtml(answer)}`);
       await this.#onText(ctx, answer, null);
     } catch (err) {
-      await this.#tell(channel, queued.chatId, failureMessage(err, poConfig(this.env).maxRetries));
+      await this.#tell(channel, queued.chatId, failureMessage(err, modelSettings(this.env, "po").maxRetries));
     } finally {
       this.#requests.setMode(null);
       // A run's request that waited for the one this update closed (never throws).
@@ -161,8 +163,8 @@ export class ChatSession extends Agent<Env, ChatState> {
 
   /** Runs a model turn and keeps what it paused on. */
   async #turn(ctx: ChatContext, step: (deps: ConversationDeps) => Promise<Pending | null>): Promise<void> {
-    const config = poConfig(this.env);
-    const client = modelClient(this.env, config);
+    const settings = modelSettings(this.env, "po");
+    const client = modelClient(this.env, settings);
     if (!client) {
       await ctx.channel.send(
         ctx.chatId,
@@ -174,7 +176,8 @@ export class ChatSession extends Agent<Env, ChatState> {
     await ctx.channel.typing(ctx.chatId).catch(() => {});
     const deps: ConversationDeps = {
       client,
-      config,
+      settings,
+      limits: chatConfig(this.env),
       history: this.#conversation(),
       tools: {
         env: ctx.env,
@@ -187,7 +190,7 @@ export class ChatSession extends Agent<Env, ChatState> {
         await ctx.channel.sendText(ctx.chatId, text);
       },
       ask: (pending) => this.#requests.ask(ctx.channel, pending),
-      recordUsage: usageRecorder(ctx.db, ctx.chatId, config),
+      recordUsage: usageRecorder(ctx.db, ctx.chatId, settings),
       project,
     };
     try {

@@ -7,7 +7,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { ProjectSpec } from "@codegen-orchestrator/shared";
 import { z } from "zod";
 import type { Env } from "../env.ts";
-import { forcedToolCall } from "./model-call.ts";
+import { forcedToolCall } from "../models/model-call.ts";
 
 /** The default template's module choices (templates/node-service/copier.yml). */
 export const TEMPLATE_MODULES = ["database", "telegram"] as const;
@@ -39,7 +39,8 @@ export async function writeSpec(
   conversation: string,
 ): Promise<ArchitectResult> {
   const answer = await forcedToolCall(env, {
-    role: "The Architect",
+    role: "architect",
+    caller: "The Architect",
     system: PROMPT,
     prompt: `Project: ${project.name}\nDescription: ${project.description}\n\nConversation:\n${conversation || "(none: the project was created through the API)"}`,
     tool: { name: "submit_spec", description: "The project's spec.", input: SpecInput },

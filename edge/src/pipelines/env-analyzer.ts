@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import type { Env } from "../env.ts";
-import { forcedToolCall } from "./model-call.ts";
+import { forcedToolCall } from "../models/model-call.ts";
 
 export type EnvKind = "infra" | "computed" | "generated" | "user";
 
@@ -126,7 +126,8 @@ export async function analyzeEnv(env: Env, service: string, entries: EnvEntry[])
   let usage = { input_tokens: 0, output_tokens: 0 };
   if (open.length > 0) {
     const answer = await forcedToolCall(env, {
-      role: "The EnvAnalyzer",
+      role: "env-analyzer",
+      caller: "The EnvAnalyzer",
       system: PROMPT,
       prompt: `Service: ${service}\n\nVariables (name, the comment above it):\n${open
         .map((entry) => `- ${entry.name}${entry.comment ? `: ${entry.comment.replace(/\n/g, " ")}` : ""}`)

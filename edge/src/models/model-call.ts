@@ -1,22 +1,25 @@
 /**
- * One forced, validated tool call: the pipelines' way to get structured output from the model
- * (the Architect's spec, the EnvAnalyzer's classification). The answer is checked against the
- * same zod schema the tool's input schema is generated from; its cost comes back with it.
+ * One forced, validated tool call: the way to get structured output from the model (the
+ * Architect's spec, the EnvAnalyzer's classification), with the caller's role's model settings.
+ * The answer is checked against the same zod schema the tool's input schema is generated from;
+ * its cost comes back with it.
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
-import { poConfig } from "../chat/po/config.ts";
-import { costUsd } from "../chat/po/pricing.ts";
-import { modelClient } from "../chat/po/setup.ts";
 import type { Env } from "../env.ts";
+import { modelClient } from "./client.ts";
+import { costUsd } from "./pricing.ts";
+import { type ModelRole, modelSettings } from "./settings.ts";
 
 export class ModelCallError extends Error {
   override name = "ModelCallError";
 }
 
 export interface ToolCall<T> {
+  /** Whose model settings apply. */
+  role: ModelRole;
   /** Who calls, for error messages ("The Architect"). */
-  role: string;
+  caller: string;
   system: string;
   prompt: string;
   tool: { name: string; description: string; input: z.ZodType<T> };
@@ -29,9 +32,9 @@ export interface ToolAnswer<T> {
 }
 
 export async function forcedToolCall<T>(env: Env, call: ToolCall<T>): Promise<ToolAnswer<T>> {
-  const config = poConfig(env);
+  const config = modelSettings(env, call.role);
   const client = modelClient(env, config);
-  if (!client) throw new ModelCallError(`${call.role} needs a model: set ANTHROPIC_API_KEY.`);
+  if (!client) throw new ModelCallError(`${call.caller} needs a model: set ANTHROPIC_API_KEY.`);
   const { $schema: _, ...schema } = z.toJSONSchema(call.tool.input) as Record<string, unknown>;
   const response = await client.messages.create({
     model: config.model,
@@ -51,7 +54,7 @@ export async function forcedToolCall<T>(env: Env, call: ToolCall<T>): Promise<To
   const parsed = call.tool.input.safeParse(block?.type === "tool_use" ? block.input : undefined);
   if (!parsed.success) {
     throw new ModelCallError(
-      `${call.role}'s answer is not usable: ${z.prettifyError(parsed.error).slice(0, 300)}`,
+      `${call.caller}'s answer is not usable: ${z.prettifyError(parsed.error).slice(0, 300)}`,
     );
   }
   return { input: parsed.data, costUsd: costUsd(response.usage, config.price), usage: response.usage };
