@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../edge/src/env.ts";
-import { writeSpec } from "../edge/src/pipelines/architect.ts";
-import { analyzeEnv } from "../edge/src/pipelines/env-analyzer.ts";
+import { analyzeEnv } from "../edge/src/pipelines/devops/env-analyzer.ts";
+import { writeSpec } from "../edge/src/pipelines/engineering/architect.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../executor/test/support/fake-anthropic.ts";
 import { pipelineModel } from "./support/pipeline-model.ts";
 

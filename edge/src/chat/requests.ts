@@ -12,8 +12,8 @@
 import { database } from "../db/client.ts";
 import { ApiError } from "../domain/errors.ts";
 import type { Env } from "../env.ts";
-import { decideRun } from "../pipelines/decision.ts";
-import { missingSecrets, secretStored } from "../pipelines/secret-wait.ts";
+import { decideRun } from "../pipelines/steps/decisions.ts";
+import { missingSecrets, secretStored } from "../pipelines/steps/secret-wait.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import type { ChatChannel } from "./channel.ts";
 import { chatConfig } from "./config.ts";

@@ -18,7 +18,7 @@ import { modelClient } from "../models/client.ts";
 import { usageRecorder } from "../models/costs.ts";
 import { modelSettings } from "../models/settings.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
-import type { RunParams, RunProgress } from "../pipelines/params.ts";
+import type { RunParams, RunProgress } from "../pipelines/workflows.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";

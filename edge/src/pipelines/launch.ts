@@ -16,7 +16,7 @@ import { type RunRow, startRun } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import type { WorkflowBinding } from "../executors/job-events.ts";
-import type { RunParams } from "./params.ts";
+import type { RunParams } from "./workflows.ts";
 
 /** What launches a workflow: the ChatSession agent (`launchRun`). */
 export interface Launcher {

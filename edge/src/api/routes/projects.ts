@@ -21,8 +21,8 @@ import {
 } from "../../domain/projects.ts";
 import { assertProjectQuota } from "../../domain/quotas.ts";
 import { assertRepoUrlAllowed, repoUrlPolicy } from "../../domain/repo-urls.ts";
+import { removeProject } from "../../pipelines/devops/teardown.ts";
 import { settleDeletion } from "../../pipelines/launch.ts";
-import { removeProject } from "../../pipelines/teardown.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
 import { forbidden } from "../errors.ts";

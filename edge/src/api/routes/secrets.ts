@@ -10,7 +10,7 @@ import { z } from "zod";
 import { secrets } from "../../db/schema.ts";
 import { listSecrets, putSecret, type SecretMeta, secretsKeyring } from "../../domain/secrets.ts";
 import { iso } from "../../ids.ts";
-import { secretStored } from "../../pipelines/secret-wait.ts";
+import { secretStored } from "../../pipelines/steps/secret-wait.ts";
 import { projectFor } from "../access.ts";
 import { audited } from "../audit.ts";
 import { notFound } from "../errors.ts";

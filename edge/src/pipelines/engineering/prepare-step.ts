@@ -4,13 +4,13 @@
  * job ("prepare"), and the repository recorded on the project.
  */
 import { eq } from "drizzle-orm";
-import { database } from "../db/client.ts";
-import { projects } from "../db/schema.ts";
-import { GitHubError } from "../github/app.ts";
-import { jobStep, type Pipeline } from "./job-step.ts";
+import { database } from "../../db/client.ts";
+import { projects } from "../../db/schema.ts";
+import { beginStep, endStep } from "../../domain/run-steps.ts";
+import { GitHubError } from "../../github/app.ts";
+import { jobStep, type Pipeline } from "../steps/job-step.ts";
+import { createRepository, onGitHub, type ProjectRepository } from "../steps/repository.ts";
 import { type PreparedProject, scaffoldJob } from "./prepare.ts";
-import { createRepository, onGitHub, type ProjectRepository } from "./repository.ts";
-import { beginStep, endStep } from "./timeline.ts";
 
 /** GitHub's own failures are tried again (the step's retries); a refusal ends the run with its reason. */
 const REPOSITORY_RETRIES = {

@@ -3,12 +3,12 @@
 import type { WorkflowStep } from "cloudflare:workers";
 import type { ProjectSpec } from "@codegen-orchestrator/shared";
 import { eq } from "drizzle-orm";
-import { database } from "../db/client.ts";
-import { projects } from "../db/schema.ts";
-import { costInsert } from "../domain/costs.ts";
-import type { Env } from "../env.ts";
+import { database } from "../../db/client.ts";
+import { projects } from "../../db/schema.ts";
+import { costInsert } from "../../domain/costs.ts";
+import { beginStep, endStep } from "../../domain/run-steps.ts";
+import type { Env } from "../../env.ts";
 import { writeSpec } from "./architect.ts";
-import { beginStep, endStep } from "./timeline.ts";
 
 export interface ArchitectInput {
   runId: string;

@@ -1,13 +1,13 @@
 /**
- * Preparer: the project's repository (see repository.ts), scaffolded from its template and pushed
+ * Preparer: the project's repository (see ../steps/repository.ts), scaffolded from its template and pushed
  * as the first commit.
  */
 import type { CopierSpec } from "@codegen-orchestrator/shared";
-import { baseName } from "../domain/resource-names.ts";
-import type { Env } from "../env.ts";
-import type { JobSecretRef } from "../executors/job-secrets.ts";
+import { baseName } from "../../domain/resource-names.ts";
+import type { Env } from "../../env.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { type ProjectRepository, repoAccess } from "../steps/repository.ts";
 import { TEMPLATE_MODULES } from "./architect.ts";
-import { type ProjectRepository, repoAccess } from "./repository.ts";
 
 export interface PreparedProject {
   slug: string;

@@ -10,14 +10,14 @@
  * A server that cannot be cleaned (unreachable, no pinned host key, the play failed) keeps the
  * project's ports there, and the run fails saying so; the rest still happens.
  */
-import { database } from "../db/client.ts";
-import { GitHubError } from "../github/app.ts";
+import { database } from "../../db/client.ts";
+import { beginStep, endStep, markRunning } from "../../domain/run-steps.ts";
+import { GitHubError } from "../../github/app.ts";
+import { jobStep, type Pipeline } from "../steps/job-step.ts";
+import type { RunEnd } from "../steps/pipeline-workflow.ts";
+import { archiveRepository } from "../steps/repository.ts";
 import { undeployJob } from "./deploy.ts";
-import { jobStep, type Pipeline } from "./job-step.ts";
-import type { RunEnd } from "./pipeline-workflow.ts";
-import { archiveRepository } from "./repository.ts";
 import { releaseAfterUndeploy, type UndeployPlan, undeployPlan } from "./teardown.ts";
-import { beginStep, endStep, markRunning } from "./timeline.ts";
 
 /** What the workflow lends the graph: its chat progress and the run's end. */
 export interface GraphControls {

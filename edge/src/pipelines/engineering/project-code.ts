@@ -6,7 +6,7 @@
  * process of the executor host (its own uid where the daemon can switch users), with the host's
  * network, tools and kernel, outside any container. `npm start` and the tests set it.
  */
-import type { Env } from "../env.ts";
+import type { Env } from "../../env.ts";
 
 export const projectCodeOnHost = (env: Pick<Env, "RUN_PROJECT_CODE_ON_HOST">) =>
   env.RUN_PROJECT_CODE_ON_HOST?.trim().toLowerCase() === "true";

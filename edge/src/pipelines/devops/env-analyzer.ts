@@ -7,8 +7,8 @@
  * the model classifies only what is left, and every decision records what made it.
  */
 import { z } from "zod";
-import type { Env } from "../env.ts";
-import { forcedToolCall } from "../models/model-call.ts";
+import type { Env } from "../../env.ts";
+import { forcedToolCall } from "../../models/model-call.ts";
 
 export type EnvKind = "infra" | "computed" | "generated" | "user";
 

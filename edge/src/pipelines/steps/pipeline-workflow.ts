@@ -4,10 +4,10 @@
  */
 import type { WorkflowStep } from "cloudflare:workers";
 import { AgentWorkflow } from "agents/workflows";
-import type { ChatSession } from "../chat/session.ts";
-import { database } from "../db/client.ts";
-import type { RunParams, RunProgress } from "./params.ts";
-import { markFinished } from "./timeline.ts";
+import type { ChatSession } from "../../chat/session.ts";
+import { database } from "../../db/client.ts";
+import { markFinished } from "../../domain/run-steps.ts";
+import type { RunParams, RunProgress } from "../workflows.ts";
 
 export type RunEnd = "succeeded" | "failed" | "cancelled";
 

@@ -9,15 +9,15 @@
  */
 import { DEFAULT_POOL } from "@codegen-orchestrator/shared";
 import { and, asc, eq, inArray, notInArray } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { deployments, portAllocations, projects, servers } from "../db/schema.ts";
-import type { Actor } from "../domain/actor.ts";
-import { auditedBy } from "../domain/audit.ts";
-import { type Deletion, deleteProject } from "../domain/project-deletion.ts";
-import type { ProjectRow } from "../domain/projects.ts";
-import type { Env } from "../env.ts";
+import type { Db } from "../../db/client.ts";
+import { deployments, portAllocations, projects, servers } from "../../db/schema.ts";
+import type { Actor } from "../../domain/actor.ts";
+import { auditedBy } from "../../domain/audit.ts";
+import { type Deletion, deleteProject } from "../../domain/project-deletion.ts";
+import type { ProjectRow } from "../../domain/projects.ts";
+import type { Env } from "../../env.ts";
+import { ownGitHubRepository } from "../steps/repository.ts";
 import type { Placement, ServerAccess } from "./deploy.ts";
-import { ownGitHubRepository } from "./repository.ts";
 
 export interface UndeployServer extends ServerAccess {
   id: string;

@@ -9,10 +9,10 @@
  * the repository of that name: a project whose URL names another repository of the App gets none.
  */
 import type { GitCredentials } from "@codegen-orchestrator/shared";
-import type { Env } from "../env.ts";
-import type { JobSecretRef } from "../executors/job-secrets.ts";
-import { type ArchivedRepository, GitHubApp, type Repository } from "../github/app.ts";
-import { GitHubConfigError, githubAppConfig, githubRepoName, githubRepoUrl } from "../github/config.ts";
+import type { Env } from "../../env.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { type ArchivedRepository, GitHubApp, type Repository } from "../../github/app.ts";
+import { GitHubConfigError, githubAppConfig, githubRepoName, githubRepoUrl } from "../../github/config.ts";
 
 /** The job secret a repository token is given under. */
 const GIT_TOKEN = "GIT_TOKEN";

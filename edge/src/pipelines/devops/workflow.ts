@@ -1,9 +1,15 @@
 import { DEFAULT_POOL, PROJECT_MANIFEST, ProjectManifest } from "@codegen-orchestrator/shared";
 import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
 import { and, eq, isNull } from "drizzle-orm";
-import { database } from "../db/client.ts";
-import { projects, users } from "../db/schema.ts";
-import { costInsert } from "../domain/costs.ts";
+import { database } from "../../db/client.ts";
+import { projects, users } from "../../db/schema.ts";
+import { costInsert } from "../../domain/costs.ts";
+import { type Deployment, finishDeployment, runCost, startDeployment } from "../../domain/deployments.ts";
+import { beginStep, endStep, markFinished, markRunning } from "../../domain/run-steps.ts";
+import { jobStep, type Pipeline } from "../steps/job-step.ts";
+import { PipelineWorkflow } from "../steps/pipeline-workflow.ts";
+import { repoAccess } from "../steps/repository.ts";
+import type { RunParams } from "../workflows.ts";
 import {
   deployJob,
   healthJob,
@@ -14,14 +20,8 @@ import {
   recordFirstHostKey,
   rollbackJob,
 } from "./deploy.ts";
-import { type Deployment, finishDeployment, runCost, startDeployment } from "./deployments.ts";
 import { analyzeEnv, type EnvDecision, infraValue, parseEnvExample } from "./env-analyzer.ts";
-import { jobStep, type Pipeline } from "./job-step.ts";
-import type { RunParams } from "./params.ts";
-import { PipelineWorkflow } from "./pipeline-workflow.ts";
-import { repoAccess } from "./repository.ts";
 import { resolveSecrets } from "./secret-resolver.ts";
-import { beginStep, endStep, markFinished, markRunning } from "./timeline.ts";
 import { undeployProject } from "./undeploy.ts";
 
 const ENV_EXAMPLE = ".env.example";

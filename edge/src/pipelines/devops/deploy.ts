@@ -6,13 +6,13 @@
  */
 import type { AnsibleSpec, ExecSpec } from "@codegen-orchestrator/shared";
 import { and, eq, isNull } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { portAllocations, servers } from "../db/schema.ts";
-import { auditedBy } from "../domain/audit.ts";
-import type { Env } from "../env.ts";
-import type { JobSecretRef } from "../executors/job-secrets.ts";
-import { positiveNumber } from "../vars.ts";
-import type { RepoAccess } from "./repository.ts";
+import type { Db } from "../../db/client.ts";
+import { portAllocations, servers } from "../../db/schema.ts";
+import { auditedBy } from "../../domain/audit.ts";
+import type { Env } from "../../env.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { positiveNumber } from "../../vars.ts";
+import type { RepoAccess } from "../steps/repository.ts";
 
 export const SERVICE = "web";
 /** Memory reserved for a service on its server (the allocator's "free memory" subtracts it). */

@@ -10,14 +10,14 @@
 
 import type { WorkflowStep } from "cloudflare:workers";
 import { type JobKind, type JobOutput, type JobSpec, POOL_LABEL } from "@codegen-orchestrator/shared";
-import { database } from "../db/client.ts";
-import { costInsert } from "../domain/costs.ts";
-import type { Env } from "../env.ts";
-import { executorHub } from "../executors/hub.ts";
-import { jobEventType, type WorkflowBinding } from "../executors/job-events.ts";
-import type { JobSecretRef } from "../executors/job-secrets.ts";
+import { database } from "../../db/client.ts";
+import { costInsert } from "../../domain/costs.ts";
+import { beginStep, endStep } from "../../domain/run-steps.ts";
+import type { Env } from "../../env.ts";
+import { executorHub } from "../../executors/hub.ts";
+import { jobEventType, type WorkflowBinding } from "../../executors/job-events.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
 import { memberSafeError } from "./member-errors.ts";
-import { beginStep, endStep } from "./timeline.ts";
 
 export interface Pipeline {
   env: Env;

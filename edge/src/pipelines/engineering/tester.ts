@@ -4,11 +4,11 @@
  * failure: what failed, and the end of the output, go back to the Developer.
  */
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
-import type { Env } from "../env.ts";
-import type { JobSecretRef } from "../executors/job-secrets.ts";
+import type { Env } from "../../env.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { repoAccess } from "../steps/repository.ts";
 import { type TestFeedback, workspaceOf } from "./develop.ts";
 import { testerSettingsError } from "./project-code.ts";
-import { repoAccess } from "./repository.ts";
 
 /**
  * The Tester's job for a commit. With TESTER_IMAGE set, the project's code (its setup step and its

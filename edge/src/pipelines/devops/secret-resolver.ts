@@ -5,13 +5,13 @@
  * and the run waits, up to a week, holding nothing but its state. Events carry names only.
  */
 import type { AgentWorkflowStep } from "agents/workflows";
-import { database } from "../db/client.ts";
-import type { Actor } from "../domain/actor.ts";
-import { putSecret, secretsKeyring } from "../domain/secrets.ts";
-import type { Env } from "../env.ts";
+import { database } from "../../db/client.ts";
+import type { Actor } from "../../domain/actor.ts";
+import { beginStep, endStep, markWaiting } from "../../domain/run-steps.ts";
+import { putSecret, secretsKeyring } from "../../domain/secrets.ts";
+import type { Env } from "../../env.ts";
+import { missingSecrets, secretEvent } from "../steps/secret-wait.ts";
 import type { EnvDecision, EnvEntry } from "./env-analyzer.ts";
-import { missingSecrets, secretEvent } from "./secret-wait.ts";
-import { beginStep, endStep, markWaiting } from "./timeline.ts";
 
 /** One wait lasts an hour; after a week without the value the run ends, saying how to go on. */
 const WAIT = "1 hour";

@@ -5,9 +5,9 @@
  * `putSecret` sealed into D1 before.
  */
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { runs, secrets } from "../db/schema.ts";
-import type { Env } from "../env.ts";
+import type { Db } from "../../db/client.ts";
+import { runs, secrets } from "../../db/schema.ts";
+import type { Env } from "../../env.ts";
 
 export const secretEvent = (name: string) => `secret-${name}`;
 

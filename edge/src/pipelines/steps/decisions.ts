@@ -7,14 +7,14 @@
  */
 import type { RunDecision } from "@codegen-orchestrator/shared";
 import { and, desc, eq, like } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { runSteps, runs } from "../db/schema.ts";
-import type { Actor } from "../domain/actor.ts";
-import { auditInsert } from "../domain/audit.ts";
-import { conflict } from "../domain/errors.ts";
-import { findRun, type RunRow } from "../domain/runs.ts";
-import type { Env } from "../env.ts";
-import { workflowOf } from "./launch.ts";
+import type { Db } from "../../db/client.ts";
+import { runSteps, runs } from "../../db/schema.ts";
+import type { Actor } from "../../domain/actor.ts";
+import { auditInsert } from "../../domain/audit.ts";
+import { conflict } from "../../domain/errors.ts";
+import { findRun, type RunRow } from "../../domain/runs.ts";
+import type { Env } from "../../env.ts";
+import { workflowOf } from "../launch.ts";
 
 /** The timeline step of the n-th question, and the event that answers it. */
 export const decisionStep = (n: number) => `decision ${n}`;

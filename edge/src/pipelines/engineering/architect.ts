@@ -6,8 +6,8 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ProjectSpec } from "@codegen-orchestrator/shared";
 import { z } from "zod";
-import type { Env } from "../env.ts";
-import { forcedToolCall } from "../models/model-call.ts";
+import type { Env } from "../../env.ts";
+import { forcedToolCall } from "../../models/model-call.ts";
 
 /** The default template's module choices (templates/node-service/copier.yml). */
 export const TEMPLATE_MODULES = ["database", "telegram"] as const;

@@ -16,12 +16,12 @@ import {
   AgentAdapter as AdapterSchema,
   AgentIsolation as IsolationSchema,
 } from "@codegen-orchestrator/shared";
-import type { Env } from "../env.ts";
-import type { JobSecretRef } from "../executors/job-secrets.ts";
-import { positiveNumber } from "../vars.ts";
+import type { Env } from "../../env.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { positiveNumber } from "../../vars.ts";
+import { repoAccess } from "../steps/repository.ts";
 import { commitAuthor } from "./prepare.ts";
 import { HOST_OPT_IN, projectCodeOnHost } from "./project-code.ts";
-import { repoAccess } from "./repository.ts";
 
 /** What the Developer is told of a failed test run (the Tester's output, bounded). */
 export interface TestFeedback {
