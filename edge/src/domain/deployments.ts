@@ -1,8 +1,13 @@
-/** Deployments in D1: one row per deploy attempt, the project's status, incidents, and what a run cost. */
-import { and, eq, ne, sql } from "drizzle-orm";
+/**
+ * Deployments in D1: one row per deploy attempt, the project's status, incidents, what a run cost,
+ * and the ports a project gives back when its service is gone or never came.
+ */
+import { and, asc, eq, inArray, ne, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { costs, deployments, incidents, projects } from "../db/schema.ts";
+import { costs, deployments, incidents, portAllocations, projects, servers } from "../db/schema.ts";
 import { newId } from "../ids.ts";
+import { auditedBy } from "./audit.ts";
+import type { Placement } from "./placements.ts";
 
 export interface Deployment {
   id: string;
@@ -109,4 +114,91 @@ export async function runCost(
     .from(costs)
     .where(eq(costs.projectId, projectId));
   return { run: row?.run ?? 0, project: row?.project ?? 0 };
+}
+
+/**
+ * A cancelled deploy of a project that has nothing deployed gives its ports back; a deployed
+ * project keeps them (its service still runs on them, and the next deploy reuses them). A deleted
+ * project's ports are its deletion's or its undeploy run's to release, once its service is gone.
+ */
+export async function releaseUnusedPorts(db: Db, projectId: string): Promise<void> {
+  const [project] = await db
+    .select({ deletedAt: projects.deletedAt })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  if (!project || project.deletedAt) return;
+  const [live] = await db
+    .select({ id: deployments.id })
+    .from(deployments)
+    .where(and(eq(deployments.projectId, projectId), eq(deployments.status, "deployed")))
+    .limit(1);
+  if (!live) await db.delete(portAllocations).where(eq(portAllocations.projectId, projectId));
+}
+
+/** A server a project was deployed to, and how a job reaches it. */
+export type DeployedServer = Pick<
+  Placement,
+  "host" | "sshPort" | "sshUser" | "knownHosts" | "deployRoot" | "serviceManager"
+> & { id: string; name: string };
+
+/** The servers the project was deployed to: by a deployment of any status (a failed or interrupted deploy may have left its service there too). */
+export function serversDeployedTo(db: Db, projectId: string): Promise<DeployedServer[]> {
+  return db
+    .selectDistinct({
+      id: servers.id,
+      name: servers.name,
+      host: servers.host,
+      sshPort: servers.sshPort,
+      sshUser: servers.sshUser,
+      knownHosts: servers.knownHosts,
+      deployRoot: servers.deployRoot,
+      serviceManager: servers.serviceManager,
+    })
+    .from(deployments)
+    .innerJoin(servers, eq(servers.id, deployments.serverId))
+    .where(eq(deployments.projectId, projectId))
+    .orderBy(asc(servers.name));
+}
+
+/**
+ * Gives back the project's ports, except on the servers where its service could not be removed (it
+ * may still hold them there), and marks its deployments on the other servers `undeployed`.
+ */
+export async function releaseAfterUndeploy(
+  db: Db,
+  projectId: string,
+  failedServerIds: string[],
+): Promise<{ released: number[]; kept: number[] }> {
+  const held = await db
+    .select({ serverId: portAllocations.serverId, port: portAllocations.port })
+    .from(portAllocations)
+    .where(eq(portAllocations.projectId, projectId));
+  const failed = new Set(failedServerIds);
+  const released = held.filter((allocation) => !failed.has(allocation.serverId)).map((a) => a.port);
+  const kept = held.filter((allocation) => failed.has(allocation.serverId)).map((a) => a.port);
+  const cleaned = failedServerIds.length > 0 ? notInArray(deployments.serverId, failedServerIds) : undefined;
+  await auditedBy(
+    db,
+    null,
+    { action: "project.undeployed", targetType: "project", targetId: projectId, details: { released, kept } },
+    db
+      .delete(portAllocations)
+      .where(
+        and(
+          eq(portAllocations.projectId, projectId),
+          failedServerIds.length > 0 ? notInArray(portAllocations.serverId, failedServerIds) : undefined,
+        ),
+      ),
+    db
+      .update(deployments)
+      .set({ status: "undeployed" })
+      .where(
+        and(
+          eq(deployments.projectId, projectId),
+          inArray(deployments.status, ["deployed", "deploying"]),
+          cleaned,
+        ),
+      ),
+  );
+  return { released, kept };
 }

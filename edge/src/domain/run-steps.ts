@@ -1,8 +1,9 @@
 /**
  * A run's state and timeline in D1, written by its workflow's steps. Every write is idempotent
- * (a replayed step writes the same row again), so the timeline never shows a step twice.
+ * (a replayed step writes the same row again), so the timeline never shows a step twice. Also what
+ * stopping a run and answering its question read of the timeline.
  */
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, like } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { runSteps, runs } from "../db/schema.ts";
 import { newId } from "../ids.ts";
@@ -70,4 +71,32 @@ export async function markWaiting(db: Db, runId: string, waiting: boolean): Prom
     .set({ status: waiting ? "waiting" : "running" })
     // Never revives a run that was cancelled meanwhile.
     .where(and(eq(runs.id, runId), inArray(runs.status, ["running", "waiting"])));
+}
+
+/** The executor jobs of the run's steps that are still running. */
+export async function runningStepJobs(db: Db, runId: string): Promise<string[]> {
+  const open = await db
+    .select({ jobId: runSteps.jobId })
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.status, "running"), isNotNull(runSteps.jobId)));
+  return open.flatMap(({ jobId }) => (jobId ? [jobId] : []));
+}
+
+/** A stopped run's running steps end `failed`, their jobs cancelled. */
+export async function failRunningSteps(db: Db, runId: string): Promise<void> {
+  await db
+    .update(runSteps)
+    .set({ status: "failed", detail: { jobStatus: "cancelled" }, finishedAt: new Date() })
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.status, "running")));
+}
+
+/** The name of the run's newest step still running whose name starts with `prefix` (an open question). */
+export async function openStepNamed(db: Db, runId: string, prefix: string): Promise<string | undefined> {
+  const [open] = await db
+    .select({ name: runSteps.name })
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.status, "running"), like(runSteps.name, `${prefix}%`)))
+    .orderBy(desc(runSteps.startedAt))
+    .limit(1);
+  return open?.name;
 }
