@@ -4,7 +4,8 @@ import { auditInsert } from "./api/audit.ts";
 import { database } from "./db/client.ts";
 import { apiKeys, runs } from "./db/schema.ts";
 import type { Env } from "./env.ts";
-import { launchRun, workflowOf } from "./pipelines/launch.ts";
+import { launchRun } from "./pipelines/launch.ts";
+import { workflowOf } from "./pipelines/workflows.ts";
 
 /** Marks keys past their expiry as revoked, so listings and the audit log say so plainly. */
 export async function revokeExpiredKeys(env: Env, now = new Date()): Promise<number> {

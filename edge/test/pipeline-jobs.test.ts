@@ -1,7 +1,8 @@
 import { ProjectManifest, requiredCapabilities, TestSpec } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
+import type { Placement } from "../src/domain/placements.ts";
 import type { Env } from "../src/env.ts";
-import { deployJob, healthRetries, type Placement, rollbackJob } from "../src/pipelines/devops/deploy.ts";
+import { deployJob, healthRetries, rollbackJob } from "../src/pipelines/devops/deploy.ts";
 import { developerConfig } from "../src/pipelines/engineering/develop.ts";
 import { testerSettingsError } from "../src/pipelines/engineering/project-code.ts";
 import { testJob } from "../src/pipelines/engineering/tester.ts";

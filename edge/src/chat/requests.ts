@@ -11,9 +11,10 @@
 
 import { database } from "../db/client.ts";
 import { ApiError } from "../domain/errors.ts";
+import { missingSecrets } from "../domain/missing-secrets.ts";
 import type { Env } from "../env.ts";
 import { decideRun } from "../pipelines/steps/decisions.ts";
-import { missingSecrets, secretStored } from "../pipelines/steps/secret-wait.ts";
+import { secretStored } from "../pipelines/steps/secret-wait.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import type { ChatChannel } from "./channel.ts";
 import { chatConfig } from "./config.ts";

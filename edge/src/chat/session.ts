@@ -13,12 +13,11 @@ import { Agent } from "agents";
 import { database } from "../db/client.ts";
 import type { RunRow } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
-import type { WorkflowBinding } from "../executors/job-events.ts";
 import { modelClient } from "../models/client.ts";
 import { usageRecorder } from "../models/costs.ts";
 import { modelSettings } from "../models/settings.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
-import type { RunParams, RunProgress } from "../pipelines/workflows.ts";
+import type { RunChat, RunProgress, RunSecretRequest } from "../pipelines/run-chat.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
@@ -40,7 +39,7 @@ import { decisionPrompt, runLine } from "./views.ts";
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
 
-export class ChatSession extends Agent<Env, ChatState> {
+export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #runStatus: RunStatusMessages | undefined;
@@ -202,21 +201,15 @@ export class ChatSession extends Agent<Env, ChatState> {
     }
   }
 
-  /** Launches a new run's workflow (or stops a cancelled one's) and shows the run's status. */
+  /**
+   * Launches a new run's workflow from this chat (its progress comes back here), or stops a
+   * cancelled one's, and shows the run's status.
+   */
   async #runChanged(run: RunRow): Promise<void> {
     // The status message first: the workflow's progress edits it from its first step on.
     await this.runStatus(run.id, runLine(run));
     if (run.status === "queued") await launchRun(this.env, database(this.env.DB), run, this);
     if (run.status === "cancelled") await stopRun(this.env, run);
-  }
-
-  /** Starts a run's workflow with this chat as its agent; a second call for the same run is a no-op. */
-  async launchRun(workflow: WorkflowBinding, runId: string, params: RunParams): Promise<void> {
-    try {
-      await this.runWorkflow(workflow, params, { id: runId });
-    } catch (err) {
-      if (!/already/i.test(String(err))) throw err;
-    }
   }
 
   /**
@@ -238,18 +231,12 @@ export class ChatSession extends Agent<Env, ChatState> {
    * message is deleted and sealed into D1), and storing it tells the run. Where there is no chat,
    * the user sets it through the API. Never throws.
    */
-  async requestRunSecret(
-    runId: string,
-    projectId: string,
-    projectSlug: string,
-    name: string,
-    description: string,
-  ): Promise<void> {
+  async requestRunSecret(runId: string, secret: RunSecretRequest): Promise<void> {
     if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN) return;
     try {
-      const request = { kind: "secret", projectId, projectSlug, name, description } as const;
-      await this.#requests.askOrDefer(this.#channel(), request);
+      await this.#requests.askOrDefer(this.#channel(), { kind: "secret", ...secret });
     } catch (err) {
+      const name = secret.name;
       console.error(JSON.stringify({ event: "run.secret_not_asked", runId, name, error: String(err) }));
     }
   }

@@ -1,105 +1,16 @@
 /**
- * The DevOps graph's placement and jobs: where a project's service runs (its allocation, reused
- * by every later deploy), the `ansible` deploy and rollback jobs, and the health check from an
- * executor. Secrets reach the jobs by reference only: the deploy key is a system secret, the
- * service's own secrets are project secrets.
+ * The DevOps graph's jobs: the `ansible` deploy, rollback and undeploy jobs, and the health check
+ * from an executor. Secrets reach the jobs by reference only: the deploy key is a system secret,
+ * the service's own secrets are project secrets.
  */
 import type { AnsibleSpec, ExecSpec } from "@codegen-orchestrator/shared";
-import { and, eq, isNull } from "drizzle-orm";
-import type { Db } from "../../db/client.ts";
-import { portAllocations, servers } from "../../db/schema.ts";
-import { auditedBy } from "../../domain/audit.ts";
+import type { Placement } from "../../domain/placements.ts";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
 import { positiveNumber } from "../../vars.ts";
 import type { RepoAccess } from "../steps/repository.ts";
 
-export const SERVICE = "web";
-/** Memory reserved for a service on its server (the allocator's "free memory" subtracts it). */
-const SERVICE_MEMORY_MB = 256;
 const HEALTH_TIMEOUT_S = 60;
-
-export interface Placement {
-  serverId: string;
-  serverName: string;
-  port: number;
-  host: string;
-  sshPort: number;
-  sshUser: string;
-  knownHosts: string | null;
-  /** No key pinned yet: the admin allowed the first one presented to be recorded. */
-  trustFirstHostKey: boolean;
-  deployRoot: string;
-  serviceManager: "auto" | "compose" | "systemd" | "process";
-  url: string;
-}
-
-/** The project's allocation (made once, then reused) and its server; or why there is none. */
-export async function place(
-  env: Env,
-  db: Db,
-  projectId: string,
-  actorId: string,
-): Promise<{ placement: Placement } | { error: string }> {
-  let [allocation] = await db
-    .select({ serverId: portAllocations.serverId, port: portAllocations.port })
-    .from(portAllocations)
-    .where(and(eq(portAllocations.projectId, projectId), eq(portAllocations.service, SERVICE)));
-  if (!allocation) {
-    const outcome = await env.ALLOCATOR.getByName("global").allocate(
-      { projectId, service: SERVICE, labels: {}, memoryMb: SERVICE_MEMORY_MB },
-      actorId,
-    );
-    if (!outcome.ok) return { error: `No server for it: ${outcome.message}` };
-    allocation = outcome.allocation;
-  }
-  const [server] = await db.select().from(servers).where(eq(servers.id, allocation.serverId));
-  if (!server) return { error: "Its server no longer exists." };
-  const host = server.host.includes(":") ? `[${server.host}]` : server.host;
-  return {
-    placement: {
-      serverId: server.id,
-      serverName: server.name,
-      port: allocation.port,
-      host: server.host,
-      sshPort: server.sshPort,
-      sshUser: server.sshUser,
-      knownHosts: server.knownHosts,
-      trustFirstHostKey: server.trustFirstHostKey,
-      deployRoot: server.deployRoot,
-      serviceManager: server.serviceManager,
-      url: `http://${host}:${allocation.port}`,
-    },
-  };
-}
-
-/**
- * Why nothing may connect to the placement's server yet, or null: a host key is pinned, or the
- * admin allowed the first one presented to be recorded; never whatever answers.
- */
-export const hostKeyProblem = (placement: Placement): string | null =>
-  placement.knownHosts || placement.trustFirstHostKey
-    ? null
-    : "Its server has no pinned host key yet: an admin sets the server's knownHosts (or allows its first key with trustFirstHostKey), then deploy again.";
-
-/**
- * Pins the key a server presented at its first contact, if the admin allowed that and no key is
- * pinned yet (never replacing one), turning the allowance off; the audit log shows the admin the key.
- */
-export async function recordFirstHostKey(db: Db, serverId: string, hostKey: string, runId: string) {
-  const recorded = await db
-    .update(servers)
-    .set({ knownHosts: hostKey, trustFirstHostKey: false, updatedAt: new Date() })
-    .where(and(eq(servers.id, serverId), isNull(servers.knownHosts), eq(servers.trustFirstHostKey, true)))
-    .returning({ id: servers.id });
-  if (recorded.length > 0)
-    await auditedBy(db, null, {
-      action: "server.host_key_recorded",
-      targetType: "server",
-      targetId: serverId,
-      details: { knownHosts: hostKey, runId },
-    });
-}
 
 /** How a project secret is named inside a deploy job (never clashing with the deploy key's). */
 const jobSecretName = (name: string) => `APP_${name}`;

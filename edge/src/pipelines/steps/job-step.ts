@@ -8,28 +8,15 @@
  *   const scaffold = await jobStep(pipeline, "prepare", { kind: "copier", spec });
  */
 
-import type { WorkflowStep } from "cloudflare:workers";
 import { type JobKind, type JobOutput, type JobSpec, POOL_LABEL } from "@codegen-orchestrator/shared";
 import { database } from "../../db/client.ts";
 import { costInsert } from "../../domain/costs.ts";
 import { beginStep, endStep } from "../../domain/run-steps.ts";
-import type { Env } from "../../env.ts";
 import { executorHub } from "../../executors/hub.ts";
-import { jobEventType, type WorkflowBinding } from "../../executors/job-events.ts";
+import { jobEventType } from "../../executors/job-events.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
 import { memberSafeError } from "./member-errors.ts";
-
-export interface Pipeline {
-  env: Env;
-  step: WorkflowStep;
-  instanceId: string;
-  workflow: WorkflowBinding;
-  runId: string;
-  /** The run's project: what a job's own cost (an agent's) is booked to. */
-  projectId: string;
-  /** The project's executor pool: its jobs run there only (and its secrets go nowhere else). */
-  pool: string;
-}
+import type { Pipeline } from "./pipeline-workflow.ts";
 
 export interface JobRequest<K extends JobKind> {
   kind: K;
