@@ -53,7 +53,12 @@ export function settingsPage(): string {
 export const normalizedPage = (page: string) =>
   page
     .split("\n")
-    .map((line) => line.replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---").trimEnd())
+    .map((line) =>
+      line
+        .replace(/\s*\|\s*/g, "|")
+        .replace(/-{3,}/g, "---")
+        .trimEnd(),
+    )
     .join("\n");
 
 export const SETTINGS_PAGE = fileURLToPath(new URL("../docs/settings.md", import.meta.url));

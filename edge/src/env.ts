@@ -77,7 +77,7 @@ export interface EnvVars {
   /** Telegram user ids (comma-separated) who administer the bot: they approve new users. */
   ADMIN_TELEGRAM_IDS?: string;
 
-  /** The Product-Owner agent's model API key and (optional) base URL, e.g. a proxy. */
+  /** The model API key (the PO agent, the Architect, the EnvAnalyzer, the Developer) and an optional base URL, e.g. a proxy. */
   ANTHROPIC_API_KEY?: string;
   ANTHROPIC_BASE_URL?: string;
   /**
@@ -87,14 +87,33 @@ export interface EnvVars {
   DEPLOY_SSH_KEY?: string;
   /** How many times a deploy or rollback asks the service's health path (2 s apart) before failing; default 30. */
   DEPLOY_HEALTH_RETRIES?: string;
-  /** PO limits (see chat/po/config.ts for defaults); its model is a var in wrangler.toml. */
+  /**
+   * The PO agent's model settings (see models/settings.ts for defaults; its model, PO_MODEL, is a
+   * var in wrangler.toml): tokens per answer, retries of a model call, and the USD per million
+   * input / output tokens when the model is not in the built-in price list.
+   */
   PO_MAX_TOKENS?: string;
   PO_MAX_RETRIES?: string;
-  PO_MAX_TOOL_ROUNDS?: string;
-  PO_HISTORY_MAX_CHARS?: string;
-  /** USD per million input / output tokens, when the model is not in the built-in price list. */
   PO_PRICE_INPUT_PER_MTOK?: string;
   PO_PRICE_OUTPUT_PER_MTOK?: string;
+  /**
+   * The Architect's model settings, as the PO's (each unset one is the PO's; the PO's prices apply
+   * only when it uses the PO's model, another model has its list price).
+   */
+  ARCHITECT_MODEL?: string;
+  ARCHITECT_MAX_TOKENS?: string;
+  ARCHITECT_MAX_RETRIES?: string;
+  ARCHITECT_PRICE_INPUT_PER_MTOK?: string;
+  ARCHITECT_PRICE_OUTPUT_PER_MTOK?: string;
+  /** The EnvAnalyzer's model settings, defaulting to the PO's like the Architect's. */
+  ENV_ANALYZER_MODEL?: string;
+  ENV_ANALYZER_MAX_TOKENS?: string;
+  ENV_ANALYZER_MAX_RETRIES?: string;
+  ENV_ANALYZER_PRICE_INPUT_PER_MTOK?: string;
+  ENV_ANALYZER_PRICE_OUTPUT_PER_MTOK?: string;
+  /** The chat's limits (see chat/config.ts): model calls per turn, history size before it is summarised. */
+  PO_MAX_TOOL_ROUNDS?: string;
+  PO_HISTORY_MAX_CHARS?: string;
   /** A question or secret request is recalled after this many seconds, and expires after that many. */
   CHAT_REMIND_AFTER_S?: string;
   CHAT_EXPIRE_AFTER_S?: string;

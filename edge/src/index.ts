@@ -6,8 +6,8 @@ import { scheduled } from "./scheduled.ts";
 export { Allocator } from "./allocator/allocator.ts";
 export { ChatSession } from "./chat/session.ts";
 export { ExecutorHub } from "./executors/hub.ts";
-export { DevOpsWorkflow } from "./pipelines/devops.ts";
-export { EngineeringWorkflow } from "./pipelines/engineering.ts";
+export { DevOpsWorkflow } from "./pipelines/devops/workflow.ts";
+export { EngineeringWorkflow } from "./pipelines/engineering/workflow.ts";
 
 const app = createApp();
 

@@ -3,7 +3,8 @@ import { database } from "./db/client.ts";
 import { expireApiKeys } from "./domain/api-keys.ts";
 import { failRun, launchedRuns, strandedRuns } from "./domain/runs.ts";
 import type { Env } from "./env.ts";
-import { launchRun, workflowOf } from "./pipelines/launch.ts";
+import { launchRun } from "./pipelines/launch.ts";
+import { workflowOf } from "./pipelines/workflows.ts";
 
 /** Marks keys past their expiry as revoked, so listings and the audit log say so plainly. */
 export async function revokeExpiredKeys(env: Env, now = new Date()): Promise<number> {

@@ -2,8 +2,6 @@
  * D1's tables are reached through the domain layer only: outside `domain/` and `db/`, no file under
  * edge/src imports `db/schema.ts` (nor the schema `db/client.ts` re-exports). The sources are read
  * as text at build time (Vite's `import.meta.glob`), so the check runs in workerd like the rest.
- *
- * `pipelines/` is exempt only while it is being moved onto the domain; drop it from EXEMPT then.
  */
 /// <reference types="vite/types/importMeta.d.ts" />
 import { describe, expect, it } from "vitest";
@@ -11,7 +9,7 @@ import { describe, expect, it } from "vitest";
 const sources = import.meta.glob<string>("../src/**/*.ts", { query: "?raw", import: "default", eager: true });
 
 /** Directories of edge/src that may import the schema. */
-const EXEMPT = ["domain/", "db/", "pipelines/"];
+const EXEMPT = ["domain/", "db/"];
 
 /**
  * Every module specifier a file names: `import … from "…"`, `export … from "…"`, `import "…"`,
@@ -52,7 +50,7 @@ describe("the domain layer", () => {
     expect(Object.keys(sources)).toContain("../src/db/schema.ts");
   });
 
-  it("is the only importer of db/schema outside db/ (pipelines/ exempt until it moves onto the domain)", () => {
+  it("is the only importer of db/schema outside db/", () => {
     expect(schemaImporters(sources)).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import {
   githubRepoUrl,
 } from "../src/github/config.ts";
 import { PrivateKeyError, pkcs8Pem } from "../src/github/private-key.ts";
-import { onGitHub, repoAccess, repositoryUrl } from "../src/pipelines/repository.ts";
+import { onGitHub, repoAccess, repositoryUrl } from "../src/pipelines/steps/repository.ts";
 
 // Throwaway test fixtures, not credentials: an RSA 2048 key generated for this file alone with
 // `openssl genrsa -traditional 2048` (PKCS#1), the same key through `openssl pkcs8 -topk8 -nocrypt`

@@ -6,7 +6,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client.ts";
-import { hostKeyProblem, place, recordFirstHostKey } from "../src/pipelines/deploy.ts";
+import { recordFirstHostKey } from "../src/domain/placements.ts";
+import { hostKeyProblem, place } from "../src/pipelines/devops/allocate.ts";
 import { createProject, createServer, createUser, expectStatus } from "./helpers.ts";
 
 const KEY = "|1|abc=|def= ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";

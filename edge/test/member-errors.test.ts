@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memberSafeError } from "../src/pipelines/member-errors.ts";
+import { memberSafeError } from "../src/pipelines/steps/member-errors.ts";
 
 describe("what members read of a job's failure", () => {
   it("says git could not reach the repository, without git's words (open or closed port, host, auth)", () => {

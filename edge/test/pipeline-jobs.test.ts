@@ -1,11 +1,12 @@
 import { ProjectManifest, requiredCapabilities, TestSpec } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
+import type { Placement } from "../src/domain/placements.ts";
 import type { Env } from "../src/env.ts";
-import { deployJob, healthRetries, type Placement, rollbackJob } from "../src/pipelines/deploy.ts";
-import { developerConfig } from "../src/pipelines/develop.ts";
-import { testerSettingsError } from "../src/pipelines/project-code.ts";
-import { repoAccess } from "../src/pipelines/repository.ts";
-import { testJob } from "../src/pipelines/tester.ts";
+import { deployJob, healthRetries, rollbackJob } from "../src/pipelines/devops/deploy.ts";
+import { developerConfig } from "../src/pipelines/engineering/develop.ts";
+import { testerSettingsError } from "../src/pipelines/engineering/project-code.ts";
+import { testJob } from "../src/pipelines/engineering/tester.ts";
+import { repoAccess } from "../src/pipelines/steps/repository.ts";
 
 const envWith = (vars: Partial<Env>) => vars as Env;
 const placement: Placement = {

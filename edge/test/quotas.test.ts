@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client.ts";
 import { memberQuotas } from "../src/domain/quotas.ts";
-import { place } from "../src/pipelines/deploy.ts";
+import { place } from "../src/pipelines/devops/allocate.ts";
 import {
   type CallOptions,
   createProject,

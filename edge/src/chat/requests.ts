@@ -11,11 +11,13 @@
 
 import { database } from "../db/client.ts";
 import { ApiError } from "../domain/errors.ts";
+import { missingSecrets } from "../domain/missing-secrets.ts";
 import type { Env } from "../env.ts";
-import { decideRun } from "../pipelines/decision.ts";
-import { missingSecrets, secretStored } from "../pipelines/secret-wait.ts";
+import { decideRun } from "../pipelines/steps/decisions.ts";
+import { secretStored } from "../pipelines/steps/secret-wait.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import type { ChatChannel } from "./channel.ts";
+import { chatConfig } from "./config.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import {
   type ChatState,
@@ -27,7 +29,6 @@ import {
   SUPERSEDED_RESULT,
   sameRequest,
 } from "./pending.ts";
-import { poConfig } from "./po/config.ts";
 import { type Awaited, closingContent, type Pending } from "./po/conversation.ts";
 import type { History } from "./po/history.ts";
 import { captureSecret, secretPrompt } from "./secret-capture.ts";
@@ -155,7 +156,7 @@ export class ChatRequests {
     const state = this.#host.state();
     this.#host.setState({ ...state, pending, mode: modeOf(state.mode, pending) });
     if (pending && schedule) {
-      const config = poConfig(this.#host.env);
+      const config = chatConfig(this.#host.env);
       // Scheduling writes the agent's own SQLite; a failure only costs the reminder, so it is logged.
       const logFailure = (err: unknown) =>
         console.error(JSON.stringify({ event: "chat.schedule_failed", error: String(err) }));

@@ -13,9 +13,11 @@ import { Agent } from "agents";
 import { database } from "../db/client.ts";
 import type { RunRow } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
-import type { WorkflowBinding } from "../executors/job-events.ts";
+import { modelClient } from "../models/client.ts";
+import { usageRecorder } from "../models/costs.ts";
+import { modelSettings } from "../models/settings.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
-import type { RunParams, RunProgress } from "../pipelines/params.ts";
+import type { RunChat, RunProgress, RunSecretRequest } from "../pipelines/run-chat.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
@@ -24,21 +26,20 @@ import { accessOf, adminIds, REFUSALS, requestAccess } from "./access.ts";
 import { runCallback } from "./callbacks.ts";
 import type { ChatChannel } from "./channel.ts";
 import { runCommand } from "./commands.ts";
+import { chatConfig } from "./config.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
 import { inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
 import type { ChatState } from "./pending.ts";
-import { poConfig } from "./po/config.ts";
 import { type ConversationDeps, converse, type Pending, resume, transcript } from "./po/conversation.ts";
 import { History } from "./po/history.ts";
-import { modelClient, usageRecorder } from "./po/setup.ts";
 import { ChatRequests } from "./requests.ts";
 import { RunStatusMessages } from "./run-status.ts";
 import { decisionPrompt, runLine } from "./views.ts";
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
 
-export class ChatSession extends Agent<Env, ChatState> {
+export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #runStatus: RunStatusMessages | undefined;
@@ -111,7 +112,7 @@ export class ChatSession extends Agent<Env, ChatState> {
       await channel.send(inbound.chatId, `➡️ ${escapeHtml(answer)}`);
       await this.#onText(ctx, answer, null);
     } catch (err) {
-      await this.#tell(channel, queued.chatId, failureMessage(err, poConfig(this.env).maxRetries));
+      await this.#tell(channel, queued.chatId, failureMessage(err, modelSettings(this.env, "po").maxRetries));
     } finally {
       this.#requests.setMode(null);
       // A run's request that waited for the one this update closed (never throws).
@@ -161,8 +162,8 @@ export class ChatSession extends Agent<Env, ChatState> {
 
   /** Runs a model turn and keeps what it paused on. */
   async #turn(ctx: ChatContext, step: (deps: ConversationDeps) => Promise<Pending | null>): Promise<void> {
-    const config = poConfig(this.env);
-    const client = modelClient(this.env, config);
+    const settings = modelSettings(this.env, "po");
+    const client = modelClient(this.env, settings);
     if (!client) {
       await ctx.channel.send(
         ctx.chatId,
@@ -174,7 +175,8 @@ export class ChatSession extends Agent<Env, ChatState> {
     await ctx.channel.typing(ctx.chatId).catch(() => {});
     const deps: ConversationDeps = {
       client,
-      config,
+      settings,
+      limits: chatConfig(this.env),
       history: this.#conversation(),
       tools: {
         env: ctx.env,
@@ -187,7 +189,7 @@ export class ChatSession extends Agent<Env, ChatState> {
         await ctx.channel.sendText(ctx.chatId, text);
       },
       ask: (pending) => this.#requests.ask(ctx.channel, pending),
-      recordUsage: usageRecorder(ctx.db, ctx.chatId, config),
+      recordUsage: usageRecorder(ctx.db, ctx.chatId, settings),
       project,
     };
     try {
@@ -199,21 +201,15 @@ export class ChatSession extends Agent<Env, ChatState> {
     }
   }
 
-  /** Launches a new run's workflow (or stops a cancelled one's) and shows the run's status. */
+  /**
+   * Launches a new run's workflow from this chat (its progress comes back here), or stops a
+   * cancelled one's, and shows the run's status.
+   */
   async #runChanged(run: RunRow): Promise<void> {
     // The status message first: the workflow's progress edits it from its first step on.
     await this.runStatus(run.id, runLine(run));
     if (run.status === "queued") await launchRun(this.env, database(this.env.DB), run, this);
     if (run.status === "cancelled") await stopRun(this.env, run);
-  }
-
-  /** Starts a run's workflow with this chat as its agent; a second call for the same run is a no-op. */
-  async launchRun(workflow: WorkflowBinding, runId: string, params: RunParams): Promise<void> {
-    try {
-      await this.runWorkflow(workflow, params, { id: runId });
-    } catch (err) {
-      if (!/already/i.test(String(err))) throw err;
-    }
   }
 
   /**
@@ -235,18 +231,12 @@ export class ChatSession extends Agent<Env, ChatState> {
    * message is deleted and sealed into D1), and storing it tells the run. Where there is no chat,
    * the user sets it through the API. Never throws.
    */
-  async requestRunSecret(
-    runId: string,
-    projectId: string,
-    projectSlug: string,
-    name: string,
-    description: string,
-  ): Promise<void> {
+  async requestRunSecret(runId: string, secret: RunSecretRequest): Promise<void> {
     if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN) return;
     try {
-      const request = { kind: "secret", projectId, projectSlug, name, description } as const;
-      await this.#requests.askOrDefer(this.#channel(), request);
+      await this.#requests.askOrDefer(this.#channel(), { kind: "secret", ...secret });
     } catch (err) {
+      const name = secret.name;
       console.error(JSON.stringify({ event: "run.secret_not_asked", runId, name, error: String(err) }));
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Which repositories a project may name. The server decides where repositories live (see
- * pipelines/repository.ts); a member may only import one from a host the operator allows
+ * pipelines/steps/repository.ts); a member may only import one from a host the operator allows
  * (`REPO_ALLOWED_HOSTS`, https), never a `file://` URL, a local path or a loopback or private
  * address (the executor would clone it, and the Developer push to it). The operator's local set-up
  * (`npm start`, tests) may allow local repositories explicitly with `REPO_ALLOW_LOCAL=true`.

@@ -8,9 +8,7 @@
  *   const events = new JobEvents(ctx.storage.sql, env);  …  await events.deliver(Date.now());
  */
 import type { Env } from "../env.ts";
-
-export const WORKFLOW_BINDINGS = ["ENGINEERING_WORKFLOW", "DEVOPS_WORKFLOW"] as const;
-export type WorkflowBinding = (typeof WORKFLOW_BINDINGS)[number];
+import type { WorkflowBinding } from "../pipelines/workflows.ts";
 
 /** Who waits for a job's result. */
 export interface JobNotify {

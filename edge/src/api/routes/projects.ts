@@ -13,8 +13,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { createProject, listProjects, toProject, updateProject } from "../../domain/projects.ts";
 import { assertProjectQuota } from "../../domain/quotas.ts";
 import { repoUrlPolicy } from "../../domain/repo-urls.ts";
+import { removeProject } from "../../pipelines/devops/teardown.ts";
 import { settleDeletion } from "../../pipelines/launch.ts";
-import { removeProject } from "../../pipelines/teardown.ts";
 import { projectFor } from "../access.ts";
 import {
   bodyErrors,

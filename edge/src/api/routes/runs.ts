@@ -3,11 +3,11 @@ import { Run, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/share
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { assertRunQuota } from "../../domain/quotas.ts";
+import { listSteps, type StepRow } from "../../domain/run-steps.ts";
 import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
 import { iso, isoOrNull } from "../../ids.ts";
-import { decideRun } from "../../pipelines/decision.ts";
 import { launchRun, stopRun } from "../../pipelines/launch.ts";
-import { listSteps, type StepRow } from "../../pipelines/timeline.ts";
+import { decideRun } from "../../pipelines/steps/decisions.ts";
 import {
   bodyErrors,
   commonErrors,

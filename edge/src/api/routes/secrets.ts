@@ -14,7 +14,7 @@ import {
   secretsKeyring,
 } from "../../domain/secrets.ts";
 import { iso } from "../../ids.ts";
-import { secretStored } from "../../pipelines/secret-wait.ts";
+import { secretStored } from "../../pipelines/steps/secret-wait.ts";
 import { bodyErrors, commonErrors, error, json, jsonBody, router, security } from "../openapi.ts";
 
 const toSecretInfo = (row: SecretMeta): SecretInfo => ({

@@ -7,7 +7,8 @@
  *   if (pending) … later: await resume(deps, pending, "Public, no login");
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { PoConfig } from "./config.ts";
+import type { ModelSettings } from "../../models/settings.ts";
+import type { ChatConfig } from "../config.ts";
 import type { History } from "./history.ts";
 import { PO_SYSTEM_PROMPT, SUMMARY_PROMPT } from "./prompt.ts";
 import { runTool, type ToolContext, type ToolOutcome, toolDefinitions } from "./tools.ts";
@@ -33,7 +34,8 @@ export type Pending = Awaited & {
 
 export interface ConversationDeps {
   client: Anthropic;
-  config: PoConfig;
+  settings: ModelSettings;
+  limits: Pick<ChatConfig, "maxToolRounds" | "historyMaxChars">;
   history: History;
   tools: ToolContext;
   /** The model's words to the user. */
@@ -52,10 +54,10 @@ export async function converse(
 ): Promise<Pending | null> {
   deps.history.append({ role: "user", content });
   await compactIfLong(deps);
-  for (let round = 0; round < deps.config.maxToolRounds; round++) {
+  for (let round = 0; round < deps.limits.maxToolRounds; round++) {
     const response = await deps.client.messages.create({
-      model: deps.config.model,
-      max_tokens: deps.config.maxTokens,
+      model: deps.settings.model,
+      max_tokens: deps.settings.maxTokens,
       system: PO_SYSTEM_PROMPT,
       tools: toolDefinitions,
       messages: deps.history.messages(),
@@ -78,7 +80,7 @@ export async function converse(
     deps.history.append({ role: "user", content: results });
   }
   await deps.say(
-    `I stopped after ${deps.config.maxToolRounds} steps without finishing. Tell me how to go on, or /new to start over.`,
+    `I stopped after ${deps.limits.maxToolRounds} steps without finishing. Tell me how to go on, or /new to start over.`,
   );
   return null;
 }
@@ -149,12 +151,12 @@ function asParams(content: Anthropic.ContentBlock[]): Anthropic.ContentBlockPara
 
 /** Past the size limit, the older half of the conversation becomes a model-written summary. */
 async function compactIfLong(deps: ConversationDeps): Promise<void> {
-  const { history, config } = deps;
-  if (history.size() <= config.historyMaxChars) return;
-  const cut = history.cutPoint(config.historyMaxChars / 2);
+  const { history, limits } = deps;
+  if (history.size() <= limits.historyMaxChars) return;
+  const cut = history.cutPoint(limits.historyMaxChars / 2);
   if (cut === null) return;
   const response = await deps.client.messages.create({
-    model: config.model,
+    model: deps.settings.model,
     max_tokens: 1024,
     system: SUMMARY_PROMPT,
     messages: [{ role: "user", content: transcript(history.before(cut)) }],

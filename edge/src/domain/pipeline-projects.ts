@@ -1,0 +1,105 @@
+/**
+ * What the pipelines read and write of a project in D1: the project as each graph starts from it
+ * (never a deleted one, for a run that slipped past the deletion), its owner, and what a run
+ * records on it (the spec, the repository).
+ */
+import type { ProjectSpec } from "@codegen-orchestrator/shared";
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { projects, users } from "../db/schema.ts";
+import type { Actor } from "./actor.ts";
+
+/** What the engineering graph builds from. */
+export interface ProjectToBuild {
+  slug: string;
+  resourceName: string;
+  name: string;
+  description: string;
+  repoUrl: string | null;
+  pool: string;
+}
+
+export async function projectToBuild(db: Db, projectId: string): Promise<ProjectToBuild | null> {
+  const [row] = await db
+    .select({
+      slug: projects.slug,
+      resourceName: projects.resourceName,
+      name: projects.name,
+      description: projects.description,
+      repoUrl: projects.repoUrl,
+      pool: projects.pool,
+    })
+    .from(projects)
+    .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)));
+  return row ?? null;
+}
+
+/** What the DevOps graph deploys, and who it acts as (the owner: their quotas, their secrets). */
+export interface ProjectToDeploy {
+  slug: string;
+  pool: string;
+  resourceName: string;
+  name: string;
+  repoUrl: string | null;
+  ownerId: string;
+  ownerRole: Actor["role"];
+}
+
+export async function projectToDeploy(db: Db, projectId: string): Promise<ProjectToDeploy | null> {
+  const [row] = await db
+    .select({
+      slug: projects.slug,
+      resourceName: projects.resourceName,
+      name: projects.name,
+      repoUrl: projects.repoUrl,
+      pool: projects.pool,
+      ownerId: projects.ownerId,
+      ownerRole: users.role,
+    })
+    .from(projects)
+    .innerJoin(users, eq(users.id, projects.ownerId))
+    .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)));
+  return row ?? null;
+}
+
+/** The project's owner (deleted projects too), or undefined when there is no such project. */
+export async function projectOwner(
+  db: Db,
+  projectId: string,
+): Promise<{ id: string; role: Actor["role"]; telegramId: number | null } | undefined> {
+  const [owner] = await db
+    .select({ id: users.id, role: users.role, telegramId: users.telegramId })
+    .from(projects)
+    .innerJoin(users, eq(users.id, projects.ownerId))
+    .where(eq(projects.id, projectId));
+  return owner;
+}
+
+/** The update that stores the Architect's spec on the project (for a `db.batch` with its cost). */
+export const specUpdate = (db: Db, projectId: string, spec: ProjectSpec) =>
+  db
+    .update(projects)
+    .set({ spec, modules: spec.modules, updatedAt: new Date() })
+    .where(eq(projects.id, projectId));
+
+/** The project's repository, once the Preparer pushed its first commit. */
+export async function recordRepository(db: Db, projectId: string, url: string): Promise<void> {
+  await db.update(projects).set({ repoUrl: url, updatedAt: new Date() }).where(eq(projects.id, projectId));
+}
+
+/** What an undeploy works from: the project as recorded, deleted or not; null when there is no such project. */
+export async function projectToRemove(
+  db: Db,
+  projectId: string,
+): Promise<{ name: string; resourceName: string; repoUrl: string | null; pool: string } | null> {
+  const [project] = await db
+    .select({
+      name: projects.name,
+      resourceName: projects.resourceName,
+      repoUrl: projects.repoUrl,
+      pool: projects.pool,
+    })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  return project ?? null;
+}

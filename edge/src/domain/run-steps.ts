@@ -1,0 +1,102 @@
+/**
+ * A run's state and timeline in D1, written by its workflow's steps. Every write is idempotent
+ * (a replayed step writes the same row again), so the timeline never shows a step twice. Also what
+ * stopping a run and answering its question read of the timeline.
+ */
+import { and, asc, desc, eq, inArray, isNotNull, like } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { runSteps, runs } from "../db/schema.ts";
+import { newId } from "../ids.ts";
+
+export type StepRow = typeof runSteps.$inferSelect;
+export type StepStatus = StepRow["status"];
+
+export async function beginStep(
+  db: Db,
+  runId: string,
+  name: string,
+  jobId: string | null = null,
+): Promise<void> {
+  const now = new Date();
+  await db
+    .insert(runSteps)
+    .values({ id: newId(), runId, name, status: "running", jobId, startedAt: now })
+    .onConflictDoUpdate({ target: [runSteps.runId, runSteps.name], set: { jobId } });
+}
+
+export async function endStep(
+  db: Db,
+  runId: string,
+  name: string,
+  status: Exclude<StepStatus, "running">,
+  detail: Record<string, unknown> | null = null,
+  costUsd = 0,
+): Promise<void> {
+  await db
+    .update(runSteps)
+    .set({ status, detail, costUsd, finishedAt: new Date() })
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.name, name)));
+}
+
+export function listSteps(db: Db, runId: string): Promise<StepRow[]> {
+  return db
+    .select()
+    .from(runSteps)
+    .where(eq(runSteps.runId, runId))
+    .orderBy(asc(runSteps.startedAt), asc(runSteps.id));
+}
+
+/** The run is under way (first time only: a replay keeps the first start time). */
+export async function markRunning(db: Db, runId: string): Promise<void> {
+  const [row] = await db.select({ startedAt: runs.startedAt }).from(runs).where(eq(runs.id, runId));
+  await db
+    .update(runs)
+    .set({ status: "running", startedAt: row?.startedAt ?? new Date() })
+    .where(eq(runs.id, runId));
+}
+
+export async function markFinished(
+  db: Db,
+  runId: string,
+  status: "succeeded" | "failed" | "cancelled",
+  error: string | null = null,
+): Promise<void> {
+  await db.update(runs).set({ status, error, finishedAt: new Date() }).where(eq(runs.id, runId));
+}
+
+/** The run waits for its user (a decision, a secret), or goes on after the wait. */
+export async function markWaiting(db: Db, runId: string, waiting: boolean): Promise<void> {
+  await db
+    .update(runs)
+    .set({ status: waiting ? "waiting" : "running" })
+    // Never revives a run that was cancelled meanwhile.
+    .where(and(eq(runs.id, runId), inArray(runs.status, ["running", "waiting"])));
+}
+
+/** The executor jobs of the run's steps that are still running. */
+export async function runningStepJobs(db: Db, runId: string): Promise<string[]> {
+  const open = await db
+    .select({ jobId: runSteps.jobId })
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.status, "running"), isNotNull(runSteps.jobId)));
+  return open.flatMap(({ jobId }) => (jobId ? [jobId] : []));
+}
+
+/** A stopped run's running steps end `failed`, their jobs cancelled. */
+export async function failRunningSteps(db: Db, runId: string): Promise<void> {
+  await db
+    .update(runSteps)
+    .set({ status: "failed", detail: { jobStatus: "cancelled" }, finishedAt: new Date() })
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.status, "running")));
+}
+
+/** The name of the run's newest step still running whose name starts with `prefix` (an open question). */
+export async function openStepNamed(db: Db, runId: string, prefix: string): Promise<string | undefined> {
+  const [open] = await db
+    .select({ name: runSteps.name })
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, runId), eq(runSteps.status, "running"), like(runSteps.name, `${prefix}%`)))
+    .orderBy(desc(runSteps.startedAt))
+    .limit(1);
+  return open?.name;
+}

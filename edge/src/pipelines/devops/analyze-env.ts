@@ -1,0 +1,42 @@
+/**
+ * The "analyze env" stage: a source for every variable of the project's `.env.example` (the
+ * decisions are recorded, never the values), and what the deploy gets of them: the plain values
+ * (infra ones from the placement, computed ones as decided) and the names of its secrets.
+ */
+import type { Placement } from "../../domain/placements.ts";
+import { modelStep } from "../steps/model-step.ts";
+import type { Pipeline } from "../steps/pipeline-workflow.ts";
+import { analyzeEnv, type EnvDecision, type EnvEntry, infraValue, parseEnvExample } from "./env-analyzer.ts";
+
+export interface ServiceEnv {
+  entries: EnvEntry[];
+  decisions: EnvDecision[];
+  /** Infra and computed variables, with their values. */
+  plain: Record<string, string>;
+  /** Generated and user-provided variables: project secrets, given to the service by name. */
+  secretNames: string[];
+}
+
+export async function analyzeEnvStep(
+  pipeline: Pipeline,
+  service: string,
+  envExample: string,
+  placement: Placement,
+): Promise<ServiceEnv> {
+  const entries = parseEnvExample(envExample);
+  const decisions = await modelStep(pipeline, "analyze env", {
+    source: "env-analyzer",
+    call: () => analyzeEnv(pipeline.env, service, entries),
+    end: (analysis) => ({
+      detail: Object.fromEntries(analysis.decisions.map((d) => [d.name, `${d.kind} (${d.by})`])),
+      value: analysis.decisions,
+    }),
+  });
+  const plain: Record<string, string> = {};
+  for (const decision of decisions) {
+    if (decision.kind === "infra") plain[decision.name] = infraValue(decision.name, placement) ?? "";
+    if (decision.kind === "computed") plain[decision.name] = decision.value ?? "";
+  }
+  const secretNames = decisions.filter((d) => d.kind === "generated" || d.kind === "user").map((d) => d.name);
+  return { entries, decisions, plain, secretNames };
+}

@@ -1,0 +1,184 @@
+/**
+ * The DevOps graph's jobs: the `ansible` deploy, rollback and undeploy jobs, and the health check
+ * from an executor. Secrets reach the jobs by reference only: the deploy key is a system secret,
+ * the service's own secrets are project secrets.
+ */
+import type { AnsibleSpec, ExecSpec } from "@codegen-orchestrator/shared";
+import type { Placement } from "../../domain/placements.ts";
+import type { Env } from "../../env.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { positiveNumber } from "../../vars.ts";
+import type { RepoAccess } from "../steps/repository.ts";
+
+const HEALTH_TIMEOUT_S = 60;
+
+/** How a project secret is named inside a deploy job (never clashing with the deploy key's). */
+const jobSecretName = (name: string) => `APP_${name}`;
+const DEPLOY_KEY = "DEPLOY_SSH_KEY";
+
+/** How a job reaches a server over SSH. */
+export type ServerAccess = Pick<Placement, "host" | "sshPort" | "sshUser" | "knownHosts">;
+
+function target(placement: ServerAccess): AnsibleSpec["target"] {
+  return {
+    host: placement.host,
+    port: placement.sshPort,
+    user: placement.sshUser,
+    // The first contact records the host's key on the server row; later ones require it.
+    ...(placement.knownHosts
+      ? { knownHosts: placement.knownHosts, acceptNewHostKey: false }
+      : { acceptNewHostKey: true }),
+  };
+}
+
+/** The playbooks' pause between two health checks, in seconds (`health_delay`). */
+const HEALTH_DELAY_S = 2;
+
+/**
+ * How many times deploy_project and rollback_project GET the health path (2 s apart) before they
+ * fail: what the project's manifest says it needs to start (`service.startupSeconds`), else the
+ * Worker var DEPLOY_HEALTH_RETRIES; neither, the playbooks' default (30, a minute or more). Tests
+ * set the var low, so a release that never becomes healthy fails in seconds.
+ */
+export function healthRetries(env: Env, startupSeconds?: number): number | undefined {
+  if (startupSeconds) return Math.ceil(startupSeconds / HEALTH_DELAY_S);
+  const value = env.DEPLOY_HEALTH_RETRIES;
+  return value === undefined ? undefined : Math.ceil(positiveNumber(value, 30));
+}
+
+const appVars = (
+  resourceName: string,
+  placement: Placement,
+  healthPath: string,
+  retries: number | undefined,
+) => ({
+  project: resourceName,
+  port: placement.port,
+  deploy_root: placement.deployRoot,
+  service_manager: placement.serviceManager,
+  health_path: healthPath,
+  ...(retries === undefined ? {} : { health_retries: retries }),
+});
+
+export interface DeployInput {
+  projectId: string;
+  /** What the project is named by on its server (its directory, its unit). */
+  resourceName: string;
+  repoUrl: string;
+  commit: string;
+  placement: Placement;
+  healthPath: string;
+  /** `health_retries` (see healthRetries); unset, the playbook's default. */
+  healthRetries?: number | undefined;
+  /** Plain variables (infra and computed). */
+  plain: Record<string, string>;
+  /** Project secrets the service gets under their own names. */
+  secretNames: string[];
+  /** How the executor gets into the repository. */
+  access: RepoAccess;
+}
+
+export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
+  const { credentials, secrets: repoSecrets } = input.access;
+  const secrets: Record<string, JobSecretRef> = {
+    ...repoSecrets,
+    [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" },
+  };
+  for (const name of input.secretNames) secrets[jobSecretName(name)] = { projectId: input.projectId, name };
+  return {
+    spec: {
+      playbook: "deploy_project",
+      target: target(input.placement),
+      sshKeySecret: DEPLOY_KEY,
+      vars: {
+        ...appVars(input.resourceName, input.placement, input.healthPath, input.healthRetries),
+        app_env: input.plain,
+      },
+      secretVars: {},
+      secretEnv: Object.fromEntries(input.secretNames.map((name) => [name, jobSecretName(name)])),
+      source: { url: input.repoUrl, ref: input.commit, credentials },
+    },
+    secrets,
+  };
+}
+
+/**
+ * Restores the release of `commit` (the deployment that was live) on the placement's server; with
+ * no commit (a deployment recorded before they were kept), the host's `previous` release.
+ */
+export function rollbackJob(
+  resourceName: string,
+  placement: Placement,
+  healthPath: string,
+  commit: string | null,
+  retries?: number,
+): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
+  return {
+    spec: {
+      playbook: "rollback_project",
+      target: target(placement),
+      sshKeySecret: DEPLOY_KEY,
+      vars: {
+        ...appVars(resourceName, placement, healthPath, retries),
+        ...(commit ? { rollback_to: commit } : {}),
+      },
+      secretVars: {},
+      secretEnv: {},
+    },
+    secrets: { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } },
+  };
+}
+
+/**
+ * Stops and removes the project's service, its directory and its Unix user on a server (a deleted
+ * project's: `undeploy_project`, whichever service manager ran it there).
+ */
+export function undeployJob(
+  resourceName: string,
+  server: ServerAccess & Pick<Placement, "deployRoot" | "serviceManager">,
+): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
+  return {
+    spec: {
+      playbook: "undeploy_project",
+      target: target(server),
+      sshKeySecret: DEPLOY_KEY,
+      vars: {
+        project: resourceName,
+        deploy_root: server.deployRoot,
+        service_manager: server.serviceManager,
+      },
+      secretVars: {},
+      secretEnv: {},
+    },
+    secrets: { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } },
+  };
+}
+
+/** GETs the URL from the executor until it answers 200 or the deadline passes (exit 0 / 1). */
+const HEALTH_SCRIPT = `
+const [url, seconds] = process.argv.slice(1);
+const deadline = Date.now() + Number(seconds) * 1000;
+let last = "no answer";
+for (;;) {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    last = "HTTP " + response.status;
+    if (response.status === 200) { console.log(url + " answered 200"); process.exit(0); }
+  } catch (error) { last = String(error?.cause?.code ?? error?.message ?? error); }
+  if (Date.now() > deadline) { console.error(url + ": " + last); process.exit(1); }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}`;
+
+export function healthJob(url: string, healthPath: string): ExecSpec {
+  return {
+    command: [
+      "node",
+      "--input-type=module",
+      "-e",
+      HEALTH_SCRIPT,
+      `${url}${healthPath}`,
+      String(HEALTH_TIMEOUT_S),
+    ],
+    env: {},
+  };
+}

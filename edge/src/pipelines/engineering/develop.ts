@@ -1,0 +1,171 @@
+/**
+ * Developer: an `agent` job implements the spec in a checkout of the project's repository, then
+ * its changes are committed and pushed to `main`. Iterations after the first resume the same
+ * agent session (its workspace is named after the project) and get what the Tester saw fail, and
+ * the user's guidance when they gave some. The model key is the system's own (a Worker secret),
+ * handed to the job by reference: it never sits in the spec, the workflow's state or a log.
+ */
+import type {
+  AgentAdapter,
+  AgentIsolation,
+  AgentResult,
+  AgentSpec,
+  ProjectSpec,
+} from "@codegen-orchestrator/shared";
+import {
+  AgentAdapter as AdapterSchema,
+  AgentIsolation as IsolationSchema,
+} from "@codegen-orchestrator/shared";
+import type { Env } from "../../env.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { positiveNumber } from "../../vars.ts";
+import { repoAccess } from "../steps/repository.ts";
+import { commitAuthor } from "./prepare.ts";
+import { HOST_OPT_IN, projectCodeOnHost } from "./project-code.ts";
+
+/** What the Developer is told of a failed test run (the Tester's output, bounded). */
+export interface TestFeedback {
+  iteration: number;
+  failures: string[];
+  output: string;
+}
+
+export interface DevelopInput {
+  projectId: string;
+  spec: ProjectSpec;
+  repoUrl: string;
+  resourceName: string;
+  iteration: number;
+  /** The previous iteration's session, to resume. */
+  session: string | null;
+  feedback: TestFeedback | null;
+  guidance: string | null;
+}
+
+const FEEDBACK_CHARS = 6_000;
+const API_KEY_ENV = "ANTHROPIC_API_KEY";
+
+interface DeveloperConfig {
+  adapter: Exclude<AgentAdapter, "custom">;
+  isolation: AgentIsolation;
+  image: string | undefined;
+  model: string | undefined;
+  maxTurns: number | undefined;
+  baseUrl: string | undefined;
+}
+
+/**
+ * The agent the Developer runs, from the Worker's vars (defaults: Claude Code in a docker
+ * container; as a process on the host only with RUN_PROJECT_CODE_ON_HOST, see project-code.ts).
+ * Throws, saying what to set, when the settings cannot run it.
+ */
+export function developerConfig(env: Env): DeveloperConfig {
+  const onHost = projectCodeOnHost(env);
+  const adapter = AdapterSchema.exclude(["custom"]).safeParse(env.DEVELOPER_AGENT || "claude-code");
+  const isolation = IsolationSchema.safeParse(env.DEVELOPER_ISOLATION || (onHost ? "process" : "docker"));
+  if (!adapter.success) throw new Error("DEVELOPER_AGENT must be claude-code or droid.");
+  if (!isolation.success) throw new Error("DEVELOPER_ISOLATION must be process, docker or sysbox.");
+  if (isolation.data === "process" && !onHost)
+    throw new Error(
+      `DEVELOPER_ISOLATION=process runs model-written commands on the executor host: ${HOST_OPT_IN}.`,
+    );
+  if (isolation.data !== "process" && !env.DEVELOPER_IMAGE)
+    throw new Error(
+      `DEVELOPER_ISOLATION=${isolation.data} needs DEVELOPER_IMAGE (an image with the agent's CLI), or ${HOST_OPT_IN}.`,
+    );
+  return {
+    adapter: adapter.data,
+    isolation: isolation.data,
+    image: env.DEVELOPER_IMAGE || undefined,
+    model: env.DEVELOPER_MODEL || undefined,
+    maxTurns: env.DEVELOPER_MAX_TURNS ? positiveNumber(env.DEVELOPER_MAX_TURNS, 50) : undefined,
+    baseUrl: env.DEVELOPER_BASE_URL || env.ANTHROPIC_BASE_URL || undefined,
+  };
+}
+
+/** The agent's workspace: one per project, so that a session resumes where it was left. */
+export const workspaceOf = (projectId: string) => `p-${projectId.toLowerCase()}`.slice(0, 63);
+
+export function developJob(
+  env: Env,
+  input: DevelopInput,
+): { spec: AgentSpec; secrets: Record<string, JobSecretRef> } {
+  const config = developerConfig(env);
+  const access = repoAccess(env, { url: input.repoUrl, resourceName: input.resourceName });
+  const spec: AgentSpec = {
+    adapter: config.adapter,
+    prompt: developPrompt(input),
+    workspace: workspaceOf(input.projectId),
+    ...(input.session ? { resumeSession: input.session } : {}),
+    ...(config.model ? { model: config.model } : {}),
+    ...(config.maxTurns ? { maxTurns: config.maxTurns } : {}),
+    ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+    checkout: {
+      url: input.repoUrl,
+      ref: "main",
+      push: {
+        branch: "main",
+        message: `${input.spec.name}: iteration ${input.iteration}`,
+        author: commitAuthor(env),
+      },
+      credentials: access.credentials,
+    },
+    isolation: config.isolation,
+    ...(config.isolation === "process"
+      ? {}
+      : {
+          container: {
+            image: config.image as string,
+            project: workspaceOf(input.projectId),
+            allowPlainDocker: false,
+            cpus: 2,
+            memoryMb: 4096,
+            network: "bridge" as const,
+          },
+        }),
+    apiKeySecret: API_KEY_ENV,
+    env: {},
+  };
+  return { spec, secrets: { ...access.secrets, [API_KEY_ENV]: { system: "ANTHROPIC_API_KEY" } } };
+}
+
+function developPrompt(input: DevelopInput): string {
+  const { spec, feedback, guidance } = input;
+  const parts: string[] = [];
+  if (!feedback) {
+    parts.push(
+      `You are the Developer of "${spec.name}", a Node.js HTTP service in the repository in the current directory (scaffolded from a template: read its README.md and orchestrator.json first).`,
+      `Implement this spec:\n${spec.description}`,
+      `Acceptance criteria:\n${spec.acceptanceCriteria.map((line) => `- ${line}`).join("\n")}`,
+      "Add tests for what you build next to the template's own, and run the project's test command (orchestrator.json) before you finish. Keep GET /health answering 200. Do not commit or push: that is done for you when you finish.",
+    );
+  } else {
+    const failures = feedback.failures.length
+      ? `Failing tests:\n${feedback.failures.map((name) => `- ${name}`).join("\n")}\n`
+      : "";
+    parts.push(
+      `The project's tests failed after iteration ${feedback.iteration}. ${failures}The end of their output:\n${feedback.output.slice(-FEEDBACK_CHARS)}`,
+      "Fix the code (or a test that contradicts the spec) so that the tests pass, then run them again.",
+      // Restated for an agent that could not resume the session (it ran on another executor).
+      `The spec, for reference: ${spec.name}: ${spec.description}\nAcceptance criteria: ${spec.acceptanceCriteria.join("; ")}`,
+    );
+  }
+  if (guidance) parts.push(`Guidance from the user: ${guidance}`);
+  return parts.join("\n\n");
+}
+
+/** The timeline's line of a Developer iteration, and its cost. */
+export function summarizeDevelop(output: AgentResult) {
+  return {
+    detail: {
+      commit: output.commit,
+      files: output.filesChanged.length,
+      turns: output.turns,
+      session: output.sessionId,
+    },
+    cost: {
+      usd: output.costUsd ?? 0,
+      usage: { input_tokens: output.usage?.inputTokens ?? 0, output_tokens: output.usage?.outputTokens ?? 0 },
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Tester: a `test` job runs the project's own tests (the command its manifest, `orchestrator.json`,
+ * declares) on the commit the Developer pushed. Failing tests are the job's result, not its
+ * failure: what failed, and the end of the output, go back to the Developer.
+ */
+import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
+import type { Env } from "../../env.ts";
+import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { repoAccess } from "../steps/repository.ts";
+import { type TestFeedback, workspaceOf } from "./develop.ts";
+import { testerSettingsError } from "./project-code.ts";
+
+/**
+ * The Tester's job for a commit. With TESTER_IMAGE set, the project's code (its setup step and its
+ * tests) runs in a container of that image on a Docker-capable executor; on the executor host only
+ * with RUN_PROJECT_CODE_ON_HOST (see project-code.ts). Throws, saying what to set, otherwise.
+ */
+export function testJob(
+  env: Env,
+  input: { projectId: string; repoUrl: string; resourceName: string; commit: string },
+): { spec: TestSpec; secrets: Record<string, JobSecretRef> } {
+  const refused = testerSettingsError(env);
+  if (refused) throw new Error(refused);
+  const access = repoAccess(env, { url: input.repoUrl, resourceName: input.resourceName });
+  const image = env.TESTER_IMAGE?.trim();
+  const spec: TestSpec = {
+    checkout: { url: input.repoUrl, ref: input.commit, credentials: access.credentials },
+    env: {},
+    outputLimit: 8192,
+    ...(image
+      ? {
+          container: {
+            image,
+            cpus: 2,
+            memoryMb: 2048,
+            network: "bridge",
+            project: workspaceOf(input.projectId),
+          },
+        }
+      : {}),
+  };
+  return { spec, secrets: access.secrets };
+}
+
+export const feedbackOf = (iteration: number, result: TestResult): TestFeedback => ({
+  iteration,
+  failures: result.failures,
+  output: result.output,
+});
+
+/** The timeline's line of a test run. */
+export function summarizeTest(result: TestResult) {
+  return {
+    detail: {
+      commit: result.commit,
+      passed: result.passed,
+      ...(result.counts ? { counts: result.counts } : {}),
+      ...(result.failures.length ? { failures: result.failures.slice(0, 10) } : {}),
+    },
+  };
+}
+
+/** One line for the chat: "3/4 tests passed; failing: …". */
+export function testLine(result: TestResult): string {
+  const counts = result.counts ? `${result.counts.passed}/${result.counts.total} tests passed` : "";
+  if (result.passed) return counts || "the tests passed";
+  const failing = result.failures.length ? `failing: ${result.failures.slice(0, 3).join(", ")}` : "";
+  return [counts || `the tests failed (exit ${result.exitCode ?? result.signal})`, failing]
+    .filter(Boolean)
+    .join("; ");
+}

@@ -1,0 +1,86 @@
+/**
+ * `EngineeringWorkflow`: one Cloudflare Workflows instance per engineering run (its id is the
+ * run's id), started from the run's chat agent (`launchRun`) so that progress reaches the chat.
+ * Every side effect is a step; a restart resumes after the last completed one.
+ *
+ *   Architect (the spec, from the conversation) → Preparer (scaffold, repository, first commit)
+ *     → Developer and Tester in turns until the tests pass (or the user decides) → start the deploy
+ */
+import { DEFAULT_POOL } from "@codegen-orchestrator/shared";
+import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
+import { database } from "../../db/client.ts";
+import { type ProjectToBuild, projectToBuild } from "../../domain/pipeline-projects.ts";
+import { markRunning } from "../../domain/run-steps.ts";
+import type { Env } from "../../env.ts";
+import { failed, type Pipeline, PipelineWorkflow, type RunOutcome } from "../steps/pipeline-workflow.ts";
+import { repositoryUrl } from "../steps/repository.ts";
+import type { RunParams } from "../workflows.ts";
+import { architectStep } from "./architect-step.ts";
+import { developerConfig } from "./develop.ts";
+import { developAndTest } from "./develop-and-test.ts";
+import { prepareStep } from "./prepare-step.ts";
+import { testerSettingsError } from "./project-code.ts";
+import { startDeploy } from "./start-deploy.ts";
+
+export class EngineeringWorkflow extends PipelineWorkflow {
+  protected override readonly binding = "ENGINEERING_WORKFLOW";
+
+  override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
+    const { runId, projectId } = event.payload;
+    const project = await step.do("start", async () => {
+      const db = database(this.env.DB);
+      await markRunning(db, runId);
+      return projectToBuild(db, projectId);
+    });
+    if (!project) return this.finish(step, runId, failed("The project no longer exists."));
+    // A run started before pools kept no pool in its first step: the default one.
+    const pipeline = { ...this.runContext(event, step), pool: project.pool || DEFAULT_POOL };
+    return this.finish(step, runId, await build(pipeline, project));
+  }
+}
+
+/** The engineering graph, stage by stage. */
+async function build(pipeline: Pipeline, project: ProjectToBuild): Promise<RunOutcome> {
+  const { env, step, runId, projectId } = pipeline;
+  const repository = repositoryOrSettingsError(env, project);
+  if ("error" in repository) return failed(repository.error);
+
+  await pipeline.progress("architect", "📐 Writing the spec…");
+  const architect = await architectStep(pipeline, project);
+  if (!architect.spec) return failed(`The Architect failed: ${architect.error}`);
+
+  const prepared = await prepareStep(pipeline, { ...project, ...architect.spec }, repository.url);
+  if ("error" in prepared) return failed(prepared.error);
+
+  const developed = await developAndTest(pipeline, {
+    projectId,
+    spec: architect.spec,
+    repoUrl: repository.url,
+    resourceName: project.resourceName,
+    commit: prepared.commit,
+  });
+  if (developed.outcome === "failed") return failed(developed.error);
+  if (developed.outcome === "stopped") return { status: "cancelled", error: developed.error };
+
+  const deploy = await step.do("deploy: start", () => startDeploy(env, runId, projectId));
+  const next = deploy.runId ? " Deploying it next." : ` It was not deployed: ${deploy.error}`;
+  return { status: "succeeded", summary: `${developed.summary}${next}` };
+}
+
+/**
+ * The project's repository URL, or why the run cannot start: the server's settings for where the
+ * project's code would run are checked before any work, not at the first Developer step.
+ */
+function repositoryOrSettingsError(env: Env, project: ProjectToBuild): { url: string } | { error: string } {
+  let url = project.repoUrl;
+  try {
+    url ??= repositoryUrl(env, project.resourceName);
+    developerConfig(env);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  const tester = testerSettingsError(env);
+  if (tester) return { error: tester };
+  if (!url) return { error: "No repository host is configured (GITHUB_APP_ID or REPO_BASE_URL)." };
+  return { url };
+}

@@ -1,0 +1,37 @@
+/**
+ * The one way a run's workflow reaches its chat: what the pipelines need of the chat agent the
+ * run was started from (`launchRun`), which the chat (ChatSession) implements. The workflows call
+ * it through the agents SDK: `reportProgress` arrives as `onWorkflowProgress`, the rest are calls
+ * on the workflow's agent stub. Where a run has no Telegram chat (an agent named after its owner),
+ * each of these does nothing: the API is the user's way to answer.
+ */
+import type { Agent } from "agents";
+
+/** A line of a run's progress, for the run's status message in the chat. */
+export interface RunProgress {
+  runId: string;
+  stage: string;
+  text: string;
+}
+
+/** A project secret a DevOps run needs from its user. */
+export interface RunSecretRequest {
+  projectId: string;
+  projectSlug: string;
+  name: string;
+  description: string;
+}
+
+export interface RunChat {
+  /** A workflow's `reportProgress({ runId, stage, text })` (a RunProgress); never fails the run. */
+  onWorkflowProgress(workflowName: string, workflowId: string, progress: unknown): Promise<void>;
+  /** The conversation as plain text, for the Architect (never a secret). */
+  conversationBrief(): Promise<string>;
+  /** Asks the run's user what to do: retry with guidance, deploy anyway, or stop. Never throws. */
+  askRunDecision(runId: string, situation: string): Promise<void>;
+  /** Asks the run's user for a project secret (the chat's secret flow). Never throws. */
+  requestRunSecret(runId: string, secret: RunSecretRequest): Promise<void>;
+}
+
+/** The chat agent a workflow reports to, as the workflows' agent stub is typed. */
+export type RunChatAgent = Agent<Cloudflare.Env> & RunChat;

@@ -1,0 +1,27 @@
+/**
+ * The pipelines' Cloudflare Workflows (`[[workflows]]` in wrangler.toml): which one carries out a
+ * run, and what its instance is started with. The instance's id is the run's id. The executors'
+ * job events name the binding whose instance waits for a job.
+ */
+import type { RunKind } from "@codegen-orchestrator/shared";
+
+export const WORKFLOW_BINDINGS = ["ENGINEERING_WORKFLOW", "DEVOPS_WORKFLOW"] as const;
+export type WorkflowBinding = (typeof WORKFLOW_BINDINGS)[number];
+
+/** The workflow that carries out a run of this kind (the DevOps one deploys and undeploys). */
+export const workflowOf = (run: { kind: RunKind }): WorkflowBinding =>
+  run.kind === "engineering" ? "ENGINEERING_WORKFLOW" : "DEVOPS_WORKFLOW";
+
+/** What a pipeline workflow instance is started with (its id is the run's id). */
+export interface RunParams {
+  runId: string;
+  projectId: string;
+  /** The DevOps workflow deploys, or undeploys (`undeploy`); absent in instances started before. */
+  kind?: RunKind;
+}
+
+export const runParams = (run: { id: string; projectId: string; kind: RunKind }): RunParams => ({
+  runId: run.id,
+  projectId: run.projectId,
+  kind: run.kind,
+});
