@@ -12,14 +12,6 @@ import type { ChatChannel } from "./channel.ts";
 /** The chat session asks here who may talk to the bot. */
 export { accessOf } from "../domain/approvals.ts";
 
-/** `"1, 2"` → [1, 2]; anything that is not an id is skipped. */
-export function adminIds(spec: string | undefined): number[] {
-  return (spec ?? "")
-    .split(/[\s,]+/)
-    .map(Number)
-    .filter((id) => Number.isSafeInteger(id) && id > 0);
-}
-
 /** Records a stranger as pending and asks the admins, once: a stranger already recorded is left as is. */
 export async function requestAccess(
   db: Db,

@@ -1,9 +1,9 @@
 /**
- * The chat's own limits and timings, from Worker vars (see env.ts); the model it talks to is the
- * PO role's (models/settings.ts).
+ * The chat's own limits and timings (settings/chat.ts); the model it talks to is the PO role's
+ * (models/roles.ts).
  */
 import type { Env } from "../env.ts";
-import { positiveNumber } from "../vars.ts";
+import { chatSettings } from "../settings/chat.ts";
 
 export interface ChatConfig {
   /** Model calls in one turn before the agent stops and says so. */
@@ -16,11 +16,11 @@ export interface ChatConfig {
 }
 
 export function chatConfig(env: Env): ChatConfig {
-  const remindAfterS = positiveNumber(env.CHAT_REMIND_AFTER_S, 15 * 60);
+  const settings = chatSettings.read(env);
   return {
-    maxToolRounds: positiveNumber(env.PO_MAX_TOOL_ROUNDS, 8),
-    historyMaxChars: positiveNumber(env.PO_HISTORY_MAX_CHARS, 60_000),
-    remindAfterS,
-    expireAfterS: Math.max(remindAfterS, positiveNumber(env.CHAT_EXPIRE_AFTER_S, 24 * 60 * 60)),
+    maxToolRounds: settings.PO_MAX_TOOL_ROUNDS,
+    historyMaxChars: settings.PO_HISTORY_MAX_CHARS,
+    remindAfterS: settings.CHAT_REMIND_AFTER_S,
+    expireAfterS: Math.max(settings.CHAT_REMIND_AFTER_S, settings.CHAT_EXPIRE_AFTER_S),
   };
 }

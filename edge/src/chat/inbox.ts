@@ -6,7 +6,10 @@
  *
  * Also here: the record of updates already seen, so Telegram's retries are handled once.
  */
+
 import { type Keyring, loadKeyring, openSecret, type SealedSecret, sealSecret } from "../secrets/crypto.ts";
+import type { SettingSource } from "../settings/define.ts";
+import { type SecretSettings, secretSettings } from "../settings/secrets.ts";
 import type { Inbound } from "../telegram/update.ts";
 
 export type Handled = Exclude<Inbound, { kind: "ignored" }>;
@@ -23,7 +26,8 @@ const addressOf = (inbound: TextInbound | Omit<TextInbound, "text">) => ({
   name: `update:${inbound.updateId}`,
 });
 
-export async function inboxKeyring(spec: string | undefined): Promise<Keyring | null> {
+export async function inboxKeyring(env: SettingSource<SecretSettings>): Promise<Keyring | null> {
+  const spec = secretSettings.read(env).SECRETS_KEY;
   return spec ? loadKeyring(spec).catch(() => null) : null;
 }
 

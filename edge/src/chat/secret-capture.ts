@@ -38,7 +38,7 @@ export async function captureSecret(
     );
     return false;
   }
-  const keyring = await secretsKeyring(ctx.env.SECRETS_KEY);
+  const keyring = await secretsKeyring(ctx.env);
   await putSecret(ctx.db, keyring, ctx.actor, pending.projectId, pending.name, value);
   const where = deleted
     ? "I deleted your message."

@@ -15,14 +15,15 @@ import type { RunRow } from "../domain/runs.ts";
 import type { Env } from "../env.ts";
 import { modelClient } from "../models/client.ts";
 import { usageRecorder } from "../models/costs.ts";
-import { modelSettings } from "../models/settings.ts";
+import { roleModel } from "../models/roles.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type { RunChat, RunProgress, RunSecretRequest } from "../pipelines/run-chat.ts";
+import { chatSettings } from "../settings/chat.ts";
+import { telegramSettings } from "../settings/telegram.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
-import { positiveNumber } from "../vars.ts";
-import { accessOf, adminIds, REFUSALS, requestAccess } from "./access.ts";
+import { accessOf, REFUSALS, requestAccess } from "./access.ts";
 import { runCallback } from "./callbacks.ts";
 import type { ChatChannel } from "./channel.ts";
 import { runCommand } from "./commands.ts";
@@ -65,7 +66,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
       );
       return "ignored";
     }
-    const queued = await sealInbound(await inboxKeyring(this.env.SECRETS_KEY), inbound);
+    const queued = await sealInbound(await inboxKeyring(this.env), inbound);
     // One attempt: a handler never throws (failures are told to the user), and a replay could repeat effects.
     await this.queue("handle", queued, { retry: { maxAttempts: 1 } });
     return "queued";
@@ -75,9 +76,9 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   async handle(queued: Queued): Promise<void> {
     const channel = this.#channel();
     try {
-      const inbound = await openInbound(await inboxKeyring(this.env.SECRETS_KEY), queued);
+      const inbound = await openInbound(await inboxKeyring(this.env), queued);
       const db = database(this.env.DB);
-      const admins = adminIds(this.env.ADMIN_TELEGRAM_IDS);
+      const admins = this.#telegram().ADMIN_TELEGRAM_IDS;
       const access = await accessOf(db, admins, inbound.from);
       if (!access.allowed) {
         if (inbound.kind === "callback")
@@ -112,7 +113,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
       await channel.send(inbound.chatId, `➡️ ${escapeHtml(answer)}`);
       await this.#onText(ctx, answer, null);
     } catch (err) {
-      await this.#tell(channel, queued.chatId, failureMessage(err, modelSettings(this.env, "po").maxRetries));
+      await this.#tell(channel, queued.chatId, failureMessage(err, roleModel(this.env, "po").maxRetries));
     } finally {
       this.#requests.setMode(null);
       // A run's request that waited for the one this update closed (never throws).
@@ -162,7 +163,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
 
   /** Runs a model turn and keeps what it paused on. */
   async #turn(ctx: ChatContext, step: (deps: ConversationDeps) => Promise<Pending | null>): Promise<void> {
-    const settings = modelSettings(this.env, "po");
+    const settings = roleModel(this.env, "po");
     const client = modelClient(this.env, settings);
     if (!client) {
       await ctx.channel.send(
@@ -217,7 +218,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
    * with three buttons (see the `dec` callback). Where there is no chat, the API decides. Never throws.
    */
   async askRunDecision(runId: string, situation: string): Promise<void> {
-    if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN) return;
+    if (!this.#hasChat()) return;
     const prompt = decisionPrompt(runId, situation);
     try {
       await this.#channel().send(this.#chatId(), prompt.html, prompt.keyboard);
@@ -232,7 +233,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
    * the user sets it through the API. Never throws.
    */
   async requestRunSecret(runId: string, secret: RunSecretRequest): Promise<void> {
-    if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN) return;
+    if (!this.#hasChat()) return;
     try {
       await this.#requests.askOrDefer(this.#channel(), { kind: "secret", ...secret });
     } catch (err) {
@@ -249,7 +250,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   /** A pipeline's progress (`reportProgress`): the run's status message, where there is a chat. */
   override async onWorkflowProgress(_workflow: string, _id: string, progress: unknown): Promise<void> {
     const { runId, text } = progress as RunProgress;
-    if (!Number.isSafeInteger(this.#chatId()) || !this.env.TELEGRAM_BOT_TOKEN || !runId || !text) return;
+    if (!this.#hasChat() || !runId || !text) return;
     try {
       await this.runStatus(runId, `Run <code>${escapeHtml(runId)}</code>\n${escapeHtml(text)}`);
     } catch (err) {
@@ -284,9 +285,18 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   }
 
   #channel(): ChatChannel {
-    const token = this.env.TELEGRAM_BOT_TOKEN;
-    if (!token) throw new Error("TELEGRAM_BOT_TOKEN is not set");
-    return telegramChannel({ token, apiRoot: this.env.TELEGRAM_API_ROOT });
+    const { TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT } = this.#telegram();
+    if (!TELEGRAM_BOT_TOKEN) throw new Error("TELEGRAM_BOT_TOKEN is not set");
+    return telegramChannel({ token: TELEGRAM_BOT_TOKEN, apiRoot: TELEGRAM_API_ROOT });
+  }
+
+  #telegram() {
+    return telegramSettings.read(this.env);
+  }
+
+  /** Whether this agent can talk to a Telegram chat: a chat's agent, with a bot configured. */
+  #hasChat(): boolean {
+    return Number.isSafeInteger(this.#chatId()) && Boolean(this.#telegram().TELEGRAM_BOT_TOKEN);
   }
 
   /** The agent's name is the chat id (see the webhook). */
@@ -302,7 +312,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   #statusMessages(): RunStatusMessages {
     this.#runStatus ??= new RunStatusMessages(
       this.ctx.storage.sql,
-      positiveNumber(this.env.STATUS_EDIT_INTERVAL_MS, 3000),
+      chatSettings.read(this.env).STATUS_EDIT_INTERVAL_MS,
     );
     return this.#runStatus;
   }

@@ -11,14 +11,12 @@ import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { portAllocations, projects, runs, users } from "../db/schema.ts";
 import type { Env } from "../env.ts";
-import { positiveNumber } from "../vars.ts";
+import type { SettingSource } from "../settings/define.ts";
+import { type QuotaSettings, quotaSettings } from "../settings/quotas.ts";
 import { type Actor, isAdminActor } from "./actor.ts";
 import { ApiError } from "./errors.ts";
 
-export type QuotaVars = Pick<
-  Env,
-  "MEMBER_MAX_PROJECTS" | "MEMBER_MAX_ACTIVE_RUNS" | "MEMBER_MAX_MEMORY_MB" | "MEMBER_MAX_PORTS"
->;
+export type QuotaVars = SettingSource<QuotaSettings>;
 
 export interface MemberQuotas {
   /** Projects not deleted. */
@@ -32,11 +30,12 @@ export interface MemberQuotas {
 }
 
 export function memberQuotas(env: QuotaVars): MemberQuotas {
+  const settings = quotaSettings.read(env);
   return {
-    projects: Math.floor(positiveNumber(env.MEMBER_MAX_PROJECTS, 20)),
-    activeRuns: Math.floor(positiveNumber(env.MEMBER_MAX_ACTIVE_RUNS, 5)),
-    memoryMb: Math.floor(positiveNumber(env.MEMBER_MAX_MEMORY_MB, 8192)),
-    ports: Math.floor(positiveNumber(env.MEMBER_MAX_PORTS, 20)),
+    projects: settings.MEMBER_MAX_PROJECTS,
+    activeRuns: settings.MEMBER_MAX_ACTIVE_RUNS,
+    memoryMb: settings.MEMBER_MAX_MEMORY_MB,
+    ports: settings.MEMBER_MAX_PORTS,
   };
 }
 

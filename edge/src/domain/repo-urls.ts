@@ -11,6 +11,8 @@
 import { and, eq, isNull, ne } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { projects } from "../db/schema.ts";
+import type { SettingSource } from "../settings/define.ts";
+import { type RepositorySettings, repositorySettings } from "../settings/repositories.ts";
 import { ApiError, conflict } from "./errors.ts";
 
 export interface RepoUrlPolicy {
@@ -21,16 +23,11 @@ export interface RepoUrlPolicy {
 }
 
 /** The policy the Worker's vars set; with neither var, no repository can be imported. */
-export function repoUrlPolicy(vars: {
-  REPO_ALLOWED_HOSTS?: string;
-  REPO_ALLOW_LOCAL?: string;
-}): RepoUrlPolicy {
+export function repoUrlPolicy(env: SettingSource<RepositorySettings>): RepoUrlPolicy {
+  const settings = repositorySettings.read(env);
   return {
-    allowedHosts: (vars.REPO_ALLOWED_HOSTS ?? "")
-      .split(/[\s,]+/)
-      .map((host) => host.trim().toLowerCase())
-      .filter(Boolean),
-    allowLocal: vars.REPO_ALLOW_LOCAL?.trim().toLowerCase() === "true",
+    allowedHosts: settings.REPO_ALLOWED_HOSTS.map((host) => host.toLowerCase()),
+    allowLocal: settings.REPO_ALLOW_LOCAL,
   };
 }
 

@@ -4,7 +4,7 @@
  * nothing here returns a value. Jobs get values by reference: `sealedSecrets` reads what the hub
  * opens when it sends a job, `secretHolders` what a submitted job's references may name.
  *
- *   await putSecret(db, await secretsKeyring(env.SECRETS_KEY), actor, projectId, "API_TOKEN", value);
+ *   await putSecret(db, await secretsKeyring(env), actor, projectId, "API_TOKEN", value);
  */
 import { and, asc, eq, inArray, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
@@ -18,6 +18,8 @@ import {
   type SecretAddress,
   sealSecret,
 } from "../secrets/crypto.ts";
+import type { SettingSource } from "../settings/define.ts";
+import { type SecretSettings, secretSettings } from "../settings/secrets.ts";
 import type { Actor } from "./actor.ts";
 import { auditedBy } from "./audit.ts";
 import { ApiError, notFound } from "./errors.ts";
@@ -28,9 +30,9 @@ export type SecretMeta = Pick<SecretRow, "name" | "createdAt" | "updatedAt">;
 const MAX_SECRETS_PER_PROJECT = 200;
 
 /** The keyring, or a 503 that tells the operator what to fix without echoing key material. */
-export async function secretsKeyring(spec: string | undefined): Promise<Keyring> {
+export async function secretsKeyring(env: SettingSource<SecretSettings>): Promise<Keyring> {
   try {
-    return await loadKeyring(spec);
+    return await loadKeyring(secretSettings.read(env).SECRETS_KEY);
   } catch (err) {
     if (!(err instanceof KeyringError)) throw err;
     console.error(`secrets keyring unusable: ${err.message}`);

@@ -15,6 +15,9 @@ import { DurableObject } from "cloudflare:workers";
 import { database } from "../db/client.ts";
 import type { Env } from "../env.ts";
 import { githubTokens } from "../github/app.ts";
+import { modelSettings } from "../settings/models.ts";
+import { pipelineSettings } from "../settings/pipelines.ts";
+import { secretSettings } from "../settings/secrets.ts";
 import { HubAlarm } from "./alarm.ts";
 import { hubConfig } from "./config.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -36,6 +39,12 @@ export type { LiveExecutor };
 /** One pool for now; more pools shard load (one hub each). */
 export const HUB_NAME = "default";
 export const executorHub = (env: Env) => env.EXECUTOR_HUB.getByName(HUB_NAME);
+
+/** The operator's secrets jobs may name by reference (`system` secrets): the model key and the deploy key. */
+const systemSecrets = (env: Env) => ({
+  ANTHROPIC_API_KEY: modelSettings.read(env).ANTHROPIC_API_KEY,
+  DEPLOY_SSH_KEY: pipelineSettings.read(env).DEPLOY_SSH_KEY,
+});
 
 export class ExecutorHub extends DurableObject<Env> {
   readonly #sockets: ExecutorSockets;
@@ -63,8 +72,8 @@ export class ExecutorHub extends DurableObject<Env> {
     };
     const secrets = new JobSecrets(
       database(env.DB),
-      env.SECRETS_KEY,
-      { ANTHROPIC_API_KEY: env.ANTHROPIC_API_KEY, DEPLOY_SSH_KEY: env.DEPLOY_SSH_KEY },
+      secretSettings.read(env).SECRETS_KEY,
+      systemSecrets(env),
       githubTokens(env),
     );
     this.#alarm = new HubAlarm(ctx.storage, parts);

@@ -9,6 +9,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../domain/errors.ts";
+import { apiSettings } from "../settings/api.ts";
 import type { AppEnv } from "./context.ts";
 
 /**
@@ -16,7 +17,6 @@ import type { AppEnv } from "./context.ts";
  * anything recursive (zod, JSON.stringify) walks them: a 10 KB body can nest 5,000 levels.
  */
 export const MAX_JSON_DEPTH = 64;
-const DEFAULT_MAX_BYTES = 64 * 1024;
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
 export function jsonBody() {
@@ -30,7 +30,7 @@ export function jsonBody() {
       if (isJson && hasBodyMethod) replaceBody(c, {});
       return next();
     }
-    const maxBytes = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BYTES;
+    const maxBytes = apiSettings.read(c.env).MAX_BODY_BYTES;
     const limit = bodyLimit({
       maxSize: maxBytes,
       onError: () => {

@@ -5,16 +5,18 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import type { Env } from "../env.ts";
-import type { ModelSettings } from "./settings.ts";
+import { modelSettings } from "../settings/models.ts";
+import type { RoleModel } from "./roles.ts";
 
 const MODEL_TIMEOUT_MS = 120_000;
 
-export function modelClient(env: Env, settings: Pick<ModelSettings, "maxRetries">): Anthropic | null {
-  if (!env.ANTHROPIC_API_KEY) return null;
+export function modelClient(env: Env, role: Pick<RoleModel, "maxRetries">): Anthropic | null {
+  const { ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL } = modelSettings.read(env);
+  if (!ANTHROPIC_API_KEY) return null;
   return new Anthropic({
-    apiKey: env.ANTHROPIC_API_KEY,
-    baseURL: env.ANTHROPIC_BASE_URL || null,
-    maxRetries: settings.maxRetries,
+    apiKey: ANTHROPIC_API_KEY,
+    baseURL: ANTHROPIC_BASE_URL ?? null,
+    maxRetries: role.maxRetries,
     timeout: MODEL_TIMEOUT_MS,
   });
 }

@@ -5,7 +5,7 @@
 import type { Db } from "../db/client.ts";
 import { costInsert } from "../domain/costs.ts";
 import { costUsd, type Usage } from "./pricing.ts";
-import type { ModelSettings } from "./settings.ts";
+import type { RoleModel } from "./roles.ts";
 
 /** Who a call is booked against. */
 export interface CostOwner {
@@ -25,7 +25,7 @@ export const modelCostInsert = (db: Db, source: string, call: PricedCall, owner:
   costInsert(db, { source, amountUsd: call.costUsd, usage: call.usage, ...owner });
 
 /** Books each PO call of a chat's conversation, priced at the PO's settings. */
-export function usageRecorder(db: Db, chatId: number, settings: Pick<ModelSettings, "price">) {
+export function usageRecorder(db: Db, chatId: number, settings: Pick<RoleModel, "price">) {
   return async (usage: Usage, projectId: string | null): Promise<void> => {
     await modelCostInsert(
       db,

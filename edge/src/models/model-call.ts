@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Env } from "../env.ts";
 import { modelClient } from "./client.ts";
 import { costUsd } from "./pricing.ts";
-import { type ModelRole, modelSettings } from "./settings.ts";
+import { type ModelRole, roleModel } from "./roles.ts";
 
 export class ModelCallError extends Error {
   override name = "ModelCallError";
@@ -32,7 +32,7 @@ export interface ToolAnswer<T> {
 }
 
 export async function forcedToolCall<T>(env: Env, call: ToolCall<T>): Promise<ToolAnswer<T>> {
-  const config = modelSettings(env, call.role);
+  const config = roleModel(env, call.role);
   const client = modelClient(env, config);
   if (!client) throw new ModelCallError(`${call.caller} needs a model: set ANTHROPIC_API_KEY.`);
   const { $schema: _, ...schema } = z.toJSONSchema(call.tool.input) as Record<string, unknown>;

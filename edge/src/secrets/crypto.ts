@@ -3,7 +3,7 @@
  * The project id and the secret's name are bound as additional data, so a ciphertext copied to
  * another project or name fails to decrypt.
  *
- *   const keyring = await loadKeyring(env.SECRETS_KEY);
+ *   const keyring = await loadKeyring(secretSettings.read(env).SECRETS_KEY);
  *   const sealed = await sealSecret(keyring, { projectId, name }, "s3cr3t");
  *   const plain = await openSecret(keyring, { projectId, name }, sealed);
  */

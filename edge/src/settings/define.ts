@@ -17,7 +17,7 @@ export class SettingsError extends Error {
 
 export interface Setting<T> {
   /** Parses a set, non-blank value. */
-  schema: z.ZodType<T, string>;
+  schema: z.ZodType<unknown, string>;
   /** What an unset (or blank) setting reads as. */
   fallback: T;
   doc: string;
@@ -31,21 +31,29 @@ interface SettingOptions<T> {
   secret?: boolean;
 }
 
-export function setting<T>(schema: z.ZodType<T, string>, options: SettingOptions<T>): Setting<T>;
-export function setting<T>(
-  schema: z.ZodType<T, string>,
-  options: Omit<SettingOptions<T>, "default">,
-): Setting<T | undefined>;
-export function setting<T>(
-  schema: z.ZodType<T, string>,
-  options: Omit<SettingOptions<T>, "default"> & { default?: T },
-): Setting<T | undefined> {
+/** Any schema that parses a string; what it parses to is the setting's type. */
+type StringSchema = z.ZodType<unknown, string>;
+
+export function setting<S extends StringSchema>(
+  schema: S,
+  options: SettingOptions<z.output<S>>,
+): Setting<z.output<S>>;
+export function setting<S extends StringSchema>(
+  schema: S,
+  options: Omit<SettingOptions<z.output<S>>, "default">,
+): Setting<z.output<S> | undefined>;
+export function setting<S extends StringSchema>(
+  schema: S,
+  options: Omit<SettingOptions<z.output<S>>, "default"> & { default?: z.output<S> },
+): Setting<z.output<S> | undefined> {
   return { schema, fallback: options.default, doc: options.doc, secret: options.secret ?? false };
 }
 
 // The value kinds settings are made of.
 export const text = z.string().trim();
 export const positiveInt = z.coerce.number<string>().int().positive();
+/** Zero or more: counts where none is a choice (retries). */
+export const count = z.coerce.number<string>().int().min(0);
 export const positiveNumber = z.coerce.number<string>().positive();
 export const flag = z
   .string()

@@ -1,13 +1,13 @@
 /** The engineering and DevOps pipelines: the Developer, the Tester, fix rounds and deploys. */
-import { z } from "zod";
+import { AgentAdapter, AgentIsolation } from "@codegen-orchestrator/shared";
 import { defineSettings, flag, httpOrigin, positiveInt, setting, text } from "./define.ts";
 
 export const pipelineSettings = defineSettings("Pipelines", {
-  DEVELOPER_AGENT: setting(z.enum(["claude-code", "droid"]), {
+  DEVELOPER_AGENT: setting(AgentAdapter.exclude(["custom"]), {
     default: "claude-code",
     doc: "The Developer's coding agent: `claude-code` or `droid`.",
   }),
-  DEVELOPER_ISOLATION: setting(z.enum(["process", "docker", "sysbox"]), {
+  DEVELOPER_ISOLATION: setting(AgentIsolation, {
     doc: "Where the Developer's agent runs: `docker` (default) or `sysbox` with DEVELOPER_IMAGE, or `process` on the executor host (needs RUN_PROJECT_CODE_ON_HOST=true, which also makes it the default).",
   }),
   DEVELOPER_IMAGE: setting(text, {

@@ -1,7 +1,7 @@
 /** Per-member quotas; admins are exempt (domain/quotas.ts). */
 import { defineSettings, positiveInt, setting } from "./define.ts";
 
-export const quotaSettings = defineSettings("Member quotas", {
+const settings = {
   MEMBER_MAX_PROJECTS: setting(positiveInt, { default: 20, doc: "Live projects a member may have." }),
   MEMBER_MAX_ACTIVE_RUNS: setting(positiveInt, {
     default: 5,
@@ -12,4 +12,7 @@ export const quotaSettings = defineSettings("Member quotas", {
     doc: "Memory, in MB, that a member's port allocations may reserve in all.",
   }),
   MEMBER_MAX_PORTS: setting(positiveInt, { default: 20, doc: "Ports a member's projects may hold in all." }),
-});
+};
+
+export type QuotaSettings = typeof settings;
+export const quotaSettings = defineSettings("Member quotas", settings);

@@ -1,7 +1,7 @@
 /** Where project repositories live and who their commits are by (the GitHub App: github.ts). */
 import { defineSettings, flag, list, setting, text } from "./define.ts";
 
-export const repositorySettings = defineSettings("Repositories", {
+const settings = {
   REPO_BASE_URL: setting(text, {
     doc: "Where project repositories are created without a GitHub App: `<base>/<name>.git` (a `file://` base: bare repositories on the executor host).",
   }),
@@ -21,4 +21,7 @@ export const repositorySettings = defineSettings("Repositories", {
     default: "orchestrator@localhost",
     doc: "The e-mail address of the pipelines' commits.",
   }),
-});
+};
+
+export type RepositorySettings = typeof settings;
+export const repositorySettings = defineSettings("Repositories", settings);

@@ -14,6 +14,7 @@ import { sha256Hex } from "../auth/keys.ts";
 import type { AppEnv } from "../http/context.ts";
 import { errorBody, invalidRequest } from "../http/errors.ts";
 import { jsonBody } from "../http/json-body.ts";
+import { telegramSettings } from "../settings/telegram.ts";
 import { chatIdOf, TelegramUpdate } from "./update.ts";
 
 /** Equal-time comparison: both sides hashed first, so neither length nor prefix leaks. */
@@ -24,8 +25,8 @@ async function sameSecret(given: string, expected: string): Promise<boolean> {
 }
 
 const verifySecretToken = createMiddleware<AppEnv>(async (c, next) => {
-  const expected = c.env.TELEGRAM_WEBHOOK_SECRET;
-  if (!c.env.TELEGRAM_BOT_TOKEN || !expected) {
+  const { TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET: expected } = telegramSettings.read(c.env);
+  if (!TELEGRAM_BOT_TOKEN || !expected) {
     return c.json(errorBody("not_found", "The Telegram bot is not configured on this server."), 404);
   }
   const given = c.req.header(TELEGRAM_SECRET_HEADER);

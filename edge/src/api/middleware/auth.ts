@@ -13,6 +13,7 @@ import { forbidden } from "../../domain/errors.ts";
 import { BOOTSTRAP_ADMIN_ID, ensureBootstrapAdmin } from "../../domain/users.ts";
 import type { AppContext, AppEnv, Principal } from "../../http/context.ts";
 import { errorBody } from "../../http/errors.ts";
+import { apiSettings } from "../../settings/api.ts";
 
 const MIN_ADMIN_KEY_LENGTH = 24;
 
@@ -38,7 +39,7 @@ export function authenticate() {
 
 async function principalFor(token: string, c: AppContext): Promise<Principal | null> {
   const hash = await sha256Hex(token);
-  const adminKey = c.env.ADMIN_API_KEY;
+  const adminKey = apiSettings.read(c.env).ADMIN_API_KEY;
   if (adminKey && adminKey.length >= MIN_ADMIN_KEY_LENGTH && hash === (await sha256Hex(adminKey))) {
     await ensureBootstrapAdmin(c.get("db"));
     return { userId: BOOTSTRAP_ADMIN_ID, role: "admin", keyId: null, scopes: ["read", "write"] };

@@ -63,7 +63,7 @@ export const secretsRoutes = router()
     }),
     async (c) => {
       const { id, name } = c.req.valid("param");
-      const keyring = await secretsKeyring(c.env.SECRETS_KEY);
+      const keyring = await secretsKeyring(c.env);
       const meta = await putSecret(
         c.get("db"),
         keyring,

@@ -7,7 +7,7 @@
  *   if (pending) … later: await resume(deps, pending, "Public, no login");
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { ModelSettings } from "../../models/settings.ts";
+import type { RoleModel } from "../../models/roles.ts";
 import type { ChatConfig } from "../config.ts";
 import type { History } from "./history.ts";
 import { PO_SYSTEM_PROMPT, SUMMARY_PROMPT } from "./prompt.ts";
@@ -34,7 +34,7 @@ export type Pending = Awaited & {
 
 export interface ConversationDeps {
   client: Anthropic;
-  settings: ModelSettings;
+  settings: RoleModel;
   limits: Pick<ChatConfig, "maxToolRounds" | "historyMaxChars">;
   history: History;
   tools: ToolContext;

@@ -7,7 +7,7 @@ import type { AnsibleSpec, ExecSpec } from "@codegen-orchestrator/shared";
 import type { Placement } from "../../domain/placements.ts";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
-import { positiveNumber } from "../../vars.ts";
+import { pipelineSettings } from "../../settings/pipelines.ts";
 import type { RepoAccess } from "../steps/repository.ts";
 
 const HEALTH_TIMEOUT_S = 60;
@@ -42,8 +42,7 @@ const HEALTH_DELAY_S = 2;
  */
 export function healthRetries(env: Env, startupSeconds?: number): number | undefined {
   if (startupSeconds) return Math.ceil(startupSeconds / HEALTH_DELAY_S);
-  const value = env.DEPLOY_HEALTH_RETRIES;
-  return value === undefined ? undefined : Math.ceil(positiveNumber(value, 30));
+  return pipelineSettings.read(env).DEPLOY_HEALTH_RETRIES;
 }
 
 const appVars = (

@@ -37,7 +37,7 @@ export async function resolveSecrets(
     needs.decisions.filter((d) => d.kind === kind).map((d) => d.name);
   const missing = await timelineStep(pipeline, "secrets", async (db) => {
     const generate = await missingSecrets(db, projectId, names("generated"));
-    const keyring = await secretsKeyring(env.SECRETS_KEY);
+    const keyring = await secretsKeyring(env);
     for (const name of generate) await putSecret(db, keyring, needs.actor, projectId, name, randomSecret());
     const fromUser = await missingSecrets(db, projectId, names("user"));
     return { status: "succeeded", detail: { generated: generate, asked: fromUser }, value: fromUser };

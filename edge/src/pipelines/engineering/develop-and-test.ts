@@ -4,7 +4,7 @@
  * deploy anyway, or stop.
  */
 import type { ProjectSpec, TestResult } from "@codegen-orchestrator/shared";
-import { positiveNumber } from "../../vars.ts";
+import { pipelineSettings } from "../../settings/pipelines.ts";
 import { askDecision } from "../steps/decisions.ts";
 import { jobStep } from "../steps/job-step.ts";
 import type { Pipeline } from "../steps/pipeline-workflow.ts";
@@ -38,7 +38,7 @@ interface Work {
 }
 
 export async function developAndTest(pipeline: Pipeline, built: Built): Promise<Developed> {
-  let budget = positiveNumber(pipeline.env.MAX_FIX_ITERATIONS, 3);
+  let budget = pipelineSettings.read(pipeline.env).MAX_FIX_ITERATIONS;
   let work: Work = { commit: built.commit, session: null, developer: null };
   let feedback: TestFeedback | null = null;
   let guidance: string | null = null;

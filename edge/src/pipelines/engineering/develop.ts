@@ -12,16 +12,13 @@ import type {
   AgentSpec,
   ProjectSpec,
 } from "@codegen-orchestrator/shared";
-import {
-  AgentAdapter as AdapterSchema,
-  AgentIsolation as IsolationSchema,
-} from "@codegen-orchestrator/shared";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
-import { positiveNumber } from "../../vars.ts";
+import { modelSettings } from "../../settings/models.ts";
+import { pipelineSettings } from "../../settings/pipelines.ts";
 import { repoAccess } from "../steps/repository.ts";
 import { commitAuthor } from "./prepare.ts";
-import { HOST_OPT_IN, projectCodeOnHost } from "./project-code.ts";
+import { HOST_OPT_IN } from "./project-code.ts";
 
 /** What the Developer is told of a failed test run (the Tester's output, bounded). */
 export interface TestFeedback {
@@ -60,26 +57,24 @@ interface DeveloperConfig {
  * Throws, saying what to set, when the settings cannot run it.
  */
 export function developerConfig(env: Env): DeveloperConfig {
-  const onHost = projectCodeOnHost(env);
-  const adapter = AdapterSchema.exclude(["custom"]).safeParse(env.DEVELOPER_AGENT || "claude-code");
-  const isolation = IsolationSchema.safeParse(env.DEVELOPER_ISOLATION || (onHost ? "process" : "docker"));
-  if (!adapter.success) throw new Error("DEVELOPER_AGENT must be claude-code or droid.");
-  if (!isolation.success) throw new Error("DEVELOPER_ISOLATION must be process, docker or sysbox.");
-  if (isolation.data === "process" && !onHost)
+  const settings = pipelineSettings.read(env);
+  const onHost = settings.RUN_PROJECT_CODE_ON_HOST;
+  const isolation = settings.DEVELOPER_ISOLATION ?? (onHost ? "process" : "docker");
+  if (isolation === "process" && !onHost)
     throw new Error(
       `DEVELOPER_ISOLATION=process runs model-written commands on the executor host: ${HOST_OPT_IN}.`,
     );
-  if (isolation.data !== "process" && !env.DEVELOPER_IMAGE)
+  if (isolation !== "process" && !settings.DEVELOPER_IMAGE)
     throw new Error(
-      `DEVELOPER_ISOLATION=${isolation.data} needs DEVELOPER_IMAGE (an image with the agent's CLI), or ${HOST_OPT_IN}.`,
+      `DEVELOPER_ISOLATION=${isolation} needs DEVELOPER_IMAGE (an image with the agent's CLI), or ${HOST_OPT_IN}.`,
     );
   return {
-    adapter: adapter.data,
-    isolation: isolation.data,
-    image: env.DEVELOPER_IMAGE || undefined,
-    model: env.DEVELOPER_MODEL || undefined,
-    maxTurns: env.DEVELOPER_MAX_TURNS ? positiveNumber(env.DEVELOPER_MAX_TURNS, 50) : undefined,
-    baseUrl: env.DEVELOPER_BASE_URL || env.ANTHROPIC_BASE_URL || undefined,
+    adapter: settings.DEVELOPER_AGENT,
+    isolation,
+    image: settings.DEVELOPER_IMAGE,
+    model: settings.DEVELOPER_MODEL,
+    maxTurns: settings.DEVELOPER_MAX_TURNS,
+    baseUrl: settings.DEVELOPER_BASE_URL ?? modelSettings.read(env).ANTHROPIC_BASE_URL,
   };
 }
 

@@ -6,6 +6,7 @@ import type { CopierSpec } from "@codegen-orchestrator/shared";
 import { baseName } from "../../domain/resource-names.ts";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { repositorySettings } from "../../settings/repositories.ts";
 import { type ProjectRepository, repoAccess } from "../steps/repository.ts";
 import { TEMPLATE_MODULES } from "./architect.ts";
 
@@ -20,10 +21,10 @@ const templateModules = new Set<string>(TEMPLATE_MODULES);
 const DEFAULT_TEMPLATE = "node-service";
 
 /** Who the pipelines' commits are by. */
-export const commitAuthor = (env: Env) => ({
-  name: env.GIT_AUTHOR_NAME?.trim() || "Codegen Orchestrator",
-  email: env.GIT_AUTHOR_EMAIL?.trim() || "orchestrator@localhost",
-});
+export function commitAuthor(env: Env) {
+  const { GIT_AUTHOR_NAME, GIT_AUTHOR_EMAIL } = repositorySettings.read(env);
+  return { name: GIT_AUTHOR_NAME, email: GIT_AUTHOR_EMAIL };
+}
 
 export function scaffoldJob(
   env: Env,

@@ -7,17 +7,14 @@
  * network, tools and kernel, outside any container. `npm start` and the tests set it.
  */
 import type { Env } from "../../env.ts";
-
-export const projectCodeOnHost = (env: Pick<Env, "RUN_PROJECT_CODE_ON_HOST">) =>
-  env.RUN_PROJECT_CODE_ON_HOST?.trim().toLowerCase() === "true";
+import { pipelineSettings } from "../../settings/pipelines.ts";
 
 export const HOST_OPT_IN =
   "set RUN_PROJECT_CODE_ON_HOST=true to run project code on the executor host instead (it then runs outside any container)";
 
 /** Why the Tester cannot run a project's tests as configured, or null. */
-export function testerSettingsError(
-  env: Pick<Env, "TESTER_IMAGE" | "RUN_PROJECT_CODE_ON_HOST">,
-): string | null {
-  if (env.TESTER_IMAGE?.trim() || projectCodeOnHost(env)) return null;
+export function testerSettingsError(env: Env): string | null {
+  const { TESTER_IMAGE, RUN_PROJECT_CODE_ON_HOST } = pipelineSettings.read(env);
+  if (TESTER_IMAGE || RUN_PROJECT_CODE_ON_HOST) return null;
   return `The Tester runs project tests in a container: set TESTER_IMAGE (an image with the projects' toolchain), or ${HOST_OPT_IN}.`;
 }

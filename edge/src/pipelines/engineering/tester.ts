@@ -6,6 +6,7 @@
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { pipelineSettings } from "../../settings/pipelines.ts";
 import { repoAccess } from "../steps/repository.ts";
 import { type TestFeedback, workspaceOf } from "./develop.ts";
 import { testerSettingsError } from "./project-code.ts";
@@ -22,7 +23,7 @@ export function testJob(
   const refused = testerSettingsError(env);
   if (refused) throw new Error(refused);
   const access = repoAccess(env, { url: input.repoUrl, resourceName: input.resourceName });
-  const image = env.TESTER_IMAGE?.trim();
+  const image = pipelineSettings.read(env).TESTER_IMAGE;
   const spec: TestSpec = {
     checkout: { url: input.repoUrl, ref: input.commit, credentials: access.credentials },
     env: {},

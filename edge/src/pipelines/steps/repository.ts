@@ -13,6 +13,7 @@ import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
 import { type ArchivedRepository, GitHubApp, type Repository } from "../../github/app.ts";
 import { GitHubConfigError, githubAppConfig, githubRepoName, githubRepoUrl } from "../../github/config.ts";
+import { repositorySettings } from "../../settings/repositories.ts";
 
 /** The job secret a repository token is given under. */
 const GIT_TOKEN = "GIT_TOKEN";
@@ -36,7 +37,7 @@ export interface ProjectRepository {
 export function repositoryUrl(env: Env, resourceName: string): string | null {
   const github = githubAppConfig(env);
   if (github) return githubRepoUrl(github, resourceName);
-  const base = env.REPO_BASE_URL?.trim().replace(/\/+$/, "");
+  const base = repositorySettings.read(env).REPO_BASE_URL?.replace(/\/+$/, "");
   return base ? `${base}/${resourceName}.git` : null;
 }
 
