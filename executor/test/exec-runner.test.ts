@@ -5,9 +5,9 @@ import path from "node:path";
 import type { ExecSpec } from "@codegen-orchestrator/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../test/support/processes.ts";
-import { runExec } from "../src/runners/exec.ts";
-import { runners } from "../src/runners/index.ts";
-import type { RunContext, Runner } from "../src/runners/runner.ts";
+import type { RunContext, Runner } from "../src/jobs/runner.ts";
+import { runExec } from "../src/kinds/exec/runner.ts";
+import { runners } from "../src/kinds/index.ts";
 import { runContext } from "./support/run-context.ts";
 import { removeTempDirs } from "./support/temp.ts";
 

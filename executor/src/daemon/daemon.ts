@@ -19,10 +19,10 @@ import {
 } from "@codegen-orchestrator/shared";
 import type { Logger } from "pino";
 import { sweepOrphanContainers } from "../containers/sweep.ts";
+import { runsCodeOnHost } from "../jobs/host-code.ts";
+import type { RunOutcome } from "../jobs/runner.ts";
+import { runners } from "../kinds/index.ts";
 import { type JobUser, type JobUsers, JobUserUnavailable } from "../process/job-users.ts";
-import { runsCodeOnHost } from "../runners/host-code.ts";
-import { runners } from "../runners/index.ts";
-import type { RunOutcome } from "../runners/runner.ts";
 import { detectCapabilities } from "./capabilities.ts";
 import { HubConnection } from "./connection.ts";
 import { prepareDataDir } from "./data-dir.ts";

@@ -1,6 +1,6 @@
 /** A RunContext for runner tests: a fresh workdir (removed by `removeTempDirs`), logs kept for assertions. */
 import path from "node:path";
-import type { RunContext } from "../../src/runners/runner.ts";
+import type { RunContext } from "../../src/jobs/runner.ts";
 import { tempDir } from "./temp.ts";
 
 export interface TestContext {

@@ -1,6 +1,6 @@
 /**
  * What every job runner gets and returns, whatever the job kind; and `maskingSecrets`, which every
- * registered runner is wrapped in (index.ts).
+ * registered runner is wrapped in (kinds/index.ts).
  */
 import type { FinalStatus } from "@codegen-orchestrator/shared";
 import type { JobUser } from "../process/job-users.ts";
@@ -12,7 +12,7 @@ export interface RunContext {
   /** A fresh, empty directory for this attempt (the job user's, when there is one); removed when the job ends. */
   workdir: string;
   /**
-   * For a job that runs code on this host (host-code.ts), the user its processes run as, who owns
+   * For a job that runs code on this host (jobs/host-code.ts), the user its processes run as, who owns
    * the workdir; absent when they run as the daemon (a job that runs none; or no way to switch
    * users, where allowed). Processes of the daemon's own (git with credentials) never take it.
    */

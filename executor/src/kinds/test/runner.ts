@@ -6,27 +6,27 @@
  * in the workdir, CI=true, NODE_ENV=test, the spec's env and the job's secrets but the checkout's
  * password: the project's code never gets the repository token).
  * With `container`, the setup step and the tests run in containers on the executor's Docker
- * engine instead, the workdir mounted and the secrets as files (testing/in-container.ts); the
+ * engine instead, the workdir mounted and the secrets as files (kinds/test/in-container.ts); the
  * clone and the manifest stay on the host. The result has the counts and failing tests the output
- * names (testing/summary.ts) and its end, with the secrets masked (as in the log and the error,
- * where every runner is registered: runner.ts). Failing tests are a result (the job succeeds with
+ * names (kinds/test/summary.ts) and its end, with the secrets masked (as in the log and the error,
+ * where every runner is registered: jobs/runner.ts). Failing tests are a result (the job succeeds with
  * `passed: false`); the job fails when the tests could not run.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
-import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
-import { JobFailure } from "../containers/job-container.ts";
-import { GitError } from "../git/git.ts";
-import { giveTree } from "../process/job-files.ts";
-import { secretNeedles } from "../process/mask.ts";
-import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../process/run-process.ts";
-import { openTestEngine, runInContainer, WORKSPACE } from "../testing/in-container.ts";
-import { ManifestError, MISSING_MANIFEST, readManifest } from "../testing/manifest.ts";
-import { lastChars, OutputTail } from "../testing/output-tail.ts";
-import { summarise } from "../testing/summary.ts";
-import { CHECKOUT_DIR, jobGit } from "./git.ts";
-import type { RunContext, Runner, RunOutcome } from "./runner.ts";
+import { type DockerEngine, dockerEngine } from "../../containers/engine.ts";
+import { JobFailure } from "../../containers/job-container.ts";
+import { GitError } from "../../git/git.ts";
+import { CHECKOUT_DIR, jobGit } from "../../git/job-git.ts";
+import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
+import { giveTree } from "../../process/job-files.ts";
+import { secretNeedles } from "../../process/mask.ts";
+import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../../process/run-process.ts";
+import { openTestEngine, runInContainer, WORKSPACE } from "./in-container.ts";
+import { ManifestError, MISSING_MANIFEST, readManifest } from "./manifest.ts";
+import { lastChars, OutputTail } from "./output-tail.ts";
+import { summarise } from "./summary.ts";
 
 /** How much of the tests' output end is kept to find the summary and failing tests in. */
 const PARSED_CHARS = 1024 * 1024;

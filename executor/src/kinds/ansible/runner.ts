@@ -7,12 +7,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
-import { PlayTracker } from "../ansible/events.ts";
-import { INVENTORY_HOST, writeRunFiles } from "../ansible/private-files.ts";
-import { Git, GitError } from "../git/git.ts";
-import { mask, secretNeedles } from "../process/mask.ts";
-import { defaultPath, runProcess } from "../process/run-process.ts";
-import type { RunContext, Runner, RunOutcome } from "./runner.ts";
+import { Git, GitError } from "../../git/git.ts";
+import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
+import { mask, secretNeedles } from "../../process/mask.ts";
+import { defaultPath, runProcess } from "../../process/run-process.ts";
+import { PlayTracker } from "./events.ts";
+import { INVENTORY_HOST, writeRunFiles } from "./private-files.ts";
 
 /** Every job secret the spec names, or the first one missing. */
 function secretValues(spec: AnsibleSpec, secrets: RunContext["secrets"]) {

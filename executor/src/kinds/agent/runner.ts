@@ -3,28 +3,28 @@
  * it answered, what it cost, which session to resume and what it changed, and (when asked) the
  * changes are committed and pushed. The API key reaches only the agent's process (in a container,
  * as a file: containers/secret-files.ts) and is masked in the result; in the log and the error,
- * the job's secrets are masked where every runner is registered (runner.ts).
+ * the job's secrets are masked where every runner is registered (jobs/runner.ts).
  *
  * The agent runs where the spec's isolation says: a child process of the executor (`process`), as
  * the job's user when there is one, or the job's container on the executor's Docker engine
- * (`docker`, `sysbox`: see agents/container.ts). Git (the checkout, the changes, the commit and
+ * (`docker`, `sysbox`: see kinds/agent/container.ts). Git (the checkout, the changes, the commit and
  * push, with the repository's password) stays on the host, the daemon's, either way: the changes
- * are read through the daemon's own copy of the git directory (agents/workspace.ts) once every
+ * are read through the daemon's own copy of the git directory (kinds/agent/workspace.ts) once every
  * process of the agent is stopped.
  */
 import type { AgentAdapter, AgentContainer, AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
-import type { Adapter } from "../agents/adapter.ts";
-import { claudeCode } from "../agents/claude-code.ts";
-import { type AgentEngine, openAgentEngine, runAgentContainer } from "../agents/container.ts";
-import { customAgent } from "../agents/custom.ts";
-import { droid } from "../agents/droid.ts";
-import { changesSince, openWorkspace, prepareCheckout } from "../agents/workspace.ts";
-import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
-import { JobFailure } from "../containers/job-container.ts";
-import { Git, GitError } from "../git/git.ts";
-import { maskSecret } from "../process/mask.ts";
-import { runProcess } from "../process/run-process.ts";
-import type { RunContext, Runner, RunOutcome } from "./runner.ts";
+import { type DockerEngine, dockerEngine } from "../../containers/engine.ts";
+import { JobFailure } from "../../containers/job-container.ts";
+import { Git, GitError } from "../../git/git.ts";
+import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
+import { maskSecret } from "../../process/mask.ts";
+import { runProcess } from "../../process/run-process.ts";
+import type { Adapter } from "./adapter.ts";
+import { claudeCode } from "./claude-code.ts";
+import { type AgentEngine, openAgentEngine, runAgentContainer } from "./container.ts";
+import { customAgent } from "./custom.ts";
+import { droid } from "./droid.ts";
+import { changesSince, openWorkspace, prepareCheckout } from "./workspace.ts";
 
 const adapters: Record<AgentAdapter, Adapter> = { "claude-code": claudeCode, droid, custom: customAgent };
 const INSTALL_HINT: Record<AgentAdapter, string> = {

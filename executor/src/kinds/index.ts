@@ -3,14 +3,14 @@
  * with the job's secrets masked in its log and error (`maskingSecrets`).
  */
 import type { JobKind } from "@codegen-orchestrator/shared";
-import { runAgent } from "./agent.ts";
-import { runAnsible } from "./ansible.ts";
-import { runContainer } from "./container.ts";
-import { runCopier } from "./copier.ts";
-import { runExec } from "./exec.ts";
-import { runGit } from "./git.ts";
-import { maskingSecrets, type Runner } from "./runner.ts";
-import { runTest } from "./test.ts";
+import { maskingSecrets, type Runner } from "../jobs/runner.ts";
+import { runAgent } from "./agent/runner.ts";
+import { runAnsible } from "./ansible/runner.ts";
+import { runContainer } from "./container/runner.ts";
+import { runCopier } from "./copier/runner.ts";
+import { runExec } from "./exec/runner.ts";
+import { runGit } from "./git/runner.ts";
+import { runTest } from "./test/runner.ts";
 
 export const runners: { [K in JobKind]: Runner<never> } = {
   exec: maskingSecrets(runExec) as Runner<never>,

@@ -12,9 +12,9 @@
 import { chmod, chown, cp, lstat, mkdir, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AgentSpec, GitAuthor } from "@codegen-orchestrator/shared";
-import type { Git } from "../git/git.ts";
-import { assertNoSymlinkBetween, giveTree } from "../process/job-files.ts";
-import type { ProcessUser } from "../process/run-process.ts";
+import type { Git } from "../../git/git.ts";
+import { assertNoSymlinkBetween, giveTree } from "../../process/job-files.ts";
+import type { ProcessUser } from "../../process/run-process.ts";
 
 export interface Workspace {
   /** The checkout the agent works in. */
