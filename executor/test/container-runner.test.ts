@@ -78,7 +78,7 @@ const waitRunning = (name: string, on = docker) => waitRunningOn(on, name);
 async function start(
   spec: unknown,
   overrides: Partial<RunContext> = {},
-  runner = runners.container as Runner<ContainerSpec>,
+  runner: Runner<ContainerSpec> = runners.container,
 ) {
   const controller = new AbortController();
   const test = await runContext({

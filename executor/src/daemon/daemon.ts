@@ -12,15 +12,14 @@ import {
   type ExecutorMessage,
   encode,
   type HubMessage,
-  jobKinds,
   MAX_LOG_CHUNK_CHARS,
   type Outgoing,
   type RunningJob,
 } from "@codegen-orchestrator/shared";
 import type { Logger } from "pino";
 import { sweepOrphanContainers } from "../containers/sweep.ts";
-import { runsCodeOnHost } from "../jobs/host-code.ts";
-import type { RunOutcome } from "../jobs/runner.ts";
+import { parseJob } from "../jobs/registry.ts";
+import type { RunContext, RunOutcome } from "../jobs/runner.ts";
 import { runners } from "../kinds/index.ts";
 import { type JobUser, type JobUsers, JobUserUnavailable } from "../process/job-users.ts";
 import { detectCapabilities } from "./capabilities.ts";
@@ -273,19 +272,15 @@ export class Daemon {
     let user: JobUser | null = null;
     let outcome: RunOutcome;
     try {
-      const spec = jobKinds[kind].spec.safeParse(assign.spec);
-      if (!spec.success) {
-        outcome = {
-          status: "failed",
-          output: undefined,
-          error: `Invalid ${kind} spec: ${spec.error.issues[0]?.message}`,
-        };
+      const parsed = parseJob(runners, kind, assign.spec);
+      if (parsed.error !== undefined) {
+        outcome = { status: "failed", output: undefined, error: parsed.error };
       } else {
-        if (runsCodeOnHost(kind, spec.data)) user = await this.options.jobUsers.acquire();
+        if (parsed.job.runsCodeOnHost) user = await this.options.jobUsers.acquire();
         workdir = await mkdtemp(path.join(this.#jobsDir, `${jobId}-${attempt}-`));
         // mkdtemp made it 0700: only the job's user enters it.
         if (user) await chown(workdir, user.uid, user.gid);
-        outcome = await runners[kind](spec.data as never, {
+        const context: RunContext = {
           jobId,
           attempt,
           workdir,
@@ -297,17 +292,10 @@ export class Daemon {
           secrets: assign.secrets,
           signal: job.controller.signal,
           log: (stream, chunk) => this.#log(job, stream, chunk),
-        });
-        // A result the hub would refuse is this executor's bug: say so rather than send it.
-        const checked = outcome.output === undefined ? null : jobKinds[kind].result.safeParse(outcome.output);
-        if (checked && !checked.success) {
-          log.error({ issue: checked.error.issues[0] }, "runner produced an invalid result");
-          outcome = {
-            status: "failed",
-            output: undefined,
-            error: `The ${kind} runner produced an invalid result: ${checked.error.issues[0]?.message}`,
-          };
-        }
+        };
+        outcome = await parsed.job.run(context, (issue) =>
+          log.error({ issue }, "runner produced an invalid result"),
+        );
       }
     } catch (err) {
       const message = (err as Error).message;

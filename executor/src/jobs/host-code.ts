@@ -4,19 +4,18 @@
  * those get a user of their own (process/job-users.ts). The others run nothing of the job's on the
  * host: git with hooks off, ansible-playbook, containers (the engine isolates those).
  */
-import type { AgentSpec, CopierSpec, JobKind, TestSpec } from "@codegen-orchestrator/shared";
+import type { JobKind, JobSpec } from "@codegen-orchestrator/shared";
 
-export function runsCodeOnHost(kind: JobKind, spec: unknown): boolean {
-  switch (kind) {
-    case "exec":
-      return true;
-    case "agent":
-      return (spec as AgentSpec).isolation === "process";
-    case "test":
-      return (spec as TestSpec).container === undefined;
-    case "copier":
-      return (spec as CopierSpec).engine === "copier" || (spec as CopierSpec).trust;
-    default:
-      return false;
-  }
+const hostCode: { [K in JobKind]: (spec: JobSpec<K>) => boolean } = {
+  exec: () => true,
+  agent: (spec) => spec.isolation === "process",
+  test: (spec) => spec.container === undefined,
+  copier: (spec) => spec.engine === "copier" || spec.trust,
+  git: () => false,
+  container: () => false,
+  ansible: () => false,
+};
+
+export function runsCodeOnHost<K extends JobKind>(kind: K, spec: JobSpec<K>): boolean {
+  return hostCode[kind](spec);
 }

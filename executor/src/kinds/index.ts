@@ -2,8 +2,8 @@
  * The runners this executor has, by job kind (what the host can run: daemon/capabilities.ts), each
  * with the job's secrets masked in its log and error (`maskingSecrets`).
  */
-import type { JobKind } from "@codegen-orchestrator/shared";
-import { maskingSecrets, type Runner } from "../jobs/runner.ts";
+import type { Runners } from "../jobs/registry.ts";
+import { maskingSecrets } from "../jobs/runner.ts";
 import { runAgent } from "./agent/runner.ts";
 import { runAnsible } from "./ansible/runner.ts";
 import { runContainer } from "./container/runner.ts";
@@ -12,12 +12,12 @@ import { runExec } from "./exec/runner.ts";
 import { runGit } from "./git/runner.ts";
 import { runTest } from "./test/runner.ts";
 
-export const runners: { [K in JobKind]: Runner<never> } = {
-  exec: maskingSecrets(runExec) as Runner<never>,
-  copier: maskingSecrets(runCopier) as Runner<never>,
-  git: maskingSecrets(runGit) as Runner<never>,
-  agent: maskingSecrets(runAgent) as Runner<never>,
-  container: maskingSecrets(runContainer) as Runner<never>,
-  ansible: maskingSecrets(runAnsible) as Runner<never>,
-  test: maskingSecrets(runTest) as Runner<never>,
+export const runners: Runners = {
+  exec: maskingSecrets(runExec),
+  copier: maskingSecrets(runCopier),
+  git: maskingSecrets(runGit),
+  agent: maskingSecrets(runAgent),
+  container: maskingSecrets(runContainer),
+  ansible: maskingSecrets(runAnsible),
+  test: maskingSecrets(runTest),
 };
