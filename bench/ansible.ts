@@ -80,6 +80,7 @@ try {
       secrets: { KEY: sshd.privateKey },
       signal: new AbortController().signal,
       log: () => {},
+      progress: () => {},
     };
     const started = performance.now();
     const outcome = await runAnsible(spec, context);

@@ -61,6 +61,7 @@ try {
       secrets: {},
       signal: new AbortController().signal,
       log: (_stream, chunk) => logs.push(chunk),
+      progress: () => {},
     };
     const started = performance.now();
     const outcome = await runContainer(spec, context);

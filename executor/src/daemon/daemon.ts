@@ -218,6 +218,7 @@ export class Daemon {
         jobUsers,
         signal: job.controller.signal,
         log: (stream, chunk) => this.#jobs.log(job, stream, chunk),
+        progress: (message, percent) => this.#jobs.progress(job, message, percent),
       },
       log,
     );

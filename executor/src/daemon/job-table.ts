@@ -1,15 +1,27 @@
 /**
  * The daemon's jobs from assign until the hub confirms their result, and what it owes the hub
- * about each: log frames that could not be sent yet (kept, bounded, while disconnected), and the
- * result, kept until confirmed. The hub handles a socket's frames in order, so the pong to a ping
+ * about each: log frames that could not be sent yet (kept, bounded, while disconnected), its
+ * progress (throttled, and dropped while disconnected: progress-throttle.ts), and the result, kept
+ * until confirmed. The hub handles a socket's frames in order, so the pong to a ping
  * sent after a result proves the result was processed; until then a reconnect lists the job as
  * running and the result is sent again.
  */
-import { encode, MAX_LOG_CHUNK_CHARS, type RunningJob } from "@codegen-orchestrator/shared";
+import {
+  type ExecutorMessage,
+  encode,
+  MAX_LOG_CHUNK_CHARS,
+  type Outgoing,
+  type RunningJob,
+} from "@codegen-orchestrator/shared";
 import type { RunOutcome } from "../jobs/runner.ts";
+import { ProgressThrottle } from "./progress-throttle.ts";
+
+type Frame<T extends ExecutorMessage["type"]> = Outgoing<Extract<ExecutorMessage, { type: T }>>;
 
 /** Per job, log kept while disconnected; the hub keeps at most 1 MiB per job anyway. */
 const MAX_PENDING_LOG_CHARS = 1024 * 1024;
+/** The protocol's longest progress message. */
+const MAX_PROGRESS_CHARS = 2000;
 
 export interface TableJob {
   readonly jobId: string;
@@ -25,6 +37,7 @@ interface JobState extends TableJob {
   /** Log frames that could not be sent yet (disconnected), bounded by `MAX_PENDING_LOG_CHARS`. */
   pendingLogs: string[];
   pendingLogChars: number;
+  progress: ProgressThrottle;
   /** Set when the job ended: the result frame, kept until the hub confirms it. */
   result: string | null;
   /** The ping sent after the result; null until sent on the current connection. */
@@ -82,6 +95,7 @@ export class JobTable {
       seq: 0,
       pendingLogs: [],
       pendingLogChars: 0,
+      progress: new ProgressThrottle((frame) => this.#send(frame)),
       result: null,
       confirmedBy: null,
       handedBack: false,
@@ -133,21 +147,32 @@ export class JobTable {
     }
   }
 
+  /** How far the job has got (trimmed to what the protocol takes); throttled, never kept for later. */
+  progress(handle: TableJob, message: string, percent?: number): void {
+    const job = this.#state(handle);
+    if (!job) return;
+    const frame: Frame<"progress"> = {
+      type: "progress",
+      jobId: job.jobId,
+      attempt: job.attempt,
+      message: message.slice(0, MAX_PROGRESS_CHARS),
+      ...(percent !== undefined && Number.isFinite(percent)
+        ? { percent: Math.min(100, Math.max(0, percent)) }
+        : {}),
+    };
+    job.progress.report(encode(frame));
+  }
+
   /** The job ended: its result is kept and sent (unless it was handed back: then it is dropped). */
   end(handle: TableJob, outcome: RunOutcome): void {
     const job = this.#state(handle);
     if (!job) return;
     if (job.handedBack) {
+      job.progress.drop();
       this.#jobs.delete(job.jobId);
     } else {
-      job.result = encode({
-        type: "result",
-        jobId: job.jobId,
-        attempt: job.attempt,
-        status: outcome.status,
-        output: outcome.output,
-        ...(outcome.error ? { error: outcome.error } : {}),
-      });
+      job.progress.end();
+      job.result = encode(resultFrame(job, outcome));
       this.flush();
     }
     job.ended();
@@ -192,4 +217,18 @@ export class JobTable {
     for (const job of sent) job.confirmedBy = id;
     this.#send(encode({ type: "ping", id }));
   }
+}
+
+function resultFrame(job: RunningJob, outcome: RunOutcome): Frame<"result"> {
+  const { costUsd } = outcome;
+  return {
+    type: "result",
+    jobId: job.jobId,
+    attempt: job.attempt,
+    status: outcome.status,
+    output: outcome.output,
+    ...(outcome.error ? { error: outcome.error } : {}),
+    // The protocol takes a finite, non-negative cost: anything else is no figure at all.
+    ...(costUsd !== undefined && Number.isFinite(costUsd) && costUsd >= 0 ? { costUsd } : {}),
+  };
 }

@@ -14,16 +14,12 @@ import { type JobUser, type JobUsers, JobUserUnavailable } from "../process/job-
 
 export type Assign = Extract<HubMessage, { type: "assign" }>;
 
-/** What a job gets from the daemon beyond its assign. */
-export interface JobSetup {
+/** What a job gets from the daemon beyond its assign: where things are, and its lines to the hub. */
+export interface JobSetup
+  extends Pick<RunContext, "templatesDir" | "ansibleDir" | "signal" | "log" | "progress"> {
   /** The daemon's data directory: jobs' workdirs in `jobs/`, runners' caches in `cache/`. */
   dataDir: string;
-  templatesDir: string;
-  ansibleDir: string;
   jobUsers: JobUsers;
-  /** Aborted when the hub cancels the job or the daemon hands it back. */
-  signal: AbortSignal;
-  log: RunContext["log"];
 }
 
 /** Runs the assigned job; never throws: a crash is the job's failure. */
@@ -53,6 +49,7 @@ export async function runAssigned(assign: Assign, setup: JobSetup, log: Logger):
         secrets: assign.secrets,
         signal: setup.signal,
         log: setup.log,
+        progress: setup.progress,
       };
       outcome = await parsed.job.run(context, (issue) =>
         log.error({ issue }, "runner produced an invalid result"),

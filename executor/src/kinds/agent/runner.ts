@@ -198,14 +198,17 @@ async function runAgentJob(
       commit,
       pushed,
     };
+    // What the model usage cost goes on the result frame too (the hub's figure for the job).
+    const cost = report.costUsd === null ? {} : { costUsd: report.costUsd };
     if (report.isError) {
       return {
         status: "failed",
         output,
         error: `the agent reported an error: ${output.result.slice(0, 500)}`,
+        ...cost,
       };
     }
-    return { status: "succeeded", output };
+    return { status: "succeeded", output, ...cost };
   } catch (error) {
     if (error instanceof GitError) {
       if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };

@@ -1,8 +1,8 @@
 /**
  * `ansible` jobs: one playbook of the repository's `ansible/` folder against one host. The key and
  * the secret variables go to 0600 files passed by path (never argv, never an environment), every
- * line of output is masked, the play is streamed task by task, and the result is the play recap
- * with the first failing task.
+ * line of output is masked, the play is streamed task by task (its progress: tasks done of the
+ * play's total), and the result is the play recap with the first failing task.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -86,6 +86,8 @@ export const runAnsible: Runner<AnsibleSpec> = async (spec, context): Promise<Ru
     const tracker = new PlayTracker(
       (line) => log("system", `${line}\n`),
       (text) => log("stdout", text),
+      (done, total) =>
+        context.progress(`${spec.playbook}: ${done}/${total} tasks`, Math.round((done * 100) / total)),
     );
     const args = [
       "-i",

@@ -73,6 +73,8 @@ async function testProject(
   const opened = jobGit(spec.checkout.credentials, context);
   if (!opened.git) return failed(`checkout.${opened.error}`);
   const git = opened.git;
+  // Phases only: how far the tests themselves got, the output does not tell reliably as it comes.
+  context.progress("checking out");
   let commit: string | null;
   try {
     commit = await git.clone(spec.checkout.url, CHECKOUT_DIR, { ref: spec.checkout.ref });
@@ -132,6 +134,7 @@ async function testProject(
 
   const setup = manifest?.test.setup;
   if (setup) {
+    context.progress("setup");
     const tail = new OutputTail(SETUP_ERROR_CHARS, secrets);
     const outcome = await run(setup, tail, "setup");
     if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
@@ -147,6 +150,7 @@ async function testProject(
     }
   }
 
+  context.progress("running tests");
   const tail = new OutputTail(PARSED_CHARS, secrets);
   const outcome = await run(command, tail, "tests");
   if (outcome.spawnError) return failed(`${failureOf(command.join(" "), outcome)} (${where})`);
