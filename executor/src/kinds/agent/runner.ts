@@ -17,14 +17,15 @@ import { type DockerEngine, dockerEngine } from "../../containers/engine.ts";
 import { JobFailure } from "../../containers/job-container.ts";
 import { Git, GitError } from "../../git/git.ts";
 import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
+import type { JobUser } from "../../process/job-users.ts";
 import { maskSecret } from "../../process/mask.ts";
-import { runProcess } from "../../process/run-process.ts";
-import type { Adapter } from "./adapter.ts";
+import { type ProcessOutcome, runProcess } from "../../process/run-process.ts";
+import type { Adapter, AgentCommand, AgentReport } from "./adapter.ts";
 import { claudeCode } from "./claude-code.ts";
 import { type AgentEngine, openAgentEngine, runAgentContainer } from "./container.ts";
 import { customAgent } from "./custom.ts";
 import { droid } from "./droid.ts";
-import { changesSince, openWorkspace, prepareCheckout } from "./workspace.ts";
+import { openWorkspace, prepareCheckout, publishChanges, type Workspace } from "./workspace.ts";
 
 const adapters: Record<AgentAdapter, Adapter> = { "claude-code": claudeCode, droid, custom: customAgent };
 const INSTALL_HINT: Record<AgentAdapter, string> = {
@@ -53,30 +54,41 @@ export function agentRunner(options: AgentRunnerOptions = {}): Runner<AgentSpec>
 /** The runner with the default engine: what the daemon registers. */
 export const runAgent: Runner<AgentSpec> = agentRunner();
 
+/** An agent job under way: its spec, context and secrets, where the agent runs, and its workspace. */
+interface AgentJob {
+  spec: AgentSpec;
+  context: RunContext;
+  /** The model API key, for the agent's process only. */
+  apiKey: string | undefined;
+  /** The repository's password, for the daemon's git only. */
+  password: string | undefined;
+  inContainer: { engine: AgentEngine; container: AgentContainer } | undefined;
+  /** The user the agent runs as on the host; none in a container (it runs as the container's). */
+  user: JobUser | undefined;
+  workspace: Workspace;
+  graceMs: number | undefined;
+  /** `performance.now()` when the job started. */
+  started: number;
+}
+
+const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 async function runAgentJob(
   spec: AgentSpec,
   context: RunContext,
   engine: () => Promise<DockerEngine>,
   graceMs: number | undefined,
 ): Promise<RunOutcome> {
-  const apiKey = spec.apiKeySecret === undefined ? undefined : context.secrets[spec.apiKeySecret];
-  if (spec.apiKeySecret !== undefined && apiKey === undefined) {
-    return { status: "failed", output: undefined, error: `the job has no secret named ${spec.apiKeySecret}` };
-  }
-  const credentialsSecret = spec.checkout?.credentials?.passwordSecret;
-  const password = credentialsSecret === undefined ? undefined : context.secrets[credentialsSecret];
-  if (credentialsSecret !== undefined && password === undefined) {
-    return { status: "failed", output: undefined, error: `the job has no secret named ${credentialsSecret}` };
-  }
-  const { log } = context;
-  const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
+  const secrets = namedSecrets(spec, context.secrets);
+  if (secrets.missing !== undefined) return failed(`the job has no secret named ${secrets.missing}`);
   const started = performance.now();
   // In a container: an engine that cannot run the job fails it before the checkout is made.
-  let inContainer: { engine: AgentEngine; container: AgentContainer } | undefined;
+  let inContainer: AgentJob["inContainer"];
   if (spec.container) {
     try {
       inContainer = {
-        engine: await openAgentEngine({ ...spec, container: spec.container }, engine, log),
+        engine: await openAgentEngine({ ...spec, container: spec.container }, engine, context.log),
         container: spec.container,
       };
     } catch (error) {
@@ -86,129 +98,23 @@ async function runAgentJob(
   }
   // In a container, the agent runs as the container's user: the job user is the host's.
   const user = inContainer ? undefined : context.user;
-  let workspace: Awaited<ReturnType<typeof openWorkspace>>;
+  let workspace: Workspace;
   try {
     workspace = await openWorkspace(spec, context.workdir, context.cacheDir);
   } catch (error) {
-    return failed((error as Error).message);
+    return failed(messageOf(error));
   }
   try {
-    const git = new Git({
-      cwd: workspace.cwd,
-      credentials:
-        password === undefined
-          ? undefined
-          : { username: spec.checkout?.credentials?.username ?? "x-access-token", password },
-      signal: context.signal,
-      deadlineAt: context.deadlineAt,
-      log,
+    return await workOnCheckout({
+      spec,
+      context,
+      ...secrets,
+      inContainer,
+      user,
+      workspace,
+      graceMs,
+      started,
     });
-    const baseline = await prepareCheckout(spec, workspace, git);
-    const adapter = adapters[spec.adapter];
-    const resume = spec.resumeSession;
-    let asked = spec;
-    if (resume && adapter.hasSession && !(await adapter.hasSession(workspace.home, resume))) {
-      // Another executor ran it, or this workspace was cleared: the prompt goes to a new session.
-      log("system", `${spec.adapter}: session ${resume} is not in this workspace; starting a new session\n`);
-      asked = { ...spec, resumeSession: undefined };
-    }
-    const invocation = {
-      spec: asked,
-      cwd: workspace.cwd,
-      home: workspace.home,
-      scratch: workspace.scratch,
-      apiKey,
-      signal: context.signal,
-      deadlineAt: context.deadlineAt,
-      log,
-    };
-    const command = await adapter.command(invocation);
-    if (user) await workspace.handTo(user);
-    log(
-      "system",
-      `${spec.adapter}: ${asked.resumeSession ? `resuming session ${asked.resumeSession}` : "new session"}\n`,
-    );
-    const outcome = inContainer
-      ? await runAgentContainer({
-          ...inContainer,
-          command,
-          workspace,
-          context,
-          log,
-          secretValues: apiKey === undefined ? [] : [apiKey],
-          graceMs,
-        })
-      : await runProcess(command.command, command.args, {
-          cwd: workspace.cwd,
-          env: command.env,
-          stdin: command.stdin,
-          signal: context.signal,
-          deadlineAt: context.deadlineAt,
-          log,
-          captureBytes: 4 * 1024 * 1024,
-          pidFile: `${context.workdir}.pid`,
-          user,
-        });
-    // Nothing of the agent's may change the checkout while the daemon reads and pushes it.
-    if (user && !(await user.stopProcesses()))
-      return failed("processes the agent started would not stop: its changes are not used");
-    if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
-    if (outcome.spawnError) {
-      return failed(
-        `could not start ${command.command}: ${outcome.spawnError.message}; ${installHint(spec, command.command)}`,
-      );
-    }
-    let report: ReturnType<Adapter["parse"]>;
-    try {
-      report = adapter.parse(outcome);
-    } catch (error) {
-      const tail = outcome.stderr.trim().split("\n").slice(-3).join(" | ");
-      const oom =
-        "oomKilled" in outcome && outcome.oomKilled
-          ? `, out of memory at ${spec.container?.memoryMb} MB`
-          : "";
-      return failed(`${(error as Error).message} (exit ${outcome.exitCode}${oom}${tail ? `: ${tail}` : ""})`);
-    }
-    await workspace.assertInPlace();
-    const daemonGit = git.withGitDir(workspace.gitDir);
-    const { changes, truncated } = await changesSince(daemonGit, baseline);
-    let commit: string | null = null;
-    let pushed = false;
-    const push = spec.checkout?.push;
-    if (push && !report.isError && changes.length > 0) {
-      if ((await daemonGit.currentBranch()) !== push.branch)
-        await daemonGit.checkout(push.branch, { create: true });
-      commit = await daemonGit.commitAll({ message: push.message, author: push.author });
-      if (commit) {
-        await daemonGit.push({ branch: push.branch });
-        pushed = true;
-      }
-    }
-    const output: AgentResult = {
-      adapter: spec.adapter,
-      sessionId: report.sessionId,
-      result: maskSecret(report.result, apiKey).slice(0, RESULT_LIMIT),
-      isError: report.isError,
-      costUsd: report.costUsd,
-      usage: report.usage,
-      turns: report.turns,
-      durationMs: Math.round(performance.now() - started),
-      filesChanged: changes,
-      filesChangedTruncated: truncated,
-      commit,
-      pushed,
-    };
-    // What the model usage cost goes on the result frame too (the hub's figure for the job).
-    const cost = report.costUsd === null ? {} : { costUsd: report.costUsd };
-    if (report.isError) {
-      return {
-        status: "failed",
-        output,
-        error: `the agent reported an error: ${output.result.slice(0, 500)}`,
-        ...cost,
-      };
-    }
-    return { status: "succeeded", output, ...cost };
   } catch (error) {
     if (error instanceof GitError) {
       if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
@@ -221,4 +127,162 @@ async function runAgentJob(
     await user?.stopProcesses();
     await workspace.release();
   }
+}
+
+/** The API key and the repository's password the spec names, or the first secret missing. */
+function namedSecrets(
+  spec: AgentSpec,
+  secrets: RunContext["secrets"],
+): { apiKey: string | undefined; password: string | undefined; missing?: undefined } | { missing: string } {
+  const apiKey = spec.apiKeySecret === undefined ? undefined : secrets[spec.apiKeySecret];
+  if (spec.apiKeySecret !== undefined && apiKey === undefined) return { missing: spec.apiKeySecret };
+  const credentialsSecret = spec.checkout?.credentials?.passwordSecret;
+  const password = credentialsSecret === undefined ? undefined : secrets[credentialsSecret];
+  if (credentialsSecret !== undefined && password === undefined) return { missing: credentialsSecret };
+  return { apiKey, password };
+}
+
+/** The checkout made, the agent run on it, its changes read (and pushed when asked): the outcome. */
+async function workOnCheckout(job: AgentJob): Promise<RunOutcome> {
+  const { spec, context, workspace, user } = job;
+  const git = new Git({
+    cwd: workspace.cwd,
+    credentials:
+      job.password === undefined
+        ? undefined
+        : { username: spec.checkout?.credentials?.username ?? "x-access-token", password: job.password },
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log: context.log,
+  });
+  const baseline = await prepareCheckout(spec, workspace, git);
+  const adapter = adapters[spec.adapter];
+  const { command, session } = await agentCommand(job, adapter);
+  if (user) await workspace.handTo(user);
+  context.log("system", `${spec.adapter}: ${session}\n`);
+  const outcome = await runAgentCommand(job, command);
+  // Nothing of the agent's may change the checkout while the daemon reads and pushes it.
+  if (user && !(await user.stopProcesses()))
+    return failed("processes the agent started would not stop: its changes are not used");
+  if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
+  if (outcome.spawnError) {
+    return failed(
+      `could not start ${command.command}: ${outcome.spawnError.message}; ${installHint(spec, command.command)}`,
+    );
+  }
+  const report = readReport(adapter, outcome, spec);
+  if (typeof report === "string") return failed(report);
+  await workspace.assertInPlace();
+  const daemonGit = git.withGitDir(workspace.gitDir);
+  const published = await publishChanges(
+    daemonGit,
+    baseline,
+    report.isError ? undefined : spec.checkout?.push,
+  );
+  return agentOutcome(job, report, published);
+}
+
+/** The adapter's command for the job: its session resumed when this workspace has it, else a new one. */
+async function agentCommand(
+  job: AgentJob,
+  adapter: Adapter,
+): Promise<{ command: AgentCommand; session: string }> {
+  const { spec, context, workspace } = job;
+  const { log } = context;
+  const resume = spec.resumeSession;
+  let asked = spec;
+  if (resume && adapter.hasSession && !(await adapter.hasSession(workspace.home, resume))) {
+    // Another executor ran it, or this workspace was cleared: the prompt goes to a new session.
+    log("system", `${spec.adapter}: session ${resume} is not in this workspace; starting a new session\n`);
+    asked = { ...spec, resumeSession: undefined };
+  }
+  const command = await adapter.command({
+    spec: asked,
+    cwd: workspace.cwd,
+    home: workspace.home,
+    scratch: workspace.scratch,
+    apiKey: job.apiKey,
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log,
+  });
+  const session = asked.resumeSession ? `resuming session ${asked.resumeSession}` : "new session";
+  return { command, session };
+}
+
+/** Runs the agent where the spec's isolation says: the job's container, or a process on the host. */
+function runAgentCommand(
+  job: AgentJob,
+  command: AgentCommand,
+): Promise<ProcessOutcome & { oomKilled?: boolean }> {
+  const { context, workspace } = job;
+  if (job.inContainer) {
+    return runAgentContainer({
+      ...job.inContainer,
+      command,
+      workspace,
+      context,
+      log: context.log,
+      secretValues: job.apiKey === undefined ? [] : [job.apiKey],
+      graceMs: job.graceMs,
+    });
+  }
+  return runProcess(command.command, command.args, {
+    cwd: workspace.cwd,
+    env: command.env,
+    stdin: command.stdin,
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log: context.log,
+    captureBytes: 4 * 1024 * 1024,
+    pidFile: `${context.workdir}.pid`,
+    user: job.user,
+  });
+}
+
+/** The adapter's report from what the agent printed; or why there is none, with the output's end. */
+function readReport(
+  adapter: Adapter,
+  outcome: ProcessOutcome & { oomKilled?: boolean },
+  spec: AgentSpec,
+): AgentReport | string {
+  try {
+    return adapter.parse(outcome);
+  } catch (error) {
+    const tail = outcome.stderr.trim().split("\n").slice(-3).join(" | ");
+    const oom = outcome.oomKilled ? `, out of memory at ${spec.container?.memoryMb} MB` : "";
+    return `${messageOf(error)} (exit ${outcome.exitCode}${oom}${tail ? `: ${tail}` : ""})`;
+  }
+}
+
+function agentOutcome(
+  job: AgentJob,
+  report: AgentReport,
+  published: Awaited<ReturnType<typeof publishChanges>>,
+): RunOutcome {
+  const output: AgentResult = {
+    adapter: job.spec.adapter,
+    sessionId: report.sessionId,
+    result: maskSecret(report.result, job.apiKey).slice(0, RESULT_LIMIT),
+    isError: report.isError,
+    costUsd: report.costUsd,
+    usage: report.usage,
+    turns: report.turns,
+    durationMs: Math.round(performance.now() - job.started),
+    filesChanged: published.changes,
+    filesChangedTruncated: published.truncated,
+    commit: published.commit,
+    pushed: published.pushed,
+  };
+  // What the model usage cost goes on the result frame too (the hub's figure for the job).
+  const cost = report.costUsd === null ? {} : { costUsd: report.costUsd };
+  if (report.isError) {
+    return {
+      status: "failed",
+      output,
+      error: `the agent reported an error: ${output.result.slice(0, 500)}`,
+      ...cost,
+    };
+  }
+  return { status: "succeeded", output, ...cost };
 }

@@ -7,12 +7,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
-import { Git, GitError } from "../../git/git.ts";
+import { Git, GitError, type GitPassword } from "../../git/git.ts";
 import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
 import { mask, secretNeedles } from "../../process/mask.ts";
 import { defaultPath, runProcess } from "../../process/run-process.ts";
 import { PlayTracker } from "./events.ts";
-import { INVENTORY_HOST, writeRunFiles } from "./private-files.ts";
+import { INVENTORY_HOST, type RunFiles, writeRunFiles } from "./private-files.ts";
 
 /** Every job secret the spec names, or the first one missing. */
 function secretValues(spec: AnsibleSpec, secrets: RunContext["secrets"]) {
@@ -53,7 +53,11 @@ export const runAnsible: Runner<AnsibleSpec> = async (spec, context): Promise<Ru
   try {
     secrets = secretValues(spec, context.secrets);
   } catch (error) {
-    return { status: "failed", output: undefined, error: (error as Error).message };
+    return {
+      status: "failed",
+      output: undefined,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
   const mask = masker([
     secrets.privateKey,
@@ -64,84 +68,14 @@ export const runAnsible: Runner<AnsibleSpec> = async (spec, context): Promise<Ru
   const log: RunContext["log"] = (stream, chunk) => context.log(stream, mask(chunk));
   const files = await writeRunFiles(spec, secrets);
   try {
-    const extraVars: string[] = [];
-    if (spec.source) {
-      const git = new Git({
-        cwd: files.dir,
-        credentials: secrets.sourcePassword,
-        signal: context.signal,
-        deadlineAt: context.deadlineAt,
-        log,
-      });
-      const commit = await git.clone(spec.source.url, "source", { ref: spec.source.ref });
-      await git.at("source").run(["archive", "--format=tar.gz", `--output=${files.sourceArchive}`, "HEAD"]);
-      extraVars.push(JSON.stringify({ source_archive: files.sourceArchive, source_commit: commit }));
-      log("system", `source ${spec.source.url} at ${commit}\n`);
-    }
+    const play: Play = { spec, context, files, playbook, mask, log, started, extraVars: [] };
+    if (spec.source) play.extraVars.push(await sourceVars(spec.source, secrets.sourcePassword, play));
     if (spec.target.acceptNewHostKey)
       log(
         "system",
         `accepting a new host key for ${spec.target.host}:${spec.target.port} (first provisioning)\n`,
       );
-    const tracker = new PlayTracker(
-      (line) => log("system", `${line}\n`),
-      (text) => log("stdout", text),
-      (done, total) =>
-        context.progress(`${spec.playbook}: ${done}/${total} tasks`, Math.round((done * 100) / total)),
-    );
-    const args = [
-      "-i",
-      files.inventory,
-      "--limit",
-      INVENTORY_HOST,
-      "-e",
-      `@${files.plainVars}`,
-      "-e",
-      `@${files.secretVars}`,
-    ];
-    for (const vars of extraVars) args.push("-e", vars);
-    args.push(playbook);
-    const outcome = await runProcess("ansible-playbook", args, {
-      cwd: files.dir,
-      env: {
-        PATH: defaultPath(),
-        HOME: files.dir,
-        ANSIBLE_CONFIG: path.join(context.ansibleDir, "ansible.cfg"),
-        ANSIBLE_CALLBACK_PLUGINS: path.join(context.ansibleDir, "callback_plugins"),
-        ANSIBLE_STDOUT_CALLBACK: "orchestrator_jsonl",
-        ANSIBLE_LOCAL_TEMP: path.join(files.dir, "tmp"),
-        ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(files.dir, "cp"),
-        ANSIBLE_NOCOLOR: "1",
-        PYTHONUNBUFFERED: "1",
-        PYTHONDONTWRITEBYTECODE: "1",
-      },
-      signal: context.signal,
-      deadlineAt: context.deadlineAt,
-      log: (stream, chunk) => (stream === "stdout" ? tracker.push(mask(chunk)) : log(stream, chunk)),
-      captureBytes: 65_536,
-    });
-    tracker.end();
-    if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
-    if (outcome.spawnError) {
-      return {
-        status: "failed",
-        output: undefined,
-        error: `could not start ansible-playbook: ${outcome.spawnError.message}; install ansible-core on the executor host`,
-      };
-    }
-    const { record } = tracker;
-    const output: AnsibleResult = {
-      playbook: spec.playbook,
-      hosts: record.hosts,
-      failure: record.failure,
-      acceptedHostKey: spec.target.acceptNewHostKey ? (await files.readKnownHosts()) || null : null,
-      durationMs: Math.round(performance.now() - started),
-    };
-    if (outcome.exitCode === 0) return { status: "succeeded", output };
-    const reason = record.failure
-      ? `task "${record.failure.task}" failed on ${record.failure.host}: ${record.failure.message}`
-      : `ansible-playbook exited with ${outcome.exitCode}: ${mask(outcome.stderr.trim().split("\n").slice(-3).join(" | "))}`;
-    return { status: "failed", output, error: reason.slice(0, 4_000) };
+    return await runPlaybook(play);
   } catch (error) {
     if (error instanceof GitError) {
       if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
@@ -152,3 +86,99 @@ export const runAnsible: Runner<AnsibleSpec> = async (spec, context): Promise<Ru
     await files.remove();
   }
 };
+
+/** One run of a playbook: the job, its private files, and its output masked. */
+interface Play {
+  spec: AnsibleSpec;
+  context: RunContext;
+  files: RunFiles;
+  /** The playbook file. */
+  playbook: string;
+  /** Extra variables beyond the files' (JSON), each an `-e` argument. */
+  extraVars: string[];
+  mask: (text: string) => string;
+  /** The job's log, masked. */
+  log: RunContext["log"];
+  /** `performance.now()` when the job started. */
+  started: number;
+}
+
+/** The source cloned and archived on the controller: the variables that name the archive and its commit. */
+async function sourceVars(
+  source: NonNullable<AnsibleSpec["source"]>,
+  credentials: GitPassword | undefined,
+  { files, context, log }: Play,
+): Promise<string> {
+  const git = new Git({
+    cwd: files.dir,
+    credentials,
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log,
+  });
+  const commit = await git.clone(source.url, "source", { ref: source.ref });
+  await git.at("source").run(["archive", "--format=tar.gz", `--output=${files.sourceArchive}`, "HEAD"]);
+  log("system", `source ${source.url} at ${commit}\n`);
+  return JSON.stringify({ source_archive: files.sourceArchive, source_commit: commit });
+}
+
+/** `ansible-playbook`, its play streamed to the log task by task, with its progress: the outcome. */
+async function runPlaybook(play: Play): Promise<RunOutcome> {
+  const { spec, context, files, mask, log } = play;
+  const tracker = new PlayTracker(
+    (line) => log("system", `${line}\n`),
+    (text) => log("stdout", text),
+    (done, total) =>
+      context.progress(`${spec.playbook}: ${done}/${total} tasks`, Math.round((done * 100) / total)),
+  );
+  const args = ["-i", files.inventory, "--limit", INVENTORY_HOST];
+  args.push("-e", `@${files.plainVars}`, "-e", `@${files.secretVars}`);
+  for (const vars of play.extraVars) args.push("-e", vars);
+  args.push(play.playbook);
+  const outcome = await runProcess("ansible-playbook", args, {
+    cwd: files.dir,
+    env: playbookEnv(context.ansibleDir, files.dir),
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log: (stream, chunk) => (stream === "stdout" ? tracker.push(mask(chunk)) : log(stream, chunk)),
+    captureBytes: 65_536,
+  });
+  tracker.end();
+  if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
+  if (outcome.spawnError) {
+    return {
+      status: "failed",
+      output: undefined,
+      error: `could not start ansible-playbook: ${outcome.spawnError.message}; install ansible-core on the executor host`,
+    };
+  }
+  const { record } = tracker;
+  const output: AnsibleResult = {
+    playbook: spec.playbook,
+    hosts: record.hosts,
+    failure: record.failure,
+    acceptedHostKey: spec.target.acceptNewHostKey ? (await files.readKnownHosts()) || null : null,
+    durationMs: Math.round(performance.now() - play.started),
+  };
+  if (outcome.exitCode === 0) return { status: "succeeded", output };
+  const reason = record.failure
+    ? `task "${record.failure.task}" failed on ${record.failure.host}: ${record.failure.message}`
+    : `ansible-playbook exited with ${outcome.exitCode}: ${mask(outcome.stderr.trim().split("\n").slice(-3).join(" | "))}`;
+  return { status: "failed", output, error: reason.slice(0, 4_000) };
+}
+
+/** ansible-playbook's environment: none of the daemon's, this folder's settings, all its files in `dir`. */
+function playbookEnv(ansibleDir: string, dir: string): Record<string, string> {
+  return {
+    PATH: defaultPath(),
+    HOME: dir,
+    ANSIBLE_CONFIG: path.join(ansibleDir, "ansible.cfg"),
+    ANSIBLE_CALLBACK_PLUGINS: path.join(ansibleDir, "callback_plugins"),
+    ANSIBLE_STDOUT_CALLBACK: "orchestrator_jsonl",
+    ANSIBLE_LOCAL_TEMP: path.join(dir, "tmp"),
+    ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(dir, "cp"),
+    ANSIBLE_NOCOLOR: "1",
+    PYTHONUNBUFFERED: "1",
+    PYTHONDONTWRITEBYTECODE: "1",
+  };
+}
