@@ -1,9 +1,9 @@
 /**
  * The daemon's jobs from assign until the hub confirms their result, and what it owes the hub
  * about each: log frames that could not be sent yet (kept, bounded, while disconnected), its
- * progress (throttled, and dropped while disconnected: progress-throttle.ts), and the result, kept
- * until confirmed. The hub handles a socket's frames in order, so the pong to a ping
- * sent after a result proves the result was processed; until then a reconnect lists the job as
+ * progress (throttled, and dropped while disconnected: progress-throttle.ts), and the result,
+ * kept until confirmed. The hub handles a socket's frames in order, so the pong to a ping sent
+ * after a result proves the result was processed; until then a reconnect lists the job as
  * running and the result is sent again.
  */
 import {
@@ -37,6 +37,7 @@ interface JobState extends TableJob {
   /** Log frames that could not be sent yet (disconnected), bounded by `MAX_PENDING_LOG_CHARS`. */
   pendingLogs: string[];
   pendingLogChars: number;
+  /** Its progress frames, at most one a second. */
   progress: ProgressThrottle;
   /** Set when the job ended: the result frame, kept until the hub confirms it. */
   result: string | null;
