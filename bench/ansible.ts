@@ -13,8 +13,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AnsibleSpec } from "@codegen-orchestrator/shared";
-import { runAnsible } from "../executor/src/runners/ansible.ts";
-import type { RunContext } from "../executor/src/runners/runner.ts";
+import type { RunContext } from "../executor/src/jobs/runner.ts";
+import { runAnsible } from "../executor/src/kinds/ansible/runner.ts";
 import { anyUserNode } from "../executor/test/support/any-user-node.ts";
 import { fixtureGit } from "../executor/test/support/git-fixtures.ts";
 import { freePort, startSshd } from "../executor/test/support/sshd.ts";
@@ -80,6 +80,7 @@ try {
       secrets: { KEY: sshd.privateKey },
       signal: new AbortController().signal,
       log: () => {},
+      progress: () => {},
     };
     const started = performance.now();
     const outcome = await runAnsible(spec, context);

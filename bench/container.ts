@@ -19,8 +19,8 @@ import path from "node:path";
 import { ContainerSpec } from "@codegen-orchestrator/shared";
 import { dockerEngine } from "../executor/src/containers/engine.ts";
 import { jobLabels } from "../executor/src/containers/labels.ts";
-import { runContainer } from "../executor/src/runners/container.ts";
-import type { RunContext } from "../executor/src/runners/runner.ts";
+import type { RunContext } from "../executor/src/jobs/runner.ts";
+import { runContainer } from "../executor/src/kinds/container/runner.ts";
 import { ensureTestImage, useDockerEngine } from "../executor/test/support/docker-engine.ts";
 
 const ROUNDS = 20;
@@ -61,6 +61,7 @@ try {
       secrets: {},
       signal: new AbortController().signal,
       log: (_stream, chunk) => logs.push(chunk),
+      progress: () => {},
     };
     const started = performance.now();
     const outcome = await runContainer(spec, context);

@@ -10,6 +10,10 @@ DOCUMENTATION = """
     description:
       - Prints playbook_start, play_start, task_start, task_result and stats events, one JSON
         object per line on stdout, and nothing else there. Warnings go to stderr.
+      - play_start carries tasks, how many tasks the play starts when nothing fails, which
+        progress is counted against. That is its facts gathering and every task of its compiled
+        blocks, roles and imports included, but not handlers, rescue sections or dynamic includes.
+      - task_start of a handler carries handler true.
       - task_result carries host, task, status (ok, changed, failed, ignored, unreachable, skipped)
         and, for failed/ignored/unreachable, msg. A no_log result's msg is the censored placeholder.
     requirements:
@@ -19,6 +23,9 @@ DOCUMENTATION = """
 import json
 import os
 
+from ansible import constants as C
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.playbook.block import Block
 from ansible.plugins.callback import CallbackBase
 
 # What TaskResult.clean_copy puts in place of a no_log result.
@@ -41,13 +48,13 @@ class CallbackModule(CallbackBase):
         self._emit("playbook_start", playbook=os.path.basename(playbook._file_name))
 
     def v2_playbook_on_play_start(self, play):
-        self._emit("play_start", name=play.get_name().strip())
+        self._emit("play_start", name=play.get_name().strip(), tasks=_task_count(play))
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._emit("task_start", name=task.get_name().strip(), path=task.get_path())
 
     def v2_playbook_on_handler_task_start(self, task):
-        self._emit("task_start", name=task.get_name().strip(), path=task.get_path())
+        self._emit("task_start", name=task.get_name().strip(), path=task.get_path(), handler=True)
 
     # -- per-host results ---------------------------------------------------------------------
 
@@ -86,6 +93,28 @@ class CallbackModule(CallbackBase):
                 ignored=summary["ignored"],
             )
         self._emit("stats", hosts=hosts)
+
+
+def _task_count(play):
+    """The task_start events the play sends when nothing fails: as the play iterator runs it."""
+    # The facts gathering, as the play iterator decides it (ansible/executor/play_iterator.py).
+    implied = play.gather_facts is None or boolean(play.gather_facts, strict=False)
+    gathering = C.DEFAULT_GATHERING
+    gathers = (gathering == "explicit" and boolean(play.gather_facts, strict=False)) or (
+        gathering != "explicit" and implied
+    )
+    return int(gathers) + _blocks_tasks(play.compile())
+
+
+def _blocks_tasks(items):
+    """Tasks of these blocks and their nested blocks, but the implicit ones (callbacks never see those)."""
+    count = 0
+    for item in items:
+        if isinstance(item, Block):
+            count += _blocks_tasks(item.block) + _blocks_tasks(item.always)
+        elif not item.implicit:
+            count += 1
+    return count
 
 
 def _message(result):

@@ -19,8 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DockerEngine, dockerEngine } from "../src/containers/engine.ts";
 import { containerName } from "../src/containers/labels.ts";
 import { SECRETS_MOUNT, WRAPPER_MOUNT } from "../src/containers/secret-files.ts";
-import { agentRunner } from "../src/runners/agent.ts";
-import type { Runner } from "../src/runners/runner.ts";
+import type { Runner } from "../src/jobs/runner.ts";
+import { agentRunner } from "../src/kinds/agent/runner.ts";
 import { type AgentImage, ensureAgentImage, SCRIPTED_AGENT_IN_IMAGE } from "./support/agent-image.ts";
 import { agentJobs } from "./support/agent-jobs.ts";
 import {

@@ -251,7 +251,7 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
       expect(run.events.filter((event) => event.event === "not-json")).toEqual([]);
       expect(run.events).toEqual([
         { event: "playbook_start", playbook: "tiny.yml" },
-        { event: "play_start", name: "Tiny play" },
+        { event: "play_start", name: "Tiny play", tasks: 3 },
         { event: "task_start", name: "An ok task", path: `${playbook}:5` },
         { event: "task_result", host: "target", task: "An ok task", status: "ok" },
         { event: "task_start", name: "A changed task", path: `${playbook}:8` },

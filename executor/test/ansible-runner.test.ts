@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAnsible } from "../src/runners/ansible.ts";
-import type { RunContext } from "../src/runners/runner.ts";
+import type { RunContext } from "../src/jobs/runner.ts";
+import { runAnsible } from "../src/kinds/ansible/runner.ts";
 import { scaffold } from "../src/scaffold/scaffold.ts";
 import { anyUserNode } from "./support/any-user-node.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
@@ -83,7 +83,7 @@ async function run(parsed: AnsibleSpec, overrides: Partial<RunContext> = {}) {
     );
   }
   const output = outcome.output === undefined ? null : AnsibleResult.parse(outcome.output);
-  return { ...outcome, output, text: test.text };
+  return { ...outcome, output, text: test.text, progress: test.progress };
 }
 
 const get = async (route: string) => {
@@ -149,6 +149,23 @@ describe("ansible runner", { timeout: 300_000 }, () => {
     expect(result.status, result.error).toBe("succeeded");
     expect(result.output?.hosts.target).toMatchObject({ changed: 0, failed: 0 });
     expect((await get("/health")).status).toBe(200);
+  });
+
+  it("reports its progress as tasks done of the play's total, from none to all of them", async () => {
+    const result = await run(spec("deploy_project"));
+    expect(result.status, result.error).toBe("succeeded");
+    const counts = result.progress.map(({ message, percent }) => {
+      const [, done = "", total = ""] = /^deploy_project: (\d+)\/(\d+) tasks$/.exec(message) ?? [];
+      return { done: Number(done), total: Number(total), percent };
+    });
+    const total = counts[0]?.total ?? 0;
+    expect(total).toBeGreaterThan(0);
+    expect(counts[0]).toEqual({ done: 0, total, percent: 0 });
+    expect(counts.at(-1)).toEqual({ done: total, total, percent: 100 });
+    for (const [index, count] of counts.entries()) {
+      expect(count.total).toBe(total);
+      expect(count.done).toBeGreaterThanOrEqual(counts[index - 1]?.done ?? 0);
+    }
   });
 
   it("deploys a new release, then rollback_project restores the one before", async () => {

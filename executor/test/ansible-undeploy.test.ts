@@ -11,7 +11,7 @@ import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAnsible } from "../src/runners/ansible.ts";
+import { runAnsible } from "../src/kinds/ansible/runner.ts";
 import { anyUserNode } from "./support/any-user-node.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
 import { listening, processesOf } from "./support/host-probes.ts";

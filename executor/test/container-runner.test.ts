@@ -20,9 +20,9 @@ import { type DockerEngine, dockerEngine } from "../src/containers/engine.ts";
 import { containerName, jobLabels } from "../src/containers/labels.ts";
 import { SECRETS_MOUNT, WRAPPER_MOUNT } from "../src/containers/secret-files.ts";
 import { sweepOrphanContainers } from "../src/containers/sweep.ts";
-import { containerRunner } from "../src/runners/container.ts";
-import { runners } from "../src/runners/index.ts";
-import type { RunContext, Runner } from "../src/runners/runner.ts";
+import type { RunContext, Runner } from "../src/jobs/runner.ts";
+import { containerRunner } from "../src/kinds/container/runner.ts";
+import { runners } from "../src/kinds/index.ts";
 import { inspectContainer, WAIT_MS, waitFor, waitRunning as waitRunningOn } from "./support/containers.ts";
 import { ensureTestImage, type TestEngine, useDockerEngine } from "./support/docker-engine.ts";
 import { runContext } from "./support/run-context.ts";
@@ -78,7 +78,7 @@ const waitRunning = (name: string, on = docker) => waitRunningOn(on, name);
 async function start(
   spec: unknown,
   overrides: Partial<RunContext> = {},
-  runner = runners.container as Runner<ContainerSpec>,
+  runner: Runner<ContainerSpec> = runners.container,
 ) {
   const controller = new AbortController();
   const test = await runContext({

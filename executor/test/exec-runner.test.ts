@@ -2,12 +2,11 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { ExecSpec } from "@codegen-orchestrator/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../test/support/processes.ts";
-import { runExec } from "../src/runners/exec.ts";
-import { runners } from "../src/runners/index.ts";
-import type { RunContext, Runner } from "../src/runners/runner.ts";
+import type { RunContext } from "../src/jobs/runner.ts";
+import { runExec } from "../src/kinds/exec/runner.ts";
+import { runners } from "../src/kinds/index.ts";
 import { runContext } from "./support/run-context.ts";
 import { removeTempDirs } from "./support/temp.ts";
 
@@ -41,7 +40,7 @@ describe("exec runner", () => {
     const token = `tok-${randomUUID()}`;
     const key = `-----BEGIN TEST KEY-----\nline-one-${randomUUID()}\nline-two-${randomUUID()}\n-----END TEST KEY-----\n`;
     const { ctx, logs, text } = await context({ secrets: { API_TOKEN: token, KEY: key, SHORT: "abc" } });
-    const registered = runners.exec as Runner<ExecSpec>;
+    const registered = runners.exec;
     const printing = [
       'echo "token $API_TOKEN"; echo "stderr $API_TOKEN" >&2',
       // The token in two writes, far enough apart to arrive as two chunks.

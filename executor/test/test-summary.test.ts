@@ -8,8 +8,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lastChars, OutputTail } from "../src/testing/output-tail.ts";
-import { MAX_FAILURE_LENGTH, MAX_FAILURES, summarise } from "../src/testing/summary.ts";
+import { lastChars, OutputTail } from "../src/kinds/test/output-tail.ts";
+import { MAX_FAILURE_LENGTH, MAX_FAILURES, summarise } from "../src/kinds/test/summary.ts";
 import { writeTree } from "./scaffold/support.ts";
 import { removeTempDirs, tempDir } from "./support/temp.ts";
 

@@ -15,7 +15,7 @@
  * A job's secrets reach its container as files, never as its environment (secret-files.ts).
  */
 import type Docker from "dockerode";
-import type { RunContext } from "../runners/runner.ts";
+import type { RunContext } from "../jobs/runner.ts";
 import { type DockerEngine, describeEngine, engineMessage, engineStatus } from "./engine.ts";
 import { JobFailure } from "./job-failure.ts";
 import { containerName, LABEL_ATTEMPT, LABEL_JOB } from "./labels.ts";

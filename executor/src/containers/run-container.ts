@@ -4,8 +4,9 @@
  * SIGKILL after a grace); its end state is read, and whatever happens it is removed at the end,
  * then the files of its secrets.
  */
+
+import type { RunContext } from "../jobs/runner.ts";
 import { KILL_GRACE_MS } from "../process/run-process.ts";
-import type { RunContext } from "../runners/runner.ts";
 import { Demuxer, type OutputStream } from "./demux.ts";
 import { engineMessage } from "./engine.ts";
 import type { JobContainer } from "./job-container.ts";

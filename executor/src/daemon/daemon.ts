@@ -6,26 +6,21 @@
  * A job that runs code on this host runs as a user of its own, who owns its workdir; when it
  * ends, that user's processes are killed, and the user goes back to the pool (job-users.ts).
  */
-import { chown, mkdtemp, rm } from "node:fs/promises";
-import path from "node:path";
 import {
   type ExecutorMessage,
   encode,
   type HubMessage,
-  jobKinds,
-  MAX_LOG_CHUNK_CHARS,
   type Outgoing,
   type RunningJob,
 } from "@codegen-orchestrator/shared";
 import type { Logger } from "pino";
 import { sweepOrphanContainers } from "../containers/sweep.ts";
-import { type JobUser, type JobUsers, JobUserUnavailable } from "../process/job-users.ts";
-import { runsCodeOnHost } from "../runners/host-code.ts";
-import { runners } from "../runners/index.ts";
-import type { RunOutcome } from "../runners/runner.ts";
+import type { JobUsers } from "../process/job-users.ts";
 import { detectCapabilities } from "./capabilities.ts";
 import { HubConnection } from "./connection.ts";
 import { prepareDataDir } from "./data-dir.ts";
+import { JobTable } from "./job-table.ts";
+import { type Assign, runAssigned } from "./run-job.ts";
 
 export const AGENT = "orchestrator-executor/0.1.0";
 
@@ -46,39 +41,16 @@ export interface DaemonOptions {
   onFatal?: (reason: string) => void;
 }
 
-interface JobState {
-  jobId: string;
-  attempt: number;
-  controller: AbortController;
-  seq: number;
-  /** Log frames that could not be sent yet (disconnected), bounded by `MAX_PENDING_LOG_CHARS`. */
-  pendingLogs: string[];
-  pendingLogChars: number;
-  /** Set when the job ended: the result frame, kept until the hub confirms it. */
-  result: string | null;
-  /**
-   * The ping sent after the result: the hub handles a socket's frames in order, so its pong
-   * proves the result was processed. Null until sent on the current connection.
-   */
-  confirmedBy: number | null;
-  /** Handed back on shutdown: its outcome is not reported, so the hub requeues it. */
-  handedBack: boolean;
-  done: Promise<void>;
-}
-
-type Assign = Extract<HubMessage, { type: "assign" }>;
-/** Per job, log kept while disconnected; the hub keeps at most 1 MiB per job anyway. */
-const MAX_PENDING_LOG_CHARS = 1024 * 1024;
 /** On shutdown, how long to wait for the hub to confirm the last results. */
 const CONFIRM_WAIT_MS = 3_000;
 /** How often the host is looked at again: expired containers swept, capabilities re-detected. */
 const HOUSEKEEPING_MS = 10 * 60_000;
 
 export class Daemon {
-  readonly #jobs = new Map<string, JobState>();
   readonly #connection: HubConnection;
+  /** The jobs, and what the hub is owed about them; frames go out only once welcomed. */
+  readonly #jobs = new JobTable((frame) => this.#welcomed && this.#connection.send(frame));
   #welcomed = false;
-  #pings = 0;
   #draining = false;
   #heartbeat: NodeJS.Timeout | undefined;
   #housekeeping: NodeJS.Timeout | undefined;
@@ -103,7 +75,7 @@ export class Daemon {
   }
 
   get running(): RunningJob[] {
-    return [...this.#jobs.values()].map(({ jobId, attempt }) => ({ jobId, attempt }));
+    return this.#jobs.running;
   }
 
   async start(): Promise<void> {
@@ -156,21 +128,16 @@ export class Daemon {
     clearInterval(this.#housekeeping);
     this.#draining = true;
     this.#hello();
-    const finished = Promise.all([...this.#jobs.values()].map((job) => job.done));
     const timedOut = await Promise.race([
-      finished.then(() => false),
+      this.#jobs.allDone.then(() => false),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
     ]);
     if (timedOut) {
-      const left = [...this.#jobs.values()].filter((job) => job.result === null);
-      this.options.log.warn({ jobs: left.map((j) => j.jobId) }, "grace period over: handing jobs back");
-      for (const job of left) {
-        job.handedBack = true;
-        job.controller.abort();
-      }
-      await Promise.all(left.map((job) => job.done));
+      const handedBack = this.#jobs.handBackRunning();
+      this.options.log.warn({ jobs: handedBack.jobIds }, "grace period over: handing jobs back");
+      await handedBack.ended;
     }
-    this.#flush();
+    this.#jobs.flush();
     // Wait (a little) for the hub to confirm the last results, so none is left to a lease.
     for (let waited = 0; this.#jobs.size > 0 && waited < CONFIRM_WAIT_MS; waited += 20) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -180,18 +147,13 @@ export class Daemon {
     await this.#connection.stop();
   }
 
-  get #jobsDir(): string {
-    return path.join(this.options.dataDir, "jobs");
-  }
-
   #send(message: Outgoing<ExecutorMessage>): boolean {
     return this.#welcomed && this.#connection.send(encode(message));
   }
 
   #hello(): void {
     this.#welcomed = false;
-    // Results not confirmed on the old connection are sent again on this one.
-    for (const job of this.#jobs.values()) job.confirmedBy = null;
+    this.#jobs.unconfirmAll();
     this.#connection.send(
       encode({
         type: "hello",
@@ -199,9 +161,7 @@ export class Daemon {
         capabilities: this.#capabilities,
         labels: this.options.labels,
         capacity: this.#draining ? 0 : this.options.capacity,
-        running: [...this.#jobs.values()]
-          .filter((j) => !j.handedBack)
-          .map(({ jobId, attempt }) => ({ jobId, attempt })),
+        running: this.#jobs.kept,
       }),
     );
   }
@@ -216,27 +176,21 @@ export class Daemon {
           message.heartbeatIntervalMs,
         );
         this.#heartbeat.unref();
-        this.#flush();
+        this.#jobs.flush();
         return;
       case "assign":
         void this.#run(message);
         return;
-      case "cancel": {
-        const job = this.#jobs.get(message.jobId);
-        if (job && job.attempt === message.attempt) {
-          this.options.log.info({ jobId: job.jobId, reason: message.reason }, "cancelling job");
-          job.controller.abort();
-        }
+      case "cancel":
+        if (this.#jobs.cancel(message.jobId, message.attempt))
+          this.options.log.info({ jobId: message.jobId, reason: message.reason }, "cancelling job");
         return;
-      }
       case "drain":
         // The hub holds an admin's drain (and its resume); the daemon only reports it.
         this.options.log.info("drained by the hub: it sends no new jobs until the executor is resumed");
         return;
       case "pong":
-        for (const job of this.#jobs.values()) {
-          if (job.confirmedBy !== null && job.confirmedBy <= message.id) this.#jobs.delete(job.jobId);
-        }
+        this.#jobs.confirm(message.id);
         return;
       case "error":
         this.options.log.warn(
@@ -250,148 +204,25 @@ export class Daemon {
   async #run(assign: Assign): Promise<void> {
     const { jobId, attempt, kind } = assign;
     if (this.#jobs.has(jobId)) return; // A duplicate assign of a job we already run.
-    let resolveDone: () => void = () => {};
-    const job: JobState = {
-      jobId,
-      attempt,
-      controller: new AbortController(),
-      seq: 0,
-      pendingLogs: [],
-      pendingLogChars: 0,
-      result: null,
-      confirmedBy: null,
-      handedBack: false,
-      done: new Promise((resolve) => {
-        resolveDone = resolve;
-      }),
-    };
-    this.#jobs.set(jobId, job);
+    const job = this.#jobs.add(jobId, attempt);
     this.#send({ type: "accepted", jobId, attempt });
     const log = this.options.log.child({ jobId, attempt, kind });
     log.info("job started");
-    let workdir: string | null = null;
-    let user: JobUser | null = null;
-    let outcome: RunOutcome;
-    try {
-      const spec = jobKinds[kind].spec.safeParse(assign.spec);
-      if (!spec.success) {
-        outcome = {
-          status: "failed",
-          output: undefined,
-          error: `Invalid ${kind} spec: ${spec.error.issues[0]?.message}`,
-        };
-      } else {
-        if (runsCodeOnHost(kind, spec.data)) user = await this.options.jobUsers.acquire();
-        workdir = await mkdtemp(path.join(this.#jobsDir, `${jobId}-${attempt}-`));
-        // mkdtemp made it 0700: only the job's user enters it.
-        if (user) await chown(workdir, user.uid, user.gid);
-        outcome = await runners[kind](spec.data as never, {
-          jobId,
-          attempt,
-          workdir,
-          ...(user ? { user } : {}),
-          deadlineAt: assign.deadlineAt,
-          cacheDir: path.join(this.options.dataDir, "cache"),
-          templatesDir: this.options.templatesDir,
-          ansibleDir: this.options.ansibleDir,
-          secrets: assign.secrets,
-          signal: job.controller.signal,
-          log: (stream, chunk) => this.#log(job, stream, chunk),
-        });
-        // A result the hub would refuse is this executor's bug: say so rather than send it.
-        const checked = outcome.output === undefined ? null : jobKinds[kind].result.safeParse(outcome.output);
-        if (checked && !checked.success) {
-          log.error({ issue: checked.error.issues[0] }, "runner produced an invalid result");
-          outcome = {
-            status: "failed",
-            output: undefined,
-            error: `The ${kind} runner produced an invalid result: ${checked.error.issues[0]?.message}`,
-          };
-        }
-      }
-    } catch (err) {
-      const message = (err as Error).message;
-      outcome = {
-        status: "failed",
-        output: undefined,
-        error: err instanceof JobUserUnavailable ? message : `Runner crashed: ${message}`,
-      };
-    }
-    await this.#cleanUp(log, workdir, user);
+    const { dataDir, templatesDir, ansibleDir, jobUsers } = this.options;
+    const outcome = await runAssigned(
+      assign,
+      {
+        dataDir,
+        templatesDir,
+        ansibleDir,
+        jobUsers,
+        signal: job.controller.signal,
+        log: (stream, chunk) => this.#jobs.log(job, stream, chunk),
+        progress: (message, percent) => this.#jobs.progress(job, message, percent),
+      },
+      log,
+    );
     log.info({ status: outcome.status }, "job ended");
-    if (job.handedBack) {
-      this.#jobs.delete(jobId);
-    } else {
-      job.result = encode({
-        type: "result",
-        jobId,
-        attempt,
-        status: outcome.status,
-        output: outcome.output,
-        ...(outcome.error ? { error: outcome.error } : {}),
-      });
-      this.#flush();
-    }
-    resolveDone();
-  }
-
-  /**
-   * After a job: every process of its user killed (whatever left its process group), its workdir
-   * removed, and only then its user free for another job. Never throws.
-   */
-  async #cleanUp(log: Logger, workdir: string | null, user: JobUser | null): Promise<void> {
-    if (user) await user.stopProcesses().catch(() => false);
-    if (workdir) {
-      // A container may leave files the daemon's user cannot delete: say so, never crash on it.
-      await rm(workdir, { recursive: true, force: true }).catch((err: Error) =>
-        log.warn({ err: err.message, workdir }, "could not remove the job's workdir"),
-      );
-      await rm(`${workdir}.pid`, { force: true }).catch(() => {});
-    }
-    if (!user) return;
-    const released = await this.options.jobUsers.release(user).catch(() => false);
-    if (!released)
-      log.error({ uid: user.uid }, "processes of the job's user would not die: its uid stays out of use");
-  }
-
-  #log(job: JobState, stream: "stdout" | "stderr" | "system", text: string): void {
-    for (let offset = 0; offset < text.length; offset += MAX_LOG_CHUNK_CHARS) {
-      const chunk = text.slice(offset, offset + MAX_LOG_CHUNK_CHARS);
-      const frame = encode({
-        type: "log",
-        jobId: job.jobId,
-        attempt: job.attempt,
-        seq: job.seq++,
-        stream,
-        chunk,
-      });
-      if (job.pendingLogs.length > 0 || !this.#welcomed || !this.#connection.send(frame)) {
-        if (job.pendingLogChars + chunk.length <= MAX_PENDING_LOG_CHARS) {
-          job.pendingLogs.push(frame);
-          job.pendingLogChars += chunk.length;
-        }
-      }
-    }
-  }
-
-  /**
-   * Sends what waited for a connection: logs, then results, then a ping; a job leaves the table
-   * when the pong confirms its result (until then, a reconnect lists it and resends the result).
-   */
-  #flush(): void {
-    if (!this.#welcomed) return;
-    const sent: JobState[] = [];
-    for (const job of this.#jobs.values()) {
-      while (job.pendingLogs.length > 0 && this.#connection.send(job.pendingLogs[0] as string)) {
-        job.pendingLogs.shift();
-      }
-      if (job.pendingLogs.length === 0) job.pendingLogChars = 0;
-      const ready = job.result && job.confirmedBy === null && job.pendingLogs.length === 0;
-      if (ready && this.#connection.send(job.result as string)) sent.push(job);
-    }
-    if (sent.length === 0) return;
-    const id = ++this.#pings;
-    for (const job of sent) job.confirmedBy = id;
-    this.#send({ type: "ping", id });
+    this.#jobs.end(job, outcome);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Masking secret values in text every runner logs or returns: `mask` for whole texts, `maskSecret`
  * for one secret as it may also appear URL-encoded, `SecretMasker` for streamed output, and
- * `maskedJobLog` for a job's whole log (what every runner is given: runners/runner.ts), with the
+ * `maskedJobLog` for a job's whole log (what every runner is given: jobs/runner.ts), with the
  * needles `secretNeedles` makes of the job's secret values.
  *
  * `SecretMasker` masks secret values in streamed output. A value split across chunks is still caught: the end of

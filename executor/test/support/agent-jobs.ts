@@ -1,8 +1,8 @@
 /** Agent jobs started from tests: a fresh workdir each, the job's container name, a cancel handle. */
 import { AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
 import { containerName } from "../../src/containers/labels.ts";
-import { runAgent } from "../../src/runners/agent.ts";
-import { maskingSecrets, type RunContext, type Runner } from "../../src/runners/runner.ts";
+import { maskingSecrets, type RunContext, type Runner } from "../../src/jobs/runner.ts";
+import { runAgent } from "../../src/kinds/agent/runner.ts";
 import { runContext } from "./run-context.ts";
 import { tempDir } from "./temp.ts";
 

@@ -7,7 +7,7 @@
 
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { bundledClaudeBinary } from "../../src/agents/claude-code.ts";
+import { bundledClaudeBinary } from "../../src/kinds/agent/claude-code.ts";
 
 type Block = { tool: { name: string; input: Record<string, unknown> } } | { text: string };
 

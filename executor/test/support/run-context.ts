@@ -1,11 +1,16 @@
-/** A RunContext for runner tests: a fresh workdir (removed by `removeTempDirs`), logs kept for assertions. */
+/**
+ * A RunContext for runner tests: a fresh workdir (removed by `removeTempDirs`), logs and progress
+ * reports kept for assertions.
+ */
 import path from "node:path";
-import type { RunContext } from "../../src/runners/runner.ts";
+import type { RunContext } from "../../src/jobs/runner.ts";
 import { tempDir } from "./temp.ts";
 
 export interface TestContext {
   ctx: RunContext;
   logs: { stream: string; chunk: string }[];
+  /** Every progress report, in order. */
+  progress: { message: string; percent?: number }[];
   /** One stream's text, or every line as `stream: chunk` when no stream is named. */
   text: (stream?: string) => string;
 }
@@ -15,6 +20,7 @@ export async function runContext(
   prefix = "co-job-",
 ): Promise<TestContext> {
   const logs: { stream: string; chunk: string }[] = [];
+  const progress: TestContext["progress"] = [];
   const workdir = overrides.workdir ?? (await tempDir(prefix));
   const ctx: RunContext = {
     jobId: "job",
@@ -27,6 +33,7 @@ export async function runContext(
     secrets: {},
     signal: new AbortController().signal,
     log: (stream, chunk) => logs.push({ stream, chunk }),
+    progress: (message, percent) => progress.push({ message, ...(percent === undefined ? {} : { percent }) }),
     ...overrides,
   };
   const text = (stream?: string) =>
@@ -34,5 +41,5 @@ export async function runContext(
       .filter((l) => stream === undefined || l.stream === stream)
       .map((l) => (stream === undefined ? `${l.stream}: ${l.chunk}` : l.chunk))
       .join("");
-  return { ctx, logs, text };
+  return { ctx, logs, progress, text };
 }

@@ -1,10 +1,11 @@
 /**
  * A hub for daemon tests: a bare WebSocket server that speaks the wire protocol's executor side
- * back (welcome after hello, pong to ping), assigns jobs and collects their logs and results.
+ * back (welcome after hello, pong to ping), assigns jobs and collects their logs, progress and
+ * results, and every frame the real hub would refuse.
  */
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { encode, type JobKind } from "@codegen-orchestrator/shared";
+import { decode, ExecutorMessage, encode, type JobKind } from "@codegen-orchestrator/shared";
 import { type WebSocket, WebSocketServer } from "ws";
 import { WAIT_MS } from "./containers.ts";
 
@@ -14,6 +15,10 @@ export interface HubResult {
   error?: string;
   /** The job's whole log, every stream. */
   log: string;
+  /** What the result frame says the job cost. */
+  costUsd?: number;
+  /** The job's progress frames before its result, in order. */
+  progress: { message: string; percent?: number }[];
 }
 
 export interface StubHub {
@@ -30,6 +35,8 @@ export interface StubHub {
   run(kind: JobKind, spec: unknown, secrets?: Record<string, string>): Promise<HubResult>;
   /** The log of a job so far. */
   logOf(id: string): string;
+  /** Why each frame the real hub's schema would refuse was refused. */
+  refused: string[];
   close(): void;
 }
 
@@ -37,6 +44,8 @@ export async function stubHub(): Promise<StubHub> {
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await once(server, "listening");
   const logs = new Map<string, string>();
+  const progress = new Map<string, HubResult["progress"]>();
+  const refused: string[] = [];
   const results = new Map<string, (result: HubResult) => void>();
   let hello: (capabilities: string[]) => void = () => {};
   const capabilities = new Promise<string[]>((resolve, reject) => {
@@ -47,6 +56,8 @@ export async function stubHub(): Promise<StubHub> {
   const welcomed = new Promise<WebSocket>((resolve) => {
     server.on("connection", (ws) => {
       ws.on("message", (data) => {
+        const decoded = decode(ExecutorMessage, String(data));
+        if (!decoded.ok) refused.push(`${decoded.code}: ${decoded.message}`);
         const message = JSON.parse(String(data));
         if (message.type === "hello") {
           hello(message.capabilities);
@@ -59,9 +70,21 @@ export async function stubHub(): Promise<StubHub> {
           logs.set(message.jobId, (logs.get(message.jobId) ?? "") + message.chunk);
         } else if (message.type === "ping") {
           ws.send(encode({ type: "pong", id: message.id }));
+        } else if (message.type === "progress") {
+          const { message: text, percent } = message;
+          const reports = progress.get(message.jobId) ?? [];
+          reports.push({ message: text, ...(percent === undefined ? {} : { percent }) });
+          progress.set(message.jobId, reports);
         } else if (message.type === "result") {
-          const { status, output, error } = message;
-          results.get(message.jobId)?.({ status, output, error, log: logs.get(message.jobId) ?? "" });
+          const { status, output, error, costUsd } = message;
+          results.get(message.jobId)?.({
+            status,
+            output,
+            error,
+            log: logs.get(message.jobId) ?? "",
+            ...(costUsd === undefined ? {} : { costUsd }),
+            progress: progress.get(message.jobId) ?? [],
+          });
         }
       });
     });
@@ -91,6 +114,7 @@ export async function stubHub(): Promise<StubHub> {
     assign,
     run: (kind, spec, secrets) => assign(kind, spec, secrets).result,
     logOf: (id) => logs.get(id) ?? "",
+    refused,
     close() {
       socket?.terminate();
       server.close();

@@ -2,11 +2,11 @@
  * `exec` jobs: one command (argv, no shell) in the job's workdir, as the job's user and its own
  * process group so that cancel and timeouts kill the whole tree. The daemon's environment is not
  * inherited: the child sees PATH, HOME (the workdir), the spec's env and the job's secrets (masked
- * in its log and error where every runner is registered: runner.ts).
+ * in its log and error where every runner is registered: jobs/runner.ts).
  */
 import type { ExecResult, ExecSpec } from "@codegen-orchestrator/shared";
-import { defaultPath, runProcess } from "../process/run-process.ts";
-import type { Runner } from "./runner.ts";
+import type { Runner } from "../../jobs/runner.ts";
+import { defaultPath, runProcess } from "../../process/run-process.ts";
 
 export const runExec: Runner<ExecSpec> = async (spec, context) => {
   const [command = "", ...args] = spec.command;

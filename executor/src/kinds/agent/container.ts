@@ -14,7 +14,7 @@
  * cannot run fails before its checkout is made.
  */
 import type { AgentContainer, AgentSpec } from "@codegen-orchestrator/shared";
-import type { DockerEngine } from "../containers/engine.ts";
+import type { DockerEngine } from "../../containers/engine.ts";
 import {
   createJobContainer,
   engineFailure,
@@ -22,11 +22,11 @@ import {
   jobEngine,
   resourceLimits,
   sysboxRuntime,
-} from "../containers/job-container.ts";
-import { jobLabels } from "../containers/labels.ts";
-import { initExecFailure, runJobContainer } from "../containers/run-container.ts";
-import type { ProcessOutcome } from "../process/run-process.ts";
-import type { RunContext } from "../runners/runner.ts";
+} from "../../containers/job-container.ts";
+import { jobLabels } from "../../containers/labels.ts";
+import { initExecFailure, runJobContainer } from "../../containers/run-container.ts";
+import type { RunContext } from "../../jobs/runner.ts";
+import type { ProcessOutcome } from "../../process/run-process.ts";
 import type { AgentCommand } from "./adapter.ts";
 import type { Workspace } from "./workspace.ts";
 

@@ -4,13 +4,13 @@
  * memory, on network `none` or `host`. The `secretEnv` variables reach the command as files
  * exported by a wrapper, never in the container's configuration (containers/secret-files.ts).
  * Output is streamed to the job log as it comes (where the job's secret values are masked:
- * runner.ts). Cancel and the deadline stop the container (the stop signal, then
+ * jobs/runner.ts). Cancel and the deadline stop the container (the stop signal, then
  * SIGKILL after a grace); whatever happens, the container is removed at the end. The container is
  * named after the job, so a retried attempt replaces what an earlier one left (see
  * containers/job-container.ts).
  */
 import type { ContainerResult, ContainerSpec } from "@codegen-orchestrator/shared";
-import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
+import { type DockerEngine, dockerEngine } from "../../containers/engine.ts";
 import {
   createJobContainer,
   engineFailure,
@@ -18,10 +18,10 @@ import {
   OUTPUT_ONLY,
   resourceLimits,
   sysboxRuntime,
-} from "../containers/job-container.ts";
-import { jobLabels } from "../containers/labels.ts";
-import { runJobContainer } from "../containers/run-container.ts";
-import type { Runner, RunOutcome } from "./runner.ts";
+} from "../../containers/job-container.ts";
+import { jobLabels } from "../../containers/labels.ts";
+import { runJobContainer } from "../../containers/run-container.ts";
+import type { Runner, RunOutcome } from "../../jobs/runner.ts";
 
 export interface ContainerRunnerOptions {
   /** The engine to use; default: `DOCKER_HOST`, else the default socket. */

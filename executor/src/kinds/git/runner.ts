@@ -2,46 +2,16 @@
  * `git` jobs: the spec's steps, in order, on one checkout at `<workdir>/repo` (made by a clone or
  * init step). The first failing step ends the job; the result lists the steps that completed and
  * where HEAD is at the end. A password comes from the job's secrets and reaches git only through
- * the askpass of the Git module. A read step reads files of the working tree itself (git-read.ts).
+ * the askpass of the Git module. A read step reads files of the working tree itself (read-step.ts).
+ * The checkout and its Git are shared with the `test` kind (git/job-git.ts).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { GitCredentials, GitResult, GitSpec, GitStep } from "@codegen-orchestrator/shared";
-import { Git, GitError, type GitPassword } from "../git/git.ts";
-import { type ReadBudget, readCheckoutFiles } from "./git-read.ts";
-import type { RunContext, Runner, RunOutcome } from "./runner.ts";
-
-/** The checkout's directory name inside the workdir. */
-export const CHECKOUT_DIR = "repo";
-
-/**
- * Git for a job, in its workdir, with the password its credentials name (from the job's secrets):
- * or why there is none. Shared by the kinds that clone (`git`, `test`).
- */
-export function jobGit(
-  credentials: GitCredentials | undefined,
-  context: RunContext,
-): { git: Git; error: null } | { git: null; error: string } {
-  let password: GitPassword | undefined;
-  if (credentials) {
-    const value = context.secrets[credentials.passwordSecret];
-    if (!value)
-      return {
-        git: null,
-        error: `credentials.passwordSecret names the secret ${credentials.passwordSecret}, which this job was not given (or is empty)`,
-      };
-    password = { username: credentials.username, password: value };
-  }
-  const git = new Git({
-    cwd: context.workdir,
-    credentials: password,
-    signal: context.signal,
-    deadlineAt: context.deadlineAt,
-    log: context.log,
-    pidFile: `${context.workdir}.pid`,
-  });
-  return { git, error: null };
-}
+import type { GitResult, GitSpec, GitStep } from "@codegen-orchestrator/shared";
+import { type Git, GitError } from "../../git/git.ts";
+import { CHECKOUT_DIR, jobGit } from "../../git/job-git.ts";
+import type { Runner, RunOutcome } from "../../jobs/runner.ts";
+import { type ReadBudget, readCheckoutFiles } from "./read-step.ts";
 
 export const runGit: Runner<GitSpec> = async (spec, context) => {
   const steps: GitResult["steps"] = [];

@@ -3,7 +3,7 @@
  * the job's secrets masked (also when a value is split between chunks) and bounded: older text is
  * dropped once there is more than the limit.
  */
-import { SecretMasker } from "../process/mask.ts";
+import { SecretMasker } from "../../process/mask.ts";
 
 export class OutputTail {
   readonly #limit: number;

@@ -1,6 +1,6 @@
 /**
  * What every job runner gets and returns, whatever the job kind; and `maskingSecrets`, which every
- * registered runner is wrapped in (index.ts).
+ * registered runner is wrapped in (kinds/index.ts).
  */
 import type { FinalStatus } from "@codegen-orchestrator/shared";
 import type { JobUser } from "../process/job-users.ts";
@@ -12,7 +12,7 @@ export interface RunContext {
   /** A fresh, empty directory for this attempt (the job user's, when there is one); removed when the job ends. */
   workdir: string;
   /**
-   * For a job that runs code on this host (host-code.ts), the user its processes run as, who owns
+   * For a job that runs code on this host (jobs/host-code.ts), the user its processes run as, who owns
    * the workdir; absent when they run as the daemon (a job that runs none; or no way to switch
    * users, where allowed). Processes of the daemon's own (git with credentials) never take it.
    */
@@ -30,27 +30,35 @@ export interface RunContext {
   /** Aborted when the hub cancels the job or the daemon hands it back. */
   signal: AbortSignal;
   log(stream: "stdout" | "stderr" | "system", chunk: string): void;
+  /**
+   * How far the job has got, for whoever watches it: real figures only ("deploy_project: 12/30
+   * tasks", with `percent`), or the phase it is in. Advisory: the daemon may coalesce or drop it.
+   */
+  progress(message: string, percent?: number): void;
 }
 
 export interface RunOutcome {
   status: FinalStatus;
   output: unknown;
   error?: string;
+  /** What the job cost in US dollars (an agent's model usage, as its CLI reports it), when known. */
+  costUsd?: number;
 }
 
 export type Runner<Spec> = (spec: Spec, context: RunContext) => Promise<RunOutcome>;
 
 /**
  * `runner` with the job's secret values masked in everything it logs (also split between chunks,
- * and each line of a multi-line value) and in its error, thrown or returned: one place for every
- * job kind, so that no runner leaks a secret by forgetting to mask it. Results are the runners'
- * own to mask (their text is data: masking it here could break it).
+ * and each line of a multi-line value), in its progress and in its error, thrown or returned: one
+ * place for every job kind, so that no runner leaks a secret by forgetting to mask it. Results
+ * are the runners' own to mask (their text is data: masking it here could break it).
  */
 export function maskingSecrets<Spec>(runner: Runner<Spec>): Runner<Spec> {
   return async (spec, context) => {
     const masked = maskedJobLog(context.log, Object.values(context.secrets));
     try {
-      const outcome = await runner(spec, { ...context, log: masked.log });
+      const progress = (message: string, percent?: number) => context.progress(masked.hide(message), percent);
+      const outcome = await runner(spec, { ...context, log: masked.log, progress });
       return outcome.error === undefined ? outcome : { ...outcome, error: masked.hide(outcome.error) };
     } catch (error) {
       if (error instanceof Error) error.message = masked.hide(error.message);

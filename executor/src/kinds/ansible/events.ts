@@ -1,6 +1,7 @@
 /**
  * The play as it runs: the `orchestrator_jsonl` callback (ansible/callback_plugins) prints one
- * JSON object per line; this turns them into log lines, and at the end into the job's result.
+ * JSON object per line; this turns them into log lines, progress (tasks done of the play's
+ * total), and at the end into the job's result.
  */
 import { z } from "zod";
 
@@ -16,8 +17,21 @@ const Counts = z.object({
 
 export const PlayEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("playbook_start") }).loose(),
-  z.object({ event: z.literal("play_start"), name: z.string().default("") }).loose(),
-  z.object({ event: z.literal("task_start"), name: z.string().default("") }).loose(),
+  z
+    .object({
+      event: z.literal("play_start"),
+      name: z.string().default(""),
+      /** The tasks the play starts when nothing fails, handlers aside. */
+      tasks: z.number().int().nonnegative().optional(),
+    })
+    .loose(),
+  z
+    .object({
+      event: z.literal("task_start"),
+      name: z.string().default(""),
+      handler: z.boolean().default(false),
+    })
+    .loose(),
   z
     .object({
       event: z.literal("task_result"),
@@ -37,16 +51,24 @@ export interface PlayRecord {
   tasks: number;
 }
 
-/** Folds the events into what the result needs, and says each one as a log line. */
+/** Tasks done of the total the plays started so far announced (handlers aside). */
+export type PlayProgress = (done: number, total: number) => void;
+
+/** Folds the events into what the result needs, says each one as a log line, and tells progress. */
 export class PlayTracker {
   readonly record: PlayRecord = { hosts: {}, failure: null, tasks: 0 };
   #buffer = "";
   readonly #say: (line: string) => void;
   readonly #raw: (text: string) => void;
+  readonly #progress: PlayProgress;
+  /** The plays' announced tasks, and the tasks (not handlers) started so far. */
+  #total = 0;
+  #started = 0;
 
-  constructor(say: (line: string) => void, raw: (text: string) => void) {
+  constructor(say: (line: string) => void, raw: (text: string) => void, progress: PlayProgress = () => {}) {
     this.#say = say;
     this.#raw = raw;
+    this.#progress = progress;
   }
 
   /** Feeds stdout as it comes; whole lines are parsed, the rest waits. */
@@ -67,12 +89,7 @@ export class PlayTracker {
 
   #line(line: string): void {
     if (!line.trim()) return;
-    let parsed: ReturnType<typeof PlayEvent.safeParse>;
-    try {
-      parsed = PlayEvent.safeParse(JSON.parse(line));
-    } catch {
-      parsed = { success: false } as ReturnType<typeof PlayEvent.safeParse>;
-    }
+    const parsed = PlayEvent.safeParse(jsonOrNothing(line));
     if (!parsed.success) {
       this.#raw(`${line}\n`);
       return;
@@ -80,11 +97,17 @@ export class PlayTracker {
     const event = parsed.data;
     switch (event.event) {
       case "play_start":
+        this.#total += event.tasks ?? 0;
         this.#say(`PLAY [${event.name}]`);
         return;
       case "task_start":
         this.record.tasks++;
         this.#say(`TASK [${event.name}]`);
+        if (!event.handler) {
+          // A task starts when the one before it is done.
+          this.#tell(this.#started);
+          this.#started++;
+        }
         return;
       case "task_result": {
         const message = event.msg ? `: ${event.msg}` : "";
@@ -101,6 +124,7 @@ export class PlayTracker {
         return;
       }
       case "stats":
+        this.#tell(this.#started);
         this.record.hosts = event.hosts;
         this.#say(
           `PLAY RECAP ${Object.entries(event.hosts)
@@ -114,5 +138,19 @@ export class PlayTracker {
       default:
         return;
     }
+  }
+
+  /** Progress, when the plays announced their tasks (a rescue section may run more: the count stops at the total). */
+  #tell(done: number): void {
+    if (this.#total > 0) this.#progress(Math.min(done, this.#total), this.#total);
+  }
+}
+
+/** The line's JSON value, or undefined when it is not JSON (a line of ansible's own, say). */
+function jsonOrNothing(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
   }
 }

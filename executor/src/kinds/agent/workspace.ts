@@ -12,9 +12,12 @@
 import { chmod, chown, cp, lstat, mkdir, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AgentSpec, GitAuthor } from "@codegen-orchestrator/shared";
-import type { Git } from "../git/git.ts";
-import { assertNoSymlinkBetween, giveTree } from "../process/job-files.ts";
-import type { ProcessUser } from "../process/run-process.ts";
+import type { Git } from "../../git/git.ts";
+import { assertNoSymlinkBetween, giveTree } from "../../process/job-files.ts";
+import type { ProcessUser } from "../../process/run-process.ts";
+
+/** Where an agent's changes go: the spec's `checkout.push`. */
+type AgentPush = NonNullable<NonNullable<AgentSpec["checkout"]>["push"]>;
 
 export interface Workspace {
   /** The checkout the agent works in. */
@@ -173,4 +176,23 @@ export async function changesSince(git: Git, baseline: string) {
     changes.push({ path: fields[i++] ?? "", change: kind });
   }
   return { changes: changes.slice(0, MAX_CHANGES), truncated: changes.length > MAX_CHANGES };
+}
+
+/**
+ * What the agent changed since the baseline, committed and pushed to `push.branch` when there is a
+ * `push` (the spec asks, and the agent did not report an error) and anything changed.
+ */
+export async function publishChanges(git: Git, baseline: string, push: AgentPush | undefined) {
+  const { changes, truncated } = await changesSince(git, baseline);
+  let commit: string | null = null;
+  let pushed = false;
+  if (push && changes.length > 0) {
+    if ((await git.currentBranch()) !== push.branch) await git.checkout(push.branch, { create: true });
+    commit = await git.commitAll({ message: push.message, author: push.author });
+    if (commit) {
+      await git.push({ branch: push.branch });
+      pushed = true;
+    }
+  }
+  return { changes, truncated, commit, pushed };
 }

@@ -10,13 +10,13 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CopierResult, CopierSpec, GitCredentials, ScaffoldFailure } from "@codegen-orchestrator/shared";
-import { JobFailure } from "../containers/job-failure.ts";
-import { Git, GitError, type GitPassword } from "../git/git.ts";
-import { assertNoSymlinkBetween } from "../process/job-files.ts";
-import { defaultPath } from "../process/run-process.ts";
-import { ScaffoldError } from "../scaffold/errors.ts";
-import { runScaffold } from "../scaffold/run.ts";
-import type { RunContext, Runner, RunOutcome } from "./runner.ts";
+import { JobFailure } from "../../containers/job-failure.ts";
+import { Git, GitError, type GitPassword } from "../../git/git.ts";
+import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
+import { assertNoSymlinkBetween } from "../../process/job-files.ts";
+import { defaultPath } from "../../process/run-process.ts";
+import { ScaffoldError } from "../../scaffold/errors.ts";
+import { runScaffold } from "../../scaffold/run.ts";
 
 function password(credentials: GitCredentials | undefined, context: RunContext): GitPassword | undefined {
   if (!credentials) return undefined;

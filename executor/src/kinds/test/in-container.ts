@@ -14,7 +14,7 @@
  * and memory, on the spec's network. Cancel and the deadline stop the container; it is removed whatever happens.
  */
 import type { TestContainer } from "@codegen-orchestrator/shared";
-import { type DockerEngine, engineStatus } from "../containers/engine.ts";
+import { type DockerEngine, engineStatus } from "../../containers/engine.ts";
 import {
   createJobContainer,
   engineFailure,
@@ -23,11 +23,11 @@ import {
   missingImage,
   OUTPUT_ONLY,
   resourceLimits,
-} from "../containers/job-container.ts";
-import { jobLabels } from "../containers/labels.ts";
-import { initExecFailure, runJobContainer } from "../containers/run-container.ts";
-import type { ProcessOutcome } from "../process/run-process.ts";
-import type { RunContext } from "../runners/runner.ts";
+} from "../../containers/job-container.ts";
+import { jobLabels } from "../../containers/labels.ts";
+import { initExecFailure, runJobContainer } from "../../containers/run-container.ts";
+import type { RunContext } from "../../jobs/runner.ts";
+import type { ProcessOutcome } from "../../process/run-process.ts";
 import type { OutputTail } from "./output-tail.ts";
 
 /** Where the job's workdir is in the container. */

@@ -6,27 +6,27 @@
  * in the workdir, CI=true, NODE_ENV=test, the spec's env and the job's secrets but the checkout's
  * password: the project's code never gets the repository token).
  * With `container`, the setup step and the tests run in containers on the executor's Docker
- * engine instead, the workdir mounted and the secrets as files (testing/in-container.ts); the
+ * engine instead, the workdir mounted and the secrets as files (kinds/test/in-container.ts); the
  * clone and the manifest stay on the host. The result has the counts and failing tests the output
- * names (testing/summary.ts) and its end, with the secrets masked (as in the log and the error,
- * where every runner is registered: runner.ts). Failing tests are a result (the job succeeds with
+ * names (kinds/test/summary.ts) and its end, with the secrets masked (as in the log and the error,
+ * where every runner is registered: jobs/runner.ts). Failing tests are a result (the job succeeds with
  * `passed: false`); the job fails when the tests could not run.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
-import { type DockerEngine, dockerEngine } from "../containers/engine.ts";
-import { JobFailure } from "../containers/job-container.ts";
-import { GitError } from "../git/git.ts";
-import { giveTree } from "../process/job-files.ts";
-import { secretNeedles } from "../process/mask.ts";
-import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../process/run-process.ts";
-import { openTestEngine, runInContainer, WORKSPACE } from "../testing/in-container.ts";
-import { ManifestError, MISSING_MANIFEST, readManifest } from "../testing/manifest.ts";
-import { lastChars, OutputTail } from "../testing/output-tail.ts";
-import { summarise } from "../testing/summary.ts";
-import { CHECKOUT_DIR, jobGit } from "./git.ts";
-import type { RunContext, Runner, RunOutcome } from "./runner.ts";
+import { type DockerEngine, dockerEngine } from "../../containers/engine.ts";
+import { JobFailure } from "../../containers/job-container.ts";
+import { GitError } from "../../git/git.ts";
+import { CHECKOUT_DIR, jobGit } from "../../git/job-git.ts";
+import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
+import { giveTree } from "../../process/job-files.ts";
+import { secretNeedles } from "../../process/mask.ts";
+import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../../process/run-process.ts";
+import { type ContainerStep, openTestEngine, runInContainer, WORKSPACE } from "./in-container.ts";
+import { ManifestError, MISSING_MANIFEST, readManifest } from "./manifest.ts";
+import { lastChars, OutputTail } from "./output-tail.ts";
+import { summarise } from "./summary.ts";
 
 /** How much of the tests' output end is kept to find the summary and failing tests in. */
 const PARSED_CHARS = 1024 * 1024;
@@ -63,24 +63,16 @@ async function testProject(
 ): Promise<RunOutcome> {
   // What the result keeps of the output is masked as the log is.
   const secrets = secretNeedles(Object.values(context.secrets));
-  const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
-
   // The engine and the image first: a job the engine cannot run fails before its checkout is made.
   const inImage = spec.container && {
     container: spec.container,
     docker: await openTestEngine(spec.container, options.engine),
   };
-  const opened = jobGit(spec.checkout.credentials, context);
-  if (!opened.git) return failed(`checkout.${opened.error}`);
-  const git = opened.git;
-  let commit: string | null;
-  try {
-    commit = await git.clone(spec.checkout.url, CHECKOUT_DIR, { ref: spec.checkout.ref });
-  } catch (error) {
-    if (error instanceof GitError && error.stoppedBy) return { status: error.stoppedBy, output: undefined };
-    return failed(`could not check out ${spec.checkout.url}: ${(error as Error).message}`);
-  }
-  if (commit === null) return failed(`${spec.checkout.url} has no commits to test`);
+  // Phases only: how far the tests themselves got, the output does not tell reliably as it comes.
+  context.progress("checking out");
+  const checkedOut = await checkOut(spec, context);
+  if (typeof checkedOut !== "string") return checkedOut;
+  const commit = checkedOut;
   context.log("system", `testing commit ${commit}\n`);
 
   const checkout = path.join(context.workdir, CHECKOUT_DIR);
@@ -100,38 +92,10 @@ async function testProject(
     await giveTree(checkout, context.user);
     await giveTree(home, context.user);
   }
-  const plainEnv = { CI: "true", NODE_ENV: "test", ...spec.env };
-  const secretEnv = projectSecrets(spec, context.secrets);
-  const run = (
-    argv: readonly string[],
-    tail: OutputTail,
-    role: "setup" | "tests",
-  ): Promise<ProcessOutcome & { oomKilled?: boolean }> => {
-    context.log("system", `$ ${argv.join(" ")}\n`);
-    if (!inImage) {
-      const env = { PATH: defaultPath(), HOME: home, ...plainEnv, ...secretEnv };
-      return runInCheckout(argv, { checkout, env, context, tail });
-    }
-    // The image's PATH applies; HOME is the same directory, as the container sees it.
-    const env = { HOME: `${WORKSPACE}/home`, ...plainEnv };
-    return runInContainer({
-      ...inImage,
-      role,
-      argv,
-      env,
-      secretEnv,
-      checkoutDir: CHECKOUT_DIR,
-      context,
-      tail,
-      graceMs: options.graceMs,
-    });
-  };
-  const where = inImage
-    ? `is it installed in the image ${inImage.container.image}, on its PATH?`
-    : "is it installed, on the executor's PATH?";
-
+  const run = commandRunner({ spec, context, inImage, checkout, home, graceMs: options.graceMs });
   const setup = manifest?.test.setup;
   if (setup) {
+    context.progress("setup");
     const tail = new OutputTail(SETUP_ERROR_CHARS, secrets);
     const outcome = await run(setup, tail, "setup");
     if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
@@ -146,15 +110,86 @@ async function testProject(
       );
     }
   }
+  context.progress("running tests");
+  const where = inImage
+    ? `is it installed in the image ${inImage.container.image}, on its PATH?`
+    : "is it installed, on the executor's PATH?";
+  return runTests({ spec, context, commit, command, where }, run, new OutputTail(PARSED_CHARS, secrets));
+}
 
-  const tail = new OutputTail(PARSED_CHARS, secrets);
+const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
+
+/** The project cloned at the spec's ref: its commit, or the job's outcome when it could not be. */
+async function checkOut(spec: TestSpec, context: RunContext): Promise<string | RunOutcome> {
+  const opened = jobGit(spec.checkout.credentials, context);
+  if (!opened.git) return failed(`checkout.${opened.error}`);
+  let commit: string | null;
+  try {
+    commit = await opened.git.clone(spec.checkout.url, CHECKOUT_DIR, { ref: spec.checkout.ref });
+  } catch (error) {
+    if (error instanceof GitError && error.stoppedBy) return { status: error.stoppedBy, output: undefined };
+    const message = error instanceof Error ? error.message : String(error);
+    return failed(`could not check out ${spec.checkout.url}: ${message}`);
+  }
+  if (commit === null) return failed(`${spec.checkout.url} has no commits to test`);
+  return commit;
+}
+
+type CommandRun = (
+  argv: readonly string[],
+  tail: OutputTail,
+  role: "setup" | "tests",
+) => Promise<ProcessOutcome & { oomKilled?: boolean }>;
+
+/** Runs one of the project's commands where the spec says: in the checkout on the host, or in a container. */
+function commandRunner(job: {
+  spec: TestSpec;
+  context: RunContext;
+  /** The engine and the image's settings, for a spec with `container`. */
+  inImage: Pick<ContainerStep, "docker" | "container"> | undefined;
+  checkout: string;
+  home: string;
+  graceMs: number | undefined;
+}): CommandRun {
+  const { spec, context, inImage } = job;
+  const plainEnv = { CI: "true", NODE_ENV: "test", ...spec.env };
+  const secretEnv = projectSecrets(spec, context.secrets);
+  return (argv, tail, role) => {
+    context.log("system", `$ ${argv.join(" ")}\n`);
+    if (!inImage) {
+      const env = { PATH: defaultPath(), HOME: job.home, ...plainEnv, ...secretEnv };
+      return runInCheckout(argv, { checkout: job.checkout, env, context, tail });
+    }
+    // The image's PATH applies; HOME is the same directory, as the container sees it.
+    const env = { HOME: `${WORKSPACE}/home`, ...plainEnv };
+    return runInContainer({
+      ...inImage,
+      role,
+      argv,
+      env,
+      secretEnv,
+      checkoutDir: CHECKOUT_DIR,
+      context,
+      tail,
+      graceMs: job.graceMs,
+    });
+  };
+}
+
+/** The tests run: the result (counts, failing tests, the output's end) whether they passed or not. */
+async function runTests(
+  job: { spec: TestSpec; context: RunContext; commit: string; command: string[]; where: string },
+  run: CommandRun,
+  tail: OutputTail,
+): Promise<RunOutcome> {
+  const { spec, context, command } = job;
   const outcome = await run(command, tail, "tests");
-  if (outcome.spawnError) return failed(`${failureOf(command.join(" "), outcome)} (${where})`);
+  if (outcome.spawnError) return failed(`${failureOf(command.join(" "), outcome)} (${job.where})`);
   const kept = tail.end();
   const { counts, failures } = summarise(kept.text);
   const output = lastChars(kept.text, spec.outputLimit);
   const result: TestResult = {
-    commit,
+    commit: job.commit,
     command,
     passed: outcome.exitCode === 0 && outcome.stoppedBy === null,
     exitCode: outcome.exitCode,

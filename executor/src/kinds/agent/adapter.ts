@@ -1,7 +1,7 @@
 /** One interface over headless coding agents: start (or resume) a session, get a parsed result. */
 import type { AgentSpec, AgentUsage } from "@codegen-orchestrator/shared";
 import { z } from "zod";
-import { defaultPath, type ProcessOutcome } from "../process/run-process.ts";
+import { defaultPath, type ProcessOutcome } from "../../process/run-process.ts";
 
 export interface AgentInvocation {
   spec: AgentSpec;

@@ -1,0 +1,288 @@
+/**
+ * `agent` jobs: a headless coding agent works on a checkout in its workspace; the result says what
+ * it answered, what it cost, which session to resume and what it changed, and (when asked) the
+ * changes are committed and pushed. The API key reaches only the agent's process (in a container,
+ * as a file: containers/secret-files.ts) and is masked in the result; in the log and the error,
+ * the job's secrets are masked where every runner is registered (jobs/runner.ts).
+ *
+ * The agent runs where the spec's isolation says: a child process of the executor (`process`), as
+ * the job's user when there is one, or the job's container on the executor's Docker engine
+ * (`docker`, `sysbox`: see kinds/agent/container.ts). Git (the checkout, the changes, the commit and
+ * push, with the repository's password) stays on the host, the daemon's, either way: the changes
+ * are read through the daemon's own copy of the git directory (kinds/agent/workspace.ts) once every
+ * process of the agent is stopped.
+ */
+import type { AgentAdapter, AgentContainer, AgentResult, AgentSpec } from "@codegen-orchestrator/shared";
+import { type DockerEngine, dockerEngine } from "../../containers/engine.ts";
+import { JobFailure } from "../../containers/job-container.ts";
+import { Git, GitError } from "../../git/git.ts";
+import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
+import type { JobUser } from "../../process/job-users.ts";
+import { maskSecret } from "../../process/mask.ts";
+import { type ProcessOutcome, runProcess } from "../../process/run-process.ts";
+import type { Adapter, AgentCommand, AgentReport } from "./adapter.ts";
+import { claudeCode } from "./claude-code.ts";
+import { type AgentEngine, openAgentEngine, runAgentContainer } from "./container.ts";
+import { customAgent } from "./custom.ts";
+import { droid } from "./droid.ts";
+import { openWorkspace, prepareCheckout, publishChanges, type Workspace } from "./workspace.ts";
+
+const adapters: Record<AgentAdapter, Adapter> = { "claude-code": claudeCode, droid, custom: customAgent };
+const INSTALL_HINT: Record<AgentAdapter, string> = {
+  "claude-code": "install Claude Code on the executor host (npm install -g @anthropic-ai/claude-code)",
+  droid: "install Factory Droid on the executor host",
+  custom: "check the job's `command`",
+};
+const installHint = (spec: AgentSpec, command: string) =>
+  spec.container === undefined
+    ? INSTALL_HINT[spec.adapter]
+    : `the image ${spec.container.image} must have ${command} (on its PATH)`;
+const RESULT_LIMIT = 65_536;
+
+export interface AgentRunnerOptions {
+  /** The engine for `docker` and `sysbox` isolation; default: `DOCKER_HOST`, else the default socket. */
+  engine?: () => Promise<DockerEngine>;
+  /** In a container, between the stop signal and SIGKILL; default the runners' common grace (3 s). */
+  graceMs?: number;
+}
+
+export function agentRunner(options: AgentRunnerOptions = {}): Runner<AgentSpec> {
+  const engine = options.engine ?? (() => dockerEngine());
+  return (spec, context) => runAgentJob(spec, context, engine, options.graceMs);
+}
+
+/** The runner with the default engine: what the daemon registers. */
+export const runAgent: Runner<AgentSpec> = agentRunner();
+
+/** An agent job under way: its spec, context and secrets, where the agent runs, and its workspace. */
+interface AgentJob {
+  spec: AgentSpec;
+  context: RunContext;
+  /** The model API key, for the agent's process only. */
+  apiKey: string | undefined;
+  /** The repository's password, for the daemon's git only. */
+  password: string | undefined;
+  inContainer: { engine: AgentEngine; container: AgentContainer } | undefined;
+  /** The user the agent runs as on the host; none in a container (it runs as the container's). */
+  user: JobUser | undefined;
+  workspace: Workspace;
+  graceMs: number | undefined;
+  /** `performance.now()` when the job started. */
+  started: number;
+}
+
+const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function runAgentJob(
+  spec: AgentSpec,
+  context: RunContext,
+  engine: () => Promise<DockerEngine>,
+  graceMs: number | undefined,
+): Promise<RunOutcome> {
+  const secrets = namedSecrets(spec, context.secrets);
+  if (secrets.missing !== undefined) return failed(`the job has no secret named ${secrets.missing}`);
+  const started = performance.now();
+  // In a container: an engine that cannot run the job fails it before the checkout is made.
+  let inContainer: AgentJob["inContainer"];
+  if (spec.container) {
+    try {
+      inContainer = {
+        engine: await openAgentEngine({ ...spec, container: spec.container }, engine, context.log),
+        container: spec.container,
+      };
+    } catch (error) {
+      if (error instanceof JobFailure) return failed(error.message);
+      throw error;
+    }
+  }
+  // In a container, the agent runs as the container's user: the job user is the host's.
+  const user = inContainer ? undefined : context.user;
+  let workspace: Workspace;
+  try {
+    workspace = await openWorkspace(spec, context.workdir, context.cacheDir);
+  } catch (error) {
+    return failed(messageOf(error));
+  }
+  try {
+    return await workOnCheckout({
+      spec,
+      context,
+      ...secrets,
+      inContainer,
+      user,
+      workspace,
+      graceMs,
+      started,
+    });
+  } catch (error) {
+    if (error instanceof GitError) {
+      if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
+      return failed(`git: ${error.message}`);
+    }
+    if (error instanceof JobFailure) return failed(error.message);
+    throw error;
+  } finally {
+    // The workspace is taken back from the job's user: nothing of theirs may run meanwhile.
+    await user?.stopProcesses();
+    await workspace.release();
+  }
+}
+
+/** The API key and the repository's password the spec names, or the first secret missing. */
+function namedSecrets(
+  spec: AgentSpec,
+  secrets: RunContext["secrets"],
+): { apiKey: string | undefined; password: string | undefined; missing?: undefined } | { missing: string } {
+  const apiKey = spec.apiKeySecret === undefined ? undefined : secrets[spec.apiKeySecret];
+  if (spec.apiKeySecret !== undefined && apiKey === undefined) return { missing: spec.apiKeySecret };
+  const credentialsSecret = spec.checkout?.credentials?.passwordSecret;
+  const password = credentialsSecret === undefined ? undefined : secrets[credentialsSecret];
+  if (credentialsSecret !== undefined && password === undefined) return { missing: credentialsSecret };
+  return { apiKey, password };
+}
+
+/** The checkout made, the agent run on it, its changes read (and pushed when asked): the outcome. */
+async function workOnCheckout(job: AgentJob): Promise<RunOutcome> {
+  const { spec, context, workspace, user } = job;
+  const git = new Git({
+    cwd: workspace.cwd,
+    credentials:
+      job.password === undefined
+        ? undefined
+        : { username: spec.checkout?.credentials?.username ?? "x-access-token", password: job.password },
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log: context.log,
+  });
+  const baseline = await prepareCheckout(spec, workspace, git);
+  const adapter = adapters[spec.adapter];
+  const { command, session } = await agentCommand(job, adapter);
+  if (user) await workspace.handTo(user);
+  context.log("system", `${spec.adapter}: ${session}\n`);
+  const outcome = await runAgentCommand(job, command);
+  // Nothing of the agent's may change the checkout while the daemon reads and pushes it.
+  if (user && !(await user.stopProcesses()))
+    return failed("processes the agent started would not stop: its changes are not used");
+  if (outcome.stoppedBy) return { status: outcome.stoppedBy, output: undefined };
+  if (outcome.spawnError) {
+    return failed(
+      `could not start ${command.command}: ${outcome.spawnError.message}; ${installHint(spec, command.command)}`,
+    );
+  }
+  const report = readReport(adapter, outcome, spec);
+  if (typeof report === "string") return failed(report);
+  await workspace.assertInPlace();
+  const daemonGit = git.withGitDir(workspace.gitDir);
+  const published = await publishChanges(
+    daemonGit,
+    baseline,
+    report.isError ? undefined : spec.checkout?.push,
+  );
+  return agentOutcome(job, report, published);
+}
+
+/** The adapter's command for the job: its session resumed when this workspace has it, else a new one. */
+async function agentCommand(
+  job: AgentJob,
+  adapter: Adapter,
+): Promise<{ command: AgentCommand; session: string }> {
+  const { spec, context, workspace } = job;
+  const { log } = context;
+  const resume = spec.resumeSession;
+  let asked = spec;
+  if (resume && adapter.hasSession && !(await adapter.hasSession(workspace.home, resume))) {
+    // Another executor ran it, or this workspace was cleared: the prompt goes to a new session.
+    log("system", `${spec.adapter}: session ${resume} is not in this workspace; starting a new session\n`);
+    asked = { ...spec, resumeSession: undefined };
+  }
+  const command = await adapter.command({
+    spec: asked,
+    cwd: workspace.cwd,
+    home: workspace.home,
+    scratch: workspace.scratch,
+    apiKey: job.apiKey,
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log,
+  });
+  const session = asked.resumeSession ? `resuming session ${asked.resumeSession}` : "new session";
+  return { command, session };
+}
+
+/** Runs the agent where the spec's isolation says: the job's container, or a process on the host. */
+function runAgentCommand(
+  job: AgentJob,
+  command: AgentCommand,
+): Promise<ProcessOutcome & { oomKilled?: boolean }> {
+  const { context, workspace } = job;
+  if (job.inContainer) {
+    return runAgentContainer({
+      ...job.inContainer,
+      command,
+      workspace,
+      context,
+      log: context.log,
+      secretValues: job.apiKey === undefined ? [] : [job.apiKey],
+      graceMs: job.graceMs,
+    });
+  }
+  return runProcess(command.command, command.args, {
+    cwd: workspace.cwd,
+    env: command.env,
+    stdin: command.stdin,
+    signal: context.signal,
+    deadlineAt: context.deadlineAt,
+    log: context.log,
+    captureBytes: 4 * 1024 * 1024,
+    pidFile: `${context.workdir}.pid`,
+    user: job.user,
+  });
+}
+
+/** The adapter's report from what the agent printed; or why there is none, with the output's end. */
+function readReport(
+  adapter: Adapter,
+  outcome: ProcessOutcome & { oomKilled?: boolean },
+  spec: AgentSpec,
+): AgentReport | string {
+  try {
+    return adapter.parse(outcome);
+  } catch (error) {
+    const tail = outcome.stderr.trim().split("\n").slice(-3).join(" | ");
+    const oom = outcome.oomKilled ? `, out of memory at ${spec.container?.memoryMb} MB` : "";
+    return `${messageOf(error)} (exit ${outcome.exitCode}${oom}${tail ? `: ${tail}` : ""})`;
+  }
+}
+
+function agentOutcome(
+  job: AgentJob,
+  report: AgentReport,
+  published: Awaited<ReturnType<typeof publishChanges>>,
+): RunOutcome {
+  const output: AgentResult = {
+    adapter: job.spec.adapter,
+    sessionId: report.sessionId,
+    result: maskSecret(report.result, job.apiKey).slice(0, RESULT_LIMIT),
+    isError: report.isError,
+    costUsd: report.costUsd,
+    usage: report.usage,
+    turns: report.turns,
+    durationMs: Math.round(performance.now() - job.started),
+    filesChanged: published.changes,
+    filesChangedTruncated: published.truncated,
+    commit: published.commit,
+    pushed: published.pushed,
+  };
+  // What the model usage cost goes on the result frame too (the hub's figure for the job).
+  const cost = report.costUsd === null ? {} : { costUsd: report.costUsd };
+  if (report.isError) {
+    return {
+      status: "failed",
+      output,
+      error: `the agent reported an error: ${output.result.slice(0, 500)}`,
+      ...cost,
+    };
+  }
+  return { status: "succeeded", output, ...cost };
+}
