@@ -117,6 +117,33 @@ describe("job round trip", () => {
     socket.ws.close();
   });
 
+  it("shows a running job's latest progress, and keeps the cost its result reports", async () => {
+    const executor = await createExecutor();
+    const socket = await connect(executor.token);
+    await hello(socket, { labels: { lane: unique("progress") } });
+    const lane = (await expectStatus(200, "/executors")).items.find((e: any) => e.id === executor.id).labels
+      .lane;
+    const job = await submit({ command: ["true"] }, { labels: { lane } });
+    await socket.next("assign");
+    socket.send({ type: "accepted", jobId: job.id, attempt: 1 });
+    socket.send({ type: "progress", jobId: job.id, attempt: 1, message: "deploy_project: 3/12 tasks" });
+    socket.send({
+      type: "progress",
+      jobId: job.id,
+      attempt: 1,
+      message: "deploy_project: 6/12 tasks",
+      percent: 50,
+    });
+    await expect
+      .poll(async () => (await expectStatus(200, `/jobs/${job.id}`)).progress)
+      .toBe("deploy_project: 6/12 tasks (50%)");
+    const output = { exitCode: 0, signal: null, durationMs: 5 };
+    socket.send({ type: "result", jobId: job.id, attempt: 1, status: "succeeded", output, costUsd: 0.0123 });
+    await expect.poll(async () => (await expectStatus(200, `/jobs/${job.id}`)).status).toBe("succeeded");
+    expect(await expectStatus(200, `/jobs/${job.id}`)).toMatchObject({ costUsd: 0.0123, output });
+    socket.ws.close();
+  });
+
   it("sends a job to the executor it prefers while that one is connected, else to any", async () => {
     const lane = unique("affinity");
     const [a, b] = [await createExecutor(), await createExecutor()];

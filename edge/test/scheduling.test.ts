@@ -1,6 +1,6 @@
 import { AgentSpec, ContainerSpec, requiredCapabilities } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
-import type { ExecutorProfile } from "../src/executors/job-store.ts";
+import type { ExecutorProfile } from "../src/executors/executor-profiles.ts";
 import { freeSlots, pickExecutor, preferenceOf } from "../src/executors/scheduling.ts";
 
 const profile = (

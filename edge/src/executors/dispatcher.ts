@@ -89,7 +89,7 @@ function resolveSecrets(
 }
 
 export class Dispatcher {
-  readonly #parts: Pick<HubParts, "store" | "sockets" | "config" | "waitUntil">;
+  readonly #parts: Pick<HubParts, "store" | "profiles" | "sockets" | "config" | "waitUntil">;
   readonly #secrets: JobSecrets;
   /** Runs after every pass: the hub's alarm must be set while work is in flight. */
   readonly #afterPass: () => void;
@@ -97,7 +97,7 @@ export class Dispatcher {
   readonly #awaitingSecrets = new Set<string>();
 
   constructor(
-    parts: Pick<HubParts, "store" | "sockets" | "config" | "waitUntil">,
+    parts: Pick<HubParts, "store" | "profiles" | "sockets" | "config" | "waitUntil">,
     secrets: JobSecrets,
     afterPass: () => void,
   ) {
@@ -138,7 +138,7 @@ export class Dispatcher {
 
   /** The executors that may take work (connected, said hello, not draining) and every executor's load. */
   #fleet(): { candidates: Candidate<WebSocket>[]; loads: Loads } {
-    const profiles = this.#parts.store.profiles();
+    const profiles = this.#parts.profiles.all();
     const loads = this.#parts.store.loads();
     const candidates: Candidate<WebSocket>[] = [];
     for (const [ws, attachment] of this.#parts.sockets.ready()) {

@@ -1,8 +1,8 @@
 /** What the API asks of the hub about executors (through its RPC methods): list, drain, disconnect. */
 import { CloseCode } from "@codegen-orchestrator/shared";
 import type { Dispatcher } from "./dispatcher.ts";
+import type { ExecutorProfile } from "./executor-profiles.ts";
 import type { HubParts } from "./hub-parts.ts";
-import type { ExecutorProfile } from "./job-store.ts";
 
 export interface LiveExecutor extends ExecutorProfile {
   connected: boolean;
@@ -10,20 +10,20 @@ export interface LiveExecutor extends ExecutorProfile {
 }
 
 export class ExecutorAdmin {
-  readonly #parts: Pick<HubParts, "store" | "sockets">;
+  readonly #parts: Pick<HubParts, "store" | "profiles" | "sockets">;
   readonly #dispatcher: Dispatcher;
 
-  constructor(parts: Pick<HubParts, "store" | "sockets">, dispatcher: Dispatcher) {
+  constructor(parts: Pick<HubParts, "store" | "profiles" | "sockets">, dispatcher: Dispatcher) {
     this.#parts = parts;
     this.#dispatcher = dispatcher;
   }
 
   /** Every executor that ever said hello, with whether it is connected and how many jobs it runs. */
   list(): LiveExecutor[] {
-    const { store, sockets } = this.#parts;
+    const { store, profiles, sockets } = this.#parts;
     const loads = store.loads();
     const connected = new Set(sockets.ready().map(([, a]) => a.executorId));
-    return [...store.profiles().values()].map((profile) => ({
+    return [...profiles.all().values()].map((profile) => ({
       ...profile,
       connected: connected.has(profile.executorId),
       running: loads.get(profile.executorId) ?? 0,
@@ -35,12 +35,12 @@ export class ExecutorAdmin {
   }
 
   drain(executorId: string): void {
-    this.#parts.store.setDraining(executorId, true);
+    this.#parts.profiles.setDraining(executorId, true);
     this.#parts.sockets.send(executorId, { type: "drain" });
   }
 
   resume(executorId: string): void {
-    this.#parts.store.setDraining(executorId, false);
+    this.#parts.profiles.setDraining(executorId, false);
     this.#dispatcher.dispatch();
   }
 }

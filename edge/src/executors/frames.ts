@@ -26,6 +26,7 @@ function outcomeOf(job: JobRow, result: Message<"result">) {
   let status: FinalStatus = result.status;
   let error = result.error ?? null;
   let output: string | null = null;
+  const costUsd = result.costUsd ?? null;
   if (result.output !== undefined) {
     const parsed = jobKinds[job.kind].result.safeParse(result.output);
     if (parsed.success) output = JSON.stringify(parsed.data);
@@ -34,7 +35,7 @@ function outcomeOf(job: JobRow, result: Message<"result">) {
       error = `The executor sent an invalid ${job.kind} result: ${parsed.error.issues[0]?.message}`;
     }
   }
-  return { status, output, error };
+  return { status, output, error, costUsd };
 }
 
 export class ExecutorFrames {
@@ -85,18 +86,18 @@ export class ExecutorFrames {
   /** "Last seen" needs seconds, not every frame: at most one write a second per executor. */
   #markSeen(executorId: string, now: number): void {
     if (now - (this.#seenWritten.get(executorId) ?? 0) < 1_000) return;
-    this.#parts.store.seen(executorId, now);
+    this.#parts.profiles.seen(executorId, now);
     this.#seenWritten.set(executorId, now);
   }
 
   #hello(ws: WebSocket, attachment: Attachment, hello: Message<"hello">, now: number): void {
-    const { store, sockets, config } = this.#parts;
+    const { store, profiles, sockets, config } = this.#parts;
     const { executorId } = attachment;
     const { profile, refused } = clampProfile(attachment.policy, hello);
     if (refused.length > 0)
       // A stolen token, or a misconfigured host: the admin's policy wins; the log says what was cut.
       console.warn(JSON.stringify({ event: "executor_claim_refused", executorId, refused }));
-    store.saveProfile(executorId, profile, now);
+    profiles.save(executorId, profile, now);
     sockets.markReady(ws, attachment);
     sockets.sendCancels(reconcile(store, executorId, hello.running, config.leaseMs, now));
     sendTo(ws, {
@@ -106,7 +107,7 @@ export class ExecutorFrames {
       leaseMs: config.leaseMs,
     });
     // An admin's drain outlives reconnects: remind the executor.
-    if (store.profiles().get(executorId)?.draining) sendTo(ws, { type: "drain" });
+    if (profiles.all().get(executorId)?.draining) sendTo(ws, { type: "drain" });
     this.#dispatcher.dispatch();
   }
 
@@ -125,7 +126,13 @@ export class ExecutorFrames {
 
   #progress(executorId: string, message: Message<"progress">, now: number): void {
     const job = this.#parts.store.heldBy(executorId, message);
-    if (job) this.#parts.store.setProgress(job.id, message.message, now);
+    if (!job) return;
+    const { message: text, percent } = message;
+    this.#parts.store.setProgress(
+      job.id,
+      percent === undefined ? text : `${text} (${Math.round(percent)}%)`,
+      now,
+    );
   }
 
   /** Ends the job (unless the result is late), then archives its log, tells waiters, refills slots. */
@@ -133,8 +140,8 @@ export class ExecutorFrames {
     const { store, archiver, events, waitUntil } = this.#parts;
     const job = store.heldBy(executorId, message);
     if (job) {
-      const { status, output, error } = outcomeOf(job, message);
-      store.finish(job.id, status, output, error, now);
+      const { status, output, error, costUsd } = outcomeOf(job, message);
+      store.finish(job.id, status, output, error, now, costUsd);
     } else {
       const { jobId, attempt } = message;
       console.warn(JSON.stringify({ event: "late_result_ignored", executorId, jobId, attempt }));

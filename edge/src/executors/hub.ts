@@ -22,6 +22,7 @@ import { HubAlarm } from "./alarm.ts";
 import { hubConfig } from "./config.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { ExecutorAdmin, type LiveExecutor } from "./executor-admin.ts";
+import { ExecutorProfiles } from "./executor-profiles.ts";
 import { ExecutorFrames } from "./frames.ts";
 import type { HubParts } from "./hub-parts.ts";
 import { JobEvents } from "./job-events.ts";
@@ -63,6 +64,7 @@ export class ExecutorHub extends DurableObject<Env> {
     this.#sockets = new ExecutorSockets(ctx);
     const parts: HubParts = {
       store,
+      profiles: new ExecutorProfiles(ctx.storage.sql),
       logs,
       archiver: new LogArchiver(logs, env.LOGS),
       events,

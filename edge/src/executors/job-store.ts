@@ -19,6 +19,8 @@ export interface JobRow {
   deadline_at: number | null;
   cancel_requested: number;
   progress: string | null;
+  /** What the job cost, as its executor reported it (an agent's model use); null for none. */
+  cost_usd: number | null;
   result: string | null;
   error: string | null;
   log_bytes: number;
@@ -41,15 +43,6 @@ export interface JobRow {
   finished_at: number | null;
 }
 
-export interface ExecutorProfile {
-  executorId: string;
-  capabilities: string[];
-  labels: Record<string, string>;
-  capacity: number;
-  draining: boolean;
-  lastSeenAt: number;
-}
-
 export const ACTIVE: readonly JobStatus[] = ["assigned", "running"];
 
 const SCHEMA = `
@@ -68,6 +61,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   deadline_at INTEGER,
   cancel_requested INTEGER NOT NULL DEFAULT 0,
   progress TEXT,
+  cost_usd REAL,
   result TEXT,
   error TEXT,
   log_bytes INTEGER NOT NULL DEFAULT 0,
@@ -81,15 +75,17 @@ CREATE TABLE IF NOT EXISTS jobs (
   finished_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
-CREATE TABLE IF NOT EXISTS executor_profiles (
-  executor_id TEXT PRIMARY KEY,
-  capabilities TEXT NOT NULL,
-  labels TEXT NOT NULL,
-  capacity INTEGER NOT NULL,
-  draining INTEGER NOT NULL DEFAULT 0,
-  last_seen_at INTEGER NOT NULL
-);
 `;
+
+/** Columns added after the table was first shipped, with their definitions. */
+const ADDED_COLUMNS: readonly [string, string][] = [
+  ["log_unarchived", "INTEGER NOT NULL DEFAULT 0"],
+  ["secret_refs", "TEXT NOT NULL DEFAULT '{}'"],
+  ["needs", "TEXT NOT NULL DEFAULT '[]'"],
+  ["notify", "TEXT"],
+  ["prefer_executor", "TEXT"],
+  ["cost_usd", "REAL"],
+];
 
 export class JobStore {
   private readonly sql: SqlStorage;
@@ -98,26 +94,27 @@ export class JobStore {
     this.sql = sql;
     sql.exec(SCHEMA);
     // Storage created before a column existed (local dev state) gains it in place.
-    const columns = sql.exec<{ name: string }>("PRAGMA table_info(jobs)").toArray();
-    if (!columns.some((column) => column.name === "log_unarchived")) {
-      sql.exec("ALTER TABLE jobs ADD COLUMN log_unarchived INTEGER NOT NULL DEFAULT 0");
-    }
-    if (!columns.some((column) => column.name === "secret_refs")) {
-      sql.exec("ALTER TABLE jobs ADD COLUMN secret_refs TEXT NOT NULL DEFAULT '{}'");
-    }
-    if (!columns.some((column) => column.name === "needs")) {
-      sql.exec("ALTER TABLE jobs ADD COLUMN needs TEXT NOT NULL DEFAULT '[]'");
-    }
-    if (!columns.some((column) => column.name === "notify"))
-      sql.exec("ALTER TABLE jobs ADD COLUMN notify TEXT");
-    if (!columns.some((column) => column.name === "prefer_executor"))
-      sql.exec("ALTER TABLE jobs ADD COLUMN prefer_executor TEXT");
+    const columns = new Set(
+      sql
+        .exec<{ name: string }>("PRAGMA table_info(jobs)")
+        .toArray()
+        .map((c) => c.name),
+    );
+    for (const [name, definition] of ADDED_COLUMNS)
+      if (!columns.has(name)) sql.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${definition}`);
   }
 
   insert(
     job: Omit<
       JobRow,
-      "log_bytes" | "log_unarchived" | "progress" | "result" | "error" | "finished_at" | "cancel_requested"
+      | "log_bytes"
+      | "log_unarchived"
+      | "progress"
+      | "cost_usd"
+      | "result"
+      | "error"
+      | "finished_at"
+      | "cancel_requested"
     >,
   ): void {
     this.sql.exec(
@@ -284,13 +281,15 @@ export class JobStore {
     result: string | null,
     error: string | null,
     now: number,
+    costUsd: number | null = null,
   ): void {
     this.sql.exec(
-      `UPDATE jobs SET status = ?, result = ?, error = ?, lease_expires_at = NULL, finished_at = ?, updated_at = ?
-       WHERE id = ?`,
+      `UPDATE jobs SET status = ?, result = ?, error = ?, cost_usd = ?, lease_expires_at = NULL, finished_at = ?,
+       updated_at = ? WHERE id = ?`,
       status,
       result,
       error,
+      costUsd,
       now,
       now,
       id,
@@ -303,62 +302,5 @@ export class JobStore {
 
   setProgress(id: string, progress: string, now: number): void {
     this.sql.exec("UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ?", progress, now, id);
-  }
-
-  /** What an executor said in its hello; kept here, not in the socket, to survive hibernation. */
-  saveProfile(
-    executorId: string,
-    profile: Omit<ExecutorProfile, "executorId" | "lastSeenAt" | "draining">,
-    now: number,
-  ): void {
-    this.sql.exec(
-      `INSERT INTO executor_profiles (executor_id, capabilities, labels, capacity, draining, last_seen_at)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (executor_id) DO UPDATE SET capabilities = excluded.capabilities, labels = excluded.labels,
-         capacity = excluded.capacity, last_seen_at = excluded.last_seen_at`,
-      executorId,
-      JSON.stringify(profile.capabilities),
-      JSON.stringify(profile.labels),
-      profile.capacity,
-      0,
-      now,
-    );
-  }
-
-  seen(executorId: string, now: number): void {
-    this.sql.exec("UPDATE executor_profiles SET last_seen_at = ? WHERE executor_id = ?", now, executorId);
-  }
-
-  /** Sticky across reconnects: a drained executor gets no work until it is resumed. */
-  setDraining(executorId: string, draining: boolean): void {
-    this.sql.exec(
-      "UPDATE executor_profiles SET draining = ? WHERE executor_id = ?",
-      draining ? 1 : 0,
-      executorId,
-    );
-  }
-
-  profiles(): Map<string, ExecutorProfile> {
-    const rows = this.sql.exec<{
-      executor_id: string;
-      capabilities: string;
-      labels: string;
-      capacity: number;
-      draining: number;
-      last_seen_at: number;
-    }>("SELECT * FROM executor_profiles");
-    return new Map(
-      rows.toArray().map((row) => [
-        row.executor_id,
-        {
-          executorId: row.executor_id,
-          capabilities: JSON.parse(row.capabilities) as string[],
-          labels: JSON.parse(row.labels) as Record<string, string>,
-          capacity: row.capacity,
-          draining: row.draining === 1,
-          lastSeenAt: row.last_seen_at,
-        },
-      ]),
-    );
   }
 }

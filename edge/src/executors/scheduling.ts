@@ -1,5 +1,5 @@
 /** Which executor gets a job: the least loaded (by share of capacity) that fits it. */
-import type { ExecutorProfile } from "./job-store.ts";
+import type { ExecutorProfile } from "./executor-profiles.ts";
 
 export interface Candidate<Handle> {
   profile: ExecutorProfile;

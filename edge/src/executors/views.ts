@@ -37,6 +37,8 @@ export interface JobView {
   deadlineAt: string | null;
   cancelRequested: boolean;
   progress: string | null;
+  /** What the job cost, as its executor reported it (an agent's model use). */
+  costUsd: number | null;
   output: unknown;
   error: string | null;
   createdAt: string;
@@ -70,6 +72,7 @@ export function toJobView({ job: row, log }: JobRecord): JobView {
     deadlineAt: isoOrNull(row.deadline_at),
     cancelRequested: row.cancel_requested === 1,
     progress: row.progress,
+    costUsd: row.cost_usd ?? null,
     output: row.result === null ? null : JSON.parse(row.result),
     error: row.error,
     createdAt: new Date(row.created_at).toISOString(),

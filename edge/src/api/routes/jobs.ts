@@ -80,6 +80,10 @@ const Job = z
     deadlineAt: Timestamp.nullable(),
     cancelRequested: z.boolean(),
     progress: z.string().nullable(),
+    costUsd: z
+      .number()
+      .nullable()
+      .describe("what the job cost, as its executor reported it (an agent's model use)"),
     output: z.unknown(),
     error: z.string().nullable(),
     createdAt: Timestamp,
