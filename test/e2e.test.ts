@@ -30,7 +30,10 @@ type Step = TimelineStep;
 
 beforeAll(async () => {
   if (!ready) return;
-  stack = await startScenarioStack({ STATUS_EDIT_INTERVAL_MS: "200" }, { executor: false });
+  stack = await startScenarioStack(
+    { STATUS_EDIT_INTERVAL_MS: "200", JOB_PROGRESS_POLL_S: "1" },
+    { executor: false },
+  );
   chat = stack.chat;
 }, 180_000);
 
@@ -123,6 +126,8 @@ describe.skipIf(!ready)("a chat message to a healthy deployed service", { timeou
     const live = await waitLive(user.id, project.id);
     const url = /is live: (http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] as string;
     expect((await fetch(`${url}/health`)).status).toBe(200);
+    // While the deploy's playbook ran, the run's status message showed how far it was.
+    expect(texts(user.id).some((text) => /⏳ deploy_project: \d+\/\d+ tasks/.test(text))).toBe(true);
 
     // The runs, their timelines, the deployment, from the database.
     const [devops, engineering] = await runsOf(project.id);

@@ -17,8 +17,7 @@ import { modelClient } from "../models/client.ts";
 import { usageRecorder } from "../models/costs.ts";
 import { roleModel } from "../models/roles.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
-import type { RunChat, RunProgress, RunSecretRequest } from "../pipelines/run-chat.ts";
-import { chatSettings } from "../settings/chat.ts";
+import type { RunChat, RunSecretRequest } from "../pipelines/run-chat.ts";
 import { telegramSettings } from "../settings/telegram.ts";
 import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
@@ -35,15 +34,15 @@ import type { ChatState } from "./pending.ts";
 import { type ConversationDeps, converse, type Pending, resume, transcript } from "./po/conversation.ts";
 import { History } from "./po/history.ts";
 import { ChatRequests } from "./requests.ts";
-import { RunStatusMessages } from "./run-status.ts";
-import { decisionPrompt, runLine } from "./views.ts";
+import { RunReports } from "./run-reports.ts";
+import { runLine } from "./views.ts";
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
 
 export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
-  #runStatus: RunStatusMessages | undefined;
+  #reports: RunReports | undefined;
   /** The open request (what the next message answers) and the runs' requests waiting for it. */
   readonly #requests = new ChatRequests({
     env: this.env,
@@ -121,15 +120,14 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
     }
   }
 
-  /** Shows a run's progress in the chat's one status message for it (throttled edits). */
-  async runStatus(runId: string, html: string): Promise<void> {
-    const outcome = await this.#statusMessages().update(this.#channel(), this.#chatId(), runId, html);
-    if (outcome.sent === "later")
-      await this.schedule(Math.ceil(outcome.inMs / 1000), "flushRunStatus", { runId });
+  /** Scheduled when a run's status edit had to wait (throttled): sends the newest text. */
+  async flushRunStatus(payload: { runId: string }): Promise<void> {
+    await this.#runReports().flush(payload.runId);
   }
 
-  async flushRunStatus(payload: { runId: string }): Promise<void> {
-    await this.#statusMessages().flush(this.#channel(), this.#chatId(), payload.runId);
+  /** Scheduled while a run's stage runs a job: shows the job's progress under the stage. */
+  async watchRunJobs(payload: { runId: string }): Promise<void> {
+    await this.#runReports().watchJobs(payload.runId);
   }
 
   /** Scheduled when a question or secret request opens: reminds once, if it is still open. */
@@ -208,38 +206,19 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
    */
   async #runChanged(run: RunRow): Promise<void> {
     // The status message first: the workflow's progress edits it from its first step on.
-    await this.runStatus(run.id, runLine(run));
+    await this.#runReports().show(run.id, runLine(run));
     if (run.status === "queued") await launchRun(this.env, database(this.env.DB), run, this);
     if (run.status === "cancelled") await stopRun(this.env, run);
   }
 
-  /**
-   * A run asks its user what to do (its tests still fail after the last fix iteration): a message
-   * with three buttons (see the `dec` callback). Where there is no chat, the API decides. Never throws.
-   */
+  /** A run asks its user what to do (its tests still fail after the last fix iteration). Never throws. */
   async askRunDecision(runId: string, situation: string): Promise<void> {
-    if (!this.#hasChat()) return;
-    const prompt = decisionPrompt(runId, situation);
-    try {
-      await this.#channel().send(this.#chatId(), prompt.html, prompt.keyboard);
-    } catch (err) {
-      console.error(JSON.stringify({ event: "run.decision_not_asked", runId, error: String(err) }));
-    }
+    await this.#runReports().askDecision(runId, situation);
   }
 
-  /**
-   * A DevOps run needs a value only the user has: the chat's secret flow asks for it (the next
-   * message is deleted and sealed into D1), and storing it tells the run. Where there is no chat,
-   * the user sets it through the API. Never throws.
-   */
+  /** A DevOps run needs a value only the user has (the chat's secret flow). Never throws. */
   async requestRunSecret(runId: string, secret: RunSecretRequest): Promise<void> {
-    if (!this.#hasChat()) return;
-    try {
-      await this.#requests.askOrDefer(this.#channel(), { kind: "secret", ...secret });
-    } catch (err) {
-      const name = secret.name;
-      console.error(JSON.stringify({ event: "run.secret_not_asked", runId, name, error: String(err) }));
-    }
+    await this.#runReports().requestSecret(runId, secret);
   }
 
   /** The conversation as plain text for the Architect (the last 20,000 characters; never a secret). */
@@ -249,14 +228,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
 
   /** A pipeline's progress (`reportProgress`): the run's status message, where there is a chat. */
   override async onWorkflowProgress(_workflow: string, _id: string, progress: unknown): Promise<void> {
-    const { runId, text } = progress as RunProgress;
-    if (!this.#hasChat() || !runId || !text) return;
-    try {
-      await this.runStatus(runId, `Run <code>${escapeHtml(runId)}</code>\n${escapeHtml(text)}`);
-    } catch (err) {
-      // Showing progress must never fail the run that reports it.
-      console.error(JSON.stringify({ event: "run.progress_not_shown", runId, error: String(err) }));
-    }
+    await this.#runReports().stage(progress);
   }
 
   #controls(channel: ChatChannel): SessionControls {
@@ -309,11 +281,16 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
     return this.#history;
   }
 
-  #statusMessages(): RunStatusMessages {
-    this.#runStatus ??= new RunStatusMessages(
-      this.ctx.storage.sql,
-      chatSettings.read(this.env).STATUS_EDIT_INTERVAL_MS,
-    );
-    return this.#runStatus;
+  #runReports(): RunReports {
+    this.#reports ??= new RunReports({
+      env: this.env,
+      sql: this.ctx.storage.sql,
+      hasChat: () => this.#hasChat(),
+      chatId: () => this.#chatId(),
+      channel: () => this.#channel(),
+      schedule: (delayS, method, payload) => this.schedule(delayS, method, payload),
+      requests: this.#requests,
+    });
+    return this.#reports;
   }
 }

@@ -37,7 +37,7 @@ import type { JobRecord, SubmitJob } from "./views.ts";
 
 export type { LiveExecutor };
 
-/** One pool for now; more pools shard load (one hub each). */
+/** One hub serves every pool today (jobs reach their pool by label); sharding by pool is planned. */
 export const HUB_NAME = "default";
 export const executorHub = (env: Env) => env.EXECUTOR_HUB.getByName(HUB_NAME);
 
@@ -153,6 +153,11 @@ export class ExecutorHub extends DurableObject<Env> {
   /** The job's status, or null when there is no such job. */
   status(id: string): JobRow["status"] | null {
     return this.#jobs.status(id);
+  }
+
+  /** What a running job last said of its progress (`progress` frames), or null. */
+  progress(id: string): string | null {
+    return this.#jobs.progress(id);
   }
 
   /** The log chunks still in the hub after a position: the tail and what is not archived yet. */

@@ -94,9 +94,7 @@ export class JobEvents {
   async #send(row: Row, now: number): Promise<void> {
     const notify = JSON.parse(row.notify) as JobNotify;
     try {
-      const binding = this.#env[notify.workflow];
-      if (!binding) throw new Error(`no workflow binding ${notify.workflow}`);
-      const instance = await binding.get(notify.instanceId);
+      const instance = await this.#env[notify.workflow].get(notify.instanceId);
       const payload: JobEventPayload = { jobId: row.job_id, status: row.status };
       await instance.sendEvent({ type: jobEventType(row.job_id), payload });
       this.#sql.exec("DELETE FROM job_events WHERE job_id = ?", row.job_id);

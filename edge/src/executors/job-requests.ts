@@ -82,6 +82,11 @@ export class JobRequests {
     return this.#parts.store.get(id)?.status ?? null;
   }
 
+  progress(id: string): string | null {
+    const job = this.#parts.store.get(id);
+    return job && (job.status === "assigned" || job.status === "running") ? job.progress : null;
+  }
+
   logAfter(id: string, attempt: number, seq: number, limit: number): LogRow[] {
     return this.#parts.logs.after(id, attempt, seq, limit);
   }

@@ -6,13 +6,11 @@
  * each of these does nothing: the API is the user's way to answer.
  */
 import type { Agent } from "agents";
+import { z } from "zod";
 
-/** A line of a run's progress, for the run's status message in the chat. */
-export interface RunProgress {
-  runId: string;
-  stage: string;
-  text: string;
-}
+/** A line of a run's progress, for the run's status message in the chat (checked on arrival). */
+export const RunProgress = z.object({ runId: z.string().min(1), stage: z.string(), text: z.string().min(1) });
+export type RunProgress = z.infer<typeof RunProgress>;
 
 /** A project secret a DevOps run needs from its user. */
 export interface RunSecretRequest {

@@ -14,6 +14,10 @@ export const chatSettings = defineSettings("Chat", {
     default: 3000,
     doc: "The least time between two edits of a run's status message, in ms (Telegram rate limits).",
   }),
+  JOB_PROGRESS_POLL_S: setting(positiveInt, {
+    default: 10,
+    doc: "While a run's job runs, how often its chat looks at the job's progress (Ansible tasks done, test phase) for the run's status message, in seconds.",
+  }),
   PO_MAX_TOOL_ROUNDS: setting(positiveInt, {
     default: 8,
     doc: "Model calls in one turn of the Product-Owner before it stops and says so.",
