@@ -1,20 +1,11 @@
-/**
- * Per-member quotas, so one member cannot take what the others share: live projects, runs in
- * progress, and the ports and memory their projects reserve on servers. Limits are Worker vars
- * (defaults below); admins are exempt. Exceeding one answers 409 `quota_exceeded`, naming the
- * quota and its limit and nothing about servers.
- *
- *   await assertProjectQuota(env, db, actor); // before createProject
- */
-import { ACTIVE_RUN_STATUSES } from "@codegen-orchestrator/shared";
-import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { portAllocations, projects, runs, users } from "../db/schema.ts";
-import type { Env } from "../env.ts";
 import type { SettingSource } from "../settings/define.ts";
 import { type QuotaSettings, quotaSettings } from "../settings/quotas.ts";
 import { type Actor, isAdminActor } from "./actor.ts";
 import { ApiError } from "./errors.ts";
+import { ownActiveRuns } from "./runs.ts";
 
 export type QuotaVars = SettingSource<QuotaSettings>;
 
@@ -81,13 +72,7 @@ export async function assertRunQuota(env: QuotaVars, db: Db, actor: Actor): Prom
     .select({ active: count() })
     .from(runs)
     .innerJoin(projects, eq(projects.id, runs.projectId))
-    .where(
-      and(
-        eq(projects.ownerId, actor.userId),
-        isNull(projects.deletedAt),
-        inArray(runs.status, [...ACTIVE_RUN_STATUSES]),
-      ),
-    );
+    .where(ownActiveRuns(actor));
   if ((row?.active ?? 0) >= limit) {
     throw exceeded(
       "activeRuns",

@@ -109,6 +109,14 @@ export async function cancelRun(db: Db, actor: Actor, runId: string): Promise<Ru
   return cancelled;
 }
 
+/** Of runs joined with their projects: the actor's own in progress (queued, running or waiting), of live projects. */
+export const ownActiveRuns = (actor: Actor) =>
+  and(
+    eq(projects.ownerId, actor.userId),
+    isNull(projects.deletedAt),
+    inArray(runs.status, [...ACTIVE_RUN_STATUSES]),
+  );
+
 /** The actor's own runs in progress (of live projects), newest first, with their project's slug. */
 export async function activeRunsOf(
   db: Db,
@@ -119,13 +127,7 @@ export async function activeRunsOf(
     .select({ run: runs, slug: projects.slug })
     .from(runs)
     .innerJoin(projects, eq(projects.id, runs.projectId))
-    .where(
-      and(
-        eq(projects.ownerId, actor.userId),
-        isNull(projects.deletedAt),
-        inArray(runs.status, [...ACTIVE_RUN_STATUSES]),
-      ),
-    )
+    .where(ownActiveRuns(actor))
     .orderBy(desc(runs.id))
     .limit(limit);
 }
