@@ -18,7 +18,7 @@ secret's value). Each area declares its own in \`edge/src/settings/<area>.ts\`; 
 generated from them (\`npm run docs:settings\`) and \`npm test\` fails when it is stale, when code
 reads a setting that is not declared here, or when a setting declared here is read nowhere.
 
-The executor daemon's options are its command line (\`orchestrator-executor --help\`; see
+The executor daemon's options are its command line (\`orchestrator executor --help\`; see
 executor/README.md), not Worker settings.
 `;
 

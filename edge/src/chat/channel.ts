@@ -1,6 +1,6 @@
 /**
  * What a chat session needs from the medium it talks through. Telegram implements it
- * (`telegram/channel.ts`); the dashboard's web chat can implement the same and reuse `ChatSession`.
+ * (`telegram/channel.ts`); a web console's chat could implement the same and reuse `ChatSession`.
  * Texts are Telegram-style HTML (`<b>`, `<i>`, `<code>`, `<pre>`, `<a href>`), already escaped.
  */
 
