@@ -66,10 +66,12 @@ function telegramSettings() {
   };
 }
 
-async function main(): Promise<void> {
-  console.log("→ applying D1 migrations and starting the Worker (wrangler dev)");
-  const telegram = telegramSettings();
-  const worker = await startWorker({
+type Telegram = NonNullable<ReturnType<typeof telegramSettings>>;
+type Executor = ReturnType<typeof startExecutor>;
+
+/** The Worker under `wrangler dev`, with the local settings (and the bot's, when there is one). */
+function startLocalWorker(telegram: Telegram | null): Promise<Worker> {
+  return startWorker({
     port,
     stateDir,
     inspectorPort: process.env.INSPECTOR_PORT ? Number(process.env.INSPECTOR_PORT) : undefined,
@@ -84,7 +86,48 @@ async function main(): Promise<void> {
     },
     ...(telegram ? { secrets: telegram.secrets } : {}),
   });
-  const shown = (file: string) => (file.startsWith(root) ? path.relative(root, file) : file);
+}
+
+/** A path for the banner: relative to the repository when it is inside it. */
+const shown = (file: string) => (file.startsWith(root) ? path.relative(root, file) : file);
+
+/** One executor daemon connected to the Worker, its output appended to `logFile`. */
+async function startLocalExecutor(worker: Worker, logFile: string): Promise<Executor> {
+  const executor = startExecutor({
+    origin: worker.origin,
+    token: await localExecutorToken(worker),
+    capacity: 2,
+    labels: { host: "local" },
+    dataDir: path.join(stateDir, "executor"),
+    output: "pipe",
+  });
+  const log = openSync(logFile, "a");
+  executor.stdout?.on("data", (chunk) => writeFileSync(log, chunk));
+  executor.stderr?.on("data", (chunk) => writeFileSync(log, chunk));
+  executor.on("exit", (code) => {
+    if (code === 3)
+      console.error(
+        `The local executor was refused (token revoked?). Delete ${shown(path.join(stateDir, "executor.token"))} and restart.`,
+      );
+  });
+  return executor;
+}
+
+/** The bridge feeding the bot's updates to the local webhook. */
+function startBridge(telegram: Telegram, worker: Worker): Bridge {
+  return startPollingBridge({
+    token: telegram.token,
+    apiRoot: telegram.apiRoot,
+    webhookUrl: `${worker.origin}${TELEGRAM_WEBHOOK_PATH}`,
+    secret: telegram.secrets.TELEGRAM_WEBHOOK_SECRET,
+    log: (line) => console.error(line),
+  });
+}
+
+async function main(): Promise<void> {
+  console.log("→ applying D1 migrations and starting the Worker (wrangler dev)");
+  const telegram = telegramSettings();
+  const worker = await startLocalWorker(telegram);
   const lines = [
     "",
     "Codegen Orchestrator is running locally.",
@@ -93,38 +136,16 @@ async function main(): Promise<void> {
     `  Admin key:  ${worker.adminKey}   (from ${shown(worker.devVarsFile)})`,
   ];
 
-  let executor: ReturnType<typeof startExecutor> | null = null;
+  let executor: Executor | null = null;
   if (process.env.LOCAL_EXECUTOR !== "0") {
     const logFile = path.join(stateDir, "executor.log");
-    executor = startExecutor({
-      origin: worker.origin,
-      token: await localExecutorToken(worker),
-      capacity: 2,
-      labels: { host: "local" },
-      dataDir: path.join(stateDir, "executor"),
-      output: "pipe",
-    });
-    const log = openSync(logFile, "a");
-    executor.stdout?.on("data", (chunk) => writeFileSync(log, chunk));
-    executor.stderr?.on("data", (chunk) => writeFileSync(log, chunk));
-    executor.on("exit", (code) => {
-      if (code === 3)
-        console.error(
-          `The local executor was refused (token revoked?). Delete ${shown(path.join(stateDir, "executor.token"))} and restart.`,
-        );
-    });
+    executor = await startLocalExecutor(worker, logFile);
     lines.push(`  Executor:   1 local daemon, capacity 2 (log: ${shown(logFile)})`);
   }
 
   let bridge: Bridge | null = null;
   if (telegram) {
-    bridge = startPollingBridge({
-      token: telegram.token,
-      apiRoot: telegram.apiRoot,
-      webhookUrl: `${worker.origin}${TELEGRAM_WEBHOOK_PATH}`,
-      secret: telegram.secrets.TELEGRAM_WEBHOOK_SECRET,
-      log: (line) => console.error(line),
-    });
+    bridge = startBridge(telegram, worker);
     lines.push("  Telegram:   polling bridge → local webhook (write to your bot)");
   } else {
     lines.push("  Telegram:   off (set TELEGRAM_BOT_TOKEN to talk to your bot locally)");
@@ -140,7 +161,11 @@ async function main(): Promise<void> {
     "",
   );
   console.log(lines.join("\n"));
+  await runUntilStopped(worker, executor, bridge);
+}
 
+/** Ctrl-C (or SIGTERM) stops everything; when the Worker ends by itself, its exit code is ours. */
+async function runUntilStopped(worker: Worker, executor: Executor | null, bridge: Bridge | null) {
   const shutdown = async () => {
     await bridge?.stop();
     if (executor) await stopGroup(executor, "SIGTERM");

@@ -53,6 +53,12 @@ export type Ask = (prompt: Prompt, problem: string | null) => Promise<string>;
 /** An interactive caller is asked again after a refused answer, this many times at most. */
 const MAX_ATTEMPTS = 5;
 
+/** A question's typed answer, or why it is refused. */
+type Outcome = { value: unknown } | { problem: string };
+
+/** Renders a template of a question (`extra`: variables on top of the answers so far). */
+type Render = (template: string, question: string, extra?: Record<string, unknown>) => string;
+
 export async function resolveAnswers(
   questions: QuestionSpec[],
   env: JinjaEnvironment,
@@ -63,88 +69,125 @@ export async function resolveAnswers(
   const remembered: Record<string, unknown> = {};
   const problems: QuestionProblem[] = [];
   const context = () => ({ ...baseContext, ...options.data, ...all });
-  const render = (template: string, question: string, extra: Record<string, unknown> = {}) =>
+  const render: Render = (template, question, extra = {}) =>
     env.render(template, { ...context(), ...extra }, `copier.yml (question \`${question}\`)`);
-  const failureText = (error: unknown) => {
-    if (error instanceof CastError) return error.message;
-    if (error instanceof ScaffoldError && error.code === "template_error") return error.message;
-    throw error;
-  };
 
   for (const question of questions) {
     const fail = (message: string) => problems.push({ question: question.name, message });
     try {
-      const type = questionType(question, render);
-      const choices = question.choices === undefined ? null : parseChoices(question, type, render);
-      const when = question.when ?? true;
-      const visible = castToBool(typeof when === "string" ? render(when, question.name) : when);
-      const fallback = () =>
-        question.hasDefault ? renderDefault(question.default, question.name, render) : MISSING;
-      /** The typed answer, or why it is refused. */
-      const check = (raw: unknown, validate: boolean): { value: unknown } | { problem: string } => {
-        try {
-          const value = parseAnswer(question, type, choices, raw);
-          const message =
-            validate && question.validator
-              ? render(question.validator, question.name, { [question.name]: value }).trim()
-              : "";
-          return message ? { problem: message } : { value };
-        } catch (error) {
-          return { problem: failureText(error) };
-        }
-      };
-
-      let outcome: { value: unknown } | { problem: string } | null = null;
-      if (Object.hasOwn(options.data, question.name)) {
-        outcome = check(options.data[question.name], true);
-      } else if (!visible || options.defaults) {
-        const raw = fallback();
-        // Copier validates visible defaults; a skipped question's or a secret's default is trusted.
-        if (raw !== MISSING) outcome = check(raw, visible && !question.secret);
-        else if (visible) outcome = { problem: "is required: it has no default" };
-      } else if (options.ask) {
-        const raw = fallback();
-        const prompt: Prompt = {
-          name: question.name,
-          help: question.help,
-          placeholder: question.placeholder,
-          secret: question.secret,
-          type,
-          multiselect: question.multiselect,
-          choices,
-          default: raw === MISSING ? undefined : raw,
-        };
-        let problem: string | null = null;
-        for (let attempt = 0; attempt < MAX_ATTEMPTS && !(outcome && "value" in outcome); attempt++) {
-          const input = await options.ask(prompt, problem);
-          outcome = check(input === "" && raw !== MISSING ? raw : input, true);
-          problem = "problem" in outcome ? outcome.problem : null;
-        }
-      } else {
-        outcome = { problem: "needs an answer: pass it in the data, or use the defaults" };
-      }
+      const asked = prepareQuestion(question, render);
+      const outcome = await answerOf(asked, options);
       if (outcome === null) continue;
       if ("problem" in outcome) {
         fail(outcome.problem);
         continue;
       }
       all[question.name] = outcome.value;
-      if (visible && !question.secret) remembered[question.name] = outcome.value;
+      if (asked.visible && !question.secret) remembered[question.name] = outcome.value;
     } catch (error) {
       fail(failureText(error));
     }
   }
-  if (problems.length > 0) {
-    const list = problems.map((p) => `${p.question}: ${p.message}`).join("; ");
-    throw new ScaffoldError(
-      "invalid_answers",
-      `${problems.length} invalid answer${problems.length > 1 ? "s" : ""}: ${list}`,
-      {
-        questions: problems,
-      },
-    );
-  }
+  if (problems.length > 0) throw invalidAnswers(problems);
   return { all, remembered };
+}
+
+/** Why an answer is refused: a cast's or a template's error; anything else is thrown on. */
+function failureText(error: unknown): string {
+  if (error instanceof CastError) return error.message;
+  if (error instanceof ScaffoldError && error.code === "template_error") return error.message;
+  throw error;
+}
+
+/** One error listing every question whose answer was refused. */
+function invalidAnswers(problems: QuestionProblem[]): ScaffoldError {
+  const list = problems.map((p) => `${p.question}: ${p.message}`).join("; ");
+  return new ScaffoldError(
+    "invalid_answers",
+    `${problems.length} invalid answer${problems.length > 1 ? "s" : ""}: ${list}`,
+    {
+      questions: problems,
+    },
+  );
+}
+
+/** A question with its type, choices and visibility settled, ready to check answers. */
+interface PreparedQuestion {
+  question: QuestionSpec;
+  type: QuestionType;
+  choices: Choice[] | null;
+  /** False when its `when` is false: it is skipped, and its default taken without a check. */
+  visible: boolean;
+  /** The rendered default, or MISSING. */
+  fallback: () => unknown;
+  /** The typed answer, or why it is refused; `validate` runs the question's validator. */
+  check: (raw: unknown, validate: boolean) => Outcome;
+}
+
+function prepareQuestion(question: QuestionSpec, render: Render): PreparedQuestion {
+  const type = questionType(question, render);
+  const choices = question.choices === undefined ? null : parseChoices(question, type, render);
+  const when = question.when ?? true;
+  const visible = castToBool(typeof when === "string" ? render(when, question.name) : when);
+  const fallback = () =>
+    question.hasDefault ? renderDefault(question.default, question.name, render) : MISSING;
+  const check = (raw: unknown, validate: boolean): Outcome => {
+    try {
+      const value = parseAnswer(question, type, choices, raw);
+      const message =
+        validate && question.validator
+          ? render(question.validator, question.name, { [question.name]: value }).trim()
+          : "";
+      return message ? { problem: message } : { value };
+    } catch (error) {
+      return { problem: failureText(error) };
+    }
+  };
+  return { question, type, choices, visible, fallback, check };
+}
+
+/**
+ * The answer from the data, else the default (for a skipped question, or with `defaults`), else
+ * from a person; null for a skipped question without a default.
+ */
+async function answerOf(
+  asked: PreparedQuestion,
+  options: AnswerOptions & { ask?: Ask },
+): Promise<Outcome | null> {
+  const { question, visible } = asked;
+  if (Object.hasOwn(options.data, question.name)) return asked.check(options.data[question.name], true);
+  if (!visible || options.defaults) {
+    const raw = asked.fallback();
+    // Copier validates visible defaults; a skipped question's or a secret's default is trusted.
+    if (raw !== MISSING) return asked.check(raw, visible && !question.secret);
+    return visible ? { problem: "is required: it has no default" } : null;
+  }
+  if (options.ask) return await askFor(asked, options.ask);
+  return { problem: "needs an answer: pass it in the data, or use the defaults" };
+}
+
+/** Asks a person, again after a refused answer (MAX_ATTEMPTS in all); an empty answer takes the default. */
+async function askFor(asked: PreparedQuestion, ask: Ask): Promise<Outcome | null> {
+  const { question, type, choices } = asked;
+  const raw = asked.fallback();
+  const prompt: Prompt = {
+    name: question.name,
+    help: question.help,
+    placeholder: question.placeholder,
+    secret: question.secret,
+    type,
+    multiselect: question.multiselect,
+    choices,
+    default: raw === MISSING ? undefined : raw,
+  };
+  let outcome: Outcome | null = null;
+  let problem: string | null = null;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && !(outcome && "value" in outcome); attempt++) {
+    const input = await ask(prompt, problem);
+    outcome = asked.check(input === "" && raw !== MISSING ? raw : input, true);
+    problem = "problem" in outcome ? outcome.problem : null;
+  }
+  return outcome;
 }
 
 function questionType(question: QuestionSpec, render: (t: string, q: string) => string): QuestionType {

@@ -3,14 +3,15 @@
  * staging directory beside the destination, then moved in (a failure leaves the destination as it
  * was), the answers file written, tasks run for a trusted template, messages rendered.
  */
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import ignore from "ignore";
-import { DEFAULT_EXCLUDE, loadTemplateConfig } from "./config.ts";
+import { DEFAULT_EXCLUDE, loadTemplateConfig, type Settings, type TemplateConfig } from "./config.ts";
 import { ScaffoldError } from "./errors.ts";
 import { JinjaEnvironment } from "./jinja/environment.ts";
 import { pyYamlDump } from "./jinja/yaml-dump.ts";
-import type { CopyOptions } from "./options.ts";
+import { moveInto } from "./move.ts";
+import type { CopyOptions, ScaffoldLog } from "./options.ts";
 import { type Ask, resolveAnswers } from "./questions.ts";
 import { runTasks } from "./tasks.ts";
 import { type RenderedEntry, renderTree } from "./tree.ts";
@@ -40,6 +41,39 @@ const ANSWERS_HEADER = "# Changes here will be overwritten by Copier; NEVER EDIT
 export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport> {
   const config = loadTemplateConfig(options.templateRoot);
   const { settings } = config;
+  refuseUnsafeFeatures(settings, options);
+  const env = new JinjaEnvironment(settings.envops);
+  const destination = path.resolve(options.destination);
+  const start = startingContext(options, settings, destination);
+  const messages = messageWriter(env, options.log);
+  messages.show(settings.message_before_copy, { ...start.baseContext, ...options.data });
+  const copy: Copy = {
+    options,
+    settings,
+    env,
+    destination,
+    ...(await answerQuestions(config, env, start, options)),
+  };
+  const copyRoot = copyRootOf(copy);
+  const staging = await makeStaging(destination);
+  try {
+    const entries = await renderProject(copy, staging, copyRoot);
+    await recordAnswers(copy, staging, entries);
+    await moveProjectIn(copy, staging, entries);
+    const files = entries
+      .filter((entry) => entry.kind !== "directory")
+      .map((entry) => entry.path)
+      .sort();
+    await runTemplateTasks(copy);
+    messages.show(settings.message_after_copy, copy.context);
+    return { files, answers: copy.copierAnswers, messages: messages.shown };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Without trust, a template's tasks and Jinja extensions are refused; the extensions always are. */
+function refuseUnsafeFeatures(settings: Settings, options: ScaffoldOptions): void {
   const unsafe = [
     ...(settings.tasks.length > 0 && !options.skipTasks ? ["tasks"] : []),
     ...(settings.jinja_extensions.length > 0 ? ["jinja_extensions"] : []),
@@ -56,9 +90,11 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
       `the template loads Jinja extensions (${settings.jinja_extensions.join(", ")}), which only the copier engine can run`,
     );
   }
-  const env = new JinjaEnvironment(settings.envops);
-  const destination = path.resolve(options.destination);
-  const conf = {
+}
+
+/** `_copier_conf` as the template sees it (its `answers_file` not yet rendered). */
+function copierConf(options: ScaffoldOptions, settings: Settings) {
+  return {
     src_path: options.templateRoot,
     dst_path: options.destination,
     answers_file: settings.answers_file,
@@ -74,6 +110,18 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
     sep: "/",
     os: "linux",
   };
+}
+
+interface Start {
+  conf: ReturnType<typeof copierConf>;
+  /** Where the project came from: `_commit` (from git) and `_src_path`. */
+  metadata: Record<string, string>;
+  /** What every render has before the answers. */
+  baseContext: Record<string, unknown>;
+}
+
+function startingContext(options: ScaffoldOptions, settings: Settings, destination: string): Start {
+  const conf = copierConf(options, settings);
   const metadata = { ...(options.commit ? { _commit: options.commit } : {}), _src_path: options.srcPath };
   const baseContext: Record<string, unknown> = {
     ...metadata,
@@ -82,34 +130,67 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
     _copier_python: "python3",
     _copier_operation: "copy",
   };
-  const messages: string[] = [];
-  const message = (template: string, context: Record<string, unknown>) => {
+  return { conf, metadata, baseContext };
+}
+
+/** The template's messages: rendered, logged and kept for the report. */
+function messageWriter(env: JinjaEnvironment, log: ScaffoldLog) {
+  const shown: string[] = [];
+  const show = (template: string, context: Record<string, unknown>) => {
     if (!template) return;
     const text = env.render(template, context, "copier.yml (message)").trimEnd();
-    messages.push(text);
-    options.log("system", `${text}\n`);
+    shown.push(text);
+    log("system", `${text}\n`);
   };
-  message(settings.message_before_copy, { ...baseContext, ...options.data });
+  return { shown, show };
+}
 
-  const answers = await resolveAnswers(config.questions, env, baseContext, {
+interface Answered {
+  /** What the answers file records: the metadata and the remembered answers. */
+  copierAnswers: Record<string, unknown>;
+  /** The answers file's path in the project, rendered. */
+  answersFile: string;
+  /** What the tree, the tasks and the last message are rendered with. */
+  context: Record<string, unknown>;
+}
+
+/** One copy under way: its options, the template's settings, and the answered context. */
+interface Copy extends Answered {
+  options: ScaffoldOptions;
+  settings: Settings;
+  env: JinjaEnvironment;
+  destination: string;
+}
+
+async function answerQuestions(
+  { settings, questions }: TemplateConfig,
+  env: JinjaEnvironment,
+  start: Start,
+  options: ScaffoldOptions,
+): Promise<Answered> {
+  const answers = await resolveAnswers(questions, env, start.baseContext, {
     ask: options.ask,
     data: options.data,
     defaults: options.defaults,
   });
-  const copierAnswers = { ...metadata, ...answers.remembered };
+  const copierAnswers = { ...start.metadata, ...answers.remembered };
   const answersFile = env.render(
     settings.answers_file,
-    { ...baseContext, ...answers.all },
+    { ...start.baseContext, ...answers.all },
     "copier.yml (_answers_file)",
   );
   const context = {
-    ...baseContext,
+    ...start.baseContext,
     ...options.data,
     ...answers.all,
     _copier_answers: copierAnswers,
-    _copier_conf: { ...conf, answers_file: answersFile },
+    _copier_conf: { ...start.conf, answers_file: answersFile },
   };
+  return { copierAnswers, answersFile, context };
+}
 
+/** Where the project's files are in the template: its root, or its `_subdirectory` rendered. */
+function copyRootOf({ options, settings, env, context }: Copy): string {
   const subdirectory = settings.subdirectory
     ? env.render(settings.subdirectory, context, "copier.yml (_subdirectory)")
     : "";
@@ -117,111 +198,74 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
   if (path.relative(options.templateRoot, copyRoot).startsWith("..")) {
     throw new ScaffoldError("invalid_template", `_subdirectory leaves the template: ${subdirectory}`);
   }
+  return copyRoot;
+}
+
+/** A new empty directory beside the destination, where the tree is rendered before it moves in. */
+async function makeStaging(destination: string): Promise<string> {
+  await mkdir(path.dirname(destination), { recursive: true });
+  return await mkdtemp(path.join(path.dirname(destination), `.${path.basename(destination)}.scaffold-`));
+}
+
+/** Renders a pattern of `_exclude` or `_skip_if_exists`. */
+const patternRenderer =
+  ({ env, context }: Copy) =>
+  (pattern: string) =>
+    env.render(pattern, context, "copier.yml (_exclude)");
+
+function renderProject(copy: Copy, staging: string, copyRoot: string): Promise<RenderedEntry[]> {
+  const { options, settings, env, context } = copy;
   const noSubdirectory = path.normalize(settings.subdirectory || ".") === ".";
   const patterns = settings.exclude ?? (noSubdirectory ? DEFAULT_EXCLUDE : []);
-  const render = (pattern: string) => env.render(pattern, context, "copier.yml (_exclude)");
+  return renderTree(staging, {
+    copyRoot,
+    templateRoot: options.templateRoot,
+    suffix: settings.templates_suffix,
+    excludePatterns: patterns.map(patternRenderer(copy)),
+    preserveSymlinks: settings.preserve_symlinks,
+    keepTrailingNewline: (settings.envops.keep_trailing_newline as boolean | undefined) ?? true,
+    delimiters: env.delimiters,
+    env,
+    context,
+    signal: options.signal,
+  });
+}
 
-  await mkdir(path.dirname(destination), { recursive: true });
-  const staging = await mkdtemp(
-    path.join(path.dirname(destination), `.${path.basename(destination)}.scaffold-`),
+/** Copier leaves the answers file to the template; we always record where the project came from. */
+async function recordAnswers(
+  { answersFile, copierAnswers }: Copy,
+  staging: string,
+  entries: RenderedEntry[],
+) {
+  if (entries.some((entry) => entry.path === answersFile)) return;
+  await writeFile(
+    path.join(staging, answersFile),
+    ANSWERS_HEADER + pyYamlDump(copierAnswers, { indent: 4, flowLeaves: false }),
   );
-  try {
-    const entries = await renderTree(staging, {
-      copyRoot,
-      templateRoot: options.templateRoot,
-      suffix: settings.templates_suffix,
-      excludePatterns: patterns.map(render),
-      preserveSymlinks: settings.preserve_symlinks,
-      keepTrailingNewline: (settings.envops.keep_trailing_newline as boolean | undefined) ?? true,
-      delimiters: env.delimiters,
-      env,
-      context,
-      signal: options.signal,
-    });
-    if (!entries.some((entry) => entry.path === answersFile)) {
-      // Copier leaves this to the template; we always record where the project came from.
-      await writeFile(
-        path.join(staging, answersFile),
-        ANSWERS_HEADER + pyYamlDump(copierAnswers, { indent: 4, flowLeaves: false }),
-      );
-      entries.push({ path: answersFile, kind: "file" });
-    }
-    const skip = ignore().add(settings.skip_if_exists.map(render));
-    await moveInto(staging, destination, entries, {
-      overwrite: (entry) => options.overwrite === true || entry.path === answersFile,
-      keep: (entry) => skip.ignores(entry.path),
-      log: options.log,
-    });
-    const files = entries
-      .filter((entry) => entry.kind !== "directory")
-      .map((entry) => entry.path)
-      .sort();
-    if (settings.tasks.length > 0 && !options.skipTasks) {
-      await runTasks(settings.tasks, {
-        destination,
-        env,
-        context,
-        processEnv: options.taskEnv,
-        signal: options.signal,
-        deadlineAt: options.deadlineAt,
-        log: options.log,
-        user: options.user,
-      });
-    }
-    message(settings.message_after_copy, context);
-    return { files, answers: copierAnswers, messages };
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  entries.push({ path: answersFile, kind: "file" });
 }
 
-interface MoveRules {
-  overwrite: (entry: RenderedEntry) => boolean;
-  keep: (entry: RenderedEntry) => boolean;
-  log: ScaffoldOptions["log"];
+function moveProjectIn(copy: Copy, staging: string, entries: RenderedEntry[]): Promise<void> {
+  const { options, settings, destination, answersFile } = copy;
+  const skip = ignore().add(settings.skip_if_exists.map(patternRenderer(copy)));
+  return moveInto(staging, destination, entries, {
+    overwrite: (entry) => options.overwrite === true || entry.path === answersFile,
+    keep: (entry) => skip.ignores(entry.path),
+    log: options.log,
+  });
 }
 
-/** Moves the staged tree into place; every conflict is found before anything moves. */
-async function moveInto(staging: string, destination: string, entries: RenderedEntry[], rules: MoveRules) {
-  // A new destination: the whole staged tree moves in one rename (mkdtemp made it 0700).
-  if (!(await stat(destination).catch(() => null))) {
-    await rename(staging, destination);
-    await chmod(destination, 0o777 & ~process.umask());
-    for (const entry of entries) rules.log("system", `${"create".padStart(10)}  ${entry.path}\n`);
-    return;
-  }
-  const actions: { entry: RenderedEntry; action: "create" | "identical" | "skip" | "overwrite" }[] = [];
-  const conflicts: string[] = [];
-  for (const entry of entries) {
-    const target = path.join(destination, entry.path);
-    const existing = await stat(target).catch(() => null);
-    if (!existing) actions.push({ entry, action: "create" });
-    else if (entry.kind === "directory") actions.push({ entry, action: "identical" });
-    else if (existing.isFile() && (await sameBytes(path.join(staging, entry.path), target)))
-      actions.push({ entry, action: "identical" });
-    else if (rules.keep(entry)) actions.push({ entry, action: "skip" });
-    else if (rules.overwrite(entry)) actions.push({ entry, action: "overwrite" });
-    else conflicts.push(entry.path);
-  }
-  if (conflicts.length > 0) {
-    throw new ScaffoldError(
-      "destination_error",
-      `${conflicts.length} file${conflicts.length > 1 ? "s" : ""} already exist with other contents (${conflicts.slice(0, 5).join(", ")}${conflicts.length > 5 ? ", …" : ""}): pass overwrite (--overwrite) or choose an empty destination`,
-    );
-  }
-  await mkdir(destination, { recursive: true });
-  for (const { entry, action } of actions) {
-    rules.log("system", `${action.padStart(10)}  ${entry.path}\n`);
-    const target = path.join(destination, entry.path);
-    if (entry.kind === "directory") await mkdir(target, { recursive: true });
-    else if (action === "create" || action === "overwrite") {
-      await mkdir(path.dirname(target), { recursive: true });
-      await rename(path.join(staging, entry.path), target);
-    }
-  }
-}
-
-async function sameBytes(a: string, b: string): Promise<boolean> {
-  const [left, right] = await Promise.all([readFile(a), readFile(b)]);
-  return left.equals(right);
+/** The template's tasks, unless there are none or they are skipped. */
+async function runTemplateTasks({ options, settings, env, destination, context }: Copy): Promise<void> {
+  if (settings.tasks.length === 0 || options.skipTasks) return;
+  await runTasks(settings.tasks, {
+    destination,
+    env,
+    context,
+    processEnv: options.taskEnv,
+    signal: options.signal,
+    deadlineAt: options.deadlineAt,
+    log: options.log,
+    user: options.user,
+  });
 }

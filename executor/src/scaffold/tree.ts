@@ -4,6 +4,8 @@
  * stripped of it, every other file copied byte for byte, modes kept, excludes matched gitignore
  * style against the rendered path.
  */
+
+import type { Stats } from "node:fs";
 import {
   chmod,
   copyFile,
@@ -45,10 +47,17 @@ export interface RenderedEntry {
 
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-async function* walk(
-  dir: string,
-  relative: string,
-): AsyncGenerator<{ absolute: string; relative: string; isDirectory: boolean; siblings: Set<string> }> {
+/** A file or directory of the template, found by `walk`. */
+interface TemplateEntry {
+  absolute: string;
+  /** Relative to the copy root, POSIX separators. */
+  relative: string;
+  isDirectory: boolean;
+  /** The names in its directory. */
+  siblings: Set<string>;
+}
+
+async function* walk(dir: string, relative: string): AsyncGenerator<TemplateEntry> {
   const entries = await readdir(dir, { withFileTypes: true });
   const siblings = new Set(entries.map((e) => e.name));
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -68,90 +77,165 @@ async function* walk(
 }
 
 export async function renderTree(outputRoot: string, options: TreeOptions): Promise<RenderedEntry[]> {
-  const { env, context, suffix } = options;
   const excluded = ignore().add(options.excludePatterns);
-  const hasTags = (text: string) =>
-    text.includes(options.delimiters.variableStart) ||
-    text.includes(options.delimiters.blockStart) ||
-    text.includes(options.delimiters.commentStart);
-  const origin = (relative: string) =>
-    path.relative(options.templateRoot, path.join(options.copyRoot, relative));
+  const tree = treeWriter(outputRoot, options);
   const written: RenderedEntry[] = [];
   const seen = new Set<string>();
-  const made = new Set<string>([outputRoot]);
-  const umask = process.umask();
 
   for await (const entry of walk(options.copyRoot, "")) {
     options.signal?.throwIfAborted();
-    const name = path.posix.basename(entry.relative);
-    const isTemplate = suffix !== "" && name.endsWith(suffix);
-    // A templated twin wins: README.md is ignored when README.md.jinja exists.
-    if (suffix !== "" && !isTemplate && entry.siblings.has(`${name}${suffix}`)) continue;
-    const stripped = isTemplate ? entry.relative.slice(0, -suffix.length) : entry.relative;
-    const segments: string[] = [];
-    for (const segment of stripped.split("/")) {
-      segments.push(
-        hasTags(segment) ? env.render(segment, context, `${origin(entry.relative)} (path)`) : segment,
-      );
-    }
-    if (segments.some((segment) => segment === "")) continue;
-    const target = path.posix.normalize(segments.join("/"));
-    if (target.startsWith("../") || target === ".." || path.posix.isAbsolute(target)) {
-      throw new ScaffoldError("template_error", `path renders outside the project: ${target}`, {
-        file: origin(entry.relative),
-      });
-    }
+    const rendered = renderedPath(tree, entry);
+    if (rendered === null) continue;
+    const { target, isTemplate } = rendered;
     if (excluded.ignores(entry.isDirectory ? `${target}/` : target)) continue;
     if (seen.has(target)) continue;
     seen.add(target);
-    const destination = path.join(outputRoot, target);
-    const info = await lstat(entry.absolute);
-    if (info.isSymbolicLink() && options.preserveSymlinks) {
-      await mkdir(path.dirname(destination), { recursive: true });
-      const linkTarget = await readlink(entry.absolute);
-      await symlink(
-        isTemplate ? env.render(linkTarget, context, origin(entry.relative)) : linkTarget,
-        destination,
-      );
-      written.push({ path: target, kind: "symlink" });
-      continue;
-    }
-    if (entry.isDirectory) {
-      await mkdir(destination, { recursive: true });
-      made.add(destination);
-      written.push({ path: target, kind: "directory" });
-      continue;
-    }
-    const parent = path.dirname(destination);
-    if (!made.has(parent)) {
-      await mkdir(parent, { recursive: true });
-      made.add(parent);
-    }
-    if (suffix !== "" && !isTemplate) {
-      await copyFile(entry.absolute, destination);
-    } else {
-      const bytes = await readFile(entry.absolute);
-      let source: string | null;
-      try {
-        source = fatalUtf8.decode(bytes);
-      } catch {
-        // With an empty suffix every file is a template, but binary ones are copied as they are.
-        if (isTemplate)
-          throw new ScaffoldError("template_error", "a template must be UTF-8 text", {
-            file: origin(entry.relative),
-          });
-        source = null;
-      }
-      if (source === null) await writeFile(destination, bytes);
-      else if (!hasTags(source))
-        await writeFile(destination, options.keepTrailingNewline ? source : source.replace(/\n$/, ""));
-      else await writeFile(destination, env.render(source, context, origin(entry.relative)));
-    }
-    // copyFile keeps the mode; a written file has 0o666 & ~umask.
-    // A followed symlink takes its target's mode.
-    const mode = (info.isSymbolicLink() ? await stat(entry.absolute) : info).mode & 0o7777;
-    if (!(suffix !== "" && !isTemplate) && mode !== (0o666 & ~umask)) await chmod(destination, mode);
-    written.push({ path: target, kind: "file" });
+    written.push({ path: target, kind: await writeEntry(tree, entry, target, isTemplate) });
   }
   return written;
+}
+
+/** One rendering of a tree: its options, where it goes, and what it has made there. */
+interface TreeWriter {
+  outputRoot: string;
+  options: TreeOptions;
+  /** Whether a text has any of the template's tags (without, it is not rendered). */
+  hasTags: (text: string) => boolean;
+  /** For error messages: a path of the copy root, relative to the template root. */
+  origin: (relative: string) => string;
+  /** The directories known to exist. */
+  made: Set<string>;
+  umask: number;
+}
+
+function treeWriter(outputRoot: string, options: TreeOptions): TreeWriter {
+  return {
+    outputRoot,
+    options,
+    hasTags: (text) =>
+      text.includes(options.delimiters.variableStart) ||
+      text.includes(options.delimiters.blockStart) ||
+      text.includes(options.delimiters.commentStart),
+    origin: (relative) => path.relative(options.templateRoot, path.join(options.copyRoot, relative)),
+    made: new Set<string>([outputRoot]),
+    umask: process.umask(),
+  };
+}
+
+/**
+ * The entry's path in the project (suffix stripped, segments rendered); null when it has none: a
+ * templated twin exists, or a segment renders empty.
+ */
+function renderedPath(
+  tree: TreeWriter,
+  entry: TemplateEntry,
+): { target: string; isTemplate: boolean } | null {
+  const { env, context, suffix } = tree.options;
+  const name = path.posix.basename(entry.relative);
+  const isTemplate = suffix !== "" && name.endsWith(suffix);
+  // A templated twin wins: README.md is ignored when README.md.jinja exists.
+  if (suffix !== "" && !isTemplate && entry.siblings.has(`${name}${suffix}`)) return null;
+  const stripped = isTemplate ? entry.relative.slice(0, -suffix.length) : entry.relative;
+  const segments: string[] = [];
+  for (const segment of stripped.split("/")) {
+    segments.push(
+      tree.hasTags(segment) ? env.render(segment, context, `${tree.origin(entry.relative)} (path)`) : segment,
+    );
+  }
+  if (segments.some((segment) => segment === "")) return null;
+  const target = path.posix.normalize(segments.join("/"));
+  if (target.startsWith("../") || target === ".." || path.posix.isAbsolute(target)) {
+    throw new ScaffoldError("template_error", `path renders outside the project: ${target}`, {
+      file: tree.origin(entry.relative),
+    });
+  }
+  return { target, isTemplate };
+}
+
+/** Writes the entry at `target`: a preserved symlink, a directory or a file; says which it wrote. */
+async function writeEntry(
+  tree: TreeWriter,
+  entry: TemplateEntry,
+  target: string,
+  isTemplate: boolean,
+): Promise<RenderedEntry["kind"]> {
+  const destination = path.join(tree.outputRoot, target);
+  const info = await lstat(entry.absolute);
+  if (info.isSymbolicLink() && tree.options.preserveSymlinks) {
+    await writeSymlink(tree, entry, destination, isTemplate);
+    return "symlink";
+  }
+  if (entry.isDirectory) {
+    await mkdir(destination, { recursive: true });
+    tree.made.add(destination);
+    return "directory";
+  }
+  await writeProjectFile(tree, entry, destination, { isTemplate, info });
+  return "file";
+}
+
+/** The symlink as it is, its target rendered when it is a template. */
+async function writeSymlink(
+  tree: TreeWriter,
+  entry: TemplateEntry,
+  destination: string,
+  isTemplate: boolean,
+) {
+  const { env, context } = tree.options;
+  await mkdir(path.dirname(destination), { recursive: true });
+  const linkTarget = await readlink(entry.absolute);
+  await symlink(
+    isTemplate ? env.render(linkTarget, context, tree.origin(entry.relative)) : linkTarget,
+    destination,
+  );
+}
+
+/** A file copied (a plain file beside templates) or written, with its mode. */
+async function writeProjectFile(
+  tree: TreeWriter,
+  entry: TemplateEntry,
+  destination: string,
+  source: { isTemplate: boolean; info: Stats },
+) {
+  const copied = tree.options.suffix !== "" && !source.isTemplate;
+  const parent = path.dirname(destination);
+  if (!tree.made.has(parent)) {
+    await mkdir(parent, { recursive: true });
+    tree.made.add(parent);
+  }
+  if (copied) {
+    await copyFile(entry.absolute, destination);
+  } else {
+    await writeRendered(tree, entry, destination, source.isTemplate);
+  }
+  // copyFile keeps the mode; a written file has 0o666 & ~umask.
+  // A followed symlink takes its target's mode.
+  const mode = (source.info.isSymbolicLink() ? await stat(entry.absolute) : source.info).mode & 0o7777;
+  if (!copied && mode !== (0o666 & ~tree.umask)) await chmod(destination, mode);
+}
+
+/** The file rendered when it has tags, else as it is; a binary one copied byte for byte. */
+async function writeRendered(
+  tree: TreeWriter,
+  entry: TemplateEntry,
+  destination: string,
+  isTemplate: boolean,
+) {
+  const { env, context, keepTrailingNewline } = tree.options;
+  const bytes = await readFile(entry.absolute);
+  let source: string | null;
+  try {
+    source = fatalUtf8.decode(bytes);
+  } catch {
+    // With an empty suffix every file is a template, but binary ones are copied as they are.
+    if (isTemplate)
+      throw new ScaffoldError("template_error", "a template must be UTF-8 text", {
+        file: tree.origin(entry.relative),
+      });
+    source = null;
+  }
+  if (source === null) await writeFile(destination, bytes);
+  else if (!tree.hasTags(source))
+    await writeFile(destination, keepTrailingNewline ? source : source.replace(/\n$/, ""));
+  else await writeFile(destination, env.render(source, context, tree.origin(entry.relative)));
 }
