@@ -31,7 +31,7 @@ async function run(spec: unknown, overrides: Partial<RunContext> = {}) {
   const test = await runContext({ workdir: await tempDir("co-agent-job-"), cacheDir, ...overrides });
   const outcome = await maskingSecrets(runAgent)(AgentSpec.parse(spec), test.ctx);
   const output = outcome.output === undefined ? null : AgentResult.parse(outcome.output);
-  return { ...outcome, output, text: test.text };
+  return { ...outcome, output, text: test.text, progress: test.progress };
 }
 
 const claude = claudeBinary();
@@ -84,6 +84,12 @@ describe.skipIf(!claude)("Claude Code (the real CLI)", { timeout: 60_000 }, () =
     });
     expect(result.output?.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.output?.costUsd).toBeGreaterThan(0);
+    // Each model turn was the job's progress while the agent ran (its stream, watched).
+    expect(result.progress.map((p) => p.message)).toEqual([
+      "claude-code: turn 1",
+      "claude-code: turn 2",
+      "claude-code: turn 3",
+    ]);
     expect(result.output?.usage?.inputTokens).toBeGreaterThan(0);
     // The commit is on the remote, by the given author, with what the agent wrote.
     expect(revParse(remote.path, "agent/iteration-1")).toBe(result.output?.commit);

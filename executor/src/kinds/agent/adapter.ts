@@ -45,6 +45,12 @@ export interface Adapter {
    * that cannot tell leave it out (a resume is then attempted as asked).
    */
   hasSession?(home: string, sessionId: string): Promise<boolean>;
+  /**
+   * For a CLI that streams its session as JSON lines (stream.ts): what one event is, a model turn
+   * (with its message's id, so that a turn printed in parts counts once) or the final result.
+   * Adapters whose CLI prints only its result leave it out.
+   */
+  streamEvent?(event: unknown): { turn: string } | "result" | null;
 }
 
 /** The JSON result Claude Code (`--output-format json`) and Droid (`-o json`) print. */

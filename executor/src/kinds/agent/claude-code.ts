@@ -1,13 +1,18 @@
 /**
- * Claude Code, headless: `claude -p --output-format json`, the prompt on stdin, `--resume` to go on
- * with a session. Unattended but not unbounded: `acceptEdits` plus an explicit tool list (as root,
+ * Claude Code, headless: `claude -p --output-format stream-json --verbose` (the session as JSON
+ * lines, the result last: each model turn is the job's progress), the prompt on stdin, `--resume`
+ * to go on with a session. Unattended but not unbounded: `acceptEdits` plus an explicit tool list (as root,
  * Claude Code refuses to skip permissions outside a sandbox, and it should).
  */
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { z } from "zod";
 import { type Adapter, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
+
+/** What `stream-json` prints, as far as progress needs: an assistant message per turn, the result last. */
+const StreamEvent = z.object({ type: z.string(), message: z.object({ id: z.string() }).optional() });
 
 /**
  * The Claude Code binary npm installed with this project (its platform package; the wrapper
@@ -33,7 +38,8 @@ export const claudeCode: Adapter = {
     const args = [
       "-p",
       "--output-format",
-      "json",
+      "stream-json",
+      "--verbose",
       "--permission-mode",
       "acceptEdits",
       "--allowedTools",
@@ -61,6 +67,13 @@ export const claudeCode: Adapter = {
     };
   },
   parse: (outcome) => parseCliResult(outcome, "Claude Code"),
+  streamEvent(event) {
+    const parsed = StreamEvent.safeParse(event);
+    if (!parsed.success) return null;
+    if (parsed.data.type === "result") return "result";
+    const id = parsed.data.message?.id;
+    return parsed.data.type === "assistant" && id ? { turn: id } : null;
+  },
   // Claude Code keeps each session as <HOME>/.claude/projects/<its cwd, mangled>/<session id>.jsonl.
   async hasSession(home, sessionId) {
     const projects = path.join(home, ".claude", "projects");

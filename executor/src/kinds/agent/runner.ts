@@ -25,6 +25,7 @@ import { claudeCode } from "./claude-code.ts";
 import { type AgentEngine, openAgentEngine, runAgentContainer } from "./container.ts";
 import { customAgent } from "./custom.ts";
 import { droid } from "./droid.ts";
+import { watchedLog } from "./stream.ts";
 import { openWorkspace, prepareCheckout, publishChanges, type Workspace } from "./workspace.ts";
 
 const adapters: Record<AgentAdapter, Adapter> = { "claude-code": claudeCode, droid, custom: customAgent };
@@ -160,7 +161,8 @@ async function workOnCheckout(job: AgentJob): Promise<RunOutcome> {
   const { command, session } = await agentCommand(job, adapter);
   if (user) await workspace.handTo(user);
   context.log("system", `${spec.adapter}: ${session}\n`);
-  const outcome = await runAgentCommand(job, command);
+  const watched = watchedLog(adapter, context, spec.adapter, spec.maxTurns);
+  const outcome = await runAgentCommand(job, command, watched.log);
   // Nothing of the agent's may change the checkout while the daemon reads and pushes it.
   if (user && !(await user.stopProcesses()))
     return failed("processes the agent started would not stop: its changes are not used");
@@ -170,7 +172,9 @@ async function workOnCheckout(job: AgentJob): Promise<RunOutcome> {
       `could not start ${command.command}: ${outcome.spawnError.message}; ${installHint(spec, command.command)}`,
     );
   }
-  const report = readReport(adapter, outcome, spec);
+  // A streaming CLI's result line, kept whole: the captured stdout holds only the stream's start.
+  const resultLine = watched.stream?.resultLine();
+  const report = readReport(adapter, resultLine ? { ...outcome, stdout: resultLine } : outcome, spec);
   if (typeof report === "string") return failed(report);
   await workspace.assertInPlace();
   const daemonGit = git.withGitDir(workspace.gitDir);
@@ -214,6 +218,7 @@ async function agentCommand(
 function runAgentCommand(
   job: AgentJob,
   command: AgentCommand,
+  log: RunContext["log"],
 ): Promise<ProcessOutcome & { oomKilled?: boolean }> {
   const { context, workspace } = job;
   if (job.inContainer) {
@@ -222,7 +227,7 @@ function runAgentCommand(
       command,
       workspace,
       context,
-      log: context.log,
+      log,
       secretValues: job.apiKey === undefined ? [] : [job.apiKey],
       graceMs: job.graceMs,
     });
@@ -233,7 +238,7 @@ function runAgentCommand(
     stdin: command.stdin,
     signal: context.signal,
     deadlineAt: context.deadlineAt,
-    log: context.log,
+    log,
     captureBytes: 4 * 1024 * 1024,
     pidFile: `${context.workdir}.pid`,
     user: job.user,
