@@ -18,3 +18,9 @@ declare global {
 }
 
 export type Env = Cloudflare.Env;
+
+/**
+ * The names of the Worker's Cloudflare Workflows bindings (`[[workflows]]` in wrangler.toml); the
+ * Worker's typecheck holds them to the generated bindings (`env[name]` must be a Workflow).
+ */
+export type WorkflowBinding = "ENGINEERING_WORKFLOW" | "DEVOPS_WORKFLOW";

@@ -7,8 +7,7 @@
  *
  *   const events = new JobEvents(ctx.storage.sql, env);  …  await events.deliver(Date.now());
  */
-import type { Env } from "../env.ts";
-import type { WorkflowBinding } from "../pipelines/workflows.ts";
+import type { Env, WorkflowBinding } from "../env.ts";
 
 /** Who waits for a job's result. */
 export interface JobNotify {

@@ -1,12 +1,11 @@
 /**
  * The pipelines' Cloudflare Workflows (`[[workflows]]` in wrangler.toml): which one carries out a
- * run, and what its instance is started with. The instance's id is the run's id. The executors'
- * job events name the binding whose instance waits for a job.
+ * run, and what its instance is started with. The instance's id is the run's id.
  */
 import type { RunKind } from "@codegen-orchestrator/shared";
+import type { WorkflowBinding } from "../env.ts";
 
-export const WORKFLOW_BINDINGS = ["ENGINEERING_WORKFLOW", "DEVOPS_WORKFLOW"] as const;
-export type WorkflowBinding = (typeof WORKFLOW_BINDINGS)[number];
+export type { WorkflowBinding };
 
 /** The workflow that carries out a run of this kind (the DevOps one deploys and undeploys). */
 export const workflowOf = (run: { kind: RunKind }): WorkflowBinding =>
