@@ -293,8 +293,14 @@ describe.skipIf(!claude)("Claude Code in docker isolation", { timeout: 120_000 }
       ],
     });
     expect(await readFile(path.join(cwd, "where.txt"), "utf8")).toBe("image\n");
+    // Its turns, streamed out of the container, were the job's progress.
+    expect(first.progress.map((p) => p.message)).toEqual([
+      "claude-code: turn 1",
+      "claude-code: turn 2",
+      "claude-code: turn 3",
+    ]);
     // The key is a file its wrapper exports, nowhere in what the engine shows (it reached the API).
-    expect(running?.Config.Cmd.slice(0, 4)).toEqual(["claude", "-p", "--output-format", "json"]);
+    expect(running?.Config.Cmd.slice(0, 4)).toEqual(["claude", "-p", "--output-format", "stream-json"]);
     expect(JSON.stringify(running)).not.toContain(CANARY);
     expect((await jobContainerEvents(docker, first.ctx.jobId, since)).map((event) => event.Action)).toContain(
       "destroy",
