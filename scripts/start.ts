@@ -82,6 +82,8 @@ function startLocalWorker(telegram: Telegram | null): Promise<Worker> {
       REPO_ALLOW_LOCAL: process.env.REPO_ALLOW_LOCAL || "true",
       // Nor is there an agent's image: the Developer and the tests run as processes on this host.
       RUN_PROJECT_CODE_ON_HOST: process.env.RUN_PROJECT_CODE_ON_HOST || "true",
+      // The bot's /login links point here.
+      CONSOLE_URL: process.env.CONSOLE_URL || `http://127.0.0.1:${port}`,
       ...telegram?.vars,
     },
     ...(telegram ? { secrets: telegram.secrets } : {}),
@@ -134,6 +136,8 @@ async function main(): Promise<void> {
     `  API:        ${worker.api}`,
     `  OpenAPI:    ${worker.api}/openapi.json`,
     `  Admin key:  ${worker.adminKey}   (from ${shown(worker.devVarsFile)})`,
+    `  Console:    ${(await adminCall<{ url: string }>(worker, "/sign-in-links", {})).url}`,
+    "              (a one-time sign-in link, valid 10 minutes; `/login` in the bot makes another)",
   ];
 
   let executor: Executor | null = null;

@@ -12,7 +12,7 @@ import { freePort } from "./support/fleet.ts";
 const root = path.resolve(import.meta.dirname, "..");
 
 /** Resolves with the banner's API URL and admin key once `npm start` says it is running. */
-function waitForBanner(child: ChildProcess, timeoutMs: number): Promise<{ api: string; key: string }> {
+function waitForBanner(child: ChildProcess, timeoutMs: number): Promise<Banner> {
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(
@@ -23,9 +23,10 @@ function waitForBanner(child: ChildProcess, timeoutMs: number): Promise<{ api: s
       output += chunk.toString();
       const api = /API:\s+(http:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(output)?.[1];
       const key = /Admin key:\s+(\S+)/.exec(output)?.[1];
-      if (api && key) {
+      const console = /Console:\s+(http:\/\/\S+)/.exec(output)?.[1];
+      if (api && key && console) {
         clearTimeout(timer);
-        resolve({ api, key });
+        resolve({ api, key, console });
       }
     };
     child.stdout?.on("data", onData);
@@ -34,10 +35,17 @@ function waitForBanner(child: ChildProcess, timeoutMs: number): Promise<{ api: s
   });
 }
 
+interface Banner {
+  api: string;
+  key: string;
+  /** The console's one-time sign-in link. */
+  console: string;
+}
+
 describe("npm start", () => {
   let child: ChildProcess;
   let stateDir: string;
-  let banner: { api: string; key: string };
+  let banner: Banner;
 
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), "co-start-"));
@@ -125,5 +133,24 @@ describe("npm start", () => {
       .toBe("succeeded");
     const done = await get(`/jobs/${job.id}`);
     expect(done.log.map((l: any) => l.chunk).join("")).toBe("from-the-local-executor\n");
+  });
+
+  it("prints a one-time link that signs in to the console, once", async () => {
+    const link = new URL(banner.console);
+    expect(link.pathname).toBe("/sign-in");
+    const signIn = () =>
+      fetch(`${link.origin}/sign-in`, {
+        method: "POST",
+        body: new URLSearchParams({ token: link.hash.slice(1) }),
+        headers: { "sec-fetch-site": "same-origin" },
+        redirect: "manual",
+      });
+    const first = await signIn();
+    expect(first.status).toBe(303);
+    const cookie = first.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const home = await fetch(`${link.origin}/`, { headers: { cookie }, redirect: "manual" });
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain("Signed in as");
+    expect((await signIn()).status).toBe(400);
   });
 });

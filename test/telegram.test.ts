@@ -31,7 +31,8 @@ const repliesTo = (id: number, count: number) =>
   );
 
 beforeAll(async () => {
-  chat = await ChatHarness.start();
+  // The console's address the bot's /login links name (the Worker's own port is chosen later).
+  chat = await ChatHarness.start({ CONSOLE_URL: "http://console.test" });
 }, 120_000);
 
 afterAll(async () => {
@@ -184,6 +185,30 @@ describe("conversation", () => {
     chat.respond(() => ({ text: "Back again." }));
     await chat.say(user, "hello?");
     expect((await repliesTo(user.id, 2))[1]).toBe("Back again.");
+  });
+});
+
+describe("console sign-in", () => {
+  it("/login answers with a one-time link to the console that signs the member in, once", async () => {
+    const user = await member("Grace");
+    await chat.say(user, "/login");
+    const [reply] = await repliesTo(user.id, 1);
+    const url = /href="(http:\/\/console\.test\/sign-in#col_[A-Za-z0-9_-]+)"/.exec(reply ?? "")?.[1];
+    expect(url, reply).toBeDefined();
+    const token = new URL(url ?? "").hash.slice(1);
+    const signIn = () =>
+      fetch(`${chat.worker.origin}/sign-in`, {
+        method: "POST",
+        body: new URLSearchParams({ token }),
+        headers: { "sec-fetch-site": "same-origin" },
+        redirect: "manual",
+      });
+    const first = await signIn();
+    expect(first.status).toBe(303);
+    const cookie = first.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const home = await fetch(`${chat.worker.origin}/`, { headers: { cookie }, redirect: "manual" });
+    expect(await home.text()).toContain("Signed in as Grace");
+    expect((await signIn()).status).toBe(400);
   });
 });
 

@@ -4,6 +4,7 @@ export * from "./api/common.ts";
 export * from "./api/projects.ts";
 export * from "./api/runs.ts";
 export * from "./api/servers.ts";
+export * from "./api/sign-in.ts";
 export * from "./api/telegram.ts";
 export * from "./api/users.ts";
 export * from "./protocol/agent.ts";

@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import { consoleSessionRoutes } from "../console/session-routes.tsx";
 import { database } from "../db/client.ts";
 import type { AppEnv } from "../http/context.ts";
 import { errorBody, handleError } from "../http/errors.ts";
@@ -21,6 +22,7 @@ import { projectsRoutes } from "./routes/projects.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { secretsRoutes } from "./routes/secrets.ts";
 import { serversRoutes } from "./routes/servers.ts";
+import { signInLinksRoutes } from "./routes/sign-in-links.ts";
 import { usersRoutes } from "./routes/users.ts";
 
 export const API_PREFIX = "/api/v1";
@@ -62,7 +64,8 @@ function v1() {
     .route("/", allocationsRoutes)
     .route("/", executorsRoutes)
     .route("/", jobsRoutes)
-    .route("/", jobLogsRoutes);
+    .route("/", jobLogsRoutes)
+    .route("/", signInLinksRoutes);
 }
 
 export function createApp() {
@@ -71,8 +74,8 @@ export function createApp() {
   app.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
   );
-  app.get("/", (c) => c.redirect(`${API_PREFIX}/openapi.json`));
   app.route(API_PREFIX, v1());
   app.route("/", telegramRoutes);
+  app.route("/", consoleSessionRoutes);
   return app;
 }

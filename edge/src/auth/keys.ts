@@ -22,8 +22,13 @@ export interface NewKey {
   hash: string;
 }
 
-/** A new key with 256 bits of randomness: `co_…` for API keys, `coe_…` for executor tokens. */
-export async function generateKey(kind: "api" | "executor" = "api"): Promise<NewKey> {
-  const key = (kind === "api" ? "co_" : "coe_") + base64url(crypto.getRandomValues(new Uint8Array(32)));
+const PREFIXES = { api: "co_", executor: "coe_", session: "cos_", link: "col_" } as const;
+
+/**
+ * A new key with 256 bits of randomness: `co_…` for API keys, `coe_…` for executor tokens, `cos_…`
+ * for console sessions (the cookie), `col_…` for one-time sign-in links.
+ */
+export async function generateKey(kind: keyof typeof PREFIXES = "api"): Promise<NewKey> {
+  const key = PREFIXES[kind] + base64url(crypto.getRandomValues(new Uint8Array(32)));
   return { key, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: await sha256Hex(key) };
 }

@@ -3,12 +3,14 @@
  * and the admin lists answer with buttons handled in `callbacks.ts`.
  */
 import { SecretName } from "@codegen-orchestrator/shared";
+import { signInLink } from "../console/sign-in-links.ts";
 import { chatCost, projectCosts } from "../domain/costs.ts";
 import { activeExecutors } from "../domain/executors.ts";
 import { findOwnProjectBySlug } from "../domain/projects.ts";
 import { activeRunsOf } from "../domain/runs.ts";
 import { serverUsage } from "../domain/servers.ts";
 import { latestUsers } from "../domain/users.ts";
+import { consoleSettings } from "../settings/console.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { showProjects } from "./callbacks.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
@@ -37,6 +39,19 @@ const COMMANDS: Record<string, Command> = {
     await say(ctx, "🆕 New conversation. What would you like to build?");
   },
   projects: (ctx) => showProjects(ctx, null),
+  login: async (ctx) => {
+    const settings = consoleSettings.read(ctx.env);
+    if (!settings.CONSOLE_URL)
+      return say(ctx, "The web console's address is not set on this server (CONSOLE_URL): ask an admin.");
+    const link = await signInLink(ctx.env, ctx.db, ctx.actor, {
+      via: "telegram",
+      origin: settings.CONSOLE_URL,
+    });
+    await say(
+      ctx,
+      `🔐 <a href="${escapeHtml(link.url)}">Sign in to the web console</a>: the link works once, for ${settings.SIGN_IN_LINK_MINUTES} minutes. Do not forward it.`,
+    );
+  },
   status: async (ctx) => {
     const pending = ctx.session.pending();
     const lines = [

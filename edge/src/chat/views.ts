@@ -19,6 +19,7 @@ export const HELP = [
   "/cost: what the conversation and your projects have cost",
   "/secret &lt;project&gt; &lt;NAME&gt;: set a project secret (your message is deleted)",
   "/new: start a new conversation",
+  "/login: a one-time link that signs you in to the web console",
 ].join("\n");
 
 export const ADMIN_HELP = "\n\nAdmins: /servers, /executors, /users";

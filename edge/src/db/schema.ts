@@ -264,17 +264,41 @@ export const costs = sqliteTable(
   (t) => [index("costs_project_idx").on(t.projectId), index("costs_chat_idx").on(t.chatId)],
 );
 
-export const auditLog = sqliteTable(
-  "audit_log",
+/** The web console's one-time sign-in links (bot `/login`, the API, `npm start`); tokens hashed. */
+export const signInLinks = sqliteTable(
+  "sign_in_links",
   {
     id: text("id").primaryKey(),
-    actorId: text("actor_id"),
-    action: text("action").notNull(),
-    targetType: text("target_type").notNull(),
-    targetId: text("target_id"),
-    /** Never holds a secret value: callers pass names and ids only. */
-    details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    hash: text("hash").notNull().unique(),
+    via: text("via", { enum: ["telegram", "api", "local"] }).notNull(),
     createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    /** A link opens one session, once. */
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
   },
-  (t) => [index("audit_log_target_idx").on(t.targetType, t.targetId)],
+  (t) => [index("sign_in_links_user_idx").on(t.userId)],
 );
+
+/** Browser sessions (the cookie's value hashed); one opened with an API key has its scopes and ends with it. */
+export const webSessions = sqliteTable(
+  "web_sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    hash: text("hash").notNull().unique(),
+    method: text("method", { enum: ["link", "api_key"] }).notNull(),
+    keyId: text("key_id").references(() => apiKeys.id),
+    createdAt: createdAt(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("web_sessions_user_idx").on(t.userId)],
+);
+
+export { auditLog } from "./audit-table.ts";

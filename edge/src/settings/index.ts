@@ -4,6 +4,7 @@
  */
 import { apiSettings } from "./api.ts";
 import { chatSettings } from "./chat.ts";
+import { consoleSettings } from "./console.ts";
 import type { SettingsGroup } from "./define.ts";
 import { githubSettings } from "./github.ts";
 import { hubSettings } from "./hub.ts";
@@ -25,6 +26,7 @@ export const settingsGroups = [
   repositorySettings,
   githubSettings,
   hubSettings,
+  consoleSettings,
 ] as const;
 
 type NamesOf<G> = G extends SettingsGroup<infer S> ? keyof S & string : never;

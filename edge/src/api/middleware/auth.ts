@@ -1,6 +1,7 @@
 /**
- * Bearer-key authentication (Hono's `bearerAuth` with a D1 lookup) and the checks built on the
- * resulting principal: scopes by HTTP method, and admin-only operations.
+ * Authentication, by a bearer key (Hono's `bearerAuth` with a D1 lookup) or the console's session
+ * cookie, and the checks built on the resulting principal: scopes by HTTP method, admin-only
+ * operations.
  *
  *   app.use("/api/v1/*", authenticate());
  */
@@ -11,16 +12,22 @@ import { assertAdminActor, isAdminActor } from "../../domain/actor.ts";
 import { keyHolder } from "../../domain/api-keys.ts";
 import { forbidden } from "../../domain/errors.ts";
 import { BOOTSTRAP_ADMIN_ID, ensureBootstrapAdmin } from "../../domain/users.ts";
+import { sessionHolder } from "../../domain/web-sessions.ts";
 import type { AppContext, AppEnv, Principal } from "../../http/context.ts";
 import { errorBody } from "../../http/errors.ts";
+import { fromSameOrigin, isSafeMethod, sessionToken } from "../../http/session-cookie.ts";
 import { apiSettings } from "../../settings/api.ts";
 
 const MIN_ADMIN_KEY_LENGTH = 24;
 
 const unauthorized = (message: string) => errorBody("unauthorized", message);
 
+/**
+ * A bearer key (API clients), or else the console's session cookie; a cookie-authenticated change
+ * must come from the console's own origin (CSRF).
+ */
 export function authenticate() {
-  return bearerAuth<AppEnv>({
+  const bearer = bearerAuth<AppEnv>({
     noAuthenticationHeader: {
       message: unauthorized("Send an API key: `Authorization: Bearer <key>`."),
     },
@@ -30,14 +37,31 @@ export function authenticate() {
     },
     invalidToken: { message: unauthorized("This API key is unknown, revoked or expired.") },
     verifyToken: async (token, c) => {
-      const principal = await principalFor(token, c);
+      const principal = await keyPrincipal(token, c);
       if (principal) c.set("principal", principal);
       return principal !== null;
     },
   });
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const cookie = sessionToken(c);
+    if (c.req.header("Authorization") !== undefined || cookie === undefined) return bearer(c, next);
+    const holder = await sessionHolder(c.get("db"), cookie, (write) => c.executionCtx.waitUntil(write));
+    if (!holder) return c.json(unauthorized("Your console session has ended: sign in again."), 401);
+    if (!isSafeMethod(c) && !fromSameOrigin(c))
+      return c.json(
+        errorBody(
+          "forbidden",
+          "A change made with a console session must come from the console's own pages (cross-site request refused).",
+        ),
+        403,
+      );
+    c.set("principal", holder);
+    await next();
+  });
 }
 
-async function principalFor(token: string, c: AppContext): Promise<Principal | null> {
+/** Who holds this API key (or the bootstrap admin key), or null. */
+export async function keyPrincipal(token: string, c: AppContext): Promise<Principal | null> {
   const hash = await sha256Hex(token);
   const adminKey = apiSettings.read(c.env).ADMIN_API_KEY;
   if (adminKey && adminKey.length >= MIN_ADMIN_KEY_LENGTH && hash === (await sha256Hex(adminKey))) {

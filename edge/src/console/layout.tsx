@@ -1,0 +1,83 @@
+/**
+ * The console's page frame: a header with the product's name and, when signed in, who is signed
+ * in and the sign-out buttons; a small inline stylesheet (no external fonts or scripts) that
+ * follows the system's light or dark scheme and works from phone to desktop widths.
+ */
+import type { Child } from "hono/jsx";
+
+const STYLE = `
+:root { color-scheme: light dark; --fg: #1b1d21; --bg: #ffffff; --muted: #5b6170; --line: #d9dce3;
+  --accent: #2457c5; --accent-fg: #ffffff; --error: #b3261e; --panel: #f5f6f8; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6e8ec; --bg: #15171b; --muted: #a3a9b6;
+  --line: #343843; --accent: #8fb2ff; --accent-fg: #10131a; --error: #ffb4ab; --panel: #1e2127; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
+header { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; justify-content: space-between;
+  padding: .75rem 1rem; border-bottom: 1px solid var(--line); }
+header .brand { font-weight: 600; color: inherit; text-decoration: none; }
+header nav { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+main { max-width: 44rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+h1 { font-size: 1.5rem; margin: 0 0 1rem; }
+h2 { font-size: 1.15rem; margin: 2rem 0 .5rem; }
+p, li { color: var(--fg); } .muted { color: var(--muted); }
+a { color: var(--accent); }
+form.inline { display: inline; margin: 0; }
+label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
+input[type=password], input[type=text] { width: 100%; padding: .6rem .7rem; font: inherit;
+  color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: .4rem; }
+button { font: inherit; padding: .5rem .9rem; border-radius: .4rem; border: 1px solid var(--accent);
+  background: var(--accent); color: var(--accent-fg); cursor: pointer; }
+button.secondary { background: transparent; color: var(--accent); }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.error { color: var(--error); border: 1px solid var(--error); border-radius: .4rem; padding: .6rem .8rem; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; }
+`;
+
+export interface SignedIn {
+  name: string;
+  role: string;
+}
+
+export function Page(props: { title: string; user?: SignedIn | undefined; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${props.title} · Codegen Orchestrator`}</title>
+        {/* Our own constant stylesheet: nothing from a request is in it. */}
+        <style dangerouslySetInnerHTML={{ __html: STYLE }} />
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/">
+            Codegen Orchestrator
+          </a>
+          <nav aria-label="Account">
+            <a href="/api/v1/docs">API reference</a>
+            {props.user ? <SignOutButtons /> : null}
+          </nav>
+        </header>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  );
+}
+
+function SignOutButtons() {
+  return (
+    <>
+      <form class="inline" method="post" action="/sign-out">
+        <button class="secondary" type="submit">
+          Sign out
+        </button>
+      </form>
+      <form class="inline" method="post" action="/sign-out/everywhere">
+        <button class="secondary" type="submit">
+          Sign out everywhere
+        </button>
+      </form>
+    </>
+  );
+}

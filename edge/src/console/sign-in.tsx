@@ -1,0 +1,64 @@
+/** The sign-in page (a one-time link, or an API key) and the signed-in home page. */
+import { Page, type SignedIn } from "./layout.tsx";
+
+/**
+ * Moves the link's token from the fragment (never sent to a server) into the form and posts it;
+ * the fragment is cleared first so that it stays in no history entry.
+ */
+const REDEEM_SCRIPT = `
+const token = location.hash.slice(1);
+if (/^col_[A-Za-z0-9_-]{20,}$/.test(token)) {
+  history.replaceState(null, "", location.pathname);
+  const form = document.getElementById("link-form");
+  form.elements.token.value = token;
+  document.getElementById("link-section").hidden = false;
+  form.submit();
+}`;
+
+export function SignInPage(props: { minutes: number; error?: string | undefined }) {
+  return (
+    <Page title="Sign in">
+      <h1>Sign in</h1>
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      <section id="link-section" class="panel" hidden aria-live="polite">
+        <form id="link-form" method="post" action="/sign-in">
+          <input type="hidden" name="token" value="" />
+          <p>Signing you in with your one-time link…</p>
+          <button type="submit">Continue</button>
+        </form>
+      </section>
+      <p class="muted">
+        In Telegram, send <code>/login</code> to the bot: it answers with a link that signs you in here once,
+        within {props.minutes} minutes. Or sign in with an API key:
+      </p>
+      <form method="post" action="/sign-in/key">
+        <label for="key">API key</label>
+        <input id="key" name="key" type="password" autocomplete="off" required spellcheck={false} />
+        <p>
+          <button type="submit">Sign in with the key</button>
+        </p>
+      </form>
+      {/* Our own constant script: nothing from a request is in it. */}
+      <script dangerouslySetInnerHTML={{ __html: REDEEM_SCRIPT }} />
+    </Page>
+  );
+}
+
+export function HomePage(props: { user: SignedIn }) {
+  return (
+    <Page title="Home" user={props.user}>
+      <h1>Signed in as {props.user.name}</h1>
+      <p class="muted">Role: {props.user.role}.</p>
+      <div class="panel">
+        <p>
+          The console's projects, runs and chat pages come next. Everything is in the HTTP API meanwhile: see
+          the <a href="/api/v1/docs">API reference</a>; this session works for it in this browser.
+        </p>
+      </div>
+    </Page>
+  );
+}
