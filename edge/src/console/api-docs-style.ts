@@ -29,7 +29,7 @@ h1, h2, h3, h4 { line-height: 1.25; }
 h2 { margin-top: 0; }
 code {
   font-family: ui-monospace, monospace; font-size: 0.875em; background: var(--code-bg);
-  padding: 0.05em 0.3em; border-radius: 4px; overflow-wrap: anywhere;
+  padding: 0.05em 0.3em; border-radius: 4px;
 }
 .skip { position: absolute; left: -10000px; top: 0; }
 .skip:focus { left: 1rem; top: 1rem; z-index: 1; padding: 0.5rem 1rem; background: var(--bg); }
@@ -43,11 +43,11 @@ code {
 .contents ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; }
 .contents li { white-space: nowrap; }
 .count { color: var(--muted); font-size: 0.875em; }
-main { padding: 1rem; min-width: 0; }
+main { padding: 1rem 0.75rem; min-width: 0; }
 .tag-group { margin-bottom: 2.5rem; }
-.tag-group h2 { padding-bottom: 0.25rem; border-bottom: 1px solid var(--border); text-transform: capitalize; }
+.tag-group h2 { padding-bottom: 0.25rem; border-bottom: 1px solid var(--border); }
 .operation {
-  margin: 1rem 0; padding: 1rem; border: 1px solid var(--border); border-radius: 8px;
+  margin: 1rem 0; padding: 0.75rem; border: 1px solid var(--border); border-radius: 8px;
   background: var(--panel);
 }
 .operation h3 { margin: 0 0 0.5rem; font-size: 1.05rem; display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
@@ -64,19 +64,24 @@ main { padding: 1rem; min-width: 0; }
 .method-delete { color: var(--delete); background: var(--delete-bg); }
 .badge { font-size: 0.8rem; color: var(--muted); border: 1px solid var(--border); border-radius: 999px; padding: 0 0.5rem; }
 table { width: 100%; border-collapse: collapse; font-size: 0.925rem; }
-th, td { text-align: left; vertical-align: top; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--border); }
+th, td { text-align: left; vertical-align: top; padding: 0.35rem 0.3rem; border-bottom: 1px solid var(--border); }
 th { font-weight: 600; }
+td { overflow-wrap: break-word; }
+.location { display: block; font-size: 0.8rem; color: var(--muted); }
 td .schema, td p { margin: 0; }
+.responses td:first-child { width: 4.5rem; }
 .required { margin-left: 0.4rem; font-size: 0.75rem; font-weight: 600; color: var(--delete); }
 .type { color: var(--muted); }
 .type a { font-weight: 600; }
 .constraints { display: inline; }
-.constraint { font-size: 0.8rem; color: var(--muted); margin-right: 0.6rem; white-space: normal; }
+.constraint { display: inline-block; max-width: 100%; font-size: 0.8rem; color: var(--muted); margin-right: 0.6rem; }
+/* Patterns are long and have no spaces: on a phone they break anywhere rather than widen the page. */
+.constraint code { overflow-wrap: anywhere; }
 .schema p { margin: 0.25rem 0; }
 .tree { list-style: none; margin: 0.25rem 0 0.25rem 0.35rem; padding-left: 0.9rem; border-left: 2px solid var(--border); }
 .tree li { margin: 0.2rem 0; }
 .property { font-weight: 600; }
-.media { color: var(--muted); font-size: 0.85rem; }
+.media { color: var(--muted); font-size: 0.85rem; overflow-wrap: anywhere; }
 .schemas section { margin: 1rem 0; padding: 0.75rem 1rem; border: 1px solid var(--border); border-radius: 8px; }
 .schemas h3 { margin: 0; font-size: 1rem; }
 :target { scroll-margin-top: 1rem; }
@@ -89,6 +94,8 @@ td .schema, td p { margin: 0; }
   .contents ul { display: block; }
   .contents li { margin: 0.2rem 0; }
   main { padding: 1.5rem 2rem; max-width: 75rem; }
+  .operation { padding: 1rem; }
+  th, td { padding: 0.35rem 0.5rem; }
   .page-header { padding: 1.5rem 2rem; }
 }
 `;

@@ -75,11 +75,10 @@ function Contents({ reference }: { reference: ApiReference }) {
 
 function ParametersTable({ parameters }: { parameters: Parameter[] }) {
   return (
-    <table>
+    <table class="parameters">
       <thead>
         <tr>
           <th scope="col">Name</th>
-          <th scope="col">In</th>
           <th scope="col">Type</th>
           <th scope="col">Description</th>
         </tr>
@@ -87,11 +86,12 @@ function ParametersTable({ parameters }: { parameters: Parameter[] }) {
       <tbody>
         {parameters.map((parameter) => (
           <tr>
+            {/* Where it goes sits under the name: a fourth column is too narrow on a phone. */}
             <td>
               <code>{parameter.name}</code>
               {parameter.required ? <span class="required">required</span> : null}
+              <span class="location">in {parameter.location}</span>
             </td>
-            <td>{parameter.location}</td>
             <td class="type">{typeSummary(parameter.schema)}</td>
             <td>{parameter.description ? <InlineText text={parameter.description} /> : null}</td>
           </tr>
@@ -128,12 +128,11 @@ function RequestBodyView({ body, expand }: { body: RequestBody; expand: Expand }
 
 function ResponsesTable({ responses }: { responses: Response[] }) {
   return (
-    <table>
+    <table class="responses">
       <thead>
         <tr>
           <th scope="col">Status</th>
-          <th scope="col">Description</th>
-          <th scope="col">Body</th>
+          <th scope="col">Response</th>
         </tr>
       </thead>
       <tbody>
@@ -142,10 +141,11 @@ function ResponsesTable({ responses }: { responses: Response[] }) {
             <td>
               <code>{response.status}</code>
             </td>
+            {/* The body goes under the description: a third column is too narrow on a phone. */}
             <td>
-              <InlineText text={response.description} />
-            </td>
-            <td>
+              <p>
+                <InlineText text={response.description} />
+              </p>
               {response.contents.map((content) => (
                 <ContentView content={content} />
               ))}
@@ -168,7 +168,11 @@ function OperationView({ operation, expand }: { operation: Operation; expand: Ex
           {operation.security.length > 0 ? `${operation.security.join(", ")} key` : "public"}
         </span>
       </h3>
-      {operation.summary ? <p>{operation.summary}</p> : null}
+      {operation.summary ? (
+        <p>
+          <InlineText text={operation.summary} />
+        </p>
+      ) : null}
       {operation.description ? (
         <p>
           <InlineText text={operation.description} />
