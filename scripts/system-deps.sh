@@ -3,11 +3,13 @@
 # references the Jinja and YAML output is compared with (those tests skip, saying so, without them);
 # docker.io is the engine the container runner's tests start (they fail, saying so, without it) and
 # busybox-static the one binary their test image is made of; ansible-core and openssh-server run
-# the playbooks of ansible/ against an sshd on 127.0.0.1 (those tests fail, saying so, without them).
+# the playbooks of ansible/ against an sshd on 127.0.0.1 (those tests fail, saying so, without them);
+# chromium is the browser the web console's tests drive headless through playwright-core, which
+# downloads none of its own (they fail, saying so, without it).
 # Needs root and apt-get; elsewhere it says what is missing and carries on.
 set -euo pipefail
 
-packages=(python3-jinja2 python3-yaml busybox-static ansible-core openssh-server)
+packages=(python3-jinja2 python3-yaml busybox-static ansible-core openssh-server chromium)
 # A host with another Docker build (docker-ce, moby-engine) keeps it: docker.io would conflict.
 command -v dockerd >/dev/null || packages+=(docker.io)
 missing=()
@@ -17,7 +19,7 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-  echo "system-deps: not installing ${missing[*]} (needs root and apt-get); the tests that compare with them will skip, the Docker and Ansible ones fail" >&2
+  echo "system-deps: not installing ${missing[*]} (needs root and apt-get); the tests that compare with them will skip, the Docker, Ansible and browser ones fail" >&2
   exit 0
 fi
 echo "system-deps: installing ${missing[*]}" >&2

@@ -1,9 +1,11 @@
 /**
- * The HTTP API, `/api/v1`: public health + OpenAPI document, then everything else behind a bearer
- * key, a scope check and the JSON body guard. Every failure is the JSON error envelope.
+ * The HTTP API, `/api/v1`: public health + OpenAPI document (and its HTML reference page), then
+ * everything else behind a bearer key, a scope check and the JSON body guard. Every failure is the
+ * JSON error envelope.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import { apiDocsResponse } from "../console/api-docs.tsx";
 import { consoleSessionRoutes } from "../console/session-routes.tsx";
 import { database } from "../db/client.ts";
 import type { AppEnv } from "../http/context.ts";
@@ -27,6 +29,17 @@ import { usersRoutes } from "./routes/users.ts";
 
 export const API_PREFIX = "/api/v1";
 
+/** The document's fixed parts; the routes' definitions supply the rest when it is generated. */
+const OPENAPI_CONFIG = {
+  openapi: "3.1.0",
+  info: {
+    title: "Codegen Orchestrator API",
+    version: "1.0.0",
+    description: "Control plane of Codegen Orchestrator: projects, secrets, servers, ports, users and keys.",
+  },
+  servers: [{ url: API_PREFIX }],
+};
+
 const withDatabase = createMiddleware<AppEnv>(async (c, next) => {
   c.set("db", database(c.env.DB));
   await next();
@@ -38,16 +51,9 @@ function v1() {
   // Public routes come first: the middleware below only runs for routes registered after it.
   api.route("/", healthRoutes);
   api.route("/", executorConnectRoutes);
-  api.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Codegen Orchestrator API",
-      version: "1.0.0",
-      description:
-        "Control plane of Codegen Orchestrator: projects, secrets, servers, ports, users and keys.",
-    },
-    servers: [{ url: API_PREFIX }],
-  });
+  api.doc31("/openapi.json", OPENAPI_CONFIG);
+  // The same document as HTML; generated per request like the JSON, so both list every route.
+  api.get("/docs", (c) => apiDocsResponse(c, api.getOpenAPI31Document(OPENAPI_CONFIG)));
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
