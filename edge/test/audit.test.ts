@@ -95,6 +95,7 @@ describe("audit log", () => {
         () => {},
       ],
       ["POST", "/jobs/{id}/cancel", () => `/jobs/${ids.job}/cancel`, undefined, () => {}],
+      ["POST", "/sign-in-links", () => "/sign-in-links", () => ({}), () => {}],
     ];
     for (const [method, route, path, body, keep] of steps) {
       const before = await auditRows();
