@@ -33,6 +33,7 @@ beforeAll(async () => {
     scopes: ["read"],
   });
   member = { id: user.id, key: key.key };
+  await admin("/projects", { name: "URL shortener", description: "Short links", ownerId: user.id });
 });
 
 afterAll(async () => {
@@ -50,7 +51,9 @@ describe("console sign-in in a browser", () => {
     expect(new URL(link.url).hash).toMatch(/^#col_/);
     const { page } = await browser.open(link.url, DESKTOP);
     await page.waitForURL(`${fleet.worker.origin}/`);
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Signed in as Ada Lovelace");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Projects");
+    expect(await page.getByRole("banner").textContent()).toContain("Signed in as Ada Lovelace (member)");
+    expect(await page.getByRole("list", { name: "Projects" }).textContent()).toContain("URL shortener");
     expect(page.url()).not.toContain("col_");
     expect(await page.content()).not.toContain("col_");
     expect(await seriousViolations(page)).toEqual([]);
@@ -78,7 +81,8 @@ describe("console sign-in in a browser", () => {
     await page.getByLabel("API key").fill(member.key);
     await page.getByRole("button", { name: "Sign in with the key" }).click();
     await page.waitForURL(`${fleet.worker.origin}/`);
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Signed in as Ada Lovelace");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Projects");
+    expect(await page.getByRole("banner").textContent()).toContain("Signed in as Ada Lovelace (member)");
     // The session works for the API in this browser, with the key's scopes (read, not write).
     const status = await page.evaluate(async () => {
       const read = await fetch("/api/v1/projects");

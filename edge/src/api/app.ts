@@ -6,6 +6,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { apiDocsResponse } from "../console/api-docs.tsx";
+import { consolePages } from "../console/pages.tsx";
 import { consoleSessionRoutes } from "../console/session-routes.tsx";
 import { database } from "../db/client.ts";
 import type { AppEnv } from "../http/context.ts";
@@ -83,5 +84,6 @@ export function createApp() {
   app.route(API_PREFIX, v1());
   app.route("/", telegramRoutes);
   app.route("/", consoleSessionRoutes);
+  app.route("/", consolePages);
   return app;
 }

@@ -7,9 +7,10 @@ import type { Child } from "hono/jsx";
 
 const STYLE = `
 :root { color-scheme: light dark; --fg: #1b1d21; --bg: #ffffff; --muted: #5b6170; --line: #d9dce3;
-  --accent: #2457c5; --accent-fg: #ffffff; --error: #b3261e; --panel: #f5f6f8; }
+  --accent: #2457c5; --accent-fg: #ffffff; --error: #b3261e; --ok: #1d6b35; --panel: #f5f6f8; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6e8ec; --bg: #15171b; --muted: #a3a9b6;
-  --line: #343843; --accent: #8fb2ff; --accent-fg: #10131a; --error: #ffb4ab; --panel: #1e2127; } }
+  --line: #343843; --accent: #8fb2ff; --accent-fg: #10131a; --error: #ffb4ab; --ok: #8fd9a0;
+  --panel: #1e2127; } }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
 header { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; justify-content: space-between;
@@ -31,7 +32,31 @@ button.secondary { background: transparent; color: var(--accent); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .error { color: var(--error); border: 1px solid var(--error); border-radius: .4rem; padding: .6rem .8rem; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; }
+main:has(.cards) { max-width: 72rem; }
+.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1.25rem; }
+.filters label { margin-top: 0; }
+.filters input, .filters select { padding: .5rem .6rem; font: inherit; color: inherit; background: var(--bg);
+  border: 1px solid var(--line); border-radius: .4rem; }
+.cards { list-style: none; margin: 0; padding: 0; display: grid; gap: 1rem;
+  grid-template-columns: repeat(auto-fill, minmax(min(100%, 20rem), 1fr)); }
+.card { border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; background: var(--panel); }
+.card h2 { margin: 0 0 .5rem; font-size: 1.1rem; display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; }
+.card dl { display: grid; grid-template-columns: auto 1fr; gap: .25rem .75rem; margin: 0; }
+.card dt { color: var(--muted); } .card dd { margin: 0; overflow-wrap: anywhere; }
+.status { font-size: .8rem; font-weight: 600; border: 1px solid var(--line); border-radius: 1rem; padding: 0 .5rem; }
+.status-deployed { color: var(--ok); border-color: var(--ok); }
+.status-failed { color: var(--error); border-color: var(--error); }
 `;
+
+/** Shows each `<time>` in the browser's own time zone (the server writes UTC, the fallback). */
+const LOCAL_TIMES = `for (const t of document.querySelectorAll("time[datetime]"))
+  t.textContent = new Date(t.dateTime).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });`;
+
+/** A time, in UTC until the page's script shows it in the browser's zone. */
+export function LocalTime(props: { at: Date }) {
+  const iso = props.at.toISOString();
+  return <time datetime={iso}>{`${iso.slice(0, 16).replace("T", " ")} UTC`}</time>;
+}
 
 export interface SignedIn {
   name: string;
@@ -56,10 +81,19 @@ export function Page(props: { title: string; user?: SignedIn | undefined; childr
           </a>
           <nav aria-label="Account">
             <a href="/api/v1/docs">API reference</a>
-            {props.user ? <SignOutButtons /> : null}
+            {props.user ? (
+              <>
+                <span class="muted">
+                  Signed in as {props.user.name} ({props.user.role})
+                </span>
+                <SignOutButtons />
+              </>
+            ) : null}
           </nav>
         </header>
         <main>{props.children}</main>
+        {/* Our own constant script: nothing from a request is in it. */}
+        <script dangerouslySetInnerHTML={{ __html: LOCAL_TIMES }} />
       </body>
     </html>
   );

@@ -1,12 +1,11 @@
 /**
- * The console's sign-in and sign-out (HTML forms, outside `/api/v1`), and its home page. Every
+ * The console's sign-in and sign-out (HTML forms, outside `/api/v1`). Every
  * POST must come from the console's own pages (`fromSameOrigin`), the sign-in ones too: a
  * cross-site form must not sign a browser in to someone else's account either.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { keyPrincipal } from "../api/middleware/auth.ts";
 import { database } from "../db/client.ts";
-import { findUser } from "../domain/users.ts";
 import {
   endSessions,
   redeemSignInLink,
@@ -22,7 +21,7 @@ import {
   setSessionCookie,
 } from "../http/session-cookie.ts";
 import { consoleSettings } from "../settings/console.ts";
-import { HomePage, SignInPage } from "./sign-in.tsx";
+import { SignInPage } from "./sign-in.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
 
 const LINK_REFUSED =
@@ -37,7 +36,8 @@ function signInPage(c: AppContext, status: 200 | 400 | 401 | 403, error?: string
   );
 }
 
-async function currentSession(c: AppContext): Promise<SessionHolder | null> {
+/** The browser's live session, if it has one. */
+export async function currentSession<E extends AppEnv>(c: Context<E>): Promise<SessionHolder | null> {
   const token = sessionToken(c);
   if (!token) return null;
   return sessionHolder(database(c.env.DB), token, (write) => c.executionCtx.waitUntil(write));
@@ -55,12 +55,6 @@ const form = async (c: AppContext, field: string) => {
 };
 
 export const consoleSessionRoutes = new Hono<AppEnv>()
-  .get("/", async (c) => {
-    const session = await currentSession(c);
-    if (!session) return c.redirect(SIGN_IN_PATH, 303);
-    const user = await findUser(database(c.env.DB), session.userId);
-    return c.html(<HomePage user={{ name: user.name, role: user.role }} />);
-  })
   .get(SIGN_IN_PATH, (c) => signInPage(c, 200))
   .post(SIGN_IN_PATH, async (c) => {
     if (!fromSameOrigin(c)) return signInPage(c, 403, CROSS_SITE);

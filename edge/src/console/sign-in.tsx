@@ -1,5 +1,5 @@
-/** The sign-in page (a one-time link, or an API key) and the signed-in home page. */
-import { Page, type SignedIn } from "./layout.tsx";
+/** The sign-in page: a one-time link (its token in the fragment), or an API key. */
+import { Page } from "./layout.tsx";
 
 /**
  * Moves the link's token from the fragment (never sent to a server) into the form and posts it;
@@ -44,21 +44,6 @@ export function SignInPage(props: { minutes: number; error?: string | undefined 
       </form>
       {/* Our own constant script: nothing from a request is in it. */}
       <script dangerouslySetInnerHTML={{ __html: REDEEM_SCRIPT }} />
-    </Page>
-  );
-}
-
-export function HomePage(props: { user: SignedIn }) {
-  return (
-    <Page title="Home" user={props.user}>
-      <h1>Signed in as {props.user.name}</h1>
-      <p class="muted">Role: {props.user.role}.</p>
-      <div class="panel">
-        <p>
-          The console's projects, runs and chat pages come next. Everything is in the HTTP API meanwhile: see
-          the <a href="/api/v1/docs">API reference</a>; this session works for it in this browser.
-        </p>
-      </div>
     </Page>
   );
 }
