@@ -59,6 +59,14 @@ describe("console sign-in in a browser", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await browser.screenshot(page, "home-1440");
 
+    // The project's page: its overview, runs, deployments and the write-only secret field.
+    await page.getByRole("link", { name: "URL shortener" }).click();
+    await page.getByRole("heading", { name: "Secrets" }).waitFor();
+    expect(await page.getByLabel("Value").getAttribute("type")).toBe("password");
+    expect(await seriousViolations(page)).toEqual([]);
+    await browser.screenshot(page, "project-1440");
+    await page.goto(`${fleet.worker.origin}/`);
+
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.waitForURL(`${fleet.worker.origin}/sign-in`);
     await page.goto(`${fleet.worker.origin}/`);

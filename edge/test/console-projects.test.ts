@@ -4,8 +4,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { newId } from "../src/ids.ts";
-import { browse, signInWithLink } from "./console-helpers.ts";
-import { createProject, createUser, unique } from "./helpers.ts";
+import { browse, formPost, signInWithLink } from "./console-helpers.ts";
+import { createProject, createUser, expectStatus, unique } from "./helpers.ts";
 
 const page = async (cookie: string | null, query = "") => {
   const response = await browse({ cookie }, `/${query}`);
@@ -69,5 +69,85 @@ describe("console projects page", () => {
     const html = await page(cookie);
     expect(html).not.toContain("<img src=x");
     expect(html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+  });
+});
+
+describe("console project page", () => {
+  it("shows the member's own project, and answers 404 for another's", async () => {
+    const [ada, eve] = [await createUser(), await createUser()];
+    const mine = await createProject(ada.key, { name: unique("Mine"), description: "Short links" });
+    const theirs = await createProject(eve.key, { name: unique("Theirs") });
+    const { cookie } = await signInWithLink(ada);
+    const own = await browse({ cookie }, `/projects/${mine.id}`);
+    expect(own.status).toBe(200);
+    const html = await own.text();
+    expect(html).toContain(mine.name);
+    expect(html).toContain("Short links");
+    expect(html).toContain("No secrets.");
+    const other = await browse({ cookie }, `/projects/${theirs.id}`);
+    expect(other.status).toBe(404);
+    const refused = await other.text();
+    expect(refused).toContain("No project with this id.");
+    expect(refused).not.toContain(theirs.name);
+  });
+
+  it("sets a secret through the write-only field: its name is listed, its value never shown", async () => {
+    const member = await createUser();
+    const project = await createProject(member.key);
+    const browser = await signInWithLink(member);
+    const canary = `canary-${unique("v")}`;
+    const set = await formPost(browser, `/projects/${project.id}/secrets`, {
+      name: "API_TOKEN",
+      value: canary,
+    });
+    expect(set.status).toBe(303);
+    const page = await browse(browser, set.headers.get("location") ?? "");
+    const html = await page.text();
+    expect(html).toContain("API_TOKEN is set.");
+    expect(html).toContain("<code>API_TOKEN</code>");
+    expect(html).not.toContain(canary);
+    const listed = await browse(browser, `/api/v1/projects/${project.id}/secrets`);
+    expect(((await listed.json()) as { items: { name: string }[] }).items.map((s) => s.name)).toEqual([
+      "API_TOKEN",
+    ]);
+
+    const crossSite = await formPost(
+      browser,
+      `/projects/${project.id}/secrets/API_TOKEN/delete`,
+      {},
+      "cross-site",
+    );
+    expect(crossSite.status).toBe(403);
+    const removed = await formPost(browser, `/projects/${project.id}/secrets/API_TOKEN/delete`, {});
+    expect(removed.status).toBe(303);
+    expect(await (await browse(browser, `/projects/${project.id}`)).text()).toContain("No secrets.");
+  });
+
+  it("deletes a project only when its slug is typed, and a read-only session cannot", async () => {
+    const member = await createUser();
+    const project = await createProject(member.key);
+    const browser = await signInWithLink(member);
+    const wrong = await formPost(browser, `/projects/${project.id}/delete`, { confirm: "not-it" });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain(`slug, ${project.slug}, to delete it.`);
+
+    // A session opened with a read-only key reads its projects, and changes none.
+    const reader = await createUser("member", ["read"]);
+    const readersProject = await expectStatus(201, "/projects", {
+      body: { name: unique("R"), ownerId: reader.id },
+    });
+    const readOnly = await formPost({ cookie: null }, "/sign-in/key", { key: reader.key });
+    const readerCookie = readOnly.headers.get("set-cookie")?.split(";")[0] ?? null;
+    expect((await browse({ cookie: readerCookie }, `/projects/${readersProject.id}`)).status).toBe(200);
+    const refused = await formPost({ cookie: readerCookie }, `/projects/${readersProject.id}/delete`, {
+      confirm: readersProject.slug,
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("read-only API key");
+    await expectStatus(200, `/projects/${readersProject.id}`);
+
+    const done = await formPost(browser, `/projects/${project.id}/delete`, { confirm: project.slug });
+    expect(done.status).toBe(303);
+    await expectStatus(404, `/projects/${project.id}`);
   });
 });

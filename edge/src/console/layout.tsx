@@ -46,6 +46,12 @@ main:has(.cards) { max-width: 72rem; }
 .status { font-size: .8rem; font-weight: 600; border: 1px solid var(--line); border-radius: 1rem; padding: 0 .5rem; }
 .status-deployed { color: var(--ok); border-color: var(--ok); }
 .status-failed { color: var(--error); border-color: var(--error); }
+.facts { display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; }
+.facts dt { color: var(--muted); } .facts dd { margin: 0; overflow-wrap: anywhere; }
+.table { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+.secrets { padding-left: 1.2rem; } .secrets li { margin: .25rem 0; }
 `;
 
 /** Shows each `<time>` in the browser's own time zone (the server writes UTC, the fallback). */

@@ -4,18 +4,18 @@
  * projects; admins, everyone's); a browser without a live session is sent to sign in.
  */
 import { ProjectStatus } from "@codegen-orchestrator/shared";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { database } from "../db/client.ts";
+import { ApiError } from "../domain/errors.ts";
 import { projectOverviews } from "../domain/project-overviews.ts";
 import { findUser } from "../domain/users.ts";
-import type { AppEnv } from "../http/context.ts";
-import type { SignedIn } from "./layout.tsx";
+import { Page } from "./layout.tsx";
+import type { PageEnv } from "./page-env.ts";
+import { deleteProject, removeSecret, setSecret, showProject } from "./project-routes.tsx";
 import { ProjectsPage } from "./projects.tsx";
 import { currentSession } from "./session-routes.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
-
-type PageEnv = AppEnv & { Variables: { user: SignedIn } };
 
 const PROJECTS_SHOWN = 100;
 
@@ -30,7 +30,7 @@ const signedIn = createMiddleware<PageEnv>(async (c, next) => {
   await next();
 });
 
-export const consolePages = new Hono<PageEnv>().get("/", signedIn, async (c) => {
+async function showProjects(c: Context<PageEnv>) {
   const search = c.req.query("q")?.trim().slice(0, 100) ?? "";
   const status = ProjectStatus.safeParse(c.req.query("status"));
   const overviews = await projectOverviews(c.get("db"), c.get("principal"), {
@@ -40,4 +40,28 @@ export const consolePages = new Hono<PageEnv>().get("/", signedIn, async (c) => 
   });
   const filter = { search, status: status.success ? status.data : "" };
   return c.html(<ProjectsPage user={c.get("user")} overviews={overviews} filter={filter} />);
-});
+}
+
+export const consolePages = new Hono<PageEnv>()
+  .get("/", signedIn, showProjects)
+  .get("/projects/:id", signedIn, showProject)
+  .post("/projects/:id/secrets", signedIn, setSecret)
+  .post("/projects/:id/secrets/:name/delete", signedIn, removeSecret)
+  .post("/projects/:id/delete", signedIn, deleteProject)
+  // A domain refusal (not found, not allowed, invalid) as a page that says what happened.
+  .onError((err, c) => {
+    if (!(err instanceof ApiError)) throw err;
+    const user = c.get("user");
+    const page = (
+      <Page title="Not done" user={user}>
+        <h1>That did not work</h1>
+        <p class="error" role="alert">
+          {err.message}
+        </p>
+        <p>
+          <a href="/">Back to the projects</a>
+        </p>
+      </Page>
+    );
+    return c.html(page, err.status);
+  });

@@ -83,7 +83,8 @@ function ProjectCard(props: { overview: ProjectOverview }) {
   return (
     <li class="card">
       <h2>
-        {project.name} <span class={`status status-${project.status}`}>{project.status}</span>
+        <a href={`/projects/${project.id}`}>{project.name}</a>{" "}
+        <span class={`status status-${project.status}`}>{project.status}</span>
       </h2>
       <dl>
         <dt>Slug</dt>

@@ -23,5 +23,6 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, "not_found", `No ${what} with this id.`);
 export const forbidden = (message: string) => new ApiError(403, "forbidden", message);
+export const invalid = (message: string) => new ApiError(400, "invalid_request", message);
 export const conflict = (message: string, details?: unknown) =>
   new ApiError(409, "conflict", message, details);

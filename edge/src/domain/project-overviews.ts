@@ -97,11 +97,21 @@ async function lastRunsOf(db: Db, ids: string[]): Promise<Map<string, ProjectOve
   return last;
 }
 
-async function costsOf(db: Db, ids: string[]): Promise<Map<string, number>> {
+function costsOf(db: Db, ids: string[]): Promise<Map<string, number>> {
+  return costTotals(db, costs.projectId, ids);
+}
+
+/** What was spent per project or per run (`by`), for these ids. */
+export async function costTotals(
+  db: Db,
+  by: typeof costs.projectId | typeof costs.runId,
+  ids: string[],
+): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
   const rows = await db
-    .select({ projectId: costs.projectId, total: sum(costs.amountUsd) })
+    .select({ key: by, total: sum(costs.amountUsd) })
     .from(costs)
-    .where(inArray(costs.projectId, ids))
-    .groupBy(costs.projectId);
-  return new Map(rows.flatMap((row) => (row.projectId ? [[row.projectId, Number(row.total ?? 0)]] : [])));
+    .where(inArray(by, ids))
+    .groupBy(by);
+  return new Map(rows.flatMap((row) => (row.key ? [[row.key, Number(row.total ?? 0)]] : [])));
 }

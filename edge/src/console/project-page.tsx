@@ -1,0 +1,191 @@
+/**
+ * A project's page: what it is (its spec and acceptance criteria), where it is (repository, URL,
+ * deployments), what happened (runs, with their cost), its secrets (names only; set or replace
+ * through a write-only field; delete) and deleting it, confirmed by typing its slug.
+ */
+import type { Child } from "hono/jsx";
+import type { ProjectDetail } from "../domain/project-detail.ts";
+import { LocalTime, Page, type SignedIn } from "./layout.tsx";
+
+const usd = (amount: number) => `$${amount.toFixed(4)}`;
+
+export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; notice?: string | undefined }) {
+  const { project } = props.detail;
+  const base = `/projects/${project.id}`;
+  return (
+    <Page title={project.name} user={props.user}>
+      <p>
+        <a href="/">← Projects</a>
+      </p>
+      <h1>
+        {project.name} <span class={`status status-${project.status}`}>{project.status}</span>
+      </h1>
+      {props.notice ? (
+        <p class="panel" role="status">
+          {props.notice}
+        </p>
+      ) : null}
+      <Overview detail={props.detail} />
+      <Deployments detail={props.detail} />
+      <Runs detail={props.detail} />
+      <Secrets detail={props.detail} base={base} />
+      <h2>Delete</h2>
+      <form method="post" action={`${base}/delete`}>
+        <p class="muted">
+          Deleting stops and removes its service, releases its ports, erases its secrets and archives its
+          repository. Type the project's slug to confirm.
+        </p>
+        <label for="confirm">Slug</label>
+        <input id="confirm" name="confirm" type="text" autocomplete="off" required />
+        <p>
+          <button type="submit">Delete {project.name}</button>
+        </p>
+      </form>
+    </Page>
+  );
+}
+
+function Overview(props: { detail: ProjectDetail }) {
+  const { project, deployments } = props.detail;
+  const url = deployments.find((deployment) => deployment.url)?.url;
+  return (
+    <section aria-labelledby="overview">
+      <h2 id="overview">Overview</h2>
+      <dl class="facts">
+        <dt>Slug</dt>
+        <dd>
+          <code>{project.slug}</code>
+        </dd>
+        <dt>Description</dt>
+        <dd>{project.description || <span class="muted">none</span>}</dd>
+        <dt>Repository</dt>
+        <dd>{project.repoUrl ? <code>{project.repoUrl}</code> : <span class="muted">none yet</span>}</dd>
+        <dt>URL</dt>
+        <dd>{url ? <a href={url}>{url}</a> : <span class="muted">not deployed</span>}</dd>
+      </dl>
+      {project.spec ? (
+        <>
+          <h3>Acceptance criteria</h3>
+          <ul>
+            {project.spec.acceptanceCriteria.map((criterion) => (
+              <li>{criterion}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** A titled section with a table, or a line saying why there is none yet. */
+function Listing(props: { id: string; title: string; empty: string; headers: string[]; rows: Child[][] }) {
+  return (
+    <section aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      {props.rows.length === 0 ? (
+        <p class="muted">{props.empty}</p>
+      ) : (
+        <div class="table">
+          <table>
+            <thead>
+              <tr>
+                {props.headers.map((header) => (
+                  <th scope="col">{header}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {props.rows.map((cells) => (
+                <tr>
+                  {cells.map((cell) => (
+                    <td>{cell}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Deployments(props: { detail: ProjectDetail }) {
+  return (
+    <Listing
+      id="deployments"
+      title="Deployments"
+      empty="None yet: a DevOps run deploys the project once it is built."
+      headers={["When", "Status", "Commit", "Server", "URL"]}
+      rows={props.detail.deployments.map((row) => [
+        <LocalTime at={row.createdAt} />,
+        row.status,
+        row.commitSha ? <code>{row.commitSha.slice(0, 12)}</code> : "—",
+        row.serverName ?? "—",
+        row.url ? <a href={row.url}>{row.url}</a> : "—",
+      ])}
+    />
+  );
+}
+
+function Runs(props: { detail: ProjectDetail }) {
+  return (
+    <Listing
+      id="runs"
+      title="Runs"
+      empty="None yet: describe the service to the bot, or start one through the API."
+      headers={["Started", "Kind", "Status", "Cost"]}
+      rows={props.detail.runs.map(({ run, costUsd }) => [
+        <LocalTime at={run.createdAt} />,
+        run.kind,
+        <>
+          {run.status}
+          {run.error ? <div class="muted">{run.error.slice(0, 300)}</div> : null}
+        </>,
+        usd(costUsd),
+      ])}
+    />
+  );
+}
+
+function Secrets(props: { detail: ProjectDetail; base: string }) {
+  const { secrets } = props.detail;
+  return (
+    <section aria-labelledby="secrets">
+      <h2 id="secrets">Secrets</h2>
+      <p class="muted">Values are encrypted and never shown again, here or anywhere.</p>
+      {secrets.length === 0 ? (
+        <p class="muted">No secrets.</p>
+      ) : (
+        <ul class="secrets">
+          {secrets.map((secret) => (
+            <li>
+              <code>{secret.name}</code> <span class="muted">set</span> <LocalTime at={secret.updatedAt} />{" "}
+              <form class="inline" method="post" action={`${props.base}/secrets/${secret.name}/delete`}>
+                <button class="secondary" type="submit" aria-label={`Delete ${secret.name}`}>
+                  Delete
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form method="post" action={`${props.base}/secrets`}>
+        <label for="secret-name">Name</label>
+        <input
+          id="secret-name"
+          name="name"
+          type="text"
+          required
+          pattern="[A-Z_][A-Z0-9_]{0,127}"
+          autocomplete="off"
+        />
+        <label for="secret-value">Value</label>
+        <input id="secret-value" name="value" type="password" required autocomplete="new-password" />
+        <p>
+          <button type="submit">Set secret</button>
+        </p>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * A project's page and what its forms do: set or delete a secret, delete the project. The forms
+ * call the same domain operations as `/api/v1` with the session's principal, come from the
+ * console's own origin only, and need the session's `write` scope (a read-only key's session
+ * reads). Each ends in a redirect, so a reload repeats nothing.
+ */
+import { SecretName } from "@codegen-orchestrator/shared";
+import type { Context } from "hono";
+import { forbidden, invalid } from "../domain/errors.ts";
+import { projectDetail } from "../domain/project-detail.ts";
+import { findProject } from "../domain/projects.ts";
+import { deleteSecret, putSecret, secretsKeyring } from "../domain/secrets.ts";
+import { fromSameOrigin } from "../http/session-cookie.ts";
+import { removeProject } from "../pipelines/devops/teardown.ts";
+import { settleDeletion } from "../pipelines/launch.ts";
+import { secretStored } from "../pipelines/steps/secret-wait.ts";
+import type { PageEnv } from "./page-env.ts";
+import { ProjectPage } from "./project-page.tsx";
+
+type PageContext = Context<PageEnv>;
+
+/** A change from this browser's session: from the console's own page, with the write scope. */
+function assertMayChange(c: PageContext): void {
+  if (!fromSameOrigin(c)) throw forbidden("This form came from another site, so it was refused.");
+  if (!c.get("principal").scopes.includes("write"))
+    throw forbidden("This session was opened with a read-only API key: it cannot change anything.");
+}
+
+const field = async (c: PageContext, name: string) => {
+  const value = (await c.req.parseBody())[name];
+  return typeof value === "string" ? value : "";
+};
+
+export async function showProject(c: PageContext) {
+  const detail = await projectDetail(c.get("db"), c.get("principal"), c.req.param("id") ?? "");
+  const notice = c.req.query("notice")?.slice(0, 200);
+  return c.html(<ProjectPage user={c.get("user")} detail={detail} notice={notice} />);
+}
+
+export async function setSecret(c: PageContext) {
+  assertMayChange(c);
+  const id = c.req.param("id") ?? "";
+  const name = SecretName.safeParse((await field(c, "name")).trim());
+  if (!name.success)
+    throw invalid("A secret's name is upper-case letters, digits and _, not starting with a digit.");
+  const value = await field(c, "value");
+  if (value === "") throw invalid("A secret needs a value.");
+  const db = c.get("db");
+  const meta = await putSecret(db, await secretsKeyring(c.env), c.get("principal"), id, name.data, value);
+  // A DevOps run of the project may be waiting for this value.
+  await secretStored(c.env, db, meta.projectId, name.data);
+  return c.redirect(`/projects/${id}?notice=${encodeURIComponent(`${name.data} is set.`)}`, 303);
+}
+
+export async function removeSecret(c: PageContext) {
+  assertMayChange(c);
+  const id = c.req.param("id") ?? "";
+  const name = c.req.param("name") ?? "";
+  await deleteSecret(c.get("db"), c.get("principal"), id, name);
+  return c.redirect(`/projects/${id}?notice=${encodeURIComponent(`${name} is deleted.`)}`, 303);
+}
+
+export async function deleteProject(c: PageContext) {
+  assertMayChange(c);
+  const db = c.get("db");
+  const project = await findProject(db, c.get("principal"), c.req.param("id") ?? "");
+  if ((await field(c, "confirm")).trim() !== project.slug)
+    throw invalid(`Type the project's slug, ${project.slug}, to delete it.`);
+  const deletion = await removeProject(c.env, db, c.get("principal"), project);
+  await settleDeletion(c.env, db, deletion);
+  return c.redirect("/", 303);
+}
