@@ -12,7 +12,7 @@ import { projectOverviews } from "../domain/project-overviews.ts";
 import { findUser } from "../domain/users.ts";
 import { Page } from "./layout.tsx";
 import type { PageEnv } from "./page-env.ts";
-import { deleteProject, removeSecret, setSecret, showProject } from "./project-routes.tsx";
+import { deleteProject, removeSecret, setSecret, showProject, showRun } from "./project-routes.tsx";
 import { ProjectsPage } from "./projects.tsx";
 import { currentSession } from "./session-routes.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
@@ -45,6 +45,7 @@ async function showProjects(c: Context<PageEnv>) {
 export const consolePages = new Hono<PageEnv>()
   .get("/", signedIn, showProjects)
   .get("/projects/:id", signedIn, showProject)
+  .get("/runs/:id", signedIn, showRun)
   .post("/projects/:id/secrets", signedIn, setSecret)
   .post("/projects/:id/secrets/:name/delete", signedIn, removeSecret)
   .post("/projects/:id/delete", signedIn, deleteProject)

@@ -85,8 +85,9 @@ function Listing(props: { id: string; title: string; empty: string; headers: str
       {props.rows.length === 0 ? (
         <p class="muted">{props.empty}</p>
       ) : (
-        <div class="table">
-          <table>
+        // Focusable: a table wider than a phone scrolls, and the keyboard must reach it.
+        <section class="table" tabindex={0} aria-labelledby={props.id}>
+          <table aria-labelledby={props.id}>
             <thead>
               <tr>
                 {props.headers.map((header) => (
@@ -104,7 +105,7 @@ function Listing(props: { id: string; title: string; empty: string; headers: str
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </section>
   );
@@ -136,7 +137,9 @@ function Runs(props: { detail: ProjectDetail }) {
       empty="None yet: describe the service to the bot, or start one through the API."
       headers={["Started", "Kind", "Status", "Cost"]}
       rows={props.detail.runs.map(({ run, costUsd }) => [
-        <LocalTime at={run.createdAt} />,
+        <a href={`/runs/${run.id}`}>
+          <LocalTime at={run.createdAt} />
+        </a>,
         run.kind,
         <>
           {run.status}

@@ -1,14 +1,16 @@
 /**
- * A project's page and what its forms do: set or delete a secret, delete the project. The forms
+ * A project's page, a run's page, and what the project's forms do: set or delete a secret, delete
+ * the project. The forms
  * call the same domain operations as `/api/v1` with the session's principal, come from the
  * console's own origin only, and need the session's `write` scope (a read-only key's session
  * reads). Each ends in a redirect, so a reload repeats nothing.
  */
 import { SecretName } from "@codegen-orchestrator/shared";
 import type { Context } from "hono";
+import { runTimeline } from "../api/run-timeline.ts";
 import { forbidden, invalid } from "../domain/errors.ts";
 import { projectDetail } from "../domain/project-detail.ts";
-import { findProject } from "../domain/projects.ts";
+import { findProject, findProjectHistory } from "../domain/projects.ts";
 import { deleteSecret, putSecret, secretsKeyring } from "../domain/secrets.ts";
 import { fromSameOrigin } from "../http/session-cookie.ts";
 import { removeProject } from "../pipelines/devops/teardown.ts";
@@ -16,6 +18,7 @@ import { settleDeletion } from "../pipelines/launch.ts";
 import { secretStored } from "../pipelines/steps/secret-wait.ts";
 import type { PageEnv } from "./page-env.ts";
 import { ProjectPage } from "./project-page.tsx";
+import { RunPage } from "./run-page.tsx";
 
 type PageContext = Context<PageEnv>;
 
@@ -35,6 +38,13 @@ export async function showProject(c: PageContext) {
   const detail = await projectDetail(c.get("db"), c.get("principal"), c.req.param("id") ?? "");
   const notice = c.req.query("notice")?.slice(0, 200);
   return c.html(<ProjectPage user={c.get("user")} detail={detail} notice={notice} />);
+}
+
+export async function showRun(c: PageContext) {
+  const db = c.get("db");
+  const { run, steps } = await runTimeline(c.env, db, c.get("principal"), c.req.param("id") ?? "");
+  const project = await findProjectHistory(db, c.get("principal"), run.projectId);
+  return c.html(<RunPage user={c.get("user")} run={run} project={project} steps={steps} />);
 }
 
 export async function setSecret(c: PageContext) {

@@ -46,6 +46,12 @@ export const RunStep = z
     startedAt: Timestamp,
     finishedAt: Timestamp.nullable(),
     durationMs: z.number().nullable(),
+    progress: z
+      .string()
+      .nullable()
+      .describe(
+        "while the step's job runs: how far it got, as its executor last said (`deploy_project: 12/35 tasks (34%)`)",
+      ),
   })
   .meta({ id: "RunStep" });
 export type RunStep = z.infer<typeof RunStep>;

@@ -3,9 +3,7 @@ import { Run, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/share
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { assertRunQuota } from "../../domain/quotas.ts";
-import { listSteps, type StepRow } from "../../domain/run-steps.ts";
 import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
-import { iso, isoOrNull } from "../../ids.ts";
 import { launchRun, stopRun } from "../../pipelines/launch.ts";
 import { decideRun } from "../../pipelines/steps/decisions.ts";
 import {
@@ -19,19 +17,9 @@ import {
   router,
   security,
 } from "../openapi.ts";
+import { runTimeline } from "../run-timeline.ts";
 
 const tags = ["runs"];
-
-const toRunStep = (row: StepRow): RunStep => ({
-  name: row.name,
-  status: row.status,
-  jobId: row.jobId,
-  detail: row.detail,
-  costUsd: row.costUsd,
-  startedAt: iso(row.startedAt),
-  finishedAt: isoOrNull(row.finishedAt),
-  durationMs: row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null,
-});
 
 export const runsRoutes = router()
   .openapi(
@@ -103,9 +91,8 @@ export const runsRoutes = router()
       responses: { 200: json(z.object({ items: z.array(RunStep) }), "The steps, in order"), ...commonErrors },
     }),
     async (c) => {
-      const db = c.get("db");
-      const run = await findRun(db, c.get("principal"), c.req.valid("param").id);
-      return c.json({ items: (await listSteps(db, run.id)).map(toRunStep) }, 200);
+      const { steps } = await runTimeline(c.env, c.get("db"), c.get("principal"), c.req.valid("param").id);
+      return c.json({ items: steps }, 200);
     },
   )
   .openapi(
