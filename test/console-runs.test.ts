@@ -70,4 +70,48 @@ describe("a run's page", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await browser.screenshot(page, "run-cancelled-375");
   });
+
+  it("shows a step's log to those who may read it, streamed, with the whole log to download", async () => {
+    await fleet.executor(1, {});
+    const member = await api<{ id: string }>("/users", { name: "Katherine Johnson" });
+    const admin = await api<{ id: string }>("/users", { name: "Dorothy Vaughan", role: "admin" });
+    // A repository that is not there: the inspect job (git) runs on the executor and fails, saying why.
+    const project = await api<{ id: string }>("/projects", {
+      name: "Trajectories",
+      ownerId: member.id,
+      repoUrl: "file:///nonexistent/trajectories.git",
+    });
+    const run = await api<{ id: string }>(`/projects/${project.id}/runs`, { kind: "devops" });
+    await expect
+      .poll(async () => (await api<{ status: string }>(`/runs/${run.id}`)).status, { timeout: 60_000 })
+      .toBe("failed");
+
+    // The member: a git job's log (git's words about remotes) is the admins'; no Log button.
+    const asMember = (
+      await browser.open((await api<{ url: string }>("/sign-in-links", { userId: member.id })).url, DESKTOP)
+    ).page;
+    await asMember.waitForURL(`${fleet.worker.origin}/`);
+    await asMember.goto(`${fleet.worker.origin}/runs/${run.id}`);
+    await asMember.locator("#timeline-body tr").first().waitFor();
+    expect(await asMember.getByRole("button", { name: "Log of inspect" }).count()).toBe(0);
+    await asMember.getByRole("button", { name: "Sign out", exact: true }).click();
+    await asMember.waitForURL(`${fleet.worker.origin}/sign-in`);
+
+    // An admin reads it, streamed from the hub to its end.
+    const { page } = await browser.open(
+      (await api<{ url: string }>("/sign-in-links", { userId: admin.id })).url,
+      DESKTOP,
+    );
+    await page.waitForURL(`${fleet.worker.origin}/`);
+    await page.goto(`${fleet.worker.origin}/runs/${run.id}`);
+    await page.getByRole("button", { name: "Log of inspect" }).click();
+    const log = page.locator("#log-text");
+    await expect
+      .poll(() => log.textContent(), { timeout: 30_000 })
+      .toContain("does not appear to be a git repository");
+    await expect.poll(() => page.locator("#log-state").textContent()).toBe("ended: failed");
+    expect(await page.locator("#log-download").getAttribute("href")).toMatch(/^\/api\/v1\/jobs\/\w+\/log$/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await browser.screenshot(page, "run-log-1440");
+  });
 });

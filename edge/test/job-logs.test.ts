@@ -1,9 +1,12 @@
 import { env, runInDurableObject } from "cloudflare:test";
+import type { JobKind } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
+import { database } from "../src/db/client.ts";
+import { jobLogVisible } from "../src/domain/run-steps.ts";
 import type { ExecutorHub } from "../src/executors/hub.ts";
 import { TAIL_BYTES } from "../src/executors/log-store.ts";
 import { connect, createExecutor, hello } from "./executor-socket.ts";
-import { call, expectStatus, unique } from "./helpers.ts";
+import { call, createProject, createUser, expectStatus, unique } from "./helpers.ts";
 
 async function runningJob() {
   const lane = unique("logs");
@@ -98,5 +101,47 @@ describe("job logs", () => {
   it("answer 404 for an unknown job", async () => {
     await expectStatus(404, "/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/log");
     await expectStatus(404, "/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/log/stream");
+  });
+});
+
+describe("job logs for members", () => {
+  it("a member reads their own runs' agent and test job logs; the rest stays the admins'", async () => {
+    const [owner, stranger] = [await createUser(), await createUser()];
+    // With a repository, a DevOps run submits its first job and waits (no executor takes it).
+    const project = await createProject(owner.key, { repoUrl: "https://git.example.test/logs.git" });
+    const run = await expectStatus(201, `/projects/${project.id}/runs`, {
+      key: owner.key,
+      body: { kind: "devops" },
+    });
+    let jobId = "";
+    await expect
+      .poll(async () => {
+        const steps = await expectStatus(200, `/runs/${run.id}/steps`, { key: owner.key });
+        const step = steps.items.find((s: { jobId: string | null }) => s.jobId);
+        jobId = step?.jobId ?? "";
+        return step?.logReadable;
+      })
+      .toBe(false);
+    // Its first job is a git one (inspect): git's words about remotes are the admins' to read.
+    expect((await call(`/jobs/${jobId}/log`, { key: owner.key })).status).toBe(404);
+    expect((await call(`/jobs/${jobId}/log`)).status).toBe(200);
+    const theirs = await call(`/jobs/${jobId}/log`, { key: stranger.key });
+    const none = await call("/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/log", { key: stranger.key });
+    expect([theirs.status, await theirs.json()]).toEqual([none.status, await none.json()]);
+
+    // Had the step run an agent or a test job, its owner (and only they, and admins) could read it.
+    const db = database(env.DB);
+    const asKind = (kind: JobKind) => ({ id: jobId, kind });
+    const member = (id: string) => ({ userId: id, role: "member" as const });
+    expect(await jobLogVisible(db, member(owner.id), asKind("test"))).toBe(true);
+    expect(await jobLogVisible(db, member(owner.id), asKind("agent"))).toBe(true);
+    expect(await jobLogVisible(db, member(stranger.id), asKind("agent"))).toBe(false);
+    expect(await jobLogVisible(db, member(owner.id), asKind("ansible"))).toBe(false);
+    expect(await jobLogVisible(db, { userId: stranger.id, role: "admin" }, asKind("ansible"))).toBe(true);
+    // A job no run ran (submitted by an admin) stays the admins'.
+    expect(
+      await jobLogVisible(db, member(owner.id), { id: "01ARZ3NDEKTSV4RRFFQ69G5FAV", kind: "test" }),
+    ).toBe(false);
+    await expectStatus(200, `/runs/${run.id}/cancel`, { method: "POST", key: owner.key });
   });
 });

@@ -52,6 +52,12 @@ main:has(.cards) { max-width: 72rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .secrets { padding-left: 1.2rem; } .secrets li { margin: .25rem 0; }
+label.inline { display: inline; font-weight: normal; margin: 0; }
+pre.log { background: #101216; color: #e6e8ec; padding: .75rem; border-radius: .4rem; max-height: 28rem;
+  overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; }
+.ansi-black { color: #9aa0aa; } .ansi-red { color: #ff8a80; } .ansi-green { color: #8fd9a0; }
+.ansi-yellow { color: #ffd479; } .ansi-blue { color: #8fb2ff; } .ansi-magenta { color: #e1a6ff; }
+.ansi-cyan { color: #7fdbe6; } .ansi-white { color: #ffffff; } .ansi-gray { color: #b0b6c0; }
 `;
 
 /** Shows each `<time>` in the browser's own time zone (the server writes UTC, the fallback). */

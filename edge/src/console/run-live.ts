@@ -1,8 +1,10 @@
 /**
  * The run page's island: every 2 seconds while the run is in progress it reads the run and its
  * timeline from `/api/v1` (the session's cookie; no reload) and redraws the timeline, with each
- * running job's progress as a bar; Cancel and the decision forms post to the same API. Data goes
- * into the page as text only (`textContent`), never as markup.
+ * running job's progress as a bar; a step's log follows live (`/jobs/{id}/log/stream`, server-sent
+ * events) with its ANSI colours, follow or pause, and the whole log to download; Cancel and the
+ * decision forms post to the same API. Data goes into the page as text only (`textContent`),
+ * never as markup.
  */
 export const RUN_LIVE_SCRIPT = `
 const root = document.getElementById("run");
@@ -34,13 +36,67 @@ function progressCell(text) {
   td.append(text);
   return td;
 }
+const COLOURS = { 30: "black", 31: "red", 32: "green", 33: "yellow", 34: "blue", 35: "magenta", 36: "cyan",
+  37: "white", 90: "gray", 91: "red", 92: "green", 93: "yellow", 94: "blue", 95: "magenta", 96: "cyan", 97: "white" };
+const logView = document.getElementById("log");
+const logText = document.getElementById("log-text");
+let colour = "";
+let source = null;
+function appendAnsi(text) {
+  // Colours (SGR) become spans; every other escape sequence is dropped.
+  const parts = text.replace(/\\x1b\\[[0-9;?]*[A-La-ln-z]/g, "").split(/\\x1b\\[([0-9;]*)m/);
+  parts.forEach((part, index) => {
+    if (index % 2 === 1) {
+      for (const code of part.split(";").map(Number)) colour = code === 0 || !part ? "" : COLOURS[code] || colour;
+      return;
+    }
+    if (!part) return;
+    const span = document.createElement("span");
+    if (colour) span.className = "ansi-" + colour;
+    span.textContent = part;
+    logText.append(span);
+  });
+  if (document.getElementById("log-follow").checked) logText.scrollTop = logText.scrollHeight;
+}
+function showLog(step) {
+  if (source) source.close();
+  logText.replaceChildren();
+  colour = "";
+  logView.hidden = false;
+  document.getElementById("log-title").textContent = "Log: " + step.name;
+  document.getElementById("log-download").href = "/api/v1/jobs/" + step.jobId + "/log";
+  const state = document.getElementById("log-state");
+  state.textContent = "following";
+  source = new EventSource("/api/v1/jobs/" + step.jobId + "/log/stream");
+  source.addEventListener("log", (event) => appendAnsi(JSON.parse(event.data).chunk));
+  source.addEventListener("gap", () => appendAnsi("\\n[… part of the log is only in the full log …]\\n"));
+  source.addEventListener("end", (event) => {
+    state.textContent = "ended: " + JSON.parse(event.data).status;
+    source.close();
+  });
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) state.textContent = "stopped";
+  };
+}
+function logCell(step) {
+  const td = document.createElement("td");
+  if (!step.jobId || !step.logReadable) return td;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary";
+  button.textContent = "Log";
+  button.setAttribute("aria-label", "Log of " + step.name);
+  button.addEventListener("click", () => showLog(step));
+  td.append(button);
+  return td;
+}
 const seconds = (ms) => (ms === null ? "running" : (ms / 1000).toFixed(1) + " s");
 function render(run, steps) {
   document.getElementById("run-status").textContent = run.status;
   document.getElementById("timeline-body").replaceChildren(...steps.map((step) => {
     const row = document.createElement("tr");
     row.append(cell(step.name), cell(step.status), cell(seconds(step.durationMs)),
-      cell("$" + step.costUsd.toFixed(4)), progressCell(step.progress));
+      cell("$" + step.costUsd.toFixed(4)), progressCell(step.progress), logCell(step));
     return row;
   }));
   document.getElementById("cancel").hidden = !ACTIVE.includes(run.status);
@@ -73,5 +129,6 @@ document.getElementById("decision").addEventListener("submit", (event) => {
   const guidance = event.target.elements.guidance.value.trim();
   send("/runs/" + runId + "/decision", choice === "retry" && guidance ? { choice, guidance } : { choice });
 });
-if (ACTIVE.includes(document.getElementById("run-status").textContent)) setTimeout(refresh, 2000);
+// At once: the page's own rows become live ones (with their Log buttons).
+refresh();
 `;

@@ -47,6 +47,7 @@ export function RunPage(props: { user: SignedIn; run: RunRow; project: ProjectRo
                 <th scope="col">Duration</th>
                 <th scope="col">Cost</th>
                 <th scope="col">Progress</th>
+                <th scope="col">Log</th>
               </tr>
             </thead>
             <tbody id="timeline-body" aria-live="polite">
@@ -57,11 +58,17 @@ export function RunPage(props: { user: SignedIn; run: RunRow; project: ProjectRo
                   <td>{step.durationMs === null ? "running" : `${(step.durationMs / 1000).toFixed(1)} s`}</td>
                   <td>{`$${step.costUsd.toFixed(4)}`}</td>
                   <td>{step.progress ?? ""}</td>
+                  <td>
+                    {step.jobId && step.logReadable ? (
+                      <a href={`/api/v1/jobs/${step.jobId}/log`}>Log</a>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </section>
+        <LogViewer />
       </div>
       {/* Our own constant script: nothing from a request is in it (the run's id is a data attribute). */}
       <script dangerouslySetInnerHTML={{ __html: RUN_LIVE_SCRIPT }} />
@@ -87,5 +94,23 @@ function Decision(props: { hidden: boolean }) {
         </button>
       </p>
     </form>
+  );
+}
+
+function LogViewer() {
+  return (
+    <section id="log" hidden aria-labelledby="log-title">
+      <h2 id="log-title">Log</h2>
+      <p>
+        <span id="log-state" class="muted" role="status" />{" "}
+        <label class="inline">
+          <input id="log-follow" type="checkbox" checked /> Follow
+        </label>{" "}
+        <a id="log-download" href="#log" download>
+          Download the whole log
+        </a>
+      </p>
+      <pre id="log-text" class="log" tabindex={0} />
+    </section>
   );
 }

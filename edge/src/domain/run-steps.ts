@@ -3,10 +3,13 @@
  * (a replayed step writes the same row again), so the timeline never shows a step twice. Also what
  * stopping a run and answering its question read of the timeline.
  */
+import type { JobKind } from "@codegen-orchestrator/shared";
 import { and, asc, desc, eq, inArray, isNotNull, like } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { runSteps, runs } from "../db/schema.ts";
 import { newId } from "../ids.ts";
+import { type Actor, isAdminActor } from "./actor.ts";
+import { projectVisible } from "./visibility.ts";
 
 export type StepRow = typeof runSteps.$inferSelect;
 export type StepStatus = StepRow["status"];
@@ -99,4 +102,32 @@ export async function openStepNamed(db: Db, runId: string, prefix: string): Prom
     .orderBy(desc(runSteps.startedAt))
     .limit(1);
   return open?.name;
+}
+
+/**
+ * The job kinds whose logs a member may read, for the runs of their own projects: what their
+ * project's code and their agent did. The others (git, copier, ansible, exec) carry the
+ * infrastructure's details and git's own words about remotes, and stay the admins'
+ * (docs/security.md).
+ */
+export const MEMBER_LOG_KINDS: readonly JobKind[] = ["agent", "test"];
+
+/**
+ * Whether the actor may read this executor job's log: admins any job's; a member the `agent` and
+ * `test` jobs of runs they may see. Jobs no run step ran are admins' only.
+ */
+export async function jobLogVisible(
+  db: Db,
+  actor: Actor,
+  job: { id: string; kind: JobKind },
+): Promise<boolean> {
+  if (isAdminActor(actor)) return true;
+  if (!MEMBER_LOG_KINDS.includes(job.kind)) return false;
+  const [step] = await db
+    .select({ projectId: runs.projectId })
+    .from(runSteps)
+    .innerJoin(runs, eq(runs.id, runSteps.runId))
+    .where(eq(runSteps.jobId, job.id))
+    .limit(1);
+  return step !== undefined && (await projectVisible(db, actor, step.projectId));
 }

@@ -155,6 +155,11 @@ export class ExecutorHub extends DurableObject<Env> {
     return this.#jobs.status(id);
   }
 
+  /** The job's kind, or null when there is no such job. */
+  kind(id: string): JobRow["kind"] | null {
+    return this.#jobs.kind(id);
+  }
+
   /** What a running job last said of its progress (`progress` frames), or null. */
   progress(id: string): string | null {
     return this.#jobs.progress(id);

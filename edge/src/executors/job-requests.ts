@@ -82,6 +82,10 @@ export class JobRequests {
     return this.#parts.store.get(id)?.status ?? null;
   }
 
+  kind(id: string): JobRow["kind"] | null {
+    return this.#parts.store.get(id)?.kind ?? null;
+  }
+
   progress(id: string): string | null {
     const job = this.#parts.store.get(id);
     return job && (job.status === "assigned" || job.status === "running") ? job.progress : null;

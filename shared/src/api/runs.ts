@@ -52,6 +52,11 @@ export const RunStep = z
       .describe(
         "while the step's job runs: how far it got, as its executor last said (`deploy_project: 12/35 tasks (34%)`)",
       ),
+    logReadable: z
+      .boolean()
+      .describe(
+        "whether the caller may read the step's job log (`/jobs/{id}/log`): admins any; members agent and test jobs",
+      ),
   })
   .meta({ id: "RunStep" });
 export type RunStep = z.infer<typeof RunStep>;

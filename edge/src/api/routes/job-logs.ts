@@ -9,19 +9,22 @@ import { createRoute } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { notFound } from "../../domain/errors.ts";
+import { jobLogVisible } from "../../domain/run-steps.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { mergeLogs, readArchived } from "../../executors/log-archive.ts";
 import type { LogRow } from "../../executors/log-store.ts";
 import type { AppContext } from "../../http/context.ts";
-import { assertAdmin } from "../middleware/auth.ts";
 import { commonErrors, IdParam, router, security } from "../openapi.ts";
 
 const PAGE = 2000;
 const POLL_MS = 250;
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
 
+/** The job exists and the caller may read its log (admins: any; members: their runs' agent and test jobs); else 404. */
 async function assertJob(c: AppContext, id: string): Promise<void> {
-  if ((await executorHub(c.env).status(id)) === null) throw notFound("job");
+  const kind = await executorHub(c.env).kind(id);
+  if (kind === null || !(await jobLogVisible(c.get("db"), c.get("principal"), { id, kind })))
+    throw notFound("job");
 }
 
 /** Everything the hub still holds for the job, page by page. */
@@ -60,7 +63,8 @@ export const jobLogsRoutes = router()
       path: "/jobs/{id}/log",
       tags,
       security,
-      summary: "A job's whole log as text, all attempts (admins)",
+      summary:
+        "A job's whole log as text, all attempts (admins: any job; members: their runs' agent and test jobs)",
       request: { params: IdParam },
       responses: {
         200: { description: "The log", content: { "text/plain": { schema: z.string() } } },
@@ -68,7 +72,6 @@ export const jobLogsRoutes = router()
       },
     }),
     async (c) => {
-      assertAdmin(c);
       const { id } = c.req.valid("param");
       await assertJob(c, id);
       const rows = mergeLogs(await readArchived(c.env.LOGS, id), await recentLog(c, id));
@@ -81,7 +84,8 @@ export const jobLogsRoutes = router()
       path: "/jobs/{id}/log/stream",
       tags,
       security,
-      summary: "Follow a job's log live (server-sent events: `log`, `gap`, `end`) (admins)",
+      summary:
+        "Follow a job's log live (server-sent events: `log`, `gap`, `end`); admins any job, members their runs' agent and test jobs",
       description:
         "Each `log` event's data is a chunk `{attempt, seq, stream, chunk}` and its id is `attempt:seq`. " +
         "A reader that falls behind the hub's tail gets a `gap` event; the whole log stays at `/jobs/{id}/log`.",
@@ -98,7 +102,6 @@ export const jobLogsRoutes = router()
       },
     }),
     async (c) => {
-      assertAdmin(c);
       const { id } = c.req.valid("param");
       await assertJob(c, id);
       const query = c.req.valid("query");
