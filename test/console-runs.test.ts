@@ -113,5 +113,14 @@ describe("a run's page", () => {
     expect(await page.locator("#log-download").getAttribute("href")).toMatch(/^\/api\/v1\/jobs\/\w+\/log$/);
     expect(await seriousViolations(page)).toEqual([]);
     await browser.screenshot(page, "run-log-1440");
+
+    // The admin's users page, from the header's link: everyone, with what can be changed.
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByRole("heading", { name: "Users", level: 1 }).waitFor();
+    expect(await page.getByRole("button", { name: "Make admin: Katherine Johnson" }).count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.setViewportSize(PHONE);
+    expect(await seriousViolations(page)).toEqual([]);
+    await browser.screenshot(page, "users-375");
   });
 });

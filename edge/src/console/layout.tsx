@@ -93,6 +93,7 @@ export function Page(props: { title: string; user?: SignedIn | undefined; childr
           </a>
           <nav aria-label="Account">
             <a href="/api/v1/docs">API reference</a>
+            {props.user?.role === "admin" ? <a href="/admin/users">Users</a> : null}
             {props.user ? (
               <>
                 <span class="muted">

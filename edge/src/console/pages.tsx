@@ -16,6 +16,7 @@ import { deleteProject, removeSecret, setSecret, showProject, showRun } from "./
 import { ProjectsPage } from "./projects.tsx";
 import { currentSession } from "./session-routes.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
+import { changeUserFromPage, showUsers } from "./users-page.tsx";
 
 const PROJECTS_SHOWN = 100;
 
@@ -46,6 +47,8 @@ export const consolePages = new Hono<PageEnv>()
   .get("/", signedIn, showProjects)
   .get("/projects/:id", signedIn, showProject)
   .get("/runs/:id", signedIn, showRun)
+  .get("/admin/users", signedIn, showUsers)
+  .post("/admin/users/:id", signedIn, changeUserFromPage)
   .post("/projects/:id/secrets", signedIn, setSecret)
   .post("/projects/:id/secrets/:name/delete", signedIn, removeSecret)
   .post("/projects/:id/delete", signedIn, deleteProject)
