@@ -3,9 +3,9 @@
  * deployments), what happened (runs, with their cost), its secrets (names only; set or replace
  * through a write-only field; delete) and deleting it, confirmed by typing its slug.
  */
-import type { Child } from "hono/jsx";
 import type { ProjectDetail } from "../domain/project-detail.ts";
 import { LocalTime, Page, type SignedIn } from "./layout.tsx";
+import { Listing } from "./table.tsx";
 
 const usd = (amount: number) => `$${amount.toFixed(4)}`;
 
@@ -73,40 +73,6 @@ function Overview(props: { detail: ProjectDetail }) {
           </ul>
         </>
       ) : null}
-    </section>
-  );
-}
-
-/** A titled section with a table, or a line saying why there is none yet. */
-function Listing(props: { id: string; title: string; empty: string; headers: string[]; rows: Child[][] }) {
-  return (
-    <section aria-labelledby={props.id}>
-      <h2 id={props.id}>{props.title}</h2>
-      {props.rows.length === 0 ? (
-        <p class="muted">{props.empty}</p>
-      ) : (
-        // Focusable: a table wider than a phone scrolls, and the keyboard must reach it.
-        <section class="table" tabindex={0} aria-labelledby={props.id}>
-          <table aria-labelledby={props.id}>
-            <thead>
-              <tr>
-                {props.headers.map((header) => (
-                  <th scope="col">{header}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {props.rows.map((cells) => (
-                <tr>
-                  {cells.map((cell) => (
-                    <td>{cell}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
     </section>
   );
 }

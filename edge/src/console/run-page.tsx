@@ -8,6 +8,7 @@ import type { ProjectRow } from "../domain/projects.ts";
 import type { RunRow } from "../domain/runs.ts";
 import { LocalTime, Page, type SignedIn } from "./layout.tsx";
 import { RUN_LIVE_SCRIPT } from "./run-live.ts";
+import { Table } from "./table.tsx";
 
 const ACTIVE = new Set(["queued", "running", "waiting"]);
 
@@ -37,37 +38,20 @@ export function RunPage(props: { user: SignedIn; run: RunRow; project: ProjectRo
         </p>
         <Decision hidden={run.status !== "waiting"} />
         <h2 id="timeline">Timeline</h2>
-        {/* Focusable: a table wider than a phone scrolls, and the keyboard must reach it. */}
-        <section class="table" tabindex={0} aria-labelledby="timeline">
-          <table aria-labelledby="timeline">
-            <thead>
-              <tr>
-                <th scope="col">Step</th>
-                <th scope="col">Status</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Cost</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Log</th>
-              </tr>
-            </thead>
-            <tbody id="timeline-body" aria-live="polite">
-              {props.steps.map((step) => (
-                <tr>
-                  <td>{step.name}</td>
-                  <td>{step.status}</td>
-                  <td>{step.durationMs === null ? "running" : `${(step.durationMs / 1000).toFixed(1)} s`}</td>
-                  <td>{`$${step.costUsd.toFixed(4)}`}</td>
-                  <td>{step.progress ?? ""}</td>
-                  <td>
-                    {step.jobId && step.logReadable ? (
-                      <a href={`/api/v1/jobs/${step.jobId}/log`}>Log</a>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <Table
+          labelledBy="timeline"
+          bodyId="timeline-body"
+          live
+          headers={["Step", "Status", "Duration", "Cost", "Progress", "Log"]}
+          rows={props.steps.map((step) => [
+            step.name,
+            step.status,
+            step.durationMs === null ? "running" : `${(step.durationMs / 1000).toFixed(1)} s`,
+            `$${step.costUsd.toFixed(4)}`,
+            step.progress ?? "",
+            step.jobId && step.logReadable ? <a href={`/api/v1/jobs/${step.jobId}/log`}>Log</a> : null,
+          ])}
+        />
         <LogViewer />
       </div>
       {/* Our own constant script: nothing from a request is in it (the run's id is a data attribute). */}

@@ -10,6 +10,7 @@ import { latestUsers, type UserRow, updateUser } from "../domain/users.ts";
 import { fromSameOrigin } from "../http/session-cookie.ts";
 import { LocalTime, Page, type SignedIn } from "./layout.tsx";
 import type { PageEnv } from "./page-env.ts";
+import { Table } from "./table.tsx";
 
 const SHOWN = 200;
 
@@ -38,40 +39,23 @@ export async function changeUserFromPage(c: Context<PageEnv>) {
 function UsersPage(props: { user: SignedIn; users: UserRow[]; notice?: string | undefined }) {
   return (
     <Page title="Users" user={props.user}>
-      <h1>Users</h1>
+      <h1 id="users-title">Users</h1>
       {props.notice ? (
         <p class="panel" role="status">
           {props.notice}
         </p>
       ) : null}
-      <section class="table" tabindex={0} aria-label="Users">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Since</th>
-              <th scope="col">Change</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.users.map((row) => (
-              <tr>
-                <td>{row.name}</td>
-                <td>{row.role}</td>
-                <td>{row.status}</td>
-                <td>
-                  <LocalTime at={row.createdAt} />
-                </td>
-                <td>
-                  <Actions row={row} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <Table
+        labelledBy="users-title"
+        headers={["Name", "Role", "Status", "Since", "Change"]}
+        rows={props.users.map((row) => [
+          row.name,
+          row.role,
+          row.status,
+          <LocalTime at={row.createdAt} />,
+          <Actions row={row} />,
+        ])}
+      />
     </Page>
   );
 }
