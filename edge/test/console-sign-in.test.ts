@@ -124,6 +124,18 @@ describe("console sign-in", () => {
     expect((await browse(third, "/api/v1/projects")).status).toBe(401);
   });
 
+  it("keeps its pages out of other sites' frames", async () => {
+    const member = await createUser();
+    const browser = await signInWithLink(member);
+    for (const path of ["/sign-in", "/"]) {
+      const response = await browse(browser, path);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get("x-frame-options"), path).toBe("DENY");
+      expect(response.headers.get("content-security-policy"), path).toContain("frame-ancestors 'none'");
+      expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
+    }
+  });
+
   it("sets a Secure cookie away from localhost", async () => {
     const member = await createUser();
     const response = await exports.default.fetch(

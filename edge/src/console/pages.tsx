@@ -10,6 +10,7 @@ import { database } from "../db/client.ts";
 import { ApiError } from "../domain/errors.ts";
 import { projectOverviews } from "../domain/project-overviews.ts";
 import { findUser } from "../domain/users.ts";
+import { consoleHeaders } from "./headers.ts";
 import { Page } from "./layout.tsx";
 import type { PageEnv } from "./page-env.ts";
 import { deleteProject, removeSecret, setSecret, showProject, showRun } from "./project-routes.tsx";
@@ -44,6 +45,10 @@ async function showProjects(c: Context<PageEnv>) {
 }
 
 export const consolePages = new Hono<PageEnv>()
+  .use("/", consoleHeaders())
+  .use("/projects/*", consoleHeaders())
+  .use("/runs/*", consoleHeaders())
+  .use("/admin/*", consoleHeaders())
   .get("/", signedIn, showProjects)
   .get("/projects/:id", signedIn, showProject)
   .get("/runs/:id", signedIn, showRun)

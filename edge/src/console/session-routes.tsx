@@ -21,6 +21,7 @@ import {
   setSessionCookie,
 } from "../http/session-cookie.ts";
 import { consoleSettings } from "../settings/console.ts";
+import { consoleHeaders } from "./headers.ts";
 import { SignInPage } from "./sign-in.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
 
@@ -55,6 +56,8 @@ const form = async (c: AppContext, field: string) => {
 };
 
 export const consoleSessionRoutes = new Hono<AppEnv>()
+  .use(SIGN_IN_PATH, consoleHeaders())
+  .use(`${SIGN_IN_PATH}/*`, consoleHeaders())
   .get(SIGN_IN_PATH, (c) => signInPage(c, 200))
   .post(SIGN_IN_PATH, async (c) => {
     if (!fromSameOrigin(c)) return signInPage(c, 403, CROSS_SITE);
