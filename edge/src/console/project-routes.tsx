@@ -16,6 +16,7 @@ import { fromSameOrigin } from "../http/session-cookie.ts";
 import { removeProject } from "../pipelines/devops/teardown.ts";
 import { settleDeletion } from "../pipelines/launch.ts";
 import { secretStored } from "../pipelines/steps/secret-wait.ts";
+import { formField } from "./forms.ts";
 import type { PageEnv } from "./page-env.ts";
 import { ProjectPage } from "./project-page.tsx";
 import { RunPage } from "./run-page.tsx";
@@ -28,11 +29,6 @@ function assertMayChange(c: PageContext): void {
   if (!c.get("principal").scopes.includes("write"))
     throw forbidden("This session was opened with a read-only API key: it cannot change anything.");
 }
-
-const field = async (c: PageContext, name: string) => {
-  const value = (await c.req.parseBody())[name];
-  return typeof value === "string" ? value : "";
-};
 
 export async function showProject(c: PageContext) {
   const detail = await projectDetail(c.get("db"), c.get("principal"), c.req.param("id") ?? "");
@@ -50,10 +46,10 @@ export async function showRun(c: PageContext) {
 export async function setSecret(c: PageContext) {
   assertMayChange(c);
   const id = c.req.param("id") ?? "";
-  const name = SecretName.safeParse((await field(c, "name")).trim());
+  const name = SecretName.safeParse((await formField(c, "name")).trim());
   if (!name.success)
     throw invalid("A secret's name is upper-case letters, digits and _, not starting with a digit.");
-  const value = await field(c, "value");
+  const value = await formField(c, "value");
   if (value === "") throw invalid("A secret needs a value.");
   const db = c.get("db");
   const meta = await putSecret(db, await secretsKeyring(c.env), c.get("principal"), id, name.data, value);
@@ -74,7 +70,7 @@ export async function deleteProject(c: PageContext) {
   assertMayChange(c);
   const db = c.get("db");
   const project = await findProject(db, c.get("principal"), c.req.param("id") ?? "");
-  if ((await field(c, "confirm")).trim() !== project.slug)
+  if ((await formField(c, "confirm")).trim() !== project.slug)
     throw invalid(`Type the project's slug, ${project.slug}, to delete it.`);
   const deletion = await removeProject(c.env, db, c.get("principal"), project);
   await settleDeletion(c.env, db, deletion);

@@ -21,6 +21,7 @@ import {
   setSessionCookie,
 } from "../http/session-cookie.ts";
 import { consoleSettings } from "../settings/console.ts";
+import { formField } from "./forms.ts";
 import { consoleHeaders } from "./headers.ts";
 import { SignInPage } from "./sign-in.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
@@ -50,11 +51,6 @@ function signedIn(c: AppContext, session: { token: string; expiresAt: Date }) {
   return c.redirect("/", 303);
 }
 
-const form = async (c: AppContext, field: string) => {
-  const value = (await c.req.parseBody())[field];
-  return typeof value === "string" ? value.trim() : "";
-};
-
 export const consoleSessionRoutes = new Hono<AppEnv>()
   .use(SIGN_IN_PATH, consoleHeaders())
   .use(`${SIGN_IN_PATH}/*`, consoleHeaders())
@@ -62,13 +58,15 @@ export const consoleSessionRoutes = new Hono<AppEnv>()
   .post(SIGN_IN_PATH, async (c) => {
     if (!fromSameOrigin(c)) return signInPage(c, 403, CROSS_SITE);
     const days = consoleSettings.read(c.env).WEB_SESSION_DAYS;
-    const session = await redeemSignInLink(database(c.env.DB), await form(c, "token"), { days });
+    const session = await redeemSignInLink(database(c.env.DB), (await formField(c, "token")).trim(), {
+      days,
+    });
     return session ? signedIn(c, session) : signInPage(c, 400, LINK_REFUSED);
   })
   .post(`${SIGN_IN_PATH}/key`, async (c) => {
     if (!fromSameOrigin(c)) return signInPage(c, 403, CROSS_SITE);
     c.set("db", database(c.env.DB));
-    const holder = await keyPrincipal(await form(c, "key"), c);
+    const holder = await keyPrincipal((await formField(c, "key")).trim(), c);
     if (!holder) return signInPage(c, 401, KEY_REFUSED);
     const days = consoleSettings.read(c.env).WEB_SESSION_DAYS;
     return signedIn(c, await sessionForKey(c.get("db"), holder, { days }));
