@@ -105,7 +105,13 @@ export class RunReports {
     const now = this.#row(runId);
     if (progress.length > 0 && now?.stage_html === before.stage_html) {
       const lines = progress.map((text) => `⏳ ${escapeHtml(String(text))}`);
-      await this.show(runId, [before.stage_html, ...lines].join("\n"));
+      const host = this.#host;
+      await this.#messages.showProgress(
+        host.channel(),
+        host.chatId(),
+        runId,
+        [before.stage_html, ...lines].join("\n"),
+      );
     }
     await this.#watchLater(runId);
   }

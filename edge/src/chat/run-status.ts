@@ -38,6 +38,21 @@ export class RunStatusMessages {
     return this.#serial(runId, () => this.#update(channel, chatId, runId, html));
   }
 
+  /**
+   * Shows a running job's progress under the stage: an edit now, or none at all when the last
+   * stage edit was within the interval (the next look shows the newer figure). It leaves the
+   * throttle's clock alone, so a stage's report is never held back behind a progress line.
+   */
+  showProgress(channel: ChatChannel, chatId: number, runId: string, html: string): Promise<void> {
+    return this.#serial(runId, async () => {
+      const row = this.#row(runId);
+      if (!row || row.shown === html || row.latest !== row.shown) return;
+      if (Date.now() - row.edited_at < this.#intervalMs) return;
+      await channel.edit(chatId, row.message_id, html);
+      this.#sql.exec("UPDATE run_status SET shown = ?, latest = ? WHERE run_id = ?", html, html, runId);
+    });
+  }
+
   #serial<T>(runId: string, work: () => Promise<T>): Promise<T> {
     const next = (this.#busy.get(runId) ?? Promise.resolve()).catch(() => {}).then(work);
     this.#busy.set(runId, next);
