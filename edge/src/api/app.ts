@@ -17,6 +17,7 @@ import { authenticate, requireScope } from "./middleware/auth.ts";
 import { router } from "./openapi.ts";
 import { allocationsRoutes } from "./routes/allocations.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
+import { chatRoutes } from "./routes/chat.ts";
 import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
@@ -72,7 +73,8 @@ function v1() {
     .route("/", executorsRoutes)
     .route("/", jobsRoutes)
     .route("/", jobLogsRoutes)
-    .route("/", signInLinksRoutes);
+    .route("/", signInLinksRoutes)
+    .route("/", chatRoutes);
 }
 
 export function createApp() {

@@ -2,7 +2,8 @@
  * Queued messages are sealed at rest: a message's text may turn out to be a secret (the answer to
  * a secret request, when an earlier message is still being worked on), so it is encrypted with the
  * secrets keyring before it enters the Durable Object's queue, and opened when its turn comes.
- * Without a keyring (SECRETS_KEY unset) texts queue as they are, and secrets cannot be stored at all.
+ * Without a keyring (SECRETS_KEY unset) texts queue as they are, and secrets cannot be stored at all
+ * (the web chat's secret field refuses a value before it is queued).
  *
  * Also here: the record of updates already seen, so Telegram's retries are handled once.
  */
@@ -12,16 +13,20 @@ import type { SettingSource } from "../settings/define.ts";
 import { type SecretSettings, secretSettings } from "../settings/secrets.ts";
 import type { Inbound } from "../telegram/update.ts";
 
-export type Handled = Exclude<Inbound, { kind: "ignored" }>;
-type TextInbound = Extract<Handled, { kind: "text" }>;
+type TextInbound = Extract<Inbound, { kind: "text" }>;
+/** A value sent through the web chat's write-only secret field: only ever a secret request's answer. */
+export type SecretInbound = Omit<TextInbound, "kind"> & { kind: "secret" };
+export type Handled = Exclude<Inbound, { kind: "ignored" }> | SecretInbound;
+type Readable = TextInbound | SecretInbound;
 
-/** A text message with its text sealed; every other kind as it is. */
+/** A text (or secret) with its text sealed; every other kind as it is. */
 export type Queued =
-  | Exclude<Handled, { kind: "text" }>
+  | Exclude<Handled, Readable>
   | (Omit<TextInbound, "text"> & { sealed: SealedSecret })
-  | TextInbound;
+  | (Omit<SecretInbound, "text"> & { sealed: SealedSecret })
+  | Readable;
 
-const addressOf = (inbound: TextInbound | Omit<TextInbound, "text">) => ({
+const addressOf = (inbound: { chatId: number; updateId: number }) => ({
   projectId: `chat:${inbound.chatId}`,
   name: `update:${inbound.updateId}`,
 });
@@ -32,7 +37,7 @@ export async function inboxKeyring(env: SettingSource<SecretSettings>): Promise<
 }
 
 export async function sealInbound(keyring: Keyring | null, inbound: Handled): Promise<Queued> {
-  if (inbound.kind !== "text" || !keyring) return inbound;
+  if ((inbound.kind !== "text" && inbound.kind !== "secret") || !keyring) return inbound;
   const { text, ...rest } = inbound;
   return { ...rest, sealed: await sealSecret(keyring, addressOf(inbound), text) };
 }
@@ -41,7 +46,8 @@ export async function openInbound(keyring: Keyring | null, queued: Queued): Prom
   if (!("sealed" in queued)) return queued;
   if (!keyring) throw new Error("a sealed message and no SECRETS_KEY to open it");
   const { sealed, ...rest } = queued;
-  return { ...rest, text: await openSecret(keyring, addressOf(rest), sealed) };
+  const text = await openSecret(keyring, addressOf(rest), sealed);
+  return rest.kind === "secret" ? { ...rest, text } : { ...rest, text };
 }
 
 const SEEN_UPDATES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;

@@ -9,9 +9,11 @@
  * `AWAITING_USER`, `AWAITING_SECRET`) says what the next message means: an answer to the open
  * question, or a secret, which is sealed and stored, and its message deleted.
  */
-import { Agent } from "agents";
+import type { ChatFeed } from "@codegen-orchestrator/shared";
+import { Agent, type Connection, type ConnectionContext } from "agents";
 import { database } from "../db/client.ts";
 import type { RunRow } from "../domain/runs.ts";
+import { isWebChat, webChatAccess } from "../domain/web-chats.ts";
 import type { Env } from "../env.ts";
 import { modelClient } from "../models/client.ts";
 import { usageRecorder } from "../models/costs.ts";
@@ -29,20 +31,28 @@ import { runCommand } from "./commands.ts";
 import { chatConfig } from "./config.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
-import { inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
+import { type Handled, inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
 import type { ChatState } from "./pending.ts";
 import { type ConversationDeps, converse, type Pending, resume, transcript } from "./po/conversation.ts";
 import { History } from "./po/history.ts";
 import { ChatRequests } from "./requests.ts";
 import { RunReports } from "./run-reports.ts";
 import { runLine } from "./views.ts";
+import { type WebInput, webInbound } from "./web/inbound.ts";
+import { WebChat } from "./web/web-chat.ts";
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
+/** `no_keyring`: a secret, and no SECRETS_KEY to keep it; `no_button`: no such button on that message. */
+export type WebReceiveOutcome = "queued" | "no_keyring" | "no_button";
+
+const NO_SECRET_ASKED =
+  "No secret was asked for, so I did not keep that value. To set one, use /secret, or ask me.";
 
 export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #reports: RunReports | undefined;
+  #web: WebChat | undefined;
   /** The open request (what the next message answers) and the runs' requests waiting for it. */
   readonly #requests = new ChatRequests({
     env: this.env,
@@ -71,21 +81,44 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
     return "queued";
   }
 
+  /**
+   * Called by `/api/v1/chat` for this web chat: queues a message, a button press or a secret, as
+   * `receive` does a Telegram update. `userName`: how the chat greets its user.
+   */
+  async receiveWeb(input: WebInput, userName: string): Promise<WebReceiveOutcome> {
+    const keyring = await inboxKeyring(this.env);
+    if (input.kind === "secret" && !keyring) return "no_keyring";
+    if (input.kind === "button" && !this.#webChat().hasButton(input.messageId, input.data))
+      return "no_button";
+    const updateId = crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
+    const inbound = webInbound(this.#chatId(), updateId, userName, input);
+    await this.queue("handle", await sealInbound(keyring, inbound), { retry: { maxAttempts: 1 } });
+    return "queued";
+  }
+
+  /** This web chat's messages changed after `after`, and what the agent waits for. */
+  async webFeed(after: number): Promise<ChatFeed> {
+    return this.#webChat().feed(after);
+  }
+
   /** The queue's worker: one update at a time, in arrival order. */
   async handle(queued: Queued): Promise<void> {
     const channel = this.#channel();
     try {
-      const inbound = await openInbound(await inboxKeyring(this.env), queued);
       const db = database(this.env.DB);
       const admins = this.#telegram().ADMIN_TELEGRAM_IDS;
-      const access = await accessOf(db, admins, inbound.from);
+      const opened = await openInbound(await inboxKeyring(this.env), queued);
+      const access = isWebChat(opened.chatId)
+        ? await webChatAccess(db, opened.chatId)
+        : await accessOf(db, admins, opened.from);
       if (!access.allowed) {
-        if (inbound.kind === "callback")
-          return await channel.answerCallback(inbound.callbackId, "No access yet");
-        if (access.status === "new") await requestAccess(db, channel, admins, inbound.from);
-        await channel.send(inbound.chatId, REFUSALS[access.status]);
+        if (opened.kind === "callback")
+          return await channel.answerCallback(opened.callbackId, "No access yet");
+        if (access.status === "new") await requestAccess(db, channel, admins, opened.from);
+        await channel.send(opened.chatId, REFUSALS[access.status]);
         return;
       }
+      const inbound: Handled = this.#web ? this.#web.show(opened) : opened;
       this.#requests.setMode("PROCESSING");
       const ctx: ChatContext = {
         env: this.env,
@@ -98,6 +131,7 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
       };
       if (inbound.kind === "command") return await runCommand(ctx, inbound.command, inbound.args);
       if (inbound.kind === "text") return await this.#onText(ctx, inbound.text, inbound.messageId);
+      if (inbound.kind === "secret") return await this.#onSecret(ctx, inbound.text, inbound.messageId);
       const option = /^ans:(\d+)$/.exec(inbound.data);
       if (!option)
         return await runCallback(
@@ -142,21 +176,25 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
 
   async #onText(ctx: ChatContext, text: string, messageId: number | null): Promise<void> {
     const pending = this.state.pending;
-    if (pending?.kind === "secret" && messageId !== null) {
-      if (!(await this.#requests.storeSecret(ctx, pending, text, messageId))) return;
-      if (pending.toolUseId === null) return;
-      return this.#turn(ctx, (deps) =>
-        resume(
-          deps,
-          pending,
-          `The user sent ${pending.name}; it is stored encrypted for project ${pending.projectSlug}. You cannot see its value.`,
-        ),
-      );
-    }
+    if (pending?.kind === "secret" && messageId !== null) return this.#onSecret(ctx, text, messageId);
     this.#requests.setPending(null);
     if (pending?.kind === "guidance") return this.#requests.giveGuidance(ctx, pending.runId, text);
     if (pending?.toolUseId) return this.#turn(ctx, (deps) => resume(deps, pending, text));
     await this.#turn(ctx, (deps) => converse(deps, text));
+  }
+
+  /** The answer to the open secret request, stored; a value nobody asked for is dropped. */
+  async #onSecret(ctx: ChatContext, value: string, messageId: number): Promise<void> {
+    const pending = this.state.pending;
+    if (pending?.kind !== "secret") {
+      await ctx.channel.delete(ctx.chatId, messageId);
+      await ctx.channel.send(ctx.chatId, NO_SECRET_ASKED);
+      return;
+    }
+    if (!(await this.#requests.storeSecret(ctx, pending, value, messageId))) return;
+    if (pending.toolUseId === null) return;
+    const told = `The user sent ${pending.name}; it is stored encrypted for project ${pending.projectSlug}. You cannot see its value.`;
+    await this.#turn(ctx, (deps) => resume(deps, pending, told));
   }
 
   /** Runs a model turn and keeps what it paused on. */
@@ -257,21 +295,64 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
   }
 
   #channel(): ChatChannel {
+    if (isWebChat(this.#chatId())) return this.#webChat().channel();
+    const telegram = this.#telegramChannel();
+    if (!telegram) throw new Error("TELEGRAM_BOT_TOKEN is not set");
+    return telegram;
+  }
+
+  #telegramChannel(): ChatChannel | null {
     const { TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT } = this.#telegram();
-    if (!TELEGRAM_BOT_TOKEN) throw new Error("TELEGRAM_BOT_TOKEN is not set");
-    return telegramChannel({ token: TELEGRAM_BOT_TOKEN, apiRoot: TELEGRAM_API_ROOT });
+    return TELEGRAM_BOT_TOKEN
+      ? telegramChannel({ token: TELEGRAM_BOT_TOKEN, apiRoot: TELEGRAM_API_ROOT })
+      : null;
+  }
+
+  /** A web chat's page and live tabs (only a web chat's agent has them). */
+  #webChat(): WebChat {
+    if (!isWebChat(this.#chatId())) throw new Error("not a web chat");
+    this.#web ??= new WebChat({
+      sql: this.ctx.storage.sql,
+      chatId: this.#chatId(),
+      state: () => this.state,
+      broadcast: (text) => this.broadcast(text),
+      elsewhere: () => this.#telegramChannel(),
+    });
+    return this.#web;
+  }
+
+  // A web chat's tabs connect through `/api/v1/chat/live`, which has checked who they are. They
+  // get this chat's frames only: no SDK protocol (state, identity) and no writes over the socket.
+  override shouldSendProtocolMessages(): boolean {
+    return false;
+  }
+
+  override shouldConnectionBeReadonly(): boolean {
+    return true;
+  }
+
+  override onConnect(connection: Connection, _ctx: ConnectionContext): void {
+    if (isWebChat(this.#chatId())) connection.send(JSON.stringify(this.#webChat().stateFrame()));
+  }
+
+  override onMessage(): void {}
+
+  override onStateChanged(): void {
+    if (isWebChat(this.#chatId())) this.#webChat().push(this.#webChat().stateFrame());
   }
 
   #telegram() {
     return telegramSettings.read(this.env);
   }
 
-  /** Whether this agent can talk to a Telegram chat: a chat's agent, with a bot configured. */
+  /** Whether this agent can talk to a chat: a web chat's, or a Telegram chat's with a bot configured. */
   #hasChat(): boolean {
-    return Number.isSafeInteger(this.#chatId()) && Boolean(this.#telegram().TELEGRAM_BOT_TOKEN);
+    const chatId = this.#chatId();
+    if (isWebChat(chatId)) return true;
+    return Number.isSafeInteger(chatId) && Boolean(this.#telegram().TELEGRAM_BOT_TOKEN);
   }
 
-  /** The agent's name is the chat id (see the webhook). */
+  /** The agent's name is the chat id (see the webhook and `/api/v1/chat`). */
   #chatId(): number {
     return Number(this.name);
   }

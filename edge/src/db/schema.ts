@@ -179,7 +179,7 @@ export const runs = sqliteTable(
     kind: text("kind", { enum: ["engineering", "devops", "undeploy"] }).notNull(),
     status: text("status").notNull().default("queued"),
     workflowInstanceId: text("workflow_instance_id"),
-    /** The Telegram chat that started the run, which gets its progress; null when started through the API. */
+    /** The chat (Telegram or web) that started the run, which gets its progress; null when started through the API. */
     chatId: integer("chat_id"),
     error: text("error"),
     createdAt: createdAt(),
@@ -300,5 +300,18 @@ export const webSessions = sqliteTable(
   },
   (t) => [index("web_sessions_user_idx").on(t.userId)],
 );
+
+/**
+ * A user's chat in the web console. Its number is the chat id the chat machinery uses (runs' and
+ * costs' `chat_id`, the chat agent's name): `WEB_CHAT_BASE + seq`, above every Telegram chat id.
+ */
+export const webChats = sqliteTable("web_chats", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  userId: text("user_id")
+    .notNull()
+    .unique()
+    .references(() => users.id),
+  createdAt: createdAt(),
+});
 
 export { auditLog } from "./audit-table.ts";

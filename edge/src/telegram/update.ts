@@ -88,7 +88,7 @@ export function chatIdOf(update: Record<string, unknown>): number | null {
 }
 
 /** `/projects@MyBot 2` → { command: "projects", args: "2" }. */
-function parseCommand(text: string): { command: string; args: string } | null {
+export function parseCommand(text: string): { command: string; args: string } | null {
   const match = /^\/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
   if (!match?.[1]) return null;
   return { command: match[1].toLowerCase(), args: (match[2] ?? "").trim() };

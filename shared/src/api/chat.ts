@@ -1,0 +1,80 @@
+/**
+ * The web chat with the Product-Owner agent (`/api/v1/chat`): each user's own conversation, the
+ * same session machinery as the Telegram chat. Messages are Telegram-style HTML (`b`, `i`, `code`,
+ * `pre`, `a href`), escaped by the server; a client shows them through an allow-list of those tags.
+ */
+import { z } from "zod";
+import { Timestamp } from "./common.ts";
+
+export const ChatButton = z.object({
+  text: z.string(),
+  data: z.string().describe("send it back with `POST /chat/buttons` to press the button"),
+});
+
+export const ChatMessage = z
+  .object({
+    id: z.number().int().positive().describe("grows with every message; `after` pages by it"),
+    from: z.enum(["assistant", "you"]),
+    html: z.string().describe("empty when `deleted`"),
+    buttons: z.array(z.array(ChatButton)).describe("rows of buttons under the message"),
+    sentAt: Timestamp,
+    editedAt: Timestamp.nullable(),
+    deleted: z.boolean(),
+  })
+  .meta({ id: "ChatMessage" });
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/** What the next message answers, when the agent waits for something. */
+export const ChatRequest = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("question"), question: z.string(), options: z.array(z.string()) }),
+    z.object({
+      kind: z.literal("secret"),
+      name: z.string(),
+      project: z.string().describe("the project's slug"),
+    }),
+    z.object({ kind: z.literal("guidance"), runId: z.string() }),
+  ])
+  .meta({ id: "ChatRequest" });
+export type ChatRequest = z.infer<typeof ChatRequest>;
+
+export const ChatFeed = z
+  .object({
+    items: z.array(ChatMessage).describe("messages changed or sent after `after`, oldest first"),
+    /** The newest change's position: pass it as `after` to read only what changed since. */
+    cursor: z.number().int().nonnegative(),
+    request: ChatRequest.nullable(),
+    busy: z.boolean().describe("the agent is working on a message"),
+  })
+  .meta({ id: "ChatFeed" });
+export type ChatFeed = z.infer<typeof ChatFeed>;
+
+export const ChatFeedQuery = z.strictObject({
+  after: z.coerce.number().int().nonnegative().default(0).describe("a previous feed's `cursor`"),
+});
+
+export const SendChatMessage = z
+  .strictObject({ text: z.string().trim().min(1).max(16_384).describe("a message, or a /command") })
+  .meta({ id: "SendChatMessage" });
+
+export const PressChatButton = z
+  .strictObject({ messageId: z.number().int().positive(), data: z.string().min(1).max(64) })
+  .meta({ id: "PressChatButton" });
+
+export const SendChatSecret = z
+  .strictObject({
+    value: z.string().min(1).max(32_768).describe("the value the open secret request asks for; never echoed"),
+  })
+  .meta({ id: "SendChatSecret" });
+
+export const ChatAccepted = z
+  .object({ queued: z.boolean().describe("false: the same message was received before") })
+  .meta({ id: "ChatAccepted" });
+
+/** What the live channel (`GET /chat/live`, a WebSocket) sends: each frame one JSON object. */
+export const ChatLiveFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message"), message: ChatMessage, cursor: z.number().int() }),
+  z.object({ type: z.literal("state"), request: ChatRequest.nullable(), busy: z.boolean() }),
+  z.object({ type: z.literal("toast"), text: z.string() }),
+]);
+export type ChatLiveFrame = z.infer<typeof ChatLiveFrame>;
