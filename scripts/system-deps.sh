@@ -5,11 +5,12 @@
 # busybox-static the one binary their test image is made of; ansible-core and openssh-server run
 # the playbooks of ansible/ against an sshd on 127.0.0.1 (those tests fail, saying so, without them);
 # chromium is the browser the web console's tests drive headless through playwright-core, which
-# downloads none of its own (they fail, saying so, without it).
+# downloads none of its own (they fail, saying so, without it), with fonts-noto-color-emoji so the
+# chat's emoji show in its screenshots.
 # Needs root and apt-get; elsewhere it says what is missing and carries on.
 set -euo pipefail
 
-packages=(python3-jinja2 python3-yaml busybox-static ansible-core openssh-server chromium)
+packages=(python3-jinja2 python3-yaml busybox-static ansible-core openssh-server chromium fonts-noto-color-emoji)
 # A host with another Docker build (docker-ce, moby-engine) keeps it: docker.io would conflict.
 command -v dockerd >/dev/null || packages+=(docker.io)
 missing=()

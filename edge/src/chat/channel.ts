@@ -1,6 +1,6 @@
 /**
- * What a chat session needs from the medium it talks through. Telegram implements it
- * (`telegram/channel.ts`); a web console's chat could implement the same and reuse `ChatSession`.
+ * What a chat session needs from the medium it talks through: Telegram (`telegram/channel.ts`) and
+ * the web console's chat (`web/channel.ts`) implement it.
  * Texts are Telegram-style HTML (`<b>`, `<i>`, `<code>`, `<pre>`, `<a href>`), already escaped.
  */
 

@@ -1,34 +1,15 @@
-/**
- * `ChatSession`: one Durable Object per Telegram chat (an `agents` SDK `Agent`), holding the chat's
- * conversation with the Product-Owner agent.
- *
- * The webhook hands each update to `receive`, which de-duplicates it by `update_id` and puts it
- * on the agent's durable queue, then returns: the work happens after Telegram has its 200. The
- * queue runs one update at a time in arrival order, so messages that arrive while the agent works
- * wait their turn; none is dropped or interleaved. The state (`IDLE`, `PROCESSING`,
- * `AWAITING_USER`, `AWAITING_SECRET`) says what the next message means: an answer to the open
- * question, or a secret, which is sealed and stored, and its message deleted.
- */
-import type { ChatFeed } from "@codegen-orchestrator/shared";
-import { Agent, type Connection, type ConnectionContext } from "agents";
 import { database } from "../db/client.ts";
 import type { RunRow } from "../domain/runs.ts";
-import { isWebChat, webChatAccess } from "../domain/web-chats.ts";
-import type { Env } from "../env.ts";
-import { modelClient } from "../models/client.ts";
-import { usageRecorder } from "../models/costs.ts";
+import { isWebChat } from "../domain/web-chats.ts";
 import { roleModel } from "../models/roles.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type { RunChat, RunSecretRequest } from "../pipelines/run-chat.ts";
-import { telegramSettings } from "../settings/telegram.ts";
-import { telegramChannel } from "../telegram/channel.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
-import { accessOf, REFUSALS, requestAccess } from "./access.ts";
+import { admit } from "./access.ts";
 import { runCallback } from "./callbacks.ts";
 import type { ChatChannel } from "./channel.ts";
 import { runCommand } from "./commands.ts";
-import { chatConfig } from "./config.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
 import { type Handled, inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
@@ -37,22 +18,19 @@ import { type ConversationDeps, converse, type Pending, resume, transcript } fro
 import { History } from "./po/history.ts";
 import { ChatRequests } from "./requests.ts";
 import { RunReports } from "./run-reports.ts";
+import { modelTurn } from "./turn.ts";
 import { runLine } from "./views.ts";
-import { type WebInput, webInbound } from "./web/inbound.ts";
-import { WebChat } from "./web/web-chat.ts";
+import { WebChatAgent } from "./web/web-agent.ts";
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
-/** `no_keyring`: a secret, and no SECRETS_KEY to keep it; `no_button`: no such button on that message. */
-export type WebReceiveOutcome = "queued" | "no_keyring" | "no_button";
 
 const NO_SECRET_ASKED =
   "No secret was asked for, so I did not keep that value. To set one, use /secret, or ask me.";
 
-export class ChatSession extends Agent<Env, ChatState> implements RunChat {
+export class ChatSession extends WebChatAgent implements RunChat {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #reports: RunReports | undefined;
-  #web: WebChat | undefined;
   /** The open request (what the next message answers) and the runs' requests waiting for it. */
   readonly #requests = new ChatRequests({
     env: this.env,
@@ -60,9 +38,9 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
     setState: (state) => this.setState(state),
     history: () => this.#conversation(),
     schedule: (delayS, method, payload) => this.schedule(delayS, method, payload),
-    chatId: () => this.#chatId(),
-    channel: () => this.#channel(),
-    tell: (channel, html) => this.#tell(channel, this.#chatId(), html),
+    chatId: () => this.chatId(),
+    channel: () => this.channel(),
+    tell: (channel, html) => this.#tell(channel, this.chatId(), html),
   });
 
   /** Called by the webhook: remembers the update and queues it; the work happens after this returns. */
@@ -81,44 +59,16 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
     return "queued";
   }
 
-  /**
-   * Called by `/api/v1/chat` for this web chat: queues a message, a button press or a secret, as
-   * `receive` does a Telegram update. `userName`: how the chat greets its user.
-   */
-  async receiveWeb(input: WebInput, userName: string): Promise<WebReceiveOutcome> {
-    const keyring = await inboxKeyring(this.env);
-    if (input.kind === "secret" && !keyring) return "no_keyring";
-    if (input.kind === "button" && !this.#webChat().hasButton(input.messageId, input.data))
-      return "no_button";
-    const updateId = crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
-    const inbound = webInbound(this.#chatId(), updateId, userName, input);
-    await this.queue("handle", await sealInbound(keyring, inbound), { retry: { maxAttempts: 1 } });
-    return "queued";
-  }
-
-  /** This web chat's messages changed after `after`, and what the agent waits for. */
-  async webFeed(after: number): Promise<ChatFeed> {
-    return this.#webChat().feed(after);
-  }
-
   /** The queue's worker: one update at a time, in arrival order. */
   async handle(queued: Queued): Promise<void> {
-    const channel = this.#channel();
+    const channel = this.channel();
     try {
       const db = database(this.env.DB);
-      const admins = this.#telegram().ADMIN_TELEGRAM_IDS;
+      const admins = this.telegram().ADMIN_TELEGRAM_IDS;
       const opened = await openInbound(await inboxKeyring(this.env), queued);
-      const access = isWebChat(opened.chatId)
-        ? await webChatAccess(db, opened.chatId)
-        : await accessOf(db, admins, opened.from);
-      if (!access.allowed) {
-        if (opened.kind === "callback")
-          return await channel.answerCallback(opened.callbackId, "No access yet");
-        if (access.status === "new") await requestAccess(db, channel, admins, opened.from);
-        await channel.send(opened.chatId, REFUSALS[access.status]);
-        return;
-      }
-      const inbound: Handled = this.#web ? this.#web.show(opened) : opened;
+      const access = await admit(db, channel, admins, opened);
+      if (!access) return;
+      const inbound: Handled = isWebChat(opened.chatId) ? this.webChat().show(opened) : opened;
       this.#requests.setMode("PROCESSING");
       const ctx: ChatContext = {
         env: this.env,
@@ -132,19 +82,8 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
       if (inbound.kind === "command") return await runCommand(ctx, inbound.command, inbound.args);
       if (inbound.kind === "text") return await this.#onText(ctx, inbound.text, inbound.messageId);
       if (inbound.kind === "secret") return await this.#onSecret(ctx, inbound.text, inbound.messageId);
-      const option = /^ans:(\d+)$/.exec(inbound.data);
-      if (!option)
-        return await runCallback(
-          ctx,
-          { messageId: inbound.messageId, data: inbound.data },
-          inbound.callbackId,
-        );
-      await channel.answerCallback(inbound.callbackId);
-      const answer = this.#requests.optionAnswer(Number(option[1]));
-      if (answer === undefined)
-        return await channel.send(inbound.chatId, "That question is closed already.").then(() => {});
-      await channel.send(inbound.chatId, `➡️ ${escapeHtml(answer)}`);
-      await this.#onText(ctx, answer, null);
+      if (/^ans:\d+$/.test(inbound.data)) return await this.#onOption(ctx, inbound.data, inbound.callbackId);
+      await runCallback(ctx, { messageId: inbound.messageId, data: inbound.data }, inbound.callbackId);
     } catch (err) {
       await this.#tell(channel, queued.chatId, failureMessage(err, roleModel(this.env, "po").maxRetries));
     } finally {
@@ -174,6 +113,18 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
     await this.#requests.expire(payload);
   }
 
+  /** A press of one of the open question's option buttons (`ans:<index>`): its text is the answer. */
+  async #onOption(ctx: ChatContext, data: string, callbackId: string): Promise<void> {
+    await ctx.channel.answerCallback(callbackId);
+    const answer = this.#requests.optionAnswer(Number(data.slice("ans:".length)));
+    if (answer === undefined) {
+      await ctx.channel.send(ctx.chatId, "That question is closed already.");
+      return;
+    }
+    await ctx.channel.send(ctx.chatId, `➡️ ${escapeHtml(answer)}`);
+    await this.#onText(ctx, answer, null);
+  }
+
   async #onText(ctx: ChatContext, text: string, messageId: number | null): Promise<void> {
     const pending = this.state.pending;
     if (pending?.kind === "secret" && messageId !== null) return this.#onSecret(ctx, text, messageId);
@@ -199,38 +150,18 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
 
   /** Runs a model turn and keeps what it paused on. */
   async #turn(ctx: ChatContext, step: (deps: ConversationDeps) => Promise<Pending | null>): Promise<void> {
-    const settings = roleModel(this.env, "po");
-    const client = modelClient(this.env, settings);
-    if (!client) {
-      await ctx.channel.send(
-        ctx.chatId,
-        "The Product-Owner agent is not configured here (no ANTHROPIC_API_KEY). Commands still work: /help.",
-      );
-      return;
-    }
     const project = { current: this.state.projectId };
-    await ctx.channel.typing(ctx.chatId).catch(() => {});
-    const deps: ConversationDeps = {
-      client,
-      settings,
-      limits: chatConfig(this.env),
-      history: this.#conversation(),
-      tools: {
-        env: ctx.env,
-        db: ctx.db,
-        actor: ctx.actor,
-        chatId: ctx.chatId,
-        runChanged: (run) => this.#runChanged(run),
-      },
-      say: async (text) => {
-        await ctx.channel.sendText(ctx.chatId, text);
-      },
-      ask: (pending) => this.#requests.ask(ctx.channel, pending),
-      recordUsage: usageRecorder(ctx.db, ctx.chatId, settings),
-      project,
-    };
     try {
-      const pending = await step(deps);
+      const pending = await modelTurn(
+        ctx,
+        {
+          history: this.#conversation(),
+          project,
+          runChanged: (run) => this.#runChanged(run),
+          ask: (pending) => this.#requests.ask(ctx.channel, pending),
+        },
+        step,
+      );
       if (pending) this.#requests.setPending(pending);
     } finally {
       if (project.current !== this.state.projectId)
@@ -294,67 +225,11 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
     }
   }
 
-  #channel(): ChatChannel {
-    if (isWebChat(this.#chatId())) return this.#webChat().channel();
-    const telegram = this.#telegramChannel();
-    if (!telegram) throw new Error("TELEGRAM_BOT_TOKEN is not set");
-    return telegram;
-  }
-
-  #telegramChannel(): ChatChannel | null {
-    const { TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT } = this.#telegram();
-    return TELEGRAM_BOT_TOKEN
-      ? telegramChannel({ token: TELEGRAM_BOT_TOKEN, apiRoot: TELEGRAM_API_ROOT })
-      : null;
-  }
-
-  /** A web chat's page and live tabs (only a web chat's agent has them). */
-  #webChat(): WebChat {
-    if (!isWebChat(this.#chatId())) throw new Error("not a web chat");
-    this.#web ??= new WebChat({
-      sql: this.ctx.storage.sql,
-      chatId: this.#chatId(),
-      state: () => this.state,
-      broadcast: (text) => this.broadcast(text),
-      elsewhere: () => this.#telegramChannel(),
-    });
-    return this.#web;
-  }
-
-  // A web chat's tabs connect through `/api/v1/chat/live`, which has checked who they are. They
-  // get this chat's frames only: no SDK protocol (state, identity) and no writes over the socket.
-  override shouldSendProtocolMessages(): boolean {
-    return false;
-  }
-
-  override shouldConnectionBeReadonly(): boolean {
-    return true;
-  }
-
-  override onConnect(connection: Connection, _ctx: ConnectionContext): void {
-    if (isWebChat(this.#chatId())) connection.send(JSON.stringify(this.#webChat().stateFrame()));
-  }
-
-  override onMessage(): void {}
-
-  override onStateChanged(): void {
-    if (isWebChat(this.#chatId())) this.#webChat().push(this.#webChat().stateFrame());
-  }
-
-  #telegram() {
-    return telegramSettings.read(this.env);
-  }
-
   /** Whether this agent can talk to a chat: a web chat's, or a Telegram chat's with a bot configured. */
   #hasChat(): boolean {
-    const chatId = this.#chatId();
+    const chatId = this.chatId();
     if (isWebChat(chatId)) return true;
-    return Number.isSafeInteger(chatId) && Boolean(this.#telegram().TELEGRAM_BOT_TOKEN);
-  }
-
-  /** The agent's name is the chat id (see the webhook and `/api/v1/chat`). */
-  #chatId(): number {
-    return Number(this.name);
+    return Number.isSafeInteger(chatId) && Boolean(this.telegram().TELEGRAM_BOT_TOKEN);
   }
 
   #conversation(): History {
@@ -367,8 +242,8 @@ export class ChatSession extends Agent<Env, ChatState> implements RunChat {
       env: this.env,
       sql: this.ctx.storage.sql,
       hasChat: () => this.#hasChat(),
-      chatId: () => this.#chatId(),
-      channel: () => this.#channel(),
+      chatId: () => this.chatId(),
+      channel: () => this.channel(),
       schedule: (delayS, method, payload) => this.schedule(delayS, method, payload),
       requests: this.#requests,
     });

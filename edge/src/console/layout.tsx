@@ -53,6 +53,18 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .secrets { padding-left: 1.2rem; } .secrets li { margin: .25rem 0; }
 label.inline { display: inline; font-weight: normal; margin: 0; }
+textarea { width: 100%; padding: .6rem .7rem; font: inherit; color: inherit; background: var(--bg);
+  border: 1px solid var(--line); border-radius: .4rem; resize: vertical; }
+.messages { list-style: none; margin: 0 0 1rem; padding: 0; display: flex; flex-direction: column; gap: .6rem;
+  max-height: 60vh; overflow-y: auto; }
+.message { border: 1px solid var(--line); border-radius: .6rem; padding: .5rem .75rem; max-width: 92%;
+  background: var(--panel); }
+.message.from-you { align-self: flex-end; background: transparent; }
+.message.pending { opacity: .75; }
+.message .who { margin: 0 0 .25rem; font-size: .8rem; color: var(--muted); }
+.message .text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.message pre { white-space: pre-wrap; margin: .25rem 0; }
+.options { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .5rem; }
 pre.log { background: #101216; color: #e6e8ec; padding: .75rem; border-radius: .4rem; max-height: 28rem;
   overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; }
 .ansi-black { color: #9aa0aa; } .ansi-red { color: #ff8a80; } .ansi-green { color: #8fd9a0; }
@@ -92,6 +104,8 @@ export function Page(props: { title: string; user?: SignedIn | undefined; childr
             Codegen Orchestrator
           </a>
           <nav aria-label="Account">
+            {props.user ? <a href="/">Projects</a> : null}
+            {props.user ? <a href="/chat">Chat</a> : null}
             <a href="/api/v1/docs">API reference</a>
             {props.user?.role === "admin" ? <a href="/admin/users">Users</a> : null}
             {props.user ? (

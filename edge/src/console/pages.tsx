@@ -10,6 +10,7 @@ import { database } from "../db/client.ts";
 import { ApiError } from "../domain/errors.ts";
 import { projectOverviews } from "../domain/project-overviews.ts";
 import { findUser } from "../domain/users.ts";
+import { ChatPage } from "./chat-page.tsx";
 import { consoleHeaders } from "./headers.ts";
 import { Page } from "./layout.tsx";
 import type { PageEnv } from "./page-env.ts";
@@ -46,10 +47,12 @@ async function showProjects(c: Context<PageEnv>) {
 
 export const consolePages = new Hono<PageEnv>()
   .use("/", consoleHeaders())
+  .use("/chat", consoleHeaders())
   .use("/projects/*", consoleHeaders())
   .use("/runs/*", consoleHeaders())
   .use("/admin/*", consoleHeaders())
   .get("/", signedIn, showProjects)
+  .get("/chat", signedIn, (c) => c.html(<ChatPage user={c.get("user")} />))
   .get("/projects/:id", signedIn, showProject)
   .get("/runs/:id", signedIn, showRun)
   .get("/admin/users", signedIn, showUsers)

@@ -8,6 +8,10 @@ import { escapeHtml } from "../../telegram/format.ts";
 import type { ChatChannel } from "../channel.ts";
 import type { Change, WebChatLog } from "./log.ts";
 
+/** A run the chat names links to its page in the console (the same text in Telegram stays plain). */
+const linkRuns = (html: string) =>
+  html.replace(/Run <code>([0-9A-HJKMNP-TV-Z]{26})<\/code>/g, 'Run <a href="/runs/$1"><code>$1</code></a>');
+
 export interface WebChannelOptions {
   chatId: number;
   log: WebChatLog;
@@ -29,14 +33,14 @@ export function webChannel(options: WebChannelOptions): ChatChannel {
   };
   const send = async (to: number, html: string, keyboard?: Parameters<ChatChannel["send"]>[2]) => {
     if (to !== chatId) return other(to).send(to, html, keyboard);
-    return (shown(log.append("assistant", html, keyboard)) as Change).message.id;
+    return (shown(log.append("assistant", linkRuns(html), keyboard)) as Change).message.id;
   };
   return {
     send,
     sendText: (to, text, keyboard) => send(to, escapeHtml(text), keyboard),
     edit: async (to, messageId, html, keyboard) => {
       if (to !== chatId) return other(to).edit(to, messageId, html, keyboard);
-      shown(log.edit(messageId, html, keyboard));
+      shown(log.edit(messageId, linkRuns(html), keyboard));
     },
     delete: async (to, messageId) => {
       if (to !== chatId) return other(to).delete(to, messageId);
