@@ -33,6 +33,7 @@ button.secondary { background: transparent; color: var(--accent); }
 .error { color: var(--error); border: 1px solid var(--error); border-radius: .4rem; padding: .6rem .8rem; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; }
 main:has(.cards) { max-width: 72rem; }
+main:has(#run), main:has(#chat) { max-width: 60rem; }
 .filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1.25rem; }
 .filters label { margin-top: 0; }
 .filters input, .filters select { padding: .5rem .6rem; font: inherit; color: inherit; background: var(--bg);

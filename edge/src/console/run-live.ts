@@ -50,10 +50,12 @@ function appendAnsi(text) {
       for (const code of part.split(";").map(Number)) colour = code === 0 || !part ? "" : COLOURS[code] || colour;
       return;
     }
-    if (!part) return;
+    // Other control characters (git's NULs, carriage returns) would show as boxes.
+    const printable = part.replace(/[\\x00-\\x08\\x0b-\\x1f\\x7f]/g, "");
+    if (!printable) return;
     const span = document.createElement("span");
     if (colour) span.className = "ansi-" + colour;
-    span.textContent = part;
+    span.textContent = printable;
     logText.append(span);
   });
   if (document.getElementById("log-follow").checked) logText.scrollTop = logText.scrollHeight;
