@@ -1,7 +1,8 @@
 /**
  * A run's page in a real browser (headless Chromium against the Worker under `wrangler dev`): the
  * timeline shows the step that waits for an executor, then follows the run without a reload when
- * it is cancelled from the page; the project's page links to it; axe-core finds nothing serious.
+ * it is cancelled from the page; the project's page links to it (its cost chart says nothing was
+ * spent yet); axe-core finds nothing serious.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DESKTOP, PHONE, seriousViolations, TestBrowser } from "./support/browser.ts";
@@ -47,6 +48,10 @@ describe("a run's page", () => {
     const { page } = await browser.open(link.url, DESKTOP);
     await page.waitForURL(`${fleet.worker.origin}/`);
     await page.goto(`${fleet.worker.origin}/projects/${project.id}`);
+    // The run has cost nothing yet: the cost chart's place says so.
+    expect(await page.getByText("No cost recorded yet").count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await browser.screenshot(page, "project-1440");
     await page.getByRole("table").first().getByRole("link").first().click();
     await page.waitForURL(`${fleet.worker.origin}/runs/${run.id}`);
 

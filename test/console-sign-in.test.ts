@@ -2,8 +2,9 @@
  * Signing in to the web console in a real browser (headless Chromium against the Worker under
  * `wrangler dev`): a one-time link's token travels in the fragment, the page's script posts it and
  * takes it out of the address bar; the link works once; signing out ends the session; the API-key
- * form signs in too. The pages pass axe-core's serious and critical checks at both widths, and
- * screenshots are saved for a person to look at.
+ * form signs in too. The static pages (`/about`, robots.txt) come with the console's headers. The
+ * pages pass axe-core's serious and critical checks at both widths, and screenshots are saved for a
+ * person to look at.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DESKTOP, PHONE, seriousViolations, TestBrowser } from "./support/browser.ts";
@@ -104,5 +105,24 @@ describe("console sign-in in a browser", () => {
     expect(status).toEqual([200, 403]);
     expect(await seriousViolations(page)).toEqual([]);
     await browser.screenshot(page, "home-375");
+  });
+
+  it("serves its static pages (Workers static assets) with the console's headers: /about, robots.txt", async () => {
+    const robots = await fetch(`${fleet.worker.origin}/robots.txt`);
+    expect(robots.status).toBe(200);
+    expect(await robots.text()).toContain("Disallow: /");
+    const about = await fetch(`${fleet.worker.origin}/about`);
+    expect(about.status).toBe(200);
+    expect(about.headers.get("x-frame-options")).toBe("DENY");
+    expect(about.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(about.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    // The headers file configures; it is not a page.
+    expect((await fetch(`${fleet.worker.origin}/_headers`)).status).toBe(404);
+
+    const { page } = await browser.open(`${fleet.worker.origin}/about`, PHONE, "dark");
+    expect(await seriousViolations(page)).toEqual([]);
+    await browser.screenshot(page, "about-375-dark");
+    await page.getByRole("link", { name: "sign in" }).click();
+    await page.waitForURL(`${fleet.worker.origin}/sign-in`);
   });
 });

@@ -7,10 +7,11 @@ import type { Child } from "hono/jsx";
 
 const STYLE = `
 :root { color-scheme: light dark; --fg: #1b1d21; --bg: #ffffff; --muted: #5b6170; --line: #d9dce3;
-  --accent: #2457c5; --accent-fg: #ffffff; --error: #b3261e; --ok: #1d6b35; --panel: #f5f6f8; }
+  --accent: #2457c5; --accent-fg: #ffffff; --error: #b3261e; --ok: #1d6b35; --panel: #f5f6f8;
+  --kind-engineering: #2457c5; --kind-devops: #1d6b35; --kind-undeploy: #9a5b00; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6e8ec; --bg: #15171b; --muted: #a3a9b6;
   --line: #343843; --accent: #8fb2ff; --accent-fg: #10131a; --error: #ffb4ab; --ok: #8fd9a0;
-  --panel: #1e2127; } }
+  --panel: #1e2127; --kind-engineering: #8fb2ff; --kind-devops: #8fd9a0; --kind-undeploy: #ffc46b; } }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
 header { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; justify-content: space-between;
@@ -68,6 +69,15 @@ textarea { width: 100%; padding: .6rem .7rem; font: inherit; color: inherit; bac
 .options { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .5rem; }
 pre.log { background: #101216; color: #e6e8ec; padding: .75rem; border-radius: .4rem; max-height: 28rem;
   overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; }
+svg.chart { display: block; width: 100%; height: auto; }
+.chart text { fill: var(--muted); font-size: 13px; } .chart .grid { stroke: var(--line); }
+@media (max-width: 40rem) { .chart text { font-size: 17px; } }
+.chart .slot { fill: transparent; } .chart .run:hover .slot { fill: var(--panel); }
+.kind-engineering { fill: var(--kind-engineering); background: var(--kind-engineering); }
+.kind-devops { fill: var(--kind-devops); background: var(--kind-devops); }
+.kind-undeploy { fill: var(--kind-undeploy); background: var(--kind-undeploy); }
+.legend { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: .25rem 0 0; padding: 0; }
+.legend .swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: .15rem; margin-right: .4rem; }
 .ansi-black { color: #9aa0aa; } .ansi-red { color: #ff8a80; } .ansi-green { color: #8fd9a0; }
 .ansi-yellow { color: #ffd479; } .ansi-blue { color: #8fb2ff; } .ansi-magenta { color: #e1a6ff; }
 .ansi-cyan { color: #7fdbe6; } .ansi-white { color: #ffffff; } .ansi-gray { color: #b0b6c0; }

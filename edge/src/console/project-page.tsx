@@ -1,9 +1,11 @@
 /**
  * A project's page: what it is (its spec and acceptance criteria), where it is (repository, URL,
- * deployments), what happened (runs, with their cost), its secrets (names only; set or replace
- * through a write-only field; delete) and deleting it, confirmed by typing its slug.
+ * deployments), what happened (each run's cost over time as a chart, then the runs), its secrets
+ * (names only; set or replace through a write-only field; delete) and deleting it, confirmed by
+ * typing its slug.
  */
 import type { ProjectDetail } from "../domain/project-detail.ts";
+import { CostChart } from "./cost-chart.tsx";
 import { LocalTime, Page, type SignedIn } from "./layout.tsx";
 import { Listing } from "./table.tsx";
 
@@ -27,6 +29,7 @@ export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; noti
       ) : null}
       <Overview detail={props.detail} />
       <Deployments detail={props.detail} />
+      <CostChart runs={props.detail.runs} />
       <Runs detail={props.detail} />
       <Secrets detail={props.detail} base={base} />
       <h2>Delete</h2>
