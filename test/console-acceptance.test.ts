@@ -102,7 +102,9 @@ describe.skipIf(!ready)("the main job from the browser", { timeout: 900_000 }, (
     expect((await fetch(`${url}/health`)).status).toBe(200);
     // The address is a link, as in Telegram.
     expect(await page.getByRole("link", { name: url }).count()).toBeGreaterThan(0);
-    await page.evaluate(() => scrollTo(0, 0));
+    await page.evaluate(() =>
+      (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+    );
     await browser.screenshot(page, "chat-live-1440");
     await page.setViewportSize(PHONE);
     expect(await seriousViolations(page)).toEqual([]);
