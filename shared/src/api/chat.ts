@@ -68,7 +68,7 @@ export const SendChatSecret = z
   .meta({ id: "SendChatSecret" });
 
 export const ChatAccepted = z
-  .object({ queued: z.boolean().describe("false: the same message was received before") })
+  .object({ queued: z.literal(true).describe("on the chat's queue: what comes of it shows in the chat") })
   .meta({ id: "ChatAccepted" });
 
 /** What the live channel (`GET /chat/live`, a WebSocket) sends: each frame one JSON object. */
