@@ -4,7 +4,7 @@
  * through a write-only field; delete) and deleting it, confirmed by typing its slug.
  */
 import type { ProjectDetail } from "../domain/project-detail.ts";
-import { LocalTime, Page, type SignedIn } from "./layout.tsx";
+import { LocalTime, Notice, Page, type SignedIn } from "./layout.tsx";
 import { Listing } from "./table.tsx";
 
 const usd = (amount: number) => `$${amount.toFixed(4)}`;
@@ -20,11 +20,7 @@ export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; noti
       <h1>
         {project.name} <span class={`status status-${project.status}`}>{project.status}</span>
       </h1>
-      {props.notice ? (
-        <p class="panel" role="status">
-          {props.notice}
-        </p>
-      ) : null}
+      <Notice text={props.notice} />
       <Overview detail={props.detail} />
       <Deployments detail={props.detail} />
       <Runs detail={props.detail} />
