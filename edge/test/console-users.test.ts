@@ -41,4 +41,16 @@ describe("console users page", () => {
     expect(post.status).toBe(403);
     expect((await expectStatus(200, `/users/${other.id}`)).role).toBe("member");
   });
+
+  it("refuses changes from a session opened with a read-only admin key", async () => {
+    const reader = await createUser("admin", ["read"]);
+    const other = await createUser();
+    const signedIn = await formPost({ cookie: null }, "/sign-in/key", { key: reader.key });
+    const browser = { cookie: signedIn.headers.get("set-cookie")?.split(";")[0] ?? null };
+    expect((await browse(browser, "/admin/users")).status).toBe(200);
+    const post = await formPost(browser, `/admin/users/${other.id}`, { role: "admin" });
+    expect(post.status).toBe(403);
+    expect(await post.text()).toContain("read-only API key");
+    expect((await expectStatus(200, `/users/${other.id}`)).role).toBe("member");
+  });
 });

@@ -1,7 +1,9 @@
 /** Wire protocol and domain types shared by the edge and the executor fleet. */
 export * from "./api/api-keys.ts";
+export * from "./api/audit.ts";
 export * from "./api/chat.ts";
 export * from "./api/common.ts";
+export * from "./api/executors.ts";
 export * from "./api/projects.ts";
 export * from "./api/runs.ts";
 export * from "./api/servers.ts";

@@ -74,8 +74,11 @@ export class TestBrowser {
     this.screenshotDir = screenshotDir;
   }
 
-  /** Starts Chromium with a fresh profile; `suite` names the screenshot directory. */
-  static async launch(suite: string): Promise<TestBrowser> {
+  /**
+   * Starts Chromium with a fresh profile; `suite` names the screenshot directory. `timeZone` (an
+   * IANA name) is the pages' own, for tests of local times; the machine's otherwise.
+   */
+  static async launch(suite: string, timeZone?: string): Promise<TestBrowser> {
     if (!existsSync(CHROMIUM)) throw new Error(HOW_TO_GET_IT);
     const screenshotDir = path.join(SCREENSHOTS_ROOT, suite);
     await rm(screenshotDir, { recursive: true, force: true });
@@ -89,6 +92,7 @@ export class TestBrowser {
         // axe-core goes in as an inline script, which a page's Content-Security-Policy may forbid.
         bypassCSP: true,
         viewport: DESKTOP,
+        ...(timeZone ? { timezoneId: timeZone } : {}),
       });
       return new TestBrowser(context, profileDir, screenshotDir);
     } catch (err) {
@@ -111,10 +115,10 @@ export class TestBrowser {
     return { page, requests };
   }
 
-  /** Saves what the viewport shows as `<name>.png`; returns the file's path. */
-  async screenshot(page: Page, name: string): Promise<string> {
+  /** Saves what the viewport shows (`fullPage`: the whole page) as `<name>.png`; returns the file's path. */
+  async screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
     const file = path.join(this.screenshotDir, `${name}.png`);
-    await page.screenshot({ path: file });
+    await page.screenshot({ path: file, fullPage: options.fullPage ?? false });
     this.screenshots.push(file);
     return file;
   }

@@ -17,6 +17,7 @@ import { authenticate, requireScope } from "./middleware/auth.ts";
 import { router } from "./openapi.ts";
 import { allocationsRoutes } from "./routes/allocations.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -37,7 +38,8 @@ const OPENAPI_CONFIG = {
   info: {
     title: "Codegen Orchestrator API",
     version: "1.0.0",
-    description: "Control plane of Codegen Orchestrator: projects, secrets, servers, ports, users and keys.",
+    description:
+      "Control plane of Codegen Orchestrator: projects, secrets, servers, ports, executors, users, keys and the audit log.",
   },
   servers: [{ url: API_PREFIX }],
 };
@@ -74,7 +76,8 @@ function v1() {
     .route("/", jobsRoutes)
     .route("/", jobLogsRoutes)
     .route("/", signInLinksRoutes)
-    .route("/", chatRoutes);
+    .route("/", chatRoutes)
+    .route("/", auditRoutes);
 }
 
 export function createApp() {

@@ -25,15 +25,22 @@ p, li { color: var(--fg); } .muted { color: var(--muted); }
 a { color: var(--accent); }
 form.inline { display: inline; margin: 0; }
 label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
-input[type=password], input[type=text] { width: 100%; padding: .6rem .7rem; font: inherit;
-  color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: .4rem; }
+input[type=password], input[type=text], input[type=number], textarea, form.stacked select { width: 100%;
+  padding: .6rem .7rem; font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line);
+  border-radius: .4rem; }
+fieldset { border: 1px solid var(--line); border-radius: .4rem; margin: 1rem 0 0; padding: .5rem .8rem .8rem; }
+legend { font-weight: 600; padding: 0 .25rem; }
+.choices { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; }
+.fields { display: grid; gap: 0 1rem; grid-template-columns: repeat(auto-fill, minmax(min(100%, 15rem), 1fr)); }
+.hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
 button { font: inherit; padding: .5rem .9rem; border-radius: .4rem; border: 1px solid var(--accent);
   background: var(--accent); color: var(--accent-fg); cursor: pointer; }
 button.secondary { background: transparent; color: var(--accent); }
+button.danger { background: var(--error); border-color: var(--error); color: var(--bg); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .error { color: var(--error); border: 1px solid var(--error); border-radius: .4rem; padding: .6rem .8rem; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; }
-main:has(.cards) { max-width: 72rem; }
+main:has(.cards), main:has(.wide) { max-width: 72rem; }
 main:has(#run), main:has(#chat) { max-width: 60rem; }
 .filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin-bottom: 1.25rem; }
 .filters label { margin-top: 0; }
@@ -52,6 +59,21 @@ main:has(#run), main:has(#chat) { max-width: 60rem; }
 .facts dt { color: var(--muted); } .facts dd { margin: 0; overflow-wrap: anywhere; }
 .table { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
+meter { width: 7rem; max-width: 100%; }
+code.token { display: block; padding: .6rem .7rem; border: 1px solid var(--line); border-radius: .4rem;
+  background: var(--bg); overflow-wrap: anywhere; user-select: all; }
+.state-active { color: var(--ok); } .state-revoked { color: var(--error); }
+.pager { margin-top: 1rem; }
+pre.command { white-space: pre-wrap; overflow-wrap: anywhere; }
+td code { overflow-wrap: break-word; } td code.details { overflow-wrap: anywhere; } td time { white-space: nowrap; }
+@media (max-width: 40rem) {
+  .table.stack table, .table.stack tbody, .table.stack tr { display: block; }
+  .table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .table.stack tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
+  .table.stack td { display: grid; grid-template-columns: 7.5rem minmax(0, 1fr); gap: .75rem; border: 0;
+    padding: .15rem 0; }
+  .table.stack td::before { content: attr(data-label); color: var(--muted); }
+}
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .secrets { padding-left: 1.2rem; } .secrets li { margin: .25rem 0; }
 label.inline { display: inline; font-weight: normal; margin: 0; }
@@ -83,14 +105,44 @@ svg.chart { display: block; width: 100%; height: auto; }
 .ansi-cyan { color: #7fdbe6; } .ansi-white { color: #ffffff; } .ansi-gray { color: #b0b6c0; }
 `;
 
-/** Shows each `<time>` in the browser's own time zone (the server writes UTC, the fallback). */
+/**
+ * Times in the browser's own time zone (the server writes UTC, the fallback): each `<time>` shown,
+ * each `[data-time-zone]` naming the zone, and each `input[data-utc-of]` filled on submit with the
+ * UTC instant of the local date-time field it names (a GET form's time range).
+ */
 const LOCAL_TIMES = `for (const t of document.querySelectorAll("time[datetime]"))
-  t.textContent = new Date(t.dateTime).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });`;
+  t.textContent = new Date(t.dateTime).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+for (const z of document.querySelectorAll("[data-time-zone]")) z.textContent = zone;
+for (const utc of document.querySelectorAll("input[data-utc-of]")) {
+  const local = document.getElementById(utc.dataset.utcOf);
+  utc.form.addEventListener("submit", () => {
+    utc.value = local && local.value ? new Date(local.value).toISOString() : "";
+  });
+}`;
 
 /** A time, in UTC until the page's script shows it in the browser's zone. */
 export function LocalTime(props: { at: Date }) {
   const iso = props.at.toISOString();
   return <time datetime={iso}>{`${iso.slice(0, 16).replace("T", " ")} UTC`}</time>;
+}
+
+/** What a change did, said at the top of the page it led back to; nothing when there is none. */
+export function Notice(props: { text?: string | undefined }) {
+  return props.text ? (
+    <p class="panel" role="status">
+      {props.text}
+    </p>
+  ) : null;
+}
+
+/** What went wrong, said where it happened; nothing when nothing did. */
+export function Problem(props: { text?: string | undefined }) {
+  return props.text ? (
+    <p class="error" role="alert">
+      {props.text}
+    </p>
+  ) : null;
 }
 
 export interface SignedIn {
@@ -118,7 +170,7 @@ export function Page(props: { title: string; user?: SignedIn | undefined; childr
             {props.user ? <a href="/">Projects</a> : null}
             {props.user ? <a href="/chat">Chat</a> : null}
             <a href="/api/v1/docs">API reference</a>
-            {props.user?.role === "admin" ? <a href="/admin/users">Users</a> : null}
+            {props.user?.role === "admin" ? <AdminLinks /> : null}
             {props.user ? (
               <>
                 <span class="muted">
@@ -134,6 +186,17 @@ export function Page(props: { title: string; user?: SignedIn | undefined; childr
         <script dangerouslySetInnerHTML={{ __html: LOCAL_TIMES }} />
       </body>
     </html>
+  );
+}
+
+function AdminLinks() {
+  return (
+    <>
+      <a href="/admin/executors">Executors</a>
+      <a href="/admin/servers">Servers</a>
+      <a href="/admin/users">Users</a>
+      <a href="/admin/audit">Audit</a>
+    </>
   );
 }
 

@@ -10,12 +10,22 @@ import { database } from "../db/client.ts";
 import { ApiError } from "../domain/errors.ts";
 import { projectOverviews } from "../domain/project-overviews.ts";
 import { findUser } from "../domain/users.ts";
+import { showAudit } from "./audit-routes.tsx";
 import { ChatPage } from "./chat-page.tsx";
+import {
+  confirmRevoke,
+  drainOrResumeFromPage,
+  registerFromPage,
+  revokeFromPage,
+  showExecutors,
+  showNewToken,
+} from "./executor-routes.tsx";
 import { consoleHeaders } from "./headers.ts";
 import { Page } from "./layout.tsx";
 import type { PageEnv } from "./page-env.ts";
 import { deleteProject, removeSecret, setSecret, showProject, showRun } from "./project-routes.tsx";
 import { ProjectsPage } from "./projects.tsx";
+import { registerServerFromPage, showServers } from "./server-routes.tsx";
 import { currentSession } from "./session-routes.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
 import { changeUserFromPage, showUsers } from "./users-page.tsx";
@@ -57,6 +67,15 @@ export const consolePages = new Hono<PageEnv>()
   .get("/runs/:id", signedIn, showRun)
   .get("/admin/users", signedIn, showUsers)
   .post("/admin/users/:id", signedIn, changeUserFromPage)
+  .get("/admin/executors", signedIn, showExecutors)
+  .post("/admin/executors", signedIn, registerFromPage)
+  .get("/admin/executors/:id/token", signedIn, showNewToken)
+  .post("/admin/executors/:id/:action{drain|resume}", signedIn, drainOrResumeFromPage)
+  .get("/admin/executors/:id/revoke", signedIn, confirmRevoke)
+  .post("/admin/executors/:id/revoke", signedIn, revokeFromPage)
+  .get("/admin/servers", signedIn, showServers)
+  .post("/admin/servers", signedIn, registerServerFromPage)
+  .get("/admin/audit", signedIn, showAudit)
   .post("/projects/:id/secrets", signedIn, setSecret)
   .post("/projects/:id/secrets/:name/delete", signedIn, removeSecret)
   .post("/projects/:id/delete", signedIn, deleteProject)

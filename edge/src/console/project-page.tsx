@@ -6,7 +6,7 @@
  */
 import type { ProjectDetail } from "../domain/project-detail.ts";
 import { CostChart } from "./cost-chart.tsx";
-import { LocalTime, Page, type SignedIn } from "./layout.tsx";
+import { LocalTime, Notice, Page, type SignedIn } from "./layout.tsx";
 import { Listing } from "./table.tsx";
 
 const usd = (amount: number) => `$${amount.toFixed(4)}`;
@@ -22,11 +22,7 @@ export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; noti
       <h1>
         {project.name} <span class={`status status-${project.status}`}>{project.status}</span>
       </h1>
-      {props.notice ? (
-        <p class="panel" role="status">
-          {props.notice}
-        </p>
-      ) : null}
+      <Notice text={props.notice} />
       <Overview detail={props.detail} />
       <Deployments detail={props.detail} />
       <CostChart runs={props.detail.runs} />

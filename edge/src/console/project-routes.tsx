@@ -8,27 +8,20 @@
 import { SecretName } from "@codegen-orchestrator/shared";
 import type { Context } from "hono";
 import { runTimeline } from "../api/run-timeline.ts";
-import { forbidden, invalid } from "../domain/errors.ts";
+import { invalid } from "../domain/errors.ts";
 import { projectDetail } from "../domain/project-detail.ts";
 import { findProject, findProjectHistory } from "../domain/projects.ts";
 import { deleteSecret, putSecret, secretsKeyring } from "../domain/secrets.ts";
-import { fromSameOrigin } from "../http/session-cookie.ts";
 import { removeProject } from "../pipelines/devops/teardown.ts";
 import { settleDeletion } from "../pipelines/launch.ts";
 import { secretStored } from "../pipelines/steps/secret-wait.ts";
+import { assertMayChange } from "./changes.ts";
 import { formField } from "./forms.ts";
 import type { PageEnv } from "./page-env.ts";
 import { ProjectPage } from "./project-page.tsx";
 import { RunPage } from "./run-page.tsx";
 
 type PageContext = Context<PageEnv>;
-
-/** A change from this browser's session: from the console's own page, with the write scope. */
-function assertMayChange(c: PageContext): void {
-  if (!fromSameOrigin(c)) throw forbidden("This form came from another site, so it was refused.");
-  if (!c.get("principal").scopes.includes("write"))
-    throw forbidden("This session was opened with a read-only API key: it cannot change anything.");
-}
 
 export async function showProject(c: PageContext) {
   const detail = await projectDetail(c.get("db"), c.get("principal"), c.req.param("id") ?? "");

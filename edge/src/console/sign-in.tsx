@@ -1,5 +1,5 @@
 /** The sign-in page: a one-time link (its token in the fragment), or an API key. */
-import { Page } from "./layout.tsx";
+import { Page, Problem } from "./layout.tsx";
 
 /**
  * Moves the link's token from the fragment (never sent to a server) into the form and posts it;
@@ -19,11 +19,7 @@ export function SignInPage(props: { minutes: number; error?: string | undefined 
   return (
     <Page title="Sign in">
       <h1>Sign in</h1>
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
+      <Problem text={props.error} />
       <section id="link-section" class="panel" hidden aria-live="polite">
         <form id="link-form" method="post" action="/sign-in">
           <input type="hidden" name="token" value="" />

@@ -3,7 +3,8 @@ import type { Child } from "hono/jsx";
 
 /**
  * A table of rows of cells. `bodyId` names its body for a page's island to redraw (`live`: screen
- * readers hear the changes).
+ * readers hear the changes). `stacked`: on a phone each row is a card of `header: value` lines
+ * instead of a wide table that scrolls sideways.
  */
 export function Table(props: {
   labelledBy: string;
@@ -11,10 +12,11 @@ export function Table(props: {
   rows: Child[][];
   bodyId?: string | undefined;
   live?: boolean | undefined;
+  stacked?: boolean | undefined;
 }) {
   return (
     // Focusable: a table wider than a phone scrolls, and the keyboard must reach it.
-    <section class="table" tabindex={0} aria-labelledby={props.labelledBy}>
+    <section class={props.stacked ? "table stack" : "table"} tabindex={0} aria-labelledby={props.labelledBy}>
       <table aria-labelledby={props.labelledBy}>
         <thead>
           <tr>
@@ -26,8 +28,11 @@ export function Table(props: {
         <tbody id={props.bodyId} aria-live={props.live ? "polite" : undefined}>
           {props.rows.map((cells) => (
             <tr>
-              {cells.map((cell) => (
-                <td>{cell}</td>
+              {cells.map((cell, column) => (
+                // Stacked: one box beside the header's name, however many parts the cell has.
+                <td data-label={props.stacked ? props.headers[column] : undefined}>
+                  {props.stacked ? <div>{cell}</div> : cell}
+                </td>
               ))}
             </tr>
           ))}
@@ -44,6 +49,7 @@ export function Listing(props: {
   empty: string;
   headers: string[];
   rows: Child[][];
+  stacked?: boolean | undefined;
 }) {
   return (
     <section aria-labelledby={props.id}>
@@ -51,7 +57,7 @@ export function Listing(props: {
       {props.rows.length === 0 ? (
         <p class="muted">{props.empty}</p>
       ) : (
-        <Table labelledBy={props.id} headers={props.headers} rows={props.rows} />
+        <Table labelledBy={props.id} headers={props.headers} rows={props.rows} stacked={props.stacked} />
       )}
     </section>
   );

@@ -5,10 +5,10 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { forbidden, invalid } from "../domain/errors.ts";
+import { invalid } from "../domain/errors.ts";
 import { latestUsers, type UserRow, updateUser } from "../domain/users.ts";
-import { fromSameOrigin } from "../http/session-cookie.ts";
-import { LocalTime, Page, type SignedIn } from "./layout.tsx";
+import { assertMayChange } from "./changes.ts";
+import { LocalTime, Notice, Page, type SignedIn } from "./layout.tsx";
 import type { PageEnv } from "./page-env.ts";
 import { Table } from "./table.tsx";
 
@@ -28,7 +28,7 @@ export async function showUsers(c: Context<PageEnv>) {
 }
 
 export async function changeUserFromPage(c: Context<PageEnv>) {
-  if (!fromSameOrigin(c)) throw forbidden("This form came from another site, so it was refused.");
+  assertMayChange(c);
   const change = Change.safeParse(await c.req.parseBody());
   if (!change.success) throw invalid("Choose a status (active, blocked) or a role (admin, member).");
   const user = await updateUser(c.get("db"), c.get("principal"), c.req.param("id") ?? "", change.data);
@@ -40,11 +40,7 @@ function UsersPage(props: { user: SignedIn; users: UserRow[]; notice?: string | 
   return (
     <Page title="Users" user={props.user}>
       <h1 id="users-title">Users</h1>
-      {props.notice ? (
-        <p class="panel" role="status">
-          {props.notice}
-        </p>
-      ) : null}
+      <Notice text={props.notice} />
       <Table
         labelledBy="users-title"
         headers={["Name", "Role", "Status", "Since", "Change"]}

@@ -13,20 +13,21 @@ export const SESSION_COOKIE = "co_session";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-const isLocal = (c: Context) => LOCAL_HOSTS.has(new URL(c.req.url).hostname);
+/** Plain-HTTP development on this machine: cookies there cannot be Secure. */
+export const isLocalhost = (c: Context) => LOCAL_HOSTS.has(new URL(c.req.url).hostname);
 
 export function setSessionCookie(c: Context, token: string, expiresAt: Date): void {
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: "Lax",
-    secure: !isLocal(c),
+    secure: !isLocalhost(c),
     path: "/",
     expires: expiresAt,
   });
 }
 
 export function clearSessionCookie(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: !isLocal(c) });
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: !isLocalhost(c) });
 }
 
 export const sessionToken = (c: Context): string | undefined => getCookie(c, SESSION_COOKIE) || undefined;

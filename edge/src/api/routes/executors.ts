@@ -4,82 +4,29 @@
  * `/executors/connect` with their token; see `executorConnectRoutes`.
  */
 
-import { ALL_CAPABILITIES, DEFAULT_POOL, Labels, Slug, Timestamp, Ulid } from "@codegen-orchestrator/shared";
+import { CreatedExecutor, CreateExecutor, Executor } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
-  type ExecutorRow,
-  executorForToken,
-  findExecutor,
-  listExecutors,
-  recordExecutorAction,
-  registerExecutor,
-  revokeExecutor,
-} from "../../domain/executors.ts";
+  drainOrResume,
+  type ExecutorState,
+  executorStates,
+  revokeAndDisconnect,
+  stateOf,
+} from "../../domain/executor-fleet.ts";
+import { executorForToken, registerExecutor } from "../../domain/executors.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { POLICY_HEADER, policyOf } from "../../executors/policy.ts";
-import type { AppContext } from "../../http/context.ts";
 import { errorBody } from "../../http/errors.ts";
 import { iso, isoOrNull } from "../../ids.ts";
 import { bodyErrors, commonErrors, error, IdParam, json, jsonBody, router, security } from "../openapi.ts";
 
-const Executor = z
-  .object({
-    id: Ulid,
-    name: z.string(),
-    tokenPrefix: z.string(),
-    createdAt: Timestamp,
-    revokedAt: Timestamp.nullable(),
-    connected: z.boolean(),
-    draining: z.boolean(),
-    pool: z.string().describe("the pool the admin put it in: it runs that pool's jobs only"),
-    allowedCapabilities: z.array(z.string()).describe("what the admin allows it to advertise"),
-    capabilities: z.array(z.string()).describe("what it advertises, within the allowed ones"),
-    labels: Labels,
-    capacity: z.number().int(),
-    running: z.number().int(),
-    lastSeenAt: Timestamp.nullable(),
-  })
-  .meta({ id: "Executor" });
-type Executor = z.infer<typeof Executor>;
-
-const CreateExecutor = z
-  .strictObject({
-    name: Slug,
-    pool: Slug.default(DEFAULT_POOL).describe("the pool whose jobs (and their secrets) it may take"),
-    capabilities: z
-      .array(z.enum(ALL_CAPABILITIES as [string, ...string[]]))
-      .min(1)
-      .optional()
-      .describe("the capabilities it may advertise (default: all)"),
-  })
-  .meta({ id: "CreateExecutor" });
-const CreatedExecutor = z
-  .object({ executor: Executor, token: z.string().describe("shown only here: give it to the daemon") })
-  .meta({ id: "CreatedExecutor" });
-
-async function withLiveState(c: AppContext, rows: ExecutorRow[]): Promise<Executor[]> {
-  const live = new Map((await executorHub(c.env).executors()).map((e) => [e.executorId, e]));
-  return rows.map((row) => {
-    const state = live.get(row.id);
-    return {
-      id: row.id,
-      name: row.name,
-      tokenPrefix: row.tokenPrefix,
-      pool: policyOf(row).pool,
-      allowedCapabilities: row.capabilities,
-      createdAt: iso(row.createdAt),
-      revokedAt: isoOrNull(row.revokedAt),
-      connected: state?.connected ?? false,
-      draining: state?.draining ?? false,
-      capabilities: state?.capabilities ?? [],
-      labels: state?.labels ?? row.labels,
-      capacity: state?.capacity ?? 0,
-      running: state?.running ?? 0,
-      lastSeenAt: state ? new Date(state.lastSeenAt).toISOString() : null,
-    };
-  });
-}
+const toExecutor = (state: ExecutorState): Executor => ({
+  ...state,
+  createdAt: iso(state.createdAt),
+  revokedAt: isoOrNull(state.revokedAt),
+  lastSeenAt: isoOrNull(state.lastSeenAt),
+});
 
 const tags = ["executors"];
 
@@ -96,8 +43,8 @@ export const executorsRoutes = router()
     }),
     async (c) => {
       const { row, token } = await registerExecutor(c.get("db"), c.get("principal"), c.req.valid("json"));
-      const [executor] = await withLiveState(c, [row]);
-      return c.json({ executor: executor as Executor, token }, 201);
+      const executor = toExecutor(await stateOf(executorHub(c.env), row));
+      return c.json({ executor, token }, 201);
     },
   )
   .openapi(
@@ -110,8 +57,8 @@ export const executorsRoutes = router()
       responses: { 200: json(z.object({ items: z.array(Executor) }), "The executors"), ...commonErrors },
     }),
     async (c) => {
-      const rows = await listExecutors(c.get("db"), c.get("principal"));
-      return c.json({ items: await withLiveState(c, rows) }, 200);
+      const states = await executorStates(c.get("db"), executorHub(c.env), c.get("principal"));
+      return c.json({ items: states.map(toExecutor) }, 200);
     },
   )
   .openapi(
@@ -127,11 +74,8 @@ export const executorsRoutes = router()
     }),
     async (c) => {
       const { id, action } = c.req.valid("param");
-      const row = await findExecutor(c.get("db"), c.get("principal"), id);
-      await (action === "drain" ? executorHub(c.env).drain(row.id) : executorHub(c.env).resume(row.id));
-      await recordExecutorAction(c.get("db"), c.get("principal"), row, action);
-      const [executor] = await withLiveState(c, [row]);
-      return c.json(executor as Executor, 200);
+      const state = await drainOrResume(c.get("db"), executorHub(c.env), c.get("principal"), id, action);
+      return c.json(toExecutor(state), 200);
     },
   )
   .openapi(
@@ -145,10 +89,9 @@ export const executorsRoutes = router()
       responses: { 200: json(Executor, "The revoked executor"), ...commonErrors },
     }),
     async (c) => {
-      const revoked = await revokeExecutor(c.get("db"), c.get("principal"), c.req.valid("param").id);
-      await executorHub(c.env).disconnect(revoked.id, "This executor's token was revoked.");
-      const [executor] = await withLiveState(c, [revoked]);
-      return c.json(executor as Executor, 200);
+      const { id } = c.req.valid("param");
+      const state = await revokeAndDisconnect(c.get("db"), executorHub(c.env), c.get("principal"), id);
+      return c.json(toExecutor(state), 200);
     },
   );
 
