@@ -29,7 +29,7 @@ h1, h2, h3, h4 { line-height: 1.25; }
 h2 { margin-top: 0; }
 code {
   font-family: ui-monospace, monospace; font-size: 0.875em; background: var(--code-bg);
-  padding: 0.05em 0.3em; border-radius: 4px;
+  padding: 0.05em 0.3em; border-radius: 4px; overflow-wrap: anywhere;
 }
 .skip { position: absolute; left: -10000px; top: 0; }
 .skip:focus { left: 1rem; top: 1rem; z-index: 1; padding: 0.5rem 1rem; background: var(--bg); }
