@@ -138,6 +138,11 @@ async function main(): Promise<void> {
     `  Admin key:  ${worker.adminKey}   (from ${shown(worker.devVarsFile)})`,
     `  Console:    ${(await adminCall<{ url: string }>(worker, "/sign-in-links", {})).url}`,
     "              (a one-time sign-in link, valid 10 minutes; `/login` in the bot makes another)",
+    `  Chat:       ${worker.origin}/chat   (${
+      process.env.ANTHROPIC_API_KEY
+        ? "describe a service there: the whole job runs from the browser"
+        : "set ANTHROPIC_API_KEY for the Product-Owner agent"
+    })`,
   ];
 
   let executor: Executor | null = null;

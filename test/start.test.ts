@@ -26,7 +26,7 @@ function waitForBanner(child: ChildProcess, timeoutMs: number): Promise<Banner> 
       const console = /Console:\s+(http:\/\/\S+)/.exec(output)?.[1];
       if (api && key && console) {
         clearTimeout(timer);
-        resolve({ api, key, console });
+        resolve({ api, key, console, output });
       }
     };
     child.stdout?.on("data", onData);
@@ -40,6 +40,8 @@ interface Banner {
   key: string;
   /** The console's one-time sign-in link. */
   console: string;
+  /** Everything printed up to the banner. */
+  output: string;
 }
 
 describe("npm start", () => {
@@ -151,6 +153,13 @@ describe("npm start", () => {
     const home = await fetch(`${link.origin}/`, { headers: { cookie }, redirect: "manual" });
     expect(home.status).toBe(200);
     expect(await home.text()).toContain("Signed in as");
+    // The web chat, as the banner names it: the admin's own chat, empty so far.
+    const chat = /Chat:\s+(http:\/\/\S+)/.exec(banner.output)?.[1] as string;
+    expect(chat).toBe(`${link.origin}/chat`);
+    const page = await fetch(chat, { headers: { cookie } });
+    expect(await page.text()).toContain("Chat with the Product-Owner agent");
+    const feed = await fetch(`${link.origin}/api/v1/chat/messages`, { headers: { cookie } });
+    expect(await feed.json()).toMatchObject({ items: [], request: null, busy: false });
     expect((await signIn()).status).toBe(400);
   });
 });
