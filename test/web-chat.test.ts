@@ -5,7 +5,7 @@
  * Worker's output), a value nobody asked for dropped, forged buttons refused, each user's chat
  * their own, and a cross-site WebSocket refused.
  */
-import type { ChatFeed, ChatLiveFrame } from "@codegen-orchestrator/shared";
+import type { ChatFeed, ChatLiveFrame, ChatMessage } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatHarness, eventually, lastUserText } from "./support/chat.ts";
 
@@ -35,16 +35,19 @@ async function call<T>(who: Member, route: string, body?: unknown): Promise<{ st
 
 const feed = async (who: Member) => (await call<ChatFeed>(who, "/chat/messages")).body;
 
-/** Polls the chat's feed until a message's text has `part`. */
-async function waitMessage(who: Member, part: string) {
+/** Polls the chat's feed until a message matches. */
+async function waitFor(who: Member, match: (message: ChatMessage) => boolean, what: string) {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const found = (await feed(who)).items.find((message) => message.html.includes(part));
+    const found = (await feed(who)).items.find(match);
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no chat message with ${part}`);
+    if (Date.now() > deadline) throw new Error(`no chat message: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+const waitMessage = (who: Member, part: string) =>
+  waitFor(who, (message) => message.html.includes(part), part);
 
 function openLive(headers: Record<string, string>): Promise<{ frames: ChatLiveFrame[]; socket: WebSocket }> {
   const url = `${chat.worker.api.replace(/^http/, "ws")}/chat/live`;
@@ -107,7 +110,8 @@ describe("the web chat", () => {
     expect(forged.status).toBe(404);
     const stripe = question.buttons.flat().find((button) => button.text === "Stripe");
     await call(una, "/chat/buttons", { messageId: question.id, data: stripe?.data });
-    await waitMessage(una, "➡️ Stripe");
+    // The answer shows as Una's own message.
+    await waitFor(una, (message) => message.from === "you" && message.html === "Stripe", "Una's answer");
     await waitMessage(una, "Please send the value of <code>STRIPE_API_KEY</code>");
     expect((await feed(una)).request).toEqual({ kind: "secret", name: "STRIPE_API_KEY", project: "shop" });
 

@@ -121,7 +121,8 @@ export class ChatSession extends WebChatAgent implements RunChat {
       await ctx.channel.send(ctx.chatId, "That question is closed already.");
       return;
     }
-    await ctx.channel.send(ctx.chatId, `➡️ ${escapeHtml(answer)}`);
+    if (isWebChat(ctx.chatId)) this.webChat().showAnswer(answer);
+    else await ctx.channel.send(ctx.chatId, `➡️ ${escapeHtml(answer)}`);
     await this.#onText(ctx, answer, null);
   }
 

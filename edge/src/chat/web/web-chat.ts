@@ -70,6 +70,12 @@ export class WebChat {
     return { ...inbound, messageId: change.message.id };
   }
 
+  /** The user's answer by button, shown as theirs (Telegram's chat shows it as the bot's "➡️ …"). */
+  showAnswer(text: string): void {
+    const change = this.#log.append("you", escapeHtml(text));
+    this.push({ type: "message", message: change.message, cursor: change.version });
+  }
+
   /** A press of a button the chat really shows (a page can send anything). */
   hasButton(messageId: number, data: string): boolean {
     return this.#log.hasButton(messageId, data);
