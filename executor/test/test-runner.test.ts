@@ -285,6 +285,7 @@ describe("test runner", () => {
       failures: [],
     });
     expect(result.output?.output).toMatch(/^Ran 9 tests in .*\n\nOK$/m);
+    expect(result.output?.counts).toEqual({ total: 9, passed: 9, failed: 0, skipped: 0 });
   }, 60_000);
 });
 
