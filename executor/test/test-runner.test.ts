@@ -284,8 +284,8 @@ describe("test runner", () => {
       command: ["python3", "-m", "unittest", "discover", "--start-directory", "tests", "--verbose"],
       failures: [],
     });
-    expect(result.output?.output).toMatch(/^Ran 9 tests in .*\n\nOK$/m);
-    expect(result.output?.counts).toEqual({ total: 9, passed: 9, failed: 0, skipped: 0 });
+    expect(result.output?.output).toMatch(/^Ran 10 tests in .*\n\nOK$/m);
+    expect(result.output?.counts).toEqual({ total: 10, passed: 10, failed: 0, skipped: 0 });
   }, 60_000);
 });
 

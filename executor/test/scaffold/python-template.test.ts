@@ -120,7 +120,7 @@ describe("python service template", () => {
     const [command = "", ...args] = rawManifest(tree["orchestrator.json"]).test.command;
     // unittest reports on stderr; a failure rejects with the whole output.
     const { stderr } = await promisify(execFile)(command, args, { cwd: destination, timeout: 60_000 });
-    expect(stderr).toMatch(/^Ran 9 tests in /m);
+    expect(stderr).toMatch(/^Ran 10 tests in /m);
     expect(stderr).toMatch(/^OK$/m);
     expect(stderr).toContain("test_health_answers_ok (test_health.HealthTest");
   }, 60_000);
