@@ -1,7 +1,7 @@
 /**
  * The `test` job kind with real processes: projects pushed to bare repositories, cloned by the
- * runner and tested with `node --test` (and `npm test`, in a project rendered from the default
- * template), as their manifest or the spec's command says.
+ * runner and tested with `node --test` (and `npm test` or `python3 -m unittest`, in projects
+ * rendered from the built-in templates), as their manifest or the spec's command says.
  *
  * With `container`, on a real Docker engine: the one answering at DOCKER_HOST (or the default
  * socket) when it fits, else a private dockerd started for this file (support/docker-engine.ts:
@@ -268,6 +268,24 @@ describe("test runner", () => {
     expect(result.output).toMatchObject({ passed: true, command: ["npm", "test"], failures: [] });
     expect(result.output?.counts?.failed).toBe(0);
     expect(result.output?.counts?.passed).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("tests a project rendered from the Python template as its manifest says (python3 -m unittest)", async () => {
+    const templateRoot = path.resolve(import.meta.dirname, "../../templates/python-service");
+    const { destination } = await render(
+      {},
+      { templateRoot, data: { project_name: "tested-py", modules: ["database", "telegram"] } },
+    );
+    const repo = await project({}, destination);
+    const result = await run({ checkout: { url: repo.url } }, { deadlineAt: Date.now() + 60_000 });
+    expect(result.error).toBeUndefined();
+    expect(result.output).toMatchObject({
+      passed: true,
+      command: ["python3", "-m", "unittest", "discover", "--start-directory", "tests", "--verbose"],
+      failures: [],
+    });
+    expect(result.output?.output).toMatch(/^Ran 10 tests in .*\n\nOK$/m);
+    expect(result.output?.counts).toEqual({ total: 10, passed: 10, failed: 0, skipped: 0 });
   }, 60_000);
 });
 

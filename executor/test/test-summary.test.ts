@@ -1,7 +1,8 @@
 /**
- * Reading test runs' output: `node --test` output made here by running it (spec and tap reporters,
- * with and without colour), Jest and Vitest output from checked-in samples (support/test-output/),
- * and the bounded, masked tail the runner keeps.
+ * Reading test runs' output: `node --test` and Python's unittest output made here by running them
+ * (node's spec and tap reporters, with and without colour; unittest with and without --verbose),
+ * Jest and Vitest output from checked-in samples (support/test-output/), and the bounded, masked
+ * tail the runner keeps.
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -45,14 +46,56 @@ async function nodeTest(dir: string, args: string[], env: Record<string, string>
   return stdout + stderr;
 }
 
+/** A pass, a failure, an error, a skip, an expected failure and a failing subtest. */
+const UNITTEST_FIXTURE = `
+import unittest
+
+class Sample(unittest.TestCase):
+    def test_adds(self):
+        self.assertEqual(1 + 1, 2)
+
+    def test_subtracts_wrong(self):
+        self.assertEqual(2 - 1, 3)
+
+    def test_raises(self):
+        raise RuntimeError("boom")
+
+    @unittest.skip("later")
+    def test_skipped(self):
+        pass
+
+    @unittest.expectedFailure
+    def test_known_bug(self):
+        self.assertTrue(False)
+
+    def test_cases(self):
+        for n in (1, 2):
+            with self.subTest(n=n):
+                self.assertEqual(n, 1)
+`;
+
+/** `python3 -m unittest` on the fixture, stdout and stderr together; null without python3. */
+async function unittest(dir: string, args: string[]): Promise<string | null> {
+  type Finished = { stdout: string; stderr: string; code?: unknown };
+  const run: Promise<Finished> = promisify(execFile)("python3", ["-m", "unittest", ...args], { cwd: dir });
+  const { stdout, stderr, code } = await run.catch((error: Finished) => error);
+  return code === "ENOENT" ? null : stdout + stderr;
+}
+
 describe("test output summary", () => {
   const node: Record<string, string> = {};
+  const python: Record<string, string | null> = {};
   beforeAll(async () => {
-    const dir = await writeTree(await tempDir("co-summary-"), { "test/a.test.js": NODE_FIXTURE });
-    [node.spec, node.tap, node.colour] = await Promise.all([
+    const dir = await writeTree(await tempDir("co-summary-"), {
+      "test/a.test.js": NODE_FIXTURE,
+      "test_sample.py": UNITTEST_FIXTURE,
+    });
+    [node.spec, node.tap, node.colour, python.quiet, python.verbose] = await Promise.all([
       nodeTest(dir, []),
       nodeTest(dir, ["--test-reporter=tap"]),
       nodeTest(dir, ["--test-reporter=spec"], { FORCE_COLOR: "1" }),
+      unittest(dir, ["test_sample"]),
+      unittest(dir, ["--verbose", "test_sample"]),
     ]);
   });
   afterAll(removeTempDirs);
@@ -72,6 +115,28 @@ describe("test output summary", () => {
     expect(summary.counts).toEqual(NODE_COUNTS);
     expect(summary.failures).toEqual(NODE_FAILURES);
   });
+
+  it.each(["quiet", "verbose"])(
+    "Python's unittest, %s: Ran and the verdict, the FAIL and ERROR names",
+    (mode) => {
+      const output = python[mode];
+      if (output === null) return console.warn("test-summary.test.ts: no python3: unittest skipped");
+      expect(output).toMatch(/^FAILED \(failures=2, errors=1, skipped=1, expected failures=1\)$/m);
+      const summary = summarise(output ?? "");
+      // Six tests ran; the subtest failure counts once per failing case (here one).
+      expect(summary.counts).toEqual({ total: 6, passed: 2, failed: 3, skipped: 1 });
+      expect(summary.failures).toHaveLength(3);
+      expect(summary.failures[0]).toMatch(/^test_raises \(test_sample\.Sample/);
+      expect(summary.failures[1]).toMatch(/^test_cases \(test_sample\.Sample.*\(n=2\)$/);
+      expect(summary.failures[2]).toMatch(/^test_subtracts_wrong \(test_sample\.Sample/);
+      expect(summarise("Ran 3 tests in 0.002s\n\nOK (skipped=1)\n").counts).toEqual({
+        total: 3,
+        passed: 2,
+        failed: 0,
+        skipped: 1,
+      });
+    },
+  );
 
   it("Jest: the Tests line, the ● names and a suite that failed to run", async () => {
     const summary = summarise(await readFile(path.join(samples, "jest.txt"), "utf8"));

@@ -24,10 +24,25 @@ if (!copier)
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", LANG: "C.UTF-8" };
 
-const fixtures: Record<string, { files: Record<string, string>; data: Record<string, unknown> }> = {
+/** A fixture is either one of the repository's templates (`builtIn`) or a template written from `files`. */
+const fixtures: Record<
+  string,
+  { builtIn?: string; files: Record<string, string>; data: Record<string, unknown> }
+> = {
   "default template": {
+    builtIn: "node-service",
     files: {},
     data: { project_name: "same-api", modules: ["database", "telegram"] },
+  },
+  "python template, every module and PostgreSQL": {
+    builtIn: "python-service",
+    files: {},
+    data: { project_name: "same-py", modules: ["database", "telegram"], postgres: true },
+  },
+  "python template, no module": {
+    builtIn: "python-service",
+    files: {},
+    data: { project_name: "bare-py", python_version: "3.11", port: 9000 },
   },
   "paths, excludes and filters": {
     files: {
@@ -45,10 +60,9 @@ const fixtures: Record<string, { files: Record<string, string>; data: Record<str
 describe.skipIf(!copier)(`Python Copier (${copier ?? "absent"}) and the built-in engine`, () => {
   for (const [name, fixture] of Object.entries(fixtures)) {
     it(`${name}: the same tree`, async () => {
-      const templateRoot =
-        Object.keys(fixture.files).length === 0
-          ? path.resolve(import.meta.dirname, "../../../templates/node-service")
-          : await writeTree(await tempDir("co-template-"), fixture.files);
+      const templateRoot = fixture.builtIn
+        ? path.resolve(import.meta.dirname, "../../../templates", fixture.builtIn)
+        : await writeTree(await tempDir("co-template-"), fixture.files);
       const ours = await render({}, { templateRoot, srcPath: templateRoot, data: fixture.data });
       const theirs = path.join(await tempDir("co-copier-"), "project");
       await runCopierCli({

@@ -92,7 +92,7 @@ export const TestResult = z.strictObject({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
   durationMs: z.number().nonnegative(),
-  /** Parsed from the runner's summary (TAP / node --test, Jest, Vitest), when it printed one. */
+  /** Parsed from the runner's summary (TAP / node --test, Jest, Vitest, unittest), when it printed one. */
   counts: TestCounts.nullable(),
   /** The failing tests' names, where the output names them (at most 50). */
   failures: z.array(z.string().max(300)).max(50),

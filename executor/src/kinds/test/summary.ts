@@ -1,8 +1,8 @@
 /**
  * What a test run's output says about it: the counts from the runner's summary and the names of
  * the failing tests, for the runners whose output we know: TAP and `node --test` (its spec and tap
- * reporters), Jest and Vitest. Colour codes are stripped first. Several summaries (a workspace
- * whose packages run one after the other) add up; no summary, no counts.
+ * reporters), Jest, Vitest and Python's unittest. Colour codes are stripped first. Several
+ * summaries (a workspace whose packages run one after the other) add up; no summary, no counts.
  */
 import { stripVTControlCharacters } from "node:util";
 import type { TestCounts } from "@codegen-orchestrator/shared";
@@ -28,15 +28,31 @@ const NODE_LINE = /^\s*(?:#|ℹ)\s+(tests|pass|fail|cancelled|skipped|todo)\s+(\
 const JEST_LINE = /^\s*Tests:\s+(.*?)\b(\d+) total\s*$/;
 /** `Tests  1 failed | 2 passed | 1 skipped (4)` */
 const VITEST_LINE = /^\s*Tests\s+(\d.*?)\s*\((\d+)\)\s*$/;
+/** unittest's `Ran 4 tests in 0.012s`, then (after a blank line) its verdict. */
+const UNITTEST_RAN = /^Ran (\d+) tests? in \S+s$/;
+/** `OK`, `OK (skipped=1)`, `FAILED (failures=1, errors=2, expected failures=1)` */
+const UNITTEST_VERDICT = /^(?:OK|FAILED)(?: \((.*)\))?$/;
 
 function parseCounts(lines: readonly string[]): TestCounts | null {
   const found: TestCounts[] = [];
   let node: Tally | null = null;
+  let unittestRan: number | null = null;
   const endNode = () => {
     if (node) found.push(countsOf(node.tests ?? 0, node, "pass", "fail"));
     node = null;
   };
   for (const line of lines) {
+    const ran = UNITTEST_RAN.exec(line);
+    if (ran) {
+      unittestRan = Number(ran[1]);
+      continue;
+    }
+    if (unittestRan !== null && line.trim() !== "") {
+      const verdict = UNITTEST_VERDICT.exec(line.trim());
+      if (verdict) found.push(unittestCounts(unittestRan, verdict[1] ?? ""));
+      unittestRan = null;
+      continue;
+    }
     const nodeLine = NODE_LINE.exec(line);
     if (nodeLine) {
       const [, key = "", value = "0"] = nodeLine;
@@ -72,6 +88,19 @@ function tallyParts(parts: string): Tally {
   return tally;
 }
 
+/**
+ * `failures=1, errors=2, skipped=1, expected failures=1, unexpected successes=1` of `ran` tests:
+ * errors and unexpected successes fail too; an expected failure passes. Failing subtests count
+ * one each while `Ran` counts their test once, so passed never goes below 0.
+ */
+function unittestCounts(ran: number, parts: string): TestCounts {
+  const tally: Tally = {};
+  for (const [, key = "", n] of parts.matchAll(/([a-z ]+)=(\d+)/g)) tally[key.trim()] = Number(n);
+  const failed = (tally.failures ?? 0) + (tally.errors ?? 0) + (tally["unexpected successes"] ?? 0);
+  const skipped = tally.skipped ?? 0;
+  return { total: ran, passed: Math.max(0, ran - failed - skipped), failed, skipped };
+}
+
 /** Cancelled tests (node: e.g. a timeout) count as failed; todo and pending ones as skipped. */
 function countsOf(total: number, tally: Tally, pass: string, fail: string): TestCounts {
   const n = (key: string) => tally[key] ?? 0;
@@ -92,6 +121,8 @@ const SPEC_DURATION = /\s+\(\d+(?:\.\d+)?m?s\)$/;
 const JEST_NAME = /^\s*●\s+(.+?)\s*$/;
 const FAIL_HEADER = /^\s*FAIL\s+(\S.*?)\s*$/;
 const VITEST_CROSS = /^\s*×\s+(.+?)(?:\s+\d+ms)?\s*$/;
+/** unittest's report of each failing test: `FAIL: test_x (module.Class.test_x)`, also `ERROR: …`. */
+const UNITTEST_HEADER = /^(?:FAIL|ERROR|UNEXPECTED SUCCESS): (\S.*?)\s*$/;
 
 interface Point {
   indent: number;
@@ -123,6 +154,7 @@ function parseFailures(lines: readonly string[]): string[] {
   const jest: string[] = [];
   const vitest: string[] = [];
   const crosses: string[] = [];
+  const unittest: string[] = [];
   // TAP and node nest subtests deeper and report the parent after them: a failing parent is
   // left out when one of its subtests failed (it failed because of them). By indent: whether a
   // test point at that depth failed since the last point above it.
@@ -154,9 +186,14 @@ function parseFailures(lines: readonly string[]): string[] {
       continue;
     }
     const cross = VITEST_CROSS.exec(line)?.[1];
-    if (cross !== undefined) crosses.push(cross);
+    if (cross !== undefined) {
+      crosses.push(cross);
+      continue;
+    }
+    const unittestName = UNITTEST_HEADER.exec(line)?.[1];
+    if (unittestName !== undefined) unittest.push(unittestName);
   }
-  const names = [...tree, ...jest, ...(vitest.length > 0 ? vitest : crosses)];
+  const names = [...tree, ...jest, ...(vitest.length > 0 ? vitest : crosses), ...unittest];
   return [...new Set(names.map(bounded))].slice(0, MAX_FAILURES);
 }
 
