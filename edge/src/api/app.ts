@@ -27,6 +27,7 @@ import { runsRoutes } from "./routes/runs.ts";
 import { secretsRoutes } from "./routes/secrets.ts";
 import { serversRoutes } from "./routes/servers.ts";
 import { signInLinksRoutes } from "./routes/sign-in-links.ts";
+import { templatesRoutes } from "./routes/templates.ts";
 import { usersRoutes } from "./routes/users.ts";
 
 export const API_PREFIX = "/api/v1";
@@ -37,7 +38,8 @@ const OPENAPI_CONFIG = {
   info: {
     title: "Codegen Orchestrator API",
     version: "1.0.0",
-    description: "Control plane of Codegen Orchestrator: projects, secrets, servers, ports, users and keys.",
+    description:
+      "Control plane of Codegen Orchestrator: projects, templates, secrets, servers, ports, users and keys.",
   },
   servers: [{ url: API_PREFIX }],
 };
@@ -69,6 +71,7 @@ function v1() {
     .route("/", runsRoutes)
     .route("/", secretsRoutes)
     .route("/", serversRoutes)
+    .route("/", templatesRoutes)
     .route("/", allocationsRoutes)
     .route("/", executorsRoutes)
     .route("/", jobsRoutes)

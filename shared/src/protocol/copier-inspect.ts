@@ -4,12 +4,18 @@
  * to answer them, and for git sources the tag and commit it read.
  */
 import { z } from "zod";
-import { JsonValue } from "./values.ts";
+
+/**
+ * A value from the YAML, as JSON. Not `JsonValue` (z.json()): these schemas are also the API's
+ * (`GET /templates`), and its OpenAPI document cannot hold a recursive schema; the value crossed
+ * the wire as JSON already.
+ */
+const YamlValue = z.unknown().describe("any JSON value");
 
 /** One choice, in the template's order; a non-empty rendered `validator` disables it. */
 export const TemplateChoice = z.strictObject({
   label: z.string(),
-  value: JsonValue,
+  value: YamlValue,
   validator: z.string().optional(),
 });
 export type TemplateChoice = z.infer<typeof TemplateChoice>;
@@ -28,7 +34,7 @@ export const TemplateQuestion = z.strictObject({
     .describe("the choices in order (a mapping's labels kept); a string: Jinja that renders them as YAML"),
   multiselect: z.boolean(),
   /** Absent: the question has no default. Raw as written: a string default is a Jinja template. */
-  default: JsonValue.optional(),
+  default: YamlValue.optional(),
   validator: z.string().optional().describe("raw Jinja: renders to an error message, or to nothing"),
   when: z
     .union([z.string(), z.boolean()])
