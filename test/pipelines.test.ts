@@ -107,6 +107,8 @@ describe.skipIf(!claude)("engineering pipeline", { timeout: 240_000 }, () => {
     const specified = await fleet.call(`/projects/${project.id}`);
     expect(specified.spec).toMatchObject({ modules: ["database"] });
     expect(specified.repoUrl).toBe(`${pathToFileURL(repos).href}/link-shortener.git`);
+    // Scaffolded from the default template of the catalog (a built-in one: no version).
+    expect(specified).toMatchObject({ templateId: "00000000000000000000000001", templateVersion: null });
     expect(await fleet.job(prepare.jobId as string)).toMatchObject({
       status: "succeeded",
       executorId: executor.id,

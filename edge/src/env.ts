@@ -23,4 +23,4 @@ export type Env = Cloudflare.Env;
  * The names of the Worker's Cloudflare Workflows bindings (`[[workflows]]` in wrangler.toml); the
  * Worker's typecheck holds them to the generated bindings (`env[name]` must be a Workflow).
  */
-export type WorkflowBinding = "ENGINEERING_WORKFLOW" | "DEVOPS_WORKFLOW";
+export type WorkflowBinding = "ENGINEERING_WORKFLOW" | "DEVOPS_WORKFLOW" | "TEMPLATE_CHECK_WORKFLOW";

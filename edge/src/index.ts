@@ -8,6 +8,7 @@ export { ChatSession } from "./chat/session.ts";
 export { ExecutorHub } from "./executors/hub.ts";
 export { DevOpsWorkflow } from "./pipelines/devops/workflow.ts";
 export { EngineeringWorkflow } from "./pipelines/engineering/workflow.ts";
+export { TemplateCheckWorkflow } from "./templates/check-workflow.ts";
 
 const app = createApp();
 

@@ -5,6 +5,7 @@ import { failRun, launchedRuns, strandedRuns } from "./domain/runs.ts";
 import type { Env } from "./env.ts";
 import { launchRun } from "./pipelines/launch.ts";
 import { workflowOf } from "./pipelines/workflows.ts";
+import { settleTemplateChecks } from "./templates/launch.ts";
 
 /** Marks keys past their expiry as revoked, so listings and the audit log say so plainly. */
 export async function revokeExpiredKeys(env: Env, now = new Date()): Promise<number> {
@@ -62,4 +63,6 @@ export async function scheduled(_controller: ScheduledController, env: Env): Pro
   if (relaunched > 0) console.log(JSON.stringify({ task: "relaunchQueuedRuns", relaunched }));
   const settled = await settleEndedRuns(env);
   if (settled > 0) console.log(JSON.stringify({ task: "settleEndedRuns", settled }));
+  const checks = await settleTemplateChecks(env);
+  if (checks > 0) console.log(JSON.stringify({ task: "settleTemplateChecks", checks }));
 }

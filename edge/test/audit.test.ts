@@ -63,6 +63,15 @@ describe("audit log", () => {
       ["DELETE", "/servers/{id}", () => `/servers/${ids.server}`, undefined, () => {}],
       [
         "POST",
+        "/templates",
+        () => "/templates",
+        // Registered (202) and left checking: the check's own writes are the system's, not audited.
+        () => ({ name: unique("t"), title: "T", description: "D", source: { kind: "builtin", path: "t" } }),
+        (b) => (ids.template = b.id),
+      ],
+      ["DELETE", "/templates/{id}", () => `/templates/${ids.template}`, undefined, () => {}],
+      [
+        "POST",
         "/projects/{id}/runs",
         () => `/projects/${ids.project}/runs`,
         // DevOps: with no executor here it waits at its first job, so it can be cancelled.

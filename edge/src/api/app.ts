@@ -28,6 +28,7 @@ import { runsRoutes } from "./routes/runs.ts";
 import { secretsRoutes } from "./routes/secrets.ts";
 import { serversRoutes } from "./routes/servers.ts";
 import { signInLinksRoutes } from "./routes/sign-in-links.ts";
+import { templatesRoutes } from "./routes/templates.ts";
 import { usersRoutes } from "./routes/users.ts";
 
 export const API_PREFIX = "/api/v1";
@@ -39,7 +40,7 @@ const OPENAPI_CONFIG = {
     title: "Codegen Orchestrator API",
     version: "1.0.0",
     description:
-      "Control plane of Codegen Orchestrator: projects, secrets, servers, ports, executors, users, keys and the audit log.",
+      "Control plane of Codegen Orchestrator: projects, templates, secrets, servers, ports, executors, users, keys, the web chat and the audit log.",
   },
   servers: [{ url: API_PREFIX }],
 };
@@ -71,6 +72,7 @@ function v1() {
     .route("/", runsRoutes)
     .route("/", secretsRoutes)
     .route("/", serversRoutes)
+    .route("/", templatesRoutes)
     .route("/", allocationsRoutes)
     .route("/", executorsRoutes)
     .route("/", jobsRoutes)

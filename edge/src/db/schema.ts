@@ -5,7 +5,7 @@
  * Conventions: ids are ULIDs (text), times are integer milliseconds since the epoch, lists and
  * maps are JSON text. Rows that users delete are soft-deleted (`deleted_at`) where history matters.
  */
-import type { ProjectSpec, Scope } from "@codegen-orchestrator/shared";
+import type { ProjectSpec, Scope, TemplateQuestion } from "@codegen-orchestrator/shared";
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -64,6 +64,10 @@ export const projects = sqliteTable(
     description: text("description").notNull().default(""),
     templateSource: text("template_source"),
     templateRef: text("template_ref"),
+    /** The catalog template it is built from (null: the default template). */
+    templateId: text("template_id"),
+    /** The template's version it was scaffolded from (a git template's tag or commit), once it was. */
+    templateVersion: text("template_version"),
     modules: text("modules", { mode: "json" }).$type<string[]>().notNull(),
     /** The executor pool its jobs run in (and its secrets go to); admins set it. */
     pool: text("pool").notNull().default("default"),
@@ -313,5 +317,59 @@ export const webChats = sqliteTable("web_chats", {
     .references(() => users.id),
   createdAt: createdAt(),
 });
+
+/** How a catalog template reads, from its inspection: where its files are and what it says. */
+export interface TemplateSettings {
+  file: string | null;
+  subdirectory: string;
+  messages: { beforeCopy: string; afterCopy: string; beforeUpdate: string; afterUpdate: string };
+}
+
+/** Why a template is `invalid`: the engine's words, and the file and line when it named them. */
+export interface TemplateProblem {
+  code?: string;
+  message: string;
+  file?: string;
+  line?: number;
+}
+
+/**
+ * The template catalog: Copier templates a project can be built from, registered by admins and
+ * checked by an inspect job on an executor (`checking` → `ready` with its questions, or `invalid`).
+ */
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    title: text("title").notNull(),
+    /** What the template builds, for the Architect choosing one. */
+    description: text("description").notNull(),
+    /** What it is for: `http-api`, `python`, `telegram-bot`. */
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
+    sourceKind: text("source_kind", { enum: ["builtin", "git"] }).notNull(),
+    /** `builtin`: the directory under the executors' templates directory; `git`: the repository URL. */
+    source: text("source").notNull(),
+    /** `git`: the PEP 440 constraint on its tags (null: its default branch). */
+    versionConstraint: text("version_constraint"),
+    status: text("status", { enum: ["checking", "ready", "invalid"] }).notNull(),
+    questions: text("questions", { mode: "json" }).$type<TemplateQuestion[]>(),
+    settings: text("settings", { mode: "json" }).$type<TemplateSettings>(),
+    /** `git`: the tag the constraint chose (null without one) and the commit it names. */
+    versionTag: text("version_tag"),
+    versionCommit: text("version_commit"),
+    error: text("error", { mode: "json" }).$type<TemplateProblem>(),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    checkedAt: integer("checked_at", { mode: "timestamp_ms" }),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    // A name is unique among live templates; a deleted one frees its name.
+    uniqueIndex("templates_name_live_idx").on(t.name).where(sql`deleted_at IS NULL`),
+    index("templates_status_idx").on(t.status),
+  ],
+);
 
 export { auditLog } from "./audit-table.ts";

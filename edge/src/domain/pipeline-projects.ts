@@ -82,9 +82,21 @@ export const specUpdate = (db: Db, projectId: string, spec: ProjectSpec) =>
     .set({ spec, modules: spec.modules, updatedAt: new Date() })
     .where(eq(projects.id, projectId));
 
-/** The project's repository, once the Preparer pushed its first commit. */
-export async function recordRepository(db: Db, projectId: string, url: string): Promise<void> {
-  await db.update(projects).set({ repoUrl: url, updatedAt: new Date() }).where(eq(projects.id, projectId));
+/**
+ * The project's repository, once the Preparer pushed its first commit, and the template (catalog
+ * id and version) that commit was rendered from.
+ */
+export async function recordRepository(
+  db: Db,
+  projectId: string,
+  url: string,
+  template?: { id: string; version: string | null },
+): Promise<void> {
+  const scaffolded = template ? { templateId: template.id, templateVersion: template.version } : {};
+  await db
+    .update(projects)
+    .set({ repoUrl: url, ...scaffolded, updatedAt: new Date() })
+    .where(eq(projects.id, projectId));
 }
 
 /** What an undeploy works from: the project as recorded, deleted or not; null when there is no such project. */

@@ -21,6 +21,7 @@ import { auditedBy } from "./audit.ts";
 import { conflict, forbidden, notFound } from "./errors.ts";
 import { assertRepoUrlAllowed, type RepoUrlPolicy } from "./repo-urls.ts";
 import { resourceNameFor } from "./resource-names.ts";
+import { assertTemplateUsable } from "./templates.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type CreateProjectInput = z.input<typeof CreateProject>;
@@ -34,6 +35,8 @@ export const toProject = (row: ProjectRow): Project => ({
   description: row.description,
   templateSource: row.templateSource,
   templateRef: row.templateRef,
+  templateId: row.templateId,
+  templateVersion: row.templateVersion,
   modules: row.modules,
   pool: row.pool,
   repoUrl: row.repoUrl,
@@ -144,6 +147,7 @@ export async function createProject(
   const slug = input.slug ?? slugify(input.name);
   await assertSlugFree(db, ownerId, slug);
   if (input.repoUrl) await assertRepoUrlAllowed(db, repoUrls, input.repoUrl);
+  if (input.templateId) await assertTemplateUsable(db, input.templateId);
   const now = new Date();
   const id = newId();
   const row: ProjectRow = {
@@ -155,6 +159,8 @@ export async function createProject(
     description: input.description,
     templateSource: input.templateSource ?? null,
     templateRef: input.templateRef ?? null,
+    templateId: input.templateId ?? null,
+    templateVersion: null,
     modules: input.modules,
     pool: DEFAULT_POOL,
     repoUrl: input.repoUrl ?? null,
@@ -188,6 +194,7 @@ export async function updateProject(
     throw forbidden("Only admins may choose a project's executor pool.");
   if (changes.slug !== undefined) await assertSlugFree(db, current.ownerId, changes.slug, current.id);
   if (changes.repoUrl) await assertRepoUrlAllowed(db, repoUrls, changes.repoUrl, current.id);
+  if (changes.templateId) await assertTemplateUsable(db, changes.templateId);
   const row: ProjectRow = { ...current, ...changes, updatedAt: new Date() };
   await auditedBy(
     db,

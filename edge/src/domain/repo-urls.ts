@@ -56,8 +56,15 @@ function isLocalAddress(host: string): boolean {
 const hostAllowed = (host: string, allowed: string[]) =>
   allowed.some((entry) => (entry.startsWith("*.") ? host.endsWith(entry.slice(1)) : host === entry));
 
-/** Why this URL may not be a project's repository, or null when it may. */
-export function repoUrlRefusal(policy: RepoUrlPolicy, raw: string): string | null {
+/**
+ * Why this URL may not be a project's repository, or null when it may. `anyPublicHost`: every
+ * https host that is not a local address is allowed (templates).
+ */
+export function repoUrlRefusal(
+  policy: RepoUrlPolicy,
+  raw: string,
+  options: { anyPublicHost?: boolean } = {},
+): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -74,11 +81,22 @@ export function repoUrlRefusal(policy: RepoUrlPolicy, raw: string): string | nul
   if (url.protocol !== "https:") return "Import a repository by its https URL.";
   const host = url.hostname.toLowerCase();
   if (isLocalAddress(host)) return "A repository on a local or private address cannot be imported.";
+  if (options.anyPublicHost) return null;
   if (!hostAllowed(host, policy.allowedHosts))
     return policy.allowedHosts.length === 0
       ? "Importing repositories is not enabled on this server (the operator sets REPO_ALLOWED_HOSTS)."
       : `Repositories can be imported from ${policy.allowedHosts.join(", ")} only.`;
   return null;
+}
+
+/**
+ * Why this URL may not be a template's repository, or null when it may. Admins choose templates,
+ * so any public https host will do (`REPO_ALLOWED_HOSTS` is about what members import); local
+ * repositories and addresses only where the operator allows them, as for projects: an executor
+ * clones it.
+ */
+export function templateUrlRefusal(policy: RepoUrlPolicy, raw: string): string | null {
+  return repoUrlRefusal({ ...policy, allowedHosts: [] }, raw, { anyPublicHost: true });
 }
 
 /**

@@ -173,6 +173,23 @@ export class Git {
     return null;
   }
 
+  /** The tags of the remote `url` and the commits they name (annotated tags peeled), without cloning. */
+  async lsRemoteTags(url: string): Promise<Map<string, string>> {
+    checkUrl(url);
+    const out = await this.run(["ls-remote", "--tags", "--", url]);
+    const tags = new Map<string, string>();
+    const peeled = new Map<string, string>();
+    for (const line of out.stdout.split("\n")) {
+      const [sha, name] = line.split("\t");
+      if (!sha || !name?.startsWith("refs/tags/")) continue;
+      const tag = name.slice("refs/tags/".length);
+      if (tag.endsWith("^{}")) peeled.set(tag.slice(0, -3), sha);
+      else tags.set(tag, sha);
+    }
+    for (const [tag, sha] of peeled) tags.set(tag, sha);
+    return tags;
+  }
+
   /** Runs `git <args>` in cwd; throws a GitError unless it exits 0 (or with one of `okExitCodes`). */
   run(args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
     return runGitCommand(args, this.#options, options);

@@ -10,7 +10,8 @@ const hostCode: { [K in JobKind]: (spec: JobSpec<K>) => boolean } = {
   exec: () => true,
   agent: (spec) => spec.isolation === "process",
   test: (spec) => spec.container === undefined,
-  copier: (spec) => spec.engine === "copier" || spec.trust,
+  // An inspection only reads the template's files.
+  copier: (spec) => !spec.inspect && (spec.engine === "copier" || spec.trust),
   git: () => false,
   container: () => false,
   ansible: () => false,

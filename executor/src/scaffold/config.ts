@@ -1,10 +1,11 @@
 /**
  * Reads a template's `copier.yml` / `copier.yaml`: multi-document YAML with `!include`, settings
- * (keys starting with `_`) split from questions, and both validated.
+ * (keys starting with `_`) split from questions, and both validated. Every error names the file
+ * and, where it can, the line (of the YAML error, or of the key whose value is refused).
  */
 import { existsSync, globSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type Document, parseAllDocuments, type ScalarTag } from "yaml";
+import { type Document, isMap, isScalar, LineCounter, parseAllDocuments, type ScalarTag } from "yaml";
 import { z } from "zod";
 import { ScaffoldError } from "./errors.ts";
 import { pyYamlOptions } from "./pyyaml.ts";
@@ -44,6 +45,8 @@ const Settings = z.object({
   envops: z.record(z.string(), z.unknown()).default({}),
   message_before_copy: z.string().default(""),
   message_after_copy: z.string().default(""),
+  message_before_update: z.string().default(""),
+  message_after_update: z.string().default(""),
   tasks: z.array(Task).default([]),
   jinja_extensions: stringList.default([]),
   secret_questions: stringList.default([]),
@@ -82,19 +85,42 @@ const includeTag: ScalarTag = {
   resolve: (pattern: string) => ({ [INCLUDE]: pattern }) as unknown as string,
 };
 
-function loadDocuments(file: string, root: string, seen: Set<string>): unknown[] {
+/** One YAML document's value, the file it is in, and the line of each of its top-level keys. */
+interface LoadedDocument {
+  value: unknown;
+  file: string;
+  lines: Map<string, number>;
+}
+
+/** Where each top-level key of a mapping document starts (1-based lines). */
+function keyLines(doc: Document.Parsed, counter: LineCounter): Map<string, number> {
+  const lines = new Map<string, number>();
+  if (!isMap(doc.contents)) return lines;
+  for (const pair of doc.contents.items) {
+    const key = pair.key;
+    if (isScalar(key) && key.range) lines.set(String(key.value), counter.linePos(key.range[0]).line);
+  }
+  return lines;
+}
+
+function loadDocuments(file: string, root: string, seen: Set<string>): LoadedDocument[] {
   if (seen.has(file))
     throw new ScaffoldError("invalid_template", `!include loops back to ${path.relative(root, file)}`);
   const relative = path.relative(root, file);
+  const counter = new LineCounter();
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(readFileSync(file, "utf8"), pyYamlOptions([includeTag])) as Document.Parsed[];
+    const text = readFileSync(file, "utf8");
+    docs = parseAllDocuments(text, {
+      ...pyYamlOptions([includeTag]),
+      lineCounter: counter,
+    }) as Document.Parsed[];
   } catch (error) {
     throw new ScaffoldError("invalid_template", `cannot read ${relative}: ${(error as Error).message}`, {
       file: relative,
     });
   }
-  const out: unknown[] = [];
+  const out: LoadedDocument[] = [];
   for (const doc of docs) {
     const problem = doc.errors[0];
     if (problem) {
@@ -117,10 +143,13 @@ function loadDocuments(file: string, root: string, seen: Set<string>): unknown[]
       }
       continue;
     }
-    out.push(value);
+    out.push({ value, file: relative, lines: keyLines(doc, counter) });
   }
   return out;
 }
+
+/** Where a key was written: its file, and its line when known. */
+type Location = { file?: string; line?: number };
 
 function issues(error: z.ZodError, prefix: string) {
   return error.issues.map((issue) => `${prefix}${issue.path.join(".")}: ${issue.message}`).join("; ");
@@ -133,12 +162,17 @@ export function loadTemplateConfig(root: string): TemplateConfig {
     throw new ScaffoldError("invalid_template", "the template has both copier.yml and copier.yaml");
   const file = candidates[0] ?? null;
   const merged: Record<string, unknown> = {};
+  const where = new Map<string, Location>();
+  const at = (key: string): Location => where.get(key) ?? { file: file ?? undefined };
   if (file) {
     for (const doc of loadDocuments(path.join(root, file), root, new Set())) {
-      if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-        throw new ScaffoldError("invalid_template", "each YAML document must be a mapping", { file });
+      if (typeof doc.value !== "object" || doc.value === null || Array.isArray(doc.value)) {
+        throw new ScaffoldError("invalid_template", "each YAML document must be a mapping", {
+          file: doc.file,
+        });
       }
-      for (const [key, value] of Object.entries(doc)) {
+      for (const [key, value] of Object.entries(doc.value)) {
+        where.set(key, { file: doc.file, line: doc.lines.get(key) });
         const setting = key.startsWith("_") ? key.slice(1) : null;
         if (setting && CONCATENATED.has(setting) && key in merged) {
           merged[key] = [...[merged[key]].flat(), ...[value].flat()];
@@ -155,9 +189,12 @@ export function loadTemplateConfig(root: string): TemplateConfig {
   );
   const settings = Settings.safeParse(rawSettings);
   if (!settings.success) {
-    throw new ScaffoldError("invalid_template", `invalid settings: ${issues(settings.error, "_")}`, {
-      file: file ?? undefined,
-    });
+    const first = settings.error.issues[0]?.path[0];
+    throw new ScaffoldError(
+      "invalid_template",
+      `invalid settings: ${issues(settings.error, "_")}`,
+      at(`_${String(first)}`),
+    );
   }
   const secretNames = new Set(settings.data.secret_questions);
   const questions: QuestionSpec[] = [];
@@ -166,16 +203,20 @@ export function loadTemplateConfig(root: string): TemplateConfig {
     const shape = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? raw : { default: raw };
     const parsed = Question.safeParse(shape);
     if (!parsed.success) {
-      throw new ScaffoldError("invalid_template", `invalid question: ${issues(parsed.error, `${name}.`)}`, {
-        file: file ?? undefined,
-      });
+      throw new ScaffoldError(
+        "invalid_template",
+        `invalid question: ${issues(parsed.error, `${name}.`)}`,
+        at(name),
+      );
     }
     const question = { ...parsed.data, name, hasDefault: "default" in shape };
     if (secretNames.has(name)) question.secret = true;
     if (question.secret && !question.hasDefault) {
-      throw new ScaffoldError("invalid_template", `secret question \`${name}\` needs a default value`, {
-        file: file ?? undefined,
-      });
+      throw new ScaffoldError(
+        "invalid_template",
+        `secret question \`${name}\` needs a default value`,
+        at(name),
+      );
     }
     questions.push(question);
   }

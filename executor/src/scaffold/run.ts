@@ -12,7 +12,10 @@ import type { Ask } from "./questions.ts";
 import { type ScaffoldReport, scaffold } from "./scaffold.ts";
 import { type FetchedTemplate, gitTemplate, localTemplate } from "./source.ts";
 
-export type ScaffoldSource = { path: string } | { url: string; ref?: string; credentials?: GitPassword };
+export type ScaffoldSource =
+  /** `name`: the directory as the caller named it, for errors (default: the path). */
+  | { path: string; name?: string }
+  | { url: string; ref?: string; version?: string; credentials?: GitPassword };
 
 export interface RunScaffoldOptions extends CopyOptions {
   source: ScaffoldSource;
@@ -30,16 +33,18 @@ export interface RunScaffoldOptions extends CopyOptions {
 export interface RunScaffoldReport extends ScaffoldReport {
   engine: TemplateEngine;
   templateCommit: string | null;
+  /** For a git source: the ref rendered (as named, or the tag a version constraint chose). */
+  templateRef: string | null;
 }
 
 export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaffoldReport> {
   const { source } = options;
   const srcPath = options.srcPath ?? ("path" in source ? source.path : source.url);
   if (options.engine === "copier") {
-    if ("url" in source && source.credentials) {
+    if ("url" in source && (source.credentials || source.version !== undefined)) {
       throw new ScaffoldError(
         "engine_unavailable",
-        "the copier engine cannot use git credentials; use the builtin engine for private templates",
+        "the copier engine takes neither git credentials nor version constraints; use the builtin engine",
       );
     }
     const report = await runCopierCli({
@@ -47,25 +52,15 @@ export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaff
       source: "path" in source ? path.resolve(source.path) : source.url,
       vcsRef: "url" in source ? source.ref : undefined,
     });
-    return { ...report, engine: "copier", templateCommit: null };
+    const templateRef = "url" in source ? (source.ref ?? null) : null;
+    return { ...report, engine: "copier", templateCommit: null, templateRef };
   }
-  let template: FetchedTemplate;
-  if ("path" in source) template = await localTemplate(source.path);
-  else {
-    options.log("system", `fetching template ${source.url}${source.ref ? ` at ${source.ref}` : ""}\n`);
-    template = await gitTemplate({
-      ...source,
-      cacheDir: options.cacheDir,
-      signal: options.signal,
-      deadlineAt: options.deadlineAt,
-      log: options.log,
-    });
-  }
+  const template = await fetchTemplate(source, options);
   const report = await scaffold({
     templateRoot: template.root,
     srcPath,
     commit: template.describe,
-    vcsRef: "url" in source ? (source.ref ?? null) : null,
+    vcsRef: template.ref,
     destination: options.destination,
     data: options.data,
     defaults: options.defaults,
@@ -79,5 +74,22 @@ export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaff
     ask: options.ask,
     user: options.user,
   });
-  return { ...report, engine: "builtin", templateCommit: template.commit };
+  return { ...report, engine: "builtin", templateCommit: template.commit, templateRef: template.ref };
+}
+
+/** The template on disk: a directory as it is, or a git repository fetched into the cache. */
+export async function fetchTemplate(
+  source: ScaffoldSource,
+  options: Pick<RunScaffoldOptions, "cacheDir" | "signal" | "deadlineAt" | "log">,
+): Promise<FetchedTemplate> {
+  if ("path" in source) return localTemplate(source.path, source.name);
+  const at = source.version ? ` at ${source.version}` : source.ref ? ` at ${source.ref}` : "";
+  options.log("system", `fetching template ${source.url}${at}\n`);
+  return gitTemplate({
+    ...source,
+    cacheDir: options.cacheDir,
+    signal: options.signal,
+    deadlineAt: options.deadlineAt,
+    log: options.log,
+  });
 }

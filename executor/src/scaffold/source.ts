@@ -1,7 +1,7 @@
 /**
- * Where a template comes from: a directory used in place, or a git repository cloned at a ref and
- * cached per commit (the same commit is never cloned twice; a moving branch is asked about with
- * `git ls-remote` each time).
+ * Where a template comes from: a directory used in place, or a git repository cloned at a ref (or
+ * at the newest tag matching a version constraint) and cached per commit (the same commit is
+ * never cloned twice; a moving branch is asked about with `git ls-remote` each time).
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import path from "node:path";
 import { Git, type GitLog, type GitPassword } from "../git/git.ts";
 import { ScaffoldError } from "./errors.ts";
+import { newestMatching } from "./versions.ts";
 
 export interface FetchedTemplate {
   root: string;
@@ -16,11 +17,15 @@ export interface FetchedTemplate {
   commit: string | null;
   /** `git describe --tags --always`, what Copier records as `_commit`. */
   describe: string | null;
+  /** The ref it was fetched at, for a git source: as named, or the tag the version constraint chose. */
+  ref: string | null;
 }
 
 export interface GitTemplateOptions {
   url: string;
   ref?: string;
+  /** A PEP 440 constraint on the repository's tags (versions.ts), instead of `ref`. */
+  version?: string;
   credentials?: GitPassword;
   cacheDir: string;
   signal?: AbortSignal;
@@ -39,11 +44,12 @@ export function expandGitUrl(source: string): string | null {
   return null;
 }
 
-export async function localTemplate(dir: string): Promise<FetchedTemplate> {
+/** `name`: the template as the caller named it, for the error (default: the directory). */
+export async function localTemplate(dir: string, name = dir): Promise<FetchedTemplate> {
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory())
-    throw new ScaffoldError("invalid_template", `template directory not found: ${dir}`);
-  return { root: path.resolve(dir), commit: null, describe: null };
+    throw new ScaffoldError("invalid_template", `template directory not found: ${name}`);
+  return { root: path.resolve(dir), commit: null, describe: null, ref: null };
 }
 
 export async function gitTemplate(options: GitTemplateOptions): Promise<FetchedTemplate> {
@@ -55,9 +61,9 @@ export async function gitTemplate(options: GitTemplateOptions): Promise<FetchedT
     log: options.log,
   });
   await mkdir(options.cacheDir, { recursive: true });
-  const commit = await git.lsRemote(options.url, options.ref ?? "HEAD");
-  if (!commit)
-    throw new ScaffoldError("invalid_template", `${options.url} has no ref ${options.ref ?? "HEAD"}`);
+  const ref = options.version === undefined ? options.ref : await tagFor(git, options.url, options.version);
+  const commit = await git.lsRemote(options.url, ref ?? "HEAD");
+  if (!commit) throw new ScaffoldError("invalid_template", `${options.url} has no ref ${ref ?? "HEAD"}`);
   const repoKey = createHash("sha256").update(options.url).digest("hex").slice(0, 16);
   const root = path.join(options.cacheDir, "templates", repoKey, commit);
   const describeFile = path.join(root, "..", `${commit}.describe`);
@@ -66,6 +72,7 @@ export async function gitTemplate(options: GitTemplateOptions): Promise<FetchedT
       root,
       commit,
       describe: (await readFile(describeFile, "utf8").catch(() => "")).trim() || commit.slice(0, 7),
+      ref: ref ?? null,
     };
   }
   await mkdir(path.dirname(root), { recursive: true });
@@ -81,8 +88,24 @@ export async function gitTemplate(options: GitTemplateOptions): Promise<FetchedT
     await rename(checkout, root).catch((error: NodeJS.ErrnoException) => {
       if (!existsSync(root)) throw error;
     });
-    return { root, commit, describe: described.stdout.trim() };
+    return { root, commit, describe: described.stdout.trim(), ref: ref ?? null };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The tag of the newest release that satisfies `constraint` (pre-releases left out). */
+async function tagFor(git: Git, url: string, constraint: string): Promise<string> {
+  const tags = [...(await git.lsRemoteTags(url)).keys()];
+  let tag: string | null;
+  try {
+    tag = newestMatching(tags, constraint);
+  } catch (error) {
+    throw new ScaffoldError("invalid_template", `invalid version constraint: ${(error as Error).message}`);
+  }
+  if (tag === null) {
+    const listed = tags.length > 0 ? `its tags: ${tags.slice(0, 20).join(", ")}` : "it has no tags";
+    throw new ScaffoldError("invalid_template", `no release of ${url} matches ${constraint} (${listed})`);
+  }
+  return tag;
 }

@@ -41,6 +41,13 @@ export const Project = z
     description: z.string(),
     templateSource: z.string().nullable(),
     templateRef: z.string().nullable(),
+    templateId: Ulid.nullable().describe(
+      "the catalog template it is built from (`GET /templates`); null: the default template until it is scaffolded",
+    ),
+    templateVersion: z
+      .string()
+      .nullable()
+      .describe("the template's version it was scaffolded from (a git template's tag or commit)"),
     modules: z.array(Module),
     pool: z.string().describe("the executor pool its jobs run in, and its secrets go to"),
     repoUrl: z.string().nullable(),
@@ -58,6 +65,9 @@ const editable = {
   description: z.string().max(10_000),
   templateSource: z.string().min(1).max(2048).nullable(),
   templateRef: z.string().min(1).max(255).nullable(),
+  templateId: Ulid.nullable().describe(
+    "a ready template of the catalog to scaffold it from (null: the default); used when it is scaffolded",
+  ),
   modules: z.array(Module).max(50),
   repoUrl: Url.nullable(),
 };
@@ -69,6 +79,7 @@ export const CreateProject = z
     description: editable.description.default(""),
     templateSource: editable.templateSource.optional(),
     templateRef: editable.templateRef.optional(),
+    templateId: editable.templateId.optional(),
     modules: editable.modules.default([]),
     repoUrl: editable.repoUrl.optional(),
     ownerId: Ulid.optional().describe("admins only: create the project for another user"),

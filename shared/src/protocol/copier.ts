@@ -1,23 +1,20 @@
 /**
  * `copier` jobs: render a Copier template into the job's workdir with the built-in engine or the
- * real `copier` CLI, and optionally publish the result as the first commit of a git remote.
+ * real `copier` CLI, and optionally publish the result as the first commit of a git remote; or,
+ * with `inspect: true`, read the template's questions without rendering it (copier-inspect.ts).
  */
 import { z } from "zod";
+import { CopierInspection } from "./copier-inspect.ts";
 import { GitAuthor, GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
+import { TemplateSource } from "./template-source.ts";
 import { JsonValue } from "./values.ts";
-
-export const TemplateSource = z.union([
-  /** A directory on the executor host; relative paths resolve against its templates directory. */
-  z.strictObject({ path: z.string().min(1).max(4096) }),
-  /** A git repository, cloned at `ref` (default: its default branch) and cached per commit. */
-  z.strictObject({ url: GitRemoteUrl, ref: GitRef.optional(), credentials: GitCredentials.optional() }),
-]);
-export type TemplateSource = z.infer<typeof TemplateSource>;
 
 export const TemplateEngine = z.enum(["builtin", "copier"]);
 export type TemplateEngine = z.infer<typeof TemplateEngine>;
 
 export const CopierSpec = z.strictObject({
+  /** Render (the default); `true` is the inspect mode, `CopierInspectSpec`. */
+  inspect: z.literal(false).optional(),
   template: TemplateSource,
   /** Answers by question name; the rest take their defaults. */
   data: z.record(z.string().max(200), JsonValue).default({}),
@@ -43,6 +40,17 @@ export const CopierSpec = z.strictObject({
 });
 export type CopierSpec = z.infer<typeof CopierSpec>;
 
+/** Read the template's `copier.yml` (fetching it as a render would), render nothing, run nothing. */
+export const CopierInspectSpec = z.strictObject({
+  inspect: z.literal(true),
+  template: TemplateSource,
+});
+export type CopierInspectSpec = z.infer<typeof CopierInspectSpec>;
+
+/** A `copier` job's spec: a render, or an inspection. */
+export const CopierJobSpec = z.discriminatedUnion("inspect", [CopierSpec, CopierInspectSpec]);
+export type CopierJobSpec = z.infer<typeof CopierJobSpec>;
+
 export const CopierResult = z.strictObject({
   engine: TemplateEngine,
   /** Every file written, relative to the project root, sorted. */
@@ -51,6 +59,8 @@ export const CopierResult = z.strictObject({
   answers: z.record(z.string(), JsonValue),
   /** The template's commit when it came from git. */
   templateCommit: z.string().nullable(),
+  /** The ref it was rendered at when it came from git: as named, or the tag a version constraint chose. */
+  templateRef: z.string().nullable().optional(),
   messages: z.array(z.string()),
   published: z.strictObject({ url: z.string(), branch: z.string(), commit: z.string() }).nullable(),
 });
@@ -78,5 +88,8 @@ export const ScaffoldFailure = z.strictObject({
 });
 export type ScaffoldFailure = z.infer<typeof ScaffoldFailure>;
 
-/** A copier job's output: the result when it succeeded, the structured failure when it did not. */
-export const CopierOutput = z.union([CopierResult, ScaffoldFailure]);
+/**
+ * A copier job's output: the result (a render's or an inspection's) when it succeeded, the
+ * structured failure when it did not.
+ */
+export const CopierOutput = z.union([CopierResult, CopierInspection, ScaffoldFailure]);

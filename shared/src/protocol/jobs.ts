@@ -7,7 +7,7 @@ import { z } from "zod";
 import { AgentResult, AgentSpec } from "./agent.ts";
 import { AnsibleResult, AnsibleSpec } from "./ansible.ts";
 import { ContainerResult, ContainerSpec } from "./container.ts";
-import { CopierOutput, CopierSpec } from "./copier.ts";
+import { CopierJobSpec, CopierOutput } from "./copier.ts";
 import { GitResult, GitSpec } from "./git.ts";
 import { TestResult, TestSpec } from "./project-test.ts";
 import { EnvName } from "./values.ts";
@@ -29,7 +29,7 @@ export type ExecResult = z.infer<typeof ExecResult>;
 
 export const jobKinds = {
   exec: { capability: "exec", spec: ExecSpec, result: ExecResult },
-  copier: { capability: "copier", spec: CopierSpec, result: CopierOutput },
+  copier: { capability: "copier", spec: CopierJobSpec, result: CopierOutput },
   git: { capability: "git", spec: GitSpec, result: GitResult },
   agent: { capability: "agent", spec: AgentSpec, result: AgentResult },
   container: { capability: "container", spec: ContainerSpec, result: ContainerResult },

@@ -13,8 +13,8 @@ import { database } from "../../db/client.ts";
 import { costInsert } from "../../domain/costs.ts";
 import { beginStep, endStep } from "../../domain/run-steps.ts";
 import { executorHub } from "../../executors/hub.ts";
-import { jobEventType } from "../../executors/job-events.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { waitForJobEnd } from "./job-wait.ts";
 import { memberSafeError } from "./member-errors.ts";
 import type { Pipeline } from "./pipeline-workflow.ts";
 
@@ -43,10 +43,6 @@ export interface JobOutcome<K extends JobKind> {
   error: string | null;
 }
 
-const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
-/** How long one wait lasts before the step looks at the job itself. */
-const WAIT = "10 minutes";
-
 export async function jobStep<K extends JobKind>(
   pipeline: Pipeline,
   name: string,
@@ -67,21 +63,7 @@ export async function jobStep<K extends JobKind>(
     await beginStep(database(env.DB), runId, name, record.job.id);
     return { jobId: record.job.id, status: record.job.status as string };
   });
-  let status = submitted.status;
-  for (let round = 0; !FINAL.has(status); round++) {
-    try {
-      await step.waitForEvent(`${name}: result ${round}`, {
-        type: jobEventType(submitted.jobId),
-        timeout: WAIT,
-      });
-    } catch {
-      // Timed out: the status check below decides whether to wait again.
-    }
-    status = await step.do(
-      `${name}: status ${round}`,
-      async () => (await executorHub(env).status(submitted.jobId)) ?? "lost",
-    );
-  }
+  await waitForJobEnd(step, env, name, submitted);
   // The step returns the output as JSON text (plain and serialisable); it is parsed after, the
   // same way on every replay.
   const outcome = await step.do(`${name}: outcome`, async () => {

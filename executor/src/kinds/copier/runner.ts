@@ -1,39 +1,32 @@
 /**
  * `copier` jobs: render a template into `<workdir>/project` with the chosen engine and, when asked,
- * publish it as the first commit of a git remote. Template credentials and the publish
- * credentials come from the job's secrets, by name. A template's tasks and the copier CLI run as
- * the job's user; the daemon publishes the project through a git directory of its own, beside the
- * workdir, so that nothing they wrote in the project (a `.git`) is read by git.
+ * publish it as the first commit of a git remote; or only read the template (`inspect: true`,
+ * inspect.ts). Template credentials and the publish credentials come from the job's secrets, by
+ * name. A template's tasks and the copier CLI run as the job's user; the daemon publishes the
+ * project through a git directory of its own, beside the workdir, so that nothing they wrote in
+ * the project (a `.git`) is read by git.
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CopierResult, CopierSpec, GitCredentials, ScaffoldFailure } from "@codegen-orchestrator/shared";
-import { JobFailure } from "../../containers/job-failure.ts";
-import { Git, GitError, type GitPassword } from "../../git/git.ts";
-import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
+import type { CopierJobSpec, CopierResult, CopierSpec } from "@codegen-orchestrator/shared";
+import { Git, GitError } from "../../git/git.ts";
+import type { Runner, RunOutcome } from "../../jobs/runner.ts";
 import { assertNoSymlinkBetween } from "../../process/job-files.ts";
 import { defaultPath } from "../../process/run-process.ts";
-import { ScaffoldError } from "../../scaffold/errors.ts";
 import { runScaffold } from "../../scaffold/run.ts";
+import { runInspect } from "./inspect.ts";
+import { failedOutcome, password, scaffoldSource } from "./outcome.ts";
 
-function password(credentials: GitCredentials | undefined, context: RunContext): GitPassword | undefined {
-  if (!credentials) return undefined;
-  const secret = context.secrets[credentials.passwordSecret];
-  if (secret === undefined)
-    throw new ScaffoldError("invalid_template", `the job has no secret named ${credentials.passwordSecret}`);
-  return { username: credentials.username, password: secret };
-}
+export const runCopier: Runner<CopierJobSpec> = (spec, context) =>
+  spec.inspect ? runInspect(spec, context) : runRender(spec, context);
 
-export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunOutcome> => {
+const runRender: Runner<CopierSpec> = async (spec, context): Promise<RunOutcome> => {
   const destination = path.join(context.workdir, "project");
   try {
     const { template } = spec;
-    const source =
-      "path" in template
-        ? { path: path.resolve(context.templatesDir, template.path) }
-        : { url: template.url, ref: template.ref, credentials: password(template.credentials, context) };
+    const source = scaffoldSource(template, context);
     const report = await runScaffold({
       source,
       // The template as the job named it, not this host's directory layout.
@@ -86,28 +79,16 @@ export const runCopier: Runner<CopierSpec> = async (spec, context): Promise<RunO
       files: report.files,
       answers: report.answers,
       templateCommit: report.templateCommit,
+      templateRef: report.templateRef,
       messages: report.messages,
       published,
     };
     return { status: "succeeded", output };
   } catch (error) {
-    if (context.signal.aborted) return { status: "cancelled", output: undefined };
-    if (Date.now() >= context.deadlineAt) return { status: "timed_out", output: undefined };
-    if (error instanceof ScaffoldError) {
-      context.log("system", `${error.code}: ${error.message}\n`);
-      const output: ScaffoldFailure = { error: error.toJSON() };
-      return { status: "failed", output, error: `${error.code}: ${error.message}` };
-    }
-    if (error instanceof GitError) {
-      if (error.stoppedBy) return { status: error.stoppedBy, output: undefined };
-      return { status: "failed", output: undefined, error: `git: ${error.message}` };
-    }
-    if (error instanceof JobFailure) return { status: "failed", output: undefined, error: error.message };
-    throw error;
+    return failedOutcome(error, context);
   }
 };
 
-/** A `file://` remote that does not exist yet becomes an empty bare repository; others are left. */
 /**
  * Pushes the scaffold as the branch's first commit. Idempotent: when the branch already holds the
  * same files (an earlier attempt of this job pushed them), that commit is the result; other
@@ -135,6 +116,7 @@ async function pushFirst(
   );
 }
 
+/** A `file://` remote that does not exist yet becomes an empty bare repository; others are left. */
 async function createLocalRemote(git: Git, url: string, branch: string): Promise<void> {
   if (!url.startsWith("file://")) return;
   const target = fileURLToPath(url);

@@ -1,0 +1,117 @@
+/**
+ * `/templates`: the catalog of Copier templates projects are built from. Everyone reads the ready
+ * ones; admins register templates (202: checked by an executor, then `ready` or `invalid`) and
+ * remove them. The first use of the catalog registers the default template.
+ */
+
+import { CreateTemplate, PageQuery, pageOf, Template, TemplateStatus } from "@codegen-orchestrator/shared";
+import { createRoute } from "@hono/zod-openapi";
+import { repoUrlPolicy } from "../../domain/repo-urls.ts";
+import {
+  createTemplate,
+  deleteTemplate,
+  findTemplate,
+  listTemplates,
+  toTemplate,
+} from "../../domain/templates.ts";
+import { ensureDefaultTemplateChecked, launchTemplateCheck } from "../../templates/launch.ts";
+import {
+  bodyErrors,
+  commonErrors,
+  conflictError,
+  IdParam,
+  json,
+  jsonBody,
+  router,
+  security,
+} from "../openapi.ts";
+import { toPage } from "../pagination.ts";
+
+const tags = ["templates"];
+
+export const templatesRoutes = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/templates",
+      tags,
+      security,
+      summary: "List templates: the ready ones, or (admins) all, or those of one status",
+      request: { query: PageQuery.extend({ status: TemplateStatus.optional() }) },
+      responses: { 200: json(pageOf(Template), "A page of templates"), ...commonErrors },
+    }),
+    async (c) => {
+      const { status, ...page } = c.req.valid("query");
+      await ensureDefaultTemplateChecked(c.env, c.get("db"));
+      const rows = await listTemplates(c.get("db"), c.get("principal"), {
+        status,
+        after: page.cursor,
+        limit: page.limit + 1,
+      });
+      return c.json(toPage(rows, page, toTemplate), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/templates",
+      tags,
+      security,
+      summary: "Register a template (admins); it is checked by an executor, then ready or invalid",
+      request: { body: jsonBody(CreateTemplate) },
+      responses: {
+        202: json(Template, "The template, `checking`"),
+        ...bodyErrors,
+        ...conflictError,
+      },
+    }),
+    async (c) => {
+      await ensureDefaultTemplateChecked(c.env, c.get("db"));
+      const row = await createTemplate(
+        c.get("db"),
+        c.get("principal"),
+        c.req.valid("json"),
+        repoUrlPolicy(c.env),
+      );
+      try {
+        await launchTemplateCheck(c.env, row.id);
+      } catch (err) {
+        // Registered all the same: the cron starts the check a minute later.
+        console.error(
+          JSON.stringify({ event: "template.check_launch_failed", id: row.id, error: String(err) }),
+        );
+      }
+      return c.json(toTemplate(row), 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/templates/{id}",
+      tags,
+      security,
+      summary: "Get a template (members: ready ones only)",
+      request: { params: IdParam },
+      responses: { 200: json(Template, "The template"), ...commonErrors },
+    }),
+    async (c) => {
+      await ensureDefaultTemplateChecked(c.env, c.get("db"));
+      const row = await findTemplate(c.get("db"), c.get("principal"), c.req.valid("param").id);
+      return c.json(toTemplate(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/templates/{id}",
+      tags,
+      security,
+      summary: "Remove a template from the catalog (admins; not the default one)",
+      request: { params: IdParam },
+      responses: { 204: { description: "Removed" }, ...commonErrors, ...conflictError },
+    }),
+    async (c) => {
+      await deleteTemplate(c.get("db"), c.get("principal"), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  );
