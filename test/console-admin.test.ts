@@ -96,6 +96,24 @@ describe("the admins' pages, one admin's session from step to step", () => {
     expect((await executorState("runner-1"))?.draining).toBe(false);
   });
 
+  it("shows the template catalog: the default one checked by that executor, with its questions", async () => {
+    await page.getByRole("link", { name: "Templates" }).click();
+    await page.waitForURL(`${fleet.worker.origin}/templates`);
+    // The first look registers the default template; the executor checks it meanwhile.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator(".card .status").first().textContent();
+        },
+        { timeout: 60_000 },
+      )
+      .toBe("ready");
+    await page.getByText(/Its questions \(\d+\)/).click();
+    expect(await page.locator(".card table").first().textContent()).toContain("project_name");
+    await checkBothWidths(page, "templates");
+  });
+
   it("registers a server, then shows what a project's allocation takes of it", async () => {
     await page.getByRole("link", { name: "Servers" }).click();
     await page.getByRole("heading", { name: "Servers", level: 1 }).waitFor();

@@ -48,6 +48,7 @@ main:has(#run), main:has(#chat) { max-width: 60rem; }
   border: 1px solid var(--line); border-radius: .4rem; }
 .cards { list-style: none; margin: 0; padding: 0; display: grid; gap: 1rem;
   grid-template-columns: repeat(auto-fill, minmax(min(100%, 20rem), 1fr)); }
+.cards.single { grid-template-columns: 1fr; }
 .card { border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; background: var(--panel); }
 .card h2 { margin: 0 0 .5rem; font-size: 1.1rem; display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; }
 .card dl { display: grid; grid-template-columns: auto 1fr; gap: .25rem .75rem; margin: 0; }
@@ -169,6 +170,7 @@ export function Page(props: { title: string; user?: SignedIn | undefined; childr
           <nav aria-label="Account">
             {props.user ? <a href="/">Projects</a> : null}
             {props.user ? <a href="/chat">Chat</a> : null}
+            {props.user ? <a href="/templates">Templates</a> : null}
             <a href="/api/v1/docs">API reference</a>
             {props.user?.role === "admin" ? <AdminLinks /> : null}
             {props.user ? (

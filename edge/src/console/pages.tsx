@@ -28,6 +28,7 @@ import { ProjectsPage } from "./projects.tsx";
 import { registerServerFromPage, showServers } from "./server-routes.tsx";
 import { currentSession } from "./session-routes.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
+import { registerTemplateFromPage, removeTemplateFromPage, showTemplates } from "./template-routes.tsx";
 import { changeUserFromPage, showUsers } from "./users-page.tsx";
 
 const PROJECTS_SHOWN = 100;
@@ -58,11 +59,16 @@ async function showProjects(c: Context<PageEnv>) {
 export const consolePages = new Hono<PageEnv>()
   .use("/", consoleHeaders())
   .use("/chat", consoleHeaders())
+  .use("/templates", consoleHeaders())
+  .use("/templates/*", consoleHeaders())
   .use("/projects/*", consoleHeaders())
   .use("/runs/*", consoleHeaders())
   .use("/admin/*", consoleHeaders())
   .get("/", signedIn, showProjects)
   .get("/chat", signedIn, (c) => c.html(<ChatPage user={c.get("user")} />))
+  .get("/templates", signedIn, showTemplates)
+  .post("/templates", signedIn, registerTemplateFromPage)
+  .post("/templates/:id/delete", signedIn, removeTemplateFromPage)
   .get("/projects/:id", signedIn, showProject)
   .get("/runs/:id", signedIn, showRun)
   .get("/admin/users", signedIn, showUsers)

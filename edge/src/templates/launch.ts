@@ -4,10 +4,18 @@
  * those that never started (a failed start, the default template registered by a pipeline) and
  * settles those whose workflow ended without recording an answer.
  */
+import type { CreateTemplate } from "@codegen-orchestrator/shared";
 import type { Db } from "../db/client.ts";
 import { database } from "../db/client.ts";
+import type { Actor } from "../domain/actor.ts";
+import { repoUrlPolicy } from "../domain/repo-urls.ts";
 import { pendingTemplateChecks, recordTemplateCheck } from "../domain/template-checks.ts";
-import { DEFAULT_TEMPLATE_ID, ensureDefaultTemplate } from "../domain/templates.ts";
+import {
+  createTemplate,
+  DEFAULT_TEMPLATE_ID,
+  ensureDefaultTemplate,
+  type TemplateRow,
+} from "../domain/templates.ts";
 import type { Env } from "../env.ts";
 
 /** Starts the template's check (idempotent: an instance that exists is the check). */
@@ -17,6 +25,24 @@ export async function launchTemplateCheck(env: Env, templateId: string): Promise
   } catch (err) {
     if (!/already/i.test(String(err))) throw err;
   }
+}
+
+/** Registers a template (the domain's rules and audit) and starts its check; what the API and the console call. */
+export async function registerTemplate(
+  env: Env,
+  db: Db,
+  actor: Actor,
+  input: CreateTemplate,
+): Promise<TemplateRow> {
+  await ensureDefaultTemplateChecked(env, db);
+  const row = await createTemplate(db, actor, input, repoUrlPolicy(env));
+  try {
+    await launchTemplateCheck(env, row.id);
+  } catch (err) {
+    // Registered all the same: the cron starts the check a minute later.
+    console.error(JSON.stringify({ event: "template.check_launch_failed", id: row.id, error: String(err) }));
+  }
+  return row;
 }
 
 /** Registers the default template on the catalog's first use, and starts its check. */

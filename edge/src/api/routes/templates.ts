@@ -6,15 +6,8 @@
 
 import { CreateTemplate, PageQuery, pageOf, Template, TemplateStatus } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { repoUrlPolicy } from "../../domain/repo-urls.ts";
-import {
-  createTemplate,
-  deleteTemplate,
-  findTemplate,
-  listTemplates,
-  toTemplate,
-} from "../../domain/templates.ts";
-import { ensureDefaultTemplateChecked, launchTemplateCheck } from "../../templates/launch.ts";
+import { deleteTemplate, findTemplate, listTemplates, toTemplate } from "../../domain/templates.ts";
+import { ensureDefaultTemplateChecked, registerTemplate } from "../../templates/launch.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -66,21 +59,7 @@ export const templatesRoutes = router()
       },
     }),
     async (c) => {
-      await ensureDefaultTemplateChecked(c.env, c.get("db"));
-      const row = await createTemplate(
-        c.get("db"),
-        c.get("principal"),
-        c.req.valid("json"),
-        repoUrlPolicy(c.env),
-      );
-      try {
-        await launchTemplateCheck(c.env, row.id);
-      } catch (err) {
-        // Registered all the same: the cron starts the check a minute later.
-        console.error(
-          JSON.stringify({ event: "template.check_launch_failed", id: row.id, error: String(err) }),
-        );
-      }
+      const row = await registerTemplate(c.env, c.get("db"), c.get("principal"), c.req.valid("json"));
       return c.json(toTemplate(row), 202);
     },
   )

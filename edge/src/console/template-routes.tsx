@@ -1,0 +1,97 @@
+/**
+ * The templates page and its forms: the register form's texts become what `POST
+ * /api/v1/templates` takes, checked by the same schema (`CreateTemplate`) and registered by the
+ * same function (`registerTemplate`: audited, its check started); removing one is the domain's
+ * `deleteTemplate`, confirmed by a checkbox.
+ */
+import { CreateTemplate } from "@codegen-orchestrator/shared";
+import type { Context } from "hono";
+import { isAdminActor } from "../domain/actor.ts";
+import { ApiError } from "../domain/errors.ts";
+import { deleteTemplate, listTemplates, toTemplate } from "../domain/templates.ts";
+import { ensureDefaultTemplateChecked, registerTemplate } from "../templates/launch.ts";
+import { assertMayChange } from "./changes.ts";
+import { formFields, whatIsWrong } from "./forms.ts";
+import type { PageEnv } from "./page-env.ts";
+import {
+  EMPTY_TEMPLATE_DRAFT,
+  TEMPLATE_FIELD_LABELS,
+  type TemplateDraft,
+  TemplatesPage,
+} from "./templates-page.tsx";
+
+type PageContext = Context<PageEnv>;
+
+const TEMPLATES_SHOWN = 100;
+
+async function templatesPage(c: PageContext, status: 200 | 400 | 409, draft: TemplateDraft, error?: string) {
+  await ensureDefaultTemplateChecked(c.env, c.get("db"));
+  const rows = await listTemplates(c.get("db"), c.get("principal"), { limit: TEMPLATES_SHOWN });
+  const page = (
+    <TemplatesPage
+      user={c.get("user")}
+      templates={rows.map(toTemplate)}
+      admin={isAdminActor(c.get("principal"))}
+      notice={c.req.query("notice")?.slice(0, 200)}
+      error={error}
+      draft={draft}
+    />
+  );
+  return c.html(page, status);
+}
+
+export const showTemplates = (c: PageContext) => templatesPage(c, 200, EMPTY_TEMPLATE_DRAFT);
+
+const text = (fields: Record<string, string | string[]>, name: string) => {
+  const value = fields[name];
+  return typeof value === "string" ? value.trim() : "";
+};
+
+/** The draft as `CreateTemplate`'s input: the source its kind names, tags split at commas. */
+function templateInput(draft: TemplateDraft): Record<string, unknown> {
+  const source =
+    draft.kind === "builtin"
+      ? { kind: "builtin", path: draft.path }
+      : { kind: "git", url: draft.url, ...(draft.version ? { version: draft.version } : {}) };
+  const tags = draft.tags
+    .split(",")
+    .map((tag) => tag.trim())
+    .filter(Boolean);
+  return { name: draft.name, title: draft.title, description: draft.description, tags, source };
+}
+
+export async function registerTemplateFromPage(c: PageContext) {
+  assertMayChange(c);
+  const fields = await formFields(c);
+  const draft: TemplateDraft = {
+    name: text(fields, "name"),
+    title: text(fields, "title"),
+    description: text(fields, "description"),
+    tags: text(fields, "tags"),
+    kind: text(fields, "kind") === "builtin" ? "builtin" : "git",
+    path: text(fields, "path"),
+    url: text(fields, "url"),
+    version: text(fields, "version"),
+  };
+  const input = CreateTemplate.safeParse(templateInput(draft));
+  if (!input.success) return templatesPage(c, 400, draft, whatIsWrong(input.error, TEMPLATE_FIELD_LABELS));
+  try {
+    const row = await registerTemplate(c.env, c.get("db"), c.get("principal"), input.data);
+    const notice = `${row.name} is registered; an executor is checking it now.`;
+    return c.redirect(`/templates?notice=${encodeURIComponent(notice)}`, 303);
+  } catch (err) {
+    // A name taken, a URL the policy refuses: said beside the form, which keeps what was typed.
+    if (err instanceof ApiError && (err.status === 409 || err.status === 400))
+      return templatesPage(c, err.status, draft, err.message);
+    throw err;
+  }
+}
+
+export async function removeTemplateFromPage(c: PageContext) {
+  assertMayChange(c);
+  const fields = await formFields(c);
+  if (text(fields, "confirm") !== "yes")
+    return templatesPage(c, 400, EMPTY_TEMPLATE_DRAFT, "Tick the box to confirm the removal.");
+  await deleteTemplate(c.get("db"), c.get("principal"), c.req.param("id") ?? "");
+  return c.redirect(`/templates?notice=${encodeURIComponent("The template is removed.")}`, 303);
+}
