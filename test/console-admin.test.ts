@@ -114,6 +114,15 @@ describe("the admins' pages, one admin's session from step to step", () => {
     await checkBothWidths(page, "templates");
   });
 
+  it("lists the ready templates in the chat too (/templates)", async () => {
+    await page.getByRole("link", { name: "Chat" }).click();
+    await page.getByLabel("Your message").fill("/templates");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect
+      .poll(() => page.locator("#messages").textContent(), { timeout: 30_000 })
+      .toContain("Node.js HTTP service");
+  });
+
   it("registers a server, then shows what a project's allocation takes of it", async () => {
     await page.getByRole("link", { name: "Servers" }).click();
     await page.getByRole("heading", { name: "Servers", level: 1 }).waitFor();

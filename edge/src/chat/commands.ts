@@ -9,9 +9,11 @@ import { activeExecutors } from "../domain/executors.ts";
 import { findOwnProjectBySlug } from "../domain/projects.ts";
 import { activeRunsOf } from "../domain/runs.ts";
 import { serverUsage } from "../domain/servers.ts";
+import { listTemplates } from "../domain/templates.ts";
 import { latestUsers } from "../domain/users.ts";
 import { consoleSettings } from "../settings/console.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
+import { ensureDefaultTemplateChecked } from "../templates/launch.ts";
 import { showProjects } from "./callbacks.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
 import { ADMIN_HELP, HELP, runLine } from "./views.ts";
@@ -98,6 +100,22 @@ const COMMANDS: Record<string, Command> = {
     const project = await findOwnProjectBySlug(ctx.db, ctx.actor, slug.toLowerCase());
     if (!project) return say(ctx, `You have no project ${code(slug)}. /projects lists them.`);
     await ctx.session.awaitSecret(project.id, project.slug, name);
+  },
+  templates: async (ctx) => {
+    await ensureDefaultTemplateChecked(ctx.env, ctx.db);
+    const rows = await listTemplates(ctx.db, ctx.actor, { limit: 30 });
+    const ready = rows.filter((row) => row.status === "ready");
+    if (ready.length === 0)
+      return say(ctx, "No template is ready yet: an executor is checking the default one.");
+    const lines = ready.map(
+      (row) => `📦 ${bold(row.title)} ${code(row.name)}\n   ${escapeHtml(row.description)}`,
+    );
+    // Admins also list the ones being checked or refused (members only ever see ready ones).
+    const others = rows.length - ready.length;
+    const note =
+      others > 0 ? `\n\n${others} more being checked or refused: the console's Templates page says why.` : "";
+    const intro = "What a project can be built from (I choose for you from what you describe):";
+    await say(ctx, `${intro}\n\n${lines.join("\n")}${note}`);
   },
   servers: adminOnly(async (ctx) => {
     const rows = await serverUsage(ctx.db, ctx.actor);

@@ -17,6 +17,7 @@ export const HELP = [
   "/status: what I am doing and your runs in progress",
   "/cancel: cancel my open question, or a run",
   "/cost: what the conversation and your projects have cost",
+  "/templates: what a project can be built from",
   "/secret &lt;project&gt; &lt;NAME&gt;: set a project secret (your message is deleted)",
   "/new: start a new conversation",
   "/login: a one-time link that signs you in to the web console",
