@@ -230,7 +230,10 @@ describe("secrets", () => {
     // Rui's project: its repository's .env.example needs one value only Rui has.
     const repo = bareRepoWith({
       ".env.example": "# user: the token API clients send\nRUI_TOKEN=\n",
-      "orchestrator.json": JSON.stringify({ test: { command: ["true"] } }),
+      "orchestrator.json": JSON.stringify({
+        test: { command: ["true"] },
+        service: { start: ["node", "server.js"] },
+      }),
     });
     const project = await asRui("/projects", { name: "Rui API", description: "An API.", repoUrl: repo });
     await chat.api("/servers", {

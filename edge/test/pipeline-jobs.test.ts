@@ -1,8 +1,15 @@
-import { ProjectManifest, requiredCapabilities, TestSpec } from "@codegen-orchestrator/shared";
+import {
+  AnsibleSpec,
+  ProjectManifest,
+  type ProjectProfile,
+  requiredCapabilities,
+  TestSpec,
+} from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
 import type { Placement } from "../src/domain/placements.ts";
 import type { Env } from "../src/env.ts";
 import { deployJob, healthRetries, rollbackJob } from "../src/pipelines/devops/deploy.ts";
+import { deployPlacement, type Inspected, profileDetail } from "../src/pipelines/devops/inspect.ts";
 import { developerConfig } from "../src/pipelines/engineering/develop.ts";
 import { testerSettingsError } from "../src/pipelines/engineering/project-code.ts";
 import { testJob } from "../src/pipelines/engineering/tester.ts";
@@ -34,7 +41,7 @@ describe("pipeline jobs", () => {
       test: { command: ["npm", "test"] },
       service: { startupSeconds: 90 },
     });
-    expect(manifest.service).toEqual({ healthPath: "/health", startupSeconds: 90 });
+    expect(manifest.service).toEqual({ startupSeconds: 90 });
     expect(
       ProjectManifest.safeParse({ test: { command: ["x"] }, service: { startupSeconds: 0 } }).success,
     ).toBe(false);
@@ -58,6 +65,7 @@ describe("pipeline jobs", () => {
       commit: LIVE,
       placement,
       healthPath: "/health",
+      start: null,
       plain: { PORT: "8001" },
       secretNames: ["API_TOKEN"],
     };
@@ -85,6 +93,61 @@ describe("pipeline jobs", () => {
     });
     expect(elsewhere.spec.source).toEqual({ url: local, ref: LIVE });
     expect(elsewhere.secrets).not.toHaveProperty("GIT_TOKEN");
+  });
+
+  it("passes the start command as argv, untouched, for the role to quote", () => {
+    const access = repoAccess(envWith({}), { url: "file:///srv/repos/shop.git", resourceName: "shop" });
+    const start = ["python3", "-m", "app", "two words", "; rm -rf / $(id) {{ x }}"];
+    const job = deployJob({
+      projectId: "p1",
+      resourceName: "shop",
+      repoUrl: "file:///srv/repos/shop.git",
+      commit: LIVE,
+      placement,
+      healthPath: "/health",
+      start,
+      plain: {},
+      secretNames: [],
+      access,
+    });
+    expect(job.spec.vars).toMatchObject({ start_argv: start, service_manager: "process" });
+    expect(job.spec.vars).not.toHaveProperty("start_command");
+    expect(AnsibleSpec.parse(job.spec).vars.start_argv).toEqual(start);
+  });
+
+  it("records each decision of the profile, and sends a project only Compose can run to Compose", () => {
+    const profile: ProjectProfile = {
+      manifest: false,
+      test: { command: ["make", "test"], from: "Makefile: target `test`" },
+      start: null,
+      healthPath: { path: "/health", from: "assumed: /health" },
+      startupSeconds: null,
+      compose: {
+        file: "compose.yaml",
+        healthchecked: ["web"],
+        from: "compose.yaml: services with healthchecks (web)",
+      },
+      notes: ["package.json: not valid JSON (x): not used"],
+    };
+    expect(profileDetail(profile)).toEqual({
+      manifest: false,
+      test: { command: ["make", "test"], from: "Makefile: target `test`" },
+      start: "none found",
+      healthPath: { path: "/health", from: "assumed: /health" },
+      compose: "compose.yaml: services with healthchecks (web)",
+      notes: ["package.json: not valid JSON (x): not used"],
+    });
+    const inspected = { start: null, composeFile: "compose.yaml" } as unknown as Inspected;
+    expect(deployPlacement(inspected, { ...placement, serviceManager: "auto" })).toMatchObject({
+      serviceManager: "compose",
+    });
+    expect(deployPlacement(inspected, placement)).toEqual({
+      error: expect.stringMatching(
+        /^The project names no start command, so only Docker Compose can run it \(compose\.yaml\), but the server local runs services with process\. To deploy it there, add orchestrator\.json with "service": \{"start": \[\.\.\.\]\} \(argv, e\.g\. \["python3", "-m", "app"\]\)\.$/,
+      ),
+    });
+    const started = { start: ["make", "run"], composeFile: null } as unknown as Inspected;
+    expect(deployPlacement(started, placement)).toBe(placement);
   });
 
   it("runs project code in containers unless the operator allows the host, saying what to set", () => {

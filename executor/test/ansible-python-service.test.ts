@@ -1,9 +1,10 @@
 /**
  * The Python template deployed the way the DevOps graph deploys a project: real `ansible-playbook`
  * (deploy_project, process manager) against an sshd on 127.0.0.1, the start command taken from the
- * rendered project's manifest. It runs as its project's user on Debian's python3, answers its
- * health path on the allocated port, keeps its SQLite data across releases (the `data` directory
- * the role shares between them), and is removed by undeploy_project.
+ * rendered project's manifest and passed as argv (`start_argv`), as the DevOps graph passes it.
+ * It runs as its project's user on Debian's python3, answers its health path on the allocated
+ * port, keeps its SQLite data across releases (the `data` directory the role shares between
+ * them), and is removed by undeploy_project.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -25,13 +26,10 @@ let sshd: Sshd;
 let deployRoot: string;
 let repo: { path: string; url: string };
 let port: number;
-let startCommand: string;
+let startArgv: string[];
 
 /** The project's Unix user, as the role's defaults name it. */
 const projectUser = `co-${PROJECT}-${createHash("sha1").update(PROJECT).digest("hex").slice(0, 6)}`;
-
-/** One argv as one /bin/sh line (the role's start_command), each word single-quoted. */
-const shellLine = (argv: string[]) => argv.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(" ");
 
 /** Renders the template with this description, commits it to the test repository; its manifest's start. */
 async function commitRelease(description: string): Promise<string[]> {
@@ -67,7 +65,7 @@ function spec(playbook: "deploy_project" | "undeploy_project") {
       ...(playbook === "deploy_project"
         ? {
             port,
-            start_command: startCommand,
+            start_argv: startArgv,
             health_retries: 40,
             health_delay: 0.5,
             // As the EnvAnalyzer decides it: `# computed:` keeps .env.example's value.
@@ -104,7 +102,7 @@ beforeAll(async () => {
   await chmod(deployRoot, 0o755);
   repo = await bareRepo(await tempDir("co-python-service-repo-"), PROJECT, 0);
   port = await freePort();
-  startCommand = shellLine(await commitRelease("First release"));
+  startArgv = await commitRelease("First release");
 }, 60_000);
 
 afterAll(async () => {
@@ -118,7 +116,7 @@ afterAll(async () => {
 
 describe.skipIf(!ansible || !sshdAvailable())("the Python template, deployed", { timeout: 300_000 }, () => {
   it("starts by its manifest's start command as the project's user and answers its health path", async () => {
-    expect(startCommand).toBe("'python3' '-m' 'app'");
+    expect(startArgv).toEqual(["python3", "-m", "app"]);
     const deployed = await run(spec("deploy_project"));
     expect(deployed.status, await deployed.explain()).toBe("succeeded");
     expect(await call("/health")).toEqual({ status: 200, body: { status: "ok", service: PROJECT } });

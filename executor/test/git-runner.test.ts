@@ -636,3 +636,55 @@ exec '${realGit}' "$@"
     }
   }, 30_000);
 });
+
+describe("git runner: profile steps", () => {
+  it("profiles the checkout: a Makefile-driven project without a manifest, each decision with its source", async () => {
+    const remote = await repoWith(await tempDir(), "made", {
+      Makefile: "test:\n\tpython3 -m unittest discover -s tests\nrun:\n\tpython3 -m app\n",
+      "tests/test_app.py": "import unittest\n",
+      "app/__main__.py": "print('hi')\n",
+    });
+    const { ctx, text } = await context();
+    const outcome = await run({ steps: [{ op: "clone", url: remote.url }, { op: "profile" }] }, ctx);
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.output.steps[1]).toEqual({
+      op: "profile",
+      durationMs: expect.any(Number),
+      commit: null,
+      profile: {
+        manifest: false,
+        test: { command: ["make", "test"], from: "Makefile: target `test`" },
+        start: { command: ["make", "run"], from: "Makefile: target `run`" },
+        healthPath: { path: "/health", from: expect.stringMatching(/^assumed: /) },
+        startupSeconds: null,
+        compose: null,
+        notes: [
+          expect.stringMatching(/^also found a test command, not used .*: python3 -m unittest discover/),
+        ],
+      },
+    });
+    expect(text()).toContain(
+      "system: profile: tests: Makefile: target `test`; start: Makefile: target `run`; health path /health\n",
+    );
+  });
+
+  it("fails on a manifest that does not fit, saying what to write; counts against the result's budget", async () => {
+    const remote = await repoWith(await tempDir(), "bad", {
+      "orchestrator.json": '{"service": {"start": "npm start"}}',
+    });
+    const { ctx } = await context();
+    const outcome = await run({ steps: [{ op: "clone", url: remote.url }, { op: "profile" }] }, ctx);
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error).toMatch(
+      /^steps\[1\] \(profile\) failed: orchestrator\.json does not fit: service\.start: .*; expected \{ "test"/,
+    );
+    const spec = {
+      steps: [{ op: "clone", url: remote.url }, { op: "read", paths: ["a", "b", "c"] }, { op: "profile" }],
+    };
+    expect(GitSpec.safeParse(spec).success).toBe(false);
+    expect(
+      GitSpec.safeParse({ ...spec, steps: [spec.steps[0], { op: "read", paths: ["a"] }, { op: "profile" }] })
+        .success,
+    ).toBe(true);
+  });
+});

@@ -158,7 +158,8 @@ describe("test runner", () => {
     expect(missing.status).toBe("failed");
     expect(missing.output).toBeNull();
     expect(missing.error).toContain("no orchestrator.json at its root");
-    expect(missing.error).toContain('{ "test": {');
+    expect(missing.error).toContain('add orchestrator.json with "test": {"command": [...]}');
+    expect(missing.error).toContain("a Makefile with a `test` target");
 
     const invalid = await run({
       checkout: { url: (await project({ "orchestrator.json": '{ "test": {} }' })).url },
@@ -175,6 +176,37 @@ describe("test runner", () => {
     const noCommand = await run({ checkout: { url: bare.url }, command: ["no-such-test-runner"] });
     expect(noCommand.status).toBe("failed");
     expect(noCommand.error).toMatch(/Could not start `no-such-test-runner`.*ENOENT.*executor's PATH/);
+  });
+
+  it("without a manifest, runs the tests the conventions say: a Makefile's test target", async () => {
+    const repo = await project({
+      Makefile:
+        "PYTHON ?= python3\n\ntest:\n\t$(PYTHON) -m unittest discover -s tests -v\n\nrun:\n\t$(PYTHON) app.py\n",
+      "tests/test_sum.py": [
+        "import unittest",
+        "",
+        "class SumTest(unittest.TestCase):",
+        "    def test_adds(self):",
+        "        self.assertEqual(1 + 1, 2)",
+        "",
+        "    def test_fails(self):",
+        "        self.assertEqual(1 + 1, 3)",
+        "",
+      ].join("\n"),
+    });
+    const result = await run({ checkout: { url: repo.url } });
+    expect(result.status, result.error).toBe("succeeded");
+    expect(result.output).toMatchObject({
+      passed: false,
+      command: ["make", "test"],
+      commandFrom: "Makefile: target `test`",
+      counts: { total: 2, passed: 1, failed: 1, skipped: 0 },
+      failures: ["test_fails (test_sum.SumTest.test_fails)"],
+    });
+    expect(result.text("system")).toContain("tests: make test (from Makefile: target `test`)\n");
+    // The spec's command still wins, and says so.
+    const given = await run({ checkout: { url: repo.url }, command: ["python3", "-c", "pass"] });
+    expect(given.output).toMatchObject({ passed: true, commandFrom: "the job's spec" });
   });
 
   it("a failing setup step fails the job with the end of its output", async () => {

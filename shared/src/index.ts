@@ -19,6 +19,7 @@ export * from "./protocol/copier-inspect.ts";
 export * from "./protocol/git.ts";
 export * from "./protocol/jobs.ts";
 export * from "./protocol/messages.ts";
+export * from "./protocol/project-manifest.ts";
 export * from "./protocol/project-test.ts";
 export * from "./protocol/template-source.ts";
 export * from "./protocol/values.ts";

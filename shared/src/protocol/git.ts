@@ -5,6 +5,7 @@
  * text of a few files of the checkout, so that the hub can look into a repository it cannot reach.
  */
 import { z } from "zod";
+import { ProjectProfile } from "./project-manifest.ts";
 import { EnvName } from "./values.ts";
 
 /** A remote: https://, ssh://, git@host:path, file:// or a local path. No user:password inside. */
@@ -52,6 +53,8 @@ export const GIT_READ_MAX_BYTES = 262_144;
  * so that the result stays well inside the protocol's frame limit (`MAX_FRAME_BYTES`, 256 KiB).
  */
 export const GIT_READ_TOTAL_BYTES = 196_608;
+/** The most a `profile` step adds to the result (its JSON); it counts against the same total. */
+export const GIT_PROFILE_BYTES = 16_384;
 
 /** A path inside the checkout, relative to its root, that cannot climb out of it lexically. */
 export const GitCheckoutPath = z
@@ -104,13 +107,22 @@ export const GitStep = z.discriminatedUnion("op", [
     /** The limit on each file, in bytes. */
     maxBytes: z.number().int().min(1).max(GIT_READ_MAX_BYTES).default(GIT_READ_DEFAULT_BYTES),
   }),
+  /**
+   * The project's profile: its manifest's declarations, else the conventions its files follow
+   * (how to test it, how to start it, its health path, a compose file with healthchecks), each
+   * with where it came from. Fails, saying why, for a manifest that is there but unusable.
+   */
+  z.strictObject({ op: z.literal("profile") }),
 ]);
 export type GitStep = z.infer<typeof GitStep>;
 
-/** The most the read steps of these steps may return: `paths.length × maxBytes`, summed. */
+/** The most the read and profile steps of these steps may return: `paths.length × maxBytes`, summed, and each profile's bound. */
 export function gitReadBudget(steps: readonly GitStep[]): number {
   let total = 0;
-  for (const step of steps) if (step.op === "read") total += step.paths.length * step.maxBytes;
+  for (const step of steps) {
+    if (step.op === "read") total += step.paths.length * step.maxBytes;
+    if (step.op === "profile") total += GIT_PROFILE_BYTES;
+  }
   return total;
 }
 
@@ -127,16 +139,22 @@ export type GitSpec = z.infer<typeof GitSpec>;
 
 export const GitStepResult = z
   .strictObject({
-    op: z.enum(["clone", "init", "checkout", "commit", "push", "read"]),
+    op: z.enum(["clone", "init", "checkout", "commit", "push", "read", "profile"]),
     durationMs: z.number().nonnegative(),
     /** The commit the step made or checked out, when there is one. */
     commit: z.string().nullable(),
     /** Read steps only: each path's text, or null when there is no regular file at it. */
     files: z.record(z.string(), z.string().nullable()).optional(),
+    /** Profile steps only: what the project says about itself, or what its files suggest. */
+    profile: ProjectProfile.optional(),
   })
   .refine((step) => (step.op === "read") === (step.files !== undefined), {
     message: "`files` is there for read steps, and only for them",
     path: ["files"],
+  })
+  .refine((step) => (step.op === "profile") === (step.profile !== undefined), {
+    message: "`profile` is there for profile steps, and only for them",
+    path: ["profile"],
   });
 
 export const GitResult = z.strictObject({

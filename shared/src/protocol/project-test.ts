@@ -4,42 +4,15 @@
  * template); the result says whether they passed, the counts and failing tests where the output
  * names them, and the end of the output (bounded), which the Developer gets on the next iteration.
  * Failing tests are a result, not a job failure: the job fails only when the tests could not run
- * (no checkout, no manifest, a command that does not start).
+ * (no checkout, nothing that says how to run them, a command that does not start). Without a
+ * manifest, or one naming no test command, the conventions the checkout follows decide
+ * (`ProjectProfile`, project-manifest.ts), and the result says so.
  */
 import { z } from "zod";
 import { CpuLimit, ImageRef, MemoryLimitMb, NetworkMode } from "./container.ts";
 import { GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
+import { CommandArgv } from "./project-manifest.ts";
 import { EnvName } from "./values.ts";
-
-/** The manifest's file name, at the root of a project's repository. */
-export const PROJECT_MANIFEST = "orchestrator.json";
-
-const Argv = z.array(z.string().min(1).max(4096)).min(1).max(64);
-
-/** What a project declares about itself for the pipelines. Unknown keys are ignored (newer manifests). */
-export const ProjectManifest = z.object({
-  test: z.object({
-    /** Run first, once (e.g. installing dependencies); its failure fails the job. */
-    setup: Argv.optional(),
-    /** Runs the tests: exit 0 means they passed. */
-    command: Argv,
-  }),
-  service: z
-    .object({
-      /** The path HealthCheck asks for once the service is deployed: 200 means healthy. */
-      healthPath: z
-        .string()
-        .regex(/^\/[A-Za-z0-9._~/-]*$/, "a URL path")
-        .default("/health"),
-      /**
-       * How long the service may take to answer its health path after a (re)start, in seconds
-       * (migrations, warm-up); unset, the deployment's default.
-       */
-      startupSeconds: z.number().int().min(1).max(900).optional(),
-    })
-    .default({ healthPath: "/health" }),
-});
-export type ProjectManifest = z.infer<typeof ProjectManifest>;
 
 /**
  * Where the project's code runs: in a container on the executor's Docker engine (the image must be
@@ -66,8 +39,8 @@ export const TestSpec = z.strictObject({
     ref: GitRef.optional(),
     credentials: GitCredentials.optional(),
   }),
-  /** Runs instead of the manifest's test command (the manifest is then not needed). */
-  command: Argv.optional(),
+  /** Runs instead of the manifest's (or the detected) test command; the manifest's setup still runs first. */
+  command: CommandArgv.optional(),
   env: z.record(EnvName, z.string().max(32_768)).default({}),
   /** How much of the output's end the result keeps, in characters. */
   outputLimit: z.number().int().min(1024).max(65_536).default(8192),
@@ -87,7 +60,9 @@ export type TestCounts = z.infer<typeof TestCounts>;
 export const TestResult = z.strictObject({
   /** The commit tested. */
   commit: z.string(),
-  command: Argv,
+  command: CommandArgv,
+  /** Where the command came from: "the job's spec", "orchestrator.json", or the convention detected. */
+  commandFrom: z.string().max(300).optional(),
   passed: z.boolean(),
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),

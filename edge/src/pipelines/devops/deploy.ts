@@ -69,6 +69,11 @@ export interface DeployInput {
   healthPath: string;
   /** `health_retries` (see healthRetries); unset, the playbook's default. */
   healthRetries?: number | undefined;
+  /**
+   * How the service starts, as argv (repository content): the playbook's `start_argv`, each word
+   * quoted for /bin/sh by the role. Null for a project Compose runs (the placement says compose).
+   */
+  start: string[] | null;
   /** Plain variables (infra and computed). */
   plain: Record<string, string>;
   /** Project secrets the service gets under their own names. */
@@ -91,6 +96,7 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
       sshKeySecret: DEPLOY_KEY,
       vars: {
         ...appVars(input.resourceName, input.placement, input.healthPath, input.healthRetries),
+        ...(input.start ? { start_argv: input.start } : {}),
         app_env: input.plain,
       },
       secretVars: {},

@@ -1,9 +1,13 @@
 /**
  * Inspect: the commit to deploy (the head of `main`) and what it says about itself: its
- * `.env.example` (what the EnvAnalyzer sorts) and its manifest (`orchestrator.json`: the health
- * path, how long the service takes to start).
+ * `.env.example` (what the EnvAnalyzer sorts) and its profile, made by the `git` job where the
+ * checkout is (`profile` step): the manifest's declarations (`orchestrator.json`), else the
+ * conventions its files follow (a Makefile's targets, package.json scripts, a compose file with
+ * healthchecks), the health path assumed when none is declared. The timeline records each decision
+ * with where it came from, so that a person can correct it (by writing the manifest).
  */
-import { PROJECT_MANIFEST, ProjectManifest } from "@codegen-orchestrator/shared";
+import { type GitResult, type ProjectProfile, START_COMMAND_HINT } from "@codegen-orchestrator/shared";
+import type { Placement } from "../../domain/placements.ts";
 import { jobStep } from "../steps/job-step.ts";
 import type { Pipeline } from "../steps/pipeline-workflow.ts";
 import { type RepoAccess, repoAccess } from "../steps/repository.ts";
@@ -18,6 +22,10 @@ export interface Inspected {
   healthPath: string;
   /** `health_retries` for the playbooks (see healthRetries). */
   retries: number | undefined;
+  /** How the service starts (argv), as the manifest or a convention says; null: only Compose runs it. */
+  start: string[] | null;
+  /** The compose file whose healthchecks let Compose run the project, when there is one. */
+  composeFile: string | null;
   /** How the deploy's executor gets into the repository. */
   access: RepoAccess;
 }
@@ -33,35 +41,67 @@ export async function inspect(
     spec: {
       steps: [
         { op: "clone", url: project.repoUrl, ref: "main", depth: 1 },
-        { op: "read", paths: [ENV_EXAMPLE, PROJECT_MANIFEST], maxBytes: 65_536 },
+        { op: "read", paths: [ENV_EXAMPLE], maxBytes: 65_536 },
+        { op: "profile" },
       ],
       credentials: access.credentials,
     },
     secrets: access.secrets,
+    summarize: (output) => {
+      const profile = profileOf(output);
+      return { detail: { commit: output.head, ...(profile ? profileDetail(profile) : {}) } };
+    },
   });
   const files = inspected.output?.steps.find((item) => item.op === "read")?.files ?? {};
   const commit = inspected.output?.head;
-  if (inspected.status !== "succeeded" || !commit)
+  const profile = inspected.output && profileOf(inspected.output);
+  if (inspected.status !== "succeeded" || !commit || !profile)
     return {
       error: `Could not read the repository (${inspected.status}): ${inspected.error ?? "see the job log"}`,
     };
-  const service = manifestOf(files[PROJECT_MANIFEST])?.service;
+  if (!profile.start && !profile.compose)
+    return {
+      error: `The project does not say how to start its service (the inspect step lists what was looked at). To fix it, ${START_COMMAND_HINT}.`,
+    };
   return {
     commit,
     envExample: files[ENV_EXAMPLE] ?? "",
-    healthPath: service?.healthPath ?? "/health",
-    retries: healthRetries(pipeline.env, service?.startupSeconds),
+    healthPath: profile.healthPath.path,
+    retries: healthRetries(pipeline.env, profile.startupSeconds ?? undefined),
+    start: profile.start?.command ?? null,
+    composeFile: profile.compose?.file ?? null,
     access,
   };
 }
 
-/** The project's manifest, or null when it has none or an unreadable one (the defaults apply then). */
-function manifestOf(text: string | null | undefined): ProjectManifest | null {
-  if (!text) return null;
-  try {
-    const parsed = ProjectManifest.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+const profileOf = (output: GitResult): ProjectProfile | null =>
+  output.steps.find((item) => item.op === "profile")?.profile ?? null;
+
+/** The inspect step's timeline detail: each decision and where it came from. */
+export function profileDetail(profile: ProjectProfile): Record<string, unknown> {
+  const decided = (value: { command: string[]; from: string } | null) =>
+    value ? { command: value.command, from: value.from } : "none found";
+  return {
+    manifest: profile.manifest,
+    test: decided(profile.test),
+    start: decided(profile.start),
+    healthPath: profile.healthPath,
+    ...(profile.startupSeconds ? { startupSeconds: profile.startupSeconds } : {}),
+    ...(profile.compose ? { compose: profile.compose.from } : {}),
+    ...(profile.notes.length > 0 ? { notes: profile.notes } : {}),
+  };
+}
+
+/**
+ * The placement as the deploy uses it: a project with a start command runs under the server's
+ * service manager (`auto` may still pick Compose); one that only Compose can run (no start
+ * command, a compose file with healthchecks) asks for Compose, on a server that allows it.
+ */
+export function deployPlacement(inspected: Inspected, placement: Placement): Placement | { error: string } {
+  if (inspected.start) return placement;
+  if (placement.serviceManager === "auto" || placement.serviceManager === "compose")
+    return { ...placement, serviceManager: "compose" };
+  return {
+    error: `The project names no start command, so only Docker Compose can run it (${inspected.composeFile}), but the server ${placement.serverName} runs services with ${placement.serviceManager}. To deploy it there, ${START_COMMAND_HINT.replace(/, or follow a convention.*$/, "")}.`,
+  };
 }

@@ -12,7 +12,7 @@ import { failed, type Pipeline, type RunOutcome } from "../steps/pipeline-workfl
 import { hostKeyProblem } from "./allocate.ts";
 import type { ServiceEnv } from "./analyze-env.ts";
 import { deployJob, healthJob, rollbackJob } from "./deploy.ts";
-import type { Inspected } from "./inspect.ts";
+import { deployPlacement, type Inspected } from "./inspect.ts";
 
 export interface Release {
   project: ProjectToDeploy & { repoUrl: string };
@@ -27,7 +27,11 @@ interface Failure {
   message: string;
 }
 
-export async function release(pipeline: Pipeline, planned: Release): Promise<RunOutcome> {
+export async function release(pipeline: Pipeline, unplanned: Release): Promise<RunOutcome> {
+  // A project only Compose can run asks the server for Compose, which it may not allow.
+  const placed = deployPlacement(unplanned.inspected, unplanned.placement);
+  if ("error" in placed) return failed(placed.error);
+  const planned = { ...unplanned, placement: placed };
   const { project, placement, inspected } = planned;
   const deployment: Deployment = await pipeline.step.do("deploy: record", () =>
     startDeployment(database(pipeline.env.DB), {
@@ -63,6 +67,7 @@ async function deploy(pipeline: Pipeline, planned: Release): Promise<Failure | n
       placement,
       healthPath: inspected.healthPath,
       healthRetries: inspected.retries,
+      start: inspected.start,
       plain: env.plain,
       secretNames: env.secretNames,
       access: inspected.access,

@@ -129,10 +129,10 @@ function developPrompt(input: DevelopInput): string {
   const parts: string[] = [];
   if (!feedback) {
     parts.push(
-      `You are the Developer of "${spec.name}", a Node.js HTTP service in the repository in the current directory (scaffolded from a template: read its README.md and orchestrator.json first).`,
+      `You are the Developer of "${spec.name}", a Node.js HTTP service in the repository in the current directory (scaffolded from a template: read its README.md and orchestrator.json, if it has one, first).`,
       `Implement this spec:\n${spec.description}`,
       `Acceptance criteria:\n${spec.acceptanceCriteria.map((line) => `- ${line}`).join("\n")}`,
-      "Add tests for what you build next to the template's own, and run the project's test command (orchestrator.json) before you finish. Keep GET /health answering 200. Do not commit or push: that is done for you when you finish.",
+      "Add tests for what you build next to the template's own, and run the project's test command before you finish (orchestrator.json names it; without one, the Tester runs its Makefile's test target, else its package.json test script, else pytest or unittest). Keep GET /health answering 200. Do not commit or push: that is done for you when you finish.",
     );
   } else {
     const failures = feedback.failures.length

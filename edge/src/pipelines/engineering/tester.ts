@@ -1,6 +1,8 @@
 /**
- * Tester: a `test` job runs the project's own tests (the command its manifest, `orchestrator.json`,
- * declares) on the commit the Developer pushed. Failing tests are the job's result, not its
+ * Tester: a `test` job runs the project's own tests on the commit the Developer pushed: the
+ * command its manifest (`orchestrator.json`) declares, else the one the conventions its files
+ * follow give (a Makefile's `test` target, package.json's test script, pytest, unittest), decided
+ * by the job on that very commit; the timeline shows which, and where it came from. Failing tests are the job's result, not its
  * failure: what failed, and the end of the output, go back to the Developer.
  */
 import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
@@ -55,6 +57,8 @@ export function summarizeTest(result: TestResult) {
     detail: {
       commit: result.commit,
       passed: result.passed,
+      command: result.command,
+      ...(result.commandFrom ? { from: result.commandFrom } : {}),
       ...(result.counts ? { counts: result.counts } : {}),
       ...(result.failures.length ? { failures: result.failures.slice(0, 10) } : {}),
     },

@@ -2,16 +2,19 @@
  * `git` jobs: the spec's steps, in order, on one checkout at `<workdir>/repo` (made by a clone or
  * init step). The first failing step ends the job; the result lists the steps that completed and
  * where HEAD is at the end. A password comes from the job's secrets and reaches git only through
- * the askpass of the Git module. A read step reads files of the working tree itself (read-step.ts).
+ * the askpass of the Git module. A read step reads files of the working tree itself (read-step.ts);
+ * a profile step reads what the project says about itself, else the conventions it follows
+ * (project/profile.ts), under the same budget on the result's size.
  * The checkout and its Git are shared with the `test` kind (git/job-git.ts).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { GitResult, GitSpec, GitStep } from "@codegen-orchestrator/shared";
+import { GIT_PROFILE_BYTES, type GitResult, type GitSpec, type GitStep } from "@codegen-orchestrator/shared";
 import { type Git, GitError } from "../../git/git.ts";
 import { CHECKOUT_DIR, jobGit } from "../../git/job-git.ts";
 import type { Runner, RunOutcome } from "../../jobs/runner.ts";
-import { type ReadBudget, readCheckoutFiles } from "./read-step.ts";
+import { profileOfCheckout } from "../../project/checkout-view.ts";
+import { READ_RESULT_BYTES, type ReadBudget, readCheckoutFiles } from "./read-step.ts";
 
 export const runGit: Runner<GitSpec> = async (spec, context) => {
   const steps: GitResult["steps"] = [];
@@ -38,6 +41,16 @@ export const runGit: Runner<GitSpec> = async (spec, context) => {
         steps.push({ op: step.op, durationMs: Math.round(performance.now() - started), commit: null, files });
         continue;
       }
+      if (step.op === "profile") {
+        const profile = await profileStep(repoDir, reads, logLine);
+        steps.push({
+          op: step.op,
+          durationMs: Math.round(performance.now() - started),
+          commit: null,
+          profile,
+        });
+        continue;
+      }
       const commit = await runStep(step, workdir, repo);
       steps.push({ op: step.op, durationMs: Math.round(performance.now() - started), commit });
     } catch (err) {
@@ -47,8 +60,29 @@ export const runGit: Runner<GitSpec> = async (spec, context) => {
   return { status: "succeeded", output: await result(steps, repoDir, repo) };
 };
 
+/** The checkout's profile, within the result's budget (a manifest's commands can be long). */
+async function profileStep(repoDir: string, reads: ReadBudget, log: (line: string) => void) {
+  const profile = await profileOfCheckout(repoDir);
+  const bytes = Buffer.byteLength(JSON.stringify(profile));
+  if (bytes > GIT_PROFILE_BYTES)
+    throw new Error(
+      `the project's profile takes ${bytes} bytes, over the limit of ${GIT_PROFILE_BYTES}: its manifest's commands are too long`,
+    );
+  reads.used += bytes;
+  if (reads.used > READ_RESULT_BYTES)
+    throw new Error(
+      `the profile takes the files read by this job over ${READ_RESULT_BYTES} bytes of result (as JSON)`,
+    );
+  const decided = (what: string, value: { from: string } | null) =>
+    `${what}: ${value ? value.from : "none found"}`;
+  log(
+    `profile: ${[decided("tests", profile.test), decided("start", profile.start), `health path ${profile.healthPath.path}`].join("; ")}\n`,
+  );
+  return profile;
+}
+
 async function runStep(
-  step: Exclude<GitStep, { op: "read" }>,
+  step: Exclude<GitStep, { op: "read" | "profile" }>,
   workdir: Git,
   repo: Git,
 ): Promise<string | null> {

@@ -1,7 +1,8 @@
 /**
  * `test` jobs (the Tester): the project is cloned at the spec's ref into `<workdir>/repo`, its
- * manifest (`orchestrator.json`) says how to run its tests (the spec's command overrides that),
- * the setup step runs if there is one, then the tests, like an exec job: the job's user (who is
+ * manifest (`orchestrator.json`) says how to run its tests, else the conventions its files follow
+ * (a Makefile's `test` target, package.json's test script, pytest, unittest: project/profile.ts);
+ * the spec's command overrides both. The setup step runs if there is one, then the tests, like an exec job: the job's user (who is
  * given the checkout, cloned by the daemon), own process group, no daemon environment (PATH, a HOME
  * in the workdir, CI=true, NODE_ENV=test, the spec's env and the job's secrets but the checkout's
  * password: the project's code never gets the repository token).
@@ -14,7 +15,12 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
+import {
+  PROJECT_MANIFEST,
+  TEST_COMMAND_HINT,
+  type TestResult,
+  type TestSpec,
+} from "@codegen-orchestrator/shared";
 import { type DockerEngine, dockerEngine } from "../../containers/engine.ts";
 import { JobFailure } from "../../containers/job-container.ts";
 import { GitError } from "../../git/git.ts";
@@ -23,8 +29,9 @@ import type { RunContext, Runner, RunOutcome } from "../../jobs/runner.ts";
 import { giveTree } from "../../process/job-files.ts";
 import { secretNeedles } from "../../process/mask.ts";
 import { defaultPath, failureOf, type ProcessOutcome, runProcess } from "../../process/run-process.ts";
+import { profileOfCheckout } from "../../project/checkout-view.ts";
+import { ManifestError } from "../../project/manifest.ts";
 import { type ContainerStep, openTestEngine, runInContainer, WORKSPACE } from "./in-container.ts";
-import { ManifestError, MISSING_MANIFEST, readManifest } from "./manifest.ts";
 import { lastChars, OutputTail } from "./output-tail.ts";
 import { summarise } from "./summary.ts";
 
@@ -76,15 +83,10 @@ async function testProject(
   context.log("system", `testing commit ${commit}\n`);
 
   const checkout = path.join(context.workdir, CHECKOUT_DIR);
-  let manifest: Awaited<ReturnType<typeof readManifest>>;
-  try {
-    manifest = await readManifest(checkout);
-  } catch (error) {
-    if (error instanceof ManifestError) return failed(error.message);
-    throw error;
-  }
-  const command = spec.command ?? manifest?.test.command;
-  if (command === undefined) return failed(MISSING_MANIFEST);
+  const tests = await testsOf(spec, checkout);
+  if ("error" in tests) return failed(tests.error);
+  const { command, setup, from } = tests;
+  context.log("system", `tests: ${command.join(" ")} (from ${from})\n`);
 
   const home = path.join(context.workdir, "home");
   await mkdir(home, { mode: 0o700 });
@@ -93,7 +95,6 @@ async function testProject(
     await giveTree(home, context.user);
   }
   const run = commandRunner({ spec, context, inImage, checkout, home, graceMs: options.graceMs });
-  const setup = manifest?.test.setup;
   if (setup) {
     context.progress("setup");
     const tail = new OutputTail(SETUP_ERROR_CHARS, secrets);
@@ -114,7 +115,35 @@ async function testProject(
   const where = inImage
     ? `is it installed in the image ${inImage.container.image}, on its PATH?`
     : "is it installed, on the executor's PATH?";
-  return runTests({ spec, context, commit, command, where }, run, new OutputTail(PARSED_CHARS, secrets));
+  return runTests(
+    { spec, context, commit, command, from, where },
+    run,
+    new OutputTail(PARSED_CHARS, secrets),
+  );
+}
+
+/**
+ * How the tests run: the spec's command (with the manifest's setup, if any), else the profile's
+ * (the manifest's, else a convention's); an error saying what to add when nothing says how.
+ */
+async function testsOf(
+  spec: TestSpec,
+  checkout: string,
+): Promise<{ command: string[]; setup: string[] | undefined; from: string } | { error: string }> {
+  let profile: Awaited<ReturnType<typeof profileOfCheckout>>;
+  try {
+    profile = await profileOfCheckout(checkout);
+  } catch (error) {
+    if (error instanceof ManifestError) return { error: error.message };
+    throw error;
+  }
+  const setup = profile.test?.from === PROJECT_MANIFEST ? profile.test.setup : undefined;
+  if (spec.command) return { command: spec.command, setup, from: "the job's spec" };
+  if (profile.test)
+    return { command: profile.test.command, setup: profile.test.setup, from: profile.test.from };
+  return {
+    error: `the repository does not say how to run its tests: it has no ${PROJECT_MANIFEST} at its root naming them and follows no convention the Tester knows. To fix it, ${TEST_COMMAND_HINT}; or give the job a command`,
+  };
 }
 
 const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
@@ -178,7 +207,14 @@ function commandRunner(job: {
 
 /** The tests run: the result (counts, failing tests, the output's end) whether they passed or not. */
 async function runTests(
-  job: { spec: TestSpec; context: RunContext; commit: string; command: string[]; where: string },
+  job: {
+    spec: TestSpec;
+    context: RunContext;
+    commit: string;
+    command: string[];
+    from: string;
+    where: string;
+  },
   run: CommandRun,
   tail: OutputTail,
 ): Promise<RunOutcome> {
@@ -191,6 +227,7 @@ async function runTests(
   const result: TestResult = {
     commit: job.commit,
     command,
+    commandFrom: job.from,
     passed: outcome.exitCode === 0 && outcome.stoppedBy === null,
     exitCode: outcome.exitCode,
     signal: outcome.signal,
