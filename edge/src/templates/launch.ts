@@ -1,13 +1,13 @@
 /**
  * Starting template checks: one `TemplateCheckWorkflow` instance per template, named by its id, so
  * a second start finds the first. The API starts a registration's check at once; the cron starts
- * those that never started (a failed start, the default template registered by a pipeline) and
+ * those that never started (a failed start, a built-in template registered by a pipeline) and
  * settles those whose workflow ended without recording an answer.
  */
 import type { Db } from "../db/client.ts";
 import { database } from "../db/client.ts";
 import { pendingTemplateChecks, recordTemplateCheck } from "../domain/template-checks.ts";
-import { DEFAULT_TEMPLATE_ID, ensureDefaultTemplate } from "../domain/templates.ts";
+import { ensureBuiltinTemplates } from "../domain/templates.ts";
 import type { Env } from "../env.ts";
 
 /** Starts the template's check (idempotent: an instance that exists is the check). */
@@ -19,14 +19,17 @@ export async function launchTemplateCheck(env: Env, templateId: string): Promise
   }
 }
 
-/** Registers the default template on the catalog's first use, and starts its check. */
-export async function ensureDefaultTemplateChecked(env: Env, db: Db): Promise<void> {
-  if (!(await ensureDefaultTemplate(db))) return;
-  try {
-    await launchTemplateCheck(env, DEFAULT_TEMPLATE_ID);
-  } catch (err) {
-    // The cron starts it later.
-    console.error(JSON.stringify({ event: "template.check_launch_failed", error: String(err) }));
+/** Registers the built-in templates on the catalog's first use, and starts their checks. */
+export async function ensureBuiltinTemplatesChecked(env: Env, db: Db): Promise<void> {
+  for (const id of await ensureBuiltinTemplates(db)) {
+    try {
+      await launchTemplateCheck(env, id);
+    } catch (err) {
+      // The cron starts it later.
+      console.error(
+        JSON.stringify({ event: "template.check_launch_failed", templateId: id, error: String(err) }),
+      );
+    }
   }
 }
 

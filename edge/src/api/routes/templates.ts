@@ -14,7 +14,7 @@ import {
   listTemplates,
   toTemplate,
 } from "../../domain/templates.ts";
-import { ensureDefaultTemplateChecked, launchTemplateCheck } from "../../templates/launch.ts";
+import { ensureBuiltinTemplatesChecked, launchTemplateCheck } from "../../templates/launch.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -42,7 +42,7 @@ export const templatesRoutes = router()
     }),
     async (c) => {
       const { status, ...page } = c.req.valid("query");
-      await ensureDefaultTemplateChecked(c.env, c.get("db"));
+      await ensureBuiltinTemplatesChecked(c.env, c.get("db"));
       const rows = await listTemplates(c.get("db"), c.get("principal"), {
         status,
         after: page.cursor,
@@ -66,7 +66,7 @@ export const templatesRoutes = router()
       },
     }),
     async (c) => {
-      await ensureDefaultTemplateChecked(c.env, c.get("db"));
+      await ensureBuiltinTemplatesChecked(c.env, c.get("db"));
       const row = await createTemplate(
         c.get("db"),
         c.get("principal"),
@@ -95,7 +95,7 @@ export const templatesRoutes = router()
       responses: { 200: json(Template, "The template"), ...commonErrors },
     }),
     async (c) => {
-      await ensureDefaultTemplateChecked(c.env, c.get("db"));
+      await ensureBuiltinTemplatesChecked(c.env, c.get("db"));
       const row = await findTemplate(c.get("db"), c.get("principal"), c.req.valid("param").id);
       return c.json(toTemplate(row), 200);
     },
