@@ -119,7 +119,7 @@ async function chooseTemplate(
 }
 
 /** The spec, and the template's answers: the model's to its askable questions, ours from the spec. */
-export async function writeSpec(
+async function writeSpec(
   env: Env,
   project: ArchitectProject,
   conversation: string,
@@ -140,17 +140,12 @@ export async function writeSpec(
     tool: { name: "submit_spec", description: "The project's spec.", input },
   });
   const { name, description, acceptance_criteria } = call.input;
-  const modelAnswers = ("answers" in call.input ? call.input.answers : undefined) as Answers | undefined;
-  const spec: ProjectSpec = { name, description, modules: [], acceptanceCriteria: acceptance_criteria };
-  if (template) {
-    const answers = { ...modelAnswers, ...answersFromSpec(template.questions, project) };
-    Object.assign(spec, {
-      modules: modulesOf(answers),
-      template: { id: template.id, name: template.name, title: template.title },
-      answers,
-    });
-  }
-  return { spec, call };
+  const spec = { name, description, acceptanceCriteria: acceptance_criteria };
+  if (!template) return { spec: { ...spec, modules: [] }, call };
+  const given = ("answers" in call.input ? call.input.answers : undefined) as Answers | undefined;
+  const answers = { ...given, ...answersFromSpec(template.questions, project) };
+  const chosen = { id: template.id, name: template.name, title: template.title };
+  return { spec: { ...spec, modules: modulesOf(answers), template: chosen, answers }, call };
 }
 
 /** A refused answer, as the engine reported it: the question and its validator's message. */
