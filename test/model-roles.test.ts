@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../edge/src/env.ts";
 import { analyzeEnv } from "../edge/src/pipelines/devops/env-analyzer.ts";
-import { writeSpec } from "../edge/src/pipelines/engineering/architect.ts";
+import { architect } from "../edge/src/pipelines/engineering/architect.ts";
 import { type FakeAnthropic, startFakeAnthropic } from "../executor/test/support/fake-anthropic.ts";
 import { pipelineModel } from "./support/pipeline-model.ts";
 
@@ -27,16 +27,16 @@ const envWith = (vars: Record<string, string>) =>
 /** The model the last request named. */
 const lastModel = () => JSON.parse(model.requests.at(-1)?.body ?? "{}").model as string | undefined;
 
-const project = { name: "Link Shortener", description: "Shortens links." };
+const project = { name: "Link Shortener", slug: "link-shortener", description: "Shortens links." };
 const entries = [{ name: "GREETING", example: "", comment: "" }];
 
 describe("model roles", () => {
   it("the Architect uses ARCHITECT_MODEL when set, and PO_MODEL otherwise", async () => {
-    await writeSpec(envWith({ PO_MODEL: "claude-po-test" }), project, "");
+    await architect(envWith({ PO_MODEL: "claude-po-test" }), project, "", null);
     expect(lastModel()).toBe("claude-po-test");
 
     const both = { PO_MODEL: "claude-po-test", ARCHITECT_MODEL: "claude-architect-test" };
-    const { spec } = await writeSpec(envWith(both), project, "");
+    const { spec } = await architect(envWith(both), project, "", null);
     expect(lastModel()).toBe("claude-architect-test");
     expect(spec.name).toBe("Link Shortener");
   });

@@ -102,10 +102,14 @@ describe.skipIf(!claude)("engineering pipeline", { timeout: 240_000 }, () => {
       Step,
       Step,
     ];
-    // The Architect's spec is on the project, its modules chosen among the template's, its cost booked.
-    expect(architect.detail).toEqual({ modules: ["database"], criteria: 2 });
+    // The Architect chose node-service and answered its `modules` question; the spec is on the project.
+    expect(architect.detail).toEqual({ template: "node-service", modules: ["database"], criteria: 2 });
     const specified = await fleet.call(`/projects/${project.id}`);
-    expect(specified.spec).toMatchObject({ modules: ["database"] });
+    expect(specified.spec).toMatchObject({
+      modules: ["database"],
+      template: { name: "node-service" },
+      answers: { modules: ["database"], project_name: "link-shortener" },
+    });
     expect(specified.repoUrl).toBe(`${pathToFileURL(repos).href}/link-shortener.git`);
     // Scaffolded from the default template of the catalog (a built-in one: no version).
     expect(specified).toMatchObject({ templateId: "00000000000000000000000001", templateVersion: null });

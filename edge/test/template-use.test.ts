@@ -7,11 +7,19 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client.ts";
 import { templateForProject } from "../src/domain/project-templates.ts";
-import { DEFAULT_TEMPLATE_ID } from "../src/domain/templates.ts";
+import { architectCatalog } from "../src/domain/template-catalog.ts";
+import { DEFAULT_TEMPLATE_ID, PYTHON_TEMPLATE_ID } from "../src/domain/templates.ts";
 import { scaffoldJob } from "../src/pipelines/engineering/prepare.ts";
-import { settleTemplateChecks } from "../src/templates/launch.ts";
+import { launchTemplateCheck, settleTemplateChecks } from "../src/templates/launch.ts";
 import { createProject, createUser, expectStatus, unique } from "./helpers.ts";
-import { checkingRow, inspector, register, statusOf } from "./template-support.ts";
+import {
+  checkingRow,
+  inspector,
+  modulesQuestion,
+  nameQuestion,
+  register,
+  statusOf,
+} from "./template-support.ts";
 
 describe("templates in use", () => {
   it("a project names a ready template; the Preparer scaffolds from it at its resolved tag", async () => {
@@ -39,10 +47,7 @@ describe("templates in use", () => {
         name: git.name,
         source: { url: "https://git.example.test/service.git", ref: "v1.2.0" },
         version: "v1.2.0",
-        questions: [
-          { name: "project_name", choices: null },
-          { name: "modules", choices: ["postgres", "redis"] },
-        ],
+        questions: [nameQuestion, modulesQuestion],
       },
     });
     if (!("template" in chosen)) throw new Error("no template");
@@ -74,6 +79,47 @@ describe("templates in use", () => {
       method: "PATCH",
       body: { templateId: git.id },
     });
+  });
+
+  it("offers the Architect the ready templates once the built-in ones are checked, keeps a project's own, and none for an imported repository", async () => {
+    const member = await createUser();
+    const db = database(env.DB);
+    const executor = await inspector();
+    const project = await createProject(member.key);
+    const first = await architectCatalog(db, project.id);
+    if (first.kind !== "templates") throw new Error(`no templates: ${JSON.stringify(first)}`);
+    expect(first.kept).toBe(false);
+    // The pipeline starts the checks of built-in templates registered without one; the Architect waits.
+    for (const id of first.checking) await launchTemplateCheck(env, id);
+    const checking = async () => {
+      const catalog = await architectCatalog(db, project.id);
+      return catalog.kind === "templates" ? catalog.checking : null;
+    };
+    await expect.poll(checking, { timeout: 15_000 }).toEqual([]);
+    executor.stop();
+    const ready = await architectCatalog(db, project.id);
+    if (ready.kind !== "templates") throw new Error("no templates");
+    expect(ready.offered.find((t) => t.id === PYTHON_TEMPLATE_ID)).toMatchObject({
+      name: "python-service",
+      title: "Python HTTP service",
+      description: expect.stringContaining("A Python standard-library HTTP service"),
+      questions: [nameQuestion],
+    });
+    expect(ready.offered.map((t) => t.id)).toContain(DEFAULT_TEMPLATE_ID);
+    // The Preparer scaffolds from the Architect's choice when the project names no template.
+    expect(await templateForProject(db, project.id, PYTHON_TEMPLATE_ID)).toMatchObject({
+      template: { id: PYTHON_TEMPLATE_ID, source: { path: "python-service" }, questions: [nameQuestion] },
+    });
+
+    const kept = await createProject(member.key, { templateId: PYTHON_TEMPLATE_ID });
+    expect(await architectCatalog(db, kept.id)).toMatchObject({
+      kind: "templates",
+      kept: true,
+      offered: [{ id: PYTHON_TEMPLATE_ID }],
+      checking: [],
+    });
+    const imported = await createProject(member.key, { repoUrl: "https://git.example.test/imported.git" });
+    expect(await architectCatalog(db, imported.id)).toEqual({ kind: "none" });
   });
 
   it("the cron starts a check that never started, and settles one whose workflow ended without an answer", async () => {

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TEMPLATE_ID } from "../src/domain/templates.ts";
+import { DEFAULT_TEMPLATE_ID, PYTHON_TEMPLATE_ID } from "../src/domain/templates.ts";
 import { createUser, expectStatus, unique } from "./helpers.ts";
 import { COMMIT, inspector, modulesQuestion, nameQuestion, register, statusOf } from "./template-support.ts";
 
@@ -38,8 +38,8 @@ describe("template catalog", () => {
       source: { kind: "git", url: "https://git.example.test/broken.git", version: "~=1.4" },
     });
 
-    // The default template (registered on first use) and the three registrations are checked.
-    await expect.poll(() => executor.checked.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    // The built-in templates (registered on first use) and the three registrations are checked.
+    await expect.poll(() => executor.checked.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
     expect(executor.checked).toEqual(
       expect.arrayContaining([
         { path: "node-service" },
@@ -52,6 +52,7 @@ describe("template catalog", () => {
     await expect.poll(() => statusOf(broken.id), { timeout: 10_000 }).toBe("invalid");
     await expect.poll(() => statusOf(builtin.id), { timeout: 10_000 }).toBe("ready");
     await expect.poll(() => statusOf(DEFAULT_TEMPLATE_ID), { timeout: 10_000 }).toBe("ready");
+    await expect.poll(() => statusOf(PYTHON_TEMPLATE_ID), { timeout: 10_000 }).toBe("ready");
 
     const ready = await expectStatus(200, `/templates/${git.id}`);
     expect(ready).toMatchObject({
@@ -76,13 +77,21 @@ describe("template catalog", () => {
     // Members read the ready ones only; an invalid one is "not found", exactly like a missing one.
     const seen = await expectStatus(200, "/templates?limit=200", { key: member.key });
     const ids = seen.items.map((t: { id: string }) => t.id);
-    expect(ids).toEqual(expect.arrayContaining([DEFAULT_TEMPLATE_ID, builtin.id, git.id]));
+    expect(ids).toEqual(
+      expect.arrayContaining([DEFAULT_TEMPLATE_ID, PYTHON_TEMPLATE_ID, builtin.id, git.id]),
+    );
     expect(ids).not.toContain(broken.id);
     expect(seen.items.every((t: { status: string }) => t.status === "ready")).toBe(true);
     expect(seen.items.find((t: { id: string }) => t.id === DEFAULT_TEMPLATE_ID)).toMatchObject({
       name: "node-service",
       default: true,
       source: { kind: "builtin", path: "node-service" },
+    });
+    expect(seen.items.find((t: { id: string }) => t.id === PYTHON_TEMPLATE_ID)).toMatchObject({
+      name: "python-service",
+      title: "Python HTTP service",
+      default: false,
+      source: { kind: "builtin", path: "python-service" },
     });
     await expectStatus(404, `/templates/${broken.id}`, { key: member.key });
     expect((await expectStatus(200, "/templates?status=invalid", { key: member.key })).items).toEqual([]);

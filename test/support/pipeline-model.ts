@@ -1,6 +1,7 @@
 /**
- * The model side of pipeline tests, on the loopback Messages API: the Architect's forced
- * `submit_spec` call, and a scripted Developer for the real Claude Code CLI. The Developer's script
+ * The model side of pipeline tests, on the loopback Messages API: the Architect's forced calls
+ * (`choose_template`: Python when the project asks for it, else Node; `submit_spec` with the
+ * template's `modules` answer), and a scripted Developer for the real Claude Code CLI. The Developer's script
  * is chosen by the project's name (in the prompt) and the iteration (how many prompts the resumed
  * session holds); each step is one tool call, and after the last one the agent is done.
  */
@@ -24,23 +25,32 @@ export type EnvClasses = Record<string, { kind: "computed" | "generated" | "user
 
 export function pipelineModel(scripts: DeveloperScripts, envClasses: EnvClasses = {}) {
   return (request: MessagesRequest): Step => {
-    const tools = (request.tools ?? []) as { name: string }[];
+    const tools = (request.tools ?? []) as { name: string; input_schema?: unknown }[];
     const text = JSON.stringify(request.messages);
     if (tools.some((tool) => tool.name === "classify_env")) {
       const names = [...text.matchAll(/- ([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1] as string);
       const variables = names.map((name) => ({ name, ...(envClasses[name] ?? { kind: "user" }) }));
       return { tool: { name: "classify_env", input: { variables } } };
     }
-    if (tools.some((tool) => tool.name === "submit_spec")) {
-      const name = /Project: ([^\\]+)\\n/.exec(text)?.[1] ?? "Service";
+    const projectName = /Project: ([^\\]+)\\n/.exec(text)?.[1] ?? "Service";
+    // The Architect picks the Python template when the project asks for Python, else the Node one.
+    if (tools.some((tool) => tool.name === "choose_template")) {
+      const template = /python/i.test(projectLines(text)) ? "python-service" : "node-service";
+      return { tool: { name: "choose_template", input: { template, reason: "It fits." } } };
+    }
+    const spec = tools.find((tool) => tool.name === "submit_spec");
+    if (spec) {
+      // The template's `modules` question, when its schema has one: a database for a shortener.
+      const asks = specQuestions(spec);
+      const modules = projectName.includes("Shortener") ? ["database"] : [];
       return {
         tool: {
           name: "submit_spec",
           input: {
-            name,
-            description: `${name}: shortens links; GET /health answers 200.`,
-            modules: name.includes("Shortener") ? ["database"] : [],
+            name: projectName,
+            description: `${projectName}: shortens links; GET /health answers 200.`,
             acceptance_criteria: ["GET /health answers 200", "POST /links returns a short code"],
+            ...(asks.includes("modules") ? { answers: { modules } } : {}),
           },
         },
       };
@@ -58,6 +68,16 @@ export function pipelineModel(scripts: DeveloperScripts, envClasses: EnvClasses 
     if (command === undefined) return { text: `Iteration ${prompts.length} done.` };
     return { tool: { name: "Bash", input: { command, description: `step ${done + 1}` } } };
   };
+}
+
+/** The project's lines of the Architect's prompt ("Project: …", "Description: …"), as JSON text. */
+export const projectLines = (text: string) =>
+  (/Project: (.*?)\\n\\nConversation/.exec(text)?.[1] ?? "").replaceAll("\\n", " ");
+
+/** The template questions the Architect's `submit_spec` tool asks (its `answers` properties). */
+export function specQuestions(tool: { input_schema?: unknown }): string[] {
+  const schema = tool.input_schema as { properties?: { answers?: { properties?: object } } } | undefined;
+  return Object.keys(schema?.properties?.answers?.properties ?? {});
 }
 
 /** Writes (or appends to) a file from the shell: a heredoc keeps the content as it is. */

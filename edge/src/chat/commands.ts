@@ -13,7 +13,7 @@ import { listTemplates } from "../domain/templates.ts";
 import { latestUsers } from "../domain/users.ts";
 import { consoleSettings } from "../settings/console.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
-import { ensureDefaultTemplateChecked } from "../templates/launch.ts";
+import { ensureBuiltinTemplatesChecked } from "../templates/launch.ts";
 import { showProjects } from "./callbacks.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
 import { ADMIN_HELP, HELP, runLine } from "./views.ts";
@@ -102,11 +102,11 @@ const COMMANDS: Record<string, Command> = {
     await ctx.session.awaitSecret(project.id, project.slug, name);
   },
   templates: async (ctx) => {
-    await ensureDefaultTemplateChecked(ctx.env, ctx.db);
+    await ensureBuiltinTemplatesChecked(ctx.env, ctx.db);
     const rows = await listTemplates(ctx.db, ctx.actor, { limit: 30 });
     const ready = rows.filter((row) => row.status === "ready");
     if (ready.length === 0)
-      return say(ctx, "No template is ready yet: an executor is checking the default one.");
+      return say(ctx, "No template is ready yet: an executor is checking the built-in ones.");
     const lines = ready.map(
       (row) => `📦 ${bold(row.title)} ${code(row.name)}\n   ${escapeHtml(row.description)}`,
     );

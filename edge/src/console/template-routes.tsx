@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { isAdminActor } from "../domain/actor.ts";
 import { ApiError } from "../domain/errors.ts";
 import { deleteTemplate, listTemplates, toTemplate } from "../domain/templates.ts";
-import { ensureDefaultTemplateChecked, registerTemplate } from "../templates/launch.ts";
+import { ensureBuiltinTemplatesChecked, registerTemplate } from "../templates/launch.ts";
 import { assertMayChange } from "./changes.ts";
 import { formFields, whatIsWrong } from "./forms.ts";
 import type { PageEnv } from "./page-env.ts";
@@ -25,7 +25,7 @@ type PageContext = Context<PageEnv>;
 const TEMPLATES_SHOWN = 100;
 
 async function templatesPage(c: PageContext, status: 200 | 400 | 409, draft: TemplateDraft, error?: string) {
-  await ensureDefaultTemplateChecked(c.env, c.get("db"));
+  await ensureBuiltinTemplatesChecked(c.env, c.get("db"));
   const rows = await listTemplates(c.get("db"), c.get("principal"), { limit: TEMPLATES_SHOWN });
   const page = (
     <TemplatesPage

@@ -60,7 +60,7 @@ export function TemplatesPage(props: Props) {
       <Notice text={props.notice} />
       {props.templates.length === 0 ? (
         <p class="muted">
-          No template is ready yet: the default one is being checked by an executor. Reload in a moment.
+          No template is ready yet: an executor is checking the built-in ones. Reload in a moment.
         </p>
       ) : (
         <ul class="cards single">

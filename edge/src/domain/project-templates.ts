@@ -1,17 +1,12 @@
 /**
- * The template a project is scaffolded from: its own catalog entry, or the default template when
- * it names none; and the record, once it is scaffolded, of which template and version it came from.
+ * The template a project is scaffolded from: its own catalog entry, the one the Architect chose, or
+ * the default template; and the record, once it is scaffolded, of which template and version it came from.
  */
+import type { TemplateQuestion } from "@codegen-orchestrator/shared";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { projects, templates } from "../db/schema.ts";
-import { DEFAULT_TEMPLATE_ID, ensureDefaultTemplate, type TemplateRow } from "./templates.ts";
-
-/** A question as the Preparer needs it: its name, and the text values of a fixed list of choices. */
-export interface ScaffoldQuestion {
-  name: string;
-  choices: string[] | null;
-}
+import { DEFAULT_TEMPLATE_ID, ensureBuiltinTemplates } from "./templates.ts";
 
 export interface ScaffoldTemplate {
   id: string;
@@ -20,30 +15,26 @@ export interface ScaffoldTemplate {
   source: { path: string } | { url: string; ref: string };
   /** What the project records: a git template's tag or commit; null for a built-in one. */
   version: string | null;
-  /** Null while the template is not inspected yet (only the default can be used so). */
-  questions: ScaffoldQuestion[] | null;
+  /** Its copier.yml questions; null while the template is not inspected yet. */
+  questions: TemplateQuestion[] | null;
 }
 
-const scaffoldQuestions = (row: TemplateRow): ScaffoldQuestion[] | null =>
-  row.questions?.map((question) => ({
-    name: question.name,
-    choices: Array.isArray(question.choices)
-      ? question.choices.flatMap((choice) => (typeof choice.value === "string" ? [choice.value] : []))
-      : null,
-  })) ?? null;
-
-/** The project's template, or why it cannot be scaffolded from it. */
+/**
+ * The project's template, or why it cannot be scaffolded from it: the one it names, else the one
+ * the Architect chose (`chosen`), else the default.
+ */
 export async function templateForProject(
   db: Db,
   projectId: string,
+  chosen?: string,
 ): Promise<{ template: ScaffoldTemplate } | { error: string }> {
   const [project] = await db
     .select({ templateId: projects.templateId })
     .from(projects)
     .where(eq(projects.id, projectId));
   if (!project) return { error: "The project no longer exists." };
-  if (project.templateId === null) await ensureDefaultTemplate(db);
-  const id = project.templateId ?? DEFAULT_TEMPLATE_ID;
+  const id = project.templateId ?? chosen ?? DEFAULT_TEMPLATE_ID;
+  if (id === DEFAULT_TEMPLATE_ID) await ensureBuiltinTemplates(db);
   const [row] = await db.select().from(templates).where(eq(templates.id, id));
   if (!row || row.deletedAt)
     return { error: "The project's template was removed from the catalog; choose another." };
@@ -54,7 +45,7 @@ export async function templateForProject(
         name: row.name,
         source: { path: row.source },
         version: null,
-        questions: scaffoldQuestions(row),
+        questions: row.questions,
       },
     };
   const ref = row.versionTag ?? row.versionCommit;
@@ -66,7 +57,7 @@ export async function templateForProject(
       name: row.name,
       source: { url: row.source, ref },
       version: ref,
-      questions: scaffoldQuestions(row),
+      questions: row.questions,
     },
   };
 }

@@ -9,10 +9,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { projects } from "../db/schema.ts";
-
-/** The playbooks' and the template's rule for a name: a letter first, at most 63 characters. */
-export const baseName = (slug: string) =>
-  /^[a-z][a-z0-9-]{1,62}$/.test(slug) ? slug : `svc-${slug}`.slice(0, 63);
+import { baseName } from "./base-name.ts";
 
 /** The base name with the last 6 characters of the project's id (a ULID's random part). */
 const suffixed = (slug: string, id: string) => `${baseName(slug).slice(0, 56)}-${id.slice(-6).toLowerCase()}`;

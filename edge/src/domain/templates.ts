@@ -2,8 +2,9 @@
  * The template catalog as operations on D1: admins register templates (a built-in directory of the
  * executors, or a git repository with a version constraint) and remove them; everyone reads the
  * ready ones. A registration starts `checking`; the check (domain/template-checks.ts, run by
- * templates/check-workflow.ts) makes it `ready` or `invalid`. The default template is registered
- * the first time the catalog is used, so it is never empty.
+ * templates/check-workflow.ts) makes it `ready` or `invalid`. The built-in templates (the default,
+ * node-service, and python-service) are registered the first time the catalog is used, so it is
+ * never empty.
  *
  *   const row = await createTemplate(db, actor, { name: "py-api", ..., source: { kind: "git", url, version: ">=1,<2" } }, policy);
  */
@@ -22,14 +23,33 @@ export type TemplateRow = typeof templates.$inferSelect;
 
 /** The template of projects that name none: `templates/node-service`, registered on first use. */
 export const DEFAULT_TEMPLATE_ID = "00000000000000000000000001";
-const DEFAULT_TEMPLATE = {
-  name: "node-service",
-  title: "Node.js HTTP service",
-  description:
-    "A Node.js HTTP service (node:http, no framework) with GET /health and a node:test suite; optional modules: a SQLite database (node:sqlite) and a Telegram bot webhook.",
-  tags: ["node", "http-api"],
-  path: "node-service",
-};
+/** The built-in Python template, `templates/python-service`, registered beside the default. */
+export const PYTHON_TEMPLATE_ID = "00000000000000000000000002";
+
+/**
+ * The executors' own templates, in the catalog from its first use. Their descriptions are what the
+ * Architect chooses by, so each says what it builds and in what.
+ */
+const BUILTIN_TEMPLATES = [
+  {
+    id: DEFAULT_TEMPLATE_ID,
+    name: "node-service",
+    title: "Node.js HTTP service",
+    description:
+      "A Node.js HTTP service (node:http, no framework) with GET /health and a node:test suite; optional modules: a SQLite database (node:sqlite) and a Telegram bot webhook.",
+    tags: ["node", "http-api"],
+    path: "node-service",
+  },
+  {
+    id: PYTHON_TEMPLATE_ID,
+    name: "python-service",
+    title: "Python HTTP service",
+    description:
+      "A Python standard-library HTTP service (http.server, json, sqlite3, urllib; nothing to install, Python 3.11+) with GET /health and a unittest suite; optional modules: a SQLite database (sqlite3) and a Telegram bot webhook; optionally PostgreSQL beside it in compose.yaml.",
+    tags: ["python", "http-api"],
+    path: "python-service",
+  },
+];
 
 export const toTemplate = (row: TemplateRow): Template => ({
   id: row.id,
@@ -55,32 +75,36 @@ export const toTemplate = (row: TemplateRow): Template => ({
   checkedAt: isoOrNull(row.checkedAt),
 });
 
-/** Per isolate: once the default template's row exists, later calls skip the write. */
-let defaultTemplateEnsured = false;
+/** Per isolate: once the built-in templates' rows exist, later calls skip the write. */
+let builtinTemplatesEnsured = false;
 
 /**
- * Registers the default template if it is not there yet (idempotent: a fixed id, insert or
- * ignore; no audit row, like the bootstrap admin's). True when this call inserted it: the caller
- * starts its check (the cron starts checks nobody started).
+ * Registers the built-in templates not there yet (idempotent: fixed ids, insert or ignore, so a
+ * live template already holding one's name keeps it; no audit row, like the bootstrap admin's).
+ * Returns the ids this call inserted: the caller starts their checks (the cron starts checks
+ * nobody started).
  */
-export async function ensureDefaultTemplate(db: Db): Promise<boolean> {
-  if (defaultTemplateEnsured) return false;
+export async function ensureBuiltinTemplates(db: Db): Promise<string[]> {
+  if (builtinTemplatesEnsured) return [];
   const now = new Date();
-  const { path, ...fields } = DEFAULT_TEMPLATE;
   const inserted = await db
     .insert(templates)
-    .values({
-      ...emptyTemplate(now),
-      ...fields,
-      id: DEFAULT_TEMPLATE_ID,
-      sourceKind: "builtin",
-      source: path,
-    })
+    .values(
+      BUILTIN_TEMPLATES.map(({ path, ...fields }) => ({
+        ...emptyTemplate(now),
+        ...fields,
+        sourceKind: "builtin" as const,
+        source: path,
+      })),
+    )
     .onConflictDoNothing()
     .returning({ id: templates.id });
-  defaultTemplateEnsured = true;
-  return inserted.length > 0;
+  builtinTemplatesEnsured = true;
+  return inserted.map((row) => row.id);
 }
+
+/** Whether a template is one of the executors' own (registered by `ensureBuiltinTemplates`). */
+export const isBuiltinTemplate = (id: string) => BUILTIN_TEMPLATES.some((template) => template.id === id);
 
 /** What a new registration starts as: checking, nothing read yet. */
 function emptyTemplate(now: Date) {

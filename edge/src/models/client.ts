@@ -20,3 +20,6 @@ export function modelClient(env: Env, role: Pick<RoleModel, "maxRetries">): Anth
     timeout: MODEL_TIMEOUT_MS,
   });
 }
+
+/** Whether model calls can be made at all (an API key is configured). */
+export const modelConfigured = (env: Env): boolean => Boolean(modelSettings.read(env).ANTHROPIC_API_KEY);

@@ -1,7 +1,7 @@
 /**
  * Starting template checks: one `TemplateCheckWorkflow` instance per template, named by its id, so
  * a second start finds the first. The API starts a registration's check at once; the cron starts
- * those that never started (a failed start, the default template registered by a pipeline) and
+ * those that never started (a failed start, a built-in template registered by a pipeline) and
  * settles those whose workflow ended without recording an answer.
  */
 import type { CreateTemplate } from "@codegen-orchestrator/shared";
@@ -10,12 +10,7 @@ import { database } from "../db/client.ts";
 import type { Actor } from "../domain/actor.ts";
 import { repoUrlPolicy } from "../domain/repo-urls.ts";
 import { pendingTemplateChecks, recordTemplateCheck } from "../domain/template-checks.ts";
-import {
-  createTemplate,
-  DEFAULT_TEMPLATE_ID,
-  ensureDefaultTemplate,
-  type TemplateRow,
-} from "../domain/templates.ts";
+import { createTemplate, ensureBuiltinTemplates, type TemplateRow } from "../domain/templates.ts";
 import type { Env } from "../env.ts";
 
 /** Starts the template's check (idempotent: an instance that exists is the check). */
@@ -34,7 +29,7 @@ export async function registerTemplate(
   actor: Actor,
   input: CreateTemplate,
 ): Promise<TemplateRow> {
-  await ensureDefaultTemplateChecked(env, db);
+  await ensureBuiltinTemplatesChecked(env, db);
   const row = await createTemplate(db, actor, input, repoUrlPolicy(env));
   try {
     await launchTemplateCheck(env, row.id);
@@ -45,14 +40,17 @@ export async function registerTemplate(
   return row;
 }
 
-/** Registers the default template on the catalog's first use, and starts its check. */
-export async function ensureDefaultTemplateChecked(env: Env, db: Db): Promise<void> {
-  if (!(await ensureDefaultTemplate(db))) return;
-  try {
-    await launchTemplateCheck(env, DEFAULT_TEMPLATE_ID);
-  } catch (err) {
-    // The cron starts it later.
-    console.error(JSON.stringify({ event: "template.check_launch_failed", error: String(err) }));
+/** Registers the built-in templates on the catalog's first use, and starts their checks. */
+export async function ensureBuiltinTemplatesChecked(env: Env, db: Db): Promise<void> {
+  for (const id of await ensureBuiltinTemplates(db)) {
+    try {
+      await launchTemplateCheck(env, id);
+    } catch (err) {
+      // The cron starts it later.
+      console.error(
+        JSON.stringify({ event: "template.check_launch_failed", templateId: id, error: String(err) }),
+      );
+    }
   }
 }
 

@@ -12,17 +12,36 @@ export const ProjectStatus = z.enum([
   "archived",
 ]);
 
-const Module = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a module name such as `postgres`");
+/** A template module's name, as a project lists it. */
+export const ModuleName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "a module name such as `postgres`");
 const Url = z.url().max(2048);
+
+/** A scalar answer to a template question, as Copier takes it. */
+const AnswerScalar = z.union([z.string().max(10_000), z.number(), z.boolean()]);
+
+/** An answer to one of a template's `copier.yml` questions: a value, or a multiselect's values. */
+export const TemplateAnswer = z.union([AnswerScalar, z.array(AnswerScalar).max(100)]);
+export type TemplateAnswer = z.infer<typeof TemplateAnswer>;
 
 /** What the Architect makes of the conversation: what the Developer builds and the Tester checks. */
 export const ProjectSpec = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     description: z.string().min(1).max(10_000),
-    /** Chosen among the template's own module choices. */
-    modules: z.array(Module).max(20),
+    /** The template's `modules` answer, when it has such a question (the project's `modules`). */
+    modules: z.array(ModuleName).max(20),
     acceptanceCriteria: z.array(z.string().min(1).max(500)).min(1).max(20),
+    // Specs written before the Architect chose templates have neither of these.
+    template: z
+      .strictObject({ id: Ulid, name: z.string(), title: z.string() })
+      .optional()
+      .describe("the catalog template the project is built from, as the Architect chose or kept it"),
+    answers: z
+      .record(z.string().max(200), TemplateAnswer)
+      .optional()
+      .describe(
+        "the answers given to the template's questions (secret ones never: they keep their defaults)",
+      ),
   })
   .meta({ id: "ProjectSpec" });
 export type ProjectSpec = z.infer<typeof ProjectSpec>;
@@ -48,7 +67,7 @@ export const Project = z
       .string()
       .nullable()
       .describe("the template's version it was scaffolded from (a git template's tag or commit)"),
-    modules: z.array(Module),
+    modules: z.array(ModuleName),
     pool: z.string().describe("the executor pool its jobs run in, and its secrets go to"),
     repoUrl: z.string().nullable(),
     spec: ProjectSpec.nullable().describe("the Architect's spec, once a run made one"),
@@ -68,7 +87,7 @@ const editable = {
   templateId: Ulid.nullable().describe(
     "a ready template of the catalog to scaffold it from (null: the default); used when it is scaffolded",
   ),
-  modules: z.array(Module).max(50),
+  modules: z.array(ModuleName).max(50),
   repoUrl: Url.nullable(),
 };
 

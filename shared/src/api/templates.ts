@@ -79,6 +79,11 @@ export const Template = z
   .meta({ id: "Template" });
 export type Template = z.infer<typeof Template>;
 
+/** A ready template as the Architect is offered it: what it builds, and the questions it asks. */
+export type TemplateOffer = Pick<Template, "id" | "name" | "title" | "description" | "tags"> & {
+  questions: TemplateQuestion[];
+};
+
 export const CreateTemplate = z
   .strictObject({
     name: Slug,

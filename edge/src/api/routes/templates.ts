@@ -7,7 +7,7 @@
 import { CreateTemplate, PageQuery, pageOf, Template, TemplateStatus } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { deleteTemplate, findTemplate, listTemplates, toTemplate } from "../../domain/templates.ts";
-import { ensureDefaultTemplateChecked, registerTemplate } from "../../templates/launch.ts";
+import { ensureBuiltinTemplatesChecked, registerTemplate } from "../../templates/launch.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -35,7 +35,7 @@ export const templatesRoutes = router()
     }),
     async (c) => {
       const { status, ...page } = c.req.valid("query");
-      await ensureDefaultTemplateChecked(c.env, c.get("db"));
+      await ensureBuiltinTemplatesChecked(c.env, c.get("db"));
       const rows = await listTemplates(c.get("db"), c.get("principal"), {
         status,
         after: page.cursor,
@@ -74,7 +74,7 @@ export const templatesRoutes = router()
       responses: { 200: json(Template, "The template"), ...commonErrors },
     }),
     async (c) => {
-      await ensureDefaultTemplateChecked(c.env, c.get("db"));
+      await ensureBuiltinTemplatesChecked(c.env, c.get("db"));
       const row = await findTemplate(c.get("db"), c.get("principal"), c.req.valid("param").id);
       return c.json(toTemplate(row), 200);
     },

@@ -124,12 +124,21 @@ export function developJob(
   return { spec, secrets: { ...access.secrets, [API_KEY_ENV]: { system: "ANTHROPIC_API_KEY" } } };
 }
 
+/**
+ * What kind of service it is, from the template's catalog entry the Architect chose (its title
+ * names the language: "Node.js HTTP service"); a spec without one is in a repository of its own.
+ */
+export const serviceKind = (spec: ProjectSpec) =>
+  spec.template
+    ? `a project scaffolded from the ${spec.template.name} template (${spec.template.title})`
+    : "a service";
+
 function developPrompt(input: DevelopInput): string {
   const { spec, feedback, guidance } = input;
   const parts: string[] = [];
   if (!feedback) {
     parts.push(
-      `You are the Developer of "${spec.name}", a Node.js HTTP service in the repository in the current directory (scaffolded from a template: read its README.md and orchestrator.json, if it has one, first).`,
+      `You are the Developer of "${spec.name}", ${serviceKind(spec)} in the repository in the current directory (read its README.md and orchestrator.json, if it has one, first).`,
       `Implement this spec:\n${spec.description}`,
       `Acceptance criteria:\n${spec.acceptanceCriteria.map((line) => `- ${line}`).join("\n")}`,
       "Add tests for what you build next to the template's own, and run the project's test command before you finish (orchestrator.json names it; without one, the Tester runs its Makefile's test target, else its package.json test script, else pytest or unittest). Keep GET /health answering 200. Do not commit or push: that is done for you when you finish.",
@@ -142,7 +151,7 @@ function developPrompt(input: DevelopInput): string {
       `The project's tests failed after iteration ${feedback.iteration}. ${failures}The end of their output:\n${feedback.output.slice(-FEEDBACK_CHARS)}`,
       "Fix the code (or a test that contradicts the spec) so that the tests pass, then run them again.",
       // Restated for an agent that could not resume the session (it ran on another executor).
-      `The spec, for reference: ${spec.name}: ${spec.description}\nAcceptance criteria: ${spec.acceptanceCriteria.join("; ")}`,
+      `The spec, for reference: ${spec.name} (${serviceKind(spec)}): ${spec.description}\nAcceptance criteria: ${spec.acceptanceCriteria.join("; ")}`,
     );
   }
   if (guidance) parts.push(`Guidance from the user: ${guidance}`);

@@ -1,27 +1,28 @@
 /**
  * The Preparer stage: the commit the Developer starts from. A project built before goes on from
  * its repository as it is (`main`; the "prepare" step skipped). Otherwise, as workflow steps: the
- * project's template read from the catalog ("template"), the repository created on its host when
- * the GitHub App hosts it (a "repository" timeline row), the template rendered and pushed as the
- * first commit by a `copier` job ("prepare"), and the repository recorded on the project with the
- * template and version it came from.
+ * project's template read from the catalog ("template: read": the one the Architect chose or kept), the
+ * repository created on its host when the GitHub App hosts it (a "repository" timeline row), the
+ * template rendered with the spec's answers and pushed as the first commit (scaffold-step.ts: the
+ * answers its validators refuse go back to the Architect), and the repository recorded on the
+ * project with the template and version it came from. The spec comes back as the scaffold took it.
  */
-
+import type { ProjectSpec } from "@codegen-orchestrator/shared";
 import { database } from "../../db/client.ts";
 import { recordRepository } from "../../domain/pipeline-projects.ts";
 import { templateForProject } from "../../domain/project-templates.ts";
 import { githubStep } from "../steps/github-step.ts";
-import { jobStep } from "../steps/job-step.ts";
 import type { Pipeline } from "../steps/pipeline-workflow.ts";
 import { createRepository, onGitHub } from "../steps/repository.ts";
 import { timelineStep } from "../steps/timeline.ts";
-import { type PreparedProject, scaffoldJob } from "./prepare.ts";
+import { scaffoldStep } from "./scaffold-step.ts";
 
 export async function prepareStep(
   pipeline: Pipeline,
-  project: PreparedProject & { resourceName: string; repoUrl: string | null },
+  project: { slug: string; resourceName: string; repoUrl: string | null },
+  spec: ProjectSpec,
   url: string,
-): Promise<{ commit: string } | { error: string }> {
+): Promise<{ commit: string; spec: ProjectSpec } | { error: string }> {
   const { env, step } = pipeline;
   if (project.repoUrl) {
     const skipped = async () => ({
@@ -30,9 +31,14 @@ export async function prepareStep(
       value: null,
     });
     await timelineStep(pipeline, "prepare: skipped", skipped, { row: "prepare" });
-    return { commit: "main" };
+    return { commit: "main", spec };
   }
-  const chosen = await step.do("template", () => templateForProject(database(env.DB), pipeline.projectId));
+  // As JSON text: the questions' YAML values are typed `unknown` (the API's schema of them cannot be
+  // recursive), so the value is parsed after the step, the same way on every replay.
+  const read = await step.do("template: read", async () =>
+    JSON.stringify(await templateForProject(database(env.DB), pipeline.projectId, spec.template?.id)),
+  );
+  const chosen = JSON.parse(read) as Awaited<ReturnType<typeof templateForProject>>;
   if ("error" in chosen) return { error: chosen.error };
   const { template } = chosen;
   await pipeline.progress(
@@ -41,26 +47,20 @@ export async function prepareStep(
   );
   if (onGitHub(env, url)) {
     const created = await githubStep(pipeline, "repository", async () => ({
-      detail: { ...(await createRepository(env, url, project.description)) },
+      detail: { ...(await createRepository(env, url, spec.description)) },
       value: null,
     }));
     if (created.error) return { error: `The repository could not be created: ${created.error}` };
   }
   const repo = { url, resourceName: project.resourceName };
-  const prepared = await jobStep(pipeline, "prepare", {
-    kind: "copier",
-    ...scaffoldJob(env, project, template, repo),
-    summarize: () => ({ detail: { template: template.name, version: template.version } }),
-  });
-  const commit = prepared.output && "published" in prepared.output ? prepared.output.published?.commit : null;
-  if (prepared.status !== "succeeded" || !commit)
-    return { error: `Scaffolding failed (${prepared.status}): ${prepared.error ?? "see the job log"}` };
+  const scaffolded = await scaffoldStep(pipeline, project, spec, template, repo);
+  if ("error" in scaffolded) return scaffolded;
   await step.do("record repository", () =>
     recordRepository(database(env.DB), pipeline.projectId, url, {
       id: template.id,
       version: template.version,
     }),
   );
-  await pipeline.progress("prepare", `📦 Repository ready: ${url} (${commit.slice(0, 12)})`);
-  return { commit };
+  await pipeline.progress("prepare", `📦 Repository ready: ${url} (${scaffolded.commit.slice(0, 12)})`);
+  return scaffolded;
 }

@@ -1,21 +1,22 @@
 /**
  * Preparer: the project's repository (see ../steps/repository.ts), scaffolded from its template
- * (domain/project-templates.ts: the project's catalog entry, else the default) and pushed as the
- * first commit.
+ * (domain/project-templates.ts: the project's catalog entry, else the Architect's choice, else the
+ * default) with the Architect's answers, and pushed as the first commit.
  */
-import type { CopierSpec } from "@codegen-orchestrator/shared";
+import type { CopierSpec, TemplateAnswer, TemplateQuestion } from "@codegen-orchestrator/shared";
 import type { ScaffoldTemplate } from "../../domain/project-templates.ts";
-import { baseName } from "../../domain/resource-names.ts";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
 import { repositorySettings } from "../../settings/repositories.ts";
 import { type ProjectRepository, repoAccess } from "../steps/repository.ts";
-import { TEMPLATE_MODULES } from "./architect.ts";
+import { answersFromSpec } from "./template-questions.ts";
 
 export interface PreparedProject {
   slug: string;
   description: string;
   modules: string[];
+  /** The Architect's answers to the template's questions (a spec written before it answered them has none). */
+  answers?: Record<string, TemplateAnswer> | undefined;
 }
 
 /** Who the pipelines' commits are by. */
@@ -25,28 +26,35 @@ export function commitAuthor(env: Env) {
 }
 
 /**
- * The answers the spec gives, for the questions the template asks: `project_name`, `description`
- * and `modules` (those among the question's choices). A template not inspected yet (the default,
- * on its first use) gets all three, its modules limited to the default template's own choices,
- * which are what the Architect picks from.
+ * The answers the job passes, for the questions the template asks (never a secret one: those keep
+ * their defaults): the Architect's, as the spec records them. A spec written before the Architect
+ * answered templates' questions gives the project's name and description, and its modules among
+ * the template's choices; the rest take their defaults.
  */
 export function scaffoldData(project: PreparedProject, template: ScaffoldTemplate): Record<string, unknown> {
-  const questions = new Map(
-    (
-      template.questions ?? [
-        { name: "project_name", choices: null },
-        { name: "description", choices: null },
-        { name: "modules", choices: [...TEMPLATE_MODULES] },
-      ]
-    ).map((question) => [question.name, question]),
-  );
-  const offered = questions.get("modules")?.choices;
-  const candidates: Record<string, unknown> = {
-    project_name: baseName(project.slug),
-    description: project.description.split("\n")[0]?.slice(0, 200) || project.slug,
-    modules: offered ? project.modules.filter((module) => offered.includes(module)) : project.modules,
+  const { questions } = template;
+  const data: Record<string, unknown> = project.answers ?? {
+    ...answersFromSpec(questions ?? LEGACY_QUESTIONS, project),
+    modules: project.modules.filter((module) => moduleChoices(questions)?.includes(module) ?? true),
   };
-  return Object.fromEntries(Object.entries(candidates).filter(([name]) => questions.has(name)));
+  if (!questions) return data;
+  const asked = new Set(questions.filter((question) => !question.secret).map((question) => question.name));
+  return Object.fromEntries(Object.entries(data).filter(([name]) => asked.has(name)));
+}
+
+/** What a template not inspected yet was assumed to ask, before templates were inspected. */
+const LEGACY_QUESTIONS: TemplateQuestion[] = ["project_name", "description"].map((name) => ({
+  name,
+  type: "str",
+  multiselect: false,
+  secret: false,
+}));
+
+/** The values of the template's `modules` choices; null when its questions are not known. */
+function moduleChoices(questions: TemplateQuestion[] | null): unknown[] | null {
+  if (!questions) return null;
+  const choices = questions.find((question) => question.name === "modules")?.choices;
+  return Array.isArray(choices) ? choices.map((choice) => choice.value) : [];
 }
 
 export function scaffoldJob(

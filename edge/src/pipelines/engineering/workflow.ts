@@ -3,7 +3,8 @@
  * run's id), started from the run's chat agent (`launchRun`) so that progress reaches the chat.
  * Every side effect is a step; a restart resumes after the last completed one.
  *
- *   Architect (the spec, from the conversation) → Preparer (scaffold, repository, first commit)
+ *   Architect (the template and the spec, from the conversation) → Preparer (scaffold with the
+ *     template's answers, repository, first commit)
  *     → Developer and Tester in turns until the tests pass (or the user decides) → start the deploy
  */
 import { DEFAULT_POOL } from "@codegen-orchestrator/shared";
@@ -49,12 +50,12 @@ async function build(pipeline: Pipeline, project: ProjectToBuild): Promise<RunOu
   const architect = await architectStep(pipeline, project);
   if (!architect.spec) return failed(`The Architect failed: ${architect.error}`);
 
-  const prepared = await prepareStep(pipeline, { ...project, ...architect.spec }, repository.url);
+  const prepared = await prepareStep(pipeline, project, architect.spec, repository.url);
   if ("error" in prepared) return failed(prepared.error);
 
   const developed = await developAndTest(pipeline, {
     projectId,
-    spec: architect.spec,
+    spec: prepared.spec,
     repoUrl: repository.url,
     resourceName: project.resourceName,
     commit: prepared.commit,
