@@ -151,3 +151,31 @@ describe("console project page", () => {
     await expectStatus(404, `/projects/${project.id}`);
   });
 });
+
+describe("console project page: its template", () => {
+  it("names the template the Architect chose, its release, and the answers its questions got", async () => {
+    const ada = await createUser();
+    const project = await createProject(ada.key, { name: unique("Py Shortener") });
+    const spec = {
+      name: "Py Shortener",
+      description: "Shortens URLs",
+      modules: ["database"],
+      acceptanceCriteria: ["GET /health answers 200"],
+      template: { id: "00000000000000000000000002", name: "python-service", title: "Python HTTP service" },
+      answers: { python_version: "3.12", modules: ["database"], port: 8080 },
+    };
+    await env.DB.prepare("UPDATE projects SET spec = ?, template_version = ? WHERE id = ?")
+      .bind(JSON.stringify(spec), "builtin", project.id)
+      .run();
+    const response = await browse(await signInWithLink(ada), `/projects/${project.id}`);
+    const html = await response.text();
+    expect(html).toContain('<a href="/templates">Python HTTP service</a> <code>python-service</code>');
+    expect(html).toContain("<code>python_version</code>: 3.12");
+    expect(html).toContain("<code>modules</code>: database");
+    expect(html).toContain("<code>port</code>: 8080");
+
+    const fresh = await createProject(ada.key, { name: unique("Fresh") });
+    const empty = await (await browse(await signInWithLink(ada), `/projects/${fresh.id}`)).text();
+    expect(empty).toContain("not chosen yet");
+  });
+});

@@ -61,6 +61,10 @@ function Overview(props: { detail: ProjectDetail }) {
         <dd>{project.repoUrl ? <code>{project.repoUrl}</code> : <span class="muted">none yet</span>}</dd>
         <dt>URL</dt>
         <dd>{url ? <a href={url}>{url}</a> : <span class="muted">not deployed</span>}</dd>
+        <dt>Template</dt>
+        <dd>
+          <TemplateUsed project={project} />
+        </dd>
       </dl>
       {project.spec ? (
         <>
@@ -73,6 +77,35 @@ function Overview(props: { detail: ProjectDetail }) {
         </>
       ) : null}
     </section>
+  );
+}
+
+/** The template the project is built from, at which release, and the answers its questions got. */
+function TemplateUsed(props: { project: ProjectDetail["project"] }) {
+  const { project } = props;
+  const template = project.spec?.template;
+  if (!template)
+    return <span class="muted">{project.templateId ? "chosen, not built yet" : "not chosen yet"}</span>;
+  const answers = Object.entries(project.spec?.answers ?? {});
+  return (
+    <>
+      <a href="/templates">{template.title}</a> <code>{template.name}</code>
+      {project.templateVersion ? (
+        <>
+          {" "}
+          at <code>{project.templateVersion.slice(0, 12)}</code>
+        </>
+      ) : null}
+      {answers.length > 0 ? (
+        <ul class="answers">
+          {answers.map(([question, answer]) => (
+            <li>
+              <code>{question}</code>: {Array.isArray(answer) ? answer.join(", ") || "none" : String(answer)}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </>
   );
 }
 
