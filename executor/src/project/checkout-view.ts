@@ -10,6 +10,7 @@ import { constants } from "node:fs";
 import { lstat, open, readdir } from "node:fs/promises";
 import path from "node:path";
 import { PROJECT_MANIFEST, type ProjectProfile } from "@codegen-orchestrator/shared";
+import { readAtMost } from "../files/bounded-read.ts";
 import { CONVENTION_FILES, type RepositoryView } from "./conventions.ts";
 import { MAX_MANIFEST_BYTES, manifestError } from "./manifest.ts";
 import { profileOf } from "./profile.ts";
@@ -81,16 +82,8 @@ async function readText(
   );
   if (!handle) return { problem: "cannot be opened" };
   try {
-    // One byte over the limit tells a file that grew since the lstat.
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxBytes) return { problem: `is larger than ${maxBytes} bytes` };
-    const content = buffer.subarray(0, length);
+    const content = await readAtMost(handle, maxBytes);
+    if (content === null) return { problem: `is larger than ${maxBytes} bytes` };
     if (content.includes(0)) return { problem: "is binary (it contains a NUL byte)" };
     return utf8.decode(content).replace(/^\uFEFF/, "");
   } catch {

@@ -8,6 +8,7 @@ import { constants } from "node:fs";
 import { open, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { GitStep } from "@codegen-orchestrator/shared";
+import { readAtMost } from "../../files/bounded-read.ts";
 
 type ReadStep = Extract<GitStep, { op: "read" }>;
 
@@ -75,16 +76,8 @@ async function readOne(root: string, relative: string, maxBytes: number): Promis
     const tooLarge = () =>
       new Error(`${relative} is larger than the read limit of ${maxBytes} bytes (maxBytes); it was not read`);
     if (info.size > maxBytes) throw tooLarge();
-    // One byte over the limit tells a file that grew since the stat.
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxBytes) throw tooLarge();
-    const content = buffer.subarray(0, length);
+    const content = await readAtMost(handle, maxBytes);
+    if (content === null) throw tooLarge();
     if (content.includes(0)) throw new Error(`${relative} is binary (it contains a NUL byte), not text`);
     try {
       return utf8.decode(content);
