@@ -51,6 +51,7 @@ function UsersPage(props: { user: SignedIn; users: UserRow[]; notice?: string | 
           <LocalTime at={row.createdAt} />,
           <Actions row={row} />,
         ])}
+        stacked
       />
     </Page>
   );
