@@ -83,7 +83,7 @@ echo '{"result":"changed"}'`;
     const result = await daemon.hub.run("test", { checkout: { url: `file://${repo}` } });
     expect(result).toMatchObject({
       status: "failed",
-      error: expect.stringMatching(/^orchestrator.json is not a file/),
+      error: expect.stringMatching(/^orchestrator.json is a symlink/),
     });
     expect(JSON.stringify(result)).not.toContain(daemon.token.slice(0, 8));
   });
