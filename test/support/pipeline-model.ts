@@ -1,9 +1,10 @@
 /**
  * The model side of pipeline tests, on the loopback Messages API: the Architect's forced calls
  * (`choose_template`: Python when the project asks for it, else Node; `submit_spec` with the
- * template's `modules` answer), and a scripted Developer for the real Claude Code CLI. The Developer's script
- * is chosen by the project's name (in the prompt) and the iteration (how many prompts the resumed
- * session holds); each step is one tool call, and after the last one the agent is done.
+ * template's `modules` answer and any answers given for that template), and a scripted Developer
+ * for the real Claude Code CLI. The Developer's script is chosen by the project's name (in the
+ * prompt) and the iteration (how many prompts the resumed session holds); each step is one tool
+ * call, and after the last one the agent is done.
  */
 import type { MessagesRequest, Step } from "../../executor/test/support/fake-anthropic.ts";
 
@@ -23,7 +24,14 @@ const isPrompt = (message: MessagesRequest["messages"][number]) =>
 /** The EnvAnalyzer's answers: variable name → its classification (unlisted: `user`). */
 export type EnvClasses = Record<string, { kind: "computed" | "generated" | "user"; value?: string }>;
 
-export function pipelineModel(scripts: DeveloperScripts, envClasses: EnvClasses = {}) {
+/** Per template name: the Architect's answers to that template's questions (only those it asks are given). */
+export type TemplateAnswers = Record<string, Record<string, unknown>>;
+
+export function pipelineModel(
+  scripts: DeveloperScripts,
+  envClasses: EnvClasses = {},
+  templateAnswers: TemplateAnswers = {},
+) {
   return (request: MessagesRequest): Step => {
     const tools = (request.tools ?? []) as { name: string; input_schema?: unknown }[];
     const text = JSON.stringify(request.messages);
@@ -39,22 +47,7 @@ export function pipelineModel(scripts: DeveloperScripts, envClasses: EnvClasses 
       return { tool: { name: "choose_template", input: { template, reason: "It fits." } } };
     }
     const spec = tools.find((tool) => tool.name === "submit_spec");
-    if (spec) {
-      // The template's `modules` question, when its schema has one: a database for a shortener.
-      const asks = specQuestions(spec);
-      const modules = projectName.includes("Shortener") ? ["database"] : [];
-      return {
-        tool: {
-          name: "submit_spec",
-          input: {
-            name: projectName,
-            description: `${projectName}: shortens links; GET /health answers 200.`,
-            acceptance_criteria: ["GET /health answers 200", "POST /links returns a short code"],
-            ...(asks.includes("modules") ? { answers: { modules } } : {}),
-          },
-        },
-      };
-    }
+    if (spec) return submitSpec(projectName, specAnswers(request, spec, projectName, templateAnswers));
     if (!tools.some((tool) => tool.name === "Bash")) return { text: "ok" };
     const prompts = request.messages.filter(isPrompt);
     const last = request.messages.lastIndexOf(prompts.at(-1) as (typeof request.messages)[number]);
@@ -68,6 +61,35 @@ export function pipelineModel(scripts: DeveloperScripts, envClasses: EnvClasses 
     if (command === undefined) return { text: `Iteration ${prompts.length} done.` };
     return { tool: { name: "Bash", input: { command, description: `step ${done + 1}` } } };
   };
+}
+
+const submitSpec = (name: string, answers: Record<string, unknown>): Step => ({
+  tool: {
+    name: "submit_spec",
+    input: {
+      name,
+      description: `${name}: shortens links; GET /health answers 200.`,
+      acceptance_criteria: ["GET /health answers 200", "POST /links returns a short code"],
+      ...(Object.keys(answers).length ? { answers } : {}),
+    },
+  },
+});
+
+/**
+ * The answers to the questions `submit_spec` asks: `modules` (a database for a shortener), then
+ * those given for the template the system prompt names ("built from the template <name> (…)").
+ */
+function specAnswers(
+  request: MessagesRequest,
+  spec: { input_schema?: unknown },
+  projectName: string,
+  templateAnswers: TemplateAnswers,
+): Record<string, unknown> {
+  const asks = specQuestions(spec);
+  const template = /built from the template (\S+) \(/.exec(JSON.stringify(request.system ?? ""))?.[1] ?? "";
+  const modules = projectName.includes("Shortener") ? ["database"] : [];
+  const given = { modules, ...templateAnswers[template] };
+  return Object.fromEntries(Object.entries(given).filter(([question]) => asks.includes(question)));
 }
 
 /** The project's lines of the Architect's prompt ("Project: …", "Description: …"), as JSON text. */

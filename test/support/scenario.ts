@@ -3,7 +3,9 @@
  * the Product-Owner agent asks one question, then creates "<name> Shortener" and starts its
  * engineering run; the Architect, the EnvAnalyzer and the Developer (the real Claude Code CLI,
  * scripted through its Bash tool) answer as in test/support/pipeline-model.ts. The shortener's
- * iteration 1 fails its new test and adds one user-provided variable; iteration 2 passes.
+ * iteration 1 fails its new test (in Node, it also adds one user-provided variable); iteration 2
+ * passes. In Python, the project's description says so, the Architect picks python-service and
+ * answers its questions (PYTHON_ANSWERS), and the Developer writes test/support/python-shortener.ts.
  */
 import { spawnSync } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -24,6 +26,7 @@ import {
   pipelineModel,
   writeFile,
 } from "./pipeline-model.ts";
+import { pythonShortener } from "./python-shortener.ts";
 
 /** PATH on the test server: this Node (as provisioning would install one) and the system's tools. */
 export const SERVER_PATH = `${path.dirname(anyUserNode())}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -35,28 +38,41 @@ export const USER_VARIABLE = `
 # user: the token API clients send in the Authorization header
 SHORTENER_API_TOKEN=`;
 
+/** The language the user asks for: the Node one is built from the default template. */
+export type ShortenerLanguage = "Node" | "Python";
+
+/** The Architect's answers to python-service's own questions. */
+export const PYTHON_ANSWERS = { python_version: "3.12", port: 8080, modules: ["database"] };
+
+const nodeShortener = (iteration: number) =>
+  iteration === 1
+    ? [
+        writeFile("src/links.js", BUGGY_LINKS),
+        writeFile("test/links.test.js", LINKS_TEST),
+        appendFile(".env.example", USER_VARIABLE),
+      ]
+    : [writeFile("src/links.js", FIXED_LINKS)];
+
 /** The PO agent: one question, then the project and its engineering run; the pipeline's model otherwise. */
-export function shortenerScenario(): Responder {
-  const shortener = (iteration: number) =>
-    iteration === 1
-      ? [
-          writeFile("src/links.js", BUGGY_LINKS),
-          writeFile("test/links.test.js", LINKS_TEST),
-          appendFile(".env.example", USER_VARIABLE),
-        ]
-      : [writeFile("src/links.js", FIXED_LINKS)];
-  const pipeline = pipelineModel({
-    // Bob's agent takes a few seconds more on iteration 1: the test kills its executor meanwhile.
-    "Bob Shortener": (iteration) => (iteration === 1 ? ["sleep 5", ...shortener(1)] : shortener(iteration)),
-    // Cy's agent cannot fix it alone: it does, once the user says how.
-    "Cy Shortener": (iteration, prompt) =>
-      iteration === 1
-        ? shortener(1)
-        : prompt.includes(`Guidance from the user: ${CY_GUIDANCE}`)
-          ? shortener(2)
-          : [`echo "// attempt ${iteration}" >> src/links.js`],
-    Shortener: shortener,
-  });
+export function shortenerScenario(language: ShortenerLanguage = "Node"): Responder {
+  const shortener = language === "Python" ? pythonShortener : nodeShortener;
+  const written = language === "Python" ? " Written in Python." : "";
+  const pipeline = pipelineModel(
+    {
+      // Bob's agent takes a few seconds more on iteration 1: the test kills its executor meanwhile.
+      "Bob Shortener": (iteration) => (iteration === 1 ? ["sleep 5", ...shortener(1)] : shortener(iteration)),
+      // Cy's agent cannot fix it alone: it does, once the user says how.
+      "Cy Shortener": (iteration, prompt) =>
+        iteration === 1
+          ? shortener(1)
+          : prompt.includes(`Guidance from the user: ${CY_GUIDANCE}`)
+            ? shortener(2)
+            : [`echo "// attempt ${iteration}" >> src/links.js`],
+      Shortener: shortener,
+    },
+    {},
+    { "python-service": PYTHON_ANSWERS },
+  );
   return (request) => {
     const tools = (request.tools ?? []) as { name: string }[];
     if (!tools.some((tool) => tool.name === "ask_user")) return pipeline(request);
@@ -76,7 +92,7 @@ export function shortenerScenario(): Responder {
           name: "create_project",
           input: {
             name: `${name} Shortener`,
-            description: "Shortens URLs; links expire after 30 days; GET /health answers 200.",
+            description: `Shortens URLs; links expire after 30 days; GET /health answers 200.${written}`,
             modules: ["database"],
           },
         },
@@ -129,7 +145,7 @@ export interface ScenarioStack {
 
 export async function startScenarioStack(
   vars: Record<string, string> = {},
-  options: { executor?: boolean } = {},
+  options: { executor?: boolean; language?: ShortenerLanguage } = {},
 ): Promise<ScenarioStack> {
   process.env.ORCHESTRATOR_CLAUDE_BIN ??= claudeBinary() ?? "";
   const sshd = await startSshd({ sessionPath: SERVER_PATH });
@@ -139,7 +155,7 @@ export async function startScenarioStack(
     { REPO_BASE_URL: pathToFileURL(repos).href, STATUS_EDIT_INTERVAL_MS: "300", ...vars },
     { DEPLOY_SSH_KEY: sshd.privateKey },
   );
-  chat.respond(shortenerScenario());
+  chat.respond(shortenerScenario(options.language));
   await registerServer(chat.api.bind(chat), sshd, deployRoot);
   const executor = options.executor === false ? null : await chat.fleet.executor(2, {});
   return {
