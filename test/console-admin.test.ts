@@ -110,7 +110,10 @@ describe("the admins' pages, one admin's session from step to step", () => {
       )
       .toBe("ready");
     // Both built-in templates are listed; the first is the default, node-service.
-    await page.getByText(/Its questions \(\d+\)/).first().click();
+    await page
+      .getByText(/Its questions \(\d+\)/)
+      .first()
+      .click();
     expect(await page.locator(".card table").first().textContent()).toContain("project_name");
     await checkBothWidths(page, "templates");
   });
