@@ -116,6 +116,10 @@ describe("console sign-in in a browser", () => {
     expect(about.headers.get("x-frame-options")).toBe("DENY");
     expect(about.headers.get("x-content-type-options")).toBe("nosniff");
     expect(about.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    // The isolation headers the console's pages get from secureHeaders, too.
+    const consolePage = await fetch(`${fleet.worker.origin}/sign-in`);
+    for (const name of ["cross-origin-opener-policy", "cross-origin-resource-policy", "origin-agent-cluster"])
+      expect(about.headers.get(name), name).toBe(consolePage.headers.get(name));
     // The headers file configures; it is not a page.
     expect((await fetch(`${fleet.worker.origin}/_headers`)).status).toBe(404);
 
