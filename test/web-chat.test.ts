@@ -152,8 +152,18 @@ describe("the web chat", () => {
     await waitMessage(ada, "No secret was asked for, so I did not keep that value.");
     expect(chat.model.requests.some((request) => request.body.includes(CANARY))).toBe(false);
 
-    await call(ada, "/chat/messages", { text: "hello from Ada" });
+    // A retry with the same client id is taken once.
+    const first = await call(ada, "/chat/messages", { text: "hello from Ada", clientId: "retry-0001-abc" });
+    const again = await call(ada, "/chat/messages", { text: "hello from Ada", clientId: "retry-0001-abc" });
+    expect([first.status, first.body, again.status, again.body]).toEqual([
+      202,
+      { queued: true },
+      200,
+      { queued: false },
+    ]);
     await waitMessage(ada, "Echo: hello from Ada");
+    const said = (await feed(ada)).items.filter((message) => message.html === "hello from Ada");
+    expect(said).toHaveLength(1);
     const bobs = await feed(bob);
     expect(JSON.stringify(bobs)).not.toContain("Ada");
     expect(bobs.items).toEqual([]);

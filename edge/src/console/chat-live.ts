@@ -61,13 +61,15 @@ async function api(path, body) {
   if (!response.ok) throw new Error((answer.error && answer.error.message) || response.statusText);
   return answer;
 }
+// A retry of the same submission is then taken once (randomUUID needs a secure context: else none).
+const clientId = () => (crypto.randomUUID ? crypto.randomUUID() : undefined);
 function fail(error) {
   problem.textContent = error.message;
   problem.hidden = false;
 }
 function press(message, button, element) {
   for (const other of element.parentElement.querySelectorAll("button")) other.disabled = true;
-  api("/chat/buttons", { messageId: message.id, data: button.data }).catch((error) => {
+  api("/chat/buttons", { messageId: message.id, data: button.data, clientId: clientId() }).catch((error) => {
     for (const other of element.parentElement.querySelectorAll("button")) other.disabled = false;
     fail(error);
   });
@@ -176,7 +178,7 @@ function send() {
   if (!text) return;
   outgoing(text);
   sayText.value = "";
-  api("/chat/messages", { text }).catch(fail);
+  api("/chat/messages", { text, clientId: clientId() }).catch(fail);
 }
 sayForm.addEventListener("submit", (event) => { event.preventDefault(); send(); });
 sayText.addEventListener("keydown", (event) => {
@@ -189,7 +191,7 @@ secretForm.addEventListener("submit", (event) => {
   secretValue.value = "";
   if (!value) return;
   outgoing("🔒 a secret value (not shown)");
-  api("/chat/secret", { value }).catch(fail);
+  api("/chat/secret", { value, clientId: clientId() }).catch(fail);
 });
 connect();
 `;

@@ -53,22 +53,43 @@ export const ChatFeedQuery = z.strictObject({
   after: z.coerce.number().int().nonnegative().default(0).describe("a previous feed's `cursor`"),
 });
 
+/** A client's own id for what it sends: sent again (a retry), it is taken once. */
+const ClientId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, "8 to 64 letters, digits, _ or -, such as a UUID")
+  .optional()
+  .describe("your id for this message: a retry with the same id is taken once");
+
 export const SendChatMessage = z
-  .strictObject({ text: z.string().trim().min(1).max(16_384).describe("a message, or a /command") })
+  .strictObject({
+    text: z.string().trim().min(1).max(16_384).describe("a message, or a /command"),
+    clientId: ClientId,
+  })
   .meta({ id: "SendChatMessage" });
 
 export const PressChatButton = z
-  .strictObject({ messageId: z.number().int().positive(), data: z.string().min(1).max(64) })
+  .strictObject({
+    messageId: z.number().int().positive(),
+    data: z.string().min(1).max(64),
+    clientId: ClientId,
+  })
   .meta({ id: "PressChatButton" });
 
 export const SendChatSecret = z
   .strictObject({
     value: z.string().min(1).max(32_768).describe("the value the open secret request asks for; never echoed"),
+    clientId: ClientId,
   })
   .meta({ id: "SendChatSecret" });
 
 export const ChatAccepted = z
-  .object({ queued: z.literal(true).describe("on the chat's queue: what comes of it shows in the chat") })
+  .object({
+    queued: z
+      .boolean()
+      .describe(
+        "true: on the chat's queue, what comes of it shows in the chat; false: this clientId was taken before",
+      ),
+  })
   .meta({ id: "ChatAccepted" });
 
 /** What the live channel (`GET /chat/live`, a WebSocket) sends: each frame one JSON object. */

@@ -31,16 +31,21 @@ async function callersChat(c: AppContext) {
   return getAgentByName(c.env.CHAT_SESSION, String(chatId));
 }
 
-async function deliver(c: AppContext, input: WebInput) {
+async function deliver(c: AppContext, input: WebInput, clientId: string | undefined) {
   const user = await findUser(c.get("db"), c.get("principal").userId);
-  const outcome = await (await callersChat(c)).receiveWeb(input, user.name);
+  const outcome = await (await callersChat(c)).receiveWeb(input, user.name, clientId);
   if (outcome === "no_keyring")
     throw conflict("Secrets cannot be stored here: SECRETS_KEY is not set. Ask an admin to set it.");
   if (outcome === "no_button") throw notFound("button");
+  if (outcome === "duplicate") return c.json({ queued: false }, 200);
   return c.json({ queued: true }, 202);
 }
 
-const accepted = { 202: json(ChatAccepted, "Queued: the answer follows in the chat"), ...bodyErrors };
+const accepted = {
+  202: json(ChatAccepted, "Queued: the answer follows in the chat"),
+  200: json(ChatAccepted, "Taken before (the same clientId): not queued again"),
+  ...bodyErrors,
+};
 
 export const chatRoutes = router()
   .openapi(
@@ -65,7 +70,10 @@ export const chatRoutes = router()
       request: { body: jsonBody(SendChatMessage) },
       responses: accepted,
     }),
-    (c) => deliver(c, { kind: "text", text: c.req.valid("json").text }),
+    (c) => {
+      const { text, clientId } = c.req.valid("json");
+      return deliver(c, { kind: "text", text }, clientId);
+    },
   )
   .openapi(
     createRoute({
@@ -77,7 +85,10 @@ export const chatRoutes = router()
       request: { body: jsonBody(PressChatButton) },
       responses: accepted,
     }),
-    (c) => deliver(c, { kind: "button", ...c.req.valid("json") }),
+    (c) => {
+      const { messageId, data, clientId } = c.req.valid("json");
+      return deliver(c, { kind: "button", messageId, data }, clientId);
+    },
   )
   .openapi(
     createRoute({
@@ -91,7 +102,10 @@ export const chatRoutes = router()
       request: { body: jsonBody(SendChatSecret) },
       responses: { ...accepted, ...{ 409: error("No SECRETS_KEY to store secrets with") } },
     }),
-    (c) => deliver(c, { kind: "secret", value: c.req.valid("json").value }),
+    (c) => {
+      const { value, clientId } = c.req.valid("json");
+      return deliver(c, { kind: "secret", value }, clientId);
+    },
   )
   .openapi(
     createRoute({

@@ -12,13 +12,24 @@ import type { Env } from "../../env.ts";
 import { telegramSettings } from "../../settings/telegram.ts";
 import { telegramChannel } from "../../telegram/channel.ts";
 import type { ChatChannel } from "../channel.ts";
-import { inboxKeyring, type Queued, sealInbound } from "../inbox.ts";
+import { inboxKeyring, type Queued, SeenUpdates, sealInbound } from "../inbox.ts";
 import type { ChatState } from "../pending.ts";
 import { type WebInput, webInbound } from "./inbound.ts";
 import { WebChat } from "./web-chat.ts";
 
-/** `no_keyring`: a secret, and no SECRETS_KEY to keep it; `no_button`: no such button on that message. */
-export type WebReceiveOutcome = "queued" | "no_keyring" | "no_button";
+/**
+ * `no_keyring`: a secret, and no SECRETS_KEY to keep it; `no_button`: no such button on that
+ * message; `duplicate`: its client id was taken before.
+ */
+export type WebReceiveOutcome = "queued" | "no_keyring" | "no_button" | "duplicate";
+
+/** A client's id as a 48-bit update id (a web chat's agent receives no Telegram update ids). */
+async function updateIdOf(clientId: string): Promise<number> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(clientId)));
+  return digest.slice(0, 6).reduce((value, byte) => value * 256 + byte, 0);
+}
+
+const randomUpdateId = () => crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
 
 export abstract class WebChatAgent extends Agent<Env, ChatState> {
   #web: WebChat | undefined;
@@ -30,11 +41,13 @@ export abstract class WebChatAgent extends Agent<Env, ChatState> {
    * Called by `/api/v1/chat` for this web chat: queues a message, a button press or a secret, as
    * `receive` does a Telegram update. `userName`: how the chat greets its user.
    */
-  async receiveWeb(input: WebInput, userName: string): Promise<WebReceiveOutcome> {
+  async receiveWeb(input: WebInput, userName: string, clientId?: string): Promise<WebReceiveOutcome> {
     const keyring = await inboxKeyring(this.env);
     if (input.kind === "secret" && !keyring) return "no_keyring";
     if (input.kind === "button" && !this.webChat().hasButton(input.messageId, input.data)) return "no_button";
-    const updateId = crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
+    // A client's id becomes the update's, so a retry is a duplicate as Telegram's retries are.
+    const updateId = clientId ? await updateIdOf(clientId) : randomUpdateId();
+    if (clientId && !new SeenUpdates(this.ctx.storage.sql).firstTime(updateId)) return "duplicate";
     const inbound = webInbound(this.chatId(), updateId, userName, input);
     // One attempt, as for Telegram: a handler never throws, and a replay could repeat effects.
     await this.queue("handle", await sealInbound(keyring, inbound), { retry: { maxAttempts: 1 } });
