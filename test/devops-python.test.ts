@@ -31,7 +31,7 @@ import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/ss
 import { stopDeployedServices } from "./support/deployed.ts";
 import { Fleet } from "./support/fleet.ts";
 import { appendFile, pipelineModel } from "./support/pipeline-model.ts";
-import { type TimelineStep, until } from "./support/poll.ts";
+import { RUN_ENDED, runEnded, type TimelineStep, until } from "./support/poll.ts";
 import { registerServer, SERVER_PATH } from "./support/scenario.ts";
 
 const claude = claudeBinary();
@@ -46,16 +46,7 @@ let portStart: number;
 
 const steps = async (id: string): Promise<TimelineStep[]> => (await fleet.call(`/runs/${id}/steps`)).items;
 const stepOf = async (id: string, name: string) => (await steps(id)).find((step) => step.name === name);
-const FINAL = ["succeeded", "failed", "cancelled"];
-const finished = (id: string, what: string) =>
-  until(
-    what,
-    async () => {
-      const run = await fleet.call(`/runs/${id}`);
-      return FINAL.includes(run.status) ? run : undefined;
-    },
-    240_000,
-  );
+const finished = (id: string, what: string) => runEnded((route) => fleet.call(route), id, what);
 
 /** A bare repository `<repos>/<name>.git` whose main has one commit of the directory `work`. */
 function publish(work: string, name: string): string {
@@ -222,7 +213,7 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())(
       const devops = await until("the deploy it started", async () => {
         const { items } = await fleet.call(`/projects/${project.id}/runs`);
         const run = items.find((item: { kind: string }) => item.kind === "devops");
-        return run && FINAL.includes(run.status) ? run : undefined;
+        return run && RUN_ENDED.includes(run.status) ? run : undefined;
       });
       expect(devops, devops.error).toMatchObject({ status: "succeeded" });
       // What the inspect step decided, and from what: for a person to check and correct.

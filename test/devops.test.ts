@@ -27,7 +27,7 @@ import { queryD1 } from "./support/d1.ts";
 import { stopDeployedServices } from "./support/deployed.ts";
 import { Fleet } from "./support/fleet.ts";
 import { appendFile, pipelineModel } from "./support/pipeline-model.ts";
-import { type TimelineStep, until } from "./support/poll.ts";
+import { runEnded, type TimelineStep, until } from "./support/poll.ts";
 import { registerServer, SERVER_PATH } from "./support/scenario.ts";
 
 /**
@@ -62,17 +62,8 @@ MOTTO={% if true %}{# a comment #}kept{% endif %}`;
 // /health answers 500 where PUBLIC_URL is set (the deployed .env), so `npm test` still passes.
 const BREAK_HEALTH = `sed -i 's/json(res, 200, { status: "ok"/json(res, process.env.PUBLIC_URL ? 500 : 200, { status: "ok"/' src/server.js && grep -q 'PUBLIC_URL ? 500' src/server.js`;
 
-const FINAL = ["succeeded", "failed", "cancelled"];
 /** A run, once it ended (a failed deploy and its rollback take two Ansible runs). */
-const finished = (id: string, what: string) =>
-  until(
-    what,
-    async () => {
-      const current = await fleet.call(`/runs/${id}`);
-      return FINAL.includes(current.status) ? current : undefined;
-    },
-    240_000,
-  );
+const finished = (id: string, what: string) => runEnded((route) => fleet.call(route), id, what);
 
 beforeAll(async () => {
   if (!claude || !ansible || !sshdAvailable()) return;
@@ -312,10 +303,7 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())("DevOps pipeline", { ti
       adminCall<any>({ ...fleet.worker, adminKey: key }, route, body);
     const project = await asMember("/projects", { name: "Probe", repoUrl: pathToFileURL(missing).href });
     const run = await asMember(`/projects/${project.id}/runs`, { kind: "devops" });
-    const ended = await until("the probe's run to end", async () => {
-      const current = await asMember(`/runs/${run.id}`);
-      return FINAL.includes(current.status) ? current : undefined;
-    });
+    const ended = await runEnded((route) => asMember(route), run.id, "the probe's run to end");
     expect(ended.error).toBe(
       "Could not read the repository (failed): steps[0] (clone) failed: `git clone` could not reach or read the repository (an admin finds git's own words in the job's log)",
     );

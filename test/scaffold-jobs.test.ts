@@ -3,35 +3,18 @@
  * (the built bundle, templates from the repository's `templates/`), and bare git repositories in a
  * temp dir as the remotes. Everything stays on 127.0.0.1 and the local file system.
  */
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { CopierResult, GitResult } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, finished, type Job } from "./support/fleet.ts";
+import { git } from "./support/template-git.ts";
 
-const run = promisify(execFile);
 const AUTHOR = { name: "Ada Scaffold", email: "ada@example.test" };
 
 // The test's own git runs: no user or system config, a fixed identity.
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "Template Author",
-  GIT_AUTHOR_EMAIL: "template@example.test",
-  GIT_COMMITTER_NAME: "Template Author",
-  GIT_COMMITTER_EMAIL: "template@example.test",
-};
-
-async function git(args: string[], cwd?: string): Promise<string> {
-  const { stdout } = await run("git", args, { cwd, env: gitEnv, timeout: 20_000 });
-  return stdout.trim();
-}
-
 let fleet: Fleet;
 let dir: string;
 const labels = { lane: randomUUID().slice(0, 8) };

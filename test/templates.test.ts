@@ -5,30 +5,13 @@
  * a template whose copier.yml is broken, an unknown directory and a repository that cannot be
  * cloned become `invalid`, saying why (the broken one with its file and line).
  */
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { Template } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet } from "./support/fleet.ts";
-
-const run = promisify(execFile);
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_AUTHOR_NAME: "Template Author",
-  GIT_AUTHOR_EMAIL: "template@example.test",
-  GIT_COMMITTER_NAME: "Template Author",
-  GIT_COMMITTER_EMAIL: "template@example.test",
-};
-
-async function git(args: string[], cwd?: string): Promise<string> {
-  const { stdout } = await run("git", args, { cwd, env: gitEnv, timeout: 20_000 });
-  return stdout.trim();
-}
+import { git } from "./support/template-git.ts";
 
 let fleet: Fleet;
 let dir: string;

@@ -16,6 +16,25 @@ export async function until<T>(
   }
 }
 
+/** The statuses a run ends in. */
+export const RUN_ENDED = ["succeeded", "failed", "cancelled"];
+
+/** A run once it ended, read through `call` (the API as an admin); at most four minutes. */
+export function runEnded<T extends { status: string }>(
+  call: (route: string) => Promise<T>,
+  id: string,
+  what: string,
+): Promise<T> {
+  return until(
+    what,
+    async () => {
+      const run = await call(`/runs/${id}`);
+      return RUN_ENDED.includes(run.status) ? run : undefined;
+    },
+    240_000,
+  );
+}
+
 /** One step of `GET /runs/{id}/steps`. */
 export type TimelineStep = {
   name: string;
