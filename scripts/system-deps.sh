@@ -2,7 +2,9 @@
 # Installs the Debian packages the tests use, when missing: python3 runs the python-service
 # template's own tests; python3-jinja2 and python3-yaml are the references the Jinja and YAML
 # output is compared with (those tests skip, saying so, without them);
-# docker.io is the engine the container runner's tests start (they fail, saying so, without it) and
+# docker.io is the engine the container runner's tests start (they fail, saying so, without it),
+# docker-compose the Compose deploys' (Compose v1 on Debian 12), mmdebstrap the maker of the image
+# their Dockerfiles start from (scripts/test-images.sh), and
 # busybox-static the one binary their test image is made of; ansible-core and openssh-server run
 # the playbooks of ansible/ against an sshd on 127.0.0.1 (those tests fail, saying so, without them);
 # chromium is the browser the web console's tests drive headless through playwright-core, which
@@ -11,7 +13,7 @@
 # Needs root and apt-get; elsewhere it says what is missing and carries on.
 set -euo pipefail
 
-packages=(python3 python3-jinja2 python3-yaml busybox-static ansible-core openssh-server chromium fonts-noto-color-emoji)
+packages=(python3 python3-jinja2 python3-yaml busybox-static docker-compose mmdebstrap ansible-core openssh-server chromium fonts-noto-color-emoji)
 # A host with another Docker build (docker-ce, moby-engine) keeps it: docker.io would conflict.
 command -v dockerd >/dev/null || packages+=(docker.io)
 missing=()

@@ -95,10 +95,10 @@ describe("pipeline jobs", () => {
     expect(elsewhere.secrets).not.toHaveProperty("GIT_TOKEN");
   });
 
-  it("passes the start command as argv, untouched, for the role to quote", () => {
+  it("passes the start command and the migrations as argv, untouched, for the role to quote", () => {
     const access = repoAccess(envWith({}), { url: "file:///srv/repos/shop.git", resourceName: "shop" });
     const start = ["python3", "-m", "app", "two words", "; rm -rf / $(id) {{ x }}"];
-    const job = deployJob({
+    const base = {
       projectId: "p1",
       resourceName: "shop",
       repoUrl: "file:///srv/repos/shop.git",
@@ -109,10 +109,18 @@ describe("pipeline jobs", () => {
       plain: {},
       secretNames: [],
       access,
-    });
+    };
+    const job = deployJob(base);
     expect(job.spec.vars).toMatchObject({ start_argv: start, service_manager: "process" });
     expect(job.spec.vars).not.toHaveProperty("start_command");
     expect(AnsibleSpec.parse(job.spec).vars.start_argv).toEqual(start);
+    expect(job.spec.vars).not.toHaveProperty("migrate_argv");
+    const migrate = { command: ["python3", "migrate.py", "$(id)"], service: "api" };
+    const migrating = deployJob({ ...base, start: null, migrate });
+    expect(AnsibleSpec.parse(migrating.spec).vars).toMatchObject({
+      migrate_argv: migrate.command,
+      migrate_service: "api",
+    });
   });
 
   it("records each decision of the profile, and sends a project only Compose can run to Compose", () => {
@@ -122,6 +130,7 @@ describe("pipeline jobs", () => {
       start: null,
       healthPath: { path: "/health", from: "assumed: /health" },
       startupSeconds: null,
+      migrate: null,
       compose: {
         file: "compose.yaml",
         healthchecked: ["web"],

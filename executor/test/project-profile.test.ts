@@ -60,7 +60,12 @@ describe("the project's profile", () => {
       view({
         "orchestrator.json": JSON.stringify({
           test: { setup: ["npm", "ci"], command: ["npm", "test"] },
-          service: { start: ["python3", "-m", "app"], healthPath: "/healthz", startupSeconds: 30 },
+          service: {
+            start: ["python3", "-m", "app"],
+            healthPath: "/healthz",
+            startupSeconds: 30,
+            migrate: { command: ["python3", "-m", "app.migrate"], service: "api" },
+          },
         }),
         Makefile: "test:\n\tmake-test\nrun:\n\tmake-run\n",
       }),
@@ -71,6 +76,7 @@ describe("the project's profile", () => {
       start: { command: ["python3", "-m", "app"], from: "orchestrator.json" },
       healthPath: { path: "/healthz", from: "orchestrator.json" },
       startupSeconds: 30,
+      migrate: { command: ["python3", "-m", "app.migrate"], service: "api", from: "orchestrator.json" },
       compose: null,
       notes: [],
     });
@@ -104,6 +110,7 @@ describe("the project's profile", () => {
       start: { command: ["make", "run"], from: "Makefile: target `run`" },
       healthPath: { path: "/health", from: ASSUMED },
       startupSeconds: null,
+      migrate: null,
       compose: null,
     });
     expect(profile.notes).toEqual([
@@ -259,6 +266,7 @@ describe("the project's profile", () => {
       start: null,
       healthPath: { path: "/health", from: ASSUMED },
       startupSeconds: null,
+      migrate: null,
       compose: null,
       notes: [],
     });

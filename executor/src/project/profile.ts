@@ -46,9 +46,18 @@ export function profileOf(view: RepositoryView): ProjectProfile {
       ? { path: declaredHealth, from: PROJECT_MANIFEST }
       : { path: DEFAULT_HEALTH_PATH, from: ASSUMED_HEALTH },
     startupSeconds: manifest?.service?.startupSeconds ?? null,
+    migrate: migrateOf(manifest),
     compose: found.compose,
     notes: bounded(notes),
   });
+}
+
+/** The manifest's migrations; no convention stands for them (running a guess against data is not safe). */
+function migrateOf(manifest: ProjectManifest | null): ProjectProfile["migrate"] {
+  const declared = manifest?.service?.migrate;
+  return declared
+    ? { command: declared.command, service: declared.service ?? null, from: PROJECT_MANIFEST }
+    : null;
 }
 
 /** The first candidate; the others are noted as found and left out. */

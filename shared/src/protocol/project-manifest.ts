@@ -42,6 +42,23 @@ export const HealthPath = z
   .max(512)
   .regex(/^\/[A-Za-z0-9._~/-]*$/, "a URL path");
 
+/** A compose service's name, as Compose allows it. */
+export const ComposeServiceName = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "a compose service name");
+
+/**
+ * The project's migrations: run once per deploy, before the release goes live (the old one still
+ * serving), as argv. Under Compose they run in `service`'s image with the services it depends on
+ * (`compose run --rm <service> …`); otherwise in the release directory, as the project's user,
+ * with its `.env`. They must be idempotent (a migration tool's own bookkeeping does that).
+ */
+export const MigrateDeclaration = z.object({
+  command: StartArgv,
+  /** Compose projects: the service whose image runs the command (required there). */
+  service: ComposeServiceName.optional(),
+});
+
 /** The health path a project gets when it declares none. */
 export const DEFAULT_HEALTH_PATH = "/health";
 
@@ -66,6 +83,7 @@ export const ProjectManifest = z.object({
       startupSeconds: z.number().int().min(1).max(900).optional(),
       /** How the service starts, in its release directory with its `.env` (process and systemd managers). */
       start: StartArgv.optional(),
+      migrate: MigrateDeclaration.optional(),
     })
     .optional(),
 });
@@ -81,6 +99,11 @@ export const ProjectProfile = z.strictObject({
   start: z.strictObject({ command: StartArgv, from: DecidedFrom }).nullable(),
   healthPath: z.strictObject({ path: HealthPath, from: DecidedFrom }),
   startupSeconds: z.number().int().min(1).max(900).nullable(),
+  /** The migrations to run before a release goes live: only a manifest declares them. */
+  migrate: z
+    .strictObject({ command: StartArgv, service: ComposeServiceName.nullable(), from: DecidedFrom })
+    .nullable()
+    .default(null),
   /** A compose file whose services declare healthchecks: the project can be deployed with Compose. */
   compose: z
     .strictObject({

@@ -74,6 +74,8 @@ export interface DeployInput {
    * quoted for /bin/sh by the role. Null for a project Compose runs (the placement says compose).
    */
   start: string[] | null;
+  /** The manifest's migrations, run before the release goes live (`migrate_argv`, `migrate_service`). */
+  migrate?: { command: string[]; service: string | null } | null;
   /** Plain variables (infra and computed). */
   plain: Record<string, string>;
   /** Project secrets the service gets under their own names. */
@@ -97,6 +99,9 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
       vars: {
         ...appVars(input.resourceName, input.placement, input.healthPath, input.healthRetries),
         ...(input.start ? { start_argv: input.start } : {}),
+        ...(input.migrate
+          ? { migrate_argv: input.migrate.command, migrate_service: input.migrate.service ?? "" }
+          : {}),
         app_env: input.plain,
       },
       secretVars: {},

@@ -26,6 +26,8 @@ export interface Inspected {
   start: string[] | null;
   /** The compose file whose healthchecks let Compose run the project, when there is one. */
   composeFile: string | null;
+  /** The manifest's migrations (argv, and the compose service that runs them), or null. */
+  migrate: { command: string[]; service: string | null } | null;
   /** How the deploy's executor gets into the repository. */
   access: RepoAccess;
 }
@@ -70,6 +72,7 @@ export async function inspect(
     retries: healthRetries(pipeline.env, profile.startupSeconds ?? undefined),
     start: profile.start?.command ?? null,
     composeFile: profile.compose?.file ?? null,
+    migrate: profile.migrate ? { command: profile.migrate.command, service: profile.migrate.service } : null,
     access,
   };
 }
@@ -87,6 +90,7 @@ export function profileDetail(profile: ProjectProfile): Record<string, unknown> 
     start: decided(profile.start),
     healthPath: profile.healthPath,
     ...(profile.startupSeconds ? { startupSeconds: profile.startupSeconds } : {}),
+    ...(profile.migrate ? { migrate: decided(profile.migrate) } : {}),
     ...(profile.compose ? { compose: profile.compose.from } : {}),
     ...(profile.notes.length > 0 ? { notes: profile.notes } : {}),
   };

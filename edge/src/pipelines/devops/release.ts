@@ -68,6 +68,7 @@ async function deploy(pipeline: Pipeline, planned: Release): Promise<Failure | n
       healthPath: inspected.healthPath,
       healthRetries: inspected.retries,
       start: inspected.start,
+      migrate: inspected.migrate,
       plain: env.plain,
       secretNames: env.secretNames,
       access: inspected.access,
