@@ -16,6 +16,7 @@ import { recordWorkflowInstance } from "../src/domain/run-workflows.ts";
 import { startRun } from "../src/domain/runs.ts";
 import { askedQuestion, readAnswer } from "../src/pipelines/engineering/answer-values.ts";
 import { readAnswers } from "../src/pipelines/engineering/ask-answers.ts";
+import { userQuestions } from "../src/pipelines/engineering/scaffold-step.ts";
 import { createProject, createUser, expectStatus } from "./helpers.ts";
 
 const asked = (fields: Partial<AskedQuestion> & { name: string }): AskedQuestion => ({
@@ -78,6 +79,7 @@ describe("the user's answers, read as their questions' types", () => {
 
   it("takes a choice by its value or label, and a multiselect's choices separated by commas", () => {
     expect(readAnswer(PYTHON, "3.12")).toEqual({ value: "3.12" });
+    expect(readAnswer(PYTHON, 3.13)).toEqual({ value: "3.13" });
     expect(readAnswer(PYTHON, "3.10")).toEqual({ error: "choose one of: 3.11, 3.12, 3.13" });
     const port = asked({
       name: "port",
@@ -124,6 +126,36 @@ describe("the user's answers, read as their questions' types", () => {
       multiselect: false,
       refused: null,
       message: "pick one",
+    });
+  });
+
+  it("asks the user no secret question, nor one the template does not list", () => {
+    const template = {
+      id: "01J00000000000000000TEMPL1",
+      name: "python-service",
+      source: { path: "python-service" },
+      version: null,
+      questions: [
+        { name: "port", type: "int", help: "The port", multiselect: false, secret: false },
+        { name: "session_secret", type: "str", multiselect: false, secret: true },
+      ],
+    };
+    const spec = {
+      name: "Greeter",
+      description: "Greets.",
+      modules: [],
+      acceptanceCriteria: ["GET /health answers 200"],
+      answers: { port: 80 },
+    };
+    const refused = (...names: string[]) => names.map((question) => ({ question, message: "no" }));
+    expect(userQuestions(template, spec, refused("port"))).toEqual([
+      { name: "port", type: "int", help: "The port", multiselect: false, refused: 80, message: "no" },
+    ]);
+    expect(userQuestions(template, spec, refused("port", "session_secret", "gone"))).toEqual({
+      unaskable: [
+        { name: "session_secret", secret: true },
+        { name: "gone", secret: false },
+      ],
     });
   });
 

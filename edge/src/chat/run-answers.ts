@@ -44,7 +44,7 @@ export function answerPrompt(
     question.help ? `<i>${escapeHtml(question.help)}</i>` : "",
     `Refused: ${refused}. Its validator said: ${escapeHtml(question.message)}`,
     listed,
-    `${answerHint(question)} /cancel to leave it (the run waits; POST /api/v1/runs/${pending.runId}/answers answers it too).`,
+    `${answerHint(question)} Or /cancel, and answer later with POST /api/v1/runs/${pending.runId}/answers.`,
   ];
   const keyboard: Keyboard = buttons
     ? choices.map((choice, i) => [{ text: choice.label.slice(0, 60), data: `ans:${i}:${index}` }])

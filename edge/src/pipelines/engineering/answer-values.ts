@@ -77,8 +77,9 @@ function readOne(question: AskedQuestion, raw: unknown): ReadAnswer {
   if (!choices) return readTyped(question.type, raw);
   const same = (value: TemplateAnswer) => JSON.stringify(value) === JSON.stringify(raw);
   let match = choices.find((choice) => same(choice.value));
-  if (!match && typeof raw === "string") {
-    const text = raw.trim();
+  const scalar = typeof raw === "number" || typeof raw === "boolean";
+  const text = typeof raw === "string" ? raw.trim() : scalar ? String(raw) : null;
+  if (!match && text !== null) {
     const lower = text.toLowerCase();
     match =
       choices.find((choice) => shown(choice.value) === text || choice.label === text) ??

@@ -93,7 +93,7 @@ function modelCanFix(template: ScaffoldTemplate, refused: RefusedAnswer[]): bool
  * The refused questions as the run's user is asked them; `unaskable`: the secret ones (an answer
  * in the chat would stay in its history) and any the template's questions do not list.
  */
-function userQuestions(
+export function userQuestions(
   template: ScaffoldTemplate,
   spec: ProjectSpec,
   refused: RefusedAnswer[],
