@@ -5,23 +5,29 @@
  * template's own questions (its tool's schema built from them). The template's validator refuses
  * its first `port`; the Architect is given the validator's message, corrects it, and the project is
  * scaffolded from python-service with the corrected answer, developed and tested. An Architect that
- * keeps giving a refused answer ends the run after two corrections, naming the question and the
- * validator's message.
+ * keeps giving a refused answer gets two corrections; then the run, started from the web chat,
+ * asks its user there (the question's help, the refused answer, the validator's message): a value
+ * that is not a number is asked again, one the validator refuses brings the question back after
+ * the next scaffold, and the user's accepted answer is the one the project is scaffolded with.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import type { ChatFeed } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   claudeBinary,
   type FakeAnthropic,
   type MessagesRequest,
+  type Step as ModelStep,
   startFakeAnthropic,
 } from "../executor/test/support/fake-anthropic.ts";
+import { lastUserText } from "./support/chat.ts";
 import { Fleet } from "./support/fleet.ts";
 import { pipelineModel, projectLines } from "./support/pipeline-model.ts";
+import { until } from "./support/poll.ts";
 
 const PYTHON_TEMPLATE_ID = "00000000000000000000000002";
 const PORT_REFUSED = "use a port from 1024 to 65535";
@@ -55,12 +61,30 @@ function pythonArchitect(request: MessagesRequest) {
   return null;
 }
 
+/** The Product-Owner agent of the web chat: creates the stubborn project and starts its run. */
+function productOwner(request: MessagesRequest): ModelStep | null {
+  if (!((request.tools ?? []) as Tool[]).some((tool) => tool.name === "ask_user")) return null;
+  const last = lastUserText(request);
+  if (last.includes("Build Stubborn Python"))
+    return {
+      tool: {
+        name: "create_project",
+        input: { name: "Stubborn Python", description: "A greeting service, written in Python." },
+      },
+    };
+  if (last.includes('"status":"draft"'))
+    return { tool: { name: "start_engineering", input: { project: "stubborn-python" } } };
+  return { text: "Building it; I will ask you here if the template needs anything." };
+}
+
 beforeAll(async () => {
   process.env.ORCHESTRATOR_CLAUDE_BIN = claudeBinary() ?? "";
   repos = await mkdtemp(path.join(tmpdir(), "co-architect-repos-"));
   // The Developer changes nothing: the template's own tests pass.
   const pipeline = pipelineModel({ "Python Greeter": () => [] });
-  model = await startFakeAnthropic((request) => pythonArchitect(request) ?? pipeline(request));
+  model = await startFakeAnthropic(
+    (request) => pythonArchitect(request) ?? productOwner(request) ?? pipeline(request),
+  );
   fleet = await Fleet.start(
     { REPO_BASE_URL: pathToFileURL(repos).href, ANTHROPIC_BASE_URL: model.baseUrl, MAX_FIX_ITERATIONS: "1" },
     { ANTHROPIC_API_KEY: "sk-ant-architect-templates" },
@@ -84,6 +108,22 @@ async function finishedRun(id: string, timeoutMs = 180_000) {
   }
 }
 const steps = async (id: string): Promise<Step[]> => (await fleet.call(`/runs/${id}/steps`)).items;
+
+/** The admin's web chat once it waits for the answer to a run's template question. */
+const askedInChat = () =>
+  until("the chat to wait for an answer", async () => {
+    const feed = await fleet.call<ChatFeed>("/chat/messages");
+    return feed.request?.kind === "answer" ? feed : undefined;
+  });
+
+/** The admin's web chat message containing `part` (its current text). */
+const inChat = (part: string) =>
+  until(
+    `the chat to show ${part}`,
+    async () =>
+      (await fleet.call<ChatFeed>("/chat/messages")).items.find((message) => message.html.includes(part)),
+    180_000,
+  );
 
 /** The recorded model requests that offered the named tool, parsed. */
 const requestsWith = (tool: string) =>
@@ -188,21 +228,83 @@ describe.skipIf(!claudeBinary())("the Architect reads the template", { timeout: 
     expect(developer?.body).toContain("scaffolded from the python-service template (Python HTTP service)");
   });
 
-  it("ends the run naming the question and the validator's message when the corrections keep being refused", async () => {
-    const { run } = await startPythonRun("Stubborn Python");
-    expect(run.status).toBe("failed");
-    expect(run.error).toContain(`port (80): ${PORT_REFUSED}`);
-    expect(run.error).toContain("after the Architect corrected them 2 time(s)");
-    expect((await steps(run.id)).map((step) => [step.name, step.status])).toEqual([
+  it("asks its user in the chat once the Architect's corrections run out, and scaffolds with the user's answer", async () => {
+    await fleet.call("/chat/messages", {
+      text: "Build Stubborn Python: a greeting service, written in Python.",
+    });
+    await askedInChat();
+    const prompt = await inChat("refused the answer to <code>port</code>");
+    // The question's help, the refused answer, the validator's message, how to answer.
+    expect(prompt.html).toContain("The port the service listens on");
+    expect(prompt.html).toContain(`Refused: <code>80</code>. Its validator said: ${PORT_REFUSED}`);
+    expect(prompt.html).toContain("Reply with a whole number.");
+    const project = (await fleet.call("/projects")).items.find(
+      (p: { slug: string }) => p.slug === "stubborn-python",
+    );
+    const [run] = (await fleet.call(`/projects/${project.id}/runs`)).items;
+    expect(run.status).toBe("waiting");
+    const asked = await steps(run.id);
+    expect(asked.map((step) => [step.name, step.status])).toEqual([
       ["architect", "succeeded"],
       ["prepare", "failed"],
       ["fix answers 1", "succeeded"],
       ["prepare 2", "failed"],
       ["fix answers 2", "succeeded"],
       ["prepare 3", "failed"],
+      ["answers 1", "running"],
     ]);
-    // Nothing was published: the answers are refused before anything is rendered.
+    const port = { name: "port", type: "int", multiselect: false, refused: 80, message: PORT_REFUSED };
+    expect(asked[6]?.detail?.questions).toEqual([
+      { ...port, help: "The port the service listens on (the deployer allocates the real one)" },
+    ]);
+    expect((await fleet.call<ChatFeed>("/chat/messages")).request).toMatchObject({
+      kind: "answer",
+      runId: run.id,
+      question: port,
+    });
+    // It waits for answers, not for a decision.
+    const decision = await fetch(`${fleet.worker.api}/runs/${run.id}/decision`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${fleet.worker.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ choice: "stop" }),
+    });
+    expect(decision.status).toBe(409);
+
+    // Not a number: asked again, saying why. A number the validator refuses: scaffolded, refused, asked again.
+    await fleet.call("/chat/messages", { text: "eighty" });
+    await inChat("“eighty” is not a whole number");
+    await fleet.call("/chat/messages", { text: "80" });
+    await until("the question asked a second time", async () =>
+      (await steps(run.id)).find((step) => step.name === "answers 2" && step.status === "running"),
+    );
+    await askedInChat();
+    await fleet.call("/chat/messages", { text: "8081" });
+    const ended = await finishedRun(run.id);
+    expect(ended, ended.error).toMatchObject({ status: "succeeded" });
+
+    const timeline = await steps(run.id);
+    expect(timeline.map((step) => [step.name, step.status]).slice(6)).toEqual([
+      ["answers 1", "succeeded"],
+      ["prepare 4", "failed"],
+      ["answers 2", "succeeded"],
+      ["prepare 5", "succeeded"],
+      ["develop 1", "succeeded"],
+      ["test 1", "succeeded"],
+    ]);
+    expect(timeline[6]?.detail).toMatchObject({ questions: ["port"], answers: { port: 80 } });
+    expect(timeline[8]?.detail).toMatchObject({ questions: ["port"], answers: { port: 8081 } });
+    // Scaffolded with the user's answer; the project's spec records it.
     const bare = path.join(repos, "stubborn-python.git");
-    expect(() => execFileSync("git", ["-C", bare, "rev-parse", "main"], { stdio: "ignore" })).toThrow();
+    const recorded = execFileSync("git", ["-C", bare, "show", "main:.copier-answers.yml"], {
+      encoding: "utf8",
+    });
+    expect(recorded).toMatch(/^port: 8081$/m);
+    expect(await fleet.call(`/projects/${project.id}`)).toMatchObject({ spec: { answers: { port: 8081 } } });
+    // Each answer audited once, by the question's name (never a value).
+    const audit = await fleet.call(`/audit?action=run.answer&targetId=${run.id}`);
+    expect(audit.items.map((entry: { details: unknown }) => entry.details)).toEqual([
+      { questions: ["port"] },
+      { questions: ["port"] },
+    ]);
   });
 });

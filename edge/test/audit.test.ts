@@ -116,8 +116,10 @@ describe("audit log", () => {
     }
 
     // Answering a run needs one waiting in a live workflow: test/pipelines.test.ts decides one and
-    // checks its single audit row.
+    // checks its single audit row, test/architect-templates.test.ts answers one's template questions
+    // and checks theirs.
     covered.add("POST /api/v1/runs/{id}/decision");
+    covered.add("POST /api/v1/runs/{id}/answers");
     const mutating = createApp()
       .routes.filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method))
       // The Telegram webhook is not an API route, and the web chat's routes are its twin (a message

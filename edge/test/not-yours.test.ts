@@ -37,6 +37,7 @@ const cases: Case[] = [
   ["run steps", (ids) => [`/runs/${ids.run}/steps`]],
   ["cancel run", (ids) => [`/runs/${ids.run}/cancel`, { method: "POST" }]],
   ["decide run", (ids) => [`/runs/${ids.run}/decision`, { body: { choice: "stop" } }]],
+  ["answer run", (ids) => [`/runs/${ids.run}/answers`, { body: { answers: { port: 8080 } } }]],
   ["allocate", (ids) => ["/allocations", { body: { projectId: ids.project, service: "web" } }]],
   ["list allocations", (ids) => [`/allocations?projectId=${ids.project}`]],
   ["release allocation", (ids) => [`/allocations/${ids.allocation}`, { method: "DELETE" }]],

@@ -1,18 +1,20 @@
 /**
- * The chat's open request: what the next message answers (a question, a secret, a run's guidance),
- * and so the chat's mode. One request at a time, and none dropped: a run's request made while
- * another is open waits in `state.deferred` and is asked once that one closes. Closing a request
- * answers its paused tool call, so the model's conversation stays valid.
+ * The chat's open request: what the next message answers (a question, a secret, a run's guidance
+ * or its template's answers), and so the chat's mode. One request at a time, and none dropped: a
+ * run's request made while another is open waits in `state.deferred` and is asked once that one
+ * closes. Closing a request answers its paused tool call, so the model's conversation stays valid.
  *
  * Kept apart from `ChatSession`, which routes updates and runs model turns: this asks, reminds,
  * expires and closes requests, and takes the answers that need no model (a secret's value, a run's
- * guidance). It works on the session's own state and history, through accessors the session lends.
+ * guidance or template answers). It works on the session's own state and history, through
+ * accessors the session lends.
  */
 
 import { database } from "../db/client.ts";
 import { ApiError } from "../domain/errors.ts";
 import { missingSecrets } from "../domain/missing-secrets.ts";
 import type { Env } from "../env.ts";
+import { answerRun } from "../pipelines/engineering/ask-answers.ts";
 import { decideRun } from "../pipelines/steps/decisions.ts";
 import { secretStored } from "../pipelines/steps/secret-wait.ts";
 import { escapeHtml } from "../telegram/format.ts";
@@ -26,11 +28,13 @@ import {
   expiryText,
   modeOf,
   reminderText,
+  replaces,
   SUPERSEDED_RESULT,
   sameRequest,
 } from "./pending.ts";
 import { type Awaited, closingContent, type Pending } from "./po/conversation.ts";
 import type { History } from "./po/history.ts";
+import { type AnswersPending, answerOption, answerPrompt, nextAnswer } from "./run-answers.ts";
 import { captureSecret, secretPrompt } from "./secret-capture.ts";
 import { GUIDANCE_QUESTION } from "./views.ts";
 
@@ -66,13 +70,16 @@ export class ChatRequests {
     return this.#host.state().pending;
   }
 
-  /** A run's request: asked now, or once the open one closes; one already open or waiting is ignored. */
+  /**
+   * A run's request: asked now, or once the open one closes; one already open or waiting is
+   * ignored, and one it replaces (the run asking again) is dropped.
+   */
   async askOrDefer(channel: ChatChannel, request: Awaited): Promise<void> {
     const open = this.open();
-    if (!open) return await this.openRequest(channel, request);
+    if (!open || replaces(request, open)) return await this.openRequest(channel, request);
     // One request at a time, and the open one is not dropped: this one is asked when it closes.
     if (sameRequest(open, request)) return;
-    const deferred = this.#host.state().deferred ?? [];
+    const deferred = (this.#host.state().deferred ?? []).filter((waiting) => !replaces(request, waiting));
     if (deferred.some((waiting) => sameRequest(waiting, request))) return;
     this.#host.setState({ ...this.#host.state(), deferred: [...deferred, request] });
     await this.#host.tell(channel, deferredText(request));
@@ -121,6 +128,11 @@ export class ChatRequests {
     }
     if (pending.kind === "guidance") {
       await channel.sendText(this.#host.chatId(), pending.question);
+      return;
+    }
+    if (pending.kind === "answers") {
+      const prompt = answerPrompt(pending);
+      await channel.send(this.#host.chatId(), prompt.html, prompt.keyboard);
       return;
     }
     const keyboard = pending.options.map((text, index) => [{ text, data: `ans:${index}` }]);
@@ -173,10 +185,35 @@ export class ChatRequests {
     if (next !== state.mode) this.#host.setState({ ...state, mode: next });
   }
 
-  /** What the open question's button number `index` answers (undefined once the question is closed). */
-  optionAnswer(index: number): string | undefined {
+  /**
+   * What the open question's button number `index` answers (undefined once the question is
+   * closed); `question`: which of a run's template questions the button was under.
+   */
+  optionAnswer(index: number, question?: number): string | undefined {
     const pending = this.open();
-    return pending?.kind === "question" ? pending.options[index] : undefined;
+    if (pending?.kind === "answers") return answerOption(pending, index, question ?? -1);
+    return pending?.kind === "question" && question === undefined ? pending.options[index] : undefined;
+  }
+
+  /** A message answering a run's template question: the next question, or all answers to the run. */
+  async takeAnswer(ctx: ChatContext, pending: AnswersPending, text: string): Promise<void> {
+    const step = nextAnswer(pending, text);
+    if ("closed" in step) return;
+    if ("again" in step || "next" in step) {
+      const next = "next" in step ? step.next : pending;
+      this.setPending(next, false);
+      const prompt = answerPrompt(next, "again" in step ? step.again : undefined);
+      await ctx.channel.send(ctx.chatId, prompt.html, prompt.keyboard);
+      return;
+    }
+    try {
+      await answerRun(this.#host.env, ctx.db, ctx.actor, pending.runId, { answers: step.done });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      await ctx.channel.send(ctx.chatId, escapeHtml(err.message));
+      return;
+    }
+    await ctx.channel.send(ctx.chatId, "🏗 Thank you: scaffolding again with your answers.");
   }
 
   /** The message answering an open secret request is its value: true once it is stored. */

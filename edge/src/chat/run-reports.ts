@@ -2,16 +2,17 @@
  * What the chat does for the runs it started (its side of `RunChat`): each run's one status
  * message, edited as the workflow reports its stages; while a stage's job runs, the job's own
  * progress under it (Ansible tasks done, the test phase), looked up in the hub every
- * JOB_PROGRESS_POLL_S; the decision a run asks for; the secret it needs.
+ * JOB_PROGRESS_POLL_S; the decision a run asks for; the secret or the template's answers it needs.
  */
 import { database } from "../db/client.ts";
 import { runningStepJobs } from "../domain/run-steps.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
-import { RunProgress, type RunSecretRequest } from "../pipelines/run-chat.ts";
+import { RunProgress } from "../pipelines/run-chat.ts";
 import { chatSettings } from "../settings/chat.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import type { ChatChannel } from "./channel.ts";
+import type { Awaited } from "./po/conversation.ts";
 import type { ChatRequests } from "./requests.ts";
 import { RunStatusMessages } from "./run-status.ts";
 import { decisionPrompt } from "./views.ts";
@@ -127,14 +128,17 @@ export class RunReports {
     }
   }
 
-  /** Asks for a secret through the chat's secret flow (the next message, sealed). Never throws. */
-  async requestSecret(runId: string, secret: RunSecretRequest): Promise<void> {
+  /**
+   * Opens a run's request in the chat, or defers it behind the open one: a secret (the chat's
+   * secret flow: the next message, sealed) or the template's questions. Never throws.
+   */
+  async request(runId: string, request: Awaited): Promise<void> {
     if (!this.#host.hasChat()) return;
     try {
-      await this.#host.requests.askOrDefer(this.#host.channel(), { kind: "secret", ...secret });
+      await this.#host.requests.askOrDefer(this.#host.channel(), request);
     } catch (err) {
-      const name = secret.name;
-      console.error(JSON.stringify({ event: "run.secret_not_asked", runId, name, error: String(err) }));
+      const what = request.kind === "secret" ? request.name : request.kind;
+      console.error(JSON.stringify({ event: "run.request_not_asked", runId, what, error: String(err) }));
     }
   }
 

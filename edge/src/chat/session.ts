@@ -3,7 +3,7 @@ import type { RunRow } from "../domain/runs.ts";
 import { isWebChat } from "../domain/web-chats.ts";
 import { roleModel } from "../models/roles.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
-import type { RunChat, RunSecretRequest } from "../pipelines/run-chat.ts";
+import type { RunAnswersRequest, RunChat, RunSecretRequest } from "../pipelines/run-chat.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
 import { admit } from "./access.ts";
@@ -82,7 +82,8 @@ export class ChatSession extends WebChatAgent implements RunChat {
       if (inbound.kind === "command") return await runCommand(ctx, inbound.command, inbound.args);
       if (inbound.kind === "text") return await this.#onText(ctx, inbound.text, inbound.messageId);
       if (inbound.kind === "secret") return await this.#onSecret(ctx, inbound.text, inbound.messageId);
-      if (/^ans:\d+$/.test(inbound.data)) return await this.#onOption(ctx, inbound.data, inbound.callbackId);
+      if (/^ans:\d+(:\d+)?$/.test(inbound.data))
+        return await this.#onOption(ctx, inbound.data, inbound.callbackId);
       await runCallback(ctx, { messageId: inbound.messageId, data: inbound.data }, inbound.callbackId);
     } catch (err) {
       await this.#tell(channel, queued.chatId, failureMessage(err, roleModel(this.env, "po").maxRetries));
@@ -113,10 +114,14 @@ export class ChatSession extends WebChatAgent implements RunChat {
     await this.#requests.expire(payload);
   }
 
-  /** A press of one of the open question's option buttons (`ans:<index>`): its text is the answer. */
+  /**
+   * A press of one of the open question's option buttons (`ans:<index>`, or `ans:<index>:<question>`
+   * under a run's template question): its text is the answer.
+   */
   async #onOption(ctx: ChatContext, data: string, callbackId: string): Promise<void> {
     await ctx.channel.answerCallback(callbackId);
-    const answer = this.#requests.optionAnswer(Number(data.slice("ans:".length)));
+    const [index, question] = data.slice("ans:".length).split(":").map(Number);
+    const answer = this.#requests.optionAnswer(index ?? -1, question);
     if (answer === undefined) {
       await ctx.channel.send(ctx.chatId, "That question is closed already.");
       return;
@@ -131,6 +136,7 @@ export class ChatSession extends WebChatAgent implements RunChat {
     if (pending?.kind === "secret" && messageId !== null) return this.#onSecret(ctx, text, messageId);
     this.#requests.setPending(null);
     if (pending?.kind === "guidance") return this.#requests.giveGuidance(ctx, pending.runId, text);
+    if (pending?.kind === "answers") return this.#requests.takeAnswer(ctx, pending, text);
     if (pending?.toolUseId) return this.#turn(ctx, (deps) => resume(deps, pending, text));
     await this.#turn(ctx, (deps) => converse(deps, text));
   }
@@ -186,9 +192,14 @@ export class ChatSession extends WebChatAgent implements RunChat {
     await this.#runReports().askDecision(runId, situation);
   }
 
+  /** An engineering run needs answers its template's validators take, asked one at a time. Never throws. */
+  async askRunAnswers(runId: string, request: RunAnswersRequest): Promise<void> {
+    await this.#runReports().request(runId, { kind: "answers", runId, ...request, index: 0, answers: {} });
+  }
+
   /** A DevOps run needs a value only the user has (the chat's secret flow). Never throws. */
   async requestRunSecret(runId: string, secret: RunSecretRequest): Promise<void> {
-    await this.#runReports().requestSecret(runId, secret);
+    await this.#runReports().request(runId, { kind: "secret", ...secret });
   }
 
   /** The conversation as plain text for the Architect (the last 20,000 characters; never a secret). */

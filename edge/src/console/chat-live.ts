@@ -127,6 +127,7 @@ function showState(frame) {
     : request && request.kind === "question" ? "The agent waits for your answer: a button, or your own words."
     : request && request.kind === "secret" ? "The agent waits for the secret below (or write /cancel)."
     : request && request.kind === "guidance" ? "A run waits for your guidance: write it below."
+    : request && request.kind === "answer" ? "A run waits for your answer to its template's question: a button, or write it below."
     : "";
 }
 async function catchUp() {

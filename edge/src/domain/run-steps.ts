@@ -14,17 +14,22 @@ import { projectVisible } from "./visibility.ts";
 export type StepRow = typeof runSteps.$inferSelect;
 export type StepStatus = StepRow["status"];
 
+/** A step begins (again, on a replay); `detail`: what it shows while it runs (a question asked). */
 export async function beginStep(
   db: Db,
   runId: string,
   name: string,
   jobId: string | null = null,
+  detail: Record<string, unknown> | null = null,
 ): Promise<void> {
   const now = new Date();
   await db
     .insert(runSteps)
-    .values({ id: newId(), runId, name, status: "running", jobId, startedAt: now })
-    .onConflictDoUpdate({ target: [runSteps.runId, runSteps.name], set: { jobId } });
+    .values({ id: newId(), runId, name, status: "running", jobId, detail, startedAt: now })
+    .onConflictDoUpdate({
+      target: [runSteps.runId, runSteps.name],
+      set: detail ? { jobId, detail } : { jobId },
+    });
 }
 
 export async function endStep(
@@ -93,15 +98,19 @@ export async function failRunningSteps(db: Db, runId: string): Promise<void> {
     .where(and(eq(runSteps.runId, runId), eq(runSteps.status, "running")));
 }
 
-/** The name of the run's newest step still running whose name starts with `prefix` (an open question). */
-export async function openStepNamed(db: Db, runId: string, prefix: string): Promise<string | undefined> {
+/** The run's newest step still running whose name starts with `prefix` (an open question): its name and detail. */
+export async function openStepNamed(
+  db: Db,
+  runId: string,
+  prefix: string,
+): Promise<Pick<StepRow, "name" | "detail"> | undefined> {
   const [open] = await db
-    .select({ name: runSteps.name })
+    .select({ name: runSteps.name, detail: runSteps.detail })
     .from(runSteps)
     .where(and(eq(runSteps.runId, runId), eq(runSteps.status, "running"), like(runSteps.name, `${prefix}%`)))
     .orderBy(desc(runSteps.startedAt))
     .limit(1);
-  return open?.name;
+  return open;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A run's link to its workflow instance in D1: recorded at launch, looked up to stop a run or to
- * tell the DevOps runs in progress that a secret came, and the run's status flips around a decision
- * sent to its instance.
+ * tell the DevOps runs in progress that a secret came, and the run's status flips around an answer
+ * (a decision, the template's answers) sent to its instance.
  */
 import { ACTIVE_RUN_STATUSES, type RunKind } from "@codegen-orchestrator/shared";
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
@@ -48,8 +48,8 @@ export async function instancesInProgress(db: Db, projectId: string, kind: RunKi
   return rows.flatMap(({ instanceId }) => (instanceId ? [instanceId] : []));
 }
 
-/** Takes a waiting run's decision: `waiting` → `running` in one conditional write; false if it was taken. */
-export async function claimDecision(db: Db, runId: string): Promise<boolean> {
+/** Takes a waiting run's answer: `waiting` → `running` in one conditional write; false if it was taken. */
+export async function claimAnswer(db: Db, runId: string): Promise<boolean> {
   const accepted = await db
     .update(runs)
     .set({ status: "running" })
@@ -58,8 +58,8 @@ export async function claimDecision(db: Db, runId: string): Promise<boolean> {
   return accepted.length > 0;
 }
 
-/** A decision that did not reach the workflow: the run waits again. */
-export async function reopenDecision(db: Db, runId: string): Promise<void> {
+/** An answer that did not reach the workflow: the run waits again. */
+export async function reopenAnswer(db: Db, runId: string): Promise<void> {
   await db
     .update(runs)
     .set({ status: "waiting" })

@@ -5,6 +5,7 @@
  * on the workflow's agent stub. Where a run has no Telegram chat (an agent named after its owner),
  * each of these does nothing: the API is the user's way to answer.
  */
+import type { AskedQuestion } from "@codegen-orchestrator/shared";
 import type { Agent } from "agents";
 import { z } from "zod";
 
@@ -20,6 +21,16 @@ export interface RunSecretRequest {
   description: string;
 }
 
+/** Answers an engineering run needs from its user: the template's questions its validators refused. */
+export interface RunAnswersRequest {
+  /** The run's n-th time asking: a later one replaces an earlier one still open in the chat. */
+  n: number;
+  /** The template's name. */
+  template: string;
+  /** Never a secret question. */
+  questions: AskedQuestion[];
+}
+
 export interface RunChat {
   /** A workflow's `reportProgress({ runId, stage, text })` (a RunProgress); never fails the run. */
   onWorkflowProgress(workflowName: string, workflowId: string, progress: unknown): Promise<void>;
@@ -27,6 +38,8 @@ export interface RunChat {
   conversationBrief(): Promise<string>;
   /** Asks the run's user what to do: retry with guidance, deploy anyway, or stop. Never throws. */
   askRunDecision(runId: string, situation: string): Promise<void>;
+  /** Asks the run's user the template's questions, one at a time, then answers the run. Never throws. */
+  askRunAnswers(runId: string, request: RunAnswersRequest): Promise<void>;
   /** Asks the run's user for a project secret (the chat's secret flow). Never throws. */
   requestRunSecret(runId: string, secret: RunSecretRequest): Promise<void>;
 }

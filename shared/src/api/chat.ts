@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { Timestamp } from "./common.ts";
+import { AskedQuestion } from "./runs.ts";
 
 export const ChatButton = z.object({
   text: z.string(),
@@ -34,6 +35,11 @@ export const ChatRequest = z
       project: z.string().describe("the project's slug"),
     }),
     z.object({ kind: z.literal("guidance"), runId: z.string() }),
+    z.object({
+      kind: z.literal("answer"),
+      runId: z.string(),
+      question: AskedQuestion.describe("the template's question the next message answers"),
+    }),
   ])
   .meta({ id: "ChatRequest" });
 export type ChatRequest = z.infer<typeof ChatRequest>;

@@ -1,6 +1,7 @@
 /** Runs: one pass of a project's engineering or DevOps pipeline, or the undeploy of a deleted project. */
 import { z } from "zod";
 import { Timestamp, Ulid } from "./common.ts";
+import { TemplateAnswer } from "./projects.ts";
 
 /**
  * `undeploy`: started by deleting a project that left something outside D1 (a service on a
@@ -72,3 +73,44 @@ export const RunDecision = z
   })
   .meta({ id: "RunDecision" });
 export type RunDecision = z.infer<typeof RunDecision>;
+
+/**
+ * One of a template's questions as a run asks its user, when the template's validators refused
+ * its answer (never a `secret` question): what it means, its choices, the answer refused and why.
+ */
+export const AskedQuestion = z
+  .object({
+    name: z.string(),
+    type: z
+      .string()
+      .describe("str, int, float, bool, path, yaml or json (else Jinja: the answer goes as text)"),
+    help: z.string().optional(),
+    choices: z
+      .array(z.object({ label: z.string(), value: TemplateAnswer }))
+      .optional()
+      .describe("the values to choose from (a multiselect: any of them)"),
+    multiselect: z.boolean(),
+    refused: TemplateAnswer.nullable().describe("the answer the template refused; null: its default"),
+    message: z.string().describe("the template validator's message"),
+  })
+  .meta({ id: "AskedQuestion" });
+export type AskedQuestion = z.infer<typeof AskedQuestion>;
+
+/**
+ * The user's answers when a run asks them (the template's validators refused the answers it had):
+ * one per question asked, by name. A string is read as the question's type, as in the chat
+ * (`8080`, `yes`, a multiselect's choices separated by commas); numbers, booleans and lists are
+ * taken as they are; a `yaml` or `json` question takes any JSON value.
+ */
+export const RunAnswers = z
+  .strictObject({
+    answers: z
+      .record(
+        z.string().min(1).max(200),
+        z.unknown().describe("a string, number, boolean or list (yaml/json questions: any JSON value)"),
+      )
+      .refine((answers) => Object.keys(answers).length > 0, "give at least one answer")
+      .describe("question name → answer"),
+  })
+  .meta({ id: "RunAnswers" });
+export type RunAnswers = z.infer<typeof RunAnswers>;

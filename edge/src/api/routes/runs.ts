@@ -1,9 +1,10 @@
-/** `/projects/{id}/runs`, `/runs/{id}`: start, list, inspect and cancel pipeline runs. */
-import { Run, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/shared";
+/** `/projects/{id}/runs`, `/runs/{id}`: start, list, inspect, cancel and answer pipeline runs. */
+import { Run, RunAnswers, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { assertRunQuota } from "../../domain/quotas.ts";
 import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
+import { answerRun } from "../../pipelines/engineering/ask-answers.ts";
 import { launchRun, stopRun } from "../../pipelines/launch.ts";
 import { decideRun } from "../../pipelines/steps/decisions.ts";
 import {
@@ -112,25 +113,50 @@ export const runsRoutes = router()
     },
   )
   .openapi(
-    createRoute({
-      method: "post",
-      path: "/runs/{id}/decision",
-      tags,
-      security,
+    waitingRunRoute("/runs/{id}/decision", RunDecision, "The run, going on", {
       summary: "Answer a run waiting for its user: retry (with guidance), deploy anyway, or stop",
       description:
         "A run asks when its tests still fail after the last fix iteration (its timeline shows a running `decision <n>` step). 409 when it is not waiting.",
-      request: { params: IdParam, body: jsonBody(RunDecision) },
-      responses: { 200: json(Run, "The run, going on"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
-      const run = await decideRun(
-        c.env,
-        c.get("db"),
-        c.get("principal"),
-        c.req.valid("param").id,
-        c.req.valid("json"),
+      const { id } = c.req.valid("param");
+      return c.json(
+        toRun(await decideRun(c.env, c.get("db"), c.get("principal"), id, c.req.valid("json"))),
+        200,
       );
-      return c.json(toRun(run), 200);
+    },
+  )
+  .openapi(
+    waitingRunRoute("/runs/{id}/answers", RunAnswers, "The run, scaffolding again", {
+      summary: "Answer the template's questions a run asks its user",
+      description: [
+        "An engineering run asks when its template's validators refuse answers the Architect could not correct: its timeline shows a running `answers <n>` step whose `detail.questions` lists each question (`AskedQuestion`: its type, help, choices, the answer refused and the validator's message). Give an answer to each; a string is read as the question's type (`8080`, `yes`, a multiselect's choices separated by commas). The answers are merged into the project's spec and the scaffold runs again; refused again, the run asks again (three times at most).",
+        "409 when the run is not waiting for answers (or was answered already); 400 naming each answer missing, not asked, or not of its question's type. Secret questions are never asked.",
+      ].join("\n\n"),
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(
+        toRun(await answerRun(c.env, c.get("db"), c.get("principal"), id, c.req.valid("json"))),
+        200,
+      );
     },
   );
+
+/** A route that answers a run waiting for its user: 200 with the run going on, 409 when it waits for no such answer. */
+function waitingRunRoute<Body extends z.ZodType>(
+  path: string,
+  body: Body,
+  answered: string,
+  text: { summary: string; description: string },
+) {
+  return createRoute({
+    method: "post",
+    path,
+    tags,
+    security,
+    ...text,
+    request: { params: IdParam, body: jsonBody(body) },
+    responses: { 200: json(Run, answered), ...bodyErrors, ...conflictError },
+  });
+}

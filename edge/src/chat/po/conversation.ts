@@ -7,6 +7,7 @@
  *   if (pending) … later: await resume(deps, pending, "Public, no login");
  */
 import type Anthropic from "@anthropic-ai/sdk";
+import type { AskedQuestion, TemplateAnswer } from "@codegen-orchestrator/shared";
 import type { RoleModel } from "../../models/roles.ts";
 import type { ChatConfig } from "../config.ts";
 import type { History } from "./history.ts";
@@ -20,7 +21,18 @@ export type Awaited =
   | { kind: "question"; question: string; options: string[] }
   | { kind: "secret"; projectId: string; projectSlug: string; name: string; description: string }
   /** The user's guidance for a run's next fix iteration (asked by the run, not the model). */
-  | { kind: "guidance"; runId: string; question: string };
+  | { kind: "guidance"; runId: string; question: string }
+  /** A run's template questions, asked one at a time (`index`); the answers so far, read already. */
+  | {
+      kind: "answers";
+      runId: string;
+      /** The run's n-th time asking (a later one replaces this one). */
+      n: number;
+      template: string;
+      questions: AskedQuestion[];
+      index: number;
+      answers: Record<string, TemplateAnswer>;
+    };
 
 /** A turn paused for the user; kept in the chat's state (it never holds a secret value). */
 export type Pending = Awaited & {

@@ -28,6 +28,10 @@ export function requestOf(pending: Pending | null): ChatRequest | null {
   if (!pending) return null;
   if (pending.kind === "secret") return { kind: "secret", name: pending.name, project: pending.projectSlug };
   if (pending.kind === "guidance") return { kind: "guidance", runId: pending.runId };
+  if (pending.kind === "answers") {
+    const question = pending.questions[pending.index];
+    return question ? { kind: "answer", runId: pending.runId, question } : null;
+  }
   return { kind: "question", question: pending.question, options: pending.options };
 }
 

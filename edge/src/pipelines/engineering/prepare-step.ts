@@ -1,11 +1,12 @@
 /**
  * The Preparer stage: the commit the Developer starts from. A project built before goes on from
  * its repository as it is (`main`; the "prepare" step skipped). Otherwise, as workflow steps: the
- * project's template read from the catalog ("template: read": the one the Architect chose or kept), the
- * repository created on its host when the GitHub App hosts it (a "repository" timeline row), the
- * template rendered with the spec's answers and pushed as the first commit (scaffold-step.ts: the
- * answers its validators refuse go back to the Architect), and the repository recorded on the
- * project with the template and version it came from. The spec comes back as the scaffold took it.
+ * project's template read from the catalog ("template: read": the one the Architect chose or
+ * kept), the repository created on its host when the GitHub App hosts it (a "repository" timeline
+ * row), the template rendered with the spec's answers and pushed as the first commit
+ * (scaffold-step.ts: the answers its validators refuse go back to the Architect, then to the
+ * user), and the repository recorded on the project with the template and version it came from.
+ * The spec comes back as the scaffold took it.
  */
 import type { ProjectSpec } from "@codegen-orchestrator/shared";
 import { database } from "../../db/client.ts";

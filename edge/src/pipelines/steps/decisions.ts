@@ -1,37 +1,18 @@
 /**
- * Human escalation: after the last fix iteration the run waits (`waitForApproval`) for its user's
- * decision, asked in the chat with buttons or given through the API. Each question has its own
- * event type (`decision-<n>`), so a late or repeated answer can never answer a later question; a
- * decision is accepted once (the run goes from `waiting` to `running` in one conditional write)
- * and only then sent to the workflow.
+ * Human escalation: after the last fix iteration the run waits for its user's decision (retry with
+ * guidance, deploy anyway, stop), asked in the chat with buttons or given through the API. A
+ * question to the user like any other (run-questions.ts): `decision <n>`, answered once by the
+ * event `decision-<n>`; "stop" is the approval's rejection.
  */
 import { RunDecision } from "@codegen-orchestrator/shared";
 import type { Db } from "../../db/client.ts";
-import { database } from "../../db/client.ts";
 import type { Actor } from "../../domain/actor.ts";
-import { auditInsert } from "../../domain/audit.ts";
-import { conflict } from "../../domain/errors.ts";
-import { beginStep, endStep, markWaiting, openStepNamed } from "../../domain/run-steps.ts";
-import { claimDecision, reopenDecision } from "../../domain/run-workflows.ts";
-import { findRun, type RunRow } from "../../domain/runs.ts";
+import type { RunRow } from "../../domain/runs.ts";
 import type { Env } from "../../env.ts";
-import { workflowOf } from "../workflows.ts";
 import type { Pipeline } from "./pipeline-workflow.ts";
+import { askAndWait, closeQuestion, openQuestion, type QuestionKind, sendAnswer } from "./run-questions.ts";
 
-/** How long a question to the user stays open before the run stops. */
-const DECISION_TIMEOUT = "7 days";
-const STEP_PREFIX = "decision ";
-
-/** The timeline step of the n-th question, and the event that answers it. */
-export const decisionStep = (n: number) => `${STEP_PREFIX}${n}`;
-export const decisionEvent = (n: number) => `decision-${n}`;
-
-/** What `waitForApproval` reads: the SDK's approval payload, our decision as its metadata. */
-interface ApprovalPayload {
-  approved: boolean;
-  reason?: string;
-  metadata: RunDecision;
-}
+const DECISION: QuestionKind = { stem: "decision", what: "a decision", action: "run.decide" };
 
 /** The user's (or the API's) answer to the run's open question, sent to its workflow. */
 export async function decideRun(
@@ -41,32 +22,18 @@ export async function decideRun(
   runId: string,
   decision: RunDecision,
 ): Promise<RunRow> {
-  const run = await findRun(db, actor, runId);
-  const open = await openStepNamed(db, run.id, STEP_PREFIX);
-  const n = Number(open?.slice(STEP_PREFIX.length));
-  if (run.status !== "waiting" || !open || !Number.isSafeInteger(n) || !run.workflowInstanceId)
-    throw conflict(`Run ${run.id} is not waiting for a decision (it is ${run.status}).`);
-  if (!(await claimDecision(db, run.id))) throw conflict(`Run ${run.id} was decided already.`);
-  await auditInsert(db, actor.userId, {
-    action: "run.decide",
-    targetType: "run",
-    targetId: run.id,
-    details: { choice: decision.choice, guidance: decision.guidance !== undefined },
-  });
-  const payload: ApprovalPayload = {
-    approved: decision.choice !== "stop",
-    ...(decision.choice === "stop" ? { reason: "Stopped by the user." } : {}),
-    metadata: decision,
-  };
-  const instance = await env[workflowOf(run)].get(run.workflowInstanceId);
-  try {
-    await instance.sendEvent({ type: decisionEvent(n), payload });
-  } catch (err) {
-    // Not delivered: the run still waits, and the user may decide again.
-    await reopenDecision(db, run.id);
-    throw err;
-  }
-  return { ...run, status: "running" };
+  const { run, n } = await openQuestion(db, actor, runId, DECISION);
+  const stop = decision.choice === "stop";
+  return sendAnswer(
+    env,
+    db,
+    actor,
+    { run, kind: DECISION, n },
+    {
+      payload: { approved: !stop, ...(stop ? { reason: "Stopped by the user." } : {}), metadata: decision },
+      details: { choice: decision.choice, guidance: decision.guidance !== undefined },
+    },
+  );
 }
 
 /**
@@ -74,38 +41,20 @@ export async function decideRun(
  * recorded. A rejection ("stop") or no answer in time is a stop.
  */
 export async function askDecision(pipeline: Pipeline, n: number, situation: string): Promise<RunDecision> {
-  const { env, step, runId } = pipeline;
-  const name = decisionStep(n);
-  await step.do(`${name}: ask`, async () => {
-    const db = database(env.DB);
-    await beginStep(db, runId, name);
-    await markWaiting(db, runId, true);
-    await pipeline.chat.askRunDecision(runId, situation);
+  const asked = await askAndWait(pipeline, DECISION, n, {
+    send: () => pipeline.chat.askRunDecision(pipeline.runId, situation),
+    waiting: `✋ ${situation} Waiting for your decision…`,
   });
-  await pipeline.progress("decision", `✋ ${situation} Waiting for your decision…`);
   let decision: RunDecision = { choice: "stop" };
-  let how = "answered";
-  try {
-    const answer = await pipeline.waitForApproval({
-      stepName: `${name}: wait`,
-      eventType: decisionEvent(n),
-      timeout: DECISION_TIMEOUT,
-    });
-    const parsed = RunDecision.safeParse(answer);
+  let how = asked.how === "no answer in time" ? asked.how : "answered";
+  if (asked.how === "answered") {
+    const parsed = RunDecision.safeParse(asked.answer);
     if (parsed.success) decision = parsed.data;
     else how = "unreadable answer";
-  } catch (err) {
-    // Rejected ("stop"), or nobody answered in time.
-    if ((err as Error).name !== "WorkflowRejectedError") how = "no answer in time";
   }
-  await step.do(`${name}: record`, async () => {
-    const db = database(env.DB);
-    await markWaiting(db, runId, false);
-    await endStep(db, runId, name, "succeeded", {
-      choice: decision.choice,
-      how,
-      guidance: Boolean(decision.guidance),
-    });
+  await closeQuestion(pipeline, DECISION, n, {
+    status: "succeeded",
+    detail: { choice: decision.choice, how, guidance: Boolean(decision.guidance) },
   });
   return decision;
 }

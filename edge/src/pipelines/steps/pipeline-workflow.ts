@@ -24,8 +24,8 @@ export interface Pipeline {
   pool: string;
   /** A line in the run's chat (its status message). */
   progress(stage: string, text: string): Promise<void>;
-  /** The run's chat: the conversation, the user's decisions and secrets. */
-  chat: Pick<RunChat, "conversationBrief" | "askRunDecision" | "requestRunSecret">;
+  /** The run's chat: the conversation, the user's decisions, answers and secrets. */
+  chat: Pick<RunChat, "conversationBrief" | "askRunDecision" | "askRunAnswers" | "requestRunSecret">;
   /** Waits for the user's answer to an approval question (the agents SDK's; a rejection throws). */
   waitForApproval(options: WaitForApprovalOptions): Promise<unknown>;
 }
