@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Builds the root file system the Compose tests import as their `debian:bookworm-slim` image, once
-# per content: no image registry is reachable here, so the image a third-party Dockerfile starts
-# FROM is made with mmdebstrap from Debian's packages (minbase bookworm, as the registry's image is),
-# with the packages the fixture's Dockerfiles would apt-get already in it (python3, its PostgreSQL
-# driver, PostgreSQL 15): their `RUN … || apt-get install …` lines then install nothing, and a build
-# needs no network. Prints the tarball's path. Needs root and mmdebstrap (scripts/system-deps.sh).
+# Builds a root file system the Docker tests import as an image, once per recipe (cached by its
+# content): no image registry is reachable here, so images are made with mmdebstrap from Debian's
+# packages (minbase bookworm, as the registry's Debian image is). Prints the tarball's path.
+#
+#   debian  imported as `debian:bookworm-slim`, the image the Compose fixture's Dockerfiles start
+#           FROM, with what they would apt-get already in it (python3, its PostgreSQL driver,
+#           PostgreSQL 15): their `RUN … || apt-get install …` lines install nothing, a build
+#           needs no network.
+#   docker  an image with Docker inside (dockerd, the CLI, docker-compose, make, setpriv): the
+#           Tester's image for tests that run the project's stack with Compose.
+#
+# Needs root and mmdebstrap (scripts/system-deps.sh installs it).
 set -euo pipefail
 
 suite=bookworm
-packages=python3,python3-psycopg2,postgresql-15
+case "${1:-}" in
+  debian) packages=python3,python3-psycopg2,postgresql-15 ;;
+  docker) packages=docker.io,docker-compose,make,iptables ;;
+  *) echo "usage: $0 debian|docker" >&2; exit 2 ;;
+esac
 recipe="v1 $suite minbase $packages no-docs"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/codegen-orchestrator/rootfs
-tarball="$cache/debian-$suite-$(printf '%s' "$recipe" | sha256sum | cut -c1-16).tar"
+tarball="$cache/$1-$suite-$(printf '%s' "$recipe" | sha256sum | cut -c1-16).tar"
 
 if [ ! -s "$tarball" ]; then
   command -v mmdebstrap >/dev/null || { echo "test-images: mmdebstrap is missing (bash scripts/system-deps.sh installs it)" >&2; exit 1; }

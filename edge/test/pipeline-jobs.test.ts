@@ -126,7 +126,7 @@ describe("pipeline jobs", () => {
   it("records each decision of the profile, and sends a project only Compose can run to Compose", () => {
     const profile: ProjectProfile = {
       manifest: false,
-      test: { command: ["make", "test"], from: "Makefile: target `test`" },
+      test: { command: ["make", "test"], docker: false, from: "Makefile: target `test`" },
       start: null,
       healthPath: { path: "/health", from: "assumed: /health" },
       startupSeconds: null,
@@ -192,10 +192,19 @@ describe("pipeline jobs", () => {
         memoryMb: 2048,
         network: "bridge",
         project: "p-01jabcdef",
+        dockerInside: "never",
+        allowPrivilegedDocker: false,
       },
     });
     expect(TestSpec.parse(contained.spec).container?.image).toBe("registry.example/node-tests:24");
     expect(requiredCapabilities("test", contained.spec)).toEqual(["test", "docker"]);
+    // Docker inside the Tester's container: on Sysbox executors, or anywhere when privileged is allowed.
+    const withDocker = { TESTER_IMAGE: "tests:1", TESTER_DOCKER_INSIDE: "when-needed" };
+    const sysboxed = testJob(envWith(withDocker), input).spec;
+    expect(sysboxed.container).toMatchObject({ dockerInside: "when-needed", allowPrivilegedDocker: false });
+    expect(requiredCapabilities("test", sysboxed)).toEqual(["test", "docker", "sysbox"]);
+    const privileged = testJob(envWith({ ...withDocker, TESTER_PRIVILEGED_DOCKER: "true" }), input).spec;
+    expect(requiredCapabilities("test", privileged)).toEqual(["test", "docker"]);
     expect(() => testJob(envWith({}), input)).toThrow(/TESTER_IMAGE/);
     const hosted = testJob(envWith({ RUN_PROJECT_CODE_ON_HOST: "true" }), input);
     expect(hosted.spec).not.toHaveProperty("container");

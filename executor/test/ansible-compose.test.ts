@@ -17,16 +17,15 @@ import path from "node:path";
 import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAnsible } from "../src/kinds/ansible/runner.ts";
-import { scaffold } from "../src/scaffold/scaffold.ts";
-import { ensureDebianImage } from "./support/debian-image.ts";
+import { commitComposeNotes } from "./support/compose-notes.ts";
+import { DEBIAN_IMAGE, ensureRootfsImage } from "./support/debian-image.ts";
 import { startDockerEngine, type TestEngine } from "./support/docker-engine.ts";
-import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
+import { bareRepo, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
 import { runContext } from "./support/run-context.ts";
 import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
 
 const PROJECT = "notes";
 const CANARY = "canary-postgres-password-5e1b";
-const template = path.resolve(import.meta.dirname, "../../test/fixtures/templates/compose-notes");
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 const compose = spawnSync("docker-compose", ["version"]).status === 0;
 let engine: TestEngine;
@@ -37,27 +36,12 @@ let port: number;
 const commits: Record<string, string> = {};
 const MIGRATE_TASK = "Run the release's migrations in their compose service";
 
-/** Renders the fixture, sets the API's VERSION (and lets a test change the project), pushes it. */
+/** The fixture with the API's VERSION set (and any other change), pushed; its commit, kept by version. */
 async function commitRelease(version: string, change?: (project: string) => Promise<void>): Promise<string> {
-  const project = path.join(await tempDir("co-compose-notes-"), "project");
-  await scaffold({
-    templateRoot: template,
-    srcPath: "compose-notes",
-    commit: null,
-    destination: project,
-    data: { project_name: PROJECT },
-    defaults: true,
-    trust: false,
-    taskEnv: {},
-    log: () => {},
+  commits[version] = await commitComposeNotes(repo.path, PROJECT, async (project) => {
+    await writeFile(path.join(project, "api/VERSION"), `${version}\n`);
+    await change?.(project);
   });
-  await writeFile(path.join(project, "api/VERSION"), `${version}\n`);
-  await change?.(project);
-  fixtureGit(project, "init", "--quiet", "--initial-branch=main");
-  fixtureGit(project, "add", "--all");
-  fixtureGit(project, "commit", "--quiet", "-m", `Release ${version}`);
-  fixtureGit(project, "push", "--quiet", "--force", repo.path, "main");
-  commits[version] = fixtureGit(project, "rev-parse", "HEAD").trim();
   return commits[version];
 }
 
@@ -145,7 +129,7 @@ const notes = async (): Promise<Note[]> => (await call("/notes")).body as Note[]
 beforeAll(async () => {
   if (!ansible || !sshdAvailable()) return;
   engine = await startDockerEngine({ sysboxRuntime: false });
-  await ensureDebianImage(engine);
+  await ensureRootfsImage(engine, DEBIAN_IMAGE);
   sshd = await startSshd();
   deployRoot = await tempDir("co-compose-deploy-root-");
   await chmod(deployRoot, 0o755);

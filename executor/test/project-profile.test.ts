@@ -72,7 +72,7 @@ describe("the project's profile", () => {
     );
     expect(profile).toEqual({
       manifest: true,
-      test: { setup: ["npm", "ci"], command: ["npm", "test"], from: "orchestrator.json" },
+      test: { setup: ["npm", "ci"], command: ["npm", "test"], docker: false, from: "orchestrator.json" },
       start: { command: ["python3", "-m", "app"], from: "orchestrator.json" },
       healthPath: { path: "/healthz", from: "orchestrator.json" },
       startupSeconds: 30,
@@ -89,7 +89,11 @@ describe("the project's profile", () => {
         Makefile: "test:\n\tx\n",
       }),
     );
-    expect(profile.test).toEqual({ command: ["make", "test"], from: "Makefile: target `test`" });
+    expect(profile.test).toEqual({
+      command: ["make", "test"],
+      docker: false,
+      from: "Makefile: target `test`",
+    });
     expect(profile.start).toEqual({ command: ["node", "server.js"], from: "orchestrator.json" });
     expect(profile.healthPath).toEqual({ path: "/health", from: ASSUMED });
   });
@@ -106,7 +110,7 @@ describe("the project's profile", () => {
     );
     expect(profile).toMatchObject({
       manifest: false,
-      test: { command: ["make", "test"], from: "Makefile: target `test`" },
+      test: { command: ["make", "test"], docker: false, from: "Makefile: target `test`" },
       start: { command: ["make", "run"], from: "Makefile: target `run`" },
       healthPath: { path: "/health", from: ASSUMED },
       startupSeconds: null,
@@ -129,6 +133,7 @@ describe("the project's profile", () => {
     expect(locked.test).toEqual({
       setup: ["npm", "ci"],
       command: ["npm", "test"],
+      docker: false,
       from: "package.json: scripts.test",
     });
     expect(locked.start).toEqual({ command: ["npm", "start"], from: "package.json: scripts.start" });
@@ -159,11 +164,42 @@ describe("the project's profile", () => {
     ]);
   });
 
+  it("sees tests that call Docker: a Makefile's test recipe or an npm test script, or the manifest's word", () => {
+    const makefile = [
+      "COMPOSE ?= docker compose",
+      "build:\n\tdocker build .",
+      "test: build\n\t$(COMPOSE) -f compose.test.yaml up --exit-code-from tests \\\n\t  --abort-on-container-exit",
+      "",
+    ].join("\n");
+    expect(profileOf(view({ Makefile: makefile })).test).toEqual({
+      command: ["make", "test"],
+      docker: true,
+      from: "Makefile: target `test` (it calls Docker)",
+    });
+    // Docker in another target's recipe is not the tests'.
+    const unit = "build:\n\tdocker build .\ntest:\n\tpython3 -m unittest\n";
+    expect(profileOf(view({ Makefile: unit })).test?.docker).toBe(false);
+    const npm = { "package.json": JSON.stringify({ scripts: { test: "docker compose run --rm tests" } }) };
+    expect(profileOf(view(npm)).test).toMatchObject({
+      docker: true,
+      from: "package.json: scripts.test (it calls Docker)",
+    });
+    const declared = {
+      "orchestrator.json": JSON.stringify({ test: { command: ["./ci.sh"], docker: true } }),
+    };
+    expect(profileOf(view(declared)).test).toEqual({
+      command: ["./ci.sh"],
+      docker: true,
+      from: "orchestrator.json",
+    });
+  });
+
   it("reads Python layouts: pytest from its configuration, else unittest over tests/test_*.py", () => {
     const pytest = (contents: Record<string, string>) =>
       profileOf(view(contents, ["tests/", "tests/test_x.py"])).test;
     expect(pytest({ "pytest.ini": "[pytest]\n" })).toEqual({
       command: ["python3", "-m", "pytest"],
+      docker: false,
       from: "pytest.ini (pytest)",
     });
     expect(pytest({ "pyproject.toml": "[tool.pytest.ini_options]\naddopts = '-q'\n" })?.from).toBe(
@@ -177,6 +213,7 @@ describe("the project's profile", () => {
     ).toBe("pyproject.toml: pytest among its requirements (pytest)");
     expect(pytest({ "pyproject.toml": '[project]\nname = "x"\n' })).toEqual({
       command: ["python3", "-m", "unittest", "discover", "--start-directory", "tests", "--verbose"],
+      docker: false,
       from: "tests/test_*.py (unittest)",
     });
     expect(profileOf(view({}, ["test/", "test/test_y.py"])).test?.command).toContain("test");

@@ -1,5 +1,5 @@
 /** The engineering and DevOps pipelines: the Developer, the Tester, fix rounds and deploys. */
-import { AgentAdapter, AgentIsolation } from "@codegen-orchestrator/shared";
+import { AgentAdapter, AgentIsolation, TestContainer } from "@codegen-orchestrator/shared";
 import { defineSettings, flag, httpOrigin, positiveInt, setting, text } from "./define.ts";
 
 export const pipelineSettings = defineSettings("Pipelines", {
@@ -22,6 +22,14 @@ export const pipelineSettings = defineSettings("Pipelines", {
   }),
   TESTER_IMAGE: setting(text, {
     doc: "The image the project's setup step and tests run in (it holds the projects' toolchain). Needed unless RUN_PROJECT_CODE_ON_HOST=true.",
+  }),
+  TESTER_DOCKER_INSIDE: setting(TestContainer.shape.dockerInside.removeDefault(), {
+    default: "never",
+    doc: "A Docker engine inside the Tester's container: `never` (default), `when-needed` (the project's tests call Docker: a compose-based test target) or `always`. Needs executors with Sysbox (the `sysbox` capability), or TESTER_PRIVILEGED_DOCKER; TESTER_IMAGE must then hold dockerd, the Docker CLI and setpriv.",
+  }),
+  TESTER_PRIVILEGED_DOCKER: setting(flag, {
+    default: false,
+    doc: "`true`: where an executor has no Sysbox, run a Tester container that needs Docker inside with every capability the host can give (what --privileged does): as strong as root on that executor. Only for executors that test trusted projects.",
   }),
   RUN_PROJECT_CODE_ON_HOST: setting(flag, {
     default: false,

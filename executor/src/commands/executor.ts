@@ -23,6 +23,9 @@ Options:
   --data-dir DIR      where job workdirs live (default: <tmp>/orchestrator-executor)
   --templates-dir DIR where relative template paths of copier jobs resolve (default: ./templates)
   --ansible-dir DIR   the playbooks ansible jobs run (default: ./ansible)
+  --docker-inside-images DIR
+                      docker save tarballs loaded into the Docker engine of every dockerInside
+                      test container before its tests (executors without a registry; a warm cache)
   --token-file PATH   file holding the executor token
   --grace-ms MS       on SIGTERM, how long running jobs may finish before they are handed back (default 30000)
   --job-uid-range FIRST-LAST
@@ -50,6 +53,7 @@ export interface ExecutorSettings {
   dataDir: string;
   templatesDir: string;
   ansibleDir: string;
+  dockerImagesDir?: string | undefined;
   graceMs: number;
   jobUids: UidRange;
   allowSharedUidJobs: boolean;
@@ -76,6 +80,7 @@ export async function parseExecutorArgs(
       "token-file": { type: "string" },
       "templates-dir": { type: "string", default: "templates" },
       "ansible-dir": { type: "string", default: "ansible" },
+      "docker-inside-images": { type: "string" },
       "grace-ms": { type: "string", default: "30000" },
       "job-uid-range": { type: "string" },
       "allow-shared-uid-jobs": { type: "boolean", default: false },
@@ -125,6 +130,9 @@ export async function parseExecutorArgs(
     dataDir: path.resolve(values["data-dir"]),
     templatesDir: path.resolve(values["templates-dir"]),
     ansibleDir: path.resolve(values["ansible-dir"]),
+    ...(values["docker-inside-images"]
+      ? { dockerImagesDir: path.resolve(values["docker-inside-images"]) }
+      : {}),
     graceMs,
     jobUids,
     allowSharedUidJobs: values["allow-shared-uid-jobs"] || allowShared === "1" || allowShared === "true",

@@ -34,6 +34,8 @@ export interface DaemonOptions {
   templatesDir: string;
   /** The playbooks `ansible` jobs run. */
   ansibleDir: string;
+  /** Images for the engines inside `dockerInside` test containers (--docker-inside-images). */
+  dockerImagesDir?: string | undefined;
   /** The users jobs that run code on this host run as. */
   jobUsers: JobUsers;
   log: Logger;
@@ -208,13 +210,14 @@ export class Daemon {
     this.#send({ type: "accepted", jobId, attempt });
     const log = this.options.log.child({ jobId, attempt, kind });
     log.info("job started");
-    const { dataDir, templatesDir, ansibleDir, jobUsers } = this.options;
+    const { dataDir, templatesDir, ansibleDir, dockerImagesDir, jobUsers } = this.options;
     const outcome = await runAssigned(
       assign,
       {
         dataDir,
         templatesDir,
         ansibleDir,
+        dockerImagesDir,
         jobUsers,
         signal: job.controller.signal,
         log: (stream, chunk) => this.#jobs.log(job, stream, chunk),

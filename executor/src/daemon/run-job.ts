@@ -16,7 +16,10 @@ export type Assign = Extract<HubMessage, { type: "assign" }>;
 
 /** What a job gets from the daemon beyond its assign: where things are, and its lines to the hub. */
 export interface JobSetup
-  extends Pick<RunContext, "templatesDir" | "ansibleDir" | "signal" | "log" | "progress"> {
+  extends Pick<
+    RunContext,
+    "templatesDir" | "ansibleDir" | "dockerImagesDir" | "signal" | "log" | "progress"
+  > {
   /** The daemon's data directory: jobs' workdirs in `jobs/`, runners' caches in `cache/`. */
   dataDir: string;
   jobUsers: JobUsers;
@@ -46,6 +49,7 @@ export async function runAssigned(assign: Assign, setup: JobSetup, log: Logger):
         cacheDir: path.join(setup.dataDir, "cache"),
         templatesDir: setup.templatesDir,
         ansibleDir: setup.ansibleDir,
+        ...(setup.dockerImagesDir ? { dockerImagesDir: setup.dockerImagesDir } : {}),
         secrets: assign.secrets,
         signal: setup.signal,
         log: setup.log,

@@ -25,6 +25,8 @@ export interface RunContext {
   templatesDir: string;
   /** The playbooks `ansible` jobs run (the repository's `ansible/` folder). */
   ansibleDir: string;
+  /** `docker save` tarballs loaded into the engine of every Docker-inside test container (--docker-inside-images). */
+  dockerImagesDir?: string | undefined;
   /** Values for the job's process only; masked in the log and the error (`maskingSecrets`). */
   secrets: Readonly<Record<string, string>>;
   /** Aborted when the hub cancels the job or the daemon hands it back. */

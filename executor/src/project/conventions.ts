@@ -11,7 +11,7 @@
 import type { ProjectProfile } from "@codegen-orchestrator/shared";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { makeTargets } from "./makefile.ts";
+import { makeRecipe, makeTargets } from "./makefile.ts";
 
 /** The names GNU make looks for, in its order. */
 export const MAKEFILES = ["GNUmakefile", "makefile", "Makefile"] as const;
@@ -46,8 +46,13 @@ export interface RepositoryView {
 export interface Candidate {
   command: string[];
   setup?: string[];
+  /** The command calls Docker (its recipe or script names docker or compose). */
+  docker?: boolean;
   from: string;
 }
+
+/** A recipe or script that runs Docker (directly, through Compose, or a variable named so). */
+const CALLS_DOCKER = /\b(docker|compose|podman)\b/i;
 
 export interface Conventions {
   tests: Candidate[];
@@ -74,12 +79,21 @@ const START_TARGETS = ["start", "run", "up"];
 function makefileCandidates(view: RepositoryView, notes: string[]) {
   const file = MAKEFILES.find((name) => view.contents[name] !== undefined);
   if (!file) return { tests: [], starts: [] };
-  const targets = makeTargets(view.contents[file] ?? "");
+  const text = view.contents[file] ?? "";
+  const targets = makeTargets(text);
   const target = (name: string): Candidate => ({
     command: ["make", name],
     from: `${file}: target \`${name}\``,
   });
-  const tests = targets.has("test") ? [target("test")] : [];
+  const docker = CALLS_DOCKER.test(makeRecipe(text, "test"));
+  const tests = targets.has("test")
+    ? [
+        {
+          ...target("test"),
+          ...(docker ? { docker, from: `${file}: target \`test\` (it calls Docker)` } : {}),
+        },
+      ]
+    : [];
   const starts = START_TARGETS.filter((name) => targets.has(name)).map(target);
   if (tests.length + starts.length === 0)
     notes.push(`${file}: no \`test\`, \`start\`, \`run\` or \`up\` target`);
@@ -118,7 +132,13 @@ function packageCandidates(view: RepositoryView, notes: string[]) {
     const installs = Object.keys(dependencies).length + Object.keys(devDependencies).length > 0;
     const locked = view.files.includes("package-lock.json") || view.files.includes("npm-shrinkwrap.json");
     const setup = installs ? { setup: ["npm", locked ? "ci" : "install"] } : {};
-    tests.push({ command: ["npm", "test"], ...setup, from: "package.json: scripts.test" });
+    const docker = CALLS_DOCKER.test(scripts.test);
+    tests.push({
+      command: ["npm", "test"],
+      ...setup,
+      ...(docker ? { docker } : {}),
+      from: `package.json: scripts.test${docker ? " (it calls Docker)" : ""}`,
+    });
   }
   const start: Candidate = scripts.start
     ? { command: ["npm", "start"], from: "package.json: scripts.start" }

@@ -33,6 +33,23 @@ export function makeTargets(text: string): Set<string> {
   return targets;
 }
 
+/** The recipe lines of `target`'s rules (every rule that names it), joined; "" when it has none. */
+export function makeRecipe(text: string, target: string): string {
+  const recipe: string[] = [];
+  let inRule = false;
+  for (const line of logicalLines(text)) {
+    if (line.startsWith("\t")) {
+      if (inRule) recipe.push(line.slice(1));
+      continue;
+    }
+    const code = line.replace(/#.*$/, "").trim();
+    if (code === "") continue;
+    const rule = RULE.exec(code);
+    inRule = Boolean(rule?.[1]?.trim().split(/\s+/).includes(target));
+  }
+  return recipe.join("\n");
+}
+
 /** The lines make reads: a backslash at the end of a line joins the next one to it. */
 function logicalLines(text: string): string[] {
   const lines: string[] = [];

@@ -40,7 +40,12 @@ export function profileOf(view: RepositoryView): ProjectProfile {
   const declaredHealth = manifest?.service?.healthPath;
   return ProjectProfile.parse({
     manifest: manifest !== null,
-    test: test && { ...(test.setup ? { setup: test.setup } : {}), command: test.command, from: test.from },
+    test: test && {
+      ...(test.setup ? { setup: test.setup } : {}),
+      command: test.command,
+      docker: test.docker ?? false,
+      from: test.from,
+    },
     start: start && { command: start.command, from: start.from },
     healthPath: declaredHealth
       ? { path: declaredHealth, from: PROJECT_MANIFEST }

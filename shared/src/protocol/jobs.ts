@@ -63,7 +63,7 @@ export const DEFAULT_POOL = "default";
 
 /**
  * Every capability a job needs: its kind's, and what its spec adds (a container-isolated agent
- * needs a Docker engine; Docker inside a container needs Sysbox, unless plain Docker is allowed).
+ * needs a Docker engine; Docker inside a container needs Sysbox, unless plain or privileged Docker is allowed).
  * `spec` is the validated spec of that kind.
  */
 export function requiredCapabilities(kind: JobKind, spec: unknown): string[] {
@@ -74,7 +74,11 @@ export function requiredCapabilities(kind: JobKind, spec: unknown): string[] {
       needs.push(DOCKER_CAPABILITY);
     } else if (agent.isolation === "sysbox") needs.push(SYSBOX_CAPABILITY);
   }
-  if (kind === "test" && (spec as TestSpec).container) needs.push(DOCKER_CAPABILITY);
+  const tested = kind === "test" ? (spec as TestSpec).container : undefined;
+  if (tested) {
+    needs.push(DOCKER_CAPABILITY);
+    if (tested.dockerInside !== "never" && !tested.allowPrivilegedDocker) needs.push(SYSBOX_CAPABILITY);
+  }
   if (kind === "container") {
     const container = spec as ContainerSpec;
     if (container.dockerInside && !container.allowPlainDocker) needs.push(SYSBOX_CAPABILITY);

@@ -70,6 +70,8 @@ export const ProjectManifest = z.object({
       setup: CommandArgv.optional(),
       /** Runs the tests: exit 0 means they passed. */
       command: CommandArgv,
+      /** The tests need a Docker engine (they start the project's stack with Compose, say). */
+      docker: z.boolean().optional(),
     })
     .optional(),
   service: z
@@ -95,7 +97,15 @@ const DecidedFrom = z.string().min(1).max(300);
 export const ProjectProfile = z.strictObject({
   /** Whether the repository has a manifest (its declarations come before any convention). */
   manifest: z.boolean(),
-  test: z.strictObject({ setup: CommandArgv.optional(), command: CommandArgv, from: DecidedFrom }).nullable(),
+  test: z
+    .strictObject({
+      setup: CommandArgv.optional(),
+      command: CommandArgv,
+      /** The tests call Docker: declared, or seen in the command's recipe (a Makefile target's). */
+      docker: z.boolean().default(false),
+      from: DecidedFrom,
+    })
+    .nullable(),
   start: z.strictObject({ command: StartArgv, from: DecidedFrom }).nullable(),
   healthPath: z.strictObject({ path: HealthPath, from: DecidedFrom }),
   startupSeconds: z.number().int().min(1).max(900).nullable(),

@@ -30,6 +30,19 @@ export const TestContainer = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
     .optional(),
+  /**
+   * A Docker engine inside the container, for tests that need Docker (a compose-based test target):
+   * `when-needed` when the project's profile says its tests call Docker (`test.docker`), `always`,
+   * or `never`. The image must have dockerd, the Docker CLI and setpriv; the container runs on the
+   * `sysbox-runc` runtime (see allowPrivilegedDocker).
+   */
+  dockerInside: z.enum(["never", "when-needed", "always"]).default("never"),
+  /**
+   * Without Sysbox on the executor, run a `dockerInside` container with every capability the host
+   * can give and no seccomp or AppArmor profile (what `--privileged` gives): as strong as root on
+   * the executor host. The operator's choice, for executors that test only trusted projects.
+   */
+  allowPrivilegedDocker: z.boolean().default(false),
 });
 export type TestContainer = z.infer<typeof TestContainer>;
 

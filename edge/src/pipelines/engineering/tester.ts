@@ -25,7 +25,8 @@ export function testJob(
   const refused = testerSettingsError(env);
   if (refused) throw new Error(refused);
   const access = repoAccess(env, { url: input.repoUrl, resourceName: input.resourceName });
-  const image = pipelineSettings.read(env).TESTER_IMAGE;
+  const settings = pipelineSettings.read(env);
+  const image = settings.TESTER_IMAGE;
   const spec: TestSpec = {
     checkout: { url: input.repoUrl, ref: input.commit, credentials: access.credentials },
     env: {},
@@ -38,6 +39,8 @@ export function testJob(
             memoryMb: 2048,
             network: "bridge",
             project: workspaceOf(input.projectId),
+            dockerInside: settings.TESTER_DOCKER_INSIDE,
+            allowPrivilegedDocker: settings.TESTER_PRIVILEGED_DOCKER,
           },
         }
       : {}),

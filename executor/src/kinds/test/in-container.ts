@@ -24,10 +24,11 @@ import {
   OUTPUT_ONLY,
   resourceLimits,
 } from "../../containers/job-container.ts";
-import { jobLabels } from "../../containers/labels.ts";
+import { containerName, jobLabels } from "../../containers/labels.ts";
 import { initExecFailure, runJobContainer } from "../../containers/run-container.ts";
 import type { RunContext } from "../../jobs/runner.ts";
 import type { ProcessOutcome } from "../../process/run-process.ts";
+import { dockerInside, ENGINE_INSIDE_FAILED, ENTRY_MARK, removeEngineVolume } from "./docker-inside.ts";
 import type { OutputTail } from "./output-tail.ts";
 
 /** Where the job's workdir is in the container. */
@@ -58,6 +59,8 @@ export interface ContainerStep {
   container: TestContainer;
   /** The container's name suffix: `setup` or `tests`. */
   role: "setup" | "tests";
+  /** A Docker engine inside the container (docker-inside.ts), as the spec and the profile decided. */
+  dockerInside: boolean;
   argv: readonly string[];
   /** The environment given but for the secrets (the image's own is kept for what this does not set). */
   env: Record<string, string>;
@@ -81,7 +84,10 @@ export type ContainerStepOutcome = ProcessOutcome & { oomKilled: boolean };
 export async function runInContainer(step: ContainerStep): Promise<ContainerStepOutcome> {
   const { docker, container: spec, context, tail } = step;
   const started = performance.now();
-  const user = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
+  const engineInside = step.dockerInside
+    ? await dockerInside(docker, spec, containerName(context.jobId, step.role), context)
+    : null;
+  const user = engineInside?.user ?? `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
   const ttlSeconds = Math.max(
     60,
     Math.ceil((context.deadlineAt - Date.now()) / 1000) + ORPHAN_AFTER_DEADLINE_S,
@@ -93,7 +99,7 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
       context,
       {
         Image: spec.image,
-        Cmd: [...step.argv],
+        Cmd: engineInside ? engineInside.cmd(step.argv) : [...step.argv],
         Env: Object.entries(step.env).map(([variable, value]) => `${variable}=${value}`),
         WorkingDir: `${WORKSPACE}/${step.checkoutDir}`,
         User: user,
@@ -108,7 +114,11 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
           ...resourceLimits(spec),
           NetworkMode: spec.network,
           Init: true,
-          Mounts: [{ Type: "bind", Source: context.workdir, Target: WORKSPACE }],
+          Mounts: [
+            { Type: "bind", Source: context.workdir, Target: WORKSPACE },
+            ...(engineInside?.mounts ?? []),
+          ],
+          ...engineInside?.hostConfig,
         },
       },
       { role: step.role, secretEnv: step.secretEnv },
@@ -117,7 +127,8 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
     context.log(
       "system",
       `container ${name} (${container.id.slice(0, 12)}): ${spec.image}, ${spec.cpus} CPU, ` +
-        `${spec.memoryMb} MB, network ${spec.network}, user ${user}; the job's workdir at ${WORKSPACE}\n`,
+        `${spec.memoryMb} MB, network ${spec.network}, user ${user}; the job's workdir at ${WORKSPACE}` +
+        `${engineInside ? `; Docker inside (${engineInside.describe}), the tests as ${process.getuid?.() ?? 0}` : ""}\n`,
     );
     const ended = await runJobContainer(job, {
       context,
@@ -135,6 +146,10 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
       throw new JobFailure(`The container for \`${step.argv.join(" ")}\` did not start: ${ended.startError}`);
     if (ended.oomKilled)
       context.log("system", `the container ran out of memory (its limit: ${spec.memoryMb} MB)\n`);
+    if (engineInside && ended.exitCode === ENGINE_INSIDE_FAILED && stderrHead.includes(ENTRY_MARK))
+      throw new JobFailure(
+        `The Docker engine inside the test container did not start: ${engineInsideError(stderrHead)}`,
+      );
     const execFailure = initExecFailure(ended.exitCode, stderrHead);
     return {
       exitCode: ended.exitCode,
@@ -148,5 +163,14 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
     };
   } catch (error) {
     throw new JobFailure(engineFailure(docker, error));
+  } finally {
+    if (engineInside) await removeEngineVolume(docker, engineInside.volume);
   }
 }
+
+/** The entry script's own lines (from its mark on), for the job's failure. */
+const engineInsideError = (stderr: string) =>
+  stderr
+    .slice(stderr.indexOf(ENTRY_MARK) + ENTRY_MARK.length)
+    .trim()
+    .slice(0, 2000);

@@ -87,6 +87,12 @@ async function testProject(
   if ("error" in tests) return failed(tests.error);
   const { command, setup, from } = tests;
   context.log("system", `tests: ${command.join(" ")} (from ${from})\n`);
+  const dockerInside = needsEngineInside(spec, tests.docker);
+  if (tests.docker && !dockerInside)
+    context.log(
+      "system",
+      `the tests call Docker, but this job gives them no Docker engine (${spec.container ? "container.dockerInside is never" : "they run on the host"})\n`,
+    );
 
   const home = path.join(context.workdir, "home");
   await mkdir(home, { mode: 0o700 });
@@ -94,7 +100,14 @@ async function testProject(
     await giveTree(checkout, context.user);
     await giveTree(home, context.user);
   }
-  const run = commandRunner({ spec, context, inImage, checkout, home, graceMs: options.graceMs });
+  const run = commandRunner({
+    spec,
+    context,
+    inImage: inImage && { ...inImage, dockerInside },
+    checkout,
+    home,
+    graceMs: options.graceMs,
+  });
   if (setup) {
     context.progress("setup");
     const tail = new OutputTail(SETUP_ERROR_CHARS, secrets);
@@ -129,7 +142,9 @@ async function testProject(
 async function testsOf(
   spec: TestSpec,
   checkout: string,
-): Promise<{ command: string[]; setup: string[] | undefined; from: string } | { error: string }> {
+): Promise<
+  { command: string[]; setup: string[] | undefined; docker: boolean; from: string } | { error: string }
+> {
   let profile: Awaited<ReturnType<typeof profileOfCheckout>>;
   try {
     profile = await profileOfCheckout(checkout);
@@ -138,13 +153,20 @@ async function testsOf(
     throw error;
   }
   const setup = profile.test?.from === PROJECT_MANIFEST ? profile.test.setup : undefined;
-  if (spec.command) return { command: spec.command, setup, from: "the job's spec" };
-  if (profile.test)
-    return { command: profile.test.command, setup: profile.test.setup, from: profile.test.from };
+  if (spec.command) return { command: spec.command, setup, docker: false, from: "the job's spec" };
+  if (profile.test) {
+    const { command, setup: declaredSetup, docker, from } = profile.test;
+    return { command, setup: declaredSetup, docker, from };
+  }
   return {
     error: `the repository does not say how to run its tests: it has no ${PROJECT_MANIFEST} at its root naming them and follows no convention the Tester knows. To fix it, ${TEST_COMMAND_HINT}; or give the job a command`,
   };
 }
+
+/** Whether the tests get a Docker engine inside their container: always, or when they call Docker. */
+const needsEngineInside = (spec: TestSpec, testsCallDocker: boolean): boolean =>
+  spec.container?.dockerInside === "always" ||
+  (spec.container?.dockerInside === "when-needed" && testsCallDocker);
 
 const failed = (error: string): RunOutcome => ({ status: "failed", output: undefined, error });
 
@@ -175,7 +197,7 @@ function commandRunner(job: {
   spec: TestSpec;
   context: RunContext;
   /** The engine and the image's settings, for a spec with `container`. */
-  inImage: Pick<ContainerStep, "docker" | "container"> | undefined;
+  inImage: Pick<ContainerStep, "docker" | "container" | "dockerInside"> | undefined;
   checkout: string;
   home: string;
   graceMs: number | undefined;
