@@ -41,9 +41,13 @@ export function pipelineModel(
       return { tool: { name: "classify_env", input: { variables } } };
     }
     const projectName = /Project: ([^\\]+)\\n/.exec(text)?.[1] ?? "Service";
-    // The Architect picks the Python template when the project asks for Python, else the Node one.
-    if (tools.some((tool) => tool.name === "choose_template")) {
-      const template = /python/i.test(projectLines(text)) ? "python-service" : "node-service";
+    // The Architect picks a template the project names ("Built from compose-notes."), else the
+    // Python one when the project asks for Python, else the Node one.
+    const chooser = tools.find((tool) => tool.name === "choose_template");
+    if (chooser) {
+      const offered: string[] = (chooser.input_schema as any)?.properties?.template?.enum ?? [];
+      const named = offered.find((name) => projectLines(text).includes(`Built from ${name}.`));
+      const template = named ?? (/python/i.test(projectLines(text)) ? "python-service" : "node-service");
       return { tool: { name: "choose_template", input: { template, reason: "It fits." } } };
     }
     const spec = tools.find((tool) => tool.name === "submit_spec");

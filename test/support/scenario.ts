@@ -107,13 +107,14 @@ export function shortenerScenario(language: ShortenerLanguage = "Node"): Respond
 
 /**
  * Registers the sshd on 127.0.0.1 as the server "local": services run as supervised processes
- * under `deployRoot` (opened to the projects' own users, as /srv is), on ports from a free one up.
+ * (or with Compose, when asked) under `deployRoot` (opened to the projects' own users, as /srv is), on ports from a free one up.
  * Returns the server and its first port.
  */
 export async function registerServer(
   api: <T = any>(route: string, body?: unknown) => Promise<T>,
   sshd: Sshd,
   deployRoot: string,
+  serviceManager: "process" | "compose" = "process",
 ): Promise<{ server: { id: string; knownHosts: string | null }; portStart: number }> {
   await chmod(deployRoot, 0o755);
   const portStart = await freePort();
@@ -127,7 +128,7 @@ export async function registerServer(
     portRangeStart: portStart,
     portRangeEnd: portStart + 20,
     deployRoot,
-    serviceManager: "process",
+    serviceManager,
     // The first deploy records the key the sshd presents (the admin allows it here, on loopback).
     trustFirstHostKey: true,
   });

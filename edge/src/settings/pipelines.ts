@@ -23,6 +23,10 @@ export const pipelineSettings = defineSettings("Pipelines", {
   TESTER_IMAGE: setting(text, {
     doc: "The image the project's setup step and tests run in (it holds the projects' toolchain). Needed unless RUN_PROJECT_CODE_ON_HOST=true.",
   }),
+  TESTER_NETWORK: setting(TestContainer.shape.network.removeDefault(), {
+    default: "bridge",
+    doc: "The Tester's container network: `bridge` (default: the setup step usually fetches dependencies) or `none` (projects that vendor them; engines without a bridge network).",
+  }),
   TESTER_DOCKER_INSIDE: setting(TestContainer.shape.dockerInside.removeDefault(), {
     default: "never",
     doc: "A Docker engine inside the Tester's container: `never` (default), `when-needed` (the project's tests call Docker: a compose-based test target) or `always`. Needs executors with Sysbox (the `sysbox` capability), or TESTER_PRIVILEGED_DOCKER; TESTER_IMAGE must then hold dockerd, the Docker CLI and setpriv.",

@@ -25,7 +25,8 @@ Options:
   --ansible-dir DIR   the playbooks ansible jobs run (default: ./ansible)
   --docker-inside-images DIR
                       docker save tarballs loaded into the Docker engine of every dockerInside
-                      test container before its tests (executors without a registry; a warm cache)
+                      test container before its tests (executors without a registry; a warm cache);
+                      also ORCHESTRATOR_DOCKER_INSIDE_IMAGES
   --token-file PATH   file holding the executor token
   --grace-ms MS       on SIGTERM, how long running jobs may finish before they are handed back (default 30000)
   --job-uid-range FIRST-LAST
@@ -118,6 +119,7 @@ export async function parseExecutorArgs(
   const allowShared = env.ORCHESTRATOR_ALLOW_SHARED_UID_JOBS;
   if (allowShared !== undefined && !["0", "1", "true", "false", ""].includes(allowShared))
     throw new UsageError("ORCHESTRATOR_ALLOW_SHARED_UID_JOBS must be 1 or 0.");
+  const dockerImages = values["docker-inside-images"] ?? env.ORCHESTRATOR_DOCKER_INSIDE_IMAGES;
   const token = await readToken(values["token-file"], env);
   if (!token)
     throw new UsageError(
@@ -130,9 +132,7 @@ export async function parseExecutorArgs(
     dataDir: path.resolve(values["data-dir"]),
     templatesDir: path.resolve(values["templates-dir"]),
     ansibleDir: path.resolve(values["ansible-dir"]),
-    ...(values["docker-inside-images"]
-      ? { dockerImagesDir: path.resolve(values["docker-inside-images"]) }
-      : {}),
+    ...(dockerImages ? { dockerImagesDir: path.resolve(dockerImages) } : {}),
     graceMs,
     jobUids,
     allowSharedUidJobs: values["allow-shared-uid-jobs"] || allowShared === "1" || allowShared === "true",

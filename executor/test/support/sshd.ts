@@ -55,6 +55,8 @@ const START_ATTEMPTS = 3;
 export interface SshdOptions {
   /** PATH for sessions (a server provisioned with a newer runtime than the system's). */
   sessionPath?: string;
+  /** More variables for sessions (a server whose Docker engine is at DOCKER_HOST, say); no spaces in values. */
+  sessionEnv?: Record<string, string>;
 }
 
 export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
@@ -76,7 +78,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
       const port = await freePort();
       const config = path.join(dir, "sshd_config");
-      await writeFile(config, sshdConfig(dir, port, hostKey, user, options.sessionPath));
+      await writeFile(config, sshdConfig(dir, port, hostKey, user, options));
       const logFile = path.join(dir, "sshd.log");
       const child = spawn(SSHD_BINARY, ["-D", "-f", config, "-E", logFile], { stdio: "ignore" });
       try {
@@ -111,7 +113,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   }
 }
 
-function sshdConfig(dir: string, port: number, hostKey: string, user: string, sessionPath?: string): string {
+function sshdConfig(dir: string, port: number, hostKey: string, user: string, options: SshdOptions): string {
+  const sessionEnv = { ...(options.sessionPath ? { PATH: options.sessionPath } : {}), ...options.sessionEnv };
   return [
     `Port ${port}`,
     "ListenAddress 127.0.0.1",
@@ -129,7 +132,9 @@ function sshdConfig(dir: string, port: number, hostKey: string, user: string, se
     // bash sources ~/.bashrc for commands run by sshd when it is a top-level shell; a developer's
     // root .bashrc may run costly set-up (pyenv init: seconds per Ansible task). SHLVL=1 makes
     // the session's shell a second-level one, so it skips that, as on a clean server.
-    `SetEnv SHLVL=1${sessionPath ? ` PATH=${sessionPath}` : ""}`,
+    `SetEnv SHLVL=1${Object.entries(sessionEnv)
+      .map(([name, value]) => ` ${name}=${value}`)
+      .join("")}`,
     "Subsystem sftp internal-sftp",
     "LogLevel VERBOSE",
     "",

@@ -37,7 +37,7 @@ export function testJob(
             image,
             cpus: 2,
             memoryMb: 2048,
-            network: "bridge",
+            network: settings.TESTER_NETWORK,
             project: workspaceOf(input.projectId),
             dockerInside: settings.TESTER_DOCKER_INSIDE,
             allowPrivilegedDocker: settings.TESTER_PRIVILEGED_DOCKER,
