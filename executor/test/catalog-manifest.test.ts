@@ -4,8 +4,6 @@
  * it came from the catalog; and the same through the jobs that carry it: the `git` job's profile
  * step and the `test` job (real git, real processes).
  */
-import { writeFile } from "node:fs/promises";
-import path from "node:path";
 import {
   CatalogManifest,
   catalogManifestFrom,
@@ -19,7 +17,8 @@ import { runGit } from "../src/kinds/git/runner.ts";
 import { runTest } from "../src/kinds/test/runner.ts";
 import type { RepositoryView } from "../src/project/conventions.ts";
 import { profileOf } from "../src/project/profile.ts";
-import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
+import { writeTree } from "./scaffold/support.ts";
+import { publishedProject, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
 import { runContext } from "./support/run-context.ts";
 
 afterAll(removeTempDirs);
@@ -103,16 +102,8 @@ describe("the profile with the template catalog's manifest", () => {
 });
 
 /** A bare repository whose main has one commit of `files`. */
-async function project(files: Record<string, string>) {
-  const repo = await bareRepo(await tempDir("co-catalog-remote-"), "project", 0);
-  const work = await tempDir("co-catalog-work-");
-  for (const [name, text] of Object.entries(files)) await writeFile(path.join(work, name), text);
-  fixtureGit(work, "init", "--quiet", "--initial-branch=main");
-  fixtureGit(work, "add", "--all");
-  fixtureGit(work, "commit", "--quiet", "-m", "the project");
-  fixtureGit(work, "push", "--quiet", repo.path, "main");
-  return repo;
-}
+const project = async (files: Record<string, string>) =>
+  publishedProject(await writeTree(await tempDir("co-catalog-work-"), files));
 
 describe("the jobs that carry the catalog's manifest", () => {
   const declares = {
