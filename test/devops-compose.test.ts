@@ -32,7 +32,11 @@ import {
   saveImage,
 } from "../executor/test/support/debian-image.ts";
 import { startDockerEngine, type TestEngine } from "../executor/test/support/docker-engine.ts";
-import { claudeBinary, type FakeAnthropic, startFakeAnthropic } from "../executor/test/support/fake-anthropic.ts";
+import {
+  claudeBinary,
+  type FakeAnthropic,
+  startFakeAnthropic,
+} from "../executor/test/support/fake-anthropic.ts";
 import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
 import { Fleet } from "./support/fleet.ts";
 import { appendFile, pipelineModel } from "./support/pipeline-model.ts";
@@ -61,10 +65,11 @@ let portStart: number;
 
 const steps = async (id: string): Promise<TimelineStep[]> => (await fleet.call(`/runs/${id}/steps`)).items;
 const stepOf = async (id: string, name: string) => (await steps(id)).find((step) => step.name === name);
-const finished = (id: string, what: string) => runEnded((route) => fleet.call(route), id, what, 600_000);
+type Run = { id: string; status: string; error?: string };
+const finished = (id: string, what: string) => runEnded<Run>((route) => fleet.call(route), id, what, 600_000);
 const service = (route: string, init?: RequestInit) =>
   fetch(`http://127.0.0.1:${portStart}${route}`, { ...init, signal: AbortSignal.timeout(5000) });
-const notes = async () => (await service("/notes")).json();
+const notes = async (): Promise<unknown> => (await service("/notes")).json();
 
 /** The fixture as a template repository with one release tag, as its authors would publish it. */
 async function publishTemplate(): Promise<string> {
@@ -85,8 +90,10 @@ const deployOf = (projectId: string, after: string[]) =>
   until(
     "the deploy the engineering run started",
     async () => {
-      const { items } = await fleet.call(`/projects/${projectId}/runs`);
-      const run = items.find((item: { id: string; kind: string }) => item.kind === "devops" && !after.includes(item.id));
+      const { items } = await fleet.call<{ items: (Run & { kind: string })[] }>(
+        `/projects/${projectId}/runs`,
+      );
+      const run = items.find((item) => item.kind === "devops" && !after.includes(item.id));
       return run && RUN_ENDED.includes(run.status) ? run : undefined;
     },
     600_000,
@@ -161,7 +168,10 @@ describe.skipIf(!ready)("a third-party Compose template through the pipelines", 
       },
       60_000,
     );
-    expect(template, JSON.stringify(template.error)).toMatchObject({ status: "ready", version: { tag: "v1.0.0" } });
+    expect(template, JSON.stringify(template.error)).toMatchObject({
+      status: "ready",
+      version: { tag: "v1.0.0" },
+    });
 
     const project = await fleet.call("/projects", {
       name: "Notes",
@@ -185,7 +195,10 @@ describe.skipIf(!ready)("a third-party Compose template through the pipelines", 
     const inspect = await stepOf(devops.id, "inspect");
     expect(inspect?.detail).toMatchObject({
       manifest: false,
-      migrate: { command: ["python3", "migrate.py"], from: "the template catalog's manifest (compose-notes)" },
+      migrate: {
+        command: ["python3", "migrate.py"],
+        from: "the template catalog's manifest (compose-notes)",
+      },
       healthPath: { path: "/health", from: "the template catalog's manifest (compose-notes)" },
     });
     const deploy = await fleet.job((await stepOf(devops.id, "deploy"))?.jobId as string);
@@ -195,10 +208,12 @@ describe.skipIf(!ready)("a third-party Compose template through the pipelines", 
       migrate_service: "api",
     });
     expect((await service("/health")).status).toBe(200);
-    expect((await service("/notes", { method: "POST", body: JSON.stringify({ text: "kept" }) })).status).toBe(201);
+    expect((await service("/notes", { method: "POST", body: JSON.stringify({ text: "kept" }) })).status).toBe(
+      201,
+    );
     // The worker, a service of its own, marks it processed.
     const processed = await until("the worker to process the note", async () =>
-      (await notes())[0]?.processed ? true : undefined,
+      ((await notes()) as { processed: boolean }[])[0]?.processed ? true : undefined,
     );
     expect(processed).toBe(true);
   });

@@ -10,6 +10,8 @@
  *   renders one): an engineering run's Tester runs `make test`, detected on the tested commit; the
  *   DevOps run's inspect step records what it detected (`make test`, `make run`, the health path it
  *   assumed, the alternatives it left out), and the service is deployed by `make run`, healthy;
+ * - the same service following no convention, its template registered in the catalog with a
+ *   manifest: the Tester and the inspect step go by the catalog's manifest, and say so;
  * - a repository that says nothing about how to start it: the run fails at inspect, saying what
  *   to add, with what was looked at on the timeline.
  */
@@ -32,6 +34,7 @@ import { stopDeployedServices } from "./support/deployed.ts";
 import { Fleet } from "./support/fleet.ts";
 import { appendFile, pipelineModel } from "./support/pipeline-model.ts";
 import { RUN_ENDED, runEnded, type TimelineStep, until } from "./support/poll.ts";
+import { CATALOG_GREETER, GREETER } from "./support/python-greeter.ts";
 import { registerServer, SERVER_PATH } from "./support/scenario.ts";
 
 const claude = claudeBinary();
@@ -47,6 +50,23 @@ let portStart: number;
 const steps = async (id: string): Promise<TimelineStep[]> => (await fleet.call(`/runs/${id}/steps`)).items;
 const stepOf = async (id: string, name: string) => (await steps(id)).find((step) => step.name === name);
 const finished = (id: string, what: string) => runEnded((route) => fleet.call(route), id, what);
+/** `publish` of a new directory holding `files`. */
+async function publishFiles(name: string, files: Record<string, string>): Promise<string> {
+  const work = await mkdtemp(path.join(tmpdir(), `co-py-${name}-`));
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(work, file)), { recursive: true });
+    await writeFile(path.join(work, file), text);
+  }
+  return publish(work, name);
+}
+
+/** The DevOps run the project's engineering run started, once it ended. */
+const deployStartedBy = (projectId: string) =>
+  until("the deploy it started", async () => {
+    const { items } = await fleet.call(`/projects/${projectId}/runs`);
+    const run = items.find((item: { kind: string }) => item.kind === "devops");
+    return run && RUN_ENDED.includes(run.status) ? run : undefined;
+  });
 
 /** A bare repository `<repos>/<name>.git` whose main has one commit of the directory `work`. */
 function publish(work: string, name: string): string {
@@ -61,51 +81,6 @@ function publish(work: string, name: string): string {
   return pathToFileURL(bare).href;
 }
 
-/** A Python service driven by its Makefile, as a template we did not write would render it. */
-const GREETER: Record<string, string> = {
-  Makefile: [
-    "PYTHON ?= python3",
-    "",
-    ".PHONY: test run",
-    "",
-    "test:",
-    "\t$(PYTHON) -m unittest discover -s tests -v",
-    "",
-    "run:",
-    "\t$(PYTHON) -m greeter",
-    "",
-  ].join("\n"),
-  "greeter/__init__.py": "",
-  "greeter/words.py": 'def greeting(name):\n    return f"Hello, {name}!"\n',
-  "greeter/__main__.py": `import json, os
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from greeter.words import greeting
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = {"status": "ok"} if self.path == "/health" else {"greeting": greeting("deploy")}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-port = int(os.environ["PORT"])
-print(f"greeter listening on {port}", flush=True)
-ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
-`,
-  "tests/test_words.py": `import unittest
-from greeter.words import greeting
-
-class GreetingTest(unittest.TestCase):
-    def test_greets_by_name(self):
-        self.assertEqual(greeting("Ada"), "Hello, Ada!")
-`,
-  ".env.example": "# infra: the port the deployer allocated\nPORT=8000\n",
-  "README.md": "# Greeter\n\nA greeting service. `make test`, `make run`.\n",
-};
-
 beforeAll(async () => {
   if (!claude || !ansible || !sshdAvailable()) return;
   process.env.ORCHESTRATOR_CLAUDE_BIN = claude;
@@ -113,7 +88,10 @@ beforeAll(async () => {
   repos = await mkdtemp(path.join(tmpdir(), "co-py-repos-"));
   deployRoot = await mkdtemp(path.join(tmpdir(), "co-py-deploy-"));
   model = await startFakeAnthropic(
-    pipelineModel({ Greeter: () => [appendFile("README.md", "Reviewed by the Developer.")] }),
+    pipelineModel({
+      Greeter: () => [appendFile("README.md", "Reviewed by the Developer.")],
+      Welcomer: () => [appendFile("README.md", "Reviewed by the Developer.")],
+    }),
   );
   fleet = await Fleet.start(
     {
@@ -190,12 +168,7 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())(
     });
 
     it("detects a Makefile-driven service's commands: tested by `make test`, deployed by `make run`", async () => {
-      const work = await mkdtemp(path.join(tmpdir(), "co-py-greeter-"));
-      for (const [file, text] of Object.entries(GREETER)) {
-        await mkdir(path.dirname(path.join(work, file)), { recursive: true });
-        await writeFile(path.join(work, file), text);
-      }
-      const repoUrl = publish(work, "greeter");
+      const repoUrl = await publishFiles("greeter", GREETER);
       const project = await fleet.call("/projects", { name: "Greeter", description: "Greets.", repoUrl });
       const engineering = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
       const built = await finished(engineering.id, "the engineering run");
@@ -210,11 +183,7 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())(
         counts: { total: 1, passed: 1, failed: 0 },
       });
 
-      const devops = await until("the deploy it started", async () => {
-        const { items } = await fleet.call(`/projects/${project.id}/runs`);
-        const run = items.find((item: { kind: string }) => item.kind === "devops");
-        return run && RUN_ENDED.includes(run.status) ? run : undefined;
-      });
+      const devops = await deployStartedBy(project.id);
       expect(devops, devops.error).toMatchObject({ status: "succeeded" });
       // What the inspect step decided, and from what: for a person to check and correct.
       const inspect = await stepOf(devops.id, "inspect");
@@ -241,6 +210,56 @@ describe.skipIf(!claude || !ansible || !sshdAvailable())(
       expect(await (await fetch(`${url}/`)).json()).toEqual({ greeting: "Hello, deploy!" });
       const log = await readFile(path.join(deployRoot, "greeter", "logs", "app.log"), "utf8");
       expect(log).toContain(`greeter listening on ${portStart + 1}`);
+    });
+
+    it("tests and deploys a service no convention describes by its template's manifest in the catalog", async () => {
+      const manifest = {
+        test: {
+          command: ["python3", "-m", "unittest", "discover", "-s", "checks", "-p", "check_*.py", "-v"],
+        },
+        service: { start: ["python3", "-m", "greeter"], healthPath: "/health" },
+      };
+      const template = await fleet.call("/templates", {
+        name: "greeter-catalog",
+        title: "Greeter",
+        description: "A third-party greeting service.",
+        source: { kind: "builtin", path: "python-service" },
+        manifest,
+      });
+      await until("the template's check", async () => {
+        const checked = await fleet.call(`/templates/${template.id}`);
+        return checked.status === "ready" ? checked : undefined;
+      });
+      const repoUrl = await publishFiles("welcomer", CATALOG_GREETER);
+      const project = await fleet.call("/projects", {
+        name: "Welcomer",
+        description: "Welcomes.",
+        repoUrl,
+        templateId: template.id,
+      });
+      const engineering = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
+      const built = await finished(engineering.id, "the engineering run");
+      expect(built, built.error).toMatchObject({ status: "succeeded" });
+      const from = "the template catalog's manifest (greeter-catalog)";
+      expect((await stepOf(engineering.id, "test 1"))?.detail).toMatchObject({
+        passed: true,
+        command: manifest.test.command,
+        from,
+        counts: { total: 1, passed: 1, failed: 0 },
+      });
+
+      const devops = await deployStartedBy(project.id);
+      expect(devops, devops.error).toMatchObject({ status: "succeeded" });
+      expect((await stepOf(devops.id, "inspect"))?.detail).toMatchObject({
+        manifest: false,
+        test: { command: manifest.test.command, from },
+        start: { command: ["python3", "-m", "greeter"], from },
+        healthPath: { path: "/health", from },
+      });
+      const deploy = await fleet.job((await stepOf(devops.id, "deploy"))?.jobId as string);
+      const vars = (deploy as unknown as { spec: { vars: { port: number } } }).spec.vars;
+      expect(vars).toMatchObject({ start_argv: ["python3", "-m", "greeter"] });
+      expect((await fetch(`http://127.0.0.1:${vars.port}/health`)).status).toBe(200);
     });
 
     it("fails a project that says nothing about how to start it, saying what to add", async () => {

@@ -1,7 +1,7 @@
 // The templates page: everyone sees the ready templates with what they build and their questions;
 // admins also see those being checked, register one through the API's schema and function
-// (audited, its check started) and remove one, confirmed; a member's or another site's form is
-// refused. Against the real Worker, as a signed-in browser (no executor: checks stay `checking`).
+// (audited, its check started), set and change its manifest (bad JSON said beside the form, what
+// was typed kept) and remove one, confirmed; a member's or another site's form is refused. Against the real Worker, as a signed-in browser (no executor: checks stay `checking`).
 import { describe, expect, it } from "vitest";
 import { browse, formPost, signInWithLink } from "./console-helpers.ts";
 import { createUser, expectStatus, unique } from "./helpers.ts";
@@ -66,6 +66,72 @@ describe("console templates page", () => {
     expect(html).toContain("Name:");
     expect(html).toContain("Title:");
     expect(html).toContain("Source:");
+  });
+
+  it("registers a template with a manifest, changes it, and says what is wrong with bad JSON, keeping it", async () => {
+    const admin = await signInWithLink(await createUser("admin"));
+    const name = unique("tpl");
+    const fields = {
+      name,
+      title: "Compose notes",
+      description: "A third-party service with a Makefile",
+      kind: "builtin",
+      path: "node-service",
+      url: "",
+      version: "",
+    };
+    const typo = '{"test": {"command": ["make", "check"]},}';
+    const refused = await formPost(admin, "/templates", { ...fields, manifest: typo });
+    expect(refused.status).toBe(400);
+    const refusedPage = await refused.text();
+    expect(refusedPage).toContain("The manifest is not valid JSON (");
+    // Nothing typed is lost: the manifest and the other fields are in the form again.
+    expect(refusedPage).toContain(
+      "{&quot;test&quot;: {&quot;command&quot;: [&quot;make&quot;, &quot;check&quot;]},}",
+    );
+    expect(refusedPage).toContain('value="Compose notes"');
+    expect(await templateNamed(name)).toBeUndefined();
+
+    const manifest = { test: { command: ["make", "check"] } };
+    const created = await formPost(admin, "/templates", { ...fields, manifest: JSON.stringify(manifest) });
+    expect(created.status).toBe(303);
+    const row = await templateNamed(name);
+    expect(row.manifest).toEqual(manifest);
+    const page = await (await browse(admin, "/templates")).text();
+    expect(page).toContain(`action="/templates/${row.id}/manifest"`);
+    expect(page).toContain("&quot;command&quot;: [");
+
+    const action = `/templates/${row.id}/manifest`;
+    const notJson = await formPost(admin, action, { manifest: "{ test: 1 }" });
+    expect(notJson.status).toBe(400);
+    const notJsonPage = await notJson.text();
+    expect(notJsonPage).toContain("The manifest is not valid JSON (");
+    expect(notJsonPage).toContain("{ test: 1 }");
+    const unfit = await formPost(admin, action, { manifest: '{"service": {"healthPath": "ready"}}' });
+    expect(unfit.status).toBe(400);
+    expect(await unfit.text()).toContain("The manifest does not fit: service.healthPath: a URL path.");
+    expect((await templateNamed(name)).manifest).toEqual(manifest);
+
+    const changed = {
+      test: { command: ["pytest"] },
+      service: { start: ["make", "run"], healthPath: "/ready" },
+    };
+    const saved = await formPost(admin, action, { manifest: JSON.stringify(changed) });
+    expect(saved.status).toBe(303);
+    expect(decodeURIComponent(saved.headers.get("location") ?? "")).toContain(
+      `The manifest of ${name} is saved.`,
+    );
+    expect((await templateNamed(name)).manifest).toEqual(changed);
+    const cleared = await formPost(admin, action, { manifest: "  " });
+    expect(decodeURIComponent(cleared.headers.get("location") ?? "")).toContain(
+      `The manifest of ${name} is removed.`,
+    );
+    expect((await templateNamed(name)).manifest).toBeNull();
+
+    const member = await signInWithLink(await createUser());
+    expect((await formPost(member, action, { manifest: "{}" })).status).toBe(403);
+    expect((await formPost(member, action, { manifest: "not json" })).status).toBe(403);
+    expect((await formPost(admin, action, { manifest: "{}" }, "cross-site")).status).toBe(403);
   });
 
   it("shows members the ready templates only, with no forms, and refuses their changes and other sites'", async () => {

@@ -657,6 +657,7 @@ describe("git runner: profile steps", () => {
         start: { command: ["make", "run"], from: "Makefile: target `run`" },
         healthPath: { path: "/health", from: expect.stringMatching(/^assumed: /) },
         startupSeconds: null,
+        migrate: null,
         compose: null,
         notes: [
           expect.stringMatching(/^also found a test command, not used .*: python3 -m unittest discover/),

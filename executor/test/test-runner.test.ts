@@ -26,7 +26,7 @@ import { render, writeTree } from "./scaffold/support.ts";
 import { ensureAgentImage } from "./support/agent-image.ts";
 import { inspectContainer, jobContainers, removeJobContainers, waitFor } from "./support/containers.ts";
 import { type TestEngine, useDockerEngine } from "./support/docker-engine.ts";
-import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
+import { publishedProject, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
 import { runContext } from "./support/run-context.ts";
 
 afterAll(removeTempDirs);
@@ -36,13 +36,7 @@ const NODE_TEST = manifest({ command: ["node", "--test"] });
 
 /** A bare repository whose main has one commit with `files` (or the files of `dir`). */
 async function project(files: Record<string, string>, dir?: string) {
-  const repo = await bareRepo(await tempDir("co-test-remote-"), "project", 0);
-  const work = dir ?? (await writeTree(await tempDir("co-test-work-"), files));
-  fixtureGit(work, "init", "--quiet", "--initial-branch=main");
-  fixtureGit(work, "add", "--all");
-  fixtureGit(work, "commit", "--quiet", "-m", "the project");
-  fixtureGit(work, "push", "--quiet", repo.path, "main");
-  return { url: repo.url, commit: fixtureGit(work, "rev-parse", "HEAD") };
+  return publishedProject(dir ?? (await writeTree(await tempDir("co-test-work-"), files)));
 }
 
 /** A job of the runner, as registered (the job's secrets masked in its log and error). */

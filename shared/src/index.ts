@@ -13,6 +13,7 @@ export * from "./api/templates.ts";
 export * from "./api/users.ts";
 export * from "./protocol/agent.ts";
 export * from "./protocol/ansible.ts";
+export * from "./protocol/catalog-manifest.ts";
 export * from "./protocol/container.ts";
 export * from "./protocol/copier.ts";
 export * from "./protocol/copier-inspect.ts";

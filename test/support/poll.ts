@@ -24,6 +24,7 @@ export function runEnded<T extends { status: string }>(
   call: (route: string) => Promise<T>,
   id: string,
   what: string,
+  timeoutMs = 240_000,
 ): Promise<T> {
   return until(
     what,
@@ -31,7 +32,7 @@ export function runEnded<T extends { status: string }>(
       const run = await call(`/runs/${id}`);
       return RUN_ENDED.includes(run.status) ? run : undefined;
     },
-    240_000,
+    timeoutMs,
   );
 }
 

@@ -28,7 +28,12 @@ import { ProjectsPage } from "./projects.tsx";
 import { registerServerFromPage, showServers } from "./server-routes.tsx";
 import { currentSession } from "./session-routes.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
-import { registerTemplateFromPage, removeTemplateFromPage, showTemplates } from "./template-routes.tsx";
+import {
+  registerTemplateFromPage,
+  removeTemplateFromPage,
+  saveTemplateManifestFromPage,
+  showTemplates,
+} from "./template-routes.tsx";
 import { changeUserFromPage, showUsers } from "./users-page.tsx";
 
 const PROJECTS_SHOWN = 100;
@@ -69,6 +74,7 @@ export const consolePages = new Hono<PageEnv>()
   .get("/templates", signedIn, showTemplates)
   .post("/templates", signedIn, registerTemplateFromPage)
   .post("/templates/:id/delete", signedIn, removeTemplateFromPage)
+  .post("/templates/:id/manifest", signedIn, saveTemplateManifestFromPage)
   .get("/projects/:id", signedIn, showProject)
   .get("/runs/:id", signedIn, showRun)
   .get("/admin/users", signedIn, showUsers)

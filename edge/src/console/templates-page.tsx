@@ -1,13 +1,15 @@
 /**
  * The template catalog's page: every template a project can be built from, with what it builds,
  * where it comes from (a built-in directory, or a git repository at the release its constraint
- * chose), its status, and the questions its `copier.yml` asks; admins also see the ones being
- * checked or refused (with the file and line), register one and remove one.
+ * chose), its status, the questions its `copier.yml` asks and its manifest; admins also see the
+ * ones being checked or refused (with the file and line), register one, change its manifest and
+ * remove one.
  */
 import type { Template, TemplateQuestion } from "@codegen-orchestrator/shared";
 import { TextField } from "./fields.tsx";
 import { Notice, Page, Problem, type SignedIn } from "./layout.tsx";
 import { Table } from "./table.tsx";
+import { type ManifestEdit, ManifestField, TemplateManifestSection } from "./template-manifest-form.tsx";
 
 /** The register form as typed, to show it again beside what was wrong. */
 export interface TemplateDraft {
@@ -19,6 +21,8 @@ export interface TemplateDraft {
   path: string;
   url: string;
   version: string;
+  /** The manifest's JSON, as typed ("" for none). */
+  manifest: string;
 }
 
 export const EMPTY_TEMPLATE_DRAFT: TemplateDraft = {
@@ -30,6 +34,7 @@ export const EMPTY_TEMPLATE_DRAFT: TemplateDraft = {
   path: "",
   url: "",
   version: "",
+  manifest: "",
 };
 
 export const TEMPLATE_FIELD_LABELS: Record<string, string> = {
@@ -38,6 +43,7 @@ export const TEMPLATE_FIELD_LABELS: Record<string, string> = {
   description: "What it builds",
   tags: "Tags",
   source: "Source",
+  manifest: "Manifest",
 };
 
 interface Props {
@@ -47,6 +53,8 @@ interface Props {
   notice?: string | undefined;
   error?: string | undefined;
   draft: TemplateDraft;
+  /** A template's manifest refused, as typed: shown again in its own form. */
+  manifestEdit?: ManifestEdit | undefined;
 }
 
 export function TemplatesPage(props: Props) {
@@ -65,7 +73,11 @@ export function TemplatesPage(props: Props) {
       ) : (
         <ul class="cards single">
           {props.templates.map((template) => (
-            <TemplateCard template={template} admin={props.admin} />
+            <TemplateCard
+              template={template}
+              admin={props.admin}
+              edit={props.manifestEdit?.templateId === template.id ? props.manifestEdit : undefined}
+            />
           ))}
         </ul>
       )}
@@ -81,7 +93,7 @@ function sourceText(template: Template): string {
   return `${template.source.url}${constraint}${release ? ` at ${release}` : ""}`;
 }
 
-function TemplateCard(props: { template: Template; admin: boolean }) {
+function TemplateCard(props: { template: Template; admin: boolean; edit?: ManifestEdit | undefined }) {
   const { template } = props;
   const error = template.error;
   return (
@@ -116,6 +128,7 @@ function TemplateCard(props: { template: Template; admin: boolean }) {
         </p>
       ) : null}
       {template.questions ? <Questions id={template.id} questions={template.questions} /> : null}
+      <TemplateManifestSection template={template} admin={props.admin} edit={props.edit} />
       {props.admin && !template.default ? <RemoveForm template={template} /> : null}
     </li>
   );
@@ -233,6 +246,7 @@ function RegisterForm(props: { draft: TemplateDraft; error?: string | undefined 
             hint="for a built-in template: its directory, such as python-service"
           />
         </fieldset>
+        <ManifestField id="template-manifest" value={draft.manifest} />
         <p>
           <button type="submit">Register the template</button>
         </p>

@@ -5,7 +5,7 @@
  * Conventions: ids are ULIDs (text), times are integer milliseconds since the epoch, lists and
  * maps are JSON text. Rows that users delete are soft-deleted (`deleted_at`) where history matters.
  */
-import type { ProjectSpec, Scope, TemplateQuestion } from "@codegen-orchestrator/shared";
+import type { ProjectManifest, ProjectSpec, Scope, TemplateQuestion } from "@codegen-orchestrator/shared";
 import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -359,6 +359,11 @@ export const templates = sqliteTable(
     versionTag: text("version_tag"),
     versionCommit: text("version_commit"),
     error: text("error", { mode: "json" }).$type<TemplateProblem>(),
+    /**
+     * What its projects' profiles go by when their repository has no `orchestrator.json` (a
+     * third-party template): a `ProjectManifest`, set by an admin; null: the conventions.
+     */
+    manifest: text("manifest", { mode: "json" }).$type<ProjectManifest>(),
     createdBy: text("created_by").references(() => users.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -70,6 +70,7 @@ export const toTemplate = (row: TemplateRow): Template => ({
     : null,
   version: row.versionCommit ? { tag: row.versionTag, commit: row.versionCommit } : null,
   error: row.error,
+  manifest: row.manifest,
   createdAt: iso(row.createdAt),
   updatedAt: iso(row.updatedAt),
   checkedAt: isoOrNull(row.checkedAt),
@@ -116,6 +117,7 @@ function emptyTemplate(now: Date) {
     versionTag: null,
     versionCommit: null,
     error: null,
+    manifest: null,
     createdBy: null,
     createdAt: now,
     updatedAt: now,
@@ -189,6 +191,7 @@ export async function createTemplate(
     sourceKind: source.kind,
     source: source.kind === "builtin" ? source.path : source.url,
     versionConstraint: source.kind === "git" ? (source.version ?? null) : null,
+    manifest: input.manifest ?? null,
     createdBy: actor.userId,
   };
   await auditedBy(
@@ -198,7 +201,11 @@ export async function createTemplate(
       action: "template.create",
       targetType: "template",
       targetId: row.id,
-      details: { name: row.name, source: toTemplate(row).source },
+      details: {
+        name: row.name,
+        source: toTemplate(row).source,
+        ...(row.manifest ? { manifest: row.manifest } : {}),
+      },
     },
     db.insert(templates).values(row),
   );

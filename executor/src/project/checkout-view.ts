@@ -9,7 +9,7 @@
 import { constants } from "node:fs";
 import { lstat, open, readdir } from "node:fs/promises";
 import path from "node:path";
-import { PROJECT_MANIFEST, type ProjectProfile } from "@codegen-orchestrator/shared";
+import { type CatalogManifest, PROJECT_MANIFEST, type ProjectProfile } from "@codegen-orchestrator/shared";
 import { readAtMost } from "../files/bounded-read.ts";
 import { CONVENTION_FILES, type RepositoryView } from "./conventions.ts";
 import { MAX_MANIFEST_BYTES, manifestError } from "./manifest.ts";
@@ -22,9 +22,12 @@ const MAX_PATHS = 5000;
 /** Directories whose contents say nothing about how the project is run, and may be huge. */
 const SKIPPED_DIRS = new Set([".git", "node_modules"]);
 
-/** The profile of the checkout at `root`. Throws a ManifestError for an unusable manifest. */
-export async function profileOfCheckout(root: string): Promise<ProjectProfile> {
-  return profileOf(await viewCheckout(root));
+/**
+ * The profile of the checkout at `root`, with the template catalog's manifest for a repository
+ * without one. Throws a ManifestError for an unusable manifest.
+ */
+export async function profileOfCheckout(root: string, catalog?: CatalogManifest): Promise<ProjectProfile> {
+  return profileOf(await viewCheckout(root), catalog);
 }
 
 export async function viewCheckout(root: string): Promise<RepositoryView> {

@@ -2,7 +2,7 @@
  * The project's manifest (`orchestrator.json` at its repository's root), checked against the
  * protocol's schema, with errors that say what to write, since the Developer reads them.
  */
-import { PROJECT_MANIFEST, ProjectManifest } from "@codegen-orchestrator/shared";
+import { PROJECT_MANIFEST, ProjectManifest, readManifestText } from "@codegen-orchestrator/shared";
 
 /** The largest manifest read. */
 export const MAX_MANIFEST_BYTES = 64 * 1024;
@@ -21,18 +21,7 @@ export const manifestError = (problem: string) =>
 
 /** The manifest in `text`. Throws a ManifestError when it is not JSON or does not fit the schema. */
 export function parseManifest(text: string): ProjectManifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw manifestError(`is not valid JSON (${(error as Error).message})`);
-  }
-  const parsed = ProjectManifest.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path.join(".") || "(the top level)"}: ${issue.message}`);
-    throw manifestError(`does not fit: ${issues.join("; ")}`);
-  }
-  return parsed.data;
+  const read = readManifestText(text, ProjectManifest);
+  if ("problem" in read) throw manifestError(read.problem);
+  return read.manifest;
 }

@@ -1,7 +1,9 @@
 /**
  * A project's profile: what its manifest declares, and for what it does not declare, the first
  * convention its files follow (conventions.ts), each decision with where it came from and the
- * alternatives left out noted, so that a person reading the timeline can correct it. A pure
+ * alternatives left out noted, so that a person reading the timeline can correct it. The manifest
+ * is the repository's own (`orchestrator.json`), which wins as a whole; without one, the template
+ * catalog's (`catalog`, given by the job), its declarations recorded as coming from it. A pure
  * function of the repository's view; reading the view from a checkout is checkout-view.ts.
  *
  *   profileOf({ files: ["Makefile", "tests/", "tests/test_app.py"], contents: { Makefile }, unread: [] })
@@ -9,6 +11,7 @@
  *   // healthPath: /health (assumed), …
  */
 import {
+  type CatalogManifest,
   DEFAULT_HEALTH_PATH,
   PROJECT_MANIFEST,
   type ProjectManifest,
@@ -23,23 +26,34 @@ const ASSUMED_HEALTH = `assumed: ${DEFAULT_HEALTH_PATH}, as nothing declares a h
 const MAX_NOTES = 20;
 const NOTE_CHARS = 500;
 
-/** The project's profile. Throws a ManifestError for a manifest that is there but unusable. */
-export function profileOf(view: RepositoryView): ProjectProfile {
+/** The manifest the profile goes by, and the words its decisions are recorded with. */
+interface Declared {
+  manifest: ProjectManifest;
+  from: string;
+}
+
+/**
+ * The project's profile; `catalog` is the template catalog's manifest, for a repository without
+ * one. Throws a ManifestError for a repository manifest that is there but unusable.
+ */
+export function profileOf(view: RepositoryView, catalog?: CatalogManifest): ProjectProfile {
   const manifestText = view.contents[PROJECT_MANIFEST];
-  const manifest: ProjectManifest | null = manifestText === undefined ? null : parseManifest(manifestText);
+  const own = manifestText === undefined ? null : parseManifest(manifestText);
   const found = detectConventions(view);
   const notes = [...view.unread, ...found.notes];
+  if (own && catalog)
+    notes.unshift(`${catalog.from}: not used, as the repository has its own ${PROJECT_MANIFEST}`);
+  const declared = declaredBy(own, catalog);
+  const manifest = declared?.manifest;
+  // Read only where the manifest declares something, so there is a manifest to name.
+  const from = declared?.from ?? PROJECT_MANIFEST;
   const declaredTest = manifest?.test;
-  const test = declaredTest
-    ? { ...declaredTest, from: PROJECT_MANIFEST }
-    : chosen(found.tests, "test", notes);
+  const test = declaredTest ? { ...declaredTest, from } : chosen(found.tests, "test", notes);
   const declaredStart = manifest?.service?.start;
-  const start = declaredStart
-    ? { command: declaredStart, from: PROJECT_MANIFEST }
-    : chosen(found.starts, "start", notes);
+  const start = declaredStart ? { command: declaredStart, from } : chosen(found.starts, "start", notes);
   const declaredHealth = manifest?.service?.healthPath;
   return ProjectProfile.parse({
-    manifest: manifest !== null,
+    manifest: own !== null,
     test: test && {
       ...(test.setup ? { setup: test.setup } : {}),
       command: test.command,
@@ -48,21 +62,25 @@ export function profileOf(view: RepositoryView): ProjectProfile {
     },
     start: start && { command: start.command, from: start.from },
     healthPath: declaredHealth
-      ? { path: declaredHealth, from: PROJECT_MANIFEST }
+      ? { path: declaredHealth, from }
       : { path: DEFAULT_HEALTH_PATH, from: ASSUMED_HEALTH },
     startupSeconds: manifest?.service?.startupSeconds ?? null,
-    migrate: migrateOf(manifest),
+    migrate: migrateOf(declared),
     compose: found.compose,
     notes: bounded(notes),
   });
 }
 
+/** The repository's manifest, as a whole; else the catalog's; else none. */
+function declaredBy(own: ProjectManifest | null, catalog: CatalogManifest | undefined): Declared | null {
+  if (own) return { manifest: own, from: PROJECT_MANIFEST };
+  return catalog ? { manifest: catalog.declares, from: catalog.from } : null;
+}
+
 /** The manifest's migrations; no convention stands for them (running a guess against data is not safe). */
-function migrateOf(manifest: ProjectManifest | null): ProjectProfile["migrate"] {
-  const declared = manifest?.service?.migrate;
-  return declared
-    ? { command: declared.command, service: declared.service ?? null, from: PROJECT_MANIFEST }
-    : null;
+function migrateOf(declared: Declared | null): ProjectProfile["migrate"] {
+  const migrate = declared?.manifest.service?.migrate;
+  return migrate ? { command: migrate.command, service: migrate.service ?? null, from: declared.from } : null;
 }
 
 /** The first candidate; the others are noted as found and left out. */

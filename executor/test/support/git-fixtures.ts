@@ -60,6 +60,19 @@ export async function bareRepo(root: string, name: string, commits = 2): Promise
   return { path: bare, url: `file://${bare}`, commits: shas };
 }
 
+/**
+ * A bare repository whose main has one commit of the directory `work` (made a repository for it):
+ * a project's remote, as the runners clone it.
+ */
+export async function publishedProject(work: string): Promise<{ path: string; url: string; commit: string }> {
+  const repo = await bareRepo(await tempDir("co-project-remote-"), "project", 0);
+  fixtureGit(work, "init", "--quiet", "--initial-branch=main");
+  fixtureGit(work, "add", "--all");
+  fixtureGit(work, "commit", "--quiet", "-m", "the project");
+  fixtureGit(work, "push", "--quiet", repo.path, "main");
+  return { path: repo.path, url: repo.url, commit: fixtureGit(work, "rev-parse", "HEAD") };
+}
+
 /** The sha of `ref` in a repository, or null. */
 export function revParse(repo: string, ref: string): string | null {
   try {

@@ -2,9 +2,11 @@
  * The template catalog's contract: Copier templates a project can be built from. Admins register
  * one (a directory of the executors' built-in templates, or a git repository with a version
  * constraint); an executor inspects it (`checking`), and it becomes `ready` with its questions,
- * or `invalid` saying why. Everyone reads the ready ones.
+ * or `invalid` saying why. Everyone reads the ready ones. An entry may carry a manifest (set at
+ * registration or later): what its projects' profiles go by when their repository has none.
  */
 import { z } from "zod";
+import { BoundedManifest } from "../protocol/catalog-manifest.ts";
 import { TemplateQuestion } from "../protocol/copier-inspect.ts";
 import { VersionConstraint } from "../protocol/template-source.ts";
 import { Slug, Timestamp, Ulid } from "./common.ts";
@@ -40,6 +42,13 @@ export const TemplateSourceInput = z
   .meta({ id: "TemplateSource" });
 export type TemplateSourceInput = z.infer<typeof TemplateSourceInput>;
 
+/** A catalog entry's manifest: an `orchestrator.json` for projects whose repository has none. */
+export const TemplateManifest = BoundedManifest.meta({
+  id: "ProjectManifest",
+  description:
+    "what a project declares about itself (`orchestrator.json`): `test` {setup?, command}, `service` {start?, healthPath?, startupSeconds?, migrate?}; commands are argv; unknown keys are dropped",
+});
+
 export const Template = z
   .object({
     id: Ulid,
@@ -72,6 +81,9 @@ export const Template = z
       })
       .nullable()
       .describe("why it is invalid (admins only see invalid templates)"),
+    manifest: TemplateManifest.nullable().describe(
+      "what its projects' profiles go by when their repository has no orchestrator.json (before the conventions); null: none",
+    ),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     checkedAt: Timestamp.nullable(),
@@ -94,6 +106,13 @@ export const CreateTemplate = z
       .max(20)
       .default([]),
     source: TemplateSourceInput,
+    manifest: TemplateManifest.optional(),
   })
   .meta({ id: "CreateTemplate" });
 export type CreateTemplate = z.infer<typeof CreateTemplate>;
+
+/** What an admin changes of a registered template: its manifest (null removes it). */
+export const UpdateTemplate = z
+  .strictObject({ manifest: TemplateManifest.nullable() })
+  .meta({ id: "UpdateTemplate" });
+export type UpdateTemplate = z.infer<typeof UpdateTemplate>;

@@ -5,6 +5,7 @@
  * text of a few files of the checkout, so that the hub can look into a repository it cannot reach.
  */
 import { z } from "zod";
+import { CatalogManifest } from "./catalog-manifest.ts";
 import { ProjectProfile } from "./project-manifest.ts";
 import { EnvName } from "./values.ts";
 
@@ -111,8 +112,10 @@ export const GitStep = z.discriminatedUnion("op", [
    * The project's profile: its manifest's declarations, else the conventions its files follow
    * (how to test it, how to start it, its health path, a compose file with healthchecks), each
    * with where it came from. Fails, saying why, for a manifest that is there but unusable.
+   * `manifest`: the template catalog's, for a repository without one of its own (it comes before
+   * the conventions, and its decisions say so).
    */
-  z.strictObject({ op: z.literal("profile") }),
+  z.strictObject({ op: z.literal("profile"), manifest: CatalogManifest.optional() }),
 ]);
 export type GitStep = z.infer<typeof GitStep>;
 

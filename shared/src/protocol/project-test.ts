@@ -6,9 +6,11 @@
  * Failing tests are a result, not a job failure: the job fails only when the tests could not run
  * (no checkout, nothing that says how to run them, a command that does not start). Without a
  * manifest, or one naming no test command, the conventions the checkout follows decide
- * (`ProjectProfile`, project-manifest.ts), and the result says so.
+ * (`ProjectProfile`, project-manifest.ts), and the result says so. A repository without a manifest
+ * of its own may be given its template's (`manifest`, catalog-manifest.ts), which comes first.
  */
 import { z } from "zod";
+import { CatalogManifest } from "./catalog-manifest.ts";
 import { CpuLimit, ImageRef, MemoryLimitMb, NetworkMode } from "./container.ts";
 import { GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
 import { CommandArgv } from "./project-manifest.ts";
@@ -54,6 +56,8 @@ export const TestSpec = z.strictObject({
   }),
   /** Runs instead of the manifest's (or the detected) test command; the manifest's setup still runs first. */
   command: CommandArgv.optional(),
+  /** The template catalog's manifest: used when the repository has none of its own, before the conventions. */
+  manifest: CatalogManifest.optional(),
   env: z.record(EnvName, z.string().max(32_768)).default({}),
   /** How much of the output's end the result keeps, in characters. */
   outputLimit: z.number().int().min(1024).max(65_536).default(8192),

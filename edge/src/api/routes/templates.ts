@@ -1,11 +1,20 @@
 /**
  * `/templates`: the catalog of Copier templates projects are built from. Everyone reads the ready
- * ones; admins register templates (202: checked by an executor, then `ready` or `invalid`) and
- * remove them. The first use of the catalog registers the default template.
+ * ones; admins register templates (202: checked by an executor, then `ready` or `invalid`),
+ * change their manifest and remove them. The first use of the catalog registers the default
+ * template.
  */
 
-import { CreateTemplate, PageQuery, pageOf, Template, TemplateStatus } from "@codegen-orchestrator/shared";
+import {
+  CreateTemplate,
+  PageQuery,
+  pageOf,
+  Template,
+  TemplateStatus,
+  UpdateTemplate,
+} from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
+import { setTemplateManifest } from "../../domain/template-manifests.ts";
 import { deleteTemplate, findTemplate, listTemplates, toTemplate } from "../../domain/templates.ts";
 import { ensureBuiltinTemplatesChecked, registerTemplate } from "../../templates/launch.ts";
 import {
@@ -76,6 +85,24 @@ export const templatesRoutes = router()
     async (c) => {
       await ensureBuiltinTemplatesChecked(c.env, c.get("db"));
       const row = await findTemplate(c.get("db"), c.get("principal"), c.req.valid("param").id);
+      return c.json(toTemplate(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/templates/{id}",
+      tags,
+      security,
+      summary:
+        "Change a template's manifest (admins): what its projects go by without an orchestrator.json; null removes it",
+      request: { params: IdParam, body: jsonBody(UpdateTemplate) },
+      responses: { 200: json(Template, "The template, as changed"), ...bodyErrors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { manifest } = c.req.valid("json");
+      const row = await setTemplateManifest(c.get("db"), c.get("principal"), id, manifest);
       return c.json(toTemplate(row), 200);
     },
   )

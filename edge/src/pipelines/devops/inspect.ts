@@ -3,10 +3,18 @@
  * `.env.example` (what the EnvAnalyzer sorts) and its profile, made by the `git` job where the
  * checkout is (`profile` step): the manifest's declarations (`orchestrator.json`), else the
  * conventions its files follow (a Makefile's targets, package.json scripts, a compose file with
- * healthchecks), the health path assumed when none is declared. The timeline records each decision
- * with where it came from, so that a person can correct it (by writing the manifest).
+ * healthchecks), the health path assumed when none is declared. A repository without a manifest
+ * goes by its template's in the catalog first, when it has one (the job carries it). The timeline
+ * records each decision with where it came from, so that a person can correct it (by writing the
+ * manifest).
  */
-import { type GitResult, type ProjectProfile, START_COMMAND_HINT } from "@codegen-orchestrator/shared";
+import {
+  type CatalogManifest,
+  type GitResult,
+  type GitSpec,
+  type ProjectProfile,
+  START_COMMAND_HINT,
+} from "@codegen-orchestrator/shared";
 import type { Placement } from "../../domain/placements.ts";
 import { jobStep } from "../steps/job-step.ts";
 import type { Pipeline } from "../steps/pipeline-workflow.ts";
@@ -32,22 +40,34 @@ export interface Inspected {
   access: RepoAccess;
 }
 
+/**
+ * The inspect job's spec: `main` cloned, its `.env.example` read, its profile made (with the
+ * template catalog's manifest, when there is one).
+ */
+export function inspectSpec(
+  repoUrl: string,
+  access: Pick<RepoAccess, "credentials">,
+  manifest: CatalogManifest | null,
+): GitSpec {
+  return {
+    steps: [
+      { op: "clone", url: repoUrl, ref: "main", depth: 1 },
+      { op: "read", paths: [ENV_EXAMPLE], maxBytes: 65_536 },
+      manifest ? { op: "profile", manifest } : { op: "profile" },
+    ],
+    credentials: access.credentials,
+  };
+}
+
 export async function inspect(
   pipeline: Pipeline,
-  project: { repoUrl: string; resourceName: string },
+  project: { repoUrl: string; resourceName: string; manifest: CatalogManifest | null },
 ): Promise<Inspected | { error: string }> {
   await pipeline.progress("inspect", "🔍 Reading the project's environment and manifest…");
   const access = repoAccess(pipeline.env, { url: project.repoUrl, resourceName: project.resourceName });
   const inspected = await jobStep(pipeline, "inspect", {
     kind: "git",
-    spec: {
-      steps: [
-        { op: "clone", url: project.repoUrl, ref: "main", depth: 1 },
-        { op: "read", paths: [ENV_EXAMPLE], maxBytes: 65_536 },
-        { op: "profile" },
-      ],
-      credentials: access.credentials,
-    },
+    spec: inspectSpec(project.repoUrl, access, project.manifest),
     secrets: access.secrets,
     summarize: (output) => {
       const profile = profileOf(output);

@@ -3,7 +3,7 @@
  * started from the run's chat agent (`launchRun`) so that progress reaches the chat. It deploys
  * the project, or, for an `undeploy` run, removes what a deleted project left (undeploy.ts).
  *
- *   inspect (the commit, its env and manifest) → allocate (server, port) → analyze env
+ *   inspect (the commit, its env and manifest, else its template's) → allocate (server, port) → analyze env
  *     → secrets (generated, or asked of the user) → deploy → health → report
  *                                                      ↘ on failure: restore the previous release
  */
@@ -13,6 +13,7 @@ import { database } from "../../db/client.ts";
 import { type ProjectToDeploy, projectToDeploy } from "../../domain/pipeline-projects.ts";
 import { markRunning } from "../../domain/run-steps.ts";
 import { failed, type Pipeline, PipelineWorkflow, type RunOutcome } from "../steps/pipeline-workflow.ts";
+import { templateManifestStep } from "../steps/template-manifest.ts";
 import type { RunParams } from "../workflows.ts";
 import { allocate } from "./allocate.ts";
 import { analyzeEnvStep } from "./analyze-env.ts";
@@ -45,7 +46,8 @@ async function deploy(pipeline: Pipeline, project: ProjectToDeploy): Promise<Run
   const { repoUrl } = project;
   if (!repoUrl) return failed("The project has no repository yet: build it first (an engineering run).");
 
-  const inspected = await inspect(pipeline, { repoUrl, resourceName: project.resourceName });
+  const manifest = await templateManifestStep(pipeline);
+  const inspected = await inspect(pipeline, { repoUrl, resourceName: project.resourceName, manifest });
   if ("error" in inspected) return failed(inspected.error);
 
   const placed = await allocate(pipeline, project.ownerId);

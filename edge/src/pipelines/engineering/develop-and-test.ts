@@ -3,7 +3,7 @@
  * iteration (MAX_FIX_ITERATIONS) the user decides: retry with guidance (one more iteration),
  * deploy anyway, or stop.
  */
-import type { ProjectSpec, TestResult } from "@codegen-orchestrator/shared";
+import type { CatalogManifest, ProjectSpec, TestResult } from "@codegen-orchestrator/shared";
 import { pipelineSettings } from "../../settings/pipelines.ts";
 import { askDecision } from "../steps/decisions.ts";
 import { jobStep } from "../steps/job-step.ts";
@@ -21,6 +21,8 @@ export interface Built {
   resourceName: string;
   /** What the first test run tests if the Developer changes nothing: the scaffold's commit, or `main`. */
   commit: string;
+  /** The template catalog's manifest, for a repository without one (null: none). */
+  manifest: CatalogManifest | null;
 }
 
 export type Developed =

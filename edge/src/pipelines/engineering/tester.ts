@@ -2,10 +2,12 @@
  * Tester: a `test` job runs the project's own tests on the commit the Developer pushed: the
  * command its manifest (`orchestrator.json`) declares, else the one the conventions its files
  * follow give (a Makefile's `test` target, package.json's test script, pytest, unittest), decided
- * by the job on that very commit; the timeline shows which, and where it came from. Failing tests are the job's result, not its
+ * by the job on that very commit, the template catalog's manifest (which the job carries) coming
+ * before the conventions for a repository without its own; the timeline shows which, and where it
+ * came from. Failing tests are the job's result, not its
  * failure: what failed, and the end of the output, go back to the Developer.
  */
-import type { TestResult, TestSpec } from "@codegen-orchestrator/shared";
+import type { CatalogManifest, TestResult, TestSpec } from "@codegen-orchestrator/shared";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
 import { pipelineSettings } from "../../settings/pipelines.ts";
@@ -20,7 +22,14 @@ import { testerSettingsError } from "./project-code.ts";
  */
 export function testJob(
   env: Env,
-  input: { projectId: string; repoUrl: string; resourceName: string; commit: string },
+  input: {
+    projectId: string;
+    repoUrl: string;
+    resourceName: string;
+    commit: string;
+    /** The template catalog's manifest, for a repository without one. */
+    manifest?: CatalogManifest | null;
+  },
 ): { spec: TestSpec; secrets: Record<string, JobSecretRef> } {
   const refused = testerSettingsError(env);
   if (refused) throw new Error(refused);
@@ -31,6 +40,7 @@ export function testJob(
     checkout: { url: input.repoUrl, ref: input.commit, credentials: access.credentials },
     env: {},
     outputLimit: 8192,
+    ...(input.manifest ? { manifest: input.manifest } : {}),
     ...(image
       ? {
           container: {

@@ -15,6 +15,7 @@ import { markRunning } from "../../domain/run-steps.ts";
 import type { Env } from "../../env.ts";
 import { failed, type Pipeline, PipelineWorkflow, type RunOutcome } from "../steps/pipeline-workflow.ts";
 import { repositoryUrl } from "../steps/repository.ts";
+import { templateManifestStep } from "../steps/template-manifest.ts";
 import type { RunParams } from "../workflows.ts";
 import { architectStep } from "./architect-step.ts";
 import { developerConfig } from "./develop.ts";
@@ -53,12 +54,15 @@ async function build(pipeline: Pipeline, project: ProjectToBuild): Promise<RunOu
   const prepared = await prepareStep(pipeline, project, architect.spec, repository.url);
   if ("error" in prepared) return failed(prepared.error);
 
+  // Read once the Preparer recorded the project's template: the Tester's jobs carry its manifest.
+  const manifest = await templateManifestStep(pipeline);
   const developed = await developAndTest(pipeline, {
     projectId,
     spec: prepared.spec,
     repoUrl: repository.url,
     resourceName: project.resourceName,
     commit: prepared.commit,
+    manifest,
   });
   if (developed.outcome === "failed") return failed(developed.error);
   if (developed.outcome === "stopped") return { status: "cancelled", error: developed.error };

@@ -3,8 +3,9 @@
  * init step). The first failing step ends the job; the result lists the steps that completed and
  * where HEAD is at the end. A password comes from the job's secrets and reaches git only through
  * the askpass of the Git module. A read step reads files of the working tree itself (read-step.ts);
- * a profile step reads what the project says about itself, else the conventions it follows
- * (project/profile.ts), under the same budget on the result's size.
+ * a profile step reads what the project says about itself (its manifest, else the template
+ * catalog's the step carries), else the conventions it follows (project/profile.ts), under the
+ * same budget on the result's size.
  * The checkout and its Git are shared with the `test` kind (git/job-git.ts).
  */
 import { existsSync } from "node:fs";
@@ -42,7 +43,7 @@ export const runGit: Runner<GitSpec> = async (spec, context) => {
         continue;
       }
       if (step.op === "profile") {
-        const profile = await profileStep(repoDir, reads, logLine);
+        const profile = await profileStep(repoDir, step, reads, logLine);
         steps.push({
           op: step.op,
           durationMs: Math.round(performance.now() - started),
@@ -60,9 +61,17 @@ export const runGit: Runner<GitSpec> = async (spec, context) => {
   return { status: "succeeded", output: await result(steps, repoDir, repo) };
 };
 
-/** The checkout's profile, within the result's budget (a manifest's commands can be long). */
-async function profileStep(repoDir: string, reads: ReadBudget, log: (line: string) => void) {
-  const profile = await profileOfCheckout(repoDir);
+/**
+ * The checkout's profile (with the template catalog's manifest the step may carry), within the
+ * result's budget (a manifest's commands can be long).
+ */
+async function profileStep(
+  repoDir: string,
+  step: Extract<GitStep, { op: "profile" }>,
+  reads: ReadBudget,
+  log: (line: string) => void,
+) {
+  const profile = await profileOfCheckout(repoDir, step.manifest);
   const bytes = Buffer.byteLength(JSON.stringify(profile));
   if (bytes > GIT_PROFILE_BYTES)
     throw new Error(

@@ -137,7 +137,8 @@ async function testProject(
 
 /**
  * How the tests run: the spec's command (with the manifest's setup, if any), else the profile's
- * (the manifest's, else a convention's); an error saying what to add when nothing says how.
+ * (the repository's manifest, else the template catalog's the spec carries, else a convention);
+ * an error saying what to add when nothing says how.
  */
 async function testsOf(
   spec: TestSpec,
@@ -147,19 +148,20 @@ async function testsOf(
 > {
   let profile: Awaited<ReturnType<typeof profileOfCheckout>>;
   try {
-    profile = await profileOfCheckout(checkout);
+    profile = await profileOfCheckout(checkout, spec.manifest);
   } catch (error) {
     if (error instanceof ManifestError) return { error: error.message };
     throw error;
   }
-  const setup = profile.test?.from === PROJECT_MANIFEST ? profile.test.setup : undefined;
+  const declared = [PROJECT_MANIFEST, spec.manifest?.from].includes(profile.test?.from);
+  const setup = declared ? profile.test?.setup : undefined;
   if (spec.command) return { command: spec.command, setup, docker: false, from: "the job's spec" };
   if (profile.test) {
     const { command, setup: declaredSetup, docker, from } = profile.test;
     return { command, setup: declaredSetup, docker, from };
   }
   return {
-    error: `the repository does not say how to run its tests: it has no ${PROJECT_MANIFEST} at its root naming them and follows no convention the Tester knows. To fix it, ${TEST_COMMAND_HINT}; or give the job a command`,
+    error: `the repository does not say how to run its tests: it has no ${PROJECT_MANIFEST} at its root naming them${spec.manifest ? `, ${spec.manifest.from} names none,` : ""} and follows no convention the Tester knows. To fix it, ${TEST_COMMAND_HINT}; or give the job a command`,
   };
 }
 
