@@ -51,7 +51,7 @@ const ready = Boolean(claude) && ansible && sshdAvailable();
 const CATALOG_MANIFEST = {
   service: {
     healthPath: "/health",
-    startupSeconds: 120,
+    startupSeconds: 40,
     migrate: { command: ["python3", "migrate.py"], service: "api" },
   },
 };

@@ -51,7 +51,11 @@ export function pipelineModel(
       return { tool: { name: "choose_template", input: { template, reason: "It fits." } } };
     }
     const spec = tools.find((tool) => tool.name === "submit_spec");
-    if (spec) return submitSpec(projectName, specAnswers(request, spec, projectName, templateAnswers));
+    if (spec)
+      return submitSpec(
+        projectName,
+        specQuestions(spec).length ? specAnswers(request, spec, projectName, templateAnswers) : null,
+      );
     if (!tools.some((tool) => tool.name === "Bash")) return { text: "ok" };
     const prompts = request.messages.filter(isPrompt);
     const last = request.messages.lastIndexOf(prompts.at(-1) as (typeof request.messages)[number]);
@@ -67,14 +71,15 @@ export function pipelineModel(
   };
 }
 
-const submitSpec = (name: string, answers: Record<string, unknown>): Step => ({
+/** The spec; `answers` whenever the tool asks for them (the schema requires the object, if empty). */
+const submitSpec = (name: string, answers: Record<string, unknown> | null): Step => ({
   tool: {
     name: "submit_spec",
     input: {
       name,
       description: `${name}: shortens links; GET /health answers 200.`,
       acceptance_criteria: ["GET /health answers 200", "POST /links returns a short code"],
-      ...(Object.keys(answers).length ? { answers } : {}),
+      ...(answers ? { answers } : {}),
     },
   },
 });
