@@ -69,6 +69,13 @@ describe("audit log", () => {
         () => ({ name: unique("t"), title: "T", description: "D", source: { kind: "builtin", path: "t" } }),
         (b) => (ids.template = b.id),
       ],
+      [
+        "PATCH",
+        "/templates/{id}",
+        () => `/templates/${ids.template}`,
+        () => ({ manifest: { service: { healthPath: "/healthz" } } }),
+        () => {},
+      ],
       ["DELETE", "/templates/{id}", () => `/templates/${ids.template}`, undefined, () => {}],
       [
         "POST",

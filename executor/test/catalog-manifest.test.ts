@@ -50,7 +50,7 @@ describe("the profile with the template catalog's manifest", () => {
     );
     expect(profile).toEqual({
       manifest: false,
-      test: { setup: ["make", "deps"], command: ["make", "check"], from: FROM },
+      test: { setup: ["make", "deps"], command: ["make", "check"], docker: false, from: FROM },
       // The catalog names no start command: the conventions still decide it.
       start: { command: ["make", "run"], from: "Makefile: target `run`" },
       healthPath: { path: "/ready", from: FROM },
@@ -72,7 +72,7 @@ describe("the profile with the template catalog's manifest", () => {
     );
     expect(profile).toMatchObject({
       manifest: true,
-      test: { command: ["npm", "test"], from: "orchestrator.json" },
+      test: { command: ["npm", "test"], docker: false, from: "orchestrator.json" },
       // Not the catalog's start or health path: the repository's manifest names none, the conventions decide.
       start: { command: ["make", "run"], from: "Makefile: target `run`" },
       healthPath: { path: "/health", from: expect.stringMatching(/^assumed: \/health/) },
@@ -85,7 +85,7 @@ describe("the profile with the template catalog's manifest", () => {
   it("is the same profile as before without a catalog manifest, or with an empty one", () => {
     const repository = view({ Makefile: MAKEFILE });
     const plain = profileOf(repository);
-    expect(plain.test).toEqual({ command: ["make", "test"], from: "Makefile: target `test`" });
+    expect(plain.test).toEqual({ command: ["make", "test"], docker: false, from: "Makefile: target `test`" });
     expect(profileOf(repository, catalog({}))).toEqual(plain);
   });
 

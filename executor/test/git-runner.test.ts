@@ -653,7 +653,7 @@ describe("git runner: profile steps", () => {
       commit: null,
       profile: {
         manifest: false,
-        test: { command: ["make", "test"], from: "Makefile: target `test`" },
+        test: { command: ["make", "test"], docker: false, from: "Makefile: target `test`" },
         start: { command: ["make", "run"], from: "Makefile: target `run`" },
         healthPath: { path: "/health", from: expect.stringMatching(/^assumed: /) },
         startupSeconds: null,

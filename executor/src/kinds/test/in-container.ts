@@ -14,6 +14,7 @@
  * and memory, on the spec's network. Cancel and the deadline stop the container; it is removed whatever happens.
  */
 import type { TestContainer } from "@codegen-orchestrator/shared";
+import type Docker from "dockerode";
 import { type DockerEngine, engineStatus } from "../../containers/engine.ts";
 import {
   createJobContainer,
@@ -28,7 +29,13 @@ import { containerName, jobLabels } from "../../containers/labels.ts";
 import { initExecFailure, runJobContainer } from "../../containers/run-container.ts";
 import type { RunContext } from "../../jobs/runner.ts";
 import type { ProcessOutcome } from "../../process/run-process.ts";
-import { dockerInside, ENGINE_INSIDE_FAILED, ENTRY_MARK, removeEngineVolume } from "./docker-inside.ts";
+import {
+  type DockerInside,
+  dockerInside,
+  ENGINE_INSIDE_FAILED,
+  ENTRY_MARK,
+  removeEngineVolume,
+} from "./docker-inside.ts";
 import type { OutputTail } from "./output-tail.ts";
 
 /** Where the job's workdir is in the container. */
@@ -88,41 +95,12 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
     ? await dockerInside(docker, spec, containerName(context.jobId, step.role), context)
     : null;
   const user = engineInside?.user ?? `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
-  const ttlSeconds = Math.max(
-    60,
-    Math.ceil((context.deadlineAt - Date.now()) / 1000) + ORPHAN_AFTER_DEADLINE_S,
-  );
   let stderrHead = "";
   try {
-    const job = await createJobContainer(
-      docker,
-      context,
-      {
-        Image: spec.image,
-        Cmd: engineInside ? engineInside.cmd(step.argv) : [...step.argv],
-        Env: Object.entries(step.env).map(([variable, value]) => `${variable}=${value}`),
-        WorkingDir: `${WORKSPACE}/${step.checkoutDir}`,
-        User: user,
-        Labels: jobLabels({
-          jobId: context.jobId,
-          attempt: context.attempt,
-          project: spec.project,
-          ttlSeconds,
-        }),
-        ...OUTPUT_ONLY,
-        HostConfig: {
-          ...resourceLimits(spec),
-          NetworkMode: spec.network,
-          Init: true,
-          Mounts: [
-            { Type: "bind", Source: context.workdir, Target: WORKSPACE },
-            ...(engineInside?.mounts ?? []),
-          ],
-          ...engineInside?.hostConfig,
-        },
-      },
-      { role: step.role, secretEnv: step.secretEnv },
-    );
+    const job = await createJobContainer(docker, context, containerOptions(step, user, engineInside), {
+      role: step.role,
+      secretEnv: step.secretEnv,
+    });
     const { name, container } = job;
     context.log(
       "system",
@@ -166,6 +144,35 @@ export async function runInContainer(step: ContainerStep): Promise<ContainerStep
   } finally {
     if (engineInside) await removeEngineVolume(docker, engineInside.volume);
   }
+}
+
+/** The step's container: the image, its command, environment and user, limits, mounts, labels. */
+function containerOptions(
+  step: ContainerStep,
+  user: string,
+  engineInside: DockerInside | null,
+): Omit<Docker.ContainerCreateOptions, "name"> {
+  const { container: spec, context } = step;
+  const ttlSeconds = Math.max(
+    60,
+    Math.ceil((context.deadlineAt - Date.now()) / 1000) + ORPHAN_AFTER_DEADLINE_S,
+  );
+  return {
+    Image: spec.image,
+    Cmd: engineInside ? engineInside.cmd(step.argv) : [...step.argv],
+    Env: Object.entries(step.env).map(([variable, value]) => `${variable}=${value}`),
+    WorkingDir: `${WORKSPACE}/${step.checkoutDir}`,
+    User: user,
+    Labels: jobLabels({ jobId: context.jobId, attempt: context.attempt, project: spec.project, ttlSeconds }),
+    ...OUTPUT_ONLY,
+    HostConfig: {
+      ...resourceLimits(spec),
+      NetworkMode: spec.network,
+      Init: true,
+      Mounts: [{ Type: "bind", Source: context.workdir, Target: WORKSPACE }, ...(engineInside?.mounts ?? [])],
+      ...engineInside?.hostConfig,
+    },
+  };
 }
 
 /** The entry script's own lines (from its mark on), for the job's failure. */
