@@ -97,6 +97,24 @@ const HOW_TO_GET_ONE =
   "Run the tests as root on Debian after `bash scripts/system-deps.sh` (it installs docker.io and " +
   "busybox-static), or point DOCKER_HOST at an engine.";
 
+/**
+ * A 10.x.0.0/16 block no route of this host uses yet, chosen at random: another engine started by
+ * a test in parallel is very unlikely to pick the same one (and then finds its routes taken).
+ */
+function unusedPrivateBlock(): string {
+  const routes = readFileSync("/proc/net/route", "utf8");
+  // Destinations are little-endian hex: 10.x.y.z is "..xx0A" (0A the first octet).
+  const used = new Set(
+    [...routes.matchAll(/^\S+\s+([0-9A-F]{8})\s/gm)]
+      .map((match) => match[1] as string)
+      .filter((destination) => destination.endsWith("0A"))
+      .map((destination) => Number.parseInt(destination.slice(4, 6), 16)),
+  );
+  const free = Array.from({ length: 200 }, (_, i) => 40 + i).filter((octet) => !used.has(octet));
+  const octet = free[Math.floor(Math.random() * free.length)] ?? 40;
+  return `10.${octet}.0.0/16`;
+}
+
 /** Starts a private dockerd with its state in a temporary directory. */
 export async function startDockerEngine(wish: EngineWish): Promise<TestEngine> {
   const dockerd = findBinary("dockerd");
@@ -118,6 +136,9 @@ export async function startDockerEngine(wish: EngineWish): Promise<TestEngine> {
     `--exec-root=${path.join(dir, "exec")}`,
     `--pidfile=${path.join(dir, "docker.pid")}`,
     `--host=unix://${socket}`,
+    // Networks of its own (compose's): engines of tests running side by side must not pick the
+    // same subnets, whose routes on this host would clash (names stop resolving, traffic strays).
+    `--default-address-pool=base=${unusedPrivateBlock()},size=24`,
     // Its own containerd (dockerd starts one under the exec root when given none).
     ...(sysbox ? [`--add-runtime=sysbox-runc=${runc}`] : []),
   ];
@@ -134,7 +155,12 @@ export async function startDockerEngine(wish: EngineWish): Promise<TestEngine> {
     owned: true,
     pid,
     logFile,
-    stop: () => stopStarted(dir, pid, exited),
+    stop: async () => {
+      const bridges = await bridgesOf(docker);
+      await stopStarted(dir, pid, exited);
+      // dockerd leaves its networks' bridges (and their routes) behind when it stops.
+      for (const bridge of bridges) spawnSync("ip", ["link", "delete", bridge], { stdio: "ignore" });
+    },
   };
   const deadline = Date.now() + START_TIMEOUT_MS;
   let exitCode: number | null | undefined;
@@ -160,6 +186,14 @@ export async function startDockerEngine(wish: EngineWish): Promise<TestEngine> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The host bridges of the engine's bridge networks (`br-<12 hex of its id>` unless named). */
+async function bridgesOf(docker: DockerEngine): Promise<string[]> {
+  const networks = await docker.listNetworks().catch(() => []);
+  return networks
+    .filter((network) => network.Driver === "bridge")
+    .map((network) => network.Options?.["com.docker.network.bridge.name"] ?? `br-${network.Id.slice(0, 12)}`);
 }
 
 /**
