@@ -143,7 +143,10 @@ export async function startDockerEngine(wish: EngineWish): Promise<TestEngine> {
     ...(sysbox ? [`--add-runtime=sysbox-runc=${runc}`] : []),
   ];
   const log = openSync(logFile, "a");
-  const child = spawn(dockerd, args, { detached: true, stdio: ["ignore", log, log] });
+  // dockerd runs iptables (in containers' namespaces too: the embedded DNS of compose networks)
+  // and other system tools from the sbin directories, which a caller's PATH may lack.
+  const env = { ...process.env, PATH: `${process.env.PATH ?? "/usr/bin:/bin"}:/usr/sbin:/sbin` };
+  const child = spawn(dockerd, args, { detached: true, env, stdio: ["ignore", log, log] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const pid = child.pid ?? null;
   const host = `unix://${socket}`;
