@@ -10,9 +10,11 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
+import { AnsibleResult, AnsibleSpec, PROJECT_LOGS_MAX_BYTES } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectLogs } from "../src/kinds/ansible/project-logs.ts";
 import { runAnsible } from "../src/kinds/ansible/runner.ts";
+import { mask, secretNeedles } from "../src/process/mask.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
 import { runContext } from "./support/run-context.ts";
 import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
@@ -91,6 +93,29 @@ afterAll(async () => {
   await sshd?.stop();
   await removeTempDirs();
 }, 60_000);
+
+describe("the project_logs result", () => {
+  const masking = (text: string) => mask(text, secretNeedles([CANARY]));
+
+  it("drops terminal escapes and control characters, masks the whole text, keeps the flag", () => {
+    const text = `\x1b[31mred\x1b[0m\r\nbell\x07 ${CANARY.slice(0, 9)}${CANARY.slice(9)}\n`;
+    expect(projectLogs({ project_logs: { manager: "systemd", text, truncated: "True" } }, masking)).toEqual({
+      manager: "systemd",
+      text: "red\nbell ***\n",
+      truncated: true,
+    });
+    expect(projectLogs({}, masking)).toBeUndefined();
+  });
+
+  it("keeps at most PROJECT_LOGS_MAX_BYTES, from the first whole line", () => {
+    const text = Array.from({ length: 20_000 }, (_, n) => `line ${n}`).join("\n");
+    const logs = projectLogs({ project_logs: { manager: "process", text, truncated: false } }, masking);
+    expect(logs?.truncated).toBe(true);
+    expect(logs?.text.length).toBeLessThanOrEqual(PROJECT_LOGS_MAX_BYTES);
+    expect(logs?.text.endsWith("line 19999")).toBe(true);
+    expect(logs?.text).toMatch(/^line \d+\n/);
+  });
+});
 
 describe.skipIf(!ansible || !sshdAvailable())("project_logs", { timeout: 300_000 }, () => {
   it("answers empty, not failed, when nothing is deployed", async () => {
