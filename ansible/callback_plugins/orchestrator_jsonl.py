@@ -16,6 +16,8 @@ DOCUMENTATION = """
       - task_start of a handler carries handler true.
       - task_result carries host, task, status (ok, changed, failed, ignored, unreachable, skipped)
         and, for failed/ignored/unreachable, msg. A no_log result's msg is the censored placeholder.
+      - stats carries the recap per host and, when the play used set_stats (per_host false), its
+        data (project_logs returns the service's output that way).
     requirements:
       - set as the stdout callback (ansible.cfg stdout_callback = orchestrator_jsonl)
 """
@@ -92,7 +94,9 @@ class CallbackModule(CallbackBase):
                 rescued=summary["rescued"],
                 ignored=summary["ignored"],
             )
-        self._emit("stats", hosts=hosts)
+        # What the play returned with set_stats (per_host false): project_logs' service output.
+        data = stats.custom.get("_run", {}) if isinstance(stats.custom, dict) else {}
+        self._emit("stats", hosts=hosts, **({"data": data} if data else {}))
 
 
 def _task_count(play):

@@ -25,6 +25,7 @@ const cases: Case[] = [
   ["GET project", (ids) => [`/projects/${ids.project}`]],
   ["PATCH project", (ids) => [`/projects/${ids.project}`, { method: "PATCH", body: { name: "Mine" } }]],
   ["DELETE project", (ids) => [`/projects/${ids.project}`, { method: "DELETE" }]],
+  ["project logs", (ids) => [`/projects/${ids.project}/logs?lines=10`]],
   ["list runs", (ids) => [`/projects/${ids.project}/runs`]],
   ["start run", (ids) => [`/projects/${ids.project}/runs`, { body: { kind: "devops" } }]],
   ["list secrets", (ids) => [`/projects/${ids.project}/secrets`]],

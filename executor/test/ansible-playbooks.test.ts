@@ -24,6 +24,7 @@ const PLAYBOOKS = [
   "deploy_project",
   "rollback_project",
   "health_check",
+  "project_logs",
   "provision_server",
   "provision_executor",
 ];

@@ -23,6 +23,7 @@ import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
+import { projectLogsRoutes } from "./routes/project-logs.ts";
 import { projectsRoutes } from "./routes/projects.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { secretsRoutes } from "./routes/secrets.ts";
@@ -69,6 +70,7 @@ function v1() {
     .route("/", usersRoutes)
     .route("/", apiKeysRoutes)
     .route("/", projectsRoutes)
+    .route("/", projectLogsRoutes)
     .route("/", runsRoutes)
     .route("/", secretsRoutes)
     .route("/", serversRoutes)

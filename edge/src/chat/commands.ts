@@ -16,6 +16,7 @@ import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { ensureBuiltinTemplatesChecked } from "../templates/launch.ts";
 import { showProjects } from "./callbacks.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
+import { logsCommand } from "./logs-command.ts";
 import { ADMIN_HELP, HELP, runLine } from "./views.ts";
 
 type Command = (ctx: ChatContext, args: string) => Promise<void>;
@@ -101,6 +102,7 @@ const COMMANDS: Record<string, Command> = {
     if (!project) return say(ctx, `You have no project ${code(slug)}. /projects lists them.`);
     await ctx.session.awaitSecret(project.id, project.slug, name);
   },
+  logs: logsCommand,
   templates: async (ctx) => {
     await ensureBuiltinTemplatesChecked(ctx.env, ctx.db);
     const rows = await listTemplates(ctx.db, ctx.actor, { limit: 30 });

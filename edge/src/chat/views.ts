@@ -19,6 +19,7 @@ export const HELP = [
   "/cost: what the conversation and your projects have cost",
   "/templates: what a project can be built from",
   "/secret &lt;project&gt; &lt;NAME&gt;: set a project secret (your message is deleted)",
+  "/logs &lt;project&gt; [lines]: the last lines of its service's output on its server",
   "/new: start a new conversation",
   "/login: a one-time link that signs you in to the web console",
 ].join("\n");

@@ -160,6 +160,27 @@ export function serversDeployedTo(db: Db, projectId: string): Promise<DeployedSe
     .orderBy(asc(servers.name));
 }
 
+/** The server of the project's live deployment (the latest `deployed` one), or null when it has none. */
+export async function liveDeploymentServer(db: Db, projectId: string): Promise<DeployedServer | null> {
+  const [server] = await db
+    .select({
+      id: servers.id,
+      name: servers.name,
+      host: servers.host,
+      sshPort: servers.sshPort,
+      sshUser: servers.sshUser,
+      knownHosts: servers.knownHosts,
+      deployRoot: servers.deployRoot,
+      serviceManager: servers.serviceManager,
+    })
+    .from(deployments)
+    .innerJoin(servers, eq(servers.id, deployments.serverId))
+    .where(and(eq(deployments.projectId, projectId), eq(deployments.status, "deployed")))
+    .orderBy(desc(deployments.createdAt))
+    .limit(1);
+  return server ?? null;
+}
+
 /**
  * Gives back the project's ports, except on the servers where its service could not be removed (it
  * may still hold them there), and marks its deployments on the other servers `undeployed`.

@@ -12,6 +12,7 @@ export const Playbook = z.enum([
   "rollback_project",
   "health_check",
   "undeploy_project",
+  "project_logs",
   "provision_server",
   "provision_executor",
 ]);
@@ -70,6 +71,19 @@ export const HostStats = z.strictObject({
   ignored: z.number().int().nonnegative(),
 });
 
+/** The most of a service's output project_logs returns (the result frame is at most 256 KB). */
+export const PROJECT_LOGS_MAX_BYTES = 131_072;
+
+/** What project_logs read on the host: the manager that runs the service there (null: nothing deployed). */
+export const ProjectLogsOutput = z.strictObject({
+  manager: z.enum(["process", "systemd", "compose"]).nullable(),
+  /** The last lines, secrets masked; at most PROJECT_LOGS_MAX_BYTES. */
+  text: z.string().max(PROJECT_LOGS_MAX_BYTES),
+  /** More than PROJECT_LOGS_MAX_BYTES were there: the oldest lines were cut. */
+  truncated: z.boolean(),
+});
+export type ProjectLogsOutput = z.infer<typeof ProjectLogsOutput>;
+
 export const AnsibleResult = z.strictObject({
   playbook: Playbook,
   /** Per host, as the play recap counts. */
@@ -79,5 +93,7 @@ export const AnsibleResult = z.strictObject({
   /** The host key recorded when a new one was accepted (to store on the server record). */
   acceptedHostKey: z.string().nullable(),
   durationMs: z.number().nonnegative(),
+  /** project_logs only: the service's output. */
+  logs: ProjectLogsOutput.optional(),
 });
 export type AnsibleResult = z.infer<typeof AnsibleResult>;

@@ -164,6 +164,34 @@ export function undeployJob(
   };
 }
 
+/**
+ * Reads the last `lines` lines (since `since`: a duration or a UTC time) of the project's service
+ * output on a server (`project_logs`, whichever service manager runs it there).
+ */
+export function logsJob(
+  resourceName: string,
+  server: ServerAccess & Pick<Placement, "deployRoot" | "serviceManager">,
+  read: { lines: number; since: string },
+): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
+  return {
+    spec: {
+      playbook: "project_logs",
+      target: target(server),
+      sshKeySecret: DEPLOY_KEY,
+      vars: {
+        project: resourceName,
+        deploy_root: server.deployRoot,
+        service_manager: server.serviceManager,
+        lines: read.lines,
+        since: read.since,
+      },
+      secretVars: {},
+      secretEnv: {},
+    },
+    secrets: { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } },
+  };
+}
+
 /** GETs the URL from the executor until it answers 200 or the deadline passes (exit 0 / 1). */
 const HEALTH_SCRIPT = `
 const [url, seconds] = process.argv.slice(1);

@@ -41,7 +41,14 @@ export const PlayEvent = z.discriminatedUnion("event", [
       msg: z.string().nullish(),
     })
     .loose(),
-  z.object({ event: z.literal("stats"), hosts: z.record(z.string(), Counts) }).loose(),
+  z
+    .object({
+      event: z.literal("stats"),
+      hosts: z.record(z.string(), Counts),
+      /** What the play returned with set_stats (project_logs: its `project_logs`). */
+      data: z.record(z.string(), z.unknown()).default({}),
+    })
+    .loose(),
 ]);
 export type PlayEvent = z.infer<typeof PlayEvent>;
 
@@ -49,6 +56,8 @@ export interface PlayRecord {
   hosts: Record<string, z.infer<typeof Counts>>;
   failure: { host: string; task: string; message: string } | null;
   tasks: number;
+  /** The play's set_stats data (never said in the log: it may be a service's whole output). */
+  data: Record<string, unknown>;
 }
 
 /** Tasks done of the total the plays started so far announced (handlers aside). */
@@ -56,7 +65,7 @@ export type PlayProgress = (done: number, total: number) => void;
 
 /** Folds the events into what the result needs, says each one as a log line, and tells progress. */
 export class PlayTracker {
-  readonly record: PlayRecord = { hosts: {}, failure: null, tasks: 0 };
+  readonly record: PlayRecord = { hosts: {}, failure: null, tasks: 0, data: {} };
   #buffer = "";
   readonly #say: (line: string) => void;
   readonly #raw: (text: string) => void;
@@ -126,6 +135,7 @@ export class PlayTracker {
       case "stats":
         this.#tell(this.#started);
         this.record.hosts = event.hosts;
+        this.record.data = event.data;
         this.#say(
           `PLAY RECAP ${Object.entries(event.hosts)
             .map(

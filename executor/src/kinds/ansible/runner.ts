@@ -13,6 +13,7 @@ import { mask, secretNeedles } from "../../process/mask.ts";
 import { defaultPath, runProcess } from "../../process/run-process.ts";
 import { PlayTracker } from "./events.ts";
 import { INVENTORY_HOST, type RunFiles, writeRunFiles } from "./private-files.ts";
+import { projectLogs } from "./project-logs.ts";
 
 /** Every job secret the spec names, or the first one missing. */
 function secretValues(spec: AnsibleSpec, secrets: RunContext["secrets"]) {
@@ -153,12 +154,14 @@ async function runPlaybook(play: Play): Promise<RunOutcome> {
     };
   }
   const { record } = tracker;
+  const logs = projectLogs(record.data, mask);
   const output: AnsibleResult = {
     playbook: spec.playbook,
     hosts: record.hosts,
     failure: record.failure,
     acceptedHostKey: spec.target.acceptNewHostKey ? (await files.readKnownHosts()) || null : null,
     durationMs: Math.round(performance.now() - play.started),
+    ...(logs ? { logs } : {}),
   };
   if (outcome.exitCode === 0) return { status: "succeeded", output };
   const reason = record.failure

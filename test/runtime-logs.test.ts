@@ -1,0 +1,144 @@
+/**
+ * Runtime logs, whole stack (wrangler dev, a real executor, real ansible-playbook against an sshd
+ * on 127.0.0.1 registered as the server, Telegram on loopback): a member's project deployed from
+ * a local repository prints a value the project holds as a secret; `GET /projects/{id}/logs` and
+ * `/logs <project>` in the chat read its last lines on the server, that value masked, and a
+ * project never deployed is told so.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
+import { ChatHarness, eventually } from "./support/chat.ts";
+import { stopDeployedServices } from "./support/deployed.ts";
+import { until } from "./support/poll.ts";
+import { registerServer, SERVER_PATH } from "./support/scenario.ts";
+
+const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
+const ready = ansible && sshdAvailable();
+const CANARY = "canary-runtime-logs-4d9e1f";
+const TELEGRAM_ID = 4100;
+let chat: ChatHarness;
+let sshd: Sshd;
+let deployRoot: string;
+let repos: string;
+
+/** The service prints a few lines, one with the canary, then answers /health. */
+const SERVER_JS = `for (let n = 0; n < 40; n++) console.log("line " + n);
+console.log("token is ${CANARY}");
+require("node:http").createServer((req, res) => {
+  res.writeHead(req.url === "/health" ? 200 : 404);
+  res.end("ok");
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`;
+
+/** A bare repository (file://) holding the service. */
+function serviceRepo(): string {
+  const work = path.join(repos, "work");
+  mkdirSync(work);
+  writeFileSync(path.join(work, "server.js"), SERVER_JS);
+  writeFileSync(
+    path.join(work, "package.json"),
+    JSON.stringify({ name: "chatty", private: true, scripts: { start: "node server.js" } }),
+  );
+  writeFileSync(path.join(work, ".env.example"), "PORT=\n");
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync("git", ["-C", cwd, ...args], { stdio: "ignore" });
+  git(repos, "init", "--quiet", "--bare", "--initial-branch=main", "repo.git");
+  git(work, "init", "--quiet", "--initial-branch=main");
+  git(work, "add", "--all");
+  git(work, "-c", "user.name=T", "-c", "user.email=t@example.test", "commit", "--quiet", "-m", "service");
+  git(work, "push", "--quiet", path.join(repos, "repo.git"), "main");
+  return pathToFileURL(path.join(repos, "repo.git")).href;
+}
+
+async function as(key: string, route: string, body?: unknown, method?: string) {
+  const response = await fetch(`${chat.worker.api}${route}`, {
+    method: method ?? (body === undefined ? "GET" : "POST"),
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+beforeAll(async () => {
+  if (!ready) return;
+  repos = mkdtempSync(path.join(tmpdir(), "co-logs-repos-"));
+  deployRoot = await mkdtemp(path.join(tmpdir(), "co-logs-deploy-"));
+  sshd = await startSshd({ sessionPath: SERVER_PATH });
+  chat = await ChatHarness.start(
+    { REPO_ALLOW_LOCAL: "true", DEPLOY_HEALTH_RETRIES: "10" },
+    { DEPLOY_SSH_KEY: sshd.privateKey },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  if (deployRoot) stopDeployedServices(deployRoot);
+  spawnSync("sh", ["-c", "getent passwd | cut -d: -f1 | grep '^co-chatty-' | xargs -r -n1 userdel"]);
+  await chat?.stop();
+  await sshd?.stop();
+  for (const dir of [repos, deployRoot]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!ready)("runtime logs", { timeout: 300_000 }, () => {
+  it("reads a deployed service's last lines through the API and the chat, its secrets masked", async () => {
+    await registerServer(chat.api.bind(chat), sshd, deployRoot);
+    await chat.fleet.executor(1, {});
+    const user = await chat.api<{ id: string }>("/users", { name: "Lin", telegramId: TELEGRAM_ID });
+    const key = (await chat.api<{ key: string }>("/api-keys", { name: "lin", userId: user.id })).key;
+    const sender = { id: TELEGRAM_ID, first_name: "Lin" };
+    const created = await as(key, "/projects", {
+      name: "Chatty",
+      description: "Talks.",
+      repoUrl: serviceRepo(),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const project = created.body;
+
+    // Not deployed yet: a 409 saying so, and the chat says what to do.
+    const early = await as(key, `/projects/${project.id}/logs`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.details).toEqual({ reason: "not_deployed" });
+    await chat.say(sender, `/logs ${project.slug}`);
+    await eventually(
+      () => chat.telegram.texts(TELEGRAM_ID).find((text) => text.includes("is not deployed yet")),
+      "the chat's answer without a deployment",
+    );
+
+    const run = (await as(key, `/projects/${project.id}/runs`, { kind: "devops" })).body;
+    const done = await until("the deploy to end", async () => {
+      const current = (await as(key, `/runs/${run.id}`)).body;
+      return ["succeeded", "failed", "cancelled"].includes(current.status) ? current : undefined;
+    });
+    expect(done, done.error).toMatchObject({ status: "succeeded" });
+    await as(key, `/projects/${project.id}/secrets/SERVICE_TOKEN`, { value: CANARY }, "PUT");
+
+    const read = await as(key, `/projects/${project.id}/logs?lines=3&since=1h`);
+    expect(read.status, JSON.stringify(read.body)).toBe(200);
+    expect(read.body).toEqual({
+      lines: ["line 38", "line 39", "token is ***"],
+      server: "local",
+      manager: "process",
+      truncated: false,
+    });
+    expect((await as(key, `/projects/${project.id}/logs?lines=0`)).status).toBe(400);
+
+    await chat.say(sender, `/logs ${project.slug} 5`);
+    const message = await eventually(
+      () => chat.telegram.texts(TELEGRAM_ID).find((text) => text.includes("line 36")),
+      "the chat's logs",
+      90_000,
+    );
+    expect(message).toContain("token is ***");
+    expect(chat.telegram.texts(TELEGRAM_ID).join("\n")).not.toContain(CANARY);
+    const sent = chat.telegram
+      .sent("sendMessage", TELEGRAM_ID)
+      .find((call) => call.payload.text.includes("line 36"));
+    expect(sent?.payload.parse_mode).toBe("HTML");
+  });
+});
