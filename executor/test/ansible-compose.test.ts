@@ -7,8 +7,8 @@
  * compose file is checked, the images built and the migrations run before the release goes live;
  * the three services come up healthy; a second release finds the database's data; a release that
  * never becomes healthy fails, naming its service, and the rollback to the last good one keeps the
- * data; a compose file that asks for the host is refused with nothing of it started; undeploy
- * removes containers and volumes. The database password is a canary: in no job log.
+ * data; project_logs reads the services' output; a compose file that asks for the host is refused
+ * with nothing of it started; undeploy removes containers and volumes. The database password is a canary: in no job log.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -55,7 +55,10 @@ const common = () => ({
   health_delay: 1,
 });
 
-function spec(playbook: "deploy_project" | "rollback_project" | "undeploy_project", vars: object = {}) {
+function spec(
+  playbook: "deploy_project" | "rollback_project" | "undeploy_project" | "project_logs",
+  vars: object = {},
+) {
   return AnsibleSpec.parse({
     playbook,
     target: { host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine },
@@ -182,6 +185,21 @@ describe.skipIf(!ansible || !sshdAvailable())(
       expect(migrationsApplied()).toBe("1,2");
       expect(await call("/version")).toEqual({ status: 200, body: { version: "2" } });
       expect(await notes()).toEqual([{ id: 1, text: "kept", processed: true }]);
+    });
+
+    it("project_logs reads the compose project's output: the newest lines of its services, since a time", async () => {
+      const read = await run(spec("project_logs", { lines: 40, since: "1h" }));
+      expect(read.status, read.explain()).toBe("succeeded");
+      expect(read.output?.logs).toMatchObject({ manager: "compose", truncated: false });
+      const lines = read.output?.logs?.text.split("\n") ?? [];
+      expect(lines.length).toBeLessThanOrEqual(40);
+      // Timestamped, by service, in time order; the API's access log among them (its healthcheck
+      // asks every 2 s).
+      expect(lines.some((line) => /^\S+Z api \| "GET \/health HTTP\/1\.1" 200/.test(line))).toBe(true);
+      const times = lines.map((line) => line.split(" ")[0] ?? "");
+      expect([...times].sort()).toEqual(times);
+      expect(lines.every((line) => /^\S+Z (api|worker|db) \| /.test(line))).toBe(true);
+      expect(read.log).not.toContain("GET /health");
     });
 
     it("a release that never becomes healthy fails, naming its service; the rollback keeps the data", async () => {
