@@ -141,19 +141,22 @@ export type DeployedServer = Pick<
   "host" | "sshPort" | "sshUser" | "knownHosts" | "deployRoot" | "serviceManager"
 > & { id: string; name: string };
 
+/** What a job needs of a server the project was deployed to (DeployedServer). */
+const deployedServerColumns = {
+  id: servers.id,
+  name: servers.name,
+  host: servers.host,
+  sshPort: servers.sshPort,
+  sshUser: servers.sshUser,
+  knownHosts: servers.knownHosts,
+  deployRoot: servers.deployRoot,
+  serviceManager: servers.serviceManager,
+};
+
 /** The servers the project was deployed to: by a deployment of any status (a failed or interrupted deploy may have left its service there too). */
 export function serversDeployedTo(db: Db, projectId: string): Promise<DeployedServer[]> {
   return db
-    .selectDistinct({
-      id: servers.id,
-      name: servers.name,
-      host: servers.host,
-      sshPort: servers.sshPort,
-      sshUser: servers.sshUser,
-      knownHosts: servers.knownHosts,
-      deployRoot: servers.deployRoot,
-      serviceManager: servers.serviceManager,
-    })
+    .selectDistinct(deployedServerColumns)
     .from(deployments)
     .innerJoin(servers, eq(servers.id, deployments.serverId))
     .where(eq(deployments.projectId, projectId))
@@ -163,16 +166,7 @@ export function serversDeployedTo(db: Db, projectId: string): Promise<DeployedSe
 /** The server of the project's live deployment (the latest `deployed` one), or null when it has none. */
 export async function liveDeploymentServer(db: Db, projectId: string): Promise<DeployedServer | null> {
   const [server] = await db
-    .select({
-      id: servers.id,
-      name: servers.name,
-      host: servers.host,
-      sshPort: servers.sshPort,
-      sshUser: servers.sshUser,
-      knownHosts: servers.knownHosts,
-      deployRoot: servers.deployRoot,
-      serviceManager: servers.serviceManager,
-    })
+    .select(deployedServerColumns)
     .from(deployments)
     .innerJoin(servers, eq(servers.id, deployments.serverId))
     .where(and(eq(deployments.projectId, projectId), eq(deployments.status, "deployed")))

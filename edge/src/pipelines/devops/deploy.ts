@@ -139,23 +139,23 @@ export function rollbackJob(
   };
 }
 
-/**
- * Stops and removes the project's service, its directory and its Unix user on a server (a deleted
- * project's: `undeploy_project`, whichever service manager ran it there).
- */
-export function undeployJob(
+/** A playbook run on a server the project is (or was) deployed to, by its resource name. */
+function serverJob(
+  playbook: "undeploy_project" | "project_logs",
   resourceName: string,
   server: ServerAccess & Pick<Placement, "deployRoot" | "serviceManager">,
+  vars: Record<string, string | number> = {},
 ): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
   return {
     spec: {
-      playbook: "undeploy_project",
+      playbook,
       target: target(server),
       sshKeySecret: DEPLOY_KEY,
       vars: {
         project: resourceName,
         deploy_root: server.deployRoot,
         service_manager: server.serviceManager,
+        ...vars,
       },
       secretVars: {},
       secretEnv: {},
@@ -165,32 +165,23 @@ export function undeployJob(
 }
 
 /**
+ * Stops and removes the project's service, its directory and its Unix user on a server (a deleted
+ * project's: `undeploy_project`, whichever service manager ran it there).
+ */
+export const undeployJob = (
+  resourceName: string,
+  server: ServerAccess & Pick<Placement, "deployRoot" | "serviceManager">,
+) => serverJob("undeploy_project", resourceName, server);
+
+/**
  * Reads the last `lines` lines (since `since`: a duration or a UTC time) of the project's service
  * output on a server (`project_logs`, whichever service manager runs it there).
  */
-export function logsJob(
+export const logsJob = (
   resourceName: string,
   server: ServerAccess & Pick<Placement, "deployRoot" | "serviceManager">,
   read: { lines: number; since: string },
-): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
-  return {
-    spec: {
-      playbook: "project_logs",
-      target: target(server),
-      sshKeySecret: DEPLOY_KEY,
-      vars: {
-        project: resourceName,
-        deploy_root: server.deployRoot,
-        service_manager: server.serviceManager,
-        lines: read.lines,
-        since: read.since,
-      },
-      secretVars: {},
-      secretEnv: {},
-    },
-    secrets: { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } },
-  };
-}
+) => serverJob("project_logs", resourceName, server, { lines: read.lines, since: read.since });
 
 /** GETs the URL from the executor until it answers 200 or the deadline passes (exit 0 / 1). */
 const HEALTH_SCRIPT = `
