@@ -14,14 +14,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
+import { AnsibleSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAnsible } from "../src/kinds/ansible/runner.ts";
 import { commitComposeNotes } from "./support/compose-notes.ts";
 import { DEBIAN_IMAGE, ensureRootfsImage } from "./support/debian-image.ts";
+import { runPlaybook } from "./support/deploy-target.ts";
 import { startDockerEngine, type TestEngine } from "./support/docker-engine.ts";
 import { bareRepo, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
-import { runContext } from "./support/run-context.ts";
 import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
 
 const PROJECT = "notes";
@@ -76,16 +75,7 @@ function spec(
 const deploySpec = () =>
   spec("deploy_project", { migrate_argv: ["python3", "migrate.py"], migrate_service: "api" });
 
-async function run(parsed: AnsibleSpec) {
-  const test = await runContext({
-    workdir: await tempDir("co-ansible-job-"),
-    secrets: { SSH_KEY: sshd.privateKey, APP_POSTGRES_PASSWORD: CANARY },
-    deadlineAt: Date.now() + 300_000,
-  });
-  const outcome = await runAnsible(parsed, test.ctx);
-  const output = outcome.output === undefined ? null : AnsibleResult.parse(outcome.output);
-  return { ...outcome, output, log: test.text(), explain: () => `${outcome.error}\n${test.text()}` };
-}
+const run = (spec: unknown) => runPlaybook(sshd, spec, { APP_POSTGRES_PASSWORD: CANARY }, 300_000);
 
 const call = async (route: string, init?: RequestInit) => {
   const res = await fetch(`http://127.0.0.1:${port}${route}`, { ...init, signal: AbortSignal.timeout(5000) });

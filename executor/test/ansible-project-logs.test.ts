@@ -5,23 +5,16 @@
  * in the result and the log, says nothing is deployed (not a failure) before the deploy, and
  * refuses bad variables.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chmod, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { AnsibleResult, AnsibleSpec, PROJECT_LOGS_MAX_BYTES } from "@codegen-orchestrator/shared";
+import { PROJECT_LOGS_MAX_BYTES } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectLogs } from "../src/kinds/ansible/project-logs.ts";
-import { runAnsible } from "../src/kinds/ansible/runner.ts";
 import { mask, secretNeedles } from "../src/process/mask.ts";
-import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
-import { runContext } from "./support/run-context.ts";
-import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
+import { ansibleAvailable, type DeployTarget, startDeployTarget } from "./support/deploy-target.ts";
+import { sshdAvailable } from "./support/sshd.ts";
 
 const PROJECT = "logs-probe";
-const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
-const projectUser = `co-${PROJECT}-${createHash("sha1").update(PROJECT).digest("hex").slice(0, 6)}`;
+const ansible = ansibleAvailable();
 const CANARY = `canary-${createHash("sha1").update(String(process.pid)).digest("hex").slice(0, 16)}`;
 
 /** Prints 150 numbered lines, one with the secret, then answers /health on $PORT. */
@@ -38,32 +31,16 @@ class Health(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Health).serve_forever()
 `;
 
-let sshd: Sshd;
-let deployRoot: string;
-let repo: { path: string; url: string };
-let port: number;
-
-const target = () => ({ host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine });
-
-async function run(spec: unknown, secrets: Record<string, string> = {}) {
-  const test = await runContext({
-    workdir: await tempDir("co-ansible-job-"),
-    secrets: { SSH_KEY: sshd.privateKey, ...secrets },
-    deadlineAt: Date.now() + 120_000,
-  });
-  const outcome = await runAnsible(AnsibleSpec.parse(spec), test.ctx);
-  const output = outcome.output === undefined ? null : AnsibleResult.parse(outcome.output);
-  return { ...outcome, output, log: test.text(), explain: () => `${outcome.error}\n${test.text()}` };
-}
+let server: DeployTarget;
 
 /** project_logs with these variables; the canary is a job secret (what the executor masks). */
 const readLogs = (vars: Record<string, unknown>) =>
-  run(
+  server.run(
     {
       playbook: "project_logs",
-      target: target(),
+      target: server.target(),
       sshKeySecret: "SSH_KEY",
-      vars: { project: PROJECT, deploy_root: deployRoot, service_manager: "auto", ...vars },
+      vars: { project: PROJECT, deploy_root: server.deployRoot, service_manager: "auto", ...vars },
       secretVars: { token: "TOKEN" },
     },
     { TOKEN: CANARY },
@@ -73,26 +50,10 @@ const linesOf = (text: string | undefined) => (text ?? "").split("\n").filter((l
 
 beforeAll(async () => {
   if (!ansible || !sshdAvailable()) return;
-  sshd = await startSshd();
-  deployRoot = await tempDir("co-logs-deploy-root-");
-  await chmod(deployRoot, 0o755);
-  repo = await bareRepo(await tempDir("co-logs-repo-"), PROJECT, 0);
-  const work = await tempDir("co-logs-work-");
-  await writeFile(path.join(work, "serve.py"), SERVICE);
-  fixtureGit(work, "init", "--quiet", "--initial-branch=main");
-  fixtureGit(work, "add", "--all");
-  fixtureGit(work, "commit", "--quiet", "-m", "the probe");
-  fixtureGit(work, "push", "--quiet", "--force", repo.path, "main");
-  port = await freePort();
+  server = await startDeployTarget(PROJECT, { "serve.py": SERVICE });
 }, 60_000);
 
-afterAll(async () => {
-  const ctl = path.join(deployRoot ?? "", PROJECT, "bin", "co-app-ctl");
-  if (existsSync(ctl)) spawnSync(ctl, ["stop"], { timeout: 20_000 });
-  spawnSync("userdel", [projectUser]);
-  await sshd?.stop();
-  await removeTempDirs();
-}, 60_000);
+afterAll(() => server?.stop(), 60_000);
 
 describe("the project_logs result", () => {
   const masking = (text: string) => mask(text, secretNeedles([CANARY]));
@@ -125,22 +86,22 @@ describe.skipIf(!ansible || !sshdAvailable())("project_logs", { timeout: 300_000
   });
 
   it("reads the last lines of a deployed service, secrets masked, since honoured", async () => {
-    const deployed = await run(
+    const deployed = await server.run(
       {
         playbook: "deploy_project",
-        target: target(),
+        target: server.target(),
         sshKeySecret: "SSH_KEY",
         vars: {
           project: PROJECT,
-          deploy_root: deployRoot,
+          deploy_root: server.deployRoot,
           service_manager: "process",
-          port,
+          port: server.port,
           start_argv: ["python3", "serve.py"],
           health_retries: 40,
           health_delay: 0.5,
         },
         secretEnv: { TOKEN: "TOKEN" },
-        source: { url: repo.url, ref: "main" },
+        source: { url: server.repo.url, ref: "main" },
       },
       { TOKEN: CANARY },
     );

@@ -7,29 +7,25 @@
  * them), and is removed by undeploy_project.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, readFile, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAnsible } from "../src/kinds/ansible/runner.ts";
 import { scaffold } from "../src/scaffold/scaffold.ts";
-import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
-import { runContext } from "./support/run-context.ts";
-import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
+import {
+  ansibleAvailable,
+  type DeployTarget,
+  projectUserOf,
+  startDeployTarget,
+} from "./support/deploy-target.ts";
+import { fixtureGit, tempDir } from "./support/git-fixtures.ts";
+import { sshdAvailable } from "./support/sshd.ts";
 
 const PROJECT = "hello-py";
 const template = path.resolve(import.meta.dirname, "../../templates/python-service");
-const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
-let sshd: Sshd;
-let deployRoot: string;
-let repo: { path: string; url: string };
-let port: number;
+const ansible = ansibleAvailable();
+let server: DeployTarget;
 let startArgv: string[];
-
-/** The project's Unix user, as the role's defaults name it. */
-const projectUser = `co-${PROJECT}-${createHash("sha1").update(PROJECT).digest("hex").slice(0, 6)}`;
 
 /** Renders the template with this description, commits it to the test repository; its manifest's start. */
 async function commitRelease(description: string): Promise<string[]> {
@@ -48,23 +44,23 @@ async function commitRelease(description: string): Promise<string[]> {
   fixtureGit(project, "init", "--quiet", "--initial-branch=main");
   fixtureGit(project, "add", "--all");
   fixtureGit(project, "commit", "--quiet", "-m", description);
-  fixtureGit(project, "push", "--quiet", "--force", repo.path, "main");
+  fixtureGit(project, "push", "--quiet", "--force", server.repo.path, "main");
   const manifest = JSON.parse(await readFile(path.join(project, "orchestrator.json"), "utf8"));
   return manifest.service.start;
 }
 
 function spec(playbook: "deploy_project" | "undeploy_project") {
-  return AnsibleSpec.parse({
+  return {
     playbook,
-    target: { host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine },
+    target: server.target(),
     sshKeySecret: "SSH_KEY",
     vars: {
       project: PROJECT,
-      deploy_root: deployRoot,
+      deploy_root: server.deployRoot,
       service_manager: "process",
       ...(playbook === "deploy_project"
         ? {
-            port,
+            port: server.port,
             start_argv: startArgv,
             health_retries: 40,
             health_delay: 0.5,
@@ -73,80 +69,67 @@ function spec(playbook: "deploy_project" | "undeploy_project") {
           }
         : {}),
     },
-    ...(playbook === "deploy_project" ? { source: { url: repo.url, ref: "main" } } : {}),
-  });
+    ...(playbook === "deploy_project" ? { source: { url: server.repo.url, ref: "main" } } : {}),
+  };
 }
 
-async function run(parsed: AnsibleSpec) {
-  const test = await runContext({
-    workdir: await tempDir("co-ansible-job-"),
-    secrets: { SSH_KEY: sshd.privateKey },
-    deadlineAt: Date.now() + 120_000,
-  });
-  const outcome = await runAnsible(parsed, test.ctx);
-  const output = outcome.output === undefined ? null : AnsibleResult.parse(outcome.output);
-  const log = () => readFile(path.join(deployRoot, PROJECT, "logs/app.log"), "utf8").catch(() => "(no log)");
-  return { ...outcome, output, explain: async () => `${outcome.error}\n${test.text()}\n${await log()}` };
+const appLog = () => readFile(path.join(server.deployRoot, PROJECT, "logs/app.log"), "utf8");
+
+async function run(playbook: "deploy_project" | "undeploy_project") {
+  const outcome = await server.run(spec(playbook));
+  const log = await appLog().catch(() => "(no log)");
+  return { ...outcome, explain: () => `${outcome.explain()}\n${log}` };
 }
 
 const call = async (route: string, init?: RequestInit) => {
-  const res = await fetch(`http://127.0.0.1:${port}${route}`, { ...init, signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`http://127.0.0.1:${server.port}${route}`, {
+    ...init,
+    signal: AbortSignal.timeout(5000),
+  });
   return { status: res.status, body: await res.json() };
 };
 
 beforeAll(async () => {
   if (!ansible || !sshdAvailable()) return;
-  sshd = await startSshd();
-  deployRoot = await tempDir("co-python-deploy-root-");
-  // The service runs as its project's user, who must reach the deploy root (as under /srv).
-  await chmod(deployRoot, 0o755);
-  repo = await bareRepo(await tempDir("co-python-service-repo-"), PROJECT, 0);
-  port = await freePort();
+  server = await startDeployTarget(PROJECT);
   startArgv = await commitRelease("First release");
 }, 60_000);
 
-afterAll(async () => {
-  // What the undeploy left running, if a test failed before it.
-  const ctl = path.join(deployRoot ?? "", PROJECT, "bin", "co-app-ctl");
-  if (existsSync(ctl)) spawnSync(ctl, ["stop"], { timeout: 20_000 });
-  spawnSync("userdel", [projectUser]);
-  await sshd?.stop();
-  await removeTempDirs();
-}, 60_000);
+afterAll(() => server?.stop(), 60_000);
 
 describe.skipIf(!ansible || !sshdAvailable())("the Python template, deployed", { timeout: 300_000 }, () => {
   it("starts by its manifest's start command as the project's user and answers its health path", async () => {
     expect(startArgv).toEqual(["python3", "-m", "app"]);
-    const deployed = await run(spec("deploy_project"));
-    expect(deployed.status, await deployed.explain()).toBe("succeeded");
+    const deployed = await run("deploy_project");
+    expect(deployed.status, deployed.explain()).toBe("succeeded");
     expect(await call("/health")).toEqual({ status: 200, body: { status: "ok", service: PROJECT } });
     expect((await call("/")).body).toEqual({ message: "First release" });
     const created = await call("/items", { method: "POST", body: JSON.stringify({ name: "kept" }) });
     expect(created).toEqual({ status: 201, body: { id: 1, name: "kept" } });
-    const log = await readFile(path.join(deployRoot, PROJECT, "logs/app.log"), "utf8");
-    expect(log).toContain(`${PROJECT} listening on ${port}`);
+    const log = await appLog();
+    expect(log).toContain(`${PROJECT} listening on ${server.port}`);
   });
 
   it("a new release is started in place of the old one and finds the data the old one wrote", async () => {
     await commitRelease("Second release");
-    const deployed = await run(spec("deploy_project"));
-    expect(deployed.status, await deployed.explain()).toBe("succeeded");
+    const deployed = await run("deploy_project");
+    expect(deployed.status, deployed.explain()).toBe("succeeded");
     expect((await call("/")).body).toEqual({ message: "Second release" });
     expect((await call("/items")).body).toEqual([{ id: 1, name: "kept" }]);
     // The old release got SIGTERM and took its graceful path (serve_forever returned).
-    const log = await readFile(path.join(deployRoot, PROJECT, "logs/app.log"), "utf8");
+    const log = await appLog();
     expect(log).toContain(`${PROJECT} stopped`);
     // The database is the shared directory's, written by the project's user.
-    const database = await stat(path.join(deployRoot, PROJECT, "shared/data", `${PROJECT}.db`));
+    const database = await stat(path.join(server.deployRoot, PROJECT, "shared/data", `${PROJECT}.db`));
     expect(String(database.uid)).toBe(
-      spawnSync("id", ["-u", projectUser], { encoding: "utf8" }).stdout.trim(),
+      spawnSync("id", ["-u", projectUserOf(PROJECT)], { encoding: "utf8" }).stdout.trim(),
     );
   });
 
   it("undeploy_project stops it and removes its directory", async () => {
-    const undeployed = await run(spec("undeploy_project"));
-    expect(undeployed.status, await undeployed.explain()).toBe("succeeded");
+    const undeployed = await run("undeploy_project");
+    expect(undeployed.status, undeployed.explain()).toBe("succeeded");
     await expect(call("/health")).rejects.toThrow();
-    expect(existsSync(path.join(deployRoot, PROJECT))).toBe(false);
+    expect(existsSync(path.join(server.deployRoot, PROJECT))).toBe(false);
   });
 });

@@ -5,23 +5,17 @@
  * each word exactly, nothing is run by a shell or evaluated by Ansible, and `.co-start` holds the
  * words single-quoted. A list the role cannot quote safely (a newline in a word) is refused.
  */
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAnsible } from "../src/kinds/ansible/runner.ts";
-import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
-import { runContext } from "./support/run-context.ts";
-import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
+import { ansibleAvailable, type DeployTarget, startDeployTarget } from "./support/deploy-target.ts";
+import { sshdAvailable } from "./support/sshd.ts";
 
 const PROJECT = "argv-probe";
-const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
+const ansible = ansibleAvailable();
 const CANARY = path.join(tmpdir(), `co-argv-canary-${process.pid}`);
-const projectUser = `co-${PROJECT}-${createHash("sha1").update(PROJECT).digest("hex").slice(0, 6)}`;
 
 /** Writes the words it was given to data/argv.json, then answers /health on $PORT. */
 const SERVICE = `import http.server, json, os, sys
@@ -47,73 +41,47 @@ const WORDS = [
   "--flag=a b",
 ];
 
-let sshd: Sshd;
-let deployRoot: string;
-let repo: { path: string; url: string };
-let port: number;
+let server: DeployTarget;
 
 function deploySpec(startArgv: string[]) {
-  return AnsibleSpec.parse({
+  return {
     playbook: "deploy_project",
-    target: { host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine },
+    target: server.target(),
     sshKeySecret: "SSH_KEY",
     vars: {
       project: PROJECT,
-      deploy_root: deployRoot,
+      deploy_root: server.deployRoot,
       service_manager: "process",
-      port,
+      port: server.port,
       start_argv: startArgv,
       health_retries: 40,
       health_delay: 0.5,
     },
-    source: { url: repo.url, ref: "main" },
-  });
+    source: { url: server.repo.url, ref: "main" },
+  };
 }
 
-async function deploy(startArgv: string[]) {
-  const test = await runContext({
-    workdir: await tempDir("co-ansible-job-"),
-    secrets: { SSH_KEY: sshd.privateKey },
-    deadlineAt: Date.now() + 120_000,
-  });
-  const outcome = await runAnsible(deploySpec(startArgv), test.ctx);
-  const output = outcome.output === undefined ? null : AnsibleResult.parse(outcome.output);
-  return { ...outcome, output, explain: () => `${outcome.error}\n${test.text()}` };
-}
+const deploy = (startArgv: string[]) => server.run(deploySpec(startArgv));
 
 beforeAll(async () => {
   if (!ansible || !sshdAvailable()) return;
-  sshd = await startSshd();
-  deployRoot = await tempDir("co-argv-deploy-root-");
-  await chmod(deployRoot, 0o755);
-  repo = await bareRepo(await tempDir("co-argv-repo-"), PROJECT, 0);
-  const work = await tempDir("co-argv-work-");
-  await writeFile(path.join(work, "serve.py"), SERVICE);
-  fixtureGit(work, "init", "--quiet", "--initial-branch=main");
-  fixtureGit(work, "add", "--all");
-  fixtureGit(work, "commit", "--quiet", "-m", "the probe");
-  fixtureGit(work, "push", "--quiet", "--force", repo.path, "main");
-  port = await freePort();
+  server = await startDeployTarget(PROJECT, { "serve.py": SERVICE });
 }, 60_000);
 
-afterAll(async () => {
-  const ctl = path.join(deployRoot ?? "", PROJECT, "bin", "co-app-ctl");
-  if (existsSync(ctl)) spawnSync(ctl, ["stop"], { timeout: 20_000 });
-  spawnSync("userdel", [projectUser]);
-  await sshd?.stop();
-  await removeTempDirs();
-}, 60_000);
+afterAll(() => server?.stop(), 60_000);
 
 describe.skipIf(!ansible || !sshdAvailable())("start_argv", { timeout: 300_000 }, () => {
   it("reaches the service word for word, run by no shell and no template", async () => {
     const deployed = await deploy(["python3", "serve.py", ...WORDS]);
     expect(deployed.status, deployed.explain()).toBe("succeeded");
-    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
-    const argv = JSON.parse(await readFile(path.join(deployRoot, PROJECT, "shared/data/argv.json"), "utf8"));
+    expect((await fetch(`http://127.0.0.1:${server.port}/health`)).status).toBe(200);
+    const argv = JSON.parse(
+      await readFile(path.join(server.deployRoot, PROJECT, "shared/data/argv.json"), "utf8"),
+    );
     expect(argv).toEqual(WORDS);
     for (const canary of ["semicolon", "subshell", "backtick", "jinja"])
       expect(existsSync(`${CANARY}-${canary}`), canary).toBe(false);
-    const start = await readFile(path.join(deployRoot, PROJECT, "current/.co-start"), "utf8");
+    const start = await readFile(path.join(server.deployRoot, PROJECT, "current/.co-start"), "utf8");
     expect(start.split("\n").slice(1)).toEqual([
       `exec python3 serve.py 'two words' '; touch ${CANARY}-semicolon' '$(touch ${CANARY}-subshell)' '\`touch ${CANARY}-backtick\`' 'it'"'"'s "quoted" \\ and \\'"'"'' '{{ lookup('"'"'pipe'"'"', '"'"'touch ${CANARY}-jinja'"'"') }}' '$HOME' '*' '--flag=a b'`,
       "",

@@ -5,17 +5,14 @@
  * second run, or a run for a project never deployed there, changes nothing.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { AnsibleResult, AnsibleSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAnsible } from "../src/kinds/ansible/runner.ts";
 import { anyUserNode } from "./support/any-user-node.ts";
+import { projectUserOf, runPlaybook } from "./support/deploy-target.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
 import { listening, processesOf } from "./support/host-probes.ts";
-import { runContext } from "./support/run-context.ts";
 import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
 
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
@@ -24,12 +21,10 @@ let deployRoot: string;
 let repoUrl: string;
 const ports: Record<string, number> = {};
 
-/** The project's Unix user, as the role's defaults name it. */
-const userOf = (project: string) =>
-  `co-${project.slice(0, 20).replace(/-+$/, "")}-${createHash("sha1").update(project).digest("hex").slice(0, 6)}`;
+const userOf = projectUserOf;
 
 function spec(playbook: "deploy_project" | "undeploy_project", project: string) {
-  return AnsibleSpec.parse({
+  return {
     playbook,
     target: { host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine },
     sshKeySecret: "SSH_KEY",
@@ -42,19 +37,10 @@ function spec(playbook: "deploy_project" | "undeploy_project", project: string) 
         : {}),
     },
     ...(playbook === "deploy_project" ? { source: { url: repoUrl, ref: "main" } } : {}),
-  });
+  };
 }
 
-async function run(parsed: AnsibleSpec) {
-  const test = await runContext({
-    workdir: await tempDir("co-ansible-job-"),
-    secrets: { SSH_KEY: sshd.privateKey },
-    deadlineAt: Date.now() + 120_000,
-  });
-  const outcome = await runAnsible(parsed, test.ctx);
-  const output = outcome.output === undefined ? null : AnsibleResult.parse(outcome.output);
-  return { ...outcome, output, explain: () => `${outcome.error}\n${test.text()}` };
-}
+const run = (spec: unknown) => runPlaybook(sshd, spec);
 
 const health = async (project: string) => {
   const response = await fetch(`http://127.0.0.1:${ports[project]}/health`);
