@@ -4,6 +4,7 @@ export * from "./api/audit.ts";
 export * from "./api/chat.ts";
 export * from "./api/common.ts";
 export * from "./api/executors.ts";
+export * from "./api/monitoring.ts";
 export * from "./api/project-logs.ts";
 export * from "./api/projects.ts";
 export * from "./api/runs.ts";

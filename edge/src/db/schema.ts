@@ -5,9 +5,17 @@
  * Conventions: ids are ULIDs (text), times are integer milliseconds since the epoch, lists and
  * maps are JSON text. Rows that users delete are soft-deleted (`deleted_at`) where history matters.
  */
-import type { ProjectManifest, ProjectSpec, Scope, TemplateQuestion } from "@codegen-orchestrator/shared";
+import type {
+  IncidentAction,
+  IncidentEvidence,
+  ProjectManifest,
+  ProjectSpec,
+  RecoveryStep,
+  Scope,
+  TemplateQuestion,
+} from "@codegen-orchestrator/shared";
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull();
 const updatedAt = () => integer("updated_at", { mode: "timestamp_ms" }).notNull();
@@ -75,6 +83,13 @@ export const projects = sqliteTable(
     spec: text("spec", { mode: "json" }).$type<ProjectSpec>(),
     repoUrl: text("repo_url"),
     status: text("status").notNull().default("draft"),
+    /** How often its monitor checks the deployed service, in seconds. */
+    monitorIntervalS: integer("monitor_interval_s").notNull().default(60),
+    /** What its monitor does, in order, when the service is down (shared/src/monitor.ts). */
+    recoveryPolicy: text("recovery_policy", { mode: "json" })
+      .$type<RecoveryStep[]>()
+      .notNull()
+      .default(sql`'["restart","rollback","ask"]'`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
@@ -232,21 +247,50 @@ export const deployments = sqliteTable(
   (t) => [index("deployments_project_idx").on(t.projectId)],
 );
 
+/**
+ * Something went wrong with a project (a failed release, a service its monitor found down) or a
+ * server (unreachable): one row per outage, closed when it is over.
+ */
 export const incidents = sqliteTable(
   "incidents",
   {
     id: text("id").primaryKey(),
-    projectId: text("project_id")
-      .notNull()
-      .references(() => projects.id),
+    /** The project it concerns; null for a server's incident (an admin's). */
+    projectId: text("project_id").references(() => projects.id),
+    serverId: text("server_id").references(() => servers.id),
     deploymentId: text("deployment_id").references(() => deployments.id),
     kind: text("kind").notNull(),
     severity: text("severity", { enum: ["info", "warning", "critical"] }).notNull(),
     message: text("message").notNull(),
+    /** What the checks saw (status codes, response excerpts, the unit's last log lines). */
+    evidence: text("evidence", { mode: "json" }).$type<IncidentEvidence>(),
+    /** What was done about it, in order (a restart, a rollback, an agent's run, a mute). */
+    actions: text("actions", { mode: "json" }).$type<IncidentAction[]>().notNull().default(sql`'[]'`),
+    /** The first failed check of the outage: time to detect is openedAt − startedAt. */
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
     openedAt: integer("opened_at", { mode: "timestamp_ms" }).notNull(),
     resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
   },
-  (t) => [index("incidents_project_idx").on(t.projectId)],
+  (t) => [index("incidents_project_idx").on(t.projectId), index("incidents_server_idx").on(t.serverId)],
+);
+
+/** A monitored service's day: how many checks, how many failed, and its latency percentiles. */
+export const monitorDays = sqliteTable(
+  "monitor_days",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    /** UTC, `YYYY-MM-DD`. */
+    day: text("day").notNull(),
+    checks: integer("checks").notNull(),
+    failures: integer("failures").notNull(),
+    latencyP50Ms: integer("latency_p50_ms"),
+    latencyP95Ms: integer("latency_p95_ms"),
+    latencyP99Ms: integer("latency_p99_ms"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.day] })],
 );
 
 export const costs = sqliteTable(

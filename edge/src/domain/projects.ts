@@ -6,7 +6,9 @@
  */
 import {
   type CreateProject,
+  DEFAULT_MONITOR_INTERVAL_S,
   DEFAULT_POOL,
+  DEFAULT_RECOVERY_POLICY,
   type Project,
   type ProjectStatus,
   type UpdateProject,
@@ -166,6 +168,8 @@ export async function createProject(
     repoUrl: input.repoUrl ?? null,
     spec: null,
     status: "draft",
+    monitorIntervalS: DEFAULT_MONITOR_INTERVAL_S,
+    recoveryPolicy: DEFAULT_RECOVERY_POLICY,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,

@@ -1,0 +1,40 @@
+/**
+ * Monitoring a deployed service: its recovery policy, the incidents its monitor opens (with what
+ * the checks saw and what was done), and its check history.
+ */
+import { z } from "zod";
+
+/**
+ * What a monitor does when a service is down, in order, one step per failed outage attempt:
+ * restart it in place, roll back to the last release that was healthy, start an engineering run
+ * whose prompt holds the incident's evidence, or stop and ask the owner.
+ */
+export const RecoveryStep = z.enum(["restart", "rollback", "agent", "ask"]);
+export type RecoveryStep = z.infer<typeof RecoveryStep>;
+export const DEFAULT_RECOVERY_POLICY: RecoveryStep[] = ["restart", "rollback", "ask"];
+
+/** One check as the incident keeps it. */
+export const CheckEvidence = z.object({
+  at: z.iso.datetime().describe("when the check ran"),
+  status: z.number().int().nullable().describe("the HTTP status; null when nothing answered"),
+  error: z.string().nullable().describe("why nothing answered (refused, timed out)"),
+  excerpt: z.string().describe("the start of the response body, masked"),
+});
+export type CheckEvidence = z.infer<typeof CheckEvidence>;
+
+export const IncidentEvidence = z.object({
+  checks: z.array(CheckEvidence).describe("the failed checks that opened the incident, oldest first"),
+  logs: z.array(z.string()).describe("the service's last log lines on its host, masked"),
+});
+export type IncidentEvidence = z.infer<typeof IncidentEvidence>;
+
+export const IncidentAction = z.object({
+  at: z.iso.datetime(),
+  action: z.enum(["restart", "rollback", "agent", "ask", "mute"]),
+  by: z.enum(["policy", "owner"]).describe("the recovery policy, or the owner's button"),
+  outcome: z.string().describe("what came of it (a job's status, a run's id)"),
+});
+export type IncidentAction = z.infer<typeof IncidentAction>;
+
+/** How often a deployed service is checked unless its project says otherwise, in seconds. */
+export const DEFAULT_MONITOR_INTERVAL_S = 60;
