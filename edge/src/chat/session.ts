@@ -8,7 +8,7 @@ import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
 import { admit } from "./access.ts";
 import { runCallback } from "./callbacks.ts";
-import type { ChatChannel } from "./channel.ts";
+import type { ChatChannel, Keyboard } from "./channel.ts";
 import { runCommand } from "./commands.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
@@ -200,6 +200,23 @@ export class ChatSession extends WebChatAgent implements RunChat {
   /** A DevOps run needs a value only the user has (the chat's secret flow). Never throws. */
   async requestRunSecret(runId: string, secret: RunSecretRequest): Promise<void> {
     await this.#runReports().request(runId, { kind: "secret", ...secret });
+  }
+
+  /**
+   * Something the system tells this chat on its own (a service down or back, a server unreachable):
+   * one message, with buttons; its id, or null when there is no chat to tell or sending failed.
+   * Never throws.
+   */
+  async notice(html: string, keyboard?: Keyboard): Promise<number | null> {
+    if (!this.#hasChat()) return null;
+    try {
+      return await this.channel().send(this.chatId(), html, keyboard);
+    } catch (err) {
+      console.error(
+        JSON.stringify({ event: "chat.notice_failed", chatId: this.chatId(), error: String(err) }),
+      );
+      return null;
+    }
   }
 
   /** The conversation as plain text for the Architect (the last 20,000 characters; never a secret). */

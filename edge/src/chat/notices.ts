@@ -1,0 +1,26 @@
+/**
+ * Messages the system sends on its own, outside any conversation or run: to a user's private
+ * Telegram chat (its id is the user's Telegram id), through that chat's session.
+ *
+ *   await notifyUser(env, owner.telegramId, "🔴 <b>notes</b> is down", [[{ text: "Restart", data: "inc:…" }]]);
+ */
+import { getAgentByName } from "agents";
+import type { Env } from "../env.ts";
+import type { Keyboard } from "./channel.ts";
+
+/** Sends `html` to the user's chat; the message's id, or null when the user has no chat or it failed. */
+export async function notifyUser(
+  env: Env,
+  telegramId: number | null,
+  html: string,
+  keyboard?: Keyboard,
+): Promise<number | null> {
+  if (telegramId === null) return null;
+  try {
+    const session = await getAgentByName(env.CHAT_SESSION, String(telegramId));
+    return await session.notice(html, keyboard);
+  } catch (err) {
+    console.error(JSON.stringify({ event: "notice.failed", error: String(err) }));
+    return null;
+  }
+}
