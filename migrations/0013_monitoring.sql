@@ -39,4 +39,7 @@ PRAGMA defer_foreign_keys = off;--> statement-breakpoint
 CREATE INDEX `incidents_project_idx` ON `incidents` (`project_id`);--> statement-breakpoint
 CREATE INDEX `incidents_server_idx` ON `incidents` (`server_id`);--> statement-breakpoint
 ALTER TABLE `projects` ADD `monitor_interval_s` integer DEFAULT 60 NOT NULL;--> statement-breakpoint
-ALTER TABLE `projects` ADD `recovery_policy` text DEFAULT '["restart","rollback","ask"]' NOT NULL;
+ALTER TABLE `projects` ADD `recovery_policy` text DEFAULT '["restart","rollback","ask"]' NOT NULL;--> statement-breakpoint
+-- Monitors' checks are `http_check` jobs: executors allowed what every executor could run (exec)
+-- may run them too, as newly registered executors do.
+UPDATE `executors` SET `capabilities` = json_insert(`capabilities`, '$[#]', 'http_check') WHERE EXISTS (SELECT 1 FROM json_each(`capabilities`) WHERE value = 'exec') AND NOT EXISTS (SELECT 1 FROM json_each(`capabilities`) WHERE value = 'http_check');

@@ -6,6 +6,7 @@ import { scheduled } from "./scheduled.ts";
 export { Allocator } from "./allocator/allocator.ts";
 export { ChatSession } from "./chat/session.ts";
 export { ExecutorHub } from "./executors/hub.ts";
+export { ServiceMonitor } from "./monitors/service-monitor.ts";
 export { DevOpsWorkflow } from "./pipelines/devops/workflow.ts";
 export { EngineeringWorkflow } from "./pipelines/engineering/workflow.ts";
 export { TemplateCheckWorkflow } from "./templates/check-workflow.ts";

@@ -23,6 +23,7 @@ import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
+import { monitoringRoutes } from "./routes/monitoring.ts";
 import { projectLogsRoutes } from "./routes/project-logs.ts";
 import { projectsRoutes } from "./routes/projects.ts";
 import { runsRoutes } from "./routes/runs.ts";
@@ -71,6 +72,7 @@ function v1() {
     .route("/", apiKeysRoutes)
     .route("/", projectsRoutes)
     .route("/", projectLogsRoutes)
+    .route("/", monitoringRoutes)
     .route("/", runsRoutes)
     .route("/", secretsRoutes)
     .route("/", serversRoutes)

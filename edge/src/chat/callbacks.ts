@@ -7,6 +7,7 @@
  *   run:x:<id>      cancel a run            acc:ok|no:<telegram id>  an admin's access decision
  *   dec:r|d|s:<run id>  a waiting run: retry with guidance, deploy anyway, stop
  *   ans:<n>         the n-th option of the open question (handled by the session as an answer)
+ *   inc:r|b|a|m:<project id>  a service's outage: restart, roll back, let the agent fix it, mute
  */
 import type { RunDecision } from "@codegen-orchestrator/shared";
 import { decideAccess } from "../domain/approvals.ts";
@@ -17,6 +18,8 @@ import { assertRunQuota } from "../domain/quotas.ts";
 import { listSteps } from "../domain/run-steps.ts";
 import { cancelRun, findRun, listRuns, startRun } from "../domain/runs.ts";
 import { listSecrets } from "../domain/secrets.ts";
+import { OWNER_ACTIONS } from "../monitors/messages.ts";
+import { serviceMonitor } from "../monitors/watch.ts";
 import { removeProject } from "../pipelines/devops/teardown.ts";
 import { decideRun } from "../pipelines/steps/decisions.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
@@ -136,6 +139,14 @@ const ACTIONS: Record<string, Action> = {
     if (press.messageId)
       await ctx.channel.edit(ctx.chatId, press.messageId, `Run ${code(runId)}: ${verdict}`);
     return choice === "deploy" ? "Deploying anyway" : "Run stopped";
+  },
+  inc: async (ctx, argument) => {
+    const [letter = "", projectId = ""] = argument.split(":");
+    const action = OWNER_ACTIONS[letter as keyof typeof OWNER_ACTIONS];
+    if (!action) return "This button is no longer valid.";
+    // Only who may see the project may act on it (its owner, an admin).
+    const project = await findProject(ctx.db, ctx.actor, projectId);
+    return serviceMonitor(ctx.env, project.id).act(action);
   },
   acc: async (ctx, argument, press) => {
     if (!isAdminChat(ctx)) return "Only admins decide access";

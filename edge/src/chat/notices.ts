@@ -24,3 +24,19 @@ export async function notifyUser(
     return null;
   }
 }
+
+/** Edits a message notifyUser sent (an empty keyboard removes its buttons). Never throws. */
+export async function editUserNotice(
+  env: Env,
+  telegramId: number,
+  messageId: number,
+  html: string,
+  keyboard: Keyboard,
+): Promise<void> {
+  try {
+    const session = await getAgentByName(env.CHAT_SESSION, String(telegramId));
+    await session.editNotice(messageId, html, keyboard);
+  } catch (err) {
+    console.error(JSON.stringify({ event: "notice.edit_failed", error: String(err) }));
+  }
+}

@@ -219,6 +219,18 @@ export class ChatSession extends WebChatAgent implements RunChat {
     }
   }
 
+  /** Edits a message `notice` sent. Never throws. */
+  async editNotice(messageId: number, html: string, keyboard: Keyboard): Promise<void> {
+    if (!this.#hasChat()) return;
+    try {
+      await this.channel().edit(this.chatId(), messageId, html, keyboard);
+    } catch (err) {
+      console.error(
+        JSON.stringify({ event: "chat.notice_edit_failed", chatId: this.chatId(), error: String(err) }),
+      );
+    }
+  }
+
   /** The conversation as plain text for the Architect (the last 20,000 characters; never a secret). */
   async conversationBrief(): Promise<string> {
     return transcript(this.#conversation().messages()).slice(-20_000);

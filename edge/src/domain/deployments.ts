@@ -228,3 +228,37 @@ export async function latestDeploymentUrl(db: Db, projectId: string): Promise<st
     .limit(1);
   return deployment?.url ?? null;
 }
+
+/**
+ * The release a monitor rolls back to: the project's latest deployment on that server that was
+ * live before (superseded), of another commit than the live one; null when there is none.
+ */
+export async function lastHealthyDeployment(
+  db: Db,
+  projectId: string,
+  serverId: string,
+  liveCommit: string,
+): Promise<{ id: string; commit: string } | null> {
+  const [row] = await db
+    .select({ id: deployments.id, commit: deployments.commitSha })
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.projectId, projectId),
+        eq(deployments.serverId, serverId),
+        eq(deployments.status, "superseded"),
+        ne(deployments.commitSha, liveCommit),
+      ),
+    )
+    .orderBy(desc(deployments.createdAt))
+    .limit(1);
+  return row?.commit ? { id: row.id, commit: row.commit } : null;
+}
+
+/** After a rollback: the live deployment is `rolled_back`, the restored one live again. */
+export async function switchLiveDeployment(db: Db, fromId: string, toId: string): Promise<void> {
+  await db.batch([
+    db.update(deployments).set({ status: "rolled_back" }).where(eq(deployments.id, fromId)),
+    db.update(deployments).set({ status: "deployed" }).where(eq(deployments.id, toId)),
+  ]);
+}

@@ -43,6 +43,8 @@ export interface ProjectToDeploy {
   repoUrl: string | null;
   ownerId: string;
   ownerRole: Actor["role"];
+  /** How often its monitor checks the live service (absent in runs started before monitors). */
+  monitorIntervalS?: number;
 }
 
 export async function projectToDeploy(db: Db, projectId: string): Promise<ProjectToDeploy | null> {
@@ -55,6 +57,7 @@ export async function projectToDeploy(db: Db, projectId: string): Promise<Projec
       pool: projects.pool,
       ownerId: projects.ownerId,
       ownerRole: users.role,
+      monitorIntervalS: projects.monitorIntervalS,
     })
     .from(projects)
     .innerJoin(users, eq(users.id, projects.ownerId))

@@ -44,6 +44,8 @@ export const toProject = (row: ProjectRow): Project => ({
   repoUrl: row.repoUrl,
   spec: row.spec,
   status: row.status as Project["status"],
+  monitorIntervalS: row.monitorIntervalS,
+  recoveryPolicy: row.recoveryPolicy,
   createdAt: iso(row.createdAt),
   updatedAt: iso(row.updatedAt),
 });

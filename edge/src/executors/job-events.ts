@@ -1,6 +1,6 @@
 /**
- * Job results as Workflow events. A job submitted by a pipeline step names the workflow instance
- * waiting for it (`notify`); when the job finishes, whatever finished it (a result, a cancel, a
+ * Job results as Workflow events (or a call to the service monitor that submitted the job). A job
+ * submitted by a pipeline step names the workflow instance waiting for it (`notify`); when the job finishes, whatever finished it (a result, a cancel, a
  * lost lease), a trigger in the hub's SQLite writes an outbox row in the same write, and the hub
  * delivers it with `instance.sendEvent({ type: "job-<id>" })`, retrying with backoff until the
  * engine takes it. An event sent before the step waits is buffered by Workflows.
@@ -9,11 +9,8 @@
  */
 import type { Env, WorkflowBinding } from "../env.ts";
 
-/** Who waits for a job's result. */
-export interface JobNotify {
-  workflow: WorkflowBinding;
-  instanceId: string;
-}
+/** Who waits for a job's result: a workflow instance, or a project's service monitor. */
+export type JobNotify = { workflow: WorkflowBinding; instanceId: string } | { monitor: string };
 
 /** The event type a step waits for. */
 export const jobEventType = (jobId: string) => `job-${jobId}`;
@@ -92,10 +89,13 @@ export class JobEvents {
 
   async #send(row: Row, now: number): Promise<void> {
     const notify = JSON.parse(row.notify) as JobNotify;
+    const payload: JobEventPayload = { jobId: row.job_id, status: row.status };
     try {
-      const instance = await this.#env[notify.workflow].get(notify.instanceId);
-      const payload: JobEventPayload = { jobId: row.job_id, status: row.status };
-      await instance.sendEvent({ type: jobEventType(row.job_id), payload });
+      if ("monitor" in notify) await this.#env.SERVICE_MONITOR.getByName(notify.monitor).jobFinished(payload);
+      else {
+        const instance = await this.#env[notify.workflow].get(notify.instanceId);
+        await instance.sendEvent({ type: jobEventType(row.job_id), payload });
+      }
       this.#sql.exec("DELETE FROM job_events WHERE job_id = ?", row.job_id);
     } catch (err) {
       const attempts = row.attempts + 1;

@@ -9,6 +9,7 @@ import type { SettingsGroup } from "./define.ts";
 import { githubSettings } from "./github.ts";
 import { hubSettings } from "./hub.ts";
 import { modelSettings } from "./models.ts";
+import { monitorSettings } from "./monitors.ts";
 import { pipelineSettings } from "./pipelines.ts";
 import { quotaSettings } from "./quotas.ts";
 import { repositorySettings } from "./repositories.ts";
@@ -23,6 +24,7 @@ export const settingsGroups = [
   chatSettings,
   modelSettings,
   pipelineSettings,
+  monitorSettings,
   repositorySettings,
   githubSettings,
   hubSettings,

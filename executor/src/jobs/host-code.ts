@@ -15,6 +15,8 @@ const hostCode: { [K in JobKind]: (spec: JobSpec<K>) => boolean } = {
   git: () => false,
   container: () => false,
   ansible: () => false,
+  // The daemon makes the request itself.
+  http_check: () => false,
 };
 
 export function runsCodeOnHost<K extends JobKind>(kind: K, spec: JobSpec<K>): boolean {

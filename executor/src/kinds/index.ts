@@ -10,6 +10,7 @@ import { runContainer } from "./container/runner.ts";
 import { runCopier } from "./copier/runner.ts";
 import { runExec } from "./exec/runner.ts";
 import { runGit } from "./git/runner.ts";
+import { runHttpCheck } from "./http-check/runner.ts";
 import { runTest } from "./test/runner.ts";
 
 export const runners: Runners = {
@@ -20,4 +21,5 @@ export const runners: Runners = {
   container: maskingSecrets(runContainer),
   ansible: maskingSecrets(runAnsible),
   test: maskingSecrets(runTest),
+  http_check: maskingSecrets(runHttpCheck),
 };

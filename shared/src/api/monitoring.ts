@@ -38,3 +38,45 @@ export type IncidentAction = z.infer<typeof IncidentAction>;
 
 /** How often a deployed service is checked unless its project says otherwise, in seconds. */
 export const DEFAULT_MONITOR_INTERVAL_S = 60;
+
+export const Incident = z
+  .object({
+    id: z.string(),
+    projectId: z.string().nullable(),
+    serverId: z.string().nullable(),
+    deploymentId: z.string().nullable(),
+    kind: z.string().describe("`service_down`, `deploy_failed`, `health_failed`, `server_unreachable`, …"),
+    severity: z.enum(["info", "warning", "critical"]),
+    message: z.string(),
+    evidence: IncidentEvidence.nullable(),
+    actions: z.array(IncidentAction),
+    startedAt: z.iso.datetime().nullable().describe("the outage's first failed check"),
+    openedAt: z.iso.datetime(),
+    resolvedAt: z.iso.datetime().nullable(),
+    detectSeconds: z.number().nullable().describe("openedAt − startedAt"),
+    recoverSeconds: z.number().nullable().describe("resolvedAt − startedAt (or − openedAt without a start)"),
+  })
+  .meta({ id: "Incident" });
+export type Incident = z.infer<typeof Incident>;
+
+export const MonitorDay = z.object({
+  day: z.string().describe("UTC, YYYY-MM-DD"),
+  checks: z.number().int(),
+  failures: z.number().int(),
+  uptime: z.number().describe("the share of checks that passed, 0..1"),
+  latencyP50Ms: z.number().nullable(),
+  latencyP95Ms: z.number().nullable(),
+  latencyP99Ms: z.number().nullable(),
+});
+
+export const ProjectMonitor = z
+  .object({
+    watching: z.boolean().describe("a live deployment is being checked"),
+    url: z.string().nullable().describe("the health URL checked"),
+    intervalS: z.number().int(),
+    consecutiveFailures: z.number().int(),
+    openIncidentId: z.string().nullable(),
+    days: z.array(MonitorDay).describe("the last 30 days with checks, newest first"),
+  })
+  .meta({ id: "ProjectMonitor" });
+export type ProjectMonitor = z.infer<typeof ProjectMonitor>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Slug, Timestamp, Ulid } from "./common.ts";
+import { RecoveryStep } from "./monitoring.ts";
 
 export const ProjectStatus = z.enum([
   "draft",
@@ -72,6 +73,13 @@ export const Project = z
     repoUrl: z.string().nullable(),
     spec: ProjectSpec.nullable().describe("the Architect's spec, once a run made one"),
     status: ProjectStatus,
+    monitorIntervalS: z
+      .number()
+      .int()
+      .describe("how often its monitor checks the deployed service, in seconds"),
+    recoveryPolicy: z
+      .array(RecoveryStep)
+      .describe("what its monitor does, in order, while the service is down (then it asks)"),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -108,6 +116,19 @@ export const CreateProject = z
 export const UpdateProject = z
   .strictObject({
     ...editable,
+    monitorIntervalS: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .describe(
+        "seconds between checks of the deployed service; at least the Worker's MONITOR_MIN_INTERVAL_S",
+      ),
+    recoveryPolicy: z
+      .array(RecoveryStep)
+      .min(1)
+      .max(10)
+      .describe("what the monitor does, in order, while the service is down: restart, rollback, agent, ask"),
     status: ProjectStatus.describe("admins only"),
     pool: Slug.describe("admins only: the executor pool its jobs run in"),
   })

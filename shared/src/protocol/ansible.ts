@@ -10,6 +10,7 @@ import { EnvName, JsonValue } from "./values.ts";
 export const Playbook = z.enum([
   "deploy_project",
   "rollback_project",
+  "restart_project",
   "health_check",
   "undeploy_project",
   "project_logs",

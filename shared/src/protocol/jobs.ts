@@ -9,6 +9,7 @@ import { AnsibleResult, AnsibleSpec } from "./ansible.ts";
 import { ContainerResult, ContainerSpec } from "./container.ts";
 import { CopierJobSpec, CopierOutput } from "./copier.ts";
 import { GitResult, GitSpec } from "./git.ts";
+import { HttpCheckResult, HttpCheckSpec } from "./http-check.ts";
 import { TestResult, TestSpec } from "./project-test.ts";
 import { EnvName } from "./values.ts";
 
@@ -35,6 +36,7 @@ export const jobKinds = {
   container: { capability: "container", spec: ContainerSpec, result: ContainerResult },
   ansible: { capability: "ansible", spec: AnsibleSpec, result: AnsibleResult },
   test: { capability: "test", spec: TestSpec, result: TestResult },
+  http_check: { capability: "http_check", spec: HttpCheckSpec, result: HttpCheckResult },
 } as const;
 
 export type JobKind = keyof typeof jobKinds;

@@ -10,11 +10,14 @@ import {
   UpdateProject,
 } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
+import { invalid } from "../../domain/errors.ts";
 import { createProject, listProjects, toProject, updateProject } from "../../domain/projects.ts";
 import { assertProjectQuota } from "../../domain/quotas.ts";
 import { repoUrlPolicy } from "../../domain/repo-urls.ts";
+import { serviceMonitor } from "../../monitors/watch.ts";
 import { removeProject } from "../../pipelines/devops/teardown.ts";
 import { settleDeletion } from "../../pipelines/launch.ts";
+import { monitorSettings } from "../../settings/monitors.ts";
 import { projectFor } from "../access.ts";
 import {
   bodyErrors,
@@ -102,13 +105,19 @@ export const projectsRoutes = router()
       responses: { 200: json(Project, "The updated project"), ...bodyErrors, ...conflictError },
     }),
     async (c) => {
+      const changes = c.req.valid("json");
+      const { MONITOR_MIN_INTERVAL_S } = monitorSettings.read(c.env);
+      if (changes.monitorIntervalS !== undefined && changes.monitorIntervalS < MONITOR_MIN_INTERVAL_S)
+        throw invalid(`monitorIntervalS must be at least ${MONITOR_MIN_INTERVAL_S} seconds.`);
       const row = await updateProject(
         c.get("db"),
         c.get("principal"),
         c.req.valid("param").id,
-        c.req.valid("json"),
+        changes,
         repoUrlPolicy(c.env),
       );
+      if (changes.monitorIntervalS !== undefined)
+        await serviceMonitor(c.env, row.id).setInterval(changes.monitorIntervalS);
       return c.json(toProject(row), 200);
     },
   )

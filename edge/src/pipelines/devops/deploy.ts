@@ -45,9 +45,12 @@ export function healthRetries(env: Env, startupSeconds?: number): number | undef
   return pipelineSettings.read(env).DEPLOY_HEALTH_RETRIES;
 }
 
+/** What a job on a project's release needs of its server: access, port, deploy root, service manager. */
+export type ReleaseServer = ServerAccess & Pick<Placement, "port" | "deployRoot" | "serviceManager">;
+
 const appVars = (
   resourceName: string,
-  placement: Placement,
+  placement: ReleaseServer,
   healthPath: string,
   retries: number | undefined,
 ) => ({
@@ -112,32 +115,51 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
   };
 }
 
-/**
- * Restores the release of `commit` (the deployment that was live) on the placement's server; with
- * no commit (a deployment recorded before they were kept), the host's `previous` release.
- */
-export function rollbackJob(
+/** A playbook on the project's current release there, then its health URL waited for. */
+function releaseJob(
+  playbook: "rollback_project" | "restart_project",
   resourceName: string,
-  placement: Placement,
+  server: ReleaseServer,
   healthPath: string,
-  commit: string | null,
-  retries?: number,
+  vars: { retries?: number | undefined; rollback_to?: string },
 ): { spec: AnsibleSpec; secrets: Record<string, JobSecretRef> } {
+  const { retries, ...more } = vars;
   return {
     spec: {
-      playbook: "rollback_project",
-      target: target(placement),
+      playbook,
+      target: target(server),
       sshKeySecret: DEPLOY_KEY,
-      vars: {
-        ...appVars(resourceName, placement, healthPath, retries),
-        ...(commit ? { rollback_to: commit } : {}),
-      },
+      vars: { ...appVars(resourceName, server, healthPath, retries), ...more },
       secretVars: {},
       secretEnv: {},
     },
     secrets: { [DEPLOY_KEY]: { system: "DEPLOY_SSH_KEY" } },
   };
 }
+
+/**
+ * Restores the release of `commit` (the deployment that was live) on the placement's server; with
+ * no commit (a deployment recorded before they were kept), the host's `previous` release.
+ */
+export const rollbackJob = (
+  resourceName: string,
+  server: ReleaseServer,
+  healthPath: string,
+  commit: string | null,
+  retries?: number,
+) =>
+  releaseJob("rollback_project", resourceName, server, healthPath, {
+    retries,
+    ...(commit ? { rollback_to: commit } : {}),
+  });
+
+/** Restarts the current release in place (a monitor's recovery). */
+export const restartJob = (
+  resourceName: string,
+  server: ReleaseServer,
+  healthPath: string,
+  retries?: number,
+) => releaseJob("restart_project", resourceName, server, healthPath, { retries });
 
 /** A playbook run on a server the project is (or was) deployed to, by its resource name. */
 function serverJob(

@@ -3,10 +3,12 @@
  * deploy job, the health check from an executor; then the report (the service is live), or, when
  * the deploy or the health check failed, the previous release restored and an incident opened.
  */
+import { DEFAULT_MONITOR_INTERVAL_S } from "@codegen-orchestrator/shared";
 import { database } from "../../db/client.ts";
 import { type Deployment, finishDeployment, runCost, startDeployment } from "../../domain/deployments.ts";
 import type { ProjectToDeploy } from "../../domain/pipeline-projects.ts";
 import { type Placement, recordFirstHostKey } from "../../domain/placements.ts";
+import { watchRelease } from "../../monitors/watch.ts";
 import { jobStep } from "../steps/job-step.ts";
 import { failed, type Pipeline, type RunOutcome } from "../steps/pipeline-workflow.ts";
 import { hostKeyProblem } from "./allocate.ts";
@@ -114,10 +116,23 @@ async function report(
   deployment: Deployment,
   name: string,
 ): Promise<RunOutcome> {
-  const { placement, inspected } = planned;
+  const { placement, inspected, project } = planned;
   const cost = await pipeline.step.do("deploy: done", async () => {
     const db = database(pipeline.env.DB);
     await finishDeployment(db, deployment, "deployed");
+    await watchRelease(pipeline.env, {
+      projectId: pipeline.projectId,
+      deploymentId: deployment.id,
+      commit: inspected.commit,
+      serverId: placement.serverId,
+      resourceName: project.resourceName,
+      pool: pipeline.pool,
+      port: placement.port,
+      url: placement.url,
+      healthPath: inspected.healthPath,
+      healthRetries: inspected.retries,
+      intervalS: project.monitorIntervalS ?? DEFAULT_MONITOR_INTERVAL_S,
+    });
     return runCost(db, pipeline.projectId, pipeline.runId);
   });
   const costs = `model and agent costs so far $${cost.project.toFixed(4)} (this deploy $${cost.run.toFixed(4)})`;

@@ -15,6 +15,7 @@ import { projectToRemove } from "../../domain/pipeline-projects.ts";
 import { type Deletion, deleteProject } from "../../domain/project-deletion.ts";
 import type { ProjectRow } from "../../domain/projects.ts";
 import type { Env } from "../../env.ts";
+import { unwatchProject } from "../../monitors/watch.ts";
 import { ownGitHubRepository } from "../steps/repository.ts";
 
 export interface UndeployPlan {
@@ -57,5 +58,11 @@ export async function removeProject(
   chatId: number | null = null,
 ): Promise<Deletion> {
   const plan = await undeployPlan(env, db, project.id);
-  return deleteProject(db, actor, project, { undeploy: plan !== null && leftSomething(plan), chatId });
+  const deletion = await deleteProject(db, actor, project, {
+    undeploy: plan !== null && leftSomething(plan),
+    chatId,
+  });
+  // Its service is on its way out: nothing is checked or recovered any more.
+  await unwatchProject(env, project.id);
+  return deletion;
 }

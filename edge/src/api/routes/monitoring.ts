@@ -1,0 +1,58 @@
+/** `/projects/{id}/monitor` and `/projects/{id}/incidents`: how a deployed service is doing, and its outages. */
+import { Incident, ProjectMonitor } from "@codegen-orchestrator/shared";
+import { createRoute, z } from "@hono/zod-openapi";
+import { projectIncidents, toIncident } from "../../domain/incidents.ts";
+import { recentDays } from "../../monitors/history.ts";
+import { serviceMonitor } from "../../monitors/watch.ts";
+import { projectFor } from "../access.ts";
+import { commonErrors, IdParam, json, router, security } from "../openapi.ts";
+
+const tags = ["monitoring"];
+
+export const monitoringRoutes = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/projects/{id}/monitor",
+      tags,
+      security,
+      summary: "The project's service monitor: what it checks, how it is doing, its daily uptime and latency",
+      request: { params: IdParam },
+      responses: { 200: json(ProjectMonitor, "The monitor's state and history"), ...commonErrors },
+    }),
+    async (c) => {
+      const project = await projectFor(c, c.req.valid("param").id);
+      const state = await serviceMonitor(c.env, project.id).view();
+      const days = await recentDays(c.get("db"), project.id, 30);
+      return c.json(
+        {
+          watching: state !== null,
+          url: state ? `${state.target.url}${state.target.healthPath}` : null,
+          intervalS: state?.target.intervalS ?? project.monitorIntervalS,
+          consecutiveFailures: state?.health.failures.length ?? 0,
+          openIncidentId: state?.health.incident?.id ?? null,
+          days,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/projects/{id}/incidents",
+      tags,
+      security,
+      summary: "The project's incidents, newest first: failed releases and outages its monitor found",
+      request: { params: IdParam },
+      responses: {
+        200: json(z.object({ items: z.array(Incident) }), "Its last 50 incidents"),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const project = await projectFor(c, c.req.valid("param").id);
+      const rows = await projectIncidents(c.get("db"), project.id, 50);
+      return c.json({ items: rows.map(toIncident) }, 200);
+    },
+  );

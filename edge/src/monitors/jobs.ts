@@ -1,0 +1,88 @@
+/**
+ * The jobs a monitor submits to the hub, each in the project's pool and reported back to the
+ * monitor (`notify: { monitor }`): the check (`http_check`), the recovery steps (restart_project,
+ * rollback_project) and the read of the service's last log lines (project_logs).
+ */
+import { POOL_LABEL } from "@codegen-orchestrator/shared";
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { servers } from "../db/schema.ts";
+import { lastHealthyDeployment } from "../domain/deployments.ts";
+import type { SubmitJob } from "../executors/views.ts";
+import { newId } from "../ids.ts";
+import { logsJob, restartJob, rollbackJob } from "../pipelines/devops/deploy.ts";
+import type { RecoveryJobKind } from "./judge.ts";
+import type { WatchTarget } from "./monitor-state.ts";
+
+/** The check's own timeout: short of the interval, so two checks never overlap. */
+export const checkTimeoutMs = (intervalS: number) => Math.min(10_000, Math.max(1_000, intervalS * 500));
+/** How long a recovery job may take (a restart waits for the health URL). */
+const RECOVERY_TIMEOUT_MS = 10 * 60_000;
+/** Log lines kept as an incident's evidence. */
+export const EVIDENCE_LINES = 30;
+
+const submitted = (target: WatchTarget, job: Omit<SubmitJob, "labels" | "notify">): SubmitJob => ({
+  ...job,
+  labels: { [POOL_LABEL]: target.pool },
+  notify: { monitor: target.projectId },
+  maxAttempts: 1,
+});
+
+export const checkJob = (target: WatchTarget, seq: number): SubmitJob =>
+  submitted(target, {
+    kind: "http_check",
+    spec: { url: `${target.url}${target.healthPath}`, timeoutMs: checkTimeoutMs(target.intervalS) },
+    idempotencyKey: `check:${target.projectId}:${target.deploymentId}:${seq}`,
+    timeoutMs: 60_000,
+  });
+
+async function serverOf(db: Db, target: WatchTarget) {
+  const [server] = await db.select().from(servers).where(eq(servers.id, target.serverId));
+  return server ? { ...server, port: target.port } : null;
+}
+
+/**
+ * The recovery job of `kind`, or why there is none (the server is gone, no earlier release to go
+ * back to). A rollback's job says which deployment it restores (`restores`).
+ */
+export async function recoveryJob(
+  db: Db,
+  target: WatchTarget,
+  kind: RecoveryJobKind,
+): Promise<{ job: SubmitJob; restores: { id: string; commit: string } | null } | { error: string }> {
+  const server = await serverOf(db, target);
+  if (!server) return { error: "its server is no longer registered" };
+  const base = { idempotencyKey: `${kind}:${target.projectId}:${newId()}`, timeoutMs: RECOVERY_TIMEOUT_MS };
+  if (kind === "restart") {
+    const { spec, secrets } = restartJob(
+      target.resourceName,
+      server,
+      target.healthPath,
+      target.healthRetries,
+    );
+    return { job: submitted(target, { ...base, kind: "ansible", spec, secrets }), restores: null };
+  }
+  const healthy = await lastHealthyDeployment(db, target.projectId, target.serverId, target.commit);
+  if (!healthy) return { error: "no earlier healthy release is on its server" };
+  const { spec, secrets } = rollbackJob(
+    target.resourceName,
+    server,
+    target.healthPath,
+    healthy.commit,
+    target.healthRetries,
+  );
+  return { job: submitted(target, { ...base, kind: "ansible", spec, secrets }), restores: healthy };
+}
+
+export async function evidenceLogsJob(db: Db, target: WatchTarget): Promise<SubmitJob | null> {
+  const server = await serverOf(db, target);
+  if (!server) return null;
+  const { spec, secrets } = logsJob(target.resourceName, server, { lines: EVIDENCE_LINES, since: "" });
+  return submitted(target, {
+    kind: "ansible",
+    spec,
+    secrets,
+    idempotencyKey: `incident-logs:${target.projectId}:${newId()}`,
+    timeoutMs: 120_000,
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * What a monitor's decisions do outside it: incidents in D1, the owner's messages, the recovery
+ * jobs. Each function takes the monitor's state, changes it in place, and never throws for a
+ * message that could not be sent (the incident in D1 is the record; the chat is a courtesy).
+ */
+import type { IncidentAction, RecoveryStep } from "@codegen-orchestrator/shared";
+import { eq } from "drizzle-orm";
+import { editUserNotice, notifyUser } from "../chat/notices.ts";
+import type { Db } from "../db/client.ts";
+import { projects, users } from "../db/schema.ts";
+import { switchLiveDeployment } from "../domain/deployments.ts";
+import { openServiceIncident, recordIncidentAction, resolveIncident } from "../domain/incidents.ts";
+import type { Env } from "../env.ts";
+import { executorHub } from "../executors/hub.ts";
+import { evidenceLogsJob, recoveryJob } from "./jobs.ts";
+import {
+  type Decision,
+  type JudgeConfig,
+  nextStep,
+  type OpenIncident,
+  type RecoveryJobKind,
+} from "./judge.ts";
+import { askMessage, downMessage, incidentKeyboard, recoveredMessage } from "./messages.ts";
+import type { MonitorState } from "./monitor-state.ts";
+
+export interface MonitorContext {
+  env: Env;
+  db: Db;
+  state: MonitorState;
+  config: JudgeConfig;
+  now: number;
+}
+
+/** The project's name, policy and owner's chat, read when a decision needs them. */
+export async function monitoredProject(db: Db, projectId: string) {
+  const [row] = await db
+    .select({ name: projects.name, policy: projects.recoveryPolicy, telegramId: users.telegramId })
+    .from(projects)
+    .innerJoin(users, eq(users.id, projects.ownerId))
+    .where(eq(projects.id, projectId));
+  return row ?? null;
+}
+
+const STEP_ICONS: Record<IncidentAction["action"], string> = {
+  restart: "🔄",
+  rollback: "↩️",
+  agent: "🛠",
+  ask: "❓",
+  mute: "🔕",
+};
+
+/** Records a step on the incident and shows it in the owner's "down" message. */
+async function logStep(ctx: MonitorContext, incident: OpenIncident, action: IncidentAction): Promise<void> {
+  await recordIncidentAction(ctx.db, incident.id, action);
+  const message = ctx.state.message;
+  if (!message) return;
+  const who = action.by === "owner" ? " (by you)" : "";
+  message.steps.push(`${STEP_ICONS[action.action]} ${action.action}${who}: ${action.outcome}`);
+  await editDownMessage(ctx, true);
+}
+
+async function editDownMessage(ctx: MonitorContext, withButtons: boolean): Promise<void> {
+  const { state } = ctx;
+  const project = await monitoredProject(ctx.db, state.target.projectId);
+  if (!state.message || !project?.telegramId) return;
+  const html = downMessage(project.name, state.target.url, state.health.failures, state.message.steps);
+  const keyboard = withButtons ? incidentKeyboard(state.target.projectId) : [];
+  await editUserNotice(ctx.env, project.telegramId, state.message.id, html, keyboard);
+}
+
+/** Starts a restart or rollback job, or logs why it cannot run (and moves the policy on). */
+export async function startRecovery(
+  ctx: MonitorContext,
+  kind: RecoveryJobKind,
+  by: "policy" | "owner",
+): Promise<void> {
+  const incident = ctx.state.health.incident;
+  if (!incident) return;
+  const planned = await recoveryJob(ctx.db, ctx.state.target, kind);
+  if ("error" in planned) {
+    await logStep(ctx, incident, {
+      at: iso(ctx.now),
+      action: kind,
+      by,
+      outcome: `not possible: ${planned.error}`,
+    });
+    if (by === "policy") await policyMoves(ctx);
+    return;
+  }
+  const record = await executorHub(ctx.env).submit(planned.job);
+  incident.action = { jobId: record.job.id, kind, by, restores: planned.restores };
+}
+
+/** The policy's next step, taken now (the last one could not run or failed). */
+export async function policyMoves(ctx: MonitorContext): Promise<void> {
+  const moved = nextStep(ctx.state.health, ctx.now, ctx.config);
+  ctx.state.health = moved.health;
+  await apply(ctx, moved.decisions);
+}
+
+const iso = (at: number) => new Date(at).toISOString();
+
+export async function apply(ctx: MonitorContext, decisions: Decision[]): Promise<void> {
+  for (const decision of decisions) {
+    if (decision.kind === "open") await opened(ctx, decision);
+    else if (decision.kind === "resolve") await resolved(ctx, decision.incident);
+    else await recover(ctx, decision.step);
+  }
+}
+
+async function opened(ctx: MonitorContext, decision: Extract<Decision, { kind: "open" }>): Promise<void> {
+  const { state } = ctx;
+  const { incident, evidence } = decision;
+  const url = `${state.target.url}${state.target.healthPath}`;
+  await openServiceIncident(ctx.db, {
+    id: incident.id,
+    projectId: state.target.projectId,
+    deploymentId: state.target.deploymentId,
+    message: `${url} failed ${evidence.length} checks in a row.`,
+    checks: evidence,
+    startedAt: incident.startedAt,
+    openedAt: incident.openedAt,
+  });
+  const project = await monitoredProject(ctx.db, state.target.projectId);
+  const html = downMessage(project?.name ?? state.target.resourceName, state.target.url, evidence, []);
+  const id = await notifyUser(
+    ctx.env,
+    project?.telegramId ?? null,
+    html,
+    incidentKeyboard(state.target.projectId),
+  );
+  state.message = id === null ? null : { id, steps: [] };
+  const logs = await evidenceLogsJob(ctx.db, state.target);
+  if (logs) state.logs = { jobId: (await executorHub(ctx.env).submit(logs)).job.id, incidentId: incident.id };
+}
+
+async function resolved(ctx: MonitorContext, incident: OpenIncident): Promise<void> {
+  const { state } = ctx;
+  await resolveIncident(ctx.db, incident.id, ctx.now);
+  const project = await monitoredProject(ctx.db, state.target.projectId);
+  if (state.message) {
+    state.message.steps.push("✅ healthy again");
+    await editDownMessage(ctx, false);
+  }
+  state.message = null;
+  if (incident.stopped === "muted") return;
+  const times = { detectMs: incident.openedAt - incident.startedAt, recoverMs: ctx.now - incident.startedAt };
+  await notifyUser(
+    ctx.env,
+    project?.telegramId ?? null,
+    recoveredMessage(project?.name ?? state.target.resourceName, state.target.url, times),
+  );
+}
+
+async function recover(ctx: MonitorContext, step: RecoveryStep): Promise<void> {
+  const incident = ctx.state.health.incident;
+  if (!incident) return;
+  if (step === "restart" || step === "rollback") return startRecovery(ctx, step, "policy");
+  if (step === "agent") {
+    await logStep(ctx, incident, {
+      at: iso(ctx.now),
+      action: "agent",
+      by: "policy",
+      outcome: "not available yet",
+    });
+    return policyMoves(ctx);
+  }
+  const project = await monitoredProject(ctx.db, ctx.state.target.projectId);
+  await logStep(ctx, incident, {
+    at: iso(ctx.now),
+    action: "ask",
+    by: "policy",
+    outcome: "the owner was asked",
+  });
+  await notifyUser(
+    ctx.env,
+    project?.telegramId ?? null,
+    askMessage(project?.name ?? ctx.state.target.resourceName, ctx.state.message?.steps ?? []),
+    incidentKeyboard(ctx.state.target.projectId),
+  );
+}
+
+/** A recovery job ended: recorded; a rollback's restored deployment is live; a failure moves the policy on. */
+export async function recoveryEnded(ctx: MonitorContext, outcome: { status: string; error: string | null }) {
+  const incident = ctx.state.health.incident;
+  const action = incident?.action;
+  if (!incident || !action) return;
+  incident.action = null;
+  const ok = outcome.status === "succeeded";
+  const why = ok ? "" : `: ${(outcome.error ?? "").slice(0, 300)}`;
+  const restored = ok && action.restores ? ` (commit ${action.restores.commit.slice(0, 12)} is live)` : "";
+  await logStep(ctx, incident, {
+    at: iso(ctx.now),
+    action: action.kind,
+    by: action.by,
+    outcome: `${outcome.status}${why}${restored}`,
+  });
+  if (ok && action.restores) {
+    await switchLiveDeployment(ctx.db, ctx.state.target.deploymentId, action.restores.id);
+    ctx.state.target = {
+      ...ctx.state.target,
+      deploymentId: action.restores.id,
+      commit: action.restores.commit,
+    };
+  }
+  if (!ok && action.by === "policy") await policyMoves(ctx);
+}
+
+/** The owner mutes the incident: no more automatic steps, no "recovered" message. */
+export async function mute(ctx: MonitorContext): Promise<void> {
+  const incident = ctx.state.health.incident;
+  if (!incident) return;
+  incident.stopped = "muted";
+  await logStep(ctx, incident, {
+    at: iso(ctx.now),
+    action: "mute",
+    by: "owner",
+    outcome: "no more automatic steps",
+  });
+}

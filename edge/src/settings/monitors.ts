@@ -1,0 +1,25 @@
+/** Monitors: how deployed services are checked, when an outage opens an incident, how often the policy acts. */
+import { defineSettings, flag, positiveInt, setting } from "./define.ts";
+
+export const monitorSettings = defineSettings("Monitors", {
+  MONITORS: setting(flag, {
+    default: true,
+    doc: "`false`: deployed services are not checked (no incidents, no automatic recovery).",
+  }),
+  MONITOR_MIN_INTERVAL_S: setting(positiveInt, {
+    default: 30,
+    doc: "The shortest check interval a project may set (its `monitorIntervalS`, default 60 s).",
+  }),
+  MONITOR_FAILURE_THRESHOLD: setting(positiveInt, {
+    default: 3,
+    doc: "Consecutive failed checks that open an incident (after a first failure the next checks come at a quarter of the interval, so an outage is found within two intervals).",
+  }),
+  MONITOR_MAX_ATTEMPTS: setting(positiveInt, {
+    default: 3,
+    doc: "Automatic recovery attempts (restarts, rollbacks, agent runs) a project's policy makes within MONITOR_ATTEMPT_WINDOW_S; then it stops and asks the owner.",
+  }),
+  MONITOR_ATTEMPT_WINDOW_S: setting(positiveInt, {
+    default: 3600,
+    doc: "The window MONITOR_MAX_ATTEMPTS counts in, in seconds.",
+  }),
+});

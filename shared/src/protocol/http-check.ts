@@ -1,0 +1,30 @@
+/**
+ * `http_check`: one GET of a deployed service's health URL from an executor, as its users would
+ * reach it. The job succeeds whenever the check ran: the result says what the URL answered (a
+ * status, or why nothing answered). A monitor runs one per check.
+ */
+import { z } from "zod";
+
+export const HttpCheckSpec = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .describe("the health URL"),
+  /** How long the request may take before it counts as no answer. */
+  timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+});
+export type HttpCheckSpec = z.infer<typeof HttpCheckSpec>;
+
+/** How much of the body the result keeps (an incident's evidence). */
+export const HTTP_CHECK_EXCERPT_CHARS = 300;
+
+export const HttpCheckResult = z.strictObject({
+  /** The HTTP status; null when nothing answered. */
+  status: z.number().int().min(100).max(599).nullable(),
+  /** Why nothing answered (connection refused, timed out, …); null when something did. */
+  error: z.string().max(500).nullable(),
+  latencyMs: z.number().nonnegative(),
+  /** The body's start, control characters dropped. */
+  excerpt: z.string().max(HTTP_CHECK_EXCERPT_CHARS),
+});
+export type HttpCheckResult = z.infer<typeof HttpCheckResult>;
