@@ -5,18 +5,19 @@
  * `/logs <project>` in the chat read its last lines on the server, that value masked, and a
  * project never deployed is told so.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
 import { ChatHarness, eventually } from "./support/chat.ts";
 import { stopDeployedServices } from "./support/deployed.ts";
+import { memberApi } from "./support/member.ts";
 import { until } from "./support/poll.ts";
 import { registerServer, SERVER_PATH } from "./support/scenario.ts";
+import { serviceRepo } from "./support/service-repo.ts";
 
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 const ready = ansible && sshdAvailable();
@@ -35,36 +36,6 @@ require("node:http").createServer((req, res) => {
   res.end("ok");
 }).listen(Number(process.env.PORT), "127.0.0.1");
 `;
-
-/** A bare repository (file://) holding the service. */
-function serviceRepo(): string {
-  const work = path.join(repos, "work");
-  mkdirSync(work);
-  writeFileSync(path.join(work, "server.js"), SERVER_JS);
-  writeFileSync(
-    path.join(work, "package.json"),
-    JSON.stringify({ name: "chatty", private: true, scripts: { start: "node server.js" } }),
-  );
-  writeFileSync(path.join(work, ".env.example"), "PORT=\n");
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync("git", ["-C", cwd, ...args], { stdio: "ignore" });
-  git(repos, "init", "--quiet", "--bare", "--initial-branch=main", "repo.git");
-  git(work, "init", "--quiet", "--initial-branch=main");
-  git(work, "add", "--all");
-  git(work, "-c", "user.name=T", "-c", "user.email=t@example.test", "commit", "--quiet", "-m", "service");
-  git(work, "push", "--quiet", path.join(repos, "repo.git"), "main");
-  return pathToFileURL(path.join(repos, "repo.git")).href;
-}
-
-async function as(key: string, route: string, body?: unknown, method?: string) {
-  const response = await fetch(`${chat.worker.api}${route}`, {
-    method: method ?? (body === undefined ? "GET" : "POST"),
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
 
 beforeAll(async () => {
   if (!ready) return;
@@ -91,17 +62,18 @@ describe.skipIf(!ready)("runtime logs", { timeout: 300_000 }, () => {
     await chat.fleet.executor(1, {});
     const user = await chat.api<{ id: string }>("/users", { name: "Lin", telegramId: TELEGRAM_ID });
     const key = (await chat.api<{ key: string }>("/api-keys", { name: "lin", userId: user.id })).key;
+    const as = memberApi(chat.worker.api, key);
     const sender = { id: TELEGRAM_ID, first_name: "Lin" };
-    const created = await as(key, "/projects", {
+    const created = await as("/projects", {
       name: "Chatty",
       description: "Talks.",
-      repoUrl: serviceRepo(),
+      repoUrl: serviceRepo(repos, "chatty", { "server.js": SERVER_JS }).url,
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const project = created.body;
 
     // Not deployed yet: a 409 saying so, and the chat says what to do.
-    const early = await as(key, `/projects/${project.id}/logs`);
+    const early = await as(`/projects/${project.id}/logs`);
     expect(early.status).toBe(409);
     expect(early.body.error.details).toEqual({ reason: "not_deployed" });
     await chat.say(sender, `/logs ${project.slug}`);
@@ -110,15 +82,15 @@ describe.skipIf(!ready)("runtime logs", { timeout: 300_000 }, () => {
       "the chat's answer without a deployment",
     );
 
-    const run = (await as(key, `/projects/${project.id}/runs`, { kind: "devops" })).body;
+    const run = (await as(`/projects/${project.id}/runs`, { kind: "devops" })).body;
     const done = await until("the deploy to end", async () => {
-      const current = (await as(key, `/runs/${run.id}`)).body;
+      const current = (await as(`/runs/${run.id}`)).body;
       return ["succeeded", "failed", "cancelled"].includes(current.status) ? current : undefined;
     });
     expect(done, done.error).toMatchObject({ status: "succeeded" });
-    await as(key, `/projects/${project.id}/secrets/SERVICE_TOKEN`, { value: CANARY }, "PUT");
+    await as(`/projects/${project.id}/secrets/SERVICE_TOKEN`, { value: CANARY }, "PUT");
 
-    const read = await as(key, `/projects/${project.id}/logs?lines=3&since=1h`);
+    const read = await as(`/projects/${project.id}/logs?lines=3&since=1h`);
     expect(read.status, JSON.stringify(read.body)).toBe(200);
     expect(read.body).toEqual({
       lines: ["line 38", "line 39", "token is ***"],
@@ -126,7 +98,7 @@ describe.skipIf(!ready)("runtime logs", { timeout: 300_000 }, () => {
       manager: "process",
       truncated: false,
     });
-    expect((await as(key, `/projects/${project.id}/logs?lines=0`)).status).toBe(400);
+    expect((await as(`/projects/${project.id}/logs?lines=0`)).status).toBe(400);
 
     await chat.say(sender, `/logs ${project.slug} 5`);
     const message = await eventually(

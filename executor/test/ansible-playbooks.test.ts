@@ -25,6 +25,7 @@ const PLAYBOOKS = [
   "rollback_project",
   "health_check",
   "project_logs",
+  "restart_project",
   "provision_server",
   "provision_executor",
 ];

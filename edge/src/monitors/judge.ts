@@ -19,6 +19,16 @@ export interface JudgeConfig {
 /** A recovery the monitor runs as a job: restart or roll back the service. */
 export type RecoveryJobKind = "restart" | "rollback";
 
+/** A recovery job running (it may end after its incident closed: it is still recorded there). */
+export interface RecoveryJob {
+  jobId: string;
+  kind: RecoveryJobKind;
+  by: "policy" | "owner";
+  incidentId: string;
+  /** A rollback's: the deployment it restores. */
+  restores: { id: string; commit: string } | null;
+}
+
 export interface OpenIncident {
   id: string;
   /** When the first failed check of the outage ran. */
@@ -26,13 +36,6 @@ export interface OpenIncident {
   openedAt: number;
   /** The policy's next step: an index into the policy. */
   step: number;
-  /** The recovery job running now (a rollback's: the deployment it restores). */
-  action: {
-    jobId: string;
-    kind: RecoveryJobKind;
-    by: "policy" | "owner";
-    restores: { id: string; commit: string } | null;
-  } | null;
   /** No more automatic steps: the owner was asked, or muted it. */
   stopped: "asked" | "muted" | null;
 }
@@ -55,13 +58,14 @@ export const healthy = (check: CheckEvidence) =>
 
 export const NO_HEALTH: Health = { failures: [], incident: null, attempts: [] };
 
-/** One check's verdict. `newId` names an incident it opens. */
+/** One check's verdict. `newId` names an incident it opens; while `busy` (a recovery job runs) the policy waits. */
 export function judge(
   health: Health,
   check: CheckEvidence,
   now: number,
   config: JudgeConfig,
   newId: () => string,
+  busy = false,
 ): { health: Health; decisions: Decision[] } {
   if (healthy(check)) {
     const decisions: Decision[] = health.incident ? [{ kind: "resolve", incident: health.incident }] : [];
@@ -77,7 +81,6 @@ export function judge(
       startedAt,
       openedAt: now,
       step: 0,
-      action: null,
       stopped: null,
     };
     const opened = { ...next, incident };
@@ -87,7 +90,7 @@ export function judge(
       decisions: [{ kind: "open", incident, evidence: failures }, ...step.decisions],
     };
   }
-  if (health.incident.action || health.incident.stopped) return { health: next, decisions: [] };
+  if (busy || health.incident.stopped) return { health: next, decisions: [] };
   return nextStep(next, now, config);
 }
 

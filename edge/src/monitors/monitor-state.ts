@@ -2,8 +2,9 @@
  * What a project's ServiceMonitor keeps in its storage (one record, written after each event):
  * the deployment it watches, the check in flight, the judge's state and the day's history.
  */
+import type { CheckEvidence } from "@codegen-orchestrator/shared";
 import type { DayStats } from "./history.ts";
-import type { Health } from "./judge.ts";
+import type { Health, RecoveryJob } from "./judge.ts";
 
 /** The live deployment a monitor checks, and what its recovery jobs need of it. */
 export interface WatchTarget {
@@ -26,11 +27,15 @@ export interface MonitorState {
   target: WatchTarget;
   /** Checks submitted so far (their jobs' idempotency keys). */
   seq: number;
+  /** The last check that ran (its excerpt kept only when it failed). */
+  last: CheckEvidence | null;
   /** The check job in flight, and when it was submitted. */
   check: { jobId: string; at: number } | null;
   /** The job reading the service's last log lines for an incident's evidence. */
   logs: { jobId: string; incidentId: string } | null;
   health: Health;
+  /** The restart or rollback running now. */
+  recovery?: RecoveryJob | null;
   day: DayStats;
   /** The open incident's "down" message, edited as recovery steps end. */
   message: { id: number; steps: string[] } | null;

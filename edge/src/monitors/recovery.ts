@@ -49,11 +49,11 @@ const STEP_ICONS: Record<IncidentAction["action"], string> = {
   mute: "🔕",
 };
 
-/** Records a step on the incident and shows it in the owner's "down" message. */
-async function logStep(ctx: MonitorContext, incident: OpenIncident, action: IncidentAction): Promise<void> {
-  await recordIncidentAction(ctx.db, incident.id, action);
+/** Records a step on the incident and shows it in the owner's "down" message (while it is open). */
+async function logStep(ctx: MonitorContext, incidentId: string, action: IncidentAction): Promise<void> {
+  await recordIncidentAction(ctx.db, incidentId, action);
   const message = ctx.state.message;
-  if (!message) return;
+  if (!message || ctx.state.health.incident?.id !== incidentId) return;
   const who = action.by === "owner" ? " (by you)" : "";
   message.steps.push(`${STEP_ICONS[action.action]} ${action.action}${who}: ${action.outcome}`);
   await editDownMessage(ctx, true);
@@ -78,7 +78,7 @@ export async function startRecovery(
   if (!incident) return;
   const planned = await recoveryJob(ctx.db, ctx.state.target, kind);
   if ("error" in planned) {
-    await logStep(ctx, incident, {
+    await logStep(ctx, incident.id, {
       at: iso(ctx.now),
       action: kind,
       by,
@@ -88,7 +88,13 @@ export async function startRecovery(
     return;
   }
   const record = await executorHub(ctx.env).submit(planned.job);
-  incident.action = { jobId: record.job.id, kind, by, restores: planned.restores };
+  ctx.state.recovery = {
+    jobId: record.job.id,
+    kind,
+    by,
+    incidentId: incident.id,
+    restores: planned.restores,
+  };
 }
 
 /** The policy's next step, taken now (the last one could not run or failed). */
@@ -157,7 +163,7 @@ async function recover(ctx: MonitorContext, step: RecoveryStep): Promise<void> {
   if (!incident) return;
   if (step === "restart" || step === "rollback") return startRecovery(ctx, step, "policy");
   if (step === "agent") {
-    await logStep(ctx, incident, {
+    await logStep(ctx, incident.id, {
       at: iso(ctx.now),
       action: "agent",
       by: "policy",
@@ -166,7 +172,7 @@ async function recover(ctx: MonitorContext, step: RecoveryStep): Promise<void> {
     return policyMoves(ctx);
   }
   const project = await monitoredProject(ctx.db, ctx.state.target.projectId);
-  await logStep(ctx, incident, {
+  await logStep(ctx, incident.id, {
     at: iso(ctx.now),
     action: "ask",
     by: "policy",
@@ -180,30 +186,29 @@ async function recover(ctx: MonitorContext, step: RecoveryStep): Promise<void> {
   );
 }
 
-/** A recovery job ended: recorded; a rollback's restored deployment is live; a failure moves the policy on. */
+/**
+ * A recovery job ended: recorded on its incident (even one that closed meanwhile: the service
+ * answered before the job's own health wait ended); a rollback's restored deployment is live; a
+ * policy's step that failed moves the policy on while the incident is open.
+ */
 export async function recoveryEnded(ctx: MonitorContext, outcome: { status: string; error: string | null }) {
-  const incident = ctx.state.health.incident;
-  const action = incident?.action;
-  if (!incident || !action) return;
-  incident.action = null;
+  const job = ctx.state.recovery;
+  if (!job) return;
+  ctx.state.recovery = null;
   const ok = outcome.status === "succeeded";
   const why = ok ? "" : `: ${(outcome.error ?? "").slice(0, 300)}`;
-  const restored = ok && action.restores ? ` (commit ${action.restores.commit.slice(0, 12)} is live)` : "";
-  await logStep(ctx, incident, {
+  const restored = ok && job.restores ? ` (commit ${job.restores.commit.slice(0, 12)} is live)` : "";
+  await logStep(ctx, job.incidentId, {
     at: iso(ctx.now),
-    action: action.kind,
-    by: action.by,
+    action: job.kind,
+    by: job.by,
     outcome: `${outcome.status}${why}${restored}`,
   });
-  if (ok && action.restores) {
-    await switchLiveDeployment(ctx.db, ctx.state.target.deploymentId, action.restores.id);
-    ctx.state.target = {
-      ...ctx.state.target,
-      deploymentId: action.restores.id,
-      commit: action.restores.commit,
-    };
+  if (ok && job.restores) {
+    await switchLiveDeployment(ctx.db, ctx.state.target.deploymentId, job.restores.id);
+    ctx.state.target = { ...ctx.state.target, deploymentId: job.restores.id, commit: job.restores.commit };
   }
-  if (!ok && action.by === "policy") await policyMoves(ctx);
+  if (!ok && job.by === "policy" && ctx.state.health.incident?.id === job.incidentId) await policyMoves(ctx);
 }
 
 /** The owner mutes the incident: no more automatic steps, no "recovered" message. */
@@ -211,7 +216,7 @@ export async function mute(ctx: MonitorContext): Promise<void> {
   const incident = ctx.state.health.incident;
   if (!incident) return;
   incident.stopped = "muted";
-  await logStep(ctx, incident, {
+  await logStep(ctx, incident.id, {
     at: iso(ctx.now),
     action: "mute",
     by: "owner",

@@ -55,7 +55,16 @@ export class ServiceMonitor extends DurableObject<Env> {
       const state: MonitorState = existing
         ? // A check of the deployment before is ignored when it ends.
           { ...existing, target, check: null }
-        : { target, seq: 0, check: null, logs: null, health: NO_HEALTH, day: emptyDay(now), message: null };
+        : {
+            target,
+            seq: 0,
+            last: null,
+            check: null,
+            logs: null,
+            health: NO_HEALTH,
+            day: emptyDay(now),
+            message: null,
+          };
       await saveState(storage, state);
       await storage.setAlarm(now + FIRST_CHECK_MS);
     });
@@ -114,7 +123,7 @@ export class ServiceMonitor extends DurableObject<Env> {
       const outcome = await executorHub(this.env).outcome(event.jobId);
       if (!outcome) return;
       if (state.check?.jobId === event.jobId) await this.#checked(state, outcome);
-      else if (state.health.incident?.action?.jobId === event.jobId)
+      else if (state.recovery?.jobId === event.jobId)
         await recoveryEnded(await this.#context(state), outcome);
       else if (state.logs?.jobId === event.jobId) await this.#logsRead(state, outcome);
       else return;
@@ -135,8 +144,8 @@ export class ServiceMonitor extends DurableObject<Env> {
         answer = "Muted: no more automatic steps for this outage.";
       } else if (action === "agent") {
         answer = "Letting the agent fix it is not available yet: restart or roll back.";
-      } else if (incident.action) {
-        answer = `A ${incident.action.kind} is running already.`;
+      } else if (state.recovery) {
+        answer = `A ${state.recovery.kind} is running already.`;
       } else {
         await startRecovery(ctx, action, "owner");
         answer = action === "restart" ? "Restarting…" : "Rolling back…";
@@ -173,6 +182,7 @@ export class ServiceMonitor extends DurableObject<Env> {
     const db = ctx.db;
     if (!ok && result.excerpt)
       evidence.excerpt = (await projectSecretMasker(this.env, db, state.target.projectId))(result.excerpt);
+    state.last = evidence;
     const day = recordCheck(state.day, ctx.now, { latencyMs: result.latencyMs, healthy: ok });
     if (day.ended) await writeDay(db, state.target.projectId, day.ended);
     state.day = day.stats;
@@ -180,7 +190,7 @@ export class ServiceMonitor extends DurableObject<Env> {
       await writeDay(db, state.target.projectId, state.day);
       state.day.unwritten = 0;
     }
-    const judged = judge(state.health, evidence, ctx.now, ctx.config, newId);
+    const judged = judge(state.health, evidence, ctx.now, ctx.config, newId, Boolean(state.recovery));
     state.health = judged.health;
     await apply(ctx, judged.decisions);
     // Failing but not yet an incident: the next check comes sooner.

@@ -74,6 +74,8 @@ export const ProjectMonitor = z
     watching: z.boolean().describe("a live deployment is being checked"),
     url: z.string().nullable().describe("the health URL checked"),
     intervalS: z.number().int(),
+    checks: z.number().int().describe("checks started since the monitor first watched the project"),
+    lastCheck: CheckEvidence.nullable().describe("the last check that ran"),
     consecutiveFailures: z.number().int(),
     openIncidentId: z.string().nullable(),
     days: z.array(MonitorDay).describe("the last 30 days with checks, newest first"),

@@ -29,6 +29,8 @@ export const monitoringRoutes = router()
           watching: state !== null,
           url: state ? `${state.target.url}${state.target.healthPath}` : null,
           intervalS: state?.target.intervalS ?? project.monitorIntervalS,
+          checks: state?.seq ?? 0,
+          lastCheck: state?.last ?? null,
           consecutiveFailures: state?.health.failures.length ?? 0,
           openIncidentId: state?.health.incident?.id ?? null,
           days,
