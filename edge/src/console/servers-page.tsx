@@ -110,7 +110,16 @@ function serverCells({ server, reservedMb, portsInUse }: ServerOverview) {
   const portCount = server.portRangeEnd - server.portRangeStart + 1;
   const labels = Object.entries(server.labels).map(([key, value]) => `${key}=${value}`);
   return [
-    server.name,
+    <>
+      {server.name}
+      {server.knownHosts === null ? null : (
+        <form class="inline" method="post" action={`/admin/servers/${server.id}/check`}>
+          <button class="secondary" type="submit" aria-label={`Check now: ${server.name}`}>
+            Check now
+          </button>
+        </form>
+      )}
+    </>,
     <code>{`${server.sshUser}@${server.host}:${server.sshPort}`}</code>,
     <span class={`state-${server.status}`}>{server.status}</span>,
     <LastCheck check={server.lastCheck} />,

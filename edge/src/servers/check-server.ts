@@ -2,15 +2,17 @@
  * One server check: the read-only `server_check` playbook run by an executor of the server's pool
  * (its `pool` label, else the default pool), waited for a bounded time; its verdict recorded on
  * the server, and an outage's incident opened or resolved. The cron's sweep (sweep.ts) and an
- * admin's `POST /servers/{id}/check` both check here.
+ * admin's `POST /servers/{id}/check` (and the console's "Check now") both check here.
  *
  *   const checked = await checkServer(env, db, server);  // null: no executor finished the check
  */
 import { DEFAULT_POOL, POOL_LABEL, type ServerCheck } from "@codegen-orchestrator/shared";
 import type { Db } from "../db/client.ts";
+import type { Actor } from "../domain/actor.ts";
+import { ApiError, conflict } from "../domain/errors.ts";
 import { checkVerdict, recordCheck } from "../domain/server-checks.ts";
 import { serverReachable, serverUnreachable } from "../domain/server-incidents.ts";
-import type { ServerRow } from "../domain/servers.ts";
+import { findServer, type ServerRow } from "../domain/servers.ts";
 import type { Env } from "../env.ts";
 import { awaitJob } from "../executors/await-job.ts";
 import { executorHub } from "../executors/hub.ts";
@@ -80,4 +82,22 @@ export async function checkServer(
   if (check.outcome === "unreachable") await serverUnreachable(env, db, recorded, check);
   else await serverReachable(env, db, recorded);
   return { server: recorded, check };
+}
+
+/** An admin's check now: the server as the check left it, or an ApiError saying what to do. */
+export async function checkServerNow(env: Env, db: Db, actor: Actor, id: string): Promise<CheckedServer> {
+  const server = await findServer(db, actor, id);
+  if (server.knownHosts === null)
+    throw conflict(
+      "The server's host key is not pinned: set knownHosts (PATCH /servers/{id}), or deploy to it once with trustFirstHostKey.",
+      { reason: "no_host_key" },
+    );
+  const checked = await checkServer(env, db, server);
+  if (!checked)
+    throw new ApiError(
+      503,
+      "service_unavailable",
+      "No executor of the server's pool finished the check in time: try again, or see whether one is online (GET /executors).",
+    );
+  return checked;
 }

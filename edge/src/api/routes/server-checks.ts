@@ -1,9 +1,8 @@
 /** `/servers/{id}/check`: an admin's server check now, besides the periodic ones. */
 import { Server } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { ApiError, conflict } from "../../domain/errors.ts";
-import { findServer, toServer } from "../../domain/servers.ts";
-import { checkServer } from "../../servers/check-server.ts";
+import { toServer } from "../../domain/servers.ts";
+import { checkServerNow } from "../../servers/check-server.ts";
 import { commonErrors, error, IdParam, json, router, security } from "../openapi.ts";
 
 export const serverChecksRoutes = router().openapi(
@@ -24,19 +23,7 @@ export const serverChecksRoutes = router().openapi(
     },
   }),
   async (c) => {
-    const server = await findServer(c.get("db"), c.get("principal"), c.req.valid("param").id);
-    if (server.knownHosts === null)
-      throw conflict(
-        "The server's host key is not pinned: set knownHosts (PATCH /servers/{id}), or deploy to it once with trustFirstHostKey.",
-        { reason: "no_host_key" },
-      );
-    const checked = await checkServer(c.env, c.get("db"), server);
-    if (!checked)
-      throw new ApiError(
-        503,
-        "service_unavailable",
-        "No executor of the server's pool finished the check in time: try again, or see whether one is online (GET /executors).",
-      );
+    const checked = await checkServerNow(c.env, c.get("db"), c.get("principal"), c.req.valid("param").id);
     return c.json(toServer(checked.server), 200);
   },
 );
