@@ -1,4 +1,4 @@
-/** The periodic server checks (docs/servers.md#checks): how often, and what counts as degraded. */
+/** The periodic server checks (docs/architecture.md#server-checks): how often, and what counts as degraded. */
 import { defineSettings, nonNegativeNumber, positiveInt, setting } from "./define.ts";
 
 export const serverSettings = defineSettings("Server checks", {
