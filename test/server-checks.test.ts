@@ -91,7 +91,7 @@ describe.skipIf(!ready)("server checks", { timeout: 300_000 }, () => {
     await alpha.halt();
     const down = await check(a.id);
     expect(down.status).toBe("unreachable");
-    expect(down.lastCheck.reasons[0]).toMatch(/^not reachable over SSH: /);
+    expect(down.lastCheck.reasons[0]).toMatch(/^no SSH connection: /);
     expect(down.lastCheck.diskFreePercent).toBeNull();
     await eventually(() => toldAboutAlpha().length === 1, "the admin told alpha is unreachable");
     expect((await check(a.id)).status).toBe("unreachable");
@@ -99,7 +99,7 @@ describe.skipIf(!ready)("server checks", { timeout: 300_000 }, () => {
     const open = await incidentsOf(a.id);
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ kind: "server_unreachable", project_id: null, resolved_at: null });
-    expect(JSON.parse(open[0]?.evidence ?? "{}").checks[0].error).toMatch(/not reachable over SSH/);
+    expect(JSON.parse(open[0]?.evidence ?? "{}").checks[0].error).toMatch(/no SSH connection/);
     expect(toldAboutAlpha()).toHaveLength(1);
     expect(toldAboutAlpha()[0]).toContain("is unreachable");
 

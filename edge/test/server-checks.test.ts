@@ -44,7 +44,7 @@ const figures = {
 const unreachableCheck: ServerCheck = {
   at: AT.toISOString(),
   outcome: "unreachable",
-  reasons: ["not reachable over SSH: connection refused"],
+  reasons: ["no SSH connection: connection refused"],
   diskFreePercent: null,
   memoryAvailablePercent: null,
   loadPerCore: null,
@@ -82,7 +82,7 @@ describe("a server_check job's verdict", () => {
     const lost = job("failed", { hosts: { target: { ...counts, unreachable: 1 } }, failure });
     expect(checkVerdict(lost, AT)).toMatchObject({
       outcome: "unreachable",
-      reasons: [`not reachable over SSH: ${failure.message}`],
+      reasons: [`no SSH connection: ${failure.message}`],
       diskFreePercent: null,
     });
     const broken = { ...failure, task: "server_check : Read the figures", message: "df: not found" };

@@ -16,10 +16,11 @@ import type { ServerRow } from "./servers.ts";
 /** The statuses checks set; a server in any other (the admin's) keeps it. */
 export const CHECKED_STATUSES = ["active", "degraded", "unreachable"] as const;
 
-const unreachable = (at: Date, reason: string): ServerCheck => ({
+/** A check that read no figures: the server was not reached, or the play failed on it. */
+const withoutFigures = (at: Date, outcome: "unreachable" | "degraded", reason: string): ServerCheck => ({
   at: iso(at),
-  outcome: "unreachable",
-  reasons: [reason],
+  outcome,
+  reasons: [reason.slice(0, 500)],
   diskFreePercent: null,
   memoryAvailablePercent: null,
   loadPerCore: null,
@@ -39,7 +40,7 @@ export function checkVerdict(
   const result = parsed?.success ? parsed.data : null;
   if (!result) return null;
   if (Object.values(result.hosts).some((host) => host.unreachable > 0))
-    return unreachable(at, `not reachable over SSH: ${result.failure?.message ?? "no answer"}`.slice(0, 500));
+    return withoutFigures(at, "unreachable", `no SSH connection: ${result.failure?.message ?? "no answer"}`);
   if (job.status === "succeeded" && result.check) {
     const { problems, ...figures } = result.check;
     return {
@@ -53,7 +54,7 @@ export function checkVerdict(
   const why = result.failure
     ? `${result.failure.task}: ${result.failure.message}`
     : (job.error ?? "no reason");
-  return { ...unreachable(at, `the check failed on the host (${why})`.slice(0, 500)), outcome: "degraded" };
+  return withoutFigures(at, "degraded", `the check failed on the host (${why})`);
 }
 
 /**

@@ -8,7 +8,7 @@
  *   await serverUnreachable(env, db, server, check);   // after a check that could not reach it
  *   await serverReachable(env, db, server, check);     // after one that could
  */
-import type { ServerCheck } from "@codegen-orchestrator/shared";
+import type { IncidentEvidence, ServerCheck } from "@codegen-orchestrator/shared";
 import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { notifyUser } from "../chat/notices.ts";
 import type { Db } from "../db/client.ts";
@@ -26,24 +26,17 @@ const openIncidentOf = (serverId: string) =>
 
 /** Opens the server's incident unless one is open; true when this call opened it. */
 async function openIncident(db: Db, server: ServerRow, check: ServerCheck): Promise<boolean> {
-  const at = new Date(check.at);
   const reason = check.reasons.join("; ");
-  const row: typeof incidents.$inferInsert = {
-    id: newId(),
-    projectId: null,
-    serverId: server.id,
-    kind: SERVER_UNREACHABLE,
-    severity: "critical",
-    message: `Server ${server.name} (${server.host}) is unreachable: ${reason}`.slice(0, 2000),
-    evidence: { checks: [{ at: check.at, status: null, error: reason, excerpt: "" }], logs: [] },
-    startedAt: at,
-    openedAt: new Date(),
+  const message = `Server ${server.name} (${server.host}) is unreachable: ${reason}`.slice(0, 2000);
+  const evidence: IncidentEvidence = {
+    checks: [{ at: check.at, status: null, error: reason, excerpt: "" }],
+    logs: [],
   };
   // One statement: the insert happens only while no incident of this outage is open.
   const inserted = await db.run(sql`
     insert into ${incidents} (id, project_id, server_id, kind, severity, message, evidence, actions, started_at, opened_at)
-    select ${row.id}, null, ${server.id}, ${SERVER_UNREACHABLE}, 'critical', ${row.message},
-      ${JSON.stringify(row.evidence)}, '[]', ${at.getTime()}, ${(row.openedAt as Date).getTime()}
+    select ${newId()}, null, ${server.id}, ${SERVER_UNREACHABLE}, 'critical', ${message},
+      ${JSON.stringify(evidence)}, '[]', ${Date.parse(check.at)}, ${Date.now()}
     where not exists (select 1 from ${incidents} where ${openIncidentOf(server.id)})`);
   return inserted.meta.changes > 0;
 }
