@@ -10,7 +10,7 @@ import type { AnsibleResult, ServerCheck } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client.ts";
 import { checkVerdict, dueServers, recordCheck } from "../src/domain/server-checks.ts";
-import { serverReachable, serverUnreachable } from "../src/domain/server-incidents.ts";
+import { serverReachable, serverUnreachable } from "../src/servers/outage-notices.ts";
 import { createProject, createServer, createUser, expectStatus } from "./helpers.ts";
 
 const db = database(env.DB);

@@ -11,7 +11,6 @@ import type { Db } from "../db/client.ts";
 import type { Actor } from "../domain/actor.ts";
 import { ApiError, conflict } from "../domain/errors.ts";
 import { checkVerdict, recordCheck } from "../domain/server-checks.ts";
-import { serverReachable, serverUnreachable } from "../domain/server-incidents.ts";
 import { findServer, type ServerRow } from "../domain/servers.ts";
 import type { Env } from "../env.ts";
 import { awaitJob } from "../executors/await-job.ts";
@@ -19,6 +18,7 @@ import { executorHub } from "../executors/hub.ts";
 import { newId } from "../ids.ts";
 import { DEPLOY_KEY, target } from "../pipelines/devops/deploy.ts";
 import { serverSettings } from "../settings/servers.ts";
+import { serverReachable, serverUnreachable } from "./outage-notices.ts";
 
 /** The server_check job for a server whose host key is pinned, with the Worker's thresholds. */
 export function serverCheckJob(env: Env, server: ServerRow & { knownHosts: string }) {
