@@ -110,6 +110,8 @@ export async function startWorker(options: StackOptions): Promise<Worker> {
   await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], setupOutput);
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", persistTo];
   args.push("--show-interactive-dev-session=false");
+  // GET /__scheduled?cron=… runs the cron handler (local only): tests run the sweeps when they choose.
+  args.push("--test-scheduled");
   if (options.inspectorPort) args.push("--inspector-port", String(options.inspectorPort));
   // Named explicitly (also the repository's .dev.vars): a second --env-file must not hide it.
   args.push("--env-file", vars.file);

@@ -5,6 +5,7 @@ import { failRun, launchedRuns, strandedRuns } from "./domain/runs.ts";
 import type { Env } from "./env.ts";
 import { launchRun } from "./pipelines/launch.ts";
 import { workflowOf } from "./pipelines/workflows.ts";
+import { SERVER_CHECK_CRON, sweepServers } from "./servers/sweep.ts";
 import { settleTemplateChecks } from "./templates/launch.ts";
 
 /** Marks keys past their expiry as revoked, so listings and the audit log say so plainly. */
@@ -56,7 +57,12 @@ export async function settleEndedRuns(env: Env): Promise<number> {
   return settled;
 }
 
-export async function scheduled(_controller: ScheduledController, env: Env): Promise<void> {
+export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  if (controller.cron === SERVER_CHECK_CRON) {
+    const checked = await sweepServers(env);
+    if (checked > 0) console.log(JSON.stringify({ task: "sweepServers", checked }));
+    return;
+  }
   const revoked = await revokeExpiredKeys(env);
   if (revoked > 0) console.log(JSON.stringify({ task: "revokeExpiredKeys", revoked }));
   const relaunched = await relaunchQueuedRuns(env);

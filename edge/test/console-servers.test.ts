@@ -1,7 +1,10 @@
 // The admins' servers page: each server's memory and ports taken by its allocations, the
 // allocations themselves, and a register form that checks what the API checks; a member is
 // refused, and so is a form from another site. Against the real Worker, as a signed-in browser.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { database } from "../src/db/client.ts";
+import { recordCheck } from "../src/domain/server-checks.ts";
 import { browse, formPost, signInWithLink } from "./console-helpers.ts";
 import { createProject, createServer, createUser, expectStatus, unique } from "./helpers.ts";
 
@@ -78,5 +81,35 @@ describe("console servers page", () => {
     const admin = await signInWithLink(await createUser("admin"));
     expect((await formPost(admin, "/admin/servers", fields, "cross-site")).status).toBe(403);
     expect(await serverNamed(name)).toBeUndefined();
+  });
+
+  it("shows each server's last check, and offers Check now where the host key is pinned", async () => {
+    const admin = await signInWithLink(await createUser("admin"));
+    const knownHosts =
+      "[10.0.0.7]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    const pinned = await createServer({ knownHosts });
+    const unpinned = await createServer();
+    await recordCheck(database(env.DB), pinned.id, {
+      at: "2026-12-03T12:00:00.000Z",
+      outcome: "degraded",
+      reasons: ["disk 4% free, below 10%"],
+      diskFreePercent: 4,
+      memoryAvailablePercent: 61.5,
+      loadPerCore: 0.25,
+      serviceManager: "systemd running",
+    });
+    const html = await (await browse(admin, "/admin/servers")).text();
+    expect(html).toContain('<span class="state-degraded">degraded</span>');
+    expect(html).toContain("disk 4% free, memory 61.5% available, load 0.25 per core, systemd running");
+    expect(html).toContain('<div class="state-degraded">disk 4% free, below 10%</div>');
+    expect(html).toContain("not yet");
+    expect(html).toContain(`aria-label="Check now: ${pinned.name}"`);
+    expect(html).not.toContain(`aria-label="Check now: ${unpinned.name}"`);
+
+    const refused = await formPost(admin, `/admin/servers/${unpinned.id}/check`, {});
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("host key is not pinned: set knownHosts");
+    const member = await signInWithLink(await createUser());
+    expect((await formPost(member, `/admin/servers/${pinned.id}/check`, {})).status).toBe(403);
   });
 });

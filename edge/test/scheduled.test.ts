@@ -90,4 +90,23 @@ describe("cron housekeeping", () => {
       error: expect.stringContaining("ended without finishing the run (complete)"),
     });
   });
+
+  it("leaves the housekeeping to the quarter-hour cron: the minute cron only sweeps the server checks", async () => {
+    const member = await createUser();
+    const created = await expectStatus(201, "/api-keys", {
+      key: member.key,
+      body: { name: "minute", expiresInDays: 1 },
+    });
+    await env.DB.prepare("update api_keys set expires_at = ? where id = ?")
+      .bind(Date.now() - 1000, created.id)
+      .run();
+    const revokedAt = async () =>
+      (await expectStatus(200, "/api-keys", { key: member.key })).items.find((k: any) => k.id === created.id)
+        .revokedAt;
+
+    await worker.scheduled(createScheduledController({ cron: "* * * * *" }), env);
+    expect(await revokedAt()).toBeNull();
+    await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env);
+    expect(await revokedAt()).not.toBeNull();
+  });
 });

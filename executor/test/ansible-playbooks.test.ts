@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { Playbook } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anyUserNode } from "./support/any-user-node.ts";
 import {
@@ -20,15 +21,8 @@ import {
 import { removeTempDirs, tempDir } from "./support/temp.ts";
 
 const ANSIBLE_DIR = path.resolve(import.meta.dirname, "../../ansible");
-const PLAYBOOKS = [
-  "deploy_project",
-  "rollback_project",
-  "health_check",
-  "project_logs",
-  "restart_project",
-  "provision_server",
-  "provision_executor",
-];
+/** Every playbook a job may name. */
+const PLAYBOOKS = Playbook.options;
 /** A test's budget per play; a play still running after PLAY_KILL_MS is killed, failing the test. */
 const PLAY_TIMEOUT_MS = 180_000;
 const PLAY_KILL_MS = 150_000;

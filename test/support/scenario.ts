@@ -108,18 +108,20 @@ export function shortenerScenario(language: ShortenerLanguage = "Node"): Respond
 /**
  * Registers the sshd on 127.0.0.1 as the server "local": services run as supervised processes
  * (or with Compose, when asked) under `deployRoot` (opened to the projects' own users, as /srv is), on ports from a free one up.
- * Returns the server and its first port.
+ * Returns the server and its first port. `name` names it otherwise; `pinHostKey` registers it
+ * with the sshd's host key (as an admin who knows it would) rather than trusting the first one.
  */
 export async function registerServer(
   api: <T = any>(route: string, body?: unknown) => Promise<T>,
   sshd: Sshd,
   deployRoot: string,
   serviceManager: "process" | "compose" = "process",
+  options: { name?: string; pinHostKey?: boolean } = {},
 ): Promise<{ server: { id: string; knownHosts: string | null }; portStart: number }> {
   await chmod(deployRoot, 0o755);
   const portStart = await freePort();
   const server = await api<{ id: string; knownHosts: string | null }>("/servers", {
-    name: "local",
+    name: options.name ?? "local",
     host: sshd.host,
     sshPort: sshd.port,
     sshUser: sshd.user,
@@ -130,7 +132,7 @@ export async function registerServer(
     deployRoot,
     serviceManager,
     // The first deploy records the key the sshd presents (the admin allows it here, on loopback).
-    trustFirstHostKey: true,
+    ...(options.pinHostKey ? { knownHosts: sshd.knownHostsLine } : { trustFirstHostKey: true }),
   });
   return { server, portStart };
 }

@@ -28,6 +28,7 @@ import { projectLogsRoutes } from "./routes/project-logs.ts";
 import { projectsRoutes } from "./routes/projects.ts";
 import { runsRoutes } from "./routes/runs.ts";
 import { secretsRoutes } from "./routes/secrets.ts";
+import { serverChecksRoutes } from "./routes/server-checks.ts";
 import { serversRoutes } from "./routes/servers.ts";
 import { signInLinksRoutes } from "./routes/sign-in-links.ts";
 import { templatesRoutes } from "./routes/templates.ts";
@@ -76,6 +77,7 @@ function v1() {
     .route("/", runsRoutes)
     .route("/", secretsRoutes)
     .route("/", serversRoutes)
+    .route("/", serverChecksRoutes)
     .route("/", templatesRoutes)
     .route("/", allocationsRoutes)
     .route("/", executorsRoutes)

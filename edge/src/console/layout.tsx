@@ -63,7 +63,7 @@ table { border-collapse: collapse; width: 100%; }
 meter { width: 7rem; max-width: 100%; }
 code.token { display: block; padding: .6rem .7rem; border: 1px solid var(--line); border-radius: .4rem;
   background: var(--bg); overflow-wrap: anywhere; user-select: all; }
-.state-active { color: var(--ok); } .state-revoked { color: var(--error); }
+.state-active { color: var(--ok); } .state-revoked, .state-unreachable, .state-degraded { color: var(--error); }
 .pager { margin-top: 1rem; }
 pre.command { white-space: pre-wrap; overflow-wrap: anywhere; }
 td code { overflow-wrap: break-word; } td code.details { overflow-wrap: anywhere; } td time { white-space: nowrap; }

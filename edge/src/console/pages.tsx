@@ -25,7 +25,7 @@ import { Page } from "./layout.tsx";
 import type { PageEnv } from "./page-env.ts";
 import { deleteProject, removeSecret, setSecret, showProject, showRun } from "./project-routes.tsx";
 import { ProjectsPage } from "./projects.tsx";
-import { registerServerFromPage, showServers } from "./server-routes.tsx";
+import { checkServerFromPage, registerServerFromPage, showServers } from "./server-routes.tsx";
 import { currentSession } from "./session-routes.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
 import {
@@ -87,6 +87,7 @@ export const consolePages = new Hono<PageEnv>()
   .post("/admin/executors/:id/revoke", signedIn, revokeFromPage)
   .get("/admin/servers", signedIn, showServers)
   .post("/admin/servers", signedIn, registerServerFromPage)
+  .post("/admin/servers/:id/check", signedIn, checkServerFromPage)
   .get("/admin/audit", signedIn, showAudit)
   .post("/projects/:id/secrets", signedIn, setSecret)
   .post("/projects/:id/secrets/:name/delete", signedIn, removeSecret)

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { ApiError } from "../domain/errors.ts";
 import { serverOverviews } from "../domain/server-overviews.ts";
 import { createServer } from "../domain/servers.ts";
+import { checkServerNow } from "../servers/check-server.ts";
 import { assertMayChange } from "./changes.ts";
 import { formFields, whatIsWrong } from "./forms.ts";
 import type { PageEnv } from "./page-env.ts";
@@ -77,4 +78,18 @@ export async function registerServerFromPage(c: PageContext) {
     if (err instanceof ApiError && err.status === 409) return serversPage(c, 409, draft, err.message);
     throw err;
   }
+}
+
+/** "Check now": the server checked as the API's POST /servers/{id}/check does, its verdict said on the page. */
+export async function checkServerFromPage(c: PageContext) {
+  assertMayChange(c);
+  const { server, check } = await checkServerNow(
+    c.env,
+    c.get("db"),
+    c.get("principal"),
+    c.req.param("id") ?? "",
+  );
+  const why = check.reasons.length > 0 ? `: ${check.reasons.join("; ")}` : ".";
+  const notice = `${server.name} is ${server.status}${why}`.slice(0, 200);
+  return c.redirect(`/admin/servers?notice=${encodeURIComponent(notice)}`, 303);
 }

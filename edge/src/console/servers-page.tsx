@@ -4,7 +4,7 @@
  * with what `POST /api/v1/servers` takes. Nothing here is secret: a server row holds no private
  * key (deploys use the operator's `DEPLOY_SSH_KEY`), only the host keys it accepts.
  */
-import { ServerStatus, ServiceManager } from "@codegen-orchestrator/shared";
+import { AdminServerStatus, type ServerCheck, ServiceManager } from "@codegen-orchestrator/shared";
 import type { ServerOverview } from "../domain/server-overviews.ts";
 import { TextField } from "./fields.tsx";
 import { LocalTime, Notice, Page, Problem, type SignedIn } from "./layout.tsx";
@@ -85,7 +85,16 @@ export function ServersPage(props: {
         ) : (
           <Table
             labelledBy="servers-title"
-            headers={["Name", "Host", "Status", "Memory reserved", "Ports in use", "CPU cores", "Labels"]}
+            headers={[
+              "Name",
+              "Host",
+              "Status",
+              "Last check",
+              "Memory reserved",
+              "Ports in use",
+              "CPU cores",
+              "Labels",
+            ]}
             rows={props.overviews.map(serverCells)}
             stacked
           />
@@ -101,9 +110,19 @@ function serverCells({ server, reservedMb, portsInUse }: ServerOverview) {
   const portCount = server.portRangeEnd - server.portRangeStart + 1;
   const labels = Object.entries(server.labels).map(([key, value]) => `${key}=${value}`);
   return [
-    server.name,
+    <>
+      {server.name}
+      {server.knownHosts === null ? null : (
+        <form class="inline" method="post" action={`/admin/servers/${server.id}/check`}>
+          <button class="secondary" type="submit" aria-label={`Check now: ${server.name}`}>
+            Check now
+          </button>
+        </form>
+      )}
+    </>,
     <code>{`${server.sshUser}@${server.host}:${server.sshPort}`}</code>,
     <span class={`state-${server.status}`}>{server.status}</span>,
+    <LastCheck check={server.lastCheck} />,
     <Usage
       label={`Memory reserved on ${server.name}`}
       used={reservedMb}
@@ -119,6 +138,25 @@ function serverCells({ server, reservedMb, portsInUse }: ServerOverview) {
     String(server.cpuCores),
     labels.length > 0 ? labels.join(", ") : <span class="muted">none</span>,
   ];
+}
+
+/** When the periodic check last ran, what it saw, and why the server is not active. */
+function LastCheck(props: { check: ServerCheck | null }) {
+  const { check } = props;
+  if (!check) return <span class="muted">not yet</span>;
+  const figures =
+    check.diskFreePercent === null
+      ? null
+      : `disk ${check.diskFreePercent}% free, memory ${check.memoryAvailablePercent}% available, load ${check.loadPerCore} per core${check.serviceManager ? `, ${check.serviceManager}` : ""}`;
+  return (
+    <>
+      <LocalTime at={new Date(check.at)} />
+      {figures ? <div>{figures}</div> : null}
+      {check.reasons.map((reason) => (
+        <div class={`state-${check.outcome}`}>{reason}</div>
+      ))}
+    </>
+  );
 }
 
 /** A bar of what is taken of a total, with the numbers beside it for those who do not see bars. */
@@ -230,7 +268,7 @@ function RegisterServerForm(props: { draft: ServerDraft; error?: string | undefi
           <ServerField name="deployRoot" draft={draft} hint="an absolute path" />
           <ServerField name="labels" draft={draft} hint="key=value, separated by commas" />
           <Choice name="serviceManager" options={ServiceManager.options} draft={draft} />
-          <Choice name="status" options={ServerStatus.options} draft={draft} />
+          <Choice name="status" options={AdminServerStatus.options} draft={draft} />
         </div>
         <label for="server-knownHosts">{SERVER_FIELD_LABELS.knownHosts}</label>
         <textarea id="server-knownHosts" name="knownHosts" rows={3} aria-describedby="server-knownHosts-hint">

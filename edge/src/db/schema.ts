@@ -12,6 +12,7 @@ import type {
   ProjectSpec,
   RecoveryStep,
   Scope,
+  ServerCheck,
   TemplateQuestion,
 } from "@codegen-orchestrator/shared";
 import { sql } from "drizzle-orm";
@@ -143,9 +144,12 @@ export const servers = sqliteTable("servers", {
   serviceManager: text("service_manager", { enum: ["auto", "compose", "systemd", "process"] })
     .notNull()
     .default("auto"),
-  status: text("status", { enum: ["active", "maintenance", "offline"] })
+  /** maintenance and offline are the admin's; the periodic check sets active, degraded, unreachable. */
+  status: text("status", { enum: ["active", "maintenance", "offline", "degraded", "unreachable"] })
     .notNull()
     .default("active"),
+  /** What the last periodic check saw (domain/server-checks.ts). */
+  lastCheck: text("last_check", { mode: "json" }).$type<ServerCheck>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -33,6 +33,7 @@ export const toServer = (row: ServerRow): Server => ({
   deployRoot: row.deployRoot,
   serviceManager: row.serviceManager,
   status: row.status,
+  lastCheck: row.lastCheck,
   createdAt: iso(row.createdAt),
   updatedAt: iso(row.updatedAt),
 });
@@ -72,7 +73,7 @@ export async function createServer(
   assertAdminActor(actor);
   await assertNameFree(db, input.name);
   const now = new Date();
-  const row: ServerRow = { id: newId(), ...input, createdAt: now, updatedAt: now };
+  const row: ServerRow = { id: newId(), ...input, lastCheck: null, createdAt: now, updatedAt: now };
   await auditedBy(
     db,
     actor.userId,

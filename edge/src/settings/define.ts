@@ -55,6 +55,8 @@ export const positiveInt = z.coerce.number<string>().int().positive();
 /** Zero or more: counts where none is a choice (retries). */
 export const count = z.coerce.number<string>().int().min(0);
 export const positiveNumber = z.coerce.number<string>().positive();
+/** Zero or more, fractions allowed: thresholds where zero turns the check off. */
+export const nonNegativeNumber = z.coerce.number<string>().min(0);
 export const flag = z
   .string()
   .trim()

@@ -14,6 +14,7 @@ import { pipelineSettings } from "./pipelines.ts";
 import { quotaSettings } from "./quotas.ts";
 import { repositorySettings } from "./repositories.ts";
 import { secretSettings } from "./secrets.ts";
+import { serverSettings } from "./servers.ts";
 import { telegramSettings } from "./telegram.ts";
 
 export const settingsGroups = [
@@ -28,6 +29,7 @@ export const settingsGroups = [
   repositorySettings,
   githubSettings,
   hubSettings,
+  serverSettings,
   consoleSettings,
 ] as const;
 

@@ -33,6 +33,10 @@ export interface Sshd {
   dir: string;
   /** sshd's own log (`-E`), for failure messages. */
   log(): Promise<string>;
+  /** Ends sshd and its sessions, keeping its keys and port: the server is down until `resume()`. */
+  halt(): Promise<void>;
+  /** Starts sshd again on the same port with the same keys. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,6 +61,8 @@ export interface SshdOptions {
   sessionPath?: string;
   /** More variables for sessions (a server whose Docker engine is at DOCKER_HOST, say); no spaces in values. */
   sessionEnv?: Record<string, string>;
+  /** Authorise another harness's client key instead of a new one (two servers, one deploy key). */
+  clientOf?: Sshd;
 }
 
 export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
@@ -67,9 +73,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         stdio: "ignore",
       });
     const hostKey = path.join(dir, "host_ed25519");
-    const clientKey = path.join(dir, "client_ed25519");
     keygen(hostKey, "co-test-host");
-    keygen(clientKey, "co-test-client");
+    const clientKey = options.clientOf?.privateKeyPath ?? path.join(dir, "client_ed25519");
+    if (!options.clientOf) keygen(clientKey, "co-test-client");
     await writeFile(path.join(dir, "authorized_keys"), await readFile(`${clientKey}.pub`), { mode: 0o600 });
     await ensurePrivilegeSeparationDir();
 
@@ -80,14 +86,23 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       const config = path.join(dir, "sshd_config");
       await writeFile(config, sshdConfig(dir, port, hostKey, user, options));
       const logFile = path.join(dir, "sshd.log");
-      const child = spawn(SSHD_BINARY, ["-D", "-f", config, "-E", logFile], { stdio: "ignore" });
+      const launch = async () => {
+        const child = spawn(SSHD_BINARY, ["-D", "-f", config, "-E", logFile], { stdio: "ignore" });
+        try {
+          await waitForBanner(port, child);
+          return child;
+        } catch (error) {
+          await killTree(child);
+          throw new Error(
+            `sshd did not come up on 127.0.0.1:${port}: ${(error as Error).message}\n${await readFile(logFile, "utf8").catch(() => "")}`,
+          );
+        }
+      };
+      let child: ChildProcess;
       try {
-        await waitForBanner(port, child);
+        child = await launch();
       } catch (error) {
-        lastError = new Error(
-          `sshd did not come up on 127.0.0.1:${port}: ${(error as Error).message}\n${await readFile(logFile, "utf8").catch(() => "")}`,
-        );
-        await killTree(child);
+        lastError = error as Error;
         continue; // Most likely the port was taken between the probe and the bind: try another.
       }
       const [type, key] = (await readFile(`${hostKey}.pub`, "utf8")).trim().split(/\s+/);
@@ -100,6 +115,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
         knownHostsLine: `[127.0.0.1]:${port} ${type} ${key}`,
         dir,
         log: () => readFile(logFile, "utf8").catch(() => ""),
+        halt: () => killTree(child),
+        resume: async () => {
+          child = await launch();
+        },
         stop: async () => {
           await killTree(child);
           await rm(dir, { recursive: true, force: true });

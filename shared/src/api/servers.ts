@@ -1,7 +1,31 @@
 import { z } from "zod";
 import { Labels, Slug, Timestamp, Ulid } from "./common.ts";
 
-export const ServerStatus = z.enum(["active", "maintenance", "offline"]);
+/**
+ * `maintenance` and `offline` are the admin's to set, and checks leave them be; the periodic
+ * server check sets `active`, `degraded` (a figure past its threshold) or `unreachable` (no SSH).
+ * The allocator places new ports on `active` servers only.
+ */
+export const ServerStatus = z.enum(["active", "maintenance", "offline", "degraded", "unreachable"]);
+/** The statuses an admin sets; the others are the checks'. */
+export const AdminServerStatus = ServerStatus.extract(["active", "maintenance", "offline"]);
+
+/** What the last server check saw (figures are null when the server could not be reached). */
+export const ServerCheck = z
+  .object({
+    at: Timestamp,
+    outcome: ServerStatus.extract(["active", "degraded", "unreachable"]),
+    reasons: z.array(z.string()).describe("why degraded or unreachable; empty when active"),
+    diskFreePercent: z.number().nullable().describe("free space on the deploy root's file system"),
+    memoryAvailablePercent: z.number().nullable(),
+    loadPerCore: z.number().nullable().describe("the 5-minute load average per CPU core"),
+    serviceManager: z
+      .string()
+      .nullable()
+      .describe("the host's service manager as seen (`systemd running`, `docker up`), null if none"),
+  })
+  .meta({ id: "ServerCheck" });
+export type ServerCheck = z.infer<typeof ServerCheck>;
 /** How deploy_project runs a project's service: `auto` picks compose, systemd or a supervised process. */
 export const ServiceManager = z.enum(["auto", "compose", "systemd", "process"]);
 
@@ -33,6 +57,7 @@ export const Server = z
     deployRoot: z.string(),
     serviceManager: ServiceManager,
     status: ServerStatus,
+    lastCheck: ServerCheck.nullable().describe("the last periodic check; null before the first"),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -65,7 +90,9 @@ const serverFields = {
     .regex(/^\/[A-Za-z0-9._/-]{0,250}$/, "an absolute path")
     .describe("where projects are deployed on it"),
   serviceManager: ServiceManager,
-  status: ServerStatus,
+  status: AdminServerStatus.describe(
+    "`maintenance` and `offline` keep the checks from changing it; `active` hands it back to them",
+  ),
 };
 
 const portRangeInOrder = (s: { portRangeStart?: number; portRangeEnd?: number }) =>

@@ -14,6 +14,7 @@ export const Playbook = z.enum([
   "health_check",
   "undeploy_project",
   "project_logs",
+  "server_check",
   "provision_server",
   "provision_executor",
 ]);
@@ -85,6 +86,18 @@ export const ProjectLogsOutput = z.strictObject({
 });
 export type ProjectLogsOutput = z.infer<typeof ProjectLogsOutput>;
 
+/** What server_check saw on the host (ansible/README.md#server_check). */
+export const ServerCheckOutput = z.strictObject({
+  diskFreePercent: z.number().min(0).max(100),
+  memoryAvailablePercent: z.number().min(0).max(100),
+  loadPerCore: z.number().min(0),
+  /** `systemd running`, `docker up` and the like; null when the host runs neither. */
+  serviceManager: z.string().max(200).nullable(),
+  /** Each threshold passed and each service manager not well, said for an admin; empty: healthy. */
+  problems: z.array(z.string().max(500)).max(20),
+});
+export type ServerCheckOutput = z.infer<typeof ServerCheckOutput>;
+
 export const AnsibleResult = z.strictObject({
   playbook: Playbook,
   /** Per host, as the play recap counts. */
@@ -96,5 +109,7 @@ export const AnsibleResult = z.strictObject({
   durationMs: z.number().nonnegative(),
   /** project_logs only: the service's output. */
   logs: ProjectLogsOutput.optional(),
+  /** server_check only: the host's figures and problems. */
+  check: ServerCheckOutput.optional(),
 });
 export type AnsibleResult = z.infer<typeof AnsibleResult>;

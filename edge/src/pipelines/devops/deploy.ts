@@ -14,12 +14,12 @@ const HEALTH_TIMEOUT_S = 60;
 
 /** How a project secret is named inside a deploy job (never clashing with the deploy key's). */
 const jobSecretName = (name: string) => `APP_${name}`;
-const DEPLOY_KEY = "DEPLOY_SSH_KEY";
+export const DEPLOY_KEY = "DEPLOY_SSH_KEY";
 
 /** How a job reaches a server over SSH. */
 export type ServerAccess = Pick<Placement, "host" | "sshPort" | "sshUser" | "knownHosts">;
 
-function target(placement: ServerAccess): AnsibleSpec["target"] {
+export function target(placement: ServerAccess): AnsibleSpec["target"] {
   return {
     host: placement.host,
     port: placement.sshPort,

@@ -19,15 +19,14 @@ import { ApiError, conflict } from "../../domain/errors.ts";
 import type { ProjectRow } from "../../domain/projects.ts";
 import { projectSecretMasker } from "../../domain/secret-masking.ts";
 import type { Env } from "../../env.ts";
+import { awaitJob } from "../../executors/await-job.ts";
 import { executorHub } from "../../executors/hub.ts";
 import { newId } from "../../ids.ts";
-import { FINAL_JOB_STATUSES } from "../steps/job-wait.ts";
 import { memberSafeError } from "../steps/member-errors.ts";
 import { logsJob } from "./deploy.ts";
 
-/** How long the caller waits for the job, and how often the hub is asked about it. */
+/** How long the caller waits for the job. */
 export const LOGS_WAIT_MS = 60_000;
-const POLL_MS = 500;
 
 /** The play's `since`: a duration as given, any ISO time as UTC to the second (`…Z`). */
 export function playSince(since: string | undefined): string {
@@ -37,18 +36,6 @@ export function playSince(since: string | undefined): string {
 }
 
 const unavailable = (message: string) => new ApiError(503, "service_unavailable", message);
-
-/** The job's final status, or null when it is still not done after LOGS_WAIT_MS. */
-async function waitForJob(env: Env, jobId: string): Promise<string | null> {
-  const hub = executorHub(env);
-  const deadline = Date.now() + LOGS_WAIT_MS;
-  for (;;) {
-    const status = (await hub.status(jobId)) ?? "lost";
-    if (FINAL_JOB_STATUSES.has(status)) return status;
-    if (Date.now() >= deadline) return null;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
 
 /**
  * The answer to a finished project_logs job: its lines masked, or the reason it failed (an
@@ -101,7 +88,7 @@ export async function readProjectLogs(
     timeoutMs: LOGS_WAIT_MS,
     maxAttempts: 1,
   });
-  const status = await waitForJob(env, submitted.job.id);
+  const status = await awaitJob(env, submitted.job.id, LOGS_WAIT_MS);
   if (status === null) {
     await hub.cancel(submitted.job.id);
     throw unavailable(

@@ -14,6 +14,7 @@ import { defaultPath, runProcess } from "../../process/run-process.ts";
 import { PlayTracker } from "./events.ts";
 import { INVENTORY_HOST, type RunFiles, writeRunFiles } from "./private-files.ts";
 import { projectLogs } from "./project-logs.ts";
+import { serverCheck } from "./server-check.ts";
 
 /** Every job secret the spec names, or the first one missing. */
 function secretValues(spec: AnsibleSpec, secrets: RunContext["secrets"]) {
@@ -155,6 +156,7 @@ async function runPlaybook(play: Play): Promise<RunOutcome> {
   }
   const { record } = tracker;
   const logs = projectLogs(record.data, mask);
+  const check = serverCheck(record.data);
   const output: AnsibleResult = {
     playbook: spec.playbook,
     hosts: record.hosts,
@@ -162,6 +164,7 @@ async function runPlaybook(play: Play): Promise<RunOutcome> {
     acceptedHostKey: spec.target.acceptNewHostKey ? (await files.readKnownHosts()) || null : null,
     durationMs: Math.round(performance.now() - play.started),
     ...(logs ? { logs } : {}),
+    ...(check ? { check } : {}),
   };
   if (outcome.exitCode === 0) return { status: "succeeded", output };
   const reason = record.failure
