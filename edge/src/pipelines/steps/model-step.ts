@@ -2,11 +2,13 @@
  * A model call as a timeline step (the Architect's spec, the EnvAnalyzer's classification): the
  * answer, what it changes and its cost written in one batch, and the cost shown on the step. With
  * `ifFailed`, a refused or unusable answer ends the step `failed` with its reason (the SDK already
- * retried model errors); without, the error fails the step, which the workflow retries.
+ * retried model errors); without, the error fails the step, which the workflow retries. A paid
+ * step: the run's budgets are checked first (budget-gate.ts).
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.ts";
 import { modelCostInsert, type PricedCall } from "../../models/costs.ts";
+import { budgetGate } from "./budget-gate.ts";
 import type { Pipeline } from "./pipeline-workflow.ts";
 import { timelineStep } from "./timeline.ts";
 
@@ -21,12 +23,13 @@ export interface ModelCall<A extends PricedCall, T> {
   ifFailed?(error: string): T;
 }
 
-export function modelStep<A extends PricedCall, T extends Rpc.Serializable<T>>(
-  pipeline: Pick<Pipeline, "env" | "step" | "runId" | "projectId">,
+export async function modelStep<A extends PricedCall, T extends Rpc.Serializable<T>>(
+  pipeline: Pipeline,
   name: string,
   model: ModelCall<A, T>,
 ): Promise<T> {
   const { runId, projectId } = pipeline;
+  await budgetGate(pipeline, name, "model");
   return timelineStep(pipeline, name, async (db) => {
     let answer: A;
     try {
