@@ -59,6 +59,14 @@ async function spentBy(userId: string): Promise<number> {
   return overview.users.find((user) => user.id === userId)?.spentUsd ?? Number.NaN;
 }
 
+/** `POST /runs/{id}/budget` as an admin, whatever it answers. */
+const answerBudget = (runId: string, body: unknown) =>
+  fetch(`${chat.worker.api}/runs/${runId}/budget`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${chat.worker.adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
 /** A member with a budget asks for a shortener; returns them, their run, and the budget question. */
 async function pausedRun(name: string) {
   const id = nextUser++;
@@ -138,6 +146,8 @@ describe.skipIf(!claude)("a run at its budget", { timeout: 300_000 }, () => {
   it("ends cancelled when stopped at its budget in the chat, having spent nothing more", async () => {
     const { user, runId, asked } = await pausedRun("Eve");
     const atPause = await spentBy(user.userId);
+    // The API takes the same answer, checked: an unknown choice is refused, the run still waits.
+    expect((await answerBudget(runId, { choice: "maybe" })).status).toBe(400);
     await chat.press(user, `bud:s:${runId}`, asked?.result.message_id);
     const run = await runEnded(chat.api.bind(chat), runId, "the stopped run's end");
     expect(run).toMatchObject({ status: "cancelled", error: expect.stringContaining("monthly budget") });
@@ -145,6 +155,12 @@ describe.skipIf(!claude)("a run at its budget", { timeout: 300_000 }, () => {
     expect(timeline.map((step) => step.name)).toEqual(["architect", "prepare", "budget 1"]);
     expect(timeline.at(-1)?.detail).toMatchObject({ choice: "stop" });
     expect(await spentBy(user.userId)).toBe(atPause);
+    // Answered once: the API's answer after the chat's is refused.
+    expect((await answerBudget(runId, { choice: "raise" })).status).toBe(409);
+    // A project's budget may not be above its owner's.
+    const [project] = (await chat.api(`/projects?ownerId=${user.userId}`)).items;
+    await chat.say(user, `/budget ${project.slug} 1`);
+    await waitFor(user.id, "Your own monthly budget is $0.01");
     // The chat shows the spend against the budget.
     await chat.say(user, "/cost");
     const cost = await waitFor(user.id, "This month (");
