@@ -15,6 +15,8 @@ import { timelineStep } from "./timeline.ts";
 export interface ModelCall<A extends PricedCall, T> {
   /** Whose call it is, in `costs` ("architect"). */
   source: string;
+  /** Whether the model will be asked (the budgets are checked first); false when rules decide all. Default true. */
+  paid?: boolean;
   call(): Promise<A>;
   /** What the answer changes, written in one batch with its cost. */
   writes?(db: Db, answer: A): BatchItem<"sqlite">[];
@@ -29,7 +31,7 @@ export async function modelStep<A extends PricedCall, T extends Rpc.Serializable
   model: ModelCall<A, T>,
 ): Promise<T> {
   const { runId, projectId } = pipeline;
-  await budgetGate(pipeline, name, "model");
+  if (model.paid !== false) await budgetGate(pipeline, name, "model");
   return timelineStep(pipeline, name, async (db) => {
     let answer: A;
     try {
