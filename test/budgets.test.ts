@@ -131,6 +131,12 @@ describe.skipIf(!claude)("a run at its budget", { timeout: 300_000 }, () => {
       "test 2",
     ]);
     expect(timeline[2]?.detail).toMatchObject({ choice: "raise", how: "answered", raiseUsd: RAISE_USD });
+    const [raised] = await queryD1<{ budget_raise_usd: number }>(
+      chat.dir,
+      "SELECT budget_raise_usd FROM runs WHERE id = ?",
+      runId,
+    );
+    expect(raised?.budget_raise_usd).toBe(RAISE_USD);
     // The Developer's iterations were paid for, within the raised cap.
     const after = await spentBy(user.userId);
     expect(after).toBeGreaterThan(atPause);

@@ -98,11 +98,11 @@ export async function runLimits(
   };
 }
 
-/** Raises a run's cap by `usd` (its user's answer in the chat or through the API). */
-export const raiseRunCap = (db: Db, runId: string, raiseUsd: number) =>
+/** Sets what a run may spend past the budgets in all (its user raised its cap, in the chat or through the API). */
+export const raiseRunCap = (db: Db, runId: string, raisedUsd: number) =>
   db
     .update(runs)
-    .set({ budgetRaiseUsd: sql`${runs.budgetRaiseUsd} + ${raiseUsd}` })
+    .set({ budgetRaiseUsd: usd(raisedUsd) })
     .where(eq(runs.id, runId));
 
 /** Sets a user's monthly budget (admins only: it is the ceiling of what the user may set). */

@@ -66,10 +66,12 @@ export async function budgetGate(
       if (!checked.over) return null;
       const { limit, spentUsd, capUsd } = checked;
       const raiseUsd = offeredRaise(checked.neededUsd, settings.BUDGET_RAISE_USD);
-      return { n: await nextQuestion(db, runId), limit, spentUsd, capUsd, raiseUsd };
+      // The run's whole raise once this one is taken: written as is, so a retried write is the same.
+      const raisedUsd = limits.raiseUsd + raiseUsd;
+      return { n: await nextQuestion(db, runId), limit, spentUsd, capUsd, raiseUsd, raisedUsd };
     });
     if (!check) return;
-    const { n, limit, spentUsd, capUsd, raiseUsd } = check;
+    const { n, limit, spentUsd, capUsd, raiseUsd, raisedUsd } = check;
     const whose = limit === "project" ? "the project's" : "your";
     const situation = `The next step (${stepName}, about ${money(estimateUsd)}) would pass ${whose} monthly budget: ${money(spentUsd)} spent of ${money(capUsd)}.`;
     const asked = await askAndWait(pipeline, BUDGET, n, {
@@ -87,7 +89,7 @@ export async function budgetGate(
         status: "succeeded",
         detail: { choice: raise ? "raise" : "stop", how, raiseUsd: raise ? raiseUsd : 0 },
       },
-      raise ? (db) => raiseRunCap(db, runId, raiseUsd) : undefined,
+      raise ? (db) => raiseRunCap(db, runId, raisedUsd) : undefined,
     );
     if (!raise)
       throw new BudgetStop(
