@@ -13,6 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { AgentResult } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   claudeBinary,
@@ -163,16 +164,21 @@ describe.skipIf(!claude)("engineering pipeline", { timeout: 240_000 }, () => {
     expect(JSON.stringify([agentJob, timeline, await fleet.log(develop1.jobId as string)])).not.toContain(
       MODEL_KEY,
     );
-    // The agents' costs are booked to the run, each with the job that spent it.
-    const booked = await queryD1<{ source: string; job_id: string | null }>(
+    // The agents' costs are booked to the run, each with the job that spent it: iteration 2 its
+    // own share of the session it resumed, so that the run's costs add up to the session's total.
+    const booked = await queryD1<{ source: string; job_id: string | null; amount_usd: number }>(
       path.join(fleet.dir, "state"),
-      "SELECT source, job_id FROM costs WHERE run_id = ? AND source LIKE 'develop %' ORDER BY source",
+      "SELECT source, job_id, amount_usd FROM costs WHERE run_id = ? AND source LIKE 'develop %' ORDER BY source",
       run.id,
     );
-    expect(booked).toEqual([
+    expect(booked.map(({ source, job_id }) => ({ source, job_id }))).toEqual([
       { source: "develop 1", job_id: develop1.jobId },
       { source: "develop 2", job_id: develop2.jobId },
     ]);
+    const total = AgentResult.parse((await fleet.job(develop2.jobId as string)).output).sessionCostUsd ?? 0;
+    const [first, second] = booked.map((row) => row.amount_usd) as [number, number];
+    expect(second).toBeLessThan(total);
+    expect(first + second).toBeCloseTo(total, 9);
     executor.daemon.kill("SIGKILL");
     await executor.exited;
   });

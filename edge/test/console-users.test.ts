@@ -10,10 +10,16 @@ describe("console users page", () => {
     const name = unique("Pending");
     const pending = await expectStatus(201, "/users", { body: { name } });
     await expectStatus(200, `/users/${pending.id}`, { method: "PATCH", body: { status: "pending" } });
+    await expectStatus(200, `/users/${pending.id}/budget`, {
+      method: "PUT",
+      body: { monthlyBudgetUsd: 12.5 },
+    });
     const page = await browse(admin, "/admin/users");
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(name);
+    // What their projects spent this month, against the budget an admin set.
+    expect(html).toContain("$0.0000 of $12.50");
     expect(html).toContain(`aria-label="Approve: ${name}"`);
 
     const change = async (fields: Record<string, string>) => {

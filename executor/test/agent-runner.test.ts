@@ -137,6 +137,37 @@ describe.skipIf(!claude)("Claude Code (the real CLI)", { timeout: 60_000 }, () =
     expect(second.text("system")).toContain(`resuming session ${sessionId}`);
   });
 
+  it("a job that resumed a session reports its own cost, not the session's total so far", async () => {
+    // Every answer of the fake carries the same usage, so every model request costs the same.
+    fake = await startFakeAnthropic([{ text: "noted" }]);
+    const job = { workspace: "proj-costs", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" };
+    const secrets = { secrets: { ANTHROPIC_API_KEY: CANARY_KEY } };
+    const requests = () => fake?.requests.filter((r) => r.url.startsWith("/v1/messages?")).length ?? 0;
+    const first = await run({ prompt: "Remember the word FIG", ...job }, secrets);
+    expect(first.status, first.error).toBe("succeeded");
+    expect(requests()).toBe(1);
+    const perRequest = first.output?.costUsd ?? 0;
+    expect(perRequest).toBeGreaterThan(0);
+    expect(first.output?.sessionCostUsd).toBe(perRequest);
+
+    fake.script.push({ tool: { name: "Bash", input: { command: "true", description: "check" } } });
+    fake.script.push({ text: "It was FIG" });
+    const second = await run(
+      { prompt: "Which word?", resumeSession: first.output?.sessionId, ...job },
+      secrets,
+    );
+    expect(second.status, second.error).toBe("succeeded");
+    expect(second.output?.sessionId).toBe(first.output?.sessionId);
+    expect(requests()).toBe(3);
+    // Its two requests, not the three the session made; the agent's own figure is the total.
+    expect(second.output?.costUsd).toBeCloseTo(2 * perRequest, 9);
+    expect(second.output?.sessionCostUsd).toBeCloseTo(3 * perRequest, 9);
+    expect((first.output?.costUsd ?? 0) + (second.output?.costUsd ?? 0)).toBeCloseTo(
+      second.output?.sessionCostUsd ?? 0,
+      9,
+    );
+  });
+
   it("a session that is not in this workspace (another executor ran it) goes on as a new session", async () => {
     fake = await startFakeAnthropic([{ text: "started afresh" }]);
     const gone = "4b9f7c1e-0d55-4c1a-9a57-2f0e8c3b6d21";

@@ -3,6 +3,7 @@ export * from "./api/api-keys.ts";
 export * from "./api/audit.ts";
 export * from "./api/chat.ts";
 export * from "./api/common.ts";
+export * from "./api/costs.ts";
 export * from "./api/executors.ts";
 export * from "./api/monitoring.ts";
 export * from "./api/project-logs.ts";

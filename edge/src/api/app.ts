@@ -19,6 +19,7 @@ import { allocationsRoutes } from "./routes/allocations.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { chatRoutes } from "./routes/chat.ts";
+import { costsRoutes } from "./routes/costs.ts";
 import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
@@ -85,6 +86,7 @@ function v1() {
     .route("/", jobLogsRoutes)
     .route("/", signInLinksRoutes)
     .route("/", chatRoutes)
+    .route("/", costsRoutes)
     .route("/", auditRoutes);
 }
 

@@ -6,6 +6,7 @@
  *   sec:<id>        the secrets' names      del:<id>   ask to delete · del!:<id> delete
  *   run:x:<id>      cancel a run            acc:ok|no:<telegram id>  an admin's access decision
  *   dec:r|d|s:<run id>  a waiting run: retry with guidance, deploy anyway, stop
+ *   bud:r|s:<run id>    a run at its budget: raise its cap (by what it offered), stop
  *   ans:<n>         the n-th option of the open question (handled by the session as an answer)
  *   inc:r|b|a|m:<project id>  a service's outage: restart, roll back, let the agent fix it, mute
  */
@@ -21,6 +22,7 @@ import { listSecrets } from "../domain/secrets.ts";
 import { OWNER_ACTIONS } from "../monitors/messages.ts";
 import { serviceMonitor } from "../monitors/watch.ts";
 import { removeProject } from "../pipelines/devops/teardown.ts";
+import { decideBudget } from "../pipelines/steps/budget-gate.ts";
 import { decideRun } from "../pipelines/steps/decisions.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
@@ -147,6 +149,16 @@ const ACTIONS: Record<string, Action> = {
     // Only who may see the project may act on it (its owner, an admin).
     const project = await findProject(ctx.db, ctx.actor, projectId);
     return serviceMonitor(ctx.env, project.id).act(action);
+  },
+  bud: async (ctx, argument, press) => {
+    const [letter = "", runId = ""] = argument.split(":");
+    if (letter !== "r" && letter !== "s") return "This button is no longer valid.";
+    const choice = letter === "r" ? "raise" : "stop";
+    const { raiseUsd } = await decideBudget(ctx.env, ctx.db, ctx.actor, runId, { choice });
+    const verdict = choice === "raise" ? `💸 Cap raised by $${raiseUsd.toFixed(2)}: going on.` : "⏹ Stopped.";
+    if (press.messageId)
+      await ctx.channel.edit(ctx.chatId, press.messageId, `Run ${code(runId)}: ${verdict}`);
+    return choice === "raise" ? "Cap raised" : "Run stopped";
   },
   acc: async (ctx, argument, press) => {
     if (!isAdminChat(ctx)) return "Only admins decide access";

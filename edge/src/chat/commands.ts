@@ -4,7 +4,6 @@
  */
 import { SecretName } from "@codegen-orchestrator/shared";
 import { signInLink } from "../console/sign-in-links.ts";
-import { chatCost, projectCosts } from "../domain/costs.ts";
 import { activeExecutors } from "../domain/executors.ts";
 import { findOwnProjectBySlug } from "../domain/projects.ts";
 import { activeRunsOf } from "../domain/runs.ts";
@@ -16,12 +15,11 @@ import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { ensureBuiltinTemplatesChecked } from "../templates/launch.ts";
 import { showProjects } from "./callbacks.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
+import { budgetCommand, costCommand } from "./cost-command.ts";
 import { logsCommand } from "./logs-command.ts";
 import { ADMIN_HELP, HELP, runLine } from "./views.ts";
 
 type Command = (ctx: ChatContext, args: string) => Promise<void>;
-
-const usd = (amount: number) => `$${amount.toFixed(4)}`;
 
 const say = (ctx: ChatContext, html: string) => ctx.channel.send(ctx.chatId, html).then(() => undefined);
 
@@ -85,14 +83,8 @@ const COMMANDS: Record<string, Command> = {
       ]),
     );
   },
-  cost: async (ctx) => {
-    const total = await chatCost(ctx.db, ctx.chatId);
-    const perProject = await projectCosts(ctx.db, ctx.actor);
-    const lines = [`💰 This conversation: ${usd(total)}`];
-    if (perProject.length)
-      lines.push("", bold("Per project"), ...perProject.map((p) => `${code(p.slug)} ${usd(p.totalUsd)}`));
-    await say(ctx, lines.join("\n"));
-  },
+  cost: costCommand,
+  budget: budgetCommand,
   secret: async (ctx, args) => {
     const [slug, name] = args.split(/\s+/);
     if (!slug || !name || !SecretName.safeParse(name).success) {

@@ -8,14 +8,14 @@ import { database } from "../db/client.ts";
 import { runningStepJobs } from "../domain/run-steps.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
-import { RunProgress } from "../pipelines/run-chat.ts";
+import { type RunBudgetAsk, RunProgress } from "../pipelines/run-chat.ts";
 import { chatSettings } from "../settings/chat.ts";
 import { escapeHtml } from "../telegram/format.ts";
-import type { ChatChannel } from "./channel.ts";
+import type { ChatChannel, Keyboard } from "./channel.ts";
 import type { Awaited } from "./po/conversation.ts";
 import type { ChatRequests } from "./requests.ts";
 import { RunStatusMessages } from "./run-status.ts";
-import { decisionPrompt } from "./views.ts";
+import { budgetPrompt, decisionPrompt } from "./views.ts";
 
 /** The session's methods the reports schedule (by name). */
 export type ReportTimer = "flushRunStatus" | "watchRunJobs";
@@ -118,9 +118,17 @@ export class RunReports {
   }
 
   /** Asks the run's user what to do (three buttons, see the `dec` callback). Never throws. */
-  async askDecision(runId: string, situation: string): Promise<void> {
+  askDecision(runId: string, situation: string): Promise<void> {
+    return this.#ask(runId, decisionPrompt(runId, situation));
+  }
+
+  /** Asks the run's user to raise its cap or stop it (two buttons, see the `bud` callback). Never throws. */
+  askBudget(runId: string, ask: RunBudgetAsk): Promise<void> {
+    return this.#ask(runId, budgetPrompt(runId, ask));
+  }
+
+  async #ask(runId: string, prompt: { html: string; keyboard: Keyboard }): Promise<void> {
     if (!this.#host.hasChat()) return;
-    const prompt = decisionPrompt(runId, situation);
     try {
       await this.#host.channel().send(this.#host.chatId(), prompt.html, prompt.keyboard);
     } catch (err) {

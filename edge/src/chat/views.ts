@@ -4,6 +4,7 @@
  */
 import type { ProjectRow } from "../domain/projects.ts";
 import type { RunRow } from "../domain/runs.ts";
+import type { RunBudgetAsk } from "../pipelines/run-chat.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
 import type { Keyboard } from "./channel.ts";
 
@@ -16,7 +17,8 @@ export const HELP = [
   "/projects: your projects (deploy, logs, secrets, delete)",
   "/status: what I am doing and your runs in progress",
   "/cancel: cancel my open question, or a run",
-  "/cost: what the conversation and your projects have cost",
+  "/cost: what the conversation and your projects have cost, against your budgets",
+  "/budget &lt;project&gt; &lt;USD&gt;: a project's monthly budget",
   "/templates: what a project can be built from",
   "/secret &lt;project&gt; &lt;NAME&gt;: set a project secret (your message is deleted)",
   "/logs &lt;project&gt; [lines]: the last lines of its service's output on its server",
@@ -103,6 +105,17 @@ export function decisionPrompt(runId: string, situation: string): { html: string
         { text: "🚀 Deploy anyway", data: `dec:d:${runId}` },
         { text: "⏹ Stop", data: `dec:s:${runId}` },
       ],
+    ],
+  };
+}
+
+/** A run paused before a paid step that would pass a budget: raise its cap for this run, or stop. */
+export function budgetPrompt(runId: string, ask: RunBudgetAsk): { html: string; keyboard: Keyboard } {
+  return {
+    html: `💸 ${bold("A budget is reached.")}\n${escapeHtml(ask.situation)}\n\nRun ${code(runId)} waits: raise its cap (for this run only), or stop it. To raise the monthly budget itself: /cost.`,
+    keyboard: [
+      [{ text: `💸 Raise the cap by $${ask.raiseUsd.toFixed(2)}`, data: `bud:r:${runId}` }],
+      [{ text: "⏹ Stop", data: `bud:s:${runId}` }],
     ],
   };
 }

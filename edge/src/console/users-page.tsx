@@ -1,10 +1,13 @@
 /**
  * Admins' users page: everyone, newest first, with what each may do (role) and whether they may
- * (status); buttons approve a pending user, block or unblock, and change a role. Each is the
- * domain's `updateUser`, audited like the API's `PATCH /users/{id}`.
+ * (status), and what their projects spent this month against their budget (domain/budgets.ts);
+ * buttons approve a pending user, block or unblock, and change a role. Each is the domain's
+ * `updateUser`, audited like the API's `PATCH /users/{id}`.
  */
+import type { Spend } from "@codegen-orchestrator/shared";
 import type { Context } from "hono";
 import { z } from "zod";
+import { costsOverview } from "../domain/budgets.ts";
 import { invalid } from "../domain/errors.ts";
 import { latestUsers, type UserRow, updateUser } from "../domain/users.ts";
 import { assertMayChange } from "./changes.ts";
@@ -22,8 +25,14 @@ const Change = z.union([
 
 export async function showUsers(c: Context<PageEnv>) {
   const rows = await latestUsers(c.get("db"), c.get("principal"), SHOWN);
+  const spend = await costsOverview(c.get("db"), c.get("principal"), new Date());
   return c.html(
-    <UsersPage user={c.get("user")} users={rows} notice={c.req.query("notice")?.slice(0, 200)} />,
+    <UsersPage
+      user={c.get("user")}
+      users={rows}
+      spend={new Map(spend.users.map((line) => [line.id, line]))}
+      notice={c.req.query("notice")?.slice(0, 200)}
+    />,
   );
 }
 
@@ -36,18 +45,28 @@ export async function changeUserFromPage(c: Context<PageEnv>) {
   return c.redirect(`/admin/users?notice=${encodeURIComponent(notice)}`, 303);
 }
 
-function UsersPage(props: { user: SignedIn; users: UserRow[]; notice?: string | undefined }) {
+/** "$1.2345 of $10.00" (no budget: the spend alone). */
+const spentOfBudget = (spend: Spend | undefined) =>
+  `$${(spend?.spentUsd ?? 0).toFixed(4)}${spend?.budgetUsd == null ? "" : ` of $${spend.budgetUsd.toFixed(2)}`}`;
+
+function UsersPage(props: {
+  user: SignedIn;
+  users: UserRow[];
+  spend: Map<string, Spend>;
+  notice?: string | undefined;
+}) {
   return (
     <Page title="Users" user={props.user}>
       <h1 id="users-title">Users</h1>
       <Notice text={props.notice} />
       <Table
         labelledBy="users-title"
-        headers={["Name", "Role", "Status", "Since", "Change"]}
+        headers={["Name", "Role", "Status", "This month", "Since", "Change"]}
         rows={props.users.map((row) => [
           row.name,
           row.role,
           row.status,
+          spentOfBudget(props.spend.get(row.id)),
           <LocalTime at={row.createdAt} />,
           <Actions row={row} />,
         ])}

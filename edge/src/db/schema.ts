@@ -31,6 +31,8 @@ export const users = sqliteTable("users", {
   status: text("status", { enum: ["active", "pending", "blocked"] })
     .notNull()
     .default("active"),
+  /** What the user's projects may spend on models and agents per calendar month (UTC), in USD; null: no cap. Admins set it. */
+  monthlyBudgetUsd: real("monthly_budget_usd"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -91,6 +93,8 @@ export const projects = sqliteTable(
       .$type<RecoveryStep[]>()
       .notNull()
       .default(sql`'["restart","rollback","ask"]'`),
+    /** What the project may spend per calendar month (UTC), in USD; null: only its owner's cap applies. */
+    monthlyBudgetUsd: real("monthly_budget_usd"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
@@ -205,6 +209,8 @@ export const runs = sqliteTable(
     /** The chat (Telegram or web) that started the run, which gets its progress; null when started through the API. */
     chatId: integer("chat_id"),
     error: text("error"),
+    /** What the run's user allowed it past the monthly budgets, in USD (the chat's "raise the cap"). */
+    budgetRaiseUsd: real("budget_raise_usd").notNull().default(0),
     createdAt: createdAt(),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }),

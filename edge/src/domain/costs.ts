@@ -1,9 +1,8 @@
 /** What model calls cost, booked in D1 `costs` against a project, a run and/or a chat, and the totals. */
-import { and, eq, isNull, sum } from "drizzle-orm";
+import { eq, sum } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { costs, projects } from "../db/schema.ts";
+import { costs } from "../db/schema.ts";
 import { newId } from "../ids.ts";
-import type { Actor } from "./actor.ts";
 
 export interface CostEntry {
   source: string;
@@ -39,16 +38,4 @@ export async function chatCost(db: Db, chatId: number): Promise<number> {
     .from(costs)
     .where(eq(costs.chatId, chatId));
   return Number(chat?.total ?? 0);
-}
-
-/** What each of the actor's live projects has cost, in USD, by slug. */
-export async function projectCosts(db: Db, actor: Actor): Promise<{ slug: string; totalUsd: number }[]> {
-  const rows = await db
-    .select({ slug: projects.slug, total: sum(costs.amountUsd) })
-    .from(costs)
-    .innerJoin(projects, eq(projects.id, costs.projectId))
-    .where(and(eq(projects.ownerId, actor.userId), isNull(projects.deletedAt)))
-    .groupBy(projects.slug)
-    .orderBy(projects.slug);
-  return rows.map((row) => ({ slug: row.slug, totalUsd: Number(row.total ?? 0) }));
 }

@@ -48,6 +48,7 @@ export async function deleteProject(
         kind: "undeploy",
         status: "queued",
         workflowInstanceId: null,
+        budgetRaiseUsd: 0,
         chatId: options.chatId ?? null,
         error: null,
         createdAt: now,

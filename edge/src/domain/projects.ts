@@ -160,6 +160,7 @@ export async function createProject(
     slug,
     resourceName: await resourceNameFor(db, slug, id),
     name: input.name,
+    monthlyBudgetUsd: null,
     description: input.description,
     templateSource: input.templateSource ?? null,
     templateRef: input.templateRef ?? null,

@@ -60,6 +60,7 @@ export async function startRun(
     projectId: project.id,
     kind,
     status: "queued",
+    budgetRaiseUsd: 0,
     workflowInstanceId: null,
     chatId,
     error: null,

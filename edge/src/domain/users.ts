@@ -48,6 +48,7 @@ export function newUser(input: NewUser, now = new Date()): UserRow {
     telegramId: input.telegramId ?? null,
     name: input.name,
     role: input.role ?? "member",
+    monthlyBudgetUsd: null,
     status: input.status ?? "active",
     createdAt: now,
     updatedAt: now,

@@ -31,6 +31,12 @@ export interface RunAnswersRequest {
   questions: AskedQuestion[];
 }
 
+/** A run's budget question: what happened, and what "raise the cap" adds for this run (USD). */
+export interface RunBudgetAsk {
+  situation: string;
+  raiseUsd: number;
+}
+
 export interface RunChat {
   /** A workflow's `reportProgress({ runId, stage, text })` (a RunProgress); never fails the run. */
   onWorkflowProgress(workflowName: string, workflowId: string, progress: unknown): Promise<void>;
@@ -38,6 +44,8 @@ export interface RunChat {
   conversationBrief(): Promise<string>;
   /** Asks the run's user what to do: retry with guidance, deploy anyway, or stop. Never throws. */
   askRunDecision(runId: string, situation: string): Promise<void>;
+  /** Asks the run's user whether to raise its cap (a step would pass a budget) or stop. Never throws. */
+  askRunBudget(runId: string, ask: RunBudgetAsk): Promise<void>;
   /** Asks the run's user the template's questions, one at a time, then answers the run. Never throws. */
   askRunAnswers(runId: string, request: RunAnswersRequest): Promise<void>;
   /** Asks the run's user for a project secret (the chat's secret flow). Never throws. */

@@ -3,6 +3,7 @@
  * (`npm run docs:settings`) and the settings half of the Worker's `Env` type (env.ts).
  */
 import { apiSettings } from "./api.ts";
+import { budgetSettings } from "./budgets.ts";
 import { chatSettings } from "./chat.ts";
 import { consoleSettings } from "./console.ts";
 import type { SettingsGroup } from "./define.ts";
@@ -21,6 +22,7 @@ export const settingsGroups = [
   apiSettings,
   secretSettings,
   quotaSettings,
+  budgetSettings,
   telegramSettings,
   chatSettings,
   modelSettings,

@@ -129,7 +129,10 @@ export const AgentResult = z.strictObject({
   /** The agent's final answer (at most 64 KiB; the full transcript stays in the job's log). */
   result: z.string().max(65_536),
   isError: z.boolean(),
+  /** What this job's model use cost (its own share, when it resumed a session). */
   costUsd: z.number().nonnegative().nullable(),
+  /** What the agent reported: for Claude Code, the session's total so far (earlier jobs included). */
+  sessionCostUsd: z.number().nonnegative().nullable().optional(),
   usage: AgentUsage.nullable(),
   turns: z.number().int().nonnegative().nullable(),
   durationMs: z.number().nonnegative(),

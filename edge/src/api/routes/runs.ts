@@ -1,11 +1,12 @@
 /** `/projects/{id}/runs`, `/runs/{id}`: start, list, inspect, cancel and answer pipeline runs. */
-import { Run, RunAnswers, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/shared";
+import { BudgetAnswer, Run, RunAnswers, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { assertRunQuota } from "../../domain/quotas.ts";
 import { cancelRun, findRun, listRuns, startRun, toRun } from "../../domain/runs.ts";
 import { answerRun } from "../../pipelines/engineering/ask-answers.ts";
 import { launchRun, stopRun } from "../../pipelines/launch.ts";
+import { decideBudget } from "../../pipelines/steps/budget-gate.ts";
 import { decideRun } from "../../pipelines/steps/decisions.ts";
 import {
   bodyErrors,
@@ -124,6 +125,18 @@ export const runsRoutes = router()
         toRun(await decideRun(c.env, c.get("db"), c.get("principal"), id, c.req.valid("json"))),
         200,
       );
+    },
+  )
+  .openapi(
+    waitingRunRoute("/runs/{id}/budget", BudgetAnswer, "The run, going on or stopping", {
+      summary: "Answer a run paused at a budget: raise its cap (for this run) or stop it",
+      description:
+        "A run pauses before a paid step (a model call, a coding agent's job) that would pass its project's or its owner's monthly budget: its timeline shows a running `budget <n>` step whose `detail.raiseUsd` is what `raise` adds to this run's cap. 409 when it is not waiting for a budget decision.",
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { run } = await decideBudget(c.env, c.get("db"), c.get("principal"), id, c.req.valid("json"));
+      return c.json(toRun(run), 200);
     },
   )
   .openapi(

@@ -6,7 +6,14 @@
 import type { Placement } from "../../domain/placements.ts";
 import { modelStep } from "../steps/model-step.ts";
 import type { Pipeline } from "../steps/pipeline-workflow.ts";
-import { analyzeEnv, type EnvDecision, type EnvEntry, infraValue, parseEnvExample } from "./env-analyzer.ts";
+import {
+  analyzeEnv,
+  type EnvDecision,
+  type EnvEntry,
+  infraValue,
+  needsModel,
+  parseEnvExample,
+} from "./env-analyzer.ts";
 
 export interface ServiceEnv {
   entries: EnvEntry[];
@@ -26,6 +33,7 @@ export async function analyzeEnvStep(
   const entries = parseEnvExample(envExample);
   const decisions = await modelStep(pipeline, "analyze env", {
     source: "env-analyzer",
+    paid: needsModel(entries),
     call: () => analyzeEnv(pipeline.env, service, entries),
     end: (analysis) => ({
       detail: Object.fromEntries(analysis.decisions.map((d) => [d.name, `${d.kind} (${d.by})`])),

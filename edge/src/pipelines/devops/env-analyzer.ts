@@ -117,6 +117,9 @@ export interface Analysis {
   usage: { input_tokens: number; output_tokens: number };
 }
 
+/** Whether the rules leave any variable to the model (then `analyzeEnv` calls it, and it is paid for). */
+export const needsModel = (entries: EnvEntry[]) => entries.some((entry) => ruleDecision(entry) === null);
+
 /** The rules' decisions, and the model's for the rest (one call, only when some are left). */
 export async function analyzeEnv(env: Env, service: string, entries: EnvEntry[]): Promise<Analysis> {
   const decided = entries.map((entry) => ({ entry, decision: ruleDecision(entry) }));

@@ -12,6 +12,7 @@ import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
 import { database } from "../../db/client.ts";
 import { type ProjectToDeploy, projectToDeploy } from "../../domain/pipeline-projects.ts";
 import { markRunning } from "../../domain/run-steps.ts";
+import { stopsAtBudget } from "../steps/budget-gate.ts";
 import { failed, type Pipeline, PipelineWorkflow, type RunOutcome } from "../steps/pipeline-workflow.ts";
 import { templateManifestStep } from "../steps/template-manifest.ts";
 import type { RunParams } from "../workflows.ts";
@@ -37,7 +38,7 @@ export class DevOpsWorkflow extends PipelineWorkflow {
     if (!project) return this.finish(step, runId, failed("The project no longer exists."));
     // A run started before pools kept no pool in its first step: the default one.
     const pipeline = { ...this.runContext(event, step), pool: project.pool || DEFAULT_POOL };
-    return this.finish(step, runId, await deploy(pipeline, project));
+    return this.finish(step, runId, await stopsAtBudget(deploy(pipeline, project)));
   }
 }
 

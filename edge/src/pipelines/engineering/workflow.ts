@@ -13,6 +13,7 @@ import { database } from "../../db/client.ts";
 import { type ProjectToBuild, projectToBuild } from "../../domain/pipeline-projects.ts";
 import { markRunning } from "../../domain/run-steps.ts";
 import type { Env } from "../../env.ts";
+import { stopsAtBudget } from "../steps/budget-gate.ts";
 import { failed, type Pipeline, PipelineWorkflow, type RunOutcome } from "../steps/pipeline-workflow.ts";
 import { repositoryUrl } from "../steps/repository.ts";
 import { templateManifestStep } from "../steps/template-manifest.ts";
@@ -37,7 +38,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
     if (!project) return this.finish(step, runId, failed("The project no longer exists."));
     // A run started before pools kept no pool in its first step: the default one.
     const pipeline = { ...this.runContext(event, step), pool: project.pool || DEFAULT_POOL };
-    return this.finish(step, runId, await build(pipeline, project));
+    return this.finish(step, runId, await stopsAtBudget(build(pipeline, project)));
   }
 }
 

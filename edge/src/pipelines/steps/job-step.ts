@@ -14,6 +14,7 @@ import { costInsert } from "../../domain/costs.ts";
 import { beginStep, endStep } from "../../domain/run-steps.ts";
 import { executorHub } from "../../executors/hub.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
+import { budgetGate } from "./budget-gate.ts";
 import { waitForJobEnd } from "./job-wait.ts";
 import { memberSafeError } from "./member-errors.ts";
 import type { Pipeline } from "./pipeline-workflow.ts";
@@ -49,6 +50,8 @@ export async function jobStep<K extends JobKind>(
   request: JobRequest<K>,
 ): Promise<JobOutcome<K>> {
   const { env, step, instanceId, workflow, runId } = pipeline;
+  // A coding agent's job is paid (its model use): the run's budgets are checked before it.
+  if (request.kind === "agent") await budgetGate(pipeline, name, "agent");
   const submitted = await step.do(`${name}: submit`, async () => {
     const record = await executorHub(env).submit({
       kind: request.kind,

@@ -2,17 +2,21 @@
  * A model call as a timeline step (the Architect's spec, the EnvAnalyzer's classification): the
  * answer, what it changes and its cost written in one batch, and the cost shown on the step. With
  * `ifFailed`, a refused or unusable answer ends the step `failed` with its reason (the SDK already
- * retried model errors); without, the error fails the step, which the workflow retries.
+ * retried model errors); without, the error fails the step, which the workflow retries. A paid
+ * step: the run's budgets are checked first (budget-gate.ts).
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client.ts";
 import { modelCostInsert, type PricedCall } from "../../models/costs.ts";
+import { budgetGate } from "./budget-gate.ts";
 import type { Pipeline } from "./pipeline-workflow.ts";
 import { timelineStep } from "./timeline.ts";
 
 export interface ModelCall<A extends PricedCall, T> {
   /** Whose call it is, in `costs` ("architect"). */
   source: string;
+  /** Whether the model will be asked (the budgets are checked first); false when rules decide all. Default true. */
+  paid?: boolean;
   call(): Promise<A>;
   /** What the answer changes, written in one batch with its cost. */
   writes?(db: Db, answer: A): BatchItem<"sqlite">[];
@@ -21,12 +25,13 @@ export interface ModelCall<A extends PricedCall, T> {
   ifFailed?(error: string): T;
 }
 
-export function modelStep<A extends PricedCall, T extends Rpc.Serializable<T>>(
-  pipeline: Pick<Pipeline, "env" | "step" | "runId" | "projectId">,
+export async function modelStep<A extends PricedCall, T extends Rpc.Serializable<T>>(
+  pipeline: Pipeline,
   name: string,
   model: ModelCall<A, T>,
 ): Promise<T> {
   const { runId, projectId } = pipeline;
+  if (model.paid !== false) await budgetGate(pipeline, name, "model");
   return timelineStep(pipeline, name, async (db) => {
     let answer: A;
     try {

@@ -25,7 +25,10 @@ export interface Pipeline {
   /** A line in the run's chat (its status message). */
   progress(stage: string, text: string): Promise<void>;
   /** The run's chat: the conversation, the user's decisions, answers and secrets. */
-  chat: Pick<RunChat, "conversationBrief" | "askRunDecision" | "askRunAnswers" | "requestRunSecret">;
+  chat: Pick<
+    RunChat,
+    "conversationBrief" | "askRunDecision" | "askRunBudget" | "askRunAnswers" | "requestRunSecret"
+  >;
   /** Waits for the user's answer to an approval question (the agents SDK's; a rejection throws). */
   waitForApproval(options: WaitForApprovalOptions): Promise<unknown>;
 }

@@ -51,6 +51,11 @@ export interface Adapter {
    * Adapters whose CLI prints only its result leave it out.
    */
   streamEvent?(event: unknown): { turn: string } | "result" | null;
+  /**
+   * Whether the reported cost is the session's running total rather than the job's own (Claude
+   * Code's is, for a resumed session): the runner then books the difference (session-costs.ts).
+   */
+  reportsSessionTotal?: boolean;
 }
 
 /** The JSON result Claude Code (`--output-format json`) and Droid (`-o json`) print. */

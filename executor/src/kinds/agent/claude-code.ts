@@ -67,6 +67,8 @@ export const claudeCode: Adapter = {
     };
   },
   parse: (outcome) => parseCliResult(outcome, "Claude Code"),
+  // `total_cost_usd` of a resumed session counts what its earlier jobs spent too.
+  reportsSessionTotal: true,
   streamEvent(event) {
     const parsed = StreamEvent.safeParse(event);
     if (!parsed.success) return null;

@@ -25,6 +25,7 @@ import { claudeCode } from "./claude-code.ts";
 import { type AgentEngine, openAgentEngine, runAgentContainer } from "./container.ts";
 import { customAgent } from "./custom.ts";
 import { droid } from "./droid.ts";
+import { type JobCost, ownCost } from "./session-costs.ts";
 import { watchedLog } from "./stream.ts";
 import { openWorkspace, prepareCheckout, publishChanges, type Workspace } from "./workspace.ts";
 
@@ -158,7 +159,7 @@ async function workOnCheckout(job: AgentJob): Promise<RunOutcome> {
   });
   const baseline = await prepareCheckout(spec, workspace, git);
   const adapter = adapters[spec.adapter];
-  const { command, session } = await agentCommand(job, adapter);
+  const { command, session, resumed } = await agentCommand(job, adapter);
   if (user) await workspace.handTo(user);
   context.log("system", `${spec.adapter}: ${session}\n`);
   const watched = watchedLog(adapter, context, spec.adapter, spec.maxTurns);
@@ -176,6 +177,11 @@ async function workOnCheckout(job: AgentJob): Promise<RunOutcome> {
   const resultLine = watched.stream?.resultLine();
   const report = readReport(adapter, resultLine ? { ...outcome, stdout: resultLine } : outcome, spec);
   if (typeof report === "string") return failed(report);
+  const cost = adapter.reportsSessionTotal
+    ? await ownCost(report.costUsd, report.sessionId, resumed, workspace.costLedger, (line) =>
+        context.log("system", `${spec.adapter}: ${line}`),
+      )
+    : { costUsd: report.costUsd, reportedUsd: report.costUsd };
   await workspace.assertInPlace();
   const daemonGit = git.withGitDir(workspace.gitDir);
   const published = await publishChanges(
@@ -183,14 +189,14 @@ async function workOnCheckout(job: AgentJob): Promise<RunOutcome> {
     baseline,
     report.isError ? undefined : spec.checkout?.push,
   );
-  return agentOutcome(job, report, published);
+  return agentOutcome(job, report, cost, published);
 }
 
 /** The adapter's command for the job: its session resumed when this workspace has it, else a new one. */
 async function agentCommand(
   job: AgentJob,
   adapter: Adapter,
-): Promise<{ command: AgentCommand; session: string }> {
+): Promise<{ command: AgentCommand; session: string; resumed: string | undefined }> {
   const { spec, context, workspace } = job;
   const { log } = context;
   const resume = spec.resumeSession;
@@ -211,7 +217,7 @@ async function agentCommand(
     log,
   });
   const session = asked.resumeSession ? `resuming session ${asked.resumeSession}` : "new session";
-  return { command, session };
+  return { command, session, resumed: asked.resumeSession };
 }
 
 /** Runs the agent where the spec's isolation says: the job's container, or a process on the host. */
@@ -263,6 +269,7 @@ function readReport(
 function agentOutcome(
   job: AgentJob,
   report: AgentReport,
+  cost: JobCost,
   published: Awaited<ReturnType<typeof publishChanges>>,
 ): RunOutcome {
   const output: AgentResult = {
@@ -270,7 +277,8 @@ function agentOutcome(
     sessionId: report.sessionId,
     result: maskSecret(report.result, job.apiKey).slice(0, RESULT_LIMIT),
     isError: report.isError,
-    costUsd: report.costUsd,
+    costUsd: cost.costUsd,
+    sessionCostUsd: cost.reportedUsd,
     usage: report.usage,
     turns: report.turns,
     durationMs: Math.round(performance.now() - job.started),
@@ -280,14 +288,14 @@ function agentOutcome(
     pushed: published.pushed,
   };
   // What the model usage cost goes on the result frame too (the hub's figure for the job).
-  const cost = report.costUsd === null ? {} : { costUsd: report.costUsd };
+  const frameCost = cost.costUsd === null ? {} : { costUsd: cost.costUsd };
   if (report.isError) {
     return {
       status: "failed",
       output,
       error: `the agent reported an error: ${output.result.slice(0, 500)}`,
-      ...cost,
+      ...frameCost,
     };
   }
-  return { status: "succeeded", output, ...cost };
+  return { status: "succeeded", output, ...frameCost };
 }

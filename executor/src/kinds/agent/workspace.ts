@@ -24,6 +24,11 @@ export interface Workspace {
   cwd: string;
   home: string;
   scratch: string;
+  /**
+   * The daemon's file of the sessions' reported cost totals (session-costs.ts), beside a named
+   * workspace; null for a workspace thrown away after the job (none of its sessions is resumed).
+   */
+  costLedger: string | null;
   /** The daemon's copy of the checkout's git directory, taken before the agent runs. */
   gitDir: string;
   /** Gives the checkout, HOME and scratch directory to the job's user, before the agent runs. */
@@ -91,6 +96,7 @@ export async function openWorkspace(spec: AgentSpec, workdir: string, cacheDir: 
     cwd: path.join(root, "checkout"),
     home: path.join(root, "home"),
     scratch: path.join(workdir, "agent-scratch"),
+    costLedger: spec.workspace ? `${root}.session-costs.json` : null,
     gitDir: await mkdtemp(`${workdir}.git-`),
     handTo: async (user) => {
       handed = true;
