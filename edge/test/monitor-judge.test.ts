@@ -5,7 +5,8 @@
  */
 import type { CheckEvidence } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
-import { emptyDay, FLUSH_EVERY, percentile, recordCheck } from "../src/monitors/history.ts";
+import { percentile } from "../src/domain/monitor-days.ts";
+import { emptyDay, FLUSH_EVERY, recordCheck } from "../src/monitors/history.ts";
 import { type Health, type JudgeConfig, judge, NO_HEALTH, nextStep } from "../src/monitors/judge.ts";
 
 const config: JudgeConfig = {

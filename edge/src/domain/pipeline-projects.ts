@@ -118,3 +118,13 @@ export async function projectToRemove(
     .where(eq(projects.id, projectId));
   return project ?? null;
 }
+
+/** What a service monitor needs of its project when it decides: its name, recovery policy, owner's chat. */
+export async function monitoredProject(db: Db, projectId: string) {
+  const [row] = await db
+    .select({ name: projects.name, policy: projects.recoveryPolicy, telegramId: users.telegramId })
+    .from(projects)
+    .innerJoin(users, eq(users.id, projects.ownerId))
+    .where(eq(projects.id, projectId));
+  return row ?? null;
+}

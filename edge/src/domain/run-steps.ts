@@ -4,7 +4,7 @@
  * stopping a run and answering its question read of the timeline.
  */
 import type { JobKind } from "@codegen-orchestrator/shared";
-import { and, asc, desc, eq, inArray, isNotNull, like } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNotNull, like } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { runSteps, runs } from "../db/schema.ts";
 import { newId } from "../ids.ts";
@@ -139,4 +139,13 @@ export async function jobLogVisible(
     .where(eq(runSteps.jobId, job.id))
     .limit(1);
   return step !== undefined && (await projectVisible(db, actor, step.projectId));
+}
+
+/** How many of the run's steps are named with this prefix (its questions of one kind, say). */
+export async function countSteps(db: Db, runId: string, prefix: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(runSteps)
+    .where(and(eq(runSteps.runId, runId), like(runSteps.name, `${prefix}%`)));
+  return row?.n ?? 0;
 }

@@ -1,12 +1,9 @@
 /**
  * A monitored service's check history: the day's counts and latencies kept in its monitor's
- * storage, written to D1's `monitor_days` (checks, failures, latency percentiles) every
+ * storage, written to D1's `monitor_days` (domain/monitor-days.ts) (checks, failures, latency percentiles) every
  * FLUSH_EVERY checks, on a failure and when the day ends. D1 is written a tenth as often as
  * checks run, and a lost monitor loses at most the checks since the last write.
  */
-import { desc, eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { monitorDays } from "../db/schema.ts";
 
 export interface DayStats {
   /** UTC `YYYY-MM-DD`. */
@@ -51,59 +48,4 @@ export function recordCheck(
     unwritten: current.unwritten + 1,
   };
   return { stats: next, ended, write: !check.healthy || next.unwritten >= FLUSH_EVERY };
-}
-
-/** The p-th percentile (0..100) of the samples, nearest rank; null without samples. */
-export function percentile(samples: readonly number[], p: number): number | null {
-  if (samples.length === 0) return null;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] ?? null;
-}
-
-/** Upserts the day's row. */
-export async function writeDay(db: Db, projectId: string, stats: DayStats): Promise<void> {
-  const row = {
-    projectId,
-    day: stats.day,
-    checks: stats.checks,
-    failures: stats.failures,
-    latencyP50Ms: percentile(stats.latencies, 50),
-    latencyP95Ms: percentile(stats.latencies, 95),
-    latencyP99Ms: percentile(stats.latencies, 99),
-    updatedAt: new Date(),
-  };
-  await db
-    .insert(monitorDays)
-    .values(row)
-    .onConflictDoUpdate({
-      target: [monitorDays.projectId, monitorDays.day],
-      set: {
-        checks: row.checks,
-        failures: row.failures,
-        latencyP50Ms: row.latencyP50Ms,
-        latencyP95Ms: row.latencyP95Ms,
-        latencyP99Ms: row.latencyP99Ms,
-        updatedAt: row.updatedAt,
-      },
-    });
-}
-
-/** The project's last `limit` days with checks, newest first, as the API shows them. */
-export async function recentDays(db: Db, projectId: string, limit: number) {
-  const rows = await db
-    .select()
-    .from(monitorDays)
-    .where(eq(monitorDays.projectId, projectId))
-    .orderBy(desc(monitorDays.day))
-    .limit(limit);
-  return rows.map((row) => ({
-    day: row.day,
-    checks: row.checks,
-    failures: row.failures,
-    uptime: row.checks === 0 ? 1 : (row.checks - row.failures) / row.checks,
-    latencyP50Ms: row.latencyP50Ms,
-    latencyP95Ms: row.latencyP95Ms,
-    latencyP99Ms: row.latencyP99Ms,
-  }));
 }

@@ -4,10 +4,8 @@
  * rollback_project) and the read of the service's last log lines (project_logs).
  */
 import { POOL_LABEL } from "@codegen-orchestrator/shared";
-import { eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { servers } from "../db/schema.ts";
-import { lastHealthyDeployment } from "../domain/deployments.ts";
+import { deployedServer, lastHealthyDeployment } from "../domain/deployments.ts";
 import type { SubmitJob } from "../executors/views.ts";
 import { newId } from "../ids.ts";
 import { logsJob, restartJob, rollbackJob } from "../pipelines/devops/deploy.ts";
@@ -37,7 +35,7 @@ export const checkJob = (target: WatchTarget, seq: number): SubmitJob =>
   });
 
 async function serverOf(db: Db, target: WatchTarget) {
-  const [server] = await db.select().from(servers).where(eq(servers.id, target.serverId));
+  const server = await deployedServer(db, target.serverId);
   return server ? { ...server, port: target.port } : null;
 }
 

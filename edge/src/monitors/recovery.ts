@@ -4,12 +4,11 @@
  * message that could not be sent (the incident in D1 is the record; the chat is a courtesy).
  */
 import type { IncidentAction, RecoveryStep } from "@codegen-orchestrator/shared";
-import { eq } from "drizzle-orm";
 import { editUserNotice, notifyUser } from "../chat/notices.ts";
 import type { Db } from "../db/client.ts";
-import { projects, users } from "../db/schema.ts";
 import { switchLiveDeployment } from "../domain/deployments.ts";
 import { openServiceIncident, recordIncidentAction, resolveIncident } from "../domain/incidents.ts";
+import { monitoredProject } from "../domain/pipeline-projects.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import { evidenceLogsJob, recoveryJob } from "./jobs.ts";
@@ -29,16 +28,6 @@ export interface MonitorContext {
   state: MonitorState;
   config: JudgeConfig;
   now: number;
-}
-
-/** The project's name, policy and owner's chat, read when a decision needs them. */
-export async function monitoredProject(db: Db, projectId: string) {
-  const [row] = await db
-    .select({ name: projects.name, policy: projects.recoveryPolicy, telegramId: users.telegramId })
-    .from(projects)
-    .innerJoin(users, eq(users.id, projects.ownerId))
-    .where(eq(projects.id, projectId));
-  return row ?? null;
 }
 
 const STEP_ICONS: Record<IncidentAction["action"], string> = {

@@ -13,25 +13,20 @@ import { DurableObject } from "cloudflare:workers";
 import { AnsibleResult, HttpCheckResult } from "@codegen-orchestrator/shared";
 import { database } from "../db/client.ts";
 import { addIncidentLogs, resolveIncident } from "../domain/incidents.ts";
+import { writeDay } from "../domain/monitor-days.ts";
+import { monitoredProject } from "../domain/pipeline-projects.ts";
 import { projectSecretMasker } from "../domain/secret-masking.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import type { JobEventPayload } from "../executors/job-events.ts";
 import { newId } from "../ids.ts";
 import { monitorSettings } from "../settings/monitors.ts";
-import { emptyDay, recordCheck, writeDay } from "./history.ts";
+import { emptyDay, recordCheck } from "./history.ts";
 import { checkJob, EVIDENCE_LINES } from "./jobs.ts";
 import { healthy, type JudgeConfig, judge, NO_HEALTH } from "./judge.ts";
 import type { OwnerAction } from "./messages.ts";
 import { loadState, type MonitorState, saveState, type WatchTarget } from "./monitor-state.ts";
-import {
-  apply,
-  type MonitorContext,
-  monitoredProject,
-  mute,
-  recoveryEnded,
-  startRecovery,
-} from "./recovery.ts";
+import { apply, type MonitorContext, mute, recoveryEnded, startRecovery } from "./recovery.ts";
 
 /** The first check after a deploy: soon, the deploy's own health check has just passed. */
 const FIRST_CHECK_MS = 1_000;

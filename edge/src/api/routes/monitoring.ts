@@ -2,7 +2,7 @@
 import { Incident, ProjectMonitor } from "@codegen-orchestrator/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import { projectIncidents, toIncident } from "../../domain/incidents.ts";
-import { recentDays } from "../../monitors/history.ts";
+import { recentDays } from "../../domain/monitor-days.ts";
 import { serviceMonitor } from "../../monitors/watch.ts";
 import { projectFor } from "../access.ts";
 import { commonErrors, IdParam, json, router, security } from "../openapi.ts";

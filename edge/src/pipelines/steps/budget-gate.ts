@@ -7,11 +7,10 @@
  * ends the run. While it waits, no paid step runs, so its cost stays under the cap meanwhile.
  */
 import { BudgetAnswer } from "@codegen-orchestrator/shared";
-import { and, count, eq, like } from "drizzle-orm";
 import { type Db, database } from "../../db/client.ts";
-import { runSteps } from "../../db/schema.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { checkBudget, offeredRaise, raiseRunCap, runLimits } from "../../domain/budgets.ts";
+import { countSteps } from "../../domain/run-steps.ts";
 import type { RunRow } from "../../domain/runs.ts";
 import type { Env } from "../../env.ts";
 import { budgetSettings } from "../../settings/budgets.ts";
@@ -39,11 +38,7 @@ const money = (usd: number) => `$${usd.toFixed(2)}`;
 
 /** The number of the run's next budget question (its earlier ones are its timeline's steps). */
 async function nextQuestion(db: Db, runId: string): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(runSteps)
-    .where(and(eq(runSteps.runId, runId), like(runSteps.name, `${BUDGET.stem} %`)));
-  return (row?.n ?? 0) + 1;
+  return (await countSteps(db, runId, `${BUDGET.stem} `)) + 1;
 }
 
 /**
