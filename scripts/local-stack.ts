@@ -32,6 +32,8 @@ export interface Worker {
   api: string;
   adminKey: string;
   devVarsFile: string;
+  /** wrangler's pid, which leads the process group workerd runs in (benchmarks read their CPU time). */
+  pid: number | undefined;
   /** SIGTERM, then SIGKILL after a grace period; or SIGKILL at once. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   exited: Promise<number | null>;
@@ -148,6 +150,7 @@ export async function startWorker(options: StackOptions): Promise<Worker> {
     api: `${origin}/api/v1`,
     adminKey,
     devVarsFile: vars.file,
+    pid: child.pid,
     stop: (signal = "SIGTERM") => stopGroup(child, signal),
     exited,
     output: () => printed,

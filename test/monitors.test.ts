@@ -6,7 +6,8 @@
  * - a release that crashes after its deploy → the restart fails, the policy rolls back to the last
  *   healthy release (which is live again in D1), the incident closes;
  * - past three automatic attempts within the hour the policy asks instead; the owner's "Roll back"
- *   button brings the service back.
+ *   button brings the service back;
+ * - after kill -9 of the Worker the checks go on, none lost or doubled.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -16,7 +17,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
 import { ChatHarness } from "./support/chat.ts";
-import { queryD1 } from "./support/d1.ts";
+import { queryD1, queryObjects } from "./support/d1.ts";
 import { stopDeployedServices } from "./support/deployed.ts";
 import { memberApi } from "./support/member.ts";
 import { runEnded, until } from "./support/poll.ts";
@@ -69,6 +70,9 @@ async function incidentsWhen(as: Api, projectId: string, what: string, done: (ne
     500,
   );
 }
+
+/** The project the first test deployed, for the second. */
+let survivor: { id: string; as: Api } | undefined;
 
 const texts = (needle: string) => chat.telegram.texts(TELEGRAM_ID).filter((text) => text.includes(needle));
 
@@ -189,5 +193,34 @@ describe.skipIf(!ready)("service monitors", { timeout: 900_000 }, () => {
     ]);
     expect(texts("is down")).toHaveLength(3);
     expect(texts("is healthy again")).toHaveLength(3);
+    survivor = { id: project.id, as };
+  });
+
+  it("goes on checking after kill -9 of the Worker, no check lost or doubled", async () => {
+    if (!survivor) throw new Error("needs the project the test before deployed");
+    const { id, as } = survivor;
+    const checks = async () => (await as(`/projects/${id}/monitor`)).body.checks as number;
+    const before = await checks();
+    await chat.fleet.worker.stop("SIGKILL");
+    await chat.fleet.startWorker();
+    // The executor reconnects on its own; the monitor's stored alarm fires in the new Worker.
+    await until("five checks after the restart", async () =>
+      (await checks()) >= before + 5 ? true : undefined,
+    );
+    const monitor = (await as(`/projects/${id}/monitor`)).body;
+    expect(monitor).toMatchObject({ watching: true, consecutiveFailures: 0, openIncidentId: null });
+    expect(monitor.lastCheck.status).toBe(200);
+    // One check job per check the monitor counted, numbered without a gap or a repeat.
+    const keys = await queryObjects<{ key: string; status: string }>(
+      chat.fleet.dir,
+      "ExecutorHub",
+      "SELECT idempotency_key AS key, status FROM jobs WHERE kind = 'http_check' AND idempotency_key LIKE ?",
+      `check:${id}:%`,
+    );
+    const seqs = keys.map((job) => Number(job.key.split(":").at(-1)));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(Math.max(...seqs) - Math.min(...seqs) + 1).toBe(seqs.length);
+    expect(keys.length).toBeGreaterThanOrEqual(before + 5);
+    expect(texts("is down")).toHaveLength(3);
   });
 });

@@ -1,0 +1,168 @@
+/**
+ * Service monitors' cost and speed, under `wrangler dev` with a real executor and real deploys
+ * (an sshd on 127.0.0.1 as the server):
+ * - idle cost: BENCH_MONITORED services checked every BENCH_INTERVAL_S (by default 10 every 3 s:
+ *   the check rate of 200 deployments checked every 60 s); the CPU time workerd (the Worker, the
+ *   ServiceMonitor objects and the hub) spends per check, against the CPU time of the check's own
+ *   HTTP call (a GET of the same health URL, measured in this process in the same run). Target:
+ *   at most 2×.
+ * - detection: BENCH_FAILURES induced failures (a service's supervisor stopped at a random moment
+ *   of its interval, its monitor's policy restarting it), the time from the stop to the incident,
+ *   in check intervals. Target: p99 at most 2 intervals.
+ *
+ *   npm run bench:monitors
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
+import { ChatHarness } from "../test/support/chat.ts";
+import { stopDeployedServices } from "../test/support/deployed.ts";
+import { runEnded, until } from "../test/support/poll.ts";
+import { registerServer, SERVER_PATH } from "../test/support/scenario.ts";
+import { serviceRepo } from "../test/support/service-repo.ts";
+
+const MONITORED = Number(process.env.BENCH_MONITORED ?? 10);
+const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 3);
+const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 60);
+const FAILURES = Number(process.env.BENCH_FAILURES ?? 20);
+const HTTP_CALLS = 2000;
+
+const HEALTHY = `require("node:http").createServer((req, res) => {
+  res.writeHead(req.url === "/health" ? 200 : 404);
+  res.end("ok");
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+
+/** CPU seconds (user + system) of the workerd processes in the Worker's process group. */
+function workerdCpuS(group: number): number {
+  const tick = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (name === "workerd" && Number(fields[2]) === group) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks / tick;
+}
+
+if (!sshdAvailable()) throw new Error("the benchmark needs sshd and ssh-keygen");
+const work = mkdtempSync(path.join(tmpdir(), "co-bench-monitors-"));
+const deployRoot = path.join(work, "srv");
+const sshd = await startSshd({ sessionPath: SERVER_PATH });
+const chat = await ChatHarness.start(
+  {
+    REPO_ALLOW_LOCAL: "true",
+    DEPLOY_HEALTH_RETRIES: "10",
+    MONITOR_MIN_INTERVAL_S: "1",
+    MONITOR_MAX_ATTEMPTS: "1000",
+  },
+  { DEPLOY_SSH_KEY: sshd.privateKey },
+);
+try {
+  spawnSync("mkdir", ["-p", deployRoot]);
+  await registerServer(chat.api.bind(chat), sshd, deployRoot);
+  await chat.fleet.executor(8, {});
+  const repo = serviceRepo(work, "bench", { "server.js": HEALTHY });
+  const projects: { id: string; resourceName: string }[] = [];
+  for (let n = 0; n < MONITORED; n++) {
+    const project = await chat.api<{ id: string; resourceName: string }>("/projects", {
+      name: `Bench ${n}`,
+      repoUrl: repo.url,
+    });
+    await chat.api(`/projects/${project.id}`, { monitorIntervalS: INTERVAL_S }, "PATCH");
+    projects.push(project);
+  }
+  console.log(`deploying ${MONITORED} services…`);
+  await Promise.all(
+    projects.map(async (project) => {
+      const run = await chat.api<{ id: string }>(`/projects/${project.id}/runs`, { kind: "devops" });
+      const done = await runEnded((route) => chat.api(route), run.id, "a deploy", 600_000);
+      if (done.status !== "succeeded") throw new Error(`a deploy ended ${done.status}`);
+    }),
+  );
+  const checks = async () => {
+    let total = 0;
+    for (const project of projects)
+      total += (await chat.api<{ checks: number }>(`/projects/${project.id}/monitor`)).checks;
+    return total;
+  };
+  const monitor = await chat.api<{ url: string }>(`/projects/${projects[0]?.id}/monitor`);
+
+  // Idle: the monitors check, nothing else runs (the API is asked only at the window's ends).
+  await new Promise((resolve) => setTimeout(resolve, 2 * INTERVAL_S * 1000));
+  const group = chat.worker.pid as number;
+  const checksBefore = await checks();
+  const cpuBefore = workerdCpuS(group);
+  await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
+  const cpuAfter = workerdCpuS(group);
+  const checksAfter = await checks();
+  const perCheckMs = ((cpuAfter - cpuBefore) * 1000) / (checksAfter - checksBefore);
+
+  // The check's own HTTP call, in this process.
+  const usage = process.cpuUsage();
+  for (let n = 0; n < HTTP_CALLS; n++) await (await fetch(monitor.url)).arrayBuffer();
+  const spent = process.cpuUsage(usage);
+  const perCallMs = (spent.user + spent.system) / 1000 / HTTP_CALLS;
+
+  // Detection: a stop at a random moment, the incident's opening, the policy's restart.
+  const detections: number[] = [];
+  while (detections.length < FAILURES) {
+    const batch = projects.slice(0, Math.min(projects.length, FAILURES - detections.length));
+    await Promise.all(
+      batch.map(async (project) => {
+        const known = (await chat.api<{ items: unknown[] }>(`/projects/${project.id}/incidents`)).items
+          .length;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * INTERVAL_S * 1000));
+        const stoppedAt = Date.now();
+        spawnSync(path.join(deployRoot, project.resourceName, "bin", "co-app-ctl"), ["stop"]);
+        const [incident] = await until(
+          "the outage's incident to close",
+          async () => {
+            const { items } = await chat.api<{ items: { openedAt: string; resolvedAt: string | null }[] }>(
+              `/projects/${project.id}/incidents`,
+            );
+            return items.length > known && items[0]?.resolvedAt ? items : undefined;
+          },
+          120_000,
+          200,
+        );
+        if (incident) detections.push((Date.parse(incident.openedAt) - stoppedAt) / 1000 / INTERVAL_S);
+      }),
+    );
+  }
+
+  const observed = checksAfter - checksBefore;
+  console.log(`\n${MONITORED} services checked every ${INTERVAL_S} s for ${WINDOW_S} s: ${observed} checks`);
+  console.log(
+    `  (the check rate of ${Math.round((observed / WINDOW_S) * 60)} deployments checked every 60 s)`,
+  );
+  console.log(`workerd CPU per check        ${perCheckMs.toFixed(3)} ms`);
+  console.log(
+    `the HTTP call's own CPU      ${perCallMs.toFixed(3)} ms (${HTTP_CALLS} GETs from this process)`,
+  );
+  const ratio = perCheckMs / perCallMs;
+  console.log(`ratio ${ratio.toFixed(1)}× (target ≤ 2×: ${ratio <= 2 ? "met" : "NOT met"})`);
+  const p50 = percentile(detections, 50);
+  const p99 = percentile(detections, 99);
+  console.log(
+    `\ndetection over ${detections.length} failures, in check intervals: p50 ${p50.toFixed(2)}, p99 ${p99.toFixed(2)}, max ${Math.max(...detections).toFixed(2)} (target p99 ≤ 2: ${p99 <= 2 ? "met" : "NOT met"})`,
+  );
+} finally {
+  stopDeployedServices(deployRoot);
+  spawnSync("sh", ["-c", "getent passwd | cut -d: -f1 | grep '^co-bench-' | xargs -r -n1 userdel"]);
+  await chat.stop();
+  await sshd.stop();
+  rmSync(work, { recursive: true, force: true });
+}
