@@ -13,14 +13,11 @@
  *   npm run bench:monitors
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
-import { ChatHarness } from "../test/support/chat.ts";
-import { stopDeployedServices } from "../test/support/deployed.ts";
+import { sshdAvailable } from "../executor/test/support/sshd.ts";
+import { startDeployStack } from "../test/support/deploy-stack.ts";
 import { runEnded, until } from "../test/support/poll.ts";
-import { registerServer, SERVER_PATH } from "../test/support/scenario.ts";
 import { serviceRepo } from "../test/support/service-repo.ts";
 
 const MONITORED = Number(process.env.BENCH_MONITORED ?? 10);
@@ -58,25 +55,20 @@ function workerdCpuS(group: number): number {
 }
 
 if (!sshdAvailable()) throw new Error("the benchmark needs sshd and ssh-keygen");
-const work = mkdtempSync(path.join(tmpdir(), "co-bench-monitors-"));
-const deployRoot = path.join(work, "srv");
-const sshd = await startSshd({ sessionPath: SERVER_PATH });
-const chat = await ChatHarness.start(
+const stack = await startDeployStack(
   {
     REPO_ALLOW_LOCAL: "true",
     DEPLOY_HEALTH_RETRIES: "10",
     MONITOR_MIN_INTERVAL_S: "1",
     MONITOR_MAX_ATTEMPTS: "1000",
   },
-  { DEPLOY_SSH_KEY: sshd.privateKey },
+  { capacity: 8 },
 );
+const { chat, deployRoot } = stack;
 try {
-  spawnSync("mkdir", ["-p", deployRoot]);
-  await registerServer(chat.api.bind(chat), sshd, deployRoot);
-  await chat.fleet.executor(8, {});
-  const repo = serviceRepo(work, "bench", { "server.js": HEALTHY });
   const projects: { id: string; resourceName: string }[] = [];
   for (let n = 0; n < MONITORED; n++) {
+    const repo = serviceRepo(stack.repos, `bench-${n}`, { "server.js": HEALTHY });
     const project = await chat.api<{ id: string; resourceName: string }>("/projects", {
       name: `Bench ${n}`,
       repoUrl: repo.url,
@@ -160,9 +152,5 @@ try {
     `\ndetection over ${detections.length} failures, in check intervals: p50 ${p50.toFixed(2)}, p99 ${p99.toFixed(2)}, max ${Math.max(...detections).toFixed(2)} (target p99 ≤ 2: ${p99 <= 2 ? "met" : "NOT met"})`,
   );
 } finally {
-  stopDeployedServices(deployRoot);
-  spawnSync("sh", ["-c", "getent passwd | cut -d: -f1 | grep '^co-bench-' | xargs -r -n1 userdel"]);
-  await chat.stop();
-  await sshd.stop();
-  rmSync(work, { recursive: true, force: true });
+  await stack.stop();
 }

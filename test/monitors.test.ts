@@ -10,18 +10,14 @@
  * - after kill -9 of the Worker the checks go on, none lost or doubled.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
-import { ChatHarness } from "./support/chat.ts";
+import { sshdAvailable } from "../executor/test/support/sshd.ts";
+import type { ChatHarness } from "./support/chat.ts";
 import { queryD1, queryObjects } from "./support/d1.ts";
-import { stopDeployedServices } from "./support/deployed.ts";
+import { type DeployStack, startDeployStack } from "./support/deploy-stack.ts";
 import { memberApi } from "./support/member.ts";
 import { runEnded, until } from "./support/poll.ts";
-import { registerServer, SERVER_PATH } from "./support/scenario.ts";
 import { serviceRepo } from "./support/service-repo.ts";
 
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
@@ -29,7 +25,7 @@ const ready = ansible && sshdAvailable();
 const TELEGRAM_ID = 4200;
 const SENDER = { id: TELEGRAM_ID, first_name: "Mo" };
 let chat: ChatHarness;
-let sshd: Sshd;
+let stack: DeployStack;
 let deployRoot: string;
 let repos: string;
 
@@ -78,27 +74,18 @@ const texts = (needle: string) => chat.telegram.texts(TELEGRAM_ID).filter((text)
 
 beforeAll(async () => {
   if (!ready) return;
-  repos = mkdtempSync(path.join(tmpdir(), "co-monitor-repos-"));
-  deployRoot = await mkdtemp(path.join(tmpdir(), "co-monitor-deploy-"));
-  sshd = await startSshd({ sessionPath: SERVER_PATH });
-  chat = await ChatHarness.start(
-    { REPO_ALLOW_LOCAL: "true", DEPLOY_HEALTH_RETRIES: "4", MONITOR_MIN_INTERVAL_S: "1" },
-    { DEPLOY_SSH_KEY: sshd.privateKey },
-  );
+  stack = await startDeployStack({
+    REPO_ALLOW_LOCAL: "true",
+    DEPLOY_HEALTH_RETRIES: "4",
+    MONITOR_MIN_INTERVAL_S: "1",
+  });
+  ({ chat, deployRoot, repos } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  if (deployRoot) stopDeployedServices(deployRoot);
-  spawnSync("sh", ["-c", "getent passwd | cut -d: -f1 | grep '^co-watched-' | xargs -r -n1 userdel"]);
-  await chat?.stop();
-  await sshd?.stop();
-  for (const dir of [repos, deployRoot]) if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop(), 120_000);
 
 describe.skipIf(!ready)("service monitors", { timeout: 900_000 }, () => {
   it("restarts a killed service, rolls back a crashing release, and asks once it has tried enough", async () => {
-    await registerServer(chat.api.bind(chat), sshd, deployRoot);
-    await chat.fleet.executor(2, {});
     const user = await chat.api<{ id: string }>("/users", { name: "Mo", telegramId: TELEGRAM_ID });
     const key = (await chat.api<{ key: string }>("/api-keys", { name: "mo", userId: user.id })).key;
     const as = memberApi(chat.worker.api, key);

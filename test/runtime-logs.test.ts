@@ -6,17 +6,12 @@
  * project never deployed is told so.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sshd, sshdAvailable, startSshd } from "../executor/test/support/sshd.ts";
-import { ChatHarness, eventually } from "./support/chat.ts";
-import { stopDeployedServices } from "./support/deployed.ts";
+import { sshdAvailable } from "../executor/test/support/sshd.ts";
+import { type ChatHarness, eventually } from "./support/chat.ts";
+import { type DeployStack, startDeployStack } from "./support/deploy-stack.ts";
 import { memberApi } from "./support/member.ts";
 import { until } from "./support/poll.ts";
-import { registerServer, SERVER_PATH } from "./support/scenario.ts";
 import { serviceRepo } from "./support/service-repo.ts";
 
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
@@ -24,8 +19,7 @@ const ready = ansible && sshdAvailable();
 const CANARY = "canary-runtime-logs-4d9e1f";
 const TELEGRAM_ID = 4100;
 let chat: ChatHarness;
-let sshd: Sshd;
-let deployRoot: string;
+let stack: DeployStack;
 let repos: string;
 
 /** The service prints a few lines, one with the canary, then answers /health. */
@@ -39,27 +33,14 @@ require("node:http").createServer((req, res) => {
 
 beforeAll(async () => {
   if (!ready) return;
-  repos = mkdtempSync(path.join(tmpdir(), "co-logs-repos-"));
-  deployRoot = await mkdtemp(path.join(tmpdir(), "co-logs-deploy-"));
-  sshd = await startSshd({ sessionPath: SERVER_PATH });
-  chat = await ChatHarness.start(
-    { REPO_ALLOW_LOCAL: "true", DEPLOY_HEALTH_RETRIES: "10" },
-    { DEPLOY_SSH_KEY: sshd.privateKey },
-  );
+  stack = await startDeployStack({ REPO_ALLOW_LOCAL: "true", DEPLOY_HEALTH_RETRIES: "10" });
+  ({ chat, repos } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  if (deployRoot) stopDeployedServices(deployRoot);
-  spawnSync("sh", ["-c", "getent passwd | cut -d: -f1 | grep '^co-chatty-' | xargs -r -n1 userdel"]);
-  await chat?.stop();
-  await sshd?.stop();
-  for (const dir of [repos, deployRoot]) if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.stop(), 120_000);
 
 describe.skipIf(!ready)("runtime logs", { timeout: 300_000 }, () => {
   it("reads a deployed service's last lines through the API and the chat, its secrets masked", async () => {
-    await registerServer(chat.api.bind(chat), sshd, deployRoot);
-    await chat.fleet.executor(1, {});
     const user = await chat.api<{ id: string }>("/users", { name: "Lin", telegramId: TELEGRAM_ID });
     const key = (await chat.api<{ key: string }>("/api-keys", { name: "lin", userId: user.id })).key;
     const as = memberApi(chat.worker.api, key);

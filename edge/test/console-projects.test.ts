@@ -179,3 +179,32 @@ describe("console project page: its template", () => {
     expect(empty).toContain("not chosen yet");
   });
 });
+
+describe("console project page: its service's health", () => {
+  it("shows the monitor's days and the incidents with their steps and times; nothing yet says so", async () => {
+    const owner = await createUser();
+    const project = await createProject(owner.key, { name: unique("Watched") });
+    const { cookie } = await signInWithLink(owner);
+    const before = await (await browse({ cookie }, `/projects/${project.id}`)).text();
+    expect(before).toContain("Not checked yet: once deployed, its health URL is checked every 60 s.");
+    expect(before).toContain("None: no failed release, no outage found.");
+
+    const opened = Date.parse("2026-12-03T10:00:10Z");
+    const actions = [{ at: "2026-12-03T10:00:10Z", action: "restart", by: "policy", outcome: "succeeded" }];
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO monitor_days (project_id, day, checks, failures, latency_p50_ms, latency_p95_ms, latency_p99_ms, updated_at) VALUES (?, '2026-12-03', 1440, 3, 4, 9, 20, ?)",
+      ).bind(project.id, opened),
+      env.DB.prepare(
+        "INSERT INTO incidents (id, project_id, kind, severity, message, actions, started_at, opened_at, resolved_at) VALUES (?, ?, 'service_down', 'critical', 'http://h:1/health failed 3 checks in a row.', ?, ?, ?, ?)",
+      ).bind(newId(), project.id, JSON.stringify(actions), opened - 4000, opened, opened + 6000),
+    ]);
+    const html = await (await browse({ cookie }, `/projects/${project.id}`)).text();
+    expect(html).toContain("99.79 %");
+    expect(html).toContain("20 ms");
+    expect(html).toContain("service_down");
+    expect(html).toContain("restart: succeeded");
+    expect(html).toContain("4 s");
+    expect(html).toContain("(10 s)");
+  });
+});

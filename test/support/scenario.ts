@@ -8,16 +8,11 @@
  * answers its questions (PYTHON_ANSWERS), and the Developer writes test/support/python-shortener.ts.
  */
 import { spawnSync } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { anyUserNode } from "../../executor/test/support/any-user-node.ts";
 import { claudeBinary, type Responder } from "../../executor/test/support/fake-anthropic.ts";
-import { type Sshd, sshdAvailable, startSshd } from "../../executor/test/support/sshd.ts";
-import { ChatHarness, lastUserText } from "./chat.ts";
-import { stopDeployedServices } from "./deployed.ts";
-import { freePort } from "./fleet.ts";
+import { sshdAvailable } from "../../executor/test/support/sshd.ts";
+import { lastUserText } from "./chat.ts";
+import { type DeployStack, startDeployStack } from "./deploy-stack.ts";
 import {
   appendFile,
   BUGGY_LINKS,
@@ -28,8 +23,7 @@ import {
 } from "./pipeline-model.ts";
 import { pythonShortener } from "./python-shortener.ts";
 
-/** PATH on the test server: this Node (as provisioning would install one) and the system's tools. */
-export const SERVER_PATH = `${path.dirname(anyUserNode())}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+export { registerServer, SERVER_PATH } from "./deploy-stack.ts";
 
 /** What Cy tells the Developer after three failing iterations. */
 export const CY_GUIDANCE = "codes are six hex characters from randomBytes(3)";
@@ -105,74 +99,20 @@ export function shortenerScenario(language: ShortenerLanguage = "Node"): Respond
   };
 }
 
-/**
- * Registers the sshd on 127.0.0.1 as the server "local": services run as supervised processes
- * (or with Compose, when asked) under `deployRoot` (opened to the projects' own users, as /srv is), on ports from a free one up.
- * Returns the server and its first port. `name` names it otherwise; `pinHostKey` registers it
- * with the sshd's host key (as an admin who knows it would) rather than trusting the first one.
- */
-export async function registerServer(
-  api: <T = any>(route: string, body?: unknown) => Promise<T>,
-  sshd: Sshd,
-  deployRoot: string,
-  serviceManager: "process" | "compose" = "process",
-  options: { name?: string; pinHostKey?: boolean } = {},
-): Promise<{ server: { id: string; knownHosts: string | null }; portStart: number }> {
-  await chmod(deployRoot, 0o755);
-  const portStart = await freePort();
-  const server = await api<{ id: string; knownHosts: string | null }>("/servers", {
-    name: options.name ?? "local",
-    host: sshd.host,
-    sshPort: sshd.port,
-    sshUser: sshd.user,
-    memoryMb: 4096,
-    cpuCores: 2,
-    portRangeStart: portStart,
-    portRangeEnd: portStart + 20,
-    deployRoot,
-    serviceManager,
-    // The first deploy records the key the sshd presents (the admin allows it here, on loopback).
-    ...(options.pinHostKey ? { knownHosts: sshd.knownHostsLine } : { trustFirstHostKey: true }),
-  });
-  return { server, portStart };
-}
-
-/** Everything the scenario runs on: the Worker with its simulated Telegram and model, an sshd registered as a server, an executor. */
-export interface ScenarioStack {
-  chat: ChatHarness;
-  /** The executor it started (unless asked not to: tests that kill and restart their own). */
-  executor: Awaited<ReturnType<ChatHarness["fleet"]["executor"]>> | null;
-  repos: string;
-  stop(): Promise<void>;
-}
+/** Everything the scenario runs on: the deploy stack, its Worker answering as the scenario's model. */
+export type ScenarioStack = DeployStack;
 
 export async function startScenarioStack(
   vars: Record<string, string> = {},
   options: { executor?: boolean; language?: ShortenerLanguage } = {},
 ): Promise<ScenarioStack> {
   process.env.ORCHESTRATOR_CLAUDE_BIN ??= claudeBinary() ?? "";
-  const sshd = await startSshd({ sessionPath: SERVER_PATH });
-  const repos = await mkdtemp(path.join(tmpdir(), "co-scenario-repos-"));
-  const deployRoot = await mkdtemp(path.join(tmpdir(), "co-scenario-deploy-"));
-  const chat = await ChatHarness.start(
-    { REPO_BASE_URL: pathToFileURL(repos).href, STATUS_EDIT_INTERVAL_MS: "300", ...vars },
-    { DEPLOY_SSH_KEY: sshd.privateKey },
+  const stack = await startDeployStack(
+    (repos) => ({ REPO_BASE_URL: pathToFileURL(repos).href, STATUS_EDIT_INTERVAL_MS: "300", ...vars }),
+    { executor: options.executor },
   );
-  chat.respond(shortenerScenario(options.language));
-  await registerServer(chat.api.bind(chat), sshd, deployRoot);
-  const executor = options.executor === false ? null : await chat.fleet.executor(2, {});
-  return {
-    chat,
-    executor,
-    repos,
-    stop: async () => {
-      stopDeployedServices(deployRoot);
-      await chat.stop();
-      await sshd.stop();
-      await rm(repos, { recursive: true, force: true });
-      await rm(deployRoot, { recursive: true, force: true });
-    },
-  };
+  stack.chat.respond(shortenerScenario(options.language));
+  return stack;
 }
 
 /** What the scenario needs on this machine that npm does not install; empty when all is there. */

@@ -1,6 +1,6 @@
 /**
  * A project's page: what it is (its spec and acceptance criteria), where it is (repository, URL,
- * deployments), what happened (each run's cost over time as a chart, then the runs), its secrets
+ * deployments), how its service is doing (its monitor's last days and its incidents), what happened (each run's cost over time as a chart, then the runs), its secrets
  * (names only; set or replace through a write-only field; delete) and deleting it, confirmed by
  * typing its slug.
  */
@@ -25,6 +25,8 @@ export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; noti
       <Notice text={props.notice} />
       <Overview detail={props.detail} />
       <Deployments detail={props.detail} />
+      <Health detail={props.detail} />
+      <Incidents detail={props.detail} />
       <CostChart runs={props.detail.runs} />
       <Runs detail={props.detail} />
       <Secrets detail={props.detail} base={base} />
@@ -122,6 +124,59 @@ function Deployments(props: { detail: ProjectDetail }) {
         row.commitSha ? <code>{row.commitSha.slice(0, 12)}</code> : "—",
         row.serverName ?? "—",
         row.url ? <a href={row.url}>{row.url}</a> : "—",
+      ])}
+    />
+  );
+}
+
+const ms = (value: number | null) => (value === null ? "—" : `${value} ms`);
+
+function Health(props: { detail: ProjectDetail }) {
+  return (
+    <Listing
+      id="health"
+      title="Health"
+      empty={`Not checked yet: once deployed, its health URL is checked every ${props.detail.project.monitorIntervalS} s.`}
+      headers={["Day (UTC)", "Checks", "Uptime", "p50", "p95", "p99"]}
+      rows={props.detail.days.map((day) => [
+        day.day,
+        String(day.checks),
+        `${(day.uptime * 100).toFixed(2)} %`,
+        ms(day.latencyP50Ms),
+        ms(day.latencyP95Ms),
+        ms(day.latencyP99Ms),
+      ])}
+    />
+  );
+}
+
+const seconds = (from: Date | null, to: Date | null) =>
+  from && to ? `${Math.round((to.getTime() - from.getTime()) / 1000)} s` : "—";
+
+function Incidents(props: { detail: ProjectDetail }) {
+  return (
+    <Listing
+      id="incidents"
+      title="Incidents"
+      empty="None: no failed release, no outage found."
+      headers={["Opened", "What", "Steps", "Found in", "Resolved"]}
+      rows={props.detail.incidents.map((incident) => [
+        <LocalTime at={incident.openedAt} />,
+        <>
+          {incident.kind}
+          <div class="muted">{incident.message.slice(0, 300)}</div>
+        </>,
+        incident.actions.map((action) => `${action.action}: ${action.outcome.slice(0, 80)}`).join("; ") ||
+          "—",
+        seconds(incident.startedAt, incident.openedAt),
+        incident.resolvedAt ? (
+          <>
+            <LocalTime at={incident.resolvedAt} /> (
+            {seconds(incident.startedAt ?? incident.openedAt, incident.resolvedAt)})
+          </>
+        ) : (
+          "open"
+        ),
       ])}
     />
   );
