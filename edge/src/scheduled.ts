@@ -3,6 +3,7 @@ import { database } from "./db/client.ts";
 import { expireApiKeys } from "./domain/api-keys.ts";
 import { failRun, launchedRuns, strandedRuns } from "./domain/runs.ts";
 import type { Env } from "./env.ts";
+import { syncRepositories } from "./github/repo-sync.ts";
 import { launchRun } from "./pipelines/launch.ts";
 import { workflowOf } from "./pipelines/workflows.ts";
 import { SERVER_CHECK_CRON, sweepServers } from "./servers/sweep.ts";
@@ -71,4 +72,22 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
   if (settled > 0) console.log(JSON.stringify({ task: "settleEndedRuns", settled }));
   const checks = await settleTemplateChecks(env);
   if (checks > 0) console.log(JSON.stringify({ task: "settleTemplateChecks", checks }));
+  await reconcileRepositories(env);
+}
+
+/** The GitHub App's repositories against the projects (github/repo-sync.ts); GitHub down is logged. */
+async function reconcileRepositories(env: Env): Promise<void> {
+  try {
+    const drift = await syncRepositories(env);
+    if (drift && drift.orphans.length + drift.missing.length > 0)
+      console.log(
+        JSON.stringify({
+          task: "syncRepositories",
+          orphans: drift.orphans.length,
+          missing: drift.missing.length,
+        }),
+      );
+  } catch (err) {
+    console.error(JSON.stringify({ task: "syncRepositories", error: String(err).slice(0, 300) }));
+  }
 }

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createPublicKey, generateKeyPairSync, randomBytes, verify } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -176,6 +176,10 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
       if (fake.suspended) return [403, { message: "This installation has been suspended" }];
       return mint(body);
     }
+    if (at("GET", /^\/installation\/repositories$/)) {
+      if (auth !== "token" || !token) return [401, badToken];
+      return listRepositories(token);
+    }
     const createRepo = at("POST", /^\/orgs\/([^/]+)\/repos$/);
     if (createRepo) {
       if (auth !== "token" || !token) return [401, badToken];
@@ -204,6 +208,17 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
       return [200, repositoryJson(name)];
     }
     return [404, { ...notFound, documentation_url: "https://docs.github.com/rest" }];
+  }
+
+  /** GET /installation/repositories: the installation's repositories the token may see (one page of all). */
+  function listRepositories(token: MintedToken): [number, unknown] {
+    const names = existsSync(path.join(root, owner))
+      ? readdirSync(path.join(root, owner))
+          .filter((entry) => entry.endsWith(".git"))
+          .map((entry) => entry.slice(0, -".git".length))
+      : [];
+    const visible = names.filter((name) => !token.repositories || token.repositories.includes(name));
+    return [200, { total_count: visible.length, repositories: visible.map((name) => repositoryJson(name)) }];
   }
 
   /** POST /app/installations/{id}/access_tokens: a token for some repositories (or all), some permissions. */

@@ -5,7 +5,10 @@
  *   await notifyUser(env, owner.telegramId, "🔴 <b>notes</b> is down", [[{ text: "Restart", data: "inc:…" }]]);
  */
 import { getAgentByName } from "agents";
+import type { Db } from "../db/client.ts";
+import { adminTelegramIds } from "../domain/admin-incidents.ts";
 import type { Env } from "../env.ts";
+import { telegramSettings } from "../settings/telegram.ts";
 import type { Keyboard } from "./channel.ts";
 
 /** Sends `html` to the user's chat; the message's id, or null when the user has no chat or it failed. */
@@ -39,4 +42,10 @@ export async function editUserNotice(
   } catch (err) {
     console.error(JSON.stringify({ event: "notice.edit_failed", error: String(err) }));
   }
+}
+
+/** Sends `html` to every admin's chat (the active admin users', and ADMIN_TELEGRAM_IDS'). */
+export async function notifyAdmins(env: Env, db: Db, html: string): Promise<void> {
+  const ids = await adminTelegramIds(db, telegramSettings.read(env).ADMIN_TELEGRAM_IDS);
+  await Promise.all(ids.map((id) => notifyUser(env, id, html)));
 }

@@ -4,7 +4,7 @@
  * records on it (the spec, the repository).
  */
 import type { ProjectSpec } from "@codegen-orchestrator/shared";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { projects, users } from "../db/schema.ts";
 import type { Actor } from "./actor.ts";
@@ -127,4 +127,12 @@ export async function monitoredProject(db: Db, projectId: string) {
     .innerJoin(users, eq(users.id, projects.ownerId))
     .where(eq(projects.id, projectId));
   return row ?? null;
+}
+
+/** The live projects that name a repository (the repositories' reconciliation with GitHub). */
+export function liveProjectRepositories(db: Db): Promise<{ slug: string; repoUrl: string | null }[]> {
+  return db
+    .select({ slug: projects.slug, repoUrl: projects.repoUrl })
+    .from(projects)
+    .where(and(isNull(projects.deletedAt), isNotNull(projects.repoUrl)));
 }

@@ -13,6 +13,10 @@ import type { Env } from "../env.ts";
 import { type GitHubAppConfig, githubAppConfig } from "./config.ts";
 import { PrivateKeyError, pkcs8Pem } from "./private-key.ts";
 
+/** Repositories per page of a listing (GitHub's most), and the most a listing reads. */
+const LIST_PAGE = 100;
+const LIST_LIMIT = 10_000;
+
 /** A cached token is reused only while it has more than this left (tokens live an hour). */
 const TOKEN_REUSE_MS = 45 * 60_000;
 
@@ -142,6 +146,26 @@ export class GitHubApp {
     } catch (err) {
       if (err instanceof RequestError && err.status === 404)
         return { fullName: `${owner}/${name}`, archived: false };
+      throw failure(doing, err);
+    }
+  }
+
+  /** Every repository the App's installation can see (archived ones too), by name. */
+  async listRepositories(): Promise<{ name: string; archived: boolean }[]> {
+    const doing = `listing the repositories of ${this.config.owner}`;
+    const { token } = await this.#installationToken(doing, { permissions: { metadata: "read" } });
+    const found: { name: string; archived: boolean }[] = [];
+    try {
+      for (let page = 1; ; page++) {
+        const { data } = await this.#api("GET /installation/repositories", {
+          per_page: LIST_PAGE,
+          page,
+          headers: { authorization: `token ${token}` },
+        });
+        found.push(...data.repositories.map((repo) => ({ name: repo.name, archived: repo.archived })));
+        if (data.repositories.length < LIST_PAGE || found.length >= LIST_LIMIT) return found;
+      }
+    } catch (err) {
       throw failure(doing, err);
     }
   }

@@ -7,24 +7,18 @@
  *   await serverReachable(env, db, server);            // after one that could
  */
 import type { ServerCheck } from "@codegen-orchestrator/shared";
-import { notifyUser } from "../chat/notices.ts";
+import { notifyAdmins } from "../chat/notices.ts";
 import type { Db } from "../db/client.ts";
-import { adminTelegramIds, openServerIncident, resolveServerIncident } from "../domain/server-incidents.ts";
+import { openServerIncident, resolveServerIncident } from "../domain/server-incidents.ts";
 import type { ServerRow } from "../domain/servers.ts";
 import type { Env } from "../env.ts";
-import { telegramSettings } from "../settings/telegram.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
-
-async function tellAdmins(env: Env, db: Db, html: string): Promise<void> {
-  const ids = await adminTelegramIds(db, telegramSettings.read(env).ADMIN_TELEGRAM_IDS);
-  await Promise.all(ids.map((id) => notifyUser(env, id, html)));
-}
 
 /** After a check that could not reach the server: its incident, and the admins told, once per outage. */
 export async function serverUnreachable(env: Env, db: Db, server: ServerRow, check: ServerCheck) {
   if (server.status !== "unreachable") return; // An admin holds it (maintenance, offline): expected.
   if (!(await openServerIncident(db, server, check))) return;
-  await tellAdmins(
+  await notifyAdmins(
     env,
     db,
     `🔴 Server ${bold(server.name)} (${code(server.host)}) is unreachable: ${escapeHtml(check.reasons.join("; "))}\n` +
@@ -35,7 +29,7 @@ export async function serverUnreachable(env: Env, db: Db, server: ServerRow, che
 /** After a check that reached the server: its open incident resolved, and the admins told. */
 export async function serverReachable(env: Env, db: Db, server: ServerRow) {
   if (!(await resolveServerIncident(db, server.id))) return;
-  await tellAdmins(
+  await notifyAdmins(
     env,
     db,
     `🟢 Server ${bold(server.name)} (${code(server.host)}) is reachable again (now ${escapeHtml(server.status)}); its incident is resolved.`,
