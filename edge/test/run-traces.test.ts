@@ -192,6 +192,30 @@ describe("a run's trace", () => {
     expect(other.some((span) => ids.has(span.spanId))).toBe(false);
   });
 
+  it("books a model call to its own step, not to the step that began in the millisecond it ended", async () => {
+    const project = await createProject(ADMIN_KEY);
+    const db = database(env.DB);
+    const runId = newId();
+    await db
+      .insert(runs)
+      .values({ id: runId, projectId: project.id, kind: "devops", status: "succeeded", createdAt: at(0) });
+    const step = (name: string, from: number, to: number) =>
+      ({ id: newId(), runId, name, status: "succeeded", startedAt: at(from), finishedAt: at(to) }) as const;
+    await db
+      .insert(runSteps)
+      .values([step("allocate", 0, 2), step("analyze env", 2, 5), step("secrets", 5, 8)]);
+    const booked = { id: newId(), projectId: project.id, runId, source: "env-analyzer", amountUsd: 0.001 };
+    await db.insert(costs).values({ ...booked, inputTokens: 300, outputTokens: 40, createdAt: at(5) });
+    const trace = await readRunTrace(env, runId);
+    expect(trace?.steps.map(({ name, modelCall, usage }) => ({ name, modelCall, usage }))).toEqual([
+      { name: "allocate", modelCall: false, usage: null },
+      { name: "analyze env", modelCall: true, usage: { inputTokens: 300, outputTokens: 40 } },
+      { name: "secrets", modelCall: false, usage: null },
+    ]);
+    // A run without a start time starts when it was created, and ends with its last step.
+    expect([trace?.startedAt, trace?.finishedAt]).toEqual([T0, T0 + 8000]);
+  });
+
   it("is null for a run that does not exist", async () => {
     expect(await readRunTrace(env, newId())).toBeNull();
   });
