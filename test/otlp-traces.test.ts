@@ -5,8 +5,9 @@
  * collector: one root span for the run and one child per timeline step (the model call's with its
  * tokens, each job's with its id and kind), sent with the configured headers. The collector
  * refuses each trace's first export: the export is retried with the same ids and the run's outcome
- * stands. No exported span holds the model key, a project secret, the user's brief or the
- * collector's own credentials.
+ * stands. The DevOps run it starts fails (there is no server): its trace carries the failure on
+ * the run's span and the step's. No exported span holds the model key, a project secret, the
+ * user's brief or the collector's own credentials.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -71,7 +72,7 @@ const exportsOf = (runId: string) =>
   );
 
 describe.skipIf(!claude)("OTLP traces", { timeout: 300_000 }, () => {
-  it("exports a finished run as one trace: the run's span, its steps' spans, no secrets", async () => {
+  it("exports each finished run as one trace: the run's span, its steps' spans, failures, no secrets", async () => {
     await fleet.executor(2, {});
     const project = await fleet.call("/projects", { name: "Traced Shortener", description: BRIEF });
     await fleet.call(`/projects/${project.id}/secrets/SERVICE_TOKEN`, { value: PROJECT_SECRET }, "PUT");
@@ -137,6 +138,27 @@ describe.skipIf(!claude)("OTLP traces", { timeout: 300_000 }, () => {
     // The model key reached the model, the brief the Architect: neither, nor any secret, is in a span.
     expect(model.requests.some((request) => request.headers["x-api-key"] === MODEL_KEY)).toBe(true);
     expect(model.requests.some((request) => request.body.includes("otlp-canary-brief-6a07"))).toBe(true);
+
+    // The DevOps run it started fails (no server here): its own trace says why, on the run and the step.
+    const devops = (await fleet.call(`/projects/${project.id}/runs`)).items.find(
+      (other: { kind: string }) => other.kind === "devops",
+    );
+    const ended = await runEnded(fleet.call.bind(fleet), devops.id, "the DevOps run");
+    expect(ended.status).toBe("failed");
+    const devopsSteps: TimelineStep[] = (await fleet.call(`/runs/${devops.id}/steps`)).items;
+    const failedStep = devopsSteps.find((step) => step.status === "failed");
+    const trace = await until("the DevOps run's trace", async () =>
+      exportsOf(devops.id).find((request) => request.status === 200),
+    );
+    const [devopsRoot, ...devopsChildren] = trace.spans;
+    expect(devopsRoot).toMatchObject({ name: "devops run", status: { code: 2, message: ended.error } });
+    expect(devopsRoot?.traceId).not.toBe(root.traceId);
+    expect(devopsChildren.map((child) => child.name)).toEqual(devopsSteps.map((step) => step.name));
+    expect(devopsChildren.find((child) => child.name === failedStep?.name)?.status).toEqual({
+      code: 2,
+      message: failedStep?.detail?.error,
+    });
+
     const sent = collector.exports.map((request) => request.raw).join("\n");
     for (const canary of [MODEL_KEY, PROJECT_SECRET, COLLECTOR_TOKEN, "otlp-canary-brief-6a07"])
       expect(sent).not.toContain(canary);
