@@ -1,16 +1,15 @@
 /**
- * A finished run as its trace shows it, read from D1 (`runs`, its timeline in `run_steps`, its
- * `costs`) and the hub (each step's job kind). Only what is safe to send to a tracing tool is
+ * A finished run as its trace shows it, read from D1 (the run, its timeline, its costs:
+ * domain/run-traces.ts) and the hub (each step's job kind). Only what is safe to send to a tracing tool is
  * read: names, statuses, times, ids, tokens and costs, and the error a step or the run ended with
  * (what the run's timeline shows its members); never a step's other detail, a prompt or a secret.
  *
  *   const trace = await readRunTrace(env, runId);
  */
 import type { JobKind } from "@codegen-orchestrator/shared";
-import { asc, eq } from "drizzle-orm";
 import { database } from "../db/client.ts";
-import { costs, runs } from "../db/schema.ts";
-import { listSteps, type StepRow, type StepStatus } from "../domain/run-steps.ts";
+import type { StepRow, StepStatus } from "../domain/run-steps.ts";
+import { type BookedTokens, runTraceRows } from "../domain/run-traces.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 
@@ -47,32 +46,22 @@ export interface RunTrace {
   steps: TraceStep[];
 }
 
-type CostRow = Pick<typeof costs.$inferSelect, "jobId" | "inputTokens" | "outputTokens" | "createdAt">;
-
 /** The run's trace, or null when there is no such run. */
 export async function readRunTrace(env: Env, runId: string): Promise<RunTrace | null> {
-  const db = database(env.DB);
-  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
-  if (!run) return null;
-  const rows = await listSteps(db, runId);
-  const booked: CostRow[] = await db
-    .select({
-      jobId: costs.jobId,
-      inputTokens: costs.inputTokens,
-      outputTokens: costs.outputTokens,
-      createdAt: costs.createdAt,
-    })
-    .from(costs)
-    .where(eq(costs.runId, runId))
-    .orderBy(asc(costs.createdAt));
+  const rows = await runTraceRows(database(env.DB), runId);
+  if (!rows) return null;
+  const { run, booked } = rows;
   const hub = executorHub(env);
   const kinds = new Map<string, JobKind | null>();
-  for (const { jobId } of rows) if (jobId && !kinds.has(jobId)) kinds.set(jobId, await hub.kind(jobId));
+  for (const { jobId } of rows.steps) if (jobId && !kinds.has(jobId)) kinds.set(jobId, await hub.kind(jobId));
 
   const startedAt = (run.startedAt ?? run.createdAt).getTime();
-  const lastEnd = Math.max(startedAt, ...rows.map((row) => (row.finishedAt ?? row.startedAt).getTime()));
+  const lastEnd = Math.max(
+    startedAt,
+    ...rows.steps.map((row) => (row.finishedAt ?? row.startedAt).getTime()),
+  );
   const finishedAt = run.finishedAt?.getTime() ?? lastEnd;
-  const spans = rows.map((row) => ({
+  const spans = rows.steps.map((row) => ({
     row,
     startedAt: row.startedAt.getTime(),
     finishedAt: row.finishedAt?.getTime() ?? Math.max(row.startedAt.getTime(), finishedAt),
@@ -104,7 +93,7 @@ interface StepSpan {
  * a cost goes to the first step without a job whose time holds it (the next one may begin in the
  * millisecond the call's step ended, never before it began).
  */
-function ownCosts(span: StepSpan, spans: StepSpan[], booked: CostRow[]): CostRow[] {
+function ownCosts(span: StepSpan, spans: StepSpan[], booked: BookedTokens[]): BookedTokens[] {
   const { jobId } = span.row;
   if (jobId) return booked.filter((cost) => cost.jobId === jobId);
   const holds = (other: StepSpan, at: number) => at >= other.startedAt && at <= other.finishedAt;
@@ -117,7 +106,7 @@ function ownCosts(span: StepSpan, spans: StepSpan[], booked: CostRow[]): CostRow
 
 function traceStep(
   { row, startedAt, finishedAt }: StepSpan,
-  own: CostRow[],
+  own: BookedTokens[],
   kinds: Map<string, JobKind | null>,
 ): TraceStep {
   return {
@@ -134,7 +123,7 @@ function traceStep(
   };
 }
 
-const sumUsage = (rows: CostRow[]): TraceUsage => ({
+const sumUsage = (rows: BookedTokens[]): TraceUsage => ({
   inputTokens: rows.reduce((total, row) => total + (row.inputTokens ?? 0), 0),
   outputTokens: rows.reduce((total, row) => total + (row.outputTokens ?? 0), 0),
 });
