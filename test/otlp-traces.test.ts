@@ -4,10 +4,11 @@
  * Code CLI and the project's tests on a real executor). When the run ends, its trace reaches the
  * collector: one root span for the run and one child per timeline step (the model call's with its
  * tokens, each job's with its id and kind), sent with the configured headers. The collector
- * refuses each trace's first export: the export is retried with the same ids and the run's outcome
+ * refuses its first export (503): the export is retried with the same ids and the run's outcome
  * stands. The DevOps run it starts fails (there is no server): its trace carries the failure on
- * the run's span and the step's. No exported span holds the model key, a project secret, the
- * user's brief or the collector's own credentials.
+ * the run's span and the step's; the collector rejects it (400), which the Worker logs once, not
+ * retrying, and the run stays as it ended. No exported span, nor the export's log line, holds the
+ * model key, a project secret, the user's brief or the collector's own credentials.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -38,7 +39,10 @@ const claude = claudeBinary();
 beforeAll(async () => {
   process.env.ORCHESTRATOR_CLAUDE_BIN = claude ?? "";
   repos = await mkdtemp(path.join(tmpdir(), "co-otlp-repos-"));
-  collector = await startCollector();
+  // DevOps runs' traces are rejected outright: the export gives up at once.
+  collector = await startCollector((spans) =>
+    spans.some((span) => attribute(span, "codegen.run.kind") === "devops"),
+  );
   // The Developer gets it right the first time: one iteration.
   model = await startFakeAnthropic(
     pipelineModel({
@@ -55,6 +59,7 @@ beforeAll(async () => {
       OTLP_ENDPOINT: collector.url,
     },
     { ANTHROPIC_API_KEY: MODEL_KEY, OTLP_HEADERS: `Authorization=Bearer%20${COLLECTOR_TOKEN}` },
+    "pipe",
   );
 }, 120_000);
 
@@ -147,9 +152,7 @@ describe.skipIf(!claude)("OTLP traces", { timeout: 300_000 }, () => {
     expect(ended.status).toBe("failed");
     const devopsSteps: TimelineStep[] = (await fleet.call(`/runs/${devops.id}/steps`)).items;
     const failedStep = devopsSteps.find((step) => step.status === "failed");
-    const trace = await until("the DevOps run's trace", async () =>
-      exportsOf(devops.id).find((request) => request.status === 200),
-    );
+    const trace = await until("the DevOps run's trace", async () => exportsOf(devops.id)[0]);
     const [devopsRoot, ...devopsChildren] = trace.spans;
     expect(devopsRoot).toMatchObject({ name: "devops run", status: { code: 2, message: ended.error } });
     expect(devopsRoot?.traceId).not.toBe(root.traceId);
@@ -158,8 +161,17 @@ describe.skipIf(!claude)("OTLP traces", { timeout: 300_000 }, () => {
       code: 2,
       message: failedStep?.detail?.error,
     });
+    // Rejected once, never retried: the Worker says so, and the run stays as it ended.
+    const warning = `"task":"exportTrace","runId":"${devops.id}"`;
+    const logged = await until("the rejected export's log line", async () =>
+      fleet.worker.output().includes(warning) ? fleet.worker.output() : undefined,
+    );
+    expect(logged).toContain("The collector answered 400");
+    expect(exportsOf(devops.id).map((request) => request.status)).toEqual([400]);
+    expect(await fleet.call(`/runs/${devops.id}`)).toMatchObject({ status: "failed", error: ended.error });
 
-    const sent = collector.exports.map((request) => request.raw).join("\n");
+    const exportLog = logged.split("\n").filter((line) => line.includes('"task":"exportTrace"'));
+    const sent = [...collector.exports.map((request) => request.raw), ...exportLog].join("\n");
     for (const canary of [MODEL_KEY, PROJECT_SECRET, COLLECTOR_TOKEN, "otlp-canary-brief-6a07"])
       expect(sent).not.toContain(canary);
   });

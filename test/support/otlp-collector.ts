@@ -2,7 +2,8 @@
  * A loopback OpenTelemetry collector for tests: an HTTP server on 127.0.0.1 that takes OTLP/HTTP
  * JSON exports at `/v1/traces` and records each request (headers, body, the answer it gave). It
  * refuses the first export of each trace with 503, as a collector that is briefly down would, so
- * tests see the exporter retry.
+ * tests see the exporter retry; and, with `rejects`, any export of the traces it picks with 400
+ * (a refusal no retry changes).
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 
@@ -37,7 +38,9 @@ export interface Collector {
 
 type Body = { resourceSpans?: { scopeSpans?: { spans?: OtlpSpan[] }[] }[] };
 
-export async function startCollector(): Promise<Collector> {
+export async function startCollector(
+  rejects: (spans: OtlpSpan[]) => boolean = () => false,
+): Promise<Collector> {
   const exports: Export[] = [];
   const seen = new Set<string>();
   const server = createServer((request, response) => {
@@ -53,7 +56,8 @@ export async function startCollector(): Promise<Collector> {
         spans = (body.resourceSpans ?? []).flatMap((r) => (r.scopeSpans ?? []).flatMap((s) => s.spans ?? []));
       } catch {}
       const traceId = spans[0]?.traceId ?? "";
-      const status = request.url !== "/v1/traces" || !spans.length ? 400 : seen.has(traceId) ? 200 : 503;
+      const refused = request.url !== "/v1/traces" || !spans.length || rejects(spans);
+      const status = refused ? 400 : seen.has(traceId) ? 200 : 503;
       seen.add(traceId);
       exports.push({ path: request.url ?? "", headers: request.headers, raw, spans, status });
       response.writeHead(status, { "content-type": "application/json" }).end(status === 200 ? "{}" : "");
