@@ -17,6 +17,7 @@ import { repositorySettings } from "./repositories.ts";
 import { secretSettings } from "./secrets.ts";
 import { serverSettings } from "./servers.ts";
 import { telegramSettings } from "./telegram.ts";
+import { traceSettings } from "./traces.ts";
 
 export const settingsGroups = [
   apiSettings,
@@ -28,6 +29,7 @@ export const settingsGroups = [
   modelSettings,
   pipelineSettings,
   monitorSettings,
+  traceSettings,
   repositorySettings,
   githubSettings,
   hubSettings,

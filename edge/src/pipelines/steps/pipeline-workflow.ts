@@ -1,13 +1,14 @@
 /**
  * What the engineering and DevOps workflows share: the run's context their stages get (`Pipeline`),
  * with the run's chat behind `RunChat` (progress edits the run's status message there), and the
- * run's end, written once by a `finish` step and said in the chat.
+ * run's end, written once by a `finish` step, said in the chat and, when traces are on, exported.
  */
 import type { WaitForApprovalOptions } from "agents/workflows";
 import { AgentWorkflow, type AgentWorkflowEvent, type AgentWorkflowStep } from "agents/workflows";
 import { database } from "../../db/client.ts";
 import { markFinished } from "../../domain/run-steps.ts";
 import type { Env } from "../../env.ts";
+import { exportTraceStep } from "../../traces/export.ts";
 import type { RunChat, RunChatAgent, RunProgress } from "../run-chat.ts";
 import type { RunParams, WorkflowBinding } from "../workflows.ts";
 
@@ -62,7 +63,10 @@ export abstract class PipelineWorkflow extends AgentWorkflow<RunChatAgent, RunPa
     };
   }
 
-  /** Records the run's end and says it in the chat: the summary when it succeeded, else the error. */
+  /**
+   * Records the run's end and says it in the chat (the summary when it succeeded, else the error),
+   * then exports the run's trace (when OTLP_ENDPOINT is set; a failed export leaves the run as is).
+   */
   protected async finish(step: AgentWorkflowStep, runId: string, outcome: RunOutcome) {
     const error = outcome.status === "succeeded" ? null : outcome.error;
     await step.do("finish", async () => {
@@ -73,6 +77,7 @@ export abstract class PipelineWorkflow extends AgentWorkflow<RunChatAgent, RunPa
         ? `${outcome.icon ?? "✅"} ${outcome.summary}`
         : `${outcome.status === "cancelled" ? "⏹" : "❌"} ${outcome.error}`;
     await this.reportProgress({ runId, stage: "end", text: line });
+    await exportTraceStep(step, this.env, runId);
     return { runId, status: outcome.status, error };
   }
 }
