@@ -2,6 +2,8 @@
  * `http_check` jobs: one GET of a health URL by the daemon itself (no process, no shell), with a
  * timeout, no redirects followed and no proxy. Whatever the URL answers, the check ran: the job
  * succeeds and its result says what came back; it fails only when cancelled or past its deadline.
+ * It writes no log: the result is the whole record, and a log would cost the hub a write and an
+ * archive for every check a monitor makes.
  */
 import {
   HTTP_CHECK_EXCERPT_CHARS,
@@ -53,9 +55,5 @@ export const runHttpCheck: Runner<HttpCheckSpec> = async (spec, context) => {
       excerpt: "",
     };
   }
-  context.log(
-    "system",
-    `GET ${spec.url}: ${output.status ?? output.error} in ${Math.round(output.latencyMs)} ms\n`,
-  );
   return { status: "succeeded", output };
 };
