@@ -1,9 +1,11 @@
 /**
- * Job results as Workflow events (or a call to the service monitor that submitted the job). A job
- * submitted by a pipeline step names the workflow instance waiting for it (`notify`); when the job finishes, whatever finished it (a result, a cancel, a
+ * Job results as Workflow events. A job submitted by a pipeline step names the workflow instance
+ * waiting for it (`notify`); when the job finishes, whatever finished it (a result, a cancel, a
  * lost lease), a trigger in the hub's SQLite writes an outbox row in the same write, and the hub
  * delivers it with `instance.sendEvent({ type: "job-<id>" })`, retrying with backoff until the
- * engine takes it. An event sent before the step waits is buffered by Workflows.
+ * engine takes it. An event sent before the step waits is buffered by Workflows. A service
+ * monitor's job (`notify: { monitor }`) is delivered the same way as a call to its
+ * `jobFinished`, with the job's result.
  *
  *   const events = new JobEvents(ctx.storage.sql, env);  …  await events.deliver(Date.now());
  */
@@ -19,6 +21,12 @@ export const jobEventType = (jobId: string) => `job-${jobId}`;
 export interface JobEventPayload {
   jobId: string;
   status: string;
+}
+
+/** What a monitor is told: the job's end with its result (one call, not a second one to read it). */
+export interface JobEndPayload extends JobEventPayload {
+  result: string | null;
+  error: string | null;
 }
 
 const SCHEMA = `
@@ -41,6 +49,8 @@ interface Row extends Record<string, SqlStorageValue> {
   notify: string;
   status: string;
   attempts: number;
+  result: string | null;
+  error: string | null;
 }
 
 const BATCH = 25;
@@ -73,7 +83,8 @@ export class JobEvents {
   async deliver(now: number): Promise<void> {
     const rows = this.#sql
       .exec<Row>(
-        "SELECT job_id, notify, status, attempts FROM job_events WHERE next_at <= ? LIMIT ?",
+        `SELECT e.job_id, e.notify, e.status, e.attempts, j.result, j.error
+         FROM job_events e LEFT JOIN jobs j ON j.id = e.job_id WHERE e.next_at <= ? LIMIT ?`,
         now,
         BATCH,
       )
@@ -91,7 +102,12 @@ export class JobEvents {
     const notify = JSON.parse(row.notify) as JobNotify;
     const payload: JobEventPayload = { jobId: row.job_id, status: row.status };
     try {
-      if ("monitor" in notify) await this.#env.SERVICE_MONITOR.getByName(notify.monitor).jobFinished(payload);
+      if ("monitor" in notify)
+        await this.#env.SERVICE_MONITOR.getByName(notify.monitor).jobFinished({
+          ...payload,
+          result: row.result,
+          error: row.error,
+        });
       else {
         const instance = await this.#env[notify.workflow].get(notify.instanceId);
         await instance.sendEvent({ type: jobEventType(row.job_id), payload });

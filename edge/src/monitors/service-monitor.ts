@@ -18,7 +18,7 @@ import { monitoredProject } from "../domain/pipeline-projects.ts";
 import { projectSecretMasker } from "../domain/secret-masking.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
-import type { JobEventPayload } from "../executors/job-events.ts";
+import type { JobEndPayload } from "../executors/job-events.ts";
 import { newId } from "../ids.ts";
 import { monitorSettings } from "../settings/monitors.ts";
 import { emptyDay, recordCheck } from "./history.ts";
@@ -111,12 +111,11 @@ export class ServiceMonitor extends DurableObject<Env> {
   }
 
   /** The hub: a job this monitor submitted has ended. */
-  async jobFinished(event: JobEventPayload): Promise<void> {
+  async jobFinished(event: JobEndPayload): Promise<void> {
     await this.#serially(async () => {
       const state = await loadState(this.ctx.storage);
       if (!state) return;
-      const outcome = await executorHub(this.env).outcome(event.jobId);
-      if (!outcome) return;
+      const outcome = { status: event.status, result: event.result, error: event.error };
       if (state.check?.jobId === event.jobId) await this.#checked(state, outcome);
       else if (state.recovery?.jobId === event.jobId)
         await recoveryEnded(await this.#context(state), outcome);
