@@ -49,6 +49,7 @@ export async function deleteProject(
         status: "queued",
         workflowInstanceId: null,
         chatId: options.chatId ?? null,
+        brief: null,
         error: null,
         createdAt: now,
         startedAt: null,
