@@ -208,5 +208,13 @@ describe("fix runs", () => {
       `engineering run ${runId} started`,
       `engineering run ${runId} succeeded; redeploy (devops run ${deployId}) failed`,
     ]);
+
+    // A fix run still pending (an earlier outage's redeploy, say) is not replaced: the step says so.
+    state.fix = { runId: deployId, incidentId: "earlier", by: "policy" };
+    expect(await startFix(ctx, "policy")).toMatchObject({ moveOn: true });
+    expect(state.fix).toEqual({ runId: deployId, incidentId: "earlier", by: "policy" });
+    expect((await actionsOf(db, incidentId))?.at(-1)?.outcome).toBe(
+      `not started: the fix run ${deployId} is still in progress`,
+    );
   });
 });

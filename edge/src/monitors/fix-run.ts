@@ -34,6 +34,13 @@ const active = (status: string) => (ACTIVE_RUN_STATUSES as readonly string[]).in
 export async function startFix(ctx: MonitorContext, by: "policy" | "owner"): Promise<FixStarted> {
   const incident = ctx.state.health.incident;
   if (!incident) return { answer: "The service is not down: nothing to do.", moveOn: false };
+  // An earlier outage's fix run (or its redeploy) still in progress: it is not replaced.
+  const earlier = ctx.state.fix;
+  if (earlier) {
+    const why = `not started: the fix run ${earlier.runId ?? "for an earlier outage"} is still in progress`;
+    await logStep(ctx, incident.id, { at: iso(ctx.now), action: "agent", by, outcome: why });
+    return { answer: `The agent cannot fix it now: ${why}.`, moveOn: by === "policy" };
+  }
   ctx.state.fix = { runId: null, incidentId: incident.id, by };
   if (ctx.state.logs?.incidentId === incident.id)
     return { answer: "Letting the agent fix it once the service's logs are read…", moveOn: false };

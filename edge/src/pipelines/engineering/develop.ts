@@ -103,7 +103,9 @@ export function developJob(
       ref: "main",
       push: {
         branch: "main",
-        message: `${input.spec.name}: iteration ${input.iteration}`,
+        message: input.brief
+          ? `${input.spec.name}: fix for the failing health check`
+          : `${input.spec.name}: iteration ${input.iteration}`,
         author: commitAuthor(env),
       },
       credentials: access.credentials,
