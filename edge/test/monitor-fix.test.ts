@@ -3,8 +3,9 @@
  * engineering workflow): the owner's button starts one engineering run whose brief is the
  * incident's evidence, kept on the run for a relaunch; the Developer's first prompt carries it
  * between its markers, as data; the policy waits while the run (or the redeploy it started) is in
- * progress and moves on when it failed. The projects here have no spec (no run built them): a fix
- * run of one ends failed at once, saying so, which is the end the monitor learns of.
+ * progress and moves on when it failed; a project without a spec gets none. No executor here: a
+ * fix run waits at its Developer's job until its owner cancels it, which is the end the monitor
+ * learns of.
  */
 
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
@@ -12,7 +13,7 @@ import type { ProjectSpec } from "@codegen-orchestrator/shared";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client.ts";
-import { incidents, runs } from "../src/db/schema.ts";
+import { incidents, projects, runs } from "../src/db/schema.ts";
 import { newId } from "../src/ids.ts";
 import { fixBrief } from "../src/monitors/fix-brief.ts";
 import { fixProgress, logsRead, startFix } from "../src/monitors/fix-run.ts";
@@ -40,13 +41,14 @@ const SPEC: ProjectSpec = {
   acceptanceCriteria: ["GET /health answers 200"],
 };
 
-/** A member with a Telegram chat, their project (with a repository) and an open incident on it. */
-async function outage() {
+/** A member with a Telegram chat, their project (with a repository and a spec) and an open incident on it. */
+async function outage(spec: ProjectSpec | null = SPEC) {
   const telegramId = 7_000_000 + Math.floor(Math.random() * 1_000_000);
   const user = await expectStatus(201, "/users", { body: { name: unique("owner"), telegramId } });
   const { key } = await expectStatus(201, "/api-keys", { body: { name: "t", userId: user.id } });
   const project = await createProject(key, { repoUrl: `https://git.example.test/${unique("fixable")}.git` });
   const db = database(env.DB);
+  await db.update(projects).set({ spec }).where(eq(projects.id, project.id));
   const incidentId = newId();
   await db.insert(incidents).values({
     id: incidentId,
@@ -81,7 +83,7 @@ async function outage() {
     day: emptyDay(Date.now()),
     message: null,
   };
-  return { db, project, incidentId, telegramId, state };
+  return { db, key, project, incidentId, telegramId, state };
 }
 
 const context = (db: MonitorContext["db"], state: MonitorState): MonitorContext => ({
@@ -95,13 +97,9 @@ const context = (db: MonitorContext["db"], state: MonitorState): MonitorContext 
 const actionsOf = async (db: MonitorContext["db"], id: string) =>
   (await db.select({ actions: incidents.actions }).from(incidents).where(eq(incidents.id, id)))[0]?.actions;
 
-/** The run's workflow ended it (failed: no spec). */
-const ended = (db: MonitorContext["db"], runId: string) =>
-  expect
-    .poll(async () => (await db.select().from(runs).where(eq(runs.id, runId))).at(0)?.status, {
-      timeout: 20_000,
-    })
-    .toBe("failed");
+/** The owner cancels the run (its workflow is stopped). */
+const cancel = (key: string, runId: string) =>
+  expectStatus(200, `/runs/${runId}/cancel`, { method: "POST", key });
 
 describe("fix runs", () => {
   it("the Developer's first prompt carries the evidence as data, its markers not forgeable", () => {
@@ -131,7 +129,7 @@ describe("fix runs", () => {
   });
 
   it("the owner's button starts one fix run with the evidence as its brief; the monitor learns it ended", async () => {
-    const { db, project, incidentId, telegramId, state } = await outage();
+    const { db, key, project, incidentId, telegramId, state } = await outage();
     const monitor = env.SERVICE_MONITOR.getByName(project.id);
     await runInDurableObject(monitor, async (_instance: ServiceMonitor, ctx) => {
       await ctx.storage.put("monitor", state);
@@ -153,8 +151,8 @@ describe("fix runs", () => {
     expect((await db.select().from(runs).where(eq(runs.projectId, project.id))).length).toBe(1);
     expect((await monitor.view())?.fix).toEqual({ runId: run?.id, incidentId, by: "owner" });
 
-    // Without a spec the run fails at once; the next alarm records it.
-    await ended(db, run?.id ?? "");
+    // The owner cancels it; the next alarm records it.
+    await cancel(key, run?.id ?? "");
     expect(await runDurableObjectAlarm(monitor)).toBe(true);
     expect((await monitor.view())?.fix).toBeNull();
     const actions = await actionsOf(db, incidentId);
@@ -162,27 +160,25 @@ describe("fix runs", () => {
       ["agent", "owner"],
       ["agent", "owner"],
     ]);
-    expect(actions?.[1]?.outcome).toBe(
-      `engineering run ${run?.id} failed: A fix run needs the project's spec and repository: build it first.`,
-    );
+    expect(actions?.[1]?.outcome).toBe(`engineering run ${run?.id} cancelled`);
   });
 
   it("the policy waits for the logs, then while the run and its redeploy run, and moves on when it failed", async () => {
-    const { db, project, incidentId, state } = await outage();
+    const { db, key, project, incidentId, state } = await outage();
     state.logs = { jobId: "logs-job", incidentId };
     const ctx = context(db, state);
     expect(await startFix(ctx, "policy")).toMatchObject({ moveOn: false });
     expect(state.fix).toEqual({ runId: null, incidentId, by: "policy" });
     expect(await db.select().from(runs).where(eq(runs.projectId, project.id))).toHaveLength(0);
 
-    // The logs were read: the run starts (and fails at once, as above).
+    // The logs were read: the run starts.
     state.logs = null;
     expect(await logsRead(ctx)).toBe(false);
     const runId = state.fix?.runId as string;
     expect(runId).toBeTruthy();
 
-    // In progress (marked so by hand once its workflow ended): busy.
-    await ended(db, runId);
+    // In progress (marked so by hand once its workflow was stopped): busy.
+    await cancel(key, runId);
     const mark = (id: string, status: string) =>
       db.update(runs).set({ status, error: null }).where(eq(runs.id, id));
     await mark(runId, "running");
@@ -216,5 +212,16 @@ describe("fix runs", () => {
     expect((await actionsOf(db, incidentId))?.at(-1)?.outcome).toBe(
       `not started: the fix run ${deployId} is still in progress`,
     );
+  });
+
+  it("a project without a spec (never built by a run) gets no fix run: the step says so", async () => {
+    const { db, project, incidentId, state } = await outage(null);
+    const ctx = context(db, state);
+    expect(await startFix(ctx, "policy")).toMatchObject({ moveOn: true });
+    expect(state.fix).toBeNull();
+    expect(await db.select().from(runs).where(eq(runs.projectId, project.id))).toHaveLength(0);
+    expect((await actionsOf(db, incidentId))?.map((a) => a.outcome)).toEqual([
+      "not possible: the project has no spec to keep (no engineering run built it)",
+    ]);
   });
 });

@@ -11,7 +11,7 @@ import { ACTIVE_RUN_STATUSES } from "@codegen-orchestrator/shared";
 import { and, desc, eq, gt } from "drizzle-orm";
 import { runs } from "../db/schema.ts";
 import { incidentEvidence } from "../domain/incidents.ts";
-import { projectOwner } from "../domain/pipeline-projects.ts";
+import { projectOwner, projectToBuild } from "../domain/pipeline-projects.ts";
 import { activeRunOf } from "../domain/run-workflows.ts";
 import { type RunRow, startRun } from "../domain/runs.ts";
 import { launchRun } from "../pipelines/launch.ts";
@@ -67,6 +67,9 @@ async function launchFix(ctx: MonitorContext): Promise<FixStarted> {
   if (running) return notStarted(`not started: engineering run ${running.id} is in progress`);
   const owner = await projectOwner(db, projectId);
   if (!owner) return notStarted("not possible: the project's owner is gone");
+  const project = await projectToBuild(db, projectId);
+  if (!project?.spec || !project.repoUrl)
+    return notStarted("not possible: the project has no spec to keep (no engineering run built it)");
   const brief = fixBrief(
     `${state.target.url}${state.target.healthPath}`,
     await incidentEvidence(db, fix.incidentId),
