@@ -124,11 +124,12 @@ describe.skipIf(!ready)("service monitors", { timeout: 900_000 }, () => {
     const ctl = path.join(deployRoot, project.resourceName, "bin", "co-app-ctl");
     expect(spawnSync(ctl, ["stop"], { timeout: 30_000 }).status).toBe(0);
 
+    // The restart's job may end after a healthy check closed the incident: it is recorded then.
     const [restarted] = await incidentsWhen(
       as,
       project.id,
-      "the outage to end",
-      (i) => i.resolvedAt !== null,
+      "the outage to end and the restart to be recorded",
+      (i) => i.resolvedAt !== null && i.actions.length === 1,
     );
     expect(restarted).toMatchObject({ kind: "service_down", severity: "critical" });
     expect(restarted.evidence.checks).toHaveLength(3);
