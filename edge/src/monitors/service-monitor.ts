@@ -4,7 +4,8 @@
  * alarm, so nothing is held in memory between checks and a restarted Worker goes on where the
  * stored alarm says. The hub calls `jobFinished` when a job it submitted ends (the check, a
  * recovery step, the read of the service's logs); the verdict is `judge`'s, its effects are
- * recovery.ts's. A fix run the policy started (fix-run.ts) is looked up in D1 at each alarm. Events are handled one at a time, across their awaits.
+ * recovery.ts's; a fix run it started (fix-run.ts) is looked up in D1 at each alarm. Events are
+ * handled one at a time, across their awaits.
  *
  *   await env.SERVICE_MONITOR.getByName(projectId).watch(target);  // after a healthy deploy
  */
