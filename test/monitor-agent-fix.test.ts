@@ -7,7 +7,9 @@
  * file appears and /health answers 500. The monitor opens an incident, reads the service's logs,
  * and starts a fix run: an engineering run whose Developer prompt (as the model received it) holds
  * the evidence, between its markers; the scripted Developer removes the check, the tests pass, the
- * DevOps run redeploys, a healthy check closes the incident, which names the run.
+ * DevOps run redeploys, a healthy check closes the incident, which names the run. Then, the
+ * policy set to ["ask"], the service's process is stopped: the owner is asked, presses "🛠 Let the
+ * agent fix it" in the chat, and a second fix run (its evidence: refused connections) redeploys it.
  */
 import { spawnSync } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile as write } from "node:fs/promises";
@@ -28,6 +30,7 @@ const claude = claudeBinary();
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 const ready = Boolean(claude) && ansible && sshdAvailable();
 const TELEGRAM_ID = 4300;
+const SENDER = { id: TELEGRAM_ID, first_name: "Fi" };
 let chat: ChatHarness;
 let sshd: Sshd;
 let deployRoot: string;
@@ -69,7 +72,11 @@ beforeAll(async () => {
   chat.respond(
     pipelineModel({
       "Fix Me": (_iteration, prompt) =>
-        prompt.includes(FIX_PROMPT) ? [REMOVE_CACHE_CHECK] : addCacheCheck(cache),
+        !prompt.includes(FIX_PROMPT)
+          ? addCacheCheck(cache)
+          : prompt.includes("ECONNREFUSED")
+            ? ['echo "Restarted by a fix run." >> README.md']
+            : [REMOVE_CACHE_CHECK],
     }),
   );
 }, 120_000);
@@ -170,5 +177,43 @@ describe.skipIf(!ready)("let the agent fix it", { timeout: 400_000 }, () => {
     const texts = chat.telegram.texts(TELEGRAM_ID);
     expect(texts.filter((text) => text.includes("is down"))).toHaveLength(1);
     expect(texts.filter((text) => text.includes("is healthy again"))).toHaveLength(1);
+
+    // Stopped, the policy asks: the owner's button starts the fix run.
+    await as(`/projects/${project.id}`, { recoveryPolicy: ["ask"] }, "PATCH");
+    const ctl = path.join(deployRoot, project.resourceName, "bin", "co-app-ctl");
+    expect(spawnSync(ctl, ["stop"], { timeout: 30_000 }).status).toBe(0);
+    await until("the owner to be asked", async () =>
+      chat.telegram.texts(TELEGRAM_ID).some((text) => text.includes("stopped trying")) ? true : undefined,
+    );
+    await chat.press(SENDER, `inc:a:${project.id}`);
+    const [second] = await runsOf(as, project.id, "engineering", 3);
+    expect(await ended(as, second.id, "the owner's fix run")).toMatchObject({ status: "succeeded" });
+    const secondPrompt = chat.model.requests.find(
+      (request) => request.body.includes(FIX_PROMPT) && request.body.includes("ECONNREFUSED"),
+    );
+    expect(secondPrompt).toBeDefined();
+    const [redeployed] = await runsOf(as, project.id, "devops", 3);
+    expect(await ended(as, redeployed.id, "the second redeploy")).toMatchObject({ status: "succeeded" });
+    const byOwner = await until(
+      "the owner's outage to close with the fix run's end",
+      async () => {
+        const [newest] = (await as(`/projects/${project.id}/incidents`)).body.items;
+        return newest?.id !== incident.id && newest?.resolvedAt && newest.actions.length === 3
+          ? newest
+          : undefined;
+      },
+      120_000,
+      500,
+    );
+    expect(byOwner.actions.map((a: any) => [a.action, a.by, a.outcome])).toEqual([
+      ["ask", "policy", "the owner was asked"],
+      ["agent", "owner", `engineering run ${second.id} started`],
+      [
+        "agent",
+        "owner",
+        `engineering run ${second.id} succeeded; redeploy (devops run ${redeployed.id}) succeeded`,
+      ],
+    ]);
+    expect((await fetch(healthUrl)).status).toBe(200);
   });
 });
