@@ -208,6 +208,11 @@ export const runs = sqliteTable(
     workflowInstanceId: text("workflow_instance_id"),
     /** The chat (Telegram or web) that started the run, which gets its progress; null when started through the API. */
     chatId: integer("chat_id"),
+    /**
+     * A fix run's brief (an engineering run a service monitor started): the incident's evidence,
+     * which the Developer's first iteration gets as data; null for every other run.
+     */
+    brief: text("brief"),
     error: text("error"),
     /** What the run's user allowed it past the monthly budgets, in USD (the chat's "raise the cap"). */
     budgetRaiseUsd: real("budget_raise_usd").notNull().default(0),

@@ -94,3 +94,9 @@ export function projectIncidents(db: Db, projectId: string, limit = 20): Promise
     .orderBy(desc(incidents.openedAt))
     .limit(limit);
 }
+
+/** The incident's evidence as recorded so far (null: no such incident, or none recorded). */
+export async function incidentEvidence(db: Db, id: string): Promise<IncidentEvidence | null> {
+  const [row] = await db.select({ evidence: incidents.evidence }).from(incidents).where(eq(incidents.id, id));
+  return row?.evidence ?? null;
+}

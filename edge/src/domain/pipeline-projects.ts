@@ -17,6 +17,8 @@ export interface ProjectToBuild {
   description: string;
   repoUrl: string | null;
   pool: string;
+  /** The Architect's spec, once a run made one (a fix run keeps it). */
+  spec: ProjectSpec | null;
 }
 
 export async function projectToBuild(db: Db, projectId: string): Promise<ProjectToBuild | null> {
@@ -28,10 +30,11 @@ export async function projectToBuild(db: Db, projectId: string): Promise<Project
       description: projects.description,
       repoUrl: projects.repoUrl,
       pool: projects.pool,
+      spec: projects.spec,
     })
     .from(projects)
     .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)));
-  return row ?? null;
+  return row ? { ...row, spec: row.spec ?? null } : null;
 }
 
 /** What the DevOps graph deploys, and who it acts as (the owner: their quotas, their secrets). */

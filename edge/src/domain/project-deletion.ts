@@ -50,6 +50,7 @@ export async function deleteProject(
         workflowInstanceId: null,
         budgetRaiseUsd: 0,
         chatId: options.chatId ?? null,
+        brief: null,
         error: null,
         createdAt: now,
         startedAt: null,

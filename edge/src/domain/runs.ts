@@ -32,7 +32,7 @@ const isActive = (status: string) => (ACTIVE_RUN_STATUSES as readonly string[]).
 
 /**
  * Starts a run; one active run per project and kind (the running one is named in the conflict).
- * `chatId`: the chat that asked, which gets the run's progress.
+ * `chatId`: the chat that asked, which gets the run's progress; `brief`: a fix run's (runs.brief).
  */
 export async function startRun(
   db: Db,
@@ -40,6 +40,7 @@ export async function startRun(
   projectId: string,
   kind: StartableRunKind,
   chatId: number | null = null,
+  brief: string | null = null,
 ): Promise<RunRow> {
   const project = await findProject(db, actor, projectId);
   const [active] = await db
@@ -63,6 +64,7 @@ export async function startRun(
     budgetRaiseUsd: 0,
     workflowInstanceId: null,
     chatId,
+    brief,
     error: null,
     createdAt: new Date(),
     startedAt: null,
@@ -71,7 +73,12 @@ export async function startRun(
   await auditedBy(
     db,
     actor.userId,
-    { action: "run.start", targetType: "run", targetId: row.id, details: { projectId: project.id, kind } },
+    {
+      action: "run.start",
+      targetType: "run",
+      targetId: row.id,
+      details: { projectId: project.id, kind, ...(brief ? { fix: true } : {}) },
+    },
     db.insert(runs).values(row),
   );
   return row;

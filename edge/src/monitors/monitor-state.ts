@@ -23,6 +23,16 @@ export interface WatchTarget {
   intervalS: number;
 }
 
+/**
+ * A fix run the monitor started (an engineering run with the incident's evidence as its brief).
+ * `runId` null: it starts once the service's log lines are read into the evidence.
+ */
+export interface FixRun {
+  runId: string | null;
+  incidentId: string;
+  by: "policy" | "owner";
+}
+
 export interface MonitorState {
   target: WatchTarget;
   /** Checks submitted so far (their jobs' idempotency keys). */
@@ -36,6 +46,8 @@ export interface MonitorState {
   health: Health;
   /** The restart or rollback running now. */
   recovery?: RecoveryJob | null;
+  /** The fix run in progress ("let the agent fix it"), with the redeploy it starts. */
+  fix?: FixRun | null;
   day: DayStats;
   /** The open incident's "down" message, edited as recovery steps end. */
   message: { id: number; steps: string[] } | null;

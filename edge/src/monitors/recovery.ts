@@ -1,61 +1,20 @@
 /**
  * What a monitor's decisions do outside it: incidents in D1, the owner's messages, the recovery
- * jobs. Each function takes the monitor's state, changes it in place, and never throws for a
- * message that could not be sent (the incident in D1 is the record; the chat is a courtesy).
+ * jobs, the fix runs (fix-run.ts). Each function takes the monitor's state, changes it in place,
+ * and never throws for a message that could not be sent (the incident in D1 is the record; the
+ * chat is a courtesy).
  */
-import type { IncidentAction, RecoveryStep } from "@codegen-orchestrator/shared";
-import { editUserNotice, notifyUser } from "../chat/notices.ts";
-import type { Db } from "../db/client.ts";
+import type { RecoveryStep } from "@codegen-orchestrator/shared";
+import { notifyUser } from "../chat/notices.ts";
 import { switchLiveDeployment } from "../domain/deployments.ts";
-import { openServiceIncident, recordIncidentAction, resolveIncident } from "../domain/incidents.ts";
+import { openServiceIncident, resolveIncident } from "../domain/incidents.ts";
 import { monitoredProject } from "../domain/pipeline-projects.ts";
-import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
+import { startFix } from "./fix-run.ts";
+import { editDownMessage, iso, logStep, type MonitorContext } from "./incident-log.ts";
 import { evidenceLogsJob, recoveryJob } from "./jobs.ts";
-import {
-  type Decision,
-  type JudgeConfig,
-  nextStep,
-  type OpenIncident,
-  type RecoveryJobKind,
-} from "./judge.ts";
+import { type Decision, nextStep, type OpenIncident, type RecoveryJobKind } from "./judge.ts";
 import { askMessage, downMessage, incidentKeyboard, recoveredMessage } from "./messages.ts";
-import type { MonitorState } from "./monitor-state.ts";
-
-export interface MonitorContext {
-  env: Env;
-  db: Db;
-  state: MonitorState;
-  config: JudgeConfig;
-  now: number;
-}
-
-const STEP_ICONS: Record<IncidentAction["action"], string> = {
-  restart: "🔄",
-  rollback: "↩️",
-  agent: "🛠",
-  ask: "❓",
-  mute: "🔕",
-};
-
-/** Records a step on the incident and shows it in the owner's "down" message (while it is open). */
-async function logStep(ctx: MonitorContext, incidentId: string, action: IncidentAction): Promise<void> {
-  await recordIncidentAction(ctx.db, incidentId, action);
-  const message = ctx.state.message;
-  if (!message || ctx.state.health.incident?.id !== incidentId) return;
-  const who = action.by === "owner" ? " (by you)" : "";
-  message.steps.push(`${STEP_ICONS[action.action]} ${action.action}${who}: ${action.outcome}`);
-  await editDownMessage(ctx, true);
-}
-
-async function editDownMessage(ctx: MonitorContext, withButtons: boolean): Promise<void> {
-  const { state } = ctx;
-  const project = await monitoredProject(ctx.db, state.target.projectId);
-  if (!state.message || !project?.telegramId) return;
-  const html = downMessage(project.name, state.target.url, state.health.failures, state.message.steps);
-  const keyboard = withButtons ? incidentKeyboard(state.target.projectId) : [];
-  await editUserNotice(ctx.env, project.telegramId, state.message.id, html, keyboard);
-}
 
 /** Starts a restart or rollback job, or logs why it cannot run (and moves the policy on). */
 export async function startRecovery(
@@ -92,8 +51,6 @@ export async function policyMoves(ctx: MonitorContext): Promise<void> {
   ctx.state.health = moved.health;
   await apply(ctx, moved.decisions);
 }
-
-const iso = (at: number) => new Date(at).toISOString();
 
 export async function apply(ctx: MonitorContext, decisions: Decision[]): Promise<void> {
   for (const decision of decisions) {
@@ -152,13 +109,8 @@ async function recover(ctx: MonitorContext, step: RecoveryStep): Promise<void> {
   if (!incident) return;
   if (step === "restart" || step === "rollback") return startRecovery(ctx, step, "policy");
   if (step === "agent") {
-    await logStep(ctx, incident.id, {
-      at: iso(ctx.now),
-      action: "agent",
-      by: "policy",
-      outcome: "not available yet",
-    });
-    return policyMoves(ctx);
+    if ((await startFix(ctx, "policy")).moveOn) await policyMoves(ctx);
+    return;
   }
   const project = await monitoredProject(ctx.db, ctx.state.target.projectId);
   await logStep(ctx, incident.id, {

@@ -4,7 +4,8 @@
  * alarm, so nothing is held in memory between checks and a restarted Worker goes on where the
  * stored alarm says. The hub calls `jobFinished` when a job it submitted ends (the check, a
  * recovery step, the read of the service's logs); the verdict is `judge`'s, its effects are
- * recovery.ts's. Events are handled one at a time, across their awaits.
+ * recovery.ts's; a fix run it started (fix-run.ts) is looked up in D1 at each alarm. Events are
+ * handled one at a time, across their awaits.
  *
  *   await env.SERVICE_MONITOR.getByName(projectId).watch(target);  // after a healthy deploy
  */
@@ -21,12 +22,14 @@ import { executorHub } from "../executors/hub.ts";
 import type { JobEndPayload } from "../executors/job-events.ts";
 import { newId } from "../ids.ts";
 import { monitorSettings } from "../settings/monitors.ts";
+import { fixProgress, logsRead, startFix } from "./fix-run.ts";
 import { emptyDay, recordCheck } from "./history.ts";
+import type { MonitorContext } from "./incident-log.ts";
 import { checkJob, EVIDENCE_LINES } from "./jobs.ts";
 import { healthy, type JudgeConfig, judge, NO_HEALTH } from "./judge.ts";
 import type { OwnerAction } from "./messages.ts";
 import { loadState, type MonitorState, saveState, type WatchTarget } from "./monitor-state.ts";
-import { apply, type MonitorContext, mute, recoveryEnded, startRecovery } from "./recovery.ts";
+import { apply, mute, policyMoves, recoveryEnded, startRecovery } from "./recovery.ts";
 
 /** The first check after a deploy: soon, the deploy's own health check has just passed. */
 const FIRST_CHECK_MS = 1_000;
@@ -93,6 +96,12 @@ export class ServiceMonitor extends DurableObject<Env> {
     await this.#serially(async () => {
       const state = await loadState(this.ctx.storage);
       if (!state || !monitorSettings.read(this.env).MONITORS) return;
+      // A fix run in progress is looked up in D1: when it ended, the policy may move on.
+      if (state.fix?.runId) {
+        const ctx = await this.#context(state);
+        if (await fixProgress(ctx)) await policyMoves(ctx);
+        await saveState(this.ctx.storage, state);
+      }
       const now = Date.now();
       const hub = executorHub(this.env);
       const intervalMs = state.target.intervalS * 1000;
@@ -136,10 +145,14 @@ export class ServiceMonitor extends DurableObject<Env> {
       if (action === "mute") {
         await mute(ctx);
         answer = "Muted: no more automatic steps for this outage.";
-      } else if (action === "agent") {
-        answer = "Letting the agent fix it is not available yet: restart or roll back.";
+      } else if (state.fix) {
+        answer = state.fix.runId
+          ? `The agent is fixing it already (engineering run ${state.fix.runId}).`
+          : "The agent starts fixing it once the service's logs are read.";
       } else if (state.recovery) {
         answer = `A ${state.recovery.kind} is running already.`;
+      } else if (action === "agent") {
+        answer = (await startFix(ctx, "owner")).answer;
       } else {
         await startRecovery(ctx, action, "owner");
         answer = action === "restart" ? "Restarting…" : "Rolling back…";
@@ -184,7 +197,8 @@ export class ServiceMonitor extends DurableObject<Env> {
       await writeDay(db, state.target.projectId, state.day);
       state.day.unwritten = 0;
     }
-    const judged = judge(state.health, evidence, ctx.now, ctx.config, newId, Boolean(state.recovery));
+    const busy = Boolean(state.recovery || state.fix);
+    const judged = judge(state.health, evidence, ctx.now, ctx.config, newId, busy);
     state.health = judged.health;
     await apply(ctx, judged.decisions);
     // Failing but not yet an incident: the next check comes sooner.
@@ -198,14 +212,20 @@ export class ServiceMonitor extends DurableObject<Env> {
     state.logs = null;
     const parsed = outcome.result ? AnsibleResult.safeParse(JSON.parse(outcome.result)) : null;
     const text = parsed?.success ? parsed.data.logs?.text : undefined;
-    if (!incidentId || outcome.status !== "succeeded" || text === undefined) return;
-    const db = database(this.env.DB);
-    const mask = await projectSecretMasker(this.env, db, state.target.projectId);
-    const lines = mask(text)
-      .split("\n")
-      .filter((line) => line !== "")
-      .slice(-EVIDENCE_LINES);
-    await addIncidentLogs(db, incidentId, lines);
+    if (incidentId && outcome.status === "succeeded" && text !== undefined) {
+      const db = database(this.env.DB);
+      const mask = await projectSecretMasker(this.env, db, state.target.projectId);
+      const lines = mask(text)
+        .split("\n")
+        .filter((line) => line !== "")
+        .slice(-EVIDENCE_LINES);
+      await addIncidentLogs(db, incidentId, lines);
+    }
+    // A fix run waiting for the evidence's log lines starts now (without them if they could not be read).
+    if (state.fix && !state.fix.runId) {
+      const ctx = await this.#context(state);
+      if (await logsRead(ctx)) await policyMoves(ctx);
+    }
   }
 
   /** Interval, or a quarter of it while failed checks have not yet opened an incident. */

@@ -17,10 +17,18 @@ export interface RunParams {
   projectId: string;
   /** The DevOps workflow deploys, or undeploys (`undeploy`); absent in instances started before. */
   kind?: RunKind;
+  /** A fix run's brief (runs.brief): the engineering graph then fixes the deployed code. */
+  brief?: string;
 }
 
-export const runParams = (run: { id: string; projectId: string; kind: RunKind }): RunParams => ({
+export const runParams = (run: {
+  id: string;
+  projectId: string;
+  kind: RunKind;
+  brief?: string | null;
+}): RunParams => ({
   runId: run.id,
   projectId: run.projectId,
   kind: run.kind,
+  ...(run.brief ? { brief: run.brief } : {}),
 });

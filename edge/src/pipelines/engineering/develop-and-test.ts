@@ -23,6 +23,8 @@ export interface Built {
   commit: string;
   /** The template catalog's manifest, for a repository without one (null: none). */
   manifest: CatalogManifest | null;
+  /** A fix run's brief (the incident's evidence), for the first iteration; null otherwise. */
+  brief: string | null;
 }
 
 export type Developed =
@@ -86,11 +88,16 @@ async function develop(
   work: Work,
   told: { feedback: TestFeedback | null; guidance: string | null },
 ): Promise<Work | { error: string }> {
-  const doing = told.feedback ? `fixing what failed` : "implementing the spec";
+  const doing = told.feedback
+    ? `fixing what failed`
+    : built.brief
+      ? "fixing the deployed service"
+      : "implementing the spec";
   await pipeline.progress("develop", `🧑‍💻 Developer, iteration ${iteration}: ${doing}…`);
   let job: ReturnType<typeof developJob>;
   try {
-    job = developJob(pipeline.env, { ...built, iteration, session: work.session, ...told });
+    const brief = iteration === 1 ? built.brief : null;
+    job = developJob(pipeline.env, { ...built, iteration, session: work.session, ...told, brief });
   } catch (err) {
     // The server's Developer settings are wrong: the run says which, rather than crash.
     return { error: (err as Error).message };

@@ -6,8 +6,12 @@
  *   Architect (the template and the spec, from the conversation) → Preparer (scaffold with the
  *     template's answers, repository, first commit)
  *     → Developer and Tester in turns until the tests pass (or the user decides) → start the deploy
+ *
+ * A fix run (a service monitor's "let the agent fix it": the run has a brief, the incident's
+ * evidence) keeps the project's spec and repository: no Architect, no Preparer; the Developer's
+ * first iteration gets the brief, and the rest is the same.
  */
-import { DEFAULT_POOL } from "@codegen-orchestrator/shared";
+import { DEFAULT_POOL, type ProjectSpec } from "@codegen-orchestrator/shared";
 import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
 import { database } from "../../db/client.ts";
 import { type ProjectToBuild, projectToBuild } from "../../domain/pipeline-projects.ts";
@@ -17,6 +21,7 @@ import { stopsAtBudget } from "../steps/budget-gate.ts";
 import { failed, type Pipeline, PipelineWorkflow, type RunOutcome } from "../steps/pipeline-workflow.ts";
 import { repositoryUrl } from "../steps/repository.ts";
 import { templateManifestStep } from "../steps/template-manifest.ts";
+import { timelineStep } from "../steps/timeline.ts";
 import type { RunParams } from "../workflows.ts";
 import { architectStep } from "./architect-step.ts";
 import { developerConfig } from "./develop.ts";
@@ -29,7 +34,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
   protected override readonly binding = "ENGINEERING_WORKFLOW";
 
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
-    const { runId, projectId } = event.payload;
+    const { runId, projectId, brief } = event.payload;
     const project = await step.do("start", async () => {
       const db = database(this.env.DB);
       await markRunning(db, runId);
@@ -38,19 +43,18 @@ export class EngineeringWorkflow extends PipelineWorkflow {
     if (!project) return this.finish(step, runId, failed("The project no longer exists."));
     // A run started before pools kept no pool in its first step: the default one.
     const pipeline = { ...this.runContext(event, step), pool: project.pool || DEFAULT_POOL };
-    return this.finish(step, runId, await stopsAtBudget(build(pipeline, project)));
+    return this.finish(step, runId, await stopsAtBudget(build(pipeline, project, brief ?? null)));
   }
 }
 
 /** The engineering graph, stage by stage. */
-async function build(pipeline: Pipeline, project: ProjectToBuild): Promise<RunOutcome> {
+async function build(pipeline: Pipeline, project: ProjectToBuild, brief: string | null): Promise<RunOutcome> {
   const { env, step, runId, projectId } = pipeline;
   const repository = repositoryOrSettingsError(env, project);
   if ("error" in repository) return failed(repository.error);
 
-  await pipeline.progress("architect", "📐 Writing the spec…");
-  const architect = await architectStep(pipeline, project);
-  if (!architect.spec) return failed(`The Architect failed: ${architect.error}`);
+  const architect = brief ? await fixSpec(pipeline, project) : await specify(pipeline, project);
+  if (!architect.spec) return failed(architect.error);
 
   const prepared = await prepareStep(pipeline, project, architect.spec, repository.url);
   if ("error" in prepared) return failed(prepared.error);
@@ -64,6 +68,7 @@ async function build(pipeline: Pipeline, project: ProjectToBuild): Promise<RunOu
     resourceName: project.resourceName,
     commit: prepared.commit,
     manifest,
+    brief,
   });
   if (developed.outcome === "failed") return failed(developed.error);
   if (developed.outcome === "stopped") return { status: "cancelled", error: developed.error };
@@ -71,6 +76,29 @@ async function build(pipeline: Pipeline, project: ProjectToBuild): Promise<RunOu
   const deploy = await step.do("deploy: start", () => startDeploy(env, runId, projectId));
   const next = deploy.runId ? " Deploying it next." : ` It was not deployed: ${deploy.error}`;
   return { status: "succeeded", summary: `${developed.summary}${next}` };
+}
+
+type Specified = { spec: ProjectSpec; error: null } | { spec: null; error: string };
+
+async function specify(pipeline: Pipeline, project: ProjectToBuild): Promise<Specified> {
+  await pipeline.progress("architect", "📐 Writing the spec…");
+  const architect = await architectStep(pipeline, project);
+  return architect.spec ? architect : { spec: null, error: `The Architect failed: ${architect.error}` };
+}
+
+/** A fix run's spec: the project's own (the Architect is skipped), with its repository. */
+async function fixSpec(pipeline: Pipeline, project: ProjectToBuild): Promise<Specified> {
+  const { spec, repoUrl } = project;
+  if (!spec || !repoUrl)
+    return { spec: null, error: "A fix run needs the project's spec and repository: build it first." };
+  await timelineStep(
+    pipeline,
+    "architect: skipped",
+    async () => ({ status: "skipped" as const, detail: { spec: "kept", fix: true }, value: null }),
+    { row: "architect" },
+  );
+  await pipeline.progress("develop", "🛠 Fixing the deployed service (its spec and repository are kept)…");
+  return { spec, error: null };
 }
 
 /**
