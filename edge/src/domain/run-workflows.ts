@@ -4,7 +4,7 @@
  * (a decision, the template's answers) sent to its instance.
  */
 import { ACTIVE_RUN_STATUSES, type RunKind } from "@codegen-orchestrator/shared";
-import { and, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { runs } from "../db/schema.ts";
 import type { RunRow } from "./runs.ts";
@@ -64,4 +64,21 @@ export async function reopenAnswer(db: Db, runId: string): Promise<void> {
     .update(runs)
     .set({ status: "waiting" })
     .where(and(eq(runs.id, runId), eq(runs.status, "running")));
+}
+
+/** A run by its id, for the system's own use (a monitor following the fix run it started). */
+export async function runById(db: Db, runId: string): Promise<RunRow | undefined> {
+  const [run] = await db.select().from(runs).where(eq(runs.id, runId));
+  return run;
+}
+
+/** The project's newest DevOps run started after `runId` (the redeploy an engineering run started). */
+export async function devopsRunAfter(db: Db, projectId: string, runId: string) {
+  const [run] = await db
+    .select({ id: runs.id, status: runs.status, error: runs.error })
+    .from(runs)
+    .where(and(eq(runs.projectId, projectId), eq(runs.kind, "devops"), gt(runs.id, runId)))
+    .orderBy(desc(runs.id))
+    .limit(1);
+  return run;
 }

@@ -8,11 +8,9 @@
  * the caller moves it (recovery.ts owns the policy).
  */
 import { ACTIVE_RUN_STATUSES } from "@codegen-orchestrator/shared";
-import { and, desc, eq, gt } from "drizzle-orm";
-import { runs } from "../db/schema.ts";
 import { incidentEvidence } from "../domain/incidents.ts";
 import { projectOwner, projectToBuild } from "../domain/pipeline-projects.ts";
-import { activeRunOf } from "../domain/run-workflows.ts";
+import { activeRunOf, devopsRunAfter, runById } from "../domain/run-workflows.ts";
 import { type RunRow, startRun } from "../domain/runs.ts";
 import { launchRun } from "../pipelines/launch.ts";
 import { fixBrief } from "./fix-brief.ts";
@@ -112,18 +110,10 @@ export async function fixProgress(ctx: MonitorContext): Promise<boolean> {
   const { db, state } = ctx;
   const fix = state.fix;
   if (!fix?.runId) return false;
-  const [run] = await db.select().from(runs).where(eq(runs.id, fix.runId));
+  const run = await runById(db, fix.runId);
   if (run && active(run.status)) return false;
   // A succeeded fix run started the redeploy: the DevOps run after it.
-  const [deploy] =
-    run?.status === "succeeded"
-      ? await db
-          .select({ id: runs.id, status: runs.status, error: runs.error })
-          .from(runs)
-          .where(and(eq(runs.projectId, run.projectId), eq(runs.kind, "devops"), gt(runs.id, run.id)))
-          .orderBy(desc(runs.id))
-          .limit(1)
-      : [];
+  const deploy = run?.status === "succeeded" ? await devopsRunAfter(db, run.projectId, run.id) : undefined;
   if (deploy && active(deploy.status)) return false;
   state.fix = null;
   const status = run?.status ?? "gone";
