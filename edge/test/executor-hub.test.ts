@@ -220,6 +220,23 @@ describe("job round trip", () => {
     socket.ws.close();
   });
 
+  it("gives a full executor a monitor's check: light jobs take no slot of its capacity", async () => {
+    const lane = unique("light");
+    const executor = await createExecutor();
+    const socket = await connect(executor.token);
+    await hello(socket, { labels: { lane }, capacity: 1, capabilities: ["exec", "http_check"] });
+    const heavy = await submit({ command: ["sleep", "60"] }, { labels: { lane } });
+    expect((await socket.next("assign")).jobId).toBe(heavy.id);
+    // Full: a second heavy job waits, a check does not.
+    const waiting = await submit({ command: ["true"] }, { labels: { lane } });
+    const check = await expectStatus(201, "/jobs", {
+      body: { kind: "http_check", spec: { url: "http://127.0.0.1:9/health" }, labels: { lane } },
+    });
+    expect((await socket.next("assign")).jobId).toBe(check.id);
+    expect((await expectStatus(200, `/jobs/${waiting.id}`)).status).toBe("queued");
+    socket.ws.close();
+  });
+
   it("returns the first job for a repeated idempotency key", async () => {
     const key = unique("idem");
     const first = await submit({ command: ["true"] }, { idempotencyKey: key, labels: { lane: key } });

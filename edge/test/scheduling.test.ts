@@ -32,6 +32,16 @@ describe("scheduling", () => {
     expect(freeSlots(candidates, loads)).toBe(1 + 6 + 2);
   });
 
+  it("measures a job against the capacity it is given (light jobs have their own)", () => {
+    const full = new Map([
+      ["a", 2],
+      ["b", 8],
+      ["c", 4],
+    ]);
+    expect(pickExecutor(job(), candidates, full)).toBeUndefined();
+    expect(pickExecutor(job(), candidates, full, () => 32)?.handle).toBe("a");
+  });
+
   it("sends a job to the executor it prefers, or keeps it queued while that one is full", () => {
     const prefers = (prefer: string, labels: Record<string, string> = {}) => ({ ...job(labels), prefer });
     // "c" is not the least loaded, but the job's workspace is there.

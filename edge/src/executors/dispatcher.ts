@@ -7,10 +7,12 @@
 import {
   type HubMessage,
   jobKinds,
+  LIGHT_JOBS_PER_EXECUTOR,
   type Outgoing,
   POOL_LABEL,
   type RunningJob,
 } from "@codegen-orchestrator/shared";
+import type { ExecutorProfile } from "./executor-profiles.ts";
 import type { HubParts } from "./hub-parts.ts";
 import { describeRef, type JobSecretRef, type JobSecrets, type Opened, refKey } from "./job-secrets.ts";
 import type { JobRow } from "./job-store.ts";
@@ -114,38 +116,55 @@ export class Dispatcher {
   /** One pass over the queue; a job with secrets is sent later, see #sendWithSecrets. */
   dispatch(): void {
     const now = Date.now();
-    const { candidates, loads } = this.#fleet();
-    // Nothing to scan when the fleet has no free slot; stop as soon as the slots run out.
-    let free = freeSlots(candidates, loads);
+    const { candidates } = this.#fleet();
+    const { store } = this.#parts;
     const pending: PendingAssign[] = [];
-    if (free > 0) {
-      for (const job of this.#parts.store.queued(DISPATCH_BATCH)) {
-        const placeable = {
-          needs: needsOf(job),
-          labels: JSON.parse(job.labels),
-          prefer: preferenceOf(job, now, this.#parts.config.preferWaitMs),
-        };
-        const best = pickExecutor(placeable, candidates, loads);
-        if (!best) continue;
-        const waiting = this.#assign(job, best, loads, now);
-        if (waiting) pending.push(waiting);
+    // Heavy jobs: nothing to scan when the fleet has no free slot; stop as soon as the slots run out.
+    const loads = store.loads();
+    let free = freeSlots(candidates, loads);
+    if (free > 0)
+      for (const job of store.queued(DISPATCH_BATCH)) {
+        if (!this.#place(job, candidates, loads, now, pending)) continue;
         if (--free === 0) break;
       }
-    }
+    // Light jobs (a monitor's checks) have slots of their own: heavy work never holds them back.
+    const lightLoads = store.loads(true);
+    for (const job of store.queued(DISPATCH_BATCH, true))
+      this.#place(job, candidates, lightLoads, now, pending, () => LIGHT_JOBS_PER_EXECUTOR);
     if (pending.length > 0) this.#parts.waitUntil(this.#sendWithSecrets(pending));
     this.#afterPass();
   }
 
-  /** The executors that may take work (connected, said hello, not draining) and every executor's load. */
-  #fleet(): { candidates: Candidate<WebSocket>[]; loads: Loads } {
+  /** Assigns the job where it fits best, if anywhere; true when it was assigned. */
+  #place(
+    job: JobRow,
+    candidates: Candidate<WebSocket>[],
+    loads: Loads,
+    now: number,
+    pending: PendingAssign[],
+    capacityOf?: (profile: ExecutorProfile) => number,
+  ): boolean {
+    const placeable = {
+      needs: needsOf(job),
+      labels: JSON.parse(job.labels),
+      prefer: preferenceOf(job, now, this.#parts.config.preferWaitMs),
+    };
+    const best = pickExecutor(placeable, candidates, loads, capacityOf);
+    if (!best) return false;
+    const waiting = this.#assign(job, best, loads, now);
+    if (waiting) pending.push(waiting);
+    return true;
+  }
+
+  /** The executors that may take work (connected, said hello, not draining). */
+  #fleet(): { candidates: Candidate<WebSocket>[] } {
     const profiles = this.#parts.profiles.all();
-    const loads = this.#parts.store.loads();
     const candidates: Candidate<WebSocket>[] = [];
     for (const [ws, attachment] of this.#parts.sockets.ready()) {
       const profile = profiles.get(attachment.executorId);
       if (profile && !profile.draining) candidates.push({ profile, handle: ws });
     }
-    return { candidates, loads };
+    return { candidates };
   }
 
   /** Assigns the job in the store and sends it, or returns it to be sent once its secrets are open. */

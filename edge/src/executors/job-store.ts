@@ -2,8 +2,17 @@
  * The hub's persisted job queue, in the Durable Object's own SQLite storage. All writes are
  * synchronous `sql.exec` calls, so a message handler's changes land together before any await.
  */
-import type { FinalStatus, JobKind, JobStatus, RunningJob } from "@codegen-orchestrator/shared";
+import {
+  type FinalStatus,
+  type JobKind,
+  type JobStatus,
+  LIGHT_JOB_KINDS,
+  type RunningJob,
+} from "@codegen-orchestrator/shared";
 import { createJobTables } from "./job-schema.ts";
+
+/** The light kinds as an SQL list (constants of the protocol, never input). */
+const LIGHT_KINDS = `(${LIGHT_JOB_KINDS.map((kind) => `'${kind}'`).join(", ")})`;
 
 export interface JobRow {
   id: string;
@@ -121,12 +130,13 @@ export class JobStore {
    * Queued jobs, oldest first, a page at a time: a caller that stops early reads no more pages,
    * and rows it updates between pages cannot disturb the read.
    */
-  *queued(limit: number, pageSize = 32): Generator<JobRow> {
+  *queued(limit: number, light = false, pageSize = 32): Generator<JobRow> {
     let after: { created_at: number; id: string } | null = null;
     for (let read = 0; read < limit; ) {
       const page: JobRow[] = this.sql
         .exec<JobRow & Record<string, SqlStorageValue>>(
-          `SELECT * FROM jobs WHERE status = 'queued' AND (created_at > ? OR (created_at = ? AND id > ?))
+          `SELECT * FROM jobs WHERE status = 'queued' AND kind ${light ? "IN" : "NOT IN"} ${LIGHT_KINDS}
+           AND (created_at > ? OR (created_at = ? AND id > ?))
            ORDER BY created_at, id LIMIT ?`,
           after?.created_at ?? -1,
           after?.created_at ?? -1,
@@ -163,10 +173,11 @@ export class JobStore {
       .toArray();
   }
 
-  /** Running-job counts per executor, for least-loaded scheduling. */
-  loads(): Map<string, number> {
+  /** Running-job counts per executor, for least-loaded scheduling: of heavy jobs, or of light ones. */
+  loads(light = false): Map<string, number> {
     const rows = this.sql.exec<{ executor_id: string; n: number }>(
-      "SELECT executor_id, count(*) AS n FROM jobs WHERE status IN ('assigned', 'running') GROUP BY executor_id",
+      `SELECT executor_id, count(*) AS n FROM jobs WHERE status IN ('assigned', 'running')
+       AND kind ${light ? "IN" : "NOT IN"} ${LIGHT_KINDS} GROUP BY executor_id`,
     );
     return new Map(rows.toArray().map((row) => [row.executor_id, row.n]));
   }

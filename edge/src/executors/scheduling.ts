@@ -42,26 +42,29 @@ const suits = (job: Placeable, profile: ExecutorProfile) =>
   Object.entries(job.labels).every(([key, value]) => profile.labels[key] === value);
 
 /**
- * The candidate with every capability the job needs, all its labels and a free slot, least loaded
- * first. A job that prefers an executor which is a candidate and suits it goes there or, while that
+ * The candidate with every capability the job needs, all its labels and a free slot (of its
+ * capacity, or of `capacityOf`'s: light jobs have their own), least loaded first. A job that prefers an executor which is a candidate and suits it goes there or, while that
  * one has no free slot, nowhere yet (undefined: it stays queued).
  */
 export function pickExecutor<Handle>(
   job: Placeable,
   candidates: readonly Candidate<Handle>[],
   loads: Loads,
+  capacityOf: (profile: ExecutorProfile) => number = (profile) => profile.capacity,
 ): Candidate<Handle> | undefined {
   const preferred = job.prefer
     ? candidates.find(({ profile }) => profile.executorId === job.prefer && suits(job, profile))
     : undefined;
-  if (preferred) return loadOf(loads, preferred.profile) < preferred.profile.capacity ? preferred : undefined;
+  if (preferred)
+    return loadOf(loads, preferred.profile) < capacityOf(preferred.profile) ? preferred : undefined;
   let best: Candidate<Handle> | undefined;
   let bestShare = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     const { profile } = candidate;
     const load = loadOf(loads, profile);
-    const fits = load < profile.capacity && suits(job, profile);
-    const share = load / Math.max(profile.capacity, 1);
+    const capacity = capacityOf(profile);
+    const fits = load < capacity && suits(job, profile);
+    const share = load / Math.max(capacity, 1);
     if (fits && share < bestShare) {
       best = candidate;
       bestShare = share;

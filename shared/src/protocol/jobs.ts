@@ -42,6 +42,14 @@ export const jobKinds = {
 export type JobKind = keyof typeof jobKinds;
 export const JobKind = z.enum(Object.keys(jobKinds) as [JobKind, ...JobKind[]]);
 
+/**
+ * Light jobs (a monitor's check: a GET the daemon makes itself) take no slot of an executor's
+ * capacity, so heavy work (deploys, agents) never holds them back; an executor runs at most
+ * LIGHT_JOBS_PER_EXECUTOR of them at once.
+ */
+export const LIGHT_JOB_KINDS: readonly JobKind[] = ["http_check"];
+export const LIGHT_JOBS_PER_EXECUTOR = 32;
+
 export type JobSpec<K extends JobKind> = z.infer<(typeof jobKinds)[K]["spec"]>;
 export type JobOutput<K extends JobKind> = z.infer<(typeof jobKinds)[K]["result"]>;
 
