@@ -120,5 +120,18 @@ describe.skipIf(!ready)("server checks", { timeout: 300_000 }, () => {
     await check(a.id);
     expect(toldAboutAlpha()).toHaveLength(2);
     expect(await incidentsOf(b.id)).toEqual([]);
+    // Each admin check is one audit row (edge/test/audit.test.ts cannot run one: no executor there);
+    // the cron's sweeps are the system's, not audited.
+    const audited = await queryD1<{ details: string }>(
+      chat.dir,
+      "SELECT details FROM audit_log WHERE action = 'server.check' AND target_id = ? ORDER BY created_at",
+      a.id,
+    );
+    expect(audited.map((row) => JSON.parse(row.details).status)).toEqual([
+      "unreachable",
+      "unreachable",
+      "active",
+      "active",
+    ]);
   });
 });

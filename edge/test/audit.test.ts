@@ -23,6 +23,13 @@ describe("audit log", () => {
       ],
       ["DELETE", "/api-keys/{id}", () => `/api-keys/${ids.key}`, undefined, () => {}],
       [
+        "PUT",
+        "/users/{id}/budget",
+        () => `/users/${ids.user}/budget`,
+        () => ({ monthlyBudgetUsd: 20 }),
+        () => {},
+      ],
+      [
         "POST",
         "/projects",
         () => "/projects",
@@ -30,6 +37,13 @@ describe("audit log", () => {
         (b) => (ids.project = b.id),
       ],
       ["PATCH", "/projects/{id}", () => `/projects/${ids.project}`, () => ({ description: "d" }), () => {}],
+      [
+        "PUT",
+        "/projects/{id}/budget",
+        () => `/projects/${ids.project}/budget`,
+        () => ({ monthlyBudgetUsd: 5 }),
+        () => {},
+      ],
       [
         "PUT",
         "/projects/{id}/secrets/{name}",
@@ -127,6 +141,10 @@ describe("audit log", () => {
     // and checks theirs.
     covered.add("POST /api/v1/runs/{id}/decision");
     covered.add("POST /api/v1/runs/{id}/answers");
+    // A run at its budget (test/budgets.test.ts checks its one audit row), and a server check,
+    // which needs an executor (test/server-checks.test.ts checks one row per check).
+    covered.add("POST /api/v1/runs/{id}/budget");
+    covered.add("POST /api/v1/servers/{id}/check");
     const mutating = createApp()
       .routes.filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method))
       // The Telegram webhook is not an API route, and the web chat's routes are its twin (a message

@@ -40,7 +40,7 @@ describe("executor layout", () => {
   it("reads the sources and knows every kind's folder", () => {
     expect(files).toContain("kinds/index.ts");
     expect(new Set(files.map(kindOf).filter(Boolean))).toEqual(
-      new Set(["agent", "ansible", "container", "copier", "exec", "git", "test"]),
+      new Set(["agent", "ansible", "container", "copier", "exec", "git", "http-check", "test"]),
     );
   });
 

@@ -9,6 +9,7 @@
 import { DEFAULT_POOL, POOL_LABEL, type ServerCheck } from "@codegen-orchestrator/shared";
 import type { Db } from "../db/client.ts";
 import type { Actor } from "../domain/actor.ts";
+import { auditedBy } from "../domain/audit.ts";
 import { ApiError, conflict } from "../domain/errors.ts";
 import { checkVerdict, recordCheck } from "../domain/server-checks.ts";
 import { findServer, type ServerRow } from "../domain/servers.ts";
@@ -99,5 +100,12 @@ export async function checkServerNow(env: Env, db: Db, actor: Actor, id: string)
       "service_unavailable",
       "No executor of the server's pool finished the check in time: try again, or see whether one is online (GET /executors).",
     );
+  // The admin's check, audited like every change an API call makes (its verdict in the details).
+  await auditedBy(db, actor.userId, {
+    action: "server.check",
+    targetType: "server",
+    targetId: server.id,
+    details: { status: checked.server.status },
+  });
   return checked;
 }
