@@ -19,12 +19,25 @@ export async function notifyUser(
   keyboard?: Keyboard,
 ): Promise<number | null> {
   if (telegramId === null) return null;
+  return (
+    (await inSession(env, telegramId, "notice.failed", (session) => session.notice(html, keyboard))) ?? null
+  );
+}
+
+const sessionOf = (env: Env, telegramId: number) => getAgentByName(env.CHAT_SESSION, String(telegramId));
+
+/** `use` on the user's chat session; undefined (and logged as `event`) when it failed. */
+async function inSession<T>(
+  env: Env,
+  telegramId: number,
+  event: string,
+  use: (session: Awaited<ReturnType<typeof sessionOf>>) => Promise<T>,
+): Promise<T | undefined> {
   try {
-    const session = await getAgentByName(env.CHAT_SESSION, String(telegramId));
-    return await session.notice(html, keyboard);
+    return await use(await sessionOf(env, telegramId));
   } catch (err) {
-    console.error(JSON.stringify({ event: "notice.failed", error: String(err) }));
-    return null;
+    console.error(JSON.stringify({ event, error: String(err) }));
+    return undefined;
   }
 }
 
@@ -36,12 +49,9 @@ export async function editUserNotice(
   html: string,
   keyboard: Keyboard,
 ): Promise<void> {
-  try {
-    const session = await getAgentByName(env.CHAT_SESSION, String(telegramId));
-    await session.editNotice(messageId, html, keyboard);
-  } catch (err) {
-    console.error(JSON.stringify({ event: "notice.edit_failed", error: String(err) }));
-  }
+  await inSession(env, telegramId, "notice.edit_failed", (session) =>
+    session.editNotice(messageId, html, keyboard),
+  );
 }
 
 /** Sends `html` to every admin's chat (the active admin users', and ADMIN_TELEGRAM_IDS'). */

@@ -13,12 +13,22 @@ import type { JudgeConfig } from "./judge.ts";
 import { downMessage, incidentKeyboard } from "./messages.ts";
 import type { MonitorState } from "./monitor-state.ts";
 
+export type MonitoredProject = Awaited<ReturnType<typeof monitoredProject>>;
+
 export interface MonitorContext {
   env: Env;
   db: Db;
   state: MonitorState;
   config: JudgeConfig;
   now: number;
+  /** The watched project as this event read it (undefined: not read yet; projectOf reads it). */
+  project?: MonitoredProject;
+}
+
+/** The project's name, policy and owner's chat: read from D1 once per event, however many steps need it. */
+export async function projectOf(ctx: MonitorContext): Promise<MonitoredProject> {
+  if (ctx.project === undefined) ctx.project = await monitoredProject(ctx.db, ctx.state.target.projectId);
+  return ctx.project;
 }
 
 export const iso = (at: number) => new Date(at).toISOString();
@@ -47,7 +57,7 @@ export async function logStep(
 
 export async function editDownMessage(ctx: MonitorContext, withButtons: boolean): Promise<void> {
   const { state } = ctx;
-  const project = await monitoredProject(ctx.db, state.target.projectId);
+  const project = await projectOf(ctx);
   if (!state.message || !project?.telegramId) return;
   const html = downMessage(project.name, state.target.url, state.health.failures, state.message.steps);
   const keyboard = withButtons ? incidentKeyboard(state.target.projectId) : [];

@@ -8,10 +8,9 @@ import type { RecoveryStep } from "@codegen-orchestrator/shared";
 import { notifyUser } from "../chat/notices.ts";
 import { switchLiveDeployment } from "../domain/deployments.ts";
 import { openServiceIncident, resolveIncident } from "../domain/incidents.ts";
-import { monitoredProject } from "../domain/pipeline-projects.ts";
 import { executorHub } from "../executors/hub.ts";
 import { startFix } from "./fix-run.ts";
-import { editDownMessage, iso, logStep, type MonitorContext } from "./incident-log.ts";
+import { editDownMessage, iso, logStep, type MonitorContext, projectOf } from "./incident-log.ts";
 import { evidenceLogsJob, recoveryJob } from "./jobs.ts";
 import { type Decision, nextStep, type OpenIncident, type RecoveryJobKind } from "./judge.ts";
 import { askMessage, downMessage, incidentKeyboard, recoveredMessage } from "./messages.ts";
@@ -73,7 +72,7 @@ async function opened(ctx: MonitorContext, decision: Extract<Decision, { kind: "
     startedAt: incident.startedAt,
     openedAt: incident.openedAt,
   });
-  const project = await monitoredProject(ctx.db, state.target.projectId);
+  const project = await projectOf(ctx);
   const html = downMessage(project?.name ?? state.target.resourceName, state.target.url, evidence, []);
   const id = await notifyUser(
     ctx.env,
@@ -89,7 +88,7 @@ async function opened(ctx: MonitorContext, decision: Extract<Decision, { kind: "
 async function resolved(ctx: MonitorContext, incident: OpenIncident): Promise<void> {
   const { state } = ctx;
   await resolveIncident(ctx.db, incident.id, ctx.now);
-  const project = await monitoredProject(ctx.db, state.target.projectId);
+  const project = await projectOf(ctx);
   if (state.message) {
     state.message.steps.push("✅ healthy again");
     await editDownMessage(ctx, false);
@@ -112,7 +111,7 @@ async function recover(ctx: MonitorContext, step: RecoveryStep): Promise<void> {
     if ((await startFix(ctx, "policy")).moveOn) await policyMoves(ctx);
     return;
   }
-  const project = await monitoredProject(ctx.db, ctx.state.target.projectId);
+  const project = await projectOf(ctx);
   await logStep(ctx, incident.id, {
     at: iso(ctx.now),
     action: "ask",

@@ -75,9 +75,7 @@ export class ServiceMonitor extends DurableObject<Env> {
       if (!state) return;
       state.target = { ...state.target, intervalS };
       await saveState(this.ctx.storage, state);
-      const next = Date.now() + intervalS * 1000;
-      const scheduled = await this.ctx.storage.getAlarm();
-      if (scheduled === null || scheduled > next) await this.ctx.storage.setAlarm(next);
+      await this.#alarmBy(Date.now() + intervalS * 1000);
     });
   }
 
@@ -202,9 +200,13 @@ export class ServiceMonitor extends DurableObject<Env> {
     state.health = judged.health;
     await apply(ctx, judged.decisions);
     // Failing but not yet an incident: the next check comes sooner.
-    const next = ctx.now + this.#delayMs(state);
+    await this.#alarmBy(ctx.now + this.#delayMs(state));
+  }
+
+  /** The next alarm at `at` at the latest (one due sooner stays). */
+  async #alarmBy(at: number): Promise<void> {
     const scheduled = await this.ctx.storage.getAlarm();
-    if (scheduled === null || scheduled > next) await this.ctx.storage.setAlarm(next);
+    if (scheduled === null || scheduled > at) await this.ctx.storage.setAlarm(at);
   }
 
   async #logsRead(state: MonitorState, outcome: { status: string; result: string | null }): Promise<void> {
@@ -238,13 +240,21 @@ export class ServiceMonitor extends DurableObject<Env> {
   async #context(state: MonitorState, withPolicy = true): Promise<MonitorContext> {
     const db = database(this.env.DB);
     const settings = monitorSettings.read(this.env);
-    const project = withPolicy ? await monitoredProject(db, state.target.projectId) : null;
+    const project = withPolicy ? await monitoredProject(db, state.target.projectId) : undefined;
     const config: JudgeConfig = {
       threshold: settings.MONITOR_FAILURE_THRESHOLD,
       maxAttempts: settings.MONITOR_MAX_ATTEMPTS,
       attemptWindowMs: settings.MONITOR_ATTEMPT_WINDOW_S * 1000,
       policy: project?.policy ?? [],
     };
-    return { env: this.env, db, state, config, now: Date.now() };
+    // The project read for the policy serves every step of this event (projectOf).
+    return {
+      env: this.env,
+      db,
+      state,
+      config,
+      now: Date.now(),
+      ...(project === undefined ? {} : { project }),
+    };
   }
 }
