@@ -73,6 +73,7 @@ async function outage(spec: ProjectSpec | null = SPEC) {
       intervalS: 60,
     },
     seq: 0,
+    checks: 0,
     last: null,
     check: null,
     logs: null,

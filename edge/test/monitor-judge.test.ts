@@ -6,7 +6,7 @@
 import type { CheckEvidence } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
 import { percentile } from "../src/domain/monitor-days.ts";
-import { emptyDay, FLUSH_EVERY, recordCheck } from "../src/monitors/history.ts";
+import { emptyDay, FLUSH_EVERY, recordCheck, recordWatch } from "../src/monitors/history.ts";
 import { type Health, type JudgeConfig, judge, NO_HEALTH, nextStep } from "../src/monitors/judge.ts";
 
 const config: JudgeConfig = {
@@ -113,5 +113,21 @@ describe("history", () => {
     const tomorrow = recordCheck(today, T0 + 86_400_000, { latencyMs: 9, healthy: false });
     expect(tomorrow.ended).toMatchObject({ day: "2026-12-03", checks: 1, failures: 0, latencies: [5] });
     expect(tomorrow.stats).toMatchObject({ day: "2026-12-04", checks: 1, failures: 1, latencies: [9] });
+  });
+
+  it("adds a watch's days: the same day's checks to it, a later day's after handing it back", () => {
+    const today = recordCheck(emptyDay(T0), T0, { latencyMs: 5, healthy: true }).stats;
+    const same = recordWatch(today, [{ day: "2026-12-03", checks: 3, failures: 1, latencies: [6, 7, 8] }]);
+    expect(same.ended).toEqual([]);
+    expect(same.stats).toMatchObject({ day: "2026-12-03", checks: 4, failures: 1, latencies: [5, 6, 7, 8] });
+    const across = recordWatch(same.stats, [
+      { day: "2026-12-03", checks: 1, failures: 0, latencies: [9] },
+      { day: "2026-12-04", checks: 2, failures: 2, latencies: [1, 2] },
+    ]);
+    expect(across.ended).toEqual([expect.objectContaining({ day: "2026-12-03", checks: 5, failures: 1 })]);
+    expect(across.stats).toMatchObject({ day: "2026-12-04", checks: 2, failures: 2, latencies: [1, 2] });
+    // An executor's clock behind the monitor's at midnight: its day counts in the monitor's.
+    const behind = recordWatch(across.stats, [{ day: "2026-12-03", checks: 1, failures: 0, latencies: [3] }]);
+    expect(behind).toMatchObject({ ended: [], stats: { day: "2026-12-04", checks: 3 } });
   });
 });

@@ -42,6 +42,14 @@ describe("executor capabilities", { timeout: 90_000 }, () => {
   it("leaves out what the host lacks: no engine, no ansible-playbook", async () => {
     process.env.DOCKER_HOST = `unix://${path.join(empty, "no-such.sock")}`;
     process.env.PATH = empty;
-    expect(await detectCapabilities()).toEqual(["exec", "copier", "git", "agent", "test", "http_check"]);
+    expect(await detectCapabilities()).toEqual([
+      "exec",
+      "copier",
+      "git",
+      "agent",
+      "test",
+      "http_check",
+      "http_watch",
+    ]);
   });
 });

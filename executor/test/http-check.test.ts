@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HTTP_CHECK_EXCERPT_CHARS, HttpCheckResult, HttpCheckSpec } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runHttpCheck } from "../src/kinds/http-check/runner.ts";
+import { runHttpCheck } from "../src/kinds/http/check-runner.ts";
 import { runContext } from "./support/run-context.ts";
 import { freePort } from "./support/sshd.ts";
 

@@ -1,4 +1,4 @@
-// The executor's layout rule: each job kind lives in kinds/<kind>/, and the shared machinery
+// The executor's layout rule: each job kind lives in kinds/<kind>/ (http_check and http_watch share kinds/http/), and the shared machinery
 // (processes, containers, git, masking, the runner contract, scaffolding) imports no kind, nor
 // does one kind import another. Only the registry (kinds/index.ts) and the one place that runs a
 // job (daemon/run-job.ts) reach the kinds. Caught by looking for a file of another kind's folder,
@@ -40,7 +40,7 @@ describe("executor layout", () => {
   it("reads the sources and knows every kind's folder", () => {
     expect(files).toContain("kinds/index.ts");
     expect(new Set(files.map(kindOf).filter(Boolean))).toEqual(
-      new Set(["agent", "ansible", "container", "copier", "exec", "git", "http-check", "test"]),
+      new Set(["agent", "ansible", "container", "copier", "exec", "git", "http", "test"]),
     );
   });
 

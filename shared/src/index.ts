@@ -22,6 +22,7 @@ export * from "./protocol/copier.ts";
 export * from "./protocol/copier-inspect.ts";
 export * from "./protocol/git.ts";
 export * from "./protocol/http-check.ts";
+export * from "./protocol/http-watch.ts";
 export * from "./protocol/jobs.ts";
 export * from "./protocol/messages.ts";
 export * from "./protocol/project-manifest.ts";

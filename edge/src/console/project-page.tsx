@@ -136,7 +136,7 @@ function Health(props: { detail: ProjectDetail }) {
     <Listing
       id="health"
       title="Health"
-      empty={`Not checked yet: once deployed, its health URL is checked every ${props.detail.project.monitorIntervalS} s.`}
+      empty={`Not checked yet: once deployed, its health URL is checked every ${props.detail.project.monitorIntervalS} s (an executor reports the checks hourly, and failures at once).`}
       headers={["Day (UTC)", "Checks", "Uptime", "p50", "p95", "p99"]}
       rows={props.detail.days.map((day) => [
         day.day,

@@ -1,9 +1,10 @@
 /**
  * A monitored service's check history: the day's counts and latencies kept in its monitor's
- * storage, written to D1's `monitor_days` (domain/monitor-days.ts) (checks, failures, latency percentiles) every
- * FLUSH_EVERY checks, on a failure and when the day ends. D1 is written a tenth as often as
- * checks run, and a lost monitor loses at most the checks since the last write.
+ * storage, written to D1's `monitor_days` (domain/monitor-days.ts) (checks, failures, latency
+ * percentiles). Single checks (a failing service's) are written every FLUSH_EVERY checks, on a
+ * failure and when the day ends; a watch's report (a healthy service's hour) once, when it comes.
  */
+import type { WatchedDay } from "@codegen-orchestrator/shared";
 
 export interface DayStats {
   /** UTC `YYYY-MM-DD`. */
@@ -48,4 +49,31 @@ export function recordCheck(
     unwritten: current.unwritten + 1,
   };
   return { stats: next, ended, write: !check.healthy || next.unwritten >= FLUSH_EVERY };
+}
+
+/**
+ * The day with a watch's checks added (its days oldest first); `ended` are the days before the
+ * newest (to be written), and the result is due to be written at once.
+ */
+export function recordWatch(
+  stats: DayStats,
+  days: readonly WatchedDay[],
+): { stats: DayStats; ended: DayStats[] } {
+  const ended: DayStats[] = [];
+  let current = stats;
+  for (const watched of days) {
+    // A day older than the monitor's (the executor's clock behind at midnight) counts in its day.
+    if (watched.day > current.day) {
+      if (current.checks > 0) ended.push(current);
+      current = { ...emptyDay(Date.parse(watched.day)), day: watched.day };
+    }
+    current = {
+      day: current.day,
+      checks: current.checks + watched.checks,
+      failures: current.failures + watched.failures,
+      latencies: [...current.latencies, ...watched.latencies].slice(-MAX_SAMPLES),
+      unwritten: current.unwritten + watched.checks,
+    };
+  }
+  return { stats: current, ended };
 }

@@ -1,7 +1,8 @@
 /**
  * The jobs a monitor submits to the hub, each in the project's pool and reported back to the
- * monitor (`notify: { monitor }`): the check (`http_check`), the recovery steps (restart_project,
- * rollback_project) and the read of the service's last log lines (project_logs).
+ * monitor (`notify: { monitor }`): the watch of a healthy service (`http_watch`), the single
+ * checks of a failing one (`http_check`), the recovery steps (restart_project, rollback_project)
+ * and the read of the service's last log lines (project_logs).
  */
 import { POOL_LABEL } from "@codegen-orchestrator/shared";
 import type { Db } from "../db/client.ts";
@@ -33,6 +34,31 @@ export const checkJob = (target: WatchTarget, seq: number): SubmitJob =>
     idempotencyKey: `check:${target.projectId}:${target.deploymentId}:${seq}`,
     timeoutMs: 60_000,
   });
+
+/** Checks after a failure come at a quarter of the interval: an outage is found within 1.5 intervals. */
+export const confirmMs = (intervalS: number) => Math.max(250, Math.round((intervalS * 1000) / 4));
+
+/**
+ * A watch of `durationMs` (0: until the first healthy check). Its deadline leaves room for the
+ * run of failures it may finish past its time, and for a check's timeout.
+ */
+export function watchJob(target: WatchTarget, seq: number, durationMs: number, threshold: number): SubmitJob {
+  const intervalMs = target.intervalS * 1000;
+  const timeoutMs = checkTimeoutMs(target.intervalS);
+  return submitted(target, {
+    kind: "http_watch",
+    spec: {
+      url: `${target.url}${target.healthPath}`,
+      intervalMs,
+      confirmMs: confirmMs(target.intervalS),
+      timeoutMs,
+      threshold,
+      durationMs,
+    },
+    idempotencyKey: `watch:${target.projectId}:${target.deploymentId}:${seq}`,
+    timeoutMs: durationMs + intervalMs + threshold * (confirmMs(target.intervalS) + timeoutMs) + 60_000,
+  });
+}
 
 async function serverOf(db: Db, target: WatchTarget) {
   const server = await deployedServer(db, target.serverId);

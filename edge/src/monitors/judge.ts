@@ -6,7 +6,7 @@
  *
  *   const { health, decisions } = judge(health, check, Date.now(), config);
  */
-import type { CheckEvidence, RecoveryStep } from "@codegen-orchestrator/shared";
+import { type CheckEvidence, healthyStatus, type RecoveryStep } from "@codegen-orchestrator/shared";
 
 export interface JudgeConfig {
   /** Consecutive failed checks that open an incident (and that let the policy act again). */
@@ -53,8 +53,7 @@ export type Decision =
   | { kind: "resolve"; incident: OpenIncident }
   | { kind: "recover"; step: RecoveryStep };
 
-export const healthy = (check: CheckEvidence) =>
-  check.status !== null && check.status >= 200 && check.status < 300;
+export const healthy = (check: CheckEvidence) => healthyStatus(check.status);
 
 export const NO_HEALTH: Health = { failures: [], incident: null, attempts: [] };
 

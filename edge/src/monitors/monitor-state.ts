@@ -35,12 +35,16 @@ export interface FixRun {
 
 export interface MonitorState {
   target: WatchTarget;
-  /** Checks submitted so far (their jobs' idempotency keys). */
+  /** Jobs (checks and watches) submitted so far: their idempotency keys. */
   seq: number;
+  /** Checks reported so far (a watch's come with its report). */
+  checks: number;
   /** The last check that ran (its excerpt kept only when it failed). */
   last: CheckEvidence | null;
-  /** The check job in flight, and when it was submitted. */
+  /** The single check in flight (the service is failing), and when it was submitted. */
   check: { jobId: string; at: number } | null;
+  /** The watch in flight (the service is healthy), and when the monitor gives up waiting for it. */
+  watch?: { jobId: string; at: number; overdueAt: number } | null;
   /** The job reading the service's last log lines for an incident's evidence. */
   logs: { jobId: string; incidentId: string } | null;
   health: Health;
@@ -55,5 +59,14 @@ export interface MonitorState {
 
 const KEY = "monitor";
 
-export const loadState = (storage: DurableObjectStorage) => storage.get<MonitorState>(KEY);
+export async function loadState(storage: DurableObjectStorage): Promise<MonitorState | undefined> {
+  const state = await storage.get<MonitorState>(KEY);
+  // A monitor from before watches counted its check jobs.
+  if (state && state.checks === undefined) state.checks = state.seq;
+  return state;
+}
+
+/** Nothing is failing: the service is watched (one `http_watch` at a time), not checked singly. */
+export const quiet = (state: MonitorState) =>
+  state.health.incident === null && state.health.failures.length === 0;
 export const saveState = (storage: DurableObjectStorage, state: MonitorState) => storage.put(KEY, state);

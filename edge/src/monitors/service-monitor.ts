@@ -1,38 +1,42 @@
 /**
- * `ServiceMonitor`: one Durable Object per deployed project (named by the project's id). Its
- * alarm is the schedule: each alarm submits one `http_check` job to the hub and sets the next
- * alarm, so nothing is held in memory between checks and a restarted Worker goes on where the
- * stored alarm says. The hub calls `jobFinished` when a job it submitted ends (the check, a
- * recovery step, the read of the service's logs); the verdict is `judge`'s, its effects are
- * recovery.ts's; a fix run it started (fix-run.ts) is looked up in D1 at each alarm. Events are
- * handled one at a time, across their awaits.
+ * `ServiceMonitor`: one Durable Object per deployed project (named by the project's id). While the
+ * service is healthy an executor watches it (one `http_watch` job: a GET every interval for
+ * MONITOR_WATCH_S, reported once, or at once when checks fail), so a quiet hour costs the control
+ * plane one job; while it is failing the monitor checks it itself, one `http_check` job per alarm,
+ * until it is healthy again. The alarm is the schedule (and the watch's watchdog): nothing is
+ * held in memory, and a restarted Worker goes on where the stored alarm says. The hub calls
+ * `jobFinished` when a job it submitted ends (a watch, a check, a recovery step, the read of the
+ * service's logs); reports.ts judges the checks, recovery.ts acts; a fix run it started
+ * (fix-run.ts) is looked up in D1 at each alarm. Events are handled one at a time.
  *
  *   await env.SERVICE_MONITOR.getByName(projectId).watch(target);  // after a healthy deploy
  */
 
 import { DurableObject } from "cloudflare:workers";
-import { AnsibleResult, HttpCheckResult } from "@codegen-orchestrator/shared";
+import { AnsibleResult, HttpCheckResult, HttpWatchResult } from "@codegen-orchestrator/shared";
+import type { z } from "zod";
 import { database } from "../db/client.ts";
 import { addIncidentLogs, resolveIncident } from "../domain/incidents.ts";
-import { writeDay } from "../domain/monitor-days.ts";
 import { monitoredProject } from "../domain/pipeline-projects.ts";
 import { projectSecretMasker } from "../domain/secret-masking.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import type { JobEndPayload } from "../executors/job-events.ts";
-import { newId } from "../ids.ts";
 import { monitorSettings } from "../settings/monitors.ts";
 import { fixProgress, logsRead, startFix } from "./fix-run.ts";
-import { emptyDay, recordCheck } from "./history.ts";
+import { emptyDay } from "./history.ts";
 import type { MonitorContext } from "./incident-log.ts";
-import { checkJob, EVIDENCE_LINES } from "./jobs.ts";
-import { healthy, type JudgeConfig, judge, NO_HEALTH } from "./judge.ts";
+import { checkJob, EVIDENCE_LINES, watchJob } from "./jobs.ts";
+import { type JudgeConfig, NO_HEALTH } from "./judge.ts";
 import type { OwnerAction } from "./messages.ts";
-import { loadState, type MonitorState, saveState, type WatchTarget } from "./monitor-state.ts";
-import { apply, mute, policyMoves, recoveryEnded, startRecovery } from "./recovery.ts";
+import { loadState, type MonitorState, quiet, saveState, type WatchTarget } from "./monitor-state.ts";
+import { mute, policyMoves, recoveryEnded, startRecovery } from "./recovery.ts";
+import { checkReported, watchReported } from "./reports.ts";
 
-/** The first check after a deploy: soon, the deploy's own health check has just passed. */
+/** The first check after a deploy while failing: soon, the deploy's own health check has just passed. */
 const FIRST_CHECK_MS = 1_000;
+/** How long past a watch's deadline its report may take before the monitor starts another. */
+const WATCH_OVERDUE_MS = 60_000;
 
 export class ServiceMonitor extends DurableObject<Env> {
   #serial: Promise<unknown> = Promise.resolve();
@@ -56,6 +60,7 @@ export class ServiceMonitor extends DurableObject<Env> {
         : {
             target,
             seq: 0,
+            checks: 0,
             last: null,
             check: null,
             logs: null,
@@ -63,8 +68,13 @@ export class ServiceMonitor extends DurableObject<Env> {
             day: emptyDay(now),
             message: null,
           };
+      // The first watch reports the first healthy check: the owner sees it at once.
+      if (quiet(state)) await this.#startWatch(state, 0);
+      else {
+        await this.#stopWatch(state);
+        await storage.setAlarm(now + FIRST_CHECK_MS);
+      }
       await saveState(storage, state);
-      await storage.setAlarm(now + FIRST_CHECK_MS);
     });
   }
 
@@ -74,8 +84,9 @@ export class ServiceMonitor extends DurableObject<Env> {
       const state = await loadState(this.ctx.storage);
       if (!state) return;
       state.target = { ...state.target, intervalS };
+      if (state.watch) await this.#startWatch(state);
+      else await this.#alarmBy(Date.now() + intervalS * 1000);
       await saveState(this.ctx.storage, state);
-      await this.#alarmBy(Date.now() + intervalS * 1000);
     });
   }
 
@@ -85,6 +96,7 @@ export class ServiceMonitor extends DurableObject<Env> {
       const state = await loadState(this.ctx.storage);
       const incident = state?.health.incident;
       if (incident) await resolveIncident(database(this.env.DB), incident.id, Date.now());
+      if (state) await this.#stopWatch(state);
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
     });
@@ -102,6 +114,13 @@ export class ServiceMonitor extends DurableObject<Env> {
       }
       const now = Date.now();
       const hub = executorHub(this.env);
+      if (quiet(state)) {
+        // The watch's watchdog: a watch neither reported nor failed (its report lost) is replaced.
+        if (state.watch && now < state.watch.overdueAt) await this.#watchAlarm(state, state.watch.overdueAt);
+        else await this.#startWatch(state);
+        await saveState(this.ctx.storage, state);
+        return;
+      }
       const intervalMs = state.target.intervalS * 1000;
       // A check still running (no executor took it yet, say) is waited for up to two intervals.
       if (state.check && now - state.check.at < Math.max(2 * intervalMs, 60_000)) {
@@ -123,7 +142,8 @@ export class ServiceMonitor extends DurableObject<Env> {
       const state = await loadState(this.ctx.storage);
       if (!state) return;
       const outcome = { status: event.status, result: event.result, error: event.error };
-      if (state.check?.jobId === event.jobId) await this.#checked(state, outcome);
+      if (state.watch?.jobId === event.jobId) await this.#watched(state, outcome);
+      else if (state.check?.jobId === event.jobId) await this.#checked(state, outcome);
       else if (state.recovery?.jobId === event.jobId)
         await recoveryEnded(await this.#context(state), outcome);
       else if (state.logs?.jobId === event.jobId) await this.#logsRead(state, outcome);
@@ -167,40 +187,59 @@ export class ServiceMonitor extends DurableObject<Env> {
 
   async #checked(state: MonitorState, outcome: { status: string; result: string | null }): Promise<void> {
     state.check = null;
-    const parsed =
-      outcome.status === "succeeded" && outcome.result
-        ? HttpCheckResult.safeParse(JSON.parse(outcome.result))
-        : null;
+    const parsed = this.#resultOf(HttpCheckResult, outcome);
     // A check that did not run (no executor, a lost job) says nothing about the service.
-    if (!parsed?.success) return;
-    const result = parsed.data;
+    if (!parsed) return;
+    await checkReported(state, parsed, (withPolicy) => this.#context(state, withPolicy));
+    await this.#next(state);
+  }
+
+  async #watched(state: MonitorState, outcome: { status: string; result: string | null }): Promise<void> {
+    state.watch = null;
+    const parsed = this.#resultOf(HttpWatchResult, outcome);
+    // A watch that did not run: the alarm starts another one interval later.
+    if (!parsed) return this.#alarmBy(Date.now() + state.target.intervalS * 1000);
+    await watchReported(state, parsed, (withPolicy) => this.#context(state, withPolicy));
+    await this.#next(state);
+  }
+
+  /** After a report: a healthy service is watched again; a failing one is checked again, sooner. */
+  async #next(state: MonitorState): Promise<void> {
+    if (quiet(state)) await this.#startWatch(state);
+    else await this.#alarmBy(Date.now() + this.#delayMs(state));
+  }
+
+  /** A job's result when it succeeded with one of `schema`'s shape; null otherwise. */
+  #resultOf<T>(schema: z.ZodType<T>, outcome: { status: string; result: string | null }): T | null {
+    if (outcome.status !== "succeeded" || !outcome.result) return null;
+    const parsed = schema.safeParse(JSON.parse(outcome.result));
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** A new watch (the one in flight, if any, cancelled), its watchdog the alarm. */
+  async #startWatch(state: MonitorState, durationMs = monitorSettings.read(this.env).MONITOR_WATCH_S * 1000) {
+    await this.#stopWatch(state);
+    if (state.check) await executorHub(this.env).cancel(state.check.jobId);
+    state.check = null;
+    const threshold = monitorSettings.read(this.env).MONITOR_FAILURE_THRESHOLD;
+    const job = watchJob(state.target, state.seq, durationMs, threshold);
+    const record = await executorHub(this.env).submit(job);
     const now = Date.now();
-    const evidence = {
-      at: new Date(now).toISOString(),
-      status: result.status,
-      error: result.error,
-      excerpt: "",
-    };
-    const ok = healthy(evidence);
-    // A healthy check of a healthy service decides nothing: the policy is not read.
-    const ctx = await this.#context(state, !ok || state.health.incident !== null);
-    const db = ctx.db;
-    if (!ok && result.excerpt)
-      evidence.excerpt = (await projectSecretMasker(this.env, db, state.target.projectId))(result.excerpt);
-    state.last = evidence;
-    const day = recordCheck(state.day, ctx.now, { latencyMs: result.latencyMs, healthy: ok });
-    if (day.ended) await writeDay(db, state.target.projectId, day.ended);
-    state.day = day.stats;
-    if (day.write) {
-      await writeDay(db, state.target.projectId, state.day);
-      state.day.unwritten = 0;
-    }
-    const busy = Boolean(state.recovery || state.fix);
-    const judged = judge(state.health, evidence, ctx.now, ctx.config, newId, busy);
-    state.health = judged.health;
-    await apply(ctx, judged.decisions);
-    // Failing but not yet an incident: the next check comes sooner.
-    await this.#alarmBy(ctx.now + this.#delayMs(state));
+    state.watch = { jobId: record.job.id, at: now, overdueAt: now + (job.timeoutMs ?? 0) + WATCH_OVERDUE_MS };
+    state.seq++;
+    await this.#watchAlarm(state, state.watch.overdueAt);
+  }
+
+  /** While watching, the alarm is the watchdog; and every interval while a fix run is looked up. */
+  async #watchAlarm(state: MonitorState, overdueAt: number): Promise<void> {
+    const fixing = Boolean(state.fix?.runId);
+    const at = fixing ? Math.min(overdueAt, Date.now() + state.target.intervalS * 1000) : overdueAt;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  async #stopWatch(state: MonitorState): Promise<void> {
+    if (state.watch) await executorHub(this.env).cancel(state.watch.jobId);
+    state.watch = null;
   }
 
   /** The next alarm at `at` at the latest (one due sooner stays). */

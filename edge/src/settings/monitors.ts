@@ -10,6 +10,10 @@ export const monitorSettings = defineSettings("Monitors", {
     default: 30,
     doc: "The shortest check interval a project may set (its `monitorIntervalS`, default 60 s).",
   }),
+  MONITOR_WATCH_S: setting(positiveInt, {
+    default: 3600,
+    doc: "How long an executor watches a healthy service (an `http_watch` job checking it every interval) before it reports its checks and the next watch starts; failures are reported at once.",
+  }),
   MONITOR_FAILURE_THRESHOLD: setting(positiveInt, {
     default: 3,
     doc: "Consecutive failed checks that open an incident (after a first failure the next checks come at a quarter of the interval, so an outage is found within two intervals).",

@@ -1,7 +1,7 @@
 /**
  * What this executor can run, as it tells the hub in `hello`: the kinds every host runs (exec,
  * copier, git, agent in process isolation, test: a project's own tests, run like exec, and
- * http_check, a GET the daemon makes itself), but
+ * http_check and http_watch, GETs the daemon makes itself), but
  * exec where job processes may not run on the host at all (no job users, no shared uid allowed:
  * process/job-users.ts); `ansible` when `ansible-playbook` is on PATH; and with an answering
  * Docker engine `container` and `docker` (container-isolated agents), plus `sysbox` when the
@@ -14,7 +14,7 @@ import { DOCKER_CAPABILITY, SYSBOX_CAPABILITY } from "@codegen-orchestrator/shar
 import { dockerEngine, enginePossiblyPresent } from "../containers/engine.ts";
 import { SYSBOX_RUNTIME } from "../containers/job-container.ts";
 
-const ALWAYS = ["exec", "copier", "git", "agent", "test", "http_check"];
+const ALWAYS = ["exec", "copier", "git", "agent", "test", "http_check", "http_watch"];
 const ENGINE_TIMEOUT_MS = 3_000;
 
 async function onPath(command: string, pathVariable = process.env.PATH ?? ""): Promise<boolean> {

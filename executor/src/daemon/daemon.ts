@@ -54,6 +54,8 @@ export class Daemon {
   readonly #jobs = new JobTable((frame) => this.#welcomed && this.#connection.send(frame));
   #welcomed = false;
   #draining = false;
+  /** Aborted when the drain starts: jobs that can end early (watches) do. */
+  readonly #drainStarted = new AbortController();
   #heartbeat: NodeJS.Timeout | undefined;
   #housekeeping: NodeJS.Timeout | undefined;
   /** What this host can run; re-detected periodically (an engine may come or go). */
@@ -129,6 +131,7 @@ export class Daemon {
   async shutdown(graceMs: number): Promise<void> {
     clearInterval(this.#housekeeping);
     this.#draining = true;
+    this.#drainStarted.abort();
     this.#hello();
     const timedOut = await Promise.race([
       this.#jobs.allDone.then(() => false),
@@ -220,6 +223,7 @@ export class Daemon {
         dockerImagesDir,
         jobUsers,
         signal: job.controller.signal,
+        draining: this.#drainStarted.signal,
         log: (stream, chunk) => this.#jobs.log(job, stream, chunk),
         progress: (message, percent) => this.#jobs.progress(job, message, percent),
       },

@@ -18,7 +18,7 @@ export type Assign = Extract<HubMessage, { type: "assign" }>;
 export interface JobSetup
   extends Pick<
     RunContext,
-    "templatesDir" | "ansibleDir" | "dockerImagesDir" | "signal" | "log" | "progress"
+    "templatesDir" | "ansibleDir" | "dockerImagesDir" | "signal" | "draining" | "log" | "progress"
   > {
   /** The daemon's data directory: jobs' workdirs in `jobs/`, runners' caches in `cache/`. */
   dataDir: string;
@@ -52,6 +52,7 @@ export async function runAssigned(assign: Assign, setup: JobSetup, log: Logger):
         ...(setup.dockerImagesDir ? { dockerImagesDir: setup.dockerImagesDir } : {}),
         secrets: assign.secrets,
         signal: setup.signal,
+        ...(setup.draining ? { draining: setup.draining } : {}),
         log: setup.log,
         progress: setup.progress,
       };

@@ -17,6 +17,7 @@ const hostCode: { [K in JobKind]: (spec: JobSpec<K>) => boolean } = {
   ansible: () => false,
   // The daemon makes the request itself.
   http_check: () => false,
+  http_watch: () => false,
 };
 
 export function runsCodeOnHost<K extends JobKind>(kind: K, spec: JobSpec<K>): boolean {

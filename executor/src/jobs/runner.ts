@@ -31,6 +31,11 @@ export interface RunContext {
   secrets: Readonly<Record<string, string>>;
   /** Aborted when the hub cancels the job or the daemon hands it back. */
   signal: AbortSignal;
+  /**
+   * Aborted when the daemon starts draining (SIGTERM): a job that can end early with what it has
+   * (a watch reports its checks) ends now rather than hold the drain up.
+   */
+  draining?: AbortSignal;
   log(stream: "stdout" | "stderr" | "system", chunk: string): void;
   /**
    * How far the job has got, for whoever watches it: real figures only ("deploy_project: 12/30

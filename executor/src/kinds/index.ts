@@ -10,7 +10,8 @@ import { runContainer } from "./container/runner.ts";
 import { runCopier } from "./copier/runner.ts";
 import { runExec } from "./exec/runner.ts";
 import { runGit } from "./git/runner.ts";
-import { runHttpCheck } from "./http-check/runner.ts";
+import { runHttpCheck } from "./http/check-runner.ts";
+import { runHttpWatch } from "./http/watch-runner.ts";
 import { runTest } from "./test/runner.ts";
 
 export const runners: Runners = {
@@ -22,4 +23,5 @@ export const runners: Runners = {
   ansible: maskingSecrets(runAnsible),
   test: maskingSecrets(runTest),
   http_check: maskingSecrets(runHttpCheck),
+  http_watch: maskingSecrets(runHttpWatch),
 };

@@ -74,8 +74,17 @@ export const ProjectMonitor = z
     watching: z.boolean().describe("a live deployment is being checked"),
     url: z.string().nullable().describe("the health URL checked"),
     intervalS: z.number().int(),
-    checks: z.number().int().describe("checks started since the monitor first watched the project"),
-    lastCheck: CheckEvidence.nullable().describe("the last check that ran"),
+    checks: z
+      .number()
+      .int()
+      .describe("checks reported since the monitor first watched the project (a watch reports its checks when it ends)"),
+    lastCheck: CheckEvidence.nullable().describe("the last check reported"),
+    watchSince: z.iso
+      .datetime()
+      .nullable()
+      .describe(
+        "when the executor watching the healthy service started (it reports once its watch ends, and at once when checks fail); null while the service is failing and checked one check at a time",
+      ),
     consecutiveFailures: z.number().int(),
     openIncidentId: z.string().nullable(),
     days: z.array(MonitorDay).describe("the last 30 days with checks, newest first"),

@@ -10,6 +10,7 @@ import { ContainerResult, ContainerSpec } from "./container.ts";
 import { CopierJobSpec, CopierOutput } from "./copier.ts";
 import { GitResult, GitSpec } from "./git.ts";
 import { HttpCheckResult, HttpCheckSpec } from "./http-check.ts";
+import { HttpWatchResult, HttpWatchSpec } from "./http-watch.ts";
 import { TestResult, TestSpec } from "./project-test.ts";
 import { EnvName } from "./values.ts";
 
@@ -37,18 +38,20 @@ export const jobKinds = {
   ansible: { capability: "ansible", spec: AnsibleSpec, result: AnsibleResult },
   test: { capability: "test", spec: TestSpec, result: TestResult },
   http_check: { capability: "http_check", spec: HttpCheckSpec, result: HttpCheckResult },
+  http_watch: { capability: "http_watch", spec: HttpWatchSpec, result: HttpWatchResult },
 } as const;
 
 export type JobKind = keyof typeof jobKinds;
 export const JobKind = z.enum(Object.keys(jobKinds) as [JobKind, ...JobKind[]]);
 
 /**
- * Light jobs (a monitor's check: a GET the daemon makes itself) take no slot of an executor's
- * capacity, so heavy work (deploys, agents) never holds them back; an executor runs at most
- * LIGHT_JOBS_PER_EXECUTOR of them at once.
+ * Light jobs (a monitor's check or watch: GETs the daemon makes itself, one at a time) take no
+ * slot of an executor's capacity, so heavy work (deploys, agents) never holds them back. A watch
+ * holds its slot for an hour while mostly waiting on a timer, so an executor runs up to
+ * LIGHT_JOBS_PER_EXECUTOR of them at once: a monitored deployment each.
  */
-export const LIGHT_JOB_KINDS: readonly JobKind[] = ["http_check"];
-export const LIGHT_JOBS_PER_EXECUTOR = 32;
+export const LIGHT_JOB_KINDS: readonly JobKind[] = ["http_check", "http_watch"];
+export const LIGHT_JOBS_PER_EXECUTOR = 1000;
 
 export type JobSpec<K extends JobKind> = z.infer<(typeof jobKinds)[K]["spec"]>;
 export type JobOutput<K extends JobKind> = z.infer<(typeof jobKinds)[K]["result"]>;

@@ -1,16 +1,9 @@
 /**
- * `http_check` jobs: one GET of a health URL by the daemon itself (no process, no shell), with a
- * timeout, no redirects followed and no proxy. Whatever the URL answers, the check ran: the job
- * succeeds and its result says what came back; it fails only when cancelled or past its deadline.
- * It writes no log: the result is the whole record, and a log would cost the hub a write and an
- * archive for every check a monitor makes.
+ * One GET of a health URL by the daemon itself (no process, no shell): a timeout, no redirects
+ * followed, no proxy. Whatever the URL answers, the check ran; null only when `signal` (the job's
+ * cancel) aborted it. Shared by `http_check` (one GET) and `http_watch` (a GET every interval).
  */
-import {
-  HTTP_CHECK_EXCERPT_CHARS,
-  type HttpCheckResult,
-  type HttpCheckSpec,
-} from "@codegen-orchestrator/shared";
-import type { Runner } from "../../jobs/runner.ts";
+import { HTTP_CHECK_EXCERPT_CHARS, type HttpCheckResult } from "@codegen-orchestrator/shared";
 
 /** Why nothing answered, in the words a person reads (the socket's code when there is one). */
 function noAnswer(err: unknown, timeoutMs: number): string {
@@ -38,22 +31,26 @@ async function excerptOf(response: Response): Promise<string> {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").slice(0, HTTP_CHECK_EXCERPT_CHARS);
 }
 
-export const runHttpCheck: Runner<HttpCheckSpec> = async (spec, context) => {
+export async function getHealth(
+  url: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<HttpCheckResult | null> {
   const started = performance.now();
-  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(spec.timeoutMs)]);
-  let output: HttpCheckResult;
   try {
-    const response = await fetch(spec.url, { signal, redirect: "manual" });
+    const response = await fetch(url, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      redirect: "manual",
+    });
     const excerpt = await excerptOf(response).catch(() => "");
-    output = { status: response.status, error: null, latencyMs: performance.now() - started, excerpt };
+    return { status: response.status, error: null, latencyMs: performance.now() - started, excerpt };
   } catch (err) {
-    if (context.signal.aborted) return { status: "cancelled", output: undefined };
-    output = {
+    if (signal.aborted) return null;
+    return {
       status: null,
-      error: noAnswer(err, spec.timeoutMs),
+      error: noAnswer(err, timeoutMs),
       latencyMs: performance.now() - started,
       excerpt: "",
     };
   }
-  return { status: "succeeded", output };
-};
+}
