@@ -77,7 +77,9 @@ export const ProjectMonitor = z
     checks: z
       .number()
       .int()
-      .describe("checks reported since the monitor first watched the project (a watch reports its checks when it ends)"),
+      .describe(
+        "checks reported since the monitor first watched the project (a watch reports its checks when it ends)",
+      ),
     lastCheck: CheckEvidence.nullable().describe("the last check reported"),
     watchSince: z.iso
       .datetime()
