@@ -289,6 +289,54 @@ describe("protocol errors", () => {
 });
 
 describe("leases", () => {
+  it("are renewed by a heartbeat for the jobs it lists at their attempt, a write every other heartbeat", async () => {
+    const lane = unique("renew");
+    const executor = await createExecutor();
+    const socket = await connect(executor.token);
+    await hello(socket, { labels: { lane }, capacity: 2 });
+    const jobs = [
+      await submit({ command: ["sleep", "100"] }, { labels: { lane } }),
+      await submit({ command: ["sleep", "100"] }, { labels: { lane } }),
+    ];
+    for (const _ of jobs) {
+      const assign = await socket.next("assign");
+      socket.send({ type: "accepted", jobId: assign.jobId, attempt: 1 });
+    }
+    const leaseOf = (id: string) =>
+      runInDurableObject(hub(), (_instance: ExecutorHub, state) =>
+        Number(state.storage.sql.exec("SELECT lease_expires_at AS at FROM jobs WHERE id = ?", id).one().at),
+      );
+    /** Every frame sent before it has been handled once the pong comes. */
+    const handled = async (id: number) => {
+      socket.send({ type: "ping", id });
+      await socket.next("pong");
+    };
+    await handled(1);
+    // Both leases nearly spent; the heartbeat names the second at an attempt it does not hold.
+    const nearlySpent = Date.now() + 5_000;
+    await runInDurableObject(hub(), (_instance: ExecutorHub, state) => {
+      for (const job of jobs)
+        state.storage.sql.exec("UPDATE jobs SET lease_expires_at = ? WHERE id = ?", nearlySpent, job.id);
+    });
+    const [held, other] = jobs.map((job) => job.id as string);
+    socket.send({
+      type: "heartbeat",
+      running: [
+        { jobId: held, attempt: 1 },
+        { jobId: other, attempt: 2 },
+      ],
+    });
+    await handled(2);
+    const renewed = await leaseOf(held as string);
+    expect(renewed).toBeGreaterThan(Date.now() + 40_000);
+    expect(await leaseOf(other as string)).toBe(nearlySpent);
+    // A lease with more than two heartbeats left is not written again.
+    socket.send({ type: "heartbeat", running: [{ jobId: held, attempt: 1 }] });
+    await handled(3);
+    expect(await leaseOf(held as string)).toBe(renewed);
+    socket.ws.close();
+  });
+
   it("requeue a silent executor's job as attempt 2 and ignore the late result of attempt 1", async () => {
     const lane = unique("lease");
     const first = await createExecutor();

@@ -41,7 +41,7 @@ export class HubAlarm {
   #busy(): boolean {
     const { store, logs, events } = this.#parts;
     return (
-      store.active().length > 0 ||
+      store.hasActive() ||
       store.hasQueued() ||
       logs.jobsWithUnarchived().length > 0 ||
       events.nextDue() !== null

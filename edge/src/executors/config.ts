@@ -5,9 +5,15 @@ import { hubSettings } from "../settings/hub.ts";
 export function hubConfig(env: Env) {
   const settings = hubSettings.read(env);
   const leaseMs = settings.HUB_LEASE_MS;
+  const heartbeatMs = settings.HUB_HEARTBEAT_MS;
   return {
-    heartbeatMs: settings.HUB_HEARTBEAT_MS,
+    heartbeatMs,
     leaseMs,
+    /**
+     * A heartbeat renews the leases with less than this left: with a lease of four heartbeats or
+     * more, every other heartbeat writes (and a lease keeps a heartbeat's margin); else every one.
+     */
+    renewBelowMs: leaseMs >= 4 * heartbeatMs ? leaseMs - 2 * heartbeatMs : leaseMs,
     sweepMs: Math.max(250, Math.min(5_000, Math.floor(leaseMs / 3))),
     maxAttempts: settings.JOB_MAX_ATTEMPTS,
     defaultTimeoutMs: settings.JOB_DEFAULT_TIMEOUT_MS,

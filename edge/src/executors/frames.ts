@@ -68,7 +68,7 @@ export class ExecutorFrames {
     this.#markSeen(executorId, now);
     switch (message.type) {
       case "heartbeat":
-        return store.renewLeases(executorId, message.running, now, config.leaseMs);
+        return store.renewLeases(executorId, message.running, now, config.leaseMs, config.renewBelowMs);
       case "accepted":
         return this.#accepted(ws, executorId, message, now);
       case "log":

@@ -156,10 +156,25 @@ export class JobStore {
     return this.sql.exec("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").toArray().length > 0;
   }
 
-  active(): JobRow[] {
+  /** Whether any job is assigned or running. */
+  hasActive(): boolean {
+    return (
+      this.sql.exec("SELECT 1 FROM jobs WHERE status IN ('assigned', 'running') LIMIT 1").toArray().length > 0
+    );
+  }
+
+  /**
+   * The active jobs the sweep must act on: a lease expired, or a deadline passed by `graceMs`
+   * without a result. The others (every healthy watch) are never read into the object.
+   */
+  overdue(now: number, graceMs: number): JobRow[] {
     return this.sql
       .exec<JobRow & Record<string, SqlStorageValue>>(
-        "SELECT * FROM jobs WHERE status IN ('assigned', 'running')",
+        `SELECT * FROM jobs WHERE status IN ('assigned', 'running')
+         AND (lease_expires_at < ? OR (deadline_at IS NOT NULL AND deadline_at + ? < ? AND executor_id IS NOT NULL))`,
+        now,
+        graceMs,
+        now,
       )
       .toArray();
   }
@@ -203,18 +218,28 @@ export class JobStore {
     );
   }
 
-  /** Extends the leases of the listed jobs that this executor really holds at that attempt. */
-  renewLeases(executorId: string, running: readonly RunningJob[], now: number, leaseMs: number): void {
-    for (const { jobId, attempt } of running) {
-      this.sql.exec(
-        `UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND attempt = ? AND executor_id = ?
-         AND status IN ('assigned', 'running')`,
-        now + leaseMs,
-        jobId,
-        attempt,
-        executorId,
-      );
-    }
+  /**
+   * Extends the leases of the listed jobs that this executor really holds at that attempt: one
+   * statement for all of them (an executor may hold a thousand watches), and only the leases
+   * with less than `renewBelowMs` left (HubConfig: every other heartbeat).
+   */
+  renewLeases(
+    executorId: string,
+    running: readonly RunningJob[],
+    now: number,
+    leaseMs: number,
+    renewBelowMs = leaseMs,
+  ): void {
+    if (running.length === 0) return;
+    this.sql.exec(
+      `UPDATE jobs SET lease_expires_at = ? WHERE executor_id = ? AND status IN ('assigned', 'running')
+       AND lease_expires_at < ? AND (id, attempt) IN
+         (SELECT json_extract(value, '$.jobId'), json_extract(value, '$.attempt') FROM json_each(?))`,
+      now + leaseMs,
+      executorId,
+      now + renewBelowMs,
+      JSON.stringify(running.map(({ jobId, attempt }) => ({ jobId, attempt }))),
+    );
   }
 
   /** Back to the queue as the next attempt, or `lost` when attempts are used up. */

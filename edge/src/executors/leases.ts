@@ -20,7 +20,7 @@ export interface CancelOrder {
 export function sweepLeases(store: JobStore, leaseMs: number, now: number) {
   const silent = new Set<string>();
   const cancels: CancelOrder[] = [];
-  for (const job of store.active()) {
+  for (const job of store.overdue(now, leaseMs)) {
     if (job.lease_expires_at !== null && job.lease_expires_at < now) {
       const status = store.requeue(job, now, "executor silent past its lease");
       if (job.executor_id) silent.add(job.executor_id);
