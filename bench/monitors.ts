@@ -31,7 +31,7 @@ const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 2);
 const FAILURES = Number(process.env.BENCH_FAILURES ?? 50);
 /** How much faster than production time runs here. */
 const SPEED_UP = 60 / INTERVAL_S;
-const WATCH_S = Math.max(1, Math.round(3600 / SPEED_UP));
+const WATCH_S = Number(process.env.BENCH_WATCH_S ?? Math.max(1, Math.round(3600 / SPEED_UP)));
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 3 * WATCH_S);
 const HTTP_CALLS = 2000;
 const FLOOR_S = 20;
