@@ -68,8 +68,19 @@ const INFRA: Record<string, (allocated: Allocated) => string> = {
 export const infraValue = (name: string, allocated: Allocated): string | undefined =>
   INFRA[name]?.(allocated);
 
+const BOT_MARK = /(?:^|\n)\s*telegram-bot\s*:/i;
+
+/**
+ * Whether the variable holds a Telegram bot token, which the bot pool can fill: its name is
+ * `TELEGRAM_BOT_TOKEN`, or its comment says `telegram-bot: …`.
+ */
+export const isBotVariable = (entry: EnvEntry) =>
+  entry.name === "TELEGRAM_BOT_TOKEN" || BOT_MARK.test(entry.comment);
+
 /** The rules' decision, or null when only the model can tell. */
 export function ruleDecision(entry: EnvEntry): EnvDecision | null {
+  // A bot token is the user's to give (or the pool's), whatever else its comment says.
+  if (BOT_MARK.test(entry.comment)) return { name: entry.name, kind: "user", by: "comment" };
   const hint = /(?:^|\n)\s*(infra|computed|generated|user)\s*:/i.exec(entry.comment)?.[1]?.toLowerCase();
   // What the allocation decides (the port, the public URL) always comes from it.
   if (entry.name in INFRA) return { name: entry.name, kind: "infra", by: hint ? "comment" : "name" };

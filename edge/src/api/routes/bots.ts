@@ -1,0 +1,98 @@
+/**
+ * `/bots`: the Telegram bot pool (admins). A token is checked with `getMe` before it is taken,
+ * stored sealed and never shown again; a bot serving a project stays until the project is deleted.
+ */
+
+import { Bot, BotStatus, CreateBot, PageQuery, pageOf } from "@codegen-orchestrator/shared";
+import { createRoute } from "@hono/zod-openapi";
+import { assertAdminActor } from "../../domain/actor.ts";
+import { listBots, registerBot, removeBot, toBot } from "../../domain/bot-pool.ts";
+import { ApiError } from "../../domain/errors.ts";
+import { secretsKeyring } from "../../domain/secrets.ts";
+import { telegramSettings } from "../../settings/telegram.ts";
+import { botIdentity } from "../../telegram/pool-bots.ts";
+import {
+  bodyErrors,
+  commonErrors,
+  conflictError,
+  error,
+  IdParam,
+  json,
+  jsonBody,
+  router,
+  security,
+} from "../openapi.ts";
+import { toPage } from "../pagination.ts";
+
+const tags = ["bots"];
+
+export const botsRoutes = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/bots",
+      tags,
+      security,
+      summary: "List the bot pool (admins); tokens are never shown",
+      request: { query: PageQuery.extend({ status: BotStatus.optional() }) },
+      responses: { 200: json(pageOf(Bot), "A page of pooled bots"), ...commonErrors },
+    }),
+    async (c) => {
+      const { status, ...page } = c.req.valid("query");
+      const rows = await listBots(c.get("db"), c.get("principal"), {
+        status,
+        after: page.cursor,
+        limit: page.limit + 1,
+      });
+      return c.json(toPage(rows, page, toBot), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/bots",
+      tags,
+      security,
+      summary: "Add a bot token to the pool, checked with getMe (admins)",
+      request: { body: jsonBody(CreateBot) },
+      responses: {
+        201: json(Bot, "The pooled bot"),
+        ...bodyErrors,
+        ...conflictError,
+        422: error("Telegram refused the token (`details.reason`: what getMe answered)"),
+        503: error("Telegram could not be reached, or secrets storage is not configured"),
+      },
+    }),
+    async (c) => {
+      const actor = c.get("principal");
+      // Admins only, before the token goes anywhere.
+      assertAdminActor(actor);
+      const { token } = c.req.valid("json");
+      const keyring = await secretsKeyring(c.env);
+      const identity = await botIdentity(token, telegramSettings.read(c.env).TELEGRAM_API_ROOT);
+      if (!identity.ok) {
+        if (identity.reason === "unreachable")
+          throw new ApiError(503, "service_unavailable", "Telegram could not be reached to check the token.");
+        throw new ApiError(422, "invalid_request", "Telegram refused this token (getMe).", {
+          reason: identity.reason,
+        });
+      }
+      const row = await registerBot(c.get("db"), keyring, actor, identity, token);
+      return c.json(toBot(row), 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/bots/{id}",
+      tags,
+      security,
+      summary: "Take a free bot out of the pool (admins)",
+      request: { params: IdParam },
+      responses: { 204: { description: "Removed" }, ...commonErrors, ...conflictError },
+    }),
+    async (c) => {
+      await removeBot(c.get("db"), c.get("principal"), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  );

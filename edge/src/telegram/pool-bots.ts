@@ -1,0 +1,77 @@
+/**
+ * The Bot API as the bot pool uses it, each call with the pooled bot's own token (grammY's `Api`
+ * on the configured origin): `getMe` checks a token at registration, `profileBot` names a bot
+ * after the project it now serves, `resetBot` clears what a project left (webhook, name,
+ * descriptions). Failures come back as Telegram's description or "unreachable": never a URL,
+ * since grammY's request URLs carry the token.
+ *
+ *   const me = await botIdentity(token, apiRoot); // { ok: true, id, username } or { ok: false, reason }
+ */
+import { Api, GrammyError } from "grammy/web";
+
+export type Identity = { ok: true; id: number; username: string } | { ok: false; reason: string };
+
+/** Telegram's limits for a bot's name, description and short description. */
+const NAME_MAX = 64;
+const DESCRIPTION_MAX = 512;
+const SHORT_DESCRIPTION_MAX = 120;
+
+const api = (token: string, apiRoot: string | undefined) => new Api(token, apiRoot ? { apiRoot } : undefined);
+
+/** What went wrong, safe to log and show: Telegram's own words, or that it could not be reached. */
+const reasonOf = (err: unknown) =>
+  err instanceof GrammyError ? `${err.error_code}: ${err.description}`.slice(0, 200) : "unreachable";
+
+export async function botIdentity(token: string, apiRoot: string | undefined): Promise<Identity> {
+  try {
+    const me = await api(token, apiRoot).getMe();
+    if (!me.is_bot || !me.username) return { ok: false, reason: "not a bot with a username" };
+    return { ok: true, id: me.id, username: me.username };
+  } catch (err) {
+    return { ok: false, reason: reasonOf(err) };
+  }
+}
+
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+export interface BotProfile {
+  name: string;
+  description: string;
+}
+
+/**
+ * Names the bot after its project: a webhook left by an earlier holder is removed first, so the
+ * new service starts from a clean bot. The reason it failed, or null.
+ */
+export async function profileBot(
+  token: string,
+  apiRoot: string | undefined,
+  profile: BotProfile,
+): Promise<string | null> {
+  const bot = api(token, apiRoot);
+  try {
+    await bot.deleteWebhook({ drop_pending_updates: true });
+    await bot.setMyName(clip(profile.name.trim(), NAME_MAX));
+    const description = profile.description.trim();
+    await bot.setMyDescription(clip(description, DESCRIPTION_MAX));
+    await bot.setMyShortDescription(clip(description, SHORT_DESCRIPTION_MAX));
+    return null;
+  } catch (err) {
+    return reasonOf(err);
+  }
+}
+
+/** Back to the pool: no webhook, no pending updates, the name and descriptions BotFather's again. */
+export async function resetBot(token: string, apiRoot: string | undefined): Promise<string | null> {
+  const bot = api(token, apiRoot);
+  try {
+    await bot.deleteWebhook({ drop_pending_updates: true });
+    // An empty string removes the dedicated value (Bot API), leaving the one set in BotFather.
+    await bot.setMyName("");
+    await bot.setMyDescription("");
+    await bot.setMyShortDescription("");
+    return null;
+  } catch (err) {
+    return reasonOf(err);
+  }
+}
