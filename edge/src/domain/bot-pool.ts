@@ -9,10 +9,10 @@
  *   const bot = await claimBot(db, keyring, { projectId, variable: "TELEGRAM_BOT_TOKEN", actorId });
  */
 import type { Bot, BotStatus } from "@codegen-orchestrator/shared";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { violatedConstraint } from "../db/constraints.ts";
-import { secrets, telegramBots } from "../db/schema.ts";
+import { projects, secrets, telegramBots } from "../db/schema.ts";
 import { iso, newId } from "../ids.ts";
 import { type Keyring, openSecret, type SecretAddress, sealSecret } from "../secrets/crypto.ts";
 import { type Actor, assertAdminActor } from "./actor.ts";
@@ -161,7 +161,10 @@ export async function claimBot(db: Db, keyring: Keyring, claim: Claim): Promise<
   return { id: row.id, username: row.username, token };
 }
 
-/** The first free bot, claimed: a concurrent claim of the same row updates nothing, and the next is tried. */
+/**
+ * The first free bot, claimed: a concurrent claim of the same row updates nothing, and the next is
+ * tried. Only for a live project: one deleted meanwhile would never give the bot back.
+ */
 async function claimFree(db: Db, { projectId, variable }: Claim): Promise<BotRow | null> {
   for (;;) {
     const [free] = await db
@@ -174,9 +177,20 @@ async function claimFree(db: Db, { projectId, variable }: Claim): Promise<BotRow
     const [claimed] = await db
       .update(telegramBots)
       .set({ status: "assigned", projectId, variable, updatedAt: new Date() })
-      .where(and(eq(telegramBots.id, free.id), eq(telegramBots.status, "free")))
+      .where(
+        and(
+          eq(telegramBots.id, free.id),
+          eq(telegramBots.status, "free"),
+          sql`exists (select 1 from ${projects} where ${projects.id} = ${projectId} and ${projects.deletedAt} is null)`,
+        ),
+      )
       .returning();
     if (claimed) return claimed;
+    const [live] = await db
+      .select({ id: projects.id })
+      .from(projects)
+      .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)));
+    if (!live) return null;
   }
 }
 
