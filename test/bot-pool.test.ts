@@ -12,7 +12,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sshdAvailable } from "../executor/test/support/sshd.ts";
-import type { ChatHarness } from "./support/chat.ts";
+import { type ChatHarness, eventually } from "./support/chat.ts";
 import { queryD1 } from "./support/d1.ts";
 import { type DeployStack, startDeployStack } from "./support/deploy-stack.ts";
 import { memberApi } from "./support/member.ts";
@@ -24,6 +24,7 @@ const ready = ansible && sshdAvailable();
 const TOKEN_A = "7001:pool-bot-a-secret-0123456789abcdef";
 const TOKEN_B = "7002:pool-bot-b-secret-0123456789abcdef";
 const UNKNOWN = "7009:pool-bot-unknown-0123456789abcdef";
+const TELEGRAM_ID = 4300;
 let chat: ChatHarness;
 let stack: DeployStack;
 let repos: string;
@@ -83,7 +84,7 @@ describe.skipIf(!ready)("the Telegram bot pool", { timeout: 600_000 }, () => {
     const stored = await queryD1<{ ciphertext: string }>(chat.dir, "select ciphertext from telegram_bots");
     expect(JSON.stringify(stored)).not.toMatch(/pool-bot-[ab]-secret/);
 
-    const user = await chat.api<{ id: string }>("/users", { name: "Bo", telegramId: 4300 });
+    const user = await chat.api<{ id: string }>("/users", { name: "Bo", telegramId: TELEGRAM_ID });
     const key = (await chat.api<{ key: string }>("/api-keys", { name: "bo", userId: user.id })).key;
     const as = memberApi(chat.worker.api, key);
     expect((await as("/bots")).status).toBe(403);
@@ -161,6 +162,16 @@ describe.skipIf(!ready)("the Telegram bot pool", { timeout: 600_000 }, () => {
         : undefined;
     });
     expect(await steps(news.runId)).toContainEqual(["bot TELEGRAM_BOT_TOKEN", "skipped"]);
+    // In the owner's chat with the bot (the run was started through the API): the secret prompt.
+    const prompt = await eventually(
+      () => chat.telegram.texts(TELEGRAM_ID).find((text) => text.includes("TELEGRAM_BOT_TOKEN")),
+      "the prompt for the token",
+    );
+    expect(prompt).toContain(news.slug);
+    // The first two were never asked.
+    expect(
+      chat.telegram.texts(TELEGRAM_ID).filter((text) => text.includes("TELEGRAM_BOT_TOKEN")),
+    ).toHaveLength(1);
     expect((await as(`/projects/${news.id}`, undefined, "DELETE")).status).toBe(204);
 
     // Deleting the first project undeploys it and returns its bot, reset, to the pool.
