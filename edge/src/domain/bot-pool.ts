@@ -158,6 +158,11 @@ export async function claimBot(db: Db, keyring: Keyring, claim: Claim): Promise<
       .values({ id: newId(), projectId, name: variable, ...sealed, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({ target: [secrets.projectId, secrets.name], set: { ...sealed, updatedAt: now } }),
   );
+  // Deleted meanwhile: its deletion erased its secrets before this one came; erase it too.
+  if (!(await isLive(db, projectId))) {
+    await db.delete(secrets).where(and(eq(secrets.projectId, projectId), eq(secrets.name, variable)));
+    return null;
+  }
   return { id: row.id, username: row.username, token };
 }
 
@@ -186,12 +191,16 @@ async function claimFree(db: Db, { projectId, variable }: Claim): Promise<BotRow
       )
       .returning();
     if (claimed) return claimed;
-    const [live] = await db
-      .select({ id: projects.id })
-      .from(projects)
-      .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)));
-    if (!live) return null;
+    if (!(await isLive(db, projectId))) return null;
   }
+}
+
+async function isLive(db: Db, projectId: string): Promise<boolean> {
+  const [live] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.id, projectId), isNull(projects.deletedAt)));
+  return live !== undefined;
 }
 
 /** How many pooled bots the project holds (serving it, or waiting to go back). */
