@@ -121,5 +121,10 @@ describe("claiming pooled bots", () => {
     expect(await claim(third.id)).toBeNull();
     expect((await expectStatus(200, `/bots?status=free`)).items.map((bot: any) => bot.id)).toEqual([a.id]);
     await expectStatus(204, `/bots/${a.id}`, { method: "DELETE" });
+    // One a deleted project still holds (its server not cleaned yet) can be taken out too.
+    await expectStatus(409, `/bots/${b.id}`, { method: "DELETE" });
+    await deleteProject(db, admin, await findProject(db, admin, second.id), { undeploy: true });
+    await expectStatus(204, `/bots/${b.id}`, { method: "DELETE" });
+    expect(await rowCount("telegram_bots")).toBe(0);
   });
 });

@@ -9,7 +9,7 @@
  *   const bot = await claimBot(db, keyring, { projectId, variable: "TELEGRAM_BOT_TOKEN", actorId });
  */
 import type { Bot, BotStatus } from "@codegen-orchestrator/shared";
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { violatedConstraint } from "../db/constraints.ts";
 import { projects, secrets, telegramBots } from "../db/schema.ts";
@@ -101,17 +101,21 @@ export async function listBots(
     .limit(query.limit);
 }
 
-/** Takes a free bot out of the pool (an assigned one is its project's until the project goes). */
+/**
+ * Takes a bot out of the pool: a free one, or one a deleted project still holds (a server its
+ * service could not be removed from keeps it `releasing`: once that server is clean, the admin
+ * takes the bot out and adds it again). An assigned one is its project's until the project goes.
+ */
 export async function removeBot(db: Db, actor: Actor, id: string): Promise<void> {
   assertAdminActor(actor);
   const [row] = await db.select().from(telegramBots).where(eq(telegramBots.id, id));
   if (!row) throw notFound("bot");
-  if (row.status !== "free") throw conflict(`@${row.username} serves a project: it is not free.`);
+  if (row.status === "assigned") throw conflict(`@${row.username} serves a project: it is not free.`);
   await auditedBy(
     db,
     actor.userId,
     { action: "bot.delete", targetType: "bot", targetId: id, details: { username: row.username } },
-    db.delete(telegramBots).where(and(eq(telegramBots.id, id), eq(telegramBots.status, "free"))),
+    db.delete(telegramBots).where(and(eq(telegramBots.id, id), ne(telegramBots.status, "assigned"))),
   );
 }
 

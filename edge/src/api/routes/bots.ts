@@ -87,7 +87,7 @@ export const botsRoutes = router()
       path: "/bots/{id}",
       tags,
       security,
-      summary: "Take a free bot out of the pool (admins)",
+      summary: "Take a bot out of the pool: a free one, or one a deleted project still holds (admins)",
       request: { params: IdParam },
       responses: { 204: { description: "Removed" }, ...commonErrors, ...conflictError },
     }),
