@@ -136,10 +136,18 @@ describe.skipIf(!ready)("the Telegram bot pool", { timeout: 600_000 }, () => {
     const secrets = (await as(`/projects/${weather.id}/secrets`)).body.items.map((s: any) => s.name);
     expect(secrets).toContain("TELEGRAM_BOT_TOKEN");
 
-    // The second one, whose variable is marked as a bot token, gets the next bot.
+    // The second one, whose variable is marked as a bot token, gets the next bot; Telegram's
+    // rate limit on renaming is waited out.
+    b.failures.set("setMyName", [
+      { error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } },
+    ]);
     const quotes = await project("Quote Bot", "Sends a quote a day.", MARKED_EXAMPLE);
     expect(await ended(quotes.runId), "the second deploy").toMatchObject({ status: "succeeded" });
     expect(b).toMatchObject({ name: "Quote Bot", description: "Sends a quote a day." });
+    expect(b.calls.filter((call) => call.method === "setMyName").map((call) => call.failed)).toEqual([
+      429,
+      undefined,
+    ]);
     const quotesEnv = await readFile(
       path.join(stack.deployRoot, quotes.resourceName, "current", ".env"),
       "utf8",

@@ -34,6 +34,8 @@ export interface OtherBot {
   shortDescription: string;
   webhookUrl: string;
   calls: BotCall[];
+  /** The next calls of a method answer these errors, in order (e.g. 429 with `retry_after`). */
+  failures: Map<string, BotError[]>;
 }
 
 export class FakeTelegram {
@@ -66,6 +68,11 @@ export class FakeTelegram {
       const method = match[2] as string;
       const payload = body ? (JSON.parse(body) as Record<string, any>) : {};
       if (other) {
+        const failure = other.failures.get(method)?.shift();
+        if (failure) {
+          other.calls.push({ method, payload, at: Date.now(), failed: failure.error_code });
+          return reply(failure.error_code, { ok: false, ...failure });
+        }
         const result = answerOther(other, method, payload);
         other.calls.push({ method, payload, at: Date.now(), result });
         return reply(200, { ok: true, result });
@@ -106,6 +113,7 @@ export class FakeTelegram {
       shortDescription: "",
       webhookUrl: "",
       calls: [],
+      failures: new Map(),
     };
     this.#bots.set(token, added);
     return added;

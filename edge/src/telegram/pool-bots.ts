@@ -7,6 +7,7 @@
  *
  *   const me = await botIdentity(token, apiRoot); // { ok: true, id, username } or { ok: false, reason }
  */
+import { autoRetry } from "@grammyjs/auto-retry";
 import { Api, GrammyError } from "grammy/web";
 
 export type Identity = { ok: true; id: number; username: string } | { ok: false; reason: string };
@@ -16,7 +17,15 @@ const NAME_MAX = 64;
 const DESCRIPTION_MAX = 512;
 const SHORT_DESCRIPTION_MAX = 120;
 
-const api = (token: string, apiRoot: string | undefined) => new Api(token, apiRoot ? { apiRoot } : undefined);
+/**
+ * Renaming is rate-limited: a short 429 is waited out, a long one gives up (the bot works
+ * unnamed). An unreachable Bot API fails at once (the step or the admin tries again).
+ */
+function api(token: string, apiRoot: string | undefined): Api {
+  const bot = new Api(token, apiRoot ? { apiRoot } : undefined);
+  bot.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10, rethrowHttpErrors: true }));
+  return bot;
+}
 
 /** What went wrong, safe to log and show: Telegram's own words, or that it could not be reached. */
 const reasonOf = (err: unknown) =>
