@@ -1,10 +1,9 @@
 /**
  * Deleting a project, as the API and the chat do it. In one write the row is soft-deleted (its
- * slug frees, nothing new can start: `findProject` refuses it), its secrets are erased, and either
- * its pooled bots are held for return, its ports are released (it left nothing outside D1) or an
- * `undeploy` run is queued to remove
- * what it left (its service on a server, the GitHub App's repository), which releases the ports
- * once the service is gone. Then its active runs are cancelled, as `POST /runs/{id}/cancel` would.
+ * slug frees, nothing new can start: `findProject` refuses it), its secrets are erased, its pooled
+ * bots are held to be given back, and either its ports are released (it left nothing outside D1)
+ * or an `undeploy` run is queued to remove what it left (its service on a server, the GitHub
+ * App's repository), which releases the ports and gives the bots back once the service is gone. Then its active runs are cancelled, as `POST /runs/{id}/cancel` would.
  * The caller stops the cancelled runs' workflows and jobs and launches the undeploy
  * (`settleDeletion`, or the chat's `runChanged`).
  *

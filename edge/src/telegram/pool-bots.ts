@@ -22,7 +22,8 @@ const SHORT_DESCRIPTION_MAX = 120;
  * unnamed). An unreachable Bot API fails at once (the step or the admin tries again).
  */
 function api(token: string, apiRoot: string | undefined): Api {
-  const bot = new Api(token, apiRoot ? { apiRoot } : undefined);
+  // A Bot API that never answers does not hold a request or a step for grammY's default 500 s.
+  const bot = new Api(token, { ...(apiRoot ? { apiRoot } : {}), timeoutSeconds: 20 });
   bot.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10, rethrowHttpErrors: true }));
   return bot;
 }

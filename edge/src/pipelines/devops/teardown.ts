@@ -53,7 +53,8 @@ export const leftSomething = (plan: UndeployPlan) => plan.servers.length > 0 || 
 
 /**
  * Deletes the project (`deleteProject`), queueing an undeploy run when it left something outside
- * D1, and returning its pooled bots to the pool when it did not. `chatId`: the chat that asked, which gets the undeploy's progress.
+ * D1, and giving its pooled bots back at once when it did not. `chatId`: the chat that asked,
+ * which gets the undeploy's progress.
  */
 export async function removeProject(
   env: Env,
@@ -70,6 +71,15 @@ export async function removeProject(
   // Its service is on its way out: nothing is checked or recovered any more.
   await unwatchProject(env, project.id);
   // No service anywhere uses its bots: they go back now (else the undeploy returns them).
-  if (!deletion.undeploy) await returnBots(env, db, project.id);
+  if (!deletion.undeploy) {
+    try {
+      await returnBots(env, db, project.id);
+    } catch (err) {
+      // The project is deleted all the same; its bots stay held, for an admin to take out.
+      console.error(
+        JSON.stringify({ event: "bot.return_failed", projectId: project.id, error: String(err) }),
+      );
+    }
+  }
   return deletion;
 }
