@@ -4,7 +4,8 @@
  * getMe is refused at registration; two registered bots are never shown with their tokens; a
  * project whose `.env.example` has the Telegram module's TELEGRAM_BOT_TOKEN gets the first bot
  * (named and described after the project, its token in the deployed .env), a second project (its
- * variable marked `telegram-bot:`) the next one, a third one (the pool empty) waits for the user's value; deleting the first project
+ * variable marked `telegram-bot:`) the next one, a third one (its variable marked in
+ * `orchestrator.json`; the pool empty) waits for the user's value; deleting the first project
  * undeploys it and returns its bot (webhook removed, name reset) to the pool.
  */
 import { spawnSync } from "node:child_process";
@@ -88,13 +89,13 @@ describe.skipIf(!ready)("the Telegram bot pool", { timeout: 600_000 }, () => {
     const key = (await chat.api<{ key: string }>("/api-keys", { name: "bo", userId: user.id })).key;
     const as = memberApi(chat.worker.api, key);
     expect((await as("/bots")).status).toBe(403);
-    const project = async (name: string, description: string, envExample = ENV_EXAMPLE) => {
+    const project = async (name: string, description: string, files: Record<string, string>) => {
       const created = await as("/projects", {
         name,
         description,
         repoUrl: serviceRepo(repos, name.toLowerCase().replace(/\W+/g, "-"), {
           "server.js": SERVER_JS,
-          ".env.example": envExample,
+          ...files,
         }).url,
       });
       expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -110,7 +111,9 @@ describe.skipIf(!ready)("the Telegram bot pool", { timeout: 600_000 }, () => {
       ((await as(`/runs/${runId}/steps`)).body.items as any[]).map((step) => [step.name, step.status]);
 
     // The first project gets the first bot, named after it; the deploy gets its token.
-    const weather = await project("Weather Bot", "Tells the weather in your city.");
+    const weather = await project("Weather Bot", "Tells the weather in your city.", {
+      ".env.example": ENV_EXAMPLE,
+    });
     expect(await ended(weather.runId), "the first deploy").toMatchObject({ status: "succeeded" });
     const timeline = (await as(`/runs/${weather.runId}/steps`)).body.items as any[];
     expect(timeline.find((step) => step.name === "secrets")?.detail).toEqual({
@@ -141,7 +144,7 @@ describe.skipIf(!ready)("the Telegram bot pool", { timeout: 600_000 }, () => {
     b.failures.set("setMyName", [
       { error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } },
     ]);
-    const quotes = await project("Quote Bot", "Sends a quote a day.", MARKED_EXAMPLE);
+    const quotes = await project("Quote Bot", "Sends a quote a day.", { ".env.example": MARKED_EXAMPLE });
     expect(await ended(quotes.runId), "the second deploy").toMatchObject({ status: "succeeded" });
     expect(b).toMatchObject({ name: "Quote Bot", description: "Sends a quote a day." });
     expect(b.calls.filter((call) => call.method === "setMyName").map((call) => call.failed)).toEqual([
@@ -161,24 +164,32 @@ describe.skipIf(!ready)("the Telegram bot pool", { timeout: 600_000 }, () => {
     ]);
     expect((await admin(`/bots/${second.id}`, undefined, "DELETE")).status).toBe(409);
 
-    // The pool is empty: the third project's deploy asks its user, as without a pool.
-    const news = await project("News Bot", "Reads the news.");
+    // The pool is empty: the third project's deploy (its manifest marks its bot variable) asks its
+    // user, as without a pool.
+    const news = await project("News Bot", "Reads the news.", {
+      ".env.example": "PORT=\n\nNEWS_BOT=\n",
+      "orchestrator.json": JSON.stringify({ service: { telegramBots: ["NEWS_BOT"] } }),
+    });
     await until("the third deploy to ask for the token", async () => {
       const rows = await steps(news.runId);
-      return rows.some(([name, status]) => name === "secret TELEGRAM_BOT_TOKEN" && status === "running")
+      return rows.some(([name, status]) => name === "secret NEWS_BOT" && status === "running")
         ? rows
         : undefined;
     });
-    expect(await steps(news.runId)).toContainEqual(["bot TELEGRAM_BOT_TOKEN", "skipped"]);
+    expect(await steps(news.runId)).toContainEqual(["bot NEWS_BOT", "skipped"]);
+    const analyzed = ((await as(`/runs/${news.runId}/steps`)).body.items as any[]).find(
+      (step) => step.name === "analyze env",
+    );
+    expect(analyzed.detail).toMatchObject({ NEWS_BOT: "user (manifest)" });
     // In the owner's chat with the bot (the run was started through the API): the secret prompt.
     const prompt = await eventually(
-      () => chat.telegram.texts(TELEGRAM_ID).find((text) => text.includes("TELEGRAM_BOT_TOKEN")),
+      () => chat.telegram.texts(TELEGRAM_ID).find((text) => text.includes("NEWS_BOT")),
       "the prompt for the token",
     );
     expect(prompt).toContain(news.slug);
     // The first two were never asked.
     expect(
-      chat.telegram.texts(TELEGRAM_ID).filter((text) => text.includes("TELEGRAM_BOT_TOKEN")),
+      chat.telegram.texts(TELEGRAM_ID).filter((text) => text.includes("Please send the value")),
     ).toHaveLength(1);
     expect((await as(`/projects/${news.id}`, undefined, "DELETE")).status).toBe(204);
 

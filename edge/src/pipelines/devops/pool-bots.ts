@@ -1,6 +1,7 @@
 /**
  * The bot pool in the DevOps graph. A variable that holds a Telegram bot token
- * (`TELEGRAM_BOT_TOKEN`, or one whose comment in `.env.example` says `telegram-bot:`) is filled
+ * (`TELEGRAM_BOT_TOKEN`, one whose comment in `.env.example` says `telegram-bot:`, or one the
+ * manifest lists in `service.telegramBots`: env-analyzer.ts's `isBotVariable`) is filled
  * from the pool before anyone is asked: the bot is claimed, its token stored as the project's
  * secret, and it is named after the project (its spec's name and description) through the Bot
  * API. An empty pool leaves the variable to the user, as before. When a deleted project's service
