@@ -101,6 +101,22 @@ export async function listBots(
     .limit(query.limit);
 }
 
+/** The pool for the console: each bot with the name of the project it serves (admins). */
+export async function poolOverview(
+  db: Db,
+  actor: Actor,
+  limit: number,
+): Promise<(BotRow & { projectName: string | null })[]> {
+  assertAdminActor(actor);
+  const rows = await db
+    .select({ bot: telegramBots, projectName: projects.name })
+    .from(telegramBots)
+    .leftJoin(projects, eq(projects.id, telegramBots.projectId))
+    .orderBy(asc(telegramBots.id))
+    .limit(limit);
+  return rows.map((row) => ({ ...row.bot, projectName: row.projectName }));
+}
+
 /**
  * Takes a bot out of the pool: a free one, or one a deleted project still holds (a server its
  * service could not be removed from keeps it `releasing`: once that server is clean, the admin

@@ -6,9 +6,18 @@
  * since grammY's request URLs carry the token.
  *
  *   const me = await botIdentity(token, apiRoot); // { ok: true, id, username } or { ok: false, reason }
+ *   const row = await addPoolBot(env, db, actor, token); // the API's and the console's way in
  */
 import { autoRetry } from "@grammyjs/auto-retry";
 import { Api, GrammyError } from "grammy/web";
+import type { Db } from "../db/client.ts";
+import type { Actor } from "../domain/actor.ts";
+import { assertAdminActor } from "../domain/actor.ts";
+import { type BotRow, registerBot } from "../domain/bot-pool.ts";
+import { ApiError } from "../domain/errors.ts";
+import { secretsKeyring } from "../domain/secrets.ts";
+import type { Env } from "../env.ts";
+import { telegramSettings } from "../settings/telegram.ts";
 
 export type Identity = { ok: true; id: number; username: string } | { ok: false; reason: string };
 
@@ -84,4 +93,23 @@ export async function resetBot(token: string, apiRoot: string | undefined): Prom
   } catch (err) {
     return reasonOf(err);
   }
+}
+
+/**
+ * An admin's token, checked with getMe and put in the pool: 422 when Telegram refuses it, 503
+ * when it cannot be reached (neither says the token), 409 when the bot is in the pool already.
+ */
+export async function addPoolBot(env: Env, db: Db, actor: Actor, token: string): Promise<BotRow> {
+  // Admins only, before the token goes anywhere.
+  assertAdminActor(actor);
+  const keyring = await secretsKeyring(env);
+  const identity = await botIdentity(token, telegramSettings.read(env).TELEGRAM_API_ROOT);
+  if (!identity.ok) {
+    if (identity.reason === "unreachable")
+      throw new ApiError(503, "service_unavailable", "Telegram could not be reached to check the token.");
+    throw new ApiError(422, "invalid_request", "Telegram refused this token (getMe).", {
+      reason: identity.reason,
+    });
+  }
+  return registerBot(db, keyring, actor, identity, token);
 }

@@ -5,12 +5,8 @@
 
 import { Bot, BotStatus, CreateBot, PageQuery, pageOf } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { assertAdminActor } from "../../domain/actor.ts";
-import { listBots, registerBot, removeBot, toBot } from "../../domain/bot-pool.ts";
-import { ApiError } from "../../domain/errors.ts";
-import { secretsKeyring } from "../../domain/secrets.ts";
-import { telegramSettings } from "../../settings/telegram.ts";
-import { botIdentity } from "../../telegram/pool-bots.ts";
+import { listBots, removeBot, toBot } from "../../domain/bot-pool.ts";
+import { addPoolBot } from "../../telegram/pool-bots.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -64,20 +60,7 @@ export const botsRoutes = router()
       },
     }),
     async (c) => {
-      const actor = c.get("principal");
-      // Admins only, before the token goes anywhere.
-      assertAdminActor(actor);
-      const { token } = c.req.valid("json");
-      const keyring = await secretsKeyring(c.env);
-      const identity = await botIdentity(token, telegramSettings.read(c.env).TELEGRAM_API_ROOT);
-      if (!identity.ok) {
-        if (identity.reason === "unreachable")
-          throw new ApiError(503, "service_unavailable", "Telegram could not be reached to check the token.");
-        throw new ApiError(422, "invalid_request", "Telegram refused this token (getMe).", {
-          reason: identity.reason,
-        });
-      }
-      const row = await registerBot(c.get("db"), keyring, actor, identity, token);
+      const row = await addPoolBot(c.env, c.get("db"), c.get("principal"), c.req.valid("json").token);
       return c.json(toBot(row), 201);
     },
   )
