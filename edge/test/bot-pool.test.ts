@@ -19,8 +19,8 @@ import { ADMIN_KEY, call, createProject, createUser, expectStatus } from "./help
 const CANARY = "4242:canary-bot-token-that-must-never-leak";
 
 /** The app with the Bot API at a loopback port nothing listens on: Telegram unreachable. */
-async function unreachableTelegram(body: unknown): Promise<Response> {
-  const workerEnv: Env = { ...env, TELEGRAM_API_ROOT: "http://127.0.0.1:9" };
+async function unreachableTelegram(body: unknown, settings: Partial<Env> = {}): Promise<Response> {
+  const workerEnv: Env = { ...env, TELEGRAM_API_ROOT: "http://127.0.0.1:9", ...settings };
   const request = new Request("http://api.test/api/v1/bots", {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` },
@@ -57,6 +57,13 @@ describe("the bot pool's routes", () => {
     expect(JSON.parse(text).error.code).toBe("service_unavailable");
     expect(text).not.toContain("canary-bot-token");
     expect(JSON.stringify(logged)).not.toContain("canary-bot-token");
+
+    // The orchestrator's own bot never joins the pool (refused before Telegram is asked).
+    const own = await unreachableTelegram({ token: CANARY }, { TELEGRAM_BOT_TOKEN: CANARY });
+    expect(own.status).toBe(409);
+    const ownText = await own.text();
+    expect(ownText).toContain("the orchestrator's own bot");
+    expect(ownText).not.toContain("canary-bot-token");
 
     await expectStatus(404, "/bots/01J00000000000000000000000", { method: "DELETE" });
     await expectStatus(400, "/bots?status=lost");

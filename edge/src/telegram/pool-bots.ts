@@ -97,11 +97,15 @@ export async function resetBot(token: string, apiRoot: string | undefined): Prom
 
 /**
  * An admin's token, checked with getMe and put in the pool: 422 when Telegram refuses it, 503
- * when it cannot be reached (neither says the token), 409 when the bot is in the pool already.
+ * when it cannot be reached (neither says the token), 409 when the bot is in the pool already or
+ * is the orchestrator's own (a project would take over its chat).
  */
 export async function addPoolBot(env: Env, db: Db, actor: Actor, token: string): Promise<BotRow> {
   // Admins only, before the token goes anywhere.
   assertAdminActor(actor);
+  const own = telegramSettings.read(env).TELEGRAM_BOT_TOKEN;
+  if (own && botIdOf(own) === botIdOf(token))
+    throw new ApiError(409, "conflict", "This is the orchestrator's own bot: it cannot serve a project.");
   const keyring = await secretsKeyring(env);
   const identity = await botIdentity(token, telegramSettings.read(env).TELEGRAM_API_ROOT);
   if (!identity.ok) {
@@ -113,3 +117,6 @@ export async function addPoolBot(env: Env, db: Db, actor: Actor, token: string):
   }
   return registerBot(db, keyring, actor, identity, token);
 }
+
+/** The bot's id: a token's part before the colon. */
+const botIdOf = (token: string) => token.slice(0, token.indexOf(":"));
