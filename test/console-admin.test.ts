@@ -1,7 +1,8 @@
 /**
  * The admins' console pages in a real browser (headless Chromium against the Worker under
  * `wrangler dev`): an admin registers an executor (its token shown once; a daemon connects with
- * it), drains and resumes it, registers a server, approves a pending user, reads all of that in
+ * it), drains and resumes it, registers a server, approves a pending user, sees the empty bot pool
+ * (a malformed token refused, never shown back), reads all of that in
  * the audit log, and revokes the executor. Every page passes axe-core's serious and critical
  * checks at a desktop's and a phone's width, with screenshots of both for a person to look at.
  */
@@ -159,6 +160,19 @@ describe("the admins' pages, one admin's session from step to step", () => {
     await page.getByRole("button", { name: "Approve: Ada Pending" }).click();
     await page.getByRole("status").filter({ hasText: "Ada Pending: member, active." }).waitFor();
     await checkBothWidths(page, "users");
+  });
+
+  it("shows the empty bot pool, and refuses a token that is not one without showing it back", async () => {
+    await page.getByRole("link", { name: "Bots" }).click();
+    await page.getByRole("heading", { name: "Telegram bot pool", level: 1 }).waitFor();
+    expect(await page.getByText("No bot yet").count()).toBe(1);
+    await checkBothWidths(page, "bots-empty");
+    await page.getByLabel("Token from @BotFather").fill("not-a-bot-token");
+    await page.getByRole("button", { name: "Add to the pool" }).click();
+    await page.getByRole("alert").filter({ hasText: "paste it as @BotFather gives it" }).waitFor();
+    expect(await page.getByLabel("Token from @BotFather").inputValue()).toBe("");
+    expect(await page.content()).not.toContain("not-a-bot-token");
+    await checkBothWidths(page, "bots-refused");
   });
 
   it("shows each of those in the audit log, and filters it by action family and time", async () => {

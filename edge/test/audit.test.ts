@@ -145,6 +145,10 @@ describe("audit log", () => {
     // which needs an executor (test/server-checks.test.ts checks one row per check).
     covered.add("POST /api/v1/runs/{id}/budget");
     covered.add("POST /api/v1/servers/{id}/check");
+    // The bot pool checks a token with Telegram's getMe, on loopback in test/bot-pool.test.ts,
+    // which checks one audit row for adding a bot and one for removing it.
+    covered.add("POST /api/v1/bots");
+    covered.add("DELETE /api/v1/bots/{id}");
     const mutating = createApp()
       .routes.filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method))
       // The Telegram webhook is not an API route, and the web chat's routes are its twin (a message

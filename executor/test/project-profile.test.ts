@@ -65,6 +65,7 @@ describe("the project's profile", () => {
             healthPath: "/healthz",
             startupSeconds: 30,
             migrate: { command: ["python3", "-m", "app.migrate"], service: "api" },
+            telegramBots: ["SUPPORT_BOT"],
           },
         }),
         Makefile: "test:\n\tmake-test\nrun:\n\tmake-run\n",
@@ -77,6 +78,7 @@ describe("the project's profile", () => {
       healthPath: { path: "/healthz", from: "orchestrator.json" },
       startupSeconds: 30,
       migrate: { command: ["python3", "-m", "app.migrate"], service: "api", from: "orchestrator.json" },
+      telegramBots: ["SUPPORT_BOT"],
       compose: null,
       notes: [],
     });

@@ -1,6 +1,7 @@
 /** Wire protocol and domain types shared by the edge and the executor fleet. */
 export * from "./api/api-keys.ts";
 export * from "./api/audit.ts";
+export * from "./api/bots.ts";
 export * from "./api/chat.ts";
 export * from "./api/common.ts";
 export * from "./api/costs.ts";

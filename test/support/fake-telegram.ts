@@ -2,7 +2,8 @@
  * A loopback server speaking the Telegram Bot API (`POST /bot<token>/<method>`, JSON in and out)
  * for grammY's `apiRoot`: it answers the methods the bot uses, records every call, can be told to
  * answer the next calls of a method with an error (e.g. 429 with `retry_after`), and queues
- * updates for `getUpdates` (the local polling bridge).
+ * updates for `getUpdates` (the local polling bridge). Other bots can be added (`addBot`: the
+ * bot pool's): each answers for its own token and keeps its profile and webhook as Telegram does.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,12 +24,27 @@ export interface BotError {
   parameters?: { retry_after?: number };
 }
 
+/** A further bot this server answers for: what Telegram keeps of it, and the calls it got. */
+export interface OtherBot {
+  id: number;
+  username: string;
+  /** Its name as set with setMyName ("" when none is set: BotFather's name shows). */
+  name: string;
+  description: string;
+  shortDescription: string;
+  webhookUrl: string;
+  calls: BotCall[];
+  /** The next calls of a method answer these errors, in order (e.g. 429 with `retry_after`). */
+  failures: Map<string, BotError[]>;
+}
+
 export class FakeTelegram {
   readonly calls: BotCall[] = [];
   apiRoot = "";
   readonly #token: string;
   readonly #failures = new Map<string, BotError[]>();
   readonly #updates: Record<string, unknown>[] = [];
+  readonly #bots = new Map<string, OtherBot>();
   #messageId = 1000;
   #close: () => Promise<void> = async () => {};
 
@@ -46,10 +62,21 @@ export class FakeTelegram {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(value));
       };
-      if (!match || match[1] !== fake.#token)
+      const other = match ? fake.#bots.get(match[1] as string) : undefined;
+      if (!match || (match[1] !== fake.#token && !other))
         return reply(401, { ok: false, error_code: 401, description: "Unauthorized" });
       const method = match[2] as string;
       const payload = body ? (JSON.parse(body) as Record<string, any>) : {};
+      if (other) {
+        const failure = other.failures.get(method)?.shift();
+        if (failure) {
+          other.calls.push({ method, payload, at: Date.now(), failed: failure.error_code });
+          return reply(failure.error_code, { ok: false, ...failure });
+        }
+        const result = answerOther(other, method, payload);
+        other.calls.push({ method, payload, at: Date.now(), result });
+        return reply(200, { ok: true, result });
+      }
       const call: BotCall = { method, payload, at: Date.now() };
       fake.calls.push(call);
       const failure = fake.#failures.get(method)?.shift();
@@ -75,6 +102,21 @@ export class FakeTelegram {
     const list = this.#failures.get(method) ?? [];
     for (let i = 0; i < count; i++) list.push(error);
     this.#failures.set(method, list);
+  }
+
+  /** Another bot, answering for `token` from now on (e.g. one an admin puts in the bot pool). */
+  addBot(token: string, bot: { id: number; username: string }): OtherBot {
+    const added: OtherBot = {
+      ...bot,
+      name: "",
+      description: "",
+      shortDescription: "",
+      webhookUrl: "",
+      calls: [],
+      failures: new Map(),
+    };
+    this.#bots.set(token, added);
+    return added;
   }
 
   /** An update for the next `getUpdates` call. */
@@ -129,5 +171,36 @@ export class FakeTelegram {
       default:
         return true;
     }
+  }
+}
+
+/** The Bot API methods a pooled bot gets, answered from (and changing) what Telegram keeps of it. */
+function answerOther(bot: OtherBot, method: string, payload: Record<string, any>): unknown {
+  switch (method) {
+    case "getMe":
+      return { id: bot.id, is_bot: true, first_name: bot.name || bot.username, username: bot.username };
+    case "setMyName":
+      bot.name = String(payload.name ?? "");
+      return true;
+    case "getMyName":
+      return { name: bot.name || bot.username };
+    case "setMyDescription":
+      bot.description = String(payload.description ?? "");
+      return true;
+    case "getMyDescription":
+      return { description: bot.description };
+    case "setMyShortDescription":
+      bot.shortDescription = String(payload.short_description ?? "");
+      return true;
+    case "setWebhook":
+      bot.webhookUrl = String(payload.url ?? "");
+      return true;
+    case "deleteWebhook":
+      bot.webhookUrl = "";
+      return true;
+    case "getWebhookInfo":
+      return { url: bot.webhookUrl, has_custom_certificate: false, pending_update_count: 0 };
+    default:
+      return true;
   }
 }

@@ -18,6 +18,7 @@ import { router } from "./openapi.ts";
 import { allocationsRoutes } from "./routes/allocations.ts";
 import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
+import { botsRoutes } from "./routes/bots.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { costsRoutes } from "./routes/costs.ts";
 import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
@@ -44,7 +45,7 @@ const OPENAPI_CONFIG = {
     title: "Codegen Orchestrator API",
     version: "1.0.0",
     description:
-      "Control plane of Codegen Orchestrator: projects, templates, secrets, servers, ports, executors, users, keys, the web chat and the audit log.",
+      "Control plane of Codegen Orchestrator: projects, templates, secrets, servers, ports, the Telegram bot pool, executors, users, keys, the web chat and the audit log.",
   },
   servers: [{ url: API_PREFIX }],
 };
@@ -81,6 +82,7 @@ function v1() {
     .route("/", serverChecksRoutes)
     .route("/", templatesRoutes)
     .route("/", allocationsRoutes)
+    .route("/", botsRoutes)
     .route("/", executorsRoutes)
     .route("/", jobsRoutes)
     .route("/", jobLogsRoutes)

@@ -27,10 +27,11 @@ const ACTION_FAMILIES = [
   "run",
   "server",
   "allocation",
+  "bot",
   "executor",
   "job",
 ];
-const TARGET_TYPES = ["user", "api_key", "project", "run", "server", "executor", "job", "web_session"];
+const TARGET_TYPES = ["user", "api_key", "project", "run", "server", "bot", "executor", "job", "web_session"];
 
 export function AuditPage(props: {
   user: SignedIn;

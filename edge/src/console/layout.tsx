@@ -196,6 +196,7 @@ function AdminLinks() {
     <>
       <a href="/admin/executors">Executors</a>
       <a href="/admin/servers">Servers</a>
+      <a href="/admin/bots">Bots</a>
       <a href="/admin/users">Users</a>
       <a href="/admin/audit">Audit</a>
     </>

@@ -11,6 +11,7 @@ import { ApiError } from "../domain/errors.ts";
 import { projectOverviews } from "../domain/project-overviews.ts";
 import { findUser } from "../domain/users.ts";
 import { showAudit } from "./audit-routes.tsx";
+import { addBotFromPage, removeBotFromPage, showBots } from "./bots-page.tsx";
 import { ChatPage } from "./chat-page.tsx";
 import {
   confirmRevoke,
@@ -88,6 +89,9 @@ export const consolePages = new Hono<PageEnv>()
   .get("/admin/servers", signedIn, showServers)
   .post("/admin/servers", signedIn, registerServerFromPage)
   .post("/admin/servers/:id/check", signedIn, checkServerFromPage)
+  .get("/admin/bots", signedIn, showBots)
+  .post("/admin/bots", signedIn, addBotFromPage)
+  .post("/admin/bots/:id/remove", signedIn, removeBotFromPage)
   .get("/admin/audit", signedIn, showAudit)
   .post("/projects/:id/secrets", signedIn, setSecret)
   .post("/projects/:id/secrets/:name/delete", signedIn, removeSecret)

@@ -436,4 +436,34 @@ export const templates = sqliteTable(
   ],
 );
 
+/**
+ * The Telegram bot pool: tokens an admin registered (sealed like project secrets, bound to the
+ * pool and the row's id), handed to projects whose environment asks for a bot token as ports are.
+ * `releasing`: its project was deleted and the bot waits for its service to be gone (and its
+ * webhook and name reset) before it is `free` again.
+ */
+export const telegramBots = sqliteTable(
+  "telegram_bots",
+  {
+    id: text("id").primaryKey(),
+    /** Telegram's id of the bot (getMe), unique: one token per bot in the pool. */
+    botId: integer("bot_id").notNull(),
+    username: text("username").notNull(),
+    ciphertext: text("ciphertext").notNull(),
+    iv: text("iv").notNull(),
+    keyVersion: integer("key_version").notNull(),
+    status: text("status", { enum: ["free", "assigned", "releasing"] }).notNull(),
+    projectId: text("project_id").references(() => projects.id),
+    /** The project's variable it fills (TELEGRAM_BOT_TOKEN, or one marked as a bot token). */
+    variable: text("variable"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("telegram_bots_bot_id_idx").on(t.botId),
+    index("telegram_bots_status_idx").on(t.status),
+    index("telegram_bots_project_idx").on(t.projectId),
+  ],
+);
+
 export { auditLog } from "./audit-table.ts";

@@ -1,9 +1,9 @@
 /**
  * Deleting a project, as the API and the chat do it. In one write the row is soft-deleted (its
- * slug frees, nothing new can start: `findProject` refuses it), its secrets are erased, and either
- * its ports are released (it left nothing outside D1) or an `undeploy` run is queued to remove
- * what it left (its service on a server, the GitHub App's repository), which releases the ports
- * once the service is gone. Then its active runs are cancelled, as `POST /runs/{id}/cancel` would.
+ * slug frees, nothing new can start: `findProject` refuses it), its secrets are erased, its pooled
+ * bots are held to be given back, and either its ports are released (it left nothing outside D1)
+ * or an `undeploy` run is queued to remove what it left (its service on a server, the GitHub
+ * App's repository), which releases the ports and gives the bots back once the service is gone. Then its active runs are cancelled, as `POST /runs/{id}/cancel` would.
  * The caller stops the cancelled runs' workflows and jobs and launches the undeploy
  * (`settleDeletion`, or the chat's `runChanged`).
  *
@@ -16,6 +16,7 @@ import { portAllocations, projects, runs, secrets } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 import type { Actor } from "./actor.ts";
 import { auditedBy, auditInsert } from "./audit.ts";
+import { holdProjectBots } from "./bot-pool.ts";
 import { ApiError } from "./errors.ts";
 import type { ProjectRow } from "./projects.ts";
 import { cancelRun, type RunRow } from "./runs.ts";
@@ -71,6 +72,8 @@ export async function deleteProject(
       .set({ deletedAt: now, updatedAt: now, status: "archived" })
       .where(eq(projects.id, project.id)),
     db.delete(secrets).where(eq(secrets.projectId, project.id)),
+    // Its pooled bots stay out of the pool until its service is gone (bot-pool.ts).
+    holdProjectBots(db, project.id),
     // A service still running holds its ports until the undeploy has stopped it.
     ...(undeploy
       ? [

@@ -66,6 +66,7 @@ export function profileOf(view: RepositoryView, catalog?: CatalogManifest): Proj
       : { path: DEFAULT_HEALTH_PATH, from: ASSUMED_HEALTH },
     startupSeconds: manifest?.service?.startupSeconds ?? null,
     migrate: migrateOf(declared),
+    ...(manifest?.service?.telegramBots?.length ? { telegramBots: manifest.service.telegramBots } : {}),
     compose: found.compose,
     notes: bounded(notes),
   });

@@ -59,6 +59,12 @@ export const MigrateDeclaration = z.object({
   service: ComposeServiceName.optional(),
 });
 
+/** An environment variable's name, as `.env.example` writes it. */
+export const EnvVariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "a variable name");
+
+/** Variables that hold Telegram bot tokens: the bot pool fills them (else the user is asked). */
+export const TelegramBotVariables = z.array(EnvVariableName).max(10);
+
 /** The health path a project gets when it declares none. */
 export const DEFAULT_HEALTH_PATH = "/health";
 
@@ -86,6 +92,8 @@ export const ProjectManifest = z.object({
       /** How the service starts, in its release directory with its `.env` (process and systemd managers). */
       start: StartArgv.optional(),
       migrate: MigrateDeclaration.optional(),
+      /** Beside `TELEGRAM_BOT_TOKEN` (always one): other variables that hold a bot token. */
+      telegramBots: TelegramBotVariables.optional(),
     })
     .optional(),
 });
@@ -122,6 +130,8 @@ export const ProjectProfile = z.strictObject({
       from: DecidedFrom,
     })
     .nullable(),
+  /** The variables the manifest marks as Telegram bot tokens; absent when it marks none. */
+  telegramBots: TelegramBotVariables.optional(),
   /** What was looked at and not used (a file that did not parse, a target not found), for the record. */
   notes: z.array(z.string().max(500)).max(20),
 });

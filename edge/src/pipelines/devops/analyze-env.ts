@@ -29,8 +29,13 @@ export async function analyzeEnvStep(
   service: string,
   envExample: string,
   placement: Placement,
+  /** The variables the manifest marks as Telegram bot tokens. */
+  botVariables: readonly string[] = [],
 ): Promise<ServiceEnv> {
-  const entries = parseEnvExample(envExample);
+  const marked = new Set(botVariables);
+  const entries = parseEnvExample(envExample).map((entry) =>
+    marked.has(entry.name) ? { ...entry, bot: true } : entry,
+  );
   const decisions = await modelStep(pipeline, "analyze env", {
     source: "env-analyzer",
     paid: needsModel(entries),

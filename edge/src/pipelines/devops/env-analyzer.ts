@@ -18,13 +18,15 @@ export interface EnvEntry {
   example: string;
   /** The comment lines right above it. */
   comment: string;
+  /** The project's manifest marks it as a Telegram bot token (`service.telegramBots`). */
+  bot?: boolean;
 }
 
 export interface EnvDecision {
   name: string;
   kind: EnvKind;
-  /** What decided: `comment`, `name`, `default` or `model`. */
-  by: "comment" | "name" | "default" | "model";
+  /** What decided: `comment`, `manifest`, `name`, `default` or `model`. */
+  by: "comment" | "manifest" | "name" | "default" | "model";
   /** The value, for `computed` (infra values come from the allocation when deploying). */
   value?: string;
 }
@@ -68,8 +70,21 @@ const INFRA: Record<string, (allocated: Allocated) => string> = {
 export const infraValue = (name: string, allocated: Allocated): string | undefined =>
   INFRA[name]?.(allocated);
 
+const BOT_MARK = /(?:^|\n)\s*telegram-bot\s*:/i;
+
+/** Marked as a bot token: by the manifest, or by its comment (`telegram-bot: …`). */
+const markedBot = (entry: EnvEntry) => entry.bot === true || BOT_MARK.test(entry.comment);
+
+/**
+ * Whether the variable holds a Telegram bot token, which the bot pool can fill: its name is
+ * `TELEGRAM_BOT_TOKEN`, or it is marked so.
+ */
+export const isBotVariable = (entry: EnvEntry) => entry.name === "TELEGRAM_BOT_TOKEN" || markedBot(entry);
+
 /** The rules' decision, or null when only the model can tell. */
 export function ruleDecision(entry: EnvEntry): EnvDecision | null {
+  // A bot token is the user's to give (or the pool's), whatever else its comment says.
+  if (markedBot(entry)) return { name: entry.name, kind: "user", by: entry.bot ? "manifest" : "comment" };
   const hint = /(?:^|\n)\s*(infra|computed|generated|user)\s*:/i.exec(entry.comment)?.[1]?.toLowerCase();
   // What the allocation decides (the port, the public URL) always comes from it.
   if (entry.name in INFRA) return { name: entry.name, kind: "infra", by: hint ? "comment" : "name" };

@@ -36,6 +36,8 @@ export interface Inspected {
   composeFile: string | null;
   /** The manifest's migrations (argv, and the compose service that runs them), or null. */
   migrate: { command: string[]; service: string | null } | null;
+  /** The variables the manifest marks as Telegram bot tokens (`service.telegramBots`). */
+  telegramBots: string[];
   /** How the deploy's executor gets into the repository. */
   access: RepoAccess;
 }
@@ -93,6 +95,7 @@ export async function inspect(
     start: profile.start?.command ?? null,
     composeFile: profile.compose?.file ?? null,
     migrate: profile.migrate ? { command: profile.migrate.command, service: profile.migrate.service } : null,
+    telegramBots: profile.telegramBots ?? [],
     access,
   };
 }
@@ -112,6 +115,7 @@ export function profileDetail(profile: ProjectProfile): Record<string, unknown> 
     ...(profile.startupSeconds ? { startupSeconds: profile.startupSeconds } : {}),
     ...(profile.migrate ? { migrate: decided(profile.migrate) } : {}),
     ...(profile.compose ? { compose: profile.compose.from } : {}),
+    ...(profile.telegramBots ? { telegramBots: profile.telegramBots } : {}),
     ...(profile.notes.length > 0 ? { notes: profile.notes } : {}),
   };
 }

@@ -2,7 +2,9 @@
  * SecretResolver and Readiness: generated secrets are made once per project (kept as project
  * secrets, so redeploys keep them); each user-provided value that is missing is asked for in the
  * chat (the secret flow: the message is deleted, the value sealed into D1) or through the API,
- * and the run waits, up to a week, holding nothing but its state. Events carry names only.
+ * and the run waits, up to a week, holding nothing but its state. A Telegram bot token is taken
+ * from the bot pool first (pool-bots.ts): the user is asked only when the pool is empty. Events
+ * carry names only.
  */
 import { database } from "../../db/client.ts";
 import type { Actor } from "../../domain/actor.ts";
@@ -12,7 +14,8 @@ import { putSecret, secretsKeyring } from "../../domain/secrets.ts";
 import type { Pipeline } from "../steps/pipeline-workflow.ts";
 import { secretEvent } from "../steps/secret-wait.ts";
 import { timelineStep } from "../steps/timeline.ts";
-import type { EnvDecision, EnvEntry } from "./env-analyzer.ts";
+import { type EnvDecision, type EnvEntry, isBotVariable } from "./env-analyzer.ts";
+import { fillFromPool } from "./pool-bots.ts";
 
 /** One wait lasts an hour; after a week without the value the run ends, saying how to go on. */
 const WAIT = "1 hour";
@@ -35,14 +38,22 @@ export async function resolveSecrets(
   const { env, projectId } = pipeline;
   const names = (kind: EnvDecision["kind"]) =>
     needs.decisions.filter((d) => d.kind === kind).map((d) => d.name);
+  const botNames = new Set(needs.entries.filter(isBotVariable).map((entry) => entry.name));
   const missing = await timelineStep(pipeline, "secrets", async (db) => {
     const generate = await missingSecrets(db, projectId, names("generated"));
     const keyring = await secretsKeyring(env);
     for (const name of generate) await putSecret(db, keyring, needs.actor, projectId, name, randomSecret());
     const fromUser = await missingSecrets(db, projectId, names("user"));
-    return { status: "succeeded", detail: { generated: generate, asked: fromUser }, value: fromUser };
+    const bots = fromUser.filter((name) => botNames.has(name));
+    const asked = fromUser.filter((name) => !botNames.has(name));
+    // Bot tokens go to the pool first (their own steps); the user is asked for them only if it is empty.
+    const detail = { generated: generate, asked, ...(bots.length > 0 ? { bots } : {}) };
+    return { status: "succeeded", detail, value: fromUser };
   });
-  for (const name of missing) {
+  const pooled = missing.filter((name) => botNames.has(name));
+  const unfilled = new Set(await fillFromPool(pipeline, pooled, needs.actor.userId));
+  const ask = missing.filter((name) => !botNames.has(name) || unfilled.has(name));
+  for (const name of ask) {
     const error = await waitForSecret(pipeline, needs, name);
     if (error) return { error };
   }

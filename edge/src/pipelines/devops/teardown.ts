@@ -10,6 +10,7 @@
 import { DEFAULT_POOL } from "@codegen-orchestrator/shared";
 import type { Db } from "../../db/client.ts";
 import type { Actor } from "../../domain/actor.ts";
+import { heldBots } from "../../domain/bot-pool.ts";
 import { type DeployedServer, serversDeployedTo } from "../../domain/deployments.ts";
 import { projectToRemove } from "../../domain/pipeline-projects.ts";
 import { type Deletion, deleteProject } from "../../domain/project-deletion.ts";
@@ -17,6 +18,7 @@ import type { ProjectRow } from "../../domain/projects.ts";
 import type { Env } from "../../env.ts";
 import { unwatchProject } from "../../monitors/watch.ts";
 import { ownGitHubRepository } from "../steps/repository.ts";
+import { returnBots } from "./pool-bots.ts";
 
 export interface UndeployPlan {
   name: string;
@@ -27,6 +29,8 @@ export interface UndeployPlan {
   servers: DeployedServer[];
   /** The GitHub App's name of its repository, to archive; null when the App does not host it. */
   repository: string | null;
+  /** How many pooled bots it holds (absent in plans made before the pool: none). */
+  bots?: number;
 }
 
 /** The project's leftovers; null when there is no such project at all. */
@@ -40,6 +44,7 @@ export async function undeployPlan(env: Env, db: Db, projectId: string): Promise
     pool: project.pool || DEFAULT_POOL,
     servers: await serversDeployedTo(db, projectId),
     repository: repoUrl ? ownGitHubRepository(env, { url: repoUrl, resourceName }) : null,
+    bots: await heldBots(db, projectId),
   };
 }
 
@@ -48,7 +53,8 @@ export const leftSomething = (plan: UndeployPlan) => plan.servers.length > 0 || 
 
 /**
  * Deletes the project (`deleteProject`), queueing an undeploy run when it left something outside
- * D1. `chatId`: the chat that asked, which gets the undeploy's progress.
+ * D1, and giving its pooled bots back at once when it did not. `chatId`: the chat that asked,
+ * which gets the undeploy's progress.
  */
 export async function removeProject(
   env: Env,
@@ -64,5 +70,16 @@ export async function removeProject(
   });
   // Its service is on its way out: nothing is checked or recovered any more.
   await unwatchProject(env, project.id);
+  // No service anywhere uses its bots: they go back now (else the undeploy returns them).
+  if (!deletion.undeploy) {
+    try {
+      await returnBots(env, db, project.id);
+    } catch (err) {
+      // The project is deleted all the same; its bots stay held, for an admin to take out.
+      console.error(
+        JSON.stringify({ event: "bot.return_failed", projectId: project.id, error: String(err) }),
+      );
+    }
+  }
   return deletion;
 }

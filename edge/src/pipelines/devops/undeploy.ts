@@ -5,6 +5,7 @@
  *
  *   plan → undeploy <server> (the `undeploy_project` playbook, per server it was deployed to)
  *        → release (its ports, except where its service could not be removed)
+ *        → return bots (its pooled Telegram bots, if any, reset once its service is gone everywhere)
  *        → archive repository (when the GitHub App hosts it)
  *
  * A server that cannot be cleaned (unreachable, no pinned host key, the play failed) keeps the
@@ -18,6 +19,7 @@ import { failed, type Pipeline, type RunContext, type RunOutcome } from "../step
 import { archiveRepository } from "../steps/repository.ts";
 import { timelineStep } from "../steps/timeline.ts";
 import { undeployJob } from "./deploy.ts";
+import { returnBots } from "./pool-bots.ts";
 import { type UndeployPlan, undeployPlan } from "./teardown.ts";
 
 export async function undeployProject(base: RunContext): Promise<RunOutcome> {
@@ -46,6 +48,15 @@ export async function undeployProject(base: RunContext): Promise<RunOutcome> {
     return { status: "succeeded", detail: { ...outcome }, value: outcome };
   });
 
+  // A bot goes back once no server runs the service that used it.
+  const bots =
+    (plan.bots ?? 0) > 0 && failedServers.length === 0
+      ? await timelineStep(pipeline, "return bots", async (db) => {
+          const outcome = await returnBots(env, db, projectId);
+          return { status: "succeeded", detail: { ...outcome }, value: outcome.returned };
+        })
+      : [];
+
   let archived: string | null = null;
   const { repository } = plan;
   if (repository) {
@@ -68,6 +79,7 @@ export async function undeployProject(base: RunContext): Promise<RunOutcome> {
   const done = [
     plan.servers.length > 0 ? `removed from ${plan.servers.map((server) => server.name).join(", ")}` : null,
     ports.released.length > 0 ? `ports ${ports.released.join(", ")} released` : null,
+    bots.length > 0 ? `${bots.map((bot) => `@${bot}`).join(", ")} back in the bot pool` : null,
     archived ? `${archived} archived` : null,
   ].filter((part) => part !== null);
   return { status: "succeeded", summary: `${plan.name}: ${done.join("; ") || "nothing to remove"}.` };

@@ -55,7 +55,13 @@ async function deploy(pipeline: Pipeline, project: ProjectToDeploy): Promise<Run
   if ("error" in placed) return failed(placed.error);
   const { placement } = placed;
 
-  const env = await analyzeEnvStep(pipeline, project.name, inspected.envExample, placement);
+  const env = await analyzeEnvStep(
+    pipeline,
+    project.name,
+    inspected.envExample,
+    placement,
+    inspected.telegramBots,
+  );
 
   const resolved = await resolveSecrets(pipeline, {
     slug: project.slug,
