@@ -4,7 +4,7 @@
  * checks of a failing one (`http_check`), the recovery steps (restart_project, rollback_project)
  * and the read of the service's last log lines (project_logs).
  */
-import { POOL_LABEL } from "@codegen-orchestrator/shared";
+import { POOL_LABEL, WATCH_MAX_MS } from "@codegen-orchestrator/shared";
 import type { Db } from "../db/client.ts";
 import { deployedServer, lastHealthyDeployment } from "../domain/deployments.ts";
 import type { SubmitJob } from "../executors/views.ts";
@@ -44,6 +44,7 @@ export const confirmMs = (intervalS: number) => Math.max(250, Math.round((interv
  */
 export function watchJob(target: WatchTarget, seq: number, durationMs: number, threshold: number): SubmitJob {
   const intervalMs = target.intervalS * 1000;
+  durationMs = Math.min(durationMs, WATCH_MAX_MS);
   const timeoutMs = checkTimeoutMs(target.intervalS);
   return submitted(target, {
     kind: "http_watch",

@@ -12,11 +12,11 @@ export const monitorSettings = defineSettings("Monitors", {
   }),
   MONITOR_WATCH_S: setting(positiveInt, {
     default: 3600,
-    doc: "How long an executor watches a healthy service (an `http_watch` job checking it every interval) before it reports its checks and the next watch starts; failures are reported at once.",
+    doc: "How long an executor watches a healthy service (an `http_watch` job checking it every interval) before it reports its checks and the next watch starts (a day at most); failures are reported at once.",
   }),
   MONITOR_FAILURE_THRESHOLD: setting(positiveInt, {
     default: 3,
-    doc: "Consecutive failed checks that open an incident (after a first failure the next checks come at a quarter of the interval, so an outage is found within two intervals).",
+    doc: "Consecutive failed checks that open an incident (after a first failure the next checks come at a quarter of the interval, so an outage is found within 1.5 intervals and a report's trip).",
   }),
   MONITOR_MAX_ATTEMPTS: setting(positiveInt, {
     default: 3,

@@ -8,6 +8,9 @@
 import { z } from "zod";
 import { HTTP_CHECK_EXCERPT_CHARS } from "./http-check.ts";
 
+/** The longest watch (a day): a longer MONITOR_WATCH_S is cut to it. */
+export const WATCH_MAX_MS = 86_400_000;
+
 export const HttpWatchSpec = z.strictObject({
   url: z
     .url({ protocol: /^https?$/ })
@@ -18,7 +21,7 @@ export const HttpWatchSpec = z.strictObject({
   /** Each check's own timeout: past it, the check counts as no answer. */
   timeoutMs: z.number().int().min(100).max(60_000).default(5000),
   threshold: z.number().int().min(1).max(20).describe("failed checks in a row that end the watch"),
-  durationMs: z.number().int().min(0).max(86_400_000).describe("how long to watch before reporting"),
+  durationMs: z.number().int().min(0).max(WATCH_MAX_MS).describe("how long to watch before reporting"),
 });
 export type HttpWatchSpec = z.infer<typeof HttpWatchSpec>;
 
