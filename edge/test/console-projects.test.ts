@@ -186,7 +186,9 @@ describe("console project page: its service's health", () => {
     const project = await createProject(owner.key, { name: unique("Watched") });
     const { cookie } = await signInWithLink(owner);
     const before = await (await browse({ cookie }, `/projects/${project.id}`)).text();
-    expect(before).toContain("Not checked yet: once deployed, its health URL is checked every 60 s.");
+    expect(before).toContain(
+      "Not checked yet: once deployed, its health URL is checked every 60 s (an executor",
+    );
     expect(before).toContain("None: no failed release, no outage found.");
 
     const opened = Date.parse("2026-12-03T10:00:10Z");

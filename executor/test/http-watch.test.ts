@@ -107,6 +107,13 @@ describe("http_watch", () => {
     expect(confirmed.result).toMatchObject({ ended: "elapsed", checks: 3, failures: [] });
   });
 
+  it("waits `firstCheckInMs` before its first check: the interval since the watch before goes on", async () => {
+    const started = Date.now();
+    const watched = await watch({ durationMs: 0, firstCheckInMs: 400 });
+    expect(watched.result).toMatchObject({ ended: "elapsed", checks: 1 });
+    expect((hits[0] as number) - started).toBeGreaterThanOrEqual(390);
+  });
+
   it("ends early on a drain with what it has; a cancel is a cancel", async () => {
     const drain = new AbortController();
     setTimeout(() => drain.abort(), 400);

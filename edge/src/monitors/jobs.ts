@@ -38,13 +38,26 @@ export const checkJob = (target: WatchTarget, seq: number): SubmitJob =>
 /** Checks after a failure come at a quarter of the interval: an outage is found within 1.5 intervals. */
 export const confirmMs = (intervalS: number) => Math.max(250, Math.round((intervalS * 1000) / 4));
 
-/**
- * A watch of `durationMs` (0: until the first healthy check). Its deadline leaves room for the
- * run of failures it may finish past its time, and for a check's timeout.
- */
-export function watchJob(target: WatchTarget, seq: number, durationMs: number, threshold: number): SubmitJob {
+/** What is left at `now` of the interval that began with the last check (none without one). */
+export function restOfInterval(target: WatchTarget, lastAt: string | undefined, now: number): number {
   const intervalMs = target.intervalS * 1000;
-  durationMs = Math.min(durationMs, WATCH_MAX_MS);
+  const last = lastAt ? Date.parse(lastAt) : Number.NaN;
+  return Number.isNaN(last) ? 0 : Math.min(intervalMs, Math.max(0, last + intervalMs - now));
+}
+
+/**
+ * A watch of `durationMs` (0: until the first healthy check), its first check `firstCheckInMs`
+ * from its start. Its deadline leaves room for the run of failures it may finish past its time,
+ * and for a check's timeout.
+ */
+export function watchJob(
+  target: WatchTarget,
+  seq: number,
+  watch: { durationMs: number; firstCheckInMs: number; threshold: number },
+): SubmitJob {
+  const intervalMs = target.intervalS * 1000;
+  const durationMs = Math.min(watch.durationMs, WATCH_MAX_MS);
+  const { firstCheckInMs, threshold } = watch;
   const timeoutMs = checkTimeoutMs(target.intervalS);
   return submitted(target, {
     kind: "http_watch",
@@ -55,9 +68,15 @@ export function watchJob(target: WatchTarget, seq: number, durationMs: number, t
       timeoutMs,
       threshold,
       durationMs,
+      firstCheckInMs,
     },
     idempotencyKey: `watch:${target.projectId}:${target.deploymentId}:${seq}`,
-    timeoutMs: durationMs + intervalMs + threshold * (confirmMs(target.intervalS) + timeoutMs) + 60_000,
+    timeoutMs:
+      firstCheckInMs +
+      durationMs +
+      intervalMs +
+      threshold * (confirmMs(target.intervalS) + timeoutMs) +
+      60_000,
   });
 }
 

@@ -26,7 +26,7 @@ import { monitorSettings } from "../settings/monitors.ts";
 import { fixProgress, logsRead, startFix } from "./fix-run.ts";
 import { emptyDay } from "./history.ts";
 import type { MonitorContext } from "./incident-log.ts";
-import { checkJob, EVIDENCE_LINES, watchJob } from "./jobs.ts";
+import { checkJob, EVIDENCE_LINES, restOfInterval, watchJob } from "./jobs.ts";
 import { type JudgeConfig, NO_HEALTH } from "./judge.ts";
 import type { OwnerAction } from "./messages.ts";
 import { loadState, type MonitorState, quiet, saveState, type WatchTarget } from "./monitor-state.ts";
@@ -222,9 +222,11 @@ export class ServiceMonitor extends DurableObject<Env> {
     if (state.check) await executorHub(this.env).cancel(state.check.jobId);
     state.check = null;
     const threshold = monitorSettings.read(this.env).MONITOR_FAILURE_THRESHOLD;
-    const job = watchJob(state.target, state.seq, durationMs, threshold);
-    const record = await executorHub(this.env).submit(job);
     const now = Date.now();
+    // After a deploy (durationMs 0) at once; else the interval since the last check goes on.
+    const firstCheckInMs = durationMs > 0 ? restOfInterval(state.target, state.last?.at, now) : 0;
+    const job = watchJob(state.target, state.seq, { durationMs, firstCheckInMs, threshold });
+    const record = await executorHub(this.env).submit(job);
     state.watch = { jobId: record.job.id, at: now, overdueAt: now + (job.timeoutMs ?? 0) + WATCH_OVERDUE_MS };
     state.seq++;
     await this.#watchAlarm(state, state.watch.overdueAt);

@@ -22,6 +22,13 @@ export const HttpWatchSpec = z.strictObject({
   timeoutMs: z.number().int().min(100).max(60_000).default(5000),
   threshold: z.number().int().min(1).max(20).describe("failed checks in a row that end the watch"),
   durationMs: z.number().int().min(0).max(WATCH_MAX_MS).describe("how long to watch before reporting"),
+  firstCheckInMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(WATCH_MAX_MS)
+    .default(0)
+    .describe("the wait before the first check: what is left of the interval since the last one"),
 });
 export type HttpWatchSpec = z.infer<typeof HttpWatchSpec>;
 

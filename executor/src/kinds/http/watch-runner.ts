@@ -15,10 +15,14 @@ import { WatchTally } from "./watch-tally.ts";
 const DEADLINE_MARGIN_MS = 2_000;
 
 export const runHttpWatch: Runner<HttpWatchSpec> = async (spec, context) => {
-  const endAt = Date.now() + spec.durationMs;
   const lastCall = context.deadlineAt - DEADLINE_MARGIN_MS;
   const stop = context.draining ? AbortSignal.any([context.signal, context.draining]) : context.signal;
   const tally = new WatchTally();
+  // The watch before it checked a moment ago: the interval goes on from there.
+  if (spec.firstCheckInMs > 0) await sleep(spec.firstCheckInMs, undefined, { signal: stop }).catch(() => {});
+  if (context.signal.aborted) return { status: "cancelled", output: undefined };
+  if (stop.aborted) return { status: "succeeded", output: tally.result("elapsed") };
+  const endAt = Date.now() + spec.durationMs;
   for (;;) {
     const at = Date.now();
     const got = await getHealth(spec.url, spec.timeoutMs, context.signal);
