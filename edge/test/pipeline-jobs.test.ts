@@ -27,6 +27,7 @@ const placement: Placement = {
   trustFirstHostKey: false,
   deployRoot: "/srv/apps",
   serviceManager: "process",
+  proxy: null,
   url: "http://127.0.0.1:8001",
 };
 const LIVE = "0123456789abcdef0123456789abcdef01234567";

@@ -100,7 +100,7 @@ async function checkHealth(
   await pipeline.progress("health", `🩺 Checking ${placement.url}${healthPath}…`);
   const health = await jobStep(pipeline, "health", {
     kind: "exec",
-    spec: healthJob(placement.url, healthPath),
+    spec: healthJob(placement, healthPath),
   });
   if (health.status === "succeeded") return null;
   return {
