@@ -145,6 +145,10 @@ describe("audit log", () => {
     // which needs an executor (test/server-checks.test.ts checks one row per check).
     covered.add("POST /api/v1/runs/{id}/budget");
     covered.add("POST /api/v1/servers/{id}/check");
+    // A custom domain needs a deployed project, a proxied server and a DNS resolver that answers:
+    // test/https.test.ts checks its one audit row (set, then removed).
+    covered.add("PUT /api/v1/projects/{id}/domain");
+    covered.add("DELETE /api/v1/projects/{id}/domain");
     const mutating = createApp()
       .routes.filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method))
       // The Telegram webhook is not an API route, and the web chat's routes are its twin (a message
