@@ -11,6 +11,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { caddyAvailable, caOf, httpsGet } from "../executor/test/support/proxy.ts";
 import { freePort, sshdAvailable } from "../executor/test/support/sshd.ts";
+import { eventually } from "./support/chat.ts";
 import { queryD1 } from "./support/d1.ts";
 import { type DeployStack, startDeployStack } from "./support/deploy-stack.ts";
 import { type Doh, startDoh } from "./support/doh.ts";
@@ -21,6 +22,7 @@ import { serviceRepo } from "./support/service-repo.ts";
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 const ready = ansible && sshdAvailable() && caddyAvailable();
 const BASE = "apps.test";
+const TELEGRAM_ID = 4300;
 let stack: DeployStack;
 let dns: Doh;
 
@@ -71,7 +73,7 @@ describe.skipIf(!ready)("HTTPS on a domain", { timeout: 400_000 }, () => {
     );
     expect(patched).toMatchObject({ baseDomain: BASE, httpsPort, tls: "internal" });
 
-    const user = await chat.api<{ id: string }>("/users", { name: "Ada" });
+    const user = await chat.api<{ id: string }>("/users", { name: "Ada", telegramId: TELEGRAM_ID });
     const key = (await chat.api<{ key: string }>("/api-keys", { name: "ada", userId: user.id })).key;
     const as = memberApi(chat.worker.api, key);
     const created = await as("/projects", {
@@ -130,6 +132,14 @@ describe.skipIf(!ready)("HTTPS on a domain", { timeout: 400_000 }, () => {
       { type: "CNAME", name: custom, value: `${project.resourceName}.${BASE}` },
     ]);
     expect(refused.body.error.message).toContain(`A ${custom} → 127.0.0.1`);
+    // The chat says the same: /domain names the record to create.
+    await chat.say({ id: TELEGRAM_ID, first_name: "Ada" }, `/domain ${project.slug} ${custom}`);
+    const told = await eventually(
+      () => chat.telegram.texts(TELEGRAM_ID).find((text) => text.includes("Create this DNS record")),
+      "the chat's answer to /domain",
+    );
+    expect(told).toContain(`A ${custom} → 127.0.0.1`);
+    expect(told).toContain(`CNAME ${custom} → ${project.resourceName}.${BASE}`);
     dns.records.set(custom, ["192.0.2.10"]);
     const elsewhere = await as(`/projects/${project.id}/domain`, { domain: custom }, "PUT");
     expect(elsewhere.status).toBe(422);

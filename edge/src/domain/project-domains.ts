@@ -69,6 +69,7 @@ export async function setProjectDomain(
   actor: Actor,
   project: ProjectRow,
   domain: string | null,
+  chatId: number | null = null,
 ): Promise<RunRow> {
   if (domain) {
     const [holder] = await db
@@ -78,7 +79,7 @@ export async function setProjectDomain(
     if (holder) throw conflict(`${domain} is another project's domain.`, { field: "domain" });
   }
   await assertNoActiveRun(db, project, "devops");
-  const run = queuedRun(project.id, "devops");
+  const run = queuedRun(project.id, "devops", chatId);
   await auditedBy(
     db,
     actor.userId,

@@ -4,27 +4,11 @@
  */
 import { ProjectDomain, SetProjectDomain } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { ApiError, conflict } from "../../domain/errors.ts";
-import { assertOwnDomain, domainTarget, domainUrl, setProjectDomain } from "../../domain/project-domains.ts";
-import { assertRunQuota } from "../../domain/quotas.ts";
-import type { RunRow } from "../../domain/runs.ts";
-import type { AppContext } from "../../http/context.ts";
-import { launchRun } from "../../pipelines/launch.ts";
-import { pointsAt } from "../../servers/dns.ts";
-import { serverSettings } from "../../settings/servers.ts";
+import { attachDomain, detachDomain } from "../../pipelines/devops/project-domain.ts";
 import { projectFor } from "../access.ts";
 import { bodyErrors, error, IdParam, json, jsonBody, router, security } from "../openapi.ts";
 
 const tags = ["projects"];
-
-/** The run is recorded; it stays queued (and says so) rather than failing the request. */
-async function launch(c: AppContext, run: RunRow): Promise<void> {
-  try {
-    await launchRun(c.env, c.get("db"), run);
-  } catch (err) {
-    console.error(JSON.stringify({ event: "run.launch_failed", runId: run.id, error: String(err) }));
-  }
-}
 
 export const projectDomainRoutes = router()
   .openapi(
@@ -48,25 +32,9 @@ export const projectDomainRoutes = router()
       },
     }),
     async (c) => {
-      const db = c.get("db");
+      const { id } = c.req.valid("param");
       const { domain } = c.req.valid("json");
-      const target = await domainTarget(db, c.get("principal"), c.req.valid("param").id);
-      assertOwnDomain(target, domain);
-      await assertRunQuota(c.env, db, c.get("principal"));
-      const resolver = serverSettings.read(c.env).DNS_RESOLVER_URL;
-      const check = await pointsAt(resolver, domain, target.host, target.site.domains[0] as string).catch(
-        (err: unknown) => {
-          throw new ApiError(503, "service_unavailable", `The DNS resolver did not answer: ${String(err)}`);
-        },
-      );
-      if (!check.ok)
-        throw new ApiError(422, "dns_mismatch", check.message, {
-          records: check.records,
-          found: check.found,
-        });
-      const run = await setProjectDomain(db, c.get("principal"), target.project, domain);
-      await launch(c, run);
-      return c.json({ domain, url: domainUrl(target.site, domain), runId: run.id }, 202);
+      return c.json(await attachDomain(c.env, c.get("db"), c.get("principal"), id, domain), 202);
     },
   )
   .openapi(
@@ -85,12 +53,7 @@ export const projectDomainRoutes = router()
       },
     }),
     async (c) => {
-      const db = c.get("db");
       const project = await projectFor(c, c.req.valid("param").id);
-      if (!project.customDomain)
-        throw conflict(`${project.name} has no custom domain.`, { reason: "no_domain" });
-      const run = await setProjectDomain(db, c.get("principal"), project, null);
-      await launch(c, run);
-      return c.json({ domain: null, url: null, runId: run.id }, 202);
+      return c.json(await detachDomain(c.env, c.get("db"), c.get("principal"), project), 202);
     },
   );
