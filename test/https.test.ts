@@ -46,13 +46,10 @@ const accepts = (address: string, port: number) =>
 beforeAll(async () => {
   if (!ready) return;
   dns = await startDoh();
-  // Monitors would check the site from the executor, which neither resolves the test names nor
-  // trusts the proxy's internal CA: they are not what this test is about.
   stack = await startDeployStack({
     REPO_ALLOW_LOCAL: "true",
     DEPLOY_HEALTH_RETRIES: "10",
     DNS_RESOLVER_URL: dns.url,
-    MONITORS: "false",
   });
 }, 120_000);
 
@@ -121,6 +118,14 @@ describe.skipIf(!ready)("HTTPS on a domain", { timeout: 400_000 }, () => {
     expect(await accepts("127.0.0.1", port)).toBe(true);
     expect(await accepts("127.0.0.2", port)).toBe(false);
     expect(await accepts("127.0.0.2", httpsPort)).toBe(false);
+
+    // The monitor checks the site as users reach it, through the proxy (at the server's address:
+    // the executor resolves no test name, nor holds the internal CA).
+    const watched = await until("the monitor's first healthy check", async () => {
+      const monitor = (await as(`/projects/${project.id}/monitor`)).body;
+      return monitor.lastCheck?.status === 200 ? monitor : undefined;
+    });
+    expect(watched).toMatchObject({ watching: true, url: `${site}/health`, consecutiveFailures: 0 });
 
     // A domain that does not resolve to the server: refused, naming the record to create.
     const custom = "shop.example.test";

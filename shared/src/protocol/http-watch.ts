@@ -6,13 +6,14 @@
  * with those checks as evidence. `durationMs: 0` reports the first healthy check (after a deploy).
  */
 import { z } from "zod";
-import { HTTP_CHECK_EXCERPT_CHARS } from "./http-check.ts";
+import { HTTP_CHECK_EXCERPT_CHARS, ProxyRoute } from "./http-check.ts";
 
 export const HttpWatchSpec = z.strictObject({
   url: z
     .url({ protocol: /^https?$/ })
     .max(2048)
     .describe("the health URL"),
+  ...ProxyRoute,
   intervalMs: z.number().int().min(250).max(86_400_000).describe("time between healthy checks"),
   confirmMs: z.number().int().min(100).max(86_400_000).describe("time between checks after a failure"),
   /** Each check's own timeout: past it, the check counts as no answer. */

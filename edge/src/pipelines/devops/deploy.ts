@@ -249,14 +249,22 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 1000));
 }`;
 
+/**
+ * How checks reach a placement behind its server's proxy: at the server's address (DNS need not
+ * have propagated), the certificate verified unless the proxy's CA is internal. Undefined: no proxy.
+ */
+export const proxyRoute = (
+  placement: Pick<Placement, "host" | "proxy">,
+): { connectTo: string; verifyTls: boolean } | undefined =>
+  placement.proxy ? { connectTo: placement.host, verifyTls: placement.proxy.tls !== "internal" } : undefined;
+
 /** The health check of a placement's URL (through its server's proxy, when it has one). */
 export function healthJob(
   placement: Pick<Placement, "url" | "host" | "proxy">,
   healthPath: string,
 ): ExecSpec {
-  const proxy = placement.proxy
-    ? [placement.host, placement.proxy.tls === "internal" ? "insecure" : "verify"]
-    : [];
+  const route = proxyRoute(placement);
+  const proxy = route ? [route.connectTo, route.verifyTls ? "verify" : "insecure"] : [];
   return {
     command: [
       "node",
