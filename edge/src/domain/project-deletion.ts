@@ -68,7 +68,8 @@ export async function deleteProject(
     },
     db
       .update(projects)
-      .set({ deletedAt: now, updatedAt: now, status: "archived" })
+      // Its custom domain is free for another project (the undeploy removes its site by name).
+      .set({ deletedAt: now, updatedAt: now, status: "archived", customDomain: null })
       .where(eq(projects.id, project.id)),
     db.delete(secrets).where(eq(secrets.projectId, project.id)),
     // A service still running holds its ports until the undeploy has stopped it.
