@@ -45,6 +45,8 @@ function spec(playbook: "deploy_project" | "undeploy_project", project: string, 
             proxy_https_port: httpsPort,
             proxy_tls: "internal",
             proxy_bind: "127.0.0.1",
+            // A project asking for every interface does not get it behind the proxy.
+            app_env: { HOST: "0.0.0.0" },
           }
         : {}),
     },
@@ -115,6 +117,7 @@ describe.skipIf(!ready)("the server's proxy", { timeout: 240_000 }, () => {
     // The service listens on 127.0.0.1 alone (HOST in its .env); the proxy on its bind address.
     const env = await readFile(path.join(deployRoot, "shop", "current", ".env"), "utf8");
     expect(env).toContain("HOST='127.0.0.1'");
+    expect(env).not.toContain("0.0.0.0");
     expect(await accepts("127.0.0.1", ports.shop as number)).toBe(true);
     expect(await accepts("127.0.0.2", ports.shop as number)).toBe(false);
     expect(await accepts("127.0.0.2", httpsPort)).toBe(false);
