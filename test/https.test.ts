@@ -7,8 +7,8 @@
  * the server is refused with the DNS record to create; once it does, it is served too.
  */
 import { spawnSync } from "node:child_process";
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listening } from "../executor/test/support/host-probes.ts";
 import { caddyAvailable, caOf, httpsGet } from "../executor/test/support/proxy.ts";
 import { freePort, sshdAvailable } from "../executor/test/support/sshd.ts";
 import { eventually } from "./support/chat.ts";
@@ -32,16 +32,6 @@ const SERVER_JS = `require("node:http").createServer((req, res) => {
   res.end(JSON.stringify({ status: "ok", host: req.headers.host }));
 }).listen(Number(process.env.PORT), process.env.HOST);
 `;
-
-/** Whether a TCP connection to address:port is accepted. */
-const accepts = (address: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host: address, port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
 
 beforeAll(async () => {
   if (!ready) return;
@@ -115,9 +105,9 @@ describe.skipIf(!ready)("HTTPS on a domain", { timeout: 400_000 }, () => {
     // The service's port answers on 127.0.0.1 only (where the proxy reaches it), and so does the
     // proxy here (the server is on loopback): nothing on another address.
     const { port } = allocate.detail;
-    expect(await accepts("127.0.0.1", port)).toBe(true);
-    expect(await accepts("127.0.0.2", port)).toBe(false);
-    expect(await accepts("127.0.0.2", httpsPort)).toBe(false);
+    expect(await listening(port, "127.0.0.1")).toBe(true);
+    expect(await listening(port, "127.0.0.2")).toBe(false);
+    expect(await listening(httpsPort, "127.0.0.2")).toBe(false);
 
     // The monitor checks the site as users reach it, through the proxy (at the server's address:
     // the executor resolves no test name, nor holds the internal CA).

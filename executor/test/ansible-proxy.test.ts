@@ -8,12 +8,12 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, readFile, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anyUserNode } from "./support/any-user-node.ts";
 import { projectUserOf, runPlaybook } from "./support/deploy-target.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
+import { listening } from "./support/host-probes.ts";
 import { caddyAvailable, caOf, httpsGet, proxyDirOf, stopProxy } from "./support/proxy.ts";
 import { freePort, type Sshd, sshdAvailable, startSshd } from "./support/sshd.ts";
 
@@ -57,16 +57,6 @@ function spec(playbook: "deploy_project" | "undeploy_project", project: string, 
 const run = (playbook: "deploy_project" | "undeploy_project", project: string, domains?: unknown) =>
   runPlaybook(sshd, spec(playbook, project, domains));
 const site = (project: string) => `https://${project}.${DOMAIN}:${httpsPort}/health`;
-
-/** Whether a TCP connection to address:port is accepted. */
-const accepts = (address: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host: address, port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
 
 beforeAll(async () => {
   if (!ready) return;
@@ -118,9 +108,9 @@ describe.skipIf(!ready)("the server's proxy", { timeout: 240_000 }, () => {
     const env = await readFile(path.join(deployRoot, "shop", "current", ".env"), "utf8");
     expect(env).toContain("HOST='127.0.0.1'");
     expect(env).not.toContain("0.0.0.0");
-    expect(await accepts("127.0.0.1", ports.shop as number)).toBe(true);
-    expect(await accepts("127.0.0.2", ports.shop as number)).toBe(false);
-    expect(await accepts("127.0.0.2", httpsPort)).toBe(false);
+    expect(await listening(ports.shop as number, "127.0.0.1")).toBe(true);
+    expect(await listening(ports.shop as number, "127.0.0.2")).toBe(false);
+    expect(await listening(httpsPort, "127.0.0.2")).toBe(false);
 
     // A second run changes nothing (Caddy keeps running, its files unchanged).
     const again = await run("deploy_project", "shop");
