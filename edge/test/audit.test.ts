@@ -149,6 +149,10 @@ describe("audit log", () => {
     // which checks one audit row for adding a bot and one for removing it.
     covered.add("POST /api/v1/bots");
     covered.add("DELETE /api/v1/bots/{id}");
+    // A custom domain needs a deployed project, a proxied server and a DNS resolver that answers:
+    // test/https.test.ts checks its one audit row (set, then removed).
+    covered.add("PUT /api/v1/projects/{id}/domain");
+    covered.add("DELETE /api/v1/projects/{id}/domain");
     const mutating = createApp()
       .routes.filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method))
       // The Telegram webhook is not an API route, and the web chat's routes are its twin (a message

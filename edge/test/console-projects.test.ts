@@ -123,6 +123,21 @@ describe("console project page", () => {
     expect(await (await browse(browser, `/projects/${project.id}`)).text()).toContain("No secrets.");
   });
 
+  it("offers a custom domain form, which refuses what is not a domain and a project with no server yet", async () => {
+    const member = await createUser();
+    const project = await createProject(member.key);
+    const browser = await signInWithLink(member);
+    expect(await (await browse(browser, `/projects/${project.id}`)).text()).toContain('name="domain"');
+    const at = `/projects/${project.id}/domain`;
+    expect((await formPost(browser, at, { domain: "shop.example.com" }, "cross-site")).status).toBe(403);
+    const bad = await formPost(browser, at, { domain: "shop.example.com {\n}" });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("A domain is a name such as shop.example.com.");
+    const early = await formPost(browser, at, { domain: "shop.example.com" });
+    expect(early.status).toBe(409);
+    expect(await early.text()).toContain("has no server yet");
+  });
+
   it("deletes a project only when its slug is typed, and a read-only session cannot", async () => {
     const member = await createUser();
     const project = await createProject(member.key);

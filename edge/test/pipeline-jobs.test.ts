@@ -6,9 +6,9 @@ import {
   TestSpec,
 } from "@codegen-orchestrator/shared";
 import { describe, expect, it } from "vitest";
-import type { Placement } from "../src/domain/placements.ts";
+import { type Placement, proxySite, siteUrl } from "../src/domain/placements.ts";
 import type { Env } from "../src/env.ts";
-import { deployJob, healthRetries, rollbackJob } from "../src/pipelines/devops/deploy.ts";
+import { deployJob, healthJob, healthRetries, rollbackJob } from "../src/pipelines/devops/deploy.ts";
 import { deployPlacement, type Inspected, profileDetail } from "../src/pipelines/devops/inspect.ts";
 import { developerConfig } from "../src/pipelines/engineering/develop.ts";
 import { testerSettingsError } from "../src/pipelines/engineering/project-code.ts";
@@ -27,6 +27,7 @@ const placement: Placement = {
   trustFirstHostKey: false,
   deployRoot: "/srv/apps",
   serviceManager: "process",
+  proxy: null,
   url: "http://127.0.0.1:8001",
 };
 const LIVE = "0123456789abcdef0123456789abcdef01234567";
@@ -95,6 +96,67 @@ describe("pipeline jobs", () => {
     expect(elsewhere.secrets).not.toHaveProperty("GIT_TOKEN");
   });
 
+  it("serves a project behind its server's proxy at <project>.<baseDomain>, checked through that proxy", () => {
+    const server = {
+      host: "203.0.113.7",
+      baseDomain: "apps.example.com",
+      httpsPort: 443,
+      tls: "acme" as const,
+    };
+    expect(
+      proxySite({ ...server, baseDomain: null }, { resourceName: "shop", customDomain: null }),
+    ).toBeNull();
+    const site = proxySite(server, { resourceName: "shop", customDomain: "shop.example.org" });
+    expect(site).toEqual({
+      domains: ["shop.apps.example.com", "shop.example.org"],
+      httpsPort: 443,
+      tls: "acme",
+      bind: "",
+    });
+    expect(siteUrl(site as NonNullable<typeof site>)).toBe("https://shop.apps.example.com");
+    // A server on loopback is this machine: its proxy listens there only, on the port it was given.
+    const local = proxySite(
+      { host: "127.0.0.1", baseDomain: "apps.test", httpsPort: 8443, tls: "internal" },
+      { resourceName: "shop", customDomain: null },
+    );
+    expect(local).toMatchObject({ bind: "127.0.0.1", tls: "internal" });
+    expect(siteUrl(local as NonNullable<typeof local>)).toBe("https://shop.apps.test:8443");
+
+    const proxied = { ...placement, host: "203.0.113.7", proxy: site, url: "https://shop.apps.example.com" };
+    const job = deployJob({
+      projectId: "p1",
+      resourceName: "shop",
+      repoUrl: "file:///srv/repos/shop.git",
+      commit: LIVE,
+      placement: proxied,
+      healthPath: "/health",
+      start: null,
+      plain: {},
+      secretNames: [],
+      access: repoAccess(envWith({}), { url: "file:///srv/repos/shop.git", resourceName: "shop" }),
+    });
+    expect(AnsibleSpec.parse(job.spec).vars).toMatchObject({
+      proxy_domains: ["shop.apps.example.com", "shop.example.org"],
+      proxy_https_port: 443,
+      proxy_tls: "acme",
+      proxy_bind: "",
+    });
+    // Without a proxy the health check GETs the URL as it is.
+    expect(healthJob(placement, "/health").command.slice(4)).toEqual(["http://127.0.0.1:8001/health", "60"]);
+    // Behind it: through the server's address, the certificate verified unless the CA is internal.
+    expect(healthJob(proxied, "/health").command.slice(4)).toEqual([
+      "https://shop.apps.example.com/health",
+      "60",
+      "203.0.113.7",
+      "verify",
+    ]);
+    const internal = {
+      ...proxied,
+      proxy: { ...(site as NonNullable<typeof site>), tls: "internal" as const },
+    };
+    expect(healthJob(internal, "/health").command.at(-1)).toBe("insecure");
+  });
+
   it("passes the start command and the migrations as argv, untouched, for the role to quote", () => {
     const access = repoAccess(envWith({}), { url: "file:///srv/repos/shop.git", resourceName: "shop" });
     const start = ["python3", "-m", "app", "two words", "; rm -rf / $(id) {{ x }}"];
@@ -112,6 +174,7 @@ describe("pipeline jobs", () => {
     };
     const job = deployJob(base);
     expect(job.spec.vars).toMatchObject({ start_argv: start, service_manager: "process" });
+    expect(job.spec.vars).not.toHaveProperty("proxy_domains");
     expect(job.spec.vars).not.toHaveProperty("start_command");
     expect(AnsibleSpec.parse(job.spec).vars.start_argv).toEqual(start);
     expect(job.spec.vars).not.toHaveProperty("migrate_argv");

@@ -26,6 +26,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { monitoringRoutes } from "./routes/monitoring.ts";
+import { projectDomainRoutes } from "./routes/project-domains.ts";
 import { projectLogsRoutes } from "./routes/project-logs.ts";
 import { projectsRoutes } from "./routes/projects.ts";
 import { runsRoutes } from "./routes/runs.ts";
@@ -75,6 +76,7 @@ function v1() {
     .route("/", apiKeysRoutes)
     .route("/", projectsRoutes)
     .route("/", projectLogsRoutes)
+    .route("/", projectDomainRoutes)
     .route("/", monitoringRoutes)
     .route("/", runsRoutes)
     .route("/", secretsRoutes)

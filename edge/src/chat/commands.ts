@@ -16,6 +16,7 @@ import { ensureBuiltinTemplatesChecked } from "../templates/launch.ts";
 import { showProjects } from "./callbacks.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
 import { budgetCommand, costCommand } from "./cost-command.ts";
+import { domainCommand } from "./domain-command.ts";
 import { logsCommand } from "./logs-command.ts";
 import { ADMIN_HELP, HELP, runLine } from "./views.ts";
 
@@ -95,6 +96,7 @@ const COMMANDS: Record<string, Command> = {
     await ctx.session.awaitSecret(project.id, project.slug, name);
   },
   logs: logsCommand,
+  domain: domainCommand,
   templates: async (ctx) => {
     await ensureBuiltinTemplatesChecked(ctx.env, ctx.db);
     const rows = await listTemplates(ctx.db, ctx.actor, { limit: 30 });

@@ -22,6 +22,7 @@ export const HELP = [
   "/templates: what a project can be built from",
   "/secret &lt;project&gt; &lt;NAME&gt;: set a project secret (your message is deleted)",
   "/logs &lt;project&gt; [lines]: the last lines of its service's output on its server",
+  "/domain &lt;project&gt; &lt;domain&gt;: serve it at a domain of yours (off: remove it)",
   "/new: start a new conversation",
   "/login: a one-time link that signs you in to the web console",
 ].join("\n");

@@ -24,7 +24,15 @@ import {
 import { consoleHeaders } from "./headers.ts";
 import { Page } from "./layout.tsx";
 import type { PageEnv } from "./page-env.ts";
-import { deleteProject, removeSecret, setSecret, showProject, showRun } from "./project-routes.tsx";
+import {
+  deleteProject,
+  removeDomain,
+  removeSecret,
+  setDomain,
+  setSecret,
+  showProject,
+  showRun,
+} from "./project-routes.tsx";
 import { ProjectsPage } from "./projects.tsx";
 import { checkServerFromPage, registerServerFromPage, showServers } from "./server-routes.tsx";
 import { currentSession } from "./session-routes.tsx";
@@ -96,6 +104,8 @@ export const consolePages = new Hono<PageEnv>()
   .post("/projects/:id/secrets", signedIn, setSecret)
   .post("/projects/:id/secrets/:name/delete", signedIn, removeSecret)
   .post("/projects/:id/delete", signedIn, deleteProject)
+  .post("/projects/:id/domain", signedIn, setDomain)
+  .post("/projects/:id/domain/delete", signedIn, removeDomain)
   // A domain refusal (not found, not allowed, invalid) as a page that says what happened.
   .onError((err, c) => {
     if (!(err instanceof ApiError)) throw err;

@@ -30,6 +30,7 @@ export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; noti
       <CostChart runs={props.detail.runs} />
       <Runs detail={props.detail} />
       <Secrets detail={props.detail} base={base} />
+      <Domain detail={props.detail} base={base} />
       <h2>Delete</h2>
       <form method="post" action={`${base}/delete`}>
         <p class="muted">
@@ -240,6 +241,36 @@ function Secrets(props: { detail: ProjectDetail; base: string }) {
         <input id="secret-value" name="value" type="password" required autocomplete="new-password" />
         <p>
           <button type="submit">Set secret</button>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+/** The project's custom domain, set once its DNS points at the server (the API's PUT /projects/{id}/domain). */
+function Domain(props: { detail: ProjectDetail; base: string }) {
+  const domain = props.detail.project.customDomain;
+  return (
+    <section aria-labelledby="domain">
+      <h2 id="domain">Domain</h2>
+      {domain ? (
+        <form class="inline" method="post" action={`${props.base}/domain/delete`}>
+          <code>{domain}</code>{" "}
+          <button class="secondary" type="submit" aria-label={`Remove ${domain}`}>
+            Remove
+          </button>
+        </form>
+      ) : (
+        <p class="muted">
+          Served at its name under its server's base domain. A domain of yours: point it at the server (an A
+          record, or a CNAME to that name), then set it here.
+        </p>
+      )}
+      <form method="post" action={`${props.base}/domain`}>
+        <label for="domain-name">Domain</label>
+        <input id="domain-name" name="domain" type="text" placeholder="shop.example.com" required />
+        <p>
+          <button type="submit">Set domain</button>
         </p>
       </form>
     </section>

@@ -5,13 +5,14 @@
  * console's own origin only, and need the session's `write` scope (a read-only key's session
  * reads). Each ends in a redirect, so a reload repeats nothing.
  */
-import { SecretName } from "@codegen-orchestrator/shared";
+import { DomainName, SecretName } from "@codegen-orchestrator/shared";
 import type { Context } from "hono";
 import { runTimeline } from "../api/run-timeline.ts";
 import { invalid } from "../domain/errors.ts";
 import { projectDetail } from "../domain/project-detail.ts";
 import { findProject, findProjectHistory } from "../domain/projects.ts";
 import { deleteSecret, putSecret, secretsKeyring } from "../domain/secrets.ts";
+import { attachDomain, detachDomain } from "../pipelines/devops/project-domain.ts";
 import { removeProject } from "../pipelines/devops/teardown.ts";
 import { settleDeletion } from "../pipelines/launch.ts";
 import { secretStored } from "../pipelines/steps/secret-wait.ts";
@@ -68,4 +69,24 @@ export async function deleteProject(c: PageContext) {
   const deletion = await removeProject(c.env, db, c.get("principal"), project);
   await settleDeletion(c.env, db, deletion);
   return c.redirect("/", 303);
+}
+
+/** Attaches a custom domain as the API does; a refusal (the DNS record to create) is said on a page. */
+export async function setDomain(c: PageContext) {
+  assertMayChange(c);
+  const id = c.req.param("id") ?? "";
+  const domain = DomainName.safeParse(await formField(c, "domain"));
+  if (!domain.success) throw invalid("A domain is a name such as shop.example.com.");
+  const attached = await attachDomain(c.env, c.get("db"), c.get("principal"), id, domain.data);
+  const notice = `${attached.domain} points at the server: deploying again to serve it.`;
+  return c.redirect(`/projects/${id}?notice=${encodeURIComponent(notice)}`, 303);
+}
+
+export async function removeDomain(c: PageContext) {
+  assertMayChange(c);
+  const db = c.get("db");
+  const project = await findProject(db, c.get("principal"), c.req.param("id") ?? "");
+  await detachDomain(c.env, db, c.get("principal"), project);
+  const notice = "The domain is removed: deploying again.";
+  return c.redirect(`/projects/${project.id}?notice=${encodeURIComponent(notice)}`, 303);
 }

@@ -22,7 +22,14 @@ import {
 
 type PageContext = Context<PageEnv>;
 
-const NUMBER_FIELDS = new Set(["sshPort", "memoryMb", "cpuCores", "portRangeStart", "portRangeEnd"]);
+const NUMBER_FIELDS = new Set([
+  "sshPort",
+  "memoryMb",
+  "cpuCores",
+  "portRangeStart",
+  "portRangeEnd",
+  "httpsPort",
+]);
 
 async function serversPage(c: PageContext, status: 200 | 400 | 409, draft: ServerDraft, error?: string) {
   const overviews = await serverOverviews(c.get("db"), c.get("principal"));

@@ -4,7 +4,7 @@
  * with what `POST /api/v1/servers` takes. Nothing here is secret: a server row holds no private
  * key (deploys use the operator's `DEPLOY_SSH_KEY`), only the host keys it accepts.
  */
-import { AdminServerStatus, type ServerCheck, ServiceManager } from "@codegen-orchestrator/shared";
+import { AdminServerStatus, type ServerCheck, ServerTls, ServiceManager } from "@codegen-orchestrator/shared";
 import type { ServerOverview } from "../domain/server-overviews.ts";
 import { TextField } from "./fields.tsx";
 import { LocalTime, Notice, Page, Problem, type SignedIn } from "./layout.tsx";
@@ -28,6 +28,9 @@ export const SERVER_TEXT_FIELDS = [
   "knownHosts",
   "deployRoot",
   "serviceManager",
+  "baseDomain",
+  "httpsPort",
+  "tls",
   "status",
 ] as const;
 
@@ -45,6 +48,9 @@ export const SERVER_FIELD_LABELS: Record<string, string> = {
   trustFirstHostKey: "Trust the first host key",
   deployRoot: "Deploy root",
   serviceManager: "Service manager",
+  baseDomain: "Base domain",
+  httpsPort: "HTTPS port",
+  tls: "Certificates",
   status: "Status",
 };
 
@@ -61,6 +67,9 @@ export const EMPTY_SERVER_DRAFT: ServerDraft = {
   knownHosts: "",
   deployRoot: "/srv/apps",
   serviceManager: "auto",
+  baseDomain: "",
+  httpsPort: "443",
+  tls: "acme",
   status: "active",
   trustFirstHostKey: false,
 };
@@ -225,7 +234,7 @@ function ServerField(props: {
 }
 
 function Choice(props: {
-  name: "serviceManager" | "status";
+  name: "serviceManager" | "status" | "tls";
   options: readonly string[];
   draft: ServerDraft;
 }) {
@@ -268,6 +277,9 @@ function RegisterServerForm(props: { draft: ServerDraft; error?: string | undefi
           <ServerField name="deployRoot" draft={draft} hint="an absolute path" />
           <ServerField name="labels" draft={draft} hint="key=value, separated by commas" />
           <Choice name="serviceManager" options={ServiceManager.options} draft={draft} />
+          <ServerField name="baseDomain" draft={draft} hint="*.<this> points at it: HTTPS per project" />
+          <ServerField name="httpsPort" draft={draft} type="number" />
+          <Choice name="tls" options={ServerTls.options} draft={draft} />
           <Choice name="status" options={AdminServerStatus.options} draft={draft} />
         </div>
         <label for="server-knownHosts">{SERVER_FIELD_LABELS.knownHosts}</label>

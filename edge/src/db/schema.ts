@@ -95,6 +95,8 @@ export const projects = sqliteTable(
       .default(sql`'["restart","rollback","ask"]'`),
     /** What the project may spend per calendar month (UTC), in USD; null: only its owner's cap applies. */
     monthlyBudgetUsd: real("monthly_budget_usd"),
+    /** A domain of the owner's, served by its server's proxy beside <project>.<baseDomain>. */
+    customDomain: text("custom_domain"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
@@ -104,6 +106,8 @@ export const projects = sqliteTable(
     uniqueIndex("projects_owner_slug_live_idx").on(t.ownerId, t.slug).where(sql`deleted_at IS NULL`),
     // Deleted projects keep theirs: a new project never takes over an old one's repository or directory.
     uniqueIndex("projects_resource_name_idx").on(t.resourceName),
+    // One project per custom domain (the proxy would serve only one of them).
+    uniqueIndex("projects_custom_domain_idx").on(t.customDomain),
   ],
 );
 
@@ -148,6 +152,12 @@ export const servers = sqliteTable("servers", {
   serviceManager: text("service_manager", { enum: ["auto", "compose", "systemd", "process"] })
     .notNull()
     .default("auto"),
+  /** Projects are served at https://<project>.<baseDomain> by the server's proxy; null: no proxy. */
+  baseDomain: text("base_domain"),
+  httpsPort: integer("https_port").notNull().default(443),
+  tls: text("tls", { enum: ["acme", "internal"] })
+    .notNull()
+    .default("acme"),
   /** maintenance and offline are the admin's; the periodic check sets active, degraded, unreachable. */
   status: text("status", { enum: ["active", "maintenance", "offline", "degraded", "unreachable"] })
     .notNull()

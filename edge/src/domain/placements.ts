@@ -5,7 +5,7 @@
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { portAllocations, servers } from "../db/schema.ts";
+import { portAllocations, projects, servers } from "../db/schema.ts";
 import { auditedBy } from "./audit.ts";
 
 export interface Placement {
@@ -20,8 +20,42 @@ export interface Placement {
   trustFirstHostKey: boolean;
   deployRoot: string;
   serviceManager: "auto" | "compose" | "systemd" | "process";
+  /** The server's HTTPS proxy and the names it serves the project at; null: the server has none. */
+  proxy: ProxySite | null;
+  /** Where users reach the service: https://<project>.<baseDomain> behind a proxy, else http://host:port. */
   url: string;
 }
+
+/** The proxy's site for a project (ansible/README.md#deploy_project: proxy_*). */
+export interface ProxySite {
+  /** <project>.<baseDomain> first, then the project's custom domain, if any. */
+  domains: string[];
+  httpsPort: number;
+  tls: "acme" | "internal";
+  /**
+   * The address the proxy listens on: a server reached on loopback is this very machine (tests, a
+   * local stack), whose proxy must not open to the network; elsewhere every interface ("").
+   */
+  bind: string;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** The proxy's site for a project on a server, or null when the server has no base domain. */
+export function proxySite(
+  server: Pick<typeof servers.$inferSelect, "host" | "baseDomain" | "httpsPort" | "tls">,
+  project: { resourceName: string; customDomain: string | null },
+): ProxySite | null {
+  if (!server.baseDomain) return null;
+  const domains = [`${project.resourceName}.${server.baseDomain}`];
+  if (project.customDomain) domains.push(project.customDomain);
+  const bind = LOOPBACK.test(server.host) ? (server.host === "localhost" ? "127.0.0.1" : server.host) : "";
+  return { domains, httpsPort: server.httpsPort, tls: server.tls, bind };
+}
+
+/** The URL users reach a proxied site at (the port only when not 443). */
+export const siteUrl = (site: ProxySite, domain = site.domains[0]): string =>
+  `https://${domain}${site.httpsPort === 443 ? "" : `:${site.httpsPort}`}`;
 
 /** A port allocated to a project's service, on a server. */
 export interface Allocation {
@@ -42,11 +76,20 @@ export async function allocationOf(
   return allocation;
 }
 
-/** The allocation with its server, or null when the server no longer exists. */
-export async function placementOf(db: Db, allocation: Allocation): Promise<Placement | null> {
+/** The project's allocation with its server, or null when the server (or project) no longer exists. */
+export async function placementOf(
+  db: Db,
+  projectId: string,
+  allocation: Allocation,
+): Promise<Placement | null> {
   const [server] = await db.select().from(servers).where(eq(servers.id, allocation.serverId));
-  if (!server) return null;
+  const [project] = await db
+    .select({ resourceName: projects.resourceName, customDomain: projects.customDomain })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  if (!server || !project) return null;
   const host = server.host.includes(":") ? `[${server.host}]` : server.host;
+  const proxy = proxySite(server, project);
   return {
     serverId: server.id,
     serverName: server.name,
@@ -58,7 +101,8 @@ export async function placementOf(db: Db, allocation: Allocation): Promise<Place
     trustFirstHostKey: server.trustFirstHostKey,
     deployRoot: server.deployRoot,
     serviceManager: server.serviceManager,
-    url: `http://${host}:${allocation.port}`,
+    proxy,
+    url: proxy ? siteUrl(proxy) : `http://${host}:${allocation.port}`,
   };
 }
 

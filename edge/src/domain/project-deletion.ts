@@ -69,7 +69,8 @@ export async function deleteProject(
     },
     db
       .update(projects)
-      .set({ deletedAt: now, updatedAt: now, status: "archived" })
+      // Its custom domain is free for another project (the undeploy removes its site by name).
+      .set({ deletedAt: now, updatedAt: now, status: "archived", customDomain: null })
       .where(eq(projects.id, project.id)),
     db.delete(secrets).where(eq(secrets.projectId, project.id)),
     // Its pooled bots stay out of the pool until its service is gone (bot-pool.ts).

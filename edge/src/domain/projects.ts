@@ -161,6 +161,7 @@ export async function createProject(
     resourceName: await resourceNameFor(db, slug, id),
     name: input.name,
     monthlyBudgetUsd: null,
+    customDomain: null,
     description: input.description,
     templateSource: input.templateSource ?? null,
     templateRef: input.templateRef ?? null,

@@ -30,19 +30,12 @@ export const toRun = (row: RunRow): Run => ({
 
 const isActive = (status: string) => (ACTIVE_RUN_STATUSES as readonly string[]).includes(status);
 
-/**
- * Starts a run; one active run per project and kind (the running one is named in the conflict).
- * `chatId`: the chat that asked, which gets the run's progress; `brief`: a fix run's (runs.brief).
- */
-export async function startRun(
+/** One active run per project and kind: the running one is named in the conflict. */
+export async function assertNoActiveRun(
   db: Db,
-  actor: Actor,
-  projectId: string,
+  project: { id: string; slug: string },
   kind: StartableRunKind,
-  chatId: number | null = null,
-  brief: string | null = null,
-): Promise<RunRow> {
-  const project = await findProject(db, actor, projectId);
+): Promise<void> {
   const [active] = await db
     .select({ id: runs.id })
     .from(runs)
@@ -56,20 +49,44 @@ export async function startRun(
     .limit(1);
   if (active)
     throw conflict(`Project ${project.slug} already has a ${kind} run in progress.`, { runId: active.id });
-  const row: RunRow = {
-    id: newId(),
-    projectId: project.id,
-    kind,
-    status: "queued",
-    budgetRaiseUsd: 0,
-    workflowInstanceId: null,
-    chatId,
-    brief,
-    error: null,
-    createdAt: new Date(),
-    startedAt: null,
-    finishedAt: null,
-  };
+}
+
+/** A new run's row, queued (written by the caller, with its audit row). */
+export const queuedRun = (
+  projectId: string,
+  kind: StartableRunKind,
+  chatId: number | null = null,
+  brief: string | null = null,
+): RunRow => ({
+  id: newId(),
+  projectId,
+  kind,
+  status: "queued",
+  budgetRaiseUsd: 0,
+  workflowInstanceId: null,
+  chatId,
+  brief,
+  error: null,
+  createdAt: new Date(),
+  startedAt: null,
+  finishedAt: null,
+});
+
+/**
+ * Starts a run; one active run per project and kind (the running one is named in the conflict).
+ * `chatId`: the chat that asked, which gets the run's progress; `brief`: a fix run's (runs.brief).
+ */
+export async function startRun(
+  db: Db,
+  actor: Actor,
+  projectId: string,
+  kind: StartableRunKind,
+  chatId: number | null = null,
+  brief: string | null = null,
+): Promise<RunRow> {
+  const project = await findProject(db, actor, projectId);
+  await assertNoActiveRun(db, project, kind);
+  const row = queuedRun(project.id, kind, chatId, brief);
   await auditedBy(
     db,
     actor.userId,

@@ -30,7 +30,11 @@ const submitted = (target: WatchTarget, job: Omit<SubmitJob, "labels" | "notify"
 export const checkJob = (target: WatchTarget, seq: number): SubmitJob =>
   submitted(target, {
     kind: "http_check",
-    spec: { url: `${target.url}${target.healthPath}`, timeoutMs: checkTimeoutMs(target.intervalS) },
+    spec: {
+      url: `${target.url}${target.healthPath}`,
+      timeoutMs: checkTimeoutMs(target.intervalS),
+      ...target.route,
+    },
     idempotencyKey: `check:${target.projectId}:${target.deploymentId}:${seq}`,
     timeoutMs: 60_000,
   });
@@ -63,6 +67,7 @@ export function watchJob(
     kind: "http_watch",
     spec: {
       url: `${target.url}${target.healthPath}`,
+      ...target.route,
       intervalMs,
       confirmMs: confirmMs(target.intervalS),
       timeoutMs,

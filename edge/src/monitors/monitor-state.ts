@@ -16,8 +16,10 @@ export interface WatchTarget {
   resourceName: string;
   pool: string;
   port: number;
-  /** The service's base URL (`http://host:port`). */
+  /** The service's base URL (`http://host:port`, or its proxy's `https://<project>.<base domain>`). */
   url: string;
+  /** Behind the server's proxy: the server's address, and whether its certificate can be verified. */
+  route?: { connectTo: string; verifyTls: boolean } | undefined;
   healthPath: string;
   healthRetries?: number | undefined;
   intervalS: number;

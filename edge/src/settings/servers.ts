@@ -1,5 +1,8 @@
-/** The periodic server checks (docs/architecture.md#server-checks): how often, and what counts as degraded. */
-import { defineSettings, nonNegativeNumber, positiveInt, setting } from "./define.ts";
+/**
+ * The periodic server checks (docs/architecture.md#server-checks): how often, and what counts as
+ * degraded; and the DNS resolver that checks a custom domain points at its server.
+ */
+import { defineSettings, httpOrigin, nonNegativeNumber, positiveInt, setting } from "./define.ts";
 
 export const serverSettings = defineSettings("Server checks", {
   SERVER_CHECK_INTERVAL_S: setting(positiveInt, {
@@ -21,5 +24,9 @@ export const serverSettings = defineSettings("Server checks", {
   SERVER_MAX_LOAD_PER_CORE: setting(nonNegativeNumber, {
     default: 2,
     doc: "A server whose 5-minute load average per CPU core is higher is degraded.",
+  }),
+  DNS_RESOLVER_URL: setting(httpOrigin, {
+    default: "https://cloudflare-dns.com/dns-query",
+    doc: "The DNS-over-HTTPS resolver (its JSON API, `?name=&type=`) that checks a custom domain resolves to its project's server before the proxy serves it.",
   }),
 });

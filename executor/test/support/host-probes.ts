@@ -2,10 +2,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 
-/** Whether anything accepts connections on the port of 127.0.0.1. */
-export const listening = (port: number) =>
+/** Whether anything accepts connections on the port of 127.0.0.1 (or of another local address). */
+export const listening = (port: number, address = "127.0.0.1") =>
   new Promise<boolean>((resolve) => {
-    const socket = connect(port, "127.0.0.1");
+    const socket = connect(port, address);
     socket.once("connect", () => {
       socket.destroy();
       resolve(true);

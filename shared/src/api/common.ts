@@ -42,6 +42,7 @@ export const ErrorCode = z.enum([
   "unsupported_media_type",
   "no_capacity",
   "quota_exceeded",
+  "dns_mismatch",
   "service_unavailable",
   "internal",
 ]);

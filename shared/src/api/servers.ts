@@ -36,6 +36,22 @@ const Host = z
   .regex(/^[A-Za-z0-9.:[\]-]+$/, "a host name or an IP address");
 const Port = z.number().int().min(1).max(65_535);
 
+/**
+ * A DNS name (RFC 1123 labels, at least two, lower case): what the proxy's configuration may hold.
+ * Names from members and admins are data checked here, never configuration text.
+ */
+export const DomainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    "a domain name such as apps.example.com",
+  );
+/** How the server's proxy gets certificates: `acme` (Let's Encrypt and the like) or its own internal CA. */
+export const ServerTls = z.enum(["acme", "internal"]);
+
 export const Server = z
   .object({
     id: Ulid,
@@ -56,6 +72,12 @@ export const Server = z
       ),
     deployRoot: z.string(),
     serviceManager: ServiceManager,
+    baseDomain: z
+      .string()
+      .nullable()
+      .describe("projects are served at https://<project>.<baseDomain>; null: at http://<host>:<port>"),
+    httpsPort: Port.describe("where the server's HTTPS proxy listens"),
+    tls: ServerTls,
     status: ServerStatus,
     lastCheck: ServerCheck.nullable().describe("the last periodic check; null before the first"),
     createdAt: Timestamp,
@@ -90,6 +112,13 @@ const serverFields = {
     .regex(/^\/[A-Za-z0-9._/-]{0,250}$/, "an absolute path")
     .describe("where projects are deployed on it"),
   serviceManager: ServiceManager,
+  baseDomain: DomainName.nullable().describe(
+    "a wildcard DNS name pointing at the server (`*.apps.example.com`): each project is served over HTTPS at <project>.<baseDomain> by the server's proxy (Caddy); null: no proxy, services at http://<host>:<port>",
+  ),
+  httpsPort: Port.describe("the proxy's HTTPS port (443 unless the operator says otherwise)"),
+  tls: ServerTls.describe(
+    "`acme`: certificates from a public CA (the name must resolve to the server); `internal`: the proxy's own CA (tests, a local stack)",
+  ),
   status: AdminServerStatus.describe(
     "`maintenance` and `offline` keep the checks from changing it; `active` hands it back to them",
   ),
@@ -111,6 +140,9 @@ export const CreateServer = z
     trustFirstHostKey: serverFields.trustFirstHostKey.default(false),
     deployRoot: serverFields.deployRoot.default("/srv/apps"),
     serviceManager: serverFields.serviceManager.default("auto"),
+    baseDomain: serverFields.baseDomain.default(null),
+    httpsPort: serverFields.httpsPort.default(443),
+    tls: serverFields.tls.default("acme"),
     status: serverFields.status.default("active"),
   })
   .refine(portRangeInOrder, portRangeIssue)

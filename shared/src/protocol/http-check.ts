@@ -5,11 +5,26 @@
  */
 import { z } from "zod";
 
+/**
+ * A health URL behind a server's HTTPS proxy: connect to the server itself (`connectTo`), naming
+ * the URL's host by SNI and Host, whatever DNS says; `verifyTls: false` for a proxy whose CA is
+ * internal (the executor does not hold it). Neither: the URL as DNS and the system's CAs have it.
+ */
+export const ProxyRoute = {
+  connectTo: z
+    .string()
+    .max(253)
+    .regex(/^[A-Za-z0-9.:-]+$/, "a host name or an IP address")
+    .optional(),
+  verifyTls: z.boolean().optional(),
+};
+
 export const HttpCheckSpec = z.strictObject({
   url: z
     .url({ protocol: /^https?$/ })
     .max(2048)
     .describe("the health URL"),
+  ...ProxyRoute,
   /** How long the request may take before it counts as no answer. */
   timeoutMs: z.number().int().min(100).max(60_000).default(5000),
 });

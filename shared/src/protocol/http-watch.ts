@@ -6,7 +6,7 @@
  * with those checks as evidence. `durationMs: 0` reports the first healthy check (after a deploy).
  */
 import { z } from "zod";
-import { HTTP_CHECK_EXCERPT_CHARS } from "./http-check.ts";
+import { HTTP_CHECK_EXCERPT_CHARS, ProxyRoute } from "./http-check.ts";
 
 /** The longest watch (a day): a longer MONITOR_WATCH_S is cut to it. */
 export const WATCH_MAX_MS = 86_400_000;
@@ -16,6 +16,7 @@ export const HttpWatchSpec = z.strictObject({
     .url({ protocol: /^https?$/ })
     .max(2048)
     .describe("the health URL"),
+  ...ProxyRoute,
   intervalMs: z.number().int().min(250).max(86_400_000).describe("time between healthy checks"),
   confirmMs: z.number().int().min(100).max(86_400_000).describe("time between checks after a failure"),
   /** Each check's own timeout: past it, the check counts as no answer. */

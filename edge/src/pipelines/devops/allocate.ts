@@ -27,7 +27,7 @@ export async function place(env: Env, db: Db, projectId: string, actorId: string
     if (!outcome.ok) return { error: `No server for it: ${outcome.message}` };
     allocation = outcome.allocation;
   }
-  const placement = await placementOf(db, allocation);
+  const placement = await placementOf(db, projectId, allocation);
   return placement ? { placement } : { error: "Its server no longer exists." };
 }
 

@@ -4,7 +4,7 @@
  * the service's own secrets are project secrets.
  */
 import type { AnsibleSpec, ExecSpec } from "@codegen-orchestrator/shared";
-import type { Placement } from "../../domain/placements.ts";
+import type { Placement, ProxySite } from "../../domain/placements.ts";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
 import { pipelineSettings } from "../../settings/pipelines.ts";
@@ -62,6 +62,17 @@ const appVars = (
   ...(retries === undefined ? {} : { health_retries: retries }),
 });
 
+/** deploy_project's proxy_* variables: the site the server's proxy serves the project at. */
+const proxyVars = (site: ProxySite | null) =>
+  site
+    ? {
+        proxy_domains: site.domains,
+        proxy_https_port: site.httpsPort,
+        proxy_tls: site.tls,
+        proxy_bind: site.bind,
+      }
+    : {};
+
 export interface DeployInput {
   projectId: string;
   /** What the project is named by on its server (its directory, its unit). */
@@ -105,6 +116,7 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
         ...(input.migrate
           ? { migrate_argv: input.migrate.command, migrate_service: input.migrate.service ?? "" }
           : {}),
+        ...proxyVars(input.placement.proxy),
         app_env: input.plain,
       },
       secretVars: {},
@@ -205,30 +217,63 @@ export const logsJob = (
   read: { lines: number; since: string },
 ) => serverJob("project_logs", resourceName, server, { lines: read.lines, since: read.since });
 
-/** GETs the URL from the executor until it answers 200 or the deadline passes (exit 0 / 1). */
+/**
+ * GETs the URL from the executor until it answers 200 or the deadline passes (exit 0 / 1). Behind
+ * a proxy it connects to the server itself (argv: address, verify), naming the site by SNI and
+ * Host: the check is of the route on that server, whatever DNS says yet. A server whose proxy signs
+ * with its own CA (tls internal) is checked without verifying that CA, which the executor lacks.
+ */
 const HEALTH_SCRIPT = `
-const [url, seconds] = process.argv.slice(1);
+import https from "node:https";
+const [url, seconds, address, verify] = process.argv.slice(1);
 const deadline = Date.now() + Number(seconds) * 1000;
+const viaProxy = (target) => new Promise((resolve, reject) => {
+  const request = https.get(target, {
+    rejectUnauthorized: verify !== "insecure",
+    lookup: (_host, options, callback) =>
+      options.all ? callback(null, [{ address, family: address.includes(":") ? 6 : 4 }])
+        : callback(null, address, address.includes(":") ? 6 : 4),
+    timeout: 5000,
+  }, (response) => { response.resume(); resolve({ status: response.statusCode }); });
+  request.on("timeout", () => request.destroy(new Error("timed out")));
+  request.on("error", reject);
+});
 let last = "no answer";
 for (;;) {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const response = address ? await viaProxy(url) : await fetch(url, { signal: AbortSignal.timeout(5000) });
     last = "HTTP " + response.status;
     if (response.status === 200) { console.log(url + " answered 200"); process.exit(0); }
-  } catch (error) { last = String(error?.cause?.code ?? error?.message ?? error); }
+  } catch (error) { last = String(error?.cause?.code ?? error?.code ?? error?.message ?? error); }
   if (Date.now() > deadline) { console.error(url + ": " + last); process.exit(1); }
   await new Promise((resolve) => setTimeout(resolve, 1000));
 }`;
 
-export function healthJob(url: string, healthPath: string): ExecSpec {
+/**
+ * How checks reach a placement behind its server's proxy: at the server's address (DNS need not
+ * have propagated), the certificate verified unless the proxy's CA is internal. Undefined: no proxy.
+ */
+export const proxyRoute = (
+  placement: Pick<Placement, "host" | "proxy">,
+): { connectTo: string; verifyTls: boolean } | undefined =>
+  placement.proxy ? { connectTo: placement.host, verifyTls: placement.proxy.tls !== "internal" } : undefined;
+
+/** The health check of a placement's URL (through its server's proxy, when it has one). */
+export function healthJob(
+  placement: Pick<Placement, "url" | "host" | "proxy">,
+  healthPath: string,
+): ExecSpec {
+  const route = proxyRoute(placement);
+  const proxy = route ? [route.connectTo, route.verifyTls ? "verify" : "insecure"] : [];
   return {
     command: [
       "node",
       "--input-type=module",
       "-e",
       HEALTH_SCRIPT,
-      `${url}${healthPath}`,
+      `${placement.url}${healthPath}`,
       String(HEALTH_TIMEOUT_S),
+      ...proxy,
     ],
     env: {},
   };

@@ -13,7 +13,7 @@ import { jobStep } from "../steps/job-step.ts";
 import { failed, type Pipeline, type RunOutcome } from "../steps/pipeline-workflow.ts";
 import { hostKeyProblem } from "./allocate.ts";
 import type { ServiceEnv } from "./analyze-env.ts";
-import { deployJob, healthJob, rollbackJob } from "./deploy.ts";
+import { deployJob, healthJob, proxyRoute, rollbackJob } from "./deploy.ts";
 import { deployPlacement, type Inspected } from "./inspect.ts";
 
 export interface Release {
@@ -100,7 +100,7 @@ async function checkHealth(
   await pipeline.progress("health", `🩺 Checking ${placement.url}${healthPath}…`);
   const health = await jobStep(pipeline, "health", {
     kind: "exec",
-    spec: healthJob(placement.url, healthPath),
+    spec: healthJob(placement, healthPath),
   });
   if (health.status === "succeeded") return null;
   return {
@@ -129,6 +129,7 @@ async function report(
       pool: pipeline.pool,
       port: placement.port,
       url: placement.url,
+      route: proxyRoute(placement),
       healthPath: inspected.healthPath,
       healthRetries: inspected.retries,
       intervalS: project.monitorIntervalS ?? DEFAULT_MONITOR_INTERVAL_S,

@@ -9,6 +9,6 @@ import type { Runner } from "../../jobs/runner.ts";
 import { getHealth } from "./get.ts";
 
 export const runHttpCheck: Runner<HttpCheckSpec> = async (spec, context) => {
-  const output = await getHealth(spec.url, spec.timeoutMs, context.signal);
+  const output = await getHealth(spec.url, spec.timeoutMs, context.signal, spec);
   return output ? { status: "succeeded", output } : { status: "cancelled", output: undefined };
 };

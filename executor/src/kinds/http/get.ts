@@ -3,7 +3,17 @@
  * followed, no proxy. Whatever the URL answers, the check ran; null only when `signal` (the job's
  * cancel) aborted it. Shared by `http_check` (one GET) and `http_watch` (a GET every interval).
  */
+import http from "node:http";
+import https from "node:https";
+import { isIP, type LookupFunction } from "node:net";
+import { Readable } from "node:stream";
 import { HTTP_CHECK_EXCERPT_CHARS, type HttpCheckResult } from "@codegen-orchestrator/shared";
+
+/** Behind a server's proxy: where to connect, and whether to verify its certificate. */
+export interface Route {
+  connectTo?: string | undefined;
+  verifyTls?: boolean | undefined;
+}
 
 /** Why nothing answered, in the words a person reads (the socket's code when there is one). */
 function noAnswer(err: unknown, timeoutMs: number): string {
@@ -31,17 +41,51 @@ async function excerptOf(response: Response): Promise<string> {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "").slice(0, HTTP_CHECK_EXCERPT_CHARS);
 }
 
+/**
+ * A GET through node:http(s) where fetch cannot go: to `connectTo` instead of what DNS says for
+ * the URL's host (the name still in SNI and Host), or without verifying the certificate.
+ */
+function getVia(url: string, route: Route, signal: AbortSignal): Promise<Response> {
+  const target = new URL(url);
+  const address = route.connectTo;
+  const options: https.RequestOptions = {
+    signal,
+    agent: false,
+    rejectUnauthorized: route.verifyTls !== false,
+    headers: { host: target.host },
+  };
+  if (address && isIP(address)) {
+    const family = isIP(address);
+    // The URL's name stays the host (SNI, Host); only its address is ours.
+    options.lookup = ((_host: string, lookup: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+      lookup.all ? callback(null, [{ address, family }]) : callback(null, address, family)) as LookupFunction;
+  } else if (address) {
+    options.host = address;
+    options.servername = target.hostname;
+  }
+  const client = target.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.get(target, options, (response) => {
+      const body = Readable.toWeb(response) as ReadableStream<Uint8Array>;
+      resolve(new Response(body, { status: response.statusCode ?? 502 }));
+    });
+    request.on("error", reject);
+  });
+}
+
 export async function getHealth(
   url: string,
   timeoutMs: number,
   signal: AbortSignal,
+  route: Route = {},
 ): Promise<HttpCheckResult | null> {
   const started = performance.now();
   try {
-    const response = await fetch(url, {
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      redirect: "manual",
-    });
+    const within = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    const response =
+      route.connectTo || route.verifyTls === false
+        ? await getVia(url, route, within)
+        : await fetch(url, { signal: within, redirect: "manual" });
     const excerpt = await excerptOf(response).catch(() => "");
     return { status: response.status, error: null, latencyMs: performance.now() - started, excerpt };
   } catch (err) {

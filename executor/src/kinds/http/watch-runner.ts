@@ -25,7 +25,7 @@ export const runHttpWatch: Runner<HttpWatchSpec> = async (spec, context) => {
   const endAt = Date.now() + spec.durationMs;
   for (;;) {
     const at = Date.now();
-    const got = await getHealth(spec.url, spec.timeoutMs, context.signal);
+    const got = await getHealth(spec.url, spec.timeoutMs, context.signal, spec);
     if (!got) return { status: "cancelled", output: undefined };
     tally.add(at, got);
     if (tally.failing >= spec.threshold) return { status: "succeeded", output: tally.result("failing") };

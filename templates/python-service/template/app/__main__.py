@@ -1,5 +1,6 @@
-"""`python3 -m app`: serves on $PORT until SIGTERM or SIGINT, then ends the requests in flight."""
+"""`python3 -m app`: serves on $HOST:$PORT until SIGTERM or SIGINT, then ends the requests in flight."""
 
+import os
 import signal
 import threading
 
@@ -8,7 +9,8 @@ from app.server import SERVICE_NAME, create_server
 
 
 def main() -> None:
-    server = create_server(load_config())
+    # Behind the server's HTTPS proxy the deploy sets HOST=127.0.0.1; unset: every interface.
+    server = create_server(load_config(), os.environ.get("HOST") or "0.0.0.0")
 
     def stop(signum: int, frame: object) -> None:
         # shutdown() waits for serve_forever() to return, so it cannot run in the serving thread,
