@@ -18,7 +18,7 @@ import { queryD1 } from "./support/d1.ts";
 import { type DeployStack, startDeployStack } from "./support/deploy-stack.ts";
 import { memberApi } from "./support/member.ts";
 import { until } from "./support/poll.ts";
-import { serviceRepo } from "./support/service-repo.ts";
+import { HEALTHY_SERVER_JS, serviceRepo } from "./support/service-repo.ts";
 
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 const ready = ansible && sshdAvailable();
@@ -34,11 +34,6 @@ let repos: string;
 const ENV_EXAMPLE = "PORT=\n\n# user: the bot token from @BotFather\nTELEGRAM_BOT_TOKEN=\n";
 /** A variable of another name, marked as a bot token by its comment. */
 const MARKED_EXAMPLE = "PORT=\n\n# telegram-bot: the quotes bot\nQUOTES_BOT=\n";
-const SERVER_JS = `require("node:http").createServer((req, res) => {
-  res.writeHead(req.url === "/health" ? 200 : 404);
-  res.end("ok");
-}).listen(Number(process.env.PORT), "127.0.0.1");
-`;
 
 beforeAll(async () => {
   if (!ready) return;
@@ -94,7 +89,7 @@ describe.skipIf(!ready)("the Telegram bot pool", { timeout: 600_000 }, () => {
         name,
         description,
         repoUrl: serviceRepo(repos, name.toLowerCase().replace(/\W+/g, "-"), {
-          "server.js": SERVER_JS,
+          "server.js": HEALTHY_SERVER_JS,
           ...files,
         }).url,
       });

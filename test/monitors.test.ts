@@ -20,7 +20,7 @@ import { queryD1, queryObjects } from "./support/d1.ts";
 import { type DeployStack, startDeployStack } from "./support/deploy-stack.ts";
 import { memberApi } from "./support/member.ts";
 import { runEnded, until } from "./support/poll.ts";
-import { serviceRepo } from "./support/service-repo.ts";
+import { HEALTHY_SERVER_JS, serviceRepo } from "./support/service-repo.ts";
 
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 const ready = ansible && sshdAvailable();
@@ -31,12 +31,6 @@ let stack: DeployStack;
 let deployRoot: string;
 let repos: string;
 
-const HEALTHY = `require("node:http").createServer((req, res) => {
-  res.writeHead(req.url === "/health" ? 200 : 404);
-  res.end("ok");
-}).listen(Number(process.env.PORT), "127.0.0.1");
-`;
-
 /**
  * A release that is healthy for its deploy, then crashes 10 s after its first start, and on every
  * start after that exits at once (its marker in the shared data directory says it ran before).
@@ -45,7 +39,7 @@ const crashingAfterDeploy = (marker: string) => `const fs = require("node:fs");
 if (fs.existsSync("data/${marker}")) { console.error("crashed before: giving up"); process.exit(1); }
 fs.mkdirSync("data", { recursive: true });
 fs.writeFileSync("data/${marker}", "");
-${HEALTHY}setTimeout(() => { console.error("fatal: out of luck"); process.exit(1); }, 10_000);
+${HEALTHY_SERVER_JS}setTimeout(() => { console.error("fatal: out of luck"); process.exit(1); }, 10_000);
 `;
 
 type Api = ReturnType<typeof memberApi>;
@@ -92,7 +86,7 @@ describe.skipIf(!ready)("service monitors", { timeout: 900_000 }, () => {
     const user = await chat.api<{ id: string }>("/users", { name: "Mo", telegramId: TELEGRAM_ID });
     const key = (await chat.api<{ key: string }>("/api-keys", { name: "mo", userId: user.id })).key;
     const as = memberApi(chat.worker.api, key);
-    const repo = serviceRepo(repos, "watched", { "server.js": HEALTHY });
+    const repo = serviceRepo(repos, "watched", { "server.js": HEALTHY_SERVER_JS });
     const created = await as("/projects", { name: "Watched", description: "Up.", repoUrl: repo.url });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const project = created.body;

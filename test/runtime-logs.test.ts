@@ -12,7 +12,7 @@ import { type ChatHarness, eventually } from "./support/chat.ts";
 import { type DeployStack, startDeployStack } from "./support/deploy-stack.ts";
 import { memberApi } from "./support/member.ts";
 import { until } from "./support/poll.ts";
-import { serviceRepo } from "./support/service-repo.ts";
+import { HEALTHY_SERVER_JS, serviceRepo } from "./support/service-repo.ts";
 
 const ansible = spawnSync("ansible-playbook", ["--version"]).status === 0;
 const ready = ansible && sshdAvailable();
@@ -25,11 +25,7 @@ let repos: string;
 /** The service prints a few lines, one with the canary, then answers /health. */
 const SERVER_JS = `for (let n = 0; n < 40; n++) console.log("line " + n);
 console.log("token is ${CANARY}");
-require("node:http").createServer((req, res) => {
-  res.writeHead(req.url === "/health" ? 200 : 404);
-  res.end("ok");
-}).listen(Number(process.env.PORT), "127.0.0.1");
-`;
+${HEALTHY_SERVER_JS}`;
 
 beforeAll(async () => {
   if (!ready) return;

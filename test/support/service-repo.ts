@@ -14,6 +14,13 @@ const git = (cwd: string, ...args: string[]) =>
     stdio: "ignore",
   });
 
+/** A service that answers 200 on /health (and 404 elsewhere) on 127.0.0.1:$PORT. */
+export const HEALTHY_SERVER_JS = `require("node:http").createServer((req, res) => {
+  res.writeHead(req.url === "/health" ? 200 : 404);
+  res.end("ok");
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`;
+
 /** `npm start` runs server.js; `.env.example` asks for PORT only. */
 const SCAFFOLD = (name: string) => ({
   "package.json": JSON.stringify({ name, private: true, scripts: { start: "node server.js" } }),
