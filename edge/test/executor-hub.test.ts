@@ -518,3 +518,50 @@ describe("cancel", () => {
     socket.ws.close();
   });
 });
+
+describe("job retention", () => {
+  it("forgets a monitor's light jobs a day after they ended, and keeps every other job", async () => {
+    const day = 24 * 3600_000;
+    const ids = {
+      oldCheck: unique("old-check"),
+      oldWatch: unique("old-watch"),
+      recentCheck: unique("recent"),
+      undelivered: unique("undelivered"),
+      oldExec: unique("old-exec"),
+    };
+    await runInDurableObject(hub(), (_instance: ExecutorHub, state) => {
+      const insert = (id: string, kind: string, finishedAt: number) =>
+        state.storage.sql.exec(
+          `INSERT INTO jobs (id, idempotency_key, kind, spec, labels, status, attempt, max_attempts, timeout_ms,
+           created_at, updated_at, finished_at) VALUES (?, ?, ?, '{}', '{}', 'succeeded', 1, 1, 1000, ?, ?, ?)`,
+          id,
+          id,
+          kind,
+          finishedAt,
+          finishedAt,
+          finishedAt,
+        );
+      const now = Date.now();
+      insert(ids.oldCheck, "http_check", now - 2 * day);
+      insert(ids.oldWatch, "http_watch", now - 2 * day);
+      insert(ids.recentCheck, "http_check", now - 3600_000);
+      insert(ids.undelivered, "http_check", now - 2 * day);
+      insert(ids.oldExec, "exec", now - 2 * day);
+      // Its monitor has not been told yet: it stays until it is.
+      state.storage.sql.exec(
+        "INSERT INTO job_events (job_id, notify, status, next_at) VALUES (?, '{}', 'succeeded', ?)",
+        ids.undelivered,
+        now + day,
+      );
+      return state.storage.setAlarm(now);
+    });
+    await runDurableObjectAlarm(hub());
+    const left = await runInDurableObject(hub(), (_instance: ExecutorHub, state) =>
+      state.storage.sql
+        .exec<{ id: string }>(`SELECT id FROM jobs WHERE id IN (?, ?, ?, ?, ?)`, ...Object.values(ids))
+        .toArray()
+        .map((row) => row.id),
+    );
+    expect(new Set(left)).toEqual(new Set([ids.recentCheck, ids.undelivered, ids.oldExec]));
+  });
+});

@@ -11,11 +11,17 @@ type AlarmParts = Pick<
   "store" | "logs" | "archiver" | "events" | "sockets" | "config" | "waitUntil"
 >;
 
+/** Light jobs that ended longer ago than this are forgotten; checked at most this often. */
+const LIGHT_JOB_RETENTION_MS = 24 * 3600_000;
+const FORGET_EVERY_MS = 3600_000;
+
 export class HubAlarm {
   readonly #storage: DurableObjectStorage;
   readonly #parts: AlarmParts;
   /** Known to have an alarm set: spares a storage read on every dispatch. Reset when it fires. */
   #armed = false;
+  /** When old light jobs were last forgotten (in memory: a new instance does it at its first sweep). */
+  #forgotAt = 0;
 
   constructor(storage: DurableObjectStorage, parts: AlarmParts) {
     this.#storage = storage;
@@ -62,5 +68,11 @@ export class HubAlarm {
     await Promise.all(logs.jobsWithUnarchived().map((jobId) => archiver.archive(jobId, true)));
     // Tell waiting workflows about jobs finished by the sweep, and retry refused deliveries.
     await events.deliver(Date.now());
+    // A monitor's checks and watches add a row each: a day later nothing needs them.
+    const now = Date.now();
+    if (now - this.#forgotAt >= FORGET_EVERY_MS) {
+      store.forgetLightJobs(now - LIGHT_JOB_RETENTION_MS);
+      this.#forgotAt = now;
+    }
   }
 }

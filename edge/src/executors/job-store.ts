@@ -156,6 +156,21 @@ export class JobStore {
     return this.sql.exec("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").toArray().length > 0;
   }
 
+  /**
+   * Forgets up to `limit` light jobs (a monitor's checks and watches) that ended before `before`:
+   * their results went to their monitor (none with an event still to deliver), and nothing reads
+   * them later. Heavy jobs stay: runs show their logs. How many went.
+   */
+  forgetLightJobs(before: number, limit = 1000): number {
+    return this.sql.exec(
+      `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE kind IN ${LIGHT_KINDS}
+       AND finished_at IS NOT NULL AND finished_at < ?
+       AND id NOT IN (SELECT job_id FROM job_events) LIMIT ?)`,
+      before,
+      limit,
+    ).rowsWritten;
+  }
+
   /** Whether any job is assigned or running. */
   hasActive(): boolean {
     return (
