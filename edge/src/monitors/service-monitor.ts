@@ -69,7 +69,7 @@ export class ServiceMonitor extends DurableObject<Env> {
             message: null,
           };
       // The first watch reports the first healthy check: the owner sees it at once.
-      if (quiet(state)) await this.#startWatch(state, 0);
+      if (quiet(state)) await this.#startWatch(state, true);
       else {
         await this.#stopWatch(state);
         await storage.setAlarm(now + FIRST_CHECK_MS);
@@ -216,15 +216,20 @@ export class ServiceMonitor extends DurableObject<Env> {
     return parsed.success ? parsed.data : null;
   }
 
-  /** A new watch (the one in flight, if any, cancelled), its watchdog the alarm. */
-  async #startWatch(state: MonitorState, durationMs = monitorSettings.read(this.env).MONITOR_WATCH_S * 1000) {
+  /**
+   * A new watch (the one in flight, if any, cancelled), its watchdog the alarm. The first after a
+   * deploy reports its first healthy check at once; the others watch for MONITOR_WATCH_S.
+   */
+  async #startWatch(state: MonitorState, firstWatch = false) {
     await this.#stopWatch(state);
     if (state.check) await executorHub(this.env).cancel(state.check.jobId);
     state.check = null;
-    const threshold = monitorSettings.read(this.env).MONITOR_FAILURE_THRESHOLD;
+    const settings = monitorSettings.read(this.env);
+    const durationMs = firstWatch ? 0 : settings.MONITOR_WATCH_S * 1000;
+    const threshold = settings.MONITOR_FAILURE_THRESHOLD;
     const now = Date.now();
-    // After a deploy (durationMs 0) at once; else the interval since the last check goes on.
-    const firstCheckInMs = durationMs > 0 ? restOfInterval(state.target, state.last?.at, now) : 0;
+    // After a deploy at once; else the interval since the last check goes on.
+    const firstCheckInMs = firstWatch ? 0 : restOfInterval(state.target, state.last?.at, now);
     const job = watchJob(state.target, state.seq, { durationMs, firstCheckInMs, threshold });
     const record = await executorHub(this.env).submit(job);
     state.watch = { jobId: record.job.id, at: now, overdueAt: now + (job.timeoutMs ?? 0) + WATCH_OVERDUE_MS };
@@ -253,9 +258,8 @@ export class ServiceMonitor extends DurableObject<Env> {
   async #logsRead(state: MonitorState, outcome: { status: string; result: string | null }): Promise<void> {
     const incidentId = state.logs?.incidentId;
     state.logs = null;
-    const parsed = outcome.result ? AnsibleResult.safeParse(JSON.parse(outcome.result)) : null;
-    const text = parsed?.success ? parsed.data.logs?.text : undefined;
-    if (incidentId && outcome.status === "succeeded" && text !== undefined) {
+    const text = this.#resultOf(AnsibleResult, outcome)?.logs?.text;
+    if (incidentId && text !== undefined) {
       const db = database(this.env.DB);
       const mask = await projectSecretMasker(this.env, db, state.target.projectId);
       const lines = mask(text)
