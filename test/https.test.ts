@@ -7,6 +7,8 @@
  * the server is refused with the DNS record to create; once it does, it is served too.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listening } from "../executor/test/support/host-probes.ts";
 import { caddyAvailable, caOf, httpsGet } from "../executor/test/support/proxy.ts";
@@ -104,7 +106,13 @@ describe.skipIf(!ready)("HTTPS on a domain", { timeout: 400_000 }, () => {
     });
     // The service's port answers on 127.0.0.1 only (where the proxy reaches it), and so does the
     // proxy here (the server is on loopback): nothing on another address.
-    const { port } = allocate.detail;
+    const { port, standbyPort } = allocate.detail;
+    // Behind the proxy the project has a standby port too: releases switch between the two
+    // (blue-green); the first one runs in slot a, on the first port.
+    expect(standbyPort).toEqual(expect.any(Number));
+    expect(standbyPort).not.toBe(port);
+    const liveSlot = path.join(stack.deployRoot, project.resourceName, "run", "live-slot");
+    expect(readFileSync(liveSlot, "utf8")).toBe("a\n");
     expect(await listening(port, "127.0.0.1")).toBe(true);
     expect(await listening(port, "127.0.0.2")).toBe(false);
     expect(await listening(httpsPort, "127.0.0.2")).toBe(false);

@@ -8,7 +8,13 @@ import {
 import { describe, expect, it } from "vitest";
 import { type Placement, proxySite, siteUrl } from "../src/domain/placements.ts";
 import type { Env } from "../src/env.ts";
-import { deployJob, healthJob, healthRetries, rollbackJob } from "../src/pipelines/devops/deploy.ts";
+import {
+  deployJob,
+  healthJob,
+  healthRetries,
+  restartJob,
+  rollbackJob,
+} from "../src/pipelines/devops/deploy.ts";
 import { deployPlacement, type Inspected, profileDetail } from "../src/pipelines/devops/inspect.ts";
 import { developerConfig } from "../src/pipelines/engineering/develop.ts";
 import { testerSettingsError } from "../src/pipelines/engineering/project-code.ts";
@@ -29,6 +35,7 @@ const placement: Placement = {
   serviceManager: "process",
   proxy: null,
   url: "http://127.0.0.1:8001",
+  standbyPort: null,
 };
 const LIVE = "0123456789abcdef0123456789abcdef01234567";
 
@@ -123,7 +130,7 @@ describe("pipeline jobs", () => {
     expect(siteUrl(local as NonNullable<typeof local>)).toBe("https://shop.apps.test:8443");
 
     const proxied = { ...placement, host: "203.0.113.7", proxy: site, url: "https://shop.apps.example.com" };
-    const job = deployJob({
+    const input = {
       projectId: "p1",
       resourceName: "shop",
       repoUrl: "file:///srv/repos/shop.git",
@@ -134,7 +141,8 @@ describe("pipeline jobs", () => {
       plain: {},
       secretNames: [],
       access: repoAccess(envWith({}), { url: "file:///srv/repos/shop.git", resourceName: "shop" }),
-    });
+    };
+    const job = deployJob(input);
     expect(AnsibleSpec.parse(job.spec).vars).toMatchObject({
       proxy_domains: ["shop.apps.example.com", "shop.example.org"],
       proxy_https_port: 443,
@@ -155,6 +163,19 @@ describe("pipeline jobs", () => {
       proxy: { ...(site as NonNullable<typeof site>), tls: "internal" as const },
     };
     expect(healthJob(internal, "/health").command.at(-1)).toBe("insecure");
+
+    // With a standby port, releases switch between the two behind the proxy (blue-green): the
+    // deploy, and the rollback and restart that switch the same way, carry both ports and the site.
+    const blueGreen = { ...proxied, standbyPort: 8002 };
+    const switching = {
+      port: 8001,
+      standby_port: 8002,
+      proxy_domains: ["shop.apps.example.com", "shop.example.org"],
+    };
+    expect(deployJob({ ...input, placement: blueGreen }).spec.vars).toMatchObject(switching);
+    expect(rollbackJob("shop", blueGreen, "/health", LIVE).spec.vars).toMatchObject(switching);
+    expect(restartJob("shop", blueGreen, "/health").spec.vars).toMatchObject(switching);
+    expect(restartJob("shop", placement, "/health").spec.vars).not.toHaveProperty("standby_port");
   });
 
   it("passes the start command and the migrations as argv, untouched, for the role to quote", () => {

@@ -24,7 +24,15 @@ export interface Placement {
   proxy: ProxySite | null;
   /** Where users reach the service: https://<project>.<baseDomain> behind a proxy, else http://host:port. */
   url: string;
+  /**
+   * The second port a release starts on beside the live one (blue-green, behind the proxy): the
+   * project's allocation for STANDBY_SERVICE on the same server; null: releases restart in place.
+   */
+  standbyPort: number | null;
 }
+
+/** The allocation's service name of a project's standby port (blue-green releases). */
+export const STANDBY_SERVICE = "web-standby";
 
 /** The proxy's site for a project (ansible/README.md#deploy_project: proxy_*). */
 export interface ProxySite {
@@ -90,6 +98,7 @@ export async function placementOf(
   if (!server || !project) return null;
   const host = server.host.includes(":") ? `[${server.host}]` : server.host;
   const proxy = proxySite(server, project);
+  const standby = await allocationOf(db, projectId, STANDBY_SERVICE);
   return {
     serverId: server.id,
     serverName: server.name,
@@ -103,6 +112,7 @@ export async function placementOf(
     serviceManager: server.serviceManager,
     proxy,
     url: proxy ? siteUrl(proxy) : `http://${host}:${allocation.port}`,
+    standbyPort: proxy && standby?.serverId === server.id ? standby.port : null,
   };
 }
 

@@ -6,7 +6,8 @@
  */
 import { POOL_LABEL, WATCH_MAX_MS } from "@codegen-orchestrator/shared";
 import type { Db } from "../db/client.ts";
-import { deployedServer, lastHealthyDeployment } from "../domain/deployments.ts";
+import { lastHealthyDeployment } from "../domain/deployments.ts";
+import { placementOf } from "../domain/placements.ts";
 import type { SubmitJob } from "../executors/views.ts";
 import { newId } from "../ids.ts";
 import { logsJob, restartJob, rollbackJob } from "../pipelines/devops/deploy.ts";
@@ -85,10 +86,9 @@ export function watchJob(
   });
 }
 
-async function serverOf(db: Db, target: WatchTarget) {
-  const server = await deployedServer(db, target.serverId);
-  return server ? { ...server, port: target.port } : null;
-}
+/** The watched release's server as its jobs reach it, with its proxy and standby port (blue-green). */
+const serverOf = (db: Db, target: WatchTarget) =>
+  placementOf(db, target.projectId, { serverId: target.serverId, port: target.port });
 
 /**
  * The recovery job of `kind`, or why there is none (the server is gone, no earlier release to go

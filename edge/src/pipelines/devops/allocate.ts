@@ -4,7 +4,7 @@
  * connect to (a pinned host key, or the admin's allowance to record the first one).
  */
 import type { Db } from "../../db/client.ts";
-import { allocationOf, type Placement, placementOf } from "../../domain/placements.ts";
+import { allocationOf, type Placement, placementOf, STANDBY_SERVICE } from "../../domain/placements.ts";
 import type { Env } from "../../env.ts";
 import type { Pipeline } from "../steps/pipeline-workflow.ts";
 import { timelineStep } from "../steps/timeline.ts";
@@ -28,7 +28,22 @@ export async function place(env: Env, db: Db, projectId: string, actorId: string
     allocation = outcome.allocation;
   }
   const placement = await placementOf(db, projectId, allocation);
-  return placement ? { placement } : { error: "Its server no longer exists." };
+  if (!placement) return { error: "Its server no longer exists." };
+  return { placement: await withStandby(env, placement, projectId, actorId) };
+}
+
+/**
+ * Behind a proxy, a release starts beside the live one on a second port of the same server
+ * (blue-green), allocated once like the first. Without one (the owner's quota, a full port range)
+ * releases restart in place, as on a server without a proxy.
+ */
+async function withStandby(env: Env, placement: Placement, projectId: string, actorId: string) {
+  if (!placement.proxy || placement.standbyPort !== null) return placement;
+  const outcome = await env.ALLOCATOR.getByName("global").allocate(
+    { projectId, service: STANDBY_SERVICE, serverId: placement.serverId, labels: {}, memoryMb: 0 },
+    actorId,
+  );
+  return outcome.ok ? { ...placement, standbyPort: outcome.allocation.port } : placement;
 }
 
 /**
@@ -45,11 +60,14 @@ export async function allocate(pipeline: Pipeline, ownerId: string): Promise<Pla
   const placed = await timelineStep<Placed>(pipeline, "allocate", async (db) => {
     const outcome = await place(pipeline.env, db, pipeline.projectId, ownerId);
     if ("error" in outcome) return { status: "failed", detail: { error: outcome.error }, value: outcome };
-    const { serverName, port, url } = outcome.placement;
-    return { status: "succeeded", detail: { server: serverName, port, url }, value: outcome };
+    const { serverName, port, standbyPort, url } = outcome.placement;
+    return { status: "succeeded", detail: { server: serverName, port, standbyPort, url }, value: outcome };
   });
   if ("error" in placed) return { error: `Allocation failed: ${placed.error}` };
   const { placement } = placed;
-  await pipeline.progress("allocate", `📍 ${placement.serverName}, port ${placement.port}`);
+  const ports = placement.standbyPort
+    ? `ports ${placement.port} and ${placement.standbyPort} (releases switch between them)`
+    : `port ${placement.port}`;
+  await pipeline.progress("allocate", `📍 ${placement.serverName}, ${ports}`);
   return placed;
 }

@@ -45,24 +45,14 @@ export function healthRetries(env: Env, startupSeconds?: number): number | undef
   return pipelineSettings.read(env).DEPLOY_HEALTH_RETRIES;
 }
 
-/** What a job on a project's release needs of its server: access, port, deploy root, service manager. */
-export type ReleaseServer = ServerAccess & Pick<Placement, "port" | "deployRoot" | "serviceManager">;
+/**
+ * What a job on a project's release needs of its server: access, ports, deploy root, service
+ * manager, and the proxy's site (a release behind it switches there: blue-green).
+ */
+export type ReleaseServer = ServerAccess &
+  Pick<Placement, "port" | "standbyPort" | "deployRoot" | "serviceManager" | "proxy">;
 
-const appVars = (
-  resourceName: string,
-  placement: ReleaseServer,
-  healthPath: string,
-  retries: number | undefined,
-) => ({
-  project: resourceName,
-  port: placement.port,
-  deploy_root: placement.deployRoot,
-  service_manager: placement.serviceManager,
-  health_path: healthPath,
-  ...(retries === undefined ? {} : { health_retries: retries }),
-});
-
-/** deploy_project's proxy_* variables: the site the server's proxy serves the project at. */
+/** The proxy_* variables: the site the server's proxy serves the project at. */
 const proxyVars = (site: ProxySite | null) =>
   site
     ? {
@@ -72,6 +62,23 @@ const proxyVars = (site: ProxySite | null) =>
         proxy_bind: site.bind,
       }
     : {};
+
+/** The role's variables of a release: where it runs, how it is checked, the proxy's site. */
+const appVars = (
+  resourceName: string,
+  placement: ReleaseServer,
+  healthPath: string,
+  retries: number | undefined,
+) => ({
+  project: resourceName,
+  port: placement.port,
+  ...(placement.standbyPort ? { standby_port: placement.standbyPort } : {}),
+  deploy_root: placement.deployRoot,
+  service_manager: placement.serviceManager,
+  health_path: healthPath,
+  ...(retries === undefined ? {} : { health_retries: retries }),
+  ...proxyVars(placement.proxy),
+});
 
 export interface DeployInput {
   projectId: string;
@@ -116,7 +123,6 @@ export function deployJob(input: DeployInput): { spec: AnsibleSpec; secrets: Rec
         ...(input.migrate
           ? { migrate_argv: input.migrate.command, migrate_service: input.migrate.service ?? "" }
           : {}),
-        ...proxyVars(input.placement.proxy),
         app_env: input.plain,
       },
       secretVars: {},
