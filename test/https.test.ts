@@ -124,6 +124,14 @@ describe.skipIf(!ready)("HTTPS on a domain", { timeout: 400_000 }, () => {
       return monitor.lastCheck?.status === 200 ? monitor : undefined;
     });
     expect(watched).toMatchObject({ watching: true, url: `${site}/health`, consecutiveFailures: 0 });
+    // The check saw the site's certificate: for its name, from Caddy's internal CA (not trusted
+    // by the executor), valid for hours at least.
+    expect(watched.lastCheck.certificate).toMatchObject({
+      subject: `${project.resourceName}.${BASE}`,
+      issuer: expect.stringContaining("Caddy Local Authority"),
+      trusted: false,
+    });
+    expect(Date.parse(watched.lastCheck.certificate.validTo)).toBeGreaterThan(Date.now() + 3600_000);
 
     // A domain that does not resolve to the server: refused, naming the record to create.
     const custom = "shop.example.test";

@@ -2,7 +2,8 @@
  * `http_check` behind a server's HTTPS proxy: the URL names the site (`https://shop.apps.test`),
  * `connectTo` the server's address, so the check needs no DNS for the name and still sends it by
  * SNI and Host; `verifyTls: false` accepts a certificate no system CA signed (a proxy's internal
- * CA), which a verified check refuses.
+ * CA), which a verified check refuses. The result names the certificate (subject, issuer, expiry,
+ * whether it is trusted).
  */
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -69,11 +70,17 @@ async function check(spec: Record<string, unknown>) {
 describe("http_check through a proxy", () => {
   it("connects to the server's address with the site's name, verifying its certificate unless told not to", async () => {
     const url = `https://${NAME}:${port}/health`;
-    expect(await check({ url, connectTo: "127.0.0.1", verifyTls: false })).toMatchObject({
+    const answered = await check({ url, connectTo: "127.0.0.1", verifyTls: false });
+    expect(answered).toMatchObject({
       status: 200,
       error: null,
       excerpt: `${NAME} ${NAME}:${port}`,
     });
+    // The certificate it was answered with: a day's validity, signed by no CA the executor trusts.
+    expect(answered?.certificate).toMatchObject({ subject: NAME, issuer: NAME, trusted: false });
+    const left = Date.parse(answered?.certificate?.validTo ?? "") - Date.now();
+    expect(left).toBeGreaterThan(23 * 3600_000);
+    expect(left).toBeLessThan(25 * 3600_000);
     // Verified, a self-signed certificate is no answer; unrouted, the test name does not resolve.
     const verified = await check({ url, connectTo: "127.0.0.1" });
     expect(verified).toMatchObject({ status: null });

@@ -4,14 +4,21 @@
  * (names only; set or replace through a write-only field; delete) and deleting it, confirmed by
  * typing its slug.
  */
+import type { TlsCertificate } from "@codegen-orchestrator/shared";
 import type { ProjectDetail } from "../domain/project-detail.ts";
 import { CostChart } from "./cost-chart.tsx";
 import { LocalTime, Notice, Page, type SignedIn } from "./layout.tsx";
+import { Overview } from "./project-overview.tsx";
 import { Listing } from "./table.tsx";
 
 const usd = (amount: number) => `$${amount.toFixed(4)}`;
 
-export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; notice?: string | undefined }) {
+export function ProjectPage(props: {
+  user: SignedIn;
+  detail: ProjectDetail;
+  certificate?: TlsCertificate | null;
+  notice?: string | undefined;
+}) {
   const { project } = props.detail;
   const base = `/projects/${project.id}`;
   return (
@@ -23,7 +30,7 @@ export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; noti
         {project.name} <span class={`status status-${project.status}`}>{project.status}</span>
       </h1>
       <Notice text={props.notice} />
-      <Overview detail={props.detail} />
+      <Overview detail={props.detail} certificate={props.certificate ?? null} />
       <Deployments detail={props.detail} />
       <Health detail={props.detail} />
       <Incidents detail={props.detail} />
@@ -44,71 +51,6 @@ export function ProjectPage(props: { user: SignedIn; detail: ProjectDetail; noti
         </p>
       </form>
     </Page>
-  );
-}
-
-function Overview(props: { detail: ProjectDetail }) {
-  const { project, deployments } = props.detail;
-  const url = deployments.find((deployment) => deployment.url)?.url;
-  return (
-    <section aria-labelledby="overview">
-      <h2 id="overview">Overview</h2>
-      <dl class="facts">
-        <dt>Slug</dt>
-        <dd>
-          <code>{project.slug}</code>
-        </dd>
-        <dt>Description</dt>
-        <dd>{project.description || <span class="muted">none</span>}</dd>
-        <dt>Repository</dt>
-        <dd>{project.repoUrl ? <code>{project.repoUrl}</code> : <span class="muted">none yet</span>}</dd>
-        <dt>URL</dt>
-        <dd>{url ? <a href={url}>{url}</a> : <span class="muted">not deployed</span>}</dd>
-        <dt>Template</dt>
-        <dd>
-          <TemplateUsed project={project} />
-        </dd>
-      </dl>
-      {project.spec ? (
-        <>
-          <h3>Acceptance criteria</h3>
-          <ul>
-            {project.spec.acceptanceCriteria.map((criterion) => (
-              <li>{criterion}</li>
-            ))}
-          </ul>
-        </>
-      ) : null}
-    </section>
-  );
-}
-
-/** The template the project is built from, at which release, and the answers its questions got. */
-function TemplateUsed(props: { project: ProjectDetail["project"] }) {
-  const { project } = props;
-  const template = project.spec?.template;
-  if (!template)
-    return <span class="muted">{project.templateId ? "chosen, not built yet" : "not chosen yet"}</span>;
-  const answers = Object.entries(project.spec?.answers ?? {});
-  return (
-    <>
-      <a href="/templates">{template.title}</a> <code>{template.name}</code>
-      {project.templateVersion ? (
-        <>
-          {" "}
-          at <code>{project.templateVersion.slice(0, 12)}</code>
-        </>
-      ) : null}
-      {answers.length > 0 ? (
-        <ul class="answers">
-          {answers.map(([question, answer]) => (
-            <li>
-              <code>{question}</code>: {Array.isArray(answer) ? answer.join(", ") || "none" : String(answer)}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </>
   );
 }
 

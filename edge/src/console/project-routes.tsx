@@ -12,6 +12,7 @@ import { invalid } from "../domain/errors.ts";
 import { projectDetail } from "../domain/project-detail.ts";
 import { findProject, findProjectHistory } from "../domain/projects.ts";
 import { deleteSecret, putSecret, secretsKeyring } from "../domain/secrets.ts";
+import { serviceMonitor } from "../monitors/watch.ts";
 import { attachDomain, detachDomain } from "../pipelines/devops/project-domain.ts";
 import { removeProject } from "../pipelines/devops/teardown.ts";
 import { settleDeletion } from "../pipelines/launch.ts";
@@ -27,7 +28,11 @@ type PageContext = Context<PageEnv>;
 export async function showProject(c: PageContext) {
   const detail = await projectDetail(c.get("db"), c.get("principal"), c.req.param("id") ?? "");
   const notice = c.req.query("notice")?.slice(0, 200);
-  return c.html(<ProjectPage user={c.get("user")} detail={detail} notice={notice} />);
+  // The certificate the site answered the monitor's last check with (behind a proxy).
+  const certificate = (await serviceMonitor(c.env, detail.project.id).view())?.last?.certificate ?? null;
+  return c.html(
+    <ProjectPage user={c.get("user")} detail={detail} certificate={certificate} notice={notice} />,
+  );
 }
 
 export async function showRun(c: PageContext) {

@@ -28,6 +28,7 @@ const evidenceOf = (check: WatchedCheck): CheckEvidence => ({
   status: check.status,
   error: check.error,
   excerpt: check.excerpt,
+  ...(check.certificate ? { certificate: check.certificate } : {}),
 });
 
 /** One check's result, as the monitor received it. */

@@ -3,6 +3,7 @@
  * the checks saw and what was done), and its check history.
  */
 import { z } from "zod";
+import { TlsCertificate } from "../protocol/http-check.ts";
 
 /**
  * What a monitor does when a service is down, in order, one step per failed outage attempt:
@@ -19,6 +20,11 @@ export const CheckEvidence = z.object({
   status: z.number().int().nullable().describe("the HTTP status; null when nothing answered"),
   error: z.string().nullable().describe("why nothing answered (refused, timed out)"),
   excerpt: z.string().describe("the start of the response body, masked"),
+  certificate: TlsCertificate.nullable()
+    .optional()
+    .describe(
+      "HTTPS through the server's proxy: the certificate the check was answered with (issuer, expiry, whether a public CA signed it)",
+    ),
 });
 export type CheckEvidence = z.infer<typeof CheckEvidence>;
 

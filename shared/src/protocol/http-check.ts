@@ -33,6 +33,19 @@ export type HttpCheckSpec = z.infer<typeof HttpCheckSpec>;
 /** How much of the body the result keeps (an incident's evidence). */
 export const HTTP_CHECK_EXCERPT_CHARS = 300;
 
+/**
+ * The certificate an HTTPS check was answered with (a check through a server's proxy): who issued
+ * it, until when it is valid, and whether it chains to a CA the executor trusts (false for a
+ * proxy's internal CA, which the executor does not hold).
+ */
+export const TlsCertificate = z.strictObject({
+  subject: z.string().max(300),
+  issuer: z.string().max(300),
+  validTo: z.iso.datetime(),
+  trusted: z.boolean(),
+});
+export type TlsCertificate = z.infer<typeof TlsCertificate>;
+
 export const HttpCheckResult = z.strictObject({
   /** The HTTP status; null when nothing answered. */
   status: z.number().int().min(100).max(599).nullable(),
@@ -41,5 +54,7 @@ export const HttpCheckResult = z.strictObject({
   latencyMs: z.number().nonnegative(),
   /** The body's start, control characters dropped. */
   excerpt: z.string().max(HTTP_CHECK_EXCERPT_CHARS),
+  /** HTTPS through a proxy route: the certificate it presented (absent from older executors). */
+  certificate: TlsCertificate.nullable().optional(),
 });
 export type HttpCheckResult = z.infer<typeof HttpCheckResult>;

@@ -6,7 +6,7 @@
  * with those checks as evidence. `durationMs: 0` reports the first healthy check (after a deploy).
  */
 import { z } from "zod";
-import { HTTP_CHECK_EXCERPT_CHARS, ProxyRoute } from "./http-check.ts";
+import { HTTP_CHECK_EXCERPT_CHARS, ProxyRoute, TlsCertificate } from "./http-check.ts";
 
 /** The longest watch (a day): a longer MONITOR_WATCH_S is cut to it. */
 export const WATCH_MAX_MS = 86_400_000;
@@ -46,6 +46,8 @@ export const WatchedCheck = z.strictObject({
   latencyMs: z.number().nonnegative(),
   /** The body's start, kept only for a failed check. */
   excerpt: z.string().max(HTTP_CHECK_EXCERPT_CHARS),
+  /** HTTPS through a proxy route: the certificate it presented. */
+  certificate: TlsCertificate.nullable().optional(),
 });
 export type WatchedCheck = z.infer<typeof WatchedCheck>;
 

@@ -7,7 +7,12 @@ import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { Readable } from "node:stream";
-import { HTTP_CHECK_EXCERPT_CHARS, type HttpCheckResult } from "@codegen-orchestrator/shared";
+import { TLSSocket } from "node:tls";
+import {
+  HTTP_CHECK_EXCERPT_CHARS,
+  type HttpCheckResult,
+  type TlsCertificate,
+} from "@codegen-orchestrator/shared";
 
 /** Behind a server's proxy: where to connect, and whether to verify its certificate. */
 export interface Route {
@@ -45,7 +50,11 @@ async function excerptOf(response: Response): Promise<string> {
  * A GET through node:http(s) where fetch cannot go: to `connectTo` instead of what DNS says for
  * the URL's host (the name still in SNI and Host), or without verifying the certificate.
  */
-function getVia(url: string, route: Route, signal: AbortSignal): Promise<Response> {
+function getVia(
+  url: string,
+  route: Route,
+  signal: AbortSignal,
+): Promise<{ response: Response; certificate: TlsCertificate | null }> {
   const target = new URL(url);
   const address = route.connectTo;
   const options: https.RequestOptions = {
@@ -67,10 +76,27 @@ function getVia(url: string, route: Route, signal: AbortSignal): Promise<Respons
   return new Promise((resolve, reject) => {
     const request = client.get(target, options, (response) => {
       const body = Readable.toWeb(response) as ReadableStream<Uint8Array>;
-      resolve(new Response(body, { status: response.statusCode ?? 502 }));
+      const certificate = response.socket instanceof TLSSocket ? certificateOf(response.socket) : null;
+      resolve({ response: new Response(body, { status: response.statusCode ?? 502 }), certificate });
     });
     request.on("error", reject);
   });
+}
+
+/** The peer's certificate as a check reports it; null when there is none to read. */
+function certificateOf(socket: TLSSocket): TlsCertificate | null {
+  const peer = socket.getPeerCertificate();
+  if (!peer?.valid_to) return null;
+  const name = (entity: { CN?: string | string[]; O?: string | string[] } | undefined) =>
+    [entity?.CN, entity?.O].flat().filter(Boolean).join(", ").slice(0, 300);
+  const validTo = new Date(peer.valid_to);
+  if (Number.isNaN(validTo.getTime())) return null;
+  return {
+    subject: name(peer.subject) || (peer.subjectaltname ?? "").slice(0, 300),
+    issuer: name(peer.issuer),
+    validTo: validTo.toISOString(),
+    trusted: socket.authorized,
+  };
 }
 
 export async function getHealth(
@@ -82,12 +108,18 @@ export async function getHealth(
   const started = performance.now();
   try {
     const within = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    const response =
+    const { response, certificate } =
       route.connectTo || route.verifyTls === false
         ? await getVia(url, route, within)
-        : await fetch(url, { signal: within, redirect: "manual" });
+        : { response: await fetch(url, { signal: within, redirect: "manual" }), certificate: null };
     const excerpt = await excerptOf(response).catch(() => "");
-    return { status: response.status, error: null, latencyMs: performance.now() - started, excerpt };
+    return {
+      status: response.status,
+      error: null,
+      latencyMs: performance.now() - started,
+      excerpt,
+      ...(certificate ? { certificate } : {}),
+    };
   } catch (err) {
     if (signal.aborted) return null;
     return {

@@ -30,6 +30,7 @@ export class WatchTally {
       error: got.error,
       latencyMs: got.latencyMs,
       excerpt: healthy ? "" : got.excerpt,
+      ...(got.certificate ? { certificate: got.certificate } : {}),
     };
     this.#checks++;
     this.#last = check;
