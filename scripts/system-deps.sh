@@ -7,6 +7,7 @@
 # their Dockerfiles start from (scripts/test-images.sh), and
 # busybox-static the one binary their test image is made of; ansible-core and openssh-server run
 # the playbooks of ansible/ against an sshd on 127.0.0.1 (those tests fail, saying so, without them),
+# ansible-lint checks those playbooks and roles (its test fails, saying so, without it),
 # and caddy is the reverse proxy those playbooks put in front of services (the HTTPS tests skip,
 # saying so, without it; its Debian service is not started: the tests run their own);
 # chromium is the browser the web console's tests drive headless through playwright-core, which
@@ -15,7 +16,7 @@
 # Needs root and apt-get; elsewhere it says what is missing and carries on.
 set -euo pipefail
 
-packages=(python3 python3-jinja2 python3-yaml busybox-static docker-compose mmdebstrap ansible-core openssh-server caddy chromium fonts-noto-color-emoji)
+packages=(python3 python3-jinja2 python3-yaml busybox-static docker-compose mmdebstrap ansible-core ansible-lint openssh-server caddy chromium fonts-noto-color-emoji)
 # A host with another Docker build (docker-ce, moby-engine) keeps it: docker.io would conflict.
 command -v dockerd >/dev/null || packages+=(docker.io)
 missing=()
