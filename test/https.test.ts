@@ -132,6 +132,10 @@ describe.skipIf(!ready)("HTTPS on a domain", { timeout: 400_000 }, () => {
       trusted: false,
     });
     expect(Date.parse(watched.lastCheck.certificate.validTo)).toBeGreaterThan(Date.now() + 3600_000);
+    // The deployment record: the live release at its HTTPS URL, with that certificate.
+    const deployed = (await as(`/projects/${project.id}/deployments`)).body;
+    expect(deployed.live).toMatchObject({ status: "deployed", url: site, commit: expect.any(String) });
+    expect(deployed.certificate).toEqual(watched.lastCheck.certificate);
 
     // A domain that does not resolve to the server: refused, naming the record to create.
     const custom = "shop.example.test";

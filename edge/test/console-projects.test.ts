@@ -224,4 +224,35 @@ describe("console project page: its service's health", () => {
     expect(html).toContain("4 s");
     expect(html).toContain("(10 s)");
   });
+
+  it("names the live release, and behind a proxy the site's certificate once a check saw it", async () => {
+    const owner = await createUser();
+    const project = await createProject(owner.key, { name: unique("Proxied") });
+    const { cookie } = await signInWithLink(owner);
+    const commit = "0123456789abcdef0123456789abcdef01234567";
+    const now = Date.now();
+    const deployment = (status: string, sha: string, at: number) =>
+      env.DB.prepare(
+        "INSERT INTO deployments (id, project_id, commit_sha, url, status, created_at) VALUES (?, ?, ?, 'https://shop.apps.example.com', ?, ?)",
+      ).bind(newId(), project.id, sha, status, at);
+    await env.DB.batch([
+      deployment("superseded", "fedcba9876543210fedcba9876543210fedcba98", now - 60_000),
+      deployment("deployed", commit, now),
+    ]);
+    const html = await (await browse({ cookie }, `/projects/${project.id}`)).text();
+    expect(html).toContain("<dt>Live release</dt>");
+    expect(html).toContain(`<code>${commit.slice(0, 12)}</code> since`);
+    expect(html).toContain("<dt>Certificate</dt>");
+    // No monitor has checked it here: the page says so rather than guessing.
+    expect(html).toContain("not checked yet");
+    // The API says the same: the live release at its URL, no certificate seen yet.
+    const body = await expectStatus<{ live: object; certificate: unknown; items: unknown[] }>(
+      200,
+      `/projects/${project.id}/deployments`,
+      { key: owner.key },
+    );
+    expect(body.live).toMatchObject({ commit, url: "https://shop.apps.example.com" });
+    expect(body.certificate).toBeNull();
+    expect(body.items).toHaveLength(2);
+  });
 });

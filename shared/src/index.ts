@@ -5,6 +5,7 @@ export * from "./api/bots.ts";
 export * from "./api/chat.ts";
 export * from "./api/common.ts";
 export * from "./api/costs.ts";
+export * from "./api/deployments.ts";
 export * from "./api/executors.ts";
 export * from "./api/monitoring.ts";
 export * from "./api/project-domains.ts";

@@ -135,6 +135,36 @@ export async function releaseUnusedPorts(db: Db, projectId: string): Promise<voi
   if (!live) await db.delete(portAllocations).where(eq(portAllocations.projectId, projectId));
 }
 
+/** One deployment as pages and the API list it. */
+export interface DeploymentLine {
+  id: string;
+  status: string;
+  url: string | null;
+  commitSha: string | null;
+  serverName: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/** The project's latest deployments with their servers' names, newest first. */
+export function deploymentLines(db: Db, projectId: string, limit: number): Promise<DeploymentLine[]> {
+  return db
+    .select({
+      id: deployments.id,
+      status: deployments.status,
+      url: deployments.url,
+      commitSha: deployments.commitSha,
+      serverName: servers.name,
+      createdAt: deployments.createdAt,
+      finishedAt: deployments.finishedAt,
+    })
+    .from(deployments)
+    .leftJoin(servers, eq(servers.id, deployments.serverId))
+    .where(eq(deployments.projectId, projectId))
+    .orderBy(desc(deployments.id))
+    .limit(limit);
+}
+
 /** A server a project was deployed to, and how a job reaches it. */
 export type DeployedServer = Pick<
   Placement,

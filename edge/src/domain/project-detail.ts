@@ -5,23 +5,15 @@
  */
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { costs, deployments, runs, servers } from "../db/schema.ts";
+import { costs, runs } from "../db/schema.ts";
 import type { Actor } from "./actor.ts";
+import { type DeploymentLine, deploymentLines } from "./deployments.ts";
 import { type IncidentRow, projectIncidents } from "./incidents.ts";
 import { recentDays } from "./monitor-days.ts";
 import { costTotals } from "./project-overviews.ts";
 import { findProject, type ProjectRow } from "./projects.ts";
 import type { RunRow } from "./runs.ts";
 import { listSecrets, type SecretMeta } from "./secrets.ts";
-
-export interface DeploymentLine {
-  id: string;
-  status: string;
-  url: string | null;
-  commitSha: string | null;
-  serverName: string | null;
-  createdAt: Date;
-}
 
 export interface ProjectDetail {
   project: ProjectRow;
@@ -37,20 +29,7 @@ const SHOWN = 20;
 export async function projectDetail(db: Db, actor: Actor, projectId: string): Promise<ProjectDetail> {
   const project = await findProject(db, actor, projectId);
   const [deployed, latestRuns, secrets, days, incidents] = await Promise.all([
-    db
-      .select({
-        id: deployments.id,
-        status: deployments.status,
-        url: deployments.url,
-        commitSha: deployments.commitSha,
-        serverName: servers.name,
-        createdAt: deployments.createdAt,
-      })
-      .from(deployments)
-      .leftJoin(servers, eq(servers.id, deployments.serverId))
-      .where(eq(deployments.projectId, project.id))
-      .orderBy(desc(deployments.id))
-      .limit(SHOWN),
+    deploymentLines(db, project.id, SHOWN),
     db.select().from(runs).where(eq(runs.projectId, project.id)).orderBy(desc(runs.id)).limit(SHOWN),
     listSecrets(db, actor, project.id),
     recentDays(db, project.id, 7),
