@@ -12,7 +12,7 @@
  */
 import type { RunDecision } from "@codegen-orchestrator/shared";
 import { decideAccess } from "../domain/approvals.ts";
-import { latestDeploymentUrl } from "../domain/deployments.ts";
+import { deploymentLines, latestDeploymentUrl } from "../domain/deployments.ts";
 import { ApiError } from "../domain/errors.ts";
 import { findProject, listProjects } from "../domain/projects.ts";
 import { assertRunQuota } from "../domain/quotas.ts";
@@ -56,8 +56,18 @@ async function show(
 async function card(ctx: ChatContext, projectId: string, press: Press) {
   const project = await findProject(ctx.db, ctx.actor, projectId);
   const [lastRun] = await listRuns(ctx.db, ctx.actor, project.id, 1);
-  const url = await latestDeploymentUrl(ctx.db, project.id);
-  const view = projectCard(project, { url, lastRun: lastRun ?? null });
+  const [url, deployments, monitor] = await Promise.all([
+    latestDeploymentUrl(ctx.db, project.id),
+    deploymentLines(ctx.db, project.id, 5),
+    serviceMonitor(ctx.env, project.id).view(),
+  ]);
+  const live = deployments.find((deployment) => deployment.status === "deployed");
+  const view = projectCard(project, {
+    url,
+    lastRun: lastRun ?? null,
+    live: live?.commitSha ? { commit: live.commitSha, since: live.createdAt } : null,
+    certificate: monitor?.last?.certificate ?? null,
+  });
   await show(ctx, view.html, view.keyboard, press);
 }
 

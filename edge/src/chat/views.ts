@@ -2,6 +2,7 @@
  * The bot's screens as HTML + buttons: the project list and card, a run's line, the help text.
  * Kept apart from the handlers so the web chat can render the same data its own way later.
  */
+import { certificateDaysLeft, type TlsCertificate } from "@codegen-orchestrator/shared";
 import type { ProjectRow } from "../domain/projects.ts";
 import type { RunRow } from "../domain/runs.ts";
 import type { RunBudgetAsk } from "../pipelines/run-chat.ts";
@@ -68,6 +69,18 @@ export function projectList(rows: ProjectRow[], hasMore: boolean): { html: strin
 export interface CardFacts {
   url: string | null;
   lastRun: RunRow | null;
+  /** The release that serves now, and since when. */
+  live?: { commit: string; since: Date } | null;
+  /** Behind a proxy: the certificate the monitor's last check saw. */
+  certificate?: TlsCertificate | null;
+}
+
+/** The site's certificate in a line: issuer, expiry, and whether browsers trust it. */
+function certificateLine(certificate: TlsCertificate): string {
+  const days = certificateDaysLeft(certificate);
+  const left = days < 0 ? "expired" : `${days} days left`;
+  const trust = certificate.trusted ? "" : ", signed by the server's internal CA (browsers do not trust it)";
+  return `issued by ${escapeHtml(certificate.issuer)}, valid until ${certificate.validTo.slice(0, 10)} (${left})${trust}`;
 }
 
 export function projectCard(row: ProjectRow, facts: CardFacts): { html: string; keyboard: Keyboard } {
@@ -77,8 +90,15 @@ export function projectCard(row: ProjectRow, facts: CardFacts): { html: string; 
     `Status: ${escapeHtml(row.status)}`,
     `Repository: ${row.repoUrl ? escapeHtml(row.repoUrl) : "—"}`,
     `URL: ${facts.url ? escapeHtml(facts.url) : "—"}`,
+    `Live release: ${facts.live ? `${code(facts.live.commit.slice(0, 12))} since ${when(facts.live.since)} UTC` : "—"}`,
     `Last run: ${facts.lastRun ? runLine(facts.lastRun) : "—"}`,
   ];
+  if (facts.url?.startsWith("https:"))
+    lines.splice(
+      4,
+      0,
+      `Certificate: ${facts.certificate ? certificateLine(facts.certificate) : "not checked yet"}`,
+    );
   if (description) lines.push("", escapeHtml(description));
   return {
     html: lines.join("\n"),

@@ -3,7 +3,7 @@
  * template and answers), where it is (repository, URL, the live release) and, behind a proxy, the
  * site's certificate as the monitor's last check saw it.
  */
-import type { TlsCertificate } from "@codegen-orchestrator/shared";
+import { certificateDaysLeft, type TlsCertificate } from "@codegen-orchestrator/shared";
 import type { ProjectDetail } from "../domain/project-detail.ts";
 import { LocalTime } from "./layout.tsx";
 
@@ -63,14 +63,12 @@ export function Overview(props: { detail: ProjectDetail; certificate: TlsCertifi
   );
 }
 
-const DAY_MS = 86_400_000;
-
 /** The site's certificate as the monitor's last check saw it: issuer, expiry, trust. */
 function Certificate(props: { certificate: TlsCertificate | null }) {
   const { certificate } = props;
   if (!certificate) return <span class="muted">not checked yet</span>;
   const validTo = new Date(certificate.validTo);
-  const daysLeft = Math.floor((validTo.getTime() - Date.now()) / DAY_MS);
+  const daysLeft = certificateDaysLeft(certificate);
   return (
     <>
       issued by {certificate.issuer || "an unnamed issuer"}, valid until <LocalTime at={validTo} /> (

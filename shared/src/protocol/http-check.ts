@@ -46,6 +46,10 @@ export const TlsCertificate = z.strictObject({
 });
 export type TlsCertificate = z.infer<typeof TlsCertificate>;
 
+/** Whole days until the certificate expires (negative once it has). */
+export const certificateDaysLeft = (certificate: TlsCertificate, now = Date.now()): number =>
+  Math.floor((Date.parse(certificate.validTo) - now) / 86_400_000);
+
 export const HttpCheckResult = z.strictObject({
   /** The HTTP status; null when nothing answered. */
   status: z.number().int().min(100).max(599).nullable(),
