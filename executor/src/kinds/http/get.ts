@@ -83,6 +83,14 @@ function getVia(
   });
 }
 
+/** `DNS:a.example, DNS:b.example` → `a.example`. */
+const firstAltName = (names: string | undefined) =>
+  (names ?? "")
+    .split(",")[0]
+    ?.trim()
+    .replace(/^[A-Za-z ]+:/, "")
+    .slice(0, 300) ?? "";
+
 /** The peer's certificate as a check reports it; null when there is none to read. */
 function certificateOf(socket: TLSSocket): TlsCertificate | null {
   const peer = socket.getPeerCertificate();
@@ -92,7 +100,8 @@ function certificateOf(socket: TLSSocket): TlsCertificate | null {
   const validTo = new Date(peer.valid_to);
   if (Number.isNaN(validTo.getTime())) return null;
   return {
-    subject: name(peer.subject) || (peer.subjectaltname ?? "").slice(0, 300),
+    // Certificates from ACME CAs (and Caddy's) name the site in their alternative names only.
+    subject: name(peer.subject) || firstAltName(peer.subjectaltname),
     issuer: name(peer.issuer),
     validTo: validTo.toISOString(),
     trusted: socket.authorized,
