@@ -123,6 +123,8 @@ export const secrets = sqliteTable(
     ciphertext: text("ciphertext").notNull(),
     iv: text("iv").notNull(),
     keyVersion: integer("key_version").notNull(),
+    /** Given to the production release only: a preview of a branch never gets it. */
+    productionOnly: integer("production_only", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
