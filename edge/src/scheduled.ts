@@ -4,6 +4,7 @@ import { expireApiKeys } from "./domain/api-keys.ts";
 import { failRun, launchedRuns, strandedRuns } from "./domain/runs.ts";
 import type { Env } from "./env.ts";
 import { syncRepositories } from "./github/repo-sync.ts";
+import { sweepPreviews } from "./pipelines/devops/preview-requests.ts";
 import { launchRun } from "./pipelines/launch.ts";
 import { workflowOf } from "./pipelines/workflows.ts";
 import { SERVER_CHECK_CRON, sweepServers } from "./servers/sweep.ts";
@@ -70,6 +71,8 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
   if (relaunched > 0) console.log(JSON.stringify({ task: "relaunchQueuedRuns", relaunched }));
   const settled = await settleEndedRuns(env);
   if (settled > 0) console.log(JSON.stringify({ task: "settleEndedRuns", settled }));
+  const expired = await sweepPreviews(env);
+  if (expired > 0) console.log(JSON.stringify({ task: "sweepPreviews", expired }));
   const checks = await settleTemplateChecks(env);
   if (checks > 0) console.log(JSON.stringify({ task: "settleTemplateChecks", checks }));
   await reconcileRepositories(env);

@@ -1,0 +1,320 @@
+/**
+ * A project's branch previews as D1 records them. A preview is asked for (`requestPreview`: the
+ * row and its `preview` run, one audit row), deployed by that run (`previewToDeploy`,
+ * `previewDeployed`), and removed (`removePreview` by its owner, `expirePreview` by the cron:
+ * the row `removing` and its `preview_teardown` run) until the teardown drops it with its port
+ * (`previewRemoved`). Its names: the branch as a DNS label (`previewSlug`), its resource name
+ * `<project's>--<slug>` on the server and its site `<slug>--<project's>.<base domain>`.
+ *
+ *   const { preview, run } = await requestPreview(db, actor, projectId, "feature-x", ttlMs);
+ */
+import type { Preview } from "@codegen-orchestrator/shared";
+import { and, asc, eq, inArray, lte, ne } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { portAllocations, previews, runs, servers } from "../db/schema.ts";
+import { iso, newId } from "../ids.ts";
+import type { Actor } from "./actor.ts";
+import { auditedBy, auditInsert } from "./audit.ts";
+import { ApiError, conflict } from "./errors.ts";
+import { allocationOf, type ProxySite, proxySite, siteUrl } from "./placements.ts";
+import { findProject, type ProjectRow } from "./projects.ts";
+import { queuedRun, type RunRow } from "./runs.ts";
+
+export type PreviewRow = typeof previews.$inferSelect;
+
+/** The production service's allocation (pipelines/devops/allocate.ts): a preview goes to its server. */
+const PRODUCTION_SERVICE = "web";
+const SLUG_MAX = 30;
+const LABEL_MAX = 63;
+const ACTIVE = ["queued", "running", "waiting"];
+
+/** The port allocation's `service` of a preview (a slug, as the allocations API has them). */
+export const previewService = (slug: string) => `preview-${slug}`;
+
+/** A short, stable hash of a name (FNV-1a, base 36): what tells two truncated names apart. */
+function shortHash(name: string): string {
+  let hash = 0x811c9dc5;
+  for (const char of name) hash = Math.imul(hash ^ (char.codePointAt(0) ?? 0), 0x01000193) >>> 0;
+  return hash.toString(36).padStart(7, "0").slice(-6);
+}
+
+/** `name` cut to `max` characters, a hash of the whole marking the cut. */
+const fit = (name: string, max: number) =>
+  name.length <= max ? name : `${name.slice(0, max - 7).replace(/-+$/, "")}-${shortHash(name)}`;
+
+/**
+ * The branch as a DNS label: lower-case, each run of other characters one `-`, no dash at either
+ * end, at most 30 characters (a hash of the branch marking a cut); "" when nothing is left.
+ *
+ *   previewSlug("Feature/Login_Form")  // "feature-login-form"
+ */
+export function previewSlug(branch: string): string {
+  const slug = branch
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  if (!slug) return "";
+  return slug.length <= SLUG_MAX
+    ? slug
+    : `${slug.slice(0, SLUG_MAX - 7).replace(/-+$/, "")}-${shortHash(branch)}`;
+}
+
+/**
+ * A preview's names: on the server (`<resource name>--<slug>`, the playbooks' rule: a letter first,
+ * at most 63) and in the proxy (`<slug>--<resource name>`, a DNS label). New projects' resource
+ * names hold no `--` (resource-names.ts), so neither clashes with a project's.
+ */
+export const previewNames = (resourceName: string, slug: string) => ({
+  resourceName: `${fit(resourceName, LABEL_MAX - 2 - slug.length)}--${slug}`,
+  label: `${slug}--${fit(resourceName, LABEL_MAX - 2 - slug.length)}`,
+});
+
+/** The proxy's site for a preview: its own domain only (never the project's custom domain). */
+export function previewSite(
+  server: Pick<typeof servers.$inferSelect, "host" | "baseDomain" | "httpsPort" | "tls">,
+  label: string,
+): ProxySite | null {
+  const site = proxySite(server, { resourceName: label, customDomain: null });
+  return site;
+}
+
+export const toPreview = (row: PreviewRow): Preview => ({
+  branch: row.branch,
+  slug: row.slug,
+  url: row.url,
+  commit: row.commitSha,
+  status: row.status,
+  runId: row.runId,
+  expiresAt: iso(row.expiresAt),
+  createdAt: iso(row.createdAt),
+  updatedAt: iso(row.updatedAt),
+});
+
+/** The project's previews, by branch (its owner and admins). */
+export async function listPreviews(db: Db, actor: Actor, projectId: string): Promise<PreviewRow[]> {
+  const project = await findProject(db, actor, projectId);
+  return db.select().from(previews).where(eq(previews.projectId, project.id)).orderBy(asc(previews.branch));
+}
+
+/** Whether the run is still in progress. */
+async function runActive(db: Db, runId: string): Promise<boolean> {
+  const [run] = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.id, runId), inArray(runs.status, ACTIVE)));
+  return run !== undefined;
+}
+
+/**
+ * Asks for a preview of `branch`: its row (a new one, or the existing one deployed again with a
+ * new TTL) and its `preview` run, in one write with one audit row. A 409 when the project is not
+ * deployed (`not_deployed`), its server has no base domain (`no_base_domain`), the preview is
+ * being deployed or removed (`busy`); a 422 when the branch makes no DNS label.
+ */
+export async function requestPreview(
+  db: Db,
+  actor: Actor,
+  projectId: string,
+  branch: string,
+  ttlMs: number,
+  chatId: number | null = null,
+): Promise<{ preview: PreviewRow; run: RunRow }> {
+  const project = await findProject(db, actor, projectId);
+  const slug = previewSlug(branch);
+  if (!slug)
+    throw new ApiError(422, "invalid_request", `The branch ${branch} has no letter or digit to name it by.`, {
+      field: "branch",
+    });
+  if (!project.repoUrl)
+    throw conflict(`${project.name} has no repository yet: build it first.`, { reason: "no_repository" });
+  const server = await productionServer(db, project);
+  const names = previewNames(project.resourceName, slug);
+  const site = previewSite(server, names.label);
+  if (!site)
+    throw conflict(
+      `${project.name}'s server ${server.name} has no base domain, so no HTTPS proxy to serve previews at: an admin sets one (PATCH /servers/{id}).`,
+      { reason: "no_base_domain" },
+    );
+  const [existing] = await db
+    .select()
+    .from(previews)
+    .where(and(eq(previews.projectId, project.id), eq(previews.slug, slug)));
+  if (existing && existing.branch !== branch)
+    throw conflict(`The branch ${existing.branch} already has the preview ${slug}: remove it first.`, {
+      reason: "slug_taken",
+    });
+  if (existing && (existing.status === "removing" || (await runActive(db, existing.runId))))
+    throw conflict(
+      `The preview of ${branch} is being ${existing.status === "removing" ? "removed" : "deployed"}.`,
+      {
+        reason: "busy",
+        runId: existing.runId,
+      },
+    );
+  const now = new Date();
+  const run = queuedRun(project.id, "preview", chatId);
+  const preview: PreviewRow = {
+    id: existing?.id ?? newId(),
+    projectId: project.id,
+    branch,
+    slug,
+    resourceName: names.resourceName,
+    serverId: existing?.serverId ?? server.id,
+    url: siteUrl(site),
+    commitSha: existing?.commitSha ?? null,
+    status: "deploying",
+    runId: run.id,
+    expiresAt: new Date(now.getTime() + ttlMs),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  const write = existing
+    ? db
+        .update(previews)
+        .set({ status: "deploying", runId: run.id, expiresAt: preview.expiresAt, updatedAt: now })
+        .where(eq(previews.id, existing.id))
+    : db.insert(previews).values(preview);
+  await auditedBy(
+    db,
+    actor.userId,
+    {
+      action: "preview.deploy",
+      targetType: "project",
+      targetId: project.id,
+      details: { branch, url: preview.url, runId: run.id },
+    },
+    db.insert(runs).values(run),
+    write,
+  );
+  return { preview, run };
+}
+
+/** The server of the project's production allocation; a 409 when it has none yet. */
+async function productionServer(db: Db, project: ProjectRow) {
+  const allocation = await allocationOf(db, project.id, PRODUCTION_SERVICE);
+  const [server] = allocation
+    ? await db.select().from(servers).where(eq(servers.id, allocation.serverId))
+    : [];
+  if (!server)
+    throw conflict(`${project.name} has no server yet: deploy it first, then preview its branches.`, {
+      reason: "not_deployed",
+    });
+  return server;
+}
+
+/** The preview of `branch` (or of the branch whose slug it is); a 404 when there is none. */
+export async function findPreview(db: Db, actor: Actor, projectId: string, branch: string) {
+  const project = await findProject(db, actor, projectId);
+  const rows = await db.select().from(previews).where(eq(previews.projectId, project.id));
+  const row = rows.find((item) => item.branch === branch) ?? rows.find((item) => item.slug === branch);
+  if (!row) throw new ApiError(404, "not_found", `No preview of ${branch}.`);
+  return row;
+}
+
+/**
+ * Marks the preview `removing` with its teardown run (its deploy run, if one is in progress,
+ * cancelled in the same write): one audit row, the actor's (null: the cron, its TTL).
+ */
+async function queueTeardown(
+  db: Db,
+  actorId: string | null,
+  preview: PreviewRow,
+  why: "deleted" | "expired" | "branch_gone",
+): Promise<{ preview: PreviewRow; run: RunRow; cancelled: RunRow | null }> {
+  const now = new Date();
+  const [active] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.id, preview.runId), inArray(runs.status, ACTIVE)));
+  const run = queuedRun(preview.projectId, "preview_teardown");
+  const removing: PreviewRow = { ...preview, status: "removing", runId: run.id, updatedAt: now };
+  await db.batch([
+    auditInsert(db, actorId, {
+      action: why === "deleted" ? "preview.delete" : "preview.expire",
+      targetType: "project",
+      targetId: preview.projectId,
+      details: { branch: preview.branch, why, runId: run.id, ...(active ? { cancelled: active.id } : {}) },
+    }),
+    db.insert(runs).values(run),
+    db
+      .update(previews)
+      .set({ status: "removing", runId: run.id, updatedAt: now })
+      .where(and(eq(previews.id, preview.id), ne(previews.status, "removing"))),
+    ...(active
+      ? [
+          db
+            .update(runs)
+            .set({ status: "cancelled", finishedAt: now })
+            .where(and(eq(runs.id, active.id), inArray(runs.status, ACTIVE))),
+        ]
+      : []),
+  ]);
+  return { preview: removing, run, cancelled: active ? { ...active, status: "cancelled" } : null };
+}
+
+/** Removes the preview of `branch` (its owner or an admin); a 409 while it is being removed. */
+export async function removePreview(db: Db, actor: Actor, projectId: string, branch: string) {
+  const preview = await findPreview(db, actor, projectId, branch);
+  if (preview.status === "removing")
+    throw conflict(`The preview of ${preview.branch} is being removed.`, {
+      reason: "busy",
+      runId: preview.runId,
+    });
+  return queueTeardown(db, actor.userId, preview, "deleted");
+}
+
+/** Previews past their TTL (or whose branch is gone) not yet being removed (for the cron). */
+export function expiredPreviews(db: Db, now: Date, limit = 20): Promise<PreviewRow[]> {
+  return db
+    .select()
+    .from(previews)
+    .where(and(lte(previews.expiresAt, now), ne(previews.status, "removing")))
+    .limit(limit);
+}
+
+/** The system removes a preview: its TTL passed, or its branch was merged or deleted. */
+export const expirePreview = (db: Db, preview: PreviewRow, why: "expired" | "branch_gone" = "expired") =>
+  queueTeardown(db, null, preview, why);
+
+/** The preview a run deploys or removes (the workflow's, no actor). */
+export async function previewOfRun(db: Db, runId: string): Promise<PreviewRow | null> {
+  const [row] = await db.select().from(previews).where(eq(previews.runId, runId));
+  return row ?? null;
+}
+
+/** The preview's deploy ended: live with its commit, or failed (unless it is being removed since). */
+export async function previewDeployed(
+  db: Db,
+  preview: PreviewRow,
+  outcome: { status: "live" | "failed"; commit: string | null },
+): Promise<void> {
+  await db
+    .update(previews)
+    .set({ status: outcome.status, commitSha: outcome.commit ?? preview.commitSha, updatedAt: new Date() })
+    .where(and(eq(previews.id, preview.id), eq(previews.runId, preview.runId)));
+}
+
+/** The teardown removed it from its server: the row and its port go, in one write with a system audit row. */
+export async function previewRemoved(db: Db, preview: PreviewRow): Promise<number | null> {
+  const allocation = await allocationOf(db, preview.projectId, previewService(preview.slug));
+  await auditedBy(
+    db,
+    null,
+    {
+      action: "preview.removed",
+      targetType: "project",
+      targetId: preview.projectId,
+      details: { branch: preview.branch, port: allocation?.port ?? null },
+    },
+    db
+      .delete(portAllocations)
+      .where(
+        and(
+          eq(portAllocations.projectId, preview.projectId),
+          eq(portAllocations.service, previewService(preview.slug)),
+        ),
+      ),
+    db.delete(previews).where(and(eq(previews.id, preview.id), eq(previews.runId, preview.runId))),
+  );
+  return allocation?.port ?? null;
+}
