@@ -4,7 +4,8 @@
  * member's project deployed from main, then its branch `feature-x` (other code) as a preview that
  * answers at https://feature-x--<project>.<base domain> while production keeps answering the old
  * code, without the secret marked production only, its URL told in the chat; removed by DELETE,
- * then, deployed again, by its TTL (the cron): its Unix user, directory, proxy site and port gone.
+ * then, deployed again, by its TTL (the cron), and again by deleting the project (its undeploy):
+ * its Unix user, directory, proxy site and port gone.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -52,7 +53,7 @@ afterAll(async () => {
 const userExists = (name: string) => spawnSync("getent", ["passwd", name]).status === 0;
 
 describe.skipIf(!ready)("previews", { timeout: 600_000 }, () => {
-  it("serve a branch at its own URL beside production, and are removed by DELETE and by their TTL", async () => {
+  it("serve a branch at its own URL beside production, and are removed by DELETE, their TTL and the project's deletion", async () => {
     const { chat, deployRoot } = stack;
     const [server] = (await chat.api<{ items: { id: string }[] }>("/servers")).items;
     const httpsPort = await freePort();
@@ -173,5 +174,27 @@ describe.skipIf(!ready)("previews", { timeout: 600_000 }, () => {
       "SELECT actor_id FROM audit_log WHERE action = 'preview.expire'",
     );
     expect(expired).toEqual({ actor_id: null });
+
+    // Deleting the project removes its previews with it (its undeploy, one job per preview).
+    await deployPreview();
+    expect(await present()).toEqual({ user: true, directory: true, site: true, port: true });
+    expect((await as(`/projects/${project.id}`, undefined, "DELETE")).status).toBe(204);
+    const [undeploy] = await queryD1<{ id: string }>(
+      chat.dir,
+      "SELECT id FROM runs WHERE project_id = ? AND kind = 'undeploy'",
+      project.id,
+    );
+    const undeployed = await until(`the undeploy ${undeploy?.id} to end`, async () => {
+      const [row] = await queryD1<{ status: string; error: string | null }>(
+        chat.dir,
+        "SELECT status, error FROM runs WHERE id = ?",
+        undeploy?.id as string,
+      );
+      return row && RUN_ENDED.includes(row.status) ? row : undefined;
+    });
+    expect(undeployed).toEqual({ status: "succeeded", error: null });
+    expect(await present()).toEqual(gone);
+    expect(await queryD1(chat.dir, "SELECT id FROM previews WHERE project_id = ?", project.id)).toEqual([]);
+    await expect(httpsGet(`${url}/`, ca)).rejects.toThrow();
   });
 });

@@ -9,9 +9,9 @@
  *   const { preview, run } = await requestPreview(db, actor, projectId, "feature-x", ttlMs);
  */
 import type { Preview } from "@codegen-orchestrator/shared";
-import { and, asc, eq, inArray, lte, ne } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, ne } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { portAllocations, previews, runs, servers } from "../db/schema.ts";
+import { portAllocations, previews, projects, runs, servers } from "../db/schema.ts";
 import { iso, newId } from "../ids.ts";
 import type { Actor } from "./actor.ts";
 import { auditedBy, auditInsert } from "./audit.ts";
@@ -263,18 +263,37 @@ export async function removePreview(db: Db, actor: Actor, projectId: string, bra
   return queueTeardown(db, actor.userId, preview, "deleted");
 }
 
-/** Previews past their TTL (or whose branch is gone) not yet being removed (for the cron). */
-export function expiredPreviews(db: Db, now: Date, limit = 20): Promise<PreviewRow[]> {
-  return db
-    .select()
+/** Live projects' previews past their TTL, not yet being removed (for the cron). */
+export async function expiredPreviews(db: Db, now: Date, limit = 20): Promise<PreviewRow[]> {
+  const rows = await db
+    .select({ preview: previews })
     .from(previews)
-    .where(and(lte(previews.expiresAt, now), ne(previews.status, "removing")))
+    .innerJoin(projects, eq(projects.id, previews.projectId))
+    // A deleted project's previews are its undeploy's to remove.
+    .where(and(lte(previews.expiresAt, now), ne(previews.status, "removing"), isNull(projects.deletedAt)))
     .limit(limit);
+  return rows.map((row) => row.preview);
 }
 
 /** The system removes a preview: its TTL passed, or its branch was merged or deleted. */
 export const expirePreview = (db: Db, preview: PreviewRow, why: "expired" | "branch_gone" = "expired") =>
   queueTeardown(db, null, preview, why);
+
+/** A project's previews where they run (a deleted project's undeploy removes them too; no actor). */
+export function previewsOf(db: Db, projectId: string): Promise<{ resourceName: string; serverId: string }[]> {
+  return db
+    .select({ resourceName: previews.resourceName, serverId: previews.serverId })
+    .from(previews)
+    .where(eq(previews.projectId, projectId))
+    .orderBy(asc(previews.resourceName));
+}
+
+/** A deleted project's previews gone from D1, but for those on servers its undeploy could not clean. */
+export async function dropPreviews(db: Db, projectId: string, keptServerIds: string[]): Promise<void> {
+  const rows = await previewsOf(db, projectId);
+  const gone = rows.filter((row) => !keptServerIds.includes(row.serverId)).map((row) => row.resourceName);
+  if (gone.length > 0) await db.delete(previews).where(inArray(previews.resourceName, gone));
+}
 
 /** The preview a run deploys or removes (the workflow's, no actor). */
 export async function previewOfRun(db: Db, runId: string): Promise<PreviewRow | null> {
