@@ -275,6 +275,20 @@ export async function expiredPreviews(db: Db, now: Date, limit = 20): Promise<Pr
   return rows.map((row) => row.preview);
 }
 
+/** Live projects' previews not being removed, with their repository (whose branches the cron checks). */
+export async function previewsWithRepositories(
+  db: Db,
+  limit = 50,
+): Promise<{ preview: PreviewRow; repoUrl: string | null; resourceName: string }[]> {
+  return db
+    .select({ preview: previews, repoUrl: projects.repoUrl, resourceName: projects.resourceName })
+    .from(previews)
+    .innerJoin(projects, eq(projects.id, previews.projectId))
+    .where(and(ne(previews.status, "removing"), isNull(projects.deletedAt)))
+    .orderBy(asc(previews.updatedAt))
+    .limit(limit);
+}
+
 /** The system removes a preview: its TTL passed, or its branch was merged or deleted. */
 export const expirePreview = (db: Db, preview: PreviewRow, why: "expired" | "branch_gone" = "expired") =>
   queueTeardown(db, null, preview, why);
