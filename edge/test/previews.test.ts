@@ -120,6 +120,17 @@ describe("previews", () => {
 
     const listed = await expectStatus(200, previews, { key: member.key });
     expect(listed.items).toEqual([created]);
+    // A deploy cancelled by hand leaves the preview failed, and it may be deployed again.
+    await expectStatus(200, `/runs/${created.runId}/cancel`, { method: "POST", key: member.key });
+    const cancelled = await expectStatus(200, previews, { key: member.key });
+    expect(cancelled.items[0]).toMatchObject({ status: "failed" });
+    const redeployed = await expectStatus(202, previews, {
+      method: "POST",
+      key: member.key,
+      body: { branch: "Feature/X" },
+    });
+    expect(redeployed).toMatchObject({ status: "deploying" });
+    expect(redeployed.runId).not.toBe(created.runId);
     const other = await createUser();
     expect((await call(previews, { key: other.key })).status).toBe(404);
     const foreign = await call(`${previews}/feature-x`, { method: "DELETE", key: other.key });
@@ -134,7 +145,7 @@ describe("previews", () => {
     });
     expect(await auditRows()).toBe(beforeDelete + 1);
     expect(removing).toMatchObject({ branch: "Feature/X", status: "removing" });
-    expect(await runOf(created.runId)).toMatchObject({ status: "cancelled" });
+    expect(await runOf(redeployed.runId)).toMatchObject({ status: "cancelled" });
     expect(await runOf(removing.runId)).toMatchObject({ kind: "preview_teardown" });
     const twice = await call(`${previews}/feature-x`, { method: "DELETE", key: member.key });
     expect(twice.status).toBe(409);

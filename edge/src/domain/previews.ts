@@ -90,10 +90,23 @@ export const toPreview = (row: PreviewRow): Preview => ({
   updatedAt: iso(row.updatedAt),
 });
 
-/** The project's previews, by branch (its owner and admins). */
+/**
+ * The project's previews, by branch (its owner and admins). One whose deploy run ended without
+ * recording it (cancelled, or its workflow ended: the cron fails such runs) is `failed`.
+ */
 export async function listPreviews(db: Db, actor: Actor, projectId: string): Promise<PreviewRow[]> {
   const project = await findProject(db, actor, projectId);
-  return db.select().from(previews).where(eq(previews.projectId, project.id)).orderBy(asc(previews.branch));
+  const rows = await db
+    .select({ preview: previews, runStatus: runs.status })
+    .from(previews)
+    .leftJoin(runs, eq(runs.id, previews.runId))
+    .where(eq(previews.projectId, project.id))
+    .orderBy(asc(previews.branch));
+  return rows.map(({ preview, runStatus }) =>
+    preview.status === "deploying" && runStatus !== null && !ACTIVE.includes(runStatus)
+      ? { ...preview, status: "failed" }
+      : preview,
+  );
 }
 
 /** Whether the run is still in progress. */
