@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../src/db/client.ts";
-import { previewNames, previewSlug } from "../src/domain/previews.ts";
+import { previewNames, previewSlug } from "../src/domain/preview-names.ts";
 import { productionOnlySecrets } from "../src/domain/secrets.ts";
 import { call, createProject, createServer, createUser, expectStatus, unique } from "./helpers.ts";
 

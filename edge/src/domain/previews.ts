@@ -4,7 +4,8 @@
  * `previewDeployed`), and removed (`removePreview` by its owner, `expirePreview` by the cron:
  * the row `removing` and its `preview_teardown` run) until the teardown drops it with its port
  * (`previewRemoved`). Its names: the branch as a DNS label (`previewSlug`), its resource name
- * `<project's>--<slug>` on the server and its site `<slug>--<project's>.<base domain>`.
+ * `<project's>--<slug>` on the server and its site `<slug>--<project's>.<base domain>`
+ * (preview-names.ts).
  *
  *   const { preview, run } = await requestPreview(db, actor, projectId, "feature-x", ttlMs);
  */
@@ -16,7 +17,8 @@ import { iso, newId } from "../ids.ts";
 import type { Actor } from "./actor.ts";
 import { auditedBy, auditInsert } from "./audit.ts";
 import { ApiError, conflict } from "./errors.ts";
-import { allocationOf, type ProxySite, proxySite, siteUrl } from "./placements.ts";
+import { allocationOf, proxySite, siteUrl } from "./placements.ts";
+import { previewNames, previewService, previewSlug } from "./preview-names.ts";
 import { findProject, type ProjectRow } from "./projects.ts";
 import { queuedRun, type RunRow } from "./runs.ts";
 
@@ -24,59 +26,7 @@ export type PreviewRow = typeof previews.$inferSelect;
 
 /** The production service's allocation (pipelines/devops/allocate.ts): a preview goes to its server. */
 const PRODUCTION_SERVICE = "web";
-const SLUG_MAX = 30;
-const LABEL_MAX = 63;
 const ACTIVE = ["queued", "running", "waiting"];
-
-/** The port allocation's `service` of a preview (a slug, as the allocations API has them). */
-export const previewService = (slug: string) => `preview-${slug}`;
-
-/** A short, stable hash of a name (FNV-1a, base 36): what tells two truncated names apart. */
-function shortHash(name: string): string {
-  let hash = 0x811c9dc5;
-  for (const char of name) hash = Math.imul(hash ^ (char.codePointAt(0) ?? 0), 0x01000193) >>> 0;
-  return hash.toString(36).padStart(7, "0").slice(-6);
-}
-
-/** `name` cut to `max` characters, a hash of the whole marking the cut. */
-const fit = (name: string, max: number) =>
-  name.length <= max ? name : `${name.slice(0, max - 7).replace(/-+$/, "")}-${shortHash(name)}`;
-
-/**
- * The branch as a DNS label: lower-case, each run of other characters one `-`, no dash at either
- * end, at most 30 characters (a hash of the branch marking a cut); "" when nothing is left.
- *
- *   previewSlug("Feature/Login_Form")  // "feature-login-form"
- */
-export function previewSlug(branch: string): string {
-  const slug = branch
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  if (!slug) return "";
-  return slug.length <= SLUG_MAX
-    ? slug
-    : `${slug.slice(0, SLUG_MAX - 7).replace(/-+$/, "")}-${shortHash(branch)}`;
-}
-
-/**
- * A preview's names: on the server (`<resource name>--<slug>`, the playbooks' rule: a letter first,
- * at most 63) and in the proxy (`<slug>--<resource name>`, a DNS label). New projects' resource
- * names hold no `--` (resource-names.ts), so neither clashes with a project's.
- */
-export const previewNames = (resourceName: string, slug: string) => ({
-  resourceName: `${fit(resourceName, LABEL_MAX - 2 - slug.length)}--${slug}`,
-  label: `${slug}--${fit(resourceName, LABEL_MAX - 2 - slug.length)}`,
-});
-
-/** The proxy's site for a preview: its own domain only (never the project's custom domain). */
-export function previewSite(
-  server: Pick<typeof servers.$inferSelect, "host" | "baseDomain" | "httpsPort" | "tls">,
-  label: string,
-): ProxySite | null {
-  const site = proxySite(server, { resourceName: label, customDomain: null });
-  return site;
-}
 
 export const toPreview = (row: PreviewRow): Preview => ({
   branch: row.branch,
@@ -142,7 +92,8 @@ export async function requestPreview(
     throw conflict(`${project.name} has no repository yet: build it first.`, { reason: "no_repository" });
   const server = await productionServer(db, project);
   const names = previewNames(project.resourceName, slug);
-  const site = previewSite(server, names.label);
+  // Its own site only: never the project's custom domain.
+  const site = proxySite(server, { resourceName: names.label, customDomain: null });
   if (!site)
     throw conflict(
       `${project.name}'s server ${server.name} has no base domain, so no HTTPS proxy to serve previews at: an admin sets one (PATCH /servers/{id}).`,

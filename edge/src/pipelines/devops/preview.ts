@@ -13,13 +13,8 @@ import { database } from "../../db/client.ts";
 import { deployedServer } from "../../domain/deployments.ts";
 import { type ProjectToDeploy, projectToDeploy } from "../../domain/pipeline-projects.ts";
 import { allocationOf, type Placement, placementOf } from "../../domain/placements.ts";
-import {
-  type PreviewRow,
-  previewDeployed,
-  previewOfRun,
-  previewRemoved,
-  previewService,
-} from "../../domain/previews.ts";
+import { previewService } from "../../domain/preview-names.ts";
+import { type PreviewRow, previewDeployed, previewOfRun, previewRemoved } from "../../domain/previews.ts";
 import { markRunning } from "../../domain/run-steps.ts";
 import { productionOnlySecrets } from "../../domain/secrets.ts";
 import { jobStep } from "../steps/job-step.ts";
