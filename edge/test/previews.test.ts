@@ -84,7 +84,13 @@ describe("previews", () => {
   });
 
   it("are deployed and removed by runs of their own, each change with one audit row", async () => {
-    const { member, project } = await deployedProject({ baseDomain: "apps.test", httpsPort: 8443 });
+    // A pinned host key: its teardown waits for an executor (there is none here) rather than failing.
+    const { member, project } = await deployedProject({
+      baseDomain: "apps.test",
+      httpsPort: 8443,
+      knownHosts:
+        "[192.0.2.1]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    });
     const previews = `/projects/${project.id}/previews`;
     const before = await auditRows();
     const created = await expectStatus(202, previews, {
@@ -149,6 +155,11 @@ describe("previews", () => {
     expect(await runOf(removing.runId)).toMatchObject({ kind: "preview_teardown" });
     const twice = await call(`${previews}/feature-x`, { method: "DELETE", key: member.key });
     expect(twice.status).toBe(409);
+    // A teardown that ended without removing it (here: cancelled) is tried again.
+    await expectStatus(200, `/runs/${removing.runId}/cancel`, { method: "POST", key: member.key });
+    const retried = await expectStatus(202, `${previews}/feature-x`, { method: "DELETE", key: member.key });
+    expect(retried.status).toBe("removing");
+    expect(retried.runId).not.toBe(removing.runId);
     const redeploy = await call(previews, { method: "POST", key: member.key, body: { branch: "Feature/X" } });
     expect(redeploy.status).toBe(409);
   });

@@ -203,7 +203,7 @@ async function queueTeardown(
     db
       .update(previews)
       .set({ status: "removing", runId: run.id, updatedAt: now })
-      .where(and(eq(previews.id, preview.id), ne(previews.status, "removing"))),
+      .where(and(eq(previews.id, preview.id), eq(previews.runId, preview.runId))),
     ...(active
       ? [
           db
@@ -216,10 +216,13 @@ async function queueTeardown(
   return { preview: removing, run, cancelled: active ? { ...active, status: "cancelled" } : null };
 }
 
-/** Removes the preview of `branch` (its owner or an admin); a 409 while it is being removed. */
+/**
+ * Removes the preview of `branch` (its owner or an admin); a 409 while it is being removed. A
+ * teardown that failed (or was cancelled) is tried again.
+ */
 export async function removePreview(db: Db, actor: Actor, projectId: string, branch: string) {
   const preview = await findPreview(db, actor, projectId, branch);
-  if (preview.status === "removing")
+  if (preview.status === "removing" && (await runActive(db, preview.runId)))
     throw conflict(`The preview of ${preview.branch} is being removed.`, {
       reason: "busy",
       runId: preview.runId,

@@ -79,7 +79,7 @@ export const previewsRoutes = router()
       responses: {
         202: json(Preview, "Being removed; its teardown run is queued"),
         ...commonErrors,
-        409: error("It is being removed already (`busy`)"),
+        409: error("Its teardown is in progress (`busy`); one that failed is tried again"),
       },
     }),
     async (c) => {
