@@ -4,6 +4,7 @@ import { expireApiKeys } from "./domain/api-keys.ts";
 import { failRun, launchedRuns, strandedRuns } from "./domain/runs.ts";
 import type { Env } from "./env.ts";
 import { syncRepositories } from "./github/repo-sync.ts";
+import { sweepGoneBranches, sweepPreviews } from "./pipelines/devops/preview-requests.ts";
 import { launchRun } from "./pipelines/launch.ts";
 import { workflowOf } from "./pipelines/workflows.ts";
 import { SERVER_CHECK_CRON, sweepServers } from "./servers/sweep.ts";
@@ -70,6 +71,9 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
   if (relaunched > 0) console.log(JSON.stringify({ task: "relaunchQueuedRuns", relaunched }));
   const settled = await settleEndedRuns(env);
   if (settled > 0) console.log(JSON.stringify({ task: "settleEndedRuns", settled }));
+  const expired = await sweepPreviews(env);
+  if (expired > 0) console.log(JSON.stringify({ task: "sweepPreviews", expired }));
+  await removeGoneBranches(env);
   const checks = await settleTemplateChecks(env);
   if (checks > 0) console.log(JSON.stringify({ task: "settleTemplateChecks", checks }));
   await reconcileRepositories(env);
@@ -89,5 +93,15 @@ async function reconcileRepositories(env: Env): Promise<void> {
       );
   } catch (err) {
     console.error(JSON.stringify({ task: "syncRepositories", error: String(err).slice(0, 300) }));
+  }
+}
+
+/** Previews whose branch was merged or deleted on GitHub (the App's repositories); GitHub down is logged. */
+async function removeGoneBranches(env: Env): Promise<void> {
+  try {
+    const removed = await sweepGoneBranches(env);
+    if (removed > 0) console.log(JSON.stringify({ task: "sweepGoneBranches", removed }));
+  } catch (err) {
+    console.error(JSON.stringify({ task: "sweepGoneBranches", error: String(err).slice(0, 300) }));
   }
 }

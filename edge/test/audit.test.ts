@@ -11,7 +11,7 @@ describe("audit log", () => {
     const member = await createUser();
     const covered = new Set<string>();
     const ids: Record<string, string> = {};
-    const steps: [string, string, () => string, (() => unknown) | undefined, (body: any) => void][] = [
+    const steps: [string, string, () => string, (() => unknown) | undefined, (body: any) => unknown][] = [
       ["POST", "/users", () => "/users", () => ({ name: unique("u") }), (b) => (ids.user = b.id)],
       ["PATCH", "/users/{id}", () => `/users/${ids.user}`, () => ({ name: "Renamed" }), () => {}],
       [
@@ -62,7 +62,7 @@ describe("audit log", () => {
         "POST",
         "/servers",
         () => "/servers",
-        () => ({ name: unique("s"), host: "h", memoryMb: 64, cpuCores: 1 }),
+        () => ({ name: unique("s"), host: "h", memoryMb: 64, cpuCores: 1, baseDomain: "apps.test" }),
         (b) => (ids.server = b.id),
       ],
       ["PATCH", "/servers/{id}", () => `/servers/${ids.server}`, () => ({ memoryMb: 128 }), () => {}],
@@ -72,6 +72,23 @@ describe("audit log", () => {
         () => "/allocations",
         () => ({ projectId: ids.project, service: "web", serverId: ids.server }),
         (b) => (ids.allocation = b.id),
+      ],
+      [
+        "POST",
+        "/projects/{id}/previews",
+        () => `/projects/${ids.project}/previews`,
+        () => ({ branch: "feature-x" }),
+        () => {},
+      ],
+      [
+        "DELETE",
+        "/projects/{id}/previews/{branch}",
+        () => `/projects/${ids.project}/previews/feature-x`,
+        undefined,
+        // Its teardown run needs an executor: the row goes as that run would drop it.
+        async () => {
+          await env.DB.prepare("delete from previews").run();
+        },
       ],
       ["DELETE", "/allocations/{id}", () => `/allocations/${ids.allocation}`, undefined, () => {}],
       ["DELETE", "/servers/{id}", () => `/servers/${ids.server}`, undefined, () => {}],
@@ -131,7 +148,7 @@ describe("audit log", () => {
       const before = await auditRows();
       const response = await call(path(), { method, body: body?.() });
       expect(response.status, `${method} ${route}`).toBeLessThan(300);
-      keep(response.status === 204 ? undefined : await response.json());
+      await keep(response.status === 204 ? undefined : await response.json());
       expect(await auditRows(), `${method} ${route}`).toBe(before + 1);
       covered.add(`${method} /api/v1${route}`);
     }

@@ -39,6 +39,41 @@ describe("project secrets", () => {
     expect(JSON.stringify(logged)).not.toContain(CANARY);
   });
 
+  it("may be marked production only: listed with the mark, kept when a later PUT omits it", async () => {
+    const member = await createUser();
+    const project = await createProject(member.key);
+    const path = `/projects/${project.id}/secrets/STRIPE_KEY`;
+    const set = await expectStatus(200, path, {
+      method: "PUT",
+      key: member.key,
+      body: { value: "live", productionOnly: true },
+    });
+    expect(set.productionOnly).toBe(true);
+    await expectStatus(200, path, { method: "PUT", key: member.key, body: { value: "live-2" } });
+    await expectStatus(200, `/projects/${project.id}/secrets/OTHER`, {
+      method: "PUT",
+      key: member.key,
+      body: { value: "x" },
+    });
+    const list = await expectStatus(200, `/projects/${project.id}/secrets`, { key: member.key });
+    expect(list.items.map((item: any) => [item.name, item.productionOnly])).toEqual([
+      ["OTHER", false],
+      ["STRIPE_KEY", true],
+    ]);
+    await expectStatus(200, path, {
+      method: "PUT",
+      key: member.key,
+      body: { value: "v", productionOnly: false },
+    });
+    const after = await expectStatus(200, `/projects/${project.id}/secrets`, { key: member.key });
+    expect(after.items.find((item: any) => item.name === "STRIPE_KEY").productionOnly).toBe(false);
+    await expectStatus(400, path, {
+      method: "PUT",
+      key: member.key,
+      body: { value: "v", productionOnly: "yes" },
+    });
+  });
+
   it("are write-only: no route returns the value, and the audit log never holds it", async () => {
     const member = await createUser();
     const project = await createProject(member.key);
@@ -47,7 +82,12 @@ describe("project secrets", () => {
       key: member.key,
       body: { value: CANARY },
     });
-    expect(info).toEqual({ name: "API_TOKEN", createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(info).toEqual({
+      name: "API_TOKEN",
+      productionOnly: false,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
 
     const responses = await Promise.all(
       [

@@ -8,6 +8,7 @@ export * from "./api/costs.ts";
 export * from "./api/deployments.ts";
 export * from "./api/executors.ts";
 export * from "./api/monitoring.ts";
+export * from "./api/previews.ts";
 export * from "./api/project-domains.ts";
 export * from "./api/project-logs.ts";
 export * from "./api/projects.ts";

@@ -46,6 +46,8 @@ export interface FakeGitHub {
   git: GitHttpServer;
   /** While true, the installation is suspended: GitHub refuses to mint its tokens (403). */
   suspended: boolean;
+  /** `<name>:<branch>`: the branches a pull request merged (closed, with `merged_at`) into a repository. */
+  merged: Set<string>;
   /** Makes a repository (with `commit`, one commit holding a README), as if someone made it before. */
   addRepository(name: string, options?: { commit?: boolean }): string;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
   const tokens: MintedToken[] = [];
   const created: CreatedRepository[] = [];
   const archived = new Set<string>();
+  const merged = new Set<string>();
   const requests: FakeGitHub["requests"] = [];
   const repoDir = (name: string) => path.join(root, owner, `${name}.git`);
 
@@ -136,7 +139,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
     const auth = jwtOk ? "jwt" : token ? "token" : authorization ? "invalid" : "none";
     requests.push({ method: req.method ?? "", path: url.pathname, auth });
     const body = await readJson(req);
-    const [status, answer] = route(req.method ?? "", url.pathname, body, auth, token);
+    const [status, answer] = route(req.method ?? "", url.pathname, body, auth, token, url.searchParams);
     send(res, status, answer);
   });
 
@@ -147,6 +150,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
     body: Record<string, unknown>,
     auth: string,
     token: MintedToken | undefined,
+    query: URLSearchParams = new URLSearchParams(),
   ): [number, unknown] {
     const at = (verb: string, pattern: RegExp) => (method === verb ? pattern.exec(pathname) : null);
     const notFound = { message: "Not Found" };
@@ -207,7 +211,44 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
       if (body.archived === false) archived.delete(`${owner}/${name}`);
       return [200, repositoryJson(name)];
     }
+    const branch = at("GET", /^\/repos\/([^/]+)\/([^/]+)\/branches\/([^/]+)$/);
+    const pulls = at("GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls$/);
+    const read = branch ?? pulls;
+    if (read) {
+      if (auth !== "token" || !token) return [401, badToken];
+      const name = read[2] as string;
+      if (read[1] !== owner || !existsSync(repoDir(name))) return [404, notFound];
+      if (token.repositories && !token.repositories.includes(name)) return [404, notFound];
+      if (branch) return branchJson(name, decodeURIComponent(branch[3] as string));
+      return pullsJson(name, query.get("head") ?? "", query.get("state") ?? "open");
+    }
     return [404, { ...notFound, documentation_url: "https://docs.github.com/rest" }];
+  }
+
+  /** GET /repos/{owner}/{repo}/branches/{branch}: the branch's head, or 404 once it is gone. */
+  function branchJson(name: string, branch: string): [number, unknown] {
+    try {
+      const sha = execFileSync(
+        "git",
+        ["-C", repoDir(name), "rev-parse", "--verify", "-q", `refs/heads/${branch}`],
+        {
+          encoding: "utf8",
+        },
+      ).trim();
+      return [200, { name: branch, commit: { sha } }];
+    } catch {
+      return [404, { message: "Branch not found" }];
+    }
+  }
+
+  /** GET /repos/{owner}/{repo}/pulls?head=owner:branch&state=closed: the pull request that merged it, if one did. */
+  function pullsJson(name: string, head: string, state: string): [number, unknown] {
+    const branch = head.replace(/^[^:]*:/, "");
+    if (state === "open" || !merged.has(`${name}:${branch}`)) return [200, []];
+    return [
+      200,
+      [{ number: 1, state: "closed", head: { ref: branch }, merged_at: new Date().toISOString() }],
+    ];
   }
 
   /** GET /installation/repositories: the installation's repositories the token may see (one page of all). */
@@ -304,6 +345,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
     requests,
     git,
     suspended: false,
+    merged,
     addRepository,
     close: async () => {
       server.closeAllConnections();

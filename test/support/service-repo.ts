@@ -1,8 +1,9 @@
 /**
  * A project's repository for whole-stack deploys: a bare repository (file://) whose main holds a
- * small Node service; `commit` replaces main's tree with new files (a new release).
+ * small Node service; `commit` replaces main's tree (or another branch's) with new files (a new release).
  *
  *   const repo = serviceRepo(dir, { "server.js": SERVER_JS });  …  repo.commit({ "server.js": V2 }, "v2");
+ *   repo.commit({ "server.js": V3 }, "try", "feature-x");  // a branch beside main
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -31,7 +32,7 @@ export function serviceRepo(root: string, name: string, files: Record<string, st
   const bare = path.join(root, `${name}.git`);
   git(root, "init", "--quiet", "--bare", "--initial-branch=main", bare);
   let version = 0;
-  const commit = (tree: Record<string, string>, message: string) => {
+  const commit = (tree: Record<string, string>, message: string, branch = "main") => {
     const work = path.join(root, `work-${++version}`);
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work);
@@ -40,7 +41,7 @@ export function serviceRepo(root: string, name: string, files: Record<string, st
     git(work, "init", "--quiet", "--initial-branch=main");
     git(work, "add", "--all");
     git(work, "commit", "--quiet", "-m", message);
-    git(work, "push", "--quiet", "--force", bare, "main");
+    git(work, "push", "--quiet", "--force", bare, `main:refs/heads/${branch}`);
   };
   commit(files, "service");
   return { url: pathToFileURL(bare).href, commit };

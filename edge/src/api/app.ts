@@ -26,6 +26,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { jobLogsRoutes } from "./routes/job-logs.ts";
 import { jobsRoutes } from "./routes/jobs.ts";
 import { monitoringRoutes } from "./routes/monitoring.ts";
+import { previewsRoutes } from "./routes/previews.ts";
 import { projectDomainRoutes } from "./routes/project-domains.ts";
 import { projectLogsRoutes } from "./routes/project-logs.ts";
 import { projectsRoutes } from "./routes/projects.ts";
@@ -77,6 +78,7 @@ function v1() {
     .route("/", projectsRoutes)
     .route("/", projectLogsRoutes)
     .route("/", projectDomainRoutes)
+    .route("/", previewsRoutes)
     .route("/", monitoringRoutes)
     .route("/", runsRoutes)
     .route("/", secretsRoutes)

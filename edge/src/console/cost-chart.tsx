@@ -59,6 +59,8 @@ const KIND_NAMES: Record<RunRow["kind"], string> = {
   engineering: "Engineering",
   devops: "DevOps",
   undeploy: "Undeploy",
+  preview: "Preview",
+  preview_teardown: "Preview removal",
 };
 
 /** Two decimals are plenty for a drawing 480 units wide. */

@@ -159,7 +159,9 @@ function Secrets(props: { detail: ProjectDetail; base: string }) {
         <ul class="secrets">
           {secrets.map((secret) => (
             <li>
-              <code>{secret.name}</code> <span class="muted">set</span> <LocalTime at={secret.updatedAt} />{" "}
+              <code>{secret.name}</code>{" "}
+              {secret.productionOnly ? <span class="muted">production only</span> : null}{" "}
+              <span class="muted">set</span> <LocalTime at={secret.updatedAt} />{" "}
               <form class="inline" method="post" action={`${props.base}/secrets/${secret.name}/delete`}>
                 <button class="secondary" type="submit" aria-label={`Delete ${secret.name}`}>
                   Delete

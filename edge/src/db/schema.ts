@@ -123,6 +123,8 @@ export const secrets = sqliteTable(
     ciphertext: text("ciphertext").notNull(),
     iv: text("iv").notNull(),
     keyVersion: integer("key_version").notNull(),
+    /** Given to the production release only: a preview of a branch never gets it. */
+    productionOnly: integer("production_only", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -212,8 +214,13 @@ export const runs = sqliteTable(
     projectId: text("project_id")
       .notNull()
       .references(() => projects.id),
-    /** `undeploy`: a deleted project's teardown (the DevOps workflow carries it out). */
-    kind: text("kind", { enum: ["engineering", "devops", "undeploy"] }).notNull(),
+    /**
+     * `undeploy`: a deleted project's teardown; `preview`, `preview_teardown`: a branch's preview
+     * deployed, removed (the DevOps workflow carries them out).
+     */
+    kind: text("kind", {
+      enum: ["engineering", "devops", "undeploy", "preview", "preview_teardown"],
+    }).notNull(),
     status: text("status").notNull().default("queued"),
     workflowInstanceId: text("workflow_instance_id"),
     /** The chat (Telegram or web) that started the run, which gets its progress; null when started through the API. */
@@ -252,6 +259,44 @@ export const runSteps = sqliteTable(
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
   },
   (t) => [uniqueIndex("run_steps_run_name_idx").on(t.runId, t.name)],
+);
+
+/**
+ * A branch of a project deployed beside its production release, on the same server: its own
+ * resource name (hence Unix user and directory), port allocation (`service` = `preview-<slug>`)
+ * and proxy site, until it is removed (by the API, its TTL, or its branch gone). The row goes
+ * when its teardown run has removed it from the server.
+ */
+export const previews = sqliteTable(
+  "previews",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    branch: text("branch").notNull(),
+    /** The branch as a DNS label (lower-case, at most 30 characters). */
+    slug: text("slug").notNull(),
+    /** What it is named by on its server: `<project's resource name>--<slug>`. */
+    resourceName: text("resource_name").notNull(),
+    serverId: text("server_id")
+      .notNull()
+      .references(() => servers.id),
+    /** `https://<slug>--<project>.<base domain>`. */
+    url: text("url").notNull(),
+    commitSha: text("commit_sha"),
+    status: text("status", { enum: ["deploying", "live", "failed", "removing"] }).notNull(),
+    /** The latest run on it: its deploy, or its teardown once it is `removing`. */
+    runId: text("run_id").notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("previews_project_slug_idx").on(t.projectId, t.slug),
+    uniqueIndex("previews_resource_name_idx").on(t.resourceName),
+    index("previews_expires_idx").on(t.expiresAt),
+  ],
 );
 
 export const deployments = sqliteTable(

@@ -183,6 +183,12 @@ const deployedServerColumns = {
   serviceManager: servers.serviceManager,
 };
 
+/** One server as jobs reach it (a preview's teardown), or null when it is no longer registered. */
+export async function deployedServer(db: Db, serverId: string): Promise<DeployedServer | null> {
+  const [server] = await db.select(deployedServerColumns).from(servers).where(eq(servers.id, serverId));
+  return server ?? null;
+}
+
 /** The servers the project was deployed to: by a deployment of any status (a failed or interrupted deploy may have left its service there too). */
 export function serversDeployedTo(db: Db, projectId: string): Promise<DeployedServer[]> {
   return db

@@ -11,12 +11,19 @@ import type { Db } from "../db/client.ts";
 import { projects } from "../db/schema.ts";
 import { baseName } from "./base-name.ts";
 
+/**
+ * The base name without a double dash: `--` is the previews' separator (`<name>--<branch>`,
+ * domain/previews.ts), so no project's name is ever a preview's.
+ */
+const single = (slug: string) => baseName(slug).replace(/-{2,}/g, "-");
+
 /** The base name with the last 6 characters of the project's id (a ULID's random part). */
-const suffixed = (slug: string, id: string) => `${baseName(slug).slice(0, 56)}-${id.slice(-6).toLowerCase()}`;
+const suffixed = (slug: string, id: string) =>
+  `${single(slug).slice(0, 56).replace(/-+$/, "")}-${id.slice(-6).toLowerCase()}`;
 
 /** The base name when no project (live or deleted) holds it, else the suffixed one. */
 export async function resourceNameFor(db: Db, slug: string, id: string): Promise<string> {
-  const base = baseName(slug);
+  const base = single(slug);
   const [holder] = await db
     .select({ id: projects.id })
     .from(projects)

@@ -54,7 +54,7 @@ export async function assertNoActiveRun(
 /** A new run's row, queued (written by the caller, with its audit row). */
 export const queuedRun = (
   projectId: string,
-  kind: StartableRunKind,
+  kind: StartableRunKind | "preview" | "preview_teardown",
   chatId: number | null = null,
   brief: string | null = null,
 ): RunRow => ({

@@ -26,7 +26,7 @@ import { ApiError, notFound } from "./errors.ts";
 import { findProject } from "./projects.ts";
 
 export type SecretRow = typeof secrets.$inferSelect;
-export type SecretMeta = Pick<SecretRow, "name" | "createdAt" | "updatedAt">;
+export type SecretMeta = Pick<SecretRow, "name" | "productionOnly" | "createdAt" | "updatedAt">;
 const MAX_SECRETS_PER_PROJECT = 200;
 
 /** The keyring, or a 503 that tells the operator what to fix without echoing key material. */
@@ -48,13 +48,37 @@ export async function secretsKeyring(env: SettingSource<SecretSettings>): Promis
 export async function listSecrets(db: Db, actor: Actor, projectId: string): Promise<SecretMeta[]> {
   const project = await findProject(db, actor, projectId);
   return db
-    .select({ name: secrets.name, createdAt: secrets.createdAt, updatedAt: secrets.updatedAt })
+    .select({
+      name: secrets.name,
+      productionOnly: secrets.productionOnly,
+      createdAt: secrets.createdAt,
+      updatedAt: secrets.updatedAt,
+    })
     .from(secrets)
     .where(eq(secrets.projectId, project.id))
     .orderBy(asc(secrets.name));
 }
 
-/** Seals and stores (or replaces) a secret's value. */
+/** Of these secret names, the project's that only its production release gets (for the system). */
+export async function productionOnlySecrets(db: Db, projectId: string, names: readonly string[]) {
+  if (names.length === 0) return new Set<string>();
+  const rows = await db
+    .select({ name: secrets.name })
+    .from(secrets)
+    .where(
+      and(
+        eq(secrets.projectId, projectId),
+        eq(secrets.productionOnly, true),
+        inArray(secrets.name, [...names]),
+      ),
+    );
+  return new Set(rows.map((row) => row.name));
+}
+
+/**
+ * Seals and stores (or replaces) a secret's value. `productionOnly`: given to the production
+ * release only; undefined keeps an existing secret's mark (a new one: false).
+ */
 export async function putSecret(
   db: Db,
   keyring: Keyring,
@@ -62,11 +86,12 @@ export async function putSecret(
   projectId: string,
   name: string,
   value: string,
+  productionOnly?: boolean,
 ): Promise<SecretMeta & Pick<SecretRow, "projectId">> {
   const project = await findProject(db, actor, projectId);
   const sealed = await sealSecret(keyring, { projectId: project.id, name }, value);
   const [existing] = await db
-    .select({ id: secrets.id, createdAt: secrets.createdAt })
+    .select({ id: secrets.id, createdAt: secrets.createdAt, productionOnly: secrets.productionOnly })
     .from(secrets)
     .where(and(eq(secrets.projectId, project.id), eq(secrets.name, name)));
   if (!existing) {
@@ -76,22 +101,32 @@ export async function putSecret(
     }
   }
   const now = new Date();
+  const marked = productionOnly ?? existing?.productionOnly ?? false;
   const row: SecretRow = {
     id: existing?.id ?? newId(),
     projectId: project.id,
     name,
     ...sealed,
+    productionOnly: marked,
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
   await auditedBy(
     db,
     actor.userId,
-    { action: "secret.put", targetType: "project", targetId: project.id, details: { name } },
+    {
+      action: "secret.put",
+      targetType: "project",
+      targetId: project.id,
+      details: { name, ...(marked ? { productionOnly: true } : {}) },
+    },
     db
       .insert(secrets)
       .values(row)
-      .onConflictDoUpdate({ target: [secrets.projectId, secrets.name], set: { ...sealed, updatedAt: now } }),
+      .onConflictDoUpdate({
+        target: [secrets.projectId, secrets.name],
+        set: { ...sealed, productionOnly: marked, updatedAt: now },
+      }),
   );
   return row;
 }

@@ -8,7 +8,7 @@ import type { CreateServer, Server, ServerStatus, UpdateServer } from "@codegen-
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Db } from "../db/client.ts";
-import { portAllocations, servers } from "../db/schema.ts";
+import { portAllocations, previews, servers } from "../db/schema.ts";
 import { iso, newId } from "../ids.ts";
 import { type Actor, assertAdminActor } from "./actor.ts";
 import { auditedBy } from "./audit.ts";
@@ -121,6 +121,12 @@ export async function deleteServer(db: Db, actor: Actor, id: string): Promise<vo
       allocations,
     });
   }
+  // A preview's row outlives its port until its teardown has removed it from the server.
+  const previewsThere = await db.$count(previews, eq(previews.serverId, server.id));
+  if (previewsThere > 0)
+    throw conflict(`Server ${server.name} still holds ${previewsThere} previews being removed.`, {
+      previews: previewsThere,
+    });
   await auditedBy(
     db,
     actor.userId,

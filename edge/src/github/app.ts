@@ -150,6 +150,40 @@ export class GitHubApp {
     }
   }
 
+  /**
+   * Whether a branch of the repository `name` is still there (`present`), was deleted, or was
+   * merged by a pull request (closed with `merged_at`): what removes its preview. Needs the App's
+   * `contents` and `pull_requests` read permissions.
+   */
+  async branchState(name: string, branch: string): Promise<"present" | "deleted" | "merged"> {
+    const { owner } = this.config;
+    const doing = `reading the branch ${branch} of ${owner}/${name}`;
+    const { token } = await this.#installationToken(doing, {
+      repositoryNames: [name],
+      permissions: { contents: "read", pull_requests: "read" },
+    });
+    const headers = { authorization: `token ${token}` };
+    try {
+      await this.#api("GET /repos/{owner}/{repo}/branches/{branch}", { owner, repo: name, branch, headers });
+    } catch (err) {
+      if (err instanceof RequestError && err.status === 404) return "deleted";
+      throw failure(doing, err);
+    }
+    try {
+      const { data } = await this.#api("GET /repos/{owner}/{repo}/pulls", {
+        owner,
+        repo: name,
+        state: "closed",
+        head: `${owner}:${branch}`,
+        per_page: 20,
+        headers,
+      });
+      return data.some((pull) => pull.merged_at) ? "merged" : "present";
+    } catch (err) {
+      throw failure(doing, err);
+    }
+  }
+
   /** Every repository the App's installation can see (archived ones too), by name. */
   async listRepositories(): Promise<{ name: string; archived: boolean }[]> {
     const doing = `listing the repositories of ${this.config.owner}`;

@@ -1,6 +1,6 @@
 /** The engineering and DevOps pipelines: the Developer, the Tester, fix rounds and deploys. */
 import { AgentAdapter, AgentIsolation, TestContainer } from "@codegen-orchestrator/shared";
-import { defineSettings, flag, httpOrigin, positiveInt, setting, text } from "./define.ts";
+import { defineSettings, flag, httpOrigin, positiveInt, positiveNumber, setting, text } from "./define.ts";
 
 export const pipelineSettings = defineSettings("Pipelines", {
   DEVELOPER_AGENT: setting(AgentAdapter.exclude(["custom"]), {
@@ -46,6 +46,10 @@ export const pipelineSettings = defineSettings("Pipelines", {
   DEPLOY_SSH_KEY: setting(text, {
     secret: true,
     doc: "The private key executors use to reach managed servers over SSH (deploys, health checks); its public half is in each server's authorized_keys.",
+  }),
+  PREVIEW_TTL_HOURS: setting(positiveNumber, {
+    default: 72,
+    doc: "How long a branch's preview lives after it was last asked for, in hours (fractions too), before the cron removes it (default 72: 3 days).",
   }),
   DEPLOY_HEALTH_RETRIES: setting(positiveInt, {
     doc: "How many times a deploy or rollback asks the service's health path (2 s apart) before failing; default the playbook's (30).",

@@ -140,10 +140,25 @@ export const SecretName = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]{0,127}$/, "upper-case letters, digits and _, not starting with a digit");
 
-export const PutSecret = z.strictObject({ value: z.string().min(1).max(32_768) }).meta({ id: "PutSecret" });
+export const PutSecret = z
+  .strictObject({
+    value: z.string().min(1).max(32_768),
+    productionOnly: z
+      .boolean()
+      .optional()
+      .describe(
+        "given to the production release only, never to a branch's preview; omitted: a new secret is not, an existing one keeps its mark",
+      ),
+  })
+  .meta({ id: "PutSecret" });
 
 /** What the API tells about a secret: never its value. */
 export const SecretInfo = z
-  .object({ name: SecretName, createdAt: Timestamp, updatedAt: Timestamp })
+  .object({
+    name: SecretName,
+    productionOnly: z.boolean().describe("given to the production release only, never to a preview"),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
   .meta({ id: "SecretInfo" });
 export type SecretInfo = z.infer<typeof SecretInfo>;

@@ -5,13 +5,15 @@ import { TemplateAnswer } from "./projects.ts";
 
 /**
  * `undeploy`: started by deleting a project that left something outside D1 (a service on a
- * server, a repository of the GitHub App); carried out by the DevOps workflow. Never started by hand.
+ * server, a repository of the GitHub App); `preview` and `preview_teardown`: a branch's preview
+ * deployed and removed (`/projects/{id}/previews`, its TTL). All carried out by the DevOps
+ * workflow; none started by `POST /projects/{id}/runs`.
  */
-export const RunKind = z.enum(["engineering", "devops", "undeploy"]);
+export const RunKind = z.enum(["engineering", "devops", "undeploy", "preview", "preview_teardown"]);
 export type RunKind = z.infer<typeof RunKind>;
 
 /** What `POST /projects/{id}/runs` starts. */
-export const StartableRunKind = RunKind.exclude(["undeploy"]);
+export const StartableRunKind = RunKind.exclude(["undeploy", "preview", "preview_teardown"]);
 export type StartableRunKind = z.infer<typeof StartableRunKind>;
 
 export const RunStatus = z.enum(["queued", "running", "waiting", "succeeded", "failed", "cancelled"]);

@@ -1,6 +1,7 @@
 /**
  * `/projects/{id}/secrets`: write-only. PUT seals a value (AES-256-GCM, bound to project + name);
- * GET lists names and times; no route ever returns a value.
+ * GET lists names, times and the production-only mark (such a secret never reaches a preview); no
+ * route ever returns a value.
  */
 
 import { PutSecret, SecretInfo, SecretName, Ulid } from "@codegen-orchestrator/shared";
@@ -19,6 +20,7 @@ import { bodyErrors, commonErrors, error, json, jsonBody, router, security } fro
 
 const toSecretInfo = (row: SecretMeta): SecretInfo => ({
   name: row.name,
+  productionOnly: row.productionOnly,
   createdAt: iso(row.createdAt),
   updatedAt: iso(row.updatedAt),
 });
@@ -71,6 +73,7 @@ export const secretsRoutes = router()
         id,
         name,
         c.req.valid("json").value,
+        c.req.valid("json").productionOnly,
       );
       // A DevOps run of the project may be waiting for this value.
       await secretStored(c.env, c.get("db"), meta.projectId, name);

@@ -43,17 +43,18 @@ export interface Inspected {
 }
 
 /**
- * The inspect job's spec: `main` cloned, its `.env.example` read, its profile made (with the
- * template catalog's manifest, when there is one).
+ * The inspect job's spec: `main` (a preview: its branch) cloned, its `.env.example` read, its
+ * profile made (with the template catalog's manifest, when there is one).
  */
 export function inspectSpec(
   repoUrl: string,
   access: Pick<RepoAccess, "credentials">,
   manifest: CatalogManifest | null,
+  ref = "main",
 ): GitSpec {
   return {
     steps: [
-      { op: "clone", url: repoUrl, ref: "main", depth: 1 },
+      { op: "clone", url: repoUrl, ref, depth: 1 },
       { op: "read", paths: [ENV_EXAMPLE], maxBytes: 65_536 },
       manifest ? { op: "profile", manifest } : { op: "profile" },
     ],
@@ -63,13 +64,13 @@ export function inspectSpec(
 
 export async function inspect(
   pipeline: Pipeline,
-  project: { repoUrl: string; resourceName: string; manifest: CatalogManifest | null },
+  project: { repoUrl: string; resourceName: string; manifest: CatalogManifest | null; ref?: string },
 ): Promise<Inspected | { error: string }> {
   await pipeline.progress("inspect", "🔍 Reading the project's environment and manifest…");
   const access = repoAccess(pipeline.env, { url: project.repoUrl, resourceName: project.resourceName });
   const inspected = await jobStep(pipeline, "inspect", {
     kind: "git",
-    spec: inspectSpec(project.repoUrl, access, project.manifest),
+    spec: inspectSpec(project.repoUrl, access, project.manifest, project.ref),
     secrets: access.secrets,
     summarize: (output) => {
       const profile = profileOf(output);

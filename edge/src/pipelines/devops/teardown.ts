@@ -13,6 +13,7 @@ import type { Actor } from "../../domain/actor.ts";
 import { heldBots } from "../../domain/bot-pool.ts";
 import { type DeployedServer, serversDeployedTo } from "../../domain/deployments.ts";
 import { projectToRemove } from "../../domain/pipeline-projects.ts";
+import { previewsOf } from "../../domain/previews.ts";
 import { type Deletion, deleteProject } from "../../domain/project-deletion.ts";
 import type { ProjectRow } from "../../domain/projects.ts";
 import type { Env } from "../../env.ts";
@@ -31,6 +32,8 @@ export interface UndeployPlan {
   repository: string | null;
   /** How many pooled bots it holds (absent in plans made before the pool: none). */
   bots?: number;
+  /** Its branches' previews, each on its server (absent in plans made before previews: none). */
+  previews?: { resourceName: string; serverId: string }[];
 }
 
 /** The project's leftovers; null when there is no such project at all. */
@@ -45,6 +48,7 @@ export async function undeployPlan(env: Env, db: Db, projectId: string): Promise
     servers: await serversDeployedTo(db, projectId),
     repository: repoUrl ? ownGitHubRepository(env, { url: repoUrl, resourceName }) : null,
     bots: await heldBots(db, projectId),
+    previews: await previewsOf(db, projectId),
   };
 }
 

@@ -3,7 +3,8 @@
  * outside D1 and carried out by the DevOps workflow. It works from what D1 recorded, the project
  * row being deleted already:
  *
- *   plan → undeploy <server> (the `undeploy_project` playbook, per server it was deployed to)
+ *   plan → undeploy <server> (the `undeploy_project` playbook, per server it was deployed to, and
+ *          per preview of a branch there)
  *        → release (its ports, except where its service could not be removed)
  *        → return bots (its pooled Telegram bots, if any, reset once its service is gone everywhere)
  *        → archive repository (when the GitHub App hosts it)
@@ -12,6 +13,7 @@
  * project's ports there, and the run fails saying so; the rest still happens.
  */
 import { type DeployedServer, releaseAfterUndeploy } from "../../domain/deployments.ts";
+import { dropPreviews } from "../../domain/previews.ts";
 import { markRunning } from "../../domain/run-steps.ts";
 import { githubStep } from "../steps/github-step.ts";
 import { jobStep } from "../steps/job-step.ts";
@@ -45,6 +47,7 @@ export async function undeployProject(base: RunContext): Promise<RunOutcome> {
 
   const ports = await timelineStep(pipeline, "release", async (db) => {
     const outcome = await releaseAfterUndeploy(db, projectId, failedServers);
+    await dropPreviews(db, projectId, failedServers);
     return { status: "succeeded", detail: { ...outcome }, value: outcome };
   });
 
@@ -106,14 +109,20 @@ async function removeFrom(
     return `${server.name} has no pinned host key (an admin sets its knownHosts)`;
   }
   await pipeline.progress("undeploy", `🧹 Removing ${plan.name} from ${server.name}…`);
-  const removed = await jobStep(pipeline, name, {
-    kind: "ansible",
-    ...undeployJob(plan.resourceName, server),
-    summarize: (output) => ({ detail: { server: server.name, failure: output.failure?.task ?? null } }),
-  });
-  if (removed.status === "succeeded") return null;
-  const why = removed.output?.failure
-    ? `${removed.output.failure.task}: ${removed.output.failure.message}`
-    : (removed.error ?? removed.status);
-  return `${server.name}: ${why.slice(0, 300)}`;
+  // The project's own service there, then its branches' previews there.
+  const previews = (plan.previews ?? []).filter((preview) => preview.serverId === server.id);
+  const names = [plan.resourceName, ...previews.map((preview) => preview.resourceName)];
+  for (const [index, resourceName] of names.entries()) {
+    const removed = await jobStep(pipeline, index === 0 ? name : `${name}: ${resourceName}`, {
+      kind: "ansible",
+      ...undeployJob(resourceName, server),
+      summarize: (output) => ({ detail: { server: server.name, failure: output.failure?.task ?? null } }),
+    });
+    if (removed.status === "succeeded") continue;
+    const why = removed.output?.failure
+      ? `${removed.output.failure.task}: ${removed.output.failure.message}`
+      : (removed.error ?? removed.status);
+    return `${server.name}${index === 0 ? "" : ` (${resourceName})`}: ${why.slice(0, 300)}`;
+  }
+  return null;
 }

@@ -1,7 +1,8 @@
 /**
  * `DevOpsWorkflow`: one Cloudflare Workflows instance per DevOps run (its id is the run's id),
  * started from the run's chat agent (`launchRun`) so that progress reaches the chat. It deploys
- * the project, or, for an `undeploy` run, removes what a deleted project left (undeploy.ts).
+ * the project, or, for an `undeploy` run, removes what a deleted project left (undeploy.ts); a
+ * `preview` run deploys a branch beside it, a `preview_teardown` run removes that (preview.ts).
  *
  *   inspect (the commit, its env and manifest, else its template's) → allocate (server, port) → analyze env
  *     → secrets (generated, or asked of the user) → deploy → health → report
@@ -19,6 +20,7 @@ import type { RunParams } from "../workflows.ts";
 import { allocate } from "./allocate.ts";
 import { analyzeEnvStep } from "./analyze-env.ts";
 import { inspect } from "./inspect.ts";
+import { deployPreview, removePreviewRun } from "./preview.ts";
 import { release } from "./release.ts";
 import { resolveSecrets } from "./secret-resolver.ts";
 import { undeployProject } from "./undeploy.ts";
@@ -30,6 +32,10 @@ export class DevOpsWorkflow extends PipelineWorkflow {
     const { runId, projectId } = event.payload;
     if (event.payload.kind === "undeploy")
       return this.finish(step, runId, await undeployProject(this.runContext(event, step)));
+    if (event.payload.kind === "preview")
+      return this.finish(step, runId, await stopsAtBudget(deployPreview(this.runContext(event, step))));
+    if (event.payload.kind === "preview_teardown")
+      return this.finish(step, runId, await removePreviewRun(this.runContext(event, step)));
     const project = await step.do("start", async () => {
       const db = database(this.env.DB);
       await markRunning(db, runId);

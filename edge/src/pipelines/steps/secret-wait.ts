@@ -10,10 +10,14 @@ import type { Env } from "../../env.ts";
 
 export const secretEvent = (name: string) => `secret-${name}`;
 
-/** Tells the project's DevOps runs in progress that `name` is stored. Never throws. */
+/** Tells the project's DevOps and preview runs in progress that `name` is stored. Never throws. */
 export async function secretStored(env: Env, db: Db, projectId: string, name: string): Promise<void> {
   try {
-    for (const instanceId of await instancesInProgress(db, projectId, "devops"))
+    const waiting = [
+      ...(await instancesInProgress(db, projectId, "devops")),
+      ...(await instancesInProgress(db, projectId, "preview")),
+    ];
+    for (const instanceId of waiting)
       await (await env.DEVOPS_WORKFLOW.get(instanceId)).sendEvent({
         type: secretEvent(name),
         payload: { name },

@@ -1,0 +1,1 @@
+ALTER TABLE `secrets` ADD `production_only` integer DEFAULT false NOT NULL;
