@@ -15,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildExecutor } from "../../scripts/build-executor.ts";
 import { HEALTHY_SERVER_JS } from "../../test/support/service-repo.ts";
 import { type PlaybookRun, runPlaybook } from "./support/deploy-target.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
@@ -56,7 +57,20 @@ afterAll(async () => {
   await removeTempDirs();
 }, 120_000);
 
-async function play(name: string, user: string, key: string, playbook: string, vars: object, source = false) {
+interface Play {
+  source?: boolean;
+  secretVars?: Record<string, string>;
+  secrets?: Record<string, string>;
+}
+
+async function play(
+  name: string,
+  user: string,
+  key: string,
+  playbook: string,
+  vars: object,
+  more: Play = {},
+) {
   const started = Date.now();
   const run = await runPlaybook(
     { privateKey: key },
@@ -65,9 +79,10 @@ async function play(name: string, user: string, key: string, playbook: string, v
       target: { host: "127.0.0.1", port: target.sshPort, user, knownHosts: target.knownHostsLine },
       sshKeySecret: "SSH_KEY",
       vars,
-      ...(source ? { source: { url: repoUrl, ref: "main" } } : {}),
+      secretVars: more.secretVars ?? {},
+      ...(more.source ? { source: { url: repoUrl, ref: "main" } } : {}),
     },
-    {},
+    more.secrets ?? {},
     PLAY_TIMEOUT_MS,
   );
   runs.push({ name, run, seconds: Math.round((Date.now() - started) / 1000) });
@@ -146,7 +161,7 @@ describe("provision_server on a fresh Debian server", { timeout: PLAY_TIMEOUT_MS
         proxy_domains: [`${PROJECT}.${DOMAIN}`],
         proxy_tls: "internal",
       },
-      true,
+      { source: true },
     );
     expect(deployed.status, deployed.explain()).toBe("succeeded");
     const ca = target.exec("cat /srv/apps/.proxy/data/pki/authorities/local/root.crt");
@@ -168,5 +183,48 @@ describe("provision_server on a fresh Debian server", { timeout: PLAY_TIMEOUT_MS
       status: 200,
       body: "ok",
     });
+  });
+
+  it("provision_executor installs the executor daemon beside it and runs it; a second run changes nothing", async () => {
+    // No hub answers there: the daemon keeps trying to connect.
+    const vars = {
+      executor_hub_url: "http://127.0.0.1:9",
+      executor_bundle: buildExecutor(),
+      ...(dockerStarts() ? {} : { docker_start: false }),
+    };
+    const executor = {
+      secretVars: { executor_token: "EXECUTOR_TOKEN" },
+      secrets: { EXECUTOR_TOKEN: "a-token" },
+    };
+    const first = await play(
+      "provision_executor",
+      "root",
+      target.rootKey,
+      "provision_executor",
+      vars,
+      executor,
+    );
+    expect(first.status, first.explain()).toBe("succeeded");
+    console.log(
+      `provision_executor skipped on this target: ${tasksWith(first, "skipped").join("; ") || "nothing"}`,
+    );
+    // Not systemd's unit here: the control script (start-stop-daemon) runs the daemon.
+    target.exec("/opt/orchestrator/bin/orchestrator-executor-ctl status");
+    expect(target.exec("stat -c %U /proc/$(cat /run/orchestrator-executor.pid)").trim()).toBe("orchestrator");
+    expect(target.exec("stat -c '%U %a' /etc/orchestrator/executor.token").trim()).toBe("orchestrator 600");
+    expect(target.exec("cat /var/log/orchestrator-executor.log")).toContain("executor starting");
+
+    const second = await play(
+      "provision_executor again",
+      "root",
+      target.rootKey,
+      "provision_executor",
+      vars,
+      executor,
+    );
+    expect(second.status, second.explain()).toBe("succeeded");
+    expect(tasksWith(second, "changed"), second.log).toEqual([]);
+    expect(second.output?.hosts.target?.changed).toBe(0);
+    target.exec("/opt/orchestrator/bin/orchestrator-executor-ctl status");
   });
 });

@@ -150,7 +150,12 @@ export async function startProvisionTarget(): Promise<ProvisionTarget> {
     // The host's own certificate authorities (a TLS-inspecting egress, say): the target reaches
     // npm through the same network. ca-certificates, once provisioning installs it, takes them in.
     exec("install -d -m 0755 /usr/local/share/ca-certificates");
-    for (const [file, content] of Object.entries(hostLocalAuthorities())) write(file, content);
+    const authorities = Object.entries(hostLocalAuthorities());
+    for (const [file, content] of authorities) write(file, content);
+    // The pinned Node (npm install -g once it is the host's node) has its own store: it reads
+    // Debian's bundle too through NODE_EXTRA_CA_CERTS, set for SSH sessions (pam_env).
+    if (authorities.length > 0)
+      write("/etc/environment", "NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt\n");
 
     const root = keyPair(dir, "root");
     exec("install -d -m 0700 /root/.ssh");
