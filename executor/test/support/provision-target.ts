@@ -10,10 +10,11 @@
  * - SSH: root is reachable with a key made for this run (as a cloud image authorises the
  *   operator's); the host key is read from the container and pinned (`knownHostsLine`).
  * - Certificate authorities: the host's local ones (/usr/local/share/ca-certificates) are copied
- *   in: the target reaches npm through the host's network, whatever inspects its TLS there.
+ *   in: the target reaches npm through the host's network, whatever inspects its TLS there (and
+ *   NODE_EXTRA_CA_CERTS in /etc/environment points the pinned Node at Debian's bundle).
  * - apt: the host's sources (`/etc/apt/sources.list`, `/etc/apt/sources.list.d/*.list|*.sources`)
  *   are copied in; downloaded packages are kept in the user's cache dir (bind-mounted on
- *   /var/cache/apt/archives), so a second run downloads nothing.
+ *   /var/cache/apt/archives), so a second run downloads nothing; dpkg runs with force-unsafe-io.
  * - Docker inside: /var/lib/docker is a host directory (overlayfs does not stack on the container's
  *   own overlay root).
  *
