@@ -4,7 +4,8 @@
 # output is compared with (those tests skip, saying so, without them);
 # docker.io is the engine the container runner's tests start (they fail, saying so, without it),
 # docker-compose the Compose deploys' (Compose v1 on Debian 12), mmdebstrap the maker of the image
-# their Dockerfiles start from (scripts/test-images.sh), and
+# their Dockerfiles start from and of the provisioning test's server (scripts/test-images.sh),
+# slirp4netns that server's network (user-mode: the host's firewall and routes untouched), and
 # busybox-static the one binary their test image is made of; ansible-core and openssh-server run
 # the playbooks of ansible/ against an sshd on 127.0.0.1 (those tests fail, saying so, without them),
 # ansible-lint checks those playbooks and roles (its test fails, saying so, without it),
@@ -16,7 +17,7 @@
 # Needs root and apt-get; elsewhere it says what is missing and carries on.
 set -euo pipefail
 
-packages=(python3 python3-jinja2 python3-yaml busybox-static docker-compose mmdebstrap ansible-core ansible-lint openssh-server caddy chromium fonts-noto-color-emoji)
+packages=(python3 python3-jinja2 python3-yaml busybox-static docker-compose mmdebstrap slirp4netns ansible-core ansible-lint openssh-server caddy chromium fonts-noto-color-emoji)
 # A host with another Docker build (docker-ce, moby-engine) keeps it: docker.io would conflict.
 command -v dockerd >/dev/null || packages+=(docker.io)
 missing=()

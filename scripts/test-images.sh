@@ -9,6 +9,9 @@
 #           needs no network.
 #   docker  an image with Docker inside (dockerd, the CLI, docker-compose, make, setpriv): the
 #           Tester's image for tests that run the project's stack with Compose.
+#   target  a fresh server for the provisioning test (executor/test/provision.test.ts): only what
+#           a new cloud VM has that Ansible needs to reach it (an SSH server, python3, sudo,
+#           iproute2); provision_server installs everything else with apt.
 #
 # Needs root and mmdebstrap (scripts/system-deps.sh installs it).
 set -euo pipefail
@@ -17,7 +20,8 @@ suite=bookworm
 case "${1:-}" in
   debian) packages=python3,python3-psycopg2,postgresql-15 ;;
   docker) packages=docker.io,docker-compose,make,iptables ;;
-  *) echo "usage: $0 debian|docker" >&2; exit 2 ;;
+  target) packages=openssh-server,python3,sudo,iproute2 ;;
+  *) echo "usage: $0 debian|docker|target" >&2; exit 2 ;;
 esac
 recipe="v1 $suite minbase $packages no-docs"
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/codegen-orchestrator/rootfs

@@ -38,7 +38,7 @@ export interface PlaybookRun {
 
 /** Runs one `ansible` job spec against `sshd` (its key is the job's SSH_KEY secret). */
 export async function runPlaybook(
-  sshd: Sshd,
+  sshd: Pick<Sshd, "privateKey">,
   spec: unknown,
   secrets: Record<string, string> = {},
   timeoutMs = 120_000,
