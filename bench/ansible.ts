@@ -13,11 +13,12 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AnsibleSpec } from "@codegen-orchestrator/shared";
-import type { RunContext } from "../executor/src/jobs/runner.ts";
 import { runAnsible } from "../executor/src/kinds/ansible/runner.ts";
 import { anyUserNode } from "../executor/test/support/any-user-node.ts";
 import { fixtureGit } from "../executor/test/support/git-fixtures.ts";
 import { freePort, startSshd } from "../executor/test/support/sshd.ts";
+import { benchJobContext } from "./deploy/job-context.ts";
+import { serviceReleases } from "./deploy/service-releases.ts";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const TARGET = 1.1;
@@ -33,22 +34,7 @@ await chmod(scratch, 0o755);
 const port = await freePort();
 try {
   // A tiny service in a git repository; each round commits a new release of it.
-  const work = path.join(scratch, "service");
-  const bare = path.join(scratch, "service.git");
-  fixtureGit(scratch, "init", "--quiet", "--bare", "--initial-branch=main", bare);
-  fixtureGit(scratch, "init", "--quiet", "--initial-branch=main", work);
-  let release = 0;
-  const nextRelease = async () => {
-    release++;
-    await writeFile(
-      path.join(work, "server.js"),
-      `require("node:http").createServer((q, s) => s.end(JSON.stringify({ status: "ok", release: ${release} }))).listen(process.env.PORT);\n`,
-    );
-    fixtureGit(work, "add", "--all");
-    fixtureGit(work, "commit", "--quiet", "-m", `release ${release}`);
-    fixtureGit(work, "push", "--quiet", bare, "main");
-    return fixtureGit(work, "rev-parse", "HEAD");
-  };
+  const { work, bare, next: nextRelease } = serviceReleases(scratch);
   const vars = {
     project: "bench",
     port,
@@ -60,7 +46,7 @@ try {
   const target = { host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine };
 
   const viaJob = async () => {
-    await nextRelease();
+    const commit = await nextRelease();
     const spec = AnsibleSpec.parse({
       playbook: "deploy_project",
       target,
@@ -69,19 +55,12 @@ try {
       source: { url: bare, ref: "main" },
     });
     const workdir = await mkdtemp(path.join(scratch, "job-"));
-    const context: RunContext = {
-      jobId: `bench-${release}`,
-      attempt: 1,
+    const context = benchJobContext({
+      id: commit.slice(0, 12),
       workdir,
-      cacheDir: workdir,
-      templatesDir: workdir,
       ansibleDir,
-      deadlineAt: Date.now() + 300_000,
-      secrets: { KEY: sshd.privateKey },
-      signal: new AbortController().signal,
-      log: () => {},
-      progress: () => {},
-    };
+      sshKey: sshd.privateKey,
+    });
     const started = performance.now();
     const outcome = await runAnsible(spec, context);
     const elapsed = performance.now() - started;

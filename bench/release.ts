@@ -15,12 +15,13 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AnsibleSpec } from "@codegen-orchestrator/shared";
-import type { RunContext } from "../executor/src/jobs/runner.ts";
 import { runAnsible } from "../executor/src/kinds/ansible/runner.ts";
 import { anyUserNode } from "../executor/test/support/any-user-node.ts";
 import { fixtureGit } from "../executor/test/support/git-fixtures.ts";
 import { proxyDirOf, stopProxy } from "../executor/test/support/proxy.ts";
 import { freePort, startSshd } from "../executor/test/support/sshd.ts";
+import { benchJobContext } from "./deploy/job-context.ts";
+import { serviceReleases } from "./deploy/service-releases.ts";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const TARGET = 1.5;
@@ -63,27 +64,12 @@ const node = anyUserNode();
 const target = { host: sshd.host, port: sshd.port, user: sshd.user, knownHosts: sshd.knownHostsLine };
 try {
   // A tiny service in a git repository; each round commits a new release of it.
-  const work = path.join(scratch, "service");
-  const bare = path.join(scratch, "service.git");
-  fixtureGit(scratch, "init", "--quiet", "--bare", "--initial-branch=main", bare);
-  fixtureGit(scratch, "init", "--quiet", "--initial-branch=main", work);
-  let release = 0;
-  const nextRelease = async () => {
-    release++;
-    await writeFile(
-      path.join(work, "server.js"),
-      `require("node:http").createServer((q, s) => s.end(JSON.stringify({ status: "ok", release: ${release} }))).listen(Number(process.env.PORT), process.env.HOST);\n`,
-    );
-    fixtureGit(work, "add", "--all");
-    fixtureGit(work, "commit", "--quiet", "-m", `release ${release}`);
-    fixtureGit(work, "push", "--quiet", bare, "main");
-    return fixtureGit(work, "rev-parse", "HEAD").trim();
-  };
+  const { work, bare, next: nextRelease } = serviceReleases(scratch);
 
   /** Task name → its durations (ms), from the job's log lines as they arrived. */
   const taskTimes = new Map<string, number[]>();
   const viaJob = async () => {
-    await nextRelease();
+    const commit = await nextRelease();
     const spec = AnsibleSpec.parse({
       playbook: "deploy_project",
       target,
@@ -112,21 +98,10 @@ try {
       taskTimes.set(last.name, [...(taskTimes.get(last.name) ?? []), now - last.at]);
       last = { name, at: now };
     };
-    const context: RunContext = {
-      jobId: `bench-${release}`,
-      attempt: 1,
-      workdir,
-      cacheDir: workdir,
-      templatesDir: workdir,
-      ansibleDir,
-      deadlineAt: Date.now() + 300_000,
-      secrets: { KEY: sshd.privateKey },
-      signal: new AbortController().signal,
-      log: (_stream, chunk) => {
-        for (const match of chunk.matchAll(/^TASK \[(.+)\]$/gm)) lap(match[1] as string);
-      },
-      progress: () => {},
-    };
+    const job = { id: commit.slice(0, 12), workdir, ansibleDir, sshKey: sshd.privateKey };
+    const context = benchJobContext(job, (_stream, chunk) => {
+      for (const match of chunk.matchAll(/^TASK \[(.+)\]$/gm)) lap(match[1] as string);
+    });
     const started = performance.now();
     last.at = started;
     const outcome = await runAnsible(spec, context);

@@ -3,6 +3,7 @@
  * decisions are recorded, never the values), and what the deploy gets of them: the plain values
  * (infra ones from the placement, computed ones as decided) and the names of its secrets.
  */
+import type { ProjectToDeploy } from "../../domain/pipeline-projects.ts";
 import type { Placement } from "../../domain/placements.ts";
 import { modelStep } from "../steps/model-step.ts";
 import type { Pipeline } from "../steps/pipeline-workflow.ts";
@@ -14,6 +15,8 @@ import {
   needsModel,
   parseEnvExample,
 } from "./env-analyzer.ts";
+import type { Inspected } from "./inspect.ts";
+import { resolveSecrets } from "./secret-resolver.ts";
 
 export interface ServiceEnv {
   entries: EnvEntry[];
@@ -52,4 +55,30 @@ export async function analyzeEnvStep(
   }
   const secretNames = decisions.filter((d) => d.kind === "generated" || d.kind === "user").map((d) => d.name);
   return { entries, decisions, plain, secretNames };
+}
+
+/**
+ * The service's environment on its placement: analyzed ("analyze env"), then its secrets made or
+ * asked for ("secrets"); or why they could not be had.
+ */
+export async function serviceEnvironment(
+  pipeline: Pipeline,
+  project: ProjectToDeploy,
+  inspected: Pick<Inspected, "envExample" | "telegramBots">,
+  placement: Placement,
+): Promise<ServiceEnv | { error: string }> {
+  const env = await analyzeEnvStep(
+    pipeline,
+    project.name,
+    inspected.envExample,
+    placement,
+    inspected.telegramBots,
+  );
+  const resolved = await resolveSecrets(pipeline, {
+    slug: project.slug,
+    actor: { userId: project.ownerId, role: project.ownerRole },
+    decisions: env.decisions,
+    entries: env.entries,
+  });
+  return resolved.error ? { error: resolved.error } : env;
 }

@@ -126,6 +126,16 @@ export function profileDetail(profile: ProjectProfile): Record<string, unknown> 
  * service manager (`auto` may still pick Compose); one that only Compose can run (no start
  * command, a compose file with healthchecks) asks for Compose, on a server that allows it.
  */
+/** What a deploy job takes from the inspected commit: the release, how it starts and is checked. */
+export const releaseOf = (inspected: Inspected) => ({
+  commit: inspected.commit,
+  healthPath: inspected.healthPath,
+  healthRetries: inspected.retries,
+  start: inspected.start,
+  migrate: inspected.migrate,
+  access: inspected.access,
+});
+
 export function deployPlacement(inspected: Inspected, placement: Placement): Placement | { error: string } {
   if (inspected.start) return placement;
   if (placement.serviceManager === "auto" || placement.serviceManager === "compose")

@@ -21,10 +21,9 @@ import { jobStep } from "../steps/job-step.ts";
 import { failed, type Pipeline, type RunContext, type RunOutcome } from "../steps/pipeline-workflow.ts";
 import { templateManifestStep } from "../steps/template-manifest.ts";
 import { timelineStep } from "../steps/timeline.ts";
-import { analyzeEnvStep } from "./analyze-env.ts";
+import { serviceEnvironment } from "./analyze-env.ts";
 import { deployJob, healthJob, undeployJob } from "./deploy.ts";
-import { deployPlacement, inspect } from "./inspect.ts";
-import { resolveSecrets } from "./secret-resolver.ts";
+import { deployPlacement, inspect, releaseOf } from "./inspect.ts";
 
 /** Memory reserved for a preview on its server (as for a project's service). */
 const PREVIEW_MEMORY_MB = 256;
@@ -93,20 +92,8 @@ async function deployBranch(
     return { status: "failed", error: "Its server has no pinned host key: deploy the project itself first." };
   await pipeline.progress("allocate", `📍 ${placement.serverName}, port ${placement.port}`);
 
-  const env = await analyzeEnvStep(
-    pipeline,
-    project.name,
-    inspected.envExample,
-    placement,
-    inspected.telegramBots,
-  );
-  const resolved = await resolveSecrets(pipeline, {
-    slug: project.slug,
-    actor: { userId: project.ownerId, role: project.ownerRole },
-    decisions: env.decisions,
-    entries: env.entries,
-  });
-  if (resolved.error) return { status: "failed", error: resolved.error };
+  const env = await serviceEnvironment(pipeline, project, inspected, placement);
+  if ("error" in env) return { status: "failed", error: env.error };
   // What only production gets stays out of the preview's environment.
   const secretNames = await timelineStep(pipeline, "preview env", async (db) => {
     const withheld = await productionOnlySecrets(db, pipeline.projectId, env.secretNames);
@@ -124,15 +111,10 @@ async function deployBranch(
       projectId: pipeline.projectId,
       resourceName: preview.resourceName,
       repoUrl,
-      commit: inspected.commit,
+      ...releaseOf(inspected),
       placement,
-      healthPath: inspected.healthPath,
-      healthRetries: inspected.retries,
-      start: inspected.start,
-      migrate: inspected.migrate,
       plain: env.plain,
       secretNames,
-      access: inspected.access,
     }),
     summarize: (output) => ({ detail: { failure: output.failure?.task ?? null } }),
   });

@@ -14,7 +14,7 @@ import { failed, type Pipeline, type RunOutcome } from "../steps/pipeline-workfl
 import { hostKeyProblem } from "./allocate.ts";
 import type { ServiceEnv } from "./analyze-env.ts";
 import { deployJob, healthJob, proxyRoute, rollbackJob } from "./deploy.ts";
-import { deployPlacement, type Inspected } from "./inspect.ts";
+import { deployPlacement, type Inspected, releaseOf } from "./inspect.ts";
 
 export interface Release {
   project: ProjectToDeploy & { repoUrl: string };
@@ -65,15 +65,10 @@ async function deploy(pipeline: Pipeline, planned: Release): Promise<Failure | n
       projectId: pipeline.projectId,
       resourceName: project.resourceName,
       repoUrl: project.repoUrl,
-      commit: inspected.commit,
+      ...releaseOf(inspected),
       placement,
-      healthPath: inspected.healthPath,
-      healthRetries: inspected.retries,
-      start: inspected.start,
-      migrate: inspected.migrate,
       plain: env.plain,
       secretNames: env.secretNames,
-      access: inspected.access,
     }),
     summarize: (output) => ({
       detail: { failure: output.failure?.task ?? null, hostKeyRecorded: output.acceptedHostKey !== null },

@@ -18,11 +18,10 @@ import { failed, type Pipeline, PipelineWorkflow, type RunOutcome } from "../ste
 import { templateManifestStep } from "../steps/template-manifest.ts";
 import type { RunParams } from "../workflows.ts";
 import { allocate } from "./allocate.ts";
-import { analyzeEnvStep } from "./analyze-env.ts";
+import { serviceEnvironment } from "./analyze-env.ts";
 import { inspect } from "./inspect.ts";
 import { deployPreview, removePreviewRun } from "./preview.ts";
 import { release } from "./release.ts";
-import { resolveSecrets } from "./secret-resolver.ts";
 import { undeployProject } from "./undeploy.ts";
 
 export class DevOpsWorkflow extends PipelineWorkflow {
@@ -61,21 +60,8 @@ async function deploy(pipeline: Pipeline, project: ProjectToDeploy): Promise<Run
   if ("error" in placed) return failed(placed.error);
   const { placement } = placed;
 
-  const env = await analyzeEnvStep(
-    pipeline,
-    project.name,
-    inspected.envExample,
-    placement,
-    inspected.telegramBots,
-  );
-
-  const resolved = await resolveSecrets(pipeline, {
-    slug: project.slug,
-    actor: { userId: project.ownerId, role: project.ownerRole },
-    decisions: env.decisions,
-    entries: env.entries,
-  });
-  if (resolved.error) return failed(resolved.error);
+  const env = await serviceEnvironment(pipeline, project, inspected, placement);
+  if ("error" in env) return failed(env.error);
 
   return release(pipeline, { project: { ...project, repoUrl }, placement, inspected, env });
 }
