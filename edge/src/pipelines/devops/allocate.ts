@@ -61,7 +61,8 @@ export async function allocate(pipeline: Pipeline, ownerId: string): Promise<Pla
     const outcome = await place(pipeline.env, db, pipeline.projectId, ownerId);
     if ("error" in outcome) return { status: "failed", detail: { error: outcome.error }, value: outcome };
     const { serverName, port, standbyPort, url } = outcome.placement;
-    return { status: "succeeded", detail: { server: serverName, port, standbyPort, url }, value: outcome };
+    const detail = { server: serverName, port, ...(standbyPort ? { standbyPort } : {}), url };
+    return { status: "succeeded", detail, value: outcome };
   });
   if ("error" in placed) return { error: `Allocation failed: ${placed.error}` };
   const { placement } = placed;
