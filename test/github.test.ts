@@ -65,10 +65,7 @@ beforeAll(async () => {
   );
   fleet = await Fleet.start(
     {
-      GITHUB_APP_ID: github.appId,
-      GITHUB_OWNER: OWNER,
-      GITHUB_API_URL: github.apiUrl,
-      GITHUB_GIT_URL: github.gitUrl,
+      ...github.appVars,
       // GitHub on loopback: the ghost project names its repository there.
       REPO_ALLOW_LOCAL: "true",
       ANTHROPIC_BASE_URL: model.baseUrl,

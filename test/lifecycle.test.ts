@@ -95,10 +95,7 @@ beforeAll(async () => {
   sshd = await startSshd({ sessionPath: SERVER_PATH });
   fleet = await Fleet.start(
     {
-      GITHUB_APP_ID: github.appId,
-      GITHUB_OWNER: OWNER,
-      GITHUB_API_URL: github.apiUrl,
-      GITHUB_GIT_URL: github.gitUrl,
+      ...github.appVars,
       // GitHub on loopback: the project names its repository there.
       REPO_ALLOW_LOCAL: "true",
       DEPLOY_HEALTH_RETRIES: "5",

@@ -38,10 +38,7 @@ beforeAll(async () => {
   github = await startFakeGitHub({ root, owner: OWNER });
   chat = await ChatHarness.start(
     {
-      GITHUB_APP_ID: github.appId,
-      GITHUB_OWNER: OWNER,
-      GITHUB_API_URL: github.apiUrl,
-      GITHUB_GIT_URL: github.gitUrl,
+      ...github.appVars,
       // GitHub on loopback: projects name their repositories there.
       REPO_ALLOW_LOCAL: "true",
     },

@@ -48,6 +48,8 @@ export interface FakeGitHub {
   suspended: boolean;
   /** `<name>:<branch>`: the branches a pull request merged (closed, with `merged_at`) into a repository. */
   merged: Set<string>;
+  /** The Worker's settings that point its GitHub App here (GITHUB_APP_ID, _OWNER, _API_URL, _GIT_URL). */
+  appVars: Record<string, string>;
   /** Makes a repository (with `commit`, one commit holding a README), as if someone made it before. */
   addRepository(name: string, options?: { commit?: boolean }): string;
   close(): Promise<void>;
@@ -336,6 +338,12 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
   const fake: FakeGitHub = {
     apiUrl: `http://127.0.0.1:${port}`,
     gitUrl: git.url,
+    appVars: {
+      GITHUB_APP_ID: appId,
+      GITHUB_OWNER: owner,
+      GITHUB_API_URL: `http://127.0.0.1:${port}`,
+      GITHUB_GIT_URL: git.url,
+    },
     appId,
     privateKey: keys.privateKey,
     installationId,
