@@ -174,7 +174,7 @@ try {
   const tasks = [...taskTimes].map(([name, times]) => ({ name, ms: median(times) }));
   const total = tasks.reduce((sum, task) => sum + task.ms, 0);
   console.log(`the job's ${tasks.length - 1} tasks, by median time (sum ${total.toFixed(0)} ms):`);
-  for (const task of tasks.sort((a, b) => b.ms - a.ms).slice(0, 15))
+  for (const task of tasks.sort((a, b) => b.ms - a.ms).slice(0, Number(process.env.TOP ?? 15)))
     console.log(`  ${task.ms.toFixed(0).padStart(6)} ms  ${task.name}`);
   const rest = tasks.sort((a, b) => b.ms - a.ms).slice(15);
   console.log(

@@ -33,6 +33,8 @@ from ansible.plugins.callback import CallbackBase
 # What TaskResult.clean_copy puts in place of a no_log result.
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
 MAX_MESSAGE = 8000
+# The lines of a failed task's stdout its message ends with, when it has no stderr.
+STDOUT_LINES = 20
 
 
 class CallbackModule(CallbackBase):
@@ -122,7 +124,8 @@ def _blocks_tasks(items):
 
 
 def _message(result):
-    """A failure's message: the module's msg (plus stderr when it adds something), never no_log data."""
+    """A failure's message: the module's msg (plus stderr when it adds something, else the tail of
+    stdout), never no_log data."""
     res = result._result
     if res.get("censored") or res.get("_ansible_no_log") or result._task.no_log is True:
         return CENSORED
@@ -131,6 +134,10 @@ def _message(result):
         value = res.get(key)
         if isinstance(value, str) and value.strip() and not any(value.strip() in part for part in parts):
             parts.append(value.strip())
+    # raw and script run in a terminal, where stderr arrives as stdout: its tail says what failed.
+    stdout = res.get("stdout")
+    if not (res.get("stderr") or "").strip() and isinstance(stdout, str) and stdout.strip():
+        parts.append("\n".join(stdout.strip().splitlines()[-STDOUT_LINES:]))
     if not parts and res.get("exception"):
         parts.append(str(res["exception"]).strip().splitlines()[-1])
     message = "\n".join(parts) or "failed"

@@ -426,9 +426,8 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
         expect(stats(run)).toMatchObject({ changed: 0, failed: 0 });
         expect(results(run, "Stop the service")).toMatchObject([{ status: "skipped" }]);
         expect(results(run, "Start the service")).toMatchObject([{ status: "ok" }]);
-        expect(results(run, "Unpack the source archive into the release")).toMatchObject([
-          { status: "skipped" },
-        ]);
+        // The probe found the release complete: nothing is uploaded or unpacked.
+        expect(results(run, "Upload, unpack and build the release")).toMatchObject([{ status: "skipped" }]);
         expect(await readFile(path.join(projectDir(), "run", "app.pid"), "utf8")).toBe(before);
         expect((await health()).body).toMatchObject({ commit: commits[0] });
       },
@@ -470,7 +469,9 @@ describe.skipIf(missing.length > 0)("ansible playbooks against sshd on 127.0.0.1
         // The next release's build fails: `current` never moves, `previous` is one release back.
         const broken = await play("deploy_project", 2, { build_command: "exit 3" });
         expect(broken.code, explain(broken)).toBe(2);
-        expect(results(broken, "Build the release")).toMatchObject([{ status: "failed" }]);
+        expect(results(broken, "Upload, unpack and build the release")).toMatchObject([
+          { status: "failed", msg: expect.stringContaining("the build command failed (exit 3)") },
+        ]);
         const release = (index: 0 | 1 | 2) => path.join(projectDir(), "releases", commits[index]);
         expect(await readlink(path.join(projectDir(), "current"))).toBe(release(1));
         expect(await readlink(path.join(projectDir(), "previous"))).toBe(release(0));
