@@ -3,7 +3,8 @@
  * 127.0.0.1 registered as a server with a base domain, real Caddy with its internal CA): a
  * member's project deployed from main, then its branch `feature-x` (other code) as a preview that
  * answers at https://feature-x--<project>.<base domain> while production keeps answering the old
- * code, without the secret marked production only, its URL told in the chat; removed by DELETE,
+ * code, without the secret marked production only, its URL told in the chat; asked for and listed
+ * from the chat too (/preview); removed by DELETE,
  * then, deployed again, by its TTL (the cron), and again by deleting the project (its undeploy):
  * its Unix user, directory, proxy site and port gone.
  */
@@ -157,9 +158,25 @@ describe.skipIf(!ready)("previews", { timeout: 600_000 }, () => {
     await expect(httpsGet(`${url}/`, ca)).rejects.toThrow();
     expect(await httpsGet(production, ca)).toEqual({ status: 200, body: v1 });
 
-    // Deployed again, then past its TTL: the cron removes it the same way.
-    await deployPreview();
+    // Deployed again from the chat (/preview), listed there, then past its TTL: the cron removes
+    // it the same way.
+    const member = { id: TELEGRAM_ID, first_name: "Grace" };
+    await chat.say(member, `/preview ${project.slug} feature-x`);
+    await eventually(
+      () => told().find((text) => text.startsWith("🚚 Deploying") && text.includes(url)),
+      "the chat's answer to /preview",
+    );
+    const [asked] = (await as(`/projects/${project.id}/previews`)).body.items;
+    expect(await finished(asked.runId)).toMatchObject({ status: "succeeded", kind: "preview" });
     expect(await httpsGet(`${url}/`, ca)).toEqual({ status: 200, body: preview });
+    await chat.say(member, `/preview ${project.slug}`);
+    await eventually(
+      () =>
+        told().find(
+          (text) => text.startsWith("Previews of") && text.includes(`🟢 <code>feature-x</code> live: ${url}`),
+        ),
+      "the chat's list of previews",
+    );
     const teardown = await until("the cron to remove the expired preview", async () => {
       await fetch(`${chat.worker.origin}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`);
       const [row] = (await as(`/projects/${project.id}/previews`)).body.items;

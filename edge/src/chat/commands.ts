@@ -18,6 +18,7 @@ import { type ChatContext, isAdminChat } from "./context.ts";
 import { budgetCommand, costCommand } from "./cost-command.ts";
 import { domainCommand } from "./domain-command.ts";
 import { logsCommand } from "./logs-command.ts";
+import { previewCommand } from "./preview-command.ts";
 import { ADMIN_HELP, HELP, runLine } from "./views.ts";
 
 type Command = (ctx: ChatContext, args: string) => Promise<void>;
@@ -97,6 +98,7 @@ const COMMANDS: Record<string, Command> = {
   },
   logs: logsCommand,
   domain: domainCommand,
+  preview: previewCommand,
   templates: async (ctx) => {
     await ensureBuiltinTemplatesChecked(ctx.env, ctx.db);
     const rows = await listTemplates(ctx.db, ctx.actor, { limit: 30 });

@@ -24,6 +24,7 @@ export const HELP = [
   "/secret &lt;project&gt; &lt;NAME&gt;: set a project secret (your message is deleted)",
   "/logs &lt;project&gt; [lines]: the last lines of its service's output on its server",
   "/domain &lt;project&gt; &lt;domain&gt;: serve it at a domain of yours (off: remove it)",
+  "/preview &lt;project&gt; [branch [off]]: deploy a branch beside production at its own URL (off: remove it); alone, list them",
   "/new: start a new conversation",
   "/login: a one-time link that signs you in to the web console",
 ].join("\n");
@@ -48,7 +49,8 @@ const STATUS_ICONS: Record<string, string> = {
 };
 export const icon = (status: string) => STATUS_ICONS[status] ?? "•";
 
-const when = (date: Date | null) => (date ? date.toISOString().slice(0, 16).replace("T", " ") : "—");
+/** A time to the minute, UTC, as the chat shows times. */
+export const when = (date: Date | null) => (date ? date.toISOString().slice(0, 16).replace("T", " ") : "—");
 
 export function runLine(run: RunRow): string {
   return `${icon(run.status)} ${escapeHtml(run.kind)} run ${code(run.id)}: ${escapeHtml(run.status)} (${when(run.createdAt)} UTC)${run.error ? `\n   ${escapeHtml(run.error.slice(0, 300))}` : ""}`;
