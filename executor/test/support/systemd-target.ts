@@ -99,6 +99,8 @@ export async function startSystemdTarget(): Promise<SystemdTarget> {
       "--stop-signal=SIGRTMIN+3",
       "--network=none",
       "--hostname=target",
+      // As Debian's installer writes it: sudo resolves the host's own name without DNS.
+      "--add-host=target:127.0.1.1",
       SYSTEMD_TARGET_IMAGE,
       "sh",
       "-c",
