@@ -33,8 +33,13 @@ const APP_DIR = `/srv/apps/${PROJECT}`;
 const GREETING = `it's "$HOME" \\ \`id\` $((1+1))`;
 const PLAY_TIMEOUT_MS = 180_000;
 
-/** Prints a line per start, then answers /health (200) and / (who and what it is, as JSON). */
-const SERVICE = `import http.server, json, os, pwd
+/**
+ * Prints a line per start, then answers /health (200) and / (who and what it is, as JSON). On
+ * SIGTERM it exits with status 1, as many services do (a JVM's 143, a Node `process.exit(1)`):
+ * systemd then counts each stop as a failure.
+ */
+const SERVICE = `import http.server, json, os, pwd, signal, sys
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 VERSION = open("version.txt").read().strip()
 INFO = {"version": VERSION, "user": pwd.getpwuid(os.getuid()).pw_name, "home": os.environ.get("HOME"),
         "greeting": os.environ.get("GREETING"), "cwd": os.getcwd()}
@@ -257,6 +262,9 @@ describe("the app role under a real systemd", { timeout: PLAY_TIMEOUT_MS }, () =
     expect(server.exec(`test -e /etc/systemd/system/${UNIT} && echo there || echo gone`).trim()).toBe("gone");
     expect(systemctl("show", "--property=LoadState", "--value", UNIT)).toBe("not-found");
     expect(systemctl("is-active", UNIT)).not.toBe("active");
+    // Its stop failed (status 1 on SIGTERM), yet systemd keeps no failed unit behind.
+    expect(systemctl("is-failed", UNIT)).not.toBe("failed");
+    expect(systemctl("list-units", "--failed", "--no-legend", "--plain")).not.toContain(UNIT);
     expect(() => get("/health")).toThrow();
     expect(server.exec(`test -e ${APP_DIR} && echo there || echo gone`).trim()).toBe("gone");
     expect(server.exec(`getent passwd ${projectUserOf(PROJECT)} || echo none`).trim()).toBe("none");
