@@ -7,7 +7,8 @@
  *   fixture's Dockerfiles would `apt-get install` already in it;
  * - `co-test/docker-inside:1`: the Tester's image for tests that need Docker (dockerd, the CLI,
  *   docker-compose, make, setpriv);
- * - `co-test/provision-target:1`: a fresh server for provisioning (an SSH server, python3, sudo).
+ * - `co-test/provision-target:1`: a fresh server for provisioning (an SSH server, python3, sudo);
+ * - `co-test/systemd-target:1`: the same with systemd as its init (support/systemd-target.ts).
  */
 import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
@@ -17,11 +18,13 @@ import { hasImage, type TestEngine } from "./docker-engine.ts";
 export const DEBIAN_IMAGE = "debian:bookworm-slim";
 export const DOCKER_INSIDE_IMAGE = "co-test/docker-inside:1";
 export const PROVISION_TARGET_IMAGE = "co-test/provision-target:1";
+export const SYSTEMD_TARGET_IMAGE = "co-test/systemd-target:1";
 const SCRIPT = path.resolve(import.meta.dirname, "../../../scripts/test-images.sh");
 const RECIPES: Record<string, string> = {
   [DEBIAN_IMAGE]: "debian",
   [DOCKER_INSIDE_IMAGE]: "docker",
   [PROVISION_TARGET_IMAGE]: "target",
+  [SYSTEMD_TARGET_IMAGE]: "systemd",
 };
 
 /** Imports the image into an engine the tests started, building its root file system when not cached. */

@@ -195,7 +195,7 @@ const CAPABILITIES = (
  * capability, no seccomp or AppArmor profile, /proc unmasked; /sys and the cgroup file systems are
  * made writable by the container's first command (WRITABLE_SYSTEM), as --privileged mounts them.
  */
-function privileged(): string[] {
+export function privileged(): string[] {
   const bounding = BigInt(
     `0x${/^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? "0"}`,
   );
@@ -221,7 +221,7 @@ const WRITABLE_SYSTEM =
   " mount -o remount,rw $m 2>/dev/null || mount -o remount,bind,rw $m; done;";
 
 /** slirp4netns on the container's network namespace (tap0, 10.0.2.100/24), once it says it is ready. */
-async function startSlirp(pid: string, dir: string): Promise<ChildProcess> {
+export async function startSlirp(pid: string, dir: string): Promise<ChildProcess> {
   const log = openSync(path.join(dir, "slirp4netns.log"), "a");
   const child = spawn(
     "slirp4netns",
@@ -258,7 +258,7 @@ async function startSlirp(pid: string, dir: string): Promise<ChildProcess> {
 }
 
 /** 127.0.0.1:<hostPort> on the host forwarded to the target's <guestPort> (slirp4netns's API). */
-function hostForward(dir: string, hostPort: number, guestPort: number): Promise<void> {
+export function hostForward(dir: string, hostPort: number, guestPort: number): Promise<void> {
   const request = {
     execute: "add_hostfwd",
     arguments: { proto: "tcp", host_addr: "127.0.0.1", host_port: hostPort, guest_port: guestPort },
