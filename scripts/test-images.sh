@@ -12,7 +12,7 @@
 #   target  a fresh server for the provisioning test (executor/test/provision.test.ts): only what
 #           a new cloud VM has that Ansible needs to reach it (an SSH server, python3, sudo,
 #           iproute2); provision_server installs everything else with apt.
-#   systemd the target's packages with systemd as init (systemd, systemd-sysv, dbus): a server
+#   systemd the target's packages with systemd as init (systemd, systemd-sysv, dbus) and Caddy: a server
 #           whose PID 1 is systemd, for the role's systemd paths (executor/test/ansible-systemd.test.ts).
 #
 # Needs root and mmdebstrap (scripts/system-deps.sh installs it).
@@ -23,7 +23,7 @@ case "${1:-}" in
   debian) packages=python3,python3-psycopg2,postgresql-15 ;;
   docker) packages=docker.io,docker-compose,make,iptables ;;
   target) packages=openssh-server,python3,sudo,iproute2 ;;
-  systemd) packages=openssh-server,python3,sudo,iproute2,systemd,systemd-sysv,dbus ;;
+  systemd) packages=openssh-server,python3,sudo,iproute2,systemd,systemd-sysv,dbus,caddy ;;
   *) echo "usage: $0 debian|docker|target|systemd" >&2; exit 2 ;;
 esac
 recipe="v1 $suite minbase $packages no-docs"

@@ -14,7 +14,11 @@
  *   rollback_project brings back the one that was live; restart_project starts it afresh;
  *   server_check says `systemd running`, and `degraded` with a failed unit's name; project_logs
  *   (manager `auto`) reads the unit's journal, `since` honoured; undeploy_project stops and
- *   disables the unit, removes its file (systemd forgets it), the project's directory and its user.
+ *   disables the unit, removes its file (systemd forgets it), the project's directory and its user;
+ * - behind the server's Caddy (Debian's caddy.service, reloaded by systemctl) with a standby port,
+ *   releases go blue-green with a unit per slot: the new one starts beside the live one, Caddy
+ *   moves to it (asked over TLS inside the server), the old one stops; the live slot's unit is the
+ *   one enabled; a rollback switches back the same way; undeploy removes both units.
  *
  * Cold (no cached root file system) scripts/test-images.sh builds it first (30 to 50 s here).
  */
@@ -32,6 +36,12 @@ const APP_DIR = `/srv/apps/${PROJECT}`;
 /** What `.env` carries through systemd's EnvironmentFile= to the service, character for character. */
 const GREETING = `it's "$HOME" \\ \`id\` $((1+1))`;
 const PLAY_TIMEOUT_MS = 180_000;
+/** The blue-green project: two slots, a unit each, behind the server's Caddy. */
+const GREEN = "sd-green";
+const GREEN_PORTS = [8090, 8091] as const;
+const GREEN_UNITS = { a: `co-${GREEN}.service`, b: `co-${GREEN}_b.service` };
+const GREEN_NAME = `${GREEN}.apps.test`;
+const GREEN_PROXY = { proxy_domains: [GREEN_NAME], proxy_https_port: 8443, proxy_tls: "internal" };
 
 /**
  * Prints a line per start, then answers /health (200) and / (who and what it is, as JSON). On
@@ -115,6 +125,17 @@ const get = (route: string) =>
     `python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:${PORT}${route}", timeout=5).read().decode())'`,
   );
 const info = () => JSON.parse(get("/")) as Record<string, string>;
+/** GET / of the blue-green project through Caddy inside the server (TLS with its name, HTTP/1.0). */
+const throughCaddy = () =>
+  JSON.parse(
+    server.exec(
+      `python3 -c 'import socket, ssl, sys
+tls = ssl._create_unverified_context().wrap_socket(socket.create_connection(("127.0.0.1", 8443), 5), server_hostname="${GREEN_NAME}")
+tls.sendall(b"GET / HTTP/1.0\\r\\nHost: ${GREEN_NAME}\\r\\n\\r\\n")
+answer = b"".join(iter(lambda: tls.recv(65536), b""))
+sys.stdout.write(answer.split(b"\\r\\n\\r\\n", 1)[1].decode())'`,
+    ),
+  ) as Record<string, string>;
 const systemctl = (...args: string[]) => server.exec(`systemctl ${args.join(" ")} || true`).trim();
 const mainPid = () => systemctl("show", "--property=MainPID", "--value", UNIT);
 
@@ -254,6 +275,45 @@ describe("the app role under a real systemd", { timeout: PLAY_TIMEOUT_MS }, () =
     const later = await play("project_logs", { lines: 5, since: future });
     expect(later.status, later.explain()).toBe("succeeded");
     expect(later.output?.logs).toEqual({ manager: "systemd", text: "", truncated: false });
+  });
+
+  it("behind Caddy (Debian's caddy.service) with a standby port, releases go blue-green: a unit per slot", async () => {
+    const green = { project: GREEN, port: GREEN_PORTS[0], standby_port: GREEN_PORTS[1], ...GREEN_PROXY };
+    const deploy = () => play("deploy_project", { ...DEPLOY, ...green, drain_seconds: 0 });
+    await commit("green-1");
+    const first = await deploy();
+    expect(first.status, first.explain()).toBe("succeeded");
+    expect(throughCaddy()).toMatchObject({ version: "green-1" });
+    expect(systemctl("is-active", GREEN_UNITS.a)).toBe("active");
+    expect(systemctl("is-enabled", GREEN_UNITS.a)).toBe("enabled");
+
+    // The next release starts as slot b on the standby port; Caddy moves to it; slot a stops.
+    await commit("green-2");
+    const second = await deploy();
+    expect(second.status, second.explain()).toBe("succeeded");
+    expect(throughCaddy()).toMatchObject({ version: "green-2" });
+    expect(systemctl("is-active", GREEN_UNITS.b)).toBe("active");
+    expect(systemctl("is-active", GREEN_UNITS.a)).not.toBe("active");
+    // The live slot is the one that starts at boot.
+    expect(systemctl("is-enabled", GREEN_UNITS.b)).toBe("enabled");
+    expect(systemctl("is-enabled", GREEN_UNITS.a)).toBe("disabled");
+    expect(server.exec(`cat /srv/apps/${GREEN}/run/live-slot`).trim()).toBe("b");
+    expect(server.exec(`systemd-analyze verify /etc/systemd/system/${GREEN_UNITS.b} 2>&1`)).toBe("");
+    expect(systemctl("is-active", "caddy")).toBe("active");
+
+    // Rolled back: the release that was live starts again as slot a, and Caddy goes back to it.
+    const rolled = await play("rollback_project", { ...green, rollback_to: commits.at(-2) });
+    expect(rolled.status, rolled.explain()).toBe("succeeded");
+    expect(throughCaddy()).toMatchObject({ version: "green-1" });
+    expect(systemctl("is-active", GREEN_UNITS.a)).toBe("active");
+    expect(systemctl("is-active", GREEN_UNITS.b)).not.toBe("active");
+
+    // Undeployed: both units gone, and no failed unit left (the service exits 1 on SIGTERM).
+    const undeployed = await play("undeploy_project", { project: GREEN, ...GREEN_PROXY });
+    expect(undeployed.status, undeployed.explain()).toBe("succeeded");
+    for (const unit of Object.values(GREEN_UNITS))
+      expect(systemctl("show", "--property=LoadState", "--value", unit)).toBe("not-found");
+    expect(systemctl("list-units", "--failed", "--no-legend", "--plain")).not.toContain(GREEN);
   });
 
   it("undeploy_project stops and disables the unit, removes its file, the project and its user", async () => {
