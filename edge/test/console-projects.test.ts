@@ -121,6 +121,20 @@ describe("console project page", () => {
     const removed = await formPost(browser, `/projects/${project.id}/secrets/API_TOKEN/delete`, {});
     expect(removed.status).toBe(303);
     expect(await (await browse(browser, `/projects/${project.id}`)).text()).toContain("No secrets.");
+
+    // Ticked "production only": listed so, and so in the API (previews never get it).
+    await formPost(browser, `/projects/${project.id}/secrets`, {
+      name: "LIVE_KEY",
+      value: canary,
+      productionOnly: "on",
+    });
+    expect(await (await browse(browser, `/projects/${project.id}`)).text()).toMatch(
+      /<code>LIVE_KEY<\/code>\s*<span class="muted">production only<\/span>/,
+    );
+    const flagged = await browse(browser, `/api/v1/projects/${project.id}/secrets`);
+    expect(((await flagged.json()) as { items: unknown[] }).items).toEqual([
+      expect.objectContaining({ name: "LIVE_KEY", productionOnly: true }),
+    ]);
   });
 
   it("offers a custom domain form, which refuses what is not a domain and a project with no server yet", async () => {

@@ -184,6 +184,10 @@ function Secrets(props: { detail: ProjectDetail; base: string }) {
         <label for="secret-value">Value</label>
         <input id="secret-value" name="value" type="password" required autocomplete="new-password" />
         <p>
+          <input id="secret-production-only" name="productionOnly" type="checkbox" />{" "}
+          <label for="secret-production-only">Production only: never given to a branch's preview</label>
+        </p>
+        <p>
           <button type="submit">Set secret</button>
         </p>
       </form>

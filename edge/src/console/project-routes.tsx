@@ -50,8 +50,11 @@ export async function setSecret(c: PageContext) {
     throw invalid("A secret's name is upper-case letters, digits and _, not starting with a digit.");
   const value = await formField(c, "value");
   if (value === "") throw invalid("A secret needs a value.");
+  // A checkbox: sent as "on" when ticked, absent when not.
+  const productionOnly = (await formField(c, "productionOnly")) === "on";
   const db = c.get("db");
-  const meta = await putSecret(db, await secretsKeyring(c.env), c.get("principal"), id, name.data, value);
+  const keyring = await secretsKeyring(c.env);
+  const meta = await putSecret(db, keyring, c.get("principal"), id, name.data, value, productionOnly);
   // A DevOps run of the project may be waiting for this value.
   await secretStored(c.env, db, meta.projectId, name.data);
   return c.redirect(`/projects/${id}?notice=${encodeURIComponent(`${name.data} is set.`)}`, 303);
