@@ -28,21 +28,24 @@ let standbyPort: number;
 let httpsPort: number;
 
 /**
- * A one-service stack answering its version at every path (`broken` exits at start), published on
- * PORT (the slot's port) as the compose file's interpolation sets it; `volume` mounts a named one.
+ * A one-service stack answering its version at every path, published on PORT (the slot's port) as
+ * the compose file's interpolation sets it; `broken` answers 503 and has no compose healthcheck (it
+ * runs, and fails the play's health URL); `volume` mounts a named volume.
  */
+const HEALTHCHECK = `    healthcheck:
+      test: ["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/health')"]
+      interval: 1s
+      timeout: 2s
+      retries: 10
+`;
+
 const stack = (version: string, volume = false) => ({
   "compose.yaml": `services:
   web:
     build: ./web
     ports:
       - "\${PORT:-8080}:8080"
-    healthcheck:
-      test: ["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/health')"]
-      interval: 1s
-      timeout: 2s
-      retries: 10
-${volume ? "    volumes:\n      - cache:/cache\nvolumes:\n  cache:\n" : ""}`,
+${version === "broken" ? "" : HEALTHCHECK}${volume ? "    volumes:\n      - cache:/cache\nvolumes:\n  cache:\n" : ""}`,
   "web/Dockerfile": `FROM ${DEBIAN_IMAGE}
 WORKDIR /app
 COPY . .
@@ -52,13 +55,11 @@ CMD ["python3", "web.py"]
   "web/web.py": `import signal, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 VERSION = ${JSON.stringify(version)}
-if VERSION == "broken":
-    sys.exit("this release cannot start")
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         body = VERSION.encode()
-        self.send_response(200)
+        self.send_response(503 if VERSION == "broken" else 200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -178,11 +179,13 @@ describe.skipIf(!ready)(
       expect(await liveSlot()).toBe("b\n");
       expect(await running()).toEqual([B]);
 
-      // A release whose service exits: taken down, v1 never stopped serving.
+      // A release that never answers 200: taken down, v1 never stopped serving.
       await server.commit(stack("broken"), "broken");
       const broken = await underLoad("deploy_project", { health_retries: 6 });
       expect(broken.play.status).toBe("failed");
-      expect(broken.play.output?.failure?.message).toContain("the release that was live keeps serving");
+      expect(broken.play.output?.failure?.message).toMatch(
+        /answered 503 .* the release that was live keeps serving/s,
+      );
       expect(broken.failed, JSON.stringify(broken.failed.slice(0, 5))).toEqual([]);
       expect(Object.keys(broken.bodies)).toEqual(["v1"]);
       expect(await liveSlot()).toBe("b\n");
