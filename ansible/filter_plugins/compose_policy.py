@@ -217,6 +217,19 @@ def compose_slot_state(inspected, project):
     return wrap_var({"running": running, "reasons": sorted(reasons)})
 
 
+def compose_port_env(config, port):
+    """The services of a normalized configuration (env_file inlined) whose environment holds PORT,
+    each with PORT set to `port`: an override for slot b, whose service must listen on the port it
+    publishes when it reads PORT from .env (`env_file: .env`, as the service templates do)."""
+    services = {}
+    for name, service in sorted(((config or {}).get("services") or {}).items()):
+        environment = (service or {}).get("environment") or {}
+        names = [str(item).split("=", 1)[0] for item in environment] if isinstance(environment, list) else environment
+        if "PORT" in names:
+            services[name] = {"environment": {"PORT": str(port)}}
+    return wrap_var(services)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -225,5 +238,6 @@ class FilterModule:
             "compose_violations": compose_violations,
             "compose_file_violations": compose_file_violations,
             "compose_kept_state": compose_kept_state,
+            "compose_port_env": compose_port_env,
             "compose_slot_state": compose_slot_state,
         }

@@ -28,12 +28,13 @@ let standbyPort: number;
 let httpsPort: number;
 
 /**
- * A one-service stack answering its version at every path, published on PORT (the slot's port) as
- * the compose file's interpolation sets it; `broken` answers 503 and has no compose healthcheck (it
- * runs, and fails the play's health URL); `volume` mounts a named volume.
+ * A one-service stack answering its version at every path, listening on PORT from .env (`env_file`)
+ * and publishing that port, as the service templates do (slot b gives it the standby port);
+ * `broken` answers 503 and has no compose healthcheck (it runs, and fails the play's health URL);
+ * `volume` mounts a named volume.
  */
 const HEALTHCHECK = `    healthcheck:
-      test: ["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/health')"]
+      test: ["CMD", "python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/health')"]
       interval: 1s
       timeout: 2s
       retries: 10
@@ -43,8 +44,9 @@ const stack = (version: string, volume = false) => ({
   "compose.yaml": `services:
   web:
     build: ./web
+    env_file: .env
     ports:
-      - "\${PORT:-8080}:8080"
+      - "\${PORT:-8080}:\${PORT:-8080}"
 ${version === "broken" ? "" : HEALTHCHECK}${volume ? "    volumes:\n      - cache:/cache\nvolumes:\n  cache:\n" : ""}`,
   "web/Dockerfile": `FROM ${DEBIAN_IMAGE}
 WORKDIR /app
@@ -52,7 +54,7 @@ COPY . .
 USER nobody
 CMD ["python3", "web.py"]
 `,
-  "web/web.py": `import signal, sys
+  "web/web.py": `import os, signal, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 VERSION = ${JSON.stringify(version)}
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -65,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
-ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
+ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
 `,
 });
 

@@ -250,3 +250,21 @@ describe("compose_slot_state (the live slot's containers)", () => {
     });
   });
 });
+
+describe("compose_port_env (slot b's override)", () => {
+  it("gives the slot's port to each service whose environment holds PORT (env_file inlined), in either form", () => {
+    const config = {
+      services: {
+        web: { environment: { PORT: "8000", NODE_ENV: "production" } },
+        api: { environment: ["PORT=8000", "DEBUG=1"] },
+        db: { environment: { POSTGRES_PASSWORD: "x" } },
+        worker: {},
+      },
+    };
+    expect(call("compose_port_env", config, 8001)).toEqual({
+      api: { environment: { PORT: "8001" } },
+      web: { environment: { PORT: "8001" } },
+    });
+    expect(call("compose_port_env", { services: { db: {} } }, 8001)).toEqual({});
+  });
+});
