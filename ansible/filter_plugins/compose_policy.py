@@ -6,7 +6,9 @@ builds from a directory outside its release or joins another project's network o
 reach past its project. `compose_violations` reads the file as `docker compose config` normalized
 it (interpolated, `extends` resolved, Compose v1's and v2's shapes) and `compose_file_violations`
 the file as written (for what normalizing hides: `env_file` is inlined). Each returns one line per
-violation, naming the service and the key, never a value of the environment.
+violation, naming the service and the key, never a value of the environment. `compose_kept_state`
+and `compose_slot_state` say whether a stack keeps data, which decides whether its releases may go
+blue-green (roles/app/tasks/compose_slots.yml).
 """
 
 import json
@@ -175,6 +177,59 @@ def compose_unready(inspected):
     return wrap_var(unready)
 
 
+def compose_kept_state(config):
+    """Why a release's services keep state (a normalized configuration): every volume a service
+    mounts but a tmpfs (named, anonymous or bound from the host). A stack that keeps none may run
+    twice side by side (blue-green); one that keeps some must not: two copies would write the same
+    data, or the new copy would start on empty volumes of its own."""
+    reasons = []
+    for name, service in sorted(((config or {}).get("services") or {}).items()):
+        for volume in (service or {}).get("volumes") or []:
+            if isinstance(volume, dict):
+                if volume.get("type", "volume") == "tmpfs":
+                    continue
+                source, target = volume.get("source") or "an anonymous volume", volume.get("target", "?")
+            else:
+                parts = str(volume).split(":")
+                source, target = ("an anonymous volume", parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+            reasons.append(f"service {name} mounts {source} at {target}")
+    return wrap_var(reasons)
+
+
+def compose_slot_state(inspected, project):
+    """The containers of compose project `project` among `docker inspect` output (text): whether one
+    runs, and the data they keep (their volume and bind mounts, image VOLUMEs included)."""
+    try:
+        containers = json.loads(inspected or "[]")
+    except ValueError:
+        return wrap_var({"running": False, "reasons": ["docker inspect gave no readable state"]})
+    running = False
+    reasons = set()
+    for container in containers:
+        labels = (container.get("Config") or {}).get("Labels") or {}
+        if labels.get("com.docker.compose.project") != project:
+            continue
+        service = labels.get("com.docker.compose.service", container.get("Name", "?").lstrip("/"))
+        running = running or bool((container.get("State") or {}).get("Running"))
+        for mount in container.get("Mounts") or []:
+            if mount.get("Type") in ("volume", "bind"):
+                reasons.add(f"service {service} of the live release keeps data at {mount.get('Destination', '?')}")
+    return wrap_var({"running": running, "reasons": sorted(reasons)})
+
+
+def compose_port_env(config, port):
+    """The services of a normalized configuration (env_file inlined) whose environment holds PORT,
+    each with PORT set to `port`: an override for slot b, whose service must listen on the port it
+    publishes when it reads PORT from .env (`env_file: .env`, as the service templates do)."""
+    services = {}
+    for name, service in sorted(((config or {}).get("services") or {}).items()):
+        environment = (service or {}).get("environment") or {}
+        names = [str(item).split("=", 1)[0] for item in environment] if isinstance(environment, list) else environment
+        if "PORT" in names:
+            services[name] = {"environment": {"PORT": str(port)}}
+    return wrap_var(services)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -182,4 +237,7 @@ class FilterModule:
             "compose_unready": compose_unready,
             "compose_violations": compose_violations,
             "compose_file_violations": compose_file_violations,
+            "compose_kept_state": compose_kept_state,
+            "compose_port_env": compose_port_env,
+            "compose_slot_state": compose_slot_state,
         }

@@ -192,3 +192,79 @@ describe("compose_unready", () => {
     ]);
   });
 });
+
+describe("compose_kept_state (whether a stack may run twice, blue-green)", () => {
+  it("names every volume a service mounts, in either syntax, but a tmpfs", () => {
+    const config = {
+      services: {
+        web: { volumes: [{ type: "tmpfs", target: "/tmp" }] },
+        db: { volumes: ["pgdata:/var/lib/postgresql/data:rw"] },
+        files: { volumes: [`${ROOT}/uploads:/uploads:rw`, "/scratch"] },
+        cache: {
+          volumes: [
+            { type: "volume", source: "cache", target: "/cache" },
+            { type: "bind", source: "/x", target: "/y" },
+          ],
+        },
+      },
+    };
+    expect(call("compose_kept_state", config)).toEqual([
+      "service cache mounts cache at /cache",
+      "service cache mounts /x at /y",
+      "service db mounts pgdata at /var/lib/postgresql/data",
+      `service files mounts ${ROOT}/uploads at /uploads`,
+      "service files mounts an anonymous volume at /scratch",
+    ]);
+  });
+
+  it("is empty for a stack without volumes", () => {
+    expect(call("compose_kept_state", { services: { web: { ports: ["8080:80"] }, worker: {} } })).toEqual([]);
+    expect(call("compose_kept_state", {})).toEqual([]);
+  });
+});
+
+describe("compose_slot_state (the live slot's containers)", () => {
+  const container = (project: string, service: string, running: boolean, mounts: object[] = []) => ({
+    Config: { Labels: { "com.docker.compose.project": project, "com.docker.compose.service": service } },
+    State: { Running: running },
+    Mounts: mounts,
+  });
+
+  it("says whether the project runs and where its containers keep data (image VOLUMEs too)", () => {
+    const inspected = JSON.stringify([
+      container("co-shop", "web", true, [{ Type: "tmpfs", Destination: "/tmp" }]),
+      container("co-shop", "redis", false, [{ Type: "volume", Name: "3f2a", Destination: "/data" }]),
+      container("co-shop_b", "web", true, [{ Type: "bind", Destination: "/other" }]),
+    ]);
+    expect(call("compose_slot_state", inspected, "co-shop")).toEqual({
+      running: true,
+      reasons: ["service redis of the live release keeps data at /data"],
+    });
+    expect(call("compose_slot_state", "[]", "co-shop")).toEqual({ running: false, reasons: [] });
+  });
+
+  it("counts unreadable state as data kept (the release then stays in place)", () => {
+    expect(call("compose_slot_state", "not json", "co-shop")).toEqual({
+      running: false,
+      reasons: ["docker inspect gave no readable state"],
+    });
+  });
+});
+
+describe("compose_port_env (slot b's override)", () => {
+  it("gives the slot's port to each service whose environment holds PORT (env_file inlined), in either form", () => {
+    const config = {
+      services: {
+        web: { environment: { PORT: "8000", NODE_ENV: "production" } },
+        api: { environment: ["PORT=8000", "DEBUG=1"] },
+        db: { environment: { POSTGRES_PASSWORD: "x" } },
+        worker: {},
+      },
+    };
+    expect(call("compose_port_env", config, 8001)).toEqual({
+      api: { environment: { PORT: "8001" } },
+      web: { environment: { PORT: "8001" } },
+    });
+    expect(call("compose_port_env", { services: { db: {} } }, 8001)).toEqual({});
+  });
+});
