@@ -14,12 +14,11 @@ import { anyUserNode } from "./support/any-user-node.ts";
 import { ansibleAvailable, type DeployTarget, startDeployTarget } from "./support/deploy-target.ts";
 import { revParse } from "./support/git-fixtures.ts";
 import { listening } from "./support/host-probes.ts";
-import { caddyAvailable, caOf, httpsGet, stopProxy } from "./support/proxy.ts";
+import { caddyAvailable, proxyVars, siteGet, stopProxy } from "./support/proxy.ts";
 import { freePort, sshdAvailable } from "./support/sshd.ts";
-import { steadyLoad, tally } from "./support/steady-load.ts";
+import { underSteadyLoad } from "./support/steady-load.ts";
 
 const ready = ansibleAvailable() && sshdAvailable() && caddyAvailable();
-const DOMAIN = "apps.test";
 const RATE_MS = 20;
 let server: DeployTarget;
 let standbyPort: number;
@@ -48,10 +47,7 @@ function spec(playbook: "deploy_project" | "rollback_project" | "restart_project
       health_delay: 0.5,
       health_retries: 10,
       drain_seconds: 1,
-      proxy_domains: [`${server.project}.${DOMAIN}`],
-      proxy_https_port: httpsPort,
-      proxy_tls: "internal",
-      proxy_bind: "127.0.0.1",
+      ...proxyVars(server.project, httpsPort),
       ...(playbook === "deploy_project" ? { start_command: `${anyUserNode()} server.js` } : {}),
       ...more,
     },
@@ -60,16 +56,12 @@ function spec(playbook: "deploy_project" | "rollback_project" | "restart_project
 }
 
 /** Runs the playbook while the client sends its steady load; the play and what the client got. */
-async function underLoad(playbook: Parameters<typeof spec>[0], more = {}) {
-  const url = `https://${server.project}.${DOMAIN}:${httpsPort}/`;
-  const ca = caOf(server.deployRoot);
-  const load = steadyLoad(() => httpsGet(url, ca), RATE_MS);
-  const play = await server.run(spec(playbook, more));
-  // A moment more of load after the play: the switched-to release answers alone.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const answers = await load.stop();
-  return { play, answers, ...tally(answers) };
-}
+const underLoad = (playbook: Parameters<typeof spec>[0], more = {}) =>
+  underSteadyLoad(
+    () => server.run(spec(playbook, more)),
+    siteGet(server.deployRoot, server.project, httpsPort),
+    RATE_MS,
+  );
 
 const liveSlot = () => readFile(path.join(server.deployRoot, server.project, "run", "live-slot"), "utf8");
 

@@ -15,12 +15,11 @@ import { DEBIAN_IMAGE, ensureRootfsImage } from "./support/debian-image.ts";
 import { ansibleAvailable, type DeployTarget, startDeployTarget } from "./support/deploy-target.ts";
 import { startDockerEngine, type TestEngine } from "./support/docker-engine.ts";
 import { revParse } from "./support/git-fixtures.ts";
-import { caddyAvailable, caOf, httpsGet, stopProxy } from "./support/proxy.ts";
+import { caddyAvailable, proxyVars, siteGet, stopProxy } from "./support/proxy.ts";
 import { freePort, sshdAvailable } from "./support/sshd.ts";
-import { steadyLoad, tally } from "./support/steady-load.ts";
+import { underSteadyLoad } from "./support/steady-load.ts";
 
 const ready = ansibleAvailable() && sshdAvailable() && caddyAvailable();
-const DOMAIN = "apps.test";
 const RATE_MS = 20;
 let engine: TestEngine;
 let server: DeployTarget;
@@ -92,10 +91,7 @@ function spec(
             health_delay: 0.5,
             health_retries: 40,
             drain_seconds: 1,
-            proxy_domains: [`${server.project}.${DOMAIN}`],
-            proxy_https_port: httpsPort,
-            proxy_tls: "internal",
-            proxy_bind: "127.0.0.1",
+            ...proxyVars(server.project, httpsPort),
           }),
       ...more,
     },
@@ -104,14 +100,12 @@ function spec(
 }
 
 /** Runs the playbook while the client sends its steady load; the play and what the client got. */
-async function underLoad(playbook: Parameters<typeof spec>[0], more = {}) {
-  const url = `https://${server.project}.${DOMAIN}:${httpsPort}/`;
-  const load = steadyLoad(() => httpsGet(url, caOf(server.deployRoot)), RATE_MS);
-  const play = await server.run(spec(playbook, more));
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const answers = await load.stop();
-  return { play, answers, ...tally(answers) };
-}
+const underLoad = (playbook: Parameters<typeof spec>[0], more = {}) =>
+  underSteadyLoad(
+    () => server.run(spec(playbook, more)),
+    siteGet(server.deployRoot, server.project, httpsPort),
+    RATE_MS,
+  );
 
 const liveSlot = () =>
   readFile(path.join(server.deployRoot, server.project, "run", "live-slot"), "utf8").catch(() => "none");
@@ -202,10 +196,7 @@ describe.skipIf(!ready)(
       expect(stateful.log).toContain("service web mounts cache at /cache");
       expect(await liveSlot()).toBe("b\n");
       expect(await running()).toEqual([B]);
-      const answer = await httpsGet(
-        `https://${server.project}.${DOMAIN}:${httpsPort}/`,
-        caOf(server.deployRoot),
-      );
+      const answer = await siteGet(server.deployRoot, server.project, httpsPort)();
       expect(answer).toEqual({ status: 200, body: "v4" });
 
       const undeployed = await server.run(spec("undeploy_project"));

@@ -20,16 +20,14 @@
  *
  * No systemd: sshd is started by its init script, as `service ssh start` would, under docker-init.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, openSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
-import { createConnection } from "node:net";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
+import { containerHost } from "./container-host.ts";
 import { ensureRootfsImage, PROVISION_TARGET_IMAGE } from "./debian-image.ts";
-import { startDockerEngine, type TestEngine } from "./docker-engine.ts";
 import { freePort } from "./sshd.ts";
-import { tempDir } from "./temp.ts";
 
 export interface ProvisionTarget {
   sshPort: number;
@@ -92,33 +90,15 @@ function hostLocalAuthorities(): Record<string, string> {
 
 export async function startProvisionTarget(): Promise<ProvisionTarget> {
   for (const binary of ["dockerd", "mmdebstrap", "slirp4netns", "ssh-keygen"]) need(binary);
-  const dir = await tempDir("co-provision-");
   const aptCache = path.join(CACHE, "provision-apt-archives");
   await mkdir(path.join(aptCache, "partial"), { recursive: true });
-  const dockerData = path.join(dir, "docker-data");
-  await mkdir(dockerData);
-  const engine: TestEngine = await startDockerEngine({ sysboxRuntime: false });
-  let container: string | null = null;
-  let slirp: ChildProcess | null = null;
-  const docker = (...args: string[]) =>
-    execFileSync("docker", ["--host", engine.host, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
-  const stop = async () => {
-    if (slirp && slirp.exitCode === null && slirp.signalCode === null) slirp.kill("SIGTERM");
-    if (container) {
-      try {
-        docker("rm", "--force", "--volumes", container);
-      } catch {
-        // The engine is going anyway.
-      }
-    }
-    await engine.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
+  const host = await containerHost("co-provision-");
+  const { dir, engine, exec, write, stop } = host;
   try {
+    const dockerData = path.join(dir, "docker-data");
+    await mkdir(dockerData);
     await ensureRootfsImage(engine, PROVISION_TARGET_IMAGE);
-    container = docker(
-      "run",
-      "--detach",
+    host.run(
       ...privileged(),
       "--network=none",
       "--init",
@@ -129,19 +109,8 @@ export async function startProvisionTarget(): Promise<ProvisionTarget> {
       "sh",
       "-c",
       `${WRITABLE_SYSTEM} /etc/init.d/ssh start && exec sleep infinity`,
-    ).trim();
-    const exec = (command: string) => docker("exec", container as string, "sh", "-c", command);
-    const write = (file: string, content: string) =>
-      execFileSync(
-        "docker",
-        ["--host", engine.host, "exec", "-i", container as string, "sh", "-c", `cat > ${file}`],
-        {
-          input: content,
-        },
-      );
-
-    const pid = docker("inspect", "--format={{.State.Pid}}", container).trim();
-    slirp = await startSlirp(pid, dir);
+    );
+    await host.network();
     write("/etc/resolv.conf", "nameserver 10.0.2.3\n");
     exec("rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*");
     // A disposable server: dpkg need not sync each file it unpacks (minutes saved on ~500 packages).
@@ -163,8 +132,8 @@ export async function startProvisionTarget(): Promise<ProvisionTarget> {
     write("/root/.ssh/authorized_keys", `${root.publicKey}\n`);
     const sshPort = await freePort();
     const httpsPort = await freePort();
-    await hostForward(dir, sshPort, 22);
-    await hostForward(dir, httpsPort, 443);
+    await host.forward(sshPort, 22);
+    await host.forward(httpsPort, 443);
     const [type, key] = exec("cat /etc/ssh/ssh_host_ed25519_key.pub").trim().split(/\s+/);
     return {
       sshPort,
@@ -219,62 +188,3 @@ function missingCapabilities(): string[] {
 const WRITABLE_SYSTEM =
   "for m in /sys /sys/fs/cgroup $(awk '$3 == \"cgroup\" {print $2}' /proc/self/mounts); do" +
   " mount -o remount,rw $m 2>/dev/null || mount -o remount,bind,rw $m; done;";
-
-/** slirp4netns on the container's network namespace (tap0, 10.0.2.100/24), once it says it is ready. */
-export async function startSlirp(pid: string, dir: string): Promise<ChildProcess> {
-  const log = openSync(path.join(dir, "slirp4netns.log"), "a");
-  const child = spawn(
-    "slirp4netns",
-    [
-      "--configure",
-      "--mtu=65520",
-      "--disable-host-loopback",
-      `--api-socket=${path.join(dir, "slirp.sock")}`,
-      "--ready-fd=3",
-      // It exits when this end closes (the test process gone).
-      "--exit-fd=4",
-      pid,
-      "tap0",
-    ],
-    { stdio: ["ignore", log, log, "pipe", "pipe"] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("slirp4netns was not ready within 10 s")), 10_000);
-    child.stdio[3]?.once("data", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.once("exit", async (code) => {
-      clearTimeout(timer);
-      reject(
-        new Error(
-          `slirp4netns exited (${code}): ${await readFile(path.join(dir, "slirp4netns.log"), "utf8")}`,
-        ),
-      );
-    });
-  });
-  child.removeAllListeners("exit");
-  return child;
-}
-
-/** 127.0.0.1:<hostPort> on the host forwarded to the target's <guestPort> (slirp4netns's API). */
-export function hostForward(dir: string, hostPort: number, guestPort: number): Promise<void> {
-  const request = {
-    execute: "add_hostfwd",
-    arguments: { proto: "tcp", host_addr: "127.0.0.1", host_port: hostPort, guest_port: guestPort },
-  };
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(path.join(dir, "slirp.sock"));
-    let answer = "";
-    socket.on("connect", () => socket.end(JSON.stringify(request)));
-    socket.on("data", (chunk) => {
-      answer += chunk.toString();
-    });
-    socket.on("error", reject);
-    socket.on("close", () =>
-      answer.includes('"return"')
-        ? resolve()
-        : reject(new Error(`slirp4netns refused to forward ${hostPort} to ${guestPort}: ${answer}`)),
-    );
-  });
-}

@@ -15,6 +15,21 @@ export const CADDY = "/usr/bin/caddy";
 export const caddyAvailable = (): boolean => existsSync(CADDY);
 
 /** The proxy's directory under a deploy root (the role's proxy_dir). */
+/** The base domain the tests' proxies serve projects under (names resolved to 127.0.0.1 by the client). */
+export const TEST_DOMAIN = "apps.test";
+
+/** A deploy's proxy variables: `project` at its name under TEST_DOMAIN, Caddy's internal CA, on 127.0.0.1. */
+export const proxyVars = (project: string, httpsPort: number) => ({
+  proxy_domains: [`${project}.${TEST_DOMAIN}`],
+  proxy_https_port: httpsPort,
+  proxy_tls: "internal",
+  proxy_bind: "127.0.0.1",
+});
+
+/** GET / of `project` through the proxy of `deployRoot` on `httpsPort`, trusting its CA. */
+export const siteGet = (deployRoot: string, project: string, httpsPort: number) => () =>
+  httpsGet(`https://${project}.${TEST_DOMAIN}:${httpsPort}/`, caOf(deployRoot));
+
 export const proxyDirOf = (deployRoot: string): string => path.join(deployRoot, ".proxy");
 
 /** The root certificate of the proxy's internal CA (its storage under the deploy root). */

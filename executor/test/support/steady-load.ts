@@ -39,3 +39,19 @@ export function tally(answers: Answer[]): { failed: Answer[]; bodies: Record<str
   for (const answer of answers) if ("body" in answer) bodies[answer.body] = (bodies[answer.body] ?? 0) + 1;
   return { failed, bodies };
 }
+
+/**
+ * Runs `play` while the client GETs `get` every `everyMs`, and for half a second after it (the
+ * switched-to release answering alone): the play's result, every answer and their tally.
+ */
+export async function underSteadyLoad<T>(
+  play: () => Promise<T>,
+  get: () => Promise<{ status: number; body: string }>,
+  everyMs: number,
+): Promise<{ play: T; answers: Answer[] } & ReturnType<typeof tally>> {
+  const load = steadyLoad(get, everyMs);
+  const result = await play();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const answers = await load.stop();
+  return { play: result, answers, ...tally(answers) };
+}

@@ -22,16 +22,12 @@
  *   read from the container and pinned (`knownHostsLine`).
  */
 
-import type { ChildProcess } from "node:child_process";
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import path from "node:path";
+import { containerHost } from "./container-host.ts";
 import { ensureRootfsImage, SYSTEMD_TARGET_IMAGE } from "./debian-image.ts";
-import { startDockerEngine, type TestEngine } from "./docker-engine.ts";
-import { hostForward, keyPair, privileged, startSlirp } from "./provision-target.ts";
+import { keyPair, privileged } from "./provision-target.ts";
 import { freePort } from "./sshd.ts";
-import { tempDir } from "./temp.ts";
 
 export interface SystemdTarget {
   host: string;
@@ -68,29 +64,11 @@ export async function startSystemdTarget(): Promise<SystemdTarget> {
   for (const binary of ["dockerd", "mmdebstrap", "slirp4netns", "ssh-keygen"])
     if (!["/usr/bin", "/usr/sbin", "/bin", "/sbin"].some((dir) => existsSync(path.join(dir, binary))))
       throw new Error(`${binary} is not installed: the systemd target needs it. ${HOW_TO}`);
-  const dir = await tempDir("co-systemd-");
-  const engine: TestEngine = await startDockerEngine({ sysboxRuntime: false });
-  let container: string | null = null;
-  let slirp: ChildProcess | null = null;
-  const docker = (...args: string[]) =>
-    execFileSync("docker", ["--host", engine.host, ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
-  const stop = async () => {
-    if (slirp && slirp.exitCode === null && slirp.signalCode === null) slirp.kill("SIGTERM");
-    if (container) {
-      try {
-        docker("rm", "--force", "--volumes", container);
-      } catch {
-        // The engine is going anyway.
-      }
-    }
-    await engine.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
+  const host = await containerHost("co-systemd-");
+  const { dir, engine, docker, exec, write, stop } = host;
   try {
     await ensureRootfsImage(engine, SYSTEMD_TARGET_IMAGE);
-    container = docker(
-      "run",
-      "--detach",
+    const id = host.run(
       ...privileged(),
       "--cgroupns=private",
       "--tmpfs=/run",
@@ -105,24 +83,11 @@ export async function startSystemdTarget(): Promise<SystemdTarget> {
       "sh",
       "-c",
       BOOT,
-    ).trim();
-    const id = container;
-    // Its stderr goes into the error thrown (a failing probe prints nothing), not to the test's.
-    const exec = (command: string) =>
-      execFileSync("docker", ["--host", engine.host, "exec", id, "sh", "-c", command], {
-        encoding: "utf8",
-        maxBuffer: 64 << 20,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-    const write = (file: string, content: string) =>
-      execFileSync("docker", ["--host", engine.host, "exec", "-i", id, "sh", "-c", `cat > ${file}`], {
-        input: content,
-      });
+    );
 
     const systemState = await booted(exec, () => docker("logs", "--tail=40", id));
 
-    const pid = docker("inspect", "--format={{.State.Pid}}", id).trim();
-    slirp = await startSlirp(pid, dir);
+    await host.network();
     const deploy = keyPair(dir, "deploy");
     exec(
       "useradd --create-home --shell /bin/bash deploy && install -d -m 0700 -o deploy -g deploy ~deploy/.ssh" +
@@ -134,7 +99,7 @@ export async function startSystemdTarget(): Promise<SystemdTarget> {
     exec("chmod 0440 /etc/sudoers.d/90-orchestrator-deploy && visudo -c >/dev/null");
 
     const sshPort = await freePort();
-    await hostForward(dir, sshPort, 22);
+    await host.forward(sshPort, 22);
     const [type, key] = exec("cat /etc/ssh/ssh_host_ed25519_key.pub").trim().split(/\s+/);
     const knownHostsLine = `[127.0.0.1]:${sshPort} ${type} ${key}`;
     return {
