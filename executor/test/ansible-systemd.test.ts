@@ -25,6 +25,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./support/containers.ts";
 import { ansibleAvailable, type PlaybookRun, projectUserOf, runPlaybook } from "./support/deploy-target.ts";
 import { bareRepo, fixtureGit, removeTempDirs, tempDir } from "./support/git-fixtures.ts";
 import { type SystemdTarget, startSystemdTarget } from "./support/systemd-target.ts";
@@ -137,22 +138,15 @@ sys.stdout.write(answer.split(b"\\r\\n\\r\\n", 1)[1].decode())'`,
     ),
   ) as Record<string, string>;
 const systemctl = (...args: string[]) => server.exec(`systemctl ${args.join(" ")} || true`).trim();
-const mainPid = () => systemctl("show", "--property=MainPID", "--value", UNIT);
-
-async function until<T>(what: string, probe: () => T | null, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let value: T | null = null;
-    try {
-      value = probe();
-    } catch {
-      // Not yet.
-    }
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+/** What `probe` gives, or null while it throws (the service not answering yet). */
+const attempt = <T>(probe: () => T): T | null => {
+  try {
+    return probe();
+  } catch {
+    return null;
   }
-}
+};
+const mainPid = () => systemctl("show", "--property=MainPID", "--value", UNIT);
 
 beforeAll(async () => {
   if (!ansible)
@@ -210,9 +204,9 @@ describe("the app role under a real systemd", { timeout: PLAY_TIMEOUT_MS }, () =
   it("killed, the service is started again by systemd", async () => {
     const pid = mainPid();
     server.exec(`kill -KILL ${pid}`);
-    const restarted = await until("systemd did not start the service again", () => {
+    const restarted = await waitFor("systemd to start the service again", async () => {
       const now = mainPid();
-      return now !== pid && now !== "0" && info().version === "two" ? now : null;
+      return now !== pid && now !== "0" && attempt(() => info().version) === "two" ? now : null;
     });
     expect(restarted).not.toBe(pid);
     expect(Number(systemctl("show", "--property=NRestarts", "--value", UNIT))).toBeGreaterThanOrEqual(1);
@@ -246,8 +240,9 @@ describe("the app role under a real systemd", { timeout: PLAY_TIMEOUT_MS }, () =
     expect(healthy.status, healthy.explain()).toBe("succeeded");
     expect(healthy.output?.check?.serviceManager).toBe(`systemd ${server.systemState}`);
     server.exec("systemd-run --unit=co-broken.service --quiet /bin/false");
-    await until("co-broken.service did not fail", () =>
-      systemctl("is-failed", "co-broken.service") === "failed" ? true : null,
+    await waitFor(
+      "co-broken.service to fail",
+      async () => systemctl("is-failed", "co-broken.service") === "failed",
     );
     try {
       const degraded = await play("server_check", { service_manager: "systemd" });
