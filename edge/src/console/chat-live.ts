@@ -130,11 +130,15 @@ function showState(frame) {
     : request && request.kind === "answer" ? "A run waits for your answer to its template's question: a button, or write it below."
     : "";
 }
+// Live state frames seen: a catch-up's answer asked before the last one carries an older state
+// (a secret request it would hide again, say), so it is not shown.
+let liveStates = 0;
 async function catchUp() {
   for (let page = 0; page < 50; page++) {
+    const before = liveStates;
     const feed = await api("/chat/messages?after=" + cursor);
     follow(() => feed.items.forEach(apply));
-    showState(feed);
+    if (before === liveStates) showState(feed);
     if (feed.cursor === cursor || feed.items.length === 0) { cursor = feed.cursor; return; }
     cursor = feed.cursor;
   }
@@ -152,7 +156,10 @@ function connect() {
     if (frame.type === "message") {
       follow(() => apply(frame.message));
       cursor = Math.max(cursor, frame.cursor);
-    } else if (frame.type === "state") showState(frame);
+    } else if (frame.type === "state") {
+      liveStates++;
+      showState(frame);
+    }
     else if (frame.type === "toast") statusLine.textContent = frame.text;
   });
   socket.addEventListener("close", () => {
