@@ -179,14 +179,13 @@ try {
   for (const task of tasks.sort((a, b) => b.ms - a.ms).slice(0, SHOWN))
     console.log(`  ${task.ms.toFixed(0).padStart(6)} ms  ${task.name}`);
   const rest = tasks.sort((a, b) => b.ms - a.ms).slice(SHOWN);
-  console.log(
-    `  ${rest
-      .reduce((sum, task) => sum + task.ms, 0)
-      .toFixed(0)
-      .padStart(
-        6,
-      )} ms  the other ${rest.length} tasks (median ${median(rest.map((task) => task.ms)).toFixed(0)} ms each)`,
-  );
+  if (rest.length > 0) {
+    const restTotal = rest.reduce((sum, task) => sum + task.ms, 0);
+    const restMedian = median(rest.map((task) => task.ms));
+    console.log(
+      `  ${restTotal.toFixed(0).padStart(6)} ms  the other ${rest.length} entries (median ${restMedian.toFixed(0)} ms each)`,
+    );
+  }
 } finally {
   // The services (both slots of the job's project, the floor's), Caddy, the harness.
   spawnSync(path.join(deployRoot, "bench", "bin", "co-app-ctl"), ["stop"], { timeout: 30_000 });
