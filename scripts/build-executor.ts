@@ -39,9 +39,12 @@ export function buildExecutor(): string {
     ),
     logLevel: "warning",
   });
-  // The Jinja engine's WebAssembly module is loaded from beside the bundle.
+  // The Jinja renderers are loaded from beside the bundle: MiniJinja's WebAssembly module and
+  // the Jinja2 worker's script.
   const wasm = createRequire(import.meta.url).resolve("minijinja-js/dist/web/minijinja_js_bg.wasm");
-  copyFileSync(wasm, path.join(path.dirname(executorBundle), path.basename(wasm)));
+  const worker = path.join(root, "executor/src/scaffold/jinja/jinja2_worker.py");
+  for (const file of [wasm, worker])
+    copyFileSync(file, path.join(path.dirname(executorBundle), path.basename(file)));
   built = true;
   return executorBundle;
 }

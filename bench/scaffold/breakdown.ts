@@ -68,7 +68,7 @@ async function readTemplates(templateRoot: string) {
 }
 
 export async function renderBreakdown(templateRoot: string): Promise<Breakdown> {
-  const env = new JinjaEnvironment();
+  const env = new JinjaEnvironment({}, templateRoot);
   const context = renderContext(templateRoot);
   const { sources, segments } = await readTemplates(templateRoot);
   const tags = sources.reduce((sum, text) => sum + (text.match(/\{\{|\{%/g)?.length ?? 0), 0);
@@ -77,16 +77,16 @@ export async function renderBreakdown(templateRoot: string): Promise<Breakdown> 
     for (const text of sources) rewriteTemplate(text);
   });
   const renderFiles = timeMedian(() => {
-    for (const text of sources) env.render(text, context, "bench");
+    for (const text of sources) env.renderNow(text, context, "bench");
   });
   const renderPaths = timeMedian(() => {
-    for (const segment of segments) env.render(segment, context, "bench");
+    for (const segment of segments) env.renderNow(segment, context, "bench");
   });
   const emptyRenders = timeMedian(() => {
-    for (let i = 0; i < sources.length; i++) env.render("x", context, "bench");
+    for (let i = 0; i < sources.length; i++) env.renderNow("x", context, "bench");
   });
   const emptyNoContext = timeMedian(() => {
-    for (let i = 0; i < sources.length; i++) env.render("x", {}, "bench");
+    for (let i = 0; i < sources.length; i++) env.renderNow("x", {}, "bench");
   });
   const newEnvironment = timeMedian(() => {
     new JinjaEnvironment();

@@ -2,7 +2,8 @@
  * The benchmark's template, written to a directory: a copier.yml with seven questions (str, int,
  * bool, a multiselect) and a conditional `_exclude`; ~120 `.jinja` files and ~70 plain ones
  * (text, and a few binary), templated directory names, one conditional path segment and the
- * answers file.
+ * answers file; ten of the templates import macros from, and include, files at the template's
+ * root (outside `_subdirectory`, where Copier's loader finds them).
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -80,6 +81,25 @@ features:
   default: [http, metrics, auth]
 `;
 
+/** Shared by ten templates: macros imported from, and a header included, at the template's root. */
+const MACROS = `{% macro module_header(name, summary) -%}
+"""{{ name }}: {{ summary }}
+
+Part of {{ project_name }} by {{ author }}.
+"""
+{%- endmacro %}
+{% macro option(key, value) -%}
+{{ key | upper }} = {{ value | tojson }}
+{%- endmacro %}
+`;
+const LICENSE_HEADER = "# SPDX-License-Identifier: MIT\n# Copyright {{ author }}\n";
+const SHARED_MODULE = (i: number) =>
+  `{% from "includes/macros.jinja" import module_header, option %}{{ module_header(package_name ~ ".shared_${i}", description) }}
+{% include "includes/license-header.jinja" %}
+{{ option("port", port) }}
+{{ option("features", features) }}
+`;
+
 /** Writes the template; returns its root and the count of templates and plain files. */
 export async function generateTemplate(root: string) {
   const template = path.join(root, "template");
@@ -89,6 +109,9 @@ export async function generateTemplate(root: string) {
   };
   await mkdir(root, { recursive: true });
   await writeFile(path.join(root, "copier.yml"), COPIER_YML);
+  await mkdir(path.join(root, "includes"), { recursive: true });
+  await writeFile(path.join(root, "includes", "macros.jinja"), MACROS);
+  await writeFile(path.join(root, "includes", "license-header.jinja"), LICENSE_HEADER);
   let templates = 0;
   let plain = 0;
   for (const group of GROUPS) {
@@ -111,6 +134,7 @@ export async function generateTemplate(root: string) {
     ["{% if use_docker %}docker{% endif %}/compose.yaml.jinja", sourceText("yaml", 2048, true)],
     ["{% if use_docker %}docker{% endif %}/Dockerfile.jinja", sourceText("sh", 1536, true)],
   ];
+  for (let i = 0; i < 10; i++) top.push([`{{ package_name }}/shared/shared_${i}.py.jinja`, SHARED_MODULE(i)]);
   for (const [relative, content] of top) {
     await write(relative, content);
     templates++;

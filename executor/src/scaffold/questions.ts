@@ -7,8 +7,8 @@
 import { CastError, castAnswer, castToBool, inferType, QUESTION_TYPES, type QuestionType } from "./cast.ts";
 import type { QuestionSpec } from "./config.ts";
 import { type QuestionProblem, ScaffoldError } from "./errors.ts";
-import type { JinjaEnvironment } from "./jinja/environment.ts";
 import { pyDisplay } from "./jinja/python.ts";
+import type { TemplateRenderer } from "./jinja/renderer.ts";
 import { parsePyYaml } from "./pyyaml.ts";
 
 export interface AnswerOptions {
@@ -57,11 +57,11 @@ const MAX_ATTEMPTS = 5;
 type Outcome = { value: unknown } | { problem: string };
 
 /** Renders a template of a question (`extra`: variables on top of the answers so far). */
-type Render = (template: string, question: string, extra?: Record<string, unknown>) => string;
+type Render = (template: string, question: string, extra?: Record<string, unknown>) => Promise<string>;
 
 export async function resolveAnswers(
   questions: QuestionSpec[],
-  env: JinjaEnvironment,
+  env: TemplateRenderer,
   baseContext: Record<string, unknown>,
   options: AnswerOptions & { ask?: Ask },
 ): Promise<ResolvedAnswers> {
@@ -75,7 +75,8 @@ export async function resolveAnswers(
   for (const question of questions) {
     const fail = (message: string) => problems.push({ question: question.name, message });
     try {
-      const asked = prepareQuestion(question, render);
+      const asked = await prepareQuestion(question, render);
+      if (asked.type === "float") env.floats.add(question.name);
       const outcome = await answerOf(asked, options);
       if (outcome === null) continue;
       if ("problem" in outcome) {
@@ -119,24 +120,24 @@ interface PreparedQuestion {
   /** False when its `when` is false: it is skipped, and its default taken without a check. */
   visible: boolean;
   /** The rendered default, or MISSING. */
-  fallback: () => unknown;
+  fallback: () => Promise<unknown>;
   /** The typed answer, or why it is refused; `validate` runs the question's validator. */
-  check: (raw: unknown, validate: boolean) => Outcome;
+  check: (raw: unknown, validate: boolean) => Promise<Outcome>;
 }
 
-function prepareQuestion(question: QuestionSpec, render: Render): PreparedQuestion {
-  const type = questionType(question, render);
-  const choices = question.choices === undefined ? null : parseChoices(question, type, render);
+async function prepareQuestion(question: QuestionSpec, render: Render): Promise<PreparedQuestion> {
+  const type = await questionType(question, render);
+  const choices = question.choices === undefined ? null : await parseChoices(question, type, render);
   const when = question.when ?? true;
-  const visible = castToBool(typeof when === "string" ? render(when, question.name) : when);
-  const fallback = () =>
-    question.hasDefault ? renderDefault(question.default, question.name, render) : MISSING;
-  const check = (raw: unknown, validate: boolean): Outcome => {
+  const visible = castToBool(typeof when === "string" ? await render(when, question.name) : when);
+  const fallback = async () =>
+    question.hasDefault ? await renderDefault(question.default, question.name, render) : MISSING;
+  const check = async (raw: unknown, validate: boolean): Promise<Outcome> => {
     try {
       const value = parseAnswer(question, type, choices, raw);
       const message =
         validate && question.validator
-          ? render(question.validator, question.name, { [question.name]: value }).trim()
+          ? (await render(question.validator, question.name, { [question.name]: value })).trim()
           : "";
       return message ? { problem: message } : { value };
     } catch (error) {
@@ -155,11 +156,11 @@ async function answerOf(
   options: AnswerOptions & { ask?: Ask },
 ): Promise<Outcome | null> {
   const { question, visible } = asked;
-  if (Object.hasOwn(options.data, question.name)) return asked.check(options.data[question.name], true);
+  if (Object.hasOwn(options.data, question.name)) return await asked.check(options.data[question.name], true);
   if (!visible || options.defaults) {
-    const raw = asked.fallback();
+    const raw = await asked.fallback();
     // Copier validates visible defaults; a skipped question's or a secret's default is trusted.
-    if (raw !== MISSING) return asked.check(raw, visible && !question.secret);
+    if (raw !== MISSING) return await asked.check(raw, visible && !question.secret);
     return visible ? { problem: "is required: it has no default" } : null;
   }
   if (options.ask) return await askFor(asked, options.ask);
@@ -169,7 +170,7 @@ async function answerOf(
 /** Asks a person, again after a refused answer (MAX_ATTEMPTS in all); an empty answer takes the default. */
 async function askFor(asked: PreparedQuestion, ask: Ask): Promise<Outcome | null> {
   const { question, type, choices } = asked;
-  const raw = asked.fallback();
+  const raw = await asked.fallback();
   const prompt: Prompt = {
     name: question.name,
     help: question.help,
@@ -184,40 +185,37 @@ async function askFor(asked: PreparedQuestion, ask: Ask): Promise<Outcome | null
   let problem: string | null = null;
   for (let attempt = 0; attempt < MAX_ATTEMPTS && !(outcome && "value" in outcome); attempt++) {
     const input = await ask(prompt, problem);
-    outcome = asked.check(input === "" && raw !== MISSING ? raw : input, true);
+    outcome = await asked.check(input === "" && raw !== MISSING ? raw : input, true);
     problem = "problem" in outcome ? outcome.problem : null;
   }
   return outcome;
 }
 
-function questionType(question: QuestionSpec, render: (t: string, q: string) => string): QuestionType {
-  const declared = question.type ? render(question.type, question.name).trim() : "";
+async function questionType(question: QuestionSpec, render: Render): Promise<QuestionType> {
+  const declared = question.type ? (await render(question.type, question.name)).trim() : "";
   const type = declared || inferType(question.default);
   if (!QUESTION_TYPES.includes(type)) throw new CastError(`unsupported type "${type}"`);
   return type as QuestionType;
 }
 
 /** A string default is a template; so is each string item of a list default. */
-function renderDefault(value: unknown, name: string, render: (t: string, q: string) => string): unknown {
-  if (typeof value === "string") return render(value, name);
+async function renderDefault(value: unknown, name: string, render: Render): Promise<unknown> {
+  if (typeof value === "string") return await render(value, name);
   if (Array.isArray(value))
-    return value.map((item) => (typeof item === "string" ? render(item, name) : item));
+    return await Promise.all(value.map((item) => (typeof item === "string" ? render(item, name) : item)));
   return value;
 }
 
-function parseChoices(
-  question: QuestionSpec,
-  type: QuestionType,
-  render: (t: string, q: string) => string,
-): Choice[] {
+async function parseChoices(question: QuestionSpec, type: QuestionType, render: Render): Promise<Choice[]> {
   const raw: unknown =
     typeof question.choices === "string"
-      ? parsePyYaml(render(question.choices, question.name))
+      ? parsePyYaml(await render(question.choices, question.name))
       : question.choices;
   const pairs: [unknown, unknown][] = Array.isArray(raw)
     ? raw.map((item) => (Array.isArray(item) && item.length === 2 ? [item[0], item[1]] : [item, item]))
     : Object.entries((raw ?? {}) as Record<string, unknown>).map(([label, value]) => [label, value ?? label]);
-  return pairs.map(([label, value]) => {
+  const choices: Choice[] = [];
+  for (const [label, value] of pairs) {
     let disabledBecause = "";
     let choiceValue = value;
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
@@ -225,15 +223,16 @@ function parseChoices(
       if (!("value" in extended)) throw new CastError(`a choice of \`${question.name}\` has no \`value\``);
       choiceValue = extended.value;
       if (typeof extended.validator === "string")
-        disabledBecause = render(extended.validator, question.name).trim();
+        disabledBecause = (await render(extended.validator, question.name)).trim();
     }
-    if (typeof choiceValue === "string") choiceValue = render(choiceValue, question.name);
-    return {
-      label: typeof label === "string" ? render(label, question.name) : pyDisplay(label),
+    if (typeof choiceValue === "string") choiceValue = await render(choiceValue, question.name);
+    choices.push({
+      label: typeof label === "string" ? await render(label, question.name) : pyDisplay(label),
       value: castAnswer(type, choiceValue),
       disabledBecause,
-    };
-  });
+    });
+  }
+  return choices;
 }
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

@@ -73,6 +73,7 @@ export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaff
     log: options.log,
     ask: options.ask,
     user: options.user,
+    renderCacheDir: path.join(options.cacheDir, "jinja2"),
   });
   return { ...report, engine: "builtin", templateCommit: template.commit, templateRef: template.ref };
 }

@@ -8,8 +8,7 @@ import path from "node:path";
 import ignore from "ignore";
 import { DEFAULT_EXCLUDE, loadTemplateConfig, type Settings, type TemplateConfig } from "./config.ts";
 import { ScaffoldError } from "./errors.ts";
-import { JinjaEnvironment } from "./jinja/environment.ts";
-import { pyYamlDump } from "./jinja/yaml-dump.ts";
+import { openRenderer, type RendererChoice, type TemplateRenderer } from "./jinja/renderer.ts";
 import { moveInto } from "./move.ts";
 import type { CopyOptions, ScaffoldLog } from "./options.ts";
 import { type Ask, resolveAnswers } from "./questions.ts";
@@ -28,25 +27,48 @@ export interface ScaffoldOptions extends CopyOptions {
   taskEnv: Record<string, string>;
   /** Asks a person for answers the data does not give (without `defaults`). */
   ask?: Ask;
+  /** Which Jinja renders (renderer.ts): `auto` unless given. */
+  renderer?: RendererChoice;
+  /** Where Jinja2's compiled templates are kept between scaffolds (none: compiled every time). */
+  renderCacheDir?: string;
 }
 
 export interface ScaffoldReport {
   files: string[];
   answers: Record<string, unknown>;
   messages: string[];
+  /** The Jinja that rendered ("jinja2 3.1.2", "minijinja"); the copier engine's is its own. */
+  renderer?: string;
 }
 
-const ANSWERS_HEADER = "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n";
+const ANSWERS_TEMPLATE =
+  "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n{{ _copier_answers|to_nice_yaml -}}\n";
 
 export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport> {
   const config = loadTemplateConfig(options.templateRoot);
   const { settings } = config;
   refuseUnsafeFeatures(settings, options);
-  const env = new JinjaEnvironment(settings.envops);
+  const env = await openRenderer(options.templateRoot, settings.envops, {
+    choice: options.renderer,
+    cacheDir: options.renderCacheDir,
+  });
+  try {
+    return await copyTemplate(config, env, options);
+  } finally {
+    env.close();
+  }
+}
+
+async function copyTemplate(
+  config: TemplateConfig,
+  env: TemplateRenderer,
+  options: ScaffoldOptions,
+): Promise<ScaffoldReport> {
+  const { settings } = config;
   const destination = path.resolve(options.destination);
   const start = startingContext(options, settings, destination);
   const messages = messageWriter(env, options.log);
-  messages.show(settings.message_before_copy, { ...start.baseContext, ...options.data });
+  await messages.show(settings.message_before_copy, { ...start.baseContext, ...options.data });
   const copy: Copy = {
     options,
     settings,
@@ -54,7 +76,7 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
     destination,
     ...(await answerQuestions(config, env, start, options)),
   };
-  const copyRoot = copyRootOf(copy);
+  const copyRoot = await copyRootOf(copy);
   const staging = await makeStaging(destination);
   try {
     const entries = await renderProject(copy, staging, copyRoot);
@@ -65,8 +87,8 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
       .map((entry) => entry.path)
       .sort();
     await runTemplateTasks(copy);
-    messages.show(settings.message_after_copy, copy.context);
-    return { files, answers: copy.copierAnswers, messages: messages.shown };
+    await messages.show(settings.message_after_copy, copy.context);
+    return { files, answers: copy.copierAnswers, messages: messages.shown, renderer: env.name };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -134,11 +156,11 @@ function startingContext(options: ScaffoldOptions, settings: Settings, destinati
 }
 
 /** The template's messages: rendered, logged and kept for the report. */
-function messageWriter(env: JinjaEnvironment, log: ScaffoldLog) {
+function messageWriter(env: TemplateRenderer, log: ScaffoldLog) {
   const shown: string[] = [];
-  const show = (template: string, context: Record<string, unknown>) => {
+  const show = async (template: string, context: Record<string, unknown>) => {
     if (!template) return;
-    const text = env.render(template, context, "copier.yml (message)").trimEnd();
+    const text = (await env.render(template, context, "copier.yml (message)")).trimEnd();
     shown.push(text);
     log("system", `${text}\n`);
   };
@@ -158,13 +180,13 @@ interface Answered {
 interface Copy extends Answered {
   options: ScaffoldOptions;
   settings: Settings;
-  env: JinjaEnvironment;
+  env: TemplateRenderer;
   destination: string;
 }
 
 async function answerQuestions(
   { settings, questions }: TemplateConfig,
-  env: JinjaEnvironment,
+  env: TemplateRenderer,
   start: Start,
   options: ScaffoldOptions,
 ): Promise<Answered> {
@@ -174,7 +196,7 @@ async function answerQuestions(
     defaults: options.defaults,
   });
   const copierAnswers = { ...start.metadata, ...answers.remembered };
-  const answersFile = env.render(
+  const answersFile = await env.render(
     settings.answers_file,
     { ...start.baseContext, ...answers.all },
     "copier.yml (_answers_file)",
@@ -190,9 +212,9 @@ async function answerQuestions(
 }
 
 /** Where the project's files are in the template: its root, or its `_subdirectory` rendered. */
-function copyRootOf({ options, settings, env, context }: Copy): string {
+async function copyRootOf({ options, settings, env, context }: Copy): Promise<string> {
   const subdirectory = settings.subdirectory
-    ? env.render(settings.subdirectory, context, "copier.yml (_subdirectory)")
+    ? await env.render(settings.subdirectory, context, "copier.yml (_subdirectory)")
     : "";
   const copyRoot = path.resolve(options.templateRoot, subdirectory);
   if (path.relative(options.templateRoot, copyRoot).startsWith("..")) {
@@ -207,13 +229,11 @@ async function makeStaging(destination: string): Promise<string> {
   return await mkdtemp(path.join(path.dirname(destination), `.${path.basename(destination)}.scaffold-`));
 }
 
-/** Renders a pattern of `_exclude` or `_skip_if_exists`. */
-const patternRenderer =
-  ({ env, context }: Copy) =>
-  (pattern: string) =>
-    env.render(pattern, context, "copier.yml (_exclude)");
+/** The patterns of `_exclude` or `_skip_if_exists`, rendered. */
+const renderPatterns = ({ env, context }: Copy, patterns: string[]) =>
+  Promise.all(patterns.map((pattern) => env.render(pattern, context, "copier.yml (_exclude)")));
 
-function renderProject(copy: Copy, staging: string, copyRoot: string): Promise<RenderedEntry[]> {
+async function renderProject(copy: Copy, staging: string, copyRoot: string): Promise<RenderedEntry[]> {
   const { options, settings, env, context } = copy;
   const noSubdirectory = path.normalize(settings.subdirectory || ".") === ".";
   const patterns = settings.exclude ?? (noSubdirectory ? DEFAULT_EXCLUDE : []);
@@ -221,7 +241,7 @@ function renderProject(copy: Copy, staging: string, copyRoot: string): Promise<R
     copyRoot,
     templateRoot: options.templateRoot,
     suffix: settings.templates_suffix,
-    excludePatterns: patterns.map(patternRenderer(copy)),
+    excludePatterns: await renderPatterns(copy, patterns),
     preserveSymlinks: settings.preserve_symlinks,
     keepTrailingNewline: (settings.envops.keep_trailing_newline as boolean | undefined) ?? true,
     delimiters: env.delimiters,
@@ -231,23 +251,20 @@ function renderProject(copy: Copy, staging: string, copyRoot: string): Promise<R
   });
 }
 
-/** Copier leaves the answers file to the template; we always record where the project came from. */
-async function recordAnswers(
-  { answersFile, copierAnswers }: Copy,
-  staging: string,
-  entries: RenderedEntry[],
-) {
+/**
+ * Copier leaves the answers file to the template; we always record where the project came from,
+ * with the answers file template Copier's documentation gives (so a float answer stays `16.0`).
+ */
+async function recordAnswers({ answersFile, env, context }: Copy, staging: string, entries: RenderedEntry[]) {
   if (entries.some((entry) => entry.path === answersFile)) return;
-  await writeFile(
-    path.join(staging, answersFile),
-    ANSWERS_HEADER + pyYamlDump(copierAnswers, { indent: 4, flowLeaves: false }),
-  );
+  const text = await env.render(ANSWERS_TEMPLATE, context, "(the answers file)");
+  await writeFile(path.join(staging, answersFile), text);
   entries.push({ path: answersFile, kind: "file" });
 }
 
-function moveProjectIn(copy: Copy, staging: string, entries: RenderedEntry[]): Promise<void> {
+async function moveProjectIn(copy: Copy, staging: string, entries: RenderedEntry[]): Promise<void> {
   const { options, settings, destination, answersFile } = copy;
-  const skip = ignore().add(settings.skip_if_exists.map(patternRenderer(copy)));
+  const skip = ignore().add(await renderPatterns(copy, settings.skip_if_exists));
   return moveInto(staging, destination, entries, {
     overwrite: (entry) => options.overwrite === true || entry.path === answersFile,
     keep: (entry) => skip.ignores(entry.path),

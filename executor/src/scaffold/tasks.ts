@@ -9,12 +9,12 @@ import { failureOf, runProcess } from "../process/run-process.ts";
 import { castToBool } from "./cast.ts";
 import type { Task } from "./config.ts";
 import { ScaffoldError } from "./errors.ts";
-import type { JinjaEnvironment } from "./jinja/environment.ts";
+import type { TemplateRenderer } from "./jinja/renderer.ts";
 import type { ScaffoldLog } from "./options.ts";
 
 export interface TaskOptions {
   destination: string;
-  env: JinjaEnvironment;
+  env: TemplateRenderer;
   context: Record<string, unknown>;
   /** The whole environment of each task; STAGE and COPIER_OPERATION are added. */
   processEnv: Record<string, string>;
@@ -34,12 +34,14 @@ export async function runTasks(tasks: Task[], options: TaskOptions): Promise<voi
       typeof task === "string" || Array.isArray(task)
         ? { command: task, when: true, working_directory: "." }
         : task;
-    if (!castToBool(typeof spec.when === "string" ? render(spec.when) : spec.when)) continue;
+    if (!castToBool(typeof spec.when === "string" ? await render(spec.when) : spec.when)) continue;
     const argv =
-      typeof spec.command === "string" ? ["/bin/sh", "-c", render(spec.command)] : spec.command.map(render);
+      typeof spec.command === "string"
+        ? ["/bin/sh", "-c", await render(spec.command)]
+        : await Promise.all(spec.command.map(render));
     const shown = typeof spec.command === "string" ? (argv[2] ?? "") : argv.join(" ");
     options.log("system", ` > Running task ${index + 1} of ${tasks.length}: ${shown}\n`);
-    const cwd = path.resolve(options.destination, render(spec.working_directory));
+    const cwd = path.resolve(options.destination, await render(spec.working_directory));
     const [command = "", ...args] = argv;
     const outcome = await runProcess(command, args, {
       cwd,

@@ -21,7 +21,8 @@ import {
 import path from "node:path";
 import ignore from "ignore";
 import { ScaffoldError } from "./errors.ts";
-import type { JinjaEnvironment } from "./jinja/environment.ts";
+import { mapInOrder } from "./in-order.ts";
+import type { TemplateRenderer } from "./jinja/renderer.ts";
 import type { Delimiters } from "./jinja/syntax.ts";
 
 export interface TreeOptions {
@@ -34,7 +35,7 @@ export interface TreeOptions {
   preserveSymlinks: boolean;
   keepTrailingNewline: boolean;
   delimiters: Delimiters;
-  env: JinjaEnvironment;
+  env: TemplateRenderer;
   context: Record<string, unknown>;
   signal?: AbortSignal;
 }
@@ -76,23 +77,33 @@ async function* walk(dir: string, relative: string): AsyncGenerator<TemplateEntr
   }
 }
 
+/** Renders and file writes in flight at once: the Jinja2 worker's round trips and the fs overlap. */
+const IN_FLIGHT = 16;
+
 export async function renderTree(outputRoot: string, options: TreeOptions): Promise<RenderedEntry[]> {
   const excluded = ignore().add(options.excludePatterns);
   const tree = treeWriter(outputRoot, options);
-  const written: RenderedEntry[] = [];
-  const seen = new Set<string>();
-
-  for await (const entry of walk(options.copyRoot, "")) {
+  const entries: TemplateEntry[] = [];
+  for await (const entry of walk(options.copyRoot, "")) entries.push(entry);
+  const paths = await mapInOrder(entries, IN_FLIGHT, (entry) => {
     options.signal?.throwIfAborted();
-    const rendered = renderedPath(tree, entry);
-    if (rendered === null) continue;
-    const { target, isTemplate } = rendered;
-    if (excluded.ignores(entry.isDirectory ? `${target}/` : target)) continue;
-    if (seen.has(target)) continue;
-    seen.add(target);
-    written.push({ path: target, kind: await writeEntry(tree, entry, target, isTemplate) });
-  }
-  return written;
+    return renderedPath(tree, entry);
+  });
+  // In the walk's order: the first entry that renders to a path is the one written there.
+  const planned: { entry: TemplateEntry; target: string; isTemplate: boolean }[] = [];
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    const rendered = paths[index];
+    if (!rendered) return;
+    if (excluded.ignores(entry.isDirectory ? `${rendered.target}/` : rendered.target)) return;
+    if (seen.has(rendered.target)) return;
+    seen.add(rendered.target);
+    planned.push({ entry, ...rendered });
+  });
+  return await mapInOrder(planned, IN_FLIGHT, async ({ entry, target, isTemplate }) => {
+    options.signal?.throwIfAborted();
+    return { path: target, kind: await writeEntry(tree, entry, target, isTemplate) };
+  });
 }
 
 /** One rendering of a tree: its options, where it goes, and what it has made there. */
@@ -126,10 +137,10 @@ function treeWriter(outputRoot: string, options: TreeOptions): TreeWriter {
  * The entry's path in the project (suffix stripped, segments rendered); null when it has none: a
  * templated twin exists, or a segment renders empty.
  */
-function renderedPath(
+async function renderedPath(
   tree: TreeWriter,
   entry: TemplateEntry,
-): { target: string; isTemplate: boolean } | null {
+): Promise<{ target: string; isTemplate: boolean } | null> {
   const { env, context, suffix } = tree.options;
   const name = path.posix.basename(entry.relative);
   const isTemplate = suffix !== "" && name.endsWith(suffix);
@@ -139,7 +150,9 @@ function renderedPath(
   const segments: string[] = [];
   for (const segment of stripped.split("/")) {
     segments.push(
-      tree.hasTags(segment) ? env.render(segment, context, `${tree.origin(entry.relative)} (path)`) : segment,
+      tree.hasTags(segment)
+        ? await env.render(segment, context, `${tree.origin(entry.relative)} (path)`)
+        : segment,
     );
   }
   if (segments.some((segment) => segment === "")) return null;
@@ -185,7 +198,7 @@ async function writeSymlink(
   await mkdir(path.dirname(destination), { recursive: true });
   const linkTarget = await readlink(entry.absolute);
   await symlink(
-    isTemplate ? env.render(linkTarget, context, tree.origin(entry.relative)) : linkTarget,
+    isTemplate ? await env.render(linkTarget, context, tree.origin(entry.relative)) : linkTarget,
     destination,
   );
 }
@@ -237,5 +250,5 @@ async function writeRendered(
   if (source === null) await writeFile(destination, bytes);
   else if (!tree.hasTags(source))
     await writeFile(destination, keepTrailingNewline ? source : source.replace(/\n$/, ""));
-  else await writeFile(destination, env.render(source, context, tree.origin(entry.relative)));
+  else await writeFile(destination, await env.render(source, context, tree.origin(entry.relative)));
 }

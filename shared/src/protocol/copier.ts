@@ -62,6 +62,8 @@ export const CopierResult = z.strictObject({
   /** The ref it was rendered at when it came from git: as named, or the tag a version constraint chose. */
   templateRef: z.string().nullable().optional(),
   messages: z.array(z.string()),
+  /** The builtin engine's Jinja: Python's Jinja2 where the executor has it ("jinja2 3.1.2"), else "minijinja". */
+  renderer: z.string().optional(),
   published: z.strictObject({ url: z.string(), branch: z.string(), commit: z.string() }).nullable(),
 });
 export type CopierResult = z.infer<typeof CopierResult>;

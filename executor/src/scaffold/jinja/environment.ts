@@ -1,18 +1,16 @@
 /**
  * A Jinja environment configured like Copier's (keep_trailing_newline, lenient undefined, no
- * autoescape) over MiniJinja, with the filters Copier templates expect. Errors come out as
- * `ScaffoldError`s naming the template file and line.
+ * autoescape) over MiniJinja, with the filters Copier templates expect: the renderer where the
+ * host has no Python Jinja2 (renderer.ts). Errors come out as `ScaffoldError`s naming the template
+ * file and line.
  */
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import path from "node:path";
 import { ScaffoldError } from "../errors.ts";
+import { checkEnvops } from "./envops.ts";
 import { extraFilters, extraGlobals, extraTests } from "./filters.ts";
 import { pyDisplay } from "./python.ts";
-import {
-  type Delimiters,
-  DISPLAY_FILTER,
-  rewriteTemplate,
-  STANDARD_DELIMITERS,
-  SyntaxScanError,
-} from "./syntax.ts";
+import { type Delimiters, DISPLAY_FILTER, delimitersOf, rewriteTemplate, SyntaxScanError } from "./syntax.ts";
 import { type MiniJinja, newMiniJinja } from "./wasm.ts";
 
 /** Jinja2's built-in filters and tests, all of which MiniJinja or `filters.ts` provide. */
@@ -21,34 +19,23 @@ const JINJA_FILTERS =
 const JINJA_TESTS =
   "boolean callable defined divisibleby eq equalto escaped even false filter float ge greaterthan gt in integer iterable le lessthan lower lt mapping ne none number odd sameas sequence string test true undefined upper";
 
-/** Everything `_envops` may set that this engine honours. */
-export interface EnvOptions {
+/** The `_envops` this engine reads. */
+interface EnvOptions {
   keep_trailing_newline?: boolean;
   trim_blocks?: boolean;
   lstrip_blocks?: boolean;
-  autoescape?: boolean;
-  block_start_string?: string;
-  block_end_string?: string;
-  variable_start_string?: string;
-  variable_end_string?: string;
-  comment_start_string?: string;
-  comment_end_string?: string;
 }
 
-const SUPPORTED_ENVOPS = new Set([
-  "keep_trailing_newline",
-  "trim_blocks",
-  "lstrip_blocks",
-  "autoescape",
-  "block_start_string",
-  "block_end_string",
-  "variable_start_string",
-  "variable_end_string",
-  "comment_start_string",
-  "comment_end_string",
-  "undefined",
-  "newline_sequence",
-]);
+/** `{% include "x" %}`, `{% import 'x' as m %}`, `{% from "x" import y %}`, `{% extends "x" %}`. */
+const REFERENCE = /\{%[-+]?\s*(?:include|import|from|extends)\s+["']([^"'\n]+)["']/g;
+
+/** `name` under `root`, when it is a file there and leads (through links) nowhere outside. */
+function insideRoot(root: string, name: string): string | null {
+  const file = path.resolve(root, name);
+  if (!existsSync(file)) return null;
+  const real = realpathSync(file);
+  return real.startsWith(`${root}${path.sep}`) && statSync(real).isFile() ? real : null;
+}
 
 /** A render budget: a template looping forever fails instead of hanging the executor. */
 const FUEL = 50_000_000;
@@ -60,25 +47,19 @@ export class JinjaEnvironment {
   /** A filter that threw: MiniJinja must never see a JavaScript exception, so it waits here. */
   #pending: Error | null = null;
 
-  constructor(envops: Record<string, unknown> = {}) {
-    for (const key of Object.keys(envops)) {
-      if (!SUPPORTED_ENVOPS.has(key)) {
-        throw new ScaffoldError("invalid_template", `_envops.${key} is not supported by the built-in engine`);
-      }
-    }
-    if (envops.autoescape) throw new ScaffoldError("invalid_template", "_envops.autoescape is not supported");
-    if (envops.undefined !== undefined && envops.undefined !== "jinja2.Undefined") {
-      throw new ScaffoldError("invalid_template", `_envops.undefined: only jinja2.Undefined is supported`);
-    }
+  readonly name = "minijinja";
+  /** MiniJinja has no float of integral value (`16.0` prints as `16`): see docs/scaffolding.md. */
+  readonly floats = new Set<string>();
+
+  /** Where included and imported names resolve (Copier's loader root); none: no includes. */
+  #root: string | null;
+  #loaded = new Set<string>();
+
+  constructor(envops: Record<string, unknown> = {}, root: string | null = null) {
+    checkEnvops(envops);
+    this.#root = root === null ? null : realpathSync(root);
     const ops = envops as EnvOptions;
-    this.#delimiters = {
-      blockStart: ops.block_start_string ?? STANDARD_DELIMITERS.blockStart,
-      blockEnd: ops.block_end_string ?? STANDARD_DELIMITERS.blockEnd,
-      variableStart: ops.variable_start_string ?? STANDARD_DELIMITERS.variableStart,
-      variableEnd: ops.variable_end_string ?? STANDARD_DELIMITERS.variableEnd,
-      commentStart: ops.comment_start_string ?? STANDARD_DELIMITERS.commentStart,
-      commentEnd: ops.comment_end_string ?? STANDARD_DELIMITERS.commentEnd,
-    };
+    this.#delimiters = delimitersOf(envops);
     const engine = newMiniJinja();
     engine.enablePyCompat();
     engine.keepTrailingNewline = ops.keep_trailing_newline ?? true;
@@ -116,7 +97,32 @@ export class JinjaEnvironment {
   }
 
   /** Renders `source` with `context`; `origin` names the file in errors. */
-  render(source: string, context: Record<string, unknown>, origin: string): string {
+  async render(source: string, context: Record<string, unknown>, origin: string): Promise<string> {
+    return this.renderNow(source, context, origin);
+  }
+
+  close(): void {
+    this.#engine.free();
+  }
+
+  /** `render`, synchronously (MiniJinja runs in this thread). */
+  renderNow(source: string, context: Record<string, unknown>, origin: string): string {
+    const rewritten = this.#rewrite(source, origin);
+    this.#loadReferenced(rewritten);
+    this.#pending = null;
+    let output: string;
+    try {
+      output = this.#engine.renderStr(rewritten, context);
+    } catch (error) {
+      throw this.#templateError(error, origin);
+    }
+    const failure = this.#takePending();
+    if (failure) throw new ScaffoldError("template_error", failure.message, { file: origin });
+    return output;
+  }
+
+  /** The source rewritten for MiniJinja, its filters and tests checked. */
+  #rewrite(source: string, origin: string): string {
     let rewritten: ReturnType<typeof rewriteTemplate>;
     try {
       rewritten = rewriteTemplate(source, this.#delimiters);
@@ -139,23 +145,28 @@ export class JinjaEnvironment {
         throw new ScaffoldError(
           "template_error",
           `unknown ${kind} \`${unknown.name}\` (see the supported list in docs)`,
-          {
-            file: origin,
-            line: unknown.line,
-          },
+          { file: origin, line: unknown.line },
         );
       }
     }
-    this.#pending = null;
-    let output: string;
-    try {
-      output = this.#engine.renderStr(rewritten.source, context);
-    } catch (error) {
-      throw this.#templateError(error, origin);
+    return rewritten.source;
+  }
+
+  /**
+   * The files a template includes, imports or extends by a literal name, registered under that
+   * name (relative to the template's root, as Copier's loader reads it), and theirs in turn.
+   */
+  #loadReferenced(source: string): void {
+    if (!this.#root) return;
+    for (const [, name] of source.matchAll(REFERENCE)) {
+      if (name === undefined || this.#loaded.has(name)) continue;
+      this.#loaded.add(name);
+      const file = insideRoot(this.#root, name);
+      if (!file) continue;
+      const rewritten = this.#rewrite(readFileSync(file, "utf8"), name);
+      this.#engine.addTemplate(name, rewritten);
+      this.#loadReferenced(rewritten);
     }
-    const failure = this.#takePending();
-    if (failure) throw new ScaffoldError("template_error", failure.message, { file: origin });
-    return output;
   }
 
   #takePending(): Error | null {
@@ -167,11 +178,12 @@ export class JinjaEnvironment {
   #templateError(error: unknown, origin: string): ScaffoldError {
     const message = error instanceof Error ? error.message : String(error);
     const first = message.split("\n")[0] ?? message;
-    const located = / \(in [^)]*:(\d+)\)$/.exec(first);
+    const located = / \(in ([^)]*):(\d+)\)$/.exec(first);
     const text = located ? first.slice(0, located.index) : first;
+    const inFile = located?.[1] !== undefined && this.#loaded.has(located[1]) ? located[1] : origin;
     return new ScaffoldError("template_error", text, {
-      file: origin,
-      ...(located ? { line: Number(located[1]) } : {}),
+      file: inFile,
+      ...(located ? { line: Number(located[2]) } : {}),
     });
   }
 }

@@ -25,6 +25,20 @@ export const STANDARD_DELIMITERS: Delimiters = {
   commentEnd: "#}",
 };
 
+/** The delimiters `_envops` asks for, the standard ones where it says nothing. */
+export function delimitersOf(envops: Record<string, unknown>): Delimiters {
+  const pick = (key: string, fallback: string) =>
+    typeof envops[key] === "string" ? (envops[key] as string) : fallback;
+  return {
+    blockStart: pick("block_start_string", STANDARD_DELIMITERS.blockStart),
+    blockEnd: pick("block_end_string", STANDARD_DELIMITERS.blockEnd),
+    variableStart: pick("variable_start_string", STANDARD_DELIMITERS.variableStart),
+    variableEnd: pick("variable_end_string", STANDARD_DELIMITERS.variableEnd),
+    commentStart: pick("comment_start_string", STANDARD_DELIMITERS.commentStart),
+    commentEnd: pick("comment_end_string", STANDARD_DELIMITERS.commentEnd),
+  };
+}
+
 export const DISPLAY_FILTER = "__display";
 
 export class SyntaxScanError extends Error {
