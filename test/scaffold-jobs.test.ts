@@ -145,7 +145,12 @@ describe("scaffold jobs through the executor fleet", () => {
     expect(await git(["--git-dir", remote, "rev-parse", "v1^{commit}"])).toBe(tagged);
 
     const url = `file://${remote}`;
-    const done = await completed("copier", { template: { url, ref: "v1" }, data: { name: "x" } });
+    const done = await completed("copier", {
+      template: { url, ref: "v1" },
+      data: { name: "x" },
+      // The template has no answers file of its own: asked for, the job writes one anyway.
+      recordAnswers: true,
+    });
     expect(done, JSON.stringify(done.error)).toMatchObject({ status: "succeeded", error: null });
     const output = done.output as unknown as CopierResult;
 

@@ -27,6 +27,7 @@ Options:
       --trust            allow the template's tasks
   -w, --overwrite        replace existing files that differ
   -T, --skip-tasks       do not run the template's tasks
+      --record-answers   write the answers file even when the template has no template for it
   -r, --vcs-ref REF      for a git template: the branch, tag or commit
       --engine ENGINE    builtin (default) or copier (Python Copier on PATH)
       --json             print the result, or the error, as JSON on stdout
@@ -44,6 +45,7 @@ export interface ScaffoldArgs {
   trust: boolean;
   overwrite: boolean;
   skipTasks: boolean;
+  recordAnswers: boolean;
   engine: TemplateEngine;
   json: boolean;
   quiet: boolean;
@@ -61,6 +63,7 @@ export async function parseScaffoldArgs(args: string[]): Promise<ScaffoldArgs | 
       trust: { type: "boolean", default: false },
       overwrite: { type: "boolean", short: "w", default: false },
       "skip-tasks": { type: "boolean", short: "T", default: false },
+      "record-answers": { type: "boolean", default: false },
       "vcs-ref": { type: "string", short: "r" },
       engine: { type: "string", default: "builtin" },
       json: { type: "boolean", default: false },
@@ -98,6 +101,7 @@ export async function parseScaffoldArgs(args: string[]): Promise<ScaffoldArgs | 
     trust: values.trust,
     overwrite: values.overwrite,
     skipTasks: values["skip-tasks"],
+    recordAnswers: values["record-answers"],
     engine: engine.data,
     json: values.json,
     quiet: values.quiet,

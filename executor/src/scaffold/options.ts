@@ -13,6 +13,11 @@ export interface CopyOptions {
   trust: boolean;
   overwrite?: boolean;
   skipTasks?: boolean;
+  /**
+   * Write the answers file even when the template has no template of its own for it (Copier
+   * writes none then): so that a project records where it came from. The pipeline asks for it.
+   */
+  recordAnswers?: boolean;
   signal?: AbortSignal;
   deadlineAt?: number;
   /** Status lines ("create x"), task output and messages. */

@@ -67,6 +67,7 @@ export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaff
     trust: options.trust,
     overwrite: options.overwrite,
     skipTasks: options.skipTasks,
+    recordAnswers: options.recordAnswers,
     taskEnv: options.env,
     signal: options.signal,
     deadlineAt: options.deadlineAt,

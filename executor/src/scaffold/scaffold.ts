@@ -252,11 +252,16 @@ async function renderProject(copy: Copy, staging: string, copyRoot: string): Pro
 }
 
 /**
- * Copier leaves the answers file to the template; we always record where the project came from,
- * with the answers file template Copier's documentation gives (so a float answer stays `16.0`).
+ * Copier leaves the answers file to the template; asked to (`recordAnswers`), we record where the
+ * project came from anyway, with the answers file template Copier's documentation gives (so a
+ * float answer stays `16.0`).
  */
-async function recordAnswers({ answersFile, env, context }: Copy, staging: string, entries: RenderedEntry[]) {
-  if (entries.some((entry) => entry.path === answersFile)) return;
+async function recordAnswers(
+  { answersFile, env, context, options }: Copy,
+  staging: string,
+  entries: RenderedEntry[],
+) {
+  if (!options.recordAnswers || entries.some((entry) => entry.path === answersFile)) return;
   const text = await env.render(ANSWERS_TEMPLATE, context, "(the answers file)");
   await writeFile(path.join(staging, answersFile), text);
   entries.push({ path: answersFile, kind: "file" });

@@ -43,6 +43,19 @@ describe("orchestrator scaffold", () => {
     expect(Object.keys(await readTree(destination))).toContain("src/db.js");
   });
 
+  it("--record-answers writes the answers file a template leaves out; without it, none (Copier's way)", async () => {
+    const source = await writeTree(await tempDir("co-template-"), {
+      "copier.yml": "name: app\n",
+      "a.txt.jinja": "{{ name }}\n",
+    });
+    const plain = path.join(await tempDir(), "plain");
+    expect((await scaffold(source, plain, "--defaults", "-q")).code).toBe(0);
+    expect(Object.keys(await readTree(plain))).toEqual(["a.txt"]);
+    const recorded = path.join(await tempDir(), "recorded");
+    expect((await scaffold(source, recorded, "--defaults", "-q", "--record-answers")).code).toBe(0);
+    expect((await readTree(recorded))[".copier-answers.yml"]).toContain("name: app\n");
+  });
+
   it("--json prints the report; --data-file answers, --data wins", async () => {
     const dir = await tempDir();
     const dataFile = path.join(dir, "answers.yml");

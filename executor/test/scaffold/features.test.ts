@@ -301,6 +301,17 @@ describe("configuration", () => {
     expect(Object.keys(tree)).toEqual([".config/answers.yml"]);
   });
 
+  it("without recordAnswers, a template without its own answers file gets none (Copier's way)", async () => {
+    const files = { "copier.yml": "name: app\n", "a.txt.jinja": "{{ name }}\n" };
+    const copierWay = await render(files, { recordAnswers: false });
+    expect(Object.keys(copierWay.tree)).toEqual(["a.txt"]);
+    const recorded = await render(files);
+    expect(recorded.tree[ANSWERS]).toMatch(
+      /^# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n/,
+    );
+    expect(recorded.tree[ANSWERS]).toContain("name: app\n");
+  });
+
   it("_envops: custom delimiters and block trimming", async () => {
     const { tree } = await render({
       "copier.yml":

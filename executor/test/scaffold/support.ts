@@ -36,7 +36,10 @@ export interface Rendered {
   log: string;
 }
 
-/** Writes `files` as a template and renders it into a fresh destination. */
+/**
+ * Writes `files` as a template and renders it into a fresh destination; the answers file is
+ * recorded as the pipeline asks (`recordAnswers`) unless the options say otherwise.
+ */
 export async function render(
   files: Record<string, FileSpec>,
   options: Partial<ScaffoldOptions> = {},
@@ -52,6 +55,7 @@ export async function render(
     data: {},
     defaults: true,
     trust: false,
+    recordAnswers: true,
     taskEnv: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     log: (_stream, chunk) => {
       log += chunk;

@@ -23,6 +23,12 @@ export const CopierSpec = z.strictObject({
   /** Run the template's `_tasks` (as `copier copy --trust`). */
   trust: z.boolean().default(false),
   engine: TemplateEngine.default("builtin"),
+  /**
+   * Write the answers file (`.copier-answers.yml` or the template's `_answers_file`) even when the
+   * template has no template of its own for it, as Copier would not: the project then records
+   * the template, its commit and the answers. The pipeline's scaffolds ask for it.
+   */
+  recordAnswers: z.boolean().default(false),
   publish: z
     .strictObject({
       url: GitRemoteUrl,

@@ -72,6 +72,8 @@ export function scaffoldJob(
     defaults: true,
     trust: false,
     engine: "builtin",
+    // Every project records its template, commit and answers (upgrades read them).
+    recordAnswers: true,
     publish: {
       url,
       branch: "main",

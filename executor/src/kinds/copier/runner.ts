@@ -35,6 +35,7 @@ const runRender: Runner<CopierSpec> = async (spec, context): Promise<RunOutcome>
       data: spec.data,
       defaults: spec.defaults,
       trust: spec.trust,
+      recordAnswers: spec.recordAnswers,
       engine: spec.engine,
       cacheDir: path.join(context.cacheDir, "copier"),
       env: { PATH: defaultPath(), HOME: context.workdir, LANG: "C.UTF-8" },

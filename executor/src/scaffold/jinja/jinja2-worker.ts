@@ -13,8 +13,8 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ScaffoldError } from "../errors.ts";
-import type { TemplateRenderer } from "./renderer.ts";
 import { type Delimiters, delimitersOf } from "./syntax.ts";
+import type { TemplateRenderer } from "./template-renderer.ts";
 
 export const WORKER_FILE = "jinja2_worker.py";
 /** The Python Debian's python3-jinja2 and python3-yaml are installed for. */

@@ -7,21 +7,9 @@ import { ScaffoldError } from "../errors.ts";
 import { JinjaEnvironment } from "./environment.ts";
 import { checkEnvops } from "./envops.ts";
 import { Jinja2Renderer } from "./jinja2-worker.ts";
-import type { Delimiters } from "./syntax.ts";
+import type { TemplateRenderer } from "./template-renderer.ts";
 
-export interface TemplateRenderer {
-  /** Which engine renders ("jinja2 3.1.2", "minijinja"). */
-  readonly name: string;
-  readonly delimiters: Delimiters;
-  /**
-   * Answers Copier holds as Python floats (`type: float`): JSON cannot tell `16.0` from `16`, so
-   * the questions name them as they are answered.
-   */
-  readonly floats: Set<string>;
-  /** Renders `source` with `context`; `origin` names the file (relative to the template root) in errors. */
-  render(source: string, context: Record<string, unknown>, origin: string): Promise<string>;
-  close(): void;
-}
+export type { TemplateRenderer };
 
 /** `auto`: Jinja2 where the host has it, else MiniJinja. */
 export type RendererChoice = "auto" | "jinja2" | "minijinja";
