@@ -10,6 +10,7 @@ import { symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Jinja2Renderer } from "../../src/scaffold/jinja/jinja2-worker.ts";
+import type { RendererChoice } from "../../src/scaffold/jinja/renderer.ts";
 import { removeTempDirs, render, renderError, tempDir, writeTree } from "./support.ts";
 
 const probe = await Jinja2Renderer.open(null, {});
@@ -72,6 +73,18 @@ const template = {
   ].join("\n"),
 };
 
+/** The error of a template that includes a file through a link to a directory outside it. */
+async function includeThroughLink(renderer: RendererChoice) {
+  const outside = await tempDir("co-outside-");
+  await writeFile(path.join(outside, "secret.txt"), "not the template's\n");
+  const root = await writeTree(await tempDir("co-template-"), {
+    "copier.yml": "n: 1\n",
+    "a.txt.jinja": '{% include "linked/secret.txt" %}',
+  });
+  await symlink(outside, path.join(root, "linked"));
+  return await renderError({}, { templateRoot: root, renderer });
+}
+
 describe.skipIf(!probe)("real-world Copier templates through the Jinja2 worker", () => {
   it("renders includes, imports, extends and Python's values as Copier does", async () => {
     const { tree, report } = await render(template);
@@ -102,14 +115,7 @@ describe.skipIf(!probe)("real-world Copier templates through the Jinja2 worker",
   });
 
   it("an include names the template's root, never a file outside it", async () => {
-    const outside = await tempDir("co-outside-");
-    await writeFile(path.join(outside, "secret.txt"), "not the template's\n");
-    const root = await writeTree(await tempDir("co-template-"), {
-      "copier.yml": "n: 1\n",
-      "a.txt.jinja": '{% include "linked/secret.txt" %}',
-    });
-    await symlink(outside, path.join(root, "linked"));
-    const linked = await renderError({}, { templateRoot: root });
+    const linked = await includeThroughLink("auto");
     expect(linked).toMatchObject({ code: "template_error", details: { file: "a.txt.jinja" } });
     expect(linked.message).toContain("template not found: linked/secret.txt");
     const up = await renderError({ "copier.yml": "n: 1\n", "b.txt.jinja": '{% include "../etc/passwd" %}' });
@@ -170,14 +176,7 @@ describe("the MiniJinja fallback (hosts without Python's Jinja2)", () => {
   });
 
   it("refuses an include that leads out of the root, naming the including file", async () => {
-    const outside = await tempDir("co-outside-");
-    await writeFile(path.join(outside, "secret.txt"), "not the template's\n");
-    const root = await writeTree(await tempDir("co-template-"), {
-      "copier.yml": "n: 1\n",
-      "a.txt.jinja": '{% include "linked/secret.txt" %}',
-    });
-    await symlink(outside, path.join(root, "linked"));
-    const linked = await renderError({}, { templateRoot: root, renderer: "minijinja" });
+    const linked = await includeThroughLink("minijinja");
     expect(linked).toMatchObject({ code: "template_error", details: { file: "a.txt.jinja" } });
     expect(linked.message).toMatch(/template not found|not found/);
   });
