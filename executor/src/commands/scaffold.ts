@@ -28,7 +28,9 @@ Options:
   -w, --overwrite        replace existing files that differ
   -T, --skip-tasks       do not run the template's tasks
       --record-answers   write the answers file even when the template has no template for it
-  -r, --vcs-ref REF      for a git template: the branch, tag or commit
+  -r, --vcs-ref REF      for a git template: the branch, tag or commit (default: the latest release,
+                         the newest PEP 440 tag; HEAD when it has none)
+      --prereleases      the latest release may be a pre-release (1.0.0rc1)
       --engine ENGINE    builtin (default) or copier (Python Copier on PATH)
       --json             print the result, or the error, as JSON on stdout
   -q, --quiet            no status lines
@@ -65,6 +67,7 @@ export async function parseScaffoldArgs(args: string[]): Promise<ScaffoldArgs | 
       "skip-tasks": { type: "boolean", short: "T", default: false },
       "record-answers": { type: "boolean", default: false },
       "vcs-ref": { type: "string", short: "r" },
+      prereleases: { type: "boolean", default: false },
       engine: { type: "string", default: "builtin" },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", short: "q", default: false },
@@ -92,9 +95,10 @@ export async function parseScaffoldArgs(args: string[]): Promise<ScaffoldArgs | 
   }
   const url = expandGitUrl(template);
   const ref = values["vcs-ref"];
-  if (ref && !url) throw new UsageError("--vcs-ref needs a git template.");
+  // A local directory takes --vcs-ref when it is a git work tree (checked as it is fetched).
+  const at = { ...(ref ? { ref } : {}), ...(values.prereleases ? { prereleases: true } : {}) };
   return {
-    source: url ? { url, ...(ref ? { ref } : {}) } : { path: template },
+    source: url ? { url, ...at } : { path: template, ...at },
     destination,
     data,
     defaults: values.defaults,

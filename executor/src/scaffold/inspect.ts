@@ -19,21 +19,25 @@ export interface InspectOptions
 
 export async function inspectTemplate(options: InspectOptions): Promise<CopierInspection> {
   const template = await fetchTemplate(options.source, options);
-  const config = loadTemplateConfig(template.root);
-  const { settings } = config;
-  return {
-    file: config.file,
-    questions: config.questions.map(describeQuestion),
-    subdirectory: settings.subdirectory,
-    messages: {
-      beforeCopy: settings.message_before_copy,
-      afterCopy: settings.message_after_copy,
-      beforeUpdate: settings.message_before_update,
-      afterUpdate: settings.message_after_update,
-    },
-    templateCommit: template.commit,
-    templateRef: template.ref,
-  };
+  try {
+    const config = loadTemplateConfig(template.root);
+    const { settings } = config;
+    return {
+      file: config.file,
+      questions: config.questions.map(describeQuestion),
+      subdirectory: settings.subdirectory,
+      messages: {
+        beforeCopy: settings.message_before_copy,
+        afterCopy: settings.message_after_copy,
+        beforeUpdate: settings.message_before_update,
+        afterUpdate: settings.message_after_update,
+      },
+      templateCommit: template.commit,
+      templateRef: template.ref,
+    };
+  } finally {
+    await template.dispose?.();
+  }
 }
 
 /** YAML values as JSON: dates become ISO strings, and nothing undefined is left inside. */

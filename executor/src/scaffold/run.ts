@@ -4,18 +4,27 @@
  */
 import path from "node:path";
 import type { TemplateEngine } from "@codegen-orchestrator/shared";
-import type { GitPassword } from "../git/git.ts";
+import { Git, type GitPassword } from "../git/git.ts";
 import { runCopierCli } from "./copier-cli.ts";
 import { ScaffoldError } from "./errors.ts";
 import type { CopyOptions } from "./options.ts";
 import type { Ask } from "./questions.ts";
 import { type ScaffoldReport, scaffold } from "./scaffold.ts";
-import { type FetchedTemplate, gitTemplate, localTemplate } from "./source.ts";
+import {
+  type FetchedTemplate,
+  gitTemplate,
+  isWorkTreeRoot,
+  localGitTemplate,
+  localTemplate,
+} from "./source.ts";
 
 export type ScaffoldSource =
-  /** `name`: the directory as the caller named it, for errors (default: the path). */
-  | { path: string; name?: string }
-  | { url: string; ref?: string; version?: string; credentials?: GitPassword };
+  /**
+   * `name`: the directory as the caller named it, for errors (default: the path). A directory
+   * that is a git work tree's root is rendered through git, at `ref` or its latest release.
+   */
+  | { path: string; name?: string; ref?: string; prereleases?: boolean }
+  | { url: string; ref?: string; version?: string; prereleases?: boolean; credentials?: GitPassword };
 
 export interface RunScaffoldOptions extends CopyOptions {
   source: ScaffoldSource;
@@ -56,6 +65,18 @@ export async function runScaffold(options: RunScaffoldOptions): Promise<RunScaff
     return { ...report, engine: "copier", templateCommit: null, templateRef };
   }
   const template = await fetchTemplate(source, options);
+  try {
+    return await scaffoldFetched(template, srcPath, options);
+  } finally {
+    await template.dispose?.();
+  }
+}
+
+async function scaffoldFetched(
+  template: FetchedTemplate,
+  srcPath: string,
+  options: RunScaffoldOptions,
+): Promise<RunScaffoldReport> {
   const report = await scaffold({
     templateRoot: template.root,
     srcPath,
@@ -84,7 +105,20 @@ export async function fetchTemplate(
   source: ScaffoldSource,
   options: Pick<RunScaffoldOptions, "cacheDir" | "signal" | "deadlineAt" | "log">,
 ): Promise<FetchedTemplate> {
-  if ("path" in source) return localTemplate(source.path, source.name);
+  if ("path" in source) {
+    const git = new Git({ cwd: process.cwd(), signal: options.signal, deadlineAt: options.deadlineAt });
+    if (await isWorkTreeRoot(source.path, git)) {
+      options.log("system", `reading template ${source.name ?? source.path} through git\n`);
+      return localGitTemplate({ dir: source.path, ...source, ...options });
+    }
+    if (source.ref !== undefined) {
+      throw new ScaffoldError(
+        "invalid_template",
+        `a ref (${source.ref}) needs a git template: ${source.name ?? source.path} is not a git work tree's root`,
+      );
+    }
+    return localTemplate(source.path, source.name);
+  }
   const at = source.version ? ` at ${source.version}` : source.ref ? ` at ${source.ref}` : "";
   options.log("system", `fetching template ${source.url}${at}\n`);
   return gitTemplate({

@@ -131,6 +131,20 @@ export function matchesConstraint(version: Version, specifiers: Specifier[]): bo
   return !isPrerelease(version) && specifiers.every((specifier) => satisfies(version, specifier));
 }
 
+/**
+ * Copier's default ref: the tag of the newest version (PEP 440 order) among the tags that read as
+ * one, pre-releases only when asked; null when no tag does.
+ */
+export function newestRelease(tags: Iterable<string>, prereleases = false): string | null {
+  let best: { tag: string; version: Version } | null = null;
+  for (const tag of tags) {
+    const version = parseVersion(tag);
+    if (!version || (isPrerelease(version) && !prereleases)) continue;
+    if (!best || compareVersions(version, best.version) > 0) best = { tag, version };
+  }
+  return best?.tag ?? null;
+}
+
 /** The tag naming the newest version that satisfies the constraint, or null. */
 export function newestMatching(tags: Iterable<string>, constraint: string): string | null {
   const specifiers = parseConstraint(constraint);

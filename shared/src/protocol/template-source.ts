@@ -26,14 +26,17 @@ export const TemplateSource = z.union([
   /** A directory on the executor host; relative paths resolve against its templates directory. */
   z.strictObject({ path: z.string().min(1).max(4096) }),
   /**
-   * A git repository, cloned at `ref` (default: its default branch), or at the newest tag matching
-   * `version`, and cached per commit.
+   * A git repository, cloned at `ref`, or at the newest tag matching `version`, else at its latest
+   * release (the newest PEP 440 tag, as Copier takes it; HEAD when it has none), and cached per
+   * commit.
    */
   z
     .strictObject({
       url: GitRemoteUrl,
       ref: GitRef.optional(),
       version: VersionConstraint.optional(),
+      /** Without `ref` or `version`: the latest release may be a pre-release (`copier --prereleases`). */
+      prereleases: z.boolean().optional(),
       credentials: GitCredentials.optional(),
     })
     .refine((source) => source.ref === undefined || source.version === undefined, {

@@ -31,6 +31,7 @@ export function scaffoldSource(template: TemplateSource, context: RunContext): S
     url: template.url,
     ref: template.ref,
     version: template.version,
+    prereleases: template.prereleases,
     credentials: password(template.credentials, context),
   };
 }
