@@ -1,22 +1,17 @@
-/**
- * `orchestrator scaffold`: renders a Copier template by hand, with `copier copy`'s flags, so that
- * template authors can try a template without the rest of the system.
- */
-import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { TemplateEngine } from "@codegen-orchestrator/shared";
-import { parse as parseYaml } from "yaml";
-import { describeLocation, ScaffoldError } from "../scaffold/errors.ts";
+import { ScaffoldError } from "../scaffold/errors.ts";
 import type { Ask } from "../scaffold/questions.ts";
 import { runScaffold, type ScaffoldSource } from "../scaffold/run.ts";
 import { expandGitUrl } from "../scaffold/source.ts";
 import { UsageError } from "./executor.ts";
+import { answersFrom, cacheDir, reportScaffoldError } from "./scaffold-shared.ts";
+import { runUpdateCommand } from "./scaffold-update.ts";
 
 const HELP = `Usage: orchestrator scaffold <template> <destination> [options]
+       orchestrator scaffold update [<project>] [options]   (see: orchestrator scaffold update --help)
 
 Renders a Copier template (a directory or a git URL) into <destination>, as \`copier copy\` does.
 
@@ -80,19 +75,7 @@ export async function parseScaffoldArgs(args: string[]): Promise<ScaffoldArgs | 
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
   const engine = TemplateEngine.safeParse(values.engine);
   if (!engine.success) throw new UsageError(`--engine must be builtin or copier, not ${values.engine}.`);
-  const data: Record<string, unknown> = {};
-  if (values["data-file"]) {
-    const parsed = parseYaml(await readFile(values["data-file"], "utf8"));
-    if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
-      throw new UsageError("--data-file must hold a YAML mapping of answers.");
-    }
-    Object.assign(data, parsed);
-  }
-  for (const pair of values.data) {
-    const at = pair.indexOf("=");
-    if (at < 1) throw new UsageError(`--data takes KEY=VALUE, not ${pair}`);
-    data[pair.slice(0, at)] = pair.slice(at + 1);
-  }
+  const data = await answersFrom(values.data, values["data-file"]);
   const url = expandGitUrl(template);
   const ref = values["vcs-ref"];
   // A local directory takes --vcs-ref when it is a git work tree (checked as it is fetched).
@@ -111,9 +94,6 @@ export async function parseScaffoldArgs(args: string[]): Promise<ScaffoldArgs | 
     quiet: values.quiet,
   };
 }
-
-const cacheDir = () =>
-  path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), ".cache"), "codegen-orchestrator");
 
 /**
  * Terminal prompts over one readline for the whole run, so answers typed (or pasted) ahead are
@@ -151,6 +131,7 @@ function terminalPrompter(): { ask: Ask; close: () => void } {
 }
 
 export async function runScaffoldCommand(args: string[]): Promise<number> {
+  if (args[0] === "update") return await runUpdateCommand(args.slice(1));
   let parsed: ScaffoldArgs | "help";
   try {
     parsed = await parseScaffoldArgs(args);
@@ -187,22 +168,7 @@ export async function runScaffoldCommand(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (!(error instanceof ScaffoldError)) throw error;
-    if (settings.json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
-    const questions = error.details.questions ?? [];
-    const headline =
-      questions.length > 0
-        ? `${questions.length} invalid answer${questions.length > 1 ? "s" : ""}:`
-        : error.message;
-    process.stderr.write(`orchestrator scaffold: ${describeLocation(error.details)}${headline}\n`);
-    for (const problem of questions) process.stderr.write(`  - ${problem.question}: ${problem.message}\n`);
-    if (error.code === "invalid_answers") {
-      process.stderr.write(
-        process.stdin.isTTY || settings.defaults
-          ? "Fix the answers (--data KEY=VALUE) and run it again.\n"
-          : "No terminal to ask on: answer with --data KEY=VALUE, or take the defaults with --defaults.\n",
-      );
-    }
-    return error.code === "unsafe_template" ? 4 : 1;
+    return reportScaffoldError(error, settings);
   } finally {
     prompter?.close();
   }

@@ -48,6 +48,8 @@ const Settings = z.object({
   message_before_update: z.string().default(""),
   message_after_update: z.string().default(""),
   tasks: z.array(Task).default([]),
+  /** Read so that an update can refuse them (it does not run them yet). */
+  migrations: z.array(z.unknown()).default([]),
   jinja_extensions: stringList.default([]),
   secret_questions: stringList.default([]),
   preserve_symlinks: z.boolean().default(false),

@@ -126,7 +126,10 @@ async function tagFor(git: Git, url: string, constraint: string): Promise<string
 }
 
 /** The latest release's tag (`newestRelease`), or undefined for HEAD, saying so as Copier does. */
-function latestRelease(tags: string[], options: { prereleases?: boolean; log?: GitLog }): string | undefined {
+export function latestRelease(
+  tags: string[],
+  options: { prereleases?: boolean; log?: GitLog },
+): string | undefined {
   const tag = newestRelease(tags, options.prereleases);
   if (tag === null) options.log?.("system", "No git tags found in template; using HEAD as ref\n");
   return tag ?? undefined;

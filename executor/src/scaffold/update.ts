@@ -1,0 +1,275 @@
+/**
+ * `copier update` for a project the engine (or Copier) rendered: the template at the commit the
+ * answers file records and at the new ref (the latest release unless named) are both rendered with
+ * the recorded answers, and the template's changes between them are applied to the project as a
+ * three-way merge of each file (base: the old render, ours: the project, theirs: the new render),
+ * conflicts as inline markers (Copier's labels) or as `.rej` files beside the project's version.
+ * The answers file is the new render's. A project with uncommitted changes is refused, as Copier
+ * refuses it: the update must be reviewable as one diff.
+ */
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Git } from "../git/git.ts";
+import { loadTemplateConfig } from "./config.ts";
+import { ScaffoldError } from "./errors.ts";
+import type { CopyOptions } from "./options.ts";
+import { parsePyYaml } from "./pyyaml.ts";
+import { scaffold } from "./scaffold.ts";
+import { type CheckedOut, checkOutTemplate } from "./update-source.ts";
+
+export interface UpdateOptions extends Omit<CopyOptions, "destination" | "overwrite" | "recordAnswers"> {
+  /** The project: a git work tree without uncommitted changes. */
+  project: string;
+  /** Its answers file, relative to the project (default `.copier-answers.yml`). */
+  answersFile?: string;
+  /** The template version to update to (default: its latest release). */
+  vcsRef?: string;
+  prereleases?: boolean;
+  /** inline: conflict markers in the file; rej: the project's file kept, the template's change in `<file>.rej`. */
+  conflict?: "inline" | "rej";
+  cacheDir: string;
+}
+
+export interface UpdateReport {
+  /** What the answers file recorded before and after (`_commit`). */
+  from: string | null;
+  to: string | null;
+  /** Project files changed by the update, by how. */
+  merged: string[];
+  added: string[];
+  removed: string[];
+  /** Files with conflict markers (inline) or a `.rej` beside them (rej). */
+  conflicts: string[];
+  answers: Record<string, unknown>;
+  messages: string[];
+}
+
+const LABELS = ["before updating", "last update", "after updating"];
+
+export async function updateProject(options: UpdateOptions): Promise<UpdateReport> {
+  const project = path.resolve(options.project);
+  const git = new Git({ cwd: project, signal: options.signal, deadlineAt: options.deadlineAt });
+  await refuseDirty(git, project);
+  const answersFile = options.answersFile ?? ".copier-answers.yml";
+  const recorded = await readAnswers(project, answersFile);
+  await mkdir(options.cacheDir, { recursive: true });
+  const scratch = await mkdtemp(path.join(options.cacheDir, ".update-"));
+  try {
+    const template = await checkOutTemplate({
+      srcPath: recorded.srcPath,
+      from: recorded.commit,
+      to: options.vcsRef,
+      prereleases: options.prereleases,
+      scratch,
+      signal: options.signal,
+      deadlineAt: options.deadlineAt,
+      log: options.log,
+    });
+    refuseUnsupported(template.new.root, options.skipTasks ?? false);
+    const render = (side: CheckedOut, into: string, data: Record<string, unknown>, defaults: boolean) =>
+      scaffold({
+        ...options,
+        templateRoot: side.root,
+        srcPath: recorded.srcPath,
+        commit: side.describe,
+        vcsRef: side.ref,
+        destination: path.join(scratch, into),
+        data,
+        defaults,
+        // Tasks are the project's business once it is merged; the renders only compare.
+        skipTasks: true,
+        recordAnswers: true,
+        renderCacheDir: path.join(options.cacheDir, "jinja2"),
+        taskEnv: {},
+        log: () => {},
+      });
+    await render(template.old, "old", recorded.answers, true);
+    const rendered = await render(
+      template.new,
+      "new",
+      { ...recorded.answers, ...options.data },
+      options.defaults,
+    );
+    const changes = await mergeInto(project, scratch, {
+      git,
+      answersFile,
+      conflict: options.conflict ?? "inline",
+    });
+    return {
+      from: recorded.commit,
+      to: template.new.describe,
+      ...changes,
+      answers: rendered.answers,
+      messages: rendered.messages,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function refuseDirty(git: Git, project: string): Promise<void> {
+  const status = await git.run(["status", "--porcelain"]).catch(() => null);
+  if (status === null)
+    throw new ScaffoldError("destination_error", `${project} is not a git work tree: update needs one`);
+  if (status.stdout.trim() !== "") {
+    throw new ScaffoldError(
+      "destination_error",
+      `${project} has uncommitted changes: commit or stash them, then update (the update must be one reviewable diff)`,
+    );
+  }
+}
+
+/** The answers file: where the project came from (`_src_path`, `_commit`) and its answers. */
+async function readAnswers(project: string, answersFile: string) {
+  const file = path.join(project, answersFile);
+  const text = await readFile(file, "utf8").catch(() => null);
+  if (text === null)
+    throw new ScaffoldError("invalid_answers", `${answersFile} is missing: the project records no template`);
+  const parsed = parsePyYaml(text);
+  const answers = (parsed !== null && typeof parsed === "object" ? parsed : {}) as Record<string, unknown>;
+  const srcPath = answers._src_path;
+  if (typeof srcPath !== "string" || srcPath === "")
+    throw new ScaffoldError("invalid_answers", `${answersFile} names no template (_src_path)`);
+  const commit = typeof answers._commit === "string" ? answers._commit : null;
+  const plain = Object.fromEntries(Object.entries(answers).filter(([key]) => !key.startsWith("_")));
+  return { srcPath, commit, answers: plain };
+}
+
+/** What the built-in update cannot do yet, said before anything changes. */
+function refuseUnsupported(templateRoot: string, skipTasks: boolean): void {
+  const { settings } = loadTemplateConfig(templateRoot);
+  if (settings.tasks.length > 0 && !skipTasks) {
+    throw new ScaffoldError(
+      "engine_unavailable",
+      "the template has _tasks, which the built-in update does not run yet: skip them (--skip-tasks) and run them by hand, or update with Python Copier",
+    );
+  }
+  if (settings.migrations.length > 0) {
+    throw new ScaffoldError(
+      "engine_unavailable",
+      "the template has _migrations, which the built-in update does not run yet: update with Python Copier",
+    );
+  }
+}
+
+interface MergeOptions {
+  git: Git;
+  answersFile: string;
+  conflict: "inline" | "rej";
+}
+
+/** Applies old → new (the renders under `scratch`) to the project, file by file. */
+async function mergeInto(project: string, scratch: string, options: MergeOptions) {
+  const oldDir = path.join(scratch, "old");
+  const newDir = path.join(scratch, "new");
+  const before = await filesUnder(oldDir);
+  const after = await filesUnder(newDir);
+  const result = {
+    merged: [] as string[],
+    added: [] as string[],
+    removed: [] as string[],
+    conflicts: [] as string[],
+  };
+  for (const file of [...new Set([...before, ...after])].sort()) {
+    const base = path.join(oldDir, file);
+    const theirs = path.join(newDir, file);
+    const ours = path.join(project, file);
+    const [baseText, theirText, ourText] = await Promise.all([bytes(base), bytes(theirs), bytes(ours)]);
+    if (sameBytes(baseText, theirText)) continue; // The template did not change it.
+    // Untouched here (as rendered, or absent as it was), or the answers file (always the
+    // template's): the new version.
+    if (file === options.answersFile || sameBytes(ourText, baseText)) {
+      if (theirText === null) {
+        await rm(ours, { force: true });
+        result.removed.push(file);
+      } else {
+        await writeLike(ours, theirText, theirs);
+        (ourText === null ? result.added : result.merged).push(file);
+      }
+      continue;
+    }
+    if (ourText === null && baseText !== null) continue; // Deleted here: it stays deleted.
+    if (theirText === null) continue; // Removed from the template, changed here: kept.
+    if (ourText !== null && sameBytes(ourText, theirText)) continue; // Already as the template has it.
+    const conflicted = await mergeFile(
+      scratch,
+      file,
+      { base, theirs, ours, baseText, theirText, ourText },
+      options,
+    );
+    (conflicted ? result.conflicts : result.merged).push(file);
+  }
+  return result;
+}
+
+interface Sides {
+  base: string;
+  theirs: string;
+  ours: string;
+  baseText: Buffer | null;
+  theirText: Buffer;
+  ourText: Buffer | null;
+}
+
+/**
+ * A three-way merge of one file changed on both sides (real `git merge-file`); true when it
+ * conflicts. Inline, the conflicts are marked in the file; `rej` (and a binary file), a file that
+ * conflicts stays as the project has it and the template's change goes beside it as `<file>.rej`
+ * (a diff of the two renders), as `git apply --reject` leaves what it cannot apply.
+ */
+async function mergeFile(
+  scratch: string,
+  file: string,
+  sides: Sides,
+  options: MergeOptions,
+): Promise<boolean> {
+  const binary = [sides.baseText, sides.theirText, sides.ourText].some((b) => b?.includes(0));
+  if (!binary) {
+    const [ours, base, theirs] = LABELS;
+    const merged = await options.git.run(
+      [
+        "merge-file",
+        "-p",
+        ...["-L", ours ?? "", "-L", base ?? "", "-L", theirs ?? ""],
+        "--",
+        sides.ourText === null ? "/dev/null" : sides.ours,
+        sides.baseText === null ? "/dev/null" : sides.base,
+        sides.theirs,
+      ],
+      { okExitCodes: CONFLICT_COUNTS },
+    );
+    if (merged.exitCode === 0 || options.conflict === "inline") {
+      await writeLike(sides.ours, Buffer.from(merged.stdout), sides.theirs);
+      return merged.exitCode > 0;
+    }
+  }
+  const diff = await options.git
+    .at(scratch)
+    .run(["diff", "--no-index", "--", sides.baseText === null ? "/dev/null" : `old/${file}`, `new/${file}`], {
+      okExitCodes: [1],
+    });
+  await writeFile(`${sides.ours}.rej`, diff.stdout);
+  return true;
+}
+
+/** `git merge-file` exits with the number of conflicts (up to 127). */
+const CONFLICT_COUNTS = Array.from({ length: 127 }, (_, i) => i + 1);
+
+/** Every file (and symlink) under `root`, relative, `/`-separated. */
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"));
+}
+
+const bytes = (file: string) => readFile(file).catch(() => null);
+const sameBytes = (a: Buffer | null, b: Buffer | null) =>
+  a === null ? b === null : b !== null && a.equals(b);
+
+/** Writes `content` at `file` (its directory made) with the mode `like` has. */
+async function writeLike(file: string, content: Buffer, like: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+  await chmod(file, (await lstat(like)).mode & 0o7777);
+}

@@ -1,0 +1,168 @@
+/**
+ * `update`: a project rendered from v1 of a template, changed by its owner and committed, updated
+ * to v2 as Copier updates it: the owner's change and the template's merge where they do not
+ * touch the same lines, conflict markers (or a `.rej`) where they do, files the template removed
+ * go when untouched, new files come, the answers file records v2; a dirty project is refused.
+ * Real git, local repositories only.
+ */
+import { execFile } from "node:child_process";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { runScaffold } from "../../src/scaffold/run.ts";
+import { updateProject } from "../../src/scaffold/update.ts";
+import { readTree, removeTempDirs, tempDir, writeTree } from "./support.ts";
+
+afterAll(removeTempDirs);
+
+const GIT_ENV = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: "/nonexistent",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "Owner",
+  GIT_AUTHOR_EMAIL: "owner@example.com",
+  GIT_COMMITTER_NAME: "Owner",
+  GIT_COMMITTER_EMAIL: "owner@example.com",
+};
+const git = async (args: string[], cwd: string) =>
+  (await promisify(execFile)("git", args, { cwd, env: GIT_ENV })).stdout.trim();
+
+const V1 = {
+  "copier.yml": "name:\n  type: str\n  default: app\n",
+  "README.md.jinja": "# {{ name }}\n\nline a\nline b\nline c\n",
+  "config.txt": "port=8000\nmode=dev\n",
+  "old-only.txt": "the template drops this in v2\n",
+};
+const V2 = {
+  "README.md.jinja": "# {{ name }}\n\nline a\nline b\nline c, as v2 has it\n",
+  "config.txt": "port=9000\nmode=dev\n",
+  "added.txt.jinja": "new in v2 for {{ name }}\n",
+};
+
+/** A template repository with v1 and v2 tagged, and a project rendered from v1, committed. */
+async function projectFromV1() {
+  const template = await tempDir("co-template-");
+  await git(["init", "--quiet", "--initial-branch=main"], template);
+  await writeTree(template, V1);
+  await git(["add", "-A"], template);
+  await git(["commit", "--quiet", "-m", "v1"], template);
+  await git(["tag", "-a", "v1", "-m", "v1"], template);
+  await rm(path.join(template, "old-only.txt"));
+  await writeTree(template, V2);
+  await git(["add", "-A"], template);
+  await git(["commit", "--quiet", "-m", "v2"], template);
+  await git(["tag", "-a", "v2", "-m", "v2"], template);
+  const project = path.join(await tempDir("co-project-"), "svc");
+  const cacheDir = await tempDir("co-cache-");
+  await runScaffold({
+    source: { path: template, ref: "v1" },
+    destination: project,
+    data: { name: "svc" },
+    defaults: true,
+    trust: false,
+    recordAnswers: true,
+    engine: "builtin",
+    cacheDir,
+    env: GIT_ENV,
+    log: () => {},
+  });
+  await git(["init", "--quiet", "--initial-branch=main"], project);
+  await git(["add", "-A"], project);
+  await git(["commit", "--quiet", "-m", "Scaffold"], project);
+  return { template, project, cacheDir };
+}
+
+/** The owner's own changes: one beside the template's, one on the same line. */
+async function ownerChanges(project: string) {
+  await writeFile(path.join(project, "README.md"), "# svc\n\nline a, as the owner has it\nline b\nline c\n");
+  await writeFile(path.join(project, "config.txt"), "port=8100\nmode=dev\n");
+  await git(["commit", "--quiet", "-am", "Owner's changes"], project);
+}
+
+describe("update", () => {
+  it("merges the template's v1 → v2 into the owner's project; conflicts get Copier's markers", async () => {
+    const { project, cacheDir } = await projectFromV1();
+    expect(await readFile(path.join(project, ".copier-answers.yml"), "utf8")).toContain("_commit: v1\n");
+    await ownerChanges(project);
+    const report = await updateProject({
+      project,
+      data: {},
+      defaults: true,
+      trust: false,
+      cacheDir,
+      log: () => {},
+    });
+    expect(report).toMatchObject({
+      from: "v1",
+      to: "v2",
+      merged: expect.arrayContaining(["README.md", ".copier-answers.yml"]),
+      added: ["added.txt"],
+      removed: ["old-only.txt"],
+      conflicts: ["config.txt"],
+    });
+    const tree = await readTree(project);
+    expect(tree["README.md"]).toBe("# svc\n\nline a, as the owner has it\nline b\nline c, as v2 has it\n");
+    expect(tree["config.txt"]).toBe(
+      "<<<<<<< before updating\nport=8100\n=======\nport=9000\n>>>>>>> after updating\nmode=dev\n",
+    );
+    expect(tree["added.txt"]).toBe("new in v2 for svc\n");
+    expect(tree["old-only.txt"]).toBeUndefined();
+    expect(tree[".copier-answers.yml"]).toContain("_commit: v2\n");
+    expect(tree[".copier-answers.yml"]).toContain("name: svc\n");
+  });
+
+  it("conflict: rej keeps the owner's file and writes the template's change beside it", async () => {
+    const { project, cacheDir } = await projectFromV1();
+    await ownerChanges(project);
+    const report = await updateProject({
+      project,
+      data: {},
+      defaults: true,
+      trust: false,
+      cacheDir,
+      conflict: "rej",
+      log: () => {},
+    });
+    expect(report.conflicts).toEqual(["config.txt"]);
+    const tree = await readTree(project);
+    expect(tree["config.txt"]).toBe("port=8100\nmode=dev\n");
+    expect(tree["config.txt.rej"]).toContain("-port=8000\n+port=9000\n");
+  });
+
+  it("refuses a project with uncommitted changes, changing nothing", async () => {
+    const { project, cacheDir } = await projectFromV1();
+    await writeFile(path.join(project, "config.txt"), "port=1\n");
+    await expect(
+      updateProject({ project, data: {}, defaults: true, trust: false, cacheDir, log: () => {} }),
+    ).rejects.toMatchObject({
+      code: "destination_error",
+      message: expect.stringContaining("uncommitted changes"),
+    });
+    expect(await readFile(path.join(project, ".copier-answers.yml"), "utf8")).toContain("_commit: v1\n");
+    expect(await readFile(path.join(project, "config.txt"), "utf8")).toBe("port=1\n");
+  });
+
+  it("orchestrator scaffold update: the same from the command line, --json, and its usage errors", async () => {
+    const { project } = await projectFromV1();
+    await ownerChanges(project);
+    const cli = path.resolve(import.meta.dirname, "../../src/cli.ts");
+    const run = async (...args: string[]) => {
+      try {
+        const out = await promisify(execFile)(process.execPath, [cli, "scaffold", "update", ...args], {
+          env: { ...GIT_ENV, XDG_CACHE_HOME: await tempDir("co-xdg-") },
+        });
+        return { code: 0, ...out };
+      } catch (error) {
+        return error as { code: number; stdout: string; stderr: string };
+      }
+    };
+    const updated = await run(project, "--json", "-q");
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ from: "v1", to: "v2", conflicts: ["config.txt"] });
+    expect(await git(["status", "--porcelain"], project)).toContain("config.txt");
+    const bad = await run(project, "--conflict", "both");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--conflict must be inline or rej");
+  });
+});
