@@ -22,12 +22,14 @@ Options:
   -l, --defaults         new questions take their defaults
   -a, --answers-file F   the answers file, relative to the project (default .copier-answers.yml)
       --conflict MODE    inline (default: conflict markers in the file) or rej (a .rej beside it)
+      --trust            run the template's _migrations and _tasks
   -T, --skip-tasks       do not run the template's tasks
       --json             print the result, or the error, as JSON on stdout
   -q, --quiet            no summary
   -h, --help             this help
 
-Exit status: 0 updated (conflicts, if any, are listed), 1 failed, 2 bad usage.
+Exit status: 0 updated (conflicts, if any, are listed), 1 failed, 2 bad usage, 4 the template
+needs --trust.
 `;
 
 async function parseUpdateArgs(args: string[]) {
@@ -44,6 +46,7 @@ async function parseUpdateArgs(args: string[]) {
       "answers-file": { type: "string", short: "a" },
       conflict: { type: "string", default: "inline" },
       "skip-tasks": { type: "boolean", short: "T", default: false },
+      trust: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", short: "q", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -63,6 +66,7 @@ async function parseUpdateArgs(args: string[]) {
     answersFile: values["answers-file"],
     conflict,
     skipTasks: values["skip-tasks"],
+    trust: values.trust,
     json: values.json,
     quiet: values.quiet,
   };
@@ -83,8 +87,10 @@ export async function runUpdateCommand(args: string[]): Promise<number> {
   try {
     const report = await updateProject({
       ...settings,
-      trust: false,
       cacheDir: cacheDir(),
+      taskEnv: Object.fromEntries(
+        Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
       log: (_stream, chunk) => {
         if (!settings.quiet) process.stderr.write(chunk);
       },

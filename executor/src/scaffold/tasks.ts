@@ -1,6 +1,6 @@
 /**
- * A template's `_tasks`, run after the files are in place, only for a trusted template: for a job,
- * as its user, who is given the destination first.
+ * A template's `_tasks` (and an update's `_migrations`, migrations.ts), run after the files are in
+ * place, only for a trusted template: for a job, as its user, who is given the destination first.
  */
 import path from "node:path";
 import { giveTree } from "../process/job-files.ts";
@@ -18,6 +18,11 @@ export interface TaskOptions {
   context: Record<string, unknown>;
   /** The whole environment of each task; STAGE and COPIER_OPERATION are added. */
   processEnv: Record<string, string>;
+  /** `_stage` and STAGE (default `task`), `_copier_operation` and COPIER_OPERATION (default `copy`). */
+  stage?: string;
+  operation?: "copy" | "update";
+  /** What the log calls them ("task", "migration"). */
+  what?: string;
   signal?: AbortSignal;
   deadlineAt?: number;
   log: ScaffoldLog;
@@ -25,8 +30,11 @@ export interface TaskOptions {
 }
 
 export async function runTasks(tasks: Task[], options: TaskOptions): Promise<void> {
-  const context = { ...options.context, _stage: "task", _copier_operation: "copy" };
-  const render = (text: string) => options.env.render(text, context, "copier.yml (_tasks)");
+  const stage = options.stage ?? "task";
+  const operation = options.operation ?? "copy";
+  const what = options.what ?? "task";
+  const context = { ...options.context, _stage: stage, _copier_operation: operation };
+  const render = (text: string) => options.env.render(text, context, `copier.yml (${what}s)`);
   const { user } = options;
   if (user) await giveTree(options.destination, user);
   for (const [index, task] of tasks.entries()) {
@@ -40,19 +48,19 @@ export async function runTasks(tasks: Task[], options: TaskOptions): Promise<voi
         ? ["/bin/sh", "-c", await render(spec.command)]
         : await Promise.all(spec.command.map(render));
     const shown = typeof spec.command === "string" ? (argv[2] ?? "") : argv.join(" ");
-    options.log("system", ` > Running task ${index + 1} of ${tasks.length}: ${shown}\n`);
+    options.log("system", ` > Running ${what} ${index + 1} of ${tasks.length}: ${shown}\n`);
     const cwd = path.resolve(options.destination, await render(spec.working_directory));
     const [command = "", ...args] = argv;
     const outcome = await runProcess(command, args, {
       cwd,
-      env: { ...options.processEnv, STAGE: "task", COPIER_OPERATION: "copy" },
+      env: { ...options.processEnv, STAGE: stage, COPIER_OPERATION: operation },
       signal: options.signal,
       deadlineAt: options.deadlineAt,
       log: options.log,
       user,
     });
     const failure = failureOf(shown, outcome);
-    if (failure) throw new ScaffoldError("task_failed", `task ${index + 1} failed: ${failure}`);
+    if (failure) throw new ScaffoldError("task_failed", `${what} ${index + 1} failed: ${failure}`);
   }
   if (user && !(await user.stopProcesses()))
     throw new ScaffoldError("task_failed", "processes the template's tasks started would not stop");

@@ -10,14 +10,16 @@
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Git } from "../git/git.ts";
-import { loadTemplateConfig } from "./config.ts";
 import { ScaffoldError } from "./errors.ts";
 import type { CopyOptions } from "./options.ts";
 import { parsePyYaml } from "./pyyaml.ts";
 import { scaffold } from "./scaffold.ts";
 import { type CheckedOut, checkOutTemplate } from "./update-source.ts";
+import { openUpdateStages, type UpdateStages } from "./update-stages.ts";
 
 export interface UpdateOptions extends Omit<CopyOptions, "destination" | "overwrite" | "recordAnswers"> {
+  /** The environment of migrations and tasks. */
+  taskEnv: Record<string, string>;
   /** The project: a git work tree without uncommitted changes. */
   project: string;
   /** Its answers file, relative to the project (default `.copier-answers.yml`). */
@@ -65,46 +67,77 @@ export async function updateProject(options: UpdateOptions): Promise<UpdateRepor
       deadlineAt: options.deadlineAt,
       log: options.log,
     });
-    refuseUnsupported(template.new.root, options.skipTasks ?? false);
-    const render = (side: CheckedOut, into: string, data: Record<string, unknown>, defaults: boolean) =>
-      scaffold({
-        ...options,
-        templateRoot: side.root,
-        srcPath: recorded.srcPath,
-        commit: side.describe,
-        vcsRef: side.ref,
-        destination: path.join(scratch, into),
-        data,
-        defaults,
-        // Tasks are the project's business once it is merged; the renders only compare.
-        skipTasks: true,
-        recordAnswers: true,
-        renderCacheDir: path.join(options.cacheDir, "jinja2"),
-        taskEnv: {},
-        log: () => {},
-      });
-    await render(template.old, "old", recorded.answers, true);
-    const rendered = await render(
-      template.new,
-      "new",
-      { ...recorded.answers, ...options.data },
-      options.defaults,
-    );
-    const changes = await mergeInto(project, scratch, {
-      git,
+    const stages = await openUpdateStages({
+      ...options,
+      templateRoot: template.new.root,
+      project,
       answersFile,
-      conflict: options.conflict ?? "inline",
-    });
-    return {
       from: recorded.commit,
       to: template.new.describe,
-      ...changes,
-      answers: rendered.answers,
-      messages: rendered.messages,
-    };
+      ref: template.new.ref,
+      skipTasks: options.skipTasks ?? false,
+    });
+    try {
+      return await applyUpdate(options, { project, answersFile, recorded, template, scratch, git, stages });
+    } finally {
+      stages.close();
+    }
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+interface Update {
+  project: string;
+  answersFile: string;
+  recorded: Awaited<ReturnType<typeof readAnswers>>;
+  template: { old: CheckedOut; new: CheckedOut };
+  scratch: string;
+  git: Git;
+  stages: UpdateStages;
+}
+
+/** Renders both versions, runs the before stage, merges, runs the after stage. */
+async function applyUpdate(options: UpdateOptions, update: Update): Promise<UpdateReport> {
+  const { project, answersFile, recorded, template, scratch, git, stages } = update;
+  const render = (side: CheckedOut, into: string, data: Record<string, unknown>, defaults: boolean) =>
+    scaffold({
+      ...options,
+      templateRoot: side.root,
+      srcPath: recorded.srcPath,
+      commit: side.describe,
+      vcsRef: side.ref,
+      destination: path.join(scratch, into),
+      data,
+      defaults,
+      // Tasks are the project's business once it is merged; the renders only compare.
+      skipTasks: true,
+      recordAnswers: true,
+      renderCacheDir: path.join(options.cacheDir, "jinja2"),
+      taskEnv: {},
+      log: () => {},
+    });
+  await render(template.old, "old", recorded.answers, true);
+  const rendered = await render(
+    template.new,
+    "new",
+    { ...recorded.answers, ...options.data },
+    options.defaults,
+  );
+  await stages.before(rendered.answers);
+  const changes = await mergeInto(project, scratch, {
+    git,
+    answersFile,
+    conflict: options.conflict ?? "inline",
+  });
+  await stages.after();
+  return {
+    from: recorded.commit,
+    to: template.new.describe,
+    ...changes,
+    answers: rendered.answers,
+    messages: stages.messages,
+  };
 }
 
 async function refuseDirty(git: Git, project: string): Promise<void> {
@@ -133,23 +166,6 @@ async function readAnswers(project: string, answersFile: string) {
   const commit = typeof answers._commit === "string" ? answers._commit : null;
   const plain = Object.fromEntries(Object.entries(answers).filter(([key]) => !key.startsWith("_")));
   return { srcPath, commit, answers: plain };
-}
-
-/** What the built-in update cannot do yet, said before anything changes. */
-function refuseUnsupported(templateRoot: string, skipTasks: boolean): void {
-  const { settings } = loadTemplateConfig(templateRoot);
-  if (settings.tasks.length > 0 && !skipTasks) {
-    throw new ScaffoldError(
-      "engine_unavailable",
-      "the template has _tasks, which the built-in update does not run yet: skip them (--skip-tasks) and run them by hand, or update with Python Copier",
-    );
-  }
-  if (settings.migrations.length > 0) {
-    throw new ScaffoldError(
-      "engine_unavailable",
-      "the template has _migrations, which the built-in update does not run yet: update with Python Copier",
-    );
-  }
 }
 
 interface MergeOptions {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { runScaffold } from "../../src/scaffold/run.ts";
-import { updateProject } from "../../src/scaffold/update.ts";
+import { type UpdateOptions, updateProject } from "../../src/scaffold/update.ts";
 import { readTree, removeTempDirs, tempDir, writeTree } from "./support.ts";
 
 afterAll(removeTempDirs);
@@ -40,8 +40,8 @@ const V2 = {
   "added.txt.jinja": "new in v2 for {{ name }}\n",
 };
 
-/** A template repository with v1 and v2 tagged, and a project rendered from v1, committed. */
-async function projectFromV1() {
+/** A template repository with v1 and v2 (`v2` on top of V2) tagged, and a project rendered from v1, committed. */
+async function projectFromV1(v2: Record<string, string> = {}) {
   const template = await tempDir("co-template-");
   await git(["init", "--quiet", "--initial-branch=main"], template);
   await writeTree(template, V1);
@@ -49,7 +49,7 @@ async function projectFromV1() {
   await git(["commit", "--quiet", "-m", "v1"], template);
   await git(["tag", "-a", "v1", "-m", "v1"], template);
   await rm(path.join(template, "old-only.txt"));
-  await writeTree(template, V2);
+  await writeTree(template, { ...V2, ...v2 });
   await git(["add", "-A"], template);
   await git(["commit", "--quiet", "-m", "v2"], template);
   await git(["tag", "-a", "v2", "-m", "v2"], template);
@@ -73,6 +73,18 @@ async function projectFromV1() {
   return { template, project, cacheDir };
 }
 
+const update = (project: string, cacheDir: string, extra: Partial<UpdateOptions> = {}) =>
+  updateProject({
+    project,
+    data: {},
+    defaults: true,
+    trust: false,
+    taskEnv: GIT_ENV,
+    cacheDir,
+    log: () => {},
+    ...extra,
+  });
+
 /** The owner's own changes: one beside the template's, one on the same line. */
 async function ownerChanges(project: string) {
   await writeFile(path.join(project, "README.md"), "# svc\n\nline a, as the owner has it\nline b\nline c\n");
@@ -85,14 +97,7 @@ describe("update", () => {
     const { project, cacheDir } = await projectFromV1();
     expect(await readFile(path.join(project, ".copier-answers.yml"), "utf8")).toContain("_commit: v1\n");
     await ownerChanges(project);
-    const report = await updateProject({
-      project,
-      data: {},
-      defaults: true,
-      trust: false,
-      cacheDir,
-      log: () => {},
-    });
+    const report = await update(project, cacheDir);
     expect(report).toMatchObject({
       from: "v1",
       to: "v2",
@@ -115,15 +120,7 @@ describe("update", () => {
   it("conflict: rej keeps the owner's file and writes the template's change beside it", async () => {
     const { project, cacheDir } = await projectFromV1();
     await ownerChanges(project);
-    const report = await updateProject({
-      project,
-      data: {},
-      defaults: true,
-      trust: false,
-      cacheDir,
-      conflict: "rej",
-      log: () => {},
-    });
+    const report = await update(project, cacheDir, { conflict: "rej" });
     expect(report.conflicts).toEqual(["config.txt"]);
     const tree = await readTree(project);
     expect(tree["config.txt"]).toBe("port=8100\nmode=dev\n");
@@ -133,9 +130,7 @@ describe("update", () => {
   it("refuses a project with uncommitted changes, changing nothing", async () => {
     const { project, cacheDir } = await projectFromV1();
     await writeFile(path.join(project, "config.txt"), "port=1\n");
-    await expect(
-      updateProject({ project, data: {}, defaults: true, trust: false, cacheDir, log: () => {} }),
-    ).rejects.toMatchObject({
+    await expect(update(project, cacheDir)).rejects.toMatchObject({
       code: "destination_error",
       message: expect.stringContaining("uncommitted changes"),
     });
@@ -164,5 +159,37 @@ describe("update", () => {
     const bad = await run(project, "--conflict", "both");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--conflict must be inline or rej");
+  });
+
+  it("runs the _migrations the update passes through, before and after the merge, then _tasks; only with trust", async () => {
+    const copierYml = [
+      V1["copier.yml"],
+      "_migrations:",
+      "  - version: v2",
+      "    command: [sh, -c, 'echo \"$STAGE $VERSION_FROM $VERSION_TO $VERSION_CURRENT\" >> migrations.log']",
+      "    when: '{{ true }}'",
+      "  - version: v3",
+      "    command: [touch, never-v3]",
+      "  - version: v1",
+      "    command: [touch, never-v1]",
+      '  - "echo every update, after: {{ _version_pep440_to }} {{ name }} >> migrations.log"',
+      "_tasks:",
+      "  - 'echo task {{ _copier_operation }} >> tasks.log'",
+      "_message_after_update: 'Updated {{ name }} to {{ _copier_answers._commit }}'",
+      "",
+    ].join("\n");
+    const { project, cacheDir } = await projectFromV1({ "copier.yml": copierYml });
+    await expect(update(project, cacheDir)).rejects.toMatchObject({
+      code: "unsafe_template",
+      message: expect.stringContaining("migrations, tasks"),
+    });
+    expect(await git(["status", "--porcelain"], project)).toBe("");
+    const report = await update(project, cacheDir, { trust: true });
+    const tree = await readTree(project);
+    expect(tree["migrations.log"]).toBe("before v1 v2 v2\nafter v1 v2 v2\nevery update, after: 2 svc\n");
+    expect(tree["tasks.log"]).toBe("task update\n");
+    expect(tree["never-v1"]).toBeUndefined();
+    expect(tree["never-v3"]).toBeUndefined();
+    expect(report.messages).toEqual(["Updated svc to v2"]);
   });
 });
