@@ -1,34 +1,11 @@
-/**
- * Git templates as Copier takes them: a remote repository or a local work tree, rendered at its
- * latest release (the newest PEP 440 tag) unless a ref is named, pre-releases only when asked,
- * HEAD without tags; a dirty local work tree rendered at HEAD with its uncommitted changes (with a
- * warning), its clone removed after. Real git, local repositories only.
- */
-import { execFile } from "node:child_process";
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { type RunScaffoldOptions, runScaffold, type ScaffoldSource } from "../../src/scaffold/run.ts";
 import { newestRelease } from "../../src/scaffold/versions.ts";
-import { readTree, removeTempDirs, tempDir, writeTree } from "./support.ts";
+import { GIT_ENV, git, readTree, removeTempDirs, tempDir, writeTree } from "./support.ts";
 
 afterAll(removeTempDirs);
-
-const GIT_ENV = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  HOME: "/nonexistent",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Template Author",
-  GIT_AUTHOR_EMAIL: "author@example.com",
-  GIT_COMMITTER_NAME: "Template Author",
-  GIT_COMMITTER_EMAIL: "author@example.com",
-};
-
-async function git(args: string[], cwd: string): Promise<string> {
-  const { stdout } = await promisify(execFile)("git", args, { cwd, env: GIT_ENV });
-  return stdout.trim();
-}
 
 /** A template repository whose file says which version it is; tagged as `tags` says, in order. */
 async function templateRepo(versions: { tag?: string; says: string }[]): Promise<string> {

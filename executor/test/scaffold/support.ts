@@ -1,8 +1,10 @@
 export { removeTempDirs, tempDir } from "../support/temp.ts";
 
 /** Fixture templates written from a map of files, rendered with the built-in engine. */
+import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import { type ScaffoldOptions, type ScaffoldReport, scaffold } from "../../src/scaffold/scaffold.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -73,4 +75,21 @@ export async function renderError(files: Record<string, FileSpec>, options: Part
     return error as Error & { code?: string; details?: Record<string, unknown> };
   }
   throw new Error("expected the render to fail");
+}
+
+/** A git environment of its own: no user or system config, a fixed identity. */
+export const GIT_ENV = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: "/nonexistent",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "Template Author",
+  GIT_AUTHOR_EMAIL: "author@example.com",
+  GIT_COMMITTER_NAME: "Template Author",
+  GIT_COMMITTER_EMAIL: "author@example.com",
+};
+
+/** Runs git in `cwd` with GIT_ENV; its output, trimmed. */
+export async function git(args: string[], cwd: string): Promise<string> {
+  const { stdout } = await promisify(execFile)("git", args, { cwd, env: GIT_ENV });
+  return stdout.trim();
 }

@@ -12,21 +12,9 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { runScaffold } from "../../src/scaffold/run.ts";
 import { type UpdateOptions, updateProject } from "../../src/scaffold/update.ts";
-import { readTree, removeTempDirs, tempDir, writeTree } from "./support.ts";
+import { GIT_ENV, git, readTree, removeTempDirs, tempDir, writeTree } from "./support.ts";
 
 afterAll(removeTempDirs);
-
-const GIT_ENV = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
-  HOME: "/nonexistent",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Owner",
-  GIT_AUTHOR_EMAIL: "owner@example.com",
-  GIT_COMMITTER_NAME: "Owner",
-  GIT_COMMITTER_EMAIL: "owner@example.com",
-};
-const git = async (args: string[], cwd: string) =>
-  (await promisify(execFile)("git", args, { cwd, env: GIT_ENV })).stdout.trim();
 
 const V1 = {
   "copier.yml": "name:\n  type: str\n  default: app\n",
