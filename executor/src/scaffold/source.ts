@@ -11,7 +11,6 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { Git, type GitLog, type GitPassword } from "../git/git.ts";
 import { ScaffoldError } from "./errors.ts";
 import { newestMatching, newestRelease } from "./versions.ts";
@@ -168,7 +167,8 @@ export async function localGitTemplate(options: LocalGitOptions): Promise<Fetche
       log: options.log,
     });
     const source = path.resolve(options.dir);
-    await git.run(["clone", "--quiet", "--no-checkout", "--", pathToFileURL(source).href, "tree"]);
+    // By its path: git clones a local repository with hard links, not through a pack.
+    await git.run(["clone", "--quiet", "--no-checkout", "--", source, "tree"]);
     const clone = git.at("tree");
     const atHead = options.ref === undefined || options.ref === "HEAD";
     if (atHead && (await git.at(source).run(["status", "--porcelain"])).stdout.trim() !== "") {

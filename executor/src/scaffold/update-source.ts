@@ -6,7 +6,6 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { Git, type GitLog } from "../git/git.ts";
 import { ScaffoldError } from "./errors.ts";
 import { expandGitUrl, isWorkTreeRoot, latestRelease } from "./source.ts";
@@ -39,7 +38,8 @@ export async function checkOutTemplate(
   const git = new Git({ cwd: options.scratch, signal: options.signal, deadlineAt: options.deadlineAt });
   const url =
     expandGitUrl(options.srcPath) ??
-    ((await isWorkTreeRoot(options.srcPath, git)) ? pathToFileURL(path.resolve(options.srcPath)).href : null);
+    // A local work tree by its path: git then clones it with hard links, not through a pack.
+    ((await isWorkTreeRoot(options.srcPath, git)) ? path.resolve(options.srcPath) : null);
   if (url === null) {
     if (options.to !== undefined)
       throw new ScaffoldError(
@@ -63,12 +63,17 @@ export async function checkOutTemplate(
       throw new ScaffoldError("invalid_template", `${options.srcPath} has no ${ref} (recorded or asked for)`);
     const root = path.join(options.scratch, dir);
     await mkdir(root);
+    // An index of its own: the two checkouts run side by side.
     await git
       .at(dir)
       .withGitDir(path.join(options.scratch, "repo", ".git"))
-      .run(["checkout", "--force", ref, "--", "."]);
+      .run(["checkout", "--force", ref, "--", "."], { env: { GIT_INDEX_FILE: `${root}.index` } });
     const describe = (await repo.run(["describe", "--tags", "--always", ref])).stdout.trim();
     return { root, describe, ref };
   };
-  return { old: await checkOut(options.from, "old-template"), new: await checkOut(to, "new-template") };
+  const [old, updated] = await Promise.all([
+    checkOut(options.from, "old-template"),
+    checkOut(to, "new-template"),
+  ]);
+  return { old, new: updated };
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import type { JobUser } from "../process/job-users.ts";
 import { loadTemplateConfig } from "./config.ts";
 import { ScaffoldError } from "./errors.ts";
-import { openRenderer } from "./jinja/renderer.ts";
+import { openRenderer, type TemplateRenderer } from "./jinja/renderer.ts";
 import { migrationVariables, type PlannedMigration, plannedMigrations } from "./migrations.ts";
 import type { ScaffoldLog } from "./options.ts";
 import { runTasks } from "./tasks.ts";
@@ -53,14 +53,19 @@ export async function openUpdateStages(options: StagesOptions): Promise<UpdateSt
       `Template uses potentially unsafe feature${unsafe.length > 1 ? "s" : ""}: ${unsafe.join(", ")}. If you trust this template, run it with trust (--trust).`,
     );
   }
-  const env = await openRenderer(options.templateRoot, settings.envops, {
-    cacheDir: path.join(options.cacheDir, "jinja2"),
-  });
+  // Opened when something is to be rendered (most updates have no message, migration or task).
+  let opened: Promise<TemplateRenderer> | null = null;
+  const renderer = () => {
+    opened ??= openRenderer(options.templateRoot, settings.envops, {
+      cacheDir: path.join(options.cacheDir, "jinja2"),
+    });
+    return opened;
+  };
   let context: Record<string, unknown> = {};
   const messages: string[] = [];
   const show = async (template: string) => {
     if (!template) return;
-    const text = (await env.render(template, context, "copier.yml (message)")).trimEnd();
+    const text = (await (await renderer()).render(template, context, "copier.yml (message)")).trimEnd();
     messages.push(text);
     options.log("system", `${text}\n`);
   };
@@ -69,7 +74,7 @@ export async function openUpdateStages(options: StagesOptions): Promise<UpdateSt
       const { variables, env: versionEnv } = migrationVariables(options.from, options.to, migration.version);
       await runTasks([migration.task], {
         ...common(options),
-        env,
+        env: await renderer(),
         context: { ...context, ...variables },
         processEnv: { ...options.taskEnv, ...versionEnv },
         stage,
@@ -89,14 +94,16 @@ export async function openUpdateStages(options: StagesOptions): Promise<UpdateSt
       if (tasks.length > 0)
         await runTasks(tasks, {
           ...common(options),
-          env,
+          env: await renderer(),
           context,
           processEnv: options.taskEnv,
           operation: "update",
         });
       await show(settings.message_after_update);
     },
-    close: () => env.close(),
+    close: () => {
+      void opened?.then((env) => env.close());
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "
 import path from "node:path";
 import { Git } from "../git/git.ts";
 import { ScaffoldError } from "./errors.ts";
+import { mapInOrder } from "./in-order.ts";
 import type { CopyOptions } from "./options.ts";
 import { parsePyYaml } from "./pyyaml.ts";
 import { scaffold } from "./scaffold.ts";
@@ -117,13 +118,11 @@ async function applyUpdate(options: UpdateOptions, update: Update): Promise<Upda
       taskEnv: {},
       log: () => {},
     });
-  await render(template.old, "old", recorded.answers, true);
-  const rendered = await render(
-    template.new,
-    "new",
-    { ...recorded.answers, ...options.data },
-    options.defaults,
-  );
+  // The two renders are independent: side by side.
+  const [, rendered] = await Promise.all([
+    render(template.old, "old", recorded.answers, true),
+    render(template.new, "new", { ...recorded.answers, ...options.data }, options.defaults),
+  ]);
   await stages.before(rendered.answers);
   const changes = await mergeInto(project, scratch, {
     git,
@@ -186,36 +185,45 @@ async function mergeInto(project: string, scratch: string, options: MergeOptions
     removed: [] as string[],
     conflicts: [] as string[],
   };
-  for (const file of [...new Set([...before, ...after])].sort()) {
-    const base = path.join(oldDir, file);
-    const theirs = path.join(newDir, file);
-    const ours = path.join(project, file);
-    const [baseText, theirText, ourText] = await Promise.all([bytes(base), bytes(theirs), bytes(ours)]);
-    if (sameBytes(baseText, theirText)) continue; // The template did not change it.
-    // Untouched here (as rendered, or absent as it was), or the answers file (always the
-    // template's): the new version.
-    if (file === options.answersFile || sameBytes(ourText, baseText)) {
-      if (theirText === null) {
-        await rm(ours, { force: true });
-        result.removed.push(file);
-      } else {
-        await writeLike(ours, theirText, theirs);
-        (ourText === null ? result.added : result.merged).push(file);
-      }
-      continue;
-    }
-    if (ourText === null && baseText !== null) continue; // Deleted here: it stays deleted.
-    if (theirText === null) continue; // Removed from the template, changed here: kept.
-    if (ourText !== null && sameBytes(ourText, theirText)) continue; // Already as the template has it.
-    const conflicted = await mergeFile(
-      scratch,
-      file,
-      { base, theirs, ours, baseText, theirText, ourText },
-      options,
-    );
-    (conflicted ? result.conflicts : result.merged).push(file);
-  }
+  const files = [...new Set([...before, ...after])].sort();
+  const outcomes = await mapInOrder(files, IN_FLIGHT, (file) => mergeOne(project, scratch, file, options));
+  files.forEach((file, index) => {
+    const outcome = outcomes[index];
+    if (outcome) result[outcome].push(file);
+  });
   return result;
+}
+
+/** Files merged at once (their reads, writes and `git merge-file`s overlap). */
+const IN_FLIGHT = 8;
+
+/** One file of the update; what became of it (nothing: null). */
+async function mergeOne(
+  project: string,
+  scratch: string,
+  file: string,
+  options: MergeOptions,
+): Promise<"merged" | "added" | "removed" | "conflicts" | null> {
+  const base = path.join(scratch, "old", file);
+  const theirs = path.join(scratch, "new", file);
+  const ours = path.join(project, file);
+  const [baseText, theirText, ourText] = await Promise.all([bytes(base), bytes(theirs), bytes(ours)]);
+  if (sameBytes(baseText, theirText)) return null; // The template did not change it.
+  // Untouched here (as rendered, or absent as it was), or the answers file (always the
+  // template's): the new version.
+  if (file === options.answersFile || sameBytes(ourText, baseText)) {
+    if (theirText === null) {
+      await rm(ours, { force: true });
+      return "removed";
+    }
+    await writeLike(ours, theirText, theirs);
+    return ourText === null ? "added" : "merged";
+  }
+  if (ourText === null && baseText !== null) return null; // Deleted here: it stays deleted.
+  if (theirText === null) return null; // Removed from the template, changed here: kept.
+  if (ourText !== null && sameBytes(ourText, theirText)) return null; // Already as the template has it.
+  const sides = { base, theirs, ours, baseText, theirText, ourText };
+  return (await mergeFile(scratch, file, sides, options)) ? "conflicts" : "merged";
 }
 
 interface Sides {
