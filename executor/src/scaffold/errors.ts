@@ -29,6 +29,14 @@ export class ScaffoldError extends Error {
   }
 }
 
+/** Copier's refusal of a template whose `features` (tasks, migrations, …) need trust. */
+export function unsafeFeatures(features: string[]): ScaffoldError {
+  return new ScaffoldError(
+    "unsafe_template",
+    `Template uses potentially unsafe feature${features.length > 1 ? "s" : ""}: ${features.join(", ")}. If you trust this template, run it with trust (--trust).`,
+  );
+}
+
 /** "file:line: message", the form editors and terminals link. */
 export function describeLocation(details: ScaffoldErrorDetails): string {
   if (!details.file) return "";

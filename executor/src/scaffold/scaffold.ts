@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import ignore from "ignore";
 import { DEFAULT_EXCLUDE, loadTemplateConfig, type Settings, type TemplateConfig } from "./config.ts";
-import { ScaffoldError } from "./errors.ts";
+import { ScaffoldError, unsafeFeatures } from "./errors.ts";
 import { openRenderer, type RendererChoice, type TemplateRenderer } from "./jinja/renderer.ts";
 import { moveInto } from "./move.ts";
 import type { CopyOptions, ScaffoldLog } from "./options.ts";
@@ -100,12 +100,7 @@ function refuseUnsafeFeatures(settings: Settings, options: ScaffoldOptions): voi
     ...(settings.tasks.length > 0 && !options.skipTasks ? ["tasks"] : []),
     ...(settings.jinja_extensions.length > 0 ? ["jinja_extensions"] : []),
   ];
-  if (unsafe.length > 0 && !options.trust) {
-    throw new ScaffoldError(
-      "unsafe_template",
-      `Template uses potentially unsafe feature${unsafe.length > 1 ? "s" : ""}: ${unsafe.join(", ")}. If you trust this template, run it with trust (--trust).`,
-    );
-  }
+  if (unsafe.length > 0 && !options.trust) throw unsafeFeatures(unsafe);
   if (settings.jinja_extensions.length > 0) {
     throw new ScaffoldError(
       "engine_unavailable",

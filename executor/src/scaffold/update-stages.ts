@@ -7,7 +7,7 @@
 import path from "node:path";
 import type { JobUser } from "../process/job-users.ts";
 import { loadTemplateConfig } from "./config.ts";
-import { ScaffoldError } from "./errors.ts";
+import { unsafeFeatures } from "./errors.ts";
 import { openRenderer, type TemplateRenderer } from "./jinja/renderer.ts";
 import { migrationVariables, type PlannedMigration, plannedMigrations } from "./migrations.ts";
 import type { ScaffoldLog } from "./options.ts";
@@ -47,12 +47,7 @@ export async function openUpdateStages(options: StagesOptions): Promise<UpdateSt
   const migrations = plannedMigrations(settings.migrations, options.from, options.to);
   const tasks = options.skipTasks ? [] : settings.tasks;
   const unsafe = [...(migrations.length > 0 ? ["migrations"] : []), ...(tasks.length > 0 ? ["tasks"] : [])];
-  if (unsafe.length > 0 && !options.trust) {
-    throw new ScaffoldError(
-      "unsafe_template",
-      `Template uses potentially unsafe feature${unsafe.length > 1 ? "s" : ""}: ${unsafe.join(", ")}. If you trust this template, run it with trust (--trust).`,
-    );
-  }
+  if (unsafe.length > 0 && !options.trust) throw unsafeFeatures(unsafe);
   // Opened when something is to be rendered (most updates have no message, migration or task).
   let opened: Promise<TemplateRenderer> | null = null;
   const renderer = () => {

@@ -101,17 +101,22 @@ export class Jinja2Renderer implements TemplateRenderer {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1" },
       stdio: ["pipe", "pipe", "pipe"],
     });
+    // A worker that died makes writes fail (EPIPE): its exit says why, the stream must not throw.
+    child.stdin.on("error", () => {});
     const lines = createInterface({ input: child.stdout });
     const ready = await new Promise<string | null>((resolve) => {
-      const timer = setTimeout(() => resolve(null), START_TIMEOUT_MS);
-      child.once("error", () => resolve(null));
-      child.once("exit", () => resolve(null));
-      lines.once("line", (line) => {
+      const settle = (version: string | null) => {
         clearTimeout(timer);
+        resolve(version);
+      };
+      const timer = setTimeout(() => settle(null), START_TIMEOUT_MS);
+      child.once("error", () => settle(null));
+      child.once("exit", () => settle(null));
+      lines.once("line", (line) => {
         try {
-          resolve((JSON.parse(line) as WorkerAnswer).ready ?? null);
+          settle((JSON.parse(line) as WorkerAnswer).ready ?? null);
         } catch {
-          resolve(null);
+          settle(null);
         }
       });
       child.stdin.write(`${JSON.stringify({ root, envops, cache })}\n`);
