@@ -56,7 +56,10 @@ describe("copier runner", () => {
   it("clones a git template at a tag once per commit, records _commit, and reuses the cache", async () => {
     const repo = await templateRepo();
     const cacheDir = await tempDir("co-cache-");
-    const first = await run({ template: { url: repo.url, ref: "v1" }, data: { name: "one" } }, { cacheDir });
+    const first = await run(
+      { template: { url: repo.url, ref: "v1" }, data: { name: "one" }, recordAnswers: true },
+      { cacheDir },
+    );
     expect(first.status).toBe("succeeded");
     expect(first.output?.templateCommit).toBe(repo.commit);
     expect(first.output?.answers).toEqual({ _commit: "v1", _src_path: repo.url, name: "one" });

@@ -66,6 +66,8 @@ echo '{"result":"changed"}'`;
     const result = await daemon.hub.run("copier", {
       template: { path: template },
       trust: true,
+      // The pipeline's way: the answers file is written although the template has none.
+      recordAnswers: true,
       publish: { url: `file://${remote}`, author: push.author, create: true },
     });
     expect(result.status, `${result.error}\n${result.log}`).toBe("succeeded");
