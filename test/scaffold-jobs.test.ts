@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { CopierResult, GitResult } from "@codegen-orchestrator/shared";
+import type { CopierResult, CopierUpdateResult, GitResult } from "@codegen-orchestrator/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Fleet, finished, type Job } from "./support/fleet.ts";
 import { git } from "./support/template-git.ts";
@@ -175,5 +175,65 @@ describe("scaffold jobs through the executor fleet", () => {
     expect(done.output).toMatchObject({
       error: { code: "invalid_answers", questions: [{ question: "project_name" }, { question: "port" }] },
     });
+  });
+
+  it("a copier job in update mode merges the template's next release and pushes it as a branch", async () => {
+    // A template with v1 and v2, in a bare remote.
+    const work = path.join(dir, "upd-template");
+    await mkdir(work);
+    await git(["init", "--quiet", "--initial-branch=main"], work);
+    await writeFile(path.join(work, "copier.yml"), "name:\n  type: str\n  default: app\n");
+    await writeFile(path.join(work, "README.md.jinja"), "# {{ name }}\nline a\nline b\nline c\n");
+    await git(["add", "-A"], work);
+    await git(["commit", "--quiet", "-m", "v1"], work);
+    await git(["tag", "-a", "v1", "-m", "v1"], work);
+    await writeFile(
+      path.join(work, "README.md.jinja"),
+      "# {{ name }}\nline a\nline b\nline c, as v2 has it\n",
+    );
+    await writeFile(path.join(work, "new.txt.jinja"), "new in v2 for {{ name }}\n");
+    await git(["add", "-A"], work);
+    await git(["commit", "--quiet", "-m", "v2"], work);
+    await git(["tag", "-a", "v2", "-m", "v2"], work);
+    const remote = path.join(dir, "upd-template.git");
+    await git(["init", "--quiet", "--bare", "--initial-branch=main", remote]);
+    await git(["push", "--quiet", "--follow-tags", remote, "main"], work);
+    const url = `file://${remote}`;
+
+    // The project, rendered at v1 and published; its owner then changes another line.
+    const project = path.join(dir, "upd-project.git");
+    await git(["init", "--quiet", "--bare", "--initial-branch=main", project]);
+    const made = await completed("copier", {
+      template: { url, ref: "v1" },
+      data: { name: "svc" },
+      recordAnswers: true,
+      publish: { url: project, branch: "main", author: AUTHOR },
+    });
+    expect(made, JSON.stringify(made.error)).toMatchObject({ status: "succeeded" });
+    const clone = path.join(dir, "upd-clone");
+    await git(["clone", "--quiet", project, clone]);
+    await writeFile(path.join(clone, "README.md"), "# svc\nline a, as the owner has it\nline b\nline c\n");
+    await git(["commit", "--quiet", "-am", "Owner's change"], clone);
+    await git(["push", "--quiet", "origin", "main"], clone);
+
+    const done = await completed("copier", {
+      update: true,
+      project: { url: project, branch: "main" },
+      publish: { branch: "template-update", author: AUTHOR },
+    });
+    expect(done, JSON.stringify(done.error)).toMatchObject({ status: "succeeded", error: null });
+    const output = done.output as unknown as CopierUpdateResult;
+    expect(output).toMatchObject({ from: "v1", to: "v2", added: ["new.txt"], removed: [], conflicts: [] });
+    expect(output.merged).toEqual([".copier-answers.yml", "README.md"]);
+    expect(output.published).toMatchObject({ url: project, branch: "template-update" });
+    const show = (what: string) => git(["--git-dir", project, "show", what]);
+    expect(await show("template-update:README.md")).toBe(
+      "# svc\nline a, as the owner has it\nline b\nline c, as v2 has it",
+    );
+    expect(await show("template-update:new.txt")).toBe("new in v2 for svc");
+    expect(await show("template-update:.copier-answers.yml")).toContain("_commit: v2");
+    expect(await git(["--git-dir", project, "rev-parse", "template-update"])).toBe(output.published?.commit);
+    // main is the owner's until the branch is merged.
+    expect(await show("main:README.md")).toBe("# svc\nline a, as the owner has it\nline b\nline c");
   });
 });

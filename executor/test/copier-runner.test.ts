@@ -5,7 +5,13 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { CopierOutput, CopierResult, CopierSpec } from "@codegen-orchestrator/shared";
+import {
+  CopierJobSpec,
+  CopierOutput,
+  CopierResult,
+  CopierSpec,
+  CopierUpdateResult,
+} from "@codegen-orchestrator/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunContext } from "../src/jobs/runner.ts";
 import { runCopier } from "../src/kinds/copier/runner.ts";
@@ -184,5 +190,51 @@ describe("copier runner", () => {
     setTimeout(() => controller.abort(), 300);
     const result = await pending;
     expect(result.status).toBe("cancelled");
+  });
+
+  it("update mode: clones the project, merges the template's next release, pushes it as a branch", async () => {
+    const template = await templateRepo();
+    const work = await tempDir("co-template-next-");
+    fixtureGit(work, "clone", "--quiet", template.path, ".");
+    await writeTree(work, {
+      "{{ name }}.txt.jinja": "hello {{ name }}, from v2\n",
+      "extra.txt": "v2 only\n",
+    });
+    fixtureGit(work, "add", "--all");
+    fixtureGit(work, "commit", "--quiet", "-m", "v2");
+    fixtureGit(work, "tag", "-a", "v2", "-m", "v2");
+    fixtureGit(work, "push", "--quiet", "origin", "main", "v2");
+    const project = await bareRepo(await tempDir("co-project-"), "project", 0);
+    const made = await run({
+      template: { url: template.url, ref: "v1" },
+      data: { name: "one" },
+      recordAnswers: true,
+      publish: { url: project.url, branch: "main", author },
+    });
+    expect(made.status).toBe("succeeded");
+    const test = await runContext({ workdir: await tempDir("co-copier-update-") });
+    const spec = CopierJobSpec.parse({
+      update: true,
+      project: { url: project.url },
+      publish: { branch: "template-v2", author },
+    });
+    const outcome = await runCopier(spec, test.ctx);
+    expect(outcome.status, test.text("system")).toBe("succeeded");
+    const output = CopierUpdateResult.parse(outcome.output);
+    expect(output).toMatchObject({ from: "v1", to: "v2", added: ["extra.txt"], conflicts: [] });
+    expect(output.merged).toEqual([".copier-answers.yml", "one.txt"]);
+    expect(fixtureGit(project.path, "show", "template-v2:one.txt")).toBe("hello one, from v2");
+    expect(output.published?.commit).toBe(revParse(project.path, "template-v2"));
+    // The update job's git directory was beside the workdir, and is gone.
+    expect((await readdir(path.dirname(test.ctx.workdir))).filter((name) => name.includes(".git-"))).toEqual(
+      [],
+    );
+    // Again: nothing to push twice (the branch holds the same files), the same commit.
+    const again = await runCopier(
+      spec,
+      (await runContext({ workdir: await tempDir("co-copier-update-") })).ctx,
+    );
+    expect(again.status).toBe("succeeded");
+    expect(CopierUpdateResult.parse(again.output).published?.commit).toBe(output.published?.commit);
   });
 });

@@ -24,6 +24,7 @@ export * from "./protocol/catalog-manifest.ts";
 export * from "./protocol/container.ts";
 export * from "./protocol/copier.ts";
 export * from "./protocol/copier-inspect.ts";
+export * from "./protocol/copier-update.ts";
 export * from "./protocol/git.ts";
 export * from "./protocol/http-check.ts";
 export * from "./protocol/http-watch.ts";

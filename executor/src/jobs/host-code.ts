@@ -10,8 +10,9 @@ const hostCode: { [K in JobKind]: (spec: JobSpec<K>) => boolean } = {
   exec: () => true,
   agent: (spec) => spec.isolation === "process",
   test: (spec) => spec.container === undefined,
-  // An inspection only reads the template's files.
-  copier: (spec) => !spec.inspect && (spec.engine === "copier" || spec.trust),
+  // An inspection only reads the template's files; an update runs its migrations and tasks with trust.
+  copier: (spec) =>
+    "update" in spec ? spec.trust : !spec.inspect && (spec.engine === "copier" || spec.trust),
   git: () => false,
   container: () => false,
   ansible: () => false,

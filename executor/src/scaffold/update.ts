@@ -23,6 +23,11 @@ export interface UpdateOptions extends Omit<CopyOptions, "destination" | "overwr
   taskEnv: Record<string, string>;
   /** The project: a git work tree without uncommitted changes. */
   project: string;
+  /**
+   * Git on the project with its git directory named (a job's: outside the tree its migrations and
+   * tasks can write); default: the project's own.
+   */
+  projectGit?: Git;
   /** Its answers file, relative to the project (default `.copier-answers.yml`). */
   answersFile?: string;
   /** The template version to update to (default: its latest release). */
@@ -51,7 +56,8 @@ const LABELS = ["before updating", "last update", "after updating"];
 
 export async function updateProject(options: UpdateOptions): Promise<UpdateReport> {
   const project = path.resolve(options.project);
-  const git = new Git({ cwd: project, signal: options.signal, deadlineAt: options.deadlineAt });
+  const git =
+    options.projectGit ?? new Git({ cwd: project, signal: options.signal, deadlineAt: options.deadlineAt });
   await refuseDirty(git, project);
   const answersFile = options.answersFile ?? ".copier-answers.yml";
   const recorded = await readAnswers(project, answersFile);

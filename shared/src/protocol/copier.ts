@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { CopierInspection } from "./copier-inspect.ts";
+import { CopierUpdateResult, CopierUpdateSpec } from "./copier-update.ts";
 import { GitAuthor, GitCredentials, GitRef, GitRemoteUrl } from "./git.ts";
 import { TemplateSource } from "./template-source.ts";
 import { JsonValue } from "./values.ts";
@@ -53,8 +54,11 @@ export const CopierInspectSpec = z.strictObject({
 });
 export type CopierInspectSpec = z.infer<typeof CopierInspectSpec>;
 
-/** A `copier` job's spec: a render, or an inspection. */
-export const CopierJobSpec = z.discriminatedUnion("inspect", [CopierSpec, CopierInspectSpec]);
+/** A `copier` job's spec: a render, an inspection, or an update (copier-update.ts). */
+export const CopierJobSpec = z.union([
+  z.discriminatedUnion("inspect", [CopierSpec, CopierInspectSpec]),
+  CopierUpdateSpec,
+]);
 export type CopierJobSpec = z.infer<typeof CopierJobSpec>;
 
 export const CopierResult = z.strictObject({
@@ -100,4 +104,4 @@ export type ScaffoldFailure = z.infer<typeof ScaffoldFailure>;
  * A copier job's output: the result (a render's or an inspection's) when it succeeded, the
  * structured failure when it did not.
  */
-export const CopierOutput = z.union([CopierResult, CopierInspection, ScaffoldFailure]);
+export const CopierOutput = z.union([CopierResult, CopierInspection, CopierUpdateResult, ScaffoldFailure]);

@@ -11,16 +11,22 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CopierJobSpec, CopierResult, CopierSpec } from "@codegen-orchestrator/shared";
-import { Git, GitError } from "../../git/git.ts";
+import { Git } from "../../git/git.ts";
 import type { Runner, RunOutcome } from "../../jobs/runner.ts";
 import { assertNoSymlinkBetween } from "../../process/job-files.ts";
 import { defaultPath } from "../../process/run-process.ts";
 import { runScaffold } from "../../scaffold/run.ts";
 import { runInspect } from "./inspect.ts";
 import { failedOutcome, password, scaffoldSource } from "./outcome.ts";
+import { pushFirst } from "./publish.ts";
+import { runUpdate } from "./update.ts";
 
 export const runCopier: Runner<CopierJobSpec> = (spec, context) =>
-  spec.inspect ? runInspect(spec, context) : runRender(spec, context);
+  "update" in spec
+    ? runUpdate(spec, context)
+    : spec.inspect
+      ? runInspect(spec, context)
+      : runRender(spec, context);
 
 const runRender: Runner<CopierSpec> = async (spec, context): Promise<RunOutcome> => {
   const destination = path.join(context.workdir, "project");
@@ -89,33 +95,6 @@ const runRender: Runner<CopierSpec> = async (spec, context): Promise<RunOutcome>
     return failedOutcome(error, context);
   }
 };
-
-/**
- * Pushes the scaffold as the branch's first commit. Idempotent: when the branch already holds the
- * same files (an earlier attempt of this job pushed them), that commit is the result; other
- * content there is an error, never overwritten.
- */
-async function pushFirst(
-  project: Git,
-  publish: { url: string; branch: string },
-  commit: string | null,
-): Promise<string> {
-  const existing = await project.lsRemote(publish.url, publish.branch);
-  if (existing === null) {
-    await project.push({ branch: publish.branch });
-    return commit ?? "";
-  }
-  await project.run(["fetch", "--quiet", "--no-tags", "--", "origin", `refs/heads/${publish.branch}`]);
-  const [theirs, ours] = await Promise.all([
-    project.resolve("FETCH_HEAD^{tree}"),
-    project.resolve("HEAD^{tree}"),
-  ]);
-  if (theirs !== null && theirs === ours) return existing;
-  throw new GitError(
-    `${publish.url} already has a ${publish.branch} branch with other content: publishing only makes a repository's first commit`,
-    { args: ["push", "--", "origin", publish.branch] },
-  );
-}
 
 /** A `file://` remote that does not exist yet becomes an empty bare repository; others are left. */
 async function createLocalRemote(git: Git, url: string, branch: string): Promise<void> {
