@@ -64,8 +64,8 @@ export async function openUpdateStages(options: StagesOptions): Promise<UpdateSt
     messages.push(text);
     options.log("system", `${text}\n`);
   };
-  const run = (list: PlannedMigration[], stage: "before" | "after") =>
-    runEach(list, async (migration) => {
+  const run = async (list: PlannedMigration[], stage: "before" | "after") => {
+    for (const migration of list) {
       const { variables, env: versionEnv } = migrationVariables(options.from, options.to, migration.version);
       await runTasks([migration.task], {
         ...common(options),
@@ -76,7 +76,8 @@ export async function openUpdateStages(options: StagesOptions): Promise<UpdateSt
         operation: "update",
         what: "migration",
       });
-    });
+    }
+  };
   return {
     messages,
     before: async (answers) => {
@@ -109,10 +110,6 @@ const common = (options: StagesOptions) => ({
   log: options.log,
   user: options.user,
 });
-
-async function runEach<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  for (const item of items) await fn(item);
-}
 
 /** What the messages, migrations and tasks of an update are rendered with. */
 function updateContext(options: StagesOptions, answers: Record<string, unknown>): Record<string, unknown> {

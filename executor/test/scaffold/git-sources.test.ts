@@ -1,9 +1,9 @@
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type RunScaffoldOptions, runScaffold, type ScaffoldSource } from "../../src/scaffold/run.ts";
+import type { RunScaffoldOptions, ScaffoldSource } from "../../src/scaffold/run.ts";
 import { newestRelease } from "../../src/scaffold/versions.ts";
-import { GIT_ENV, git, readTree, removeTempDirs, tempDir, writeTree } from "./support.ts";
+import { git, readTree, removeTempDirs, scaffoldFrom, tempDir, writeTree } from "./support.ts";
 
 afterAll(removeTempDirs);
 
@@ -25,16 +25,7 @@ async function renderFrom(source: ScaffoldSource, extra: Partial<RunScaffoldOpti
   const destination = path.join(await tempDir("co-dest-"), "project");
   const cacheDir = await tempDir("co-cache-");
   let log = "";
-  const report = await runScaffold({
-    source,
-    destination,
-    data: {},
-    defaults: true,
-    trust: false,
-    recordAnswers: true,
-    engine: "builtin",
-    cacheDir,
-    env: GIT_ENV,
+  const report = await scaffoldFrom(source, destination, cacheDir, {
     log: (_stream, chunk) => {
       log += chunk;
     },

@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { type RunScaffoldOptions, runScaffold, type ScaffoldSource } from "../../src/scaffold/run.ts";
 import { type ScaffoldOptions, type ScaffoldReport, scaffold } from "../../src/scaffold/scaffold.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -92,4 +93,29 @@ export const GIT_ENV = {
 export async function git(args: string[], cwd: string): Promise<string> {
   const { stdout } = await promisify(execFile)("git", args, { cwd, env: GIT_ENV });
   return stdout.trim();
+}
+
+/**
+ * `runScaffold` as the git-source and update tests run it: the built-in engine, the defaults
+ * taken, the answers file recorded, GIT_ENV for tasks, nothing logged unless `extra` says.
+ */
+export function scaffoldFrom(
+  source: ScaffoldSource,
+  destination: string,
+  cacheDir: string,
+  extra: Partial<RunScaffoldOptions> = {},
+) {
+  return runScaffold({
+    source,
+    destination,
+    data: {},
+    defaults: true,
+    trust: false,
+    recordAnswers: true,
+    engine: "builtin",
+    cacheDir,
+    env: GIT_ENV,
+    log: () => {},
+    ...extra,
+  });
 }

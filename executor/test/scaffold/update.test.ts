@@ -10,9 +10,8 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { runScaffold } from "../../src/scaffold/run.ts";
 import { type UpdateOptions, updateProject } from "../../src/scaffold/update.ts";
-import { GIT_ENV, git, readTree, removeTempDirs, tempDir, writeTree } from "./support.ts";
+import { GIT_ENV, git, readTree, removeTempDirs, scaffoldFrom, tempDir, writeTree } from "./support.ts";
 
 afterAll(removeTempDirs);
 
@@ -43,18 +42,7 @@ async function projectFromV1(v2: Record<string, string> = {}) {
   await git(["tag", "-a", "v2", "-m", "v2"], template);
   const project = path.join(await tempDir("co-project-"), "svc");
   const cacheDir = await tempDir("co-cache-");
-  await runScaffold({
-    source: { path: template, ref: "v1" },
-    destination: project,
-    data: { name: "svc" },
-    defaults: true,
-    trust: false,
-    recordAnswers: true,
-    engine: "builtin",
-    cacheDir,
-    env: GIT_ENV,
-    log: () => {},
-  });
+  await scaffoldFrom({ path: template, ref: "v1" }, project, cacheDir, { data: { name: "svc" } });
   await git(["init", "--quiet", "--initial-branch=main"], project);
   await git(["add", "-A"], project);
   await git(["commit", "--quiet", "-m", "Scaffold"], project);

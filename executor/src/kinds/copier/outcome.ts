@@ -1,16 +1,27 @@
 /**
- * What both modes of a `copier` job share: the template source as the engine takes it (credentials
- * from the job's secrets, by name; relative paths under the templates directory), and how a
- * failure becomes the job's outcome: a scaffold error as its structured output, a stop as the
- * stop.
+ * What the modes of a `copier` job share: the template source as the engine takes it (credentials
+ * from the job's secrets, by name; relative paths under the templates directory), the engine's
+ * cache and the environment of a template's tasks, and how a failure becomes the job's outcome: a
+ * scaffold error as its structured output, a stop as the stop.
  */
 import path from "node:path";
 import type { GitCredentials, ScaffoldFailure, TemplateSource } from "@codegen-orchestrator/shared";
 import { JobFailure } from "../../containers/job-failure.ts";
 import { GitError, type GitPassword } from "../../git/git.ts";
 import type { RunContext, RunOutcome } from "../../jobs/runner.ts";
+import { defaultPath } from "../../process/run-process.ts";
 import { ScaffoldError } from "../../scaffold/errors.ts";
 import type { ScaffoldSource } from "../../scaffold/run.ts";
+
+/** Where the engine caches templates and compiled Jinja, under the executor's cache. */
+export const copierCacheDir = (context: RunContext) => path.join(context.cacheDir, "copier");
+
+/** The whole environment of a template's tasks and migrations (and of the copier CLI). */
+export const taskEnvironment = (context: RunContext) => ({
+  PATH: defaultPath(),
+  HOME: context.workdir,
+  LANG: "C.UTF-8",
+});
 
 export function password(
   credentials: GitCredentials | undefined,

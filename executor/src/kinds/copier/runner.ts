@@ -14,10 +14,9 @@ import type { CopierJobSpec, CopierResult, CopierSpec } from "@codegen-orchestra
 import { Git } from "../../git/git.ts";
 import type { Runner, RunOutcome } from "../../jobs/runner.ts";
 import { assertNoSymlinkBetween } from "../../process/job-files.ts";
-import { defaultPath } from "../../process/run-process.ts";
 import { runScaffold } from "../../scaffold/run.ts";
 import { runInspect } from "./inspect.ts";
-import { failedOutcome, password, scaffoldSource } from "./outcome.ts";
+import { copierCacheDir, failedOutcome, password, scaffoldSource, taskEnvironment } from "./outcome.ts";
 import { pushFirst } from "./publish.ts";
 import { runUpdate } from "./update.ts";
 
@@ -43,8 +42,8 @@ const runRender: Runner<CopierSpec> = async (spec, context): Promise<RunOutcome>
       trust: spec.trust,
       recordAnswers: spec.recordAnswers,
       engine: spec.engine,
-      cacheDir: path.join(context.cacheDir, "copier"),
-      env: { PATH: defaultPath(), HOME: context.workdir, LANG: "C.UTF-8" },
+      cacheDir: copierCacheDir(context),
+      env: taskEnvironment(context),
       signal: context.signal,
       deadlineAt: context.deadlineAt,
       log: context.log,

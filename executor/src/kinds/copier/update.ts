@@ -10,9 +10,8 @@ import type { CopierUpdateResult, CopierUpdateSpec } from "@codegen-orchestrator
 import { Git } from "../../git/git.ts";
 import type { Runner, RunOutcome } from "../../jobs/runner.ts";
 import { assertNoSymlinkBetween } from "../../process/job-files.ts";
-import { defaultPath } from "../../process/run-process.ts";
 import { updateProject } from "../../scaffold/update.ts";
-import { failedOutcome, password } from "./outcome.ts";
+import { copierCacheDir, failedOutcome, password, taskEnvironment } from "./outcome.ts";
 import { pushFirst } from "./publish.ts";
 
 export const runUpdate: Runner<CopierUpdateSpec> = async (spec, context): Promise<RunOutcome> => {
@@ -50,8 +49,8 @@ export const runUpdate: Runner<CopierUpdateSpec> = async (spec, context): Promis
       trust: spec.trust,
       conflict: spec.conflict,
       answersFile: spec.answersFile,
-      cacheDir: path.join(context.cacheDir, "copier"),
-      taskEnv: { PATH: defaultPath(), HOME: context.workdir, LANG: "C.UTF-8" },
+      cacheDir: copierCacheDir(context),
+      taskEnv: taskEnvironment(context),
       signal: context.signal,
       deadlineAt: context.deadlineAt,
       log: context.log,
