@@ -8,7 +8,7 @@ import { sweepGoneBranches, sweepPreviews } from "./pipelines/devops/preview-req
 import { launchRun } from "./pipelines/launch.ts";
 import { workflowOf } from "./pipelines/workflows.ts";
 import { SERVER_CHECK_CRON, sweepServers } from "./servers/sweep.ts";
-import { settleTemplateChecks } from "./templates/launch.ts";
+import { recheckDueTemplates, settleTemplateChecks } from "./templates/launch.ts";
 
 /** Marks keys past their expiry as revoked, so listings and the audit log say so plainly. */
 export async function revokeExpiredKeys(env: Env, now = new Date()): Promise<number> {
@@ -76,6 +76,8 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
   await removeGoneBranches(env);
   const checks = await settleTemplateChecks(env);
   if (checks > 0) console.log(JSON.stringify({ task: "settleTemplateChecks", checks }));
+  const rechecks = await recheckDueTemplates(env);
+  if (rechecks > 0) console.log(JSON.stringify({ task: "recheckDueTemplates", rechecks }));
   await reconcileRepositories(env);
 }
 

@@ -16,6 +16,7 @@ export * from "./api/runs.ts";
 export * from "./api/servers.ts";
 export * from "./api/sign-in.ts";
 export * from "./api/telegram.ts";
+export * from "./api/template-upgrades.ts";
 export * from "./api/templates.ts";
 export * from "./api/users.ts";
 export * from "./protocol/agent.ts";

@@ -48,6 +48,15 @@ export interface FakeGitHub {
   suspended: boolean;
   /** `<name>:<branch>`: the branches a pull request merged (closed, with `merged_at`) into a repository. */
   merged: Set<string>;
+  /** Pull requests opened (POST /repos/{owner}/{repo}/pulls), in order. */
+  pullRequests: {
+    repository: string;
+    number: number;
+    head: string;
+    base: string;
+    title: string;
+    body: string;
+  }[];
   /** The Worker's settings that point its GitHub App here (GITHUB_APP_ID, _OWNER, _API_URL, _GIT_URL). */
   appVars: Record<string, string>;
   /** Makes a repository (with `commit`, one commit holding a README), as if someone made it before. */
@@ -71,6 +80,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
   const created: CreatedRepository[] = [];
   const archived = new Set<string>();
   const merged = new Set<string>();
+  const pullRequests: FakeGitHub["pullRequests"] = [];
   const requests: FakeGitHub["requests"] = [];
   const repoDir = (name: string) => path.join(root, owner, `${name}.git`);
 
@@ -213,6 +223,16 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
       if (body.archived === false) archived.delete(`${owner}/${name}`);
       return [200, repositoryJson(name)];
     }
+    const openPull = at("POST", /^\/repos\/([^/]+)\/([^/]+)\/pulls$/);
+    if (openPull) {
+      if (auth !== "token" || !token) return [401, badToken];
+      const name = openPull[2] as string;
+      if (openPull[1] !== owner || !existsSync(repoDir(name))) return [404, notFound];
+      if (token.repositories && !token.repositories.includes(name)) return [404, notFound];
+      if (token.permissions.pull_requests !== "write")
+        return [403, { message: "Resource not accessible by integration" }];
+      return createPull(name, body);
+    }
     const branch = at("GET", /^\/repos\/([^/]+)\/([^/]+)\/branches\/([^/]+)$/);
     const pulls = at("GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls$/);
     const read = branch ?? pulls;
@@ -243,10 +263,53 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
     }
   }
 
-  /** GET /repos/{owner}/{repo}/pulls?head=owner:branch&state=closed: the pull request that merged it, if one did. */
+  const pullJson = (pull: FakeGitHub["pullRequests"][number]) => ({
+    number: pull.number,
+    state: "open",
+    html_url: `https://github.test/${owner}/${pull.repository}/pull/${pull.number}`,
+    head: { ref: pull.head },
+    base: { ref: pull.base },
+    title: pull.title,
+  });
+
+  /** POST /repos/{owner}/{repo}/pulls: 422 without the head branch, or when one is open for it. */
+  function createPull(name: string, body: Record<string, unknown>): [number, unknown] {
+    const head = String(body.head ?? "");
+    const base = String(body.base ?? "");
+    if (branchJson(name, head)[0] !== 200 || branchJson(name, base)[0] !== 200)
+      return [
+        422,
+        {
+          message: "Validation Failed",
+          errors: [{ resource: "PullRequest", field: "head", code: "invalid" }],
+        },
+      ];
+    if (pullRequests.some((pull) => pull.repository === name && pull.head === head))
+      return [422, { message: `Validation Failed: A pull request already exists for ${owner}:${head}.` }];
+    const pull = {
+      repository: name,
+      number: pullRequests.length + 1,
+      head,
+      base,
+      title: String(body.title ?? ""),
+      body: String(body.body ?? ""),
+    };
+    pullRequests.push(pull);
+    return [201, pullJson(pull)];
+  }
+
+  /**
+   * GET /repos/{owner}/{repo}/pulls?head=owner:branch&state=…: open, the pull requests opened for
+   * the branch; closed, the one that merged it, if one did.
+   */
   function pullsJson(name: string, head: string, state: string): [number, unknown] {
     const branch = head.replace(/^[^:]*:/, "");
-    if (state === "open" || !merged.has(`${name}:${branch}`)) return [200, []];
+    if (state === "open")
+      return [
+        200,
+        pullRequests.filter((pull) => pull.repository === name && pull.head === branch).map(pullJson),
+      ];
+    if (!merged.has(`${name}:${branch}`)) return [200, []];
     return [
       200,
       [{ number: 1, state: "closed", head: { ref: branch }, merged_at: new Date().toISOString() }],
@@ -354,6 +417,7 @@ export async function startFakeGitHub(options: { root: string; owner: string }):
     git,
     suspended: false,
     merged,
+    pullRequests,
     addRepository,
     close: async () => {
       server.closeAllConnections();

@@ -7,6 +7,7 @@
  *   run:x:<id>      cancel a run            acc:ok|no:<telegram id>  an admin's access decision
  *   dec:r|d|s:<run id>  a waiting run: retry with guidance, deploy anyway, stop
  *   bud:r|s:<run id>    a run at its budget: raise its cap (by what it offered), stop
+ *   upg:m|l|s:<run id>  an upgrade's branch: merge and deploy, look first, skip this version
  *   ans:<n>         the n-th option of the open question (handled by the session as an answer)
  *   inc:r|b|a|m:<project id>  a service's outage: restart, roll back, let the agent fix it, mute
  */
@@ -26,6 +27,7 @@ import { decideBudget } from "../pipelines/steps/budget-gate.ts";
 import { decideRun } from "../pipelines/steps/decisions.ts";
 import { bold, code, escapeHtml } from "../telegram/format.ts";
 import { type ChatContext, isAdminChat } from "./context.ts";
+import { upgradeButton } from "./upgrade-callbacks.ts";
 import { PROJECTS_PER_PAGE, projectCard, projectList, timelineView } from "./views.ts";
 
 /** Where the pressed button's message is, so screens replace it instead of piling up. */
@@ -152,6 +154,7 @@ const ACTIONS: Record<string, Action> = {
       await ctx.channel.edit(ctx.chatId, press.messageId, `Run ${code(runId)}: ${verdict}`);
     return choice === "deploy" ? "Deploying anyway" : "Run stopped";
   },
+  upg: upgradeButton,
   inc: async (ctx, argument) => {
     const [letter = "", projectId = ""] = argument.split(":");
     const action = OWNER_ACTIONS[letter as keyof typeof OWNER_ACTIONS];

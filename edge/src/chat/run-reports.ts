@@ -8,13 +8,14 @@ import { database } from "../db/client.ts";
 import { runningStepJobs } from "../domain/run-steps.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
-import { type RunBudgetAsk, RunProgress } from "../pipelines/run-chat.ts";
+import { type RunBudgetAsk, RunProgress, type RunUpgradeOffer } from "../pipelines/run-chat.ts";
 import { chatSettings } from "../settings/chat.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import type { ChatChannel, Keyboard } from "./channel.ts";
 import type { Awaited } from "./po/conversation.ts";
 import type { ChatRequests } from "./requests.ts";
 import { RunStatusMessages } from "./run-status.ts";
+import { upgradePrompt } from "./upgrade-views.ts";
 import { budgetPrompt, decisionPrompt } from "./views.ts";
 
 /** The session's methods the reports schedule (by name). */
@@ -120,6 +121,11 @@ export class RunReports {
   /** Asks the run's user what to do (three buttons, see the `dec` callback). Never throws. */
   askDecision(runId: string, situation: string): Promise<void> {
     return this.#ask(runId, decisionPrompt(runId, situation));
+  }
+
+  /** Offers an upgrade run's branch to its user (three buttons, see the `upg` callback). Never throws. */
+  askUpgrade(runId: string, offer: RunUpgradeOffer): Promise<void> {
+    return this.#ask(runId, upgradePrompt(runId, offer));
   }
 
   /** Asks the run's user to raise its cap or stop it (two buttons, see the `bud` callback). Never throws. */

@@ -3,7 +3,13 @@ import type { RunRow } from "../domain/runs.ts";
 import { isWebChat } from "../domain/web-chats.ts";
 import { roleModel } from "../models/roles.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
-import type { RunAnswersRequest, RunBudgetAsk, RunChat, RunSecretRequest } from "../pipelines/run-chat.ts";
+import type {
+  RunAnswersRequest,
+  RunBudgetAsk,
+  RunChat,
+  RunSecretRequest,
+  RunUpgradeOffer,
+} from "../pipelines/run-chat.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
 import { admit } from "./access.ts";
@@ -190,6 +196,11 @@ export class ChatSession extends WebChatAgent implements RunChat {
   /** A run asks its user what to do (its tests still fail after the last fix iteration). Never throws. */
   async askRunDecision(runId: string, situation: string): Promise<void> {
     await this.#runReports().askDecision(runId, situation);
+  }
+
+  /** An upgrade run offers its tested branch: merge and deploy, look first, or skip. Never throws. */
+  async askRunUpgrade(runId: string, offer: RunUpgradeOffer): Promise<void> {
+    await this.#runReports().askUpgrade(runId, offer);
   }
 
   /** A run's next paid step would pass a budget: raise its cap, or stop it. Never throws. */

@@ -58,6 +58,7 @@ const MAX_BAR = 40;
 const KIND_NAMES: Record<RunRow["kind"], string> = {
   engineering: "Engineering",
   devops: "DevOps",
+  upgrade: "Template upgrade",
   undeploy: "Undeploy",
   preview: "Preview",
   preview_teardown: "Preview removal",

@@ -38,6 +38,7 @@ import { checkServerFromPage, registerServerFromPage, showServers } from "./serv
 import { currentSession } from "./session-routes.tsx";
 import { SIGN_IN_PATH } from "./sign-in-links.ts";
 import {
+  recheckTemplateFromPage,
   registerTemplateFromPage,
   removeTemplateFromPage,
   saveTemplateManifestFromPage,
@@ -83,6 +84,7 @@ export const consolePages = new Hono<PageEnv>()
   .get("/templates", signedIn, showTemplates)
   .post("/templates", signedIn, registerTemplateFromPage)
   .post("/templates/:id/delete", signedIn, removeTemplateFromPage)
+  .post("/templates/:id/check", signedIn, recheckTemplateFromPage)
   .post("/templates/:id/manifest", signedIn, saveTemplateManifestFromPage)
   .get("/projects/:id", signedIn, showProject)
   .get("/runs/:id", signedIn, showRun)

@@ -11,8 +11,9 @@ import type { Context } from "hono";
 import { assertAdminActor, isAdminActor } from "../domain/actor.ts";
 import { ApiError } from "../domain/errors.ts";
 import { setTemplateManifest } from "../domain/template-manifests.ts";
+import { templateVersions } from "../domain/template-upgrades.ts";
 import { deleteTemplate, findTemplate, listTemplates, toTemplate } from "../domain/templates.ts";
-import { ensureBuiltinTemplatesChecked, registerTemplate } from "../templates/launch.ts";
+import { ensureBuiltinTemplatesChecked, recheckTemplate, registerTemplate } from "../templates/launch.ts";
 import { assertMayChange } from "./changes.ts";
 import { formFields, whatIsWrong } from "./forms.ts";
 import type { PageEnv } from "./page-env.ts";
@@ -37,10 +38,12 @@ async function templatesPage(
 ) {
   await ensureBuiltinTemplatesChecked(c.env, c.get("db"));
   const rows = await listTemplates(c.get("db"), c.get("principal"), { limit: TEMPLATES_SHOWN });
+  const versions = await templateVersions(c.get("db"), c.get("principal"), {});
   const page = (
     <TemplatesPage
       user={c.get("user")}
       templates={rows.map(toTemplate)}
+      versions={versions}
       admin={isAdminActor(c.get("principal"))}
       notice={c.req.query("notice")?.slice(0, 200)}
       error={error}
@@ -131,5 +134,13 @@ export async function saveTemplateManifestFromPage(c: PageContext) {
   }
   const row = await setTemplateManifest(c.get("db"), c.get("principal"), id, read.manifest);
   const notice = `The manifest of ${row.name} is ${read.manifest ? "saved" : "removed"}.`;
+  return c.redirect(`/templates?notice=${encodeURIComponent(notice)}`, 303);
+}
+
+/** An admin checks a ready git template for a newer release now (as `POST /api/v1/templates/{id}/check`). */
+export async function recheckTemplateFromPage(c: PageContext) {
+  assertMayChange(c);
+  const row = await recheckTemplate(c.env, c.get("db"), c.get("principal"), c.req.param("id") ?? "");
+  const notice = `${row.name} is being checked for a newer release; projects behind it will be offered their upgrade.`;
   return c.redirect(`/templates?notice=${encodeURIComponent(notice)}`, 303);
 }

@@ -2,14 +2,15 @@
  * The template catalog's page: every template a project can be built from, with what it builds,
  * where it comes from (a built-in directory, or a git repository at the release its constraint
  * chose), its status, the questions its `copier.yml` asks and its manifest; admins also see the
- * ones being checked or refused (with the file and line), register one, change its manifest and
- * remove one.
+ * ones being checked or refused (with the file and line), register one, change its manifest,
+ * check a git one for a newer release and remove one. Below, the projects' template versions.
  */
-import type { Template, TemplateQuestion } from "@codegen-orchestrator/shared";
+import type { ProjectTemplateVersion, Template, TemplateQuestion } from "@codegen-orchestrator/shared";
 import { TextField } from "./fields.tsx";
 import { Notice, Page, Problem, type SignedIn } from "./layout.tsx";
 import { Table } from "./table.tsx";
 import { type ManifestEdit, ManifestField, TemplateManifestSection } from "./template-manifest-form.tsx";
+import { RecheckForm, TemplateVersions } from "./template-versions.tsx";
 
 /** The register form as typed, to show it again beside what was wrong. */
 export interface TemplateDraft {
@@ -49,6 +50,8 @@ export const TEMPLATE_FIELD_LABELS: Record<string, string> = {
 interface Props {
   user: SignedIn;
   templates: Template[];
+  /** The projects built from git templates the user may see, and their versions. */
+  versions: ProjectTemplateVersion[];
   admin: boolean;
   notice?: string | undefined;
   error?: string | undefined;
@@ -81,6 +84,7 @@ export function TemplatesPage(props: Props) {
           ))}
         </ul>
       )}
+      <TemplateVersions rows={props.versions} />
       {props.admin ? <RegisterForm draft={props.draft} error={props.error} /> : null}
     </Page>
   );
@@ -129,6 +133,7 @@ function TemplateCard(props: { template: Template; admin: boolean; edit?: Manife
       ) : null}
       {template.questions ? <Questions id={template.id} questions={template.questions} /> : null}
       <TemplateManifestSection template={template} admin={props.admin} edit={props.edit} />
+      {props.admin ? <RecheckForm template={template} /> : null}
       {props.admin && !template.default ? <RemoveForm template={template} /> : null}
     </li>
   );

@@ -219,7 +219,7 @@ export const runs = sqliteTable(
      * deployed, removed (the DevOps workflow carries them out).
      */
     kind: text("kind", {
-      enum: ["engineering", "devops", "undeploy", "preview", "preview_teardown"],
+      enum: ["engineering", "devops", "upgrade", "undeploy", "preview", "preview_teardown"],
     }).notNull(),
     status: text("status").notNull().default("queued"),
     workflowInstanceId: text("workflow_instance_id"),
@@ -482,12 +482,56 @@ export const templates = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     checkedAt: integer("checked_at", { mode: "timestamp_ms" }),
+    /**
+     * A ready git template is checked again for a newer release (the cron, an admin): each new
+     * check has the next round, and only the latest round's answer is written.
+     */
+    checkRound: integer("check_round").notNull().default(0),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
   },
   (t) => [
     // A name is unique among live templates; a deleted one frees its name.
     uniqueIndex("templates_name_live_idx").on(t.name).where(sql`deleted_at IS NULL`),
     index("templates_status_idx").on(t.status),
+  ],
+);
+
+/**
+ * A project's upgrade to a newer version of its catalog template: the `upgrade` run that made its
+ * branch, the tests' verdict, and the owner's decision. One row per project and version: a skipped
+ * version is not offered again; a failed one may be started again (the row is reused).
+ */
+export const templateUpgrades = sqliteTable(
+  "template_upgrades",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id),
+    templateId: text("template_id")
+      .notNull()
+      .references(() => templates.id),
+    runId: text("run_id")
+      .notNull()
+      .references(() => runs.id),
+    fromVersion: text("from_version"),
+    toVersion: text("to_version").notNull(),
+    status: text("status", {
+      enum: ["running", "offered", "merged", "skipped", "expired", "failed"],
+    }).notNull(),
+    branch: text("branch"),
+    commit: text("commit"),
+    pullRequestUrl: text("pull_request_url"),
+    testsPassed: integer("tests_passed", { mode: "boolean" }),
+    conflicts: text("conflicts", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    error: text("error"),
+    createdAt: createdAt(),
+    decidedAt: integer("decided_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    uniqueIndex("template_upgrades_version_idx").on(t.projectId, t.toVersion),
+    uniqueIndex("template_upgrades_run_idx").on(t.runId),
+    index("template_upgrades_template_idx").on(t.templateId),
   ],
 );
 

@@ -48,7 +48,12 @@ export async function assertNoActiveRun(
     )
     .limit(1);
   if (active)
-    throw conflict(`Project ${project.slug} already has a ${kind} run in progress.`, { runId: active.id });
+    throw conflict(
+      `Project ${project.slug} already has ${kind === "upgrade" ? "an" : "a"} ${kind} run in progress.`,
+      {
+        runId: active.id,
+      },
+    );
 }
 
 /** A new run's row, queued (written by the caller, with its audit row). */

@@ -122,6 +122,7 @@ function emptyTemplate(now: Date) {
     createdAt: now,
     updatedAt: now,
     checkedAt: null,
+    checkRound: 0,
     deletedAt: null,
   };
 }

@@ -184,6 +184,49 @@ export class GitHubApp {
     }
   }
 
+  /**
+   * Opens a pull request of `head` into `base` in the repository `name`, or finds the open one
+   * GitHub already has for that branch (a retried step). Needs `pull_requests: write`.
+   */
+  async openPullRequest(
+    name: string,
+    pull: { head: string; base: string; title: string; body: string },
+  ): Promise<{ url: string; number: number; created: boolean }> {
+    const { owner } = this.config;
+    const doing = `opening a pull request of ${pull.head} in ${owner}/${name}`;
+    const { token } = await this.#installationToken(doing, {
+      repositoryNames: [name],
+      permissions: { pull_requests: "write", contents: "read" },
+    });
+    const headers = { authorization: `token ${token}` };
+    try {
+      const { data } = await this.#api("POST /repos/{owner}/{repo}/pulls", {
+        owner,
+        repo: name,
+        ...pull,
+        headers,
+      });
+      return { url: data.html_url, number: data.number, created: true };
+    } catch (err) {
+      // 422: a pull request for the branch exists (a retried step finds its own).
+      if (!(err instanceof RequestError) || err.status !== 422) throw failure(doing, err);
+    }
+    try {
+      const { data } = await this.#api("GET /repos/{owner}/{repo}/pulls", {
+        owner,
+        repo: name,
+        state: "open",
+        head: `${owner}:${pull.head}`,
+        headers,
+      });
+      const open = data[0];
+      if (!open) throw new GitHubError(`GitHub refused ${doing} and has no open pull request for it`, 422);
+      return { url: open.html_url, number: open.number, created: false };
+    } catch (err) {
+      throw err instanceof GitHubError ? err : failure(doing, err);
+    }
+  }
+
   /** Every repository the App's installation can see (archived ones too), by name. */
   async listRepositories(): Promise<{ name: string; archived: boolean }[]> {
     const doing = `listing the repositories of ${this.config.owner}`;

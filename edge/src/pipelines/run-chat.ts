@@ -37,6 +37,24 @@ export interface RunBudgetAsk {
   raiseUsd: number;
 }
 
+/** An upgrade run's branch, tested, offered to the project's owner (merge and deploy, look first, skip). */
+export interface RunUpgradeOffer {
+  projectName: string;
+  templateName: string;
+  fromVersion: string | null;
+  toVersion: string;
+  branch: string;
+  commit: string;
+  pullRequestUrl: string | null;
+  /** Null: the tests could not run (`testLine` says why). */
+  testsPassed: boolean | null;
+  testLine: string;
+  conflicts: string[];
+  changed: { merged: number; added: number; removed: number };
+  /** The template's `_message_before_update`/`_message_after_update`, rendered, when it has them. */
+  messages: string[];
+}
+
 export interface RunChat {
   /** A workflow's `reportProgress({ runId, stage, text })` (a RunProgress); never fails the run. */
   onWorkflowProgress(workflowName: string, workflowId: string, progress: unknown): Promise<void>;
@@ -44,6 +62,8 @@ export interface RunChat {
   conversationBrief(): Promise<string>;
   /** Asks the run's user what to do: retry with guidance, deploy anyway, or stop. Never throws. */
   askRunDecision(runId: string, situation: string): Promise<void>;
+  /** Offers an upgrade run's tested branch to the project's owner (three buttons). Never throws. */
+  askRunUpgrade(runId: string, offer: RunUpgradeOffer): Promise<void>;
   /** Asks the run's user whether to raise its cap (a step would pass a budget) or stop. Never throws. */
   askRunBudget(runId: string, ask: RunBudgetAsk): Promise<void>;
   /** Asks the run's user the template's questions, one at a time, then answers the run. Never throws. */

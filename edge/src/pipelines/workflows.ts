@@ -7,9 +7,12 @@ import type { WorkflowBinding } from "../env.ts";
 
 export type { WorkflowBinding };
 
-/** The workflow that carries out a run of this kind (the DevOps one deploys and undeploys). */
+/**
+ * The workflow that carries out a run of this kind: the engineering one builds and upgrades, the
+ * DevOps one deploys and undeploys.
+ */
 export const workflowOf = (run: { kind: RunKind }): WorkflowBinding =>
-  run.kind === "engineering" ? "ENGINEERING_WORKFLOW" : "DEVOPS_WORKFLOW";
+  run.kind === "engineering" || run.kind === "upgrade" ? "ENGINEERING_WORKFLOW" : "DEVOPS_WORKFLOW";
 
 /** What a pipeline workflow instance is started with (its id is the run's id). */
 export interface RunParams {

@@ -17,6 +17,7 @@ import { repositorySettings } from "./repositories.ts";
 import { secretSettings } from "./secrets.ts";
 import { serverSettings } from "./servers.ts";
 import { telegramSettings } from "./telegram.ts";
+import { templateSettings } from "./templates.ts";
 import { traceSettings } from "./traces.ts";
 
 export const settingsGroups = [
@@ -31,6 +32,7 @@ export const settingsGroups = [
   monitorSettings,
   traceSettings,
   repositorySettings,
+  templateSettings,
   githubSettings,
   hubSettings,
   serverSettings,

@@ -8,18 +8,81 @@ import type { CreateTemplate } from "@codegen-orchestrator/shared";
 import type { Db } from "../db/client.ts";
 import { database } from "../db/client.ts";
 import type { Actor } from "../domain/actor.ts";
+import { assertAdminActor } from "../domain/actor.ts";
+import { auditInsert } from "../domain/audit.ts";
+import { conflict } from "../domain/errors.ts";
 import { repoUrlPolicy } from "../domain/repo-urls.ts";
-import { pendingTemplateChecks, recordTemplateCheck } from "../domain/template-checks.ts";
-import { createTemplate, ensureBuiltinTemplates, type TemplateRow } from "../domain/templates.ts";
+import {
+  beginRecheck,
+  dueRechecks,
+  pendingTemplateChecks,
+  recordTemplateCheck,
+} from "../domain/template-checks.ts";
+import {
+  createTemplate,
+  ensureBuiltinTemplates,
+  findTemplate,
+  type TemplateRow,
+} from "../domain/templates.ts";
 import type { Env } from "../env.ts";
+import { templateSettings } from "../settings/templates.ts";
 
-/** Starts the template's check (idempotent: an instance that exists is the check). */
-export async function launchTemplateCheck(env: Env, templateId: string): Promise<void> {
+/** The workflow instance of a template's check round: the registration's is named by the template's id. */
+const checkInstanceId = (templateId: string, round: number) =>
+  round === 0 ? templateId : `${templateId}-r${round}`;
+
+/** Starts a round of the template's check (idempotent: an instance that exists is the check). */
+export async function launchTemplateCheck(env: Env, templateId: string, round = 0): Promise<void> {
   try {
-    await env.TEMPLATE_CHECK_WORKFLOW.create({ id: templateId, params: { templateId } });
+    await env.TEMPLATE_CHECK_WORKFLOW.create({
+      id: checkInstanceId(templateId, round),
+      params: round === 0 ? { templateId } : { templateId, round },
+    });
   } catch (err) {
     if (!/already/i.test(String(err))) throw err;
   }
+}
+
+/**
+ * Checks a ready git template again for a newer release (an admin, or the cron): the next round,
+ * whose newer release offers the template's projects their upgrade. The template stays ready (and
+ * offered to the Architect) meanwhile. Returns the template as it is now.
+ */
+export async function recheckTemplate(env: Env, db: Db, actor: Actor, id: string): Promise<TemplateRow> {
+  assertAdminActor(actor);
+  const template = await findTemplate(db, actor, id);
+  const round = await beginRecheck(db, template.id);
+  if (round === null)
+    throw conflict(
+      `Template ${template.name} is ${template.sourceKind === "git" ? template.status : "built in"}: only a ready git template is checked for a newer release.`,
+    );
+  await auditInsert(db, actor.userId, {
+    action: "template.check",
+    targetType: "template",
+    targetId: template.id,
+    details: { round },
+  });
+  await launchTemplateCheck(env, template.id, round);
+  return template;
+}
+
+/** The cron: ready git templates not checked for TEMPLATE_RECHECK_HOURS are checked again (a few per tick). */
+export async function recheckDueTemplates(env: Env, now = new Date()): Promise<number> {
+  const hours = templateSettings.read(env).TEMPLATE_RECHECK_HOURS;
+  if (hours <= 0) return 0;
+  const db = database(env.DB);
+  let started = 0;
+  for (const { id } of await dueRechecks(db, new Date(now.getTime() - hours * 3_600_000), 10)) {
+    try {
+      const round = await beginRecheck(db, id);
+      if (round === null) continue;
+      await launchTemplateCheck(env, id, round);
+      started++;
+    } catch (err) {
+      console.error(JSON.stringify({ task: "recheckDueTemplates", templateId: id, error: String(err) }));
+    }
+  }
+  return started;
 }
 
 /** Registers a template (the domain's rules and audit) and starts its check; what the API and the console call. */

@@ -4,12 +4,21 @@ import { Timestamp, Ulid } from "./common.ts";
 import { TemplateAnswer } from "./projects.ts";
 
 /**
+ * `upgrade`: the project brought to its catalog template's latest version on a branch, tested,
+ * and merged and deployed when its owner says so (the engineering workflow carries it out).
  * `undeploy`: started by deleting a project that left something outside D1 (a service on a
  * server, a repository of the GitHub App); `preview` and `preview_teardown`: a branch's preview
- * deployed and removed (`/projects/{id}/previews`, its TTL). All carried out by the DevOps
- * workflow; none started by `POST /projects/{id}/runs`.
+ * deployed and removed (`/projects/{id}/previews`, its TTL). These three are carried out by the
+ * DevOps workflow; none started by `POST /projects/{id}/runs`.
  */
-export const RunKind = z.enum(["engineering", "devops", "undeploy", "preview", "preview_teardown"]);
+export const RunKind = z.enum([
+  "engineering",
+  "devops",
+  "upgrade",
+  "undeploy",
+  "preview",
+  "preview_teardown",
+]);
 export type RunKind = z.infer<typeof RunKind>;
 
 /** What `POST /projects/{id}/runs` starts. */
@@ -75,6 +84,16 @@ export const RunDecision = z
   })
   .meta({ id: "RunDecision" });
 export type RunDecision = z.infer<typeof RunDecision>;
+
+/**
+ * The owner's answer when an upgrade run offers its branch (its timeline shows a running
+ * `upgrade <n>` step): merge it into the main branch and deploy, or skip this template version
+ * (the branch stays; the version is not offered again).
+ */
+export const UpgradeDecision = z
+  .strictObject({ choice: z.enum(["merge", "skip"]) })
+  .meta({ id: "UpgradeDecision" });
+export type UpgradeDecision = z.infer<typeof UpgradeDecision>;
 
 /**
  * One of a template's questions as a run asks its user, when the template's validators refused

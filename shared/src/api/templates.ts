@@ -80,7 +80,9 @@ export const Template = z
         line: z.number().int().optional(),
       })
       .nullable()
-      .describe("why it is invalid (admins only see invalid templates)"),
+      .describe(
+        "why it is invalid (admins only see invalid templates), or why its last check for a newer release failed",
+      ),
     manifest: TemplateManifest.nullable().describe(
       "what its projects' profiles go by when their repository has no orchestrator.json (before the conventions); null: none",
     ),

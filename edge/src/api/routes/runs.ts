@@ -1,5 +1,13 @@
 /** `/projects/{id}/runs`, `/runs/{id}`: start, list, inspect, cancel and answer pipeline runs. */
-import { BudgetAnswer, Run, RunAnswers, RunDecision, RunStep, StartRun } from "@codegen-orchestrator/shared";
+import {
+  BudgetAnswer,
+  Run,
+  RunAnswers,
+  RunDecision,
+  RunStep,
+  StartRun,
+  UpgradeDecision,
+} from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { assertRunQuota } from "../../domain/quotas.ts";
@@ -8,6 +16,7 @@ import { answerRun } from "../../pipelines/engineering/ask-answers.ts";
 import { launchRun, stopRun } from "../../pipelines/launch.ts";
 import { decideBudget } from "../../pipelines/steps/budget-gate.ts";
 import { decideRun } from "../../pipelines/steps/decisions.ts";
+import { decideUpgrade } from "../../pipelines/upgrade/decision.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -123,6 +132,20 @@ export const runsRoutes = router()
       const { id } = c.req.valid("param");
       return c.json(
         toRun(await decideRun(c.env, c.get("db"), c.get("principal"), id, c.req.valid("json"))),
+        200,
+      );
+    },
+  )
+  .openapi(
+    waitingRunRoute("/runs/{id}/upgrade", UpgradeDecision, "The run, merging or ending", {
+      summary: "Answer an upgrade run offering its branch: merge it and deploy, or skip this version",
+      description:
+        "An `upgrade` run asks once its branch is pushed and tested (its timeline shows a running `upgrade 1` step; `GET /template-versions` shows the branch, the tests and the conflicts). `merge` merges the branch into main and starts a DevOps run; `skip` leaves the branch and never offers this version again. 409 when it is not waiting.",
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(
+        toRun(await decideUpgrade(c.env, c.get("db"), c.get("principal"), id, c.req.valid("json"))),
         200,
       );
     },

@@ -8,15 +8,19 @@
 import {
   CreateTemplate,
   PageQuery,
+  ProjectTemplateVersion,
   pageOf,
   Template,
   TemplateStatus,
+  TemplateVersionsQuery,
   UpdateTemplate,
 } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
 import { setTemplateManifest } from "../../domain/template-manifests.ts";
+import { templateVersions } from "../../domain/template-upgrades.ts";
 import { deleteTemplate, findTemplate, listTemplates, toTemplate } from "../../domain/templates.ts";
-import { ensureBuiltinTemplatesChecked, registerTemplate } from "../../templates/launch.ts";
+import { ensureBuiltinTemplatesChecked, recheckTemplate, registerTemplate } from "../../templates/launch.ts";
 import {
   bodyErrors,
   commonErrors,
@@ -119,5 +123,46 @@ export const templatesRoutes = router()
     async (c) => {
       await deleteTemplate(c.get("db"), c.get("principal"), c.req.valid("param").id);
       return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/templates/{id}/check",
+      tags,
+      security,
+      summary: "Check a ready git template for a newer release now (admins)",
+      description:
+        "The cron does this every TEMPLATE_RECHECK_HOURS. The template stays ready meanwhile; a newer release it finds offers each project built from it an `upgrade` run (TEMPLATE_UPGRADES). 409 for a built-in template or one that is not ready.",
+      request: { params: IdParam },
+      responses: {
+        202: json(Template, "The template, as it is until the check ends"),
+        ...commonErrors,
+        ...conflictError,
+      },
+    }),
+    async (c) => {
+      const row = await recheckTemplate(c.env, c.get("db"), c.get("principal"), c.req.valid("param").id);
+      return c.json(toTemplate(row), 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/template-versions",
+      tags,
+      security,
+      summary: "Projects built from git templates: their version, the template's latest, their upgrade",
+      description:
+        "Admins see every project; members their own. `behind=true`: only the projects not at their template's latest release.",
+      request: { query: TemplateVersionsQuery },
+      responses: {
+        200: json(z.object({ items: z.array(ProjectTemplateVersion) }), "At most 500 projects, by template"),
+        ...commonErrors,
+      },
+    }),
+    async (c) => {
+      const items = await templateVersions(c.get("db"), c.get("principal"), c.req.valid("query"));
+      return c.json({ items }, 200);
     },
   );

@@ -9,7 +9,8 @@
  *
  * A fix run (a service monitor's "let the agent fix it": the run has a brief, the incident's
  * evidence) keeps the project's spec and repository: no Architect, no Preparer; the Developer's
- * first iteration gets the brief, and the rest is the same.
+ * first iteration gets the brief, and the rest is the same. An `upgrade` run takes the upgrade
+ * graph instead (../upgrade/graph.ts).
  */
 import { DEFAULT_POOL, type ProjectSpec } from "@codegen-orchestrator/shared";
 import type { AgentWorkflowEvent, AgentWorkflowStep } from "agents/workflows";
@@ -22,6 +23,7 @@ import { failed, type Pipeline, PipelineWorkflow, type RunOutcome } from "../ste
 import { repositoryUrl } from "../steps/repository.ts";
 import { templateManifestStep } from "../steps/template-manifest.ts";
 import { timelineStep } from "../steps/timeline.ts";
+import { upgradeProject } from "../upgrade/graph.ts";
 import type { RunParams } from "../workflows.ts";
 import { architectStep } from "./architect-step.ts";
 import { developerConfig } from "./develop.ts";
@@ -34,7 +36,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
   protected override readonly binding = "ENGINEERING_WORKFLOW";
 
   override async run(event: AgentWorkflowEvent<RunParams>, step: AgentWorkflowStep) {
-    const { runId, projectId, brief } = event.payload;
+    const { runId, projectId, brief, kind } = event.payload;
     const project = await step.do("start", async () => {
       const db = database(this.env.DB);
       await markRunning(db, runId);
@@ -43,6 +45,7 @@ export class EngineeringWorkflow extends PipelineWorkflow {
     if (!project) return this.finish(step, runId, failed("The project no longer exists."));
     // A run started before pools kept no pool in its first step: the default one.
     const pipeline = { ...this.runContext(event, step), pool: project.pool || DEFAULT_POOL };
+    if (kind === "upgrade") return this.finish(step, runId, await upgradeProject(pipeline));
     return this.finish(step, runId, await stopsAtBudget(build(pipeline, project, brief ?? null)));
   }
 }

@@ -28,7 +28,12 @@ export interface Pipeline {
   /** The run's chat: the conversation, the user's decisions, answers and secrets. */
   chat: Pick<
     RunChat,
-    "conversationBrief" | "askRunDecision" | "askRunBudget" | "askRunAnswers" | "requestRunSecret"
+    | "conversationBrief"
+    | "askRunDecision"
+    | "askRunUpgrade"
+    | "askRunBudget"
+    | "askRunAnswers"
+    | "requestRunSecret"
   >;
   /** Waits for the user's answer to an approval question (the agents SDK's; a rejection throws). */
   waitForApproval(options: WaitForApprovalOptions): Promise<unknown>;

@@ -91,3 +91,18 @@ export async function archiveRepository(env: Env, name: string): Promise<Archive
   if (!config) throw new GitHubConfigError("No GitHub App is configured.");
   return new GitHubApp(config).archiveRepository(name);
 }
+
+/**
+ * Opens a pull request in the project's own repository of the GitHub App. Throws GitHubError, or
+ * GitHubConfigError when the repository is not the App's.
+ */
+export async function openPullRequest(
+  env: Env,
+  repo: ProjectRepository,
+  pull: { head: string; base: string; title: string; body: string },
+): Promise<{ url: string; number: number; created: boolean }> {
+  const config = githubAppConfig(env);
+  const name = ownGitHubRepository(env, repo);
+  if (!config || !name) throw new GitHubConfigError(`${repo.url} is not a repository of the GitHub App.`);
+  return new GitHubApp(config).openPullRequest(name, pull);
+}
