@@ -689,3 +689,191 @@ describe("git runner: profile steps", () => {
     ).toBe(true);
   });
 });
+
+/**
+ * A commit of `files` on `branch` of the bare repo `bare`, made on top of `base` and pushed:
+ * returns it.
+ */
+async function pushCommit(bare: string, branch: string, base: string, files: Record<string, string>) {
+  const work = await tempDir("co-git-seed-");
+  fixtureGit(work, "clone", "--quiet", "--no-checkout", bare, ".");
+  fixtureGit(work, "checkout", "--quiet", "-B", branch, base);
+  for (const [file, content] of Object.entries(files)) await writeFile(path.join(work, file), content);
+  fixtureGit(work, "add", "--all");
+  fixtureGit(work, "commit", "--quiet", "-m", `on ${branch}`);
+  fixtureGit(work, "push", "--quiet", "origin", `HEAD:refs/heads/${branch}`);
+  return fixtureGit(work, "rev-parse", "HEAD");
+}
+
+describe("git runner: merge steps", () => {
+  const merge = (ref: string, extra: object = {}) => ({
+    op: "merge",
+    ref,
+    message: `Merge ${ref}`,
+    author,
+    ...extra,
+  });
+
+  it("fast-forwards main to a pushed branch and pushes it", async () => {
+    const remote = await bareRepo(await tempDir(), "app");
+    const feature = await pushCommit(remote.path, "template-upgrade-v2", remote.commits[1] as string, {
+      "upgrade.txt": "v2\n",
+    });
+    const { ctx, text } = await context();
+    const outcome = await run(
+      {
+        steps: [
+          { op: "clone", url: remote.url, ref: "main" },
+          merge("origin/template-upgrade-v2"),
+          { op: "push" },
+        ],
+      },
+      ctx,
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.output).toEqual({
+      steps: [
+        { op: "clone", durationMs: expect.any(Number), commit: remote.commits[1] },
+        { op: "merge", durationMs: expect.any(Number), commit: feature },
+        { op: "push", durationMs: expect.any(Number), commit: feature },
+      ],
+      head: feature,
+      branch: "main",
+    });
+    expect(revParse(remote.path, "refs/heads/main")).toBe(feature);
+    expect(text()).toContain(`system: $ git merge --ff-only --no-stat ${feature}\n`);
+  });
+
+  it("makes a merge commit, as the author, of both tips when main has moved on", async () => {
+    const remote = await bareRepo(await tempDir(), "app");
+    const base = remote.commits[1] as string;
+    const feature = await pushCommit(remote.path, "feature", base, { "feature.txt": "feature\n" });
+    const main = await pushCommit(remote.path, "main", base, { "main.txt": "main\n" });
+    const { ctx } = await context();
+    const outcome = await run(
+      {
+        steps: [
+          { op: "clone", url: remote.url },
+          merge("origin/feature", { message: "Merge the feature\n\nWith a body." }),
+          { op: "push" },
+        ],
+      },
+      ctx,
+    );
+    expect(outcome.error).toBeUndefined();
+    const merged = revParse(remote.path, "refs/heads/main");
+    expect(outcome.output.steps[1]).toEqual({ op: "merge", durationMs: expect.any(Number), commit: merged });
+    expect(fixtureGit(remote.path, "log", "-1", "--format=%P", "main")).toBe(`${main} ${feature}`);
+    expect(fixtureGit(remote.path, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%B", "main")).toBe(
+      "Grace Hopper <grace@example.test>|Grace Hopper <grace@example.test>|Merge the feature\n\nWith a body.",
+    );
+    expect(fixtureGit(remote.path, "ls-tree", "--name-only", "main")).toBe("feature.txt\nfile.txt\nmain.txt");
+  });
+
+  it("fetches a branch a shallow clone did not bring, deepening its history to merge", async () => {
+    const remote = await bareRepo(await tempDir(), "app", 3);
+    const feature = await pushCommit(remote.path, "feature", remote.commits[0] as string, {
+      "feature.txt": "feature\n",
+    });
+    const { ctx, text } = await context();
+    const outcome = await run(
+      { steps: [{ op: "clone", url: remote.url, depth: 1 }, merge("origin/feature")] },
+      ctx,
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(text()).toContain(
+      "system: $ git fetch -- origin +refs/heads/feature:refs/remotes/origin/feature\n",
+    );
+    expect(text()).toContain("system: $ git fetch --unshallow -- origin\n");
+    const head = outcome.output.head as string;
+    const checkout = path.join(ctx.workdir, "repo");
+    expect(fixtureGit(checkout, "log", "-1", "--format=%P", head)).toBe(`${remote.commits[2]} ${feature}`);
+    expect(fixtureGit(checkout, "rev-parse", "--is-shallow-repository")).toBe("false");
+    // Merged already: nothing changes.
+    const again = await run(
+      { steps: [{ op: "clone", url: remote.url }, merge(remote.commits[0] as string)] },
+      (await context()).ctx,
+    );
+    expect(again.output.steps[1]?.commit).toBe(remote.commits[2]);
+  });
+
+  it("aborts a conflicting merge, naming the files, and leaves no merge in progress", async () => {
+    const remote = await bareRepo(await tempDir(), "app");
+    const base = remote.commits[1] as string;
+    await pushCommit(remote.path, "feature", base, {
+      "file.txt": "feature\n",
+      "b.txt": "feature\n",
+      "c.txt": "c\n",
+    });
+    const main = await pushCommit(remote.path, "main", base, { "file.txt": "main\n", "b.txt": "main\n" });
+    const { ctx } = await context();
+    const outcome = await run(
+      { steps: [{ op: "clone", url: remote.url }, merge("origin/feature"), { op: "push" }] },
+      ctx,
+    );
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error).toBe(
+      "steps[1] (merge) failed: merging origin/feature conflicts in: b.txt, file.txt",
+    );
+    expect(outcome.output).toEqual({
+      steps: [{ op: "clone", durationMs: expect.any(Number), commit: main }],
+      head: main,
+      branch: "main",
+    });
+    const checkout = path.join(ctx.workdir, "repo");
+    expect(existsSync(path.join(checkout, ".git", "MERGE_HEAD"))).toBe(false);
+    expect(fixtureGit(checkout, "status", "--porcelain")).toBe("");
+    expect(await readFile(path.join(checkout, "file.txt"), "utf8")).toBe("main\n");
+    expect(revParse(remote.path, "refs/heads/main")).toBe(main);
+  });
+
+  it("with fastForwardOnly, fast-forwards and refuses a merge that needs a commit", async () => {
+    const remote = await bareRepo(await tempDir(), "app");
+    const base = remote.commits[1] as string;
+    const feature = await pushCommit(remote.path, "feature", base, { "feature.txt": "feature\n" });
+    const forward = await run(
+      { steps: [{ op: "clone", url: remote.url }, merge("origin/feature", { fastForwardOnly: true })] },
+      (await context()).ctx,
+    );
+    expect(forward.output.head).toBe(feature);
+
+    const main = await pushCommit(remote.path, "main", base, { "main.txt": "main\n" });
+    const refused = await run(
+      { steps: [{ op: "clone", url: remote.url }, merge("origin/feature", { fastForwardOnly: true })] },
+      (await context()).ctx,
+    );
+    expect(refused.status).toBe("failed");
+    expect(refused.error).toBe(
+      "steps[1] (merge) failed: merging origin/feature is not a fast-forward: the current branch has commits origin/feature does not (fastForwardOnly refuses a merge commit)",
+    );
+    expect(refused.output.head).toBe(main);
+  });
+
+  it("fails on a ref that names nothing, and rejects one that reads as an option", async () => {
+    const remote = await bareRepo(await tempDir(), "app");
+    const missing = await run(
+      { steps: [{ op: "clone", url: remote.url }, merge("origin/no-such-branch")] },
+      (await context()).ctx,
+    );
+    expect(missing.status).toBe("failed");
+    expect(missing.error).toMatch(
+      /^steps\[1\] \(merge\) failed: `git fetch` exited with 128: .*no-such-branch/,
+    );
+    const unknown = await run(
+      { steps: [{ op: "clone", url: remote.url }, merge("nowhere")] },
+      (await context()).ctx,
+    );
+    expect(unknown.error).toBe(
+      "steps[1] (merge) failed: nowhere names no commit of the checkout: name a branch of a remote as <remote>/<branch> (e.g. origin/nowhere), a local branch, a tag or a commit",
+    );
+
+    for (const ref of ["--upload-pack=touch /tmp/x", "-Xtheirs", "--abort", "a..b", ""])
+      expect(GitSpec.safeParse({ steps: [merge(ref)] }).success).toBe(false);
+    expect(GitSpec.safeParse({ steps: [{ ...merge("main"), message: "" }] }).success).toBe(false);
+    expect(GitSpec.safeParse({ steps: [{ ...merge("main"), extra: 1 }] }).success).toBe(false);
+    expect(GitSpec.parse({ steps: [merge("origin/x")] }).steps[0]).toEqual({
+      ...merge("origin/x"),
+      fastForwardOnly: false,
+    });
+  });
+});

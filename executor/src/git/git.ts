@@ -9,6 +9,7 @@
 import path from "node:path";
 import { GitRef, GitRemoteUrl } from "@codegen-orchestrator/shared";
 import { GitError, type GitOptions, type GitOutput, type GitRunOptions, runGitCommand } from "./command.ts";
+import { mergeRef } from "./merge.ts";
 
 export { GitError, type GitLog, type GitOptions, type GitOutput, type GitRunOptions } from "./command.ts";
 export type { GitPassword } from "./sandbox.ts";
@@ -98,20 +99,32 @@ export class Git {
     await this.run(["add", "--all"]);
     const staged = await this.run(["diff", "--cached", "--quiet", "--exit-code"], { okExitCodes: [1] });
     if (staged.exitCode === 0 && !options.allowEmpty) return null;
-    const committer = options.committer ?? options.author;
     await this.run(
       ["commit", "--quiet", "--no-verify", ...(options.allowEmpty ? ["--allow-empty"] : []), "--file=-"],
-      {
-        stdin: options.message,
-        env: {
-          GIT_AUTHOR_NAME: options.author.name,
-          GIT_AUTHOR_EMAIL: options.author.email,
-          GIT_COMMITTER_NAME: committer.name,
-          GIT_COMMITTER_EMAIL: committer.email,
-        },
-      },
+      { stdin: options.message, env: identityEnv(options.author, options.committer) },
     );
     return this.head();
+  }
+
+  /**
+   * Merges `ref` (a branch, `<remote>/<branch>` (fetched if the clone did not bring it), a tag or a
+   * commit) into the current branch: a fast-forward when possible, else a merge commit with
+   * `message` as `author` (and `committer`, the author by default); `fastForwardOnly` refuses the
+   * latter. A conflicting merge is aborted and fails naming the files. Returns HEAD (see merge.ts).
+   */
+  merge(options: {
+    ref: string;
+    message: string;
+    author: GitIdentity;
+    committer?: GitIdentity;
+    fastForwardOnly?: boolean;
+  }): Promise<string | null> {
+    return mergeRef(this, {
+      ref: checkRef(options.ref),
+      message: options.message,
+      env: identityEnv(options.author, options.committer),
+      fastForwardOnly: options.fastForwardOnly ?? false,
+    });
   }
 
   /** Pushes the local `branch` (the current one by default) to the same name on `remote`. Returns its commit. */
@@ -194,6 +207,16 @@ export class Git {
   run(args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
     return runGitCommand(args, this.#options, options);
   }
+}
+
+/** The environment that makes `author` the author of a commit and `committer` (the author by default) its committer. */
+function identityEnv(author: GitIdentity, committer: GitIdentity = author): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: committer.name,
+    GIT_COMMITTER_EMAIL: committer.email,
+  };
 }
 
 function checkUrl(url: string): string {

@@ -96,6 +96,23 @@ export const GitStep = z.discriminatedUnion("op", [
     force: z.boolean().default(false),
   }),
   /**
+   * Merge `ref` into the current branch: a local branch, a branch of a remote as `<remote>/<branch>`
+   * (e.g. `origin/template-upgrade-v2`; fetched first when the clone did not bring it, as a
+   * shallow clone, which takes only its own branch, does not; a shallow history is deepened when
+   * the merge needs it), a tag or a commit. A fast-forward when possible, else a merge commit with
+   * `message` as `author` (author and committer); `fastForwardOnly` refuses anything but a
+   * fast-forward. A conflicting merge is aborted (`git merge --abort`), leaving the checkout as it
+   * was, and the step fails naming the conflicting files ("merging <ref> conflicts in: a.txt,
+   * b.txt"). The step's commit is HEAD after the merge (unchanged when `ref` is merged already).
+   */
+  z.strictObject({
+    op: z.literal("merge"),
+    ref: GitRef,
+    message: z.string().min(1).max(65_536),
+    author: GitAuthor,
+    fastForwardOnly: z.boolean().default(false),
+  }),
+  /**
    * Read files of the checkout's working tree (as an earlier step left it) as UTF-8 text (a BOM is
    * dropped). A path with no regular file (missing, a directory, a symlink to nothing) reads as
    * null. The step fails, naming the path, for a file over `maxBytes` (never truncated), binary
@@ -142,7 +159,7 @@ export type GitSpec = z.infer<typeof GitSpec>;
 
 export const GitStepResult = z
   .strictObject({
-    op: z.enum(["clone", "init", "checkout", "commit", "push", "read", "profile"]),
+    op: z.enum(["clone", "init", "checkout", "commit", "push", "merge", "read", "profile"]),
     durationMs: z.number().nonnegative(),
     /** The commit the step made or checked out, when there is one. */
     commit: z.string().nullable(),

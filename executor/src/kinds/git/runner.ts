@@ -107,6 +107,13 @@ async function runStep(
       return repo.commitAll({ message: step.message, author: step.author, allowEmpty: step.allowEmpty });
     case "push":
       return repo.push({ remote: step.remote, branch: step.branch, force: step.force });
+    case "merge":
+      return repo.merge({
+        ref: step.ref,
+        message: step.message,
+        author: step.author,
+        fastForwardOnly: step.fastForwardOnly,
+      });
   }
 }
 
