@@ -245,7 +245,7 @@ describe.skipIf(!claude)("template upgrades across projects", { timeout: 400_000
     expect((await chat.api(`/template-versions?template=${template.id}`)).items[0]).toMatchObject({
       version: "v1.1.0",
       behind: false,
-      upgrade: null,
+      upgrade: { runId: upgrade.id, status: "merged", testsPassed: true },
     });
 
     // v1.2.0, skipped through the API: the branch stays, the version is not offered again.

@@ -225,6 +225,8 @@ describe("template upgrades", () => {
     expect(page).toContain(`action="/templates/${template.id}/check"`);
     const checked = await formPost(admin, `/templates/${template.id}/check`, {});
     expect(checked.status).toBe(303);
-    expect(decodeURIComponent(checked.headers.get("location") ?? "")).toContain("checked for a newer release");
+    expect(decodeURIComponent(checked.headers.get("location") ?? "")).toContain(
+      "checked for a newer release",
+    );
   });
 });
