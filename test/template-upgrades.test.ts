@@ -229,6 +229,10 @@ describe.skipIf(!claude)("template upgrades across projects", { timeout: 400_000
     const merged = await runEnded(async (route) => (await as(route)).body, upgrade.id, "the upgrade");
     expect(merged, merged.error).toMatchObject({ status: "succeeded" });
     expect(show("main", "CHANGELOG.md")).toContain("## v1.1.0");
+    const decided = await chat.api(`/audit?action=run.upgrade&targetId=${upgrade.id}`);
+    expect(decided.items).toEqual([
+      expect.objectContaining({ actorId: user.id, action: "run.upgrade", details: { choice: "merge" } }),
+    ]);
     expect(show("main", "README.md")).toContain("Notes by the Developer.");
     expect(show("main", ".copier-answers.yml")).toContain("_commit: v1.1.0");
     expect((await as(`/projects/${project.id}`)).body).toMatchObject({ templateVersion: "v1.1.0" });
@@ -258,6 +262,7 @@ describe.skipIf(!claude)("template upgrades across projects", { timeout: 400_000
     );
     expect((await as(`/runs/${skipped.id}/upgrade`, { choice: "skip" })).status).toBe(200);
     expect((await as(`/runs/${skipped.id}/upgrade`, { choice: "merge" })).status).toBe(409);
+    expect((await chat.api(`/audit?action=run.upgrade&targetId=${skipped.id}`)).items).toHaveLength(1);
     const skippedEnd = await runEnded(
       async (route) => (await as(route)).body,
       skipped.id,

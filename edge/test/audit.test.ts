@@ -158,6 +158,10 @@ describe("audit log", () => {
     // and checks theirs.
     covered.add("POST /api/v1/runs/{id}/decision");
     covered.add("POST /api/v1/runs/{id}/answers");
+    // An upgrade run's decision (test/template-upgrades.test.ts checks its one row, merge and skip),
+    // and a template's check for a newer release (edge/test/template-upgrades.test.ts: one row).
+    covered.add("POST /api/v1/runs/{id}/upgrade");
+    covered.add("POST /api/v1/templates/{id}/check");
     // A run at its budget (test/budgets.test.ts checks its one audit row), and a server check,
     // which needs an executor (test/server-checks.test.ts checks one row per check).
     covered.add("POST /api/v1/runs/{id}/budget");

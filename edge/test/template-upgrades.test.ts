@@ -145,8 +145,10 @@ describe("template upgrades", () => {
       .bind(template.id)
       .all<{ check_round: number }>();
     expect(results[0]?.check_round).toBe(1);
-    const audit = await expectStatus(200, `/audit?targetId=${template.id}`);
-    expect(audit.items.map((item: { action: string }) => item.action)).toContain("template.check");
+    const audit = await expectStatus(200, `/audit?targetId=${template.id}&action=template.check`);
+    expect(audit.items).toEqual([
+      expect.objectContaining({ action: "template.check", details: { round: 1 } }),
+    ]);
   });
 
   it("builds the update and merge jobs as their schemas take them, and the chat's offer", async () => {
