@@ -13,6 +13,7 @@ import { database } from "../src/db/client.ts";
 import { recordRepository } from "../src/domain/pipeline-projects.ts";
 import { markFinished } from "../src/domain/run-steps.ts";
 import { startRun } from "../src/domain/runs.ts";
+import { recordTemplateCheck } from "../src/domain/template-checks.ts";
 import {
   endUpgrade,
   planUpgrade,
@@ -22,6 +23,8 @@ import {
 } from "../src/domain/template-upgrades.ts";
 import { DEFAULT_TEMPLATE_ID } from "../src/domain/templates.ts";
 import { mergeJob, updateJob, upgradeBranch } from "../src/pipelines/upgrade/jobs.ts";
+import { recheckDueTemplates } from "../src/templates/launch.ts";
+import { offerUpgrades } from "../src/templates/upgrade-offers.ts";
 import { browse, formPost, signInWithLink } from "./console-helpers.ts";
 import { createProject, createUser, expectStatus } from "./helpers.ts";
 import { inspector, register, statusOf } from "./template-support.ts";
@@ -149,6 +152,44 @@ describe("template upgrades", () => {
     expect(audit.items).toEqual([
       expect.objectContaining({ action: "template.check", details: { round: 1 } }),
     ]);
+  });
+
+  it("the cron checks templates not checked for TEMPLATE_RECHECK_HOURS; a failed round keeps the release", async () => {
+    const { template, project } = await projectAt("v1.0.0");
+    const db = database(env.DB);
+    const round = async () =>
+      (
+        await env.DB.prepare("select check_round as n from templates where id = ?")
+          .bind(template.id)
+          .first<{ n: number }>()
+      )?.n;
+    // Checked just now: not due.
+    await recheckDueTemplates(env);
+    expect(await round()).toBe(0);
+    await env.DB.prepare("update templates set checked_at = ? where id = ?")
+      .bind(Date.now() - 25 * 3_600_000, template.id)
+      .run();
+    expect(await recheckDueTemplates({ ...env, TEMPLATE_RECHECK_HOURS: "0" })).toBe(0);
+    expect(await recheckDueTemplates(env)).toBeGreaterThanOrEqual(1);
+    expect(await round()).toBe(1);
+    // The round's inspection fails: the template stays ready at its release, saying why.
+    const problem = { message: "cannot fetch the template from https://git.example.test/upgradable.git" };
+    expect(await recordTemplateCheck(db, template.id, { status: "invalid", problem }, 0)).toBeNull();
+    expect(await recordTemplateCheck(db, template.id, { status: "invalid", problem }, 1)).toBe("invalid");
+    expect(await expectStatus(200, `/templates/${template.id}`)).toMatchObject({
+      status: "ready",
+      version: { tag: "v1.2.0" },
+      error: problem,
+    });
+    // TEMPLATE_UPGRADES=off: a newer release offers nothing; on, the project's owner gets a run.
+    expect(await offerUpgrades({ ...env, TEMPLATE_UPGRADES: "off" }, template.id)).toBe(0);
+    expect(await offerUpgrades(env, template.id)).toBe(1);
+    const runs = await expectStatus(200, `/projects/${project.id}/runs`);
+    expect(runs.items.map((run: { kind: string }) => run.kind)).toEqual(["upgrade"]);
+    // A second offer meets the run in progress: no twin.
+    expect(await offerUpgrades(env, template.id)).toBe(0);
+    // Stopped (its workflow and any job it submitted), so no later test's executor is given its job.
+    await expectStatus(200, `/runs/${runs.items[0].id}/cancel`, { body: {} });
   });
 
   it("builds the update and merge jobs as their schemas take them, and the chat's offer", async () => {
