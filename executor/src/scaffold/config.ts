@@ -51,6 +51,8 @@ const Settings = z.object({
   /** Read so that an update can refuse them (it does not run them yet). */
   migrations: z.array(z.unknown()).default([]),
   jinja_extensions: stringList.default([]),
+  /** Named YAML files of the destination, read into `_external_data` (external-data.ts). */
+  external_data: z.record(z.string(), z.string()).default({}),
   secret_questions: stringList.default([]),
   preserve_symlinks: z.boolean().default(false),
   min_copier_version: z.union([z.string(), z.number()]).optional(),

@@ -63,18 +63,24 @@ export async function resolveAnswers(
   questions: QuestionSpec[],
   env: TemplateRenderer,
   baseContext: Record<string, unknown>,
-  options: AnswerOptions & { ask?: Ask },
+  options: AnswerOptions & {
+    ask?: Ask;
+    /** Variables that follow the answers so far (`_external_data`), given before each question. */
+    following?: (context: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  },
 ): Promise<ResolvedAnswers> {
   const all: Record<string, unknown> = {};
   const remembered: Record<string, unknown> = {};
   const problems: QuestionProblem[] = [];
-  const context = () => ({ ...baseContext, ...options.data, ...all });
+  let followed: Record<string, unknown> = {};
+  const context = () => ({ ...baseContext, ...followed, ...options.data, ...all });
   const render: Render = (template, question, extra = {}) =>
     env.render(template, { ...context(), ...extra }, `copier.yml (question \`${question}\`)`);
 
   for (const question of questions) {
     const fail = (message: string) => problems.push({ question: question.name, message });
     try {
+      if (options.following) followed = await options.following(context());
       const asked = await prepareQuestion(question, render);
       if (asked.type === "float") env.floats.add(question.name);
       const outcome = await answerOf(asked, options);

@@ -8,6 +8,7 @@ import path from "node:path";
 import ignore from "ignore";
 import { DEFAULT_EXCLUDE, loadTemplateConfig, type Settings, type TemplateConfig } from "./config.ts";
 import { ScaffoldError, unsafeFeatures } from "./errors.ts";
+import { externalDataReader } from "./external-data.ts";
 import { openRenderer, type RendererChoice, type TemplateRenderer } from "./jinja/renderer.ts";
 import { moveInto } from "./move.ts";
 import type { CopyOptions, ScaffoldLog } from "./options.ts";
@@ -27,6 +28,8 @@ export interface ScaffoldOptions extends CopyOptions {
   taskEnv: Record<string, string>;
   /** Asks a person for answers the data does not give (without `defaults`). */
   ask?: Ask;
+  /** Where `_external_data` files are read from: the destination unless given (an update: the project). */
+  externalDataRoot?: string;
   /** Which Jinja renders (renderer.ts): `auto` unless given. */
   renderer?: RendererChoice;
   /** Where Jinja2's compiled templates are kept between scaffolds (none: compiled every time). */
@@ -135,6 +138,7 @@ interface Start {
   metadata: Record<string, string>;
   /** What every render has before the answers. */
   baseContext: Record<string, unknown>;
+  destination: string;
 }
 
 function startingContext(options: ScaffoldOptions, settings: Settings, destination: string): Start {
@@ -147,7 +151,7 @@ function startingContext(options: ScaffoldOptions, settings: Settings, destinati
     _copier_python: "python3",
     _copier_operation: "copy",
   };
-  return { conf, metadata, baseContext };
+  return { conf, metadata, baseContext, destination };
 }
 
 /** The template's messages: rendered, logged and kept for the report. */
@@ -185,10 +189,15 @@ async function answerQuestions(
   start: Start,
   options: ScaffoldOptions,
 ): Promise<Answered> {
+  const root = options.externalDataRoot ?? start.destination;
+  const externalData = externalDataReader(settings, env, root, options.log);
   const answers = await resolveAnswers(questions, env, start.baseContext, {
     ask: options.ask,
     data: options.data,
     defaults: options.defaults,
+    ...(externalData
+      ? { following: async (context) => ({ _external_data: await externalData(context) }) }
+      : {}),
   });
   const copierAnswers = { ...start.metadata, ...answers.remembered };
   const answersFile = await env.render(
@@ -196,10 +205,11 @@ async function answerQuestions(
     { ...start.baseContext, ...answers.all },
     "copier.yml (_answers_file)",
   );
+  const answered = { ...start.baseContext, ...options.data, ...answers.all };
   const context = {
-    ...start.baseContext,
-    ...options.data,
-    ...answers.all,
+    ...answered,
+    // Read with every answer: a path may name one (Copier reads them when first used).
+    _external_data: externalData ? await externalData(answered) : {},
     _copier_answers: copierAnswers,
     _copier_conf: { ...start.conf, answers_file: answersFile },
   };

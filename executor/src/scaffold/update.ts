@@ -115,6 +115,8 @@ async function applyUpdate(options: UpdateOptions, update: Update): Promise<Upda
       commit: side.describe,
       vcsRef: side.ref,
       destination: path.join(scratch, into),
+      // `_external_data` is the project's, as Copier reads it from the project being updated.
+      externalDataRoot: project,
       data,
       defaults,
       // Tasks are the project's business once it is merged; the renders only compare.
