@@ -145,6 +145,14 @@ export const toTemplateUpgrade = (row: UpgradeRow): TemplateUpgrade => ({
   decidedAt: isoOrNull(row.decidedAt),
 });
 
+/** The release a template's last check resolved, in SQL: its tag, else its commit (latestOf). */
+const LATEST_RELEASE = sql`coalesce(${templates.versionTag}, ${templates.versionCommit})`;
+/** A project's upgrade row to its template's latest release (joined with projects and templates). */
+const UPGRADE_TO_LATEST = and(
+  eq(templateUpgrades.projectId, projects.id),
+  eq(templateUpgrades.toVersion, LATEST_RELEASE),
+);
+
 /**
  * The live projects built from a ready git template that are not at its latest version and were
  * never offered it (no upgrade row for that version): what a newer release offers upgrades to.
@@ -158,13 +166,7 @@ export async function projectsToOffer(
     .select({ projectId: projects.id, ownerId: projects.ownerId })
     .from(projects)
     .innerJoin(templates, eq(templates.id, projects.templateId))
-    .leftJoin(
-      templateUpgrades,
-      and(
-        eq(templateUpgrades.projectId, projects.id),
-        eq(templateUpgrades.toVersion, sql`coalesce(${templates.versionTag}, ${templates.versionCommit})`),
-      ),
-    )
+    .leftJoin(templateUpgrades, UPGRADE_TO_LATEST)
     .where(
       and(
         eq(templates.id, templateId),
@@ -173,7 +175,7 @@ export async function projectsToOffer(
         isNull(projects.deletedAt),
         isNotNull(projects.repoUrl),
         isNull(templateUpgrades.id),
-        ne(projects.templateVersion, sql`coalesce(${templates.versionTag}, ${templates.versionCommit})`),
+        ne(projects.templateVersion, LATEST_RELEASE),
       ),
     )
     .orderBy(asc(projects.id))
@@ -193,13 +195,7 @@ export async function templateVersions(
     .select({ project: projects, template: templates, upgrade: templateUpgrades })
     .from(projects)
     .innerJoin(templates, eq(templates.id, projects.templateId))
-    .leftJoin(
-      templateUpgrades,
-      and(
-        eq(templateUpgrades.projectId, projects.id),
-        eq(templateUpgrades.toVersion, sql`coalesce(${templates.versionTag}, ${templates.versionCommit})`),
-      ),
-    )
+    .leftJoin(templateUpgrades, UPGRADE_TO_LATEST)
     .where(
       and(
         isNull(projects.deletedAt),
