@@ -34,7 +34,7 @@ async function projectWithParent(): Promise<string> {
   await mkdir(destination, { recursive: true });
   await writeFile(
     path.join(destination, ".parent-answers.yml"),
-    "_src_path: gh:acme/parent\nproject_name: acme\npython: '3.12'\n",
+    "_src_path: gh:acme/parent\nproject_name: acme\npython: '3.12'\nodoo:\n  versions: [16.0, 17]\n",
   );
   return destination;
 }
@@ -46,6 +46,13 @@ describe.each(["jinja2", "minijinja"] as const)("_external_data (%s)", (renderer
     expect(tree["out.txt"]).toBe("acme-child on 3.12 with no runner\n");
     expect(report.answers).toMatchObject({ parent_answers: ".parent-answers.yml", name: "acme-child" });
     expect(log).toContain("external data settings: file not found (ci/settings.yml); using {}");
+  });
+
+  it.runIf(renderer === "jinja2")("keeps a float written 16.0 a float, as PyYAML reads it", async () => {
+    const destination = await projectWithParent();
+    const files = { ...TEMPLATE, "odoo.txt.jinja": "{{ _external_data.parent.odoo.versions }}\n" };
+    const { tree } = await render(files, { destination, renderer });
+    expect(tree["odoo.txt"]).toBe("[16.0, 17]\n");
   });
 
   it("follows an answer that names another file", async () => {

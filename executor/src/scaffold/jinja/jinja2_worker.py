@@ -222,12 +222,38 @@ def environment(root, envops):
     return env
 
 
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def slot(scope, key):
+    """The dict key or list index `key` names in `scope`, or None when there is none."""
+    if isinstance(scope, dict) and key in scope:
+        return key
+    if isinstance(scope, list) and key.isdigit() and int(key) < len(scope):
+        return int(key)
+    return None
+
+
+def as_float(scope, key):
+    at = slot(scope, key)
+    if at is not None and is_int(scope[at]):
+        scope[at] = float(scope[at])
+
+
 def with_floats(context, floats):
-    """Copier's float answers, at the top and in `_copier_answers`."""
+    """Copier's float answers, at the top and in `_copier_answers`; a dotted name (external data) at its path."""
     for name in floats:
+        *parents, leaf = name.split(".")
+        if parents:
+            scope = context
+            for key in parents:
+                at = slot(scope, key)
+                scope = scope[at] if at is not None else None
+            as_float(scope, leaf)
+            continue
         for scope in (context, context.get("_copier_answers")):
-            if isinstance(scope, dict) and isinstance(scope.get(name), int) and not isinstance(scope[name], bool):
-                scope[name] = float(scope[name])
+            as_float(scope, name)
     return context
 
 
