@@ -25,3 +25,15 @@ export async function mapInOrder<T, R>(
   if (failure !== null) throw (failure as { error: unknown }).error;
   return results;
 }
+
+/**
+ * `Promise.all` that lets every promise settle before it throws the first failure: none is left
+ * writing behind the caller's clean-up (an update's renders and checkouts share its scratch).
+ */
+export async function allSettledOrThrow<T extends readonly unknown[]>(
+  promises: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  for (const result of results) if (result.status === "rejected") throw result.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

@@ -34,6 +34,17 @@ export interface ScaffoldOptions extends CopyOptions {
   renderer?: RendererChoice;
   /** Where Jinja2's compiled templates are kept between scaffolds (none: compiled every time). */
   renderCacheDir?: string;
+  /** An update's render (update-changes.ts): only some files written, the whole plan reported. */
+  partial?: PartialRender;
+  /** The renderer, opened (and closed) by the caller: an update's two renders share one. */
+  sharedRenderer?: (envops: Record<string, unknown>) => Promise<TemplateRenderer>;
+}
+
+export interface PartialRender {
+  /** Which files are written, by their source (relative to the template root). */
+  only: (source: string) => boolean;
+  /** Gets every entry of the tree, written or not, and the context the files render with. */
+  planned: (entries: RenderedEntry[], context: Record<string, unknown>) => void;
 }
 
 export interface ScaffoldReport {
@@ -51,14 +62,13 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
   const config = loadTemplateConfig(options.templateRoot);
   const { settings } = config;
   refuseUnsafeFeatures(settings, options);
-  const env = await openRenderer(options.templateRoot, settings.envops, {
-    choice: options.renderer,
-    cacheDir: options.renderCacheDir,
-  });
+  const { renderer: choice, renderCacheDir: cacheDir } = options;
+  const env = await (options.sharedRenderer?.(settings.envops) ??
+    openRenderer(options.templateRoot, settings.envops, { choice, cacheDir }));
   try {
     return await copyTemplate(config, env, options);
   } finally {
-    env.close();
+    if (!options.sharedRenderer) env.close();
   }
 }
 
@@ -82,8 +92,10 @@ async function copyTemplate(
   const copyRoot = await copyRootOf(copy);
   const staging = await makeStaging(destination);
   try {
-    const entries = await renderProject(copy, staging, copyRoot);
-    await recordAnswers(copy, staging, entries);
+    const planned = await renderProject(copy, staging, copyRoot);
+    await recordAnswers(copy, staging, planned);
+    options.partial?.planned(planned, copy.context);
+    const entries = planned.filter((entry) => !entry.skipped);
     await moveProjectIn(copy, staging, entries);
     const files = entries
       .filter((entry) => entry.kind !== "directory")
@@ -253,6 +265,7 @@ async function renderProject(copy: Copy, staging: string, copyRoot: string): Pro
     env,
     context,
     signal: options.signal,
+    only: options.partial?.only,
   });
 }
 

@@ -38,12 +38,22 @@ export interface TreeOptions {
   env: TemplateRenderer;
   context: Record<string, unknown>;
   signal?: AbortSignal;
+  /**
+   * Which entries are written, by their source (relative to the template root); the rest are
+   * still planned (path rendered, excluded, deduplicated), so that the plan is the whole tree's.
+   * Default: all.
+   */
+  only?: (source: string) => boolean;
 }
 
 export interface RenderedEntry {
   /** Path relative to the output root, POSIX separators. */
   path: string;
   kind: "directory" | "file" | "symlink";
+  /** The template file or directory it comes from, relative to the template root (POSIX). */
+  source?: string;
+  /** Planned, not written (`only` left it out); its kind is then the walk's (a link as what it leads to). */
+  skipped?: true;
 }
 
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -100,10 +110,17 @@ export async function renderTree(outputRoot: string, options: TreeOptions): Prom
     seen.add(rendered.target);
     planned.push({ entry, ...rendered });
   });
-  return await mapInOrder(planned, IN_FLIGHT, async ({ entry, target, isTemplate }) => {
-    options.signal?.throwIfAborted();
-    return { path: target, kind: await writeEntry(tree, entry, target, isTemplate) };
-  });
+  return await mapInOrder(
+    planned,
+    IN_FLIGHT,
+    async ({ entry, target, isTemplate }): Promise<RenderedEntry> => {
+      options.signal?.throwIfAborted();
+      const source = tree.origin(entry.relative).split(path.sep).join("/");
+      if (options.only && !options.only(source))
+        return { path: target, kind: entry.isDirectory ? "directory" : "file", source, skipped: true };
+      return { path: target, kind: await writeEntry(tree, entry, target, isTemplate), source };
+    },
+  );
 }
 
 /** One rendering of a tree: its options, where it goes, and what it has made there. */

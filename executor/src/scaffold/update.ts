@@ -2,20 +2,30 @@
  * `copier update` for a project the engine (or Copier) rendered: the template at the commit the
  * answers file records and at the new ref (the latest release unless named) are both rendered with
  * the recorded answers, and the template's changes between them are applied to the project as a
- * three-way merge of each file (base: the old render, ours: the project, theirs: the new render),
- * conflicts as inline markers (Copier's labels) or as `.rej` files beside the project's version.
- * The answers file is the new render's. A project with uncommitted changes is refused, as Copier
- * refuses it: the update must be reviewable as one diff.
+ * three-way merge of each file (update-merge.ts; base: the old render, ours: the project, theirs:
+ * the new render), conflicts as inline markers (Copier's labels) or as `.rej` files beside the
+ * project's version. The answers file is the new render's. A project with uncommitted changes is
+ * refused, as Copier refuses it: the update must be reviewable as one diff.
+ *
+ * Of the old version, only the files that can render differently are rendered (update-changes.ts):
+ * the rest would render as the new render has them, so the merge leaves them as they are. The
+ * result is the same as with both versions rendered whole; it costs one checkout, the template's
+ * diff and a render of the changed files instead of a second checkout and render.
  */
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { Git } from "../git/git.ts";
 import { ScaffoldError } from "./errors.ts";
-import { mapInOrder } from "./in-order.ts";
+import { allSettledOrThrow } from "./in-order.ts";
+import { type StartedWorker, startJinja2Worker } from "./jinja/jinja2-worker.ts";
+import { openRenderer, type TemplateRenderer } from "./jinja/renderer.ts";
 import type { CopyOptions } from "./options.ts";
 import { parsePyYaml } from "./pyyaml.ts";
-import { scaffold } from "./scaffold.ts";
-import { type CheckedOut, checkOutTemplate } from "./update-source.ts";
+import { type PartialRender, scaffold } from "./scaffold.ts";
+import type { RenderedEntry } from "./tree.ts";
+import { oldRenderOf, type RenderPlan, sharedFiles } from "./update-changes.ts";
+import { mergeInto } from "./update-merge.ts";
+import { type CheckedOut, checkOutTemplate, type TemplateVersions } from "./update-source.ts";
 import { openUpdateStages, type UpdateStages } from "./update-stages.ts";
 
 export interface UpdateOptions extends Omit<CopyOptions, "destination" | "overwrite" | "recordAnswers"> {
@@ -52,8 +62,6 @@ export interface UpdateReport {
   messages: string[];
 }
 
-const LABELS = ["before updating", "last update", "after updating"];
-
 export async function updateProject(options: UpdateOptions): Promise<UpdateReport> {
   const project = path.resolve(options.project);
   const git =
@@ -63,6 +71,8 @@ export async function updateProject(options: UpdateOptions): Promise<UpdateRepor
   const recorded = await readAnswers(project, answersFile);
   await mkdir(options.cacheDir, { recursive: true });
   const scratch = await mkdtemp(path.join(options.cacheDir, ".update-"));
+  // Python's imports for the renders' Jinja2 done while git works (ended below if left unused).
+  const worker = startJinja2Worker();
   try {
     const template = await checkOutTemplate({
       srcPath: recorded.srcPath,
@@ -85,11 +95,13 @@ export async function updateProject(options: UpdateOptions): Promise<UpdateRepor
       skipTasks: options.skipTasks ?? false,
     });
     try {
-      return await applyUpdate(options, { project, answersFile, recorded, template, scratch, git, stages });
+      const update = { project, answersFile, recorded, template, scratch, git, stages, worker };
+      return await applyUpdate(options, update);
     } finally {
       stages.close();
     }
   } finally {
+    worker?.kill();
     await rm(scratch, { recursive: true, force: true });
   }
 }
@@ -98,17 +110,24 @@ interface Update {
   project: string;
   answersFile: string;
   recorded: Awaited<ReturnType<typeof readAnswers>>;
-  template: { old: CheckedOut; new: CheckedOut };
+  template: TemplateVersions;
   scratch: string;
   git: Git;
   stages: UpdateStages;
+  worker: StartedWorker | null;
 }
 
-/** Renders both versions, runs the before stage, merges, runs the after stage. */
+/** Renders both versions, then merges. */
 async function applyUpdate(options: UpdateOptions, update: Update): Promise<UpdateReport> {
-  const { project, answersFile, recorded, template, scratch, git, stages } = update;
-  const render = (side: CheckedOut, into: string, data: Record<string, unknown>, defaults: boolean) =>
-    scaffold({
+  const { project, recorded, template, scratch } = update;
+  const renderCacheDir = path.join(options.cacheDir, "jinja2");
+  // The new version's renderer, on the worker started ahead; the old render's too when nothing
+  // it includes differs between the versions (update-changes.ts).
+  const renderer = sharedRenderer(template.new.root, renderCacheDir, update.worker);
+  // The old version with the answers as recorded; the new one with `data` over them.
+  const render = (side: CheckedOut, into: "old" | "new", partial?: PartialRender, shared = false) => {
+    const fresh = into === "new";
+    return scaffold({
       ...options,
       templateRoot: side.root,
       srcPath: recorded.srcPath,
@@ -117,32 +136,88 @@ async function applyUpdate(options: UpdateOptions, update: Update): Promise<Upda
       destination: path.join(scratch, into),
       // `_external_data` is the project's, as Copier reads it from the project being updated.
       externalDataRoot: project,
-      data,
-      defaults,
+      data: fresh ? { ...recorded.answers, ...options.data } : recorded.answers,
+      defaults: fresh ? options.defaults : true,
       // Tasks are the project's business once it is merged; the renders only compare.
       skipTasks: true,
       recordAnswers: true,
-      renderCacheDir: path.join(options.cacheDir, "jinja2"),
+      renderCacheDir,
       taskEnv: {},
       log: () => {},
+      partial,
+      sharedRenderer: shared ? renderer.open : undefined,
     });
-  // The two renders are independent: side by side.
-  const [, rendered] = await Promise.all([
-    render(template.old, "old", recorded.answers, true),
-    render(template.new, "new", { ...recorded.answers, ...options.data }, options.defaults),
-  ]);
-  await stages.before(rendered.answers);
+  };
+  const plans: { old?: RenderPlan; new?: RenderPlan } = {};
+  const planned = (side: "old" | "new") => (entries: RenderedEntry[], context: Record<string, unknown>) => {
+    plans[side] = { entries, context };
+  };
+  try {
+    // The two renders side by side, the old version made while the new one renders. The new
+    // render is whole; of the old one, only the files that can render differently, when that can
+    // be told.
+    const [{ old, plan }, rendered] = await allSettledOrThrow([
+      template.old().then(async (old) => {
+        const plan = await oldRenderOf(old, template.new, template.changed);
+        const only = plan && ((source: string) => plan.sources.has(source));
+        await render(old, "old", only ? { only, planned: planned("old") } : undefined, plan?.sharesRenderer);
+        return { old, plan };
+      }),
+      render(template.new, "new", { only: () => true, planned: planned("new") }, true),
+    ]);
+    let shared = new Set<string>();
+    if (plan) {
+      const found = plans.old && plans.new ? sharedFiles(plans.old, plans.new, plan.sources) : null;
+      if (found) shared = found;
+      else {
+        // The renders do not line up (an answer differs, a path is taken by another file): all of it.
+        await rm(path.join(scratch, "old"), { recursive: true, force: true });
+        await render(old, "old");
+      }
+    }
+    return await mergeUpdate(options, update, rendered.answers, shared);
+  } finally {
+    renderer.close();
+  }
+}
+
+/** One renderer for `root`, opened on first use (on `worker` when there is one). */
+function sharedRenderer(root: string, cacheDir: string, worker: StartedWorker | null) {
+  let opened: Promise<TemplateRenderer> | null = null;
+  return {
+    open: (envops: Record<string, unknown>) => {
+      opened ??= openRenderer(root, envops, { cacheDir, started: worker ?? undefined });
+      return opened;
+    },
+    close: () => {
+      void opened?.then(
+        (env) => env.close(),
+        () => {},
+      );
+    },
+  };
+}
+
+/** Runs the before stage, merges, runs the after stage. */
+async function mergeUpdate(
+  options: UpdateOptions,
+  { project, answersFile, recorded, template, scratch, git, stages }: Update,
+  answers: Record<string, unknown>,
+  shared: Set<string>,
+): Promise<UpdateReport> {
+  await stages.before(answers);
   const changes = await mergeInto(project, scratch, {
     git,
     answersFile,
     conflict: options.conflict ?? "inline",
+    shared,
   });
   await stages.after();
   return {
     from: recorded.commit,
     to: template.new.describe,
     ...changes,
-    answers: rendered.answers,
+    answers,
     messages: stages.messages,
   };
 }
@@ -173,135 +248,4 @@ async function readAnswers(project: string, answersFile: string) {
   const commit = typeof answers._commit === "string" ? answers._commit : null;
   const plain = Object.fromEntries(Object.entries(answers).filter(([key]) => !key.startsWith("_")));
   return { srcPath, commit, answers: plain };
-}
-
-interface MergeOptions {
-  git: Git;
-  answersFile: string;
-  conflict: "inline" | "rej";
-}
-
-/** Applies old → new (the renders under `scratch`) to the project, file by file. */
-async function mergeInto(project: string, scratch: string, options: MergeOptions) {
-  const oldDir = path.join(scratch, "old");
-  const newDir = path.join(scratch, "new");
-  const before = await filesUnder(oldDir);
-  const after = await filesUnder(newDir);
-  const result = {
-    merged: [] as string[],
-    added: [] as string[],
-    removed: [] as string[],
-    conflicts: [] as string[],
-  };
-  const files = [...new Set([...before, ...after])].sort();
-  const outcomes = await mapInOrder(files, IN_FLIGHT, (file) => mergeOne(project, scratch, file, options));
-  files.forEach((file, index) => {
-    const outcome = outcomes[index];
-    if (outcome) result[outcome].push(file);
-  });
-  return result;
-}
-
-/** Files merged at once (their reads, writes and `git merge-file`s overlap). */
-const IN_FLIGHT = 8;
-
-/** One file of the update; what became of it (nothing: null). */
-async function mergeOne(
-  project: string,
-  scratch: string,
-  file: string,
-  options: MergeOptions,
-): Promise<"merged" | "added" | "removed" | "conflicts" | null> {
-  const base = path.join(scratch, "old", file);
-  const theirs = path.join(scratch, "new", file);
-  const ours = path.join(project, file);
-  const [baseText, theirText, ourText] = await Promise.all([bytes(base), bytes(theirs), bytes(ours)]);
-  if (sameBytes(baseText, theirText)) return null; // The template did not change it.
-  // Untouched here (as rendered, or absent as it was), or the answers file (always the
-  // template's): the new version.
-  if (file === options.answersFile || sameBytes(ourText, baseText)) {
-    if (theirText === null) {
-      await rm(ours, { force: true });
-      return "removed";
-    }
-    await writeLike(ours, theirText, theirs);
-    return ourText === null ? "added" : "merged";
-  }
-  if (ourText === null && baseText !== null) return null; // Deleted here: it stays deleted.
-  if (theirText === null) return null; // Removed from the template, changed here: kept.
-  if (ourText !== null && sameBytes(ourText, theirText)) return null; // Already as the template has it.
-  const sides = { base, theirs, ours, baseText, theirText, ourText };
-  return (await mergeFile(scratch, file, sides, options)) ? "conflicts" : "merged";
-}
-
-interface Sides {
-  base: string;
-  theirs: string;
-  ours: string;
-  baseText: Buffer | null;
-  theirText: Buffer;
-  ourText: Buffer | null;
-}
-
-/**
- * A three-way merge of one file changed on both sides (real `git merge-file`); true when it
- * conflicts. Inline, the conflicts are marked in the file; `rej` (and a binary file), a file that
- * conflicts stays as the project has it and the template's change goes beside it as `<file>.rej`
- * (a diff of the two renders), as `git apply --reject` leaves what it cannot apply.
- */
-async function mergeFile(
-  scratch: string,
-  file: string,
-  sides: Sides,
-  options: MergeOptions,
-): Promise<boolean> {
-  const binary = [sides.baseText, sides.theirText, sides.ourText].some((b) => b?.includes(0));
-  if (!binary) {
-    const [ours, base, theirs] = LABELS;
-    const merged = await options.git.run(
-      [
-        "merge-file",
-        "-p",
-        ...["-L", ours ?? "", "-L", base ?? "", "-L", theirs ?? ""],
-        "--",
-        sides.ourText === null ? "/dev/null" : sides.ours,
-        sides.baseText === null ? "/dev/null" : sides.base,
-        sides.theirs,
-      ],
-      { okExitCodes: CONFLICT_COUNTS },
-    );
-    if (merged.exitCode === 0 || options.conflict === "inline") {
-      await writeLike(sides.ours, Buffer.from(merged.stdout), sides.theirs);
-      return merged.exitCode > 0;
-    }
-  }
-  const diff = await options.git
-    .at(scratch)
-    .run(["diff", "--no-index", "--", sides.baseText === null ? "/dev/null" : `old/${file}`, `new/${file}`], {
-      okExitCodes: [1],
-    });
-  await writeFile(`${sides.ours}.rej`, diff.stdout);
-  return true;
-}
-
-/** `git merge-file` exits with the number of conflicts (up to 127). */
-const CONFLICT_COUNTS = Array.from({ length: 127 }, (_, i) => i + 1);
-
-/** Every file (and symlink) under `root`, relative, `/`-separated. */
-async function filesUnder(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => !entry.isDirectory())
-    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"));
-}
-
-const bytes = (file: string) => readFile(file).catch(() => null);
-const sameBytes = (a: Buffer | null, b: Buffer | null) =>
-  a === null ? b === null : b !== null && a.equals(b);
-
-/** Writes `content` at `file` (its directory made) with the mode `like` has. */
-async function writeLike(file: string, content: Buffer, like: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, content);
-  await chmod(file, (await lstat(like)).mode & 0o7777);
 }

@@ -27,11 +27,14 @@ const V2 = {
   "added.txt.jinja": "new in v2 for {{ name }}\n",
 };
 
-/** A template repository with v1 and v2 (`v2` on top of V2) tagged, and a project rendered from v1, committed. */
-async function projectFromV1(v2: Record<string, string> = {}) {
+/**
+ * A template repository with v1 (`v1` on top of V1) and v2 (`v2` on top of V2) tagged, and a
+ * project rendered from v1, committed.
+ */
+async function projectFromV1(v2: Record<string, string> = {}, v1: Record<string, string> = {}) {
   const template = await tempDir("co-template-");
   await git(["init", "--quiet", "--initial-branch=main"], template);
-  await writeTree(template, V1);
+  await writeTree(template, { ...V1, ...v1 });
   await git(["add", "-A"], template);
   await git(["commit", "--quiet", "-m", "v1"], template);
   await git(["tag", "-a", "v1", "-m", "v1"], template);
@@ -167,5 +170,62 @@ describe("update", () => {
     expect(tree["never-v1"]).toBeUndefined();
     expect(tree["never-v3"]).toBeUndefined();
     expect(report.messages).toEqual(["Updated svc to v2"]);
+  });
+
+  describe("renders of the old version only what can differ (the rest is taken from the new render)", () => {
+    /** Files v2 leaves as they are; what the project must have of them after the update is below. */
+    const UNCHANGED = {
+      "plain.txt.jinja": "plain for {{ name }}\n",
+      "commit.txt.jinja": "rendered from {{ _commit }}\n",
+      "page.txt.jinja": "page\n{% include 'partials/footer.jinja' %}\n",
+      "partials/footer.jinja": "footer of {{ name }}, {% include 'partials/sign.txt' %}",
+      // Not a template itself (no suffix), but rendered where it is included.
+      "partials/sign.txt": "signed at {{ _commit }}, {% include 'partials/note.txt' %}",
+      "partials/note.txt": "note v1",
+    };
+
+    it("follows _commit and a changed include (included in turn) into files v2 did not change", async () => {
+      const { project, cacheDir } = await projectFromV1({ "partials/note.txt": "note v2" }, UNCHANGED);
+      const report = await update(project, cacheDir);
+      expect(report.merged).toEqual(expect.arrayContaining(["commit.txt", "page.txt"]));
+      expect(report.merged).not.toContain("plain.txt");
+      const tree = await readTree(project);
+      expect(tree["commit.txt"]).toBe("rendered from v2\n");
+      expect(tree["page.txt"]).toBe("page\nfooter of svc, signed at v2, note v2\n");
+      expect(tree["plain.txt"]).toBe("plain for svc\n");
+    });
+
+    it("renders it whole when the answers differ (new data, a new question's default, a value computed from _commit) or a path changes hands", async () => {
+      // -d name=api on the update: the same copier.yml, other answers.
+      const renamed = await projectFromV1({}, UNCHANGED);
+      await update(renamed.project, renamed.cacheDir, { data: { name: "api" } });
+      expect((await readTree(renamed.project))["plain.txt"]).toBe("plain for api\n");
+
+      // v2's copier.yml asks one more question, whose default an unchanged file renders.
+      const asked = await projectFromV1(
+        { "copier.yml": `${V1["copier.yml"]}greeting:\n  type: str\n  default: hello\n` },
+        { "greeting.txt.jinja": "{{ greeting | default('hi') }} {{ name }}\n" },
+      );
+      const report = await update(asked.project, asked.cacheDir);
+      expect(report.merged).toContain("greeting.txt");
+      expect((await readTree(asked.project))["greeting.txt"]).toBe("hello svc\n");
+
+      // The same copier.yml in both, with a value computed from _commit, which an unchanged file renders.
+      const computed = `${V1["copier.yml"]}release:\n  type: str\n  default: "{{ _commit }}"\n  when: false\n`;
+      const versioned = await projectFromV1(
+        {},
+        { "copier.yml": computed, "release.txt.jinja": "release {{ release }}\n" },
+      );
+      await update(versioned.project, versioned.cacheDir);
+      expect((await readTree(versioned.project))["release.txt"]).toBe("release v2\n");
+
+      // v2 adds a template beside a plain file the old render copied: it takes its path.
+      const twin = await projectFromV1(
+        { "notes.txt.jinja": "notes of {{ name }}\n" },
+        { "notes.txt": "notes\n" },
+      );
+      await update(twin.project, twin.cacheDir);
+      expect((await readTree(twin.project))["notes.txt"]).toBe("notes of svc\n");
+    });
   });
 });

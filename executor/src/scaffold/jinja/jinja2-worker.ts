@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ScaffoldError } from "../errors.ts";
 import { type Delimiters, delimitersOf } from "./syntax.ts";
@@ -56,6 +56,50 @@ function workerScript(): string {
   return fileURLToPath(new URL(WORKER_FILE, import.meta.url));
 }
 
+/** A worker process started before its template is known: it imports Jinja2 until `open` gives it one. */
+export interface StartedWorker {
+  child: ChildProcessWithoutNullStreams;
+  lines: Interface;
+  /** It could not start, or has ended. */
+  readonly gone: boolean;
+  /** Ends it unless it has ended (a renderer given it ends it on close too). */
+  kill(): void;
+}
+
+/** Starts a worker, to be given to `Jinja2Renderer.open`; null without the worker script. */
+export function startJinja2Worker(pythonPath?: string): StartedWorker | null {
+  const python =
+    pythonPath ?? process.env.CO_JINJA2_PYTHON ?? (existsSync(DEBIAN_PYTHON) ? DEBIAN_PYTHON : "python3");
+  const script = workerScript();
+  if (!existsSync(script)) return null;
+  // No environment of the executor's (its token) reaches the template's renderer.
+  // -I: no PYTHON* variable, user site or working directory on the import path.
+  const child = spawn(python, ["-I", script], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  // A worker that died makes writes fail (EPIPE): its exit says why, the stream must not throw.
+  child.stdin.on("error", () => {});
+  let gone = false;
+  // Listened to from the start: a python3 that is not there must not be an unhandled error.
+  child.once("error", () => {
+    gone = true;
+  });
+  child.once("exit", () => {
+    gone = true;
+  });
+  return {
+    child,
+    lines: createInterface({ input: child.stdout }),
+    get gone() {
+      return gone;
+    },
+    kill: () => {
+      if (!gone) child.kill("SIGKILL");
+    },
+  };
+}
+
 export class Jinja2Renderer implements TemplateRenderer {
   readonly name: string;
   readonly delimiters: Delimiters;
@@ -81,35 +125,25 @@ export class Jinja2Renderer implements TemplateRenderer {
 
   /**
    * A worker for templates under `root` (includes resolve there), or null when this host cannot
-   * run one (no python3, no Jinja2 or PyYAML): the caller falls back to MiniJinja.
+   * run one (no python3, no Jinja2 or PyYAML): the caller falls back to MiniJinja. `started`: a
+   * process `startJinja2Worker` began (Python's imports under way while the caller did other work).
    */
   static async open(
     root: string | null,
     envops: Record<string, unknown>,
-    options: { python?: string; renderTimeoutMs?: number; cacheDir?: string } = {},
+    options: { python?: string; renderTimeoutMs?: number; cacheDir?: string; started?: StartedWorker } = {},
   ): Promise<Jinja2Renderer | null> {
-    const python =
-      options.python ??
-      process.env.CO_JINJA2_PYTHON ??
-      (existsSync(DEBIAN_PYTHON) ? DEBIAN_PYTHON : "python3");
-    const script = workerScript();
-    if (!existsSync(script)) return null;
+    const worker = options.started ?? startJinja2Worker(options.python);
+    if (!worker) return null;
     const cache = options.cacheDir ? await compiledCache(options.cacheDir, envops) : null;
-    // No environment of the executor's (its token) reaches the template's renderer.
-    // -I: no PYTHON* variable, user site or working directory on the import path.
-    const child = spawn(python, ["-I", script], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    // A worker that died makes writes fail (EPIPE): its exit says why, the stream must not throw.
-    child.stdin.on("error", () => {});
-    const lines = createInterface({ input: child.stdout });
+    const { child, lines } = worker;
     const ready = await new Promise<string | null>((resolve) => {
       const settle = (version: string | null) => {
         clearTimeout(timer);
         resolve(version);
       };
       const timer = setTimeout(() => settle(null), START_TIMEOUT_MS);
+      if (worker.gone) return settle(null);
       child.once("error", () => settle(null));
       child.once("exit", () => settle(null));
       lines.once("line", (line) => {

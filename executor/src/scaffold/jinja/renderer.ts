@@ -6,7 +6,7 @@
 import { ScaffoldError } from "../errors.ts";
 import { JinjaEnvironment } from "./environment.ts";
 import { checkEnvops } from "./envops.ts";
-import { Jinja2Renderer } from "./jinja2-worker.ts";
+import { Jinja2Renderer, type StartedWorker } from "./jinja2-worker.ts";
 import type { TemplateRenderer } from "./template-renderer.ts";
 
 export type { TemplateRenderer };
@@ -18,12 +18,15 @@ export type RendererChoice = "auto" | "jinja2" | "minijinja";
 export async function openRenderer(
   root: string | null,
   envops: Record<string, unknown> = {},
-  options: { choice?: RendererChoice; cacheDir?: string } = {},
+  options: { choice?: RendererChoice; cacheDir?: string; started?: StartedWorker } = {},
 ): Promise<TemplateRenderer> {
   checkEnvops(envops);
   const choice = options.choice ?? "auto";
   if (choice !== "minijinja") {
-    const jinja2 = await Jinja2Renderer.open(root, envops, { cacheDir: options.cacheDir });
+    const jinja2 = await Jinja2Renderer.open(root, envops, {
+      cacheDir: options.cacheDir,
+      started: options.started,
+    });
     if (jinja2) return jinja2;
     if (choice === "jinja2") {
       throw new ScaffoldError(
