@@ -7,29 +7,22 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import ignore from "ignore";
 import { DEFAULT_EXCLUDE, loadTemplateConfig, type Settings, type TemplateConfig } from "./config.ts";
+import {
+  type Answered,
+  answerQuestions,
+  type ContextOptions,
+  messageWriter,
+  startingContext,
+} from "./copy-context.ts";
 import { ScaffoldError, unsafeFeatures } from "./errors.ts";
-import { externalDataReader } from "./external-data.ts";
 import { openRenderer, type RendererChoice, type TemplateRenderer } from "./jinja/renderer.ts";
 import { moveInto } from "./move.ts";
-import type { CopyOptions, ScaffoldLog } from "./options.ts";
-import { type Ask, resolveAnswers } from "./questions.ts";
 import { runTasks } from "./tasks.ts";
 import { type RenderedEntry, renderTree } from "./tree.ts";
 
-export interface ScaffoldOptions extends CopyOptions {
-  /** The template on disk (a git source is cloned first). */
-  templateRoot: string;
-  /** The source as the caller named it: recorded as `_src_path`. */
-  srcPath: string;
-  /** The template's commit when it came from git: recorded as `_commit`. */
-  commit: string | null;
-  vcsRef?: string | null;
+export interface ScaffoldOptions extends ContextOptions {
   /** The environment tasks run with. */
   taskEnv: Record<string, string>;
-  /** Asks a person for answers the data does not give (without `defaults`). */
-  ask?: Ask;
-  /** Where `_external_data` files are read from: the destination unless given (an update: the project). */
-  externalDataRoot?: string;
   /** Which Jinja renders (renderer.ts): `auto` unless given. */
   renderer?: RendererChoice;
   /** Where Jinja2's compiled templates are kept between scaffolds (none: compiled every time). */
@@ -124,108 +117,12 @@ function refuseUnsafeFeatures(settings: Settings, options: ScaffoldOptions): voi
   }
 }
 
-/** `_copier_conf` as the template sees it (its `answers_file` not yet rendered). */
-function copierConf(options: ScaffoldOptions, settings: Settings) {
-  return {
-    src_path: options.templateRoot,
-    dst_path: options.destination,
-    answers_file: settings.answers_file,
-    vcs_ref: options.vcsRef ?? null,
-    vcs_ref_hash: options.commit,
-    data: options.data,
-    defaults: options.defaults,
-    overwrite: options.overwrite ?? false,
-    pretend: false,
-    quiet: false,
-    unsafe: options.trust,
-    skip_tasks: options.skipTasks ?? false,
-    sep: "/",
-    os: "linux",
-  };
-}
-
-interface Start {
-  conf: ReturnType<typeof copierConf>;
-  /** Where the project came from: `_commit` (from git) and `_src_path`. */
-  metadata: Record<string, string>;
-  /** What every render has before the answers. */
-  baseContext: Record<string, unknown>;
-  destination: string;
-}
-
-function startingContext(options: ScaffoldOptions, settings: Settings, destination: string): Start {
-  const conf = copierConf(options, settings);
-  const metadata = { ...(options.commit ? { _commit: options.commit } : {}), _src_path: options.srcPath };
-  const baseContext: Record<string, unknown> = {
-    ...metadata,
-    _copier_conf: conf,
-    _folder_name: path.basename(destination),
-    _copier_python: "python3",
-    _copier_operation: "copy",
-  };
-  return { conf, metadata, baseContext, destination };
-}
-
-/** The template's messages: rendered, logged and kept for the report. */
-function messageWriter(env: TemplateRenderer, log: ScaffoldLog) {
-  const shown: string[] = [];
-  const show = async (template: string, context: Record<string, unknown>) => {
-    if (!template) return;
-    const text = (await env.render(template, context, "copier.yml (message)")).trimEnd();
-    shown.push(text);
-    log("system", `${text}\n`);
-  };
-  return { shown, show };
-}
-
-interface Answered {
-  /** What the answers file records: the metadata and the remembered answers. */
-  copierAnswers: Record<string, unknown>;
-  /** The answers file's path in the project, rendered. */
-  answersFile: string;
-  /** What the tree, the tasks and the last message are rendered with. */
-  context: Record<string, unknown>;
-}
-
 /** One copy under way: its options, the template's settings, and the answered context. */
 interface Copy extends Answered {
   options: ScaffoldOptions;
   settings: Settings;
   env: TemplateRenderer;
   destination: string;
-}
-
-async function answerQuestions(
-  { settings, questions }: TemplateConfig,
-  env: TemplateRenderer,
-  start: Start,
-  options: ScaffoldOptions,
-): Promise<Answered> {
-  const root = options.externalDataRoot ?? start.destination;
-  const externalData = externalDataReader(settings, env, root, options.log);
-  const answers = await resolveAnswers(questions, env, start.baseContext, {
-    ask: options.ask,
-    data: options.data,
-    defaults: options.defaults,
-    ...(externalData
-      ? { following: async (context) => ({ _external_data: await externalData(context) }) }
-      : {}),
-  });
-  const copierAnswers = { ...start.metadata, ...answers.remembered };
-  const answersFile = await env.render(
-    settings.answers_file,
-    { ...start.baseContext, ...answers.all },
-    "copier.yml (_answers_file)",
-  );
-  const answered = { ...start.baseContext, ...options.data, ...answers.all };
-  const context = {
-    ...answered,
-    // Read with every answer: a path may name one (Copier reads them when first used).
-    _external_data: externalData ? await externalData(answered) : {},
-    _copier_answers: copierAnswers,
-    _copier_conf: { ...start.conf, answers_file: answersFile },
-  };
-  return { copierAnswers, answersFile, context };
 }
 
 /** Where the project's files are in the template: its root, or its `_subdirectory` rendered. */
