@@ -30,7 +30,7 @@ export interface ScaffoldOptions extends ContextOptions {
   /** An update's render (update-changes.ts): only some files written, the whole plan reported. */
   partial?: PartialRender;
   /** The renderer, opened (and closed) by the caller: an update's two renders share one. */
-  sharedRenderer?: (envops: Record<string, unknown>) => Promise<TemplateRenderer>;
+  sharedRenderer?: (envops: Record<string, unknown>, extensions: string[]) => Promise<TemplateRenderer>;
 }
 
 export interface PartialRender {
@@ -56,8 +56,9 @@ export async function scaffold(options: ScaffoldOptions): Promise<ScaffoldReport
   const { settings } = config;
   refuseUnsafeFeatures(settings, options);
   const { renderer: choice, renderCacheDir: cacheDir } = options;
-  const env = await (options.sharedRenderer?.(settings.envops) ??
-    openRenderer(options.templateRoot, settings.envops, { choice, cacheDir }));
+  const extensions = settings.jinja_extensions;
+  const env = await (options.sharedRenderer?.(settings.envops, extensions) ??
+    openRenderer(options.templateRoot, settings.envops, { choice, cacheDir, extensions }));
   try {
     return await copyTemplate(config, env, options);
   } finally {
@@ -102,19 +103,13 @@ async function copyTemplate(
   }
 }
 
-/** Without trust, a template's tasks and Jinja extensions are refused; the extensions always are. */
+/** Without trust, a template's tasks and Jinja extensions (Python code it names) are refused, as Copier does. */
 function refuseUnsafeFeatures(settings: Settings, options: ScaffoldOptions): void {
   const unsafe = [
     ...(settings.tasks.length > 0 && !options.skipTasks ? ["tasks"] : []),
     ...(settings.jinja_extensions.length > 0 ? ["jinja_extensions"] : []),
   ];
   if (unsafe.length > 0 && !options.trust) throw unsafeFeatures(unsafe);
-  if (settings.jinja_extensions.length > 0) {
-    throw new ScaffoldError(
-      "engine_unavailable",
-      `the template loads Jinja extensions (${settings.jinja_extensions.join(", ")}), which only the copier engine can run`,
-    );
-  }
 }
 
 /** One copy under way: its options, the template's settings, and the answered context. */

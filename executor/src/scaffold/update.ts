@@ -185,8 +185,8 @@ async function applyUpdate(options: UpdateOptions, update: Update): Promise<Upda
 function sharedRenderer(root: string, cacheDir: string, worker: StartedWorker | null) {
   let opened: Promise<TemplateRenderer> | null = null;
   return {
-    open: (envops: Record<string, unknown>) => {
-      opened ??= openRenderer(root, envops, { cacheDir, started: worker ?? undefined });
+    open: (envops: Record<string, unknown>, extensions: string[]) => {
+      opened ??= openRenderer(root, envops, { cacheDir, started: worker ?? undefined, extensions });
       return opened;
     },
     close: () => {

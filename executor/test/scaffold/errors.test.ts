@@ -80,13 +80,31 @@ describe("errors", () => {
     ]);
   });
 
-  it("Python Jinja extensions are refused with a pointer to the copier engine", async () => {
-    const error = await renderError(
-      { "copier.yml": "_jinja_extensions: [jinja2_time.TimeExtension]\nn: 1\n" },
-      { trust: true },
+  it("Python Jinja extensions: trusted templates only, on Python's Jinja2 only, and ones that import", async () => {
+    const template = { "copier.yml": "_jinja_extensions: [jinja2_time.TimeExtension]\nn: 1\n" };
+    const untrusted = await renderError(template);
+    expect(untrusted.code).toBe("unsafe_template");
+    const minijinja = await renderError(template, { trust: true, renderer: "minijinja" });
+    expect(minijinja.code).toBe("engine_unavailable");
+    expect(minijinja.message).toContain("copier engine");
+    // This host has no jinja2_time: the template's problem, named.
+    const missing = await renderError(template, { trust: true, renderer: "jinja2" });
+    expect(missing.code).toBe("invalid_template");
+    expect(missing.message).toMatch(
+      /^cannot load the Jinja extensions jinja2_time\.TimeExtension: ModuleNotFoundError: No module named 'jinja2_time'/,
     );
-    expect(error.code).toBe("engine_unavailable");
-    expect(error.message).toContain("copier engine");
+  });
+
+  it("Jinja2's own extensions load for a trusted template (do, loop controls)", async () => {
+    const { tree } = await render(
+      {
+        "copier.yml": "_jinja_extensions: [jinja2.ext.do, jinja2.ext.loopcontrols]\nn: 1\n",
+        "x.txt.jinja":
+          "{% set xs = [] %}{% do xs.append(n) %}{% for i in range(5) %}{% if i == 2 %}{% break %}{% endif %}{{ i }}{% endfor %} {{ xs }}\n",
+      },
+      { trust: true, renderer: "jinja2" },
+    );
+    expect(tree["x.txt"]).toBe("01 [1]\n");
   });
 
   it("a rendered destination that is fine still works after errors (the engine is not left broken)", async () => {

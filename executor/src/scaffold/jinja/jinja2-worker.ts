@@ -35,6 +35,8 @@ interface Pending {
 interface WorkerAnswer {
   id?: number;
   ready?: string;
+  /** Instead of `ready`: the template's extensions could not be loaded, and why. */
+  refused?: string;
   output?: string;
   error?: { message: string; file?: string; line?: number };
 }
@@ -131,11 +133,22 @@ export class Jinja2Renderer implements TemplateRenderer {
   static async open(
     root: string | null,
     envops: Record<string, unknown>,
-    options: { python?: string; renderTimeoutMs?: number; cacheDir?: string; started?: StartedWorker } = {},
+    options: {
+      python?: string;
+      renderTimeoutMs?: number;
+      cacheDir?: string;
+      started?: StartedWorker;
+      /** The template's `_jinja_extensions` (import names), loaded by the worker. */
+      extensions?: string[];
+    } = {},
   ): Promise<Jinja2Renderer | null> {
     const worker = options.started ?? startJinja2Worker(options.python);
     if (!worker) return null;
-    const cache = options.cacheDir ? await compiledCache(options.cacheDir, envops) : null;
+    const extensions = options.extensions ?? [];
+    // Compiled templates depend on the extensions too.
+    const cacheKey = extensions.length ? { ...envops, "(extensions)": extensions } : envops;
+    const cache = options.cacheDir ? await compiledCache(options.cacheDir, cacheKey) : null;
+    let refused: string | null = null;
     const { child, lines } = worker;
     const ready = await new Promise<string | null>((resolve) => {
       const settle = (version: string | null) => {
@@ -148,15 +161,19 @@ export class Jinja2Renderer implements TemplateRenderer {
       child.once("exit", () => settle(null));
       lines.once("line", (line) => {
         try {
-          settle((JSON.parse(line) as WorkerAnswer).ready ?? null);
+          const answer = JSON.parse(line) as WorkerAnswer;
+          refused = answer.refused ?? null;
+          settle(answer.ready ?? null);
         } catch {
           settle(null);
         }
       });
-      child.stdin.write(`${JSON.stringify({ root, envops, cache })}\n`);
+      child.stdin.write(`${JSON.stringify({ root, envops, cache, extensions })}\n`);
     });
     if (!ready) {
       child.kill("SIGKILL");
+      // The host has Jinja2, but the template's extensions cannot be loaded: that is the template's problem.
+      if (refused) throw new ScaffoldError("invalid_template", refused);
       return null;
     }
     const renderer = new Jinja2Renderer(child, ready, delimitersOf(envops), options.renderTimeoutMs);

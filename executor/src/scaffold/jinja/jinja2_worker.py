@@ -1,7 +1,8 @@
 """Renders Copier templates with Python's Jinja2, as Copier does, for the executor's built-in engine.
 
-One process per scaffold. Line-delimited JSON on stdin/stdout: first {"root", "envops", "cache"} (answered
-{"ready": jinja2's version}), then {"id", "source", "context", "floats"} requests, each answered
+One process per scaffold. Line-delimited JSON on stdin/stdout: first {"root", "envops", "cache",
+"extensions"} (answered {"ready": jinja2's version}, or {"refused": why} when an extension the
+template names cannot be loaded; the executor asks for extensions only of a trusted template), then {"id", "source", "context", "floats"} requests, each answered
 {"id", "output"} or {"id", "error": {"message", "file"?, "line"?}}. Templates are untrusted: the
 environment is sandboxed (as Copier's), includes and imports resolve only inside the template
 root (where Copier's loader is rooted), and the process has a memory limit; the caller bounds
@@ -208,13 +209,14 @@ class Compiler:
         return template
 
 
-def environment(root, envops):
+def environment(root, envops, extensions=()):
     options = {"keep_trailing_newline": True, **envops}
     options.pop("undefined", None)
     env = SandboxedEnvironment(
         loader=RootedLoader(root) if root else None,
         undefined=jinja2.Undefined,
         autoescape=False,
+        extensions=list(extensions),
         **options,
     )
     env.filters.update(ANSIBLE_FILTERS)
@@ -282,7 +284,12 @@ def main():
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     init = json.loads(sys.stdin.readline())
     root = os.path.realpath(init["root"]) if init.get("root") else None
-    env = environment(root, init.get("envops") or {})
+    extensions = init.get("extensions") or []
+    try:
+        env = environment(root, init.get("envops") or {}, extensions)
+    except Exception as error:  # noqa: BLE001 - an extension that does not import is the template's problem
+        answer({"refused": f"cannot load the Jinja extensions {', '.join(extensions)}: {type(error).__name__}: {error}"})
+        return
     compiler = Compiler(env, init.get("cache"))
     answer({"ready": jinja2.__version__})
     for line in sys.stdin:
