@@ -43,6 +43,12 @@ export const ProjectTemplateVersion = z
   .meta({ id: "ProjectTemplateVersion" });
 export type ProjectTemplateVersion = z.infer<typeof ProjectTemplateVersion>;
 
+/** `GET /template-versions`: at most 500 projects, by template. */
+export const TemplateVersions = z
+  .object({ items: z.array(ProjectTemplateVersion) })
+  .meta({ id: "TemplateVersions" });
+export type TemplateVersions = z.infer<typeof TemplateVersions>;
+
 export const TemplateVersionsQuery = z.strictObject({
   behind: z
     .enum(["true", "false"])

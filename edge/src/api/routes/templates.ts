@@ -8,15 +8,14 @@
 import {
   CreateTemplate,
   PageQuery,
-  ProjectTemplateVersion,
   pageOf,
   Template,
   TemplateStatus,
+  TemplateVersions,
   TemplateVersionsQuery,
   UpdateTemplate,
 } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { z } from "zod";
 import { setTemplateManifest } from "../../domain/template-manifests.ts";
 import { templateVersions } from "../../domain/template-upgrades.ts";
 import { deleteTemplate, findTemplate, listTemplates, toTemplate } from "../../domain/templates.ts";
@@ -157,7 +156,7 @@ export const templatesRoutes = router()
         "Admins see every project; members their own. `behind=true`: only the projects not at their template's latest release.",
       request: { query: TemplateVersionsQuery },
       responses: {
-        200: json(z.object({ items: z.array(ProjectTemplateVersion) }), "At most 500 projects, by template"),
+        200: json(TemplateVersions, "At most 500 projects, by template"),
         ...commonErrors,
       },
     }),
