@@ -69,7 +69,7 @@ describe("template upgrades", () => {
     await expectStatus(400, "/template-versions?behind=maybe");
 
     expect(await projectsToOffer(db, template.id, 10)).toEqual([
-      { projectId: project.id, ownerId: member.id },
+      { projectId: project.id, owner: asActor(member) },
     ]);
     const run = await startRun(db, asActor(member), project.id, "upgrade");
     const planned = await planUpgrade(db, run.id, project.id);

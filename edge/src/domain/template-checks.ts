@@ -17,6 +17,13 @@ const roundIs = (round: number) =>
     ? eq(templates.status, "checking")
     : and(eq(templates.status, "ready"), eq(templates.checkRound, round));
 
+/** A live, ready git template: the kind whose releases are checked again and offered as upgrades. */
+export const liveReadyGitTemplate = and(
+  eq(templates.status, "ready"),
+  eq(templates.sourceKind, "git"),
+  isNull(templates.deletedAt),
+);
+
 /** The source to inspect, as a copier job names it; null once the round is over or the template removed. */
 export async function templateToCheck(db: Db, id: string, round = 0): Promise<TemplateSource | null> {
   const [row] = await db
@@ -90,14 +97,7 @@ export async function beginRecheck(db: Db, id: string): Promise<number | null> {
   const [row] = await db
     .update(templates)
     .set({ checkRound: sql`${templates.checkRound} + 1` })
-    .where(
-      and(
-        eq(templates.id, id),
-        eq(templates.status, "ready"),
-        eq(templates.sourceKind, "git"),
-        isNull(templates.deletedAt),
-      ),
-    )
+    .where(and(eq(templates.id, id), liveReadyGitTemplate))
     .returning({ round: templates.checkRound });
   return row?.round ?? null;
 }
@@ -107,14 +107,7 @@ export async function dueRechecks(db: Db, before: Date, limit: number): Promise<
   return db
     .select({ id: templates.id })
     .from(templates)
-    .where(
-      and(
-        eq(templates.status, "ready"),
-        eq(templates.sourceKind, "git"),
-        isNull(templates.deletedAt),
-        lt(templates.checkedAt, before),
-      ),
-    )
+    .where(and(liveReadyGitTemplate, lt(templates.checkedAt, before)))
     .orderBy(asc(templates.checkedAt))
     .limit(limit);
 }

@@ -6,9 +6,10 @@
 import type { ProjectTemplateVersion, TemplateUpgrade, UpgradeStatus } from "@codegen-orchestrator/shared";
 import { and, asc, eq, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { projects, templates, templateUpgrades } from "../db/schema.ts";
+import { projects, templates, templateUpgrades, users } from "../db/schema.ts";
 import { iso, isoOrNull, newId } from "../ids.ts";
 import { type Actor, isAdminActor } from "./actor.ts";
+import { liveReadyGitTemplate } from "./template-checks.ts";
 
 type UpgradeRow = typeof templateUpgrades.$inferSelect;
 
@@ -161,17 +162,17 @@ export async function projectsToOffer(
   db: Db,
   templateId: string,
   limit: number,
-): Promise<{ projectId: string; ownerId: string }[]> {
+): Promise<{ projectId: string; owner: Actor }[]> {
   return db
-    .select({ projectId: projects.id, ownerId: projects.ownerId })
+    .select({ projectId: projects.id, owner: { userId: users.id, role: users.role } })
     .from(projects)
     .innerJoin(templates, eq(templates.id, projects.templateId))
+    .innerJoin(users, eq(users.id, projects.ownerId))
     .leftJoin(templateUpgrades, UPGRADE_TO_LATEST)
     .where(
       and(
         eq(templates.id, templateId),
-        eq(templates.sourceKind, "git"),
-        eq(templates.status, "ready"),
+        liveReadyGitTemplate,
         isNull(projects.deletedAt),
         isNotNull(projects.repoUrl),
         isNull(templateUpgrades.id),

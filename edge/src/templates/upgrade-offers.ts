@@ -5,7 +5,6 @@
  * in progress (or a run that cannot start) is left for the next release or a start by hand.
  */
 import { database } from "../db/client.ts";
-import { projectOwner } from "../domain/pipeline-projects.ts";
 import { startRun } from "../domain/runs.ts";
 import { projectsToOffer } from "../domain/template-upgrades.ts";
 import type { Env } from "../env.ts";
@@ -20,11 +19,9 @@ export async function offerUpgrades(env: Env, templateId: string): Promise<numbe
   if (templateSettings.read(env).TEMPLATE_UPGRADES === "off") return 0;
   const db = database(env.DB);
   let started = 0;
-  for (const { projectId } of await projectsToOffer(db, templateId, OFFERS_PER_CHECK)) {
+  for (const { projectId, owner } of await projectsToOffer(db, templateId, OFFERS_PER_CHECK)) {
     try {
-      const owner = await projectOwner(db, projectId);
-      if (!owner) continue;
-      const run = await startRun(db, { userId: owner.id, role: owner.role }, projectId, "upgrade");
+      const run = await startRun(db, owner, projectId, "upgrade");
       started++;
       // A launch that fails leaves the run queued: the cron launches it again.
       await launchRun(env, db, run).catch((err: unknown) =>

@@ -7,8 +7,7 @@
  * that leaves the destination (`..`, an absolute path, a link out) is refused: a template is not
  * trusted to read the executor's other files.
  */
-import { realpathSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { ScaffoldError } from "./errors.ts";
@@ -73,7 +72,7 @@ async function readExternal(
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) return missing();
   // A link inside the project may point out of it.
-  if (!inside(realpathSync(root), realpathSync(file)))
+  if (!inside(await realpath(root), await realpath(file)))
     throw new ScaffoldError("invalid_template", `_external_data.${name} leaves the project: ${relative}`);
   if (info.size > MAX_EXTERNAL_BYTES)
     throw new ScaffoldError(

@@ -9,7 +9,7 @@
  * The upgrade's record (`template_upgrades`) follows each stage, so the API, the chat's "look
  * first" and the admins' list say where it stands.
  */
-import type { CopierUpdateResult, TestResult } from "@codegen-orchestrator/shared";
+import type { CopierUpdateResult } from "@codegen-orchestrator/shared";
 import { database } from "../../db/client.ts";
 import { endUpgrade, planUpgrade, recordUpgrade, type UpgradePlan } from "../../domain/template-upgrades.ts";
 import { startDeploy } from "../engineering/start-deploy.ts";
@@ -177,7 +177,7 @@ async function test(
     timeoutMs: TEST_TIMEOUT_MS,
     summarize: summarizeTest,
   });
-  const output = tested.output as TestResult | null;
+  const output = tested.output;
   if (tested.status !== "succeeded" || !output)
     return {
       passed: null,
