@@ -1,3 +1,4 @@
+import { jobKinds } from "@codegen-orchestrator/shared";
 import { validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/api/app.ts";
@@ -20,9 +21,14 @@ describe("OpenAPI document", () => {
   it("lists every route the API serves, with bearer security on all but the public ones", async () => {
     const document = await (await call("/openapi.json", { key: null })).json<any>();
     const documented = new Set<string>();
+    const operationIds = new Set<string>();
     for (const [path, operations] of Object.entries<Record<string, any>>(document.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         documented.add(`${method.toUpperCase()} /api/v1${path}`);
+        // Clients (the MCP tools, the CLI) name operations by these: present, unique, snake_case.
+        expect(operation.operationId, `${method} ${path}`).toMatch(/^[a-z][a-z0-9_]*$/);
+        expect(operationIds.has(operation.operationId), operation.operationId).toBe(false);
+        operationIds.add(operation.operationId);
         const isPublic = path === "/health" || path === "/executors/connect";
         expect(operation.security ?? [], `${method} ${path}`).toEqual(isPublic ? [] : [{ bearer: [] }]);
         expect(operation.responses, `${method} ${path}`).toBeTypeOf("object");
@@ -46,15 +52,15 @@ describe("OpenAPI document", () => {
       additionalProperties: { $ref: "#/components/schemas/SecretRef" },
       propertyNames: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
     };
-    expect(components.schemas.SubmitJob.properties.secrets).toMatchObject({
+    expect(components.schemas.SubmitJobExec.properties.secrets).toMatchObject({
       ...refs,
       default: {},
       maxProperties: 32,
     });
-    expect(components.schemas.SubmitJob.required).not.toContain("secrets");
+    expect(components.schemas.SubmitJobExec.required).not.toContain("secrets");
     // A job shows its references; pipelines' jobs may also name one of the system's own
     // credentials, or a GitHub App token for one repository.
-    expect(components.schemas.Job.properties.secrets).toMatchObject({
+    expect(components.schemas.JobAgent.properties.secrets).toMatchObject({
       ...refs,
       additionalProperties: {
         anyOf: [
@@ -78,4 +84,41 @@ describe("OpenAPI document", () => {
     });
     expect(Object.keys(components.schemas.SecretRef.properties)).toEqual(["projectId", "name"]);
   });
+
+  it("describes every job kind's spec and result: submit and read are unions on `kind`", async () => {
+    const { components } = await (await call("/openapi.json", { key: null })).json<any>();
+    const schemas = components.schemas;
+    const kinds = Object.keys(jobKinds);
+    for (const [union, prefix] of [
+      ["SubmitJob", "SubmitJob"],
+      ["Job", "Job"],
+    ] as const) {
+      const members = kinds.map((kind) => `#/components/schemas/${prefix}${pascal(kind)}`);
+      expect(schemas[union].oneOf.map((member: any) => member.$ref)).toEqual(members);
+      expect(schemas[union].discriminator).toMatchObject({ propertyName: "kind" });
+      for (const kind of kinds) {
+        const member = schemas[`${prefix}${pascal(kind)}`];
+        expect(member.properties.kind, `${prefix} ${kind}`).toMatchObject({ type: "string", enum: [kind] });
+        // A schema of its own, not the `unknown` ({}) a spec used to be.
+        const spec = member.properties.spec;
+        expect(
+          spec.type ?? spec.$ref ?? spec.anyOf ?? spec.oneOf ?? spec.allOf,
+          `${prefix} ${kind}`,
+        ).toBeTruthy();
+      }
+    }
+    // What a client needs to call a coding agent is in the document, not only in the source.
+    const agentSpec = schemas.SubmitJobAgent.properties.spec;
+    const agentFields = agentSpec.$ref ? schemas[agentSpec.$ref.split("/").pop()] : agentSpec;
+    expect(Object.keys(agentFields.properties)).toEqual(
+      expect.arrayContaining(["adapter", "baseUrl", "apiKeySecret", "prompt"]),
+    );
+    expect(JSON.stringify(schemas.JobAgent.properties.output)).toContain("sessionId");
+    expect(JSON.stringify(schemas.JobTest.properties.output)).toContain("passed");
+    // A recursive value (template data, ansible vars) is named once and referenced.
+    expect(JSON.stringify(schemas.SubmitJobAnsible)).toContain("#/components/schemas/JsonValue");
+  });
 });
+
+const pascal = (kind: string) =>
+  kind.replace(/(^|_)([a-z])/g, (_m, _s, letter: string) => letter.toUpperCase());

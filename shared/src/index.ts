@@ -7,6 +7,7 @@ export * from "./api/common.ts";
 export * from "./api/costs.ts";
 export * from "./api/deployments.ts";
 export * from "./api/executors.ts";
+export * from "./api/jobs.ts";
 export * from "./api/monitoring.ts";
 export * from "./api/previews.ts";
 export * from "./api/project-domains.ts";

@@ -1,10 +1,14 @@
 /** Shared pieces of route definitions: the router factory, JSON bodies, standard error responses. */
 
-import { ErrorBody, Ulid } from "@codegen-orchestrator/shared";
+import { ErrorBody, JsonValue, Ulid } from "@codegen-orchestrator/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { AppEnv } from "../http/context.ts";
 import { invalidRequest } from "../http/errors.ts";
+
+// z.json() refers to itself: named on that very instance (`.meta()` would name a copy), the
+// document holds its recursion as a `$ref` instead of expanding it forever.
+JsonValue.openapi("JsonValue", { description: "any JSON value" });
 
 const targetNames: Record<string, string> = { json: "body", param: "path", query: "query" };
 

@@ -5,6 +5,7 @@
  * Worker's own secrets. Why a secret could not be had is a fixed phrase: never a value, never key
  * material.
  */
+import type { SystemSecret } from "@codegen-orchestrator/shared";
 import type { Db } from "../db/client.ts";
 import { sealedSecrets } from "../domain/secrets.ts";
 import {
@@ -18,9 +19,6 @@ import {
 /** A secret's value (a project secret's with its project's pool: it goes to that pool only), or why not. */
 export type Opened = { ok: true; value: string; pool?: string } | { ok: false; why: string };
 
-/** The Worker secrets a job may be given by name (only pipelines submit such references). */
-export const SYSTEM_SECRETS = ["ANTHROPIC_API_KEY", "DEPLOY_SSH_KEY"] as const;
-export type SystemSecret = (typeof SYSTEM_SECRETS)[number];
 export type SystemSecrets = Partial<Record<SystemSecret, string | undefined>>;
 
 /**

@@ -1,5 +1,5 @@
 /** The API's view of a job, and what a submit carries. */
-import type { JobKind, JobStatus } from "@codegen-orchestrator/shared";
+import type { Job, JobKind } from "@codegen-orchestrator/shared";
 import type { JobNotify } from "./job-events.ts";
 import type { JobSecretRef } from "./job-secrets.ts";
 import type { JobRow } from "./job-store.ts";
@@ -20,32 +20,8 @@ export interface SubmitJob {
   preferExecutor?: string | null | undefined;
 }
 
-export interface JobView {
-  id: string;
-  idempotencyKey: string;
-  kind: JobKind;
-  spec: unknown;
-  labels: Record<string, string>;
-  /** The references only: a value never leaves the hub except in the `assign` frame. */
-  secrets: Record<string, JobSecretRef>;
-  status: JobStatus;
-  attempt: number;
-  maxAttempts: number;
-  executorId: string | null;
-  preferExecutor: string | null;
-  timeoutMs: number;
-  deadlineAt: string | null;
-  cancelRequested: boolean;
-  progress: string | null;
-  /** What the job cost, as its executor reported it (an agent's model use). */
-  costUsd: number | null;
-  output: unknown;
-  error: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  log: LogRow[];
-}
+/** The API's view of a job (shared/src/api/jobs.ts): its spec and output as its kind's schemas read them. */
+export type JobView = Job;
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -43,54 +43,59 @@ const SessionId = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, "a session id");
 
 export const AgentSpec = z
   .strictObject({
-    adapter: AgentAdapter.default("claude-code"),
-    prompt: z.string().min(1).max(200_000),
-    /**
-     * A stable name for where the agent works (e.g. the project's id): the same workspace keeps
-     * the agent's session files between jobs, which `resumeSession` needs.
-     */
+    adapter: AgentAdapter.default("claude-code").describe("which coding agent CLI runs the job"),
+    prompt: z.string().min(1).max(200_000).describe("what the agent is asked to do"),
     workspace: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a workspace name (lowercase, digits, dashes)")
-      .optional(),
-    /** Continue this session (a previous iteration's `sessionId`) in the same workspace. */
-    resumeSession: SessionId.optional(),
+      .optional()
+      .describe(
+        "a stable name for where the agent works (e.g. the project's id): the same workspace keeps the agent's session files between jobs, which `resumeSession` needs",
+      ),
+    resumeSession: SessionId.optional().describe(
+      "continue this session (a previous job's `sessionId`) in the same workspace",
+    ),
     model: z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,100}$/, "a model name")
       .optional(),
     maxTurns: z.number().int().min(1).max(500).optional(),
-    /** Tools the agent may use unattended (Claude Code's `--allowedTools` rules). */
     allowedTools: z
       .array(z.string().regex(/^[A-Za-z0-9_*:.,/() -]{1,200}$/))
       .max(64)
-      .optional(),
-    /** The project to work on; without it the agent starts in an empty directory. */
+      .optional()
+      .describe("tools the agent may use unattended (Claude Code's `--allowedTools` rules)"),
     checkout: z
       .strictObject({
         url: GitRemoteUrl,
         ref: GitRef.optional(),
         credentials: GitCredentials.optional(),
-        /** Commit what the agent changed and push it to this branch. */
         push: z
           .strictObject({ branch: GitRef, message: z.string().min(1).max(65_536), author: GitAuthor })
-          .optional(),
+          .optional()
+          .describe("commit what the agent changed and push it to this branch"),
       })
-      .optional(),
-    /** Where the agent runs: `process` (default), or a container (`docker`, `sysbox`). */
-    isolation: AgentIsolation.default("process"),
-    /**
-     * The container, for `docker` and `sysbox` isolation (and only for them). `allowPlainDocker`
-     * (sysbox only) runs the job with the engine's default runtime when it has no Sysbox.
-     */
-    container: AgentContainer.optional(),
-    /** The job secret that holds the model API key, given to the agent as ANTHROPIC_API_KEY (or FACTORY_API_KEY). */
-    apiKeySecret: EnvName.optional(),
-    /** The model API's base URL (a proxy, or a loopback server in tests). */
-    baseUrl: z.url().optional(),
-    /** `custom` only: the agent's argv. It reads the request as JSON on stdin, answers JSON on stdout. */
-    command: z.array(z.string().min(1).max(4096)).min(1).max(64).optional(),
-    env: z.record(EnvName, z.string().max(32_768)).default({}),
+      .optional()
+      .describe("the project to work on; without it the agent starts in an empty directory"),
+    isolation: AgentIsolation.default("process").describe(
+      "where the agent runs: a child process (default), or a container (`docker`, `sysbox`)",
+    ),
+    container: AgentContainer.optional().describe(
+      "the container, for `docker` and `sysbox` isolation (and only for them); `allowPlainDocker` (sysbox only) runs the job with the engine's default runtime when it has no Sysbox",
+    ),
+    apiKeySecret: EnvName.optional().describe(
+      "the job secret (a name in the job's `secrets`) that holds the model API key, given to the agent as ANTHROPIC_API_KEY (or FACTORY_API_KEY)",
+    ),
+    baseUrl: z.url().optional().describe("the model API's base URL (a proxy, or a loopback server in tests)"),
+    command: z
+      .array(z.string().min(1).max(4096))
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        "`custom` only: the agent's argv; it reads the request as JSON on stdin and answers JSON on stdout",
+      ),
+    env: z.record(EnvName, z.string().max(32_768)).default({}).describe("extra environment for the agent"),
   })
   .refine((spec) => (spec.adapter === "custom") === (spec.command !== undefined), {
     message: "`command` is required for the custom adapter, and only for it",

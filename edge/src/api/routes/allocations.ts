@@ -17,6 +17,7 @@ export const allocationsRoutes = router()
     createRoute({
       method: "get",
       path: "/allocations",
+      operationId: "list_allocations",
       tags,
       security,
       summary: "List port allocations: of the caller's projects, or (admins) all",
@@ -38,6 +39,7 @@ export const allocationsRoutes = router()
     createRoute({
       method: "post",
       path: "/allocations",
+      operationId: "allocate_port",
       tags,
       security,
       summary: "Allocate the first free port (≥ the server's range start, 8000 by default)",
@@ -72,6 +74,7 @@ export const allocationsRoutes = router()
     createRoute({
       method: "delete",
       path: "/allocations/{id}",
+      operationId: "release_port",
       tags,
       security,
       summary: "Release a port allocation",

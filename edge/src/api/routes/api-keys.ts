@@ -13,6 +13,7 @@ export const apiKeysRoutes = router()
     createRoute({
       method: "post",
       path: "/api-keys",
+      operationId: "create_api_key",
       tags,
       security,
       summary: "Create an API key; the response is the only time the key is shown",
@@ -28,6 +29,7 @@ export const apiKeysRoutes = router()
     createRoute({
       method: "get",
       path: "/api-keys",
+      operationId: "list_api_keys",
       tags,
       security,
       summary: "List API keys: the caller's own, or (admins) any user's",
@@ -51,6 +53,7 @@ export const apiKeysRoutes = router()
     createRoute({
       method: "delete",
       path: "/api-keys/{id}",
+      operationId: "revoke_api_key",
       tags,
       security,
       summary: "Revoke an API key (at once; revoking twice is harmless)",

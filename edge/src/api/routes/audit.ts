@@ -8,6 +8,7 @@ export const auditRoutes = router().openapi(
   createRoute({
     method: "get",
     path: "/audit",
+    operationId: "read_audit_log",
     tags: ["audit"],
     security,
     summary: "Read the audit log, newest first: who did what to which target (admins)",

@@ -27,6 +27,7 @@ export const botsRoutes = router()
     createRoute({
       method: "get",
       path: "/bots",
+      operationId: "list_bots",
       tags,
       security,
       summary: "List the bot pool (admins); tokens are never shown",
@@ -47,6 +48,7 @@ export const botsRoutes = router()
     createRoute({
       method: "post",
       path: "/bots",
+      operationId: "add_bot",
       tags,
       security,
       summary: "Add a bot token to the pool, checked with getMe (admins)",
@@ -68,6 +70,7 @@ export const botsRoutes = router()
     createRoute({
       method: "delete",
       path: "/bots/{id}",
+      operationId: "remove_bot",
       tags,
       security,
       summary: "Take a bot out of the pool: a free one, or one a deleted project still holds (admins)",

@@ -52,6 +52,7 @@ export const chatRoutes = router()
     createRoute({
       method: "get",
       path: "/chat/messages",
+      operationId: "read_chat",
       tags,
       security,
       summary: "Your web chat: messages sent or changed after `after`, and what the agent waits for",
@@ -64,6 +65,7 @@ export const chatRoutes = router()
     createRoute({
       method: "post",
       path: "/chat/messages",
+      operationId: "send_chat_message",
       tags,
       security,
       summary: "Write to the Product-Owner agent (a /command works as in Telegram)",
@@ -79,6 +81,7 @@ export const chatRoutes = router()
     createRoute({
       method: "post",
       path: "/chat/buttons",
+      operationId: "press_chat_button",
       tags,
       security,
       summary: "Press a button under one of the chat's messages",
@@ -94,6 +97,7 @@ export const chatRoutes = router()
     createRoute({
       method: "post",
       path: "/chat/secret",
+      operationId: "answer_chat_secret",
       tags,
       security,
       summary: "Answer the open secret request (write-only: the value is stored encrypted, never shown)",
@@ -111,6 +115,7 @@ export const chatRoutes = router()
     createRoute({
       method: "get",
       path: "/chat/live",
+      operationId: "chat_live",
       tags,
       security,
       summary: "Your web chat, live (a WebSocket): one JSON frame per message sent or changed, and state",

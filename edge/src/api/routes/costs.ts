@@ -10,14 +10,13 @@ import { bodyErrors, commonErrors, IdParam, json, jsonBody, router, security } f
 
 const tags = ["costs"];
 
-const budgetRoute = (path: string, summary: string, description: string) =>
+const budgetRoute = (path: string, text: { operationId: string; summary: string; description: string }) =>
   createRoute({
     method: "put",
     path,
     tags,
     security,
-    summary,
-    description,
+    ...text,
     request: { params: IdParam, body: jsonBody(SetBudget) },
     responses: { 200: json(SetBudget, "The budget as set"), ...bodyErrors },
   });
@@ -27,6 +26,7 @@ export const costsRoutes = router()
     createRoute({
       method: "get",
       path: "/costs",
+      operationId: "get_costs",
       tags,
       security,
       summary: "What the caller's projects spent this month, against their budgets",
@@ -38,6 +38,7 @@ export const costsRoutes = router()
     createRoute({
       method: "get",
       path: "/costs/overview",
+      operationId: "get_costs_overview",
       tags,
       security,
       summary: "Every user's and project's spend this month, against their budgets (admins)",
@@ -46,11 +47,12 @@ export const costsRoutes = router()
     async (c) => c.json(await costsOverview(c.get("db"), c.get("principal"), new Date()), 200),
   )
   .openapi(
-    budgetRoute(
-      "/users/{id}/budget",
-      "Set a user's monthly budget (admins)",
-      "What all the user's projects may spend on models and coding agents per calendar month (UTC); null for none. It is also the most the user may set as a project's budget. 403 for members.",
-    ),
+    budgetRoute("/users/{id}/budget", {
+      operationId: "set_user_budget",
+      summary: "Set a user's monthly budget (admins)",
+      description:
+        "What all the user's projects may spend on models and coding agents per calendar month (UTC); null for none. It is also the most the user may set as a project's budget. 403 for members.",
+    }),
     async (c) => {
       const body = c.req.valid("json");
       await setUserBudget(c.get("db"), c.get("principal"), c.req.valid("param").id, body.monthlyBudgetUsd);
@@ -58,11 +60,12 @@ export const costsRoutes = router()
     },
   )
   .openapi(
-    budgetRoute(
-      "/projects/{id}/budget",
-      "Set a project's monthly budget (its owner, or admins)",
-      "What the project may spend on models and coding agents per calendar month (UTC); null for none (its owner's budget still applies). An owner with a budget of their own may set at most that (403 above it); admins may set any.",
-    ),
+    budgetRoute("/projects/{id}/budget", {
+      operationId: "set_project_budget",
+      summary: "Set a project's monthly budget (its owner, or admins)",
+      description:
+        "What the project may spend on models and coding agents per calendar month (UTC); null for none (its owner's budget still applies). An owner with a budget of their own may set at most that (403 above it); admins may set any.",
+    }),
     async (c) => {
       const body = c.req.valid("json");
       await setProjectBudget(c.get("db"), c.get("principal"), c.req.valid("param").id, body.monthlyBudgetUsd);

@@ -35,6 +35,7 @@ export const executorsRoutes = router()
     createRoute({
       method: "post",
       path: "/executors",
+      operationId: "register_executor",
       tags,
       security,
       summary: "Register an executor; the response is the only time its token is shown (admins)",
@@ -51,6 +52,7 @@ export const executorsRoutes = router()
     createRoute({
       method: "get",
       path: "/executors",
+      operationId: "list_executors",
       tags,
       security,
       summary: "List executors with their live state (admins)",
@@ -65,6 +67,7 @@ export const executorsRoutes = router()
     createRoute({
       method: "post",
       path: "/executors/{id}/{action}",
+      operationId: "drain_or_resume_executor",
       tags,
       security,
       summary:
@@ -82,6 +85,7 @@ export const executorsRoutes = router()
     createRoute({
       method: "delete",
       path: "/executors/{id}",
+      operationId: "revoke_executor",
       tags,
       security,
       summary: "Revoke an executor's token: its live socket closes and it cannot reconnect (admins)",
@@ -100,6 +104,7 @@ export const executorConnectRoutes = router().openapi(
   createRoute({
     method: "get",
     path: "/executors/connect",
+    operationId: "connect_executor",
     tags,
     summary: "WebSocket for executor daemons (`Authorization: Bearer <executor token>`)",
     description: "Speaks the executor wire protocol (shared/src/protocol). Refuses revoked tokens.",

@@ -9,6 +9,7 @@ export const healthRoutes = router().openapi(
   createRoute({
     method: "get",
     path: "/health",
+    operationId: "health",
     tags: ["meta"],
     summary: "Liveness and database reachability (no key needed)",
     responses: { 200: json(Health, "Up"), 503: error("The database is unreachable") },

@@ -61,6 +61,7 @@ export const jobLogsRoutes = router()
     createRoute({
       method: "get",
       path: "/jobs/{id}/log",
+      operationId: "read_job_log",
       tags,
       security,
       summary:
@@ -82,6 +83,7 @@ export const jobLogsRoutes = router()
     createRoute({
       method: "get",
       path: "/jobs/{id}/log/stream",
+      operationId: "follow_job_log",
       tags,
       security,
       summary:

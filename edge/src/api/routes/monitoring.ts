@@ -18,6 +18,7 @@ export const monitoringRoutes = router()
     createRoute({
       method: "get",
       path: "/projects/{id}/monitor",
+      operationId: "get_project_monitor",
       tags,
       security,
       summary: "The project's service monitor: what it checks, how it is doing, its daily uptime and latency",
@@ -48,6 +49,7 @@ export const monitoringRoutes = router()
     createRoute({
       method: "get",
       path: "/projects/{id}/incidents",
+      operationId: "list_incidents",
       tags,
       security,
       summary: "The project's incidents, newest first: failed releases and outages its monitor found",
@@ -67,6 +69,7 @@ export const monitoringRoutes = router()
     createRoute({
       method: "get",
       path: "/projects/{id}/deployments",
+      operationId: "list_deployments",
       tags,
       security,
       summary: "The project's deployments: the live release, its URL and (behind a proxy) its certificate",

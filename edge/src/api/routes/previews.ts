@@ -26,6 +26,7 @@ export const previewsRoutes = router()
     createRoute({
       method: "post",
       path: "/projects/{id}/previews",
+      operationId: "deploy_preview",
       tags,
       security,
       summary: "Deploy a branch as a preview (owner or admin)",
@@ -52,6 +53,7 @@ export const previewsRoutes = router()
     createRoute({
       method: "get",
       path: "/projects/{id}/previews",
+      operationId: "list_previews",
       tags,
       security,
       summary: "List the project's previews: URL, commit, status and expiry",
@@ -70,6 +72,7 @@ export const previewsRoutes = router()
     createRoute({
       method: "delete",
       path: "/projects/{id}/previews/{branch}",
+      operationId: "remove_preview",
       tags,
       security,
       summary: "Remove a branch's preview (owner or admin)",

@@ -15,6 +15,7 @@ export const projectDomainRoutes = router()
     createRoute({
       method: "put",
       path: "/projects/{id}/domain",
+      operationId: "set_project_domain",
       tags,
       security,
       summary: "Attach a custom domain to the project (owner or admin)",
@@ -41,6 +42,7 @@ export const projectDomainRoutes = router()
     createRoute({
       method: "delete",
       path: "/projects/{id}/domain",
+      operationId: "remove_project_domain",
       tags,
       security,
       summary: "Detach the project's custom domain (owner or admin)",

@@ -9,6 +9,7 @@ export const projectLogsRoutes = router().openapi(
   createRoute({
     method: "get",
     path: "/projects/{id}/logs",
+    operationId: "read_project_logs",
     tags: ["projects"],
     security,
     summary: "Read the last lines of the project's service output on its server",

@@ -39,6 +39,7 @@ export const projectsRoutes = router()
     createRoute({
       method: "get",
       path: "/projects",
+      operationId: "list_projects",
       tags,
       security,
       summary: "List live projects: the caller's own, or (admins) everyone's",
@@ -65,6 +66,7 @@ export const projectsRoutes = router()
     createRoute({
       method: "post",
       path: "/projects",
+      operationId: "create_project",
       tags,
       security,
       summary: "Create a project",
@@ -86,6 +88,7 @@ export const projectsRoutes = router()
     createRoute({
       method: "get",
       path: "/projects/{id}",
+      operationId: "get_project",
       tags,
       security,
       summary: "Get a project",
@@ -98,6 +101,7 @@ export const projectsRoutes = router()
     createRoute({
       method: "patch",
       path: "/projects/{id}",
+      operationId: "update_project",
       tags,
       security,
       summary: "Change a project (its status: admins only)",
@@ -125,6 +129,7 @@ export const projectsRoutes = router()
     createRoute({
       method: "delete",
       path: "/projects/{id}",
+      operationId: "delete_project",
       tags,
       security,
       summary: "Delete a project: kept for history, its runs cancelled, its service undeployed",

@@ -37,6 +37,7 @@ export const runsRoutes = router()
     createRoute({
       method: "post",
       path: "/projects/{id}/runs",
+      operationId: "start_run",
       tags,
       security,
       summary: "Start a run of the project's engineering or DevOps pipeline",
@@ -60,6 +61,7 @@ export const runsRoutes = router()
     createRoute({
       method: "get",
       path: "/projects/{id}/runs",
+      operationId: "list_runs",
       tags,
       security,
       summary: "A project's runs, newest first (at most 100)",
@@ -83,6 +85,7 @@ export const runsRoutes = router()
     createRoute({
       method: "get",
       path: "/runs/{id}",
+      operationId: "get_run",
       tags,
       security,
       summary: "Get a run",
@@ -95,6 +98,7 @@ export const runsRoutes = router()
     createRoute({
       method: "get",
       path: "/runs/{id}/steps",
+      operationId: "get_run_steps",
       tags,
       security,
       summary: "A run's timeline: its steps with their jobs, times and outcomes",
@@ -110,6 +114,7 @@ export const runsRoutes = router()
     createRoute({
       method: "post",
       path: "/runs/{id}/cancel",
+      operationId: "cancel_run",
       tags,
       security,
       summary: "Cancel a run in progress",
@@ -124,6 +129,7 @@ export const runsRoutes = router()
   )
   .openapi(
     waitingRunRoute("/runs/{id}/decision", RunDecision, "The run, going on", {
+      operationId: "decide_run",
       summary: "Answer a run waiting for its user: retry (with guidance), deploy anyway, or stop",
       description:
         "A run asks when its tests still fail after the last fix iteration (its timeline shows a running `decision <n>` step). 409 when it is not waiting.",
@@ -138,6 +144,7 @@ export const runsRoutes = router()
   )
   .openapi(
     waitingRunRoute("/runs/{id}/upgrade", UpgradeDecision, "The run, merging or ending", {
+      operationId: "answer_upgrade",
       summary: "Answer an upgrade run offering its branch: merge it and deploy, or skip this version",
       description:
         "An `upgrade` run asks once its branch is pushed and tested (its timeline shows a running `upgrade 1` step; `GET /template-versions` shows the branch, the tests and the conflicts). `merge` merges the branch into main and starts a DevOps run; `skip` leaves the branch and never offers this version again. 409 when it is not waiting.",
@@ -152,6 +159,7 @@ export const runsRoutes = router()
   )
   .openapi(
     waitingRunRoute("/runs/{id}/budget", BudgetAnswer, "The run, going on or stopping", {
+      operationId: "answer_budget",
       summary: "Answer a run paused at a budget: raise its cap (for this run) or stop it",
       description:
         "A run pauses before a paid step (a model call, a coding agent's job) that would pass its project's or its owner's monthly budget: its timeline shows a running `budget <n>` step whose `detail.raiseUsd` is what `raise` adds to this run's cap. 409 when it is not waiting for a budget decision.",
@@ -164,6 +172,7 @@ export const runsRoutes = router()
   )
   .openapi(
     waitingRunRoute("/runs/{id}/answers", RunAnswers, "The run, scaffolding again", {
+      operationId: "answer_questions",
       summary: "Answer the template's questions a run asks its user",
       description: [
         "An engineering run asks when its template's validators refuse answers the Architect could not correct: its timeline shows a running `answers <n>` step whose `detail.questions` lists each question (`AskedQuestion`: its type, help, choices, the answer refused and the validator's message). Give an answer to each; a string is read as the question's type (`8080`, `yes`, a multiselect's choices separated by commas). The answers are merged into the project's spec and the scaffold runs again; refused again, the run asks again (three times at most).",
@@ -184,7 +193,7 @@ function waitingRunRoute<Body extends z.ZodType>(
   path: string,
   body: Body,
   answered: string,
-  text: { summary: string; description: string },
+  text: { operationId: string; summary: string; description: string },
 ) {
   return createRoute({
     method: "post",

@@ -34,6 +34,7 @@ export const secretsRoutes = router()
     createRoute({
       method: "get",
       path: "/projects/{id}/secrets",
+      operationId: "list_secrets",
       tags,
       security,
       summary: "List a project's secrets: names and times, never values",
@@ -52,6 +53,7 @@ export const secretsRoutes = router()
     createRoute({
       method: "put",
       path: "/projects/{id}/secrets/{name}",
+      operationId: "set_secret",
       tags,
       security,
       summary: "Set a secret's value (encrypted at rest; never readable through the API)",
@@ -84,6 +86,7 @@ export const secretsRoutes = router()
     createRoute({
       method: "delete",
       path: "/projects/{id}/secrets/{name}",
+      operationId: "delete_secret",
       tags,
       security,
       summary: "Delete a secret",

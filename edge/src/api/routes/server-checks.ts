@@ -9,6 +9,7 @@ export const serverChecksRoutes = router().openapi(
   createRoute({
     method: "post",
     path: "/servers/{id}/check",
+    operationId: "check_server",
     tags: ["servers"],
     security,
     summary: "Check a server now (admins)",

@@ -36,6 +36,7 @@ export const serversRoutes = router()
     createRoute({
       method: "get",
       path: "/servers",
+      operationId: "list_servers",
       tags,
       security,
       summary: "List servers (admins)",
@@ -56,6 +57,7 @@ export const serversRoutes = router()
     createRoute({
       method: "post",
       path: "/servers",
+      operationId: "register_server",
       tags,
       security,
       summary: "Register a server (admins)",
@@ -71,6 +73,7 @@ export const serversRoutes = router()
     createRoute({
       method: "get",
       path: "/servers/{id}",
+      operationId: "get_server",
       tags,
       security,
       summary: "Get a server (admins)",
@@ -84,6 +87,7 @@ export const serversRoutes = router()
     createRoute({
       method: "patch",
       path: "/servers/{id}",
+      operationId: "update_server",
       tags,
       security,
       summary: "Change a server (admins)",
@@ -100,6 +104,7 @@ export const serversRoutes = router()
     createRoute({
       method: "delete",
       path: "/servers/{id}",
+      operationId: "remove_server",
       tags,
       security,
       summary: "Remove a server that holds no allocations (admins)",

@@ -10,6 +10,7 @@ export const signInLinksRoutes = router().openapi(
   createRoute({
     method: "post",
     path: "/sign-in-links",
+    operationId: "create_sign_in_link",
     tags: ["console"],
     security,
     summary: "Make a one-time link that signs in to the web console (valid for SIGN_IN_LINK_MINUTES)",

@@ -39,6 +39,7 @@ export const templatesRoutes = router()
     createRoute({
       method: "get",
       path: "/templates",
+      operationId: "list_templates",
       tags,
       security,
       summary: "List templates: the ready ones, or (admins) all, or those of one status",
@@ -60,6 +61,7 @@ export const templatesRoutes = router()
     createRoute({
       method: "post",
       path: "/templates",
+      operationId: "register_template",
       tags,
       security,
       summary: "Register a template (admins); it is checked by an executor, then ready or invalid",
@@ -79,6 +81,7 @@ export const templatesRoutes = router()
     createRoute({
       method: "get",
       path: "/templates/{id}",
+      operationId: "get_template",
       tags,
       security,
       summary: "Get a template (members: ready ones only)",
@@ -95,6 +98,7 @@ export const templatesRoutes = router()
     createRoute({
       method: "patch",
       path: "/templates/{id}",
+      operationId: "update_template",
       tags,
       security,
       summary:
@@ -113,6 +117,7 @@ export const templatesRoutes = router()
     createRoute({
       method: "delete",
       path: "/templates/{id}",
+      operationId: "remove_template",
       tags,
       security,
       summary: "Remove a template from the catalog (admins; not the default one)",
@@ -128,6 +133,7 @@ export const templatesRoutes = router()
     createRoute({
       method: "post",
       path: "/templates/{id}/check",
+      operationId: "check_template",
       tags,
       security,
       summary: "Check a ready git template for a newer release now (admins)",
@@ -149,6 +155,7 @@ export const templatesRoutes = router()
     createRoute({
       method: "get",
       path: "/template-versions",
+      operationId: "list_template_versions",
       tags,
       security,
       summary: "Projects built from git templates: their version, the template's latest, their upgrade",

@@ -22,6 +22,7 @@ export const usersRoutes = router()
     createRoute({
       method: "get",
       path: "/users/me",
+      operationId: "get_me",
       tags,
       security,
       summary: "The caller's own user",
@@ -33,6 +34,7 @@ export const usersRoutes = router()
     createRoute({
       method: "get",
       path: "/users",
+      operationId: "list_users",
       tags,
       security,
       summary: "List users (admins)",
@@ -52,6 +54,7 @@ export const usersRoutes = router()
     createRoute({
       method: "post",
       path: "/users",
+      operationId: "create_user",
       tags,
       security,
       summary: "Create a user (admins)",
@@ -67,6 +70,7 @@ export const usersRoutes = router()
     createRoute({
       method: "get",
       path: "/users/{id}",
+      operationId: "get_user",
       tags,
       security,
       summary: "Get a user (admins, or the user themself)",
@@ -80,6 +84,7 @@ export const usersRoutes = router()
     createRoute({
       method: "patch",
       path: "/users/{id}",
+      operationId: "update_user",
       tags,
       security,
       summary: "Change a user's name, Telegram id, role or status (admins)",
