@@ -12,6 +12,7 @@ import { database } from "../db/client.ts";
 import type { AppEnv } from "../http/context.ts";
 import { errorBody, handleError } from "../http/errors.ts";
 import { jsonBody } from "../http/json-body.ts";
+import { mcpRoutes } from "../mcp/routes.ts";
 import { telegramRoutes } from "../telegram/webhook.ts";
 import { authenticate, requireScope } from "./middleware/auth.ts";
 import { router } from "./openapi.ts";
@@ -102,7 +103,16 @@ export function createApp() {
   app.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404),
   );
-  app.route(API_PREFIX, v1());
+  const api = v1();
+  app.route(API_PREFIX, api);
+  app.route(
+    "/",
+    mcpRoutes({
+      prefix: API_PREFIX,
+      document: () => api.getOpenAPI31Document(OPENAPI_CONFIG),
+      fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+    }),
+  );
   app.route("/", telegramRoutes);
   app.route("/", consoleSessionRoutes);
   app.route("/", consolePages);

@@ -22,12 +22,9 @@ const MIN_ADMIN_KEY_LENGTH = 24;
 
 const unauthorized = (message: string) => errorBody("unauthorized", message);
 
-/**
- * A bearer key (API clients), or else the console's session cookie; a cookie-authenticated change
- * must come from the console's own origin (CSRF).
- */
-export function authenticate() {
-  const bearer = bearerAuth<AppEnv>({
+/** A bearer key only (API clients, MCP sessions): Hono's `bearerAuth`, checked against D1. */
+export function bearerKey() {
+  return bearerAuth<AppEnv>({
     noAuthenticationHeader: {
       message: unauthorized("Send an API key: `Authorization: Bearer <key>`."),
     },
@@ -42,7 +39,34 @@ export function authenticate() {
       return principal !== null;
     },
   });
+}
+
+/**
+ * Requests this Worker sends its own API for a caller it authenticated already (an MCP tool call),
+ * with that caller. Only code in this isolate can put a request here: nothing that arrives over
+ * the network is in it.
+ */
+const delegated = new WeakMap<Request, Principal>();
+
+/** Marks a request this Worker makes to its own API as made by `principal`. */
+export function onBehalfOf(principal: Principal, request: Request): Request {
+  delegated.set(request, principal);
+  return request;
+}
+
+/**
+ * A request made on an authenticated caller's behalf, else a bearer key (API clients), or else
+ * the console's session cookie; a cookie-authenticated change must come from the console's own
+ * origin (CSRF).
+ */
+export function authenticate() {
+  const bearer = bearerKey();
   return createMiddleware<AppEnv>(async (c, next) => {
+    const caller = delegated.get(c.req.raw);
+    if (caller) {
+      c.set("principal", caller);
+      return next();
+    }
     const cookie = sessionToken(c);
     if (c.req.header("Authorization") !== undefined || cookie === undefined) return bearer(c, next);
     const holder = await sessionHolder(c.get("db"), cookie, (write) => c.executionCtx.waitUntil(write));

@@ -4,6 +4,7 @@ import {
   Run,
   RunAnswers,
   RunDecision,
+  RunStatus,
   RunStep,
   StartRun,
   UpgradeDecision,
@@ -31,6 +32,11 @@ import {
 import { runTimeline } from "../run-timeline.ts";
 
 const tags = ["runs"];
+
+const RunWait = z.strictObject({
+  waitSeconds: z.coerce.number().int().min(0).max(50).default(0),
+  unlessStatus: RunStatus.optional(),
+});
 
 export const runsRoutes = router()
   .openapi(
@@ -88,11 +94,23 @@ export const runsRoutes = router()
       operationId: "get_run",
       tags,
       security,
-      summary: "Get a run",
-      request: { params: IdParam },
+      summary: "Get a run; with `waitSeconds`, once its status changes",
+      description:
+        "With `waitSeconds`, the answer waits (up to that long, polling once a second) until the run's status is other than `unlessStatus` (by default, its status when asked): a client that saw `running` learns at once when the run waits for its user or ends. It answers the run as it is when the time is up.",
+      request: { params: IdParam, query: RunWait },
       responses: { 200: json(Run, "The run"), ...commonErrors },
     }),
-    async (c) => c.json(toRun(await findRun(c.get("db"), c.get("principal"), c.req.valid("param").id)), 200),
+    async (c) => {
+      const { waitSeconds, unlessStatus } = c.req.valid("query");
+      const read = () => findRun(c.get("db"), c.get("principal"), c.req.valid("param").id);
+      let run = await read();
+      const unless = unlessStatus ?? run.status;
+      for (let waited = 0; run.status === unless && waited < waitSeconds; waited++) {
+        await scheduler.wait(1000);
+        run = await read();
+      }
+      return c.json(toRun(run), 200);
+    },
   )
   .openapi(
     createRoute({
