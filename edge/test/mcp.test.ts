@@ -58,8 +58,8 @@ describe("MCP server", () => {
     // The job kinds' specs travel with the tool, self-contained ($defs, no dangling refs).
     const schema = JSON.stringify(submitJob?.inputSchema);
     expect(schema).toContain("#/$defs/SubmitJobAgent");
-    for (const ref of schema.matchAll(/"#\/\$defs\/([^"]+)"/g))
-      expect((submitJob?.inputSchema as any).$defs).toHaveProperty(ref[1] as string);
+    const defs = (submitJob?.inputSchema as { $defs?: object } | undefined)?.$defs ?? {};
+    for (const ref of schema.matchAll(/"#\/\$defs\/([^"]+)"/g)) expect(defs).toHaveProperty(ref[1] as string);
     expect(schema).not.toContain("#/components/");
     expect(tools.find((listed) => listed.name === "get_project")?.annotations).toMatchObject({
       readOnlyHint: true,

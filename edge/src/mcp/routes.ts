@@ -35,7 +35,7 @@ export function mcpRoutes(api: McpApi) {
   const handler = createMcpHandler(
     ({ authInfo }) => {
       operations ??= mcpOperations(api.document());
-      return mcpServer(operations, (authInfo?.extra as { send: ApiSender }).send);
+      return mcpServer(operations, senderOf(authInfo?.extra));
     },
     { maxRequestBodySize: MAX_MCP_BODY_BYTES },
   );
@@ -69,6 +69,13 @@ function apiRequest(url: string, method: string, body: string | undefined): Requ
     headers: body === undefined ? {} : { "content-type": "application/json" },
     body,
   });
+}
+
+/** The caller's way to the API, which the route put in the request's auth info. */
+function senderOf(extra: Record<string, unknown> | undefined): ApiSender {
+  const send = extra?.send;
+  if (typeof send !== "function") throw new Error("An MCP request reached its server without its caller.");
+  return send as ApiSender;
 }
 
 /** What the SDK carries to the server factory: who the caller is, never the key itself. */
