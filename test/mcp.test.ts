@@ -57,7 +57,9 @@ describe("the MCP server over HTTP", () => {
   it("serves the official SDK client: every operation, a member's own projects, write-only secrets", async () => {
     const ada = await member("ada");
     const client = await connect(ada.key);
-    const document = await (await fetch(`${fleet.worker.api}/openapi.json`)).json();
+    const document = (await (await fetch(`${fleet.worker.api}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, any>>;
+    };
     const operationIds = Object.values<Record<string, any>>(document.paths)
       .flatMap((item) => Object.values<any>(item))
       .filter(
@@ -145,6 +147,8 @@ describe("the MCP server over HTTP", () => {
               orchestrator: {
                 type: "http",
                 url: `${fleet.worker.origin}/mcp`,
+                // Claude Code expands the variable itself: the key stays out of the file and argv.
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: Claude Code's own syntax, not a JS template
                 headers: { Authorization: "Bearer ${ORCHESTRATOR_API_KEY}" },
               },
             },
