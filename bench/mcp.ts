@@ -37,13 +37,13 @@ async function main(): Promise<void> {
       scopes: ["read", "write"],
     });
     const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-    const project = await (
+    const project = (await (
       await fetch(`${fleet.worker.api}/projects`, {
         method: "POST",
         headers,
         body: JSON.stringify({ name: "bench" }),
       })
-    ).json();
+    ).json()) as { id: string };
     const api = () => fetch(`${fleet.worker.api}/projects/${project.id}`, { headers });
     let id = 0;
     const tool = () =>
