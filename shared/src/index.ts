@@ -9,6 +9,7 @@ export * from "./api/deployments.ts";
 export * from "./api/executors.ts";
 export * from "./api/jobs.ts";
 export * from "./api/monitoring.ts";
+export * from "./api/operations.ts";
 export * from "./api/previews.ts";
 export * from "./api/project-domains.ts";
 export * from "./api/project-logs.ts";

@@ -6,13 +6,14 @@
  *
  *   claude mcp add --transport http orchestrator https://<worker>/mcp --header "Authorization: Bearer <key>"
  */
+
+import { type ApiOperation, apiOperations, type OpenApiDocument } from "@codegen-orchestrator/shared";
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { bearerKey, onBehalfOf } from "../api/middleware/auth.ts";
 import { database } from "../db/client.ts";
 import type { AppEnv, Principal } from "../http/context.ts";
-import { type McpOperation, mcpOperations, type OpenApiDocument } from "./operations.ts";
 import { mcpServer } from "./server.ts";
 import type { ApiSender } from "./tool-call.ts";
 
@@ -31,10 +32,10 @@ export interface McpApi {
 const MAX_MCP_BODY_BYTES = 1_048_576;
 
 export function mcpRoutes(api: McpApi) {
-  let operations: McpOperation[] | undefined;
+  let operations: ApiOperation[] | undefined;
   const handler = createMcpHandler(
     ({ authInfo }) => {
-      operations ??= mcpOperations(api.document());
+      operations ??= apiOperations(api.document());
       return mcpServer(operations, senderOf(authInfo?.extra));
     },
     { maxRequestBodySize: MAX_MCP_BODY_BYTES },

@@ -3,6 +3,8 @@
  * resources (the OpenAPI document, a project's spec). Every read and write goes through `send`,
  * the API as that caller, so the session sees and may do exactly what the caller's key may.
  */
+
+import type { ApiOperation } from "@codegen-orchestrator/shared";
 import {
   fromJsonSchema,
   type JsonSchemaValidator,
@@ -10,7 +12,6 @@ import {
   McpServer,
   ResourceTemplate,
 } from "@modelcontextprotocol/server";
-import type { McpOperation } from "./operations.ts";
 import { type ApiSender, callOperation } from "./tool-call.ts";
 
 export const OPENAPI_URI = "orchestrator://openapi.json";
@@ -34,7 +35,7 @@ const INSTRUCTIONS = [
   "Secret values are write-only: set_secret stores one; no tool ever returns a value.",
 ].join(" ");
 
-export function mcpServer(operations: McpOperation[], send: ApiSender): McpServer {
+export function mcpServer(operations: ApiOperation[], send: ApiSender): McpServer {
   const server = new McpServer(
     { name: "codegen-orchestrator", version: "1.0.0" },
     { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },

@@ -4,30 +4,22 @@
  * becomes the tool's result: JSON as text and as structured content, an error status as a tool
  * error carrying the API's own error body.
  */
+
+import { type ApiOperation, operationRequest } from "@codegen-orchestrator/shared";
 import type { CallToolResult } from "@modelcontextprotocol/server";
-import type { McpOperation } from "./operations.ts";
 
 /** Sends a request to this Worker's API as the MCP session's caller. */
 export type ApiSender = (method: string, pathAndQuery: string, body: string | undefined) => Promise<Response>;
 
 export async function callOperation(
-  operation: McpOperation,
+  operation: ApiOperation,
   args: Record<string, unknown>,
   send: ApiSender,
 ): Promise<CallToolResult> {
-  const missing = operation.pathParams.filter((name) => args[name] === undefined || args[name] === "");
-  if (missing.length > 0) return toolError(`Missing ${missing.map((name) => `\`${name}\``).join(", ")}.`);
-  const path = operation.path.replace(/\{(\w+)\}/g, (_match, name: string) =>
-    encodeURIComponent(String(args[name])),
-  );
-  const query = new URLSearchParams();
-  for (const name of operation.queryParams) {
-    const value = args[name];
-    if (value !== undefined && value !== null) query.set(name, String(value));
-  }
-  const search = query.size > 0 ? `?${query}` : "";
-  const body = operation.hasBody ? JSON.stringify(args.body ?? {}) : undefined;
-  return toResult(await send(operation.method, `${path}${search}`, body));
+  const request = operationRequest(operation, args);
+  if ("missing" in request)
+    return toolError(`Missing ${request.missing.map((name) => `\`${name}\``).join(", ")}.`);
+  return toResult(await send(request.method, request.pathAndQuery, request.body));
 }
 
 async function toResult(response: Response): Promise<CallToolResult> {

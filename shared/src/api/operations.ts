@@ -1,10 +1,12 @@
 /**
- * The API's operations as MCP tools, read from the OpenAPI document the routes generate: one tool
- * per operation, named by its `operationId`, described by its summary and description, its input
- * schema made of its path and query parameters and (as `body`) its request body. Nothing here is
- * written per route: a route added to the API is a tool the next time the document is read.
+ * The API's operations as its clients call them, read from the OpenAPI document the routes
+ * generate: each named by its `operationId`, described by its summary and description, its input
+ * one object of its path and query parameters and (as `body`) its request body. The MCP server
+ * makes each a tool, the `orchestrator` CLI a command; neither is written per route: a route added
+ * to the API is a tool and a command the next time the document is read.
  *
- *   const tools = mcpOperations(api.getOpenAPI31Document(config));
+ *   const operations = apiOperations(await (await fetch(`${api}/openapi.json`)).json());
+ *   const { method, path, body } = operationRequest(operations.find(…), { id, body: {…} });
  */
 
 type Json = Record<string, unknown>;
@@ -14,7 +16,7 @@ export interface OpenApiDocument {
   components?: { schemas?: object };
 }
 
-export interface McpOperation {
+export interface ApiOperation {
   name: string;
   title: string;
   description: string;
@@ -54,9 +56,9 @@ const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 const COMPONENT_REF = "#/components/schemas/";
 
 /** Every operation a tool can serve, in the document's order. */
-export function mcpOperations(document: OpenApiDocument): McpOperation[] {
+export function apiOperations(document: OpenApiDocument): ApiOperation[] {
   const schemas = (document.components?.schemas ?? {}) as Record<string, Json>;
-  const operations: McpOperation[] = [];
+  const operations: ApiOperation[] = [];
   for (const [path, item] of Object.entries(
     (document.paths ?? {}) as Record<string, Record<string, unknown>>,
   )) {
@@ -69,7 +71,7 @@ export function mcpOperations(document: OpenApiDocument): McpOperation[] {
   return operations;
 }
 
-/** A WebSocket (101) or an event stream is no tool call: one request, one answer. */
+/** A WebSocket (101) or an event stream is not one request with one answer: left out. */
 function streams(operation: Operation): boolean {
   return Object.entries(operation.responses ?? {}).some(
     ([status, response]) => status === "101" || "text/event-stream" in (response.content ?? {}),
@@ -81,7 +83,7 @@ function toOperation(
   path: string,
   operation: Operation,
   schemas: Record<string, Json>,
-): McpOperation {
+): ApiOperation {
   const parameters = operation.parameters ?? [];
   const properties: Record<string, Json> = {};
   const required: string[] = [];
@@ -157,4 +159,33 @@ function referencedSchemas(schema: Json, schemas: Record<string, Json>): Record<
 function refsIn(value: unknown): string[] {
   const text = JSON.stringify(value);
   return [...text.matchAll(/"\$ref":"#\/\$defs\/([^"]+)"/g)].map((match) => match[1] as string);
+}
+
+/** The HTTP request an operation's arguments make: its method, path (under the API's prefix) and JSON body. */
+export interface OperationRequest {
+  method: string;
+  pathAndQuery: string;
+  body: string | undefined;
+}
+
+/** The request for `args`, or the names of the path parameters missing from them. */
+export function operationRequest(
+  operation: ApiOperation,
+  args: Record<string, unknown>,
+): OperationRequest | { missing: string[] } {
+  const missing = operation.pathParams.filter((name) => args[name] === undefined || args[name] === "");
+  if (missing.length > 0) return { missing };
+  const path = operation.path.replace(/\{(\w+)\}/g, (_match, name: string) =>
+    encodeURIComponent(String(args[name])),
+  );
+  const query = new URLSearchParams();
+  for (const name of operation.queryParams) {
+    const value = args[name];
+    if (value !== undefined && value !== null) query.set(name, String(value));
+  }
+  return {
+    method: operation.method,
+    pathAndQuery: query.size > 0 ? `${path}?${query}` : path,
+    body: operation.hasBody ? JSON.stringify(args.body ?? {}) : undefined,
+  };
 }
