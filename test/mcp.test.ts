@@ -4,7 +4,6 @@
  * project and starting its run through the tools, as the seed system's Product-Owner did. A secret
  * set through a tool shows up in no result and no Worker output.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +17,7 @@ import {
 } from "../executor/test/support/fake-anthropic.ts";
 import { Fleet } from "./support/fleet.ts";
 import { memberApi } from "./support/member.ts";
+import { runCommand } from "./support/processes.ts";
 
 const claude = claudeBinary();
 let fleet: Fleet;
@@ -217,29 +217,10 @@ function toolResults(request: MessagesRequest): string[] {
   );
 }
 
-function runClaude(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(claude as string, args, {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+/** Claude Code, its output and exit status (the fake model answers it from this process). */
+const runClaude = (args: string[], env: Record<string, string>) =>
+  runCommand(claude as string, args, {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+    timeout: 90_000,
   });
-}

@@ -23,11 +23,27 @@ import {
 import { queryD1 } from "./support/d1.ts";
 import { Fleet } from "./support/fleet.ts";
 import { BUGGY_LINKS, FIXED_LINKS, LINKS_TEST, pipelineModel, writeFile } from "./support/pipeline-model.ts";
+import { runCommand } from "./support/processes.ts";
 
 const MODEL_KEY = "sk-ant-pipeline-canary-71c4";
 let fleet: Fleet;
 let repos: string;
 let model: FakeAnthropic;
+
+/** `orchestrator run watch <id>` as the admin: its exit status and what it printed. */
+const watchRun = (id: string) =>
+  runCommand(
+    process.execPath,
+    [path.resolve(import.meta.dirname, "../executor/src/cli.ts"), "run", "watch", id],
+    {
+      env: {
+        PATH: process.env.PATH ?? "",
+        ORCHESTRATOR_URL: fleet.worker.origin,
+        ORCHESTRATOR_API_KEY: fleet.worker.adminKey,
+      },
+      timeout: 240_000,
+    },
+  );
 
 const git = (dir: string, ...args: string[]) =>
   execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
@@ -83,8 +99,17 @@ describe.skipIf(!claude)("engineering pipeline", { timeout: 240_000 }, () => {
     const executor = await fleet.executor(2, {});
     const project = await fleet.call("/projects", { name: "Link Shortener", description: "Shortens links." });
     const started = await fleet.call(`/projects/${project.id}/runs`, { kind: "engineering" });
+    // `orchestrator run watch` follows it from the start, as a person at a terminal would.
+    const watch = watchRun(started.id);
     const run = await finishedRun(started.id);
     expect(run, run.error).toMatchObject({ status: "succeeded", error: null });
+    const watched = await watch;
+    expect(watched.code, watched.stderr).toBe(0);
+    for (const step of ["architect", "prepare", "develop 1", "test 1", "develop 2", "test 2"])
+      expect(watched.stdout).toContain(`✓ ${step} (`);
+    // The jobs' logs streamed in between (the test job's output among them), then the outcome.
+    expect(watched.stdout).toMatch(/^ {2}│ .+/m);
+    expect(watched.stdout.trim().split("\n").at(-1)).toBe(`Run ${run.id} succeeded`);
 
     const timeline = await steps(run.id);
     expect(timeline.map((step) => [step.name, step.status])).toEqual([
