@@ -200,6 +200,56 @@ describe("the MCP server over HTTP", () => {
     },
     120_000,
   );
+
+  it.skipIf(!claude)(
+    "gives an agent job the API as MCP tools, as the holder of the key its spec names",
+    async () => {
+      process.env.ORCHESTRATOR_CLAUDE_BIN = claude ?? "";
+      await fleet.executor(1, {});
+      const hopper = await member("hopper");
+      const model = await startFakeAnthropic((request: MessagesRequest) =>
+        toolResults(request).length === 0
+          ? { tool: { name: "mcp__orchestrator__create_project", input: { body: { name: "agent-made" } } } }
+          : { text: "Made it." },
+      );
+      try {
+        // The keys travel as job secrets (references to a project's secrets), never in the spec.
+        const vault = await fleet.call("/projects", { name: "agent-vault" });
+        await fleet.call(`/projects/${vault.id}/secrets/MODEL_KEY`, { value: "sk-test-model" }, "PUT");
+        await fleet.call(`/projects/${vault.id}/secrets/MEMBER_KEY`, { value: hopper.key }, "PUT");
+        const job = await fleet.call("/jobs", {
+          kind: "agent",
+          spec: {
+            prompt: "Create a project named agent-made.",
+            apiKeySecret: "MODEL_KEY",
+            baseUrl: model.baseUrl,
+            allowedTools: ["Read"],
+            mcp: { url: `${fleet.worker.origin}/mcp`, apiKeySecret: "ORCHESTRATOR_KEY" },
+          },
+          secrets: {
+            MODEL_KEY: { projectId: vault.id, name: "MODEL_KEY" },
+            ORCHESTRATOR_KEY: { projectId: vault.id, name: "MEMBER_KEY" },
+          },
+        });
+        const done = await fleet.waitFor(
+          job.id,
+          (found) => !["queued", "running"].includes(found.status),
+          90_000,
+        );
+        expect(done, done.error ?? "").toMatchObject({ status: "succeeded" });
+        // The project is the member's: the agent's session acted as the key's holder.
+        const theirs = (await memberApi(fleet.worker.api, hopper.key)("/projects")).body.items;
+        expect(theirs.map((project: { name: string }) => project.name)).toEqual(["agent-made"]);
+        // The key is in no spec, result or log.
+        const everything = JSON.stringify(done) + (await fleet.log(job.id));
+        expect(everything).not.toContain(hopper.key);
+        expect(JSON.stringify(model.requests)).not.toContain(hopper.key);
+      } finally {
+        await model.close();
+      }
+    },
+    120_000,
+  );
 });
 
 /** The tool results the conversation holds so far, as text, oldest first. */

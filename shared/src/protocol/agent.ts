@@ -96,6 +96,19 @@ export const AgentSpec = z
         "`custom` only: the agent's argv; it reads the request as JSON on stdin and answers JSON on stdout",
       ),
     env: z.record(EnvName, z.string().max(32_768)).default({}).describe("extra environment for the agent"),
+    mcp: z
+      .strictObject({
+        url: z.url().describe("the orchestrator's MCP endpoint (`https://<worker>/mcp`)"),
+        apiKeySecret: EnvName.describe("the job secret that holds the API key the agent's MCP session uses"),
+      })
+      .optional()
+      .describe(
+        "gives the agent the orchestrator's API as MCP tools (`mcp__orchestrator__<operationId>`), as the key's holder; claude-code only",
+      ),
+  })
+  .refine((spec) => spec.mcp === undefined || spec.adapter === "claude-code", {
+    message: "`mcp` is supported by the claude-code adapter only",
+    path: ["mcp"],
   })
   .refine((spec) => (spec.adapter === "custom") === (spec.command !== undefined), {
     message: "`command` is required for the custom adapter, and only for it",

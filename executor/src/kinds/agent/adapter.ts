@@ -13,6 +13,8 @@ export interface AgentInvocation {
   scratch: string;
   /** The model API key, for the agent's process only. */
   apiKey: string | undefined;
+  /** The orchestrator API key of the spec's `mcp`, for the agent's MCP session only. */
+  mcpKey: string | undefined;
   signal: AbortSignal;
   deadlineAt: number;
   log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;

@@ -5,11 +5,11 @@
  * Claude Code refuses to skip permissions outside a sandbox, and it should).
  */
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { z } from "zod";
-import { type Adapter, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
+import { type Adapter, type AgentInvocation, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
 
 /** What `stream-json` prints, as far as progress needs: an assistant message per turn, the result last. */
 const StreamEvent = z.object({ type: z.string(), message: z.object({ id: z.string() }).optional() });
@@ -32,9 +32,42 @@ export function bundledClaudeBinary(): string | null {
 
 export const CLAUDE_DEFAULT_TOOLS = ["Bash", "Edit", "MultiEdit", "Write", "Read", "Glob", "Grep", "LS"];
 
+/** The MCP server's name in Claude Code: its tools are `mcp__orchestrator__<operationId>`. */
+export const MCP_SERVER_NAME = "orchestrator";
+/** The variable the MCP config names for the key: Claude Code expands it, so no file holds the key. */
+const MCP_KEY_VARIABLE = "ORCHESTRATOR_MCP_KEY";
+
+/**
+ * `spec.mcp` as Claude Code takes it: a config file in the run's scratch directory (0600) naming
+ * the key's variable, only that server (`--strict-mcp-config`: none of the host's), and all its
+ * tools allowed (`mcp__orchestrator`): what they may do is what the key may.
+ */
+async function mcpOptions(
+  invocation: AgentInvocation,
+): Promise<{ args: string[]; env: Record<string, string> }> {
+  const { spec, mcpKey } = invocation;
+  if (!spec.mcp || mcpKey === undefined) return { args: [], env: {} };
+  const file = path.join(invocation.scratch, "mcp.json");
+  const server = {
+    type: "http",
+    url: spec.mcp.url,
+    headers: { Authorization: `Bearer \${${MCP_KEY_VARIABLE}}` },
+  };
+  await writeFile(file, JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: server } }), { mode: 0o600 });
+  return {
+    args: ["--mcp-config", file, "--strict-mcp-config"],
+    env: { [MCP_KEY_VARIABLE]: mcpKey },
+  };
+}
+
 export const claudeCode: Adapter = {
   async command(invocation) {
     const { spec } = invocation;
+    const mcp = await mcpOptions(invocation);
+    const tools = [
+      ...(spec.allowedTools ?? CLAUDE_DEFAULT_TOOLS),
+      ...(spec.mcp ? [`mcp__${MCP_SERVER_NAME}`] : []),
+    ];
     const args = [
       "-p",
       "--output-format",
@@ -43,7 +76,8 @@ export const claudeCode: Adapter = {
       "--permission-mode",
       "acceptEdits",
       "--allowedTools",
-      (spec.allowedTools ?? CLAUDE_DEFAULT_TOOLS).join(","),
+      tools.join(","),
+      ...mcp.args,
       ...(spec.resumeSession ? ["--resume", spec.resumeSession] : []),
       ...(spec.model ? ["--model", spec.model] : []),
       ...(spec.maxTurns ? ["--max-turns", String(spec.maxTurns)] : []),
@@ -63,6 +97,7 @@ export const claudeCode: Adapter = {
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
         ...(invocation.apiKey ? { ANTHROPIC_API_KEY: invocation.apiKey } : {}),
         ...(spec.baseUrl ? { ANTHROPIC_BASE_URL: spec.baseUrl } : {}),
+        ...mcp.env,
       },
     };
   },

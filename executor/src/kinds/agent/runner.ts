@@ -62,6 +62,8 @@ interface AgentJob {
   context: RunContext;
   /** The model API key, for the agent's process only. */
   apiKey: string | undefined;
+  /** The orchestrator API key its MCP session uses (`spec.mcp`), for the agent's process only. */
+  mcpKey: string | undefined;
   /** The repository's password, for the daemon's git only. */
   password: string | undefined;
   inContainer: { engine: AgentEngine; container: AgentContainer } | undefined;
@@ -131,18 +133,31 @@ async function runAgentJob(
   }
 }
 
-/** The API key and the repository's password the spec names, or the first secret missing. */
+type NamedSecrets = { apiKey: string | undefined; mcpKey: string | undefined; password: string | undefined };
+
+/** The model key, the MCP session's key and the repository's password the spec names, or the first secret missing. */
 function namedSecrets(
   spec: AgentSpec,
   secrets: RunContext["secrets"],
-): { apiKey: string | undefined; password: string | undefined; missing?: undefined } | { missing: string } {
-  const apiKey = spec.apiKeySecret === undefined ? undefined : secrets[spec.apiKeySecret];
-  if (spec.apiKeySecret !== undefined && apiKey === undefined) return { missing: spec.apiKeySecret };
-  const credentialsSecret = spec.checkout?.credentials?.passwordSecret;
-  const password = credentialsSecret === undefined ? undefined : secrets[credentialsSecret];
-  if (credentialsSecret !== undefined && password === undefined) return { missing: credentialsSecret };
-  return { apiKey, password };
+): (NamedSecrets & { missing?: undefined }) | { missing: string } {
+  const named: NamedSecrets = { apiKey: undefined, mcpKey: undefined, password: undefined };
+  const wanted: [keyof NamedSecrets, string | undefined][] = [
+    ["apiKey", spec.apiKeySecret],
+    ["mcpKey", spec.mcp?.apiKeySecret],
+    ["password", spec.checkout?.credentials?.passwordSecret],
+  ];
+  for (const [part, name] of wanted) {
+    if (name === undefined) continue;
+    const value = secrets[name];
+    if (value === undefined) return { missing: name };
+    named[part] = value;
+  }
+  return named;
 }
+
+/** The secret values the agent's process gets: kept out of a container's configuration, masked in its result. */
+const agentSecrets = (job: AgentJob): string[] =>
+  [job.apiKey, job.mcpKey].filter((value): value is string => value !== undefined);
 
 /** The checkout made, the agent run on it, its changes read (and pushed when asked): the outcome. */
 async function workOnCheckout(job: AgentJob): Promise<RunOutcome> {
@@ -212,6 +227,7 @@ async function agentCommand(
     home: workspace.home,
     scratch: workspace.scratch,
     apiKey: job.apiKey,
+    mcpKey: job.mcpKey,
     signal: context.signal,
     deadlineAt: context.deadlineAt,
     log,
@@ -234,7 +250,7 @@ function runAgentCommand(
       workspace,
       context,
       log,
-      secretValues: job.apiKey === undefined ? [] : [job.apiKey],
+      secretValues: agentSecrets(job),
       graceMs: job.graceMs,
     });
   }
@@ -275,7 +291,9 @@ function agentOutcome(
   const output: AgentResult = {
     adapter: job.spec.adapter,
     sessionId: report.sessionId,
-    result: maskSecret(report.result, job.apiKey).slice(0, RESULT_LIMIT),
+    result: agentSecrets(job)
+      .reduce((text, secret) => maskSecret(text, secret), report.result)
+      .slice(0, RESULT_LIMIT),
     isError: report.isError,
     costUsd: cost.costUsd,
     sessionCostUsd: cost.reportedUsd,
