@@ -163,4 +163,39 @@ describe("MCP server", () => {
     expect(write.text).toContain("HTTP 403");
     expect(write.text).toContain("`write` scope");
   });
+
+  it("answers malformed MCP input with a protocol error, never a crash", async () => {
+    const post = (body: string) =>
+      exports.default.fetch(
+        new Request("http://api.test/mcp", {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${ADMIN_KEY}`,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            "mcp-protocol-version": "2025-06-18",
+          },
+          body,
+        }),
+      );
+    for (const body of ["not json", "[]", JSON.stringify({ jsonrpc: "2.0", id: 1, method: 42 })]) {
+      const response = await post(body);
+      expect(response.status, body).toBeGreaterThanOrEqual(400);
+      expect(response.status, body).toBeLessThan(500);
+      expect(await response.text()).toContain("jsonrpc");
+    }
+    const unknown = await post(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "no_such_tool", arguments: {} },
+      }),
+    );
+    expect(unknown.status).toBeLessThan(500);
+    expect(await unknown.text()).toMatch(/no_such_tool/);
+    // The server still serves the next request.
+    const client = await connect(ADMIN_KEY);
+    expect((await tool(client, "get_me")).json).toMatchObject({ role: "admin" });
+  });
 });
