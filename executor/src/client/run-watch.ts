@@ -85,6 +85,8 @@ class Screen {
   readonly out: Writable & { isTTY?: boolean };
   readonly json: boolean;
   #live = "";
+  #partial = "";
+  #partialOf = "";
 
   constructor(out: Writable & { isTTY?: boolean }, json: boolean) {
     this.out = out;
@@ -105,8 +107,13 @@ class Screen {
       this.#event({ event: "log", jobId, text });
       return;
     }
-    const lines = text.replace(/\n$/, "").split("\n");
-    this.#line(lines.map((line) => `  │ ${line}`).join("\n"));
+    // Whole lines only: a chunk may end mid-line, and the rest comes with the next one (of the same job).
+    if (jobId !== this.#partialOf && this.#partial) this.#line(`  │ ${this.#partial}`);
+    if (jobId !== this.#partialOf) this.#partial = "";
+    this.#partialOf = jobId;
+    const lines = (this.#partial + text).split("\n");
+    this.#partial = lines.pop() ?? "";
+    if (lines.length > 0) this.#line(lines.map((line) => `  │ ${line}`).join("\n"));
   }
 
   note(text: string): void {
@@ -127,6 +134,7 @@ class Screen {
   }
 
   end(run: Run): void {
+    if (this.#partial) this.log(this.#partialOf, "\n");
     if (this.json) {
       this.#event({ event: "run", run });
       return;

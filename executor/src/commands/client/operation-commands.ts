@@ -83,14 +83,19 @@ export async function runApiCommand(context: ClientContext, words: string[]): Pr
   const [name, ...rest] = words;
   if (!name || name === "--names") {
     const operations = await client.operations();
-    if (name === "--names" || context.json) {
-      context.stdout.write(context.json ? `${JSON.stringify(operations.map((op) => op.name))}\n` : "");
-      if (!context.json) context.stdout.write(`${operations.map((op) => op.name).join("\n")}\n`);
-      return EXIT.ok;
+    if (context.json) {
+      const listed = operations.map(({ name, title, method, path }) => ({ name, title, method, path }));
+      context.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
+    } else if (name === "--names") {
+      // For shell completion: one name a line.
+      context.stdout.write(`${operations.map((op) => op.name).join("\n")}\n`);
+    } else {
+      const width = Math.max(...operations.map((op) => op.name.length));
+      context.stdout.write(operations.map((op) => `${op.name.padEnd(width)}  ${op.title}`).join("\n"));
+      context.stdout.write(
+        "\n\nCall one: orchestrator api <name> [--option value …] [--body JSON|@file|-]\n",
+      );
     }
-    const width = Math.max(...operations.map((op) => op.name.length));
-    context.stdout.write(operations.map((op) => `${op.name.padEnd(width)}  ${op.title}`).join("\n"));
-    context.stdout.write("\n\nCall one: orchestrator api <name> [--option value …] [--body JSON|@file|-]\n");
     return EXIT.ok;
   }
   const operation = await client.operation(name);
