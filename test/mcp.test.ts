@@ -20,6 +20,7 @@ import { memberApi } from "./support/member.ts";
 import { runCommand } from "./support/processes.ts";
 
 const claude = claudeBinary();
+const MCPDO = path.resolve(import.meta.dirname, "../node_modules/.bin/mcpdo");
 let fleet: Fleet;
 let dir: string;
 
@@ -112,6 +113,53 @@ describe("the MCP server over HTTP", () => {
     // The value went in through a tool call's arguments and is nowhere in what the Worker printed.
     expect(fleet.worker.output()).not.toContain(canary);
   }, 60_000);
+
+  it("serves the MCP Inspector's command line (mcpdo): connect, list the tools, call one", async () => {
+    const grace = await member("inspector-user");
+    const home = path.join(dir, "inspector-home");
+    // The key in a 0600 config file, not on mcpdo's command line.
+    const config = path.join(dir, "inspector.json");
+    await writeFile(
+      config,
+      JSON.stringify({
+        mcpServers: {
+          orchestrator: {
+            type: "http",
+            url: `${fleet.worker.origin}/mcp`,
+            headers: { Authorization: `Bearer ${grace.key}` },
+          },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      MCP_INSPECTOR_SECRET_STORE: "memory",
+    };
+    const mcpdo = (...args: string[]) => runCommand(MCPDO, args, { env, timeout: 60_000 });
+    // A private daemon of its own (mcpdo keeps connections in one), stopped at the end.
+    for (const line of (await mcpdo("private")).stdout.split("\n")) {
+      const exported = /^export (\w+)='([^']*)'/.exec(line.trim());
+      if (exported) env[exported[1] as string] = exported[2] as string;
+    }
+    expect(env.MCP_INSPECTOR_DAEMON_TOKEN).toBeTruthy();
+    try {
+      const connected = await mcpdo("--config", config, "connect", "--server", "orchestrator");
+      expect(connected.code, connected.stderr).toBe(0);
+      const listed = await mcpdo("--format", "json", "--connection", "orchestrator", "tools/list");
+      expect(listed.code, listed.stderr).toBe(0);
+      const names = (JSON.parse(listed.stdout) as { tools: { name: string }[] }).tools.map(
+        (tool) => tool.name,
+      );
+      expect(names).toEqual(expect.arrayContaining(["create_project", "start_run", "get_run", "set_secret"]));
+      const me = await mcpdo("--format", "json", "--connection", "orchestrator", "tools/call", "get_me");
+      expect(JSON.parse(me.stdout).structuredContent).toMatchObject({ id: grace.id, role: "member" });
+      expect((await mcpdo("disconnect", "orchestrator")).code).toBe(0);
+    } finally {
+      await mcpdo("daemon", "stop");
+    }
+  }, 120_000);
 
   it.skipIf(!claude)(
     "lets Claude Code create a project and start its run through the tools",
