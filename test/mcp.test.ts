@@ -132,9 +132,11 @@ describe("the MCP server over HTTP", () => {
       }),
       { mode: 0o600 },
     );
+    // Its daemon's socket and files under the test's own directory (TMPDIR), removed with it.
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "",
       HOME: home,
+      TMPDIR: dir,
       MCP_INSPECTOR_SECRET_STORE: "memory",
     };
     const mcpdo = (...args: string[]) => runCommand(MCPDO, args, { env, timeout: 60_000 });
