@@ -21,6 +21,8 @@ import { runCommand } from "./support/processes.ts";
 
 const claude = claudeBinary();
 const MCPDO = path.resolve(import.meta.dirname, "../node_modules/.bin/mcpdo");
+/** A job's final statuses (it is queued, assigned or running before). */
+const JOB_ENDED = ["succeeded", "failed", "cancelled", "timed_out", "lost"];
 let fleet: Fleet;
 let dir: string;
 
@@ -281,11 +283,7 @@ describe("the MCP server over HTTP", () => {
             ORCHESTRATOR_KEY: { projectId: vault.id, name: "MEMBER_KEY" },
           },
         });
-        const done = await fleet.waitFor(
-          job.id,
-          (found) => !["queued", "running"].includes(found.status),
-          90_000,
-        );
+        const done = await fleet.waitFor(job.id, (found) => JOB_ENDED.includes(found.status), 90_000);
         expect(done, done.error ?? "").toMatchObject({ status: "succeeded" });
         // The project is the member's: the agent's session acted as the key's holder.
         const theirs = (await memberApi(fleet.worker.api, hopper.key)("/projects")).body.items;
