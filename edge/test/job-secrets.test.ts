@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { database } from "../src/db/client.ts";
 import type { Env } from "../src/env.ts";
 import type { ExecutorHub } from "../src/executors/hub.ts";
-import { describeRef, type JobSecretRef, JobSecrets } from "../src/executors/job-secrets.ts";
+import { type BoundRef, describeRef, JobSecrets } from "../src/executors/job-secrets.ts";
 import { GitHubError, githubTokens } from "../src/github/app.ts";
 import { newId } from "../src/ids.ts";
 import { connect, createExecutor, hello } from "./executor-socket.ts";
@@ -261,13 +261,13 @@ describe("job secrets from the GitHub App", () => {
   const NO_APP = "is not available: no GitHub App is configured (GITHUB_APP_ID)";
   /** The hub's JobSecrets, with this token minter (as `githubTokens(env)` gives it). */
   const jobSecrets = (github?: ((repository: string) => Promise<string>) | null) =>
-    new JobSecrets(database(env.DB), env.SECRETS_KEY, { ANTHROPIC_API_KEY: `${CANARY}-model` }, github);
+    new JobSecrets(database(env.DB), env.SECRETS_KEY, { ANTHROPIC_API_KEY: `${CANARY}-model` }, { github });
 
   it("are minted once per repository, in the same call as project and system secrets", async () => {
     const { project } = await projectWith({ DEPLOY_TOKEN: CANARY });
     const mint = vi.fn(async (repository: string) => `ghs_token-for-${repository}`);
     const secrets = jobSecrets(mint);
-    const refs: JobSecretRef[] = [
+    const refs: BoundRef[] = [
       { github: "shop" },
       { projectId: project.id, name: "DEPLOY_TOKEN" },
       { system: "ANTHROPIC_API_KEY" },
@@ -319,7 +319,7 @@ describe("job secrets from the GitHub App", () => {
 
   it("are not available without a GitHub App, while the other secrets are", async () => {
     const { project } = await projectWith({ DEPLOY_TOKEN: CANARY });
-    const refs: JobSecretRef[] = [{ github: "shop" }, { projectId: project.id, name: "DEPLOY_TOKEN" }];
+    const refs: BoundRef[] = [{ github: "shop" }, { projectId: project.id, name: "DEPLOY_TOKEN" }];
     for (const secrets of [jobSecrets(), jobSecrets(null), jobSecrets(githubTokens(env))]) {
       const opened = await secrets.open(refs);
       expect(opened.get("github/shop")).toEqual({ ok: false, why: NO_APP });

@@ -21,6 +21,7 @@ import { apiKeysRoutes } from "./routes/api-keys.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { botsRoutes } from "./routes/bots.ts";
 import { chatRoutes } from "./routes/chat.ts";
+import { chatAgentRoutes } from "./routes/chat-agent.ts";
 import { costsRoutes } from "./routes/costs.ts";
 import { executorConnectRoutes, executorsRoutes } from "./routes/executors.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -93,6 +94,7 @@ function v1() {
     .route("/", jobLogsRoutes)
     .route("/", signInLinksRoutes)
     .route("/", chatRoutes)
+    .route("/", chatAgentRoutes)
     .route("/", costsRoutes)
     .route("/", auditRoutes);
 }

@@ -1,5 +1,6 @@
 /** The chat's state and modes, and what it says while a question or secret request stays open. */
 import { code, escapeHtml } from "../telegram/format.ts";
+import type { AgentTurns } from "./po/cli-turns.ts";
 import type { Awaited, Pending } from "./po/conversation.ts";
 import { answerSubject } from "./run-answers.ts";
 
@@ -14,6 +15,8 @@ export interface ChatState {
   deferred?: Awaited[];
   /** The project the conversation is about (costs are booked to it). */
   projectId: string | null;
+  /** The `cli` Product-Owner's turns (PO_ENGINE=cli; older state: absent). */
+  agentTurns?: AgentTurns;
 }
 
 /** PROCESSING while a handler runs; otherwise what the open request says. */

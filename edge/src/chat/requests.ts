@@ -104,13 +104,15 @@ export class ChatRequests {
 
   /**
    * Asks the user for something outside a model turn (no tool call waits for it). The user asked
-   * for it (a command, a button): an open request is closed first, its tool call answered.
+   * for it (a command, a button), or the `cli` Product-Owner's turn `agentJob` did: an open request
+   * is closed first, its tool call answered.
    */
-  async openRequest(channel: ChatChannel, awaited: Awaited): Promise<void> {
+  async openRequest(channel: ChatChannel, awaited: Awaited, agentJob?: string): Promise<void> {
     const open = this.open();
     if (open) this.closePending(open, SUPERSEDED_RESULT);
     const pending: Pending = {
       ...awaited,
+      ...(agentJob ? { agentJob } : {}),
       toolUseId: null,
       results: [],
       askedAt: Date.now(),

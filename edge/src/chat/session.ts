@@ -1,6 +1,7 @@
 import { database } from "../db/client.ts";
 import type { RunRow } from "../domain/runs.ts";
 import { isWebChat } from "../domain/web-chats.ts";
+import type { JobEndPayload } from "../executors/job-events.ts";
 import { roleModel } from "../models/roles.ts";
 import { launchRun, stopRun } from "../pipelines/launch.ts";
 import type {
@@ -10,6 +11,7 @@ import type {
   RunSecretRequest,
   RunUpgradeOffer,
 } from "../pipelines/run-chat.ts";
+import { chatSettings } from "../settings/chat.ts";
 import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
 import { admit } from "./access.ts";
@@ -19,8 +21,18 @@ import { runCommand } from "./commands.ts";
 import type { ChatContext, SessionControls } from "./context.ts";
 import { failureMessage } from "./failures.ts";
 import { type Handled, inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
+import { sendQuietly } from "./outbox.ts";
 import type { ChatState } from "./pending.ts";
-import { type ConversationDeps, converse, type Pending, resume, transcript } from "./po/conversation.ts";
+import { answerPrompt, secretSetPrompt } from "./po/cli-job.ts";
+import { CliTurns } from "./po/cli-turns.ts";
+import {
+  type Awaited,
+  type ConversationDeps,
+  converse,
+  type Pending,
+  resume,
+  transcript,
+} from "./po/conversation.ts";
 import { History } from "./po/history.ts";
 import { ChatRequests } from "./requests.ts";
 import { RunReports } from "./run-reports.ts";
@@ -37,6 +49,7 @@ export class ChatSession extends WebChatAgent implements RunChat {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #reports: RunReports | undefined;
+  #cliTurns: CliTurns | undefined;
   /** The open request (what the next message answers) and the runs' requests waiting for it. */
   readonly #requests = new ChatRequests({
     env: this.env,
@@ -110,6 +123,37 @@ export class ChatSession extends WebChatAgent implements RunChat {
     await this.#runReports().watchJobs(payload.runId);
   }
 
+  /** The hub: a `cli` Product-Owner turn's job ended. Queued, so turns and messages never overlap. */
+  async agentJobFinished(ended: Pick<JobEndPayload, "jobId">): Promise<void> {
+    await this.queue("finishAgentTurn", { jobId: ended.jobId }, { retry: { maxAttempts: 1 } });
+  }
+
+  /** The queue's worker for a turn's end (never throws: a failure is told to the user). */
+  async finishAgentTurn(payload: { jobId: string }): Promise<void> {
+    const channel = this.channel();
+    try {
+      await this.#agentTurns().finish(payload.jobId);
+    } catch (err) {
+      await this.#tell(channel, this.chatId(), failureMessage(err, 0));
+    } finally {
+      await this.#requests.askDeferred(channel);
+    }
+  }
+
+  /** Scheduled past a turn's deadline, in case the hub's event never came. */
+  async checkAgentTurn(payload: { jobId: string }): Promise<void> {
+    await this.#agentTurns().check(payload.jobId, () => this.agentJobFinished(payload));
+  }
+
+  /**
+   * The running turn's agent asks its user (`POST /chat/questions`, `/chat/secret-requests`): what
+   * to tell the agent, or null when no turn runs (its key outlived it).
+   */
+  async agentAsks(asked: Awaited): Promise<string | null> {
+    if (!this.#agentTurns().ask(asked)) return null;
+    return "Asked: the user sees it after your answer, and their reply is your next message. End your turn now with a short answer.";
+  }
+
   /** Scheduled when a question or secret request opens: reminds once, if it is still open. */
   async remindPending(payload: { askedAt: number }): Promise<void> {
     await this.#requests.remind(payload);
@@ -143,8 +187,8 @@ export class ChatSession extends WebChatAgent implements RunChat {
     this.#requests.setPending(null);
     if (pending?.kind === "guidance") return this.#requests.giveGuidance(ctx, pending.runId, text);
     if (pending?.kind === "answers") return this.#requests.takeAnswer(ctx, pending, text);
-    if (pending?.toolUseId) return this.#turn(ctx, (deps) => resume(deps, pending, text));
-    await this.#turn(ctx, (deps) => converse(deps, text));
+    if (pending?.toolUseId || pending?.agentJob) return this.#turn(ctx, { text, answers: pending });
+    await this.#turn(ctx, { text });
   }
 
   /** The answer to the open secret request, stored; a value nobody asked for is dropped. */
@@ -156,13 +200,23 @@ export class ChatSession extends WebChatAgent implements RunChat {
       return;
     }
     if (!(await this.#requests.storeSecret(ctx, pending, value, messageId))) return;
-    if (pending.toolUseId === null) return;
-    const told = `The user sent ${pending.name}; it is stored encrypted for project ${pending.projectSlug}. You cannot see its value.`;
-    await this.#turn(ctx, (deps) => resume(deps, pending, told));
+    if (pending.toolUseId === null && !pending.agentJob) return;
+    await this.#turn(ctx, { text: secretSetPrompt(pending.name, pending.projectSlug), answers: pending });
   }
 
-  /** Runs a model turn and keeps what it paused on. */
-  async #turn(ctx: ChatContext, step: (deps: ConversationDeps) => Promise<Pending | null>): Promise<void> {
+  /**
+   * The Product-Owner's turn on the user's words (`answers`: the request they answer): an `agent`
+   * job's (PO_ENGINE=cli), or a model turn here, whose pause is kept.
+   */
+  async #turn(ctx: ChatContext, input: { text: string; answers?: Pending }): Promise<void> {
+    const { text, answers } = input;
+    if (chatSettings.read(this.env).PO_ENGINE === "cli") {
+      const prompt = answers?.agentJob ? answerPrompt(answers, text) : text;
+      return await this.#agentTurns().start(ctx.actor.userId, prompt);
+    }
+    // A request the `cli` engine asked has no paused call to answer: its answer is a new message.
+    const step = (deps: ConversationDeps) =>
+      answers?.toolUseId ? resume(deps, answers, text) : converse(deps, text);
     const project = { current: this.state.projectId };
     try {
       const pending = await modelTurn(
@@ -225,26 +279,17 @@ export class ChatSession extends WebChatAgent implements RunChat {
    */
   async notice(html: string, keyboard?: Keyboard): Promise<number | null> {
     if (!this.#hasChat()) return null;
-    try {
-      return await this.channel().send(this.chatId(), html, keyboard);
-    } catch (err) {
-      console.error(
-        JSON.stringify({ event: "chat.notice_failed", chatId: this.chatId(), error: String(err) }),
-      );
-      return null;
-    }
+    const chatId = this.chatId();
+    return sendQuietly("chat.notice_failed", chatId, () => this.channel().send(chatId, html, keyboard));
   }
 
   /** Edits a message `notice` sent. Never throws. */
   async editNotice(messageId: number, html: string, keyboard: Keyboard): Promise<void> {
     if (!this.#hasChat()) return;
-    try {
-      await this.channel().edit(this.chatId(), messageId, html, keyboard);
-    } catch (err) {
-      console.error(
-        JSON.stringify({ event: "chat.notice_edit_failed", chatId: this.chatId(), error: String(err) }),
-      );
-    }
+    const chatId = this.chatId();
+    await sendQuietly("chat.notice_edit_failed", chatId, () =>
+      this.channel().edit(chatId, messageId, html, keyboard),
+    );
   }
 
   /** The conversation as plain text for the Architect (the last 20,000 characters; never a secret). */
@@ -262,6 +307,7 @@ export class ChatSession extends WebChatAgent implements RunChat {
       ...this.#requests.controls(channel),
       newConversation: () => {
         this.#conversation().clear();
+        this.#agentTurns().forgetSession();
         this.setState({ ...this.state, pending: null, projectId: null });
       },
       runChanged: (run) => this.#runChanged(run),
@@ -269,17 +315,7 @@ export class ChatSession extends WebChatAgent implements RunChat {
   }
 
   async #tell(channel: ChatChannel, chatId: number, html: string): Promise<void> {
-    try {
-      await channel.send(chatId, html);
-    } catch (err) {
-      console.error(
-        JSON.stringify({
-          event: "chat.reply_failed",
-          chatId,
-          error: err instanceof Error ? err.message : String(err),
-        }),
-      );
-    }
+    await sendQuietly("chat.reply_failed", chatId, () => channel.send(chatId, html));
   }
 
   /** Whether this agent can talk to a chat: a web chat's, or a Telegram chat's with a bot configured. */
@@ -287,6 +323,20 @@ export class ChatSession extends WebChatAgent implements RunChat {
     const chatId = this.chatId();
     if (isWebChat(chatId)) return true;
     return Number.isSafeInteger(chatId) && Boolean(this.telegram().TELEGRAM_BOT_TOKEN);
+  }
+
+  #agentTurns(): CliTurns {
+    this.#cliTurns ??= new CliTurns({
+      env: this.env,
+      turns: () => this.state.agentTurns,
+      setTurns: (agentTurns) => this.setState({ ...this.state, agentTurns }),
+      projectId: () => this.state.projectId,
+      chatId: () => this.chatId(),
+      channel: () => this.channel(),
+      schedule: (delayS, method, payload) => this.schedule(delayS, method, payload),
+      openAsked: (channel, asked, jobId) => this.#requests.openRequest(channel, asked, jobId),
+    });
+    return this.#cliTurns;
   }
 
   #conversation(): History {

@@ -54,8 +54,12 @@ export const apiKeys = sqliteTable(
     lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    /** A chat's Product-Owner key: the chat it answers (its agent job's questions go there). */
+    chatId: integer("chat_id"),
+    /** The job a key was minted for (revoked when the job ends); null for a person's key. */
+    jobId: text("job_id"),
   },
-  (t) => [index("api_keys_user_idx").on(t.userId)],
+  (t) => [index("api_keys_user_idx").on(t.userId), index("api_keys_job_idx").on(t.jobId)],
 );
 
 export const projects = sqliteTable(

@@ -24,6 +24,8 @@ export interface KeyHolder extends Actor {
   /** null for the bootstrap admin key, which has no row. */
   keyId: string | null;
   scopes: readonly Scope[];
+  /** Set for a chat's Product-Owner key (minted for one agent job): the chat it speaks in. */
+  chatId?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -40,6 +42,14 @@ export const toApiKey = (row: ApiKeyRow): ApiKey => ({
   expiresAt: isoOrNull(row.expiresAt),
   revokedAt: isoOrNull(row.revokedAt),
 });
+
+/**
+ * A key minted for an agent's turn must not outlive it by making a lasting credential (an API key,
+ * a console session or sign-in link): throws 403 for such a key.
+ */
+export function refuseChatKey(holder: KeyHolder, what: string): void {
+  if (holder.chatId !== undefined) throw forbidden(`A chat agent's key cannot ${what}.`);
+}
 
 /** Members act on their own keys only; admins on anyone's. */
 function ownerFor(actor: Actor, requested: string | undefined): string {
@@ -61,6 +71,7 @@ export async function createApiKey(
   creator: KeyHolder,
   input: NewApiKey,
 ): Promise<{ row: ApiKeyRow; key: string }> {
+  refuseChatKey(creator, "create API keys");
   const userId = ownerFor(creator, input.userId);
   const wider = input.scopes.filter((scope) => !creator.scopes.includes(scope));
   if (wider.length > 0) throw forbidden(`A key cannot grant scopes its creator lacks: ${wider.join(", ")}.`);
@@ -79,6 +90,8 @@ export async function createApiKey(
     lastUsedAt: null,
     expiresAt: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * DAY_MS) : null,
     revokedAt: null,
+    chatId: null,
+    jobId: null,
   };
   await auditedBy(
     db,
@@ -148,7 +161,62 @@ export async function keyHolder(
   if (now.getTime() - lastUsed > LAST_USED_RESOLUTION_MS) {
     touch(db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id)).run());
   }
-  return { userId: row.key.userId, role: row.role, keyId: row.key.id, scopes: row.key.scopes };
+  const holder = { userId: row.key.userId, role: row.role, keyId: row.key.id, scopes: row.key.scopes };
+  return row.key.chatId === null ? holder : { ...holder, chatId: row.key.chatId };
+}
+
+/** What a chat's agent job acts with: the chat's member, in that chat, until the job's deadline. */
+export interface ChatKeyGrant {
+  userId: string;
+  chatId: number;
+  jobId: string;
+  expiresAt: Date;
+}
+
+/** The scopes of a chat agent's key: the member's everyday ones, never `admin`. */
+const CHAT_KEY_SCOPES: Scope[] = ["read", "write"];
+
+/**
+ * Mints the key a chat's Product-Owner agent job uses (its MCP session), for an active user; it
+ * expires at the job's deadline and is revoked when the job ends (`revokeJobKeys`). Audited as the
+ * system's. Throws with a reason (the user is not active).
+ */
+export async function mintChatKey(db: Db, grant: ChatKeyGrant): Promise<string> {
+  const owner = await findUser(db, grant.userId);
+  if (owner.status !== "active") throw conflict(`the chat's user is ${owner.status}`);
+  const { key, prefix, hash } = await generateKey();
+  const id = newId();
+  await db.batch([
+    db.insert(apiKeys).values({
+      id,
+      userId: grant.userId,
+      name: `chat ${grant.chatId}: agent job ${grant.jobId}`,
+      prefix,
+      hash,
+      scopes: CHAT_KEY_SCOPES,
+      createdAt: new Date(),
+      expiresAt: grant.expiresAt,
+      chatId: grant.chatId,
+      jobId: grant.jobId,
+    }),
+    auditInsert(db, null, {
+      action: "api_key.create",
+      targetType: "api_key",
+      targetId: id,
+      details: { userId: grant.userId, chatId: grant.chatId, jobId: grant.jobId },
+    }),
+  ]);
+  return key;
+}
+
+/** Revokes the keys minted for a job (it ended); how many were still live. */
+export async function revokeJobKeys(db: Db, jobId: string, now = new Date()): Promise<number> {
+  const revoked = await db
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.jobId, jobId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  return revoked.length;
 }
 
 /** Marks keys past their expiry as revoked (audited as the system's), so listings say so plainly. */

@@ -15,7 +15,7 @@ import type { Db } from "../db/client.ts";
 import { apiKeys, signInLinks, users, webSessions } from "../db/schema.ts";
 import { newId } from "../ids.ts";
 import { type Actor, isAdminActor } from "./actor.ts";
-import type { KeyHolder } from "./api-keys.ts";
+import { type KeyHolder, refuseChatKey } from "./api-keys.ts";
 import { auditedBy } from "./audit.ts";
 import { conflict, forbidden } from "./errors.ts";
 import { findUser } from "./users.ts";
@@ -80,12 +80,13 @@ export async function redeemSignInLink(
 }
 
 /** A session opened with an API key the caller proved it holds (the key's scopes, its life). */
-export function sessionForKey(
+export async function sessionForKey(
   db: Db,
   holder: KeyHolder,
   input: { days: number },
   now = new Date(),
 ): Promise<{ token: string; expiresAt: Date }> {
+  refuseChatKey(holder, "open console sessions");
   return openSession(
     db,
     { userId: holder.userId, method: "api_key", keyId: holder.keyId, days: input.days },

@@ -14,7 +14,15 @@ import {
 } from "@codegen-orchestrator/shared";
 import type { ExecutorProfile } from "./executor-profiles.ts";
 import type { HubParts } from "./hub-parts.ts";
-import { describeRef, type JobSecretRef, type JobSecrets, type Opened, refKey } from "./job-secrets.ts";
+import {
+  type BoundRef,
+  bindRef,
+  describeRef,
+  type JobSecretRef,
+  type JobSecrets,
+  type Opened,
+  refKey,
+} from "./job-secrets.ts";
 import type { JobRow } from "./job-store.ts";
 import { type Candidate, freeSlots, type Loads, pickExecutor, preferenceOf } from "./scheduling.ts";
 import { sendTo } from "./sockets.ts";
@@ -58,9 +66,13 @@ function assignFrame(job: JobRow, now: number): AssignFrame {
 }
 
 /** Each secret the pending jobs reference, once. */
-function uniqueRefs(pending: readonly PendingAssign[]): JobSecretRef[] {
-  const unique = new Map<string, JobSecretRef>();
-  for (const { refs } of pending) for (const ref of Object.values(refs)) unique.set(refKey(ref), ref);
+function uniqueRefs(pending: readonly PendingAssign[]): BoundRef[] {
+  const unique = new Map<string, BoundRef>();
+  for (const { refs, frame } of pending)
+    for (const ref of Object.values(refs)) {
+      const bound = bindRef(ref, frame);
+      unique.set(refKey(bound), bound);
+    }
   return [...unique.values()];
 }
 
@@ -69,13 +81,13 @@ function uniqueRefs(pending: readonly PendingAssign[]): JobSecretRef[] {
  * secret goes to its project's pool only, whatever the job's labels say.
  */
 function resolveSecrets(
-  refs: Record<string, JobSecretRef>,
+  { refs, frame }: Pick<PendingAssign, "refs" | "frame">,
   opened: Map<string, Opened>,
   executorPool: string | undefined,
 ): ResolvedSecrets {
   const values: Record<string, string> = {};
   for (const [envName, ref] of Object.entries(refs)) {
-    const secret = opened.get(refKey(ref));
+    const secret = opened.get(refKey(bindRef(ref, frame)));
     if (!secret?.ok) {
       const why = secret?.why ?? "was not read";
       return { ok: false, failure: `${describeRef(ref)} (for ${envName}) ${why}.` };
@@ -243,7 +255,7 @@ export class Dispatcher {
       store.finish(job.id, "cancelled", null, "cancelled before it started", now);
       return true;
     }
-    const secrets = resolveSecrets(refs, opened, pool);
+    const secrets = resolveSecrets({ refs, frame }, opened, pool);
     if (!secrets.ok) {
       console.warn(JSON.stringify({ event: "job_secrets_failed", jobId: job.id, error: secrets.failure }));
       store.finish(job.id, "failed", null, secrets.failure, now);

@@ -12,7 +12,8 @@
  */
 
 import { DurableObject } from "cloudflare:workers";
-import { database } from "../db/client.ts";
+import { type Db, database } from "../db/client.ts";
+import { mintChatKey } from "../domain/api-keys.ts";
 import type { Env } from "../env.ts";
 import { githubTokens } from "../github/app.ts";
 import { modelSettings } from "../settings/models.ts";
@@ -27,7 +28,7 @@ import { ExecutorFrames } from "./frames.ts";
 import type { HubParts } from "./hub-parts.ts";
 import { JobEvents } from "./job-events.ts";
 import { type JobOutcomeRow, JobRequests } from "./job-requests.ts";
-import { JobSecrets } from "./job-secrets.ts";
+import { type ChatKeys, JobSecrets } from "./job-secrets.ts";
 import { type JobRow, JobStore } from "./job-store.ts";
 import { LogArchiver } from "./log-archiver.ts";
 import { type LogRow, LogStore } from "./log-store.ts";
@@ -46,6 +47,12 @@ const systemSecrets = (env: Env) => ({
   ANTHROPIC_API_KEY: modelSettings.read(env).ANTHROPIC_API_KEY,
   DEPLOY_SSH_KEY: pipelineSettings.read(env).DEPLOY_SSH_KEY,
 });
+
+/** A chat member's key for one attempt of a chat's agent job: it lives until a minute past the deadline. */
+const chatKeyMinter =
+  (db: Db): ChatKeys =>
+  (ref, job) =>
+    mintChatKey(db, { ...ref, jobId: job.jobId, expiresAt: new Date(job.deadlineAt + 60_000) });
 
 export class ExecutorHub extends DurableObject<Env> {
   readonly #sockets: ExecutorSockets;
@@ -76,7 +83,7 @@ export class ExecutorHub extends DurableObject<Env> {
       database(env.DB),
       secretSettings.read(env).SECRETS_KEY,
       systemSecrets(env),
-      githubTokens(env),
+      { github: githubTokens(env), chatKeys: chatKeyMinter(database(env.DB)) },
     );
     this.#alarm = new HubAlarm(ctx.storage, parts);
     this.#dispatcher = new Dispatcher(parts, secrets, () => this.#alarm.armIfNeeded());

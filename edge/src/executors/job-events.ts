@@ -5,14 +5,20 @@
  * delivers it with `instance.sendEvent({ type: "job-<id>" })`, retrying with backoff until the
  * engine takes it. An event sent before the step waits is buffered by Workflows. A service
  * monitor's job (`notify: { monitor }`) is delivered the same way as a call to its
- * `jobFinished`, with the job's result.
+ * `jobFinished`, with the job's result, and a chat's agent turn (`notify: { chat }`) as a call to
+ * its session's `agentJobFinished`.
  *
  *   const events = new JobEvents(ctx.storage.sql, env);  …  await events.deliver(Date.now());
  */
+import { getAgentByName } from "agents";
 import type { Env, WorkflowBinding } from "../env.ts";
 
-/** Who waits for a job's result: a workflow instance, or a project's service monitor. */
-export type JobNotify = { workflow: WorkflowBinding; instanceId: string } | { monitor: string };
+/** Who waits for a job's result: a workflow instance, a project's service monitor, or a chat. */
+export type JobNotify =
+  | { workflow: WorkflowBinding; instanceId: string }
+  | { monitor: string }
+  /** The chat session's name (its chat id). */
+  | { chat: string };
 
 /** The event type a step waits for. */
 export const jobEventType = (jobId: string) => `job-${jobId}`;
@@ -101,13 +107,11 @@ export class JobEvents {
   async #send(row: Row, now: number): Promise<void> {
     const notify = JSON.parse(row.notify) as JobNotify;
     const payload: JobEventPayload = { jobId: row.job_id, status: row.status };
+    const ended: JobEndPayload = { ...payload, result: row.result, error: row.error };
     try {
-      if ("monitor" in notify)
-        await this.#env.SERVICE_MONITOR.getByName(notify.monitor).jobFinished({
-          ...payload,
-          result: row.result,
-          error: row.error,
-        });
+      if ("monitor" in notify) await this.#env.SERVICE_MONITOR.getByName(notify.monitor).jobFinished(ended);
+      else if ("chat" in notify)
+        await (await getAgentByName(this.#env.CHAT_SESSION, notify.chat)).agentJobFinished(ended);
       else {
         const instance = await this.#env[notify.workflow].get(notify.instanceId);
         await instance.sendEvent({ type: jobEventType(row.job_id), payload });

@@ -21,58 +21,87 @@ export type Opened = { ok: true; value: string; pool?: string } | { ok: false; w
 
 export type SystemSecrets = Partial<Record<SystemSecret, string | undefined>>;
 
+/** A chat's member, for whom a chat's agent job acts (its key is minted when the job is sent). */
+export interface ChatKeyRef {
+  userId: string;
+  chatId: number;
+}
+
 /**
- * What a job's secret environment variable refers to: a project secret, a system secret, or a
- * token for one repository of the GitHub App's organization (minted when the job is sent).
+ * What a job's secret environment variable refers to: a project secret, a system secret, a token
+ * for one repository of the GitHub App's organization, or an API key of a chat's member (both
+ * minted when the job is sent). Only the Worker's own code submits the last three.
  */
-export type JobSecretRef = SecretAddress | { system: SystemSecret } | { github: string };
+export type JobSecretRef =
+  | SecretAddress
+  | { system: SystemSecret }
+  | { github: string }
+  | { chatKey: ChatKeyRef };
+
+/** The job a `chatKey` is minted for: each attempt gets a key of its own, which dies with the job. */
+export interface JobAttempt {
+  jobId: string;
+  attempt: number;
+  deadlineAt: number;
+}
+
+/** A reference as the hub opens it for one assignment: a `chatKey` bound to its job's attempt. */
+export type BoundRef =
+  | Exclude<JobSecretRef, { chatKey: ChatKeyRef }>
+  | { chatKey: ChatKeyRef; job: JobAttempt };
+
+export const bindRef = (ref: JobSecretRef, job: JobAttempt): BoundRef =>
+  "chatKey" in ref ? { chatKey: ref.chatKey, job } : ref;
 
 /** Mints a short-lived token for one of the GitHub App's repositories; throws with a reason. */
 export type GitHubTokens = (repository: string) => Promise<string>;
+/** Mints a chat member's key for one job's attempt (expiring at its deadline); throws with a reason. */
+export type ChatKeys = (ref: ChatKeyRef, job: JobAttempt) => Promise<string>;
 
-export const refKey = (ref: JobSecretRef) =>
-  "system" in ref
-    ? `system/${ref.system}`
-    : "github" in ref
-      ? `github/${ref.github}`
-      : `${ref.projectId}/${ref.name}`;
+export const refKey = (ref: BoundRef) => {
+  if ("system" in ref) return `system/${ref.system}`;
+  if ("github" in ref) return `github/${ref.github}`;
+  if ("chatKey" in ref) return `chat/${ref.chatKey.chatId}/${ref.job.jobId}#${ref.job.attempt}`;
+  return `${ref.projectId}/${ref.name}`;
+};
 
 /** For error messages: which secret, never its value. */
-export const describeRef = (ref: JobSecretRef) =>
-  "system" in ref
-    ? `System secret ${ref.system}`
-    : "github" in ref
-      ? `The GitHub token for repository ${ref.github}`
-      : `Secret ${ref.name} of project ${ref.projectId}`;
+export const describeRef = (ref: JobSecretRef) => {
+  if ("system" in ref) return `System secret ${ref.system}`;
+  if ("github" in ref) return `The GitHub token for repository ${ref.github}`;
+  if ("chatKey" in ref) return `The API key of chat ${ref.chatKey.chatId}'s member`;
+  return `Secret ${ref.name} of project ${ref.projectId}`;
+};
+
+/** What a JobSecrets mints on the job's behalf (absent: such references cannot be had). */
+export interface Minters {
+  github?: GitHubTokens | null;
+  chatKeys?: ChatKeys;
+}
 
 export class JobSecrets {
   readonly #db: Db;
   readonly #keySpec: string | undefined;
   readonly #system: SystemSecrets;
-  readonly #github: GitHubTokens | null;
+  readonly #minters: Minters;
   /** Loaded on first use, once per instance (the configuration cannot change under it). */
   #keyring: Promise<Keyring> | null = null;
 
-  constructor(
-    db: Db,
-    keySpec: string | undefined,
-    system: SystemSecrets = {},
-    github: GitHubTokens | null = null,
-  ) {
+  constructor(db: Db, keySpec: string | undefined, system: SystemSecrets = {}, minters: Minters = {}) {
     this.#db = db;
     this.#keySpec = keySpec;
     this.#system = system;
-    this.#github = github;
+    this.#minters = minters;
   }
 
   /** The values of these secrets (each read and opened once), or why each could not be had. */
-  async open(all: readonly JobSecretRef[]): Promise<Map<string, Opened>> {
+  async open(all: readonly BoundRef[]): Promise<Map<string, Opened>> {
     const opened = new Map<string, Opened>();
     const refs: SecretAddress[] = [];
     const tokens: Promise<void>[] = [];
     for (const ref of all) {
-      if ("github" in ref)
-        tokens.push(this.#mint(ref.github).then((result) => void opened.set(refKey(ref), result)));
+      if ("github" in ref || "chatKey" in ref)
+        tokens.push(this.#mint(ref).then((result) => void opened.set(refKey(ref), result)));
       else if (!("system" in ref)) refs.push(ref);
       else {
         const value = this.#system[ref.system];
@@ -119,13 +148,16 @@ export class JobSecrets {
     return opened;
   }
 
-  async #mint(repository: string): Promise<Opened> {
-    if (!this.#github)
+  async #mint(ref: Extract<BoundRef, { github: string } | { chatKey: ChatKeyRef }>): Promise<Opened> {
+    const { github, chatKeys } = this.#minters;
+    if ("github" in ref && !github)
       return { ok: false, why: "is not available: no GitHub App is configured (GITHUB_APP_ID)" };
+    if ("chatKey" in ref && !chatKeys) return { ok: false, why: "is not available here" };
     try {
-      return { ok: true, value: await this.#github(repository) };
+      const value = "github" in ref ? await github?.(ref.github) : await chatKeys?.(ref.chatKey, ref.job);
+      return { ok: true, value: value ?? "" };
     } catch (err) {
-      // GitHubError and GitHubConfigError messages say what GitHub answered or what to set, no token.
+      // GitHub's errors say what GitHub answered or what to set; a chat key's, why the user cannot have one.
       return { ok: false, why: `could not be minted: ${err instanceof Error ? err.message : String(err)}` };
     }
   }

@@ -1,5 +1,7 @@
 /** The chat's timings and the Product-Owner conversation's limits (the model's are in models.ts). */
-import { defineSettings, positiveInt, setting } from "./define.ts";
+import { AgentAdapter } from "@codegen-orchestrator/shared";
+import { z } from "zod";
+import { defineSettings, list, positiveInt, setting } from "./define.ts";
 
 export const chatSettings = defineSettings("Chat", {
   CHAT_REMIND_AFTER_S: setting(positiveInt, {
@@ -25,5 +27,20 @@ export const chatSettings = defineSettings("Chat", {
   PO_HISTORY_MAX_CHARS: setting(positiveInt, {
     default: 60_000,
     doc: "Size of the conversation history (characters of JSON) past which older turns are summarised.",
+  }),
+  PO_ENGINE: setting(z.enum(["sdk", "cli"]), {
+    default: "sdk",
+    doc: "The Product-Owner: `sdk` (a model-calling agent in the Worker) or `cli` (a coding-agent CLI run as an `agent` job on an executor, with the API as its MCP tools; see PO_CLI_ADAPTER).",
+  }),
+  PO_CLI_ADAPTER: setting(AgentAdapter.exclude(["droid"]), {
+    default: "claude-code",
+    doc: "The CLI of the `cli` Product-Owner: `claude-code`, or `custom` (PO_CLI_COMMAND). It runs where the Developer's agent runs (DEVELOPER_ISOLATION, DEVELOPER_IMAGE).",
+  }),
+  PO_CLI_COMMAND: setting(list, {
+    doc: "The custom Product-Owner's argv (PO_CLI_ADAPTER=custom), separated by spaces; it speaks the custom agent contract, with `mcp` in its request.",
+  }),
+  PO_CLI_TIMEOUT_S: setting(positiveInt, {
+    default: 600,
+    doc: "Seconds one turn of the `cli` Product-Owner may take (its agent job's timeout).",
   }),
 });

@@ -219,6 +219,7 @@ export class Daemon {
       {
         dataDir,
         templatesDir,
+        orchestratorUrl: this.options.url,
         ansibleDir,
         dockerImagesDir,
         jobUsers,

@@ -18,7 +18,14 @@ export type Assign = Extract<HubMessage, { type: "assign" }>;
 export interface JobSetup
   extends Pick<
     RunContext,
-    "templatesDir" | "ansibleDir" | "dockerImagesDir" | "signal" | "draining" | "log" | "progress"
+    | "templatesDir"
+    | "orchestratorUrl"
+    | "ansibleDir"
+    | "dockerImagesDir"
+    | "signal"
+    | "draining"
+    | "log"
+    | "progress"
   > {
   /** The daemon's data directory: jobs' workdirs in `jobs/`, runners' caches in `cache/`. */
   dataDir: string;
@@ -48,6 +55,7 @@ export async function runAssigned(assign: Assign, setup: JobSetup, log: Logger):
         deadlineAt: assign.deadlineAt,
         cacheDir: path.join(setup.dataDir, "cache"),
         templatesDir: setup.templatesDir,
+        ...(setup.orchestratorUrl ? { orchestratorUrl: setup.orchestratorUrl } : {}),
         ansibleDir: setup.ansibleDir,
         ...(setup.dockerImagesDir ? { dockerImagesDir: setup.dockerImagesDir } : {}),
         secrets: assign.secrets,

@@ -23,6 +23,8 @@ export interface RunContext {
   cacheDir: string;
   /** Where relative template paths of `copier` jobs resolve. */
   templatesDir: string;
+  /** The orchestrator this executor serves (the URL it dials): what an agent's `mcp` defaults to. */
+  orchestratorUrl?: string;
   /** The playbooks `ansible` jobs run (the repository's `ansible/` folder). */
   ansibleDir: string;
   /** `docker save` tarballs loaded into the engine of every Docker-inside test container (--docker-inside-images). */

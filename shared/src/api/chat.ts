@@ -4,7 +4,8 @@
  * `pre`, `a href`), escaped by the server; a client shows them through an allow-list of those tags.
  */
 import { z } from "zod";
-import { Timestamp } from "./common.ts";
+import { Timestamp, Ulid } from "./common.ts";
+import { SecretName } from "./projects.ts";
 import { AskedQuestion } from "./runs.ts";
 
 export const ChatButton = z.object({
@@ -105,3 +106,34 @@ export const ChatLiveFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("toast"), text: z.string() }),
 ]);
 export type ChatLiveFrame = z.infer<typeof ChatLiveFrame>;
+
+/** A chat's Product-Owner agent (`PO_ENGINE=cli`) asks its user a question, shown when its turn ends. */
+export const AskChatQuestion = z
+  .strictObject({
+    question: z.string().min(1).max(2000).describe("one short question"),
+    options: z
+      .array(z.string().min(1).max(40))
+      .max(6)
+      .default([])
+      .describe("the answers offered as buttons; the user may also write another"),
+  })
+  .meta({ id: "AskChatQuestion" });
+
+/**
+ * A chat's Product-Owner agent asks its user for a project's secret: the chat captures the value
+ * (stored encrypted, deleted from the chat); the agent is only told it was set, never the value.
+ */
+export const RequestChatSecret = z
+  .strictObject({
+    projectId: Ulid,
+    name: SecretName.describe("environment-variable style, e.g. STRIPE_API_KEY"),
+    description: z.string().min(1).max(500).describe("what the value is and where the user finds it"),
+  })
+  .meta({ id: "RequestChatSecret" });
+
+export const ChatAsked = z
+  .object({
+    asked: z.literal(true),
+    note: z.string().describe("what happens next, for the agent"),
+  })
+  .meta({ id: "ChatAsked" });

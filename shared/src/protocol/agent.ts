@@ -98,16 +98,21 @@ export const AgentSpec = z
     env: z.record(EnvName, z.string().max(32_768)).default({}).describe("extra environment for the agent"),
     mcp: z
       .strictObject({
-        url: z.url().describe("the orchestrator's MCP endpoint (`https://<worker>/mcp`)"),
+        url: z
+          .url()
+          .optional()
+          .describe(
+            "the orchestrator's MCP endpoint (`https://<worker>/mcp`); default: `/mcp` of the orchestrator the executor serves",
+          ),
         apiKeySecret: EnvName.describe("the job secret that holds the API key the agent's MCP session uses"),
       })
       .optional()
       .describe(
-        "gives the agent the orchestrator's API as MCP tools (`mcp__orchestrator__<operationId>`), as the key's holder; claude-code only",
+        "gives the agent the orchestrator's API as MCP tools (`mcp__orchestrator__<operationId>`), as the key's holder; claude-code and custom only",
       ),
   })
-  .refine((spec) => spec.mcp === undefined || spec.adapter === "claude-code", {
-    message: "`mcp` is supported by the claude-code adapter only",
+  .refine((spec) => spec.mcp === undefined || spec.adapter !== "droid", {
+    message: "`mcp` is supported by the claude-code and custom adapters only",
     path: ["mcp"],
   })
   .refine((spec) => (spec.adapter === "custom") === (spec.command !== undefined), {

@@ -53,7 +53,10 @@ export const runsRoutes = router()
     async (c) => {
       const db = c.get("db");
       await assertRunQuota(c.env, db, c.get("principal"));
-      const run = await startRun(db, c.get("principal"), c.req.valid("param").id, c.req.valid("json").kind);
+      const principal = c.get("principal");
+      // A chat agent's run reports to its chat; anyone else's to the project owner's.
+      const chatId = principal.chatId ?? null;
+      const run = await startRun(db, principal, c.req.valid("param").id, c.req.valid("json").kind, chatId);
       try {
         await launchRun(c.env, db, run);
       } catch (err) {

@@ -3,6 +3,7 @@
 import { CreateSignInLink, SignInLink } from "@codegen-orchestrator/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { signInLink } from "../../console/sign-in-links.ts";
+import { refuseChatKey } from "../../domain/api-keys.ts";
 import { consoleSettings } from "../../settings/console.ts";
 import { bodyErrors, json, jsonBody, router, security } from "../openapi.ts";
 
@@ -20,6 +21,7 @@ export const signInLinksRoutes = router().openapi(
   async (c) => {
     const origin = consoleSettings.read(c.env).CONSOLE_URL ?? new URL(c.req.url).origin;
     const { userId } = c.req.valid("json");
+    refuseChatKey(c.get("principal"), "make sign-in links");
     const link = await signInLink(c.env, c.get("db"), c.get("principal"), { via: "api", origin, userId });
     return c.json({ url: link.url, expiresAt: link.expiresAt.toISOString() }, 201);
   },

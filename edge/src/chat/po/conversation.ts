@@ -38,6 +38,8 @@ export type Awaited =
 export type Pending = Awaited & {
   /** The model's paused tool call; null for a request the user made by command (`/secret`). */
   toolUseId: string | null;
+  /** The `cli` Product-Owner's turn (its job) that asked: the answer starts its next turn. */
+  agentJob?: string;
   /** Results of the other tool calls of the same model answer, sent back together with the answer. */
   results: ToolResult[];
   askedAt: number;

@@ -15,6 +15,8 @@ export interface AgentInvocation {
   apiKey: string | undefined;
   /** The orchestrator API key of the spec's `mcp`, for the agent's MCP session only. */
   mcpKey: string | undefined;
+  /** The MCP endpoint of the spec's `mcp`: its `url`, else the orchestrator this executor serves. */
+  mcpUrl: string | undefined;
   signal: AbortSignal;
   deadlineAt: number;
   log: (stream: "stdout" | "stderr" | "system", chunk: string) => void;

@@ -35,7 +35,7 @@ export const CLAUDE_DEFAULT_TOOLS = ["Bash", "Edit", "MultiEdit", "Write", "Read
 /** The MCP server's name in Claude Code: its tools are `mcp__orchestrator__<operationId>`. */
 export const MCP_SERVER_NAME = "orchestrator";
 /** The variable the MCP config names for the key: Claude Code expands it, so no file holds the key. */
-const MCP_KEY_VARIABLE = "ORCHESTRATOR_MCP_KEY";
+export const MCP_KEY_VARIABLE = "ORCHESTRATOR_MCP_KEY";
 
 /**
  * `spec.mcp` as Claude Code takes it: a config file in the run's scratch directory (0600) naming
@@ -45,12 +45,12 @@ const MCP_KEY_VARIABLE = "ORCHESTRATOR_MCP_KEY";
 async function mcpOptions(
   invocation: AgentInvocation,
 ): Promise<{ args: string[]; env: Record<string, string> }> {
-  const { spec, mcpKey } = invocation;
-  if (!spec.mcp || mcpKey === undefined) return { args: [], env: {} };
+  const { spec, mcpKey, mcpUrl } = invocation;
+  if (!spec.mcp || mcpKey === undefined || mcpUrl === undefined) return { args: [], env: {} };
   const file = path.join(invocation.scratch, "mcp.json");
   const server = {
     type: "http",
-    url: spec.mcp.url,
+    url: mcpUrl,
     headers: { Authorization: `Bearer \${${MCP_KEY_VARIABLE}}` },
   };
   await writeFile(file, JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: server } }), { mode: 0o600 });

@@ -3,15 +3,18 @@
  *
  * stdin, one JSON object:
  *   { "prompt": string, "sessionId": string | null, "workdir": string, "model": string | null,
- *     "maxTurns": number | null }
+ *     "maxTurns": number | null, "mcp": { "url": string } | null }
  * stdout, a JSON object (the last line that parses, so progress lines may come before it):
  *   { "result": string, "sessionId"?: string, "isError"?: boolean, "costUsd"?: number,
  *     "turns"?: number, "usage"?: { "inputTokens", "outputTokens", "cacheReadInputTokens"?,
  *     "cacheCreationInputTokens"? } }
- * The model API key, when the job names one, is in AGENT_API_KEY. A non-zero exit is a failure.
+ * The model API key, when the job names one, is in AGENT_API_KEY; the key for the orchestrator's
+ * MCP server (`mcp`, a streamable-HTTP endpoint taking it as a bearer token) in ORCHESTRATOR_MCP_KEY.
+ * A non-zero exit is a failure.
  */
 import { z } from "zod";
 import { type Adapter, baseEnv, lastJson } from "./adapter.ts";
+import { MCP_KEY_VARIABLE } from "./claude-code.ts";
 
 const CustomResult = z.object({
   result: z.string(),
@@ -42,10 +45,12 @@ export const customAgent: Adapter = {
         workdir: invocation.cwd,
         model: spec.model ?? null,
         maxTurns: spec.maxTurns ?? null,
+        mcp: invocation.mcpUrl ? { url: invocation.mcpUrl } : null,
       }),
       env: {
         ...baseEnv(invocation),
         ...(invocation.apiKey ? { AGENT_API_KEY: invocation.apiKey } : {}),
+        ...(invocation.mcpKey ? { [MCP_KEY_VARIABLE]: invocation.mcpKey } : {}),
       },
     };
   },

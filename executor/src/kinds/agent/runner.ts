@@ -155,6 +155,13 @@ function namedSecrets(
   return named;
 }
 
+/** The spec's MCP endpoint: its own `url`, else `/mcp` of the orchestrator this executor dials. */
+function mcpEndpoint(spec: AgentSpec, context: RunContext): string | undefined {
+  if (!spec.mcp) return undefined;
+  if (spec.mcp.url) return spec.mcp.url;
+  return context.orchestratorUrl ? new URL("/mcp", context.orchestratorUrl).toString() : undefined;
+}
+
 /** The secret values the agent's process gets: kept out of a container's configuration, masked in its result. */
 const agentSecrets = (job: AgentJob): string[] =>
   [job.apiKey, job.mcpKey].filter((value): value is string => value !== undefined);
@@ -228,6 +235,7 @@ async function agentCommand(
     scratch: workspace.scratch,
     apiKey: job.apiKey,
     mcpKey: job.mcpKey,
+    mcpUrl: mcpEndpoint(spec, context),
     signal: context.signal,
     deadlineAt: context.deadlineAt,
     log,

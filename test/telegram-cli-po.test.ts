@@ -1,0 +1,169 @@
+/**
+ * The `cli` Product-Owner (PO_ENGINE=cli) through the Telegram webhook, end to end: the real Worker
+ * under wrangler dev, an executor, and the real Claude Code CLI as the chat's agent (its model the
+ * loopback Messages API, scripted). Each message is an `agent` job whose tools are the API's, over
+ * MCP, with a key minted for that job: the project is created, a question comes back with buttons,
+ * the press resumes the same session, a secret is asked by name and captured by the chat (the agent
+ * never sees it), and the run starts and reports to the chat.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claudeBinary, type MessagesRequest } from "../executor/test/support/fake-anthropic.ts";
+import { ChatHarness, eventually } from "./support/chat.ts";
+import { queryD1 } from "./support/d1.ts";
+
+const claude = claudeBinary();
+let chat: ChatHarness;
+
+/** The turns' first words, as the chat sends them to the agent. */
+const TURNS = ["I need a notes service", "The user answered your question", "The user sent NOTES_TOKEN"];
+
+/** Which turn a request belongs to (the last prompt it holds), and the tool results since. */
+function turnOf(request: MessagesRequest): { turn: number; results: string[] } {
+  let turn = -1;
+  let from = 0;
+  request.messages.forEach((message, index) => {
+    if (message.role !== "user") return;
+    const text = JSON.stringify(message.content);
+    const found = TURNS.findIndex((words) => text.includes(words));
+    if (found >= 0) [turn, from] = [found, index];
+  });
+  const results = request.messages
+    .slice(from + 1)
+    .flatMap((message) =>
+      typeof message.content === "string"
+        ? []
+        : message.content
+            .filter((block) => block.type === "tool_result")
+            .map((block) =>
+              typeof block.content === "string"
+                ? block.content
+                : (block.content as { text?: string }[]).map((part) => part.text ?? "").join(""),
+            ),
+    );
+  return { turn, results };
+}
+
+const waitSent = (chatId: number, part: string) =>
+  eventually(
+    () => chat.telegram.sent("sendMessage", chatId).find((call) => String(call.payload.text).includes(part)),
+    part,
+    90_000,
+  );
+
+beforeAll(async () => {
+  if (!claude) return;
+  process.env.ORCHESTRATOR_CLAUDE_BIN = claude;
+  chat = await ChatHarness.start({ PO_ENGINE: "cli" });
+  await chat.fleet.executor(2, {});
+}, 120_000);
+
+afterAll(async () => {
+  await chat?.stop();
+});
+
+describe.skipIf(!claude)("the CLI Product-Owner in a Telegram chat", () => {
+  it("creates the project through MCP, asks with buttons, takes a secret by name, starts the run", async () => {
+    const user = await chat.api<{ id: string }>("/users", { name: "Cleo", telegramId: 7100 });
+    const cleo = { id: 7100, first_name: "Cleo" };
+    const canary = `cli-po-canary-${crypto.randomUUID()}`;
+    let projectId = "";
+    chat.respond((request) => {
+      const { turn, results } = turnOf(request);
+      const call = (name: string, input: Record<string, unknown>) => ({
+        tool: { name: `mcp__orchestrator__${name}`, input },
+      });
+      if (turn === 0 && results.length === 0)
+        return call("create_project", {
+          body: { name: "cli-notes", description: "Keeps notes; GET /health answers 200." },
+        });
+      if (turn === 0 && results.length === 1) {
+        projectId = (JSON.parse(results[0] as string) as { id: string }).id;
+        return call("ask_chat_question", {
+          body: { question: "Who may read the notes?", options: ["Only me", "Everyone"] },
+        });
+      }
+      if (turn === 0) return { text: "I created cli-notes." };
+      if (turn === 1 && results.length === 0)
+        return call("request_chat_secret", {
+          body: { projectId, name: "NOTES_TOKEN", description: "The token of your notes store." },
+        });
+      if (turn === 1) return { text: "Thanks. One more thing: the store's token." };
+      if (turn === 2 && results.length === 0)
+        return call("start_run", { id: projectId, body: { kind: "engineering" } });
+      if (turn === 2) return { text: "Engineering has started." };
+      return { text: "(not a turn of this test)" };
+    });
+
+    // A message: the agent's job creates the project as Cleo and asks, and the chat shows both.
+    await chat.say(cleo, "I need a notes service for my team");
+    await waitSent(cleo.id, "I created cli-notes.");
+    const question = await waitSent(cleo.id, "Who may read the notes?");
+    const buttons = question.payload.reply_markup.inline_keyboard.flat();
+    expect(buttons.map((button: { text: string }) => button.text)).toEqual(["Only me", "Everyone"]);
+    const projects = await chat.api<{ items: { id: string; ownerId: string }[] }>(
+      `/projects?ownerId=${user.id}`,
+    );
+    expect(projects.items).toMatchObject([{ id: projectId, ownerId: user.id }]);
+
+    // The press is the next turn's prompt, in the same session.
+    await chat.press(cleo, "ans:1", question.result.message_id);
+    await waitSent(cleo.id, "Thanks. One more thing");
+    const prompt = await waitSent(cleo.id, "NOTES_TOKEN");
+    expect(prompt.payload.text).toContain("notes store");
+    const secret = chat.message(cleo, canary);
+    expect((await chat.post(secret)).status).toBe(200);
+    await waitSent(cleo.id, "Engineering has started.");
+    const [stored] = await chat
+      .api<{ items: { name: string }[] }>(`/projects/${projectId}/secrets`)
+      .then((page) => page.items);
+    expect(stored?.name).toBe("NOTES_TOKEN");
+    const runs = await chat.api<{ items: { id: string; kind: string }[] }>(`/projects/${projectId}/runs`);
+    expect(runs.items).toMatchObject([{ kind: "engineering" }]);
+    // The run reports to this chat (it stops at once here: no repository host is configured).
+    await waitSent(cleo.id, runs.items[0]?.id as string);
+
+    // Three turns, three agent jobs, each with a key of its own that died with it.
+    const keys = await queryD1<{ job_id: string; revoked_at: number | null; chat_id: number }>(
+      chat.dir,
+      "SELECT job_id, revoked_at, chat_id FROM api_keys WHERE job_id IS NOT NULL ORDER BY created_at",
+    );
+    expect(keys).toHaveLength(3);
+    expect(keys.every((key) => key.revoked_at !== null && key.chat_id === cleo.id)).toBe(true);
+    const turns = await Promise.all(
+      keys.map((key) =>
+        chat.api<{ id: string; spec: any; output: any; status: string }>(`/jobs/${key.job_id}`),
+      ),
+    );
+    expect(turns.map((job) => job.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+    // The second and third resumed the first one's session, which still holds the first message.
+    const session = turns[0]?.output.sessionId;
+    expect(session).toBeTruthy();
+    expect(turns.slice(1).map((job) => job.spec.resumeSession)).toEqual([session, session]);
+    const third = chat.model.requests
+      .map((request) => request.body)
+      .filter((body) => body.includes(TURNS[2] ?? ""));
+    expect(third.at(-1)).toContain(TURNS[0]);
+
+    // No key in a job, a log or a model request; and never the secret.
+    const logs = await Promise.all(turns.map((job) => chat.fleet.log(job.id)));
+    const everything = JSON.stringify(turns) + logs.join("") + JSON.stringify(chat.model.requests);
+    expect(everything).not.toContain(canary);
+    expect(everything).not.toMatch(/co_[A-Za-z0-9_-]{40,}/);
+    expect(chat.worker.output()).not.toContain(canary);
+
+    // What the turns cost is booked to the chat.
+    await chat.say(cleo, "/cost");
+    const cost = await waitSent(cleo.id, "This conversation");
+    expect(cost.payload.text).not.toContain("This conversation: $0.00\n");
+  }, 300_000);
+
+  it("refuses the chat tools to any key but a chat agent's", async () => {
+    const response = await fetch(`${chat.worker.api}/chat/questions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${chat.worker.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ question: "Hello?" }),
+    });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: { code: "conflict" } });
+  });
+});
