@@ -238,6 +238,41 @@ describe("custom adapter", { timeout: 60_000 }, () => {
     expect(second.output?.sessionId).toBe(first.output?.sessionId);
   });
 
+  it("is given the MCP server: the orchestrator's own `/mcp` by default, its key in the environment only", async () => {
+    const mcpKey = "co_mcp-canary-key-9d1f";
+    const outcome = await run(
+      {
+        adapter: "custom",
+        command: [process.execPath, scriptedAgent],
+        prompt: "plan a service",
+        mcp: { apiKeySecret: "MCP_KEY" },
+      },
+      { secrets: { MCP_KEY: mcpKey }, orchestratorUrl: "http://127.0.0.1:8787" },
+    );
+    expect(outcome.status, outcome.error).toBe("succeeded");
+    expect(outcome.output?.result).toBe(
+      "done: plan a service (api key given: no); mcp http://127.0.0.1:8787/mcp (key given: yes)",
+    );
+    expect(JSON.stringify(outcome) + outcome.text("stdout") + outcome.text("stderr")).not.toContain(mcpKey);
+    // A spec's own `url` wins; the droid adapter has no MCP support, so the spec is refused.
+    const own = await run(
+      {
+        adapter: "custom",
+        command: [process.execPath, scriptedAgent],
+        prompt: "plan",
+        mcp: { url: "http://127.0.0.1:9999/mcp", apiKeySecret: "MCP_KEY" },
+      },
+      { secrets: { MCP_KEY: mcpKey }, orchestratorUrl: "http://127.0.0.1:8787" },
+    );
+    expect(own.output?.result).toContain("mcp http://127.0.0.1:9999/mcp");
+    expect(
+      AgentSpec.safeParse({ adapter: "droid", prompt: "x", mcp: { apiKeySecret: "K" } }).error?.issues[0],
+    ).toMatchObject({
+      path: ["mcp"],
+      message: "`mcp` is supported by the claude-code and custom adapters only",
+    });
+  });
+
   it("a broken contract, a missing command and a cancel each end clearly", async () => {
     const broken = await run({
       adapter: "custom",

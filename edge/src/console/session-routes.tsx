@@ -67,7 +67,8 @@ export const consoleSessionRoutes = new Hono<AppEnv>()
     if (!fromSameOrigin(c)) return signInPage(c, 403, CROSS_SITE);
     c.set("db", database(c.env.DB));
     const holder = await keyPrincipal((await formField(c, "key")).trim(), c);
-    if (!holder) return signInPage(c, 401, KEY_REFUSED);
+    // A chat agent's key (minted for one job) signs nobody in.
+    if (!holder || holder.chatId !== undefined) return signInPage(c, 401, KEY_REFUSED);
     const days = consoleSettings.read(c.env).WEB_SESSION_DAYS;
     return signedIn(c, await sessionForKey(c.get("db"), holder, { days }));
   })

@@ -3,7 +3,8 @@
 // "works" (writes NOTES.md in the workdir, appending to it when resuming), and prints its result.
 // With AGENT_MODE=broken it breaks the contract; with AGENT_MODE=slow it sleeps. With
 // AGENT_MODE=hold it says where and as whom it runs (and, on stderr, the key it was given), then
-// waits for a file named `release` in its HOME before it answers.
+// waits for a file named `release` in its HOME before it answers. Given an MCP server (`mcp`), it
+// names the endpoint and whether its key came.
 import { appendFileSync, existsSync } from "node:fs";
 import path from "node:path";
 
@@ -25,9 +26,13 @@ if (mode === "hold") {
   while (!existsSync(path.join(process.env.HOME, "release")))
     await new Promise((resolve) => setTimeout(resolve, 50));
 }
+const given = (value) => (value ? "yes" : "no");
+const mcp = request.mcp
+  ? `; mcp ${request.mcp.url} (key given: ${given(process.env.ORCHESTRATOR_MCP_KEY)})`
+  : "";
 console.log(
   JSON.stringify({
-    result: `done: ${request.prompt} (api key given: ${process.env.AGENT_API_KEY ? "yes" : "no"})`,
+    result: `done: ${request.prompt} (api key given: ${given(process.env.AGENT_API_KEY)})${mcp}`,
     sessionId,
     costUsd: 0.01,
     turns: 1,
