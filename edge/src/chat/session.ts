@@ -11,8 +11,6 @@ import type {
   RunSecretRequest,
   RunUpgradeOffer,
 } from "../pipelines/run-chat.ts";
-import { chatSettings } from "../settings/chat.ts";
-import { escapeHtml } from "../telegram/format.ts";
 import { classify, type TelegramUpdate } from "../telegram/update.ts";
 import { admit } from "./access.ts";
 import { runCallback } from "./callbacks.ts";
@@ -23,33 +21,23 @@ import { failureMessage } from "./failures.ts";
 import { type Handled, inboxKeyring, openInbound, type Queued, SeenUpdates, sealInbound } from "./inbox.ts";
 import { sendQuietly } from "./outbox.ts";
 import type { ChatState } from "./pending.ts";
-import { answerPrompt, secretSetPrompt } from "./po/cli-job.ts";
 import { CliTurns } from "./po/cli-turns.ts";
-import {
-  type Awaited,
-  type ConversationDeps,
-  converse,
-  type Pending,
-  resume,
-  transcript,
-} from "./po/conversation.ts";
+import { type Awaited, transcript } from "./po/conversation.ts";
 import { History } from "./po/history.ts";
+import { ChatReplies } from "./replies.ts";
 import { ChatRequests } from "./requests.ts";
 import { RunReports } from "./run-reports.ts";
-import { modelTurn } from "./turn.ts";
 import { runLine } from "./views.ts";
 import { WebChatAgent } from "./web/web-agent.ts";
 
 export type ReceiveOutcome = "queued" | "duplicate" | "ignored";
-
-const NO_SECRET_ASKED =
-  "No secret was asked for, so I did not keep that value. To set one, use /secret, or ask me.";
 
 export class ChatSession extends WebChatAgent implements RunChat {
   override initialState: ChatState = { mode: "IDLE", pending: null, projectId: null, deferred: [] };
   #history: History | undefined;
   #reports: RunReports | undefined;
   #cliTurns: CliTurns | undefined;
+  #chatReplies: ChatReplies | undefined;
   /** The open request (what the next message answers) and the runs' requests waiting for it. */
   readonly #requests = new ChatRequests({
     env: this.env,
@@ -99,10 +87,11 @@ export class ChatSession extends WebChatAgent implements RunChat {
         session: this.#controls(channel),
       };
       if (inbound.kind === "command") return await runCommand(ctx, inbound.command, inbound.args);
-      if (inbound.kind === "text") return await this.#onText(ctx, inbound.text, inbound.messageId);
-      if (inbound.kind === "secret") return await this.#onSecret(ctx, inbound.text, inbound.messageId);
+      const replies = this.#replies();
+      if (inbound.kind === "text") return await replies.text(ctx, inbound.text, inbound.messageId);
+      if (inbound.kind === "secret") return await replies.secret(ctx, inbound.text, inbound.messageId);
       if (/^ans:\d+(:\d+)?$/.test(inbound.data))
-        return await this.#onOption(ctx, inbound.data, inbound.callbackId);
+        return await replies.option(ctx, inbound.data, inbound.callbackId);
       await runCallback(ctx, { messageId: inbound.messageId, data: inbound.data }, inbound.callbackId);
     } catch (err) {
       await this.#tell(channel, queued.chatId, failureMessage(err, roleModel(this.env, "po").maxRetries));
@@ -162,78 +151,6 @@ export class ChatSession extends WebChatAgent implements RunChat {
   /** Scheduled with the reminder: closes the request if nobody answered. */
   async expirePending(payload: { askedAt: number }): Promise<void> {
     await this.#requests.expire(payload);
-  }
-
-  /**
-   * A press of one of the open question's option buttons (`ans:<index>`, or `ans:<index>:<question>`
-   * under a run's template question): its text is the answer.
-   */
-  async #onOption(ctx: ChatContext, data: string, callbackId: string): Promise<void> {
-    await ctx.channel.answerCallback(callbackId);
-    const [index, question] = data.slice("ans:".length).split(":").map(Number);
-    const answer = this.#requests.optionAnswer(index ?? -1, question);
-    if (answer === undefined) {
-      await ctx.channel.send(ctx.chatId, "That question is closed already.");
-      return;
-    }
-    if (isWebChat(ctx.chatId)) this.webChat().showAnswer(answer);
-    else await ctx.channel.send(ctx.chatId, `➡️ ${escapeHtml(answer)}`);
-    await this.#onText(ctx, answer, null);
-  }
-
-  async #onText(ctx: ChatContext, text: string, messageId: number | null): Promise<void> {
-    const pending = this.state.pending;
-    if (pending?.kind === "secret" && messageId !== null) return this.#onSecret(ctx, text, messageId);
-    this.#requests.setPending(null);
-    if (pending?.kind === "guidance") return this.#requests.giveGuidance(ctx, pending.runId, text);
-    if (pending?.kind === "answers") return this.#requests.takeAnswer(ctx, pending, text);
-    if (pending?.toolUseId || pending?.agentJob) return this.#turn(ctx, { text, answers: pending });
-    await this.#turn(ctx, { text });
-  }
-
-  /** The answer to the open secret request, stored; a value nobody asked for is dropped. */
-  async #onSecret(ctx: ChatContext, value: string, messageId: number): Promise<void> {
-    const pending = this.state.pending;
-    if (pending?.kind !== "secret") {
-      await ctx.channel.delete(ctx.chatId, messageId);
-      await ctx.channel.send(ctx.chatId, NO_SECRET_ASKED);
-      return;
-    }
-    if (!(await this.#requests.storeSecret(ctx, pending, value, messageId))) return;
-    if (pending.toolUseId === null && !pending.agentJob) return;
-    await this.#turn(ctx, { text: secretSetPrompt(pending.name, pending.projectSlug), answers: pending });
-  }
-
-  /**
-   * The Product-Owner's turn on the user's words (`answers`: the request they answer): an `agent`
-   * job's (PO_ENGINE=cli), or a model turn here, whose pause is kept.
-   */
-  async #turn(ctx: ChatContext, input: { text: string; answers?: Pending }): Promise<void> {
-    const { text, answers } = input;
-    if (chatSettings.read(this.env).PO_ENGINE === "cli") {
-      const prompt = answers?.agentJob ? answerPrompt(answers, text) : text;
-      return await this.#agentTurns().start(ctx.actor.userId, prompt);
-    }
-    // A request the `cli` engine asked has no paused call to answer: its answer is a new message.
-    const step = (deps: ConversationDeps) =>
-      answers?.toolUseId ? resume(deps, answers, text) : converse(deps, text);
-    const project = { current: this.state.projectId };
-    try {
-      const pending = await modelTurn(
-        ctx,
-        {
-          history: this.#conversation(),
-          project,
-          runChanged: (run) => this.#runChanged(run),
-          ask: (pending) => this.#requests.ask(ctx.channel, pending),
-        },
-        step,
-      );
-      if (pending) this.#requests.setPending(pending);
-    } finally {
-      if (project.current !== this.state.projectId)
-        this.setState({ ...this.state, projectId: project.current });
-    }
   }
 
   /**
@@ -323,6 +240,20 @@ export class ChatSession extends WebChatAgent implements RunChat {
     const chatId = this.chatId();
     if (isWebChat(chatId)) return true;
     return Number.isSafeInteger(chatId) && Boolean(this.telegram().TELEGRAM_BOT_TOKEN);
+  }
+
+  #replies(): ChatReplies {
+    this.#chatReplies ??= new ChatReplies({
+      env: this.env,
+      state: () => this.state,
+      setState: (state) => this.setState(state),
+      requests: this.#requests,
+      agentTurns: () => this.#agentTurns(),
+      history: () => this.#conversation(),
+      runChanged: (run) => this.#runChanged(run),
+      showAnswer: (answer) => this.webChat().showAnswer(answer),
+    });
+    return this.#chatReplies;
   }
 
   #agentTurns(): CliTurns {
