@@ -129,6 +129,11 @@ export class ChatSession extends WebChatAgent implements RunChat {
     }
   }
 
+  /** Scheduled while a turn runs: the chat shows "typing…". */
+  async showAgentTyping(payload: { jobId: string }): Promise<void> {
+    await this.#agentTurns().showTyping(payload.jobId);
+  }
+
   /** Scheduled past a turn's deadline, in case the hub's event never came. */
   async checkAgentTurn(payload: { jobId: string }): Promise<void> {
     await this.#agentTurns().check(payload.jobId, () => this.agentJobFinished(payload));

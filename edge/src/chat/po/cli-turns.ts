@@ -47,8 +47,8 @@ const IDLE: AgentTurns = {
   executorId: null,
 };
 
-/** The session's methods a turn's check is scheduled to (by name). */
-export type TurnTimer = "checkAgentTurn";
+/** The session's methods a turn's check and its "typing…" are scheduled to (by name). */
+export type TurnTimer = "checkAgentTurn" | "showAgentTyping";
 
 /** What the session lends: its state, its chat, its scheduler, and how to open what the agent asked. */
 export interface CliTurnHost {
@@ -68,6 +68,8 @@ export interface CliTurnHost {
 const STILL_WORKING = "⏳ I am still on your last message; I will read this one right after.";
 /** How long past its deadline a turn's job is looked at, if the hub's event has not come. */
 const CHECK_SLACK_S = 60;
+/** Telegram shows "typing…" for about 5 s: it is sent again this often while a turn runs. */
+const TYPING_EVERY_S = 4;
 
 export class CliTurns {
   readonly #host: CliTurnHost;
@@ -118,9 +120,19 @@ export class CliTurns {
       idempotencyKey: `po-turn:${chatId}:${newId()}`,
     });
     this.#set({ ...turns, jobId: record.job.id, userId, asked: null, waiting: [] });
-    await channel.typing(chatId).catch(() => {});
+    await this.showTyping(record.job.id);
     const checkAfterS = Math.ceil(job.timeoutMs / 1000) + CHECK_SLACK_S;
     await this.#host.schedule(checkAfterS, "checkAgentTurn", { jobId: record.job.id });
+  }
+
+  /** "typing…" in the chat while the turn of job `jobId` runs (never throws). */
+  async showTyping(jobId: string): Promise<void> {
+    if (this.#turns().jobId !== jobId) return;
+    await this.#host
+      .channel()
+      .typing(this.#host.chatId())
+      .catch(() => {});
+    await this.#host.schedule(TYPING_EVERY_S, "showAgentTyping", { jobId }).catch(() => {});
   }
 
   /** The running turn's agent asks the user: kept for its end (the last ask wins). False: no turn. */

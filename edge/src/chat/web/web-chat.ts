@@ -95,6 +95,8 @@ export class WebChat {
 
   #status() {
     const state = this.#host.state();
-    return { request: requestOf(state.pending), busy: state.mode === "PROCESSING" };
+    // The `cli` Product-Owner works between the chat's handlers: while its turn's job runs.
+    const agentAtWork = Boolean(state.agentTurns?.jobId);
+    return { request: requestOf(state.pending), busy: state.mode === "PROCESSING" || agentAtWork };
   }
 }

@@ -1,15 +1,17 @@
 /**
- * The `cli` Product-Owner (PO_ENGINE=cli) through the Telegram webhook, end to end: the real Worker
+ * The `cli` Product-Owner (PO_ENGINE=cli) through the Telegram webhook and the web chat, end to end: the real Worker
  * under wrangler dev, an executor, and the real Claude Code CLI as the chat's agent (its model the
  * loopback Messages API, scripted). Each message is an `agent` job whose tools are the API's, over
  * MCP, with a key minted for that job: the project is created, a question comes back with buttons,
  * the press resumes the same session, a secret is asked by name and captured by the chat (the agent
- * never sees it), and the run starts and reports to the chat.
+ * never sees it), and the run starts and reports to the chat. In the web chat, the chat is busy
+ * while a turn runs, and a message written meanwhile waits to be the next turn's.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claudeBinary, type MessagesRequest } from "../executor/test/support/fake-anthropic.ts";
 import { ChatHarness, eventually } from "./support/chat.ts";
 import { queryD1 } from "./support/d1.ts";
+import { memberApi } from "./support/member.ts";
 
 const claude = claudeBinary();
 let chat: ChatHarness;
@@ -61,7 +63,7 @@ afterAll(async () => {
   await chat?.stop();
 });
 
-describe.skipIf(!claude)("the CLI Product-Owner in a Telegram chat", () => {
+describe.skipIf(!claude)("the CLI Product-Owner", () => {
   it("creates the project through MCP, asks with buttons, takes a secret by name, starts the run", async () => {
     const user = await chat.api<{ id: string }>("/users", { name: "Cleo", telegramId: 7100 });
     const cleo = { id: 7100, first_name: "Cleo" };
@@ -156,6 +158,48 @@ describe.skipIf(!claude)("the CLI Product-Owner in a Telegram chat", () => {
     const cost = await waitSent(cleo.id, "This conversation");
     expect(cost.payload.text).not.toContain("This conversation: $0.00\n");
   }, 300_000);
+
+  it("in the web chat: busy while a turn runs; what is written meanwhile is the next turn's", async () => {
+    const ada = await chat.api<{ id: string }>("/users", { name: "Ada" });
+    const { key } = await chat.api<{ key: string }>("/api-keys", {
+      name: "web",
+      userId: ada.id,
+      scopes: ["read", "write"],
+    });
+    const as = memberApi(chat.worker.api, key);
+    const { promise: held, resolve: release } = Promise.withResolvers<void>();
+    chat.respond(async (request) => {
+      const conversation = JSON.stringify(request.messages);
+      if (conversation.includes("second thought")) return { text: "Noted both thoughts." };
+      if (!conversation.includes("first idea")) return { text: "(not a turn of this test)" };
+      await held;
+      return { text: "Working on the first idea." };
+    });
+    type Feed = { items: { html: string; from: string }[]; busy: boolean };
+    const feed = async () => (await as("/chat/messages")).body as Feed;
+    const shown = (part: string) =>
+      expect
+        .poll(async () => (await feed()).items.some((message) => message.html.includes(part)), {
+          timeout: 90_000,
+          message: part,
+        })
+        .toBe(true);
+
+    try {
+      expect((await as("/chat/messages", { text: "first idea" })).status).toBe(202);
+      await expect.poll(async () => (await feed()).busy, { timeout: 30_000 }).toBe(true);
+      expect((await as("/chat/messages", { text: "second thought" })).status).toBe(202);
+      await shown("I am still on your last message");
+    } finally {
+      release();
+    }
+    await shown("Working on the first idea.");
+    await shown("Noted both thoughts.");
+    await expect.poll(async () => (await feed()).busy, { timeout: 30_000 }).toBe(false);
+    const texts = (await feed()).items.map((message) => message.html);
+    const first = texts.findIndex((html) => html.includes("Working on the first idea."));
+    expect(texts.findIndex((html) => html.includes("Noted both thoughts."))).toBeGreaterThan(first);
+  }, 180_000);
 
   it("refuses the chat tools to any key but a chat agent's", async () => {
     const response = await fetch(`${chat.worker.api}/chat/questions`, {
