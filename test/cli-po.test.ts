@@ -153,10 +153,17 @@ describe.skipIf(!claude)("the CLI Product-Owner", () => {
     expect(everything).not.toMatch(/co_[A-Za-z0-9_-]{40,}/);
     expect(chat.worker.output()).not.toContain(canary);
 
-    // What the turns cost is booked to the chat.
+    // What each turn cost is booked to the chat (Claude Code prices the scripted usage), and /cost says so.
+    const costs = await queryD1<{ job_id: string; chat_id: number; source: string; amount_usd: number }>(
+      chat.dir,
+      "SELECT job_id, chat_id, source, amount_usd FROM costs WHERE source = 'po-agent' ORDER BY rowid",
+    );
+    expect(costs.map((cost) => cost.job_id)).toEqual(turns.map((job) => job.id));
+    expect(costs.every((cost) => cost.chat_id === cleo.id && cost.amount_usd > 0)).toBe(true);
+    const total = costs.reduce((sum, cost) => sum + cost.amount_usd, 0);
     await chat.say(cleo, "/cost");
     const cost = await waitSent(cleo.id, "This conversation");
-    expect(cost.payload.text).not.toContain("This conversation: $0.00\n");
+    expect(cost.payload.text).toContain(`This conversation: $${total.toFixed(4)}`);
   }, 300_000);
 
   it("in the web chat: busy while a turn runs; what is written meanwhile is the next turn's", async () => {
@@ -199,6 +206,28 @@ describe.skipIf(!claude)("the CLI Product-Owner", () => {
     const texts = (await feed()).items.map((message) => message.html);
     const first = texts.findIndex((html) => html.includes("Working on the first idea."));
     expect(texts.findIndex((html) => html.includes("Noted both thoughts."))).toBeGreaterThan(first);
+  }, 180_000);
+
+  it("says so when a turn fails, and the next message is a turn again", async () => {
+    await chat.api("/users", { name: "Fred", telegramId: 7200 });
+    const fred = { id: 7200, first_name: "Fred" };
+    chat.respond((request) => {
+      const conversation = JSON.stringify(request.messages);
+      if (conversation.includes("try again"))
+        return { text: conversation.includes("overload me") ? "Back again." : "Fresh start." };
+      if (conversation.includes("overload me"))
+        return { error: { status: 400, type: "invalid_request_error", message: "scripted refusal" } };
+      return { text: "(not a turn of this test)" };
+    });
+    await chat.say(fred, "overload me");
+    const failed = await waitSent(fred.id, "could not answer");
+    expect(failed.payload.text).toContain("Write again to retry");
+    await chat.say(fred, "try again");
+    await eventually(
+      () => chat.telegram.texts(fred.id).find((text) => text === "Back again." || text === "Fresh start."),
+      "the next turn's answer",
+      90_000,
+    );
   }, 180_000);
 
   it("refuses the chat tools to any key but a chat agent's", async () => {

@@ -150,20 +150,18 @@ export class CliTurns {
   async finish(jobId: string): Promise<void> {
     const turns = this.#turns();
     if (turns.jobId !== jobId) return;
+    // The turn is over whatever follows fails: the chat must never stay stuck behind it.
+    this.#set({ ...turns, jobId: null, asked: null, waiting: [] });
     const env = this.#host.env;
     const db = database(env.DB);
     const outcome = await executorHub(env).outcome(jobId);
-    await revokeJobKeys(db, jobId);
-    const parsed = outcome?.result ? AgentResult.safeParse(JSON.parse(outcome.result)) : null;
-    const result = parsed?.success ? parsed.data : null;
+    const result = agentResultOf(outcome?.result ?? null);
     this.#set({
-      ...turns,
-      jobId: null,
-      asked: null,
-      waiting: [],
+      ...this.#turns(),
       sessionId: result?.sessionId ?? turns.sessionId,
       executorId: outcome?.executorId ?? turns.executorId,
     });
+    await revokeJobKeys(db, jobId);
     const channel = this.#host.channel();
     const chatId = this.#host.chatId();
     if (result && result.costUsd !== null && result.costUsd > 0)
@@ -178,14 +176,15 @@ export class CliTurns {
         chatId,
         jobId,
       });
-    if (outcome?.status === "succeeded" && result && !result.isError) {
+    const answered = outcome?.status === "succeeded" && result !== null && !result.isError;
+    if (answered) {
       if (result.result.trim()) await channel.sendText(chatId, result.result.trim());
     } else {
       await channel.send(chatId, failedTurn(outcome?.status ?? "lost", outcome?.error ?? result?.result));
     }
     if (turns.waiting.length > 0 && turns.userId)
       return await this.start(turns.userId, turns.waiting.join("\n\n"));
-    if (turns.asked) await this.#host.openAsked(channel, turns.asked, jobId);
+    if (answered && turns.asked) await this.#host.openAsked(channel, turns.asked, jobId);
   }
 
   /**
@@ -205,6 +204,17 @@ export class CliTurns {
   /** `/new`: the next turn starts a new session. */
   forgetSession(): void {
     this.#set({ ...this.#turns(), sessionId: null });
+  }
+}
+
+/** The agent job's result, or null when it has none (or not one an agent job reports). */
+function agentResultOf(text: string | null): AgentResult | null {
+  if (!text) return null;
+  try {
+    const parsed = AgentResult.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
   }
 }
 
