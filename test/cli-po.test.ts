@@ -7,6 +7,7 @@
  * never sees it), and the run starts and reports to the chat. In the web chat, the chat is busy
  * while a turn runs, and a message written meanwhile waits to be the next turn's.
  */
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claudeBinary, type MessagesRequest } from "../executor/test/support/fake-anthropic.ts";
 import { ChatHarness, eventually } from "./support/chat.ts";
@@ -14,6 +15,7 @@ import { queryD1 } from "./support/d1.ts";
 import { memberApi } from "./support/member.ts";
 
 const claude = claudeBinary();
+const CUSTOM_PO = path.resolve(import.meta.dirname, "support/custom-po-agent.mjs");
 let chat: ChatHarness;
 
 /** The turns' first words, as the chat sends them to the agent. */
@@ -228,6 +230,35 @@ describe.skipIf(!claude)("the CLI Product-Owner", () => {
       "the next turn's answer",
       90_000,
     );
+  }, 180_000);
+
+  it("can be an agent of one's own (PO_CLI_ADAPTER=custom) that uses the MCP server itself", async () => {
+    const custom = await ChatHarness.start({
+      PO_ENGINE: "cli",
+      PO_CLI_ADAPTER: "custom",
+      PO_CLI_COMMAND: `${process.execPath} ${CUSTOM_PO}`,
+    });
+    try {
+      await custom.fleet.executor(1, {});
+      await custom.api("/users", { name: "Grace", telegramId: 7300 });
+      const grace = { id: 7300, first_name: "Grace" };
+      const sent = (part: string) =>
+        eventually(
+          () =>
+            custom.telegram
+              .sent("sendMessage", grace.id)
+              .find((call) => String(call.payload.text).includes(part)),
+          part,
+          90_000,
+        );
+      await custom.say(grace, "I need a service");
+      await sent("Hello Grace, one question first.");
+      const question = await sent("Which stack should it use?");
+      await custom.press(grace, "ans:1", question.result.message_id);
+      await sent("Noted, Grace: Python.");
+    } finally {
+      await custom.stop();
+    }
   }, 180_000);
 
   it("refuses the chat tools to any key but a chat agent's", async () => {

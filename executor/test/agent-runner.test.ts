@@ -254,7 +254,7 @@ describe("custom adapter", { timeout: 60_000 }, () => {
       "done: plan a service (api key given: no); mcp http://127.0.0.1:8787/mcp (key given: yes)",
     );
     expect(JSON.stringify(outcome) + outcome.text("stdout") + outcome.text("stderr")).not.toContain(mcpKey);
-    // A spec's own `url` wins; the droid adapter has no MCP support, so the spec is refused.
+    // A spec's own `url` wins.
     const own = await run(
       {
         adapter: "custom",
@@ -265,12 +265,6 @@ describe("custom adapter", { timeout: 60_000 }, () => {
       { secrets: { MCP_KEY: mcpKey }, orchestratorUrl: "http://127.0.0.1:8787" },
     );
     expect(own.output?.result).toContain("mcp http://127.0.0.1:9999/mcp");
-    expect(
-      AgentSpec.safeParse({ adapter: "droid", prompt: "x", mcp: { apiKeySecret: "K" } }).error?.issues[0],
-    ).toMatchObject({
-      path: ["mcp"],
-      message: "`mcp` is supported by the claude-code and custom adapters only",
-    });
   });
 
   it("a broken contract, a missing command and a cancel each end clearly", async () => {
@@ -336,7 +330,7 @@ describe("Droid adapter", { timeout: 60_000 }, () => {
     const record = path.join(bin, "calls.json");
     await writeFile(
       path.join(bin, "droid"),
-      `#!/bin/sh\nnode -e 'const fs=require("fs");const a=process.argv.slice(1);const f=a[a.indexOf("-f")+1];fs.writeFileSync(${JSON.stringify(record)},JSON.stringify({argv:a,prompt:fs.readFileSync(f,"utf8"),key:process.env.FACTORY_API_KEY}))' -- "$@"\necho '{"type":"result","subtype":"success","is_error":false,"num_turns":2,"result":"droid done","session_id":"droid-s1"}'\n`,
+      `#!/bin/sh\nnode -e 'const fs=require("fs");const a=process.argv.slice(1);const f=a[a.indexOf("-f")+1];const m=process.env.HOME+"/.factory/mcp.json";fs.writeFileSync(${JSON.stringify(record)},JSON.stringify({argv:a,prompt:fs.readFileSync(f,"utf8"),key:process.env.FACTORY_API_KEY,mcpKey:process.env.ORCHESTRATOR_MCP_KEY,mcp:fs.existsSync(m)?{text:fs.readFileSync(m,"utf8"),mode:fs.statSync(m).mode&0o777}:null}))' -- "$@"\necho '{"type":"result","subtype":"success","is_error":false,"num_turns":2,"result":"droid done","session_id":"droid-s1"}'\n`,
     );
     await chmod(path.join(bin, "droid"), 0o755);
     const previous = process.env.PATH;
@@ -365,6 +359,29 @@ describe("Droid adapter", { timeout: 60_000 }, () => {
       expect(call.argv).not.toContain("fix the bug");
       expect(call.prompt).toBe("fix the bug");
       expect(call.key).toBe(CANARY_KEY);
+      expect(call.mcp).toBeNull();
+
+      // With `mcp`: Droid's user configuration names the server and the key's variable, not the key.
+      const mcpKey = "co_droid-mcp-canary-41c2";
+      const withMcp = await run(
+        { adapter: "droid", prompt: "plan", workspace: "droid-1", mcp: { apiKeySecret: "MCP" } },
+        { secrets: { MCP: mcpKey }, orchestratorUrl: "http://127.0.0.1:8787" },
+      );
+      expect(withMcp.status, withMcp.error).toBe("succeeded");
+      const mcpCall = JSON.parse(await readFile(record, "utf8"));
+      expect(mcpCall.mcpKey).toBe(mcpKey);
+      expect(mcpCall.mcp.mode).toBe(0o600);
+      expect(JSON.parse(mcpCall.mcp.text)).toEqual({
+        mcpServers: {
+          orchestrator: {
+            type: "http",
+            url: "http://127.0.0.1:8787/mcp",
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: Droid's own variable syntax
+            headers: { Authorization: "Bearer ${ORCHESTRATOR_MCP_KEY}" },
+          },
+        },
+      });
+      expect(mcpCall.mcp.text).not.toContain(mcpKey);
     } finally {
       process.env.PATH = previous;
     }

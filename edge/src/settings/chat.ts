@@ -32,9 +32,9 @@ export const chatSettings = defineSettings("Chat", {
     default: "sdk",
     doc: "The Product-Owner: `sdk` (a model-calling agent in the Worker) or `cli` (a coding-agent CLI run as an `agent` job on an executor, with the API as its MCP tools; see PO_CLI_ADAPTER).",
   }),
-  PO_CLI_ADAPTER: setting(AgentAdapter.exclude(["droid"]), {
+  PO_CLI_ADAPTER: setting(AgentAdapter, {
     default: "claude-code",
-    doc: "The CLI of the `cli` Product-Owner: `claude-code`, or `custom` (PO_CLI_COMMAND). It runs where the Developer's agent runs (DEVELOPER_ISOLATION, DEVELOPER_IMAGE).",
+    doc: "The CLI of the `cli` Product-Owner: `claude-code`, `droid`, or `custom` (PO_CLI_COMMAND). It runs where the Developer's agent runs (DEVELOPER_ISOLATION, DEVELOPER_IMAGE).",
   }),
   PO_CLI_COMMAND: setting(list, {
     doc: "The custom Product-Owner's argv (PO_CLI_ADAPTER=custom), separated by spaces; it speaks the custom agent contract, with `mcp` in its request.",

@@ -108,12 +108,8 @@ export const AgentSpec = z
       })
       .optional()
       .describe(
-        "gives the agent the orchestrator's API as MCP tools (`mcp__orchestrator__<operationId>`), as the key's holder; claude-code and custom only",
+        "gives the agent the orchestrator's API as MCP tools (`mcp__orchestrator__<operationId>`), as the key's holder",
       ),
-  })
-  .refine((spec) => spec.mcp === undefined || spec.adapter !== "droid", {
-    message: "`mcp` is supported by the claude-code and custom adapters only",
-    path: ["mcp"],
   })
   .refine((spec) => (spec.adapter === "custom") === (spec.command !== undefined), {
     message: "`command` is required for the custom adapter, and only for it",

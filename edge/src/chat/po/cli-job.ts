@@ -32,7 +32,7 @@ export function cliPoUnavailable(env: Env): string | null {
   const settings = chatSettings.read(env);
   if (settings.PO_CLI_ADAPTER === "custom" && !settings.PO_CLI_COMMAND?.length)
     return "PO_CLI_ADAPTER=custom needs PO_CLI_COMMAND (the agent's argv).";
-  if (settings.PO_CLI_ADAPTER === "claude-code" && !modelSettings.read(env).ANTHROPIC_API_KEY)
+  if (settings.PO_CLI_ADAPTER !== "custom" && !modelSettings.read(env).ANTHROPIC_API_KEY)
     return "The Product-Owner agent is not configured here (no ANTHROPIC_API_KEY).";
   try {
     developerConfig(env);

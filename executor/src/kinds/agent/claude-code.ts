@@ -37,6 +37,13 @@ export const MCP_SERVER_NAME = "orchestrator";
 /** The variable the MCP config names for the key: Claude Code expands it, so no file holds the key. */
 export const MCP_KEY_VARIABLE = "ORCHESTRATOR_MCP_KEY";
 
+/** The orchestrator's MCP server in a CLI's config: streamable HTTP, the key by its variable's name. */
+export const mcpServerConfig = (url: string) => ({
+  type: "http",
+  url,
+  headers: { Authorization: `Bearer \${${MCP_KEY_VARIABLE}}` },
+});
+
 /**
  * `spec.mcp` as Claude Code takes it: a config file in the run's scratch directory (0600) naming
  * the key's variable, only that server (`--strict-mcp-config`: none of the host's), and all its
@@ -48,12 +55,8 @@ async function mcpOptions(
   const { spec, mcpKey, mcpUrl } = invocation;
   if (!spec.mcp || mcpKey === undefined || mcpUrl === undefined) return { args: [], env: {} };
   const file = path.join(invocation.scratch, "mcp.json");
-  const server = {
-    type: "http",
-    url: mcpUrl,
-    headers: { Authorization: `Bearer \${${MCP_KEY_VARIABLE}}` },
-  };
-  await writeFile(file, JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: server } }), { mode: 0o600 });
+  const config = { mcpServers: { [MCP_SERVER_NAME]: mcpServerConfig(mcpUrl) } };
+  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
   return {
     args: ["--mcp-config", file, "--strict-mcp-config"],
     env: { [MCP_KEY_VARIABLE]: mcpKey },

@@ -1,16 +1,35 @@
 /**
  * Factory Droid, headless: `droid exec -o json --auto high`, the prompt from a private file (argv is
- * visible to every user of the host, and limited in length), `-s` to go on with a session.
+ * visible to every user of the host, and limited in length), `-s` to go on with a session. The
+ * spec's `mcp` is Droid's user configuration (`~/.factory/mcp.json` in the agent's HOME, 0600),
+ * naming the key's variable, which Droid expands when it loads the file: no file holds the key.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type Adapter, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
+import { type Adapter, type AgentInvocation, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
+import { MCP_KEY_VARIABLE, MCP_SERVER_NAME, mcpServerConfig } from "./claude-code.ts";
+
+/** Writes (or, without `mcp`, removes: the HOME outlives the job) Droid's MCP configuration. */
+async function droidMcp(invocation: AgentInvocation): Promise<Record<string, string>> {
+  const dir = path.join(invocation.home, ".factory");
+  const file = path.join(dir, "mcp.json");
+  const { mcpKey, mcpUrl } = invocation;
+  if (!invocation.spec.mcp || mcpKey === undefined || mcpUrl === undefined) {
+    await rm(file, { force: true });
+    return {};
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const config = { mcpServers: { [MCP_SERVER_NAME]: mcpServerConfig(mcpUrl) } };
+  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
+  return { [MCP_KEY_VARIABLE]: mcpKey };
+}
 
 export const droid: Adapter = {
   async command(invocation) {
     const { spec } = invocation;
     const promptFile = path.join(invocation.scratch, "prompt.md");
     await writeFile(promptFile, spec.prompt, { mode: 0o600 });
+    const mcpEnv = await droidMcp(invocation);
     return {
       command: agentBinary(invocation, "droid", "ORCHESTRATOR_DROID_BIN"),
       args: [
@@ -29,6 +48,7 @@ export const droid: Adapter = {
       env: {
         ...baseEnv(invocation),
         ...(invocation.apiKey ? { FACTORY_API_KEY: invocation.apiKey } : {}),
+        ...mcpEnv,
       },
     };
   },
