@@ -9,7 +9,7 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claudeBinary, type MessagesRequest } from "../executor/test/support/fake-anthropic.ts";
+import { claudeBinary, type MessagesRequest, toolResults } from "../executor/test/support/fake-anthropic.ts";
 import { ChatHarness, eventually } from "./support/chat.ts";
 import { queryD1 } from "./support/d1.ts";
 import { memberApi } from "./support/member.ts";
@@ -31,19 +31,7 @@ function turnOf(request: MessagesRequest): { turn: number; results: string[] } {
     const found = TURNS.findIndex((words) => text.includes(words));
     if (found >= 0) [turn, from] = [found, index];
   });
-  const results = request.messages
-    .slice(from + 1)
-    .flatMap((message) =>
-      typeof message.content === "string"
-        ? []
-        : message.content
-            .filter((block) => block.type === "tool_result")
-            .map((block) =>
-              typeof block.content === "string"
-                ? block.content
-                : (block.content as { text?: string }[]).map((part) => part.text ?? "").join(""),
-            ),
-    );
+  const results = toolResults(request.messages.slice(from + 1));
   return { turn, results };
 }
 

@@ -14,6 +14,7 @@ import {
   type FakeAnthropic,
   type MessagesRequest,
   startFakeAnthropic,
+  toolResults,
 } from "../executor/test/support/fake-anthropic.ts";
 import { Fleet } from "./support/fleet.ts";
 import { memberApi } from "./support/member.ts";
@@ -121,19 +122,7 @@ describe("the MCP server over HTTP", () => {
     const home = path.join(dir, "inspector-home");
     // The key in a 0600 config file, not on mcpdo's command line.
     const config = path.join(dir, "inspector.json");
-    await writeFile(
-      config,
-      JSON.stringify({
-        mcpServers: {
-          orchestrator: {
-            type: "http",
-            url: `${fleet.worker.origin}/mcp`,
-            headers: { Authorization: `Bearer ${grace.key}` },
-          },
-        },
-      }),
-      { mode: 0o600 },
-    );
+    await writeMcpConfig(config, `Bearer ${grace.key}`);
     // Its daemon's socket and files under the test's own directory (TMPDIR), removed with it.
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "",
@@ -172,7 +161,7 @@ describe("the MCP server over HTTP", () => {
       // The scripted model: create the project, then start a run of the id the tool returned.
       let model: FakeAnthropic | undefined;
       const respond = (request: MessagesRequest) => {
-        const results = toolResults(request);
+        const results = toolResults(request.messages);
         if (results.length === 0)
           return {
             tool: { name: "mcp__orchestrator__create_project", input: { body: { name: "cli-po-notes" } } },
@@ -192,21 +181,9 @@ describe("the MCP server over HTTP", () => {
       try {
         // The key reaches Claude Code through its environment; the config names the variable.
         const config = path.join(dir, "mcp.json");
-        await writeFile(
-          config,
-          JSON.stringify({
-            mcpServers: {
-              orchestrator: {
-                type: "http",
-                url: `${fleet.worker.origin}/mcp`,
-                // Claude Code expands the variable itself: the key stays out of the file and argv.
-                // biome-ignore lint/suspicious/noTemplateCurlyInString: Claude Code's own syntax, not a JS template
-                headers: { Authorization: "Bearer ${ORCHESTRATOR_API_KEY}" },
-              },
-            },
-          }),
-          { mode: 0o600 },
-        );
+        // Claude Code expands the variable itself: the key stays out of the file and argv.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Claude Code's own syntax, not a JS template
+        await writeMcpConfig(config, "Bearer ${ORCHESTRATOR_API_KEY}");
         const result = await runClaude(
           [
             "-p",
@@ -260,7 +237,7 @@ describe("the MCP server over HTTP", () => {
       await fleet.executor(1, {});
       const hopper = await member("hopper");
       const model = await startFakeAnthropic((request: MessagesRequest) =>
-        toolResults(request).length === 0
+        toolResults(request.messages).length === 0
           ? { tool: { name: "mcp__orchestrator__create_project", input: { body: { name: "agent-made" } } } }
           : { text: "Made it." },
       );
@@ -300,19 +277,14 @@ describe("the MCP server over HTTP", () => {
   );
 });
 
-/** The tool results the conversation holds so far, as text, oldest first. */
-function toolResults(request: MessagesRequest): string[] {
-  return request.messages.flatMap((message) =>
-    typeof message.content === "string"
-      ? []
-      : message.content
-          .filter((block) => block.type === "tool_result")
-          .map((block) =>
-            typeof block.content === "string"
-              ? block.content
-              : (block.content as { text?: string }[]).map((part) => part.text ?? "").join(""),
-          ),
-  );
+/** An MCP client's configuration (0600) naming the Worker's `/mcp` with this Authorization header. */
+function writeMcpConfig(file: string, authorization: string): Promise<void> {
+  const server = {
+    type: "http",
+    url: `${fleet.worker.origin}/mcp`,
+    headers: { Authorization: authorization },
+  };
+  return writeFile(file, JSON.stringify({ mcpServers: { orchestrator: server } }), { mode: 0o600 });
 }
 
 /** Claude Code, its output and exit status (the fake model answers it from this process). */

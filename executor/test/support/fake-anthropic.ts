@@ -28,6 +28,21 @@ export type MessagesRequest = {
 };
 export type Responder = (request: MessagesRequest) => Step | Promise<Step>;
 
+/** The tool results these messages hold (a request's, or a part of them), as text, oldest first. */
+export function toolResults(messages: MessagesRequest["messages"]): string[] {
+  return messages.flatMap((message) =>
+    typeof message.content === "string"
+      ? []
+      : message.content
+          .filter((block) => block.type === "tool_result")
+          .map((block) =>
+            typeof block.content === "string"
+              ? block.content
+              : (block.content as { text?: string }[]).map((part) => part.text ?? "").join(""),
+          ),
+  );
+}
+
 export interface RecordedRequest {
   method: string;
   url: string;
