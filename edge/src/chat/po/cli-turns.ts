@@ -86,11 +86,6 @@ export class CliTurns {
     this.#host.setTurns(turns);
   }
 
-  /** Whether a turn is under way (the agent may ask now). */
-  running(): boolean {
-    return this.#turns().jobId !== null;
-  }
-
   /** A turn with `prompt` from the chat's member, or the prompt kept for after the running one. */
   async start(userId: string, prompt: string): Promise<void> {
     const channel = this.#host.channel();
