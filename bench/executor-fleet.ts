@@ -1,18 +1,24 @@
 /**
  * Executor fleet benchmark, on one machine under `wrangler dev`:
+ * - the floor: a minimal Durable Object (bench/floor/) that parses a frame, writes one SQLite row
+ *   (or not) and answers, pipelined (frames/s): what one object does per frame on this machine;
  * - baseline: WebSocket echo (ping → pong) through the ExecutorHub Durable Object, sequential
  *   (latency) and pipelined (messages/s), measured in the same run;
  * - dispatch latency: HTTP submit → `assign` at an executor, p50/p99, as a ratio to the echo;
  * - throughput: no-op jobs/s with 4 executors × capacity 8 (scripted executors that answer at
  *   once, so the hub and the API are what is measured; jobs submitted 100 per batch request),
- *   as a ratio to the pipelined echo;
+ *   as a ratio to the floor's pipelined frames/s with a write (each job is a few frames and rows);
  * - the daemon's RSS, idle and with 8 running jobs.
  *
  *   npm run bench
  */
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import WebSocket from "ws";
-import { Fleet } from "../test/support/fleet.ts";
+import { wranglerDev } from "../scripts/local-stack.ts";
+import { Fleet, freePort } from "../test/support/fleet.ts";
 
 const ECHO_ROUNDS = 2000;
 const PIPELINED = 5000;
@@ -39,6 +45,58 @@ const within = <T>(promise: Promise<T>, what: string) =>
     ),
   ]);
 
+/** Pings over a socket whose other end answers `{type: "pong", id}`: each resolves on its pong. */
+function pinger(ws: WebSocket) {
+  const pongs = new Map<number, () => void>();
+  return {
+    /** Call with each message the socket receives. */
+    received(message: { type: string; id?: number }) {
+      if (message.type === "pong" && message.id !== undefined) pongs.get(message.id)?.();
+    },
+    ping(id: number) {
+      return new Promise<void>((resolve) => {
+        pongs.set(id, () => {
+          pongs.delete(id);
+          resolve();
+        });
+        ws.send(JSON.stringify({ v: 1, type: "ping", id }));
+      });
+    },
+  };
+}
+
+/** Frames per second of `count` pings sent at once. */
+async function pipelined(ping: (id: number) => Promise<void>, count: number, firstId = 0) {
+  const started = performance.now();
+  await Promise.all(Array.from({ length: count }, (_, i) => ping(firstId + i)));
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** The floor (bench/floor/): pipelined frames/s with and without one SQLite row written per frame. */
+async function floor() {
+  const port = await freePort();
+  const state = await mkdtemp(path.join(tmpdir(), "co-bench-floor-"));
+  const args = ["dev", "--config", "bench/floor/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port)];
+  args.push("--persist-to", state, "--show-interactive-dev-session=false");
+  const worker = await wranglerDev(args, "/health", port, "ignore");
+  try {
+    const rate = async (write: boolean) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/?write=${write ? 1 : 0}`);
+      await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+      const socket = pinger(ws);
+      ws.on("message", (data) => socket.received(JSON.parse(data.toString())));
+      await pipelined((id) => socket.ping(id), PIPELINED / 5); // warm-up
+      const perSecond = await pipelined((id) => socket.ping(id), PIPELINED, PIPELINED);
+      ws.close();
+      return perSecond;
+    };
+    return { bare: await rate(false), withWrite: await rate(true) };
+  } finally {
+    await worker.stop("SIGKILL");
+    await rm(state, { recursive: true, force: true });
+  }
+}
+
 /** A scripted executor: answers every assign with accepted + a succeeded result, at once. */
 async function scriptedExecutor(
   fleet: Fleet,
@@ -52,14 +110,14 @@ async function scriptedExecutor(
   const ws = new WebSocket(`${fleet.worker.origin.replace("http", "ws")}/api/v1/executors/connect`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  const pongs = new Map<number, () => void>();
+  const socket = pinger(ws);
   let results = 0;
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   const welcomed = new Promise<void>((resolve) => {
     ws.on("message", (data) => {
       const message = JSON.parse(data.toString());
+      socket.received(message);
       if (message.type === "welcome") resolve();
-      else if (message.type === "pong") pongs.get(message.id)?.();
       else if (message.type === "assign") {
         onAssign?.(message.jobId);
         ws.send(JSON.stringify({ v: 1, type: "accepted", jobId: message.jobId, attempt: message.attempt }));
@@ -94,15 +152,7 @@ async function scriptedExecutor(
     get results() {
       return results;
     },
-    ping(id: number) {
-      return new Promise<void>((resolve) => {
-        pongs.set(id, () => {
-          pongs.delete(id);
-          resolve();
-        });
-        ws.send(JSON.stringify({ v: 1, type: "ping", id }));
-      });
-    },
+    ping: socket.ping,
   };
 }
 
@@ -114,9 +164,7 @@ async function echo(fleet: Fleet) {
     await executor.ping(i);
     latencies.push(performance.now() - started);
   }
-  const started = performance.now();
-  await Promise.all(Array.from({ length: PIPELINED }, (_, i) => executor.ping(ECHO_ROUNDS + i)));
-  const perSecond = PIPELINED / ((performance.now() - started) / 1000);
+  const perSecond = await pipelined(executor.ping, PIPELINED, ECHO_ROUNDS);
   executor.ws.close();
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond };
 }
@@ -187,6 +235,7 @@ async function daemonMemory(fleet: Fleet) {
   return { idle, busy };
 }
 
+const base = await within(floor(), "floor");
 const fleet = await Fleet.start();
 try {
   const baseline = await within(echo(fleet), "echo");
@@ -194,8 +243,14 @@ try {
   const flow = await within(throughput(fleet), "throughput");
   const memory = await within(daemonMemory(fleet), "memory");
   const rows = [
+    ["Floor: minimal object, pipelined", `${base.bare.toFixed(0)} frames/s`, "parse + answer"],
+    ["Floor: the same, one row written", `${base.withWrite.toFixed(0)} frames/s`, "parse + INSERT + answer"],
     ["WebSocket echo through the hub (baseline)", `p50 ${ms(baseline.p50)}, p99 ${ms(baseline.p99)}`, ""],
-    ["Pipelined echo (baseline)", `${baseline.perSecond.toFixed(0)} msg/s`, ""],
+    [
+      "Pipelined echo (baseline)",
+      `${baseline.perSecond.toFixed(0)} msg/s`,
+      `${(baseline.perSecond / base.bare).toFixed(2)}× the floor without a write`,
+    ],
     [
       "Dispatch: submit → assign",
       `p50 ${ms(dispatch.p50)}, p99 ${ms(dispatch.p99)} (HTTP submit alone p50 ${ms(dispatch.submitP50)})`,
@@ -204,7 +259,7 @@ try {
     [
       "Throughput: no-op jobs, 4 executors × 8",
       `${flow.perSecond.toFixed(0)} jobs/s`,
-      `${(flow.perSecond / baseline.perSecond).toFixed(3)}× pipelined echo (target ≥ 1000 jobs/s)`,
+      `${(flow.perSecond / base.withWrite).toFixed(2)}× the floor with a write (target ≥ 0.6×)`,
     ],
     ["Daemon RSS idle", `${memory.idle.toFixed(1)} MB`, "target ≤ 60 MB"],
     ["Daemon RSS, 8 running jobs", `${memory.busy.toFixed(1)} MB`, "target ≤ 100 MB"],

@@ -124,6 +124,17 @@ export async function startWorker(options: StackOptions): Promise<Worker> {
     args.push("--env-file", file);
   }
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  const dev = await wranglerDev(args, `/api/v1/health`, options.port, output);
+  return { ...dev, api: `${dev.origin}/api/v1`, adminKey, devVarsFile: vars.file };
+}
+
+/** A `wrangler dev` on 127.0.0.1:`port` (its own process group), once `healthPath` answers 2xx. */
+export async function wranglerDev(
+  args: string[],
+  healthPath: string,
+  port: number,
+  output: "inherit" | "pipe" | "ignore",
+): Promise<Pick<Worker, "origin" | "pid" | "stop" | "exited" | "output">> {
   const child = spawn(wrangler, args, {
     cwd: root,
     env: quietEnv,
@@ -138,18 +149,15 @@ export async function startWorker(options: StackOptions): Promise<Worker> {
   child.stderr?.on("data", (chunk) => {
     printed += chunk;
   });
-  const origin = `http://127.0.0.1:${options.port}`;
+  const origin = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilHealthy(`${origin}/api/v1/health`, child);
+    await waitUntilHealthy(`${origin}${healthPath}`, child);
   } catch (err) {
     await stopGroup(child, "SIGKILL");
     throw err;
   }
   return {
     origin,
-    api: `${origin}/api/v1`,
-    adminKey,
-    devVarsFile: vars.file,
     pid: child.pid,
     stop: (signal = "SIGTERM") => stopGroup(child, signal),
     exited,
