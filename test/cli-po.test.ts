@@ -198,6 +198,37 @@ describe.skipIf(!claude)("the CLI Product-Owner", () => {
     expect(texts.findIndex((html) => html.includes("Noted both thoughts."))).toBeGreaterThan(first);
   }, 180_000);
 
+  it("starts a new session after /new, even one written while a turn ran", async () => {
+    await chat.api("/users", { name: "Hedy", telegramId: 7400 });
+    const hedy = { id: 7400, first_name: "Hedy" };
+    const { promise: held, resolve: release } = Promise.withResolvers<void>();
+    chat.respond(async (request) => {
+      const conversation = JSON.stringify(request.messages);
+      if (conversation.includes("a fresh start")) return { text: "Starting afresh." };
+      if (!conversation.includes("an old plan")) return { text: "(not a turn of this test)" };
+      await held;
+      return { text: "About the old plan." };
+    });
+    try {
+      await chat.say(hedy, "an old plan");
+      await eventually(() => chat.telegram.sent("sendChatAction", hedy.id).length > 0, "typing", 30_000);
+      await chat.say(hedy, "/new");
+      await waitSent(hedy.id, "New conversation");
+    } finally {
+      release();
+    }
+    await waitSent(hedy.id, "About the old plan.");
+    await chat.say(hedy, "a fresh start");
+    await waitSent(hedy.id, "Starting afresh.");
+    const keys = await queryD1<{ job_id: string }>(
+      chat.dir,
+      "SELECT job_id FROM api_keys WHERE chat_id = ? ORDER BY created_at",
+      hedy.id,
+    );
+    const jobs = await Promise.all(keys.map((key) => chat.api<{ spec: any }>(`/jobs/${key.job_id}`)));
+    expect(jobs.map((job) => job.spec.resumeSession ?? null)).toEqual([null, null]);
+  }, 180_000);
+
   it("says so when a turn fails, and the next message is a turn again", async () => {
     await chat.api("/users", { name: "Fred", telegramId: 7200 });
     const fred = { id: 7200, first_name: "Fred" };

@@ -36,6 +36,8 @@ export interface AgentTurns {
   /** The CLI's session (resumed by the next turn), and the executor that holds its files. */
   sessionId: string | null;
   executorId: string | null;
+  /** `/new` came while a turn ran: its session is not the one to resume (older state: absent). */
+  forgotten?: boolean;
 }
 
 const IDLE: AgentTurns = {
@@ -153,8 +155,9 @@ export class CliTurns {
     const result = agentResultOf(outcome?.result ?? null);
     this.#set({
       ...this.#turns(),
-      sessionId: result?.sessionId ?? turns.sessionId,
+      sessionId: turns.forgotten ? null : (result?.sessionId ?? turns.sessionId),
       executorId: outcome?.executorId ?? turns.executorId,
+      forgotten: false,
     });
     await revokeJobKeys(db, jobId);
     const channel = this.#host.channel();
@@ -196,9 +199,10 @@ export class CliTurns {
     await this.#host.schedule(CHECK_SLACK_S, "checkAgentTurn", { jobId });
   }
 
-  /** `/new`: the next turn starts a new session. */
+  /** `/new`: the next turn starts a new session, even when the running one ends after this. */
   forgetSession(): void {
-    this.#set({ ...this.#turns(), sessionId: null });
+    const turns = this.#turns();
+    this.#set({ ...turns, sessionId: null, forgotten: turns.jobId !== null });
   }
 }
 
