@@ -124,7 +124,7 @@ export async function startWorker(options: StackOptions): Promise<Worker> {
     args.push("--env-file", file);
   }
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
-  const dev = await wranglerDev(args, `/api/v1/health`, options.port, output);
+  const dev = await wranglerDev(args, "/api/v1/health", options.port, output);
   return { ...dev, api: `${dev.origin}/api/v1`, adminKey, devVarsFile: vars.file };
 }
 

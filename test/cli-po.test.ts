@@ -35,12 +35,30 @@ function turnOf(request: MessagesRequest): { turn: number; results: string[] } {
   return { turn, results };
 }
 
-const waitSent = (chatId: number, part: string) =>
+/** The bot's message to `chatId` that holds `part`, once sent (by this file's harness, or `to`'s). */
+const waitSent = (chatId: number, part: string, to: ChatHarness = chat) =>
   eventually(
-    () => chat.telegram.sent("sendMessage", chatId).find((call) => String(call.payload.text).includes(part)),
+    () => to.telegram.sent("sendMessage", chatId).find((call) => String(call.payload.text).includes(part)),
     part,
     90_000,
   );
+
+/**
+ * Scripts the model for two turns: the one whose conversation holds `first` waits until the
+ * returned function is called, then answers `firstAnswer`; one that holds `next` answers
+ * `nextAnswer` at once.
+ */
+function holdFirstTurn(first: string, firstAnswer: string, next: string, nextAnswer: string): () => void {
+  const { promise: held, resolve: release } = Promise.withResolvers<void>();
+  chat.respond(async (request) => {
+    const conversation = JSON.stringify(request.messages);
+    if (conversation.includes(next)) return { text: nextAnswer };
+    if (!conversation.includes(first)) return { text: "(not a turn of this test)" };
+    await held;
+    return { text: firstAnswer };
+  });
+  return release;
+}
 
 beforeAll(async () => {
   if (!claude) return;
@@ -164,14 +182,12 @@ describe.skipIf(!claude)("the CLI Product-Owner", () => {
       scopes: ["read", "write"],
     });
     const as = memberApi(chat.worker.api, key);
-    const { promise: held, resolve: release } = Promise.withResolvers<void>();
-    chat.respond(async (request) => {
-      const conversation = JSON.stringify(request.messages);
-      if (conversation.includes("second thought")) return { text: "Noted both thoughts." };
-      if (!conversation.includes("first idea")) return { text: "(not a turn of this test)" };
-      await held;
-      return { text: "Working on the first idea." };
-    });
+    const release = holdFirstTurn(
+      "first idea",
+      "Working on the first idea.",
+      "second thought",
+      "Noted both thoughts.",
+    );
     type Feed = { items: { html: string; from: string }[]; busy: boolean };
     const feed = async () => (await as("/chat/messages")).body as Feed;
     const shown = (part: string) =>
@@ -201,14 +217,7 @@ describe.skipIf(!claude)("the CLI Product-Owner", () => {
   it("starts a new session after /new, even one written while a turn ran", async () => {
     await chat.api("/users", { name: "Hedy", telegramId: 7400 });
     const hedy = { id: 7400, first_name: "Hedy" };
-    const { promise: held, resolve: release } = Promise.withResolvers<void>();
-    chat.respond(async (request) => {
-      const conversation = JSON.stringify(request.messages);
-      if (conversation.includes("a fresh start")) return { text: "Starting afresh." };
-      if (!conversation.includes("an old plan")) return { text: "(not a turn of this test)" };
-      await held;
-      return { text: "About the old plan." };
-    });
+    const release = holdFirstTurn("an old plan", "About the old plan.", "a fresh start", "Starting afresh.");
     try {
       await chat.say(hedy, "an old plan");
       await eventually(() => chat.telegram.sent("sendChatAction", hedy.id).length > 0, "typing", 30_000);
@@ -261,15 +270,7 @@ describe.skipIf(!claude)("the CLI Product-Owner", () => {
       await custom.fleet.executor(1, {});
       await custom.api("/users", { name: "Grace", telegramId: 7300 });
       const grace = { id: 7300, first_name: "Grace" };
-      const sent = (part: string) =>
-        eventually(
-          () =>
-            custom.telegram
-              .sent("sendMessage", grace.id)
-              .find((call) => String(call.payload.text).includes(part)),
-          part,
-          90_000,
-        );
+      const sent = (part: string) => waitSent(grace.id, part, custom);
       await custom.say(grace, "I need a service");
       await sent("Hello Grace, one question first.");
       const question = await sent("Which stack should it use?");

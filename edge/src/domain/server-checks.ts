@@ -10,6 +10,7 @@ import { AnsibleResult, type ServerCheck } from "@codegen-orchestrator/shared";
 import { and, eq, inArray, ne } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { servers } from "../db/schema.ts";
+import { resultAs } from "../executors/views.ts";
 import { iso } from "../ids.ts";
 import type { ServerRow } from "./servers.ts";
 
@@ -36,8 +37,7 @@ export function checkVerdict(
   job: { status: string; result: string | null; error: string | null },
   at: Date,
 ): ServerCheck | null {
-  const parsed = job.result ? AnsibleResult.safeParse(JSON.parse(job.result)) : null;
-  const result = parsed?.success ? parsed.data : null;
+  const result = resultAs(AnsibleResult, job.result);
   if (!result) return null;
   if (Object.values(result.hosts).some((host) => host.unreachable > 0))
     return withoutFigures(at, "unreachable", `no SSH connection: ${result.failure?.message ?? "no answer"}`);

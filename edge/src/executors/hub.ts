@@ -79,12 +79,11 @@ export class ExecutorHub extends DurableObject<Env> {
       config: hubConfig(env),
       waitUntil: (promise) => ctx.waitUntil(promise),
     };
-    const secrets = new JobSecrets(
-      database(env.DB),
-      secretSettings.read(env).SECRETS_KEY,
-      systemSecrets(env),
-      { github: githubTokens(env), chatKeys: chatKeyMinter(database(env.DB)) },
-    );
+    const db = database(env.DB);
+    const secrets = new JobSecrets(db, secretSettings.read(env).SECRETS_KEY, systemSecrets(env), {
+      github: githubTokens(env),
+      chatKeys: chatKeyMinter(db),
+    });
     this.#alarm = new HubAlarm(ctx.storage, parts);
     this.#dispatcher = new Dispatcher(parts, secrets, () => this.#alarm.armIfNeeded());
     this.#frames = new ExecutorFrames(parts, this.#dispatcher);

@@ -150,12 +150,19 @@ export class JobSecrets {
 
   async #mint(ref: Extract<BoundRef, { github: string } | { chatKey: ChatKeyRef }>): Promise<Opened> {
     const { github, chatKeys } = this.#minters;
-    if ("github" in ref && !github)
-      return { ok: false, why: "is not available: no GitHub App is configured (GITHUB_APP_ID)" };
-    if ("chatKey" in ref && !chatKeys) return { ok: false, why: "is not available here" };
+    const mint =
+      "github" in ref
+        ? github && (() => github(ref.github))
+        : chatKeys && (() => chatKeys(ref.chatKey, ref.job));
+    if (!mint) {
+      const why =
+        "github" in ref
+          ? "is not available: no GitHub App is configured (GITHUB_APP_ID)"
+          : "is not available here";
+      return { ok: false, why };
+    }
     try {
-      const value = "github" in ref ? await github?.(ref.github) : await chatKeys?.(ref.chatKey, ref.job);
-      return { ok: true, value: value ?? "" };
+      return { ok: true, value: await mint() };
     } catch (err) {
       // GitHub's errors say what GitHub answered or what to set; a chat key's, why the user cannot have one.
       return { ok: false, why: `could not be minted: ${err instanceof Error ? err.message : String(err)}` };

@@ -1,5 +1,6 @@
-/** The API's view of a job, and what a submit carries. */
+/** The API's view of a job, what a submit carries, and a finished job's result read as its kind's. */
 import type { Job, JobKind } from "@codegen-orchestrator/shared";
+import type { z } from "zod";
 import type { JobNotify } from "./job-events.ts";
 import type { JobSecretRef } from "./job-secrets.ts";
 import type { JobRow } from "./job-store.ts";
@@ -22,6 +23,16 @@ export interface SubmitJob {
 
 /** The API's view of a job (shared/src/api/jobs.ts): its spec and output as its kind's schemas read them. */
 export type JobView = Job;
+
+/**
+ * A job's stored result (`JobRow.result`) read with `schema`, or null when it has none or another
+ * shape. The hub stores results as JSON it wrote itself, so the text always parses.
+ */
+export function resultAs<T>(schema: z.ZodType<T>, result: string | null): T | null {
+  if (!result) return null;
+  const parsed = schema.safeParse(JSON.parse(result));
+  return parsed.success ? parsed.data : null;
+}
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -22,6 +22,7 @@ import { projectSecretMasker } from "../domain/secret-masking.ts";
 import type { Env } from "../env.ts";
 import { executorHub } from "../executors/hub.ts";
 import type { JobEndPayload } from "../executors/job-events.ts";
+import { resultAs } from "../executors/views.ts";
 import { monitorSettings } from "../settings/monitors.ts";
 import { fixProgress, logsRead, startFix } from "./fix-run.ts";
 import { emptyDay } from "./history.ts";
@@ -211,9 +212,7 @@ export class ServiceMonitor extends DurableObject<Env> {
 
   /** A job's result when it succeeded with one of `schema`'s shape; null otherwise. */
   #resultOf<T>(schema: z.ZodType<T>, outcome: { status: string; result: string | null }): T | null {
-    if (outcome.status !== "succeeded" || !outcome.result) return null;
-    const parsed = schema.safeParse(JSON.parse(outcome.result));
-    return parsed.success ? parsed.data : null;
+    return outcome.status === "succeeded" ? resultAs(schema, outcome.result) : null;
   }
 
   /**

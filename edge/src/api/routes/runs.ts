@@ -52,8 +52,8 @@ export const runsRoutes = router()
     }),
     async (c) => {
       const db = c.get("db");
-      await assertRunQuota(c.env, db, c.get("principal"));
       const principal = c.get("principal");
+      await assertRunQuota(c.env, db, principal);
       // A chat agent's run reports to its chat; anyone else's to the project owner's.
       const chatId = principal.chatId ?? null;
       const run = await startRun(db, principal, c.req.valid("param").id, c.req.valid("json").kind, chatId);

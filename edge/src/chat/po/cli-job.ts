@@ -7,7 +7,7 @@
 import type { AgentSpec } from "@codegen-orchestrator/shared";
 import type { Env } from "../../env.ts";
 import type { JobSecretRef } from "../../executors/job-secrets.ts";
-import { developerConfig } from "../../pipelines/engineering/develop.ts";
+import { agentPlacement, developerConfig } from "../../pipelines/engineering/develop.ts";
 import { chatSettings } from "../../settings/chat.ts";
 import { modelSettings } from "../../settings/models.ts";
 import type { Awaited } from "./conversation.ts";
@@ -61,19 +61,7 @@ export function cliTurnJob(
     ...(where.baseUrl ? { baseUrl: where.baseUrl } : {}),
     // Its only tools are the orchestrator's: it plans services, it does not write their code.
     allowedTools: [],
-    isolation: where.isolation,
-    ...(where.isolation === "process"
-      ? {}
-      : {
-          container: {
-            image: where.image as string,
-            project: workspace,
-            allowPlainDocker: false,
-            cpus: 1,
-            memoryMb: 1024,
-            network: "bridge" as const,
-          },
-        }),
+    ...agentPlacement(where, workspace, { cpus: 1, memoryMb: 1024 }),
     ...(withModelKey ? { apiKeySecret: MODEL_KEY_ENV } : {}),
     mcp: { apiKeySecret: MCP_KEY_ENV },
     env: {},

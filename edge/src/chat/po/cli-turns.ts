@@ -15,7 +15,9 @@ import { revokeJobKeys } from "../../domain/api-keys.ts";
 import { costInsert } from "../../domain/costs.ts";
 import type { Env } from "../../env.ts";
 import { executorHub } from "../../executors/hub.ts";
+import { resultAs } from "../../executors/views.ts";
 import { newId } from "../../ids.ts";
+import { agentCost } from "../../pipelines/engineering/develop.ts";
 import { FINAL_JOB_STATUSES } from "../../pipelines/steps/job-wait.ts";
 import { memberSafeError } from "../../pipelines/steps/member-errors.ts";
 import { escapeHtml } from "../../telegram/format.ts";
@@ -152,7 +154,7 @@ export class CliTurns {
     const env = this.#host.env;
     const db = database(env.DB);
     const outcome = await executorHub(env).outcome(jobId);
-    const result = agentResultOf(outcome?.result ?? null);
+    const result = resultAs(AgentResult, outcome?.result ?? null);
     this.#set({
       ...this.#turns(),
       sessionId: turns.forgotten ? null : (result?.sessionId ?? turns.sessionId),
@@ -162,18 +164,11 @@ export class CliTurns {
     await revokeJobKeys(db, jobId);
     const channel = this.#host.channel();
     const chatId = this.#host.chatId();
-    if (result && result.costUsd !== null && result.costUsd > 0)
-      await costInsert(db, {
-        source: "po-agent",
-        amountUsd: result.costUsd,
-        usage: {
-          input_tokens: result.usage?.inputTokens ?? 0,
-          output_tokens: result.usage?.outputTokens ?? 0,
-        },
-        projectId: this.#host.projectId(),
-        chatId,
-        jobId,
-      });
+    const cost = result ? agentCost(result) : null;
+    if (cost && cost.usd > 0) {
+      const owner = { projectId: this.#host.projectId(), chatId, jobId };
+      await costInsert(db, { source: "po-agent", amountUsd: cost.usd, usage: cost.usage, ...owner });
+    }
     const answered = outcome?.status === "succeeded" && result !== null && !result.isError;
     if (answered) {
       if (result.result.trim()) await channel.sendText(chatId, result.result.trim());
@@ -203,17 +198,6 @@ export class CliTurns {
   forgetSession(): void {
     const turns = this.#turns();
     this.#set({ ...turns, sessionId: null, forgotten: turns.jobId !== null });
-  }
-}
-
-/** The agent job's result, or null when it has none (or not one an agent job reports). */
-function agentResultOf(text: string | null): AgentResult | null {
-  if (!text) return null;
-  try {
-    const parsed = AgentResult.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
   }
 }
 

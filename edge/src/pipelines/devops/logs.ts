@@ -21,6 +21,7 @@ import { projectSecretMasker } from "../../domain/secret-masking.ts";
 import type { Env } from "../../env.ts";
 import { awaitJob } from "../../executors/await-job.ts";
 import { executorHub } from "../../executors/hub.ts";
+import { resultAs } from "../../executors/views.ts";
 import { newId } from "../../ids.ts";
 import { memberSafeError } from "../steps/member-errors.ts";
 import { logsJob } from "./deploy.ts";
@@ -46,8 +47,7 @@ export function logsAnswer(
   job: { status: string; result: string | null; error: string | null },
   mask: (text: string) => string,
 ): ProjectLogs {
-  const parsed = job.result ? AnsibleResult.safeParse(JSON.parse(job.result)) : null;
-  const logs = parsed?.success ? parsed.data.logs : undefined;
+  const logs = resultAs(AnsibleResult, job.result)?.logs;
   if (job.status !== "succeeded" || !logs) {
     const why = job.error ? mask(memberSafeError(job.error)).slice(0, 1000) : `the job ended ${job.status}`;
     throw unavailable(`Reading the logs on ${server} failed: ${why}`);

@@ -81,6 +81,20 @@ export function developerConfig(env: Env): DeveloperConfig {
   };
 }
 
+/**
+ * Where an agent of these settings runs: as a process, or in a container of DEVELOPER_IMAGE (its
+ * compose project named `project`) with these limits.
+ */
+export function agentPlacement(
+  config: Pick<DeveloperConfig, "isolation" | "image">,
+  project: string,
+  limits: { cpus: number; memoryMb: number },
+): Pick<AgentSpec, "isolation" | "container"> {
+  if (config.isolation === "process") return { isolation: "process" };
+  const container = { image: config.image as string, project, allowPlainDocker: false, ...limits };
+  return { isolation: config.isolation, container: { ...container, network: "bridge" } };
+}
+
 /** The agent's workspace: one per project, so that a session resumes where it was left. */
 export const workspaceOf = (projectId: string) => `p-${projectId.toLowerCase()}`.slice(0, 63);
 
@@ -110,19 +124,7 @@ export function developJob(
       },
       credentials: access.credentials,
     },
-    isolation: config.isolation,
-    ...(config.isolation === "process"
-      ? {}
-      : {
-          container: {
-            image: config.image as string,
-            project: workspaceOf(input.projectId),
-            allowPlainDocker: false,
-            cpus: 2,
-            memoryMb: 4096,
-            network: "bridge" as const,
-          },
-        }),
+    ...agentPlacement(config, workspaceOf(input.projectId), { cpus: 2, memoryMb: 4096 }),
     apiKeySecret: API_KEY_ENV,
     env: {},
   };
@@ -181,6 +183,12 @@ export function developPrompt(input: DevelopInput): string {
   return parts.join("\n\n");
 }
 
+/** What an agent job's model use cost, as a cost row books it. */
+export const agentCost = (output: AgentResult) => ({
+  usd: output.costUsd ?? 0,
+  usage: { input_tokens: output.usage?.inputTokens ?? 0, output_tokens: output.usage?.outputTokens ?? 0 },
+});
+
 /** The timeline's line of a Developer iteration, and its cost. */
 export function summarizeDevelop(output: AgentResult) {
   return {
@@ -190,9 +198,6 @@ export function summarizeDevelop(output: AgentResult) {
       turns: output.turns,
       session: output.sessionId,
     },
-    cost: {
-      usd: output.costUsd ?? 0,
-      usage: { input_tokens: output.usage?.inputTokens ?? 0, output_tokens: output.usage?.outputTokens ?? 0 },
-    },
+    cost: agentCost(output),
   };
 }

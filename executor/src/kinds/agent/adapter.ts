@@ -32,6 +32,25 @@ export interface AgentReport {
   turns: number | null;
 }
 
+/** The orchestrator's MCP server's name in a CLI's config: its tools are `mcp__orchestrator__<operationId>`. */
+export const MCP_SERVER_NAME = "orchestrator";
+/** The variable a CLI's MCP config names for the key: the CLI expands it, so no file holds the key. */
+export const MCP_KEY_VARIABLE = "ORCHESTRATOR_MCP_KEY";
+
+/**
+ * The spec's `mcp` as a CLI's MCP config file takes it (JSON: streamable HTTP, the key by its
+ * variable's name) and the environment that carries the key; null when the job has no MCP server.
+ */
+export function mcpConfig(invocation: AgentInvocation): { json: string; env: Record<string, string> } | null {
+  const { spec, mcpKey, mcpUrl } = invocation;
+  if (!spec.mcp || mcpKey === undefined || mcpUrl === undefined) return null;
+  const server = { type: "http", url: mcpUrl, headers: { Authorization: `Bearer \${${MCP_KEY_VARIABLE}}` } };
+  return {
+    json: JSON.stringify({ mcpServers: { [MCP_SERVER_NAME]: server } }),
+    env: { [MCP_KEY_VARIABLE]: mcpKey },
+  };
+}
+
 export interface AgentCommand {
   command: string;
   args: string[];

@@ -9,7 +9,15 @@ import { readdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { z } from "zod";
-import { type Adapter, type AgentInvocation, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
+import {
+  type Adapter,
+  type AgentInvocation,
+  agentBinary,
+  baseEnv,
+  MCP_SERVER_NAME,
+  mcpConfig,
+  parseCliResult,
+} from "./adapter.ts";
 
 /** What `stream-json` prints, as far as progress needs: an assistant message per turn, the result last. */
 const StreamEvent = z.object({ type: z.string(), message: z.object({ id: z.string() }).optional() });
@@ -32,18 +40,6 @@ export function bundledClaudeBinary(): string | null {
 
 export const CLAUDE_DEFAULT_TOOLS = ["Bash", "Edit", "MultiEdit", "Write", "Read", "Glob", "Grep", "LS"];
 
-/** The MCP server's name in Claude Code: its tools are `mcp__orchestrator__<operationId>`. */
-export const MCP_SERVER_NAME = "orchestrator";
-/** The variable the MCP config names for the key: Claude Code expands it, so no file holds the key. */
-export const MCP_KEY_VARIABLE = "ORCHESTRATOR_MCP_KEY";
-
-/** The orchestrator's MCP server in a CLI's config: streamable HTTP, the key by its variable's name. */
-export const mcpServerConfig = (url: string) => ({
-  type: "http",
-  url,
-  headers: { Authorization: `Bearer \${${MCP_KEY_VARIABLE}}` },
-});
-
 /**
  * `spec.mcp` as Claude Code takes it: a config file in the run's scratch directory (0600) naming
  * the key's variable, only that server (`--strict-mcp-config`: none of the host's), and all its
@@ -52,15 +48,11 @@ export const mcpServerConfig = (url: string) => ({
 async function mcpOptions(
   invocation: AgentInvocation,
 ): Promise<{ args: string[]; env: Record<string, string> }> {
-  const { spec, mcpKey, mcpUrl } = invocation;
-  if (!spec.mcp || mcpKey === undefined || mcpUrl === undefined) return { args: [], env: {} };
+  const mcp = mcpConfig(invocation);
+  if (!mcp) return { args: [], env: {} };
   const file = path.join(invocation.scratch, "mcp.json");
-  const config = { mcpServers: { [MCP_SERVER_NAME]: mcpServerConfig(mcpUrl) } };
-  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
-  return {
-    args: ["--mcp-config", file, "--strict-mcp-config"],
-    env: { [MCP_KEY_VARIABLE]: mcpKey },
-  };
+  await writeFile(file, mcp.json, { mode: 0o600 });
+  return { args: ["--mcp-config", file, "--strict-mcp-config"], env: mcp.env };
 }
 
 export const claudeCode: Adapter = {

@@ -13,8 +13,7 @@
  * A non-zero exit is a failure.
  */
 import { z } from "zod";
-import { type Adapter, baseEnv, lastJson } from "./adapter.ts";
-import { MCP_KEY_VARIABLE } from "./claude-code.ts";
+import { type Adapter, baseEnv, lastJson, MCP_KEY_VARIABLE } from "./adapter.ts";
 
 const CustomResult = z.object({
   result: z.string(),

@@ -6,22 +6,27 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type Adapter, type AgentInvocation, agentBinary, baseEnv, parseCliResult } from "./adapter.ts";
-import { MCP_KEY_VARIABLE, MCP_SERVER_NAME, mcpServerConfig } from "./claude-code.ts";
+import {
+  type Adapter,
+  type AgentInvocation,
+  agentBinary,
+  baseEnv,
+  mcpConfig,
+  parseCliResult,
+} from "./adapter.ts";
 
 /** Writes (or, without `mcp`, removes: the HOME outlives the job) Droid's MCP configuration. */
 async function droidMcp(invocation: AgentInvocation): Promise<Record<string, string>> {
   const dir = path.join(invocation.home, ".factory");
   const file = path.join(dir, "mcp.json");
-  const { mcpKey, mcpUrl } = invocation;
-  if (!invocation.spec.mcp || mcpKey === undefined || mcpUrl === undefined) {
+  const mcp = mcpConfig(invocation);
+  if (!mcp) {
     await rm(file, { force: true });
     return {};
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const config = { mcpServers: { [MCP_SERVER_NAME]: mcpServerConfig(mcpUrl) } };
-  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
-  return { [MCP_KEY_VARIABLE]: mcpKey };
+  await writeFile(file, mcp.json, { mode: 0o600 });
+  return mcp.env;
 }
 
 export const droid: Adapter = {
